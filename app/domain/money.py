@@ -1,0 +1,136 @@
+"""Money: integer minor units of an ISO 4217 currency, parsed from text with Decimal.
+
+Never float. ``Money.parse("12.50", "BRL")`` is the one door for amounts typed by
+people or read from files; it refuses, with a message a cashier can act on,
+negative and zero amounts, more decimals than the currency has, absurdly large
+amounts and anything that is not a plain decimal number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# ISO 4217 minor units of the currencies TillQR's providers and markets use.
+MINOR_UNITS: dict[str, int] = {
+    "BRL": 2, "SGD": 2, "HKD": 2, "INR": 2, "USD": 2, "EUR": 2, "GBP": 2,
+    "ARS": 2, "MXN": 2, "COP": 2, "PEN": 2, "UYU": 2, "AUD": 2, "CAD": 2,
+    "CLP": 0, "PYG": 0, "JPY": 0, "KRW": 0, "VND": 0,
+    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+}
+
+# ISO 4217 numeric codes (EMV tag 53 carries these).
+NUMERIC_CODES: dict[str, str] = {
+    "BRL": "986", "SGD": "702", "HKD": "344", "INR": "356", "USD": "840",
+    "EUR": "978", "GBP": "826", "ARS": "032", "MXN": "484", "COP": "170",
+    "PEN": "604", "UYU": "858", "AUD": "036", "CAD": "124", "CLP": "152",
+    "PYG": "600", "JPY": "392", "KRW": "410", "VND": "704", "KWD": "414",
+    "BHD": "048", "JOD": "400", "OMR": "512", "TND": "788",
+}
+
+# One sale above this many major units is a typo, not a sale (e.g. 1250 typed as 125000).
+MAX_MAJOR_UNITS = Decimal("1000000")
+
+_PLAIN = re.compile(r"^\d+([.,]\d+)?$")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be used; the message is for people."""
+
+
+def minor_units(currency: str) -> int:
+    code = (currency or "").strip().upper()
+    if code not in MINOR_UNITS:
+        raise MoneyError(f"unknown currency {currency!r}: use an ISO 4217 code such as BRL, SGD, HKD or INR")
+    return MINOR_UNITS[code]
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in integer minor units of one currency."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise MoneyError("amount must be an integer number of minor units")
+        object.__setattr__(self, "currency", self.currency.strip().upper())
+        minor_units(self.currency)
+
+    # -- construction -------------------------------------------------
+    @classmethod
+    def parse(cls, text: str | Decimal | int, currency: str, *, allow_zero: bool = False) -> "Money":
+        """Parse what a person typed ("12.50", "12,50", "7") into Money, or raise MoneyError."""
+        digits = minor_units(currency)
+        if isinstance(text, float):
+            raise MoneyError("amounts are never floats: pass a string or a Decimal")
+        raw = str(text).strip()
+        if not raw:
+            raise MoneyError("enter an amount")
+        if raw.startswith("-"):
+            raise MoneyError(f"the amount must be positive, not {raw}")
+        if raw.startswith("+"):
+            raw = raw[1:]
+        if not _PLAIN.match(raw):
+            raise MoneyError(f"{raw!r} is not an amount: use digits and one decimal point, like 12.50")
+        value = Decimal(raw.replace(",", "."))
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > digits:
+            if digits == 0:
+                raise MoneyError(f"{currency.upper()} has no decimals: {raw} cannot be charged")
+            raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many")
+        if value == 0 and not allow_zero:
+            raise MoneyError("the amount must be more than zero")
+        if value > MAX_MAJOR_UNITS:
+            raise MoneyError(
+                f"{raw} {currency.upper()} is more than one sale can be "
+                f"(at most {MAX_MAJOR_UNITS:,} {currency.upper()}); check the amount"
+            )
+        return cls(int(value.scaleb(digits)), currency)
+
+    @classmethod
+    def from_decimal(cls, value: Decimal, currency: str) -> "Money":
+        """Exact conversion of a provider's decimal amount (may be zero; never rounds)."""
+        digits = minor_units(currency)
+        try:
+            scaled = Decimal(value).scaleb(digits)
+        except (InvalidOperation, TypeError) as exc:
+            raise MoneyError(f"{value!r} is not an amount") from exc
+        if scaled != scaled.to_integral_value() or scaled < 0:
+            raise MoneyError(f"{value} is not a valid {currency.upper()} amount")
+        return cls(int(scaled), currency)
+
+    # -- views ----------------------------------------------------------
+    @property
+    def digits(self) -> int:
+        return MINOR_UNITS[self.currency]
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-self.digits)
+
+    def __str__(self) -> str:  # "12.50"
+        return f"{self.amount:.{self.digits}f}"
+
+    def display(self) -> str:  # "BRL 12.50"
+        return f"{self.currency} {self}"
+
+    @property
+    def numeric_code(self) -> str:
+        return NUMERIC_CODES[self.currency]
+
+    # -- arithmetic -----------------------------------------------------
+    def _same(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)

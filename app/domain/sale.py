@@ -1,0 +1,149 @@
+"""The sale and its state machine, in TillQR's own status words.
+
+A sale has a *status* (what happened to the money) and is *closed* once its
+request has been unlinked from the static payment link and nothing more is
+expected of the provider. Status and closure are separate on purpose: a sale
+can be SETTLED but not yet closed while the unlink is being retried.
+
+    pending ──► linked ──► processing ──► settled ──► partially_refunded ──► refunded
+       │          │            │                          └──────────────────►┘
+       └──────────┴────────────┴──► expired / cancelled / failed
+
+Every move not in ``TRANSITIONS`` raises ``IllegalTransition``. The one move out
+of a terminal status is expired → settled: the provider's truth wins when a
+payment is found after the till gave up on a request it could not reach.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from enum import Enum
+
+from .money import Money
+
+
+class SaleStatus(str, Enum):
+    PENDING = "pending"
+    LINKED = "linked"
+    PROCESSING = "processing"
+    SETTLED = "settled"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the customer or the provider."""
+        return self in OPEN_STATUSES
+
+    @property
+    def is_final_for_checkout(self) -> bool:
+        """Nothing more to wait for at the counter: the request can be unlinked."""
+        return self not in OPEN_STATUSES
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+OPEN_STATUSES = frozenset({SaleStatus.PENDING, SaleStatus.LINKED, SaleStatus.PROCESSING})
+
+_LABELS = {
+    SaleStatus.PENDING: "Starting…",
+    SaleStatus.LINKED: "Waiting for payment",
+    SaleStatus.PROCESSING: "Payment processing",
+    SaleStatus.SETTLED: "PAID",
+    SaleStatus.EXPIRED: "Expired",
+    SaleStatus.CANCELLED: "Cancelled",
+    SaleStatus.FAILED: "Failed",
+    SaleStatus.REFUNDED: "Refunded",
+    SaleStatus.PARTIALLY_REFUNDED: "Partially refunded",
+}
+
+S = SaleStatus
+TRANSITIONS: dict[SaleStatus, frozenset[SaleStatus]] = {
+    # pending → settled/processing: found by recover() when the app died between link and journal.
+    S.PENDING: frozenset({S.LINKED, S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
+    S.LINKED: frozenset({S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
+    S.PROCESSING: frozenset({S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
+    S.SETTLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.EXPIRED: frozenset({S.SETTLED}),  # a late payment found at reconciliation
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, old: SaleStatus, new: SaleStatus):
+        super().__init__(f"a sale cannot go from {old.value} to {new.value}")
+        self.old, self.new = old, new
+
+
+def can_transition(old: SaleStatus, new: SaleStatus) -> bool:
+    return new in TRANSITIONS[old]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_sale_id() -> str:
+    # 32 hex chars: a valid client-assigned J.P. Morgan payment request id and idempotency key.
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Sale:
+    """An immutable snapshot of one sale; every change makes a new one."""
+
+    sale_id: str
+    amount: Money
+    provider: str
+    reference: str = ""
+    status: SaleStatus = SaleStatus.PENDING
+    request_id: str | None = None
+    link_id: str | None = None
+    payload: str | None = None
+    expires_at: datetime | None = None
+    amount_received: Money | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    unlinked: bool = False
+    reason: str = ""
+
+    @classmethod
+    def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> "Sale":
+        now = utcnow()
+        return cls(sale_id=new_sale_id(), amount=amount, provider=provider, reference=reference,
+                   link_id=link_id, created_at=now, updated_at=now)
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def received(self) -> Money:
+        return self.amount_received or Money(0, self.amount.currency)
+
+    def move(self, new: SaleStatus, *, reason: str = "", **changes) -> "Sale":
+        """The sale in status ``new``; raises IllegalTransition for a move the machine forbids."""
+        if new != self.status and not can_transition(self.status, new):
+            raise IllegalTransition(self.status, new)
+        return replace(self, status=new, updated_at=utcnow(), reason=reason or self.reason, **changes)
+
+    def with_(self, **changes) -> "Sale":
+        return replace(self, updated_at=utcnow(), **changes)
+
+    def idempotency_key(self, action: str) -> str:
+        """The key every provider call for ``action`` on this sale carries: a retry is the same call."""
+        return self.sale_id if action == "create" else f"{self.sale_id}-{action}"

@@ -1,0 +1,131 @@
+"""The provider protocol: what the checkout needs from any payment provider.
+
+The controller asks for a *capability*, never for a provider's name. Every call
+that creates or changes something takes an idempotency key derived from the
+sale (``Sale.idempotency_key``), so a retry after a timeout is the same call.
+
+Errors are typed so the controller can decide without parsing text:
+
+- ``ProviderUnavailable``: network error, timeout, 5xx, connection dropped.
+  The call *may* have happened; retrying with the same idempotency key is safe.
+- ``ProviderRejected``: the provider answered 4xx; ``message`` is its own words.
+  ``ProviderAuthError`` (401/403) and ``ProviderNotFound`` (404) refine it;
+  ``ProviderConflict`` (409) is e.g. a link already holding another request.
+- ``ProviderProtocolError``: the answer could not be understood (malformed JSON,
+  missing fields). Treated like Unavailable for retries of idempotent reads.
+
+No exception text ever contains a credential.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from app.domain.money import Money
+from app.domain.sale import SaleStatus
+
+
+class Capability(enum.Flag):
+    NONE = 0
+    STATIC_LINK = enum.auto()      # link/unlink a request to a printed payment link
+    DYNAMIC_QR = enum.auto()       # a per-request payload to show on screen
+    CANCEL = enum.auto()
+    REFUND = enum.auto()
+    AMOUNT_UPDATE = enum.auto()    # change the amount of an existing request/link (utility bills)
+    DUE_DATE = enum.auto()         # fines, interest, rebates, discounts
+    PUSH_STATUS = enum.auto()      # status events pushed (websocket / notifications)
+    PARTIAL_PAYMENT = enum.auto()
+
+
+class ProviderError(Exception):
+    """Base of every provider failure; ``str()`` is safe to show and to log."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.code = code
+
+    def __str__(self) -> str:
+        prefix = f"{self.provider}: " if self.provider else ""
+        return f"{prefix}{self.message}"
+
+
+class ProviderUnavailable(ProviderError):
+    retryable = True
+
+
+class ProviderProtocolError(ProviderError):
+    retryable = True
+
+
+class ProviderRejected(ProviderError):
+    pass
+
+
+class ProviderAuthError(ProviderRejected):
+    pass
+
+
+class ProviderNotFound(ProviderRejected):
+    pass
+
+
+class ProviderConflict(ProviderRejected):
+    pass
+
+
+@dataclass(frozen=True)
+class ChargeSpec:
+    """What the till asks the provider for."""
+
+    request_id: str          # client-assigned id (the sale id) where the provider allows it
+    amount: Money
+    reference: str
+    duration_s: int          # seconds until the request expires
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """The provider's truth about one payment request, in TillQR's words."""
+
+    request_id: str
+    status: SaleStatus               # mapped by the provider module's own table
+    provider_status: str             # the provider's word, for the journal
+    amount: Money
+    amount_paid: Money
+    payload: str | None              # what a customer's app scans
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    link_id: str
+    payload: str                     # the static QR's text (never changes)
+    url: str
+    linked_request_id: str | None
+
+
+@runtime_checkable
+class PaymentProvider(Protocol):
+    name: str
+    capabilities: Capability
+
+    async def create_request(self, spec: ChargeSpec) -> RequestInfo: ...
+    async def get_request(self, request_id: str) -> RequestInfo: ...
+    async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo: ...
+
+    # STATIC_LINK providers
+    async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo: ...
+    async def get_link(self, link_id: str) -> LinkInfo: ...
+    async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
+    async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
+
+    async def aclose(self) -> None: ...
