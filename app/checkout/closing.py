@@ -1,0 +1,116 @@
+"""Closing a sale: make the provider agree with the journal, unlink, mark CLOSED.
+
+``settle_with_provider`` is the one place where a sale whose end the till decided
+on its own (local expiry, a create that timed out, an interrupted start) is
+squared with the provider's truth: an open request is cancelled, a payment found
+late is recorded, a request the provider never saw fails the sale.
+
+``close_sale`` retries until the provider answers: a counter is never handed to
+the next sale while its link may still hold this one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Awaitable, Callable
+
+from app.domain.sale import Sale, SaleStatus, can_transition, utcnow
+from app.providers.base import (
+    Capability, PaymentProvider, ProviderConflict, ProviderError, ProviderNotFound, RequestInfo,
+)
+from app.storage.journal import Journal
+
+log = logging.getLogger("tillqr.closing")
+
+Publish = Callable[[Sale], None]
+
+
+def apply_info(sale: Sale, info: RequestInfo) -> Sale:
+    """The sale updated with what the provider says, where the state machine allows it."""
+    changes = {"request_id": info.request_id}
+    if info.payload:
+        changes["payload"] = info.payload
+    if info.expires_at:
+        changes["expires_at"] = info.expires_at
+    if info.amount_paid.currency == sale.amount.currency:
+        changes["amount_received"] = info.amount_paid
+    target = info.status
+    if target == SaleStatus.LINKED and sale.status == SaleStatus.PENDING:
+        target = SaleStatus.PENDING  # the request exists; whether it is linked is the caller's business
+    if target != sale.status and can_transition(sale.status, target):
+        return sale.move(target, reason=f"provider: {info.provider_status}", **changes)
+    return sale.with_(**changes)
+
+
+async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
+    """Square a sale the till ended by itself with the provider (may raise ProviderError)."""
+    try:
+        info = await provider.get_request(sale.request_id or sale.sale_id)
+    except ProviderNotFound:
+        if sale.status.is_open:
+            return sale.move(SaleStatus.FAILED, reason="the provider has no such request: it was never created")
+        return sale
+    if info.status.is_open:
+        try:
+            info = await provider.cancel_request(info.request_id, sale.idempotency_key("cancel"))
+        except ProviderConflict:
+            info = await provider.get_request(info.request_id)  # it moved on meanwhile: take what it says
+    if sale.status.is_open:
+        if info.status.is_open:  # provider keeps it open after a cancel: treat as cancelled, logged
+            return sale.move(SaleStatus.CANCELLED, reason="cancelled by the till")
+        return apply_info(sale, info)
+    if info.status == SaleStatus.SETTLED and sale.status != SaleStatus.SETTLED:
+        if can_transition(sale.status, SaleStatus.SETTLED):
+            return sale.move(SaleStatus.SETTLED, reason="payment found after the till had given up on it",
+                             amount_received=info.amount_paid)
+        log.error("sale %s is %s here but SETTLED at the provider", sale.sale_id, sale.status)
+    return sale
+
+
+async def unlink_if_linked(provider: PaymentProvider, sale: Sale) -> None:
+    if not (sale.link_id and (Capability.STATIC_LINK in provider.capabilities)):
+        return
+    try:
+        await provider.unlink(sale.link_id, sale.request_id or sale.sale_id, sale.idempotency_key("unlink"))
+    except (ProviderNotFound, ProviderConflict):
+        pass  # not linked to this sale (never was, or holds another): nothing of ours to undo
+
+
+async def close_sale(
+    provider: PaymentProvider,
+    journal: Journal,
+    sale: Sale,
+    publish: Publish,
+    *,
+    decided_locally: bool = False,
+    attempts: int | None = None,
+    base_delay: float = 0.5,
+    max_delay: float = 15.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Sale:
+    """Unlink and mark CLOSED, retrying on provider errors (forever unless ``attempts`` is set)."""
+    n = 0
+    while True:
+        n += 1
+        try:
+            if decided_locally or sale.status.is_open:
+                settled = await settle_with_provider(provider, sale)
+                if settled != sale:
+                    sale = settled
+                    await journal.record(sale, "reconciled", reason=sale.reason)
+                    publish(sale)
+                decided_locally = False
+            await unlink_if_linked(provider, sale)
+            break
+        except ProviderError as exc:
+            if attempts is not None and n >= attempts:
+                raise
+            delay = min(max_delay, base_delay * 2 ** min(n, 10)) * (0.5 + random.random() / 2)
+            log.warning("closing sale %s: %s; retrying in %.1fs", sale.sale_id, exc, delay)
+            await sleep(delay)
+    sale = sale.with_(closed_at=utcnow(), unlinked=True)
+    await journal.record(sale, "closed")
+    publish(sale)
+    return sale

@@ -1,0 +1,297 @@
+"""CheckoutController: one counter, one sale at a time, nothing lost.
+
+The command layer every front end calls (GUI, ``tillqr charge``, ``tillqr recover``).
+Qt-free; runs on whatever asyncio loop it is given (qasync's in the GUI).
+
+Invariants (tests in tests/unit/test_controller*.py):
+- one open sale per counter, so at most one request linked to the static link:
+  a second ``charge`` is refused while a sale is open, and the next link only
+  happens once the previous request is unlinked;
+- the journal is written before an event is published (journal before UI) and
+  before the next provider call (intent before action);
+- every provider call carries the sale's idempotency key for that action;
+- expiry is enforced locally at ``expires_at`` even if the provider is silent;
+- unlink is retried until it succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Callable
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus, utcnow
+from app.providers.base import (
+    Capability, ChargeSpec, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected, RequestInfo,
+)
+from app.storage.journal import Journal
+
+from .closing import apply_info, close_sale
+from .events import CounterFree, EventBus, Notice, SaleChanged
+from .watcher import PollingWatcher
+
+log = logging.getLogger("tillqr.checkout")
+
+MAX_REFERENCE = 72  # fits EMV tag 62 / provider reference fields
+
+
+class CheckoutError(Exception):
+    """A charge or cancel that did not happen; the message is for the cashier."""
+
+
+class SaleInProgress(CheckoutError):
+    pass
+
+
+class ChargeFailed(CheckoutError):
+    pass
+
+
+class CheckoutController:
+    def __init__(
+        self,
+        provider: PaymentProvider,
+        journal: Journal,
+        *,
+        link_id: str | None = None,
+        currency: str = "BRL",
+        duration_s: int = 300,
+        poll_interval: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.provider = provider
+        self.journal = journal
+        self.link_id = link_id if Capability.STATIC_LINK in provider.capabilities else None
+        self.currency = currency
+        self.duration_s = duration_s
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.bus = EventBus()
+        self.current: Sale | None = None          # the sale occupying the counter until it is CLOSED
+        self._lock = asyncio.Lock()
+        self._watcher: PollingWatcher | None = None
+        self._expiry: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[Sale] | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._closed_waiters: dict[str, list[asyncio.Future[Sale]]] = {}
+
+    # -- public -----------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capability:
+        return self.provider.capabilities
+
+    def subscribe(self, listener):
+        return self.bus.subscribe(listener)
+
+    async def charge(self, amount: Money | str, reference: str = "") -> Sale:
+        money = amount if isinstance(amount, Money) else Money.parse(amount, self.currency)
+        if money.currency != self.currency:
+            raise ChargeFailed(f"this till charges in {self.currency}, not {money.currency}")
+        reference = " ".join(str(reference).split())
+        if len(reference) > MAX_REFERENCE:
+            raise ChargeFailed(f"the reference is too long ({len(reference)} characters, at most {MAX_REFERENCE})")
+        async with self._lock:
+            await self._free_counter()
+            sale = Sale.new(money, self.provider.name, reference, self.link_id)
+            await self._save(sale, "created")
+            self.current = sale
+            return await self._start(sale)
+
+    async def cancel(self) -> Sale | None:
+        """Cancel the open sale: the provider decides atomically whether it can still be paid."""
+        async with self._lock:
+            sale = self.current
+            if sale is None or not sale.status.is_open:
+                return None
+            if sale.request_id is None:
+                raise CheckoutError("the sale is still starting; try again in a moment")
+            try:
+                info = await self.provider.cancel_request(sale.request_id, sale.idempotency_key("cancel"))
+            except ProviderConflict:
+                info = await self._truth(sale)
+                if info is None:
+                    raise CheckoutError("the provider would not cancel and its status could not be read; try again")
+            except ProviderError as exc:
+                self._notice("error", f"Could not reach the provider to cancel ({exc}). "
+                                      "The request expires by itself at its expiry time.")
+                raise CheckoutError(f"cancel not confirmed: {exc}") from exc
+            if info.status.is_open:
+                raise CheckoutError("the provider did not cancel the request; try again")
+            sale = apply_info(sale, info)
+            if sale.status.is_open:
+                sale = sale.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
+            elif sale.status == SaleStatus.CANCELLED:
+                sale = sale.with_(reason="cancelled by the cashier")
+            else:
+                self._notice("warning", f"Too late to cancel: the sale is {sale.status.label}.")
+            await self._save(sale, "cancel")
+            await self._end(sale)
+            return sale
+
+    async def wait_closed(self, sale_id: str, timeout: float | None = None) -> Sale:
+        stored = await self.journal.get(sale_id)
+        if stored is not None and stored.closed:
+            return stored
+        fut: asyncio.Future[Sale] = asyncio.get_running_loop().create_future()
+        self._closed_waiters.setdefault(sale_id, []).append(fut)
+        return await asyncio.wait_for(fut, timeout)
+
+    async def recover(self, cancel_open: bool = False):
+        from .recovery import recover
+
+        return await recover(self, cancel_open=cancel_open)
+
+    async def aclose(self) -> None:
+        """Stop watching (the journal keeps every open sale for recover() at the next start)."""
+        if self._watcher:
+            await self._watcher.stop()
+        for task in [self._expiry, self._closing, *self._tasks]:
+            if task and not task.done():
+                task.cancel()
+        await asyncio.gather(*[t for t in [self._expiry, self._closing, *self._tasks] if t], return_exceptions=True)
+
+    # -- the sale's life ------------------------------------------------------------
+    async def _start(self, sale: Sale) -> Sale:
+        spec = ChargeSpec(request_id=sale.sale_id, amount=sale.amount, reference=sale.reference,
+                          duration_s=self.duration_s, idempotency_key=sale.idempotency_key("create"))
+        try:
+            info = await self.provider.create_request(spec)
+            sale = apply_info(sale, info)
+            await self._save(sale, "request_created", provider_status=info.provider_status)
+            if self.link_id:
+                await self.provider.link(self.link_id, info.request_id, sale.idempotency_key("link"))
+        except ProviderRejected as exc:
+            sale = sale.move(SaleStatus.FAILED, reason=str(exc))
+            await self._save(sale, "failed", error=str(exc))
+            self._begin_close(sale, decided_locally=True)
+            raise ChargeFailed(f"The provider refused the sale: {exc.message}") from exc
+        except ProviderError as exc:
+            # The request may or may not exist: closing asks the provider and cancels what it finds.
+            sale = sale.move(SaleStatus.FAILED, reason=f"provider unreachable: {exc}")
+            await self._save(sale, "failed", error=str(exc))
+            self._begin_close(sale, decided_locally=True)
+            raise ChargeFailed(f"The provider could not be reached ({exc.message}). Nothing was charged; "
+                               "try again.") from exc
+        sale = sale.move(SaleStatus.LINKED, reason="")
+        await self._save(sale, "linked", link_id=self.link_id)
+        self._watch(sale)
+        return sale
+
+    def _watch(self, sale: Sale) -> None:
+        assert sale.request_id
+        self._watcher = PollingWatcher(self.provider, sale.request_id, self._on_info,
+                                       on_trouble=self._on_trouble, interval=self.poll_interval).start()
+        if sale.expires_at is not None:
+            self._expiry = self._spawn(self._expire_at(sale.sale_id, sale.expires_at))
+
+    async def _on_info(self, info: RequestInfo) -> bool:
+        async with self._lock:
+            sale = self.current
+            if sale is None or sale.request_id != info.request_id or not sale.status.is_open:
+                return True
+            updated = apply_info(sale, info)
+            if updated.status == sale.status and updated.received == sale.received:
+                return False
+            if updated.status == SaleStatus.LINKED and updated.received != sale.received:
+                await self._save(updated, "partial_payment", received=str(updated.received))
+            else:
+                await self._save(updated, "status", provider_status=info.provider_status)
+            if not updated.status.is_open:
+                await self._end(updated, from_watcher=True)
+                return True
+            return False
+
+    def _on_trouble(self, exc: ProviderError | None) -> None:
+        if exc is None:
+            self._notice("info", "Connection to the provider is back.")
+        else:
+            self._notice("warning", f"Lost contact with the provider ({exc.message}); still trying…")
+
+    async def _expire_at(self, sale_id: str, expires_at: datetime) -> None:
+        delay = (expires_at - self.clock()).total_seconds()
+        await asyncio.sleep(max(0.0, delay))
+        async with self._lock:
+            sale = self.current
+            if sale is None or sale.sale_id != sale_id or not sale.status.is_open:
+                return
+            info = await self._truth(sale, quick=True)
+            if info is not None and not info.status.is_open:
+                sale = apply_info(sale, info)
+                await self._save(sale, "status", provider_status=info.provider_status)
+                await self._end(sale)
+                return
+            sale = sale.move(SaleStatus.EXPIRED, reason="expired")
+            await self._save(sale, "expired", confirmed_by_provider=info is not None)
+            await self._end(sale, decided_locally=True)
+
+    async def _truth(self, sale: Sale, quick: bool = False) -> RequestInfo | None:
+        try:
+            coro = self.provider.get_request(sale.request_id or sale.sale_id)
+            return await (asyncio.wait_for(coro, 3.0) if quick else coro)
+        except (ProviderError, asyncio.TimeoutError):
+            return None
+
+    async def _end(self, sale: Sale, *, from_watcher: bool = False, decided_locally: bool = False) -> None:
+        """The sale is over for the customer: stop watching and start closing (unlink)."""
+        if self._watcher and not from_watcher:
+            await self._watcher.stop()
+        self._watcher = None
+        if self._expiry and self._expiry is not asyncio.current_task():
+            self._expiry.cancel()
+        self._expiry = None
+        self._begin_close(sale, decided_locally=decided_locally)
+
+    def _begin_close(self, sale: Sale, *, decided_locally: bool) -> None:
+        self.current = sale
+        self._closing = self._spawn(close_sale(self.provider, self.journal, sale, self._publish_closing,
+                                               decided_locally=decided_locally))
+
+    def _publish_closing(self, sale: Sale) -> None:
+        if self.current is not None and self.current.sale_id == sale.sale_id:
+            self.current = None if sale.closed else sale
+        self.bus.publish(SaleChanged(sale))
+        if sale.closed:
+            for fut in self._closed_waiters.pop(sale.sale_id, []):
+                if not fut.done():
+                    fut.set_result(sale)
+            if self.current is None:
+                self.bus.publish(CounterFree(sale))
+
+    async def _free_counter(self) -> None:
+        """Refuse a second sale while one is open; wait briefly for a closing one to unlink."""
+        if self.current is None:
+            return
+        if self.current.status.is_open:
+            raise SaleInProgress(f"a sale of {self.current.amount.display()} is open: finish or cancel it first")
+        closing = self._closing
+        if closing is not None and not closing.done():
+            done, _ = await asyncio.wait({closing}, timeout=5.0)
+            if not done:
+                raise ChargeFailed("the previous sale is still being unlinked from the payment link "
+                                   "(the provider is not answering); try again shortly")
+        self.current = None
+
+    # -- helpers -------------------------------------------------------------------
+    async def _save(self, sale: Sale, kind: str, **detail) -> None:
+        await self.journal.record(sale, kind, **detail)  # journal first …
+        if self.current is None or self.current.sale_id == sale.sale_id:
+            self.current = sale
+        self.bus.publish(SaleChanged(sale))             # … then the screen
+
+    def _notice(self, level: str, message: str) -> None:
+        self.bus.publish(Notice(level, message))
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed", exc_info=t.exception())
+                self._notice("error", f"Internal error: {t.exception()}")
+
+        task.add_done_callback(done)
+        return task

@@ -1,0 +1,54 @@
+"""Typed events the checkout publishes; the UI re-emits them as Qt signals (app/ui/bridge.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from app.domain.sale import Sale
+
+
+@dataclass(frozen=True)
+class SaleChanged:
+    """A sale's new state, already written to the journal."""
+
+    sale: Sale
+
+
+@dataclass(frozen=True)
+class CounterFree:
+    """No sale is open on the counter any more; ``last`` is the one that just ended (or None)."""
+
+    last: Sale | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the cashier should read: level is "info", "warning" or "error"."""
+
+    level: str
+    message: str
+
+
+Event = Union[SaleChanged, CounterFree, Notice]
+Listener = Callable[[Event], None]
+
+
+class EventBus:
+    """Synchronous fan-out; a failing listener is logged, never breaks the sale."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def publish(self, event: Event) -> None:
+        import logging
+
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a view must never break the checkout
+                logging.getLogger("tillqr.events").exception("listener failed on %s", type(event).__name__)

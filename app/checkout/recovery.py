@@ -1,0 +1,134 @@
+"""recover(): finish every sale the journal has not CLOSED, from the provider's truth.
+
+Run at every start of the GUI and by ``tillqr recover``. For each open sale:
+
+- the provider never saw it (404)           → failed, closed;
+- it ended at the provider (paid, expired…) → that status, unlinked, closed —
+  a payment that arrived while the app was down is found here;
+- it is still open and linked to our link   → resumed on the counter and watched
+  (or, with ``cancel_open``, cancelled and unlinked);
+- it is open but was never linked/shown, or is past its expiry → cancelled/expired, unlinked, closed;
+- the provider cannot be reached            → left open for the next run (past its
+  expiry it is expired locally and the unlink keeps being retried in the background).
+
+Finally the static link is checked: a request of ours still linked there after
+its sale ended is unlinked, so the next sale can link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.sale import Sale, SaleStatus
+from app.providers.base import ProviderError, ProviderNotFound
+
+from .closing import apply_info, close_sale
+from .events import SaleChanged
+
+
+@dataclass(frozen=True)
+class Recovered:
+    sale: Sale
+    action: str  # resumed | settled | expired | cancelled | failed | … | unreachable | unlinked_stale
+
+    def to_json(self) -> dict:
+        return {"sale_id": self.sale.sale_id, "action": self.action, "status": self.sale.status.value,
+                "amount": str(self.sale.amount), "currency": self.sale.amount.currency,
+                "amount_received": str(self.sale.received), "closed": self.sale.closed,
+                "reason": self.sale.reason}
+
+
+async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
+    results: list[Recovered] = []
+    async with ctl._lock:
+        for sale in await ctl.journal.open_sales():
+            if ctl.current is not None and ctl.current.sale_id == sale.sale_id:
+                continue  # live in this process already
+            try:
+                results.append(await _recover_one(ctl, sale, cancel_open))
+            except ProviderError as exc:
+                results.append(await _unreachable(ctl, sale, exc))
+        stale = await _unlink_stale(ctl)
+        if stale:
+            results.append(stale)
+    return results
+
+
+async def _record(ctl, sale: Sale, kind: str, **detail) -> Sale:
+    await ctl.journal.record(sale, kind, **detail)
+    ctl.bus.publish(SaleChanged(sale))
+    return sale
+
+
+async def _close(ctl, sale: Sale, *, decided_locally: bool) -> Sale:
+    return await close_sale(ctl.provider, ctl.journal, sale, lambda s: ctl.bus.publish(SaleChanged(s)),
+                            decided_locally=decided_locally, attempts=3, base_delay=0.2)
+
+
+async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
+    try:
+        info = await ctl.provider.get_request(sale.request_id or sale.sale_id)
+    except ProviderNotFound:
+        if sale.status.is_open:
+            sale = await _record(ctl, sale.move(SaleStatus.FAILED, reason="interrupted before the provider "
+                                                "created the request"), "recovered")
+        return Recovered(await _close(ctl, sale, decided_locally=False), sale.status.value)
+
+    sale = apply_info(sale, info)
+    if not info.status.is_open or not sale.status.is_open:
+        sale = await _record(ctl, sale, "recovered", provider_status=info.provider_status)
+        closed = await _close(ctl, sale, decided_locally=True)  # an open request behind a closed sale is cancelled
+        return Recovered(closed, closed.status.value)
+
+    expired = info.expires_at is not None and info.expires_at <= ctl.clock()
+    shown = sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)
+    if not shown and ctl.link_id:
+        link = await ctl.provider.get_link(ctl.link_id)
+        shown = link.linked_request_id == info.request_id  # died between link and journal: it is live
+    if expired:
+        sale = sale.move(SaleStatus.EXPIRED, reason="expired while the till was down")
+    elif cancel_open or not shown or ctl.current is not None:
+        why = "cancelled at recovery" if (cancel_open or shown) else "interrupted before it was shown"
+        sale = sale.move(SaleStatus.CANCELLED, reason=why)
+    else:
+        if sale.status == SaleStatus.PENDING:
+            sale = sale.move(SaleStatus.LINKED, reason="resumed after restart")
+        sale = await _record(ctl, sale, "resumed")
+        ctl.current = sale
+        ctl._watch(sale)
+        return Recovered(sale, "resumed")
+    sale = await _record(ctl, sale, "recovered", provider_status=info.provider_status)
+    closed = await _close(ctl, sale, decided_locally=True)
+    return Recovered(closed, closed.status.value)
+
+
+async def _unreachable(ctl, sale: Sale, exc: ProviderError) -> Recovered:
+    if sale.status.is_open and sale.expires_at is not None and sale.expires_at <= ctl.clock():
+        sale = sale.move(SaleStatus.EXPIRED, reason=f"expired; provider unreachable at recovery ({exc})")
+        sale = await _record(ctl, sale, "expired", confirmed_by_provider=False)
+        ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, lambda s: ctl.bus.publish(SaleChanged(s)),
+                              decided_locally=True))
+        return Recovered(sale, "expired")
+    return Recovered(sale, "unreachable")
+
+
+async def _unlink_stale(ctl) -> Recovered | None:
+    if not ctl.link_id:
+        return None
+    try:
+        link = await ctl.provider.get_link(ctl.link_id)
+    except ProviderError:
+        return None
+    held = link.linked_request_id
+    if held is None or (ctl.current is not None and ctl.current.request_id == held):
+        return None
+    ours = await ctl.journal.get(held)  # request ids are sale ids (client-assigned)
+    if ours is None:
+        ctl._notice("warning", f"The payment link holds request {held}, which this till did not make; "
+                               "it will refuse new sales until that request ends or is unlinked.")
+        return None
+    try:
+        await ctl.provider.unlink(ctl.link_id, held, ours.idempotency_key("unlink"))
+    except ProviderError:
+        return Recovered(ours, "unreachable")
+    return Recovered(ours, "unlinked_stale")

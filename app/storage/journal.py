@@ -1,0 +1,226 @@
+"""The sales journal: SQLite in WAL mode with synchronous=FULL.
+
+Every state change of a sale is written here *before* anything is shown or the
+next provider call is made. All database work runs on one dedicated thread
+(a single-worker executor), which serialises writes and keeps the asyncio loop
+(the Qt loop, in the GUI) free while SQLite fsyncs.
+
+Schema versions live in ``PRAGMA user_version``; ``MIGRATIONS[n]`` moves a
+database from version n to n+1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus, utcnow
+
+T = TypeVar("T")
+
+MIGRATIONS: list[str] = [
+    # 0 → 1
+    """
+    CREATE TABLE sales (
+        sale_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency TEXT NOT NULL,
+        reference TEXT NOT NULL DEFAULT '',
+        provider TEXT NOT NULL,
+        request_id TEXT,
+        link_id TEXT,
+        payload TEXT,
+        expires_at TEXT,
+        amount_received_minor INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT,
+        unlinked INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sales_open ON sales (closed_at) WHERE closed_at IS NULL;
+    CREATE INDEX sales_created ON sales (created_at);
+    CREATE TABLE sale_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sale_id TEXT NOT NULL REFERENCES sales (sale_id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX sale_events_sale ON sale_events (sale_id, id);
+    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+class JournalError(Exception):
+    pass
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _row_to_sale(row: sqlite3.Row) -> Sale:
+    cur = row["currency"]
+    return Sale(
+        sale_id=row["sale_id"], amount=Money(row["amount_minor"], cur), provider=row["provider"],
+        reference=row["reference"], status=SaleStatus(row["status"]), request_id=row["request_id"],
+        link_id=row["link_id"], payload=row["payload"], expires_at=_dt(row["expires_at"]),
+        amount_received=Money(row["amount_received_minor"], cur), created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]), closed_at=_dt(row["closed_at"]), unlinked=bool(row["unlinked"]),
+        reason=row["reason"],
+    )
+
+
+class Journal:
+    """Async façade over one SQLite connection owned by one worker thread."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tillqr-journal")
+        self._conn: sqlite3.Connection | None = None
+        self._pool.submit(self._open).result()
+
+    # -- plumbing ---------------------------------------------------------
+    def _open(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"the journal {self.path} cannot be opened: {exc}") from exc
+        if version > len(MIGRATIONS):
+            raise JournalError(
+                f"the journal {self.path} is from a newer TillQR (schema {version}, this one knows {len(MIGRATIONS)})"
+            )
+        for n in range(version, len(MIGRATIONS)):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in filter(str.strip, MIGRATIONS[n].split(";")):
+                    conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version={n + 1}")
+                conn.execute("COMMIT")
+            except Exception:
+                conn.execute("ROLLBACK")
+                raise
+        self._conn = conn
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        assert conn is not None, "journal is closed"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+            conn.execute("COMMIT")
+            return result
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        def _close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        self._pool.submit(_close).result()
+        self._pool.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        await self._run(lambda: self._conn and self._conn.close())
+        self._conn = None
+        self._pool.shutdown(wait=False)
+
+    # -- writes -------------------------------------------------------------
+    async def record(self, sale: Sale, kind: str, **detail: Any) -> Sale:
+        """Upsert the sale and append one event, in one transaction. Returns the sale as stored."""
+        await self._run(self._record, sale, kind, detail)
+        return sale
+
+    def _record(self, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
+                       link_id, payload, expires_at, amount_received_minor, created_at, updated_at, closed_at,
+                       unlinked, reason)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
+                       link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
+                       amount_received_minor=excluded.amount_received_minor, updated_at=excluded.updated_at,
+                       closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
+                (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
+                 sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
+                 sale.received.minor, _iso(sale.created_at), _iso(sale.updated_at), _iso(sale.closed_at),
+                 int(sale.unlinked), sale.reason),
+            )
+            conn.execute(
+                "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",
+                (sale.sale_id, _iso(utcnow()), kind, sale.status.value, json.dumps(detail, default=str)),
+            )
+
+        self._tx(tx)
+
+    async def set_value(self, key: str, value: str) -> None:
+        await self._run(self._tx, lambda c: c.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            (key, value)))
+
+    async def get_value(self, key: str) -> str | None:
+        def q() -> str | None:
+            assert self._conn is not None
+            row = self._conn.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+            return row[0] if row else None
+
+        return await self._run(q)
+
+    # -- reads --------------------------------------------------------------
+    def _query(self, sql: str, params: tuple = ()) -> list[Sale]:
+        assert self._conn is not None, "journal is closed"
+        return [_row_to_sale(r) for r in self._conn.execute(sql, params).fetchall()]
+
+    async def get(self, sale_id: str) -> Sale | None:
+        rows = await self._run(self._query, "SELECT * FROM sales WHERE sale_id=?", (sale_id,))
+        return rows[0] if rows else None
+
+    async def open_sales(self) -> list[Sale]:
+        """Every sale not CLOSED, oldest first: what recover() must finish."""
+        return await self._run(self._query, "SELECT * FROM sales WHERE closed_at IS NULL ORDER BY created_at")
+
+    async def list_sales(self, limit: int = 1000) -> list[Sale]:
+        return await self._run(self._query, "SELECT * FROM sales ORDER BY created_at DESC LIMIT ?", (limit,))
+
+    async def events(self, sale_id: str) -> list[dict[str, Any]]:
+        def q() -> list[dict[str, Any]]:
+            assert self._conn is not None
+            rows = self._conn.execute(
+                "SELECT at, kind, status, detail FROM sale_events WHERE sale_id=? ORDER BY id", (sale_id,)
+            ).fetchall()
+            return [{"at": r["at"], "kind": r["kind"], "status": r["status"], "detail": json.loads(r["detail"])}
+                    for r in rows]
+
+        return await self._run(q)
+
+    async def schema_version(self) -> int:
+        return await self._run(lambda: self._conn.execute("PRAGMA user_version").fetchone()[0])  # type: ignore[union-attr]
