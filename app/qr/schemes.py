@@ -32,8 +32,8 @@ def ascii_text(text: str) -> str:
     """``text`` with accents removed and anything not printable ASCII dropped, spaces collapsed."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = "".join(c for c in plain if " " <= c <= "~")
-    return " ".join(plain.split())
+    plain = " ".join(plain.split())  # tabs, newlines and runs of spaces become one space
+    return " ".join("".join(c for c in plain if " " <= c <= "~").split())
 
 
 def _label(text: str, what: str, limit: int) -> str:

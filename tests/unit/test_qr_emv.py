@@ -1,0 +1,255 @@
+"""EMV MPM codec: CRC, TLV, build/decode round trips, malformed payloads, real published payloads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from app.qr.emv import TEMPLATE_TAGS, Decoded, build, crc16, decode, tlv
+
+# Banco Central do Brasil's static BR Code example (Manual do BR Code / Pix manual).
+BCB_STATIC = (
+    "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000"
+    "5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D"
+)
+# EMVCo MPM specification's example, with a Chinese language template (UTF-8, lengths in characters).
+EMVCO_EXAMPLE = (
+    "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
+    "520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京"
+    "540523.7253031565502016233030412340603***0708A60086670902ME"
+    "91320016A0112233449988770708123456786304A13A"
+)
+
+
+def test_crc_check_value() -> None:
+    assert crc16("123456789") == "29B1"
+    assert crc16("") == "FFFF"
+
+
+def test_bcb_static_example_crc_matches_our_implementation() -> None:
+    assert crc16(BCB_STATIC[:-4]) == "1D3D"
+
+
+def test_bcb_static_example_decodes() -> None:
+    d = decode(BCB_STATIC)
+    assert d.valid and d.crc_ok and d.errors == []
+    assert d.scheme == "pix"
+    assert d.fields == {
+        "00": "01",
+        "26": {"00": "br.gov.bcb.pix", "01": "123e4567-e12b-12d1-a456-426655440000"},
+        "52": "0000", "53": "986", "58": "BR", "59": "Fulano de Tal", "60": "BRASILIA",
+        "62": {"05": "***"}, "63": "1D3D",
+    }
+    assert build({k: v for k, v in d.fields.items() if k != "63"}) == BCB_STATIC
+
+
+def test_emvco_example_with_utf8_language_template() -> None:
+    d = decode(EMVCO_EXAMPLE)
+    assert d.valid, d.errors
+    assert d.scheme == "emv"
+    assert d.fields["64"] == {"00": "ZH", "01": "最佳运输", "02": "北京"}
+    assert d.fields["54"] == "23.72"
+    assert d.fields["62"]["06"] == "***"
+
+
+def test_to_json_dict_is_the_cli_contract() -> None:
+    out = decode(BCB_STATIC).to_json_dict()
+    assert set(out) == {"valid", "crc_ok", "scheme", "fields", "errors"}
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_tlv() -> None:
+    assert tlv("00", "01") == "000201"
+    assert tlv("59", "x" * 99) == "5999" + "x" * 99
+    for tag, value in [("0", "a"), ("AB", "a"), ("000", "a"), ("00", ""), ("00", "x" * 100)]:
+        with pytest.raises(ValueError):
+            tlv(tag, value)
+
+
+def test_build_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="63"):
+        build({"00": "01", "63": "ABCD"})
+    with pytest.raises(ValueError, match="not a template"):
+        build({"59": {"00": "x"}})
+    with pytest.raises(ValueError, match="tag 26 must be 1 to 99 characters"):
+        build({"26": {"00": "x" * 98}})
+
+
+def test_upi_link() -> None:
+    d = decode("upi://pay?pa=shop@okbank&pn=Corner%20Shop&am=12.50&cu=INR")
+    assert d.valid and d.scheme == "upi"
+    assert d.fields == {"pa": "shop@okbank", "pn": "Corner Shop", "am": "12.50", "cu": "INR"}
+    bad = decode("upi://pay?pn=Shop&am=1,5")
+    assert not bad.valid and bad.scheme == "upi"
+    assert any("'pa'" in e for e in bad.errors) and any("'am'" in e for e in bad.errors)
+
+
+def test_scheme_detection() -> None:
+    base = {"00": "01", "52": "0000", "53": "702", "58": "SG", "59": "Shop", "60": "Singapore"}
+    paynow = build({**base, "26": {"00": "SG.PAYNOW", "01": "2", "02": "T12345678A"}})
+    assert decode(paynow).scheme == "paynow" and decode(paynow).valid
+    fps = build({**base, "26": {"00": "hk.com.hkicl", "02": "1234567"}})
+    assert decode(fps).scheme == "fps"
+    upi = build({**base, "26": {"00": "A000000524", "01": "x"}, "27": {"00": "in.npci.upi", "01": "y"}})
+    assert decode(upi).scheme == "upi"
+    assert decode(build({**base, "02": "4000123456789012"})).scheme == "emv"
+
+
+def _with_crc(body: str) -> str:
+    return body + "6304" + crc16(body + "6304")
+
+
+_GOOD = BCB_STATIC[:-8]  # everything before "6304"
+
+MALFORMED: list[tuple[str, str]] = [
+    ("", "empty payload"),
+    ("00", "truncated at position 0"),
+    ("000", "truncated at position 0"),
+    ("0002", "declares 2 characters but only 0 remain"),
+    ("0002010", "truncated at position 6"),
+    ("00020126", "truncated"),
+    ("0002015x", "truncated"),
+    ("000201AB02xx", "tag 'AB' at position 6 is not two digits"),
+    ("0002015ABxyz", "tag '5A' at position 6 is not two digits"),
+    ("000201590Axyz", "length '0A' of tag 59"),
+    ("0002015900", "length 00"),
+    ("000201599912", "declares 99 characters but only 2 remain"),
+    (BCB_STATIC[:-1], "declares 4 characters but only 3 remain"),
+    (BCB_STATIC + "0", "must be the last field"),
+    (BCB_STATIC + "5802BR", "must be the last field; 6 character(s) follow it"),
+    (_with_crc(_GOOD[6:] + "000201"), "must start with tag 00"),
+    (_with_crc(_GOOD[6:] + "000201"), "must be the first field"),
+    (_with_crc("000202" + _GOOD[6:]), "tag 00 (payload format indicator) must be '01'"),
+    (_GOOD, "missing mandatory tag 63"),
+    (_GOOD.replace("5913Fulano de Tal", "") + "6304", "missing mandatory tag 59"),
+    (_with_crc(_GOOD.replace("5913Fulano de Tal", "").replace("6008BRASILIA", "")), "missing mandatory tag 60"),
+    (_with_crc("000201" + _GOOD[68:]), "missing merchant account information"),
+    (_GOOD[:6] + "6304ABCD" + _GOOD[6:], "tag 63 (CRC) must be the last field"),
+    (_with_crc(_GOOD[:6] + "6304ABCD" + _GOOD[6:]), "appears more than once"),
+    (BCB_STATIC[:-4] + "1D3E", "CRC mismatch: payload says 1D3E, computed 1D3D"),
+    (BCB_STATIC[:-4] + "1d3d", "CRC must be upper-case hex"),
+    (BCB_STATIC[:-4] + "1G3D", "not four hex digits"),
+    (BCB_STATIC.replace("Fulano", "Fulanx"), "CRC mismatch"),
+    (_with_crc("000201" + "26060005ab" + _GOOD[68:]), "template 26 is not valid TLV"),
+    (_with_crc(_GOOD + "5802BR"), "tag 58 at position"),
+    (_with_crc(_GOOD.replace("5802BR", "5802br")), "tag 58 (country)"),
+    (_with_crc(_GOOD.replace("5303986", "53039x6")), "tag 53 (currency)"),
+    (_with_crc(_GOOD + "540412,5"), "tag 54 (amount)"),
+    (_with_crc("000201010213" + _GOOD[6:]), "tag 01 (point of initiation)"),
+    ("upi://pay", "no query parameters"),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason"), MALFORMED)
+def test_malformed_payloads_report_a_reason(payload: str, reason: str) -> None:
+    d = decode(payload)
+    assert isinstance(d, Decoded)
+    assert not d.valid
+    assert any(reason in e for e in d.errors), d.errors
+
+
+def test_malformed_keeps_what_it_could_read() -> None:
+    d = decode(BCB_STATIC[:-1])
+    assert d.fields["59"] == "Fulano de Tal" and d.fields["26"]["00"] == "br.gov.bcb.pix"
+    assert d.scheme == "pix" and not d.crc_ok
+
+
+def test_lower_case_crc_is_an_error_but_crc_ok() -> None:
+    d = decode(BCB_STATIC[:-4] + "1d3d")
+    assert d.crc_ok and not d.valid
+    assert d.errors == ["CRC must be upper-case hex: '1d3d'"]
+
+
+def test_bad_template_keeps_raw_value() -> None:
+    d = decode(_with_crc("000201" + "26060005ab" + _GOOD[68:]))
+    assert d.fields["26"] == "0005ab" and d.crc_ok
+
+
+def test_non_string_does_not_raise() -> None:
+    assert not decode(None).valid  # type: ignore[arg-type]
+    assert not decode(b"000201").valid  # type: ignore[arg-type]
+
+
+# -- properties --------------------------------------------------------------
+
+_CHARS = st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.sampled_from("çãéü最北€")
+_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+_PRIMITIVE_TAGS = [f"{t:02d}" for t in range(100) if f"{t:02d}" not in TEMPLATE_TAGS and t != 63]
+_SUBTAGS = st.sampled_from([f"{t:02d}" for t in range(100)])
+
+
+def _template(chars: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, str]]:
+    return st.dictionaries(_SUBTAGS, st.text(chars, min_size=1, max_size=20), min_size=1, max_size=4)
+
+
+@st.composite
+def any_fields(draw: st.DrawFn) -> dict[str, object]:
+    tags = draw(st.lists(st.sampled_from(_PRIMITIVE_TAGS + sorted(TEMPLATE_TAGS)), unique=True, max_size=10))
+    return {t: draw(_template(_CHARS) if t in TEMPLATE_TAGS else st.text(_CHARS, min_size=1, max_size=99))
+            for t in tags}
+
+
+@st.composite
+def valid_payload(draw: st.DrawFn) -> str:
+    text = lambda n: st.text(_ASCII, min_size=1, max_size=n)  # noqa: E731
+    fields: dict[str, object] = {"00": "01"}
+    if draw(st.booleans()):
+        fields["01"] = draw(st.sampled_from(["11", "12"]))
+    fields[draw(st.sampled_from([f"{t}" for t in range(26, 52)]))] = draw(_template(_ASCII))
+    fields["52"] = draw(st.from_regex(r"\A\d{4}\Z"))
+    fields["53"] = draw(st.from_regex(r"\A\d{3}\Z"))
+    if draw(st.booleans()):
+        fields["54"] = draw(st.from_regex(r"\A\d{1,7}(\.\d\d)?\Z"))
+    fields["58"] = draw(st.from_regex(r"\A[A-Z]{2}\Z"))
+    fields["59"] = draw(text(25))
+    fields["60"] = draw(text(15))
+    if draw(st.booleans()):
+        fields["62"] = draw(_template(_ASCII))
+    return build(fields)  # type: ignore[arg-type]
+
+
+@given(any_fields())
+@settings(max_examples=300)
+def test_build_decode_round_trip(fields: dict[str, object]) -> None:
+    payload = build(fields)  # type: ignore[arg-type]
+    d = decode(payload)
+    assert d.crc_ok
+    assert {k: v for k, v in d.fields.items() if k != "63"} == fields
+    assert not any("TLV" in e or "CRC" in e for e in d.errors)
+    assert build({k: v for k, v in d.fields.items() if k != "63"}) == payload
+
+
+@given(valid_payload())
+@settings(max_examples=200)
+def test_generated_valid_payloads_are_valid(payload: str) -> None:
+    d = decode(payload)
+    assert d.valid, d.errors
+
+
+@given(valid_payload(), st.data())
+@settings(max_examples=500)
+def test_any_single_character_corruption_is_invalid(payload: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(payload) - 1))
+    char = data.draw(_ASCII)
+    assume(char != payload[index])
+    corrupted = payload[:index] + char + payload[index + 1:]
+    d = decode(corrupted)
+    assert not d.valid, (corrupted, d)
+    assert d.errors
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300)
+def test_decode_never_raises(text: str) -> None:
+    d = decode(text)
+    assert d.valid == (not d.errors)
+    json.dumps(d.to_json_dict())
+
+
+@given(valid_payload(), st.integers(0, 400))
+def test_decode_never_raises_on_truncation(payload: str, cut: int) -> None:
+    d = decode(payload[:cut])
+    assert d.valid == (cut >= len(payload))
