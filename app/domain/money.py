@@ -32,7 +32,7 @@ NUMERIC_CODES: dict[str, str] = {
 # One sale above this many major units is a typo, not a sale (e.g. 1250 typed as 125000).
 MAX_MAJOR_UNITS = Decimal("1000000")
 
-_PLAIN = re.compile(r"^\d+([.,]\d+)?$")
+_PLAIN = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
 
 class MoneyError(ValueError):

@@ -1,0 +1,80 @@
+"""The ``tillqr`` command (see DESIGN.md, "Command-line contract").
+
+    tillqr [--demo] [--provider P]          the kiosk GUI
+    tillqr sandbox [--host H] [--port P]    the simulator alone
+    tillqr charge AMOUNT [...]              one sale as JSON lines
+    tillqr recover [--cancel-open] [--json] finish sales left open
+    tillqr journal list [--json]            the sales journal
+    tillqr self-test                        smoke test of the installation
+
+Exit codes: 0 success, 1 error (reason on stderr), 2 a sale that ended unpaid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tillqr", description="TillQR: a point-of-sale kiosk for QR payments.")
+    parser.add_argument("--demo", action="store_true", help="run on the embedded sandbox, whatever is configured")
+    parser.add_argument("--provider", help="in demo mode: which sandbox provider to use (default jpmorgan)")
+    sub = parser.add_subparsers(dest="command")
+
+    sb = sub.add_parser("sandbox", help="run the provider simulator until interrupted")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=8765)
+
+    ch = sub.add_parser("charge", help="one sale without the GUI; prints JSON lines")
+    ch.add_argument("amount", help='amount in major units, e.g. "12.50"')
+    ch.add_argument("--currency", help="ISO 4217 code (default: the store's)")
+    ch.add_argument("--ref", default="", help="a reference printed with the sale")
+    ch.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
+    ch.add_argument("--wait", type=float, help="seconds to wait for payment before cancelling (default: until expiry)")
+    ch.add_argument("--demo", dest="sub_demo", action="store_true", help="run on the sandbox")
+    ch.add_argument("--expires-in", type=int, help="seconds the request stays payable (default: configured)")
+    ch.add_argument("--pay-after", type=float,
+                    help="demo only: the sandbox's customer pays the static link after this many seconds")
+
+    rc = sub.add_parser("recover", help="reconcile every sale the journal has not closed")
+    rc.add_argument("--cancel-open", action="store_true", help="cancel and unlink requests still open")
+    rc.add_argument("--json", action="store_true")
+    rc.add_argument("--demo", dest="sub_demo", action="store_true")
+
+    jr = sub.add_parser("journal", help="the sales journal")
+    jsub = jr.add_subparsers(dest="journal_command", required=True)
+    jl = jsub.add_parser("list", help="sales with status, amounts, ids and times")
+    jl.add_argument("--json", action="store_true")
+    jl.add_argument("--demo", dest="sub_demo", action="store_true")
+
+    sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    cmd = args.command
+    try:
+        if cmd is None:
+            from app.ui.app import run_gui
+
+            return run_gui(demo=True if args.demo else None, provider=args.provider)
+        if cmd == "sandbox":
+            from app.sandbox.server import run
+
+            run(host=args.host, port=args.port)
+            return 0
+        if cmd == "self-test":
+            from app.commands.selftest import self_test
+
+            return self_test()
+        from app.commands import checkout_cli
+
+        return checkout_cli.dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""``tillqr charge``, ``tillqr recover`` and ``tillqr journal list``: the checkout from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import timedelta
+
+from app.checkout.controller import CheckoutError
+from app.checkout.events import SaleChanged
+from app.config.settings import SettingsError
+from app.domain.money import MoneyError
+from app.domain.sale import Sale, SaleStatus, utcnow
+from app.providers.base import ProviderError
+from app.runtime import Runtime, RuntimeError_, SandboxError, load_settings, open_runtime
+from app.storage.journal import Journal, JournalError
+
+EXPECTED = (MoneyError, CheckoutError, RuntimeError_, SettingsError, ProviderError, JournalError, SandboxError)
+UNLINK_GRACE_S = 60.0
+
+
+def emit(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def err(message: str) -> None:
+    print(f"tillqr: error: {message}", file=sys.stderr, flush=True)
+
+
+def dispatch(args) -> int:
+    runner = {"charge": charge, "recover": recover, "journal": journal}[args.command]
+    try:
+        return asyncio.run(runner(args))
+    except EXPECTED as exc:
+        err(str(exc))
+        return 1
+
+
+def _demo_flag(args) -> bool | None:
+    return True if (getattr(args, "demo", False) or getattr(args, "sub_demo", False)) else None
+
+
+async def _open(args, **kw) -> Runtime:
+    rt = await open_runtime(demo=_demo_flag(args), provider=getattr(args, "sub_provider", None) or args.provider, **kw)
+    if rt.demo:
+        print(f"tillqr: demo mode: {rt.mode_text}", file=sys.stderr, flush=True)
+    elif getattr(args, "sub_provider", None) or args.provider:
+        await rt.aclose()
+        raise RuntimeError_("--provider picks a sandbox provider and needs demo mode (--demo)")
+    return rt
+
+
+def _closed_line(sale: Sale) -> dict:
+    return {"event": "closed", "sale_id": sale.sale_id, "status": sale.status.value,
+            "amount_received": str(sale.received), "unlinked": sale.unlinked}
+
+
+async def charge(args) -> int:
+    rt = await _open(args, duration_s=args.expires_in)
+    try:
+        if args.currency and args.currency.strip().upper() != rt.settings.currency:
+            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.upper()}")
+        ctl = rt.controller
+        for r in await ctl.recover():
+            print(f"tillqr: recovered sale {r.sale.sale_id}: {r.action}", file=sys.stderr)
+        if ctl.current is not None and ctl.current.status.is_open:
+            raise CheckoutError(f"sale {ctl.current.sale_id} is still open on this till; "
+                                "finish it or run `tillqr recover --cancel-open`")
+        printed: list[SaleStatus] = []
+        sale_id: list[str] = []
+
+        def on_event(ev) -> None:
+            if isinstance(ev, SaleChanged) and sale_id and ev.sale.sale_id == sale_id[0]:
+                st = ev.sale.status
+                if st not in (SaleStatus.PENDING, SaleStatus.LINKED) and (not printed or printed[-1] != st):
+                    printed.append(st)
+                    emit({"event": "status", "status": st.value})
+
+        ctl.subscribe(on_event)
+        sale = await ctl.charge(args.amount, args.ref)
+        sale_id.append(sale.sale_id)
+        emit({"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
+              "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
+              "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None})
+        if args.pay_after is not None:
+            if rt.sandbox is None:
+                raise CheckoutError("--pay-after works in demo mode only")
+            asyncio.get_running_loop().create_task(_pay_later(rt, sale, args.pay_after))
+        closed = await _wait(rt, sale, args.wait)
+        emit(_closed_line(closed))
+        return 0 if closed.status == SaleStatus.SETTLED else 2
+    finally:
+        await rt.aclose()
+
+
+async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
+    await asyncio.sleep(delay)
+    try:
+        await rt.sandbox.pay(rt.link.payload if rt.link else sale.payload)  # type: ignore[union-attr]
+    except SandboxError as exc:
+        print(f"tillqr: the sandbox customer could not pay: {exc}", file=sys.stderr)
+
+
+async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
+    ctl = rt.controller
+    if wait is None:
+        left = (sale.expires_at - utcnow()) if sale.expires_at else timedelta(seconds=rt.settings.expires_in)
+        wait = max(0.0, left.total_seconds()) + UNLINK_GRACE_S
+    try:
+        return await ctl.wait_closed(sale.sale_id, timeout=wait)
+    except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+        interrupted = isinstance(exc, asyncio.CancelledError)
+        current = ctl.current
+        if current is not None and current.sale_id == sale.sale_id and current.status.is_open:
+            try:
+                await asyncio.shield(ctl.cancel())
+            except CheckoutError as cexc:
+                err(f"could not cancel the sale: {cexc}")
+        try:
+            return await asyncio.shield(ctl.wait_closed(sale.sale_id, timeout=UNLINK_GRACE_S))
+        except asyncio.TimeoutError:
+            raise CheckoutError(f"sale {sale.sale_id} ended but could not be unlinked yet; "
+                                "run `tillqr recover` when the provider is back") from None
+        finally:
+            if interrupted:
+                print("tillqr: interrupted", file=sys.stderr)
+
+
+async def recover(args) -> int:
+    rt = await _open(args)
+    try:
+        results = await rt.controller.recover(cancel_open=args.cancel_open)
+        for r in results:
+            if r.action == "resumed":
+                r = type(r)(await _wait(rt, r.sale, None), "waited")
+            if args.json:
+                emit(r.to_json())
+            else:
+                print(f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
+                      f"{r.sale.amount.display():>14}  {r.sale.reason}")
+        if not results and not args.json:
+            print("nothing to recover: every sale in the journal is closed")
+        return 0 if all(r.action != "unreachable" for r in results) else 1
+    finally:
+        await rt.aclose()
+
+
+def _row(s: Sale) -> dict:
+    return {"sale_id": s.sale_id, "status": s.status.value, "amount": str(s.amount),
+            "amount_received": str(s.received), "currency": s.amount.currency, "provider": s.provider,
+            "request_id": s.request_id, "created_at": s.created_at.isoformat(),
+            "closed_at": s.closed_at.isoformat() if s.closed_at else None}
+
+
+async def journal(args) -> int:
+    p, configured = load_settings()
+    demo = _demo_flag(args) or configured is None
+    j = Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3"))
+    try:
+        sales = await j.list_sales()
+    finally:
+        await j.aclose()
+    if demo:
+        print("tillqr: demo mode: the demo journal", file=sys.stderr)
+    for s in sales:
+        if args.json:
+            emit(_row(s))
+        else:
+            print(f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
+                  f"received {str(s.received):>10}  {s.provider}  {s.request_id or '-'}"
+                  f"{'' if s.closed else '  (open)'}")
+    return 0

@@ -1,0 +1,108 @@
+"""Settings: one TOML file (``config.toml`` under the config folder), validated on load.
+
+Secrets are never here: they live in the OS keyring (``app.config.secrets``).
+A missing file means "not configured" (demo mode); a broken one raises
+``SettingsError`` naming the file and the bad key, never a traceback.
+
+    [store]
+    name = "Padaria Central"     # ≤ 25 characters on the QR
+    city = "SAO PAULO"           # ≤ 15 characters on the QR
+    currency = "BRL"
+
+    [provider]
+    name = "jpmorgan"
+    base_url = "https://api.payments.jpmorgan.com"
+    payment_link_id = "…"        # the static link printed at the counter
+
+    [checkout]
+    expires_in = 300             # seconds a request stays payable
+    poll_interval = 1.0          # seconds between status polls
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.domain.money import MoneyError, minor_units
+
+
+class SettingsError(Exception):
+    def __init__(self, path: Path, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_name: str = "TillQR Demo Store"
+    store_city: str = "SAO PAULO"
+    currency: str = "BRL"
+    provider: str = "jpmorgan"
+    base_url: str = ""
+    payment_link_id: str = ""
+    expires_in: int = 300
+    poll_interval: float = 1.0
+
+
+_SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
+    "store": {"name": ("store_name", str), "city": ("store_city", str), "currency": ("currency", str)},
+    "provider": {"name": ("provider", str), "base_url": ("base_url", str),
+                 "payment_link_id": ("payment_link_id", str)},
+    "checkout": {"expires_in": ("expires_in", int), "poll_interval": ("poll_interval", float)},
+}
+
+
+def load(path: Path) -> Settings | None:
+    """The settings in ``path``; None when there is no file."""
+    if not path.exists():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(path, f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(path, f"cannot be read: {exc.strerror}") from exc
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path) -> Settings:
+    values: dict[str, Any] = {}
+    for section, content in data.items():
+        if section not in _SCHEMA:
+            raise SettingsError(path, f"unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+        if not isinstance(content, dict):
+            raise SettingsError(path, f"[{section}] must be a table")
+        for key, value in content.items():
+            if key not in _SCHEMA[section]:
+                raise SettingsError(path, f"unknown key {section}.{key}")
+            field, kind = _SCHEMA[section][key]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise SettingsError(path, f"{section}.{key} must be a {kind.__name__}, not {value!r}")
+            values[field] = value
+    settings = Settings(**values)
+    _validate(settings, path)
+    return settings
+
+
+def _validate(s: Settings, path: Path) -> None:
+    from app.providers.registry import PROVIDERS
+
+    try:
+        minor_units(s.currency)
+    except MoneyError as exc:
+        raise SettingsError(path, f"store.currency: {exc}") from exc
+    if not s.store_name.strip() or not s.store_city.strip():
+        raise SettingsError(path, "store.name and store.city must not be empty")
+    if s.provider not in PROVIDERS:
+        raise SettingsError(path, f"provider.name {s.provider!r} is not one of {', '.join(PROVIDERS)}")
+    if s.base_url and not s.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise SettingsError(path, "provider.base_url must be https:// (plain http only for a local sandbox)")
+    if not 30 <= s.expires_in <= 86400:
+        raise SettingsError(path, f"checkout.expires_in must be between 30 and 86400 seconds, not {s.expires_in}")
+    if not 0.2 <= s.poll_interval <= 30:
+        raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")

@@ -1,0 +1,179 @@
+"""Wiring: settings → provider → journal → controller, for the GUI and the command line.
+
+Demo mode runs on the sandbox: in-process through httpx's ASGI transport, or the
+one at ``TILLQR_SANDBOX_URL``. Demo sales go to their own journal file so they
+never mix with a shop's real sales.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.checkout.controller import CheckoutController
+from app.config import settings as settings_mod
+from app.config.paths import Paths, paths
+from app.config.secrets import SecretsUnavailable, get_secret
+from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound
+from app.providers.registry import create_provider
+from app.storage.journal import Journal
+
+INPROCESS_BASE = "http://sandbox.invalid"
+DEMO_TOKEN = "sandbox-demo-token"
+
+
+class RuntimeError_(Exception):
+    """The till cannot start; the message says what to fix."""
+
+
+class SandboxError(Exception):
+    pass
+
+
+@dataclass
+class SandboxHandle:
+    """The customer's side of the sandbox (and its test hooks)."""
+
+    client: httpx.AsyncClient
+    url: str | None  # None when in-process
+
+    async def pay(self, payload: str, amount: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"payload": payload}
+        if amount is not None:
+            body["amount"] = amount
+        resp = await self.client.post("/_sandbox/pay", json=body)
+        data = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+        if resp.status_code != 200:
+            raise SandboxError(data.get("message") or data.get("error") or f"sandbox answered {resp.status_code}")
+        return data
+
+    async def state(self) -> dict[str, Any]:
+        resp = await self.client.get("/_sandbox/state")
+        resp.raise_for_status()
+        return resp.json()
+
+    async def faults(self, **rates: Any) -> None:
+        resp = await (self.client.post("/_sandbox/faults", json=rates) if rates
+                      else self.client.delete("/_sandbox/faults"))
+        resp.raise_for_status()
+
+
+@dataclass
+class Runtime:
+    controller: CheckoutController
+    provider: PaymentProvider
+    journal: Journal
+    settings: settings_mod.Settings
+    paths: Paths
+    demo: bool
+    link: LinkInfo | None = None
+    sandbox: SandboxHandle | None = None
+    _closers: list = field(default_factory=list)
+
+    @property
+    def store_name(self) -> str:
+        return self.settings.store_name
+
+    @property
+    def mode_text(self) -> str:
+        if not self.demo:
+            return f"{self.provider.name}"
+        where = self.sandbox.url if self.sandbox and self.sandbox.url else "in-process"
+        return f"DEMO — sandbox ({where}), provider {self.provider.name}"
+
+    async def aclose(self) -> None:
+        await self.controller.aclose()
+        await self.provider.aclose()
+        if self.sandbox:
+            await self.sandbox.client.aclose()
+        await self.journal.aclose()
+
+
+def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
+    p = paths(home).ensure()
+    return p, settings_mod.load(p.config_file)
+
+
+async def open_runtime(
+    *,
+    demo: bool | None = None,
+    provider: str | None = None,
+    home: Path | None = None,
+    duration_s: int | None = None,
+    poll_interval: float | None = None,
+) -> Runtime:
+    """Everything a till needs, opened; ``demo=None`` means demo when nothing is configured."""
+    p, configured = load_settings(home)
+    demo = configured is None if demo is None else demo
+    settings = settings_mod.Settings() if demo or configured is None else configured
+    if demo and configured is not None:
+        settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
+    name = provider or settings.provider
+    sandbox = None
+    if demo:
+        sandbox, prov = _demo_provider(name)
+        journal = Journal(p.data_dir / "journal-demo.sqlite3")
+    else:
+        prov = _real_provider(settings)
+        journal = Journal(p.journal_file)
+    link = None
+    if Capability.STATIC_LINK in prov.capabilities:
+        link = await _ensure_link(prov, journal, settings, demo, sandbox)
+    controller = CheckoutController(
+        prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
+        duration_s=duration_s or settings.expires_in, poll_interval=poll_interval or settings.poll_interval,
+    )
+    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox)
+
+
+def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider]:
+    url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
+    if url:
+        client = httpx.AsyncClient(base_url=url, timeout=10.0)
+        prov = create_provider(name, base_url=f"{url}/{name}", credentials={"access_token": DEMO_TOKEN})
+        return SandboxHandle(client, url), prov
+    from app.sandbox.server import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
+    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials={"access_token": DEMO_TOKEN},
+                           transport=transport)
+    return SandboxHandle(client, None), prov
+
+
+def _real_provider(s: settings_mod.Settings) -> PaymentProvider:
+    if not s.base_url:
+        raise RuntimeError_("provider.base_url is not set in the configuration")
+    try:
+        token = get_secret(s.provider, "access_token")
+    except SecretsUnavailable as exc:
+        raise RuntimeError_(str(exc)) from None
+    if not token:
+        raise RuntimeError_(f"no credentials for {s.provider} in the keyring: set them in Settings")
+    return create_provider(s.provider, base_url=s.base_url, credentials={"access_token": token})
+
+
+async def _ensure_link(prov: PaymentProvider, journal: Journal, s: settings_mod.Settings, demo: bool,
+                       sandbox: SandboxHandle | None) -> LinkInfo:
+    """The counter's static payment link: the configured one, or in demo mode one made for this sandbox."""
+    if not demo:
+        if not s.payment_link_id:
+            raise RuntimeError_("provider.payment_link_id is not set: create the static payment link in Settings")
+        return await prov.get_link(s.payment_link_id)
+    key = f"demo_link:{sandbox.url}" if sandbox and sandbox.url else None
+    if key:
+        known = await journal.get_value(key)
+        if known:
+            try:
+                return await prov.get_link(known)
+            except ProviderNotFound:
+                pass  # the sandbox was restarted: make a new one
+    link = await prov.create_link(uuid.uuid4().hex, "TillQR demo counter")
+    if key:
+        await journal.set_value(key, link.link_id)
+    return link

@@ -1,0 +1,15 @@
+"""Test-wide setup: headless Qt and a private TILLQR_HOME for every test."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("TILLQR_SANDBOX_URL", None)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _tillqr_home(tmp_path, monkeypatch):
+    home = tmp_path / "tillqr-home"
+    monkeypatch.setenv("TILLQR_HOME", str(home))
+    return home
