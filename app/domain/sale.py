@@ -121,6 +121,10 @@ class Sale:
     unlinked: bool = False
     reason: str = ""
 
+    def __post_init__(self) -> None:
+        if self.amount_received is None:  # one spelling of "nothing received yet": zero, never None
+            object.__setattr__(self, "amount_received", Money(0, self.amount.currency))
+
     @classmethod
     def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> "Sale":
         now = utcnow()
@@ -133,7 +137,8 @@ class Sale:
 
     @property
     def received(self) -> Money:
-        return self.amount_received or Money(0, self.amount.currency)
+        assert self.amount_received is not None
+        return self.amount_received
 
     def move(self, new: SaleStatus, *, reason: str = "", **changes) -> "Sale":
         """The sale in status ``new``; raises IllegalTransition for a move the machine forbids."""

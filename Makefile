@@ -1,0 +1,31 @@
+# make run   — set everything up and start TillQR (demo mode on the embedded sandbox when unconfigured)
+# make test  — set everything up and run the whole test suite headless
+# make bench — print the benchmark figures as JSON
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test bench sysdeps setup clean
+
+setup: sysdeps $(VENV)/.installed
+
+sysdeps:
+	@./scripts/ensure-sysdeps.sh
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "TillQR needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+run: setup
+	$(BIN)/tillqr
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,91 @@
+import sqlite3
+
+import pytest
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+from app.storage.journal import MIGRATIONS, Journal, JournalError
+
+
+@pytest.fixture
+async def journal(tmp_path):
+    j = Journal(tmp_path / "j.sqlite3")
+    yield j
+    await j.aclose()
+
+
+def a_sale(amount="12.50") -> Sale:
+    return Sale.new(Money.parse(amount, "BRL"), "jpmorgan", "table 4", link_id="L1")
+
+
+async def test_round_trip_and_events(journal):
+    s = a_sale()
+    await journal.record(s, "created")
+    s2 = s.with_(request_id=s.sale_id, payload="000201...").move(SaleStatus.LINKED)
+    await journal.record(s2, "linked", link_id="L1")
+    assert await journal.get(s.sale_id) == s2
+    events = await journal.events(s.sale_id)
+    assert [e["kind"] for e in events] == ["created", "linked"]
+    assert [e["status"] for e in events] == ["pending", "linked"] and events[1]["detail"] == {"link_id": "L1"}
+
+
+async def test_open_sales_are_those_not_closed(journal):
+    from app.domain.sale import utcnow
+
+    a, b = a_sale("1.00"), a_sale("2.00")
+    await journal.record(a, "created")
+    await journal.record(b.move(SaleStatus.CANCELLED).with_(closed_at=utcnow(), unlinked=True), "closed")
+    assert [s.sale_id for s in await journal.open_sales()] == [a.sale_id]
+    assert {s.sale_id for s in await journal.list_sales()} == {a.sale_id, b.sale_id}
+
+
+async def test_pragmas_and_schema_version(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    j = Journal(path)
+    assert await j.schema_version() == len(MIGRATIONS)
+    await j.aclose()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+
+
+async def test_reopen_keeps_data(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    j = Journal(path)
+    s = a_sale()
+    await j.record(s, "created")
+    await j.aclose()
+    j2 = Journal(path)
+    assert await j2.get(s.sale_id) == s
+    await j2.aclose()
+
+
+def test_newer_schema_is_refused_clearly(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    with pytest.raises(JournalError, match="newer TillQR"):
+        Journal(path)
+
+
+def test_garbage_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(JournalError, match="cannot be opened"):
+        Journal(path)
+
+
+async def test_database_constraint_rejects_nonpositive_amount(journal):
+    s = a_sale().with_(amount=Money(0, "BRL"))
+    with pytest.raises(sqlite3.IntegrityError):
+        await journal.record(s, "created")
+    assert await journal.get(s.sale_id) is None  # the failed transaction left nothing behind
+
+
+async def test_kv(journal):
+    assert await journal.get_value("k") is None
+    await journal.set_value("k", "v1")
+    await journal.set_value("k", "v2")
+    assert await journal.get_value("k") == "v2"
