@@ -1,0 +1,121 @@
+"""recover() after the process died at each step of a sale.
+
+Each test replays a sale's steps by hand (journal writes and provider calls, exactly as the controller makes
+them) up to the crash point, then a fresh controller on the same journal recovers.
+"""
+
+import asyncio
+
+from app.domain.sale import Sale, SaleStatus
+from app.domain.money import Money
+from app.providers.base import ChargeSpec
+from tests.support.till import demo_till, linked_now, sandbox_request, second_controller
+
+
+async def _steps(rt, upto: str, amount="10.00") -> Sale:
+    sale = Sale.new(Money.parse(amount, "BRL"), rt.provider.name, "", rt.link.link_id)
+    await rt.journal.record(sale, "created")
+    if upto == "journal":
+        return sale
+    spec = ChargeSpec(sale.sale_id, sale.amount, "", rt.controller.duration_s, sale.idempotency_key("create"))
+    info = await rt.provider.create_request(spec)
+    if upto == "create":
+        return sale
+    await rt.provider.link(rt.link.link_id, info.request_id, sale.idempotency_key("link"))
+    if upto == "link":
+        return sale
+    sale = sale.with_(request_id=info.request_id, payload=info.payload, expires_at=info.expires_at).move(
+        SaleStatus.LINKED)
+    await rt.journal.record(sale, "linked")
+    return sale
+
+
+async def test_died_after_journaling_intent_before_create(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "journal")
+        [r] = await second_controller(rt).recover()
+        assert r.sale.status == SaleStatus.FAILED and r.sale.closed
+        assert (await rt.sandbox.state())["requests"] == []
+
+
+async def test_died_after_create_before_link(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "create")
+        [r] = await second_controller(rt).recover()
+        assert r.sale.status == SaleStatus.CANCELLED and r.sale.closed and "before it was shown" in r.sale.reason
+        assert (await sandbox_request(rt, sale.sale_id))["status"] == "CANCELLED"
+        assert await linked_now(rt) is None
+
+
+async def test_died_after_link_before_journal_resumes_the_live_sale(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "link")
+        ctl = second_controller(rt)
+        [r] = await ctl.recover()
+        assert r.action == "resumed" and ctl.current.sale_id == sale.sale_id
+        assert ctl.current.status == SaleStatus.LINKED and ctl.current.payload
+        await rt.sandbox.pay(rt.link.payload)
+        closed = await ctl.wait_closed(sale.sale_id, timeout=10)
+        assert closed.status == SaleStatus.SETTLED and closed.unlinked
+        await ctl.aclose()
+
+
+async def test_died_while_waiting_then_resumed_or_cancelled(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "linked")
+        ctl = second_controller(rt)
+        [r] = await ctl.recover(cancel_open=True)
+        assert r.sale.status == SaleStatus.CANCELLED and r.sale.closed
+        assert (await sandbox_request(rt, sale.request_id))["status"] == "CANCELLED"
+        assert await linked_now(rt) is None
+
+
+async def test_payment_that_arrived_while_down_is_found(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "linked", amount="33.30")
+        await rt.sandbox.pay(rt.link.payload)  # the customer paid while TillQR was not running
+        [r] = await second_controller(rt).recover()
+        assert r.sale.status == SaleStatus.SETTLED and str(r.sale.received) == "33.30"
+        assert r.sale.closed and r.sale.unlinked and await linked_now(rt) is None
+        stored = await rt.journal.get(sale.sale_id)
+        assert stored.status == SaleStatus.SETTLED and stored.closed
+
+
+async def test_died_after_settled_before_unlink(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "linked")
+        await rt.sandbox.pay(rt.link.payload)
+        await rt.journal.record(sale.move(SaleStatus.SETTLED, amount_received=sale.amount), "status")
+        assert await linked_now(rt) == sale.request_id
+        [r] = await second_controller(rt).recover()
+        assert r.sale.status == SaleStatus.SETTLED and r.sale.closed and await linked_now(rt) is None
+
+
+async def test_expired_while_down(tmp_path):
+    async with demo_till(tmp_path, duration_s=1) as rt:
+        sale = await _steps(rt, "linked")
+        await asyncio.sleep(1.2)
+        [r] = await second_controller(rt).recover()
+        assert r.sale.status == SaleStatus.EXPIRED and r.sale.closed and await linked_now(rt) is None
+
+
+async def test_provider_unreachable_at_recovery_loses_nothing(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "linked")
+        await rt.sandbox.faults(error_rate=1.0)
+        [r] = await second_controller(rt).recover()
+        assert r.action == "unreachable" and not r.sale.closed
+        assert [s.sale_id for s in await rt.journal.open_sales()] == [sale.sale_id]
+        await rt.sandbox.faults()
+        await rt.sandbox.pay(rt.link.payload)
+        [r2] = await second_controller(rt).recover()
+        assert r2.sale.status == SaleStatus.SETTLED and r2.sale.closed
+
+
+async def test_recovery_is_idempotent(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        await _steps(rt, "linked")
+        await rt.sandbox.pay(rt.link.payload)
+        first = await second_controller(rt).recover()
+        again = await second_controller(rt).recover()
+        assert len(first) == 1 and again == []
