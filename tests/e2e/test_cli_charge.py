@@ -1,0 +1,96 @@
+"""`tillqr charge` against a real `tillqr sandbox` on 127.0.0.1, paid through /_sandbox/pay."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sandbox_url():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.stdout.readline().strip() == f"TillQR sandbox on {url}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/_sandbox/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def tillqr(args, url, home, **kw):
+    env = dict(os.environ, TILLQR_SANDBOX_URL=url, TILLQR_HOME=str(home))
+    return subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, **kw)
+
+
+def test_charge_paid_by_the_customer(sandbox_url, tmp_path):
+    proc = tillqr(["charge", "12.50", "--demo", "--ref", "order 77"], sandbox_url, tmp_path)
+    linked = json.loads(proc.stdout.readline())
+    assert linked["event"] == "linked" and linked["amount"] == "12.50" and linked["currency"] == "BRL"
+    assert linked["provider"] == "jpmorgan" and linked["payload"].startswith("000201")
+    paid = httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": linked["payload"]})
+    assert paid.status_code == 200 and paid.json()["request_id"] == linked["request_id"]
+    out, err = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert {"event": "status", "status": "settled"} in lines
+    assert lines[-1] == {"event": "closed", "sale_id": linked["sale_id"], "status": "settled",
+                         "amount_received": "12.50", "unlinked": True}
+    assert proc.returncode == 0, err
+    assert "demo mode" in err
+    state = httpx.get(f"{sandbox_url}/_sandbox/state").json()
+    req = next(r for r in state["requests"] if r["id"] == linked["request_id"])
+    assert req["status"] == "SETTLED" and req["amount_paid"] == "12.50" and req["linked_to"] is None
+    listed = subprocess.run([sys.executable, "-m", "app", "journal", "list", "--json"], capture_output=True,
+                            text=True, env=dict(os.environ, TILLQR_HOME=str(tmp_path)), timeout=30)
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["sale_id"] == linked["sale_id"] and row["status"] == "settled" and row["closed_at"]
+
+
+def test_charge_that_expires_exits_2(sandbox_url, tmp_path):
+    proc = tillqr(["charge", "3.00", "--demo", "--expires-in", "1"], sandbox_url, tmp_path)
+    out, err = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["event"] == "linked" and lines[-1]["status"] == "expired" and lines[-1]["unlinked"] is True
+    assert proc.returncode == 2
+
+
+def test_charge_with_wait_cancels_when_unpaid(sandbox_url, tmp_path):
+    proc = tillqr(["charge", "4.00", "--demo", "--wait", "1"], sandbox_url, tmp_path)
+    out, err = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[-1]["status"] == "cancelled" and proc.returncode == 2
+
+
+@pytest.mark.parametrize("amount", ["abc", "-5", "0", "1.001"])
+def test_bad_amount_exits_1_with_reason(sandbox_url, tmp_path, amount):
+    proc = tillqr(["charge", amount, "--demo"], sandbox_url, tmp_path)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and out == "" and "tillqr: error:" in err and "Traceback" not in err
+
+
+def test_sandbox_down_exits_1_with_reason(tmp_path):
+    proc = tillqr(["charge", "5.00", "--demo"], f"http://127.0.0.1:{free_port()}", tmp_path)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in err and "tillqr: error:" in err
