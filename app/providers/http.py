@@ -1,0 +1,247 @@
+"""One HTTP client per provider: timeouts, retries with backoff and jitter, typed errors.
+
+``ProviderHttp`` wraps a single ``httpx.AsyncClient`` and turns every outcome into
+either parsed JSON or one of the typed errors of ``app.providers.base``:
+
+==========================================  ===========================================
+transport error, dropped connection,        ``ProviderUnavailable`` (retryable)
+timeout, 5xx, 429
+401, 403                                    ``ProviderAuthError``
+404                                         ``ProviderNotFound``
+409                                         ``ProviderConflict``
+other 4xx                                   ``ProviderRejected`` (the provider's message)
+2xx that is not JSON, or that ``parse``     ``ProviderProtocolError``
+rejects; an unexpected 1xx/3xx
+==========================================  ===========================================
+
+Retries (at most ``max_attempts``, within ``deadline_s`` overall) happen only for
+idempotent calls: ``GET``, and any call that carries an ``Idempotency-Key``. They
+follow ``ProviderUnavailable``; a ``ProviderProtocolError`` is retried for reads
+only. Waits between attempts are exponential with full jitter
+(``uniform(0, min(backoff_max_s, backoff_base_s * 2**n))``), or the server's
+``Retry-After`` when it sends one (capped by the same maximum).
+
+Each attempt is bounded twice: by httpx's connect/read/write timeouts and by an
+overall per-attempt timeout enforced with ``asyncio.timeout`` — which also holds
+for in-process ASGI transports, where httpx's own timeouts do not apply.
+
+TLS certificates are always verified (httpx's default; nothing here turns it off).
+The credentials live only in the client's default headers: no message, log line
+or ``repr`` contains them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, TypeVar
+
+import httpx
+
+from .base import (ProviderAuthError, ProviderConflict, ProviderError, ProviderNotFound, ProviderProtocolError,
+                   ProviderRejected, ProviderUnavailable)
+
+log = logging.getLogger("tillqr.providers.http")
+
+T = TypeVar("T")
+ErrorParser = Callable[[httpx.Response], tuple[str, str]]   # -> (message, code)
+
+
+@dataclass(frozen=True)
+class HttpTimeouts:
+    connect: float = 3.0        # establishing the connection
+    read: float = 5.0           # between bytes of the answer
+    attempt: float = 8.0        # one whole attempt, whatever happens
+    deadline: float = 20.0      # all attempts and waits together
+
+    @classmethod
+    def of(cls, value: "HttpTimeouts | float | None") -> "HttpTimeouts":
+        """``None``: defaults; a number ``t``: every bound ``t`` (connect at most 3 s), deadline 2.5·t."""
+        if value is None:
+            return cls()
+        if isinstance(value, HttpTimeouts):
+            return value
+        t = float(value)
+        if t <= 0:
+            raise ValueError("timeouts must be positive")
+        return cls(connect=min(3.0, t), read=t, attempt=t, deadline=2.5 * t)
+
+
+def default_error_parser(response: httpx.Response) -> tuple[str, str]:
+    """Best effort for unknown error bodies: a 'message'-like field, else the status line."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "error_description", "description", "detail", "title", "error"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value, str(data.get("code", ""))
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+class ProviderHttp:
+    """The single ``httpx.AsyncClient`` of one provider."""
+
+    def __init__(self, provider: str, base_url: str, *, headers: Mapping[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
+                 backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
+                 error_parser: ErrorParser = default_error_parser, rng: random.Random | None = None):
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.provider = provider
+        self.timeouts = HttpTimeouts.of(timeout)
+        self.max_attempts = max_attempts
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.error_parser = error_parser
+        self._rng = rng or random.Random()
+        t = self.timeouts
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Accept": "application/json", "User-Agent": "TillQR/0.1", **(headers or {})},
+            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self.attempts = 0   # attempts made over this client's life (for tests and diagnostics)
+
+    def __repr__(self) -> str:  # never shows headers
+        return f"ProviderHttp({self.provider!r}, {str(self._client.base_url)!r})"
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> "ProviderHttp":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- calls -----------------------------------------------------------------------
+    async def get(self, path: str, *, parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+        return await self.request("GET", path, parse=parse, **kw)
+
+    async def post(self, path: str, body: Any = None, *, idempotency_key: str | None = None,
+                   parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+        return await self.request("POST", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
+
+    async def patch(self, path: str, body: Any = None, *, idempotency_key: str | None = None,
+                    parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+        return await self.request("PATCH", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
+
+    async def request(self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None,
+                      idempotency_key: str | None = None, parse: Callable[[Any], T] | None = None,
+                      headers: Mapping[str, str] | None = None) -> Any:
+        """One logical call: JSON in, ``parse(json)`` (or the JSON) out, typed errors, retries when safe."""
+        method = method.upper()
+        idempotent = method in ("GET", "HEAD") or bool(idempotency_key)
+        extra = dict(headers or {})
+        if idempotency_key:
+            extra["Idempotency-Key"] = idempotency_key
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeouts.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - loop.time()
+            try:
+                return await self._attempt(method, path, json_body, params, extra, parse,
+                                           min(self.timeouts.attempt, max(remaining, 0.001)))
+            except ProviderError as exc:
+                retry = idempotent and attempt < self.max_attempts and (
+                    isinstance(exc, ProviderUnavailable)
+                    or (isinstance(exc, ProviderProtocolError) and method in ("GET", "HEAD")))
+                wait_hint = getattr(exc, "retry_after", None)
+                if not retry:
+                    raise
+                delay = self._backoff(attempt, wait_hint)
+                if loop.time() + delay >= deadline:
+                    log.info("%s %s %s: giving up after %d attempt(s), deadline reached", self.provider, method,
+                             path, attempt)
+                    raise
+                log.info("%s %s %s: attempt %d failed (%s); retrying in %.2f s", self.provider, method, path,
+                         attempt, exc.message, delay)
+                await asyncio.sleep(delay)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.backoff_max_s)
+        return self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
+
+    async def _attempt(self, method: str, path: str, json_body: Any, params: Mapping[str, str] | None,
+                       headers: Mapping[str, str], parse: Callable[[Any], T] | None, limit: float) -> Any:
+        self.attempts += 1
+        try:
+            async with asyncio.timeout(limit):
+                response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
+        except TimeoutError:
+            raise self._error(ProviderUnavailable, f"no answer within {limit:.1f} s") from None
+        except httpx.TimeoutException as exc:
+            raise self._error(ProviderUnavailable, f"timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+        except httpx.RequestError as exc:   # e.g. a body that cannot be decoded
+            raise self._error(ProviderProtocolError, f"answer could not be read ({type(exc).__name__})") from None
+        except OSError as exc:   # an in-process ASGI app dropping the "connection"
+            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+        log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
+        return self._result(response, parse)
+
+    def _error(self, cls: type[ProviderError], message: str, status: int | None = None, code: str = "") -> ProviderError:
+        return cls(message, provider=self.provider, status_code=status, code=code)
+
+    def _result(self, response: httpx.Response, parse: Callable[[Any], T] | None) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                data = json.loads(response.content) if response.content else None
+            except ValueError:
+                raise self._error(ProviderProtocolError, f"answered {status} with a body that is not JSON",
+                                  status) from None
+            if parse is None:
+                return data
+            try:
+                return parse(data)
+            except ProviderError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise self._error(ProviderProtocolError, f"answer could not be understood: {exc}", status) from None
+        if status < 400:
+            raise self._error(ProviderProtocolError, f"unexpected HTTP {status}", status)
+        try:
+            message, code = self.error_parser(response)
+        except Exception:  # a broken error body must not hide the status
+            message, code = default_error_parser(response)
+        if status in (401, 403):
+            cls: type[ProviderError] = ProviderAuthError
+        elif status == 404:
+            cls = ProviderNotFound
+        elif status == 409:
+            cls = ProviderConflict
+        elif status == 429 or status >= 500:
+            cls = ProviderUnavailable
+        else:
+            cls = ProviderRejected
+        error = self._error(cls, message, status, code)
+        if cls is ProviderUnavailable:
+            error.retry_after = _retry_after(response)  # type: ignore[attr-defined]
+        raise error

@@ -1,0 +1,239 @@
+"""J.P. Morgan Request to Pay (QR) + Payment Links, behind ``PaymentProvider``.
+
+Base URL: ``https://api.payments.jpmorgan.com`` in production (the documented mock
+is ``https://api-mock.payments.jpmorgan.com``), or ``<sandbox>/jpmorgan`` for TillQR's
+simulator; this client appends ``/receivables/request-to-pay/v1/...``.
+
+What TillQR uses, and the choices made where the public documentation is silent
+(the sandbox, ``app/sandbox/jpmorgan.py``, implements the same ones):
+
+- auth: ``Authorization: Bearer <access_token>``. At J.P. Morgan the token comes from
+  OAuth2 client credentials; for now this client is handed the token itself.
+- ``create_request``: ``POST /payment-requests`` with the sale id as the
+  client-assigned ``id`` and ``Idempotency-Key: spec.idempotency_key``; body
+  ``{"id", "country": "BR", "request": {"expirationType": "IMMEDIATE", "duration",
+  "paymentAmount": "12.50", "currency", "reference", "isAmountAdjustable": false,
+  "creditor"?}, "requestMethodType": "QR_CODE", "requestMethod": {"qrCodeType":
+  "DYNAMIC", "contentType": "TEXT"}}``. The answer carries ``qrCode.payload`` (the
+  request's own BR Code), ``expiresAt``, ``paidAmount`` and ``status``.
+- ``get_request``: ``GET /payment-requests/{id}``.
+- ``cancel_request``: ``PATCH /payment-requests/{id}`` ``{"status": "CANCELLED"}``
+  (idempotent when already cancelled; 409 → ``ProviderConflict`` once settled/expired).
+- payment links (Brazil only): ``POST /payment-links`` ``{"description"}``,
+  ``GET /payment-links/{id}``, ``POST /payment-links/{id}/link`` and ``/unlink``
+  with ``{"paymentRequestId"}``; every call that changes something carries an
+  Idempotency-Key, so it is safely retried.
+- errors: ``{"responseStatus": "ERROR", "responseCode", "responseMessage",
+  "errors": [{"field", "message"}]}``; ``ProviderRejected.message`` is the
+  ``responseMessage`` (with the field errors), ``.code`` the ``responseCode``.
+- statuses: ``STATUS_MAP`` below; ACTIVE means "open, waiting for the payer" and
+  maps to TillQR's ``linked``. An unknown status is a ``ProviderProtocolError``.
+- amounts are decimal strings parsed with ``Money.from_decimal`` (never float);
+  timestamps are ISO 8601 and must carry a zone; they are returned in UTC.
+
+Capabilities claimed: STATIC_LINK, DYNAMIC_QR, CANCEL (amount updates and
+notifications are for later issues).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from app.domain.money import Money, MoneyError
+from app.domain.sale import SaleStatus
+
+from .base import Capability, ChargeSpec, LinkInfo, ProviderProtocolError, RequestInfo
+from .http import HttpTimeouts, ProviderHttp
+
+PRODUCTION_URL = "https://api.payments.jpmorgan.com"
+MOCK_URL = "https://api-mock.payments.jpmorgan.com"
+API = "/receivables/request-to-pay/v1"
+
+STATUS_MAP: dict[str, SaleStatus] = {
+    "ACTIVE": SaleStatus.LINKED,
+    "PROCESSING": SaleStatus.PROCESSING,
+    "SETTLED": SaleStatus.SETTLED,
+    "EXPIRED": SaleStatus.EXPIRED,
+    "CANCELLED": SaleStatus.CANCELLED,
+}
+
+
+def parse_error(response: httpx.Response) -> tuple[str, str]:
+    """(message, code) from J.P. Morgan's error body; the status line when it is not one."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("responseMessage"), str):
+        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+    message = data["responseMessage"]
+    details = [f"{e.get('field')}: {e.get('message')}" for e in data.get("errors") or []
+               if isinstance(e, dict) and e.get("message") and f"{e.get('field')} {e.get('message')}" != message]
+    if details:
+        message = f"{message} ({'; '.join(details)})"
+    return message, str(data.get("responseCode") or "")
+
+
+def _protocol(what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider="jpmorgan")
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _protocol(f"{what} is not a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _protocol(f"{what} has no {key}")
+    return value
+
+
+def _money(value: Any, currency: str, what: str) -> Money:
+    if not isinstance(value, str):
+        raise _protocol(f"{what} is not a decimal string: {value!r}")
+    try:
+        return Money.from_decimal(Decimal(value), currency)
+    except (InvalidOperation, MoneyError):
+        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
+
+
+def _when(value: Any, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_request(data: Any) -> RequestInfo:
+    """A payment request answer in TillQR's words, or ProviderProtocolError."""
+    body = _obj(data, "payment request")
+    ident = _text(body, "id", "payment request")
+    word = _text(body, "status", "payment request")
+    if word not in STATUS_MAP:
+        raise _protocol(f"payment request {ident} has an unknown status {word!r}")
+    req = _obj(body.get("request"), "payment request's request")
+    currency = _text(req, "currency", "payment request")
+    try:
+        Money(0, currency)
+    except MoneyError:
+        raise _protocol(f"payment request {ident} has an unknown currency {currency!r}") from None
+    amount = _money(req.get("paymentAmount"), currency, "paymentAmount")
+    paid = _money(body.get("paidAmount", "0"), currency, "paidAmount")
+    qr = body.get("qrCode")
+    payload = qr.get("payload") if isinstance(qr, dict) else None
+    if payload is not None and not isinstance(payload, str):
+        raise _protocol("qrCode.payload is not text")
+    return RequestInfo(request_id=ident, status=STATUS_MAP[word], provider_status=word, amount=amount,
+                       amount_paid=paid, payload=payload or None, expires_at=_when(body.get("expiresAt"), "expiresAt"))
+
+
+def parse_link(data: Any) -> LinkInfo:
+    """A payment link answer, or ProviderProtocolError."""
+    body = _obj(data, "payment link")
+    qr = _obj(body.get("qrCode"), "payment link's qrCode")
+    linked = body.get("paymentRequestId")
+    if linked is not None and not isinstance(linked, str):
+        raise _protocol("paymentRequestId is not text")
+    return LinkInfo(link_id=_text(body, "id", "payment link"), payload=_text(qr, "payload", "payment link's qrCode"),
+                    url=_text(body, "url", "payment link"), linked_request_id=linked or None)
+
+
+class JPMorganProvider:
+    """The J.P. Morgan client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
+
+    name = "jpmorgan"
+    capabilities = Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
+
+    def __init__(self, base_url: str, access_token: str, *, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
+                 backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
+                 country: str = "BR", creditor: dict[str, Any] | None = None):
+        if not isinstance(access_token, str) or not access_token.strip():
+            raise ValueError("jpmorgan needs a non-empty access token")
+        self.country = country
+        self.creditor = dict(creditor) if creditor else None
+        self.http = ProviderHttp(self.name, base_url.rstrip("/") + API,
+                                 headers={"Authorization": f"Bearer {access_token.strip()}"},
+                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
+                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s,
+                                 error_parser=parse_error)
+
+    def __repr__(self) -> str:
+        return f"JPMorganProvider({self.http.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- payment requests -------------------------------------------------------------
+    def request_body(self, spec: ChargeSpec) -> dict[str, Any]:
+        if spec.duration_s < 1:
+            raise ValueError("a payment request must last at least one second")
+        request: dict[str, Any] = {
+            "expirationType": "IMMEDIATE",
+            "duration": int(spec.duration_s),
+            "paymentAmount": str(spec.amount),
+            "currency": spec.amount.currency,
+            "reference": spec.reference,
+            "isAmountAdjustable": False,
+        }
+        if self.creditor:
+            request["creditor"] = self.creditor
+        return {
+            "id": spec.request_id,
+            "country": self.country,
+            "request": request,
+            "requestMethodType": "QR_CODE",
+            "requestMethod": {"qrCodeType": "DYNAMIC", "contentType": "TEXT"},
+        }
+
+    async def create_request(self, spec: ChargeSpec) -> RequestInfo:
+        info: RequestInfo = await self.http.post("/payment-requests", self.request_body(spec),
+                                                 idempotency_key=spec.idempotency_key, parse=parse_request)
+        if info.request_id != spec.request_id:
+            raise _protocol(f"asked for payment request {spec.request_id}, got {info.request_id}")
+        if info.amount != spec.amount:
+            raise _protocol(f"asked for {spec.amount.display()}, the request is for {info.amount.display()}")
+        return info
+
+    async def get_request(self, request_id: str) -> RequestInfo:
+        return await self.http.get(f"/payment-requests/{_seg(request_id)}", parse=parse_request)
+
+    async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
+        return await self.http.patch(f"/payment-requests/{_seg(request_id)}", {"status": "CANCELLED"},
+                                     idempotency_key=idempotency_key, parse=parse_request)
+
+    # -- payment links ----------------------------------------------------------------
+    async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo:
+        return await self.http.post("/payment-links", {"description": description},
+                                    idempotency_key=idempotency_key, parse=parse_link)
+
+    async def get_link(self, link_id: str) -> LinkInfo:
+        return await self.http.get(f"/payment-links/{_seg(link_id)}", parse=parse_link)
+
+    async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
+        return await self.http.post(f"/payment-links/{_seg(link_id)}/link", {"paymentRequestId": request_id},
+                                    idempotency_key=idempotency_key, parse=parse_link)
+
+    async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
+        return await self.http.post(f"/payment-links/{_seg(link_id)}/unlink", {"paymentRequestId": request_id},
+                                    idempotency_key=idempotency_key, parse=parse_link)
+
+
+def _seg(ident: str) -> str:
+    """An id as one safe path segment."""
+    if not isinstance(ident, str) or not ident:
+        raise ValueError("an id must be non-empty text")
+    return quote(ident, safe="")

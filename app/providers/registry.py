@@ -1,0 +1,42 @@
+"""Provider names -> factories. The controller asks for capabilities; only set-up code asks for names.
+
+``create_provider("jpmorgan", base_url=..., credentials={"access_token": ...})``.
+``options`` go to the provider's constructor (timeout, max_attempts, creditor, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import httpx
+
+from .base import PaymentProvider
+from .jpmorgan import JPMorganProvider
+
+
+def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
+              options: dict[str, Any]) -> PaymentProvider:
+    token = credentials.get("access_token", "")
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("jpmorgan needs credentials['access_token'] (an OAuth2 bearer token)")
+    return JPMorganProvider(base_url, token, transport=transport, **options)
+
+
+Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", dict[str, Any]], PaymentProvider]
+
+FACTORIES: dict[str, Factory] = {
+    "jpmorgan": _jpmorgan,
+}
+PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
+
+# What each provider's credentials dict must hold (for settings screens and error messages).
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"jpmorgan": ("access_token",)}
+
+
+def create_provider(name: str, *, base_url: str, credentials: Mapping[str, str],
+                    transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> PaymentProvider:
+    """A ready client for provider ``name``; ValueError for an unknown name or missing credentials."""
+    factory = FACTORIES.get(name)
+    if factory is None:
+        raise ValueError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+    return factory(base_url, credentials, transport, options)

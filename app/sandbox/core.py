@@ -1,0 +1,370 @@
+"""The sandbox's shared machinery: clock, in-memory state, payments, idempotency.
+
+Every simulated provider (``app/sandbox/jpmorgan.py`` today; Razorpay, Depay and
+Pix later) keeps its requests and payment links here, in provider-neutral form:
+
+- ``SimRequest``: one payment request, with a provider-neutral ``Phase``
+  (open, processing, settled, expired, cancelled, failed). Each provider module
+  declares how its own API words the phases (``SandboxProvider.status_words``),
+  and ``/_sandbox/state`` reports the provider's word.
+- ``SimLink``: one static payment link, holding at most one request.
+- what a customer scans: each request and link registers its payload and, for
+  Pix, its location URL (tag 26/25). ``SandboxState.pay`` resolves a scanned
+  payload the way a banking app does: by the location first (so the printed
+  sticker of a payment link reaches whatever request is linked *now*), then by
+  the exact payload text (for schemes without a location).
+- expiry is lazy: any read (``request()``, ``requests()``, ``pay()``) moves an
+  open request past its ``expires_at`` to EXPIRED, by the injected clock.
+- settlement: reaching the full amount settles at once; with
+  ``settle_delay_s > 0`` the request is PROCESSING until that much clock time
+  has passed (again applied on read).
+- idempotency: ``remember``/``replay`` store a successful (2xx) answer per
+  (provider, method, path, key) with a fingerprint of the body; the same key with
+  another body is refused (422). Failed answers are not stored, so a corrected
+  retry with the same key is possible.
+
+Nothing here awaits, so every handler's check-then-change runs atomically on
+the event loop.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+from starlette.routing import BaseRoute
+
+from app.domain.money import Money, MoneyError
+from app.qr.schemes import pix_location
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ManualClock:
+    """A clock for tests: starts at ``start`` (default: now, UTC) and moves only when told."""
+
+    def __init__(self, start: datetime | None = None):
+        self._now = start or system_clock()
+        if self._now.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> datetime:
+        self._now += timedelta(seconds=seconds)
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self._now = when
+
+
+def iso(when: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a 'Z', millisecond precision."""
+    if when is None:
+        return None
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Phase(str, enum.Enum):
+    OPEN = "open"
+    PROCESSING = "processing"
+    SETTLED = "settled"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+# A link holding a request in one of these is busy; only OPEN requests can be paid or linked.
+BUSY_PHASES = frozenset({Phase.OPEN, Phase.PROCESSING})
+
+
+class SandboxError(Exception):
+    """An answer other than success; each provider module renders it in its own error shape."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors or []
+
+
+@dataclass(frozen=True)
+class SandboxProvider:
+    """What a provider module plugs into the sandbox."""
+
+    name: str                                        # "jpmorgan"
+    prefix: str                                      # "/jpmorgan"
+    routes: list[BaseRoute]
+    status_words: Mapping[Phase, str]                # Phase -> the provider's own status word
+    error_body: Callable[[int, str, str], dict]      # (http status, code, message) -> JSON body
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    location_host: str = "pix.sandbox.tillqr.dev"    # Pix locations: <host>/<provider short>/<kind>/<id>
+    merchant_name: str = "TILLQR SANDBOX"
+    merchant_city: str = "SAO PAULO"
+    settle_delay_s: float = 0.0
+    fault_hold_s: float = 60.0                       # how long a "timeout" fault holds its answer
+
+
+@dataclass
+class SimRequest:
+    id: str
+    provider: str
+    amount: Money
+    reference: str
+    created_at: datetime
+    expires_at: datetime | None
+    payload: str
+    phase: Phase = Phase.OPEN
+    paid: Money | None = None
+    linked_to: str | None = None
+    settle_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)   # the provider's own fields, echoed back
+
+    def __post_init__(self) -> None:
+        if self.paid is None:
+            self.paid = Money(0, self.amount.currency)
+        if self.updated_at is None:
+            self.updated_at = self.created_at
+
+    @property
+    def amount_paid(self) -> Money:
+        assert self.paid is not None
+        return self.paid
+
+
+@dataclass
+class SimLink:
+    id: str
+    provider: str
+    url: str
+    payload: str
+    description: str
+    created_at: datetime
+    linked_request: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    fingerprint: str
+    status: int
+    body: Any
+
+
+_AMOUNT = re.compile(r"^\d{1,13}(\.\d+)?$")
+
+
+def parse_amount(text: Any, currency: str, what: str = "amount") -> Money:
+    """A strictly written positive decimal amount ("12.50") in ``currency``, or SandboxError 400."""
+    if not isinstance(text, str) or not _AMOUNT.match(text):
+        raise SandboxError(400, "INVALID_AMOUNT", f"{what} must be a decimal string like \"12.50\", not {text!r}")
+    try:
+        money = Money.from_decimal(Decimal(text), currency)
+    except MoneyError as exc:
+        raise SandboxError(400, "INVALID_AMOUNT", f"{what}: {exc}") from None
+    if money.minor <= 0:
+        raise SandboxError(400, "INVALID_AMOUNT", f"{what} must be more than zero")
+    return money
+
+
+def fingerprint(body: bytes) -> str:
+    """The same JSON (whatever its spacing and key order) gives the same fingerprint."""
+    try:
+        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class SandboxState:
+    """Everything the sandbox knows, in memory."""
+
+    def __init__(self, clock: Clock | None = None, settings: SandboxSettings | None = None):
+        self.clock: Clock = clock or system_clock
+        self.settings = settings or SandboxSettings()
+        self.status_words: dict[str, Mapping[Phase, str]] = {}
+        self.listeners: list[Callable[[SimRequest], None]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self._requests: dict[tuple[str, str], SimRequest] = {}
+        self._links: dict[tuple[str, str], SimLink] = {}
+        self._locations: dict[str, tuple[str, str, str]] = {}   # location or payload -> (kind, provider, id)
+        self._answers: dict[tuple[str, str, str, str], StoredAnswer] = {}
+        self.calls: list[dict[str, Any]] = []
+
+    def now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the sandbox clock must return aware datetimes")
+        return now
+
+    # -- requests ----------------------------------------------------------
+    def add_request(self, req: SimRequest) -> SimRequest:
+        key = (req.provider, req.id)
+        if key in self._requests:
+            raise SandboxError(409, "DUPLICATE_ID", f"a payment request with id {req.id} already exists")
+        self._requests[key] = req
+        self._register(req.payload, "request", req.provider, req.id)
+        return req
+
+    def request(self, provider: str, request_id: str) -> SimRequest | None:
+        req = self._requests.get((provider, request_id))
+        if req is not None:
+            self.refresh(req)
+        return req
+
+    def requests(self) -> list[SimRequest]:
+        for req in self._requests.values():
+            self.refresh(req)
+        return list(self._requests.values())
+
+    def refresh(self, req: SimRequest) -> None:
+        """Apply what the clock says: expiry of open requests, end of processing."""
+        now = self.now()
+        if req.phase is Phase.PROCESSING and req.settle_at is not None and now >= req.settle_at:
+            self.set_phase(req, Phase.SETTLED)
+        elif req.phase is Phase.OPEN and req.expires_at is not None and now >= req.expires_at:
+            self.set_phase(req, Phase.EXPIRED)
+
+    def set_phase(self, req: SimRequest, phase: Phase) -> None:
+        if req.phase is phase:
+            return
+        req.phase = phase
+        req.updated_at = self.now()
+        for listener in list(self.listeners):
+            listener(req)
+
+    # -- links -------------------------------------------------------------
+    def add_link(self, link: SimLink) -> SimLink:
+        key = (link.provider, link.id)
+        if key in self._links:
+            raise SandboxError(409, "DUPLICATE_ID", f"a payment link with id {link.id} already exists")
+        self._links[key] = link
+        self._register(link.payload, "link", link.provider, link.id)
+        return link
+
+    def link(self, provider: str, link_id: str) -> SimLink | None:
+        return self._links.get((provider, link_id))
+
+    def links(self) -> list[SimLink]:
+        return list(self._links.values())
+
+    def attach(self, link: SimLink, req: SimRequest) -> None:
+        """Link ``req`` to ``link``; the rules (busy link, open request) are the caller's."""
+        if link.linked_request and link.linked_request != req.id:
+            previous = self._requests.get((link.provider, link.linked_request))
+            if previous is not None and previous.linked_to == link.id:
+                previous.linked_to = None
+        link.linked_request = req.id
+        req.linked_to = link.id
+
+    def detach(self, link: SimLink) -> None:
+        if link.linked_request:
+            req = self._requests.get((link.provider, link.linked_request))
+            if req is not None and req.linked_to == link.id:
+                req.linked_to = None
+        link.linked_request = None
+
+    # -- what customers scan -----------------------------------------------------
+    def _register(self, payload: str, kind: str, provider: str, ident: str) -> None:
+        target = (kind, provider, ident)
+        self._locations["payload:" + payload] = target
+        location = pix_location(payload)
+        if location:
+            self._locations["pix:" + location] = target
+
+    def resolve(self, payload: str) -> SimRequest:
+        """The request a scanned payload leads to now, whether payable or not; SandboxError 404 if none."""
+        if not isinstance(payload, str) or not payload.strip():
+            raise SandboxError(400, "INVALID_PAYLOAD", "payload must be the scanned text")
+        text = payload.strip()
+        location = pix_location(text)
+        target = self._locations.get("pix:" + location) if location else None
+        if target is None:
+            target = self._locations.get("payload:" + text)
+        if target is None:
+            raise SandboxError(404, "NOT_FOUND", "nothing payable behind this payload (unknown QR code)")
+        kind, provider, ident = target
+        if kind == "link":
+            link = self._links[(provider, ident)]
+            if not link.linked_request:
+                raise SandboxError(404, "NOTHING_LINKED", f"payment link {ident} has no payment request linked")
+            ident = link.linked_request
+        req = self.request(provider, ident)
+        if req is None:
+            raise SandboxError(404, "NOT_FOUND", f"payment request {ident} does not exist")
+        return req
+
+    def pay(self, payload: str, amount: Any = None) -> SimRequest:
+        """Pay (fully, or ``amount`` of) what ``payload`` leads to, as a customer's banking app would."""
+        req = self.resolve(payload)
+        if req.phase is not Phase.OPEN:
+            word = self.status_words.get(req.provider, {}).get(req.phase, req.phase.value)
+            raise SandboxError(409, "NOT_PAYABLE", f"payment request {req.id} is {word} and can no longer be paid")
+        due = req.amount - req.amount_paid
+        paying = due if amount is None else parse_amount(amount, req.amount.currency)
+        req.paid = req.amount_paid + paying
+        req.updated_at = self.now()
+        if req.amount_paid.minor >= req.amount.minor:
+            if self.settings.settle_delay_s > 0:
+                req.settle_at = self.now() + timedelta(seconds=self.settings.settle_delay_s)
+                self.set_phase(req, Phase.PROCESSING)
+            else:
+                self.set_phase(req, Phase.SETTLED)
+        return req
+
+    # -- idempotency -------------------------------------------------------------
+    def replay(self, scope: tuple[str, str, str], key: str, body_fingerprint: str) -> StoredAnswer | None:
+        stored = self._answers.get((*scope, key))
+        if stored is None:
+            return None
+        if stored.fingerprint != body_fingerprint:
+            raise SandboxError(422, "IDEMPOTENCY_KEY_REUSED",
+                               "this Idempotency-Key was already used with a different request body")
+        return stored
+
+    def remember(self, scope: tuple[str, str, str], key: str, body_fingerprint: str, status: int, body: Any) -> None:
+        self._answers[(*scope, key)] = StoredAnswer(body_fingerprint, status, body)
+
+    # -- truth for tests -----------------------------------------------------------
+    def word(self, req: SimRequest) -> str:
+        return self.status_words.get(req.provider, {}).get(req.phase, req.phase.value.upper())
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "requests": [
+                {
+                    "id": r.id,
+                    "provider": r.provider,
+                    "status": self.word(r),
+                    "amount": str(r.amount),
+                    "amount_paid": str(r.amount_paid),
+                    "linked_to": r.linked_to,
+                    "external_reference": r.reference,
+                }
+                for r in self.requests()
+            ],
+            "links": [
+                {"id": link.id, "provider": link.provider, "linked_request": link.linked_request}
+                for link in self.links()
+            ],
+        }

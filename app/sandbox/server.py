@@ -1,0 +1,224 @@
+"""The sandbox as one ASGI app: every simulated provider under its prefix, plus ``/_sandbox/*``.
+
+``create_app()`` is used in-process (``httpx.ASGITransport(app=create_app())``) and
+by ``run()`` / ``python -m app.sandbox`` / ``tillqr sandbox`` on uvicorn.
+
+Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
+
+- ``POST /_sandbox/pay`` ``{"payload", "amount"?}`` → 200 ``{"request_id", "status",
+  "provider", "amount_paid"}``; 400 bad input, 404 nothing payable behind the
+  payload, 409 no longer payable;
+- ``GET /_sandbox/state`` → ``{"requests": [...], "links": [...]}`` (DESIGN.md);
+- ``POST /_sandbox/faults`` (see ``faults.py``) → 200 the settings now in force;
+  ``GET`` and ``DELETE /_sandbox/faults``;
+- ``GET /_sandbox/calls`` → ``{"count", "calls": [{"method", "path", "fault"}]}``,
+  every provider call received (faulted ones included), for tests counting retries;
+- ``POST /_sandbox/reset`` clears requests, links, idempotency keys, faults and calls;
+- ``GET /_sandbox/health`` → ``{"ok": true, "providers": [...]}``.
+
+To add a provider: write ``app/sandbox/<name>.py`` with a ``provider()`` returning a
+``SandboxProvider`` and add it to ``PROVIDER_MODULES``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from . import jpmorgan
+from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState
+from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
+from .web import json_object
+
+PROVIDER_MODULES = (jpmorgan,)
+SANDBOX_PREFIX = "/_sandbox"
+
+
+class SandboxApp(Starlette):
+    """Starlette, with fault injection in front of the provider routes.
+
+    Faults are applied here, outside Starlette's own middleware, so that a dropped
+    connection reaches the server's real ``send`` (see ``faults.drop_connection``).
+    """
+
+    sandbox: SandboxState
+    faults: FaultInjector
+    providers: dict[str, SandboxProvider]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path == SANDBOX_PREFIX or path.startswith(SANDBOX_PREFIX + "/"):
+            await super().__call__(scope, receive, send)
+            return
+        fault = self.faults.draw()
+        self.sandbox.calls.append({"method": scope.get("method"), "path": path, "fault": fault})
+        if self.faults.config.latency_ms:
+            await asyncio.sleep(self.faults.config.latency_ms / 1000)
+        if fault == "drop":
+            await drop_connection(send)
+        elif fault == "timeout":
+            await hold_answer(super().__call__, scope, receive, send, self.sandbox.settings.fault_hold_s)
+        elif fault == "error":
+            provider = self._provider_for(path)
+            message = "the service is temporarily unavailable (sandbox fault)"
+            body = provider.error_body(503, "SERVICE_UNAVAILABLE", message) if provider else {"error": message}
+            await send_bytes(send, 503, json.dumps(body).encode(), "application/json")
+        elif fault == "garbage":
+            await send_bytes(send, 200, b"<html>502 Bad Gateway</html> {not json", "application/json")
+        else:
+            await super().__call__(scope, receive, send)
+
+    def _provider_for(self, path: str) -> SandboxProvider | None:
+        for provider in self.providers.values():
+            if path == provider.prefix or path.startswith(provider.prefix + "/"):
+                return provider
+        return None
+
+
+def _sandbox_error(exc: SandboxError) -> JSONResponse:
+    return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
+
+
+def _state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+async def pay(request: Request) -> Response:
+    state = _state(request)
+    try:
+        _, body = await json_object(request)
+        unknown = set(body) - {"payload", "amount"}
+        if unknown:
+            raise SandboxError(400, "INVALID_REQUEST", f"unknown fields: {', '.join(sorted(unknown))}")
+        req = state.pay(body.get("payload"), body.get("amount"))
+    except SandboxError as exc:
+        return _sandbox_error(exc)
+    return JSONResponse({"request_id": req.id, "status": state.word(req), "provider": req.provider,
+                         "amount_paid": str(req.amount_paid)})
+
+
+async def get_state(request: Request) -> Response:
+    return JSONResponse(_state(request).snapshot())
+
+
+async def set_faults(request: Request) -> Response:
+    try:
+        _, body = await json_object(request)
+        config = FaultConfig.from_json(body)
+    except SandboxError as exc:
+        return _sandbox_error(exc)
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc), "code": "INVALID_FAULTS"}, status_code=400)
+    request.app.faults.configure(config)
+    return JSONResponse(config.to_json())
+
+
+async def get_faults(request: Request) -> Response:
+    return JSONResponse(request.app.faults.config.to_json())
+
+
+async def clear_faults(request: Request) -> Response:
+    request.app.faults.clear()
+    return JSONResponse(request.app.faults.config.to_json())
+
+
+async def get_calls(request: Request) -> Response:
+    calls = _state(request).calls
+    return JSONResponse({"count": len(calls), "calls": calls})
+
+
+async def reset(request: Request) -> Response:
+    _state(request).reset()
+    request.app.faults.clear()
+    return JSONResponse({"ok": True})
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True, "providers": sorted(request.app.providers)})
+
+
+def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault_hold_s: float = 60.0,
+               location_host: str = "pix.sandbox.tillqr.dev", merchant_name: str = "TILLQR SANDBOX",
+               merchant_city: str = "SAO PAULO") -> Starlette:
+    """A fresh sandbox (its own state) as an ASGI app; ``app.state.sandbox`` is its ``SandboxState``."""
+    settings = SandboxSettings(location_host=location_host, merchant_name=merchant_name,
+                               merchant_city=merchant_city, settle_delay_s=settle_delay_s,
+                               fault_hold_s=fault_hold_s)
+    state = SandboxState(clock, settings)
+    providers = {module.NAME: module.provider() for module in PROVIDER_MODULES}
+    routes: list[Any] = [
+        Route(f"{SANDBOX_PREFIX}/pay", pay, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/state", get_state, methods=["GET"]),
+        Route(f"{SANDBOX_PREFIX}/faults", set_faults, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/faults", get_faults, methods=["GET"]),
+        Route(f"{SANDBOX_PREFIX}/faults", clear_faults, methods=["DELETE"]),
+        Route(f"{SANDBOX_PREFIX}/calls", get_calls, methods=["GET"]),
+        Route(f"{SANDBOX_PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/health", health, methods=["GET"]),
+    ]
+    for provider in providers.values():
+        state.status_words[provider.name] = provider.status_words
+        routes.append(Mount(provider.prefix, routes=provider.routes))
+    app = SandboxApp(routes=routes)
+    app.state.sandbox = state
+    app.sandbox = state
+    app.faults = FaultInjector()
+    app.providers = providers
+    return app
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve(host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | None = None,
+                announce: bool = True) -> None:
+    """Serve ``app`` (default: a new sandbox) on uvicorn until cancelled or interrupted.
+
+    ``port=0`` picks a free port; the line ``TillQR sandbox on http://HOST:PORT`` is
+    printed (flushed) once the server accepts connections.
+    """
+    import uvicorn
+
+    sock = _bind(host, port)
+    actual_port = sock.getsockname()[1]
+    config = uvicorn.Config(app or create_app(), log_level="warning", lifespan="off", proxy_headers=False,
+                            timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started and announce:
+            print(f"TillQR sandbox on http://{host}:{actual_port}", flush=True)
+        await task
+    finally:
+        if not task.done():
+            server.should_exit = True
+            await asyncio.wait({task}, timeout=5)
+        sock.close()
+
+
+def run(host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Run the sandbox until interrupted (Ctrl+C / SIGTERM); returns an exit status."""
+    try:
+        asyncio.run(serve(host, port))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"tillqr sandbox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0

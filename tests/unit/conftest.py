@@ -1,0 +1,82 @@
+"""Fixtures for the sandbox and provider tests: a sandbox in-process, on a manual clock.
+
+Names carry an ``sb_``/``jpm`` prefix so they cannot shadow fixtures of other test modules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from app.providers.http import HttpTimeouts
+from app.providers.jpmorgan import JPMorganProvider
+from app.sandbox import ManualClock, create_app
+
+JPM_API = "/jpmorgan/receivables/request-to-pay/v1"
+AUTH = {"Authorization": "Bearer test-token"}
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def sb_clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def sb_app(sb_clock):
+    return create_app(clock=sb_clock, fault_hold_s=5.0)
+
+
+@pytest.fixture
+async def sb_http(sb_app):
+    """A raw HTTP client on the in-process sandbox (no credentials by default)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sb_app), base_url="http://sandbox") as client:
+        yield client
+
+
+@pytest.fixture
+async def jpm_factory(sb_app):
+    """Build J.P. Morgan clients on the in-process sandbox; all are closed after the test."""
+    made: list[JPMorganProvider] = []
+
+    def make(*, app=None, token: str = "test-token", timeout: HttpTimeouts | float | None = None,
+             max_attempts: int = 3, base_url: str = "http://sandbox/jpmorgan") -> JPMorganProvider:
+        provider = JPMorganProvider(
+            base_url, token, transport=httpx.ASGITransport(app=app or sb_app),
+            timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
+            max_attempts=max_attempts, backoff_base_s=0.01, backoff_max_s=0.05)
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def jpm(jpm_factory) -> JPMorganProvider:
+    return jpm_factory()
+
+
+@pytest.fixture
+def jpm_body() -> Callable[..., dict[str, Any]]:
+    """A valid create-payment-request body; keyword arguments override ``request`` fields (None removes)."""
+
+    def make(ident: str | None = "a" * 32, **request: Any) -> dict[str, Any]:
+        req: dict[str, Any] = {"expirationType": "IMMEDIATE", "duration": 120, "paymentAmount": "12.50",
+                               "currency": "BRL", "reference": "sale 1", "isAmountAdjustable": False}
+        for key, value in request.items():
+            if value is None:
+                req.pop(key, None)
+            else:
+                req[key] = value
+        body: dict[str, Any] = {"country": "BR", "request": req, "requestMethodType": "QR_CODE",
+                                "requestMethod": {"qrCodeType": "DYNAMIC", "contentType": "TEXT"}}
+        if ident is not None:
+            body["id"] = ident
+        return body
+
+    return make
