@@ -1,0 +1,85 @@
+"""The GUI's entry: QApplication, the qasync loop (the Qt loop *is* the asyncio loop), the runtime.
+
+``compose`` builds the window from a Runtime (used by run_gui, the tests and the
+screenshot script); ``run_gui`` owns the process: it shows the window at once,
+reconciles unfinished sales (``recover``) in the background, and closes the
+runtime when the window closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+import qasync
+
+from app.checkout.counter_model import CounterModel
+
+from .bridge import EventBridge
+from .counter import CounterView
+from .main_window import MainWindow
+
+log = logging.getLogger("tillqr.ui")
+
+STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+
+
+def apply_style(app: QApplication) -> None:
+    try:
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    except OSError:
+        log.warning("style sheet %s not found; using Qt's default look", STYLE)
+
+
+def compose(runtime: Any) -> MainWindow:
+    """The main window for ``runtime``: bridge → model → view, each handed what it needs."""
+    controller = runtime.controller
+    bridge = EventBridge(controller)
+    model = CounterModel(controller, demo=runtime.demo, sandbox=runtime.sandbox,
+                         link_payload=runtime.link.payload if runtime.link else None)
+    view = CounterView(model, bridge)
+    window = MainWindow(view, store_name=runtime.store_name, demo=runtime.demo,
+                        mode_text=getattr(runtime, "mode_text", ""))
+    bridge.setParent(window)
+    window.closed.connect(bridge.close)
+    return window
+
+
+async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
+    from app.runtime import open_runtime
+
+    try:
+        runtime = await open_runtime(demo=demo, provider=provider)
+    except Exception as exc:  # noqa: BLE001 - say it in a window, not only on a terminal
+        log.exception("cannot start")
+        print(f"tillqr: cannot start: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "TillQR cannot start", str(exc))
+        return 1
+    try:
+        window = compose(runtime)
+        closed = asyncio.get_running_loop().create_future()
+        window.closed.connect(lambda: closed.done() or closed.set_result(None))
+        window.show()
+        recovering = asyncio.ensure_future(window.counter.model.recover())  # held; its errors are shown in words
+        await closed
+        if not recovering.done():
+            recovering.cancel()
+            await asyncio.gather(recovering, return_exceptions=True)
+    finally:
+        await runtime.aclose()
+    return 0
+
+
+def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
+    """Run the kiosk until its window is closed; returns the process exit code."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("TillQR")
+    app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
+    apply_style(app)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(_main(app, demo=demo, provider=provider))

@@ -1,0 +1,209 @@
+"""CounterView: the counter screen. Renders a CounterModel; forwards keys, clicks and events to it.
+
+Left: amount (keyboard or keypad), optional reference, Charge / Cancel.
+Right: the status banner, the QR with amount, reference and countdown under it,
+and in demo mode a "Simulate customer payment" button.
+
+Every provider call is an awaited coroutine on the qasync loop (``@asyncSlot``),
+so the window keeps painting while a request is in flight; the model disables
+what must not be pressed twice.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+)
+from qasync import asyncSlot
+
+from app.checkout.counter_model import CounterModel
+
+from .bridge import EventBridge
+from .keypad import CLEAR, Keypad
+from .qr_panel import QrPanel
+from .status_banner import StatusBanner
+
+_TYPED = set("0123456789.,")
+
+
+class AmountField(QLineEdit):
+    """Shows the model's amount; turns keyboard presses into keypad keys, Enter and Esc into commands."""
+
+    key_typed = Signal(str)
+    submitted = Signal()
+    escaped = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("amount")
+        self.setReadOnly(True)  # the model owns the text; keys arrive through keyPressEvent
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setAccessibleName("Amount")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        key, text = event.key(), event.text()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+        elif key == Qt.Key.Key_Escape:
+            self.escaped.emit()
+        elif key == Qt.Key.Key_Backspace:
+            self.key_typed.emit("back")
+        elif key == Qt.Key.Key_Delete:
+            self.key_typed.emit(CLEAR)
+        elif text and text in _TYPED:
+            self.key_typed.emit(text)
+        else:
+            event.ignore()
+            return
+        event.accept()
+
+
+class CounterView(QWidget):
+    def __init__(self, model: CounterModel, bridge: EventBridge, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("counter")
+        self._build()
+        bridge.sale_changed.connect(model.sale_changed)
+        bridge.counter_free.connect(model.counter_free)
+        bridge.notice.connect(model.notice)
+        model.on_change(self.render)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._render_countdown)  # the clock only; status comes from events
+        self._tick.start()
+        self.render()
+        self.amount.setFocus()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        m = self.model
+        self.currency = QLabel(m.currency)
+        self.currency.setObjectName("currency")
+        self.amount = AmountField()
+        self.clear = _button("Clear", "clear", "Clear the amount")
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(self.currency)
+        amount_row.addWidget(self.amount, 1)
+        amount_row.addWidget(self.clear)
+
+        self.reference = QLineEdit()
+        self.reference.setObjectName("reference")
+        self.reference.setPlaceholderText("Reference (optional)")
+        self.reference.setMaxLength(72)
+        self.reference.setAccessibleName("Reference")
+        self.keypad = Keypad(decimals=m.decimals)
+        self.charge = _button("Charge", "charge", "Charge the amount")
+        self.cancel = _button("Cancel", "cancel", "Cancel the open sale")
+        actions = QHBoxLayout()
+        actions.setSpacing(10)
+        actions.addWidget(self.charge, 3)
+        actions.addWidget(self.cancel, 2)
+
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        left.addLayout(amount_row)
+        left.addWidget(self.reference)
+        left.addWidget(self.keypad, 1)
+        left.addLayout(actions)
+
+        self.banner = StatusBanner()
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.panel = QrPanel()
+        self.qr = self.panel.qr
+        self.simulate = _button("Simulate customer payment (demo)", "simulate",
+                                "Pay the code through the sandbox, as a customer's banking app would")
+        self.simulate.setVisible(m.demo and m.sandbox is not None)
+
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        right.addWidget(self.banner)
+        right.addWidget(self.message)
+        right.addWidget(self.panel, 1)
+        right.addWidget(self.simulate)
+
+        root = QHBoxLayout(self)
+        root.setContentsMargins(12, 10, 12, 10)
+        root.setSpacing(14)
+        root.addLayout(left, 2)
+        root.addLayout(right, 3)
+
+        self.amount.key_typed.connect(m.press)
+        self.keypad.key_pressed.connect(m.press)
+        self.clear.clicked.connect(lambda: m.press(CLEAR))
+        self.reference.textEdited.connect(m.set_reference)
+        self.amount.submitted.connect(self.on_charge)
+        self.reference.returnPressed.connect(self.on_charge)
+        self.amount.escaped.connect(self.on_cancel)
+        self.charge.clicked.connect(self.on_charge)
+        self.cancel.clicked.connect(self.on_cancel)
+        self.simulate.clicked.connect(self.on_simulate)
+
+    # -- commands (awaited on the qasync loop; the model catches and words every failure) ----
+    @asyncSlot()
+    async def on_charge(self) -> None:
+        await self.model.charge()
+        self.amount.setFocus()
+
+    @asyncSlot()
+    async def on_cancel(self) -> None:
+        await self.model.cancel()
+
+    @asyncSlot()
+    async def on_simulate(self) -> None:
+        await self.model.simulate_payment()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Esc from the reference field
+        if event.key() == Qt.Key.Key_Escape:
+            self.on_cancel()
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    # -- rendering ------------------------------------------------------------------------
+    def render(self) -> None:
+        m = self.model
+        self.amount.setText(m.amount_text)
+        _set_property(self.amount, "empty", not m.entry)
+        locked = m.entry_locked
+        self.keypad.setEnabled(not locked)
+        self.clear.setEnabled(not locked and bool(m.entry))
+        self.reference.setEnabled(not locked)
+        if self.reference.text() != m.reference:
+            self.reference.setText(m.reference)
+        self.charge.setEnabled(m.can_charge)
+        self.charge.setText("Charging…" if m.busy == "charge" else "Charge")
+        self.cancel.setEnabled(m.can_cancel)
+        self.cancel.setText("Cancelling…" if m.busy == "cancel" else "Cancel")
+        self.simulate.setEnabled(m.can_simulate)
+        self.banner.show_banner(m.banner)
+        self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)
+        self.message.setText(m.message)
+        self.message.setVisible(bool(m.message))
+        _set_property(self.message, "level", m.message_level)
+        self._render_countdown()
+
+    def _render_countdown(self) -> None:
+        self.panel.set_countdown(self.model.countdown())
+
+
+def _button(text: str, name: str, accessible: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays with the amount field
+    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return button
+
+
+def _set_property(widget: QWidget, name: str, value: object) -> None:
+    if widget.property(name) != value:
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,0 +1,41 @@
+"""Keypad: the on-screen number pad. Emits the key it stands for; the model decides what it means."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
+
+BACK = "back"
+CLEAR = "clear"
+
+
+class Keypad(QWidget):
+    """Phone-style pad (1 2 3 on top, like card terminals): digits, decimal point, backspace.
+
+    ``key_pressed`` carries "0"-"9", "." or "back". With a zero-decimal currency the
+    point key becomes "00".
+    """
+
+    key_pressed = Signal(str)
+
+    def __init__(self, *, decimals: int = 2, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("keypad")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        point = "." if decimals else "00"
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", point, "0", BACK]
+        self.buttons: dict[str, QPushButton] = {}
+        for i, key in enumerate(keys):
+            button = QPushButton("⌫" if key == BACK else key)
+            button.setObjectName("key")
+            button.setProperty("key", key)
+            button.setAccessibleName("Backspace" if key == BACK else f"Key {key}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the amount field keeps the keyboard
+            button.setAutoRepeat(key == BACK)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setMinimumSize(56, 44)
+            button.clicked.connect(lambda _=False, k=key: self.key_pressed.emit(k))
+            grid.addWidget(button, i // 3, i % 3)
+            self.buttons[key] = button

@@ -1,0 +1,110 @@
+"""QrWidget: paints a payload's QR matrix crisply at any size.
+
+Integer pixels per module, centred, a white quiet zone of 4 modules, no
+antialiasing: what a phone camera needs. The matrix comes from app.qr.render
+(segno); the widget holds no rules beyond painting.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.qr.render import qr_matrix
+
+QUIET_ZONE = 4  # modules of white around the symbol (ISO/IEC 18004)
+
+
+class QrWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._payload: str | None = None
+        self._matrix: list[list[bool]] = []
+        self._hint = ""
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setMinimumSize(160, 160)
+        self.setAccessibleName("Payment QR code")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+
+    # -- content -------------------------------------------------------------------------
+    def payload(self) -> str | None:
+        return self._payload
+
+    def set_payload(self, payload: str | None) -> None:
+        if payload == self._payload:
+            return
+        self._payload = payload or None
+        self._matrix = qr_matrix(payload) if payload else []
+        self.setAccessibleDescription(f"QR code, {len(self._matrix)} modules" if self._matrix else "no code")
+        self.update()
+
+    def set_hint(self, text: str) -> None:
+        """Words painted in place of the code while there is none."""
+        if text != self._hint:
+            self._hint = text
+            self.update()
+
+    def modules(self) -> int:
+        """Modules a side including the quiet zone (0 when empty)."""
+        return len(self._matrix) + 2 * QUIET_ZONE if self._matrix else 0
+
+    def symbol_rect(self) -> QRect:
+        """Where the code (quiet zone included) is painted: square, integer module size, centred."""
+        n = self.modules()
+        if not n:
+            return QRect()
+        module = max(1, min(self.width(), self.height()) // n)
+        side = module * n
+        return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+
+    # -- geometry ------------------------------------------------------------------------
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return width
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(360, 360)
+
+    # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if not self._matrix:
+            self._paint_hint()
+            return
+        rect = self.symbol_rect()
+        module = rect.width() // self.modules()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.fillRect(rect, QColor("white"))
+        dark = QColor("black")
+        left = rect.left() + QUIET_ZONE * module
+        top = rect.top() + QUIET_ZONE * module
+        for r, row in enumerate(self._matrix):
+            c = 0
+            width = len(row)
+            while c < width:  # one rectangle per run of dark modules: fewer calls, no seams
+                if row[c]:
+                    start = c
+                    while c < width and row[c]:
+                        c += 1
+                    painter.fillRect(left + start * module, top + r * module,
+                                     (c - start) * module, module, dark)
+                else:
+                    c += 1
+        painter.end()
+
+    def _paint_hint(self) -> None:
+        if not self._hint:
+            return
+        painter = QPainter(self)
+        painter.setPen(QColor("#52606d"))
+        font = painter.font()
+        font.setPixelSize(max(14, min(26, self.height() // 14)))
+        painter.setFont(font)
+        box = self.rect().adjusted(20, 20, -20, -20)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self._hint)
+        painter.end()

@@ -1,0 +1,57 @@
+"""StatusBanner: the big line that says what is happening, in words and colour (never colour alone)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.checkout.counter_model import Banner, Mode
+
+# A symbol in front of the title, so the state reads even without colour vision.
+_SYMBOL = {
+    Mode.IDLE: "",
+    Mode.WAITING: "…",
+    Mode.PAID: "✔",
+    Mode.EXPIRED: "◷",
+    Mode.CANCELLED: "✖",
+    Mode.FAILED: "⚠",
+    Mode.REFUNDED: "↩",
+}
+
+
+class StatusBanner(QWidget):
+    """Its ``mode`` property selects the colours in resources/style.qss."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(0)
+        self.title = QLabel()
+        self.title.setObjectName("bannerTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = QLabel()
+        self.detail.setObjectName("bannerDetail")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        self._mode: Mode | None = None
+
+    def show_banner(self, banner: Banner) -> None:
+        symbol = _SYMBOL.get(banner.mode, "")
+        text = banner.title if banner.mode is Mode.WAITING or not symbol else f"{symbol} {banner.title}"
+        self.title.setText(text)
+        self.detail.setText(banner.detail)
+        self.setAccessibleName(f"{banner.title}. {banner.detail}")
+        if banner.mode is not self._mode:
+            self._mode = banner.mode
+            self.setProperty("mode", banner.mode.value)
+            for widget in (self, self.title, self.detail):  # re-apply the style sheet for the new mode
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+
+    def text(self) -> str:
+        return f"{self.title.text()} {self.detail.text()}".strip()

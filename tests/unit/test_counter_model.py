@@ -1,0 +1,235 @@
+"""CounterModel without Qt: typing, what the screen shows, what may be pressed, commands."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.checkout.controller import ChargeFailed, CheckoutError, SaleInProgress
+from app.checkout.counter_model import CounterModel, Mode
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+class FakeController:
+    currency = "BRL"
+
+    def __init__(self, currency: str = "BRL"):
+        self.currency = currency
+        self.current: Sale | None = None
+        self.charges: list[tuple[str, str]] = []
+        self.fail_with: Exception | None = None
+        self.gate: asyncio.Event | None = None
+
+    async def charge(self, amount, reference=""):
+        self.charges.append((str(amount), reference))
+        if self.gate:
+            await self.gate.wait()
+        if self.fail_with:
+            raise self.fail_with
+        money = Money.parse(amount, self.currency)
+        sale = Sale.new(money, "fake", reference).move(
+            SaleStatus.LINKED, request_id="r1", payload="000201PAYLOAD", expires_at=T0 + timedelta(minutes=5))
+        self.current = sale
+        return sale
+
+    async def cancel(self):
+        if self.fail_with:
+            raise self.fail_with
+        sale, self.current = self.current, None
+        return sale.move(SaleStatus.CANCELLED) if sale else None
+
+    async def recover(self, cancel_open=False):
+        return []
+
+
+def model(currency="BRL", **kw) -> CounterModel:
+    return CounterModel(FakeController(currency), clock=lambda: T0, **kw)
+
+
+def typed(m: CounterModel, keys: str) -> str:
+    for k in keys:
+        m.press({"<": "back", "C": "clear"}.get(k, k))
+    return m.entry
+
+
+@pytest.mark.parametrize("keys, expected", [
+    ("1250", "1250"), ("12.50", "12.50"), ("12,5", "12.5"), ("12.505", "12.50"), ("1..2", "1.2"),
+    (".5", "0.5"), ("007", "7"), ("0.07", "0.07"), ("12<", "1"), ("12C3", "3"), ("<<", ""),
+    ("123456789", "1234567"), ("1a2", "12"),
+])
+def test_typing_two_decimals(keys, expected):
+    assert typed(model(), keys) == expected
+
+
+def test_typing_zero_and_three_decimal_currencies():
+    assert typed(model("JPY"), "12.5") == "125"
+    assert typed(model("KWD"), "1.2345") == "1.234"
+    assert model("JPY").placeholder == "0" and model("KWD").placeholder == "0.000"
+
+
+def test_amount_text_shows_placeholder_when_empty():
+    m = model()
+    assert m.amount_text == "0.00"
+    typed(m, "7")
+    assert m.amount_text == "7"
+
+
+@pytest.mark.parametrize("keys, words", [("", "enter an amount"), ("0", "more than zero"), ("0.00", "more than zero")])
+def test_validation_messages(keys, words):
+    m = model()
+    typed(m, keys)
+    assert words in m.validate().lower()
+
+
+def test_change_listener_and_refused_keys():
+    m = model()
+    seen = []
+    m.on_change(lambda: seen.append(m.entry))
+    assert m.press("5") and seen == ["5"]
+    assert not m.press("x") and seen == ["5"]
+
+
+async def test_charge_clears_entry_shows_waiting_and_locks_keypad():
+    m = model(demo=True, sandbox=object())
+    typed(m, "12.50")
+    assert m.can_charge and not m.can_cancel
+    sale = await m.charge(" Table 4 ")
+    assert m.controller.charges == [("12.50", "Table 4")]
+    assert sale is m.sale and m.entry == "" and m.mode is Mode.WAITING
+    assert m.show_qr and m.qr_payload == "000201PAYLOAD"
+    assert m.banner.title == "Waiting for payment" and "BRL 12.50" in m.banner.detail
+    assert m.sale_caption == ("BRL 12.50", "Table 4")
+    assert not m.can_charge and m.can_cancel and m.can_simulate
+    assert not m.press("1"), "no typing while a sale is open"
+
+
+async def test_no_double_charge_while_in_flight():
+    m = model()
+    m.controller.gate = asyncio.Event()
+    typed(m, "5")
+    first = asyncio.ensure_future(m.charge())
+    await asyncio.sleep(0)
+    assert m.busy == "charge" and not m.can_charge
+    assert m.banner.title == "Starting…"
+    assert await m.charge() is None
+    m.controller.gate.set()
+    await first
+    assert len(m.controller.charges) == 1 and m.busy is None
+
+
+async def test_bad_amount_is_refused_in_words_without_calling_the_controller():
+    m = model()
+    typed(m, "0")
+    assert await m.charge() is None
+    assert m.message_level == "error" and "zero" in m.message
+    assert m.controller.charges == []
+    typed(m, "5")
+    assert m.message == "", "typing clears the error"
+
+
+@pytest.mark.parametrize("exc", [ChargeFailed("the provider could not be reached"), SaleInProgress("a sale is open"),
+                                 RuntimeError("boom")])
+async def test_charge_failure_keeps_the_amount_and_says_why(exc):
+    m = model()
+    m.controller.fail_with = exc
+    typed(m, "9.99")
+    assert await m.charge() is None
+    assert m.entry == "9.99" and m.busy is None and m.can_charge
+    assert str(exc)[1:] in m.message and m.message[0].isupper()
+
+
+async def test_cancel_and_cancel_failure():
+    m = model()
+    typed(m, "3")
+    await m.charge()
+    m.controller.fail_with = CheckoutError("cancel not confirmed: timeout")
+    assert await m.cancel() is None and "Cancel not confirmed" in m.message and m.mode is Mode.WAITING
+    m.controller.fail_with = None
+    await m.cancel()
+    assert m.mode is Mode.CANCELLED and "Nothing was charged" in m.banner.detail
+    assert not m.can_cancel and not m.show_qr
+
+
+def _sale(status=SaleStatus.LINKED, **kw) -> Sale:
+    base = Sale.new(Money.parse("12.50", "BRL"), "fake", "ref")
+    return base.move(SaleStatus.LINKED, request_id="r", payload="P", expires_at=T0 + timedelta(seconds=299)).move(
+        status, **kw) if status is not SaleStatus.PENDING else base
+
+
+def test_modes_and_banners_follow_events():
+    m = model()
+    assert m.mode is Mode.IDLE and m.banner.title == "Ready"
+    linked = _sale()
+    m.sale_changed(linked)
+    assert m.mode is Mode.WAITING and m.countdown() == "4:59"
+    assert m.countdown(T0 + timedelta(seconds=400)) == "0:00"
+    paid = linked.move(SaleStatus.SETTLED, amount_received=Money.parse("12.50", "BRL"))
+    m.sale_changed(paid)
+    assert m.mode is Mode.PAID and m.banner.title == "PAID" and "12.50" in m.banner.detail
+    assert m.countdown() == "" and not m.show_qr
+    m.sale_changed(linked)  # a late, older snapshot of the same sale
+    assert m.mode is Mode.PAID
+    assert m.press("7"), "the counter is ready for the next amount"
+
+
+def test_expired_failed_and_partial():
+    m = model()
+    linked = _sale()
+    m.sale_changed(linked.with_(amount_received=Money.parse("5", "BRL")))
+    assert "BRL 5.00 of BRL 12.50" in m.banner.detail
+    m.counter_free(linked.move(SaleStatus.EXPIRED))
+    assert m.mode is Mode.EXPIRED and m.banner.title == "Expired"
+    m.sale_changed(_sale(SaleStatus.FAILED, reason="provider unreachable: timeout"))
+    assert m.mode is Mode.FAILED and m.banner.detail == "Provider unreachable: timeout"
+
+
+def test_another_sale_finishing_does_not_hide_the_open_one():
+    m = model()
+    open_sale = _sale()
+    m.sale_changed(open_sale)
+    m.sale_changed(_sale(SaleStatus.EXPIRED))
+    assert m.sale is open_sale
+
+
+def test_notice_is_shown():
+    m = model()
+    m.notice("warning", "Lost contact with the provider")
+    assert (m.message, m.message_level) == ("Lost contact with the provider", "warning")
+
+
+async def test_simulate_payment_pays_the_link_payload_when_there_is_one():
+    paid = []
+
+    class Sandbox:
+        async def pay(self, payload, amount=None):
+            paid.append(payload)
+            return {"status": "settled"}
+
+    m = model(demo=True, sandbox=Sandbox(), link_payload="STICKER")
+    assert not m.can_simulate
+    typed(m, "1")
+    await m.charge()
+    assert await m.simulate_payment() == {"status": "settled"} and paid == ["STICKER"]
+    m.link_payload = None
+    await m.simulate_payment()
+    assert paid[-1] == "000201PAYLOAD"
+
+
+def test_no_simulate_outside_demo():
+    m = model(demo=False, sandbox=object())
+    m.sale_changed(_sale())
+    assert not m.can_simulate
+
+
+def test_no_qr_before_the_request_is_linked():
+    m = model(demo=True, sandbox=object())
+    pending = Sale.new(Money.parse("1", "BRL"), "fake").with_(payload="P")
+    m.sale_changed(pending)
+    assert m.mode is Mode.WAITING and not m.show_qr and not m.can_simulate and not m.can_cancel
+    m.sale_changed(pending.move(SaleStatus.LINKED))
+    assert m.show_qr and m.can_simulate and m.can_cancel
