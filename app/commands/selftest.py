@@ -46,6 +46,22 @@ def _qt() -> str:
     return f"PySide6 {__version__}, platform {app.platformName()}"
 
 
+def _qt_refcounts() -> str:
+    """Qt-for-Python 6.12.0 drops a reference to None on every void call: the kiosk would abort in use."""
+    from PySide6.QtGui import QColor
+
+    _qt_app()
+    color = QColor("black")
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        color.setRed(1)
+    lost = before - sys.getrefcount(None)
+    if lost > 50:
+        raise AssertionError(f"this PySide6 release loses references to None ({lost} in 200 calls); "
+                             "install another release (pyproject.toml excludes 6.12.0)")
+    return "void calls keep their references"
+
+
 def _sqlite() -> str:
     from app.storage.journal import Journal
 
@@ -127,7 +143,7 @@ def _sandbox_sale() -> str:
 
 
 CHECKS: list[tuple[str, Check]] = [
-    ("imports", _imports), ("qt", _qt), ("sqlite", _sqlite), ("keyring", _keyring),
+    ("imports", _imports), ("qt", _qt), ("qt refcounts", _qt_refcounts), ("sqlite", _sqlite), ("keyring", _keyring),
     ("qr round trip", _qr), ("sandbox sale", _sandbox_sale),
 ]
 
