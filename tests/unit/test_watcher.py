@@ -1,0 +1,56 @@
+import asyncio
+
+from app.checkout.watcher import PollingWatcher
+from app.domain.sale import SaleStatus
+from tests.support.till import demo_till
+
+
+def test_backoff_grows_with_jitter_within_bounds():
+    w = PollingWatcher(None, "r", None, interval=1.0, max_backoff=15.0, rng=lambda: 1.0)  # type: ignore[arg-type]
+    assert [w.backoff(n) for n in (1, 2, 3, 4, 5, 9)] == [2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
+    low = PollingWatcher(None, "r", None, interval=1.0, rng=lambda: 0.0)  # type: ignore[arg-type]
+    assert all(low.backoff(n) == 1.0 for n in range(1, 8))  # never faster than the normal interval
+
+
+async def test_watcher_follows_until_final_and_reports_trouble_once(tmp_path):
+    async with demo_till(tmp_path, poll_interval=30) as rt:  # the controller's own watcher stays quiet
+        sale = await rt.controller.charge("4.00")
+        seen, trouble = [], []
+
+        async def on_info(info):
+            seen.append(info.status)
+            return not info.status.is_open
+
+        w = PollingWatcher(rt.provider, sale.request_id, on_info, on_trouble=trouble.append, interval=0.02,
+                           max_backoff=0.1).start()
+        await asyncio.sleep(0.1)
+        await rt.sandbox.faults(error_rate=1.0)
+        await asyncio.sleep(1.5)
+        await rt.sandbox.faults()
+        await rt.sandbox.pay(sale.payload)
+        for _ in range(200):
+            if not w.running:
+                break
+            await asyncio.sleep(0.02)
+        assert not w.running and seen[-1] == SaleStatus.SETTLED and SaleStatus.LINKED in seen
+        assert len([t for t in trouble if t is not None]) == 1 and trouble[-1] is None  # lost once, back once
+        polls = w.polls
+        await asyncio.sleep(0.1)
+        assert w.polls == polls  # stopped for good
+
+
+async def test_stop_cancels_polling(tmp_path):
+    async with demo_till(tmp_path, poll_interval=30) as rt:
+        sale = await rt.controller.charge("4.00")
+
+        async def on_info(info):
+            return False
+
+        w = PollingWatcher(rt.provider, sale.request_id, on_info, interval=0.01).start()
+        await asyncio.sleep(0.05)
+        await w.stop()
+        assert not w.running
+        polls = w.polls
+        await asyncio.sleep(0.05)
+        assert w.polls == polls
+        await rt.controller.cancel()
