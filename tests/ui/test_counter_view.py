@@ -148,3 +148,15 @@ def test_demo_mark_and_simulate_only_in_demo(make_window):
     window2, view2, _, _ = make_window(demo=False)
     assert window2.demo_mark is None and not view2.simulate.isVisible()
     assert "DEMO" not in window2.windowTitle()
+
+
+def test_escape_from_the_reference_field_cancels_too(make_window, qtbot):
+    _, view, controller, _ = make_window()
+    qtbot.keyClicks(view.amount, "6")
+    qtbot.keyClick(view.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(view.cancel.isEnabled, timeout=2000)
+    view.reference.setEnabled(True)  # locked while the sale is open; force focus there to test the key path
+    view.reference.setFocus()
+    qtbot.keyClick(view.reference, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: "Cancelled" in view.banner.text(), timeout=2000)
+    assert controller.calls == ["charge 6", "cancel"]
