@@ -308,11 +308,15 @@ class CounterModel:
         _, answer = await self._command("pay", self.sandbox.pay(payload), "Simulated payment did not go through")
         return answer
 
-    async def recover(self) -> list[Sale]:
-        """Finish the sales the journal left open (start-up); what it finds arrives as events."""
-        _, found = await self._command("recover", self.controller.recover(), "Could not check unfinished sales",
-                                       level="warning")
-        return list(found or [])
+    async def recover(self) -> list[Any]:
+        """Finish the sales the journal left open (start-up); the sales arrive as events, a summary as words."""
+        ok, found = await self._command("recover", self.controller.recover(), "Could not check unfinished sales",
+                                        level="warning")
+        found = list(found or [])
+        sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in found if hasattr(r, "sale")]
+        if ok and sales:
+            self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")
+        return found
 
     async def _command(self, action: str, call: Awaitable[Any], failed: str, level: str = "error") -> tuple[bool, Any]:
         """Await one call with ``busy`` set; a failure becomes a message in words, never a frozen screen."""

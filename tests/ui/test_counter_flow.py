@@ -114,3 +114,31 @@ def test_recover_at_start_reports_nothing_to_do(till, qtbot, run):
     _, view, rt = till()
     assert run(view.model.recover()) == []
     assert view.model.busy is None and view.banner.text().startswith("Ready")
+
+
+def test_a_sale_left_open_by_a_dead_process_is_resumed_on_screen(qtbot, run, tmp_path):
+    from types import SimpleNamespace
+
+    from tests.support.till import second_controller
+
+    rt = run(open_runtime(demo=True, home=tmp_path / "home", duration_s=60, poll_interval=0.05))
+    try:
+        sale = run(rt.controller.charge("8.80", "Order 17"))
+        run(rt.controller.aclose())  # the process "dies": nothing watches the sale any more
+        restarted = SimpleNamespace(controller=second_controller(rt), demo=True, store_name="Restarted",
+                                    link=rt.link, sandbox=rt.sandbox, mode_text="")
+        window = compose(restarted)
+        qtbot.addWidget(window)
+        window.show()
+        view = window.counter
+        found = run(view.model.recover())
+        assert [r.action for r in found] == ["resumed"]
+        qtbot.waitUntil(lambda: view.qr.payload() == sale.payload, timeout=5000)
+        assert decode_qr(view.qr) == [sale.payload] and "BRL 8.80" in view.message.text()
+        assert view.cancel.isEnabled() and not view.charge.isEnabled()
+        run(rt.sandbox.pay(rt.link.payload))
+        qtbot.waitUntil(lambda: "PAID" in view.banner.text(), timeout=5000)
+        window.close()
+        run(restarted.controller.aclose())
+    finally:
+        run(rt.aclose())

@@ -233,3 +233,24 @@ def test_no_qr_before_the_request_is_linked():
     assert m.mode is Mode.WAITING and not m.show_qr and not m.can_simulate and not m.can_cancel
     m.sale_changed(pending.move(SaleStatus.LINKED))
     assert m.show_qr and m.can_simulate and m.can_cancel
+
+
+async def test_recover_summarises_what_it_found_and_survives_errors():
+    from types import SimpleNamespace
+
+    m = model()
+    found = [SimpleNamespace(sale=_sale(SaleStatus.SETTLED), action="settled")]
+
+    async def recover(cancel_open=False):
+        return found
+
+    m.controller.recover = recover
+    assert await m.recover() == found
+    assert "BRL 12.50 paid" in m.message and m.busy is None
+
+    async def broken(cancel_open=False):
+        raise OSError("journal is locked")
+
+    m.controller.recover = broken
+    assert await m.recover() == []
+    assert m.message_level == "warning" and "journal is locked" in m.message
