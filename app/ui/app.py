@@ -50,6 +50,15 @@ def compose(runtime: Any) -> MainWindow:
     return window
 
 
+def show_fitted(window: MainWindow) -> None:
+    """1280×800 where it fits; maximised on a smaller kiosk screen (800×480)."""
+    screen = window.screen().availableGeometry() if window.screen() else None
+    if screen is not None and (screen.width() < 1280 or screen.height() < 800):
+        window.showMaximized()
+    else:
+        window.show()
+
+
 async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
     from app.runtime import open_runtime
 
@@ -64,7 +73,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
         window = compose(runtime)
         closed = asyncio.get_running_loop().create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
-        window.show()
+        show_fitted(window)
         recovering = asyncio.ensure_future(window.counter.model.recover())  # held; its errors are shown in words
         await closed
         if not recovering.done():

@@ -12,7 +12,7 @@ what must not be pressed twice.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
@@ -43,6 +43,31 @@ class AmountField(QLineEdit):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setAccessibleName("Amount")
+        self._size = 0
+
+    def show_amount(self, text: str) -> None:
+        if text != self.text():
+            self.setText(text)
+            self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The largest bold font (up to 62% of the height) that shows every digit: never clip an amount."""
+        room = self.contentsRect().width() - 28  # padding and frame
+        font = QFont(self.font())
+        font.setBold(True)
+        size = max(14, min(48, int(self.height() * 0.62)))
+        while size > 14:
+            font.setPixelSize(size)
+            if QFontMetrics(font).horizontalAdvance(self.text()) <= room:
+                break
+            size -= 2
+        if size != self._size:
+            self._size = size
+            self.setStyleSheet(f"QLineEdit#amount {{ font-size: {size}px; }}")  # beats the app sheet
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         key, text = event.key(), event.text()
@@ -169,8 +194,8 @@ class CounterView(QWidget):
     # -- rendering ------------------------------------------------------------------------
     def render(self) -> None:
         m = self.model
-        self.amount.setText(m.amount_text)
-        _set_property(self.amount, "empty", not m.entry)
+        self.amount.show_amount(m.amount_text)
+        _set_property(self.amount, "empty", "false" if m.entry else "true")
         locked = m.entry_locked
         self.keypad.setEnabled(not locked)
         self.clear.setEnabled(not locked and bool(m.entry))

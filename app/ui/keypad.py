@@ -35,7 +35,7 @@ class Keypad(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the amount field keeps the keyboard
             button.setAutoRepeat(key == BACK)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            button.setMinimumSize(56, 44)
+            button.setMinimumSize(56, 32)
             button.clicked.connect(lambda _=False, k=key: self.key_pressed.emit(k))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[key] = button

@@ -20,7 +20,7 @@ class MainWindow(QMainWindow):
     def __init__(self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = ""):
         super().__init__()
         self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
-        self.setMinimumSize(780, 460)
+        self.setMinimumSize(760, 420)
         self.resize(1280, 800)
 
         header = QWidget()
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         if compact != self._compact:
             self._compact = compact
             page = self.centralWidget()
-            page.setProperty("compact", compact)
+            page.setProperty("compact", "true" if compact else "false")  # strings: QSS matches them
             for widget in [page, *page.findChildren(QWidget)]:  # re-apply the style sheet's [compact] rules
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)

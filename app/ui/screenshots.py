@@ -19,7 +19,7 @@ import qasync
 
 from .app import apply_style, compose
 
-SIZES = ((1280, 800), (800, 480))
+SIZES = ((1280, 800), (800, 480), (800, 440))
 
 
 async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:

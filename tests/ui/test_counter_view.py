@@ -160,3 +160,19 @@ def test_escape_from_the_reference_field_cancels_too(make_window, qtbot):
     qtbot.keyClick(view.reference, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: "Cancelled" in view.banner.text(), timeout=2000)
     assert controller.calls == ["charge 6", "cancel"]
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 800)])
+def test_the_longest_amount_is_never_clipped(make_window, qtbot, size):
+    from PySide6.QtGui import QFontMetrics
+
+    _, view, _, _ = make_window(size=size)
+    qtbot.keyClicks(view.amount, "5")
+    qtbot.wait(50)
+    assert view.amount.font().pixelSize() >= 26, "a short amount is shown large"
+    qtbot.keyClick(view.amount, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(view.amount, "9999999.99")
+    assert view.amount.text() == "9999999.99"
+    qtbot.wait(50)
+    shown = QFontMetrics(view.amount.font()).horizontalAdvance(view.amount.text())
+    assert shown <= view.amount.contentsRect().width() - 24
