@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,11 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
         show_fitted(window)
         recovering = asyncio.ensure_future(window.counter.model.recover())  # held; its errors are shown in words
+        if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
+            await recovering
+            app.processEvents()
+            print(f"tillqr: ready ({runtime.mode_text})", flush=True)
+            window.close()
         await closed
         if not recovering.done():
             recovering.cancel()
@@ -84,8 +90,18 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
     return 0
 
 
+def _no_display() -> bool:
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
     """Run the kiosk until its window is closed; returns the process exit code."""
+    if _no_display():
+        print("tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
+              "QT_QPA_PLATFORM=offscreen to run it headless; `tillqr charge` works without a screen",
+              file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("TillQR")
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
