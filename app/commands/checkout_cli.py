@@ -83,6 +83,10 @@ async def charge(args) -> int:
         emit({"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
               "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
               "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None})
+        if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
+            print("tillqr: the sandbox runs inside this process, so only --pay-after can pay this sale; "
+                  "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside",
+                  file=sys.stderr, flush=True)
         if args.pay_after is not None:
             if rt.sandbox is None:
                 raise CheckoutError("--pay-after works in demo mode only")
