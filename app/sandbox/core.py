@@ -29,6 +29,7 @@ the event loop.
 
 from __future__ import annotations
 
+from collections import deque
 import enum
 import hashlib
 import json
@@ -194,6 +195,9 @@ def fingerprint(body: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+CALLS_KEPT = 10_000  # a long-running demo sandbox must not grow without bound
+
+
 class SandboxState:
     """Everything the sandbox knows, in memory."""
 
@@ -209,7 +213,8 @@ class SandboxState:
         self._links: dict[tuple[str, str], SimLink] = {}
         self._locations: dict[str, tuple[str, str, str]] = {}   # location or payload -> (kind, provider, id)
         self._answers: dict[tuple[str, str, str, str], StoredAnswer] = {}
-        self.calls: list[dict[str, Any]] = []
+        self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # the latest calls, for tests and demos
+        self.call_count = 0
 
     def now(self) -> datetime:
         now = self.clock()

@@ -60,6 +60,7 @@ class SandboxApp(Starlette):
             return
         fault = self.faults.draw()
         self.sandbox.calls.append({"method": scope.get("method"), "path": path, "fault": fault})
+        self.sandbox.call_count += 1
         if self.faults.config.latency_ms:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
         if fault == "drop":
@@ -132,7 +133,7 @@ async def clear_faults(request: Request) -> Response:
 
 async def get_calls(request: Request) -> Response:
     calls = _state(request).calls
-    return JSONResponse({"count": len(calls), "calls": calls})
+    return JSONResponse({"count": _state(request).call_count, "calls": list(calls)})
 
 
 async def reset(request: Request) -> Response:
