@@ -20,7 +20,7 @@ from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound
-from app.providers.registry import create_provider
+from app.providers.registry import PROVIDERS, create_provider
 from app.storage.journal import Journal
 
 INPROCESS_BASE = "http://sandbox.invalid"
@@ -114,6 +114,10 @@ async def open_runtime(
     if demo and configured is not None:
         settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
     name = provider or settings.provider
+    if name not in PROVIDERS:
+        raise RuntimeError_(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+    if duration_s is not None and not 1 <= duration_s <= 86400:
+        raise RuntimeError_(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     sandbox = None
     if demo:
         sandbox, prov = _demo_provider(name)
@@ -126,7 +130,8 @@ async def open_runtime(
         link = await _ensure_link(prov, journal, settings, demo, sandbox)
     controller = CheckoutController(
         prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
-        duration_s=duration_s or settings.expires_in, poll_interval=poll_interval or settings.poll_interval,
+        duration_s=settings.expires_in if duration_s is None else duration_s,
+        poll_interval=settings.poll_interval if poll_interval is None else poll_interval,
     )
     return Runtime(controller, prov, journal, settings, p, demo, link, sandbox)
 

@@ -18,7 +18,8 @@ from typing import Awaitable, Callable
 
 from app.domain.sale import Sale, SaleStatus, can_transition, utcnow
 from app.providers.base import (
-    Capability, PaymentProvider, ProviderConflict, ProviderError, ProviderNotFound, RequestInfo,
+    Capability, PaymentProvider, ProviderConflict, ProviderError, ProviderNotFound, ProviderUnavailable,
+    RequestInfo,
 )
 from app.storage.journal import Journal
 
@@ -40,32 +41,41 @@ def apply_info(sale: Sale, info: RequestInfo) -> Sale:
     if target == SaleStatus.LINKED and sale.status == SaleStatus.PENDING:
         target = SaleStatus.PENDING  # the request exists; whether it is linked is the caller's business
     if target != sale.status and can_transition(sale.status, target):
-        return sale.move(target, reason=f"provider: {info.provider_status}", **changes)
+        return sale.move(target, reason=sale.reason or f"provider: {info.provider_status}", **changes)
     return sale.with_(**changes)
 
 
+class StillInProgress(ProviderUnavailable):
+    """The provider still holds the request open (a payment processing): closing must wait and ask again."""
+
+
 async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
-    """Square a sale the till ended by itself with the provider (may raise ProviderError)."""
+    """Square a sale the till ended by itself with the provider (may raise ProviderError).
+
+    Never records an end the provider has not confirmed: an open request is cancelled at the provider
+    first and its answer applied; a request still processing raises ``StillInProgress`` (retried); a
+    payment found (SETTLED) wins over whatever the till had decided.
+    """
     try:
         info = await provider.get_request(sale.request_id or sale.sale_id)
     except ProviderNotFound:
         if sale.status.is_open:
             return sale.move(SaleStatus.FAILED, reason="the provider has no such request: it was never created")
         return sale
-    if info.status.is_open:
+    if info.status == SaleStatus.LINKED:  # ACTIVE: still payable, so stop it first
         try:
             info = await provider.cancel_request(info.request_id, sale.idempotency_key("cancel"))
         except ProviderConflict:
             info = await provider.get_request(info.request_id)  # it moved on meanwhile: take what it says
-    if sale.status.is_open:
-        if info.status.is_open:  # provider keeps it open after a cancel: treat as cancelled, logged
-            return sale.move(SaleStatus.CANCELLED, reason="cancelled by the till")
-        return apply_info(sale, info)
+    if info.status.is_open:
+        raise StillInProgress(f"the provider still reports {info.provider_status} for this sale; asking again",
+                              provider=provider.name)
     if info.status == SaleStatus.SETTLED and sale.status != SaleStatus.SETTLED:
-        if can_transition(sale.status, SaleStatus.SETTLED):
-            return sale.move(SaleStatus.SETTLED, reason="payment found after the till had given up on it",
-                             amount_received=info.amount_paid)
-        log.error("sale %s is %s here but SETTLED at the provider", sale.sale_id, sale.status)
+        late = not sale.status.is_open
+        return sale.move(SaleStatus.SETTLED, amount_received=info.amount_paid,
+                         reason="payment found after the till had ended the sale" if late else "")
+    if sale.status.is_open:
+        return apply_info(sale, info)
     return sale
 
 

@@ -61,6 +61,8 @@ class CheckoutController:
         poll_interval: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
     ):
+        if duration_s < 1:
+            raise ValueError(f"a payment request must stay payable at least 1 second, not {duration_s}")
         self.provider = provider
         self.journal = journal
         self.link_id = link_id if Capability.STATIC_LINK in provider.capabilities else None
@@ -120,13 +122,14 @@ class CheckoutController:
             if info.status.is_open:
                 raise CheckoutError("the provider did not cancel the request; try again")
             sale = apply_info(sale, info)
+            too_late = sale.status not in (SaleStatus.CANCELLED,) and not sale.status.is_open
             if sale.status.is_open:
                 sale = sale.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
             elif sale.status == SaleStatus.CANCELLED:
                 sale = sale.with_(reason="cancelled by the cashier")
-            else:
-                self._notice("warning", f"Too late to cancel: the sale is {sale.status.label}.")
             await self._save(sale, "cancel")
+            if too_late:
+                self._notice("warning", f"Too late to cancel: the sale is {sale.status.label}.")
             await self._end(sale)
             return sale
 
@@ -168,12 +171,25 @@ class CheckoutController:
             self._begin_close(sale, decided_locally=True)
             raise ChargeFailed(f"The provider refused the sale: {exc.message}") from exc
         except ProviderError as exc:
-            # The request may or may not exist: closing asks the provider and cancels what it finds.
+            # The call may have happened (an answer lost on the way back): closing asks the provider,
+            # cancels what it finds open, and records a payment if the customer was quicker.
             sale = sale.move(SaleStatus.FAILED, reason=f"provider unreachable: {exc}")
             await self._save(sale, "failed", error=str(exc))
             self._begin_close(sale, decided_locally=True)
-            raise ChargeFailed(f"The provider could not be reached ({exc.message}). Nothing was charged; "
-                               "try again.") from exc
+            raise ChargeFailed(f"The provider did not answer ({exc.message}). The sale was stopped; if the "
+                               "customer paid anyway, the payment is found and shown. Try again.") from exc
+        except asyncio.CancelledError:
+            raise  # shutting down: the journal keeps the sale for recover() at the next start
+        except BaseException as exc:
+            log.exception("charge %s failed unexpectedly", sale.sale_id)
+            if sale.status.is_open:
+                sale = sale.move(SaleStatus.FAILED, reason=f"internal error: {type(exc).__name__}")
+                try:
+                    await self._save(sale, "failed", error=type(exc).__name__)
+                except Exception:  # noqa: BLE001 - the journal itself may be what failed
+                    log.exception("could not journal the failure of %s", sale.sale_id)
+            self._begin_close(sale, decided_locally=True)  # the counter is never left stuck on it
+            raise
         sale = sale.move(SaleStatus.LINKED, reason="")
         await self._save(sale, "linked", link_id=self.link_id)
         self._watch(sale)
@@ -222,6 +238,8 @@ class CheckoutController:
                 await self._save(sale, "status", provider_status=info.provider_status)
                 await self._end(sale)
                 return
+            if info is not None and info.status == SaleStatus.PROCESSING:
+                return  # a payment is under way: the watcher follows it to its end, expiry does not cut it
             sale = sale.move(SaleStatus.EXPIRED, reason="expired")
             await self._save(sale, "expired", confirmed_by_provider=info is not None)
             await self._end(sale, decided_locally=True)

@@ -72,33 +72,42 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
         if sale.status.is_open:
             sale = await _record(ctl, sale.move(SaleStatus.FAILED, reason="interrupted before the provider "
                                                 "created the request"), "recovered")
-        return Recovered(await _close(ctl, sale, decided_locally=False), sale.status.value)
+        return await _finish(ctl, sale, decided_locally=False)
 
     sale = apply_info(sale, info)
     if not info.status.is_open or not sale.status.is_open:
         sale = await _record(ctl, sale, "recovered", provider_status=info.provider_status)
-        closed = await _close(ctl, sale, decided_locally=True)  # an open request behind a closed sale is cancelled
-        return Recovered(closed, closed.status.value)
+        return await _finish(ctl, sale, decided_locally=True)  # an open request behind an ended sale is cancelled
 
     expired = info.expires_at is not None and info.expires_at <= ctl.clock()
     shown = sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)
     if not shown and ctl.link_id:
         link = await ctl.provider.get_link(ctl.link_id)
         shown = link.linked_request_id == info.request_id  # died between link and journal: it is live
-    if expired:
-        sale = sale.move(SaleStatus.EXPIRED, reason="expired while the till was down")
-    elif cancel_open or not shown or ctl.current is not None:
-        why = "cancelled at recovery" if (cancel_open or shown) else "interrupted before it was shown"
-        sale = sale.move(SaleStatus.CANCELLED, reason=why)
-    else:
+    processing = info.status == SaleStatus.PROCESSING    # a payment under way is followed, never cut short
+    if processing or not (expired or cancel_open or not shown or ctl.current is not None):
         if sale.status == SaleStatus.PENDING:
-            sale = sale.move(SaleStatus.LINKED, reason="resumed after restart")
-        sale = await _record(ctl, sale, "resumed")
-        ctl.current = sale
-        ctl._watch(sale)
-        return Recovered(sale, "resumed")
-    sale = await _record(ctl, sale, "recovered", provider_status=info.provider_status)
-    closed = await _close(ctl, sale, decided_locally=True)
+            sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED,
+                             reason="resumed after restart")
+        if ctl.current is None:
+            sale = await _record(ctl, sale, "resumed")
+            ctl.current = sale
+            ctl._watch(sale)
+            return Recovered(sale, "resumed")
+        return Recovered(await _record(ctl, sale, "recovered"), "unreachable")  # another sale holds the counter
+    # The provider decides how it ends: cancelled (or expired) once it confirms, paid if the customer won the race.
+    why = ("expired while the till was down" if expired else "cancelled at recovery" if (cancel_open or shown)
+           else "interrupted before it was shown")
+    return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
+
+
+async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:
+    """Close with a few tries; a provider that stops answering leaves the sale open for the next recover()."""
+    try:
+        closed = await _close(ctl, sale, decided_locally=decided_locally)
+    except ProviderError as exc:
+        latest = await ctl.journal.get(sale.sale_id) or sale
+        return Recovered(latest.with_(reason=f"{latest.reason} (not finished: {exc})".strip()), "unreachable")
     return Recovered(closed, closed.status.value)
 
 

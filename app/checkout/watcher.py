@@ -83,6 +83,13 @@ class PollingWatcher:
             if failures and self.on_trouble:
                 self.on_trouble(None)
             failures = 0
-            if await self.on_info(info):
+            try:
+                done = await self.on_info(info)
+            except Exception:  # noqa: BLE001 - e.g. the journal failed: keep the sale watched, say so
+                log.exception("handling the status of %s failed; retrying", self.request_id)
+                failures += 1
+                await asyncio.sleep(self.backoff(failures))
+                continue
+            if done:
                 return
             await asyncio.sleep(self.interval)

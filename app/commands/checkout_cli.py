@@ -7,6 +7,8 @@ import json
 import sys
 from datetime import timedelta
 
+import httpx
+
 from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.config.settings import SettingsError
@@ -90,8 +92,10 @@ async def charge(args) -> int:
         if args.pay_after is not None:
             if rt.sandbox is None:
                 raise CheckoutError("--pay-after works in demo mode only")
-            asyncio.get_running_loop().create_task(_pay_later(rt, sale, args.pay_after))
+            paying = asyncio.ensure_future(_pay_later(rt, sale, args.pay_after))  # held until the sale ends
         closed = await _wait(rt, sale, args.wait)
+        if args.pay_after is not None and not paying.done():
+            paying.cancel()
         emit(_closed_line(closed))
         return 0 if closed.status == SaleStatus.SETTLED else 2
     finally:
@@ -102,7 +106,7 @@ async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
     await asyncio.sleep(delay)
     try:
         await rt.sandbox.pay(rt.link.payload if rt.link else sale.payload)  # type: ignore[union-attr]
-    except SandboxError as exc:
+    except (SandboxError, httpx.HTTPError) as exc:
         print(f"tillqr: the sandbox customer could not pay: {exc}", file=sys.stderr)
 
 
@@ -162,7 +166,7 @@ async def journal(args) -> int:
     demo = _demo_flag(args) or configured is None
     j = Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3"))
     try:
-        sales = await j.list_sales()
+        sales = await j.list_sales(limit=None)
     finally:
         await j.aclose()
     if demo:

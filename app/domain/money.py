@@ -29,8 +29,19 @@ NUMERIC_CODES: dict[str, str] = {
     "BHD": "048", "JOD": "400", "OMR": "512", "TND": "788",
 }
 
-# One sale above this many major units is a typo, not a sale (e.g. 1250 typed as 125000).
+# One sale above this many major units is a typo, not a sale (e.g. 1250 typed as 125000); currencies
+# with small units get room for the same order of value (about USD 1 million or less).
 MAX_MAJOR_UNITS = Decimal("1000000")
+MAX_MAJOR_UNITS_BY_CURRENCY: dict[str, Decimal] = {
+    "VND": Decimal("10000000000"), "PYG": Decimal("10000000000"), "COP": Decimal("10000000000"),
+    "KRW": Decimal("1000000000"), "CLP": Decimal("1000000000"), "ARS": Decimal("1000000000"),
+    "JPY": Decimal("100000000"), "INR": Decimal("10000000"), "UYU": Decimal("10000000"),
+    "MXN": Decimal("10000000"), "PEN": Decimal("10000000"), "HKD": Decimal("10000000"),
+}
+
+
+def max_amount(currency: str) -> Decimal:
+    return MAX_MAJOR_UNITS_BY_CURRENCY.get(currency.strip().upper(), MAX_MAJOR_UNITS)
 
 _PLAIN = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
@@ -84,10 +95,11 @@ class Money:
             raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many")
         if value == 0 and not allow_zero:
             raise MoneyError("the amount must be more than zero")
-        if value > MAX_MAJOR_UNITS:
+        cap = max_amount(currency)
+        if value > cap:
             raise MoneyError(
                 f"{raw} {currency.upper()} is more than one sale can be "
-                f"(at most {MAX_MAJOR_UNITS:,} {currency.upper()}); check the amount"
+                f"(at most {cap:,} {currency.upper()}); check the amount"
             )
         return cls(int(value.scaleb(digits)), currency)
 

@@ -9,9 +9,11 @@ can be SETTLED but not yet closed while the unlink is being retried.
        │          │            │                          └──────────────────►┘
        └──────────┴────────────┴──► expired / cancelled / failed
 
-Every move not in ``TRANSITIONS`` raises ``IllegalTransition``. The one move out
-of a terminal status is expired → settled: the provider's truth wins when a
-payment is found after the till gave up on a request it could not reach.
+Every move not in ``TRANSITIONS`` raises ``IllegalTransition``. The only moves out
+of expired, cancelled and failed lead to settled: the provider's truth wins when
+reconciliation finds a payment after the till had given up on the request (a link
+call whose answer was lost, a cancel that raced the customer, a local expiry while
+the provider was unreachable).
 """
 
 from __future__ import annotations
@@ -75,9 +77,10 @@ TRANSITIONS: dict[SaleStatus, frozenset[SaleStatus]] = {
     S.PROCESSING: frozenset({S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
     S.SETTLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
-    S.EXPIRED: frozenset({S.SETTLED}),  # a late payment found at reconciliation
-    S.CANCELLED: frozenset(),
-    S.FAILED: frozenset(),
+    # a payment found at reconciliation after the till had ended the sale itself
+    S.EXPIRED: frozenset({S.SETTLED}),
+    S.CANCELLED: frozenset({S.SETTLED}),
+    S.FAILED: frozenset({S.SETTLED}),
     S.REFUNDED: frozenset(),
 }
 

@@ -208,8 +208,10 @@ class Journal:
         """Every sale not CLOSED, oldest first: what recover() must finish."""
         return await self._run(self._query, "SELECT * FROM sales WHERE closed_at IS NULL ORDER BY created_at")
 
-    async def list_sales(self, limit: int = 1000) -> list[Sale]:
-        return await self._run(self._query, "SELECT * FROM sales ORDER BY created_at DESC LIMIT ?", (limit,))
+    async def list_sales(self, limit: int | None = 1000) -> list[Sale]:
+        """Newest first; ``limit=None`` for every sale (reconciliation)."""
+        return await self._run(self._query, "SELECT * FROM sales ORDER BY created_at DESC LIMIT ?",
+                               (-1 if limit is None else limit,))
 
     async def events(self, sale_id: str) -> list[dict[str, Any]]:
         def q() -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.checkout.controller import CheckoutController
@@ -43,3 +44,47 @@ async def sandbox_request(rt: Runtime, request_id: str) -> dict:
 async def linked_now(rt: Runtime) -> str | None:
     state = await rt.sandbox.state()  # type: ignore[union-attr]
     return next(link["linked_request"] for link in state["links"] if link["id"] == rt.link.link_id)  # type: ignore[union-attr]
+
+
+@dataclass
+class BareTill:
+    """A till built piece by piece, for races that need a hand on the provider or the sandbox's settings."""
+
+    app: object
+    provider: object
+    sandbox: object
+    link: object
+    journal: object
+    controller: CheckoutController
+
+    async def aclose(self) -> None:
+        await self.controller.aclose()
+        await self.provider.aclose()
+        await self.sandbox.client.aclose()
+        await self.journal.aclose()
+
+
+@asynccontextmanager
+async def bare_till(home: Path, *, settle_delay_s: float = 0.0, duration_s: int = 60, poll: float = 0.05,
+                    provider_cls=None, timeout: float = 1.0):
+    import httpx
+
+    from app.providers.jpmorgan import JPMorganProvider
+    from app.runtime import SandboxHandle
+    from app.sandbox.server import create_app
+    from app.storage.journal import Journal
+
+    base = "http://sandbox.invalid"
+    app = create_app(settle_delay_s=settle_delay_s)
+    transport = httpx.ASGITransport(app=app)
+    provider = (provider_cls or JPMorganProvider)(f"{base}/jpmorgan", "token", transport=transport, timeout=timeout)
+    sandbox = SandboxHandle(httpx.AsyncClient(transport=transport, base_url=base), None)
+    link = await provider.create_link("l" * 32, "counter")
+    journal = Journal(home / "journal.sqlite3")
+    ctl = CheckoutController(provider, journal, link_id=link.link_id, currency="BRL", duration_s=duration_s,
+                             poll_interval=poll)
+    till = BareTill(app, provider, sandbox, link, journal, ctl)
+    try:
+        yield till
+    finally:
+        await till.aclose()
