@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cmd = args.command
+    if cmd not in ("sandbox", "self-test"):
+        from app.config.logs import setup_logging
+        from app.config.paths import paths
+
+        setup_logging(paths())
     try:
         if cmd is None:
             from app.ui.app import run_gui

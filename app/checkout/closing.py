@@ -122,5 +122,6 @@ async def close_sale(
             await sleep(delay)
     sale = sale.with_(closed_at=utcnow(), unlinked=True)
     await journal.record(sale, "closed")
+    log.info("sale %s closed: %s, received %s, unlinked", sale.sale_id, sale.status.value, sale.received)
     publish(sale)
     return sale

@@ -294,6 +294,8 @@ class CheckoutController:
     # -- helpers -------------------------------------------------------------------
     async def _save(self, sale: Sale, kind: str, **detail) -> None:
         await self.journal.record(sale, kind, **detail)  # journal first …
+        log.info("sale %s %s: %s %s%s", sale.sale_id, kind, sale.status.value, sale.amount.display(),
+                 f" ({sale.reason})" if sale.reason else "")
         if self.current is None or self.current.sale_id == sale.sale_id:
             self.current = sale
         self.bus.publish(SaleChanged(sale))             # … then the screen
