@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from app.domain.money import Money
@@ -82,6 +82,33 @@ class ProviderConflict(ProviderRejected):
 
 
 @dataclass(frozen=True)
+class Discount:
+    """A discount of ``amount`` for paying on or before ``limit_date`` (Pix due-date charges)."""
+
+    amount: Money
+    limit_date: date
+
+
+@dataclass(frozen=True)
+class DueTerms:
+    """A charge with a due date (DUE_DATE capability): what is owed depends on the day it is paid.
+
+    ``fine`` once after the due date, ``interest_per_day`` for each day late, ``rebate`` always,
+    ``discounts`` for paying early (each up to its limit date); payable until due_date + max_payment_days.
+    The maths is in ``app.domain.duedate``.
+    """
+
+    due_date: date
+    max_payment_days: int
+    fine: Money
+    interest_per_day: Money
+    rebate: Money
+    discounts: tuple[Discount, ...] = ()
+    payer_name: str = ""
+    payer_document: str = ""
+
+
+@dataclass(frozen=True)
 class ChargeSpec:
     """What the till asks the provider for."""
 
@@ -90,6 +117,8 @@ class ChargeSpec:
     reference: str
     duration_s: int          # seconds until the request expires
     idempotency_key: str
+    due: DueTerms | None = None          # DUE_DATE providers only
+    notification_url: str | None = None  # where the provider posts status notifications, if any
 
 
 @dataclass(frozen=True)
@@ -103,6 +132,20 @@ class RequestInfo:
     amount_paid: Money
     payload: str | None              # what a customer's app scans
     expires_at: datetime | None
+    amount_refunded: Money | None = None  # REFUND providers: total refunded so far
+    image_url: str | None = None     # where the provider serves the QR as an image (Razorpay)
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    """One refund of a settled request. ``status`` is TillQR's word: pending, refunded,
+    partially_refunded or rejected; ``provider_status`` the provider's own."""
+
+    refund_id: str
+    request_id: str
+    amount: Money
+    status: str
+    provider_status: str
 
 
 @dataclass(frozen=True)
@@ -127,5 +170,9 @@ class PaymentProvider(Protocol):
     async def get_link(self, link_id: str) -> LinkInfo: ...
     async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
     async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
+
+    # REFUND providers
+    async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo: ...
+    async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo: ...
 
     async def aclose(self) -> None: ...

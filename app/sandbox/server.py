@@ -23,6 +23,7 @@ To add a provider: write ``app/sandbox/<name>.py`` with a ``provider()`` returni
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import socket
 import sys
@@ -33,12 +34,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from . import jpmorgan
 from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
 from .web import json_object
 
-PROVIDER_MODULES = (jpmorgan,)
+# One module per simulated provider; each adds its name here when it lands.
+PROVIDER_NAMES = ("jpmorgan",)
+PROVIDER_MODULES = tuple(importlib.import_module(f"{__package__}.{name}") for name in PROVIDER_NAMES)
 SANDBOX_PREFIX = "/_sandbox"
 
 
