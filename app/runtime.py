@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,8 @@ async def open_runtime(
     else:
         prov = _real_provider(settings)
         journal = Journal(p.journal_file)
+    if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
+        settings = replace(settings, currency=prov.currencies[0])
     link = None
     if Capability.STATIC_LINK in prov.capabilities:
         link = await _ensure_link(prov, journal, settings, demo, sandbox)

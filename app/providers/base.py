@@ -160,6 +160,7 @@ class LinkInfo:
 class PaymentProvider(Protocol):
     name: str
     capabilities: Capability
+    currencies: tuple[str, ...]      # what it can charge in; the first is the demo mode's currency
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo: ...
     async def get_request(self, request_id: str) -> RequestInfo: ...

@@ -156,6 +156,7 @@ class JPMorganProvider:
 
     name = "jpmorgan"
     capabilities = Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
+    currencies = ("BRL",)  # payment links are Brazil-only (seed); PayNow/FPS requests come later
 
     def __init__(self, base_url: str, access_token: str, *, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
