@@ -255,6 +255,10 @@ class SandboxState:
             return
         req.phase = phase
         req.updated_at = self.now()
+        self.changed(req)
+
+    def changed(self, req: SimRequest) -> None:
+        """Tell the listeners (status websocket, notifications) that ``req`` changed."""
         for listener in list(self.listeners):
             listener(req)
 
@@ -329,12 +333,13 @@ class SandboxState:
         paying = due if amount is None else parse_amount(amount, req.amount.currency)
         req.paid = req.amount_paid + paying
         req.updated_at = self.now()
-        if req.amount_paid.minor >= req.amount.minor:
-            if self.settings.settle_delay_s > 0:
-                req.settle_at = self.now() + timedelta(seconds=self.settings.settle_delay_s)
-                self.set_phase(req, Phase.PROCESSING)
-            else:
-                self.set_phase(req, Phase.SETTLED)
+        if req.amount_paid.minor < req.amount.minor:
+            self.changed(req)  # a partial payment: same status, more received
+        elif self.settings.settle_delay_s > 0:
+            req.settle_at = self.now() + timedelta(seconds=self.settings.settle_delay_s)
+            self.set_phase(req, Phase.PROCESSING)
+        else:
+            self.set_phase(req, Phase.SETTLED)
         return req
 
     # -- idempotency -------------------------------------------------------------
