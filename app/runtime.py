@@ -16,15 +16,15 @@ from typing import Any
 import httpx
 
 from app.checkout.controller import CheckoutController
+from app.checkout.push import PushHub, SandboxHub, WebSocketHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound
-from app.providers.registry import PROVIDERS, create_provider
+from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.storage.journal import Journal
 
 INPROCESS_BASE = "http://sandbox.invalid"
-DEMO_TOKEN = "sandbox-demo-token"
 
 
 class RuntimeError_(Exception):
@@ -73,6 +73,7 @@ class Runtime:
     demo: bool
     link: LinkInfo | None = None
     sandbox: SandboxHandle | None = None
+    hub: PushHub | None = None
     _closers: list = field(default_factory=list)
 
     @property
@@ -88,6 +89,8 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.controller.aclose()
+        if self.hub:
+            await self.hub.aclose()
         await self.provider.aclose()
         if self.sandbox:
             await self.sandbox.client.aclose()
@@ -118,9 +121,10 @@ async def open_runtime(
         raise RuntimeError_(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise RuntimeError_(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
-    sandbox = None
+    sandbox = hub = None
     if demo:
-        sandbox, prov = _demo_provider(name)
+        sandbox, prov, hub = _demo_provider(name)
+        await hub.start()
         journal = Journal(p.data_dir / "journal-demo.sqlite3")
     else:
         prov = _real_provider(settings)
@@ -133,24 +137,29 @@ async def open_runtime(
     controller = CheckoutController(
         prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
         duration_s=settings.expires_in if duration_s is None else duration_s,
-        poll_interval=settings.poll_interval if poll_interval is None else poll_interval,
+        poll_interval=settings.poll_interval if poll_interval is None else poll_interval, hub=hub,
     )
-    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox)
+    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub)
 
 
-def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider]:
+def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
+    """The sandbox's customer side, a client of its ``name`` API, and its status events."""
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
+    # the sandbox takes any non-empty credentials of each provider's scheme
+    credentials = {key: f"sandbox-demo-{key}" for key in CREDENTIAL_KEYS.get(name, ("access_token",))}
     if url:
         client = httpx.AsyncClient(base_url=url, timeout=10.0)
-        prov = create_provider(name, base_url=f"{url}/{name}", credentials={"access_token": DEMO_TOKEN})
-        return SandboxHandle(client, url), prov
+        prov = create_provider(name, base_url=f"{url}/{name}", credentials=credentials)
+        ws = "ws" + url[len("http"):] if url.startswith("http") else url
+        return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={name}")
     from app.sandbox.server import create_app
 
-    transport = httpx.ASGITransport(app=create_app())
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
-    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials={"access_token": DEMO_TOKEN},
+    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials=credentials,
                            transport=transport)
-    return SandboxHandle(client, None), prov
+    return SandboxHandle(client, None), prov, SandboxHub(app.state.sandbox)
 
 
 def _real_provider(s: settings_mod.Settings) -> PaymentProvider:

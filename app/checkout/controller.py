@@ -30,6 +30,7 @@ from app.storage.journal import Journal
 
 from .closing import apply_info, close_sale
 from .events import CounterFree, EventBus, Notice, SaleChanged
+from .push import PushHub
 from .watcher import PollingWatcher
 
 log = logging.getLogger("tillqr.checkout")
@@ -60,6 +61,7 @@ class CheckoutController:
         duration_s: int = 300,
         poll_interval: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
+        hub: PushHub | None = None,
     ):
         if duration_s < 1:
             raise ValueError(f"a payment request must stay payable at least 1 second, not {duration_s}")
@@ -69,6 +71,7 @@ class CheckoutController:
         self.currency = currency
         self.duration_s = duration_s
         self.poll_interval = poll_interval
+        self.hub = hub  # status events, when the provider pushes them (PUSH_STATUS)
         self.clock = clock
         self.bus = EventBus()
         self.current: Sale | None = None          # the sale occupying the counter until it is CLOSED
@@ -198,7 +201,8 @@ class CheckoutController:
     def _watch(self, sale: Sale) -> None:
         assert sale.request_id
         self._watcher = PollingWatcher(self.provider, sale.request_id, self._on_info,
-                                       on_trouble=self._on_trouble, interval=self.poll_interval).start()
+                                       on_trouble=self._on_trouble, interval=self.poll_interval,
+                                       hub=self.hub).start()
         if sale.expires_at is not None:
             self._expiry = self._spawn(self._expire_at(sale.sale_id, sale.expires_at))
 

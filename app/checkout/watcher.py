@@ -4,6 +4,11 @@ Polling: about every ``interval`` seconds while the sale is open; on errors it
 backs off exponentially with full jitter (never below ``interval``, never above
 ``max_backoff``) and tells the controller once the connection is lost and once
 it is back. It stops when the handler says the sale is over, or on ``stop()``.
+
+Push (``hub``, app/checkout/push.py): an event for the request wakes the watcher
+at once, and it asks the provider right away. While the hub is connected it polls
+only every ``slow_interval`` seconds as a safety net; when the hub drops, the
+normal interval applies from the next wait on, so nothing is missed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import random
 from typing import Awaitable, Callable
 
 from app.providers.base import PaymentProvider, ProviderError, RequestInfo
+
+from .push import PushHub
 
 log = logging.getLogger("tillqr.watcher")
 
@@ -32,6 +39,8 @@ class PollingWatcher:
         interval: float = 1.0,
         max_backoff: float = 15.0,
         rng: Callable[[], float] = random.random,
+        hub: PushHub | None = None,
+        slow_interval: float = 5.0,
     ):
         self.provider = provider
         self.request_id = request_id
@@ -42,6 +51,9 @@ class PollingWatcher:
         self._rng = rng
         self._task: asyncio.Task[None] | None = None
         self.polls = 0
+        self.hub = hub
+        self.slow_interval = max(slow_interval, interval)
+        self._wake = asyncio.Event()
 
     def start(self) -> "PollingWatcher":
         if self._task is None:
@@ -67,7 +79,24 @@ class PollingWatcher:
         ceiling = min(self.max_backoff, self.interval * (2 ** failures))
         return self.interval + self._rng() * max(0.0, ceiling - self.interval)
 
+    async def _pause(self) -> None:
+        """Until the next poll: the interval, or sooner when a pushed event says the request changed."""
+        pushed = self.hub is not None and self.hub.connected
+        try:
+            await asyncio.wait_for(self._wake.wait(), self.slow_interval if pushed else self.interval)
+        except asyncio.TimeoutError:
+            pass
+        self._wake.clear()
+
     async def _run(self) -> None:
+        unsubscribe = self.hub.subscribe(self.request_id, self._wake.set) if self.hub else None
+        try:
+            await self._follow()
+        finally:
+            if unsubscribe:
+                unsubscribe()
+
+    async def _follow(self) -> None:
         failures = 0
         while True:
             try:
@@ -92,4 +121,4 @@ class PollingWatcher:
                 continue
             if done:
                 return
-            await asyncio.sleep(self.interval)
+            await self._pause()

@@ -158,6 +158,9 @@ class LinkInfo:
 
 @runtime_checkable
 class PaymentProvider(Protocol):
+    """What every provider does. Optional abilities are separate protocols below, claimed in
+    ``capabilities``: the controller checks the capability, then calls the methods."""
+
     name: str
     capabilities: Capability
     currencies: tuple[str, ...]      # what it can charge in; the first is the demo mode's currency
@@ -165,15 +168,22 @@ class PaymentProvider(Protocol):
     async def create_request(self, spec: ChargeSpec) -> RequestInfo: ...
     async def get_request(self, request_id: str) -> RequestInfo: ...
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo: ...
+    async def aclose(self) -> None: ...
 
-    # STATIC_LINK providers
+
+@runtime_checkable
+class LinkingProvider(PaymentProvider, Protocol):
+    """STATIC_LINK: a printed payment link that requests are linked to and unlinked from."""
+
     async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo: ...
     async def get_link(self, link_id: str) -> LinkInfo: ...
     async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
     async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
 
-    # REFUND providers
+
+@runtime_checkable
+class RefundingProvider(PaymentProvider, Protocol):
+    """REFUND: full or partial refunds of a settled request."""
+
     async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo: ...
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo: ...
-
-    async def aclose(self) -> None: ...

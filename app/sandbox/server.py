@@ -14,7 +14,8 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
 - ``GET /_sandbox/calls`` → ``{"count", "calls": [{"method", "path", "fault"}]}``,
   every provider call received (faulted ones included), for tests counting retries;
 - ``POST /_sandbox/reset`` clears requests, links, idempotency keys, faults and calls;
-- ``GET /_sandbox/health`` → ``{"ok": true, "providers": [...]}``.
+- ``GET /_sandbox/health`` → ``{"ok": true, "providers": [...]}``;
+- ``WS /_sandbox/events`` status events, ``POST /_sandbox/events/drop`` (see ``events.py``).
 
 To add a provider: write ``app/sandbox/<name>.py`` with a ``provider()`` returning a
 ``SandboxProvider`` and add it to ``PROVIDER_MODULES``.
@@ -32,8 +33,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
+from . import events as sandbox_events
 from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
 from .web import json_object
@@ -54,6 +56,7 @@ class SandboxApp(Starlette):
     sandbox: SandboxState
     faults: FaultInjector
     providers: dict[str, SandboxProvider]
+    event_sockets: set
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
@@ -166,6 +169,8 @@ def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault
         Route(f"{SANDBOX_PREFIX}/calls", get_calls, methods=["GET"]),
         Route(f"{SANDBOX_PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{SANDBOX_PREFIX}/health", health, methods=["GET"]),
+        WebSocketRoute(f"{SANDBOX_PREFIX}/events", sandbox_events.events),
+        Route(f"{SANDBOX_PREFIX}/events/drop", sandbox_events.drop, methods=["POST"]),
     ]
     for provider in providers.values():
         state.status_words[provider.name] = provider.status_words
@@ -175,6 +180,7 @@ def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault
     app.sandbox = state
     app.faults = FaultInjector()
     app.providers = providers
+    app.event_sockets = set()
     return app
 
 

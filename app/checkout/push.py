@@ -1,0 +1,128 @@
+"""Push: status events that wake the watchers at once instead of at their next poll.
+
+An event is a hint, never the truth: a woken watcher asks the provider
+(``get_request``) and the controller applies what it answers, so an event that
+arrives twice, late or out of order shows nothing twice. While the hub is
+connected the watchers poll slowly as a safety net; when it drops they poll at
+their normal interval at once, so there is no gap.
+
+- ``WebSocketHub``: the sandbox's ``/_sandbox/events`` websocket (or any relay that
+  speaks the same JSON: ``{"provider", "request_id", "status", "amount_paid"}``),
+  reconnecting with backoff and jitter.
+- ``SandboxHub``: the embedded, in-process sandbox's own change hook (no socket in
+  between: it runs in this very process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from typing import Any, Callable
+
+log = logging.getLogger("tillqr.push")
+
+Wake = Callable[[], None]
+
+
+class PushHub:
+    """Fan-out of events by request id to the watchers that subscribed."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[Wake]] = {}
+        self.connected = False
+        self.events = 0
+
+    def subscribe(self, request_id: str, wake: Wake) -> Callable[[], None]:
+        self._subs.setdefault(request_id, set()).add(wake)
+
+        def unsubscribe() -> None:
+            subs = self._subs.get(request_id)
+            if subs is not None:
+                subs.discard(wake)
+                if not subs:
+                    del self._subs[request_id]
+
+        return unsubscribe
+
+    def dispatch(self, event: dict[str, Any]) -> None:
+        request_id = event.get("request_id") if isinstance(event, dict) else None
+        if not isinstance(request_id, str):
+            log.warning("ignored a status event without a request id: %.200r", event)
+            return
+        self.events += 1
+        for wake in list(self._subs.get(request_id, ())):
+            wake()
+
+    async def start(self) -> "PushHub":
+        return self
+
+    async def aclose(self) -> None:
+        self.connected = False
+
+
+class WebSocketHub(PushHub):
+    def __init__(self, url: str, *, max_backoff: float = 10.0, open_timeout: float = 5.0):
+        super().__init__()
+        self.url = url
+        self.max_backoff = max_backoff
+        self.open_timeout = open_timeout
+        self._task: asyncio.Task[None] | None = None
+        self.connects = 0
+
+    async def start(self) -> "WebSocketHub":
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="push-hub")
+        return self
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self.connected = False
+
+    async def _run(self) -> None:
+        import websockets
+
+        failures = 0
+        while True:
+            try:
+                async with websockets.connect(self.url, open_timeout=self.open_timeout) as ws:
+                    self.connected, failures = True, 0
+                    self.connects += 1
+                    log.info("status events connected (%s)", self.url)
+                    async for message in ws:
+                        try:
+                            self.dispatch(json.loads(message))
+                        except ValueError:
+                            log.warning("ignored a malformed status event: %.200r", message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - network, handshake, protocol: all mean "poll instead"
+                log.info("status events unavailable (%s); polling", exc)
+            finally:
+                self.connected = False
+            failures += 1
+            await asyncio.sleep(min(self.max_backoff, 0.25 * 2 ** min(failures, 6)) * (0.5 + random.random() / 2))
+
+
+class SandboxHub(PushHub):
+    """Events straight from an in-process sandbox (``app.state.sandbox`` of ``create_app()``)."""
+
+    def __init__(self, state: Any):
+        super().__init__()
+        self._state = state
+        self._listener = lambda req: self.dispatch({"request_id": req.id})
+
+    async def start(self) -> "SandboxHub":
+        if self._listener not in self._state.listeners:
+            self._state.listeners.append(self._listener)
+        self.connected = True
+        return self
+
+    async def aclose(self) -> None:
+        if self._listener in self._state.listeners:
+            self._state.listeners.remove(self._listener)
+        self.connected = False

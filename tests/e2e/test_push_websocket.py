@@ -1,0 +1,68 @@
+"""Push over the sandbox's real websocket, and the fall back to polling when it drops."""
+
+import asyncio
+import os
+import time
+
+import httpx
+import pytest
+
+from app.domain.sale import SaleStatus
+from app.runtime import open_runtime
+from tests.e2e.test_cli_charge import sandbox_url  # noqa: F401 - the module-scoped real sandbox
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def till(sandbox_url, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("TILLQR_SANDBOX_URL", sandbox_url)
+    rt = await open_runtime(demo=True, home=tmp_path, poll_interval=0.5)
+    for _ in range(100):
+        if rt.hub.connected:
+            break
+        await asyncio.sleep(0.05)
+    yield rt
+    await rt.aclose()
+
+
+async def test_paid_seen_through_the_websocket(till):
+    assert till.hub.connected
+    sale = await till.controller.charge("12.50")
+    await asyncio.sleep(0.2)
+    polls_before = till.controller._watcher.polls
+    t0 = time.perf_counter()
+    await till.sandbox.pay(till.link.payload)
+    closed = await till.controller.wait_closed(sale.sale_id, timeout=10)
+    assert closed.status == SaleStatus.SETTLED and time.perf_counter() - t0 < 2
+    assert till.hub.events >= 1 and polls_before <= 2  # slow safety-net polling while pushed
+
+
+async def test_socket_drop_falls_back_to_polling_without_a_gap(till, sandbox_url):  # noqa: F811
+    sale = await till.controller.charge("7.00")
+    dropped = httpx.post(f"{sandbox_url}/_sandbox/events/drop").json()["dropped"]
+    assert dropped >= 1
+    await till.sandbox.pay(till.link.payload)  # paid while the socket is down or reconnecting
+    closed = await till.controller.wait_closed(sale.sale_id, timeout=10)
+    assert closed.status == SaleStatus.SETTLED
+    for _ in range(100):
+        if till.hub.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert till.hub.connected and till.hub.connects >= 2  # and it came back
+
+
+async def test_unreachable_events_mean_plain_polling(sandbox_url, tmp_path, monkeypatch):  # noqa: F811
+    from app.checkout.push import WebSocketHub
+
+    monkeypatch.setenv("TILLQR_SANDBOX_URL", sandbox_url)
+    rt = await open_runtime(demo=True, home=tmp_path, poll_interval=0.2)
+    try:
+        await rt.hub.aclose()
+        rt.controller.hub = rt.hub = await WebSocketHub(sandbox_url.replace("http", "ws") + "/nowhere").start()
+        sale = await rt.controller.charge("4.00")
+        await rt.sandbox.pay(rt.link.payload)
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        assert closed.status == SaleStatus.SETTLED and not rt.hub.connected
+    finally:
+        await rt.aclose()
