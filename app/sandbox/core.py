@@ -15,7 +15,8 @@ Pix later) keeps its requests and payment links here, in provider-neutral form:
   the exact payload text (for schemes without a location).
 - expiry is lazy: any read (``request()``, ``requests()``, ``pay()``) moves an
   open request past its ``expires_at`` to EXPIRED, by the injected clock.
-- settlement: reaching the full amount settles at once; with
+- settlement: reaching the full amount (the amount owed *now* where it depends
+  on the day: ``SimRequest.owed``, e.g. a Pix due-date charge) settles at once; with
   ``settle_delay_s > 0`` the request is PROCESSING until that much clock time
   has passed (again applied on read).
 - idempotency: ``remember``/``replay`` store a successful (2xx) answer per
@@ -138,6 +139,7 @@ class SimRequest:
     settle_at: datetime | None = None
     updated_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)   # the provider's own fields, echoed back
+    owed: Callable[[datetime], Money] | None = None        # the amount owed at a time, where it depends on it
 
     def __post_init__(self) -> None:
         if self.paid is None:
@@ -329,11 +331,12 @@ class SandboxState:
         if req.phase is not Phase.OPEN:
             word = self.status_words.get(req.provider, {}).get(req.phase, req.phase.value)
             raise SandboxError(409, "NOT_PAYABLE", f"payment request {req.id} is {word} and can no longer be paid")
-        due = req.amount - req.amount_paid
+        owed = req.owed(self.now()) if req.owed else req.amount
+        due = owed - req.amount_paid
         paying = due if amount is None else parse_amount(amount, req.amount.currency)
         req.paid = req.amount_paid + paying
         req.updated_at = self.now()
-        if req.amount_paid.minor < req.amount.minor:
+        if req.amount_paid.minor < owed.minor:
             self.changed(req)  # a partial payment: same status, more received
         elif self.settings.settle_delay_s > 0:
             req.settle_at = self.now() + timedelta(seconds=self.settings.settle_delay_s)
