@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     jl = jsub.add_parser("list", help="sales with status, amounts, ids and times")
     jl.add_argument("--json", action="store_true")
     jl.add_argument("--demo", dest="sub_demo", action="store_true")
+    jf = jsub.add_parser("refund", help="refund a paid sale, fully or in part (providers that can)")
+    jf.add_argument("sale_id")
+    jf.add_argument("amount", nargs="?", help="amount to refund (default: all that is refundable)")
+    jf.add_argument("--json", action="store_true")
+    jf.add_argument("--demo", dest="sub_demo", action="store_true")
+    jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     return parser

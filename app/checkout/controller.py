@@ -31,6 +31,7 @@ from app.storage.journal import Journal
 from .closing import apply_info, close_sale
 from .events import CounterFree, EventBus, Notice, SaleChanged
 from .push import PushHub
+from .refunds import Refunds
 from .watcher import PollingWatcher
 
 log = logging.getLogger("tillqr.checkout")
@@ -81,6 +82,7 @@ class CheckoutController:
         self._closing: asyncio.Task[Sale] | None = None
         self._tasks: set[asyncio.Task] = set()
         self._closed_waiters: dict[str, list[asyncio.Future[Sale]]] = {}
+        self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
 
     # -- public -----------------------------------------------------------------
     @property
@@ -143,6 +145,10 @@ class CheckoutController:
         fut: asyncio.Future[Sale] = asyncio.get_running_loop().create_future()
         self._closed_waiters.setdefault(sale_id, []).append(fut)
         return await asyncio.wait_for(fut, timeout)
+
+    async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
+        """Refund a paid sale, fully or in part (REFUND providers); raises RefundError in words."""
+        return await self.refunds.refund(sale_id, amount)
 
     async def recover(self, cancel_open: bool = False):
         from .recovery import recover
@@ -217,7 +223,11 @@ class CheckoutController:
             if updated.status == SaleStatus.LINKED and updated.received != sale.received:
                 await self._save(updated, "partial_payment", received=str(updated.received))
             else:
-                await self._save(updated, "status", provider_status=info.provider_status)
+                extra = {"overpaid": str(updated.overpaid)} if updated.overpaid.minor else {}
+                await self._save(updated, "status", provider_status=info.provider_status, **extra)
+                if extra:
+                    self._notice("warning", f"Over-paid by {updated.overpaid.display()}: "
+                                            "refund the difference to the customer.")
             if not updated.status.is_open:
                 await self._end(updated, from_watcher=True)
                 return True

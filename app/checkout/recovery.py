@@ -51,6 +51,7 @@ async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
         stale = await _unlink_stale(ctl)
         if stale:
             results.append(stale)
+    results.extend(Recovered(sale, "refund_finished") for sale in await ctl.refunds.resume())
     return results
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx
 
 from app.checkout.controller import CheckoutError
+from app.checkout.refunds import RefundError
 from app.checkout.events import SaleChanged
 from app.config.settings import SettingsError
 from app.domain.money import MoneyError
@@ -18,7 +19,7 @@ from app.providers.base import ProviderError
 from app.runtime import Runtime, RuntimeError_, SandboxError, load_settings, open_runtime
 from app.storage.journal import Journal, JournalError
 
-EXPECTED = (MoneyError, CheckoutError, RuntimeError_, SettingsError, ProviderError, JournalError, SandboxError)
+EXPECTED = (MoneyError, CheckoutError, RefundError, RuntimeError_, SettingsError, ProviderError, JournalError, SandboxError)
 UNLINK_GRACE_S = 60.0
 
 
@@ -158,10 +159,28 @@ def _row(s: Sale) -> dict:
     return {"sale_id": s.sale_id, "status": s.status.value, "amount": str(s.amount),
             "amount_received": str(s.received), "currency": s.amount.currency, "provider": s.provider,
             "request_id": s.request_id, "created_at": s.created_at.isoformat(),
-            "closed_at": s.closed_at.isoformat() if s.closed_at else None}
+            "closed_at": s.closed_at.isoformat() if s.closed_at else None,
+            "amount_refunded": str(s.refunded), "overpaid": str(s.overpaid)}
+
+
+async def refund(args) -> int:
+    rt = await _open(args)
+    try:
+        sale = await rt.controller.refund(args.sale_id, args.amount)
+        line = {"event": "refunded", "sale_id": sale.sale_id, "status": sale.status.value,
+                "amount_refunded": str(sale.refunded), "currency": sale.amount.currency}
+        if args.json:
+            emit(line)
+        else:
+            print(f"{sale.sale_id}: {sale.status.label}, {sale.refunded.display()} refunded in all")
+        return 0
+    finally:
+        await rt.aclose()
 
 
 async def journal(args) -> int:
+    if args.journal_command == "refund":
+        return await refund(args)
     p, configured = load_settings()
     demo = _demo_flag(args) or configured is None
     j = Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3"))
@@ -175,7 +194,8 @@ async def journal(args) -> int:
         if args.json:
             emit(_row(s))
         else:
+            flags = ("" if s.closed else "  (open)") + (f"  over-paid {s.overpaid}" if s.overpaid.minor else "")
+            flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
             print(f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
-                  f"received {str(s.received):>10}  {s.provider}  {s.request_id or '-'}"
-                  f"{'' if s.closed else '  (open)'}")
+                  f"received {str(s.received):>10}  {s.provider}  {s.request_id or '-'}{flags}")
     return 0

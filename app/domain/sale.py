@@ -118,6 +118,7 @@ class Sale:
     payload: str | None = None
     expires_at: datetime | None = None
     amount_received: Money | None = None
+    amount_refunded: Money | None = None
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     closed_at: datetime | None = None
@@ -125,8 +126,9 @@ class Sale:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        if self.amount_received is None:  # one spelling of "nothing received yet": zero, never None
-            object.__setattr__(self, "amount_received", Money(0, self.amount.currency))
+        for name in ("amount_received", "amount_refunded"):  # "nothing yet" is zero, never None
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, Money(0, self.amount.currency))
 
     @classmethod
     def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> "Sale":
@@ -142,6 +144,20 @@ class Sale:
     def received(self) -> Money:
         assert self.amount_received is not None
         return self.amount_received
+
+    @property
+    def refunded(self) -> Money:
+        assert self.amount_refunded is not None
+        return self.amount_refunded
+
+    @property
+    def overpaid(self) -> Money:
+        """What was received beyond the amount due (to be refunded); zero when none."""
+        return Money(max(0, self.received.minor - self.amount.minor), self.amount.currency)
+
+    @property
+    def refundable(self) -> Money:
+        return Money(max(0, self.received.minor - self.refunded.minor), self.amount.currency)
 
     def move(self, new: SaleStatus, *, reason: str = "", **changes) -> "Sale":
         """The sale in status ``new``; raises IllegalTransition for a move the machine forbids."""

@@ -58,6 +58,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sale_events_sale ON sale_events (sale_id, id);
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 1 → 2: refunds
+    """
+    ALTER TABLE sales ADD COLUMN amount_refunded_minor INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE refunds (
+        refund_key TEXT PRIMARY KEY,
+        sale_id TEXT NOT NULL REFERENCES sales (sale_id),
+        refund_id TEXT,
+        amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+        status TEXT NOT NULL,
+        provider_status TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX refunds_sale ON refunds (sale_id);
+    """,
 ]
 
 
@@ -79,7 +95,8 @@ def _row_to_sale(row: sqlite3.Row) -> Sale:
         sale_id=row["sale_id"], amount=Money(row["amount_minor"], cur), provider=row["provider"],
         reference=row["reference"], status=SaleStatus(row["status"]), request_id=row["request_id"],
         link_id=row["link_id"], payload=row["payload"], expires_at=_dt(row["expires_at"]),
-        amount_received=Money(row["amount_received_minor"], cur), created_at=_dt(row["created_at"]),
+        amount_received=Money(row["amount_received_minor"], cur),
+        amount_refunded=Money(row["amount_refunded_minor"], cur), created_at=_dt(row["created_at"]),
         updated_at=_dt(row["updated_at"]), closed_at=_dt(row["closed_at"]), unlinked=bool(row["unlinked"]),
         reason=row["reason"],
     )
@@ -163,17 +180,18 @@ class Journal:
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
                 """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
-                       link_id, payload, expires_at, amount_received_minor, created_at, updated_at, closed_at,
-                       unlinked, reason)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                       link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, created_at,
+                       updated_at, closed_at, unlinked, reason)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
                        link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
-                       amount_received_minor=excluded.amount_received_minor, updated_at=excluded.updated_at,
+                       amount_received_minor=excluded.amount_received_minor,
+                       amount_refunded_minor=excluded.amount_refunded_minor, updated_at=excluded.updated_at,
                        closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
                 (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
                  sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
-                 sale.received.minor, _iso(sale.created_at), _iso(sale.updated_at), _iso(sale.closed_at),
-                 int(sale.unlinked), sale.reason),
+                 sale.received.minor, sale.refunded.minor, _iso(sale.created_at), _iso(sale.updated_at),
+                 _iso(sale.closed_at), int(sale.unlinked), sale.reason),
             )
             conn.execute(
                 "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",
@@ -192,6 +210,38 @@ class Journal:
             assert self._conn is not None
             row = self._conn.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
             return row[0] if row else None
+
+        return await self._run(q)
+
+    async def record_refund(self, sale: Sale, refund: dict[str, Any]) -> None:
+        """Upsert one refund (keyed by its idempotency key) and the sale it changes, in one transaction."""
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                """INSERT INTO refunds (refund_key, sale_id, refund_id, amount_minor, status, provider_status,
+                       created_at, updated_at, reason) VALUES (?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT (refund_key) DO UPDATE SET refund_id=excluded.refund_id, status=excluded.status,
+                       provider_status=excluded.provider_status, updated_at=excluded.updated_at,
+                       reason=excluded.reason""",
+                (refund["refund_key"], sale.sale_id, refund.get("refund_id"), refund["amount_minor"],
+                 refund["status"], refund.get("provider_status", ""), _iso(utcnow()), _iso(utcnow()),
+                 refund.get("reason", "")))
+
+        await self._run(self._tx, tx)
+        await self.record(sale, "refund", **{k: v for k, v in refund.items() if k != "reason"})
+
+    async def refunds(self, sale_id: str) -> list[dict[str, Any]]:
+        def q() -> list[dict[str, Any]]:
+            assert self._conn is not None
+            rows = self._conn.execute("SELECT * FROM refunds WHERE sale_id=? ORDER BY created_at", (sale_id,))
+            return [dict(r) for r in rows.fetchall()]
+
+        return await self._run(q)
+
+    async def pending_refunds(self) -> list[dict[str, Any]]:
+        def q() -> list[dict[str, Any]]:
+            assert self._conn is not None
+            rows = self._conn.execute("SELECT * FROM refunds WHERE status='pending' ORDER BY created_at")
+            return [dict(r) for r in rows.fetchall()]
 
         return await self._run(q)
 

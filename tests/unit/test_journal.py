@@ -89,3 +89,31 @@ async def test_kv(journal):
     await journal.set_value("k", "v1")
     await journal.set_value("k", "v2")
     assert await journal.get_value("k") == "v2"
+
+
+async def test_v1_journal_migrates_and_keeps_its_sales(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for stmt in filter(str.strip, MIGRATIONS[0].split(";")):
+        conn.execute(stmt)
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO sales (sale_id, status, amount_minor, currency, provider, created_at, updated_at,"
+                 " amount_received_minor) VALUES ('s1', 'settled', 1250, 'BRL', 'jpmorgan', "
+                 "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1250)")
+    conn.commit()
+    conn.close()
+    j = Journal(path)
+    try:
+        assert await j.schema_version() == len(MIGRATIONS) >= 2
+        sale = await j.get("s1")
+        assert sale.status == SaleStatus.SETTLED and str(sale.received) == "12.50" and str(sale.refunded) == "0.00"
+        assert await j.refunds("s1") == [] and await j.pending_refunds() == []
+    finally:
+        await j.aclose()
+
+
+async def test_overpaid_and_refundable_are_derived(journal):
+    s = a_sale("10.00").move(SaleStatus.LINKED).move(SaleStatus.SETTLED, amount_received=Money.parse("12.00", "BRL"))
+    await journal.record(s, "status")
+    back = await journal.get(s.sale_id)
+    assert str(back.overpaid) == "2.00" and str(back.refundable) == "12.00"

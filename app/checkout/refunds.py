@@ -1,0 +1,135 @@
+"""Refunds of paid sales, full or partial, where the provider can (REFUND capability).
+
+Same rules as a sale: the intent is journaled (refund ``pending``, with its
+idempotency key) before the provider is asked; the provider's answer is followed
+to a final status (refunded / partially_refunded / rejected) and journaled; a
+refund whose answer was lost stays ``pending`` and is asked again, with the same
+key, by ``resume_refunds`` (run by ``recover()``), so it can never happen twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+from app.providers.base import (
+    Capability, ProviderError, ProviderRejected, RefundInfo, RefundingProvider,
+)
+from app.storage.journal import Journal
+
+from .events import EventBus, SaleChanged
+
+log = logging.getLogger("tillqr.refunds")
+
+REFUNDABLE = (SaleStatus.SETTLED, SaleStatus.PARTIALLY_REFUNDED)
+FINAL = ("refunded", "partially_refunded", "rejected")
+
+
+class RefundError(Exception):
+    """A refund that did not happen (or is not confirmed yet); the message is for the manager."""
+
+
+class Refunds:
+    def __init__(self, provider: Any, journal: Journal, bus: EventBus, *, poll_interval: float = 1.0,
+                 follow_for: float = 30.0):
+        self.provider = provider
+        self.journal = journal
+        self.bus = bus
+        self.poll_interval = poll_interval
+        self.follow_for = follow_for
+        self._lock = asyncio.Lock()
+
+    @property
+    def available(self) -> bool:
+        return Capability.REFUND in self.provider.capabilities and isinstance(self.provider, RefundingProvider)
+
+    async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
+        """Refund ``amount`` (default: all that is refundable) of a paid sale; the sale as it ends up."""
+        if not self.available:
+            raise RefundError(f"{self.provider.name} refunds cannot be made from TillQR; "
+                              "use the provider's own dashboard")
+        async with self._lock:
+            sale = await self.journal.get(sale_id)
+            if sale is None:
+                raise RefundError(f"there is no sale {sale_id} in the journal")
+            if sale.status not in REFUNDABLE:
+                raise RefundError(f"only paid sales can be refunded; this one is {sale.status.label.lower()}")
+            money = sale.refundable if amount is None else (
+                amount if isinstance(amount, Money) else Money.parse(amount, sale.amount.currency))
+            if money.currency != sale.amount.currency:
+                raise RefundError(f"the sale was in {sale.amount.currency}, not {money.currency}")
+            if money.minor <= 0 or money.minor > sale.refundable.minor:
+                raise RefundError(f"at most {sale.refundable.display()} of this sale can be refunded")
+            n = len(await self.journal.refunds(sale_id)) + 1
+            entry = {"refund_key": sale.idempotency_key(f"refund-{n}"), "amount_minor": money.minor,
+                     "status": "pending"}
+            await self.journal.record_refund(sale, entry)  # intent before the call
+            return await self._ask(sale, entry, money)
+
+    async def _ask(self, sale: Sale, entry: dict[str, Any], money: Money) -> Sale:
+        try:
+            info = await self.provider.refund(sale.request_id or sale.sale_id, money, entry["refund_key"])
+        except ProviderRejected as exc:
+            await self.journal.record_refund(sale, {**entry, "status": "rejected", "reason": exc.message})
+            raise RefundError(f"the provider refused the refund: {exc.message}") from exc
+        except ProviderError as exc:
+            raise RefundError(f"the refund is not confirmed ({exc.message}); it is asked again, "
+                              "never made twice, at the next start or recover") from exc
+        entry = {**entry, "refund_id": info.refund_id, "status": info.status, "provider_status": info.provider_status}
+        await self.journal.record_refund(sale, entry)
+        info = await self._follow(sale, info)
+        return await self._apply(sale, entry, info, money)
+
+    async def _follow(self, sale: Sale, info: RefundInfo) -> RefundInfo:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.follow_for
+        while info.status not in FINAL and loop.time() < end:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                info = await self.provider.get_refund(sale.request_id or sale.sale_id, info.refund_id)
+            except ProviderError as exc:
+                log.warning("refund %s: status unavailable (%s)", info.refund_id, exc)
+        return info
+
+    async def _apply(self, sale: Sale, entry: dict[str, Any], info: RefundInfo, money: Money) -> Sale:
+        entry = {**entry, "status": info.status, "provider_status": info.provider_status}
+        if info.status == "rejected":
+            await self.journal.record_refund(sale, entry)
+            raise RefundError(f"the provider rejected the refund ({info.provider_status})")
+        if info.status not in FINAL:
+            await self.journal.record_refund(sale, entry)
+            raise RefundError(f"the refund of {money.display()} is still {info.provider_status} at the provider; "
+                              "it is followed again at the next start or recover")
+        fresh = await self.journal.get(sale.sale_id) or sale
+        refunded = fresh.refunded + money
+        status = SaleStatus.REFUNDED if refunded.minor >= fresh.received.minor else SaleStatus.PARTIALLY_REFUNDED
+        fresh = fresh.move(status, amount_refunded=refunded, reason=f"refunded {refunded.display()}")
+        await self.journal.record_refund(fresh, entry)
+        log.info("sale %s refunded %s (%s)", fresh.sale_id, money.display(), info.provider_status)
+        self.bus.publish(SaleChanged(fresh))
+        return fresh
+
+    async def resume(self) -> list[Sale]:
+        """Finish refunds left pending by a lost answer or a crash (same idempotency key: never twice)."""
+        if not self.available:
+            return []
+        done: list[Sale] = []
+        for row in await self.journal.pending_refunds():
+            sale = await self.journal.get(row["sale_id"])
+            if sale is None:
+                continue
+            entry = {k: row[k] for k in ("refund_key", "refund_id", "amount_minor", "status", "provider_status")}
+            money = Money(row["amount_minor"], sale.amount.currency)
+            try:
+                async with self._lock:
+                    if row["refund_id"]:
+                        info = await self.provider.get_refund(sale.request_id or sale.sale_id, row["refund_id"])
+                        done.append(await self._apply(sale, entry, await self._follow(sale, info), money))
+                    else:
+                        done.append(await self._ask(sale, entry, money))
+            except (RefundError, ProviderError) as exc:
+                log.warning("refund %s of sale %s not finished: %s", row["refund_key"], sale.sale_id, exc)
+        return done
