@@ -113,6 +113,7 @@ class SandboxProvider:
     routes: list[BaseRoute]
     status_words: Mapping[Phase, str]                # Phase -> the provider's own status word
     error_body: Callable[[int, str, str], dict]      # (http status, code, message) -> JSON body
+    setup: Callable[["SandboxState"], None] | None = None  # called once with each new state (listeners, rules)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,9 @@ class SandboxState:
         self.settings = settings or SandboxSettings()
         self.status_words: dict[str, Mapping[Phase, str]] = {}
         self.listeners: list[Callable[[SimRequest], None]] = []
+        self.pay_rules: dict[str, Callable[[SimRequest], Phase | None]] = {}  # stage rules, see pay()
+        self.notify_transport: Any = None     # httpx transport for outbound notifications (None: the network)
+        self.offset = timedelta(0)            # time travel (``advance``) on top of the clock
         self.reset()
 
     def reset(self) -> None:
@@ -217,12 +221,21 @@ class SandboxState:
         self._answers: dict[tuple[str, str, str, str], StoredAnswer] = {}
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # the latest calls, for tests and demos
         self.call_count = 0
+        self.notifications: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # outbound notifications sent
 
     def now(self) -> datetime:
         now = self.clock()
         if now.tzinfo is None:
             raise ValueError("the sandbox clock must return aware datetimes")
-        return now
+        return now + self.offset
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the sandbox's time forward (demos, end-to-end tests of expiry) and apply it to every request."""
+        if not seconds >= 0:  # also refuses NaN
+            raise ValueError("the sandbox's time only moves forward")
+        self.offset += timedelta(seconds=seconds)
+        self.requests()
+        return self.now()
 
     # -- requests ----------------------------------------------------------
     def add_request(self, req: SimRequest) -> SimRequest:
@@ -334,6 +347,10 @@ class SandboxState:
         owed = req.owed(self.now()) if req.owed else req.amount
         due = owed - req.amount_paid
         paying = due if amount is None else parse_amount(amount, req.amount.currency)
+        ended = self.pay_rules[req.provider](req) if req.provider in self.pay_rules else None
+        if ended is not None:  # a provider's stage rule ended the request at this attempt: nothing is taken
+            self.set_phase(req, ended)
+            return req
         req.paid = req.amount_paid + paying
         req.updated_at = self.now()
         if req.amount_paid.minor < owed.minor:
