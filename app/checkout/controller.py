@@ -24,7 +24,7 @@ from typing import Callable
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import (
-    Capability, ChargeSpec, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected, RequestInfo,
+    Capability, ChargeSpec, DueTerms, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected, RequestInfo,
 )
 from app.storage.journal import Journal
 
@@ -92,8 +92,12 @@ class CheckoutController:
     def subscribe(self, listener):
         return self.bus.subscribe(listener)
 
-    async def charge(self, amount: Money | str, reference: str = "") -> Sale:
+    async def charge(self, amount: Money | str, reference: str = "", *, due: DueTerms | None = None) -> Sale:
+        """Open a sale of ``amount``; with ``due`` (DUE_DATE providers) a charge whose amount owed
+        depends on the day it is paid (fine, interest, rebate, discounts; app.domain.duedate)."""
         money = amount if isinstance(amount, Money) else Money.parse(amount, self.currency)
+        if due is not None and Capability.DUE_DATE not in self.capabilities:
+            raise ChargeFailed(f"{self.provider.name} has no charges with a due date")
         if money.currency != self.currency:
             raise ChargeFailed(f"this till charges in {self.currency}, not {money.currency}")
         reference = " ".join(str(reference).split())
@@ -102,9 +106,9 @@ class CheckoutController:
         async with self._lock:
             await self._free_counter()
             sale = Sale.new(money, self.provider.name, reference, self.link_id)
-            await self._save(sale, "created")
+            await self._save(sale, "created", **({"due": _due_json(due)} if due else {}))
             self.current = sale
-            return await self._start(sale)
+            return await self._start(sale, due)
 
     async def cancel(self) -> Sale | None:
         """Cancel the open sale: the provider decides atomically whether it can still be paid."""
@@ -165,9 +169,9 @@ class CheckoutController:
         await asyncio.gather(*[t for t in [self._expiry, self._closing, *self._tasks] if t], return_exceptions=True)
 
     # -- the sale's life ------------------------------------------------------------
-    async def _start(self, sale: Sale) -> Sale:
+    async def _start(self, sale: Sale, due: DueTerms | None = None) -> Sale:
         spec = ChargeSpec(request_id=sale.sale_id, amount=sale.amount, reference=sale.reference,
-                          duration_s=self.duration_s, idempotency_key=sale.idempotency_key("create"))
+                          duration_s=self.duration_s, idempotency_key=sale.idempotency_key("create"), due=due)
         try:
             info = await self.provider.create_request(spec)
             sale = apply_info(sale, info)
@@ -329,3 +333,9 @@ class CheckoutController:
 
         task.add_done_callback(done)
         return task
+
+
+def _due_json(due: DueTerms) -> dict:
+    return {"due_date": due.due_date.isoformat(), "max_payment_days": due.max_payment_days, "fine": str(due.fine),
+            "interest_per_day": str(due.interest_per_day), "rebate": str(due.rebate),
+            "discounts": [{"amount": str(d.amount), "limit_date": d.limit_date.isoformat()} for d in due.discounts]}
