@@ -36,6 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--expires-in", type=int, help="seconds the request stays payable (default: configured)")
     ch.add_argument("--pay-after", type=float,
                     help="demo only: the sandbox's customer pays the static link after this many seconds")
+    due = ch.add_argument_group("charge with a due date (providers that have them, e.g. pix)")
+    due.add_argument("--due", metavar="YYYY-MM-DD", help="the due date; fines and interest count after it")
+    due.add_argument("--max-days", type=int, default=30, help="days after the due date it can still be paid")
+    due.add_argument("--fine", default="0", help="fine once paid late (amount)")
+    due.add_argument("--interest", default="0", help="interest per day late (amount)")
+    due.add_argument("--rebate", default="0", help="rebate always granted (amount)")
+    due.add_argument("--discount", action="append", default=[], metavar="AMOUNT@YYYY-MM-DD",
+                     help="discount for paying on or before a date (repeatable)")
 
     rc = sub.add_parser("recover", help="reconcile every sale the journal has not closed")
     rc.add_argument("--cancel-open", action="store_true", help="cancel and unlink requests still open")

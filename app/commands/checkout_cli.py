@@ -81,11 +81,20 @@ async def charge(args) -> int:
                     emit({"event": "status", "status": st.value})
 
         ctl.subscribe(on_event)
-        sale = await ctl.charge(args.amount, args.ref)
+        due = _due_terms(args, rt.settings.currency)
+        sale = await ctl.charge(args.amount, args.ref, due=due)
         sale_id.append(sale.sale_id)
-        emit({"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
-              "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
-              "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None})
+        linked = {"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
+                  "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
+                  "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None}
+        if due is not None:
+            from app.domain.duedate import amount_due
+
+            breakdown = amount_due(sale.amount, due, utcnow().date())
+            linked["amount_due"] = str(breakdown.total)
+            for line in breakdown.lines():
+                print(f"tillqr: {line}", file=sys.stderr)
+        emit(linked)
         if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
             print("tillqr: the sandbox runs inside this process, so only --pay-after can pay this sale; "
                   "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside",
@@ -101,6 +110,39 @@ async def charge(args) -> int:
         return 0 if closed.status == SaleStatus.SETTLED else 2
     finally:
         await rt.aclose()
+
+
+def _due_terms(args, currency: str):
+    """DueTerms from the --due options, or None; MoneyError/CheckoutError in words for bad values."""
+    if not args.due:
+        if args.discount or any(getattr(args, k) != "0" for k in ("fine", "interest", "rebate")):
+            raise CheckoutError("--fine, --interest, --rebate and --discount need --due")
+        return None
+    from datetime import date
+
+    from app.domain.money import Money
+    from app.providers.base import Discount, DueTerms
+
+    def day(text: str, what: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {text!r}") from None
+
+    def money(text: str) -> Money:
+        return Money.parse(text, currency, allow_zero=True)
+
+    discounts = []
+    for spec in args.discount:
+        amount, _, limit = spec.partition("@")
+        if not limit:
+            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {spec!r}")
+        discounts.append(Discount(money(amount), day(limit, "a discount's limit date")))
+    if not 0 <= args.max_days <= 3650:
+        raise CheckoutError("--max-days must be between 0 and 3650")
+    return DueTerms(due_date=day(args.due, "--due"), max_payment_days=args.max_days, fine=money(args.fine),
+                    interest_per_day=money(args.interest), rebate=money(args.rebate),
+                    discounts=tuple(sorted(discounts, key=lambda d: d.limit_date)))
 
 
 async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
