@@ -21,6 +21,9 @@ only. Waits between attempts are exponential with full jitter
 (``uniform(0, min(backoff_max_s, backoff_base_s * 2**n))``), or the server's
 ``Retry-After`` when it sends one (capped by the same maximum).
 
+A ``json_body`` given as ``bytes`` is JSON the provider module encoded itself (the Pix
+client writes amounts as exact decimal numbers) and is sent as it is.
+
 Each attempt is bounded twice: by httpx's connect/read/write timeouts and by an
 overall per-attempt timeout enforced with ``asyncio.timeout`` — which also holds
 for in-process ASGI transports, where httpx's own timeouts do not apply.
@@ -192,7 +195,12 @@ class ProviderHttp:
         self.attempts += 1
         try:
             async with asyncio.timeout(limit):
-                response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
+                if isinstance(json_body, (bytes, bytearray)):  # JSON the provider encoded itself (exact decimals)
+                    response = await self._client.request(method, path, content=bytes(json_body), params=params,
+                                                          headers={**headers, "Content-Type": "application/json"})
+                else:
+                    response = await self._client.request(method, path, json=json_body, params=params,
+                                                          headers=headers)
         except TimeoutError:
             raise self._error(ProviderUnavailable, f"no answer within {limit:.1f} s") from None
         except httpx.TimeoutException as exc:
