@@ -6,8 +6,8 @@
 Figures (all against the in-process sandbox, on the offscreen Qt platform, real SQLite with fsync):
 - charge_to_qr_painted_ms: controller.charge() called → the QR widget has painted that sale's payload
   (app overhead: journal writes, the provider calls over the ASGI transport, Qt layout and paint); p50/p95.
-- payment_to_paid_painted_ms (polling, the configured 1 s interval): the customer's pay call returns →
-  the status banner has painted PAID; p50/p95.
+- payment_to_paid_painted_ms: the customer's pay call returns → the status banner has painted PAID;
+  p50/p95, by push (status events wake the watcher) and by polling alone (the configured 1 s interval).
 - cold_start_to_counter_ms: `python -m app --demo` spawned → the counter is shown and interactive
   (the app prints a ready line when TILLQR_EXIT_WHEN_READY=1 and exits); best of N.
 - rss_mb: resident memory at start, after 200 and after all sales (a leak shows as growth).
@@ -116,8 +116,13 @@ async def bench_charge_and_rss(home: Path, sales: int) -> dict:
             "rss_mb": {k: round(v / 2**20, 1) for k, v in rss.items()}, "sales": sales}
 
 
-async def bench_paid_by_polling(home: Path, samples_wanted: int) -> dict:
+async def bench_paid(home: Path, samples_wanted: int, *, push: bool) -> dict:
+    """Payment → PAID painted, with status events (push) or by polling alone (the configured interval)."""
     rt, win = await _window(home, poll=rt_poll_default())
+    if not push:
+        rt.controller.hub = None  # the watcher then polls at the configured interval, as without push
+    else:
+        await _until(lambda: rt.hub.connected, timeout=10)
     samples = []
     try:
         for n in range(samples_wanted):
@@ -132,7 +137,28 @@ async def bench_paid_by_polling(home: Path, samples_wanted: int) -> dict:
     finally:
         win.close()
         await rt.aclose()
-    return {"payment_to_paid_painted_ms": {"polling": {"interval_s": rt_poll_default(), **summary(samples)}}}
+    key = "push" if push else "polling"
+    return {key: {"interval_s": rt_poll_default(), **summary(samples)} if not push else summary(samples)}
+
+
+async def bench_paid_over_websocket(home: Path, samples_wanted: int) -> dict:
+    """The same, against `tillqr sandbox` on 127.0.0.1: events over its real websocket."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        proc.stdout.readline()
+        os.environ["TILLQR_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
+        result = await bench_paid(home, samples_wanted, push=True)
+        return {"push_websocket": result["push"]}
+    finally:
+        os.environ.pop("TILLQR_SANDBOX_URL", None)
+        proc.terminate()
+        proc.wait(10)
 
 
 def rt_poll_default() -> float:
@@ -173,7 +199,10 @@ def main() -> None:
                                 "platform": app.platformName()}}
     with tempfile.TemporaryDirectory() as tmp, asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
         result.update(r.run(bench_charge_and_rss(Path(tmp) / "a", args.sales)))
-        result.update(r.run(bench_paid_by_polling(Path(tmp) / "b", args.paid_samples)))
+        paid = r.run(bench_paid(Path(tmp) / "b", args.paid_samples, push=True))
+        paid.update(r.run(bench_paid(Path(tmp) / "c", args.paid_samples, push=False)))
+        paid.update(r.run(bench_paid_over_websocket(Path(tmp) / "d", args.paid_samples)))
+        result["payment_to_paid_painted_ms"] = paid
     if args.cold_runs:
         result.update(bench_cold_start(args.cold_runs))
     print(json.dumps(result, indent=2))
