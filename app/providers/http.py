@@ -22,7 +22,8 @@ only. Waits between attempts are exponential with full jitter
 ``Retry-After`` when it sends one (capped by the same maximum).
 
 A ``json_body`` given as ``bytes`` is JSON the provider module encoded itself (the Pix
-client writes amounts as exact decimal numbers) and is sent as it is.
+client writes amounts as exact decimal numbers) and is sent as it is; with
+``json_decimals=True`` the numbers with a fraction in answers are read as ``Decimal``.
 
 Each attempt is bounded twice: by httpx's connect/read/write timeouts and by an
 overall per-attempt timeout enforced with ``asyncio.timeout`` — which also holds
@@ -40,6 +41,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Mapping, TypeVar
 
 import httpx
@@ -103,7 +105,8 @@ class ProviderHttp:
                  transport: httpx.AsyncBaseTransport | None = None,
                  timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
                  backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 error_parser: ErrorParser = default_error_parser, rng: random.Random | None = None):
+                 error_parser: ErrorParser = default_error_parser, rng: random.Random | None = None,
+                 json_decimals: bool = False):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.provider = provider
@@ -112,6 +115,7 @@ class ProviderHttp:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.error_parser = error_parser
+        self.json_decimals = json_decimals   # answers' JSON numbers with a fraction as Decimal, never float
         self._rng = rng or random.Random()
         t = self.timeouts
         self._client = httpx.AsyncClient(
@@ -221,7 +225,8 @@ class ProviderHttp:
         status = response.status_code
         if 200 <= status < 300:
             try:
-                data = json.loads(response.content) if response.content else None
+                data = (json.loads(response.content, parse_float=Decimal if self.json_decimals else None)
+                        if response.content else None)
             except ValueError:
                 raise self._error(ProviderProtocolError, f"answered {status} with a body that is not JSON",
                                   status) from None
