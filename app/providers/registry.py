@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from .base import PaymentProvider
+from .depay import DepayProvider
 from .jpmorgan import JPMorganProvider
 
 
@@ -22,15 +23,29 @@ def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.As
     return JPMorganProvider(base_url, token, transport=transport, **options)
 
 
+DEPAY_DEMO_POS = "TILLQR-POS-1"
+
+
+def _depay(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
+           options: dict[str, Any]) -> PaymentProvider:
+    token = credentials.get("access_token", "")
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("depay needs credentials['access_token'] (its bearer token)")
+    options = {"pos_external_reference": DEPAY_DEMO_POS, **options}  # the till's POS id: set it in real use
+    return DepayProvider(base_url, token, transport=transport, **options)
+
+
 Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", dict[str, Any]], PaymentProvider]
 
 FACTORIES: dict[str, Factory] = {
     "jpmorgan": _jpmorgan,
+    "depay": _depay,
 }
 PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
 
 # What each provider's credentials dict must hold (for settings screens and error messages).
 CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"jpmorgan": ("access_token",)}
+CREDENTIAL_KEYS["depay"] = ("access_token",)  # + options pos_external_reference, local_country, qr_from, ...
 
 
 def create_provider(name: str, *, base_url: str, credentials: Mapping[str, str],

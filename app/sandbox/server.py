@@ -15,6 +15,7 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
   every provider call received (faulted ones included), for tests counting retries;
 - ``POST /_sandbox/reset`` clears requests, links, idempotency keys, faults and calls;
 - ``GET /_sandbox/health`` → ``{"ok": true, "providers": [...]}``;
+- ``POST /_sandbox/clock`` ``{"advance_s": N}`` → ``{"now"}``: time travel (expiry demos, e2e tests);
 - ``WS /_sandbox/events`` status events, ``POST /_sandbox/events/drop`` (see ``events.py``).
 
 To add a provider: write ``app/sandbox/<name>.py`` with a ``provider()`` returning a
@@ -36,12 +37,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import events as sandbox_events
-from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState
+from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState, iso
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
 from .web import json_object
 
 # One module per simulated provider; each adds its name here when it lands.
-PROVIDER_NAMES = ("jpmorgan",)
+PROVIDER_NAMES = ("jpmorgan", "depay")
 PROVIDER_MODULES = tuple(importlib.import_module(f"{__package__}.{name}") for name in PROVIDER_NAMES)
 SANDBOX_PREFIX = "/_sandbox"
 
@@ -147,18 +148,38 @@ async def reset(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def advance_clock(request: Request) -> Response:
+    """``POST /_sandbox/clock {"advance_s": N}``: the sandbox's time moves N seconds on (expiry demos, e2e)."""
+    try:
+        _, body = await json_object(request)
+        seconds = body.get("advance_s")
+        if set(body) != {"advance_s"} or isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise SandboxError(400, "INVALID_REQUEST", "send {\"advance_s\": seconds}")
+        now = _state(request).advance(seconds)
+    except SandboxError as exc:
+        return _sandbox_error(exc)
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc), "code": "INVALID_REQUEST"}, status_code=400)
+    return JSONResponse({"now": iso(now)})
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True, "providers": sorted(request.app.providers)})
 
 
 def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault_hold_s: float = 60.0,
                location_host: str = "pix.sandbox.tillqr.dev", merchant_name: str = "TILLQR SANDBOX",
-               merchant_city: str = "SAO PAULO") -> Starlette:
-    """A fresh sandbox (its own state) as an ASGI app; ``app.state.sandbox`` is its ``SandboxState``."""
+               merchant_city: str = "SAO PAULO", notify_transport: Any = None) -> Starlette:
+    """A fresh sandbox (its own state) as an ASGI app; ``app.state.sandbox`` is its ``SandboxState``.
+
+    ``notify_transport``: the ``httpx.AsyncBaseTransport`` for the notifications the sandbox
+    posts to merchants' URLs (tests hand it a receiver app); ``None``: the network.
+    """
     settings = SandboxSettings(location_host=location_host, merchant_name=merchant_name,
                                merchant_city=merchant_city, settle_delay_s=settle_delay_s,
                                fault_hold_s=fault_hold_s)
     state = SandboxState(clock, settings)
+    state.notify_transport = notify_transport
     providers = {module.NAME: module.provider() for module in PROVIDER_MODULES}
     routes: list[Any] = [
         Route(f"{SANDBOX_PREFIX}/pay", pay, methods=["POST"]),
@@ -169,11 +190,14 @@ def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault
         Route(f"{SANDBOX_PREFIX}/calls", get_calls, methods=["GET"]),
         Route(f"{SANDBOX_PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{SANDBOX_PREFIX}/health", health, methods=["GET"]),
+        Route(f"{SANDBOX_PREFIX}/clock", advance_clock, methods=["POST"]),
         WebSocketRoute(f"{SANDBOX_PREFIX}/events", sandbox_events.events),
         Route(f"{SANDBOX_PREFIX}/events/drop", sandbox_events.drop, methods=["POST"]),
     ]
     for provider in providers.values():
         state.status_words[provider.name] = provider.status_words
+        if provider.setup is not None:
+            provider.setup(state)
         routes.append(Mount(provider.prefix, routes=provider.routes))
     app = SandboxApp(routes=routes)
     app.state.sandbox = state

@@ -112,7 +112,7 @@ async def test_error_faults_answer_503_and_sandbox_routes_stay_up(sandbox_url, j
     r = httpx.get(f"{sandbox_url}/jpmorgan/receivables/request-to-pay/v1/payment-links/x",
                   headers={"Authorization": "Bearer t"})
     assert r.status_code == 503 and r.json()["responseCode"] == "SERVICE_UNAVAILABLE"
-    assert httpx.get(f"{sandbox_url}/_sandbox/health").json()["providers"] == ["jpmorgan"]
+    assert "jpmorgan" in httpx.get(f"{sandbox_url}/_sandbox/health").json()["providers"]
     with pytest.raises(ProviderUnavailable):
         await jpm.get_link("x")
 

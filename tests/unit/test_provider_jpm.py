@@ -402,7 +402,7 @@ async def test_error_statuses_map_to_typed_errors(jpm_factory, answer, error, re
 
 # -- registry ----------------------------------------------------------------------------------
 async def test_registry_builds_the_jpmorgan_client(sb_app):
-    assert PROVIDERS == ("jpmorgan",)
+    assert "jpmorgan" in PROVIDERS
     provider = create_provider("jpmorgan", base_url="http://sandbox/jpmorgan", credentials={"access_token": "t"},
                                transport=httpx.ASGITransport(app=sb_app), max_attempts=1)
     try:

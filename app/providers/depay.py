@@ -1,0 +1,409 @@
+"""Depay POS QR (``depay-pos-qr.txt``) behind ``PaymentProvider``.
+
+Base URL: ``https://stage.api.payments.depay.us`` (the seed's stage host; production
+is the same API on Depay's production host), or ``<sandbox>/depay`` for TillQR's
+simulator (``app/sandbox/depay.py``, which implements the same choices).
+
+- auth: ``Authorization: Bearer <token>``.
+- ``create_request``: ``POST /v2/qr`` with ``local_currency``/``local_country`` (the
+  merchant's), ``qr_from`` (the customer's QR country; default: the merchant's),
+  ``amount`` as an exact JSON *number* (``12.50``, written from the ``Decimal``, never
+  through float), ``pos_external_reference`` (this till), ``external_reference`` = the sale
+  id (``spec.request_id``), ``notification_url`` and optional ``tax_id``. The answer gives
+  ``order_id`` (TillQR's request id) and ``qr_data``, shown as it comes.
+- ``notification_url`` is required by Depay: ``spec.notification_url``, else the one given
+  to the constructor, else ``https://notifications.invalid/tillqr`` — a URL that can never
+  be reached (RFC 2606), so Depay's posts go nowhere and TillQR follows the order by polling.
+- expiry: Depay cancels an unpaid QR 10 minutes after creation, whatever the till would
+  like: ``expires_at`` is the time the create was sent + 10 minutes (``spec.duration_s``
+  is ignored), and from ``creation_date`` + 10 minutes when read back.
+- idempotency: Depay documents no idempotency key and no look-up by
+  ``external_reference``. A create whose answer is lost (timeout, dropped connection,
+  5xx) is sent again with the *same* ``external_reference``, which Depay refuses when
+  the first one did happen (409 ``Conflict error``, see the sandbox). Then that first
+  order exists but its QR never reached the till, so no customer can scan it: it is left
+  to expire unpaid in 10 minutes (its reference is kept in ``strays``), and the sale's QR
+  is created under ``<sale id>-2`` (``-3`` …). So whatever is lost, at most one QR of a sale
+  is ever shown, and it cannot be paid twice. A 409 on a first attempt (the reference was
+  used before) is a ``ProviderConflict``.
+- ``get_request``: ``GET /v2/payins/orders/{order_id}`` (the sale id is accepted too for
+  orders this client created). Statuses through ``STATUS_MAP``; Depay has one word,
+  CANCELED, for cancelled and expired: it is told apart by the history — CANCELED at or
+  after ``creation_date`` + 10 minutes is ``expired``. Depay reports no paid amount: a
+  COMPLETED (or refunded) order counts as paid in full, any other as unpaid, so partial
+  payment is not claimed.
+- ``cancel_request``: ``DELETE /v2/payins/qr/{order_id}`` (retried on lost answers; 409
+  "already been canceled" counts as done), then the order as it is.
+- ``refund`` / ``get_refund``: ``POST /v2/qr/refund`` with ``partial`` (false when the
+  amount is the whole order), ``reason`` ``"TillQR refund <key>"``. Depay documents no
+  refund look-up: a refund's outcome is read from the order (REFUNDED /
+  PARTIALLY_REFUNDED entries added to its history after the refund was asked), and
+  REJECTED is told only by Depay's refund notification — polling sees it as pending.
+  A refund is never re-sent: a full refund asked again is answered by Depay's 409 "The
+  order is totally refunded." (taken as done); a partial one whose answer was lost must
+  be checked on the order before asking again.
+- errors: ``{"statusCode", "message"}`` where ``message`` is a text or a list of texts.
+- numbers are read as ``Decimal`` (``ProviderHttp(json_decimals=True)``; a float handed in
+  by a caller goes through its shortest repr) and must fit the currency's decimals.
+
+Capabilities: DYNAMIC_QR, CANCEL, REFUND.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+from urllib.parse import quote
+
+import httpx
+
+from app.domain.money import Money, MoneyError
+from app.domain.sale import SaleStatus, utcnow
+
+from .base import (Capability, ChargeSpec, ProviderConflict, ProviderProtocolError, ProviderRejected,
+                   ProviderUnavailable, RefundInfo, RequestInfo)
+from .http import HttpTimeouts, ProviderHttp
+
+log = logging.getLogger("tillqr.providers.depay")
+
+STAGE_URL = "https://stage.api.payments.depay.us"
+EXPIRY = timedelta(minutes=10)
+NO_RECEIVER_URL = "https://notifications.invalid/tillqr"
+LOCAL_CURRENCY = {"AR": "ARS", "BR": "BRL"}   # the seed's markets; the first is the demo default
+
+STATUS_MAP: dict[str, SaleStatus] = {
+    "CREATED": SaleStatus.LINKED,
+    "WAITING_AMOUNT": SaleStatus.LINKED,        # in the documented history: scanned, not paid yet
+    "PROCESSING": SaleStatus.PROCESSING,
+    "COMPLETED": SaleStatus.SETTLED,
+    "CANCELED": SaleStatus.CANCELLED,           # or EXPIRED: see _expired()
+    "REJECTED": SaleStatus.FAILED,
+    "FAILED": SaleStatus.FAILED,
+    "REFUNDED": SaleStatus.REFUNDED,
+    "PARTIALLY_REFUNDED": SaleStatus.PARTIALLY_REFUNDED,
+}
+PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
+REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "partially_refunded",
+                 "REFUNDED": "refunded"}
+REFUND_DONE = ("PARTIALLY_REFUNDED", "REFUNDED")
+
+
+def parse_error(response: httpx.Response) -> tuple[str, str]:
+    """(message, code) from ``{"statusCode", "message"}``; ``code`` is the message when it is a code word."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    message = data.get("message") if isinstance(data, dict) else None
+    if isinstance(message, list) and message and all(isinstance(m, str) for m in message):
+        return "; ".join(message), ""
+    if isinstance(message, str) and message:
+        return message, message if re.fullmatch(r"[A-Z][A-Z0-9_]+", message) else ""
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+
+
+def _protocol(what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider="depay")
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _protocol(f"{what} is not a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _protocol(f"{what} has no {key}")
+    return value
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _protocol(f"{what} is not a number: {value!r}")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise _protocol(f"{what} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise _protocol(f"{what} is not a number: {value!r}")
+    return number
+
+
+def _money(value: Any, currency: str, what: str) -> Money:
+    try:
+        return Money.from_decimal(_decimal(value, what), currency)
+    except MoneyError:
+        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
+
+
+def _when(value: Any, what: str) -> datetime:
+    """``2023-05-15T11:45:38.2678234+00:00`` or ``2024-11-01 20:01:30.948423`` (no zone: UTC)."""
+    if not isinstance(value, str):
+        raise _protocol(f"{what} is not a time: {value!r}")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip().replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise _protocol(f"{what} is not a time: {value!r}") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
+    """The order's ``statuses`` as (status, time), oldest first; an entry without a readable time is skipped."""
+    entries: list[tuple[str, datetime]] = []
+    raw = body.get("statuses") or []
+    if not isinstance(raw, list):
+        raise _protocol("statuses is not a list")
+    for entry in raw:
+        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
+            try:
+                entries.append((entry["status"], _when(entry.get("created_at"), "statuses[].created_at")))
+            except ProviderProtocolError:
+                continue
+    return entries
+
+
+def _expired(body: dict[str, Any], created: datetime) -> bool:
+    """A CANCELED order was cancelled by its 10 minutes running out (not by the till)."""
+    cancelled_at = [when for word, when in history(body) if word == "CANCELED"]
+    if not cancelled_at and body.get("update_date"):
+        cancelled_at = [_when(body["update_date"], "update_date")]
+    return bool(cancelled_at) and cancelled_at[-1] >= created + EXPIRY - timedelta(seconds=1)
+
+
+def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
+    """A ``GET /v2/payins/orders/{id}`` answer in TillQR's words, or ProviderProtocolError."""
+    body = _obj(data, "order")
+    ident = _text(body, "id", "order")
+    word = _text(body, "status", "order")
+    if word not in STATUS_MAP:
+        raise _protocol(f"order {ident} has an unknown status {word!r}")
+    currency = _text(body, "local_currency", "order")
+    try:
+        Money(0, currency)
+    except MoneyError:
+        raise _protocol(f"order {ident} has an unknown currency {currency!r}") from None
+    amount = _money(body.get("local_amount"), currency, "local_amount")
+    created = _when(body.get("creation_date"), "creation_date")
+    status = STATUS_MAP[word]
+    if word == "CANCELED" and _expired(body, created):
+        status = SaleStatus.EXPIRED
+    return RequestInfo(request_id=ident, status=status, provider_status=word, amount=amount,
+                       amount_paid=amount if word in PAID else Money(0, currency), payload=payload,
+                       expires_at=created + EXPIRY, amount_refunded=amount if word == "REFUNDED" else None)
+
+
+def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
+    """A ``POST /v2/qr`` 201 answer: the order is CREATED, for ``amount``, until ``sent_at`` + 10 minutes."""
+    body = _obj(data, "QR answer")
+    if body.get("status") != "success":
+        raise _protocol(f"QR answer status is {body.get('status')!r}, not 'success'")
+    return RequestInfo(request_id=_text(body, "order_id", "QR answer"), status=SaleStatus.LINKED,
+                       provider_status="CREATED", amount=amount, amount_paid=Money(0, amount.currency),
+                       payload=_text(body, "qr_data", "QR answer"), expires_at=sent_at + EXPIRY)
+
+
+def encode(value: Any) -> bytes:
+    """JSON with ``Decimal`` written as the exact number it is."""
+    import json
+
+    def walk(v: Any) -> str:
+        if isinstance(v, Decimal):
+            return format(v, "f")
+        if isinstance(v, dict):
+            return "{" + ",".join(f"{json.dumps(str(k))}:{walk(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, (list, tuple)):
+            return "[" + ",".join(walk(x) for x in v) + "]"
+        return json.dumps(v)
+    return walk(value).encode()
+
+
+@dataclass
+class _Refund:
+    order_id: str
+    amount: Money
+    seen: int          # refund entries in the order's history when it was asked
+
+
+class DepayProvider:
+    """The Depay client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
+
+    name = "depay"
+    capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.REFUND
+
+    def __init__(self, base_url: str, token: str, *, pos_external_reference: str, local_country: str = "AR",
+                 qr_from: str | None = None, notification_url: str | None = None, tax_id: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
+                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
+                 clock: Callable[[], datetime] = utcnow):
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError("depay needs a non-empty bearer token")
+        if not isinstance(pos_external_reference, str) or not pos_external_reference.strip():
+            raise ValueError("depay needs the till's pos_external_reference (from the merchant onboarding)")
+        if local_country not in LOCAL_CURRENCY:
+            raise ValueError(f"depay: local_country must be one of {', '.join(LOCAL_CURRENCY)}")
+        self.pos_external_reference = pos_external_reference.strip()
+        self.local_country = local_country
+        self.qr_from = qr_from or local_country
+        self.currencies = (LOCAL_CURRENCY[local_country],)
+        self.notification_url = notification_url
+        self.tax_id = tax_id
+        self.max_attempts = max_attempts
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.clock = clock
+        self.strays: list[str] = []                  # external references of orders left by lost answers
+        self._orders: dict[str, str] = {}             # sale id -> order id
+        self._payloads: dict[str, str] = {}           # order id -> qr_data
+        self._refunds: dict[str, _Refund] = {}        # refund id -> what was asked
+        self._rng = random.Random()
+        self.http = ProviderHttp(self.name, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
+                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
+                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s, error_parser=parse_error,
+                                 json_decimals=True)
+
+    def __repr__(self) -> str:
+        return f"DepayProvider({self.http.base_url!r}, pos={self.pos_external_reference!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _pause(self, attempt: int) -> None:
+        await asyncio.sleep(self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))))
+
+    # -- orders ------------------------------------------------------------------------
+    def qr_body(self, spec: ChargeSpec, external_reference: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "local_currency": self.currencies[0],
+            "local_country": self.local_country,
+            "qr_from": self.qr_from,
+            "amount": Decimal(str(spec.amount)),
+            "pos_external_reference": self.pos_external_reference,
+            "external_reference": external_reference,
+            "notification_url": spec.notification_url or self.notification_url or NO_RECEIVER_URL,
+        }
+        if self.tax_id:
+            body["tax_id"] = self.tax_id
+        return body
+
+    async def create_request(self, spec: ChargeSpec) -> RequestInfo:
+        if spec.amount.currency != self.currencies[0]:
+            raise ProviderRejected(f"Depay charges in {self.currencies[0]} in {self.local_country}, "
+                                   f"not {spec.amount.currency}", provider=self.name)
+        reference, lost, attempt, suffix = spec.request_id, False, 0, 1
+        while True:
+            attempt += 1
+            sent_at = self.clock()
+            try:
+                info: RequestInfo = await self.http.post(
+                    "/v2/qr", encode(self.qr_body(spec, reference)),
+                    parse=lambda data: parse_created(data, spec.amount, sent_at))
+            except (ProviderUnavailable, ProviderProtocolError):  # the order may exist: ask again, same reference
+                if attempt >= self.max_attempts:
+                    raise
+                lost = True
+                await self._pause(attempt)
+                continue
+            except ProviderConflict:
+                if not lost or suffix > self.max_attempts:
+                    raise
+                # Our lost attempt made this order; its QR never reached us, so nobody can pay it.
+                log.warning("depay: order %s was created but its answer was lost; it expires unseen",
+                            reference)
+                self.strays.append(reference)
+                suffix += 1
+                reference, lost, attempt = f"{spec.request_id}-{suffix}", False, 0
+                continue
+            self._orders[spec.request_id] = info.request_id
+            if info.payload:
+                self._payloads[info.request_id] = info.payload
+            return info
+
+    def _order_id(self, request_id: str) -> str:
+        return self._orders.get(request_id, request_id)
+
+    async def _order(self, request_id: str) -> dict[str, Any]:
+        return await self.http.get(f"/v2/payins/orders/{_seg(self._order_id(request_id))}",
+                                   parse=lambda data: _obj(data, "order"))
+
+    async def get_request(self, request_id: str) -> RequestInfo:
+        order_id = self._order_id(request_id)
+        return await self.http.get(f"/v2/payins/orders/{_seg(order_id)}",
+                                   parse=lambda data: parse_order(data, self._payloads.get(order_id)))
+
+    async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
+        order_id = self._order_id(request_id)
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self.http.request("DELETE", f"/v2/payins/qr/{_seg(order_id)}")
+                break
+            except ProviderUnavailable:
+                if attempt >= self.max_attempts:
+                    raise
+                await self._pause(attempt)
+            except ProviderConflict as exc:
+                if "already been canceled" not in exc.message:
+                    raise
+                break  # cancelled before (perhaps by our own attempt whose answer was lost), or expired
+        return await self.get_request(order_id)
+
+    # -- refunds ------------------------------------------------------------------------
+    async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo:
+        body = await self._order(request_id)
+        order = parse_order(body)
+        if amount.currency != order.amount.currency:
+            raise ProviderRejected(f"the order is in {order.amount.currency}, not {amount.currency}",
+                                   provider=self.name)
+        partial = amount != order.amount
+        seen = sum(1 for word, _ in history(body) if word in REFUND_DONE)
+        request: dict[str, Any] = {"order_id": order.request_id, "partial": partial,
+                                   "amount": Decimal(str(amount)), "reason": f"TillQR refund {idempotency_key}"}
+        if self.notification_url:
+            request["notification_url"] = self.notification_url
+        try:
+            data = await self.http.post("/v2/qr/refund", encode(request), parse=lambda d: _obj(d, "refund answer"))
+        except ProviderConflict as exc:
+            if partial or "totally refunded" not in exc.message:
+                raise
+            return RefundInfo(refund_id=f"order:{order.request_id}", request_id=order.request_id, amount=amount,
+                              status="refunded", provider_status="REFUNDED")
+        refund_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
+        if word not in REFUND_STATUS:
+            raise _protocol(f"refund {refund_id} has an unknown status {word!r}")
+        self._refunds[refund_id] = _Refund(order.request_id, amount, seen)
+        return RefundInfo(refund_id=refund_id, request_id=order.request_id, amount=amount,
+                          status=REFUND_STATUS[word], provider_status=word)
+
+    async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo:
+        """The refund's status as the order tells it (Depay has no refund look-up; see the module doc)."""
+        body = await self._order(request_id)
+        order = parse_order(body)
+        asked = self._refunds.get(refund_id)
+        done = [word for word, _ in history(body) if word in REFUND_DONE]
+        if asked is not None:
+            word = done[asked.seen] if len(done) > asked.seen else "PENDING"
+            amount = asked.amount
+        else:  # asked by an earlier run: only the order's own status is known
+            word = order.provider_status if order.provider_status in REFUND_DONE else "PENDING"
+            amount = order.amount if word == "REFUNDED" else Money(0, order.amount.currency)
+        return RefundInfo(refund_id=refund_id, request_id=order.request_id, amount=amount,
+                          status=REFUND_STATUS[word], provider_status=word)
+
+
+def _seg(ident: str) -> str:
+    """An id as one safe path segment."""
+    if not isinstance(ident, str) or not ident:
+        raise ValueError("an id must be non-empty text")
+    return quote(ident, safe="")
+
+
+__all__ = ["DepayProvider", "STATUS_MAP", "REFUND_STATUS", "LOCAL_CURRENCY", "parse_order", "parse_created",
+           "parse_error", "encode", "NO_RECEIVER_URL", "STAGE_URL", "EXPIRY"]

@@ -1,0 +1,389 @@
+"""Depay POS QR (``depay-pos-qr.txt``), simulated.
+
+Mounted at ``/depay`` followed by the documented paths, so a client given
+``<sandbox>/depay`` as base URL (instead of ``https://stage.api.payments.depay.us``)
+works unchanged:
+
+==========  ================================  ==============================================
+POST        /v2/qr                            create an order and its QR → 201
+GET         /v2/payins/orders/{order_id}      the order, with its ``statuses`` history → 200
+DELETE      /v2/payins/qr/{order_id}          cancel → 200 (empty body)
+POST        /v2/qr/refund                     refund, full or partial → 200 ``{"id", "status": "PENDING"}``
+==========  ================================  ==============================================
+
+As documented: bearer auth (missing/empty → 401 ``{"statusCode": 401, "message":
+"Unauthorized"}``); the create body and its required fields (a missing one → 400
+with ``message`` a list such as ``["notification_url is required"]``); the 201 body
+(``status``, ``order_id``, ``qr_data``, ``message``, ``user_amount``, ``user_currency``,
+``exchange_rate``); 404 ``ORDER_NOT_FOUND``; 409 ``The order has already been
+canceled.`` and ``The order is totally refunded.``; the statuses, the 10-minute
+expiry, the stage rules and the notifications (see ``depay_flow.py``).
+
+**Choices made here where the seed is silent** (``app/providers/depay.py`` relies on
+the same ones):
+
+- the markets: ``local_country``/``local_currency`` AR/ARS and BR/BRL (the seed's
+  examples); ``qr_from`` AR or BR, whose currency is the customer's (``user_currency``);
+  ``exchange_rate`` is local units per user unit at fixed demo rates (1 ARS = 0.0035 BRL,
+  the seed's figure), ``user_amount`` = amount / rate rounded to the user currency's cents;
+- amounts are JSON numbers, read exactly (``Decimal``), with at most the currency's
+  decimals; answers carry numbers too, never strings;
+- ``external_reference`` is unique: creating a second order with one already used is
+  409 ``Conflict error`` (the seed's create conflict), whatever the rest of the body —
+  Depay documents no idempotency key, and no look-up by reference;
+- other 400 texts follow NestJS class-validator's defaults (``"amount must be a
+  positive number"``, ``"property x should not exist"`` for an unknown field);
+  an unknown route is 404 ``Cannot GET /v2/x``, as NestJS says;
+- the DELETE and refund sections name the header ``Authentication``: a Bearer token is
+  accepted in ``Authorization`` or ``Authentication`` on every route;
+- DELETE of an order that is PROCESSING, COMPLETED, FAILED or refunded: 409
+  ``The order is <STATUS> and cannot be canceled.``; of a CANCELED one (expired too):
+  the documented 409;
+- refunds: only of a COMPLETED (or partly refunded) order, else 409 ``The order is not
+  completed.``; ``partial: false`` must refund all that is left, ``partial: true`` at
+  most that (400 otherwise); a refund is PENDING in the answer and completes after the
+  sandbox's ``settle_delay_s`` (at once by default); Depay documents no refund look-up,
+  so a refund's outcome shows in the order (status and history) and in the refund
+  notification only;
+- ``qr_data``: an EMV merchant-presented code (dynamic, ``01`` = ``12``) in the
+  customer's currency and country with the user amount (tag 54) and the order id
+  (template 41: ``com.depay``); it is what ``/_sandbox/pay`` takes, in full or in part
+  (amounts there are in the order's local currency).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.domain.money import NUMERIC_CODES, Money, max_amount, minor_units
+from app.qr import emv
+
+from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest
+from .depay_notify import dumps
+from .depay_flow import (EXPIRY, NAME, add_refund, creation_callback, dotnet_time, history_time, notifier, refresh,
+                         refunded, settle_refunds, setup, status_of, wake_at)
+
+STATUS_WORDS = {
+    Phase.OPEN: "CREATED",
+    Phase.PROCESSING: "PROCESSING",
+    Phase.SETTLED: "COMPLETED",
+    Phase.EXPIRED: "CANCELED",
+    Phase.CANCELLED: "CANCELED",
+    Phase.FAILED: "FAILED",
+}
+COUNTRY_CURRENCY = {"AR": "ARS", "BR": "BRL"}
+CITIES = {"AR": "BUENOS AIRES", "BR": "SAO PAULO"}
+VALUE_IN_BRL = {"BRL": Decimal(1), "ARS": Decimal("0.0035")}   # fixed demo rates
+REQUIRED = ("local_currency", "local_country", "qr_from", "amount", "pos_external_reference", "external_reference",
+            "notification_url")
+ITEM_TEXT = ("sku_number", "category", "name")
+ITEM_NUMBERS = ("quantity", "unit_price", "total_amount")
+MAX_TEXT = 255
+QR_GUI = "com.depay"
+
+
+# -- answers -----------------------------------------------------------------------------
+class DepayJSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content).encode("utf-8")
+
+
+def error_body(status: int, code: str, message: Any) -> dict[str, Any]:
+    return {"statusCode": status, "message": message}
+
+
+def _fail(status: int, message: Any) -> SandboxError:
+    error = SandboxError(status, "DEPAY", message if isinstance(message, str) else "; ".join(message))
+    error.depay_message = message  # type: ignore[attr-defined]  # the documented body: a text or a list
+    return error
+
+
+def _error(exc: SandboxError) -> Response:
+    message = getattr(exc, "depay_message", None)
+    if message is None:
+        message = "Unauthorized" if exc.status == 401 else [exc.message] if exc.status == 400 else exc.message
+    return DepayJSON(error_body(exc.status, exc.code, message), status_code=exc.status)
+
+
+def _bearer(request: Request) -> None:
+    for header in ("authorization", "authentication"):
+        scheme, _, token = request.headers.get(header, "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return
+    raise _fail(401, "Unauthorized")
+
+
+Handler = Callable[[Request, SandboxState], Awaitable[Response]]
+
+
+def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            _bearer(request)
+            return await fn(request, request.app.state.sandbox)
+        except SandboxError as exc:
+            return _error(exc)
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(await request.body() or b"null", parse_float=Decimal)
+    except ValueError:
+        raise _fail(400, ["the request body is not valid JSON"]) from None
+    if not isinstance(data, dict):
+        raise _fail(400, ["the request body must be a JSON object"])
+    return data
+
+
+# -- validation ------------------------------------------------------------------------------
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+
+
+def _amount(value: Any, currency: str | None, field: str, errors: list[str]) -> None:
+    if not _is_number(value):
+        errors.append(f"{field} must be a number conforming to the specified constraints")
+    elif value <= 0:
+        errors.append(f"{field} must be a positive number")
+    elif currency in COUNTRY_CURRENCY.values():
+        digits = minor_units(currency)
+        if Decimal(value) != Decimal(value).quantize(Decimal(1).scaleb(-digits)):
+            errors.append(f"{field} must have at most {digits} decimal places")
+        elif Decimal(value) > max_amount(currency):
+            errors.append(f"{field} must not be greater than {max_amount(currency)}")
+
+
+def _country(body: dict[str, Any], field: str, errors: list[str]) -> str | None:
+    value = body[field]
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+        errors.append(f"{field} must be a valid ISO31661 Alpha2 code")
+    elif value not in COUNTRY_CURRENCY:
+        errors.append(f"{field} {value} is not supported: use one of {', '.join(COUNTRY_CURRENCY)}")
+    else:
+        return value
+    return None
+
+
+def _items(items: Any, errors: list[str]) -> None:
+    rows = [items] if isinstance(items, dict) else items
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        errors.append("items must be an array of objects")
+        return
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            if key in ITEM_TEXT and not isinstance(value, str):
+                errors.append(f"items.{i}.{key} must be a string")
+            elif key in ITEM_NUMBERS and not (_is_number(value) and value >= 0):
+                errors.append(f"items.{i}.{key} must be a number conforming to the specified constraints")
+            elif key not in ITEM_TEXT + ITEM_NUMBERS:
+                errors.append(f"items.{i}.property {key} should not exist")
+
+
+def validate_create(body: dict[str, Any]) -> list[str]:
+    """Every problem of a create body, in NestJS class-validator's words (empty when it is valid)."""
+    errors = [f"property {key} should not exist" for key in body if key not in (*REQUIRED, "tax_id", "items")]
+    missing = [f for f in REQUIRED if body.get(f) is None or body.get(f) == ""]
+    errors += [f"{field} is required" for field in missing]
+    for field in ("local_currency", "pos_external_reference", "external_reference", "notification_url", "tax_id"):
+        value = body.get(field)
+        if field in missing or value is None:
+            continue
+        if not isinstance(value, str):
+            errors.append(f"{field} must be a string")
+        elif len(value) > MAX_TEXT:
+            errors.append(f"{field} must be shorter than or equal to {MAX_TEXT} characters")
+    country = None if "local_country" in missing else _country(body, "local_country", errors)
+    if "qr_from" not in missing:
+        _country(body, "qr_from", errors)
+    currency = body.get("local_currency")
+    if "local_currency" not in missing and isinstance(currency, str):
+        if currency not in NUMERIC_CODES:
+            errors.append("local_currency must be a valid ISO4217 currency code")
+        elif country and currency != COUNTRY_CURRENCY[country]:
+            errors.append(f"local_currency must be {COUNTRY_CURRENCY[country]}, the currency of local_country {country}")
+    if "amount" not in missing:
+        _amount(body["amount"], currency if isinstance(currency, str) else None, "amount", errors)
+    if "notification_url" not in missing and isinstance(body["notification_url"], str) \
+            and not _is_url(body["notification_url"]):
+        errors.append("notification_url must be a URL address")
+    if body.get("items") is not None:
+        _items(body["items"], errors)
+    return errors
+
+
+# -- orders ----------------------------------------------------------------------------------
+def qr_payload(state: SandboxState, order_id: str, qr_from: str, user_amount: Money) -> str:
+    ident = uuid.UUID(order_id).hex
+    return emv.build({
+        "00": "01", "01": "12",
+        "41": {"00": QR_GUI, "01": ident},
+        "52": "5999", "53": NUMERIC_CODES[user_amount.currency], "54": str(user_amount), "58": qr_from,
+        "59": state.settings.merchant_name[:25], "60": CITIES[qr_from],
+        "62": {"05": ident[:25]},
+    })
+
+
+def _create(state: SandboxState, body: dict[str, Any]) -> Response:
+    errors = validate_create(body)
+    if errors:
+        raise _fail(400, errors)
+    if any(r.provider == NAME and r.reference == body["external_reference"] for r in state.requests()):
+        raise _fail(409, "Conflict error")
+    number, local, user_currency = body["amount"], body["local_currency"], COUNTRY_CURRENCY[body["qr_from"]]
+    rate = (VALUE_IN_BRL[user_currency] / VALUE_IN_BRL[local]).quantize(Decimal("1e-10")).normalize()
+    user_number = (Decimal(number) / rate).quantize(Decimal(1).scaleb(-minor_units(user_currency)), ROUND_HALF_UP)
+    user_amount = Money.from_decimal(user_number, user_currency)
+    order_id = str(uuid.uuid4())
+    now = state.now()
+    req = SimRequest(
+        id=order_id, provider=NAME, amount=Money.from_decimal(Decimal(number), local),
+        reference=body["external_reference"], created_at=now, expires_at=now + EXPIRY,
+        payload=qr_payload(state, order_id, body["qr_from"], user_amount),
+        extra={"local_amount": number, "local_currency": local, "local_country": body["local_country"],
+               "qr_from": body["qr_from"], "user_amount": user_number, "user_currency": user_currency,
+               "exchange_rate": rate, "pos_external_reference": body["pos_external_reference"],
+               "notification_url": body["notification_url"], "tax_id": body.get("tax_id"),
+               "items": body.get("items"), "statuses": [{"status": "CREATED", "created_at": history_time(now)}],
+               "refunds": []})
+    state.add_request(req)
+    notifier(state).send(body["notification_url"], creation_callback(req), "creation")
+    wake_at(state, req, now + EXPIRY)
+    return DepayJSON({"status": "success", "order_id": order_id, "qr_data": req.payload,
+                      "message": "QR generated successfully.", "user_amount": user_number,
+                      "user_currency": user_currency, "exchange_rate": rate}, status_code=201)
+
+
+@_endpoint
+async def create_qr(request: Request, state: SandboxState) -> Response:
+    return _create(state, await _body(request))
+
+
+def order_json(req: SimRequest) -> dict[str, Any]:
+    x = req.extra
+    return {"id": req.id, "status": status_of(req), "creation_date": dotnet_time(req.created_at),
+            "update_date": dotnet_time(req.updated_at or req.created_at), "local_amount": x["local_amount"],
+            "local_currency": x["local_currency"], "user_amount": x["user_amount"],
+            "user_currency": x["user_currency"], "external_reference": req.reference,
+            "statuses": [dict(entry) for entry in x["statuses"]]}
+
+
+def _order(state: SandboxState, order_id: Any) -> SimRequest:
+    req = refresh(state, order_id) if isinstance(order_id, str) and order_id else None
+    if req is None:
+        raise _fail(404, "ORDER_NOT_FOUND")
+    return req
+
+
+@_endpoint
+async def get_order(request: Request, state: SandboxState) -> Response:
+    return DepayJSON(order_json(_order(state, request.path_params["order_id"])))
+
+
+@_endpoint
+async def cancel_qr(request: Request, state: SandboxState) -> Response:
+    req = _order(state, request.path_params["order_id"])
+    status = status_of(req)
+    if status == "CANCELED":
+        raise _fail(409, "The order has already been canceled.")
+    if req.phase is not Phase.OPEN:
+        raise _fail(409, f"The order is {status} and cannot be canceled.")
+    req.extra["cancel_reason"] = "merchant"
+    state.set_phase(req, Phase.CANCELLED)
+    return Response(status_code=200)
+
+
+def validate_refund(body: dict[str, Any]) -> list[str]:
+    allowed = ("order_id", "partial", "amount", "notification_url", "reason")
+    errors = [f"property {key} should not exist" for key in body if key not in allowed]
+    missing = [f for f in ("order_id", "partial", "amount", "reason") if body.get(f) is None or body.get(f) == ""]
+    errors += [f"{field} is required" for field in missing]
+    if "order_id" not in missing and not isinstance(body["order_id"], str):
+        errors.append("order_id must be a string")
+    if "partial" not in missing and not isinstance(body["partial"], bool):
+        errors.append("partial must be a boolean value")
+    if "amount" not in missing:
+        _amount(body["amount"], None, "amount", errors)
+    if "reason" not in missing and not isinstance(body["reason"], str):
+        errors.append("reason must be a string")
+    if body.get("notification_url") is not None and not _is_url(body["notification_url"]):
+        errors.append("notification_url must be a URL address")
+    return errors
+
+
+def _refund(state: SandboxState, body: dict[str, Any]) -> Response:
+    errors = validate_refund(body)
+    if errors:
+        raise _fail(400, errors)
+    req = _order(state, body["order_id"])
+    status = status_of(req)
+    if status == "REFUNDED":
+        raise _fail(409, "The order is totally refunded.")
+    if status not in ("COMPLETED", "PARTIALLY_REFUNDED"):
+        raise _fail(409, "The order is not completed.")
+    digits = minor_units(req.amount.currency)
+    number = Decimal(body["amount"])
+    if number != number.quantize(Decimal(1).scaleb(-digits)):
+        raise _fail(400, [f"amount must have at most {digits} decimal places"])
+    amount = Money.from_decimal(number, req.amount.currency)
+    left = req.amount - refunded(req, counting_pending=True)
+    if left.minor <= 0:
+        raise _fail(409, "The order is totally refunded.")
+    if amount.minor > left.minor:
+        raise _fail(400, [f"amount must not be greater than the refundable amount {left}"])
+    if body["partial"] is False and amount != left:
+        raise _fail(400, [f"amount must be the refundable amount {left} for a full refund (partial: false)"])
+    refund = add_refund(state, req, amount, body["amount"], body["partial"], body["reason"],
+                        body.get("notification_url"))
+    settle_refunds(state, req)  # due at once unless the sandbox has a settle delay; the answer is PENDING
+    return DepayJSON({"id": refund["id"], "status": "PENDING"})
+
+
+@_endpoint
+async def refund_qr(request: Request, state: SandboxState) -> Response:
+    return _refund(state, await _body(request))
+
+
+async def not_found(request: Request) -> Response:
+    path = request.url.path.removeprefix("/depay") or "/"
+    return DepayJSON(error_body(404, "NOT_FOUND", f"Cannot {request.method} {path}"), status_code=404)
+
+
+def provider() -> SandboxProvider:
+    return SandboxProvider(
+        name=NAME,
+        prefix="/depay",
+        routes=[
+            Route("/v2/qr", create_qr, methods=["POST"]),
+            Route("/v2/qr/refund", refund_qr, methods=["POST"]),
+            Route("/v2/payins/orders/{order_id}", get_order, methods=["GET"]),
+            Route("/v2/payins/qr/{order_id}", cancel_qr, methods=["DELETE"]),
+            Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ],
+        status_words=STATUS_WORDS,
+        error_body=error_body,
+        setup=setup,
+    )
+
+
+__all__ = ["NAME", "STATUS_WORDS", "provider", "error_body", "order_json", "validate_create", "validate_refund",
+           "dumps", "qr_payload", "COUNTRY_CURRENCY"]
