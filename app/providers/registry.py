@@ -13,6 +13,7 @@ import httpx
 from .base import PaymentProvider
 from .depay import DepayProvider
 from .jpmorgan import JPMorganProvider
+from .pix import DEMO as PIX_DEMO, PixProvider
 
 
 def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
@@ -21,6 +22,21 @@ def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.As
     if not isinstance(token, str) or not token.strip():
         raise ValueError("jpmorgan needs credentials['access_token'] (an OAuth2 bearer token)")
     return JPMorganProvider(base_url, token, transport=transport, **options)
+
+
+def _pix(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
+         options: dict[str, Any]) -> PaymentProvider:
+    token = credentials.get("access_token", "")
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("pix needs credentials['access_token'] (a bearer token)")
+    where = {k: options.pop(k, None) or credentials.get(k) for k in ("account", "alias", "pix_key")}
+    if not any(where.values()):   # nothing configured: the sandbox's demo account (tillqr --demo)
+        where = {k: PIX_DEMO[k] for k in where}
+        options.setdefault("payer_name", PIX_DEMO["payer_name"])
+        options.setdefault("payer_document", PIX_DEMO["payer_document"])
+    elif not all(where.values()):
+        raise ValueError("pix needs its account, alias and pix_key (all three)")
+    return PixProvider(base_url, token, transport=transport, **where, **options)
 
 
 DEPAY_DEMO_POS = "TILLQR-POS-1"
@@ -40,12 +56,14 @@ Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", d
 FACTORIES: dict[str, Factory] = {
     "jpmorgan": _jpmorgan,
     "depay": _depay,
+    "pix": _pix,
 }
 PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
 
 # What each provider's credentials dict must hold (for settings screens and error messages).
 CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"jpmorgan": ("access_token",)}
 CREDENTIAL_KEYS["depay"] = ("access_token",)  # + options pos_external_reference, local_country, qr_from, ...
+CREDENTIAL_KEYS["pix"] = ("access_token",)  # + options account, alias, pix_key (none: the sandbox's demo account)
 
 
 def create_provider(name: str, *, base_url: str, credentials: Mapping[str, str],

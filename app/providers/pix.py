@@ -1,0 +1,358 @@
+"""Pix dynamic QR Codes with due date (and instant ones), QI Tech's API, behind ``PaymentProvider``.
+
+Base URL: the provider's API host, or ``<sandbox>/pix`` for TillQR's simulator; this
+client appends ``/account/{account}/alias/{alias}/qrcode``. The sandbox
+(``app/sandbox/pix.py``) documents the choices made where the seed is silent; this
+client makes the same ones:
+
+- auth: ``Authorization: Bearer <token>`` (QI Tech's own scheme signs each request
+  with an API client key; TillQR is handed a token, as for J.P. Morgan).
+- ``create_request``: ``POST /qrcode``. ``request_control_key`` is a UUID4 derived
+  from ``spec.idempotency_key`` (SHA-256 of it, shaped as a version-4 UUID), so a
+  retry after a timeout is the same request and the provider answers with the same
+  QR Code. ``qr_code_type`` is ``dynamic_term`` when ``spec.due`` is set (its
+  ``DueTerms`` become ``expiration_date``, ``max_payment_days``, ``fine_amount``,
+  ``interest_amount``, ``rebate_amount``, ``discounts`` numbered in limit-date order,
+  and the payer), else ``dynamic_instant`` with ``expiration_seconds =
+  spec.duration_s``. ``receiver_conciliation_id`` is the sale id (32 hex: a Pix txid
+  is 26–35 letters/digits, like the seed's 26-character example); ``payer_request``
+  the sale's reference. Amounts go out as exact JSON numbers (``10.25``, encoded here
+  from Decimal, never through float) and are read back as Decimal. The key also goes
+  as ``Idempotency-Key`` header, which marks the call safe to retry for the HTTP layer.
+- what the customer scans: ``RequestInfo.payload`` is the base64-decoded
+  ``base_64_payload``, as the provider made it.
+- ``get_request``: ``GET /qrcode/{qr_code_key}``. Asked about a sale id instead (a sale
+  whose creation timed out, so the till never learnt the key), the client re-sends
+  that sale's identical create body: the provider answers with the QR Code it made,
+  or makes it now, and the caller (closing) writes it off. Without that body (another
+  process), a sale id is ``ProviderNotFound``.
+- ``cancel_request``: ``PATCH /qrcode/{qr_code_key}`` ``{"request_control_key",
+  "qr_code_status": "written_off"}`` → 204, then a consult; 409 (``finished`` or
+  ``bank_written_off``) → ``ProviderConflict``.
+- ``expires_at``: instant: ``created_at + expiration_seconds``; term: the end of the
+  last payable day (``expiration_date + max_payment_days``, Brasília time).
+- ``RequestInfo.amount`` is the charge's base amount; what is owed on a day is
+  ``app.domain.duedate.amount_due`` (``due_breakdown()`` asks the provider for the
+  terms and computes it). A partial payment leaves the QR ``active`` with
+  ``paid_amount`` growing (PARTIAL_PAYMENT).
+- errors: ``{"title", "description", "translation", "code", "extra_fields"?}``;
+  ``ProviderError.message`` is the description (with the field details) and the
+  Portuguese translation, ``.code`` the provider's code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import quote
+
+import httpx
+
+from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
+from app.domain.money import Money, MoneyError
+from app.domain.sale import SaleStatus
+
+from .base import (Capability, ChargeSpec, Discount, DueTerms, ProviderNotFound, ProviderProtocolError,
+                   RequestInfo)
+from .http import HttpTimeouts, ProviderHttp
+
+NAME = "pix"
+STATUS_MAP: dict[str, SaleStatus] = {
+    "active": SaleStatus.LINKED,
+    "finished": SaleStatus.SETTLED,
+    "written_off": SaleStatus.CANCELLED,
+    "bank_written_off": SaleStatus.EXPIRED,
+}
+INSTANT_DEFAULT_S = 86400   # documented default of expiration_seconds
+# The sandbox's demo account (used when none is configured, e.g. ``tillqr --demo``).
+DEMO = {"account": "tillqr-demo-account", "alias": "tillqr-demo-alias",
+        "pix_key": "6f1e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e",
+        "payer_name": "Cliente TillQR", "payer_document": "00000000000000"}
+
+
+def control_key(idempotency_key: str) -> str:
+    """The request_control_key (a UUID4) for an idempotency key: the same key, the same UUID."""
+    if not isinstance(idempotency_key, str) or not idempotency_key:
+        raise ValueError("an idempotency key must be non-empty text")
+    digest = hashlib.sha256(f"tillqr:pix:request_control_key:{idempotency_key}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def dumps(value: Any) -> bytes:
+    """JSON with Money and Decimal written as exact numbers ("10.25" → 10.25); floats refused."""
+    def enc(v: Any) -> str:
+        if isinstance(v, Money):
+            return str(v)
+        if isinstance(v, Decimal):
+            if not v.is_finite():
+                raise ValueError(f"not a number: {v}")
+            return format(v, "f")
+        if isinstance(v, float):
+            raise TypeError("amounts are never floats")
+        if isinstance(v, dict):
+            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{enc(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, (list, tuple)):
+            return "[" + ",".join(enc(x) for x in v) + "]"
+        return json.dumps(v, ensure_ascii=False)
+    return enc(value).encode("utf-8")
+
+
+def parse_error(response: httpx.Response) -> tuple[str, str]:
+    """(message, code) from the Pix error body; the status line when it is not one."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("description"), str):
+        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+    message = data["description"]
+    extra = data.get("extra_fields")
+    if isinstance(extra, dict) and extra:
+        message += " (" + "; ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
+    translation = data.get("translation")
+    if isinstance(translation, str) and translation and translation != data["description"]:
+        message += f" / {translation}"
+    return message, str(data.get("code") or "")
+
+
+def _protocol(what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider=NAME)
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _protocol(f"{what} is not a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, what: str = "QR Code") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _protocol(f"{what} has no {key}")
+    return value
+
+
+def _money(value: Any, what: str) -> Money:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise _protocol(f"{what} is not a number: {value!r}")
+    try:
+        return Money.from_decimal(Decimal(value), "BRL")
+    except MoneyError:
+        raise _protocol(f"{what} is not a valid BRL amount: {value!r}") from None
+
+
+def _when(value: Any, what: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
+    return parsed.astimezone(timezone.utc)
+
+
+def _payload(data: dict[str, Any]) -> str:
+    try:
+        text = base64.b64decode(_text(data, "base_64_payload"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _protocol("base_64_payload is not base64 of a Pix payload") from None
+    if not text:
+        raise _protocol("base_64_payload is empty")
+    return text
+
+
+def _status(data: dict[str, Any]) -> str:
+    word = _text(data, "qr_code_status")
+    if word not in STATUS_MAP:
+        raise _protocol(f"QR Code has an unknown status {word!r}")
+    return word
+
+
+def parse_terms(data: Any) -> DueTerms | None:
+    """The due-date terms of a consulted QR Code (None for an instant one)."""
+    body = _obj(data, "QR Code")
+    if body.get("qr_code_type") != "dynamic_term":
+        return None
+    try:
+        due = date.fromisoformat(_text(body, "expiration_date"))
+        numbered = sorted((d.get("discount_number") or n, Discount(_money(d.get("discount_value"), "discount_value"),
+                                                                   date.fromisoformat(d["discount_limit_date"])))
+                          for n, d in enumerate(body.get("discounts") or [], 1))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise _protocol("QR Code has due-date terms that cannot be read") from None
+    days = body.get("max_payment_days")
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise _protocol("QR Code has no max_payment_days")
+    return DueTerms(due_date=due, max_payment_days=days, fine=_money(body.get("fine_amount"), "fine_amount"),
+                    interest_per_day=_money(body.get("interest_amount"), "interest_amount"),
+                    rebate=_money(body.get("rebate_amount"), "rebate_amount"),
+                    discounts=tuple(d for _, d in numbered), payer_name=body.get("payer_name") or "",
+                    payer_document=body.get("payer_document_number") or "")
+
+
+def parse_qr(data: Any) -> RequestInfo:
+    """A consulted QR Code (GET) in TillQR's words, or ProviderProtocolError."""
+    body = _obj(data, "QR Code")
+    word = _status(body)
+    terms = parse_terms(body)
+    created = _when(body.get("created_at"), "created_at")
+    if terms is not None:
+        expires = payable_until(terms).astimezone(timezone.utc)
+    else:
+        seconds = body.get("expiration_seconds")
+        seconds = int(seconds) if isinstance(seconds, str) and seconds.isdigit() else seconds
+        if seconds is None:
+            seconds = INSTANT_DEFAULT_S
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise _protocol(f"expiration_seconds is not a number of seconds: {seconds!r}")
+        expires = created + timedelta(seconds=seconds)
+    paid = body.get("paid_amount")
+    return RequestInfo(request_id=_text(body, "qr_code_key"), status=STATUS_MAP[word], provider_status=word,
+                       amount=_money(body.get("amount"), "amount"),
+                       amount_paid=Money(0, "BRL") if paid is None else _money(paid, "paid_amount"),
+                       payload=_payload(body), expires_at=expires)
+
+
+def _is_key(ident: str) -> bool:
+    try:
+        return str(uuid.UUID(ident)) == ident.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+class PixProvider:
+    """The Pix client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
+
+    name = NAME
+    capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.DUE_DATE | Capability.PARTIAL_PAYMENT
+    currencies = ("BRL",)
+
+    def __init__(self, base_url: str, token: str, *, account: str, alias: str, pix_key: str,
+                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
+                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
+                 merchant_name: str = "", payer_name: str = "", payer_document: str = "",
+                 clock: Callable[[], datetime] | None = None):
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError("pix needs a non-empty access token")
+        for what, value in (("account", account), ("alias", alias), ("pix_key", pix_key)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"pix needs a {what}")
+        self.pix_key = pix_key.strip()
+        self.merchant_name = merchant_name
+        self.payer_name, self.payer_document = payer_name, payer_document   # for due-date terms without a payer
+        self.clock = clock or (lambda: datetime.now(timezone.utc))          # "today" for due_breakdown
+        self.path = f"/account/{_seg(account)}/alias/{_seg(alias)}/qrcode"
+        self.http = ProviderHttp(NAME, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
+                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
+                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s,
+                                 error_parser=parse_error, json_decimals=True)
+        self._keys: dict[str, str] = {}              # sale id -> qr_code_key
+        self._bodies: dict[str, bytes] = {}          # sale id -> the create body sent (for a create in doubt)
+
+    def __repr__(self) -> str:
+        return f"PixProvider({self.http.base_url!r}, {self.path!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def request_body(self, spec: ChargeSpec) -> dict[str, Any]:
+        if spec.amount.currency != "BRL":
+            raise ValueError(f"Pix charges are in BRL, not {spec.amount.currency}")
+        body: dict[str, Any] = {
+            "request_control_key": control_key(spec.idempotency_key),
+            "qr_code_type": "dynamic_term" if spec.due else "dynamic_instant",
+            "amount": spec.amount,
+            "receiver_conciliation_id": spec.request_id,
+            "payer_request": (spec.reference or f"TillQR sale {spec.request_id}")[:140],
+            "pix_key": self.pix_key,
+        }
+        due = spec.due
+        if due is None:
+            if spec.duration_s < 1:
+                raise ValueError("a QR Code must last at least one second")
+            body["expiration_seconds"] = int(spec.duration_s)
+        else:
+            body.update({
+                "payer_name": due.payer_name or self.payer_name,
+                "payer_document_number": due.payer_document or self.payer_document,
+                "expiration_date": due.due_date.isoformat(),
+                "max_payment_days": due.max_payment_days,
+                "fine_amount": due.fine,
+                "interest_amount": due.interest_per_day,
+                "rebate_amount": due.rebate,
+                "discounts": [{"discount_value": d.amount, "discount_number": n,
+                               "discount_limit_date": d.limit_date.isoformat()}
+                              for n, d in enumerate(sorted(due.discounts, key=lambda d: d.limit_date), 1)],
+            })
+        if self.merchant_name:
+            body["additional_data"] = [{"key_name": "merchant_name", "value": self.merchant_name}]
+        return body
+
+    async def create_request(self, spec: ChargeSpec) -> RequestInfo:
+        raw = dumps(self.request_body(spec))
+        self._bodies[spec.request_id] = raw
+        key = control_key(spec.idempotency_key)
+        data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        word = _status(data)
+        qr_key = _text(data, "qr_code_key")
+        created = _when(data.get("created_at"), "created_at")
+        self._keys[spec.request_id] = qr_key
+        expires = (payable_until(spec.due).astimezone(timezone.utc) if spec.due
+                   else created + timedelta(seconds=int(spec.duration_s)))
+        return RequestInfo(request_id=qr_key, status=STATUS_MAP[word], provider_status=word, amount=spec.amount,
+                           amount_paid=Money(0, "BRL"), payload=_payload(data), expires_at=expires)
+
+    async def _key(self, ident: str) -> str:
+        """The qr_code_key for ``ident`` (a key, or a sale id whose creation this client sent)."""
+        if _is_key(ident):
+            return ident
+        if ident in self._keys:
+            return self._keys[ident]
+        raw = self._bodies.get(ident)
+        if raw is None:
+            raise ProviderNotFound(f"no QR Code known for sale {ident}", provider=NAME, status_code=404)
+        key = json.loads(raw)["request_control_key"]
+        data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        self._keys[ident] = _text(data, "qr_code_key")
+        return self._keys[ident]
+
+    async def consult(self, request_id: str) -> dict[str, Any]:
+        """The provider's whole consult body (amounts as Decimal)."""
+        key = await self._key(request_id)
+        return await self.http.get(f"{self.path}/{_seg(key)}", parse=lambda d: _obj(d, "QR Code"))
+
+    async def get_request(self, request_id: str) -> RequestInfo:
+        return parse_qr(await self.consult(request_id))
+
+    async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
+        key = await self._key(request_id)
+        control = control_key(idempotency_key)
+        await self.http.patch(f"{self.path}/{_seg(key)}", dumps({"request_control_key": control,
+                                                                 "qr_code_status": "written_off"}),
+                              idempotency_key=control)
+        return await self.get_request(key)
+
+    async def due_breakdown(self, request_id: str, on: date | datetime | None = None) -> DueBreakdown | None:
+        """What is owed on ``on`` (default: today in Brasília) for a due-date QR Code; None for an instant one."""
+        body = await self.consult(request_id)
+        terms = parse_terms(body)
+        if terms is None:
+            return None
+        day = on if isinstance(on, date) and not isinstance(on, datetime) else local_date(
+            on or self.clock())
+        return amount_due(_money(body.get("amount"), "amount"), terms, day)
+
+
+def _seg(ident: str) -> str:
+    if not isinstance(ident, str) or not ident:
+        raise ValueError("an id must be non-empty text")
+    return quote(ident, safe="")
+
+
+__all__ = ["NAME", "STATUS_MAP", "PixProvider", "control_key", "dumps", "parse_error", "parse_qr", "parse_terms"]
