@@ -14,6 +14,7 @@ from .base import PaymentProvider
 from .depay import DepayProvider
 from .jpmorgan import JPMorganProvider
 from .pix import DEMO as PIX_DEMO, PixProvider
+from .razorpay import RazorpayProvider
 
 
 def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
@@ -22,6 +23,14 @@ def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.As
     if not isinstance(token, str) or not token.strip():
         raise ValueError("jpmorgan needs credentials['access_token'] (an OAuth2 bearer token)")
     return JPMorganProvider(base_url, token, transport=transport, **options)
+
+
+def _razorpay(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
+              options: dict[str, Any]) -> PaymentProvider:
+    key_id, key_secret = credentials.get("key_id", ""), credentials.get("key_secret", "")
+    if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
+        raise ValueError("razorpay needs credentials['key_id'] and credentials['key_secret'] (its API key pair)")
+    return RazorpayProvider(base_url, key_id, key_secret, transport=transport, **options)
 
 
 def _pix(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
@@ -57,6 +66,7 @@ FACTORIES: dict[str, Factory] = {
     "jpmorgan": _jpmorgan,
     "depay": _depay,
     "pix": _pix,
+    "razorpay": _razorpay,
 }
 PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
 
@@ -64,6 +74,7 @@ PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
 CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"jpmorgan": ("access_token",)}
 CREDENTIAL_KEYS["depay"] = ("access_token",)  # + options pos_external_reference, local_country, qr_from, ...
 CREDENTIAL_KEYS["pix"] = ("access_token",)  # + options account, alias, pix_key (none: the sandbox's demo account)
+CREDENTIAL_KEYS["razorpay"] = ("key_id", "key_secret")  # HTTP Basic: the API key pair
 
 
 def create_provider(name: str, *, base_url: str, credentials: Mapping[str, str],

@@ -42,7 +42,7 @@ from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, se
 from .web import json_object
 
 # One module per simulated provider; each adds its name here when it lands.
-PROVIDER_NAMES = ("jpmorgan", "depay", "pix")
+PROVIDER_NAMES = ("jpmorgan", "depay", "pix", "razorpay")
 PROVIDER_MODULES = tuple(importlib.import_module(f"{__package__}.{name}") for name in PROVIDER_NAMES)
 SANDBOX_PREFIX = "/_sandbox"
 

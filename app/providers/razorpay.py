@@ -1,0 +1,398 @@
+"""Razorpay UPI QR Codes behind ``PaymentProvider`` (seed: ``razorpay-qr-codes.txt``).
+
+Base URL ``https://api.razorpay.com`` (or ``<sandbox>/razorpay``) + ``/v1/payments/qr_codes``.
+Auth: HTTP Basic ``key_id:key_secret``, sent with API calls only (never to an image host).
+
+- ``create_request``: ``POST`` ``{"type": "upi_qr", "name", "usage": "single_use",
+  "fixed_amount": true, "payment_amount": <paise>, "description": <reference>, "close_by",
+  "notes": {"tillqr_sale_id", "tillqr_expires_at", "tillqr_reference"?}}``; ``request_id`` is
+  Razorpay's id, the sale id rides in ``notes``. **close_by clamp**: the
+  seed says "at least 2 minutes" ahead (request) and "15 minutes" (entity), so ``close_by =
+  now + max(duration_s, 16 min)`` (15 + 1 for clock skew), at most 45 days. The till's own
+  deadline (now + duration_s) is ``notes.tillqr_expires_at``; ``expires_at`` is the earlier of
+  the two, so the controller expires the sale on time and closes the QR then.
+- what the customer scans: the answer has ``image_url``, not a payload. It is downloaded with
+  the same ``httpx`` client (no credentials; https or the API's own origin; redirects
+  followed), the PNG decoded with the standard library (zlib) and zxing-cpp, the ``upi://pay``
+  link checked (amount, INR) and returned as ``payload``. Cached per QR id: polling downloads
+  nothing; ``get_request`` gives ``payload=None`` for a QR this client did not create.
+- **no double QR after a timeout** (no Idempotency-Key for QR codes): before each create
+  attempt, the first included, the client lists the QR codes that could still be open
+  (``GET ?from=…&count=100``, newest first, a few pages) and takes the one whose
+  ``notes.tillqr_sale_id`` is this sale, so a create whose answer was lost (timeout, drop, 5xx,
+  garbage) is never repeated blindly, in this call or a later one for the same sale; a create
+  that succeeds on a retry then closes strays of the sale. If no search can be made, the error
+  is raised; the controller's closing calls ``get_request(<sale id>)``, which searches alike.
+- ``cancel_request`` = ``POST …/{id}/close``; a 400 (already closed, payment in progress) or a
+  lost answer is followed by a fetch: closed → that truth, still active → ``ProviderConflict``.
+- errors ``{"error": {"code", "description"}}`` → ``message``/``code``; the 400 "The id provided
+  does not exist" is ``ProviderNotFound``. QR refunds are not in the seed: no REFUND.
+- statuses: ``STATUS_TABLE``. The seed names no ``close_reason`` for a QR closed at ``close_by``
+  (the sandbox: null, ``closed_at = close_by``): expiry is ``closed_at >= close_by``, any word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import struct
+import zlib
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+import zxingcpp
+
+from app.domain.money import Money
+from app.domain.sale import SaleStatus
+from app.qr.emv import decode as decode_payload
+
+from .base import (Capability, ChargeSpec, ProviderAuthError, ProviderConflict, ProviderError, ProviderNotFound,
+                   ProviderProtocolError, ProviderRejected, ProviderUnavailable, RequestInfo)
+from .http import HttpTimeouts, ProviderHttp
+
+log = logging.getLogger("tillqr.providers.razorpay")
+
+PRODUCTION_URL = "https://api.razorpay.com"
+API = "/v1/payments/qr_codes"
+NOTE_SALE, NOTE_DEADLINE, NOTE_REFERENCE = "tillqr_sale_id", "tillqr_expires_at", "tillqr_reference"
+MIN_CLOSE_BY_S = 16 * 60            # the seed's 15 minutes (entity) / 2 minutes (request), plus a minute
+MAX_CLOSE_BY_S = 45 * 24 * 3600
+SEARCH_SLACK_S = 300                # clock skew allowance when listing what a sale may have made
+NOT_FOUND_TEXT = "The id provided does not exist"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+Rule = Callable[[dict[str, Any]], bool]
+# (status, close_reason or "*", rule on the parsed QR, TillQR's word); received = payments_amount_received
+STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
+    ("active", "*", lambda q: q["received"] < q["amount"], SaleStatus.LINKED),
+    ("active", "*", lambda q: True, SaleStatus.PROCESSING),
+    ("closed", "paid", lambda q: True, SaleStatus.SETTLED),
+    ("closed", "*", lambda q: q["received"] >= q["amount"], SaleStatus.SETTLED),
+    ("closed", "*", lambda q: None not in (q["closed_at"], q["close_by"]) and q["closed_at"] >= q["close_by"],
+     SaleStatus.EXPIRED),
+    ("closed", "on_demand", lambda q: True, SaleStatus.CANCELLED),
+    ("closed", "*", lambda q: True, SaleStatus.EXPIRED),
+)
+
+
+def parse_error(response: httpx.Response) -> tuple[str, str]:
+    """(description, code) from Razorpay's error body; the status line when it is not one."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if not isinstance(error, dict) or not isinstance(error.get("description"), str):
+        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+    return error["description"], str(error.get("code") or "")
+
+
+def _protocol(what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider="razorpay")
+
+
+def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
+    if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    if isinstance(value, str) and value.isdigit():   # Razorpay's webhooks write close_by as a string
+        return int(value)
+    raise _protocol(f"{what} is not a whole number: {value!r}")
+
+
+def parse_qr(data: Any) -> dict[str, Any]:
+    """The QR Code entity, checked, with ints in place: or ProviderProtocolError."""
+    if not isinstance(data, dict):
+        raise _protocol("the QR code is not a JSON object")
+    ident, status = data.get("id"), data.get("status")
+    if not isinstance(ident, str) or not ident:
+        raise _protocol("the QR code has no id")
+    if status not in ("active", "closed"):
+        raise _protocol(f"QR code {ident} has an unknown status {status!r}")
+    notes, reason, image_url = data.get("notes") or {}, data.get("close_reason"), data.get("image_url")
+    if not isinstance(notes, dict) or not all(v is None or isinstance(v, str) for v in (reason, image_url)):
+        raise _protocol(f"QR code {ident} has notes, close_reason or image_url of the wrong type")
+    return {"id": ident, "status": status, "close_reason": reason, "notes": notes, "image_url": image_url,
+            "amount": _int(data.get("payment_amount"), "payment_amount"),
+            "received": _int(data.get("payments_amount_received", 0), "payments_amount_received"),
+            "close_by": _int(data.get("close_by"), "close_by", optional=True),
+            "closed_at": _int(data.get("closed_at"), "closed_at", optional=True)}
+
+
+def parse_list(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise _protocol("the QR code list is not a collection")
+    return [parse_qr(item) for item in data["items"]]
+
+
+def status_of(qr: dict[str, Any]) -> SaleStatus:
+    return next(tillqr for status, reason, rule, tillqr in STATUS_TABLE   # the table is total
+                if qr["status"] == status and reason in ("*", qr["close_reason"]) and rule(qr))
+
+
+def _deadline(qr: dict[str, Any]) -> datetime | None:
+    """The earlier of close_by and the till's own deadline kept in the notes."""
+    note = str(qr["notes"].get(NOTE_DEADLINE, ""))
+    known = [t for t in (qr["close_by"], int(note) if note.isdigit() else None) if t is not None]
+    return datetime.fromtimestamp(min(known), timezone.utc) if known else None
+
+
+def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
+    word = qr["status"] if qr["status"] == "active" else "/".join(filter(None, ["closed", qr["close_reason"]]))
+    return RequestInfo(request_id=qr["id"], status=status_of(qr), provider_status=word,
+                       amount=Money(qr["amount"], "INR"), amount_paid=Money(qr["received"], "INR"),
+                       payload=payload, expires_at=_deadline(qr), image_url=qr["image_url"])
+
+
+# -- what the customer scans: PNG → pixels → zxing ------------------------------------------
+def _unfilter(kind: int, row: bytearray, prev: bytes, bpp: int) -> None:
+    if kind == 2:
+        row[:] = bytes((a + b) & 255 for a, b in zip(row, prev))
+    elif kind in (1, 3, 4):
+        for i in range(len(row)):
+            a, b, c = (row[i - bpp] if i >= bpp else 0), prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if kind == 1:
+                guess = a
+            elif kind == 3:
+                guess = (a + b) // 2
+            else:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)   # Paeth
+                guess = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            row[i] = (row[i] + guess) & 255
+    elif kind != 0:
+        raise ValueError(f"unknown PNG filter {kind}")
+
+
+def png_pixels(data: bytes) -> tuple[bytes, int, int, zxingcpp.ImageFormat]:
+    """A non-interlaced PNG of 1–8 bits a sample as 8-bit Lum/LumA/RGB/RGBA pixels, with the standard library."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    chunks: dict[bytes, bytes] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunks[kind] = chunks.get(kind, b"") + data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    header = chunks.get(b"IHDR", b"").ljust(13, b"\0")[:13]
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    channels, palette = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(color, 0), chunks.get(b"PLTE", b"")
+    if not channels or interlace or depth not in (1, 2, 4, 8) or (depth < 8 and color not in (0, 3)) \
+            or (color == 3 and not palette) or not 0 < width * height <= 16_000_000:
+        raise ValueError(f"unsupported PNG (colour type {color}, depth {depth}, interlace {interlace})")
+    raw = zlib.decompress(chunks.get(b"IDAT", b""))
+    stride, bpp = (width * channels * depth + 7) // 8, max(1, channels * depth // 8)
+    if len(raw) < height * (stride + 1):
+        raise ValueError("truncated PNG")
+    out, prev = bytearray(), bytes(stride)
+    for y in range(height):
+        row = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        _unfilter(raw[y * (stride + 1)], row, prev, bpp)
+        prev = bytes(row)
+        if depth < 8:   # one sample a byte, scaled to 0–255 for grey (palette indexes stay)
+            mask = (1 << depth) - 1
+            row = bytearray((b >> (8 - depth * (k + 1))) & mask for b in row for k in range(8 // depth))[:width]
+            if color == 0:
+                row = bytearray(v * 255 // mask for v in row)
+        out += row
+    if color == 3:   # palette index -> its grey
+        out = out.translate(bytes((299 * r + 587 * g + 114 * b) // 1000 for r, g, b
+                                  in zip(palette[0::3], palette[1::3], palette[2::3]))[:256].ljust(256, b"\0"))
+    F = zxingcpp.ImageFormat
+    return bytes(out), width, height, {0: F.Lum, 3: F.Lum, 4: F.LumA, 2: F.RGB, 6: F.RGBA}[color]
+
+
+def read_qr_png(data: bytes) -> str:
+    """The text of the QR code in a PNG; ValueError when there is none."""
+    pixels, width, height, fmt = png_pixels(data)
+    found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)
+    if not found or not found[0].text:
+        raise ValueError("no QR code in the image")
+    return found[0].text
+
+
+def check_upi(payload: str, qr: dict[str, Any]) -> str:
+    """The scanned link must be a UPI payment of this QR's amount in INR: or ProviderProtocolError."""
+    decoded = decode_payload(payload)
+    fields, am = decoded.fields, decoded.fields.get("am")
+    if decoded.scheme != "upi" or not decoded.valid:
+        raise _protocol(f"the image of QR code {qr['id']} holds no valid upi://pay link: {decoded.errors}")
+    if (am is not None and Decimal(am) * 100 != qr["amount"]) or fields.get("cu", "INR") != "INR":
+        raise _protocol(f"the image of QR code {qr['id']} charges {fields.get('am')} {fields.get('cu', '')}, "
+                        f"not {Money(qr['amount'], 'INR')} INR")
+    return payload
+
+
+class RazorpayProvider:
+    """The Razorpay QR Codes client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
+
+    name = "razorpay"
+    capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
+    currencies = ("INR",)
+
+    def __init__(self, base_url: str, key_id: str, key_secret: str, *,
+                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
+                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
+                 label: str = "TillQR", search_pages: int = 5, clock: Callable[[], datetime] | None = None):
+        if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
+            raise ValueError("razorpay needs a non-empty key id and key secret")
+        pair = base64.b64encode(f"{key_id.strip()}:{key_secret.strip()}".encode()).decode()
+        self._auth = {"Authorization": f"Basic {pair}"}
+        self.label, self.search_pages = label, search_pages
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.http = ProviderHttp(self.name, base_url.rstrip("/"), transport=transport, timeout=timeout,
+                                 max_attempts=max_attempts, backoff_base_s=backoff_base_s,
+                                 backoff_max_s=backoff_max_s, error_parser=parse_error)
+        self._payloads: dict[str, str] = {}   # QR id -> the decoded image (it never changes)
+        self._rng = random.Random()
+
+    def __repr__(self) -> str:   # never shows the credentials
+        return f"RazorpayProvider({self.http.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            return await self.http.request(method, path, headers=self._auth, **kw)
+        except ProviderRejected as exc:
+            if exc.status_code == 400 and exc.message.startswith(NOT_FOUND_TEXT):
+                raise ProviderNotFound(exc.message, provider=self.name, status_code=400, code=exc.code) from None
+            raise
+
+    # -- create ------------------------------------------------------------------------
+    def request_body(self, spec: ChargeSpec, now: int) -> dict[str, Any]:
+        if spec.amount.currency != "INR":
+            raise ProviderRejected(f"Razorpay QR codes charge in INR, not {spec.amount.currency}", provider=self.name)
+        if not 1 <= spec.duration_s <= MAX_CLOSE_BY_S:
+            raise ProviderRejected(f"a QR code can stay open from 1 second to 45 days, not {spec.duration_s} s",
+                                   provider=self.name)
+        notes = {NOTE_SALE: spec.request_id, NOTE_DEADLINE: str(now + int(spec.duration_s))}
+        described = {"description": spec.reference[:256]} if spec.reference else {}
+        return {"type": "upi_qr", "name": self.label, "usage": "single_use", "fixed_amount": True,
+                "payment_amount": spec.amount.minor, **described,
+                "close_by": now + max(int(spec.duration_s), MIN_CLOSE_BY_S),
+                "notes": {**notes, **{NOTE_REFERENCE: v for v in described.values()}}}
+
+    async def create_request(self, spec: ChargeSpec) -> RequestInfo:
+        now = int(self.clock().timestamp())
+        body = self.request_body(spec, now)
+        since = now - max(int(spec.duration_s), MIN_CLOSE_BY_S) - SEARCH_SLACK_S   # any QR of it still open
+        for attempt in range(1, self.http.max_attempts + 1):
+            found = await self.find_by_sale(spec.request_id, since)   # made by a call whose answer was lost?
+            if found:
+                qr = found[-1]   # the oldest: newest come first
+                log.info("razorpay: sale %s already has QR %s (an answer was lost)", spec.request_id, qr["id"])
+                break
+            try:
+                qr = await self._call("POST", API, json_body=body, parse=parse_qr)
+            except (ProviderUnavailable, ProviderProtocolError):   # it may have been made all the same
+                if attempt == self.http.max_attempts:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            if attempt > 1:
+                await self._close_strays(spec.request_id, keep=qr["id"], since=since)
+            break
+        if qr["notes"].get(NOTE_SALE) != spec.request_id or qr["amount"] != spec.amount.minor:
+            raise _protocol(f"asked for a QR code of {spec.amount.display()} for sale {spec.request_id}, "
+                            f"got {qr['id']} of INR {Money(qr['amount'], 'INR')}")
+        return to_info(qr, await self._payload(qr))
+
+    async def find_by_sale(self, sale_id: str, since: int | None = None) -> list[dict[str, Any]]:
+        """QR codes whose notes carry ``sale_id``, newest first (``search_pages`` pages of 100 at most)."""
+        found: list[dict[str, Any]] = []
+        for page in range(self.search_pages):
+            params = {"count": "100", "skip": str(100 * page), **({"from": str(since)} if since is not None else {})}
+            items = await self._call("GET", API, params=params, parse=parse_list)
+            found += [qr for qr in items if qr["notes"].get(NOTE_SALE) == sale_id]
+            if len(items) < 100:
+                break
+        return found
+
+    async def _close_strays(self, sale_id: str, keep: str, since: int) -> None:
+        """Best effort: close other open QR codes made for the same sale by an earlier, lost attempt."""
+        try:
+            for qr in await self.find_by_sale(sale_id, since):
+                if qr["id"] != keep and qr["status"] == "active":
+                    await self._call("POST", f"{API}/{_seg(qr['id'])}/close", parse=parse_qr)
+                    log.info("razorpay: closed stray QR %s of sale %s", qr["id"], sale_id)
+        except ProviderError as exc:
+            log.warning("razorpay: could not close stray QR codes of sale %s: %s", sale_id, exc)
+
+    # -- the image ------------------------------------------------------------------------
+    def _image_url(self, url: str | None, ident: str) -> str:
+        absolute = urljoin(self.http.base_url + "/", url or "")
+        api, image = urlsplit(self.http.base_url), urlsplit(absolute)
+        if not url or (image.scheme != "https" and (image.scheme, image.netloc) != (api.scheme, api.netloc)):
+            raise _protocol(f"QR code {ident} has no image_url, or one neither https nor on the API's host")
+        return absolute
+
+    async def _payload(self, qr: dict[str, Any]) -> str:
+        if qr["id"] in self._payloads:
+            return self._payloads[qr["id"]]
+        png = await self._download(self._image_url(qr["image_url"], qr["id"]), qr["id"])
+        try:
+            payload = read_qr_png(png)
+        except (ValueError, zlib.error, struct.error) as exc:
+            raise _protocol(f"the image of QR code {qr['id']} could not be read: {exc}") from None
+        self._payloads[qr["id"]] = check_upi(payload, qr)
+        return payload
+
+    async def _download(self, url: str, ident: str) -> bytes:
+        """The PNG at ``url``, through the provider's client (retried like a read), without credentials."""
+        problem = ""
+        for attempt in range(1, self.http.max_attempts + 1):
+            try:
+                async with asyncio.timeout(self.http.timeouts.attempt):   # the provider's one client
+                    r = await self.http._client.get(url, headers={"Accept": "image/png"}, follow_redirects=True)
+                if r.status_code == 200 and r.content.startswith(PNG_SIGNATURE):
+                    return r.content
+                if r.status_code < 500 and r.status_code != 429:
+                    raise _protocol(f"the image of QR code {ident} answered {r.status_code} "
+                                    f"{r.headers.get('content-type', '')}, not a PNG")
+                problem = f"answered {r.status_code}"
+            except (TimeoutError, httpx.HTTPError, OSError) as exc:
+                problem = f"could not be fetched ({type(exc).__name__})"
+            if attempt < self.http.max_attempts:
+                await asyncio.sleep(self._backoff(attempt))
+        raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
+
+    def _backoff(self, attempt: int) -> float:
+        return self._rng.uniform(0, min(self.http.backoff_max_s, self.http.backoff_base_s * 2 ** attempt))
+
+    # -- read, close ---------------------------------------------------------------------
+    async def get_request(self, request_id: str) -> RequestInfo:
+        """By Razorpay's id (``qr_…``), or by TillQR's sale id (searched in the notes)."""
+        if not request_id.startswith("qr_"):
+            found = await self.find_by_sale(request_id)
+            if not found:
+                raise ProviderNotFound(f"no QR code carries sale {request_id}", provider=self.name)
+            order = {SaleStatus.SETTLED: 0, SaleStatus.PROCESSING: 1, SaleStatus.LINKED: 2}
+            qr = min(found, key=lambda q: order.get(status_of(q), 3))   # money first, then what is still open
+        else:
+            qr = await self._call("GET", f"{API}/{_seg(request_id)}", parse=parse_qr)
+        return to_info(qr, self._payloads.get(qr["id"]))
+
+    async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
+        """Close the QR (``idempotency_key`` unused: closing twice is harmless and answered by a fetch)."""
+        qr_id = request_id if request_id.startswith("qr_") else (await self.get_request(request_id)).request_id
+        try:
+            qr = await self._call("POST", f"{API}/{_seg(qr_id)}/close", parse=parse_qr)
+        except (ProviderRejected, ProviderUnavailable, ProviderProtocolError) as exc:
+            if isinstance(exc, (ProviderNotFound, ProviderAuthError)):
+                raise
+            info = await self.get_request(qr_id)   # already closed / payment in progress / answer lost
+            if not info.status.is_open:
+                return info
+            if isinstance(exc, ProviderRejected):
+                raise ProviderConflict(exc.message, provider=self.name, status_code=exc.status_code,
+                                       code=exc.code) from None
+            raise
+        return to_info(qr, self._payloads.get(qr["id"]))
+
+
+def _seg(ident: str) -> str:
+    return quote(ident, safe="")   # an id as one path segment
