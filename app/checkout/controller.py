@@ -83,6 +83,7 @@ class CheckoutController:
         self._tasks: set[asyncio.Task] = set()
         self._closed_waiters: dict[str, list[asyncio.Future[Sale]]] = {}
         self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
+        self._due: DueTerms | None = None  # the open sale's due-date terms, if it has them
 
     # -- public -----------------------------------------------------------------
     @property
@@ -108,6 +109,7 @@ class CheckoutController:
             sale = Sale.new(money, self.provider.name, reference, self.link_id)
             await self._save(sale, "created", **({"due": _due_json(due)} if due else {}))
             self.current = sale
+            self._due = due
             return await self._start(sale, due)
 
     async def cancel(self) -> Sale | None:
@@ -224,6 +226,10 @@ class CheckoutController:
             updated = apply_info(sale, info)
             if updated.status == sale.status and updated.received == sale.received:
                 return False
+            if self._due is not None and updated.status == SaleStatus.SETTLED:
+                from app.domain.duedate import amount_due, local_date
+
+                updated = updated.with_(amount_due=amount_due(sale.amount, self._due, local_date(self.clock())).total)
             if updated.status == SaleStatus.LINKED and updated.received != sale.received:
                 await self._save(updated, "partial_payment", received=str(updated.received))
             else:

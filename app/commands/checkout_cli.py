@@ -88,9 +88,9 @@ async def charge(args) -> int:
                   "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
                   "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None}
         if due is not None:
-            from app.domain.duedate import amount_due
+            from app.domain.duedate import amount_due, local_date
 
-            breakdown = amount_due(sale.amount, due, utcnow().date())
+            breakdown = amount_due(sale.amount, due, local_date(utcnow()))
             linked["amount_due"] = str(breakdown.total)
             for line in breakdown.lines():
                 print(f"tillqr: {line}", file=sys.stderr)

@@ -119,6 +119,7 @@ class Sale:
     expires_at: datetime | None = None
     amount_received: Money | None = None
     amount_refunded: Money | None = None
+    amount_due: Money | None = None  # what settled a due-date charge that day (fine, discounts…); else amount
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     closed_at: datetime | None = None
@@ -153,7 +154,8 @@ class Sale:
     @property
     def overpaid(self) -> Money:
         """What was received beyond the amount due (to be refunded); zero when none."""
-        return Money(max(0, self.received.minor - self.amount.minor), self.amount.currency)
+        due = self.amount_due or self.amount
+        return Money(max(0, self.received.minor - due.minor), self.amount.currency)
 
     @property
     def refundable(self) -> Money:

@@ -61,6 +61,7 @@ MIGRATIONS: list[str] = [
     # 1 → 2: refunds
     """
     ALTER TABLE sales ADD COLUMN amount_refunded_minor INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sales ADD COLUMN amount_due_minor INTEGER;
     CREATE TABLE refunds (
         refund_key TEXT PRIMARY KEY,
         sale_id TEXT NOT NULL REFERENCES sales (sale_id),
@@ -96,7 +97,9 @@ def _row_to_sale(row: sqlite3.Row) -> Sale:
         reference=row["reference"], status=SaleStatus(row["status"]), request_id=row["request_id"],
         link_id=row["link_id"], payload=row["payload"], expires_at=_dt(row["expires_at"]),
         amount_received=Money(row["amount_received_minor"], cur),
-        amount_refunded=Money(row["amount_refunded_minor"], cur), created_at=_dt(row["created_at"]),
+        amount_refunded=Money(row["amount_refunded_minor"], cur),
+        amount_due=None if row["amount_due_minor"] is None else Money(row["amount_due_minor"], cur),
+        created_at=_dt(row["created_at"]),
         updated_at=_dt(row["updated_at"]), closed_at=_dt(row["closed_at"]), unlinked=bool(row["unlinked"]),
         reason=row["reason"],
     )
@@ -180,17 +183,19 @@ class Journal:
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
                 """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
-                       link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, created_at,
-                       updated_at, closed_at, unlinked, reason)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                       link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, amount_due_minor,
+                       created_at, updated_at, closed_at, unlinked, reason)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
                        link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
                        amount_received_minor=excluded.amount_received_minor,
-                       amount_refunded_minor=excluded.amount_refunded_minor, updated_at=excluded.updated_at,
+                       amount_refunded_minor=excluded.amount_refunded_minor,
+                       amount_due_minor=excluded.amount_due_minor, updated_at=excluded.updated_at,
                        closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
                 (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
                  sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
-                 sale.received.minor, sale.refunded.minor, _iso(sale.created_at), _iso(sale.updated_at),
+                 sale.received.minor, sale.refunded.minor, sale.amount_due.minor if sale.amount_due else None,
+                 _iso(sale.created_at), _iso(sale.updated_at),
                  _iso(sale.closed_at), int(sale.unlinked), sale.reason),
             )
             conn.execute(

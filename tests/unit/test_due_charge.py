@@ -1,0 +1,37 @@
+"""A due-date charge through the controller: what settles it is what is owed that day."""
+
+from datetime import timedelta
+
+from app.domain.duedate import amount_due, local_date
+from app.domain.money import Money
+from app.domain.sale import SaleStatus, utcnow
+from app.providers.base import Discount, DueTerms
+from app.runtime import open_runtime
+
+
+def brl(text: str) -> Money:
+    return Money.parse(text, "BRL", allow_zero=True)
+
+
+async def test_paid_two_days_late_owes_fine_and_interest_and_is_not_over_paid(tmp_path):
+    rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
+    try:
+        today = local_date(utcnow())
+        due = DueTerms(due_date=today, max_payment_days=30, fine=brl("3.00"), interest_per_day=brl("2.00"),
+                       rebate=brl("1.00"), discounts=(Discount(brl("0.50"), today),),
+                       payer_name="Random", payer_document="00000000000")
+        sale = await rt.controller.charge("10.25", "bill 7", due=due)
+        late = timedelta(days=2, hours=1)
+        resp = await rt.sandbox.client.post("/_sandbox/clock", json={"advance_s": late.total_seconds()})
+        assert resp.status_code == 200
+        rt.controller.clock = lambda: utcnow() + late
+        owed = amount_due(sale.amount, due, local_date(utcnow() + late))
+        assert owed.fine == brl("3.00") and owed.discount == brl("0") and owed.total > sale.amount
+        await rt.sandbox.pay(sale.payload)
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        assert closed.status == SaleStatus.SETTLED and closed.received == owed.total
+        assert closed.amount_due == owed.total and closed.overpaid.minor == 0
+        stored = await rt.journal.get(sale.sale_id)
+        assert stored.amount_due == owed.total
+    finally:
+        await rt.aclose()
