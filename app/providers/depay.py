@@ -52,6 +52,7 @@ Capabilities: DYNAMIC_QR, CANCEL, REFUND.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -193,9 +194,7 @@ def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
         raise _protocol(f"order {ident} has an unknown currency {currency!r}") from None
     amount = _money(body.get("local_amount"), currency, "local_amount")
     created = _when(body.get("creation_date"), "creation_date")
-    status = STATUS_MAP[word]
-    if word == "CANCELED" and _expired(body, created):
-        status = SaleStatus.EXPIRED
+    status = SaleStatus.EXPIRED if word == "CANCELED" and _expired(body, created) else STATUS_MAP[word]
     return RequestInfo(request_id=ident, status=status, provider_status=word, amount=amount,
                        amount_paid=amount if word in PAID else Money(0, currency), payload=payload,
                        expires_at=created + EXPIRY, amount_refunded=amount if word == "REFUNDED" else None)
@@ -211,19 +210,10 @@ def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
                        payload=_text(body, "qr_data", "QR answer"), expires_at=sent_at + EXPIRY)
 
 
-def encode(value: Any) -> bytes:
-    """JSON with ``Decimal`` written as the exact number it is."""
-    import json
-
-    def walk(v: Any) -> str:
-        if isinstance(v, Decimal):
-            return format(v, "f")
-        if isinstance(v, dict):
-            return "{" + ",".join(f"{json.dumps(str(k))}:{walk(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, (list, tuple)):
-            return "[" + ",".join(walk(x) for x in v) + "]"
-        return json.dumps(v)
-    return walk(value).encode()
+def encode(body: dict[str, Any]) -> bytes:
+    """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
+    return ("{" + ",".join(f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}"
+                           for k, v in body.items()) + "}").encode()
 
 
 @dataclass
@@ -270,7 +260,7 @@ class DepayProvider:
                                  backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s, error_parser=parse_error,
                                  json_decimals=True)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # never shows the token
         return f"DepayProvider({self.http.base_url!r}, pos={self.pos_external_reference!r})"
 
     async def aclose(self) -> None:

@@ -1,0 +1,385 @@
+"""DepayProvider against the in-process sandbox (and the seed's own answers), on a manual clock."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from app.domain.money import Money
+from app.domain.sale import SaleStatus
+from app.providers.base import (Capability, ChargeSpec, ProviderAuthError, ProviderConflict, ProviderNotFound,
+                                ProviderProtocolError, ProviderRejected, ProviderUnavailable)
+from app.providers.depay import (NO_RECEIVER_URL, REFUND_STATUS, STATUS_MAP, DepayProvider, parse_created,
+                                 parse_error, parse_order)
+from app.providers.http import HttpTimeouts
+from app.providers.registry import CREDENTIAL_KEYS, create_provider
+from app.qr.emv import decode
+from app.sandbox import create_app
+from app.sandbox.depay_flow import notifier
+from app.sandbox.faults import FaultConfig, FaultInjector
+
+from .conftest import T0
+
+SEED_ORDER = {"id": "7478bd70-87ad-49d0-9143-9b148d776fc7", "status": "COMPLETED",
+              "creation_date": "2023-05-15T11:45:38.2678234+00:00", "update_date": "2023-05-15T11:45:38.2678234+00:00",
+              "local_amount": 7, "local_currency": "ARS", "user_amount": 7, "user_currency": "ARS",
+              "external_reference": "123123123",
+              "statuses": [{"status": "CREATED", "created_at": "2024-11-01 20:01:30.948423"},
+                           {"status": "WAITING_AMOUNT", "created_at": "2024-11-01 20:01:50.567650"},
+                           {"status": "COMPLETED", "created_at": "2024-11-01 20:02:00.343641"}]}
+SEED_CREATED = {"status": "success", "order_id": "7478bd70-87ad-49d0-9143-9b148d776fc7",
+                "qr_data": "00020101021102080000000041370012com.TEST98113069226478599020143160012B0000045519650150011"
+                           "30707101020512600220000531909000067076630520454115802AR5918GRANJAS CARNAVE SA6012BUENOS"
+                           " AIRES61041000530303262100706S0282581050001Z63040F00",
+                "message": "QR generated successfully.", "user_amount": 2883.9085042893075, "user_currency": "ARS",
+                "exchange_rate": 0.0035}
+SALE = "5" * 32
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Passes requests on, keeping (method, path, body text) of each."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner, self.sent = inner, []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.sent.append((request.method, request.url.path, request.content.decode()))
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def app(sb_clock):
+    app = create_app(clock=sb_clock, fault_hold_s=5.0,
+                     notify_transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+    yield app
+
+
+@pytest.fixture
+async def http(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as client:
+        yield client
+    await notifier(app.state.sandbox).aclose()
+
+
+@pytest.fixture
+async def make(app, sb_clock):
+    made = []
+
+    def build(transport=None, **kw) -> DepayProvider:
+        kw.setdefault("pos_external_reference", "POS-1")
+        provider = DepayProvider("http://sandbox/depay", "test-token", clock=sb_clock,
+                                 transport=transport or Recording(httpx.ASGITransport(app=app)),
+                                 timeout=HttpTimeouts(connect=0.3, read=0.3, attempt=0.3, deadline=5.0),
+                                 backoff_base_s=0.01, backoff_max_s=0.02, **kw)
+        made.append(provider)
+        return provider
+
+    yield build
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def dp(make) -> DepayProvider:
+    return make()
+
+
+def spec(amount="12.50", currency="ARS", sale=SALE, **kw) -> ChargeSpec:
+    return ChargeSpec(request_id=sale, amount=Money.parse(amount, currency), reference="r", duration_s=120,
+                      idempotency_key=f"{sale}:create", **kw)
+
+
+async def pay(http, payload, amount=None):
+    r = await http.post("/_sandbox/pay", json={"payload": payload} if amount is None else
+                        {"payload": payload, "amount": amount})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def sent_bodies(dp, path="/depay/v2/qr"):
+    return [json.loads(text, parse_float=Decimal) for method, p, text in dp.http._client._transport.sent
+            if p == path and method == "POST"]
+
+
+def seeded(rate: str, wanted: list) -> int:
+    for seed in range(10_000):
+        injector = FaultInjector()
+        injector.configure(FaultConfig(seed=seed, **{rate: 0.5}))
+        if [injector.draw() for _ in wanted] == wanted:
+            return seed
+    raise AssertionError("no seed")
+
+
+# -- create --------------------------------------------------------------------------------------
+async def test_create_sends_the_documented_body_and_reads_the_answer(dp, http):
+    info = await dp.create_request(spec())
+    [(method, path, text)] = dp.http._client._transport.sent
+    assert (method, path) == ("POST", "/depay/v2/qr") and '"amount":12.50' in text   # an exact JSON number
+    assert json.loads(text) == {"local_currency": "ARS", "local_country": "AR", "qr_from": "AR", "amount": 12.5,
+                                "pos_external_reference": "POS-1", "external_reference": SALE,
+                                "notification_url": NO_RECEIVER_URL}
+    assert uuid.UUID(info.request_id) and info.status == SaleStatus.LINKED and info.provider_status == "CREATED"
+    assert info.amount == Money.parse("12.50", "ARS") and info.amount_paid == Money(0, "ARS")
+    assert info.expires_at == T0 + timedelta(minutes=10)      # Depay's 10 minutes, not duration_s
+    assert decode(info.payload).valid and decode(info.payload).fields["54"] == "12.50"
+    [row] = (await http.get("/_sandbox/state")).json()["requests"]
+    assert row["id"] == info.request_id and row["external_reference"] == SALE
+
+
+async def test_notification_url_tax_id_and_a_foreign_qr(make):
+    dp = make(notification_url="https://till.example/hook", tax_id="30-1", qr_from="BR")
+    await dp.create_request(spec(sale="a" * 32))
+    await dp.create_request(spec(sale="b" * 32, notification_url="https://sale.example/hook"))
+    first, second = sent_bodies(dp)
+    assert first["notification_url"] == "https://till.example/hook" and first["tax_id"] == "30-1"
+    assert first["qr_from"] == "BR" and second["notification_url"] == "https://sale.example/hook"
+
+
+async def test_a_brazilian_till_charges_in_brl(make):
+    dp = make(local_country="BR")
+    assert dp.currencies == ("BRL",)
+    info = await dp.create_request(spec("10.00", "BRL"))
+    assert info.amount == Money.parse("10", "BRL") and sent_bodies(dp)[0]["local_currency"] == "BRL"
+    with pytest.raises(ProviderRejected, match="BRL"):
+        await dp.create_request(spec("10.00", "ARS", sale="c" * 32))
+
+
+def test_constructor_checks_and_capabilities():
+    with pytest.raises(ValueError, match="token"):
+        DepayProvider("http://x", " ", pos_external_reference="P")
+    with pytest.raises(ValueError, match="pos_external_reference"):
+        DepayProvider("http://x", "t", pos_external_reference="")
+    with pytest.raises(ValueError, match="local_country"):
+        DepayProvider("http://x", "t", pos_external_reference="P", local_country="US")
+    dp = DepayProvider("http://x", "secret-token", pos_external_reference="P")
+    assert dp.capabilities == Capability.DYNAMIC_QR | Capability.CANCEL | Capability.REFUND
+    assert dp.currencies == ("ARS",) and dp.name == "depay" and "secret" not in repr(dp)
+
+
+# -- lost answers: never two QRs shown for one sale ------------------------------------------------
+async def test_a_create_whose_answer_was_lost_leaves_an_unseen_stray_and_shows_one_qr(dp, http, app, sb_clock):
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None,
+                                                                                                   None])})
+    info = await dp.create_request(spec())
+    assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE, SALE, f"{SALE}-2"]
+    assert dp.strays == [SALE]
+    orders = {r["external_reference"]: r for r in (await http.get("/_sandbox/state")).json()["requests"]}
+    assert set(orders) == {SALE, f"{SALE}-2"} and orders[f"{SALE}-2"]["id"] == info.request_id
+    await http.delete("/_sandbox/faults")
+    assert (await pay(http, info.payload))["request_id"] == info.request_id   # what the till shows is the one
+    assert (await dp.get_request(SALE)).request_id == info.request_id         # the sale id leads to it too
+    sb_clock.advance(600)
+    orders = {r["external_reference"]: r for r in (await http.get("/_sandbox/state")).json()["requests"]}
+    assert orders[SALE]["status"] == "CANCELED" and orders[SALE]["amount_paid"] == "0.00"   # expired unpaid
+
+
+@pytest.mark.parametrize("rate, fault", [("drop_rate", "drop"), ("garbage_rate", "garbage"),
+                                         ("error_rate", "error")])
+async def test_a_create_that_never_happened_is_simply_sent_again(dp, http, rate, fault):
+    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seeded(rate, [fault, None])})
+    info = await dp.create_request(spec())
+    assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE, SALE] and dp.strays == []
+    assert [r["id"] for r in (await http.get("/_sandbox/state")).json()["requests"]] == [info.request_id]
+
+
+async def test_a_reference_used_before_is_a_conflict_and_all_lost_is_unavailable(dp, http):
+    await dp.create_request(spec())
+    with pytest.raises(ProviderConflict, match="Conflict error"):
+        await dp.create_request(spec("3.00"))
+    await http.post("/_sandbox/faults", json={"drop_rate": 1})
+    with pytest.raises(ProviderUnavailable):
+        await dp.create_request(spec(sale="d" * 32))
+    assert len(sent_bodies(dp)) == 2 + dp.max_attempts
+
+
+# -- status ----------------------------------------------------------------------------------------
+def test_status_map_covers_every_documented_status():
+    assert set(STATUS_MAP) == {"CREATED", "PROCESSING", "COMPLETED", "CANCELED", "REFUNDED", "PARTIALLY_REFUNDED",
+                               "REJECTED", "FAILED", "WAITING_AMOUNT"}
+    assert set(REFUND_STATUS) == {"PENDING", "REJECTED", "PARTIALLY_REFUNDED", "REFUNDED"}
+    for word, status in (("REJECTED", SaleStatus.FAILED), ("PROCESSING", SaleStatus.PROCESSING),
+                         ("PARTIALLY_REFUNDED", SaleStatus.PARTIALLY_REFUNDED)):
+        assert parse_order({**SEED_ORDER, "status": word}).status == status
+
+
+def test_the_seed_answers_parse():
+    info = parse_order(SEED_ORDER)
+    assert info.status == SaleStatus.SETTLED and info.amount == Money.parse("7", "ARS") == info.amount_paid
+    assert info.expires_at == datetime(2023, 5, 15, 11, 55, 38, 267823, tzinfo=timezone.utc)
+    created = parse_created(SEED_CREATED, Money.parse("10", "BRL"), T0)
+    assert created.request_id == SEED_CREATED["order_id"] and created.payload == SEED_CREATED["qr_data"]
+    assert created.status == SaleStatus.LINKED and created.expires_at == T0 + timedelta(minutes=10)
+    with pytest.raises(ProviderProtocolError):
+        parse_created({**SEED_CREATED, "status": "error"}, Money.parse("10", "BRL"), T0)
+
+
+@pytest.mark.parametrize("cancelled_at, status", [("2023-05-15 11:50:00.000000", SaleStatus.CANCELLED),
+                                                  ("2023-05-15 11:55:38.267823", SaleStatus.EXPIRED)])
+def test_canceled_is_told_apart_by_the_history(cancelled_at, status):
+    order = {**SEED_ORDER, "status": "CANCELED",
+             "statuses": [SEED_ORDER["statuses"][0], {"status": "CANCELED", "created_at": cancelled_at}]}
+    assert parse_order(order).status == status and parse_order(order).amount_paid == Money(0, "ARS")
+
+
+@pytest.mark.parametrize("change", [{"status": "LOST"}, {"local_amount": "x"}, {"local_amount": 7.001},
+                                    {"local_currency": "XXX"}, {"creation_date": "yesterday"}, {"id": ""}])
+def test_broken_orders_are_protocol_errors(change):
+    with pytest.raises(ProviderProtocolError):
+        parse_order({**SEED_ORDER, **change})
+
+
+@pytest.mark.parametrize("status, body, message, code", [
+    (400, {"statusCode": 400, "message": ["notification_url is required"]}, "notification_url is required", ""),
+    (401, {"statusCode": 401, "message": "Unauthorized"}, "Unauthorized", ""),
+    (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, "ORDER_NOT_FOUND", "ORDER_NOT_FOUND"),
+    (409, {"statusCode": 409, "message": "Conflict error"}, "Conflict error", ""),
+    (409, {"statusCode": 409, "message": "The order has already been canceled."},
+     "The order has already been canceled.", ""),
+    (409, {"statusCode": 409, "message": "The order is totally refunded."}, "The order is totally refunded.", ""),
+    (502, "<html>", "HTTP 502 Bad Gateway", ""),
+])
+def test_the_seed_errors_parse(status, body, message, code):
+    content = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
+    assert parse_error(httpx.Response(status, content=content)) == (message, code)
+
+
+@pytest.mark.parametrize("status, body, error", [
+    (401, {"statusCode": 401, "message": "Unauthorized"}, ProviderAuthError),
+    (400, {"statusCode": 400, "message": ["notification_url is required"]}, ProviderRejected),
+    (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, ProviderNotFound),
+])
+async def test_error_answers_become_typed_errors(make, status, body, error):
+    dp = make(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body)))
+    with pytest.raises(error) as caught:
+        await dp.create_request(spec())
+    assert caught.value.message in (body["message"], "; ".join(body["message"]))
+
+
+async def test_statuses_through_the_life_of_orders(dp, http, sb_clock):
+    info = await dp.create_request(spec())
+    assert (await dp.get_request(info.request_id)).status == SaleStatus.LINKED
+    await pay(http, info.payload, "2.50")
+    got = await dp.get_request(info.request_id)
+    assert got.status == SaleStatus.LINKED and got.provider_status == "WAITING_AMOUNT"
+    await pay(http, info.payload)
+    got = await dp.get_request(SALE)
+    assert got.status == SaleStatus.SETTLED and got.amount_paid == info.amount and got.payload == info.payload
+    for amount, status in (("12.59", SaleStatus.FAILED), ("12.58", SaleStatus.CANCELLED)):
+        other = await dp.create_request(spec(amount, sale=amount.replace(".", "") * 8))
+        await pay(http, other.payload)
+        assert (await dp.get_request(other.request_id)).status == status
+    late = await dp.create_request(spec(sale="e" * 32))
+    sb_clock.advance(600)
+    assert (await dp.get_request(late.request_id)).status == SaleStatus.EXPIRED
+    with pytest.raises(ProviderNotFound):
+        await dp.get_request(str(uuid.uuid4()))
+
+
+async def test_processing_with_a_settle_delay(make, sb_clock):
+    app = create_app(clock=sb_clock, settle_delay_s=5)
+    dp = make(transport=httpx.ASGITransport(app=app))
+    info = await dp.create_request(spec())
+    app.state.sandbox.pay(info.payload)
+    assert (await dp.get_request(info.request_id)).status == SaleStatus.PROCESSING
+    sb_clock.advance(5)
+    assert (await dp.get_request(info.request_id)).status == SaleStatus.SETTLED
+
+
+# -- cancel ------------------------------------------------------------------------------------------
+async def test_cancel_is_idempotent_and_refuses_a_paid_order(dp, http):
+    info = await dp.create_request(spec())
+    for _ in range(2):
+        got = await dp.cancel_request(info.request_id, "k")
+        assert got.status == SaleStatus.CANCELLED and got.provider_status == "CANCELED"
+    paid = await dp.create_request(spec(sale="f" * 32))
+    await pay(http, paid.payload)
+    with pytest.raises(ProviderConflict, match="COMPLETED"):
+        await dp.cancel_request(paid.request_id, "k")
+
+
+async def test_a_cancel_whose_answer_was_lost_is_sent_again(dp, http):
+    info = await dp.create_request(spec())
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None,
+                                                                                                   None])})
+    assert (await dp.cancel_request(SALE, "k")).status == SaleStatus.CANCELLED
+    assert [m for m, p, _ in dp.http._client._transport.sent if p.endswith(info.request_id)][:2] == ["DELETE"] * 2
+
+
+# -- refunds ------------------------------------------------------------------------------------------
+async def test_full_refund_followed_to_refunded(dp, http):
+    info = await dp.create_request(spec())
+    await pay(http, info.payload)
+    refund = await dp.refund(SALE, info.amount, "sale:refund-1")
+    assert refund.status == "pending" and refund.provider_status == "PENDING" and refund.amount == info.amount
+    [sent] = sent_bodies(dp, "/depay/v2/qr/refund")
+    assert sent == {"order_id": info.request_id, "partial": False, "amount": Decimal("12.50"),
+                    "reason": "TillQR refund sale:refund-1"}
+    assert (await dp.get_refund(SALE, refund.refund_id)).status == "refunded"
+    order = await dp.get_request(SALE)
+    assert order.status == SaleStatus.REFUNDED and order.amount_refunded == info.amount
+    again = await dp.refund(SALE, info.amount, "sale:refund-1")   # asked again: Depay's 409 says it is done
+    assert again.status == "refunded"
+
+
+async def test_partial_refunds_and_a_rejected_one(dp, make, http):
+    info = await dp.create_request(spec())
+    await pay(http, info.payload)
+    first = await dp.refund(SALE, Money.parse("2.50", "ARS"), "k1")
+    assert sent_bodies(dp, "/depay/v2/qr/refund")[0]["partial"] is True
+    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
+    rejected = await dp.refund(SALE, Money.parse("0.99", "ARS"), "k2")
+    assert (await dp.get_refund(SALE, rejected.refund_id)).status == "pending"   # told only by the notification
+    rest = await dp.refund(SALE, Money.parse("10.00", "ARS"), "k3")
+    assert (await dp.get_refund(SALE, rest.refund_id)).status == "refunded"
+    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
+    other = make()   # a new run knows only the order
+    assert (await other.get_refund(info.request_id, first.refund_id)).status == "refunded"
+
+
+async def test_refund_errors(dp, http):
+    info = await dp.create_request(spec())
+    with pytest.raises(ProviderConflict, match="not completed"):
+        await dp.refund(SALE, info.amount, "k")
+    with pytest.raises(ProviderRejected, match="ARS"):
+        await dp.refund(SALE, Money.parse("1", "BRL"), "k")
+    await pay(http, info.payload)
+    with pytest.raises(ProviderRejected, match="refundable"):
+        await dp.refund(SALE, Money.parse("20", "ARS"), "k")
+
+
+# -- wiring -------------------------------------------------------------------------------------------
+async def test_registry_builds_the_depay_client(app):
+    dp = create_provider("depay", base_url="http://sandbox/depay", credentials={"access_token": "t"},
+                         transport=httpx.ASGITransport(app=app), local_country="BR")
+    try:
+        assert isinstance(dp, DepayProvider) and dp.pos_external_reference and dp.currencies == ("BRL",)
+        assert (await dp.create_request(spec("10.00", "BRL"))).status == SaleStatus.LINKED
+    finally:
+        await dp.aclose()
+    assert CREDENTIAL_KEYS["depay"] == ("access_token",)
+    with pytest.raises(ValueError, match="access_token"):
+        create_provider("depay", base_url="http://x", credentials={})
+
+
+@pytest.mark.parametrize("amount, status", [("12.50", SaleStatus.SETTLED), ("12.59", SaleStatus.FAILED),
+                                            ("12.58", SaleStatus.CANCELLED)])
+async def test_a_demo_till_on_depay(tmp_path, amount, status):
+    from app.runtime import open_runtime
+
+    rt = await open_runtime(demo=True, provider="depay", home=tmp_path, duration_s=60, poll_interval=0.05)
+    try:
+        assert rt.settings.currency == "ARS" and rt.link is None
+        sale = await rt.controller.charge(amount, "table 4")
+        assert decode(sale.payload).fields["54"] == amount and sale.request_id != sale.sale_id
+        await rt.sandbox.pay(sale.payload)
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        assert closed.status == status
+        assert str(closed.received) == (amount if status == SaleStatus.SETTLED else "0.00")
+    finally:
+        await rt.aclose()
