@@ -39,9 +39,11 @@ simulator (``app/sandbox/depay.py``, which implements the same choices).
   refund look-up: a refund's outcome is read from the order (REFUNDED /
   PARTIALLY_REFUNDED entries added to its history after the refund was asked), and
   REJECTED is told only by Depay's refund notification — polling sees it as pending.
-  A refund is never re-sent: a full refund asked again is answered by Depay's 409 "The
-  order is totally refunded." (taken as done); a partial one whose answer was lost must
-  be checked on the order before asking again.
+  A refund is never sent twice: one whose answer was lost is, when asked again with the
+  same key, found in the order's history if it has shown up there, else refused with
+  ``ProviderUnavailable`` (no new POST) — within this process; after a restart only a
+  full refund is safe to ask again (Depay's 409 "The order is totally refunded." is
+  taken as done), a partial one must be checked on the order by a person.
 - errors: ``{"statusCode", "message"}`` where ``message`` is a text or a list of texts.
 - numbers are read as ``Decimal`` (``ProviderHttp(json_decimals=True)``; a float handed in
   by a caller goes through its shortest repr) and must fit the currency's decimals.
@@ -52,168 +54,26 @@ Capabilities: DYNAMIC_QR, CANCEL, REFUND.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import quote
 
 import httpx
 
-from app.domain.money import Money, MoneyError
-from app.domain.sale import SaleStatus, utcnow
+from app.domain.money import Money
+from app.domain.sale import utcnow
 
 from .base import (Capability, ChargeSpec, ProviderConflict, ProviderProtocolError, ProviderRejected,
                    ProviderUnavailable, RefundInfo, RequestInfo)
+from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_DONE, REFUND_STATUS, STAGE_URL, STATUS_MAP,
+                          _obj, _protocol, _text, encode, history, parse_created, parse_error, parse_order)
 from .http import HttpTimeouts, ProviderHttp
 
 log = logging.getLogger("tillqr.providers.depay")
-
-STAGE_URL = "https://stage.api.payments.depay.us"
-EXPIRY = timedelta(minutes=10)
-NO_RECEIVER_URL = "https://notifications.invalid/tillqr"
-LOCAL_CURRENCY = {"AR": "ARS", "BR": "BRL"}   # the seed's markets; the first is the demo default
-
-STATUS_MAP: dict[str, SaleStatus] = {
-    "CREATED": SaleStatus.LINKED,
-    "WAITING_AMOUNT": SaleStatus.LINKED,        # in the documented history: scanned, not paid yet
-    "PROCESSING": SaleStatus.PROCESSING,
-    "COMPLETED": SaleStatus.SETTLED,
-    "CANCELED": SaleStatus.CANCELLED,           # or EXPIRED: see _expired()
-    "REJECTED": SaleStatus.FAILED,
-    "FAILED": SaleStatus.FAILED,
-    "REFUNDED": SaleStatus.REFUNDED,
-    "PARTIALLY_REFUNDED": SaleStatus.PARTIALLY_REFUNDED,
-}
-PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
-REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "partially_refunded",
-                 "REFUNDED": "refunded"}
-REFUND_DONE = ("PARTIALLY_REFUNDED", "REFUNDED")
-
-
-def parse_error(response: httpx.Response) -> tuple[str, str]:
-    """(message, code) from ``{"statusCode", "message"}``; ``code`` is the message when it is a code word."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    message = data.get("message") if isinstance(data, dict) else None
-    if isinstance(message, list) and message and all(isinstance(m, str) for m in message):
-        return "; ".join(message), ""
-    if isinstance(message, str) and message:
-        return message, message if re.fullmatch(r"[A-Z][A-Z0-9_]+", message) else ""
-    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
-
-
-def _protocol(what: str) -> ProviderProtocolError:
-    return ProviderProtocolError(what, provider="depay")
-
-
-def _obj(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _protocol(f"{what} is not a JSON object")
-    return data
-
-
-def _text(data: dict[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise _protocol(f"{what} has no {key}")
-    return value
-
-
-def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise _protocol(f"{what} is not a number: {value!r}")
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation:
-        raise _protocol(f"{what} is not a number: {value!r}") from None
-    if not number.is_finite():
-        raise _protocol(f"{what} is not a number: {value!r}")
-    return number
-
-
-def _money(value: Any, currency: str, what: str) -> Money:
-    try:
-        return Money.from_decimal(_decimal(value, what), currency)
-    except MoneyError:
-        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
-
-
-def _when(value: Any, what: str) -> datetime:
-    """``2023-05-15T11:45:38.2678234+00:00`` or ``2024-11-01 20:01:30.948423`` (no zone: UTC)."""
-    if not isinstance(value, str):
-        raise _protocol(f"{what} is not a time: {value!r}")
-    text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip().replace("Z", "+00:00"))
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise _protocol(f"{what} is not a time: {value!r}") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
-    """The order's ``statuses`` as (status, time), oldest first; an entry without a readable time is skipped."""
-    entries: list[tuple[str, datetime]] = []
-    raw = body.get("statuses") or []
-    if not isinstance(raw, list):
-        raise _protocol("statuses is not a list")
-    for entry in raw:
-        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
-            try:
-                entries.append((entry["status"], _when(entry.get("created_at"), "statuses[].created_at")))
-            except ProviderProtocolError:
-                continue
-    return entries
-
-
-def _expired(body: dict[str, Any], created: datetime) -> bool:
-    """A CANCELED order was cancelled by its 10 minutes running out (not by the till)."""
-    cancelled_at = [when for word, when in history(body) if word == "CANCELED"]
-    if not cancelled_at and body.get("update_date"):
-        cancelled_at = [_when(body["update_date"], "update_date")]
-    return bool(cancelled_at) and cancelled_at[-1] >= created + EXPIRY - timedelta(seconds=1)
-
-
-def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
-    """A ``GET /v2/payins/orders/{id}`` answer in TillQR's words, or ProviderProtocolError."""
-    body = _obj(data, "order")
-    ident = _text(body, "id", "order")
-    word = _text(body, "status", "order")
-    if word not in STATUS_MAP:
-        raise _protocol(f"order {ident} has an unknown status {word!r}")
-    currency = _text(body, "local_currency", "order")
-    try:
-        Money(0, currency)
-    except MoneyError:
-        raise _protocol(f"order {ident} has an unknown currency {currency!r}") from None
-    amount = _money(body.get("local_amount"), currency, "local_amount")
-    created = _when(body.get("creation_date"), "creation_date")
-    status = SaleStatus.EXPIRED if word == "CANCELED" and _expired(body, created) else STATUS_MAP[word]
-    return RequestInfo(request_id=ident, status=status, provider_status=word, amount=amount,
-                       amount_paid=amount if word in PAID else Money(0, currency), payload=payload,
-                       expires_at=created + EXPIRY, amount_refunded=amount if word == "REFUNDED" else None)
-
-
-def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
-    """A ``POST /v2/qr`` 201 answer: the order is CREATED, for ``amount``, until ``sent_at`` + 10 minutes."""
-    body = _obj(data, "QR answer")
-    if body.get("status") != "success":
-        raise _protocol(f"QR answer status is {body.get('status')!r}, not 'success'")
-    return RequestInfo(request_id=_text(body, "order_id", "QR answer"), status=SaleStatus.LINKED,
-                       provider_status="CREATED", amount=amount, amount_paid=Money(0, amount.currency),
-                       payload=_text(body, "qr_data", "QR answer"), expires_at=sent_at + EXPIRY)
-
-
-def encode(body: dict[str, Any]) -> bytes:
-    """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
-    return ("{" + ",".join(f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}"
-                           for k, v in body.items()) + "}").encode()
 
 
 @dataclass
@@ -254,6 +114,7 @@ class DepayProvider:
         self._orders: dict[str, str] = {}             # sale id -> order id
         self._payloads: dict[str, str] = {}           # order id -> qr_data
         self._refunds: dict[str, _Refund] = {}        # refund id -> what was asked
+        self._unanswered: dict[str, _Refund] = {}     # idempotency key -> a refund whose answer was lost
         self._rng = random.Random()
         self.http = ProviderHttp(self.name, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
                                  transport=transport, timeout=timeout, max_attempts=max_attempts,
@@ -354,6 +215,14 @@ class DepayProvider:
                                    provider=self.name)
         partial = amount != order.amount
         seen = sum(1 for word, _ in history(body) if word in REFUND_DONE)
+        lost = self._unanswered.get(idempotency_key)
+        if lost is not None:   # asked before, answer lost: Depay has no look-up and no key, so never send it twice
+            if seen <= lost.seen:
+                raise ProviderUnavailable(f"the answer to refund {idempotency_key} was lost and the order shows no "
+                                          "refund since: it is not sent again (check the order)", provider=self.name)
+            refund_id = f"order:{order.request_id}:{lost.seen}"
+            self._refunds[refund_id] = self._unanswered.pop(idempotency_key)
+            return await self.get_refund(order.request_id, refund_id)
         request: dict[str, Any] = {"order_id": order.request_id, "partial": partial,
                                    "amount": Decimal(str(amount)), "reason": f"TillQR refund {idempotency_key}"}
         if self.notification_url:
@@ -365,6 +234,9 @@ class DepayProvider:
                 raise
             return RefundInfo(refund_id=f"order:{order.request_id}", request_id=order.request_id, amount=amount,
                               status="refunded", provider_status="REFUNDED")
+        except (ProviderUnavailable, ProviderProtocolError):
+            self._unanswered[idempotency_key] = _Refund(order.request_id, amount, seen)
+            raise
         refund_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
         if word not in REFUND_STATUS:
             raise _protocol(f"refund {refund_id} has an unknown status {word!r}")

@@ -220,7 +220,8 @@ def validate_create(body: dict[str, Any]) -> list[str]:
         if currency not in NUMERIC_CODES:
             errors.append("local_currency must be a valid ISO4217 currency code")
         elif country and currency != COUNTRY_CURRENCY[country]:
-            errors.append(f"local_currency must be {COUNTRY_CURRENCY[country]}, the currency of local_country {country}")
+            errors.append(f"local_currency must be {COUNTRY_CURRENCY[country]}, "
+                          f"the currency of local_country {country}")
     if "amount" not in missing:
         _amount(body["amount"], currency if isinstance(currency, str) else None, "amount", errors)
     if "notification_url" not in missing and isinstance(body["notification_url"], str) \

@@ -201,7 +201,8 @@ def refresh(state: SandboxState, order_id: str) -> SimRequest | None:
 def refunded(req: SimRequest, *, counting_pending: bool) -> Money:
     total = Money(0, req.amount.currency)
     for refund in req.extra["refunds"]:
-        if refund["status"] in ("REFUNDED", "PARTIALLY_REFUNDED") or (counting_pending and refund["status"] == "PENDING"):
+        if refund["status"] in ("REFUNDED", "PARTIALLY_REFUNDED") or (
+                counting_pending and refund["status"] == "PENDING"):
             total = total + refund["amount"]
     return total
 

@@ -55,9 +55,8 @@ class Recording(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def app(sb_clock):
-    app = create_app(clock=sb_clock, fault_hold_s=5.0,
-                     notify_transport=httpx.MockTransport(lambda request: httpx.Response(200)))
-    yield app
+    return create_app(clock=sb_clock, fault_hold_s=5.0,
+                      notify_transport=httpx.MockTransport(lambda r: httpx.Response(200)))
 
 
 @pytest.fixture
@@ -164,8 +163,7 @@ def test_constructor_checks_and_capabilities():
 
 # -- lost answers: never two QRs shown for one sale ------------------------------------------------
 async def test_a_create_whose_answer_was_lost_leaves_an_unseen_stray_and_shows_one_qr(dp, http, app, sb_clock):
-    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None,
-                                                                                                   None])})
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None])})
     info = await dp.create_request(spec())
     assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE, SALE, f"{SALE}-2"]
     assert dp.strays == [SALE]
@@ -305,8 +303,7 @@ async def test_cancel_is_idempotent_and_refuses_a_paid_order(dp, http):
 
 async def test_a_cancel_whose_answer_was_lost_is_sent_again(dp, http):
     info = await dp.create_request(spec())
-    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None,
-                                                                                                   None])})
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None])})
     assert (await dp.cancel_request(SALE, "k")).status == SaleStatus.CANCELLED
     assert [m for m, p, _ in dp.http._client._transport.sent if p.endswith(info.request_id)][:2] == ["DELETE"] * 2
 
@@ -340,6 +337,23 @@ async def test_partial_refunds_and_a_rejected_one(dp, make, http):
     assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
     other = make()   # a new run knows only the order
     assert (await other.get_refund(info.request_id, first.refund_id)).status == "refunded"
+
+
+@pytest.mark.parametrize("rate, fault, happened", [("timeout_rate", "timeout", True), ("drop_rate", "drop", False)])
+async def test_a_refund_whose_answer_was_lost_is_never_sent_twice(dp, http, rate, fault, happened):
+    info = await dp.create_request(spec())
+    await pay(http, info.payload)
+    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seeded(rate, [None, fault, None, None])})
+    with pytest.raises(ProviderUnavailable):
+        await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")   # GET fine, POST lost
+    await http.delete("/_sandbox/faults")
+    if happened:
+        again = await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")
+        assert again.status == "partially_refunded" and again.amount == Money.parse("2.00", "ARS")
+    else:
+        with pytest.raises(ProviderUnavailable, match="not sent again"):
+            await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")
+    assert len(sent_bodies(dp, "/depay/v2/qr/refund")) == 1
 
 
 async def test_refund_errors(dp, http):

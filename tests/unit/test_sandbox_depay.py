@@ -98,7 +98,8 @@ async def order(http, order_id) -> dict:
 
 
 async def pay(http, qr, amount=None):
-    return await http.post("/_sandbox/pay", json={"payload": qr} if amount is None else {"payload": qr, "amount": amount})
+    return await http.post("/_sandbox/pay",
+                           json={"payload": qr} if amount is None else {"payload": qr, "amount": amount})
 
 
 def history(o: dict) -> list[str]:

@@ -14,8 +14,8 @@ from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
 from app.sandbox.depay_notify import ATTEMPTS
 
-from .test_sandbox_depay import (API, AUTH, HOOK, SEED_REFUND, create, dp_app, drain, history, http, order,  # noqa: F401
-                                 pay, rx, body)
+from .test_sandbox_depay import (  # noqa: F401  (dp_app, http, rx are fixtures)
+    API, AUTH, HOOK, SEED_REFUND, body, create, dp_app, drain, history, http, order, pay, rx)
 
 
 # -- refunds ---------------------------------------------------------------------------------------

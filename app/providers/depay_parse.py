@@ -1,0 +1,162 @@
+"""Depay's answers read in TillQR's words: statuses, orders, errors, exact numbers (see ``depay.py``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from app.domain.money import Money, MoneyError
+from app.domain.sale import SaleStatus
+
+from .base import ProviderProtocolError, RequestInfo
+
+STAGE_URL = "https://stage.api.payments.depay.us"
+EXPIRY = timedelta(minutes=10)
+NO_RECEIVER_URL = "https://notifications.invalid/tillqr"
+LOCAL_CURRENCY = {"AR": "ARS", "BR": "BRL"}   # the seed's markets; the first is the demo default
+
+STATUS_MAP: dict[str, SaleStatus] = {
+    "CREATED": SaleStatus.LINKED,
+    "WAITING_AMOUNT": SaleStatus.LINKED,        # in the documented history: scanned, not paid yet
+    "PROCESSING": SaleStatus.PROCESSING,
+    "COMPLETED": SaleStatus.SETTLED,
+    "CANCELED": SaleStatus.CANCELLED,           # or EXPIRED: see _expired()
+    "REJECTED": SaleStatus.FAILED,
+    "FAILED": SaleStatus.FAILED,
+    "REFUNDED": SaleStatus.REFUNDED,
+    "PARTIALLY_REFUNDED": SaleStatus.PARTIALLY_REFUNDED,
+}
+PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
+REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "partially_refunded",
+                 "REFUNDED": "refunded"}
+REFUND_DONE = ("PARTIALLY_REFUNDED", "REFUNDED")
+
+
+def parse_error(response: httpx.Response) -> tuple[str, str]:
+    """(message, code) from ``{"statusCode", "message"}``; ``code`` is the message when it is a code word."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    message = data.get("message") if isinstance(data, dict) else None
+    if isinstance(message, list) and message and all(isinstance(m, str) for m in message):
+        return "; ".join(message), ""
+    if isinstance(message, str) and message:
+        return message, message if re.fullmatch(r"[A-Z][A-Z0-9_]+", message) else ""
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+
+
+def _protocol(what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider="depay")
+
+
+def _obj(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _protocol(f"{what} is not a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _protocol(f"{what} has no {key}")
+    return value
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _protocol(f"{what} is not a number: {value!r}")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise _protocol(f"{what} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise _protocol(f"{what} is not a number: {value!r}")
+    return number
+
+
+def _money(value: Any, currency: str, what: str) -> Money:
+    try:
+        return Money.from_decimal(_decimal(value, what), currency)
+    except MoneyError:
+        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
+
+
+def _when(value: Any, what: str) -> datetime:
+    """``2023-05-15T11:45:38.2678234+00:00`` or ``2024-11-01 20:01:30.948423`` (no zone: UTC)."""
+    if not isinstance(value, str):
+        raise _protocol(f"{what} is not a time: {value!r}")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip().replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise _protocol(f"{what} is not a time: {value!r}") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
+    """The order's ``statuses`` as (status, time), oldest first; an entry without a readable time is skipped."""
+    entries: list[tuple[str, datetime]] = []
+    raw = body.get("statuses") or []
+    if not isinstance(raw, list):
+        raise _protocol("statuses is not a list")
+    for entry in raw:
+        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
+            try:
+                entries.append((entry["status"], _when(entry.get("created_at"), "statuses[].created_at")))
+            except ProviderProtocolError:
+                continue
+    return entries
+
+
+def _expired(body: dict[str, Any], created: datetime) -> bool:
+    """A CANCELED order was cancelled by its 10 minutes running out (not by the till)."""
+    cancelled_at = [when for word, when in history(body) if word == "CANCELED"]
+    if not cancelled_at and body.get("update_date"):
+        cancelled_at = [_when(body["update_date"], "update_date")]
+    return bool(cancelled_at) and cancelled_at[-1] >= created + EXPIRY - timedelta(seconds=1)
+
+
+def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
+    """A ``GET /v2/payins/orders/{id}`` answer in TillQR's words, or ProviderProtocolError."""
+    body = _obj(data, "order")
+    ident = _text(body, "id", "order")
+    word = _text(body, "status", "order")
+    if word not in STATUS_MAP:
+        raise _protocol(f"order {ident} has an unknown status {word!r}")
+    currency = _text(body, "local_currency", "order")
+    try:
+        Money(0, currency)
+    except MoneyError:
+        raise _protocol(f"order {ident} has an unknown currency {currency!r}") from None
+    amount = _money(body.get("local_amount"), currency, "local_amount")
+    created = _when(body.get("creation_date"), "creation_date")
+    status = SaleStatus.EXPIRED if word == "CANCELED" and _expired(body, created) else STATUS_MAP[word]
+    return RequestInfo(request_id=ident, status=status, provider_status=word, amount=amount,
+                       amount_paid=amount if word in PAID else Money(0, currency), payload=payload,
+                       expires_at=created + EXPIRY, amount_refunded=amount if word == "REFUNDED" else None)
+
+
+def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
+    """A ``POST /v2/qr`` 201 answer: the order is CREATED, for ``amount``, until ``sent_at`` + 10 minutes."""
+    body = _obj(data, "QR answer")
+    if body.get("status") != "success":
+        raise _protocol(f"QR answer status is {body.get('status')!r}, not 'success'")
+    return RequestInfo(request_id=_text(body, "order_id", "QR answer"), status=SaleStatus.LINKED,
+                       provider_status="CREATED", amount=amount, amount_paid=Money(0, amount.currency),
+                       payload=_text(body, "qr_data", "QR answer"), expires_at=sent_at + EXPIRY)
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
+    return ("{" + ",".join(f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}"
+                           for k, v in body.items()) + "}").encode()
+
+
+__all__ = ["STATUS_MAP", "REFUND_STATUS", "REFUND_DONE", "PAID", "LOCAL_CURRENCY", "EXPIRY", "STAGE_URL",
+           "NO_RECEIVER_URL", "parse_error", "parse_order", "parse_created", "history", "encode"]
