@@ -48,7 +48,13 @@ the same ones):
 - ``qr_data``: an EMV merchant-presented code (dynamic, ``01`` = ``12``) in the
   customer's currency and country with the user amount (tag 54) and the order id
   (template 41: ``com.depay``); it is what ``/_sandbox/pay`` takes, in full or in part
-  (amounts there are in the order's local currency).
+  (amounts there are in the order's local currency);
+- ``/_sandbox/state``, ``/_sandbox/pay`` and the events websocket speak the core phase's word
+  (CREATED while partly paid, COMPLETED after refunds); the order's own ``status``
+  (WAITING_AMOUNT, REFUNDED, …) is the one ``GET /v2/payins/orders/{id}`` answers;
+- ``POST /_sandbox/clock`` moves time on (the 10-minute expiry on a real server); orders
+  also look at themselves when their 10 minutes end, so the expiration notification is
+  sent without anyone reading them.
 """
 
 from __future__ import annotations

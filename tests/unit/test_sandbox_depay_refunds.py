@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -157,3 +158,15 @@ async def test_sandbox_state_lists_depay_orders(http):
     [row] = (await http.get("/_sandbox/state")).json()["requests"]
     assert row == {"id": got["order_id"], "provider": "depay", "status": "CREATED", "amount": "12.50",
                    "amount_paid": "0.00", "linked_to": None, "external_reference": "sale-77"}
+
+
+async def test_an_order_expires_and_is_notified_without_anyone_reading_it(monkeypatch, rx):
+    import app.sandbox.depay as depay
+
+    monkeypatch.setattr(depay, "EXPIRY", timedelta(seconds=0.2))   # real clock, a short life
+    app = create_app(notify_transport=httpx.ASGITransport(app=rx.app))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
+        got = await create(http)
+        await asyncio.sleep(0.5)
+        await drain(app)
+    assert [(b["order_id"], b["status"]) for b in rx.bodies("PAYMENT")] == [(got["order_id"], "CANCELED")]
