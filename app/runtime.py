@@ -163,15 +163,22 @@ def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
 
 
 def _real_provider(s: settings_mod.Settings) -> PaymentProvider:
+    """The configured provider, its credentials read from the OS keyring (``CREDENTIAL_KEYS``)."""
     if not s.base_url:
         raise RuntimeError_("provider.base_url is not set in the configuration")
+    credentials: dict[str, str] = {}
     try:
-        token = get_secret(s.provider, "access_token")
+        for key in CREDENTIAL_KEYS.get(s.provider, ("access_token",)):
+            value = get_secret(s.provider, key)
+            if not value:
+                raise RuntimeError_(f"no {key} for {s.provider} in the keyring: set the credentials in Settings")
+            credentials[key] = value
     except SecretsUnavailable as exc:
         raise RuntimeError_(str(exc)) from None
-    if not token:
-        raise RuntimeError_(f"no credentials for {s.provider} in the keyring: set them in Settings")
-    return create_provider(s.provider, base_url=s.base_url, credentials={"access_token": token})
+    try:
+        return create_provider(s.provider, base_url=s.base_url, credentials=credentials)
+    except ValueError as exc:
+        raise RuntimeError_(str(exc)) from None
 
 
 async def _ensure_link(prov: PaymentProvider, journal: Journal, s: settings_mod.Settings, demo: bool,
