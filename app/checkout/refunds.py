@@ -2,9 +2,12 @@
 
 Same rules as a sale: the intent is journaled (refund ``pending``, with its
 idempotency key) before the provider is asked; the provider's answer is followed
-to a final status (refunded / partially_refunded / rejected) and journaled; a
-refund whose answer was lost stays ``pending`` and is asked again, with the same
-key, by ``resume_refunds`` (run by ``recover()``), so it can never happen twice.
+to a final status (refunded / partially_refunded / rejected) and journaled. A
+refund whose answer was lost stays ``pending``: ``resume`` (run by ``recover()``)
+follows it when the provider gave it an id, asks again with the same key only
+where the provider's refunds are idempotent (``refunds_idempotent = True``), and
+otherwise leaves it pending with the reason in words: a refund is never sent twice,
+and no new refund of that sale starts until a person has looked.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from .events import EventBus, SaleChanged
 log = logging.getLogger("tillqr.refunds")
 
 REFUNDABLE = (SaleStatus.SETTLED, SaleStatus.PARTIALLY_REFUNDED)
+UNCONFIRMED = ("its answer was lost and the provider cannot say whether it was made; check the provider's "
+               "dashboard before refunding again")
 FINAL = ("refunded", "partially_refunded", "rejected")
 
 
@@ -63,7 +68,11 @@ class Refunds:
                 raise RefundError(f"the sale was in {sale.amount.currency}, not {money.currency}")
             if money.minor <= 0 or money.minor > sale.refundable.minor:
                 raise RefundError(f"at most {sale.refundable.display()} of this sale can be refunded")
-            n = len(await self.journal.refunds(sale_id)) + 1
+            earlier = await self.journal.refunds(sale_id)
+            if any(r["status"] == "pending" for r in earlier):
+                raise RefundError("an earlier refund of this sale is not confirmed yet; "
+                                  "run recover, or check the provider's dashboard, before refunding again")
+            n = len(earlier) + 1
             entry = {"refund_key": sale.idempotency_key(f"refund-{n}"), "amount_minor": money.minor,
                      "status": "pending"}
             await self.journal.record_refund(sale, entry)  # intent before the call
@@ -123,6 +132,12 @@ class Refunds:
                 continue
             entry = {k: row[k] for k in ("refund_key", "refund_id", "amount_minor", "status", "provider_status")}
             money = Money(row["amount_minor"], sale.amount.currency)
+            if not row["refund_id"] and not getattr(self.provider, "refunds_idempotent", False):
+                # The answer was lost and this provider cannot tell a retry from a new refund: sending it
+                # again could refund twice. It stays pending, in words, for a person to check.
+                await self.journal.record_refund(sale, {**entry, "reason": UNCONFIRMED})
+                log.warning("refund %s of sale %s: %s", row["refund_key"], sale.sale_id, UNCONFIRMED)
+                continue
             try:
                 async with self._lock:
                     if row["refund_id"]:
