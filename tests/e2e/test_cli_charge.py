@@ -94,3 +94,25 @@ def test_sandbox_down_exits_1_with_reason(tmp_path):
     proc = tillqr(["charge", "5.00", "--demo"], f"http://127.0.0.1:{free_port()}", tmp_path)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "Traceback" not in err and "tillqr: error:" in err
+
+
+@pytest.mark.parametrize("provider", ["jpmorgan", "razorpay", "depay", "pix"])
+def test_charge_on_every_provider_settles_through_sandbox_pay(sandbox_url, tmp_path, provider):
+    proc = tillqr(["charge", "12.50", "--demo", "--provider", provider], sandbox_url, tmp_path)
+    linked = json.loads(proc.stdout.readline())
+    assert linked["event"] == "linked" and linked["provider"] == provider and linked["payload"]
+    paid = httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": linked["payload"]})
+    assert paid.status_code == 200, paid.text
+    out, err = proc.communicate(timeout=60)
+    last = json.loads(out.splitlines()[-1])
+    assert last["event"] == "closed" and last["status"] == "settled" and last["amount_received"] == "12.50"
+    assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize("amount,status", [("12.59", "failed"), ("12.58", "cancelled")])
+def test_depay_stage_rules_end_unpaid_with_exit_2(sandbox_url, tmp_path, amount, status):
+    proc = tillqr(["charge", amount, "--demo", "--provider", "depay"], sandbox_url, tmp_path)
+    linked = json.loads(proc.stdout.readline())
+    httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": linked["payload"]})
+    out, err = proc.communicate(timeout=60)
+    assert json.loads(out.splitlines()[-1])["status"] == status and proc.returncode == 2, err
