@@ -59,7 +59,7 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
 from .base import (Capability, ChargeSpec, Discount, DueTerms, ProviderNotFound, ProviderProtocolError,
-                   RequestInfo)
+                   ProviderRejected, RequestInfo)
 from .http import HttpTimeouts, ProviderHttp
 
 NAME = "pix"
@@ -298,7 +298,11 @@ class PixProvider:
         raw = dumps(self.request_body(spec))
         self._bodies[spec.request_id] = raw
         key = control_key(spec.idempotency_key)
-        data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        try:
+            data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        except ProviderRejected:
+            self._bodies.pop(spec.request_id, None)  # refused: nothing exists to look up or write off later
+            raise
         word = _status(data)
         qr_key = _text(data, "qr_code_key")
         created = _when(data.get("created_at"), "created_at")
@@ -318,7 +322,12 @@ class PixProvider:
         if raw is None:
             raise ProviderNotFound(f"no QR Code known for sale {ident}", provider=NAME, status_code=404)
         key = json.loads(raw)["request_control_key"]
-        data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        try:
+            data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
+        except ProviderRejected as exc:  # the provider refuses that body: no QR Code was ever made of it
+            self._bodies.pop(ident, None)
+            raise ProviderNotFound(f"no QR Code for sale {ident}: {exc.message}", provider=NAME,
+                                   status_code=404) from exc
         self._keys[ident] = _text(data, "qr_code_key")
         return self._keys[ident]
 

@@ -35,3 +35,27 @@ async def test_paid_two_days_late_owes_fine_and_interest_and_is_not_over_paid(tm
         assert stored.amount_due == owed.total
     finally:
         await rt.aclose()
+
+
+async def test_refused_due_charge_frees_the_counter_at_once(tmp_path):
+    from app.checkout.controller import ChargeFailed
+
+    rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
+    try:
+        today = local_date(utcnow())
+        bad = DueTerms(due_date=today, max_payment_days=5, fine=brl("0"), interest_per_day=brl("0"),
+                       rebate=brl("12.50"), payer_name="R", payer_document="00000000000")  # rebate = whole amount
+        try:
+            await rt.controller.charge("12.50", "typo", due=bad)
+            raise AssertionError("the provider should refuse it")
+        except ChargeFailed as exc:
+            assert "refused" in str(exc)
+        nxt = await rt.controller.charge("12.50", "next customer")
+        assert nxt.status == SaleStatus.LINKED
+        [failed] = [s for s in await rt.journal.list_sales() if s.sale_id != nxt.sale_id]
+        assert failed.status == SaleStatus.FAILED and failed.closed
+        calls = (await rt.sandbox.client.get("/_sandbox/calls")).json()["calls"]
+        assert sum(1 for c in calls if c["method"] == "POST" and c["path"].endswith("/qrcode")) == 2
+        await rt.controller.cancel()
+    finally:
+        await rt.aclose()
