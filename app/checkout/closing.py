@@ -76,6 +76,8 @@ async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
                          reason="payment found after the till had ended the sale" if late else "")
     if sale.status.is_open:
         return apply_info(sale, info)
+    if info.amount_paid.currency == sale.amount.currency and info.amount_paid != sale.received:
+        return sale.with_(amount_received=info.amount_paid)  # a part paid before the end is kept on record
     return sale
 
 

@@ -37,6 +37,7 @@ from .watcher import PollingWatcher
 log = logging.getLogger("tillqr.checkout")
 
 MAX_REFERENCE = 72  # fits EMV tag 62 / provider reference fields
+UNPAID_ENDS = (SaleStatus.EXPIRED, SaleStatus.CANCELLED, SaleStatus.FAILED)
 
 
 class CheckoutError(Exception):
@@ -264,7 +265,9 @@ class CheckoutController:
                 return
             if info is not None and info.status == SaleStatus.PROCESSING:
                 return  # a payment is under way: the watcher follows it to its end, expiry does not cut it
-            sale = sale.move(SaleStatus.EXPIRED, reason="expired")
+            paid = {"amount_received": info.amount_paid} if info is not None and \
+                info.amount_paid.currency == sale.amount.currency else {}
+            sale = sale.move(SaleStatus.EXPIRED, reason="expired", **paid)  # a part paid is kept on record
             await self._save(sale, "expired", confirmed_by_provider=info is not None)
             await self._end(sale, decided_locally=True)
 
@@ -294,6 +297,9 @@ class CheckoutController:
         if self.current is not None and self.current.sale_id == sale.sale_id:
             self.current = None if sale.closed else sale
         self.bus.publish(SaleChanged(sale))
+        if sale.closed and sale.received.minor and sale.status in UNPAID_ENDS:
+            self._notice("warning", f"{sale.received.display()} was received for a sale that ended "
+                                    f"{sale.status.label.lower()}: refund it to the customer.")
         if sale.closed:
             for fut in self._closed_waiters.pop(sale.sale_id, []):
                 if not fut.done():

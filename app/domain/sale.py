@@ -153,7 +153,10 @@ class Sale:
 
     @property
     def overpaid(self) -> Money:
-        """What was received beyond the amount due (to be refunded); zero when none."""
+        """What was received beyond what the sale keeps, to be refunded: beyond the amount due for a paid
+        sale, everything received for one that ended unpaid (a partial payment before expiry)."""
+        if self.status in (SaleStatus.EXPIRED, SaleStatus.CANCELLED, SaleStatus.FAILED):
+            return self.received
         due = self.amount_due or self.amount
         return Money(max(0, self.received.minor - due.minor), self.amount.currency)
 

@@ -197,3 +197,18 @@ async def test_cancel_refused_while_provider_unreachable_keeps_sale_open(tmp_pat
         await rt.sandbox.faults()
         assert (await rt.controller.cancel()).status == SaleStatus.CANCELLED
         await rt.controller.wait_closed(sale.sale_id, timeout=10)
+
+
+async def test_part_paid_then_expired_keeps_the_money_on_record_and_says_refund(tmp_path):
+    from app.checkout.events import Notice
+
+    async with demo_till(tmp_path, duration_s=1, poll_interval=30) as rt:  # only the deadline ends it
+        rt.controller.hub = None
+        notices = []
+        rt.controller.subscribe(lambda ev: isinstance(ev, Notice) and notices.append(ev.message))
+        sale = await rt.controller.charge("12.50")
+        await rt.sandbox.pay(sale.payload, amount="8.00")
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        assert closed.status == SaleStatus.EXPIRED and str(closed.received) == "8.00"
+        assert str(closed.overpaid) == "8.00" and any("refund it" in n for n in notices)
+        assert str((await rt.journal.get(sale.sale_id)).received) == "8.00"
