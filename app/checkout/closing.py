@@ -45,6 +45,12 @@ def apply_info(sale: Sale, info: RequestInfo) -> Sale:
     return sale.with_(**changes)
 
 
+def settled_due(sale: Sale) -> Sale:
+    """A due-date charge the provider settled: what it took that day (fine, interest, discounts applied by
+    the provider on the day of payment) is what was due, so it is never mistaken for an over-payment."""
+    return sale.with_(amount_due=sale.received)
+
+
 class StillInProgress(ProviderUnavailable):
     """The provider still holds the request open (a payment processing): closing must wait and ask again."""
 

@@ -28,7 +28,7 @@ from app.providers.base import (
 )
 from app.storage.journal import Journal
 
-from .closing import apply_info, close_sale
+from .closing import apply_info, close_sale, settled_due
 from .events import CounterFree, EventBus, Notice, SaleChanged
 from .push import PushHub
 from .refunds import Refunds
@@ -228,9 +228,7 @@ class CheckoutController:
             if updated.status == sale.status and updated.received == sale.received:
                 return False
             if self._due is not None and updated.status == SaleStatus.SETTLED:
-                from app.domain.duedate import amount_due, local_date
-
-                updated = updated.with_(amount_due=amount_due(sale.amount, self._due, local_date(self.clock())).total)
+                updated = settled_due(updated)
             if updated.status == SaleStatus.LINKED and updated.received != sale.received:
                 await self._save(updated, "partial_payment", received=str(updated.received))
             else:

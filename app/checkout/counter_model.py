@@ -3,63 +3,48 @@
 The view (app/ui/counter.py) forwards key presses, button clicks and controller
 events here and repaints from the model's read-only views (``mode``,
 ``banner``, ``countdown`` …) whenever the model says it changed. All the rules
-live here, so they are tested without a screen (tests/unit/test_counter_model.py):
+live here or in the Qt-free modules it composes, so they are tested without a
+screen (tests/unit/test_counter_model.py, test_due_form.py):
 
-- the amount being typed: digits and one decimal point, at most the currency's
-  decimals, at most ``MAX_INTEGER_DIGITS`` before the point; locked while a sale
-  is open or a call is in flight;
+- the amount being typed (``app.checkout.amount_entry``); locked while a sale is
+  open or a call is in flight;
+- the optional due-date section (``app.checkout.due_form``), only when the
+  provider has ``Capability.DUE_DATE``: its terms go with the charge, and the
+  breakdown of what the customer owes today is shown while typing and with the sale;
+- what the banner says (``app.checkout.counter_banner``): partial payments never
+  read PAID, over-payments are flagged for refund;
 - which sale the screen shows (events can arrive out of order; a newer snapshot
   of the same sale wins, another sale only replaces a finished one);
 - what may be pressed now (no double charge, no cancel without an open sale);
 - the commands: ``charge``, ``cancel``, ``simulate_payment`` await the controller
   (and the sandbox's customer side in demo mode) and turn failures into words.
+
+Nothing here depends on the provider's name or on a static payment link: the QR
+is the sale's own payload, and the demo's customer pays the link when the till
+has one (``link_payload``), else that payload.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-from enum import Enum
+from datetime import date, datetime
 from typing import Any, Awaitable, Callable
 
 from app.checkout.controller import CheckoutError
-from app.domain.money import Money, MoneyError, minor_units
+from app.domain.duedate import local_date
+from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.providers.base import Capability, DueTerms
+
+from .amount_entry import AmountEntry, sentence
+from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
+from .due_form import DueCheck, DueForm, owed_today, summary
 
 log = logging.getLogger("tillqr.counter")
 
-MAX_INTEGER_DIGITS = 7  # 1,000,000 is the largest sale Money accepts
-
-
-class Mode(str, Enum):
-    IDLE = "idle"
-    WAITING = "waiting"
-    PAID = "paid"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-    REFUNDED = "refunded"
-
-
-_MODES = {
-    SaleStatus.SETTLED: Mode.PAID,
-    SaleStatus.EXPIRED: Mode.EXPIRED,
-    SaleStatus.CANCELLED: Mode.CANCELLED,
-    SaleStatus.FAILED: Mode.FAILED,
-    SaleStatus.REFUNDED: Mode.REFUNDED,
-    SaleStatus.PARTIALLY_REFUNDED: Mode.REFUNDED,
-}
-
+__all__ = ["Banner", "CounterModel", "Mode"]
 
 _PAYABLE = frozenset({SaleStatus.LINKED, SaleStatus.PROCESSING})
-
-
-@dataclass(frozen=True)
-class Banner:
-    mode: Mode
-    title: str   # large: "PAID", "Waiting for payment" …
-    detail: str  # one line under it
 
 
 class CounterModel:
@@ -73,18 +58,25 @@ class CounterModel:
                  link_payload: str | None = None, clock: Callable[[], datetime] = utcnow):
         self.controller = controller
         self.currency: str = controller.currency
-        self.decimals = minor_units(self.currency)
+        self.amount = AmountEntry(self.currency)
+        self.decimals = self.amount.decimals
         self.demo = demo
         self.sandbox = sandbox
         self.link_payload = link_payload
         self.clock = clock
-        self.entry = ""
         self.reference = ""
         self.sale: Sale | None = controller.current
         self.busy: str | None = None      # "charge", "cancel", "pay", "recover" while awaited
         self.message = ""
         self.message_level = "info"
         self._listeners: list[Callable[[], None]] = []
+        capabilities = getattr(controller, "capabilities", Capability.NONE)
+        self.due: DueForm | None = None
+        if Capability.DUE_DATE in capabilities:
+            self.due = DueForm(self.currency, today=self.today, changed=self._due_edited,
+                               locked=lambda: self.entry_locked)
+        self.due_open = False
+        self._terms: dict[str, DueTerms] = {}  # the due terms of sales charged from this screen
 
     # -- observers ------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -94,7 +86,15 @@ class CounterModel:
         for listener in list(self._listeners):
             listener()
 
+    def today(self) -> date:
+        """The calendar day due dates are written in (Brasília, where Pix due dates live)."""
+        return local_date(self.clock())
+
     # -- typing the amount ----------------------------------------------------------------
+    @property
+    def entry(self) -> str:
+        return self.amount.text
+
     @property
     def entry_locked(self) -> bool:
         return self.busy is not None or self.sale_open
@@ -104,41 +104,11 @@ class CounterModel:
 
         Returns False (and changes nothing) when the key does not apply now.
         """
-        if self.entry_locked:
+        if self.entry_locked or not self.amount.press(key):
             return False
-        new = self._typed(self.entry, key)
-        if new is None or new == self.entry:
-            return False
-        self.entry = new
-        if self.message_level == "error":
-            self.message = ""  # the cashier is fixing it
+        self._fixing()
         self._changed()
         return True
-
-    def _typed(self, text: str, key: str) -> str | None:
-        if key == "back":
-            return text[:-1]
-        if key == "clear":
-            return ""
-        if key in (".", ","):
-            if self.decimals == 0 or "." in text:
-                return None
-            return (text or "0") + "."
-        if not key.isdigit() or not key.isascii():
-            return None
-        out = text
-        for digit in key:
-            if "." in out:
-                if len(out.split(".")[1]) >= self.decimals:
-                    return None
-                out += digit
-            elif out == "0":
-                out = digit          # no leading zeros: "0" then "5" is "5"
-            elif len(out) >= MAX_INTEGER_DIGITS:
-                return None
-            else:
-                out += digit
-        return out
 
     def set_reference(self, text: str) -> None:
         """The optional reference (table, order number) sent with the next charge."""
@@ -147,19 +117,71 @@ class CounterModel:
     @property
     def amount_text(self) -> str:
         """What the amount field shows: the typed text, or a greyed "0.00" hint when empty."""
-        return self.entry or self.placeholder
+        return self.amount.text or self.amount.placeholder
 
     @property
     def placeholder(self) -> str:
-        return "0" if self.decimals == 0 else "0." + "0" * self.decimals
+        return self.amount.placeholder
 
     def validate(self) -> str | None:
         """The cashier-readable reason the typed amount cannot be charged, or None."""
+        return self.amount.validate()
+
+    def _fixing(self) -> None:
+        if self.message_level == "error":
+            self.message = ""  # the cashier is fixing it
+
+    # -- the due-date section (DUE_DATE providers) ----------------------------------------
+    def toggle_due(self, on: bool | None = None) -> bool:
+        """Open or close the due-date section; its contents stay as typed either way."""
+        if self.due is None:
+            return False
+        on = not self.due_open if on is None else on
+        if on == self.due_open:
+            return False
+        self.due_open = on
+        self._changed()
+        return True
+
+    @property
+    def show_due_form(self) -> bool:
+        """The section's fields are on screen: open, and no sale occupying the counter (the keypad
+        comes back, disabled, while one is; the next sale finds the section open again)."""
+        return self.due is not None and self.due_open and not self.sale_open
+
+    def _due_edited(self) -> None:
+        self._fixing()
+        self._changed()
+
+    def due_check(self) -> DueCheck | None:
+        """The due form read against the typed amount (None when the section is off)."""
+        if self.due is None or not self.due_open:
+            return None
         try:
-            Money.parse(self.entry, self.currency)
-        except MoneyError as exc:
-            return _sentence(str(exc))
-        return None
+            base = self.amount.money() if self.entry else None
+        except MoneyError:
+            base = None
+        return self.due.check(base)
+
+    @property
+    def due_lines(self) -> tuple[list[str], list[str]]:
+        """(breakdown lines, problems) for the screen: the form's while typing, else the shown sale's."""
+        check = self.due_check() if not self.sale_open else None
+        if check is not None:
+            if check.problems:
+                return [], list(check.problems)
+            assert self.due is not None
+            return [f"Due date {self.due.due_date}",
+                    *(check.lines or ["Type the amount to see what is due today"])], []
+        terms = self._terms.get(self.sale.sale_id) if self.sale else None
+        if self.sale is not None and terms is not None:
+            return summary(self.sale.amount, terms, self.today()), []
+        return [], []
+
+    def owed(self, sale: Sale) -> Money:
+        """What the customer has to pay for ``sale`` today (the amount due, for a due-date charge)."""
+        terms = self._terms.get(sale.sale_id)
+        return owed_today(sale.amount, terms, self.today()) if terms else sale.amount
 
     # -- what the screen shows ------------------------------------------------------------
     @property
@@ -168,11 +190,7 @@ class CounterModel:
 
     @property
     def mode(self) -> Mode:
-        if self.sale is None:
-            return Mode.IDLE
-        if self.sale.status.is_open:
-            return Mode.WAITING
-        return _MODES[self.sale.status]
+        return mode_of(self.sale)
 
     @property
     def show_qr(self) -> bool:
@@ -186,31 +204,9 @@ class CounterModel:
 
     @property
     def banner(self) -> Banner:
-        sale, mode = self.sale, self.mode
-        if sale is None:
-            if self.busy == "recover":
-                return Banner(mode, "Starting…", "Checking unfinished sales with the provider")
-            if self.busy == "charge":
-                return Banner(mode, "Starting…", "Creating the payment request")
-            return Banner(mode, "Ready", "Type an amount and press Charge")
-        amount = sale.amount.display()
-        if mode is Mode.WAITING:
-            if self.busy == "cancel":
-                return Banner(mode, "Cancelling…", f"{amount}: asking the provider to cancel")
-            if sale.status is SaleStatus.PENDING:
-                return Banner(mode, "Starting…", f"Creating the payment request for {amount}")
-            if sale.received.minor:
-                return Banner(mode, sale.status.label, f"{sale.received.display()} of {amount} received")
-            return Banner(mode, sale.status.label, f"Scan to pay {amount}")
-        if mode is Mode.PAID:
-            return Banner(mode, "PAID", f"{sale.received.display() if sale.received.minor else amount} received")
-        if mode is Mode.EXPIRED:
-            return Banner(mode, "Expired", f"{amount} was not paid in time. Nothing was charged.")
-        if mode is Mode.CANCELLED:
-            return Banner(mode, "Cancelled", f"{amount} cancelled. Nothing was charged.")
-        if mode is Mode.FAILED:
-            return Banner(mode, "Failed", _sentence(sale.reason) if sale.reason else f"{amount} could not be charged")
-        return Banner(mode, sale.status.label, amount)
+        if self.sale is None:
+            return idle_banner(self.busy)
+        return sale_banner(self.sale, self.owed(self.sale), self.busy)
 
     @property
     def panel_hint(self) -> str:
@@ -225,18 +221,25 @@ class CounterModel:
 
     @property
     def sale_caption(self) -> tuple[str, str]:
-        """(amount, reference) under the QR: ("BRL 12.50", "Table 4")."""
+        """(amount, reference) under the QR: ("BRL 12.50", "Table 4"); for a due-date charge the
+        amount due today (its breakdown is shown with it)."""
         if self.sale is None:
             return "", ""
-        return self.sale.amount.display(), self.sale.reference
+        return self.owed(self.sale).display(), self.sale.reference
 
     def countdown(self, now: datetime | None = None) -> str:
-        """ "4:59" until the open sale's request expires; "" when nothing is counting down."""
+        """Time left until the open sale's request expires: "4:59", "2:04:59", "37 days 4 h" (a due-date
+        charge stays payable for weeks); "" when nothing is counting down."""
         sale = self.sale
         if sale is None or not sale.status.is_open or sale.expires_at is None:
             return ""
-        left = int((sale.expires_at - (now or self.clock())).total_seconds())
-        left = max(0, left)
+        left = max(0, int((sale.expires_at - (now or self.clock())).total_seconds()))
+        hours, rest = divmod(left, 3600)
+        if hours >= 24:
+            days, hours = divmod(hours, 24)
+            return f"{days} day{'s' if days != 1 else ''} {hours} h"
+        if hours:
+            return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
         return f"{left // 60}:{left % 60:02d}"
 
     @property
@@ -271,21 +274,37 @@ class CounterModel:
             self._changed()
 
     def notice(self, level: str, message: str) -> None:
+        """A controller notice, in words; the over-payment one only when the banner does not already
+        say it (its note names the same amount)."""
+        note = self.banner.note
+        if note and note.split(" — ")[0].lower() in message.lower():
+            return
         self._say(message, level)
 
     # -- commands -----------------------------------------------------------------------
     async def charge(self, reference: str | None = None) -> Sale | None:
-        """Charge the typed amount (with ``reference``, by default the one typed in)."""
+        """Charge the typed amount (with ``reference``, by default the one typed in), and the
+        due-date terms when that section is open; anything wrong is said, nothing typed is lost."""
         if self.busy is not None or self.sale_open:
             return None
         problem = self.validate()
+        check = self.due_check()
+        if problem is None and check is not None and check.problems:
+            problem = check.problems[0]
         if problem:
             self._say(problem, "error")
             return None
+        due = check.terms if check is not None else None
         reference = (self.reference if reference is None else reference).strip()
-        ok, sale = await self._command("charge", self.controller.charge(self.entry, reference), "Could not charge")
+        call = (self.controller.charge(self.entry, reference, due=due) if due is not None
+                else self.controller.charge(self.entry, reference))
+        ok, sale = await self._command("charge", call, "Could not charge")
         if ok:
-            self.entry = self.reference = ""
+            self._terms = {sale.sale_id: due} if due is not None and sale is not None else {}
+            if due is not None and self.due is not None:
+                self.due.reset()
+            self.amount.clear()
+            self.reference = ""
             self.sale_changed(sale)
         return sale
 
@@ -297,15 +316,15 @@ class CounterModel:
             self.sale_changed(sale)
         return sale
 
-    async def simulate_payment(self) -> dict | None:
-        """Demo mode: pay what the customer would scan, through the sandbox's customer side.
-
-        The banner turns PAID when the controller sees the payment, not from this answer.
+    async def simulate_payment(self, amount: str | None = None) -> dict | None:
+        """Demo mode: pay what the customer would scan (``amount``: part of it), through the
+        sandbox's customer side. The banner changes when the controller sees it, not from this answer.
         """
         if not self.can_simulate or self.sale is None:
             return None
         payload = self.link_payload or self.sale.payload
-        _, answer = await self._command("pay", self.sandbox.pay(payload), "Simulated payment did not go through")
+        _, answer = await self._command("pay", self.sandbox.pay(payload, amount),
+                                        "Simulated payment did not go through")
         return answer
 
     async def recover(self) -> list[Any]:
@@ -325,7 +344,7 @@ class CounterModel:
         try:
             return True, await call
         except (MoneyError, CheckoutError) as exc:  # meant for the cashier as they are
-            self.message, self.message_level = _sentence(str(exc)), level
+            self.message, self.message_level = sentence(str(exc)), level
         except Exception as exc:  # noqa: BLE001 - anything else, still in words
             log.exception("%s failed", action)
             self.message, self.message_level = f"{failed}: {exc}", level
@@ -337,8 +356,3 @@ class CounterModel:
     def _say(self, message: str, level: str) -> None:
         self.message, self.message_level = message, level
         self._changed()
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] if text else text

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ProviderError, ProviderNotFound
 
-from .closing import apply_info, close_sale
+from .closing import apply_info, close_sale, settled_due
 from .events import SaleChanged
 
 
@@ -75,7 +75,10 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
                                                 "created the request"), "recovered")
         return await _finish(ctl, sale, decided_locally=False)
 
+    has_due = "due" in await _created_detail(ctl, sale)
     sale = apply_info(sale, info)
+    if has_due and sale.status == SaleStatus.SETTLED and sale.amount_due is None:
+        sale = settled_due(sale)
     if not info.status.is_open or not sale.status.is_open:
         sale = await _record(ctl, sale, "recovered", provider_status=info.provider_status)
         return await _finish(ctl, sale, decided_locally=True)  # an open request behind an ended sale is cancelled
@@ -93,6 +96,7 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
         if ctl.current is None:
             sale = await _record(ctl, sale, "resumed")
             ctl.current = sale
+            ctl._due = _due_terms((await _created_detail(ctl, sale)).get("due"), sale.amount.currency)
             ctl._watch(sale)
             return Recovered(sale, "resumed")
         return Recovered(await _record(ctl, sale, "recovered"), "unreachable")  # another sale holds the counter
@@ -100,6 +104,30 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
     why = ("expired while the till was down" if expired else "cancelled at recovery" if (cancel_open or shown)
            else "interrupted before it was shown")
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
+
+
+async def _created_detail(ctl, sale: Sale) -> dict:
+    events = await ctl.journal.events(sale.sale_id)
+    return events[0]["detail"] if events and events[0]["kind"] == "created" else {}
+
+
+def _due_terms(data: dict | None, currency: str):
+    """The DueTerms journaled with a sale at its creation (see controller._due_json), or None."""
+    if not data:
+        return None
+    from datetime import date
+
+    from app.domain.money import Money
+    from app.providers.base import Discount, DueTerms
+
+    def money(text: str) -> Money:
+        return Money.parse(text, currency, allow_zero=True)
+
+    return DueTerms(due_date=date.fromisoformat(data["due_date"]), max_payment_days=data["max_payment_days"],
+                    fine=money(data["fine"]), interest_per_day=money(data["interest_per_day"]),
+                    rebate=money(data["rebate"]),
+                    discounts=tuple(Discount(money(d["amount"]), date.fromisoformat(d["limit_date"]))
+                                    for d in data.get("discounts", [])))
 
 
 async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:

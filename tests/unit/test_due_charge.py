@@ -59,3 +59,32 @@ async def test_refused_due_charge_frees_the_counter_at_once(tmp_path):
         await rt.controller.cancel()
     finally:
         await rt.aclose()
+
+
+async def test_due_charge_resumed_after_a_restart_and_paid_late_is_not_over_paid(tmp_path):
+    from app.checkout.events import Notice
+    from tests.support.till import second_controller
+
+    rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
+    try:
+        due = DueTerms(due_date=local_date(utcnow()), max_payment_days=30, fine=brl("3.00"),
+                       interest_per_day=brl("2.00"), rebate=brl("1.00"), payer_name="Random",
+                       payer_document="00000000000")
+        sale = await rt.controller.charge("10.25", "bill 7", due=due)
+        await rt.controller.aclose()  # the till is switched off overnight
+        late = timedelta(days=2, hours=1)
+        await rt.sandbox.client.post("/_sandbox/clock", json={"advance_s": late.total_seconds()})
+        ctl2 = second_controller(rt)
+        ctl2.hub, ctl2.clock = rt.hub, (lambda: utcnow() + late)
+        notices = []
+        ctl2.subscribe(lambda e: isinstance(e, Notice) and notices.append(e.message))
+        assert [r.action for r in await ctl2.recover()] == ["resumed"]
+        assert ctl2._due == due  # the terms came back from the journal
+        await rt.sandbox.pay(sale.payload)
+        closed = await ctl2.wait_closed(sale.sale_id, timeout=10)
+        owed = amount_due(sale.amount, due, local_date(utcnow() + late)).total
+        assert closed.received == owed and closed.amount_due == owed and closed.overpaid.minor == 0
+        assert not any("Over-paid" in n for n in notices)
+        await ctl2.aclose()
+    finally:
+        await rt.aclose()

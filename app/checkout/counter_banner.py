@@ -1,0 +1,125 @@
+"""What the counter's status banner says about a sale, in words, without Qt.
+
+The title always names the state (colour is never the only signal); the detail
+says what it means for the money:
+
+- waiting, nothing received: "Scan to pay BRL 12.50";
+- part paid (still open, so never PAID): title "Partly paid", detail
+  "Received BRL 8.00 of BRL 12.50 · BRL 4.50 still to pay";
+- PAID only once the controller says settled; over-paid: a flagged note
+  "Over-paid by BRL 2.50 — refund the difference to the customer";
+- ended without being paid in full although some money came in (expired,
+  cancelled, failed after a partial payment): the note says what was received and
+  that it must be refunded, instead of "Nothing was charged".
+
+``owed`` is what the customer had to pay: the sale's amount, or for a due-date
+charge the amount due today (rebate, discount, fine, interest applied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+
+
+class Mode(str, Enum):
+    IDLE = "idle"
+    WAITING = "waiting"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+MODES = {
+    SaleStatus.SETTLED: Mode.PAID,
+    SaleStatus.EXPIRED: Mode.EXPIRED,
+    SaleStatus.CANCELLED: Mode.CANCELLED,
+    SaleStatus.FAILED: Mode.FAILED,
+    SaleStatus.REFUNDED: Mode.REFUNDED,
+    SaleStatus.PARTIALLY_REFUNDED: Mode.REFUNDED,
+}
+
+
+@dataclass(frozen=True)
+class Banner:
+    mode: Mode
+    title: str       # large: "PAID", "Waiting for payment" …
+    detail: str      # one line under it
+    note: str = ""   # a line the cashier must act on ("Over-paid by …"), shown flagged
+    flag: str = ""   # "partial" | "overpaid" | "refund": selects the note's and banner's colours
+
+
+def mode_of(sale: Sale | None) -> Mode:
+    if sale is None:
+        return Mode.IDLE
+    if sale.status.is_open:
+        return Mode.WAITING
+    return MODES[sale.status]
+
+
+def idle_banner(busy: str | None) -> Banner:
+    if busy == "recover":
+        return Banner(Mode.IDLE, "Starting…", "Checking unfinished sales with the provider")
+    if busy == "charge":
+        return Banner(Mode.IDLE, "Starting…", "Creating the payment request")
+    return Banner(Mode.IDLE, "Ready", "Type an amount and press Charge")
+
+
+def sale_banner(sale: Sale, owed: Money, busy: str | None = None) -> Banner:
+    mode, amount = mode_of(sale), owed.display()
+    received = sale.received
+    if mode is Mode.WAITING:
+        if busy == "cancel":
+            return Banner(mode, "Cancelling…", f"{amount}: asking the provider to cancel")
+        if sale.status is SaleStatus.PENDING:
+            return Banner(mode, "Starting…", f"Creating the payment request for {amount}")
+        if received.minor and received.minor < owed.minor:
+            left = Money(owed.minor - received.minor, owed.currency)
+            title = "Partly paid" if sale.status is SaleStatus.LINKED else sale.status.label
+            return Banner(mode, title, f"Received {received.display()} of {amount} · {left.display()} still to pay",
+                          flag="partial")
+        if received.minor:
+            return Banner(mode, sale.status.label, f"Received {received.display()} of {amount}: confirming")
+        return Banner(mode, sale.status.label, f"Scan to pay {amount}")
+    if mode is Mode.PAID:
+        got = received if received.minor else owed
+        if received.minor > owed.minor:
+            over = Money(received.minor - owed.minor, owed.currency)
+            return Banner(mode, "PAID", f"{got.display()} received for {amount}",
+                          note=f"Over-paid by {over.display()} — refund the difference to the customer",
+                          flag="overpaid")
+        return Banner(mode, "PAID", f"{got.display()} received")
+    refund = _refund_note(received) if mode in (Mode.EXPIRED, Mode.CANCELLED, Mode.FAILED) else ""
+    nothing = "" if refund else " Nothing was charged."
+    flag = "refund" if refund else ""
+    if mode is Mode.EXPIRED:
+        return Banner(mode, "Expired", f"{amount} was not paid in time.{nothing}", refund, flag)
+    if mode is Mode.CANCELLED:
+        who = "by the provider" if sale.reason.startswith("provider") else ""
+        return Banner(mode, "Cancelled", " ".join(filter(None, [amount, "cancelled", who])) + f".{nothing}",
+                      refund, flag)
+    if mode is Mode.FAILED:
+        return Banner(mode, "Failed", _failure(sale, amount), refund, flag)
+    if sale.status is SaleStatus.PARTIALLY_REFUNDED:
+        return Banner(mode, sale.status.label, f"{sale.refunded.display()} of {received.display()} refunded")
+    return Banner(mode, sale.status.label, f"{sale.refunded.display() if sale.refunded.minor else amount} refunded")
+
+
+def _refund_note(received: Money) -> str:
+    if not received.minor:
+        return ""
+    return f"{received.display()} was received before it ended — refund it to the customer"
+
+
+def _failure(sale: Sale, amount: str) -> str:
+    reason = sale.reason.strip()
+    if not reason:
+        return f"{amount} could not be charged"
+    if reason.startswith("provider: "):  # the provider's own status word
+        return f"{amount} could not be charged (provider status {reason[len('provider: '):]})"
+    return reason[:1].upper() + reason[1:]
