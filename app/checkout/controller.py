@@ -348,4 +348,5 @@ class CheckoutController:
 def _due_json(due: DueTerms) -> dict:
     return {"due_date": due.due_date.isoformat(), "max_payment_days": due.max_payment_days, "fine": str(due.fine),
             "interest_per_day": str(due.interest_per_day), "rebate": str(due.rebate),
-            "discounts": [{"amount": str(d.amount), "limit_date": d.limit_date.isoformat()} for d in due.discounts]}
+            "discounts": [{"amount": str(d.amount), "limit_date": d.limit_date.isoformat()} for d in due.discounts],
+            "payer_name": due.payer_name, "payer_document": due.payer_document}

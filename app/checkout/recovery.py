@@ -127,7 +127,8 @@ def _due_terms(data: dict | None, currency: str):
                     fine=money(data["fine"]), interest_per_day=money(data["interest_per_day"]),
                     rebate=money(data["rebate"]),
                     discounts=tuple(Discount(money(d["amount"]), date.fromisoformat(d["limit_date"]))
-                                    for d in data.get("discounts", [])))
+                                    for d in data.get("discounts", [])),
+                    payer_name=data.get("payer_name", ""), payer_document=data.get("payer_document", ""))
 
 
 async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:
