@@ -55,6 +55,13 @@ class PushHub:
         for wake in list(self._subs.get(request_id, ())):
             wake()
 
+    def wake_all(self) -> None:
+        """Every watcher asks the provider now: on connect (events missed meanwhile) and on a drop
+        (a watcher waiting out the slow interval must switch to normal polling at once)."""
+        for subs in list(self._subs.values()):
+            for wake in list(subs):
+                wake()
+
     async def start(self) -> "PushHub":
         return self
 
@@ -93,6 +100,7 @@ class WebSocketHub(PushHub):
                     self.connected, failures = True, 0
                     self.connects += 1
                     log.info("status events connected (%s)", self.url)
+                    self.wake_all()
                     async for message in ws:
                         try:
                             self.dispatch(json.loads(message))
@@ -103,7 +111,9 @@ class WebSocketHub(PushHub):
             except Exception as exc:  # noqa: BLE001 - network, handshake, protocol: all mean "poll instead"
                 log.info("status events unavailable (%s); polling", exc)
             finally:
-                self.connected = False
+                if self.connected:
+                    self.connected = False
+                    self.wake_all()
             failures += 1
             await asyncio.sleep(min(self.max_backoff, 0.25 * 2 ** min(failures, 6)) * (0.5 + random.random() / 2))
 

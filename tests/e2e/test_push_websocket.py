@@ -40,11 +40,14 @@ async def test_paid_seen_through_the_websocket(till):
 
 async def test_socket_drop_falls_back_to_polling_without_a_gap(till, sandbox_url):  # noqa: F811
     sale = await till.controller.charge("7.00")
+    await asyncio.sleep(0.3)  # the watcher is now waiting out its slow (pushed) interval of 5 s
     dropped = httpx.post(f"{sandbox_url}/_sandbox/events/drop").json()["dropped"]
     assert dropped >= 1
+    t0 = time.perf_counter()
     await till.sandbox.pay(till.link.payload)  # paid while the socket is down or reconnecting
     closed = await till.controller.wait_closed(sale.sale_id, timeout=10)
     assert closed.status == SaleStatus.SETTLED
+    assert time.perf_counter() - t0 < 2.5  # no 5 s gap: the drop woke the watcher to poll normally
     for _ in range(100):
         if till.hub.connected:
             break
