@@ -100,6 +100,11 @@ class CheckoutController:
         money = amount if isinstance(amount, Money) else Money.parse(amount, self.currency)
         if due is not None and Capability.DUE_DATE not in self.capabilities:
             raise ChargeFailed(f"{self.provider.name} has no charges with a due date")
+        if due is not None:
+            from app.domain.duedate import problems
+
+            if found := problems(money, due):
+                raise ChargeFailed("the due-date terms cannot be charged: " + "; ".join(found))
         if money.currency != self.currency:
             raise ChargeFailed(f"this till charges in {self.currency}, not {money.currency}")
         reference = " ".join(str(reference).split())

@@ -170,6 +170,8 @@ def problems(base: Money, terms: DueTerms) -> list[str]:
         return out
     if terms.max_payment_days < 0:
         out.append("max_payment_days cannot be negative")
+    elif date.max - terms.due_date <= timedelta(days=terms.max_payment_days + 1):
+        out.append(f"the due date {terms.due_date} plus {terms.max_payment_days} days is past the calendar's end")
     if terms.rebate.minor >= base.minor:
         out.append(f"the rebate ({terms.rebate}) must be less than the amount ({base})")
     dates = [d.limit_date for d in terms.discounts]

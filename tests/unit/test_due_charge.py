@@ -43,11 +43,18 @@ async def test_refused_due_charge_frees_the_counter_at_once(tmp_path):
     rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
     try:
         today = local_date(utcnow())
-        bad = DueTerms(due_date=today, max_payment_days=5, fine=brl("0"), interest_per_day=brl("0"),
-                       rebate=brl("12.50"), payer_name="R", payer_document="00000000000")  # rebate = whole amount
+        unusable = DueTerms(due_date=today, max_payment_days=5, fine=brl("0"), interest_per_day=brl("0"),
+                            rebate=brl("12.50"), payer_name="R", payer_document="00000000000")  # rebate = all
         try:
-            await rt.controller.charge("12.50", "typo", due=bad)
-            raise AssertionError("the provider should refuse it")
+            await rt.controller.charge("12.50", "typo", due=unusable)
+            raise AssertionError("terms that leave nothing to pay are refused before anything is written")
+        except ChargeFailed as exc:
+            assert "rebate" in str(exc) and await rt.journal.list_sales() == []
+        stale = DueTerms(due_date=today - timedelta(days=1), max_payment_days=5, fine=brl("0"),
+                         interest_per_day=brl("0"), rebate=brl("0"), payer_name="R", payer_document="00000000000")
+        try:
+            await rt.controller.charge("12.50", "due yesterday", due=stale)
+            raise AssertionError("the provider should refuse a due date in the past")
         except ChargeFailed as exc:
             assert "refused" in str(exc)
         nxt = await rt.controller.charge("12.50", "next customer")

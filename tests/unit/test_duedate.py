@@ -194,3 +194,15 @@ def test_to_money_is_half_up_to_the_minor_unit(value):
     assert abs(m.amount - value) <= Decimal("0.005")
     if abs(m.amount - value) == Decimal("0.005"):
         assert m.amount > value
+
+
+def test_terms_running_past_the_calendar_are_a_problem_not_a_crash():
+    from datetime import date
+
+    from app.domain.duedate import problems
+    from app.domain.money import Money
+    from app.providers.base import DueTerms
+
+    zero = Money(0, "BRL")
+    terms = DueTerms(due_date=date(9999, 12, 31), max_payment_days=10, fine=zero, interest_per_day=zero, rebate=zero)
+    assert any("calendar" in p for p in problems(Money(1250, "BRL"), terms))
