@@ -176,7 +176,7 @@ def _real_provider(s: settings_mod.Settings) -> PaymentProvider:
     except SecretsUnavailable as exc:
         raise RuntimeError_(str(exc)) from None
     try:
-        return create_provider(s.provider, base_url=s.base_url, credentials=credentials)
+        return create_provider(s.provider, base_url=s.base_url, credentials=credentials, **s.provider_options())
     except ValueError as exc:
         raise RuntimeError_(str(exc)) from None
 

@@ -14,13 +14,24 @@ A missing file means "not configured" (demo mode); a broken one raises
     base_url = "https://api.payments.jpmorgan.com"
     payment_link_id = "…"        # the static link printed at the counter
 
+    pos_external_reference = ""  # Depay: this till's POS id
+    local_country = ""           # Depay: the merchant's country (AR, BR, …)
+    pix_account = ""             # Pix: account, alias and key of the receiving account
+    pix_alias = ""
+    pix_key = ""
+
     [checkout]
     expires_in = 300             # seconds a request stays payable
     poll_interval = 1.0          # seconds between status polls
+
+    [manager]
+    pin_hash = "scrypt$…"        # the manager PIN, as a slow salted hash (app.config.pin), never the PIN
 """
 
 from __future__ import annotations
 
+import json
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,19 +50,38 @@ class SettingsError(Exception):
 class Settings:
     store_name: str = "TillQR Demo Store"
     store_city: str = "SAO PAULO"
+    store_country: str = "BR"
+    store_mcc: str = "0000"
     currency: str = "BRL"
     provider: str = "jpmorgan"
     base_url: str = ""
     payment_link_id: str = ""
+    pos_external_reference: str = ""
+    local_country: str = ""
+    pix_account: str = ""
+    pix_alias: str = ""
+    pix_key: str = ""
     expires_in: int = 300
     poll_interval: float = 1.0
+    pin_hash: str = ""
+
+    def provider_options(self) -> dict[str, str]:
+        """The POS ids this provider's client takes (only those set)."""
+        named = {"depay": {"pos_external_reference": self.pos_external_reference,
+                           "local_country": self.local_country},
+                 "pix": {"account": self.pix_account, "alias": self.pix_alias, "pix_key": self.pix_key}}
+        return {k: v for k, v in named.get(self.provider, {}).items() if v}
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
-    "store": {"name": ("store_name", str), "city": ("store_city", str), "currency": ("currency", str)},
+    "store": {"name": ("store_name", str), "city": ("store_city", str), "country": ("store_country", str),
+              "mcc": ("store_mcc", str), "currency": ("currency", str)},
     "provider": {"name": ("provider", str), "base_url": ("base_url", str),
-                 "payment_link_id": ("payment_link_id", str)},
+                 "payment_link_id": ("payment_link_id", str),
+                 "pos_external_reference": ("pos_external_reference", str), "local_country": ("local_country", str),
+                 "pix_account": ("pix_account", str), "pix_alias": ("pix_alias", str), "pix_key": ("pix_key", str)},
     "checkout": {"expires_in": ("expires_in", int), "poll_interval": ("poll_interval", float)},
+    "manager": {"pin_hash": ("pin_hash", str)},
 }
 
 
@@ -89,6 +119,31 @@ def parse(data: dict[str, Any], path: Path) -> Settings:
     return settings
 
 
+def dumps(settings: Settings) -> str:
+    """The TOML text of ``settings`` (every key of the schema, in its section)."""
+    out: list[str] = []
+    for section, keys in _SCHEMA.items():
+        out.append(f"[{section}]")
+        for key, (field, kind) in keys.items():
+            value = getattr(settings, field)
+            text = json.dumps(value, ensure_ascii=False) if kind is str else repr(value)
+            out.append(f"{key} = {text}")
+        out.append("")
+    return "\n".join(out)
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Validate, then write atomically (temporary file, fsync, rename): a crash never leaves half a file."""
+    _validate(settings, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(dumps(settings))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def _validate(s: Settings, path: Path) -> None:
     from app.providers.registry import PROVIDERS
 
@@ -102,6 +157,12 @@ def _validate(s: Settings, path: Path) -> None:
         raise SettingsError(path, f"provider.name {s.provider!r} is not one of {', '.join(PROVIDERS)}")
     if s.base_url and not s.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError(path, "provider.base_url must be https:// (plain http only for a local sandbox)")
+    if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
+        raise SettingsError(path, f"store.country must be a two-letter ISO 3166 code like BR, not {s.store_country!r}")
+    if not (len(s.store_mcc) == 4 and s.store_mcc.isdigit()):
+        raise SettingsError(path, f"store.mcc must be a four-digit merchant category code, not {s.store_mcc!r}")
+    if s.pin_hash and not s.pin_hash.startswith("scrypt$"):
+        raise SettingsError(path, "manager.pin_hash is not a PIN hash (set the PIN in Settings)")
     if not 30 <= s.expires_in <= 86400:
         raise SettingsError(path, f"checkout.expires_in must be between 30 and 86400 seconds, not {s.expires_in}")
     if not 0.2 <= s.poll_interval <= 30:

@@ -1,0 +1,76 @@
+import pytest
+
+from app.config import settings as st
+from app.config.pin import PinError, PinGate, hash_pin, verify_pin
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_means_not_configured(tmp_path):
+    assert st.load(tmp_path / "nope.toml") is None
+
+
+def test_round_trip_through_save_and_load(tmp_path):
+    path = tmp_path / "c" / "config.toml"
+    s = st.Settings(store_name='Padaria "Central"', store_city="SÃO PAULO", provider="depay",
+                    base_url="https://stage.api.payments.depay.us", pos_external_reference="POS-9",
+                    local_country="AR", currency="ARS", pin_hash=hash_pin("2468"))
+    st.save(s, path)
+    assert st.load(path) == s
+    assert not (tmp_path / "c" / "config.toml.tmp").exists()
+    assert s.provider_options() == {"pos_external_reference": "POS-9", "local_country": "AR"}
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("[store\nname = 1", "not valid TOML"),
+    ("[shop]\nname = 'x'", "unknown section [shop]"),
+    ("[store]\ncolour = 'red'", "unknown key store.colour"),
+    ("[checkout]\nexpires_in = 'soon'", "checkout.expires_in must be a int"),
+    ("[checkout]\nexpires_in = 5", "checkout.expires_in must be between"),
+    ("[store]\ncurrency = 'XXX'", "store.currency"),
+    ("[store]\ncountry = 'Brazil'", "store.country"),
+    ("[store]\nmcc = '12'", "store.mcc"),
+    ("[provider]\nname = 'paypal'", "provider.name 'paypal'"),
+    ("[provider]\nbase_url = 'http://evil.example'", "must be https://"),
+    ("[manager]\npin_hash = '1234'", "manager.pin_hash"),
+])
+def test_broken_files_name_the_bad_key(tmp_path, text, needle):
+    with pytest.raises(st.SettingsError) as exc:
+        st.load(write(tmp_path, text))
+    assert needle in str(exc.value) and "config.toml" in str(exc.value)
+
+
+def test_binary_garbage_is_a_clear_error(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(st.SettingsError, match="not valid TOML"):
+        st.load(path)
+
+
+def test_pin_hash_is_slow_salted_and_never_the_pin():
+    h1, h2 = hash_pin("2468"), hash_pin("2468")
+    assert h1 != h2 and "2468" not in h1 and h1.startswith("scrypt$")
+    assert verify_pin("2468", h1) and not verify_pin("2469", h1) and not verify_pin("", h1)
+    assert not verify_pin("2468", "garbage")
+    for bad in ("12", "abcd", "123456789", ""):
+        with pytest.raises(PinError):
+            hash_pin(bad)
+
+
+def test_pin_gate_locks_out_after_repeated_failures():
+    now = [0.0]
+    gate = PinGate(hash_pin("1357"), max_failures=3, lockout_s=60, clock=lambda: now[0])
+    gate.check("1357")
+    for _ in range(2):
+        with pytest.raises(PinError, match="tries left"):
+            gate.check("0000")
+    with pytest.raises(PinError, match="locked"):
+        gate.check("0000")
+    with pytest.raises(PinError, match="too many"):
+        gate.check("1357")  # even the right PIN waits out the lock
+    now[0] = 61
+    gate.check("1357")
