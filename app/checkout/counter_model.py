@@ -27,6 +27,7 @@ has one (``link_payload``), else that payload.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from typing import Any, Awaitable, Callable
 
@@ -45,6 +46,7 @@ log = logging.getLogger("tillqr.counter")
 __all__ = ["Banner", "CounterModel", "Mode"]
 
 _PAYABLE = frozenset({SaleStatus.LINKED, SaleStatus.PROCESSING})
+_MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
 
 
 class CounterModel:
@@ -179,7 +181,10 @@ class CounterModel:
         return [], []
 
     def owed(self, sale: Sale) -> Money:
-        """What the customer has to pay for ``sale`` today (the amount due, for a due-date charge)."""
+        """What the customer has to pay for ``sale``: for a due-date charge what the provider took on the
+        day it was paid (``Sale.amount_due``), before that the amount due today; else its amount."""
+        if sale.amount_due is not None:
+            return sale.amount_due
         terms = self._terms.get(sale.sale_id)
         return owed_today(sale.amount, terms, self.today()) if terms else sale.amount
 
@@ -274,10 +279,11 @@ class CounterModel:
             self._changed()
 
     def notice(self, level: str, message: str) -> None:
-        """A controller notice, in words; the over-payment one only when the banner does not already
-        say it (its note names the same amount)."""
+        """A controller notice, in words; one about money to give back only when the banner's note
+        does not already say it (same amount, also to refund)."""
         note = self.banner.note
-        if note and note.split(" — ")[0].lower() in message.lower():
+        amount = _MONEY.search(message)
+        if note and amount and amount.group(0) in note and "refund" in message.lower():
             return
         self._say(message, level)
 

@@ -17,13 +17,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-import qasync
-
 from app.checkout.counter_model import CounterModel
 
 from .bridge import EventBridge
 from .counter import CounterView
 from .main_window import MainWindow
+from .qtloop import TillEventLoop
 
 log = logging.getLogger("tillqr.ui")
 
@@ -106,5 +105,5 @@ def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
     app.setApplicationName("TillQR")
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
     apply_style(app)
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
         return runner.run(_main(app, demo=demo, provider=provider))

@@ -1,8 +1,11 @@
 """CounterView: the counter screen. Renders a CounterModel; forwards keys, clicks and events to it.
 
-Left: amount (keyboard or keypad), optional reference, Charge / Cancel.
-Right: the status banner, the QR with amount, reference and countdown under it,
-and in demo mode a "Simulate customer payment" button.
+Left: amount (keyboard or keypad), optional reference, Charge / Cancel; on
+providers with due dates a "Due date" toggle whose section (app/ui/due_panel.py)
+takes the keypad's place while open (the keyboard still types the amount).
+Right: the status banner, the QR with amount, reference, countdown and any
+due-date breakdown beside or under it, and in demo mode a "Simulate customer
+payment" button.
 
 Every provider call is an awaited coroutine on the qasync loop (``@asyncSlot``),
 so the window keeps painting while a request is in flight; the model disables
@@ -21,6 +24,7 @@ from qasync import asyncSlot
 from app.checkout.counter_model import CounterModel
 
 from .bridge import EventBridge
+from .due_panel import DuePanel
 from .keypad import CLEAR, Keypad
 from .qr_panel import QrPanel
 from .status_banner import StatusBanner
@@ -121,6 +125,18 @@ class CounterView(QWidget):
         self.reference.setPlaceholderText("Reference (optional)")
         self.reference.setMaxLength(72)
         self.reference.setAccessibleName("Reference")
+        reference_row = QHBoxLayout()
+        reference_row.addWidget(self.reference, 1)
+        self.due_toggle: QPushButton | None = None
+        self.due_panel: DuePanel | None = None
+        if m.due is not None:
+            self.due_toggle = _button("&Due date…", "dueToggle", "Charge with a due date, fine, interest, discounts")
+            self.due_toggle.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            self.due_toggle.setCheckable(True)
+            self.due_toggle.toggled.connect(self._toggle_due)
+            reference_row.addWidget(self.due_toggle)
+            self.due_panel = DuePanel(m.due, m.placeholder)
+            self.due_panel.submitted.connect(self.on_charge)
         self.keypad = Keypad(decimals=m.decimals)
         self.charge = _button("Charge", "charge", "Charge the amount")
         self.cancel = _button("Cancel", "cancel", "Cancel the open sale")
@@ -132,8 +148,10 @@ class CounterView(QWidget):
         left = QVBoxLayout()
         left.setSpacing(10)
         left.addLayout(amount_row)
-        left.addWidget(self.reference)
+        left.addLayout(reference_row)
         left.addWidget(self.keypad, 1)
+        if self.due_panel is not None:
+            left.addWidget(self.due_panel, 1)
         left.addLayout(actions)
 
         self.banner = StatusBanner()
@@ -153,7 +171,7 @@ class CounterView(QWidget):
         right.addWidget(self.panel, 1)
         right.addWidget(self.simulate)
 
-        root = QHBoxLayout(self)
+        root = self._root = QHBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(14)
         root.addLayout(left, 2)
@@ -184,6 +202,13 @@ class CounterView(QWidget):
     async def on_simulate(self) -> None:
         await self.model.simulate_payment()
 
+    def _toggle_due(self, on: bool) -> None:
+        self.model.toggle_due(on)
+        if on and self.due_panel is not None:
+            self.due_panel.first_field().setFocus()
+        else:
+            self.amount.setFocus()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Esc from the reference field
         if event.key() == Qt.Key.Key_Escape:
             self.on_cancel()
@@ -198,6 +223,18 @@ class CounterView(QWidget):
         _set_property(self.amount, "empty", "false" if m.entry else "true")
         locked = m.entry_locked
         self.keypad.setEnabled(not locked)
+        editing_due = m.show_due_form
+        self.keypad.setVisible(not editing_due)
+        lines, problems = m.due_lines
+        if self.due_panel is not None and self.due_toggle is not None:
+            self.due_panel.setVisible(editing_due)
+            self.due_panel.render(problems, locked)
+            self._root.setStretch(0, 1 if editing_due else 2)  # the form's rows need the room; no QR yet
+            self._root.setStretch(1, 1 if editing_due else 3)
+            if self.due_toggle.isChecked() != m.due_open:
+                self.due_toggle.setChecked(m.due_open)
+            self.due_toggle.setEnabled(not locked)
+        self.panel.show_details(lines)
         self.clear.setEnabled(not locked and bool(m.entry))
         self.reference.setEnabled(not locked)
         if self.reference.text() != m.reference:

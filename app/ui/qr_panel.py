@@ -1,10 +1,12 @@
-"""QrPanel: the QR code with the sale's amount, reference and countdown beside or under it.
+"""QrPanel: the QR code with the sale's amount, reference, countdown and due-date breakdown beside or under it.
 
 On a wide, short panel (800×480 kiosks) the caption goes beside the code so the
 code keeps as much height as possible; otherwise under it.
 """
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
@@ -25,6 +27,10 @@ class QrPanel(QWidget):
         self.reference = _label("saleReference")
         self.reference.setWordWrap(True)
         self.countdown = _label("countdown")
+        self.details = _label("dueBreakdown")  # what a due-date charge costs today, line by line
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setVisible(False)
         caption = QWidget()
         column = QVBoxLayout(caption)
         column.setContentsMargins(0, 0, 0, 0)
@@ -32,6 +38,7 @@ class QrPanel(QWidget):
         column.addWidget(self.amount)
         column.addWidget(self.reference)
         column.addWidget(self.countdown)
+        column.addWidget(self.details)
         self.caption = caption
         self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
         self._layout.setContentsMargins(10, 6, 10, 6)
@@ -43,21 +50,51 @@ class QrPanel(QWidget):
         self.qr.set_payload(payload)
         self.qr.set_hint(hint)
         self.amount.setText(amount)
+        self.amount.setVisible(bool(amount))
         self.reference.setText(reference)
         self.reference.setVisible(bool(reference))
+        self._fit_code()
+
+    def show_details(self, lines: list[str]) -> None:
+        """Line by line, the last one (the total) in bold."""
+        rows = [html.escape(line) for line in lines]
+        if rows:
+            rows[-1] = f"<b>{rows[-1]}</b>"
+        text = "<br>".join(rows)
+        if text != self.details.text():
+            self.details.setText(text)
+            self.details.setAccessibleDescription("\n".join(lines))
+        self.details.setVisible(bool(lines))
+        self._fit_code()
+
+    def _fit_code(self) -> None:
+        """No code yet but a breakdown to read: the breakdown gets the room, not the hint."""
+        self.qr.setVisible(self.qr.payload() is not None or not self.details.isVisibleTo(self))
+        self._arrange()
+
+    def details_text(self) -> str:
+        """The breakdown as plain lines (for tests and accessibility)."""
+        return self.details.accessibleDescription()
 
     def set_countdown(self, text: str) -> None:
         self.countdown.setText(f"Expires in {text}" if text else "")
+        self.countdown.setVisible(bool(text))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        size = event.size()
-        wide = size.width() > WIDE * size.height()
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Caption beside the code on a wide, short panel; under it otherwise, or when there is no code."""
+        wide = self.width() > WIDE * self.height() and self.qr.isVisibleTo(self)
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self._layout.direction() != direction:
             self._layout.setDirection(direction)
             self.caption.setMaximumWidth(240 if wide else 16777215)
-            self._layout.setAlignment(self.caption, Qt.AlignmentFlag.AlignVCenter if wide else Qt.AlignmentFlag(0))
+        align = Qt.AlignmentFlag.AlignVCenter if wide else (
+            Qt.AlignmentFlag(0) if self.qr.isVisibleTo(self) else Qt.AlignmentFlag.AlignTop)
+        if self._layout.itemAt(1) is not None and self._layout.itemAt(1).alignment() != align:
+            self._layout.setAlignment(self.caption, align)
 
 
 def _label(name: str) -> QLabel:

@@ -36,22 +36,31 @@ class StatusBanner(QWidget):
         self.detail.setObjectName("bannerDetail")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setWordWrap(True)
+        self.note = QLabel()  # what the cashier must act on: over-payment, money to give back
+        self.note.setObjectName("bannerNote")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
-        self._mode: Mode | None = None
+        layout.addWidget(self.note)
+        self._style: tuple[Mode, str] | None = None
 
     def show_banner(self, banner: Banner) -> None:
         symbol = _SYMBOL.get(banner.mode, "")
         text = banner.title if banner.mode is Mode.WAITING or not symbol else f"{symbol} {banner.title}"
         self.title.setText(text)
         self.detail.setText(banner.detail)
-        self.setAccessibleName(f"{banner.title}. {banner.detail}")
-        if banner.mode is not self._mode:
-            self._mode = banner.mode
+        self.note.setText(f"⚠ {banner.note}" if banner.note else "")
+        self.note.setVisible(bool(banner.note))
+        self.setAccessibleName(" ".join(f"{t}." for t in (banner.title, banner.detail, banner.note) if t))
+        if (banner.mode, banner.flag) != self._style:
+            self._style = (banner.mode, banner.flag)
             self.setProperty("mode", banner.mode.value)
-            for widget in (self, self.title, self.detail):  # re-apply the style sheet for the new mode
+            self.setProperty("flag", banner.flag)
+            for widget in (self, self.title, self.detail, self.note):  # re-apply the style sheet
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
 
     def text(self) -> str:
-        return f"{self.title.text()} {self.detail.text()}".strip()
+        return " ".join(t for t in (self.title.text(), self.detail.text(), self.note.text()) if t)

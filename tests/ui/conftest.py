@@ -1,6 +1,6 @@
 """pytest-qt + qasync: the Qt loop is the asyncio loop in UI tests too.
 
-The ``aloop`` fixture makes a qasync QEventLoop on pytest-qt's QApplication and
+The ``aloop`` fixture makes the app's qasync loop (app.ui.qtloop.TillEventLoop) on pytest-qt's QApplication and
 marks it running (``already_running=True``), so asyncio callbacks run whenever
 Qt processes events: ``@asyncSlot`` handlers started by ``qtbot.mouseClick`` or
 ``qtbot.keyClick`` make progress inside ``qtbot.waitUntil`` / ``qtbot.wait``,
@@ -22,15 +22,22 @@ import asyncio  # noqa: E402
 from typing import Any, Awaitable, Callable  # noqa: E402
 
 import pytest  # noqa: E402
-import qasync  # noqa: E402
 
 from app.ui.app import apply_style  # noqa: E402
+from app.ui.qtloop import TillEventLoop  # noqa: E402
+
+
+# Closed loops are kept until the session ends. Collected mid-session, a loop's qasync timer object (a
+# Python subclass of QObject with Qt timers still armed, e.g. a cancelled 60 s expiry) was destroyed by
+# the garbage collector while Qt was activating timers, and Qt then delivered a timer event to the freed
+# object: a segmentation fault, a few seconds into a later long test. The app has one loop per process.
+_CLOSED_LOOPS: list = []
 
 
 @pytest.fixture
 def aloop(qapp):
     apply_style(qapp)
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = TillEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
@@ -42,6 +49,7 @@ def aloop(qapp):
     asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
+    _CLOSED_LOOPS.append(loop)
 
 
 @pytest.fixture
@@ -54,3 +62,29 @@ def run(qtbot, aloop) -> Callable[..., Any]:
         return task.result()
 
     return _run
+
+
+@pytest.fixture
+def till(qtbot, run, tmp_path):
+    """open(provider=None, duration_s=…, size=…) → (window, view, runtime) on the real controller and the
+    in-process sandbox (demo mode), closed again after the test."""
+    from app.runtime import open_runtime
+    from app.ui.app import compose
+
+    opened = []
+
+    def open_till(*, provider: str | None = None, duration_s: int = 60, size=(1280, 800)):
+        rt = run(open_runtime(demo=True, provider=provider, home=tmp_path / f"home{len(opened)}",
+                              duration_s=duration_s, poll_interval=0.05))
+        window = compose(rt)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        opened.append((window, rt))
+        return window, window.counter, rt
+
+    yield open_till
+    for window, rt in opened:
+        window.close()
+        run(rt.aclose())

@@ -15,28 +15,6 @@ pytestmark = pytest.mark.ui
 CLICK = Qt.MouseButton.LeftButton
 
 
-@pytest.fixture
-def till(qtbot, run, tmp_path):
-    """open(duration_s=…) → (window, view, runtime), closed again after the test."""
-    opened = []
-
-    def open_till(*, duration_s: int = 60, size=(1280, 800)):
-        rt = run(open_runtime(demo=True, home=tmp_path / f"home{len(opened)}", duration_s=duration_s,
-                              poll_interval=0.05))
-        window = compose(rt)
-        qtbot.addWidget(window)
-        window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
-        opened.append((window, rt))
-        return window, window.counter, rt
-
-    yield open_till
-    for window, rt in opened:
-        window.close()
-        run(rt.aclose())
-
-
 def charge(qtbot, view, amount: str) -> None:
     qtbot.keyClicks(view.amount, amount)
     qtbot.mouseClick(view.charge, CLICK)

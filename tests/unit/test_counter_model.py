@@ -11,6 +11,7 @@ from app.checkout.controller import ChargeFailed, CheckoutError, SaleInProgress
 from app.checkout.counter_model import CounterModel, Mode
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.providers.base import Capability
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -18,15 +19,18 @@ T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
 class FakeController:
     currency = "BRL"
 
-    def __init__(self, currency: str = "BRL"):
+    def __init__(self, currency: str = "BRL", capabilities: Capability = Capability.DYNAMIC_QR):
         self.currency = currency
+        self.capabilities = capabilities
         self.current: Sale | None = None
         self.charges: list[tuple[str, str]] = []
+        self.dues: list = []
         self.fail_with: Exception | None = None
         self.gate: asyncio.Event | None = None
 
-    async def charge(self, amount, reference=""):
+    async def charge(self, amount, reference="", *, due=None):
         self.charges.append((str(amount), reference))
+        self.dues.append(due)
         if self.gate:
             await self.gate.wait()
         if self.fail_with:
@@ -47,8 +51,8 @@ class FakeController:
         return []
 
 
-def model(currency="BRL", **kw) -> CounterModel:
-    return CounterModel(FakeController(currency), clock=lambda: T0, **kw)
+def model(currency="BRL", capabilities=Capability.DYNAMIC_QR, **kw) -> CounterModel:
+    return CounterModel(FakeController(currency, capabilities), clock=lambda: T0, **kw)
 
 
 def typed(m: CounterModel, keys: str) -> str:
@@ -69,6 +73,7 @@ def test_typing_two_decimals(keys, expected):
 def test_typing_zero_and_three_decimal_currencies():
     assert typed(model("JPY"), "12.5") == "125"
     assert typed(model("KWD"), "1.2345") == "1.234"
+    assert typed(model("INR"), "123456789") == "12345678", "INR's largest sale has 8 digits"
     assert model("JPY").placeholder == "0" and model("KWD").placeholder == "0.000"
 
 
@@ -181,9 +186,10 @@ def test_expired_failed_and_partial():
     m = model()
     linked = _sale()
     m.sale_changed(linked.with_(amount_received=Money.parse("5", "BRL")))
-    assert "BRL 5.00 of BRL 12.50" in m.banner.detail
+    assert m.mode is Mode.WAITING and m.banner.title == "Partly paid" and m.banner.flag == "partial"
+    assert m.banner.detail == "Received BRL 5.00 of BRL 12.50 · BRL 7.50 still to pay"
     m.counter_free(linked.move(SaleStatus.EXPIRED))
-    assert m.mode is Mode.EXPIRED and m.banner.title == "Expired"
+    assert m.mode is Mode.EXPIRED and m.banner.title == "Expired" and "Nothing was charged" in m.banner.detail
     m.sale_changed(_sale(SaleStatus.FAILED, reason="provider unreachable: timeout"))
     assert m.mode is Mode.FAILED and m.banner.detail == "Provider unreachable: timeout"
 
@@ -254,3 +260,105 @@ async def test_recover_summarises_what_it_found_and_survives_errors():
     m.controller.recover = broken
     assert await m.recover() == []
     assert m.message_level == "warning" and "journal is locked" in m.message
+
+
+def test_partial_then_ended_says_to_give_the_money_back_not_nothing_charged():
+    m = model()
+    part = _sale().with_(amount_received=Money.parse("8", "BRL"))
+    for status, title in [(SaleStatus.EXPIRED, "Expired"), (SaleStatus.CANCELLED, "Cancelled"),
+                          (SaleStatus.FAILED, "Failed")]:
+        m.sale = None
+        m.sale_changed(part.move(status))
+        b = m.banner
+        assert b.title == title and "Nothing was charged" not in b.detail and b.flag == "refund"
+        assert b.note == "BRL 8.00 was received before it ended — refund it to the customer"
+        m.notice("warning", f"BRL 8.00 was received for a sale that ended {status.value}: refund it to the customer.")
+        assert m.message == "", "said once, on the banner"
+
+
+def test_settled_only_is_paid_and_over_payment_is_flagged():
+    m = model()
+    m.sale_changed(_sale(SaleStatus.PROCESSING, amount_received=Money.parse("12.50", "BRL")))
+    assert m.mode is Mode.WAITING and "PAID" not in m.banner.title
+    assert m.banner.detail == "Received BRL 12.50 of BRL 12.50: confirming"
+    m.sale_changed(m.sale.move(SaleStatus.SETTLED, amount_received=Money.parse("15", "BRL")))
+    b = m.banner
+    assert (b.mode, b.title, b.flag) == (Mode.PAID, "PAID", "overpaid")
+    assert b.detail == "BRL 15.00 received for BRL 12.50"
+    assert b.note == "Over-paid by BRL 2.50 — refund the difference to the customer"
+    m.notice("warning", "Over-paid by BRL 2.50: refund the difference to the customer.")
+    assert m.message == "", "said once, on the banner"
+    m.notice("warning", "Lost contact with the provider (timeout); still trying…")
+    assert m.message.startswith("Lost contact") and m.message_level == "warning"
+
+
+def test_failure_and_provider_cancel_words():
+    m = model()
+    m.sale_changed(_sale(SaleStatus.FAILED, reason="provider: FAILED"))
+    assert m.banner.detail == "BRL 12.50 could not be charged (provider status FAILED)"
+    m.sale = None
+    m.sale_changed(_sale(SaleStatus.CANCELLED, reason="provider: CANCELED"))
+    assert m.banner.detail == "BRL 12.50 cancelled by the provider. Nothing was charged."
+    m.sale = None
+    m.sale_changed(_sale(SaleStatus.CANCELLED, reason="cancelled by the cashier"))
+    assert m.banner.detail == "BRL 12.50 cancelled. Nothing was charged."
+
+
+@pytest.mark.parametrize("seconds, text", [(299, "4:59"), (3600 + 62, "1:01:02"), (86400 + 1, "1 day 0 h"),
+                                           (86400 * 37 + 4 * 3600 + 5, "37 days 4 h")])
+def test_countdown_reads_well_from_minutes_to_weeks(seconds, text):
+    m = model()
+    m.sale_changed(_sale().with_(expires_at=T0 + timedelta(seconds=seconds)))
+    assert m.countdown() == text
+
+
+def test_no_due_section_without_the_capability():
+    m = model()
+    assert m.due is None and not m.toggle_due() and not m.show_due_form and m.due_lines == ([], [])
+
+
+async def test_due_section_terms_breakdown_and_charge():
+    m = model(capabilities=Capability.DYNAMIC_QR | Capability.DUE_DATE)
+    today = m.today()
+    assert m.due is not None and not m.due_open and m.due_check() is None
+    assert m.toggle_due() and m.show_due_form
+    assert m.due_lines == ([f"Due date {today + timedelta(days=7)}", "Type the amount to see what is due today"], [])
+    typed(m, "100")
+    m.due.set("rebate", "1.5")
+    m.due.add_discount()
+    m.due.set_discount(0, amount="5")
+    lines, problems = m.due_lines
+    assert problems == [] and lines[-1] == f"Total due on {today}: BRL 93.50"
+    m.due.set("fine", "2..")
+    assert m.due_lines[1] == ["Fine: '2..' is not an amount: use digits and one decimal point, like 12.50"]
+    assert await m.charge() is None and m.message.startswith("Fine:") and m.controller.charges == []
+    assert m.due.values["fine"] == "2..", "nothing typed is lost"
+    m.due.set("fine", "2")
+    assert m.message == "", "fixing it clears the refusal"
+    sale = await m.charge()
+    terms = m.controller.dues[-1]
+    assert terms.rebate == Money.parse("1.5", "BRL") and terms.fine == Money.parse("2", "BRL")
+    assert [d.amount for d in terms.discounts] == [Money.parse("5", "BRL")]
+    assert terms.due_date == today + timedelta(days=7) and terms.max_payment_days == 30
+    assert m.due.values["fine"] == "" and m.due_open and not m.show_due_form, "reset, kept open for the next sale"
+    assert not m.due.set("fine", "1"), "locked while the sale is open"
+    assert m.sale_caption[0] == "BRL 93.50" and m.banner.detail == "Scan to pay BRL 93.50"
+    assert m.due_lines[0][0] == f"Due date {terms.due_date}" and m.due_lines[0][-1].endswith("BRL 93.50")
+    m.sale_changed(sale.move(SaleStatus.SETTLED, amount_received=Money.parse("93.50", "BRL")))
+    assert m.banner.detail == "BRL 93.50 received" and m.banner.note == ""
+
+
+async def test_due_section_closed_charges_without_terms():
+    m = model(capabilities=Capability.DYNAMIC_QR | Capability.DUE_DATE)
+    m.toggle_due(True)
+    m.toggle_due(False)
+    typed(m, "10")
+    await m.charge()
+    assert m.controller.dues == [None] and m.due_lines == ([], [])
+
+
+def test_a_settled_due_date_sale_owes_what_the_provider_took():
+    m = model(capabilities=Capability.DYNAMIC_QR | Capability.DUE_DATE)
+    late = _sale(SaleStatus.SETTLED, amount_received=Money.parse("15.50", "BRL"), amount_due=Money.parse("15.50", "BRL"))
+    m.sale_changed(late)  # 12.50 plus a fine and interest, paid after the due date
+    assert m.banner.detail == "BRL 15.50 received" and m.banner.note == "" and m.sale_caption[0] == "BRL 15.50"
