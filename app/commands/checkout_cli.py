@@ -232,6 +232,10 @@ async def journal(args) -> int:
         await j.aclose()
     if demo:
         print("tillqr: demo mode: the demo journal", file=sys.stderr)
+    if args.journal_command == "export":
+        return _export(sales, args.file)
+    if args.journal_command == "totals":
+        return _totals(sales, args)
     for s in sales:
         if args.json:
             emit(_row(s))
@@ -240,4 +244,39 @@ async def journal(args) -> int:
             flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
             print(f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
                   f"received {str(s.received):>10}  {s.provider}  {s.request_id or '-'}{flags}")
+    return 0
+
+
+def _export(sales: list[Sale], file: str) -> int:
+    from pathlib import Path
+
+    from app.storage.reports import export_csv
+
+    try:
+        n = export_csv(reversed(sales), Path(file))
+    except OSError as exc:
+        raise CheckoutError(f"cannot write {file}: {exc.strerror}") from None
+    print(f"tillqr: {n} sales written to {file}", file=sys.stderr)
+    return 0
+
+
+def _totals(sales: list[Sale], args) -> int:
+    from datetime import date, datetime
+
+    from app.storage.reports import day_totals
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
+    except ValueError:
+        raise CheckoutError(f"--date must look like 2026-11-25, not {args.date!r}") from None
+    totals = day_totals(sales, day)
+    for (status, currency), t in totals.items():
+        if args.json:
+            emit({"date": day.isoformat(), "status": status, "currency": currency, "count": t.count,
+                  "amount": str(t.amount), "amount_received": str(t.received), "amount_refunded": str(t.refunded)})
+        else:
+            print(f"{status:<18} {t.count:>5}  {currency} {str(t.amount):>12}  received {str(t.received):>12}"
+                  f"  refunded {str(t.refunded):>10}")
+    if not totals and not args.json:
+        print(f"no sales on {day}")
     return 0

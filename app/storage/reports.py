@@ -1,0 +1,77 @@
+"""The journal for reconciliation: CSV export and end-of-day totals (Qt-free; used by the CLI and the screen)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Iterable
+
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+
+COLUMNS = ("sale_id", "created_at", "closed_at", "status", "currency", "amount", "amount_received",
+           "amount_refunded", "overpaid", "provider", "request_id", "reference", "reason")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """Text as a spreadsheet will show it: a cell that starts like a formula is quoted so it stays text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def row(sale: Sale) -> list[str]:
+    return [_cell(v) for v in (
+        sale.sale_id, sale.created_at.isoformat(), sale.closed_at.isoformat() if sale.closed_at else "",
+        sale.status.value, sale.amount.currency, sale.amount, sale.received, sale.refunded, sale.overpaid,
+        sale.provider, sale.request_id or "", sale.reference, sale.reason)]
+
+
+def export_csv(sales: Iterable[Sale], path: Path) -> int:
+    """Write ``sales`` to ``path`` (UTF-8 with BOM for spreadsheets), atomically; the number written."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    n = 0
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for sale in sales:
+            writer.writerow(row(sale))
+            n += 1
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return n
+
+
+@dataclass
+class Total:
+    count: int
+    amount: Money
+    received: Money
+    refunded: Money
+
+
+def day_totals(sales: Iterable[Sale], day: date, tz: tzinfo | None = None) -> dict[tuple[str, str], Total]:
+    """Totals of the sales created on ``day`` (in ``tz``, default the machine's), by (status, currency)."""
+    totals: dict[tuple[str, str], Total] = OrderedDict()
+    for sale in sales:
+        if _local(sale.created_at, tz).date() != day:
+            continue
+        key = (sale.status.value, sale.amount.currency)
+        t = totals.get(key)
+        if t is None:
+            zero = Money(0, sale.amount.currency)
+            t = totals[key] = Total(0, zero, zero, zero)
+        t.count += 1
+        t.amount, t.received, t.refunded = t.amount + sale.amount, t.received + sale.received, t.refunded + sale.refunded
+    order = [s.value for s in SaleStatus]
+    return dict(sorted(totals.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])))
+
+
+def _local(when: datetime, tz: tzinfo | None) -> datetime:
+    return when.astimezone(tz)
