@@ -29,6 +29,15 @@ Auth: HTTP Basic ``key_id:key_secret``, sent with API calls only (never to an im
   does not exist" is ``ProviderNotFound``. QR refunds are not in the seed: no REFUND.
 - statuses: ``STATUS_TABLE``. The seed names no ``close_reason`` for a QR closed at ``close_by``
   (the sandbox: null, ``closed_at = close_by``): expiry is ``closed_at >= close_by``, any word.
+- **a payment in flight**: ``payments_amount_received`` counts captured payments only (seed), so
+  while a customer's payment is ``authorized`` but not yet captured the QR alone looks unpaid.
+  Whenever a read finds the QR ``active`` and not fully received, the client also asks
+  ``GET …/{id}/payments`` (Razorpay's payment entity: created/authorized/captured/failed…) and
+  counts as in flight the ``authorized`` payments plus any captured amount the QR's own total
+  does not show yet (read a moment apart). Received + in flight ≥ the amount → PROCESSING, with
+  ``amount_paid`` = received + in flight, so the controller follows the payment instead of
+  expiring the sale. Nothing of it is cached; a closed or fully received QR costs no extra call,
+  nor does a create (nobody has seen that QR yet).
 """
 
 from __future__ import annotations
@@ -66,10 +75,13 @@ SEARCH_SLACK_S = 300                # clock skew allowance when listing what a s
 NOT_FOUND_TEXT = "The id provided does not exist"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+IN_FLIGHT = "authorized"             # a payment entity's status: taken from the customer, not yet captured
+
 Rule = Callable[[dict[str, Any]], bool]
 # (status, close_reason or "*", rule on the parsed QR, TillQR's word); received = payments_amount_received
+# (captured only), in_flight = what its payments show on the way (``RazorpayProvider._with_in_flight``)
 STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
-    ("active", "*", lambda q: q["received"] < q["amount"], SaleStatus.LINKED),
+    ("active", "*", lambda q: q["received"] + q["in_flight"] < q["amount"], SaleStatus.LINKED),
     ("active", "*", lambda q: True, SaleStatus.PROCESSING),
     ("closed", "paid", lambda q: True, SaleStatus.SETTLED),
     ("closed", "*", lambda q: q["received"] >= q["amount"], SaleStatus.SETTLED),
@@ -119,7 +131,28 @@ def parse_qr(data: Any) -> dict[str, Any]:
             "amount": _int(data.get("payment_amount"), "payment_amount"),
             "received": _int(data.get("payments_amount_received", 0), "payments_amount_received"),
             "close_by": _int(data.get("close_by"), "close_by", optional=True),
-            "closed_at": _int(data.get("closed_at"), "closed_at", optional=True)}
+            "closed_at": _int(data.get("closed_at"), "closed_at", optional=True), "in_flight": 0}
+
+
+def parse_payments(data: Any) -> list[dict[str, Any]]:
+    """A page of a QR code's payments as (id, status, amount): or ProviderProtocolError."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise _protocol("the QR code's payments are not a collection")
+    payments = []
+    for item in data["items"]:
+        if not isinstance(item, dict) or not isinstance(item.get("status"), str):
+            raise _protocol("a payment of the QR code has no status")
+        payments.append({"id": item.get("id"), "status": item["status"],
+                         "amount": _int(item.get("amount"), "a payment's amount")})
+    return payments
+
+
+def in_flight(qr: dict[str, Any], payments: list[dict[str, Any]]) -> int:
+    """Authorized payments, plus captured money the QR's total (read a moment earlier) does not show yet;
+    created (not paid yet) and failed payments are not on their way."""
+    authorized = sum(p["amount"] for p in payments if p["status"] == IN_FLIGHT)
+    captured = sum(p["amount"] for p in payments if p["status"] == "captured")
+    return authorized + max(0, captured - qr["received"])
 
 
 def parse_list(data: Any) -> list[dict[str, Any]]:
@@ -141,9 +174,14 @@ def _deadline(qr: dict[str, Any]) -> datetime | None:
 
 
 def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
-    word = qr["status"] if qr["status"] == "active" else "/".join(filter(None, ["closed", qr["close_reason"]]))
-    return RequestInfo(request_id=qr["id"], status=status_of(qr), provider_status=word,
-                       amount=Money(qr["amount"], "INR"), amount_paid=Money(qr["received"], "INR"),
+    """In TillQR's words; a payment in flight shows as ``active/authorized`` and, once it covers the
+    amount (PROCESSING), in ``amount_paid`` (a partial one on the way is not counted as received yet)."""
+    status = status_of(qr)
+    word = ("active/authorized" if qr["in_flight"] else "active") if qr["status"] == "active" \
+        else "/".join(filter(None, ["closed", qr["close_reason"]]))
+    paid = qr["received"] + (qr["in_flight"] if status is SaleStatus.PROCESSING else 0)
+    return RequestInfo(request_id=qr["id"], status=status, provider_status=word,
+                       amount=Money(qr["amount"], "INR"), amount_paid=Money(paid, "INR"),
                        payload=payload, expires_at=_deadline(qr), image_url=qr["image_url"])
 
 
@@ -370,11 +408,26 @@ class RazorpayProvider:
             found = await self.find_by_sale(request_id)
             if not found:
                 raise ProviderNotFound(f"no QR code carries sale {request_id}", provider=self.name)
+            found = [await self._with_in_flight(qr) for qr in found]
             order = {SaleStatus.SETTLED: 0, SaleStatus.PROCESSING: 1, SaleStatus.LINKED: 2}
             qr = min(found, key=lambda q: order.get(status_of(q), 3))   # money first, then what is still open
         else:
-            qr = await self._call("GET", f"{API}/{_seg(request_id)}", parse=parse_qr)
+            qr = await self._with_in_flight(await self._call("GET", f"{API}/{_seg(request_id)}", parse=parse_qr))
         return to_info(qr, self._payloads.get(qr["id"]))
+
+    async def _with_in_flight(self, qr: dict[str, Any]) -> dict[str, Any]:
+        """``qr`` with ``in_flight`` read from its payments, asked only while it is active and not fully
+        received (the one time the QR alone cannot tell "unpaid" from "being paid"); never cached."""
+        if qr["status"] != "active" or qr["received"] >= qr["amount"]:
+            return qr
+        payments: list[dict[str, Any]] = []
+        for page in range(self.search_pages):
+            items = await self._call("GET", f"{API}/{_seg(qr['id'])}/payments",
+                                     params={"count": "100", "skip": str(100 * page)}, parse=parse_payments)
+            payments += items
+            if len(items) < 100:
+                break
+        return {**qr, "in_flight": in_flight(qr, payments)}
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         """Close the QR (``idempotency_key`` unused: closing twice is harmless and answered by a fetch)."""

@@ -40,8 +40,13 @@ the payment entity, errors ``{"error": {"code", "description", "source", "step",
   (or more) of it, to exercise partial and over-payments;
 - at ``close_by`` the QR is ``closed``, ``closed_at`` = ``close_by``, ``close_reason`` null (the
   seed names only on_demand and paid): expiry shows as ``closed_at >= close_by``;
-- ``settle_delay_s``: the last payment is ``authorized`` (not counted yet) until it settles;
-  closing meanwhile is refused (400);
+- ``settle_delay_s`` (> 0): every payment is first ``authorized`` (``captured: false``) and
+  ``captured`` that much later, as Razorpay's payment entity goes (created → authorized →
+  captured); ``payments_amount_received``/``_count_received`` count captured payments only
+  (seed), so ``GET …/{id}/payments`` is where a payment on its way shows. The payment that
+  completes the amount is captured when the request settles (the QR then closes, "paid"); a
+  part payment is captured after the delay while the QR stays active. Closing while any payment
+  is authorized is refused (400). Without a delay a payment is captured at once;
 - the image holds ``upi://pay?pa=…&pn=…&am=…&cu=INR&tr=<qr id>&tn=…``; ``image_url`` is absolute,
   on the caller's host; empty ``notes`` answer ``[]`` (as Razorpay's PHP does).
 """
@@ -145,11 +150,19 @@ def _track(state: SandboxState) -> None:
 
 
 def _sync(state: SandboxState, req: SimRequest) -> None:
-    """One payment entity for whatever was paid since the last one (core's ``pay`` keeps a total only)."""
+    """One payment entity for whatever was paid since the last one (core's ``pay`` keeps a total only),
+    with the time it is captured at (``_captured_at``, kept out of the answers; None: at once)."""
     payments: list[dict[str, Any]] = req.extra.setdefault("payments", [])
     new = req.amount_paid.minor - sum(p["amount"] for p in payments)
     if new <= 0:
         return
+    delay = state.settings.settle_delay_s
+    if req.phase is Phase.PROCESSING and req.settle_at is not None:
+        captured_at = req.settle_at                      # the payment that completes it: captured as it settles
+    elif delay > 0 and req.phase is Phase.OPEN:
+        captured_at = (req.updated_at or state.now()) + timedelta(seconds=delay)   # a part payment
+    else:
+        captured_at = None
     payments.append({
         "id": _rid("pay_"), "entity": "payment", "amount": new, "currency": "INR", "status": "captured",
         "order_id": None, "invoice_id": None, "international": False, "method": "upi", "amount_refunded": 0,
@@ -158,14 +171,23 @@ def _sync(state: SandboxState, req: SimRequest) -> None:
         "customer_id": req.extra["qr"].get("customer_id"), "notes": [], "fee": 0, "tax": 0,
         **dict.fromkeys(("error_code", "error_description", "error_source", "error_step", "error_reason")),
         "acquirer_data": {"rrn": "".join(secrets.choice(string.digits) for _ in range(12))},
-        "created_at": _unix(req.updated_at or state.now())})
+        "created_at": _unix(req.updated_at or state.now()), "_captured_at": captured_at})
+
+
+def _authorized(state: SandboxState, payment: dict[str, Any]) -> bool:
+    captured_at = payment.get("_captured_at")
+    return captured_at is not None and state.now() < captured_at
 
 
 def payments_json(state: SandboxState, req: SimRequest) -> list[dict[str, Any]]:
+    """The payment entities of ``req`` as they stand now: authorized until captured."""
     _sync(state, req)
-    payments = [dict(p) for p in req.extra.get("payments", [])]
-    if req.phase is Phase.PROCESSING and payments:   # the last one is still being settled
-        payments[-1].update(status="authorized", captured=False)
+    payments = []
+    for stored in req.extra.get("payments", []):
+        payment = {k: v for k, v in stored.items() if not k.startswith("_")}
+        if _authorized(state, stored):
+            payment.update(status="authorized", captured=False)
+        payments.append(payment)
     return payments
 
 
@@ -336,7 +358,8 @@ async def close_qr(request: Request, state: SandboxState) -> Response:
         _, body = await json_object(request)
         if body:
             raise _extra(list(body))
-    if req.phase is Phase.PROCESSING:
+    _sync(state, req)
+    if req.phase is Phase.PROCESSING or any(_authorized(state, p) for p in req.extra.get("payments", [])):
         raise _bad("A payment on this QR code is being processed; it cannot be closed now.")
     if req.phase is not Phase.OPEN:
         raise _bad("The QR code is already closed.")

@@ -3,13 +3,15 @@ its PNG reader and its status table (the checkout on Razorpay: tests/e2e/test_ra
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
 import struct
 import time
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.checkout.closing import settle_with_provider
+from app.checkout.events import SaleChanged
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import (Capability, ChargeSpec, PaymentProvider, ProviderAuthError, ProviderConflict,
@@ -27,10 +30,11 @@ from app.providers.base import (Capability, ChargeSpec, PaymentProvider, Provide
                                 ProviderUnavailable)
 from app.providers.http import HttpTimeouts
 from app.providers.razorpay import (MIN_CLOSE_BY_S, NOTE_SALE, RazorpayProvider, parse_qr, png_pixels, read_qr_png,
-                                    status_of)
+                                    status_of, to_info)
 from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.qr.emv import decode
 from app.qr.render import qr_png
+from app.runtime import open_runtime
 from app.sandbox.faults import FaultConfig, FaultInjector
 
 from .conftest import T0
@@ -161,6 +165,106 @@ async def test_cancel_while_a_payment_settles_is_a_conflict(sb_clock, rzp_factor
     assert (await rzp.get_request(info.request_id)).status is SaleStatus.SETTLED
 
 
+# -- a payment in flight: authorized, not captured yet -----------------------------------------------
+@pytest.fixture
+async def slow_rzp(sb_clock, rzp_factory):
+    """A client on a sandbox where each payment is authorized 5 s before it is captured, and its HTTP side."""
+    from app.sandbox import create_app
+    app = create_app(clock=sb_clock, settle_delay_s=5)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
+        yield rzp_factory(app=app), http
+
+
+async def test_a_payment_in_flight_reads_as_processing(slow_rzp, sb_clock):
+    rzp, http = slow_rzp
+    info = await rzp.create_request(spec())
+    await http.post("/_sandbox/pay", json={"payload": info.payload})
+    assert (await qr_at_sandbox(http, info.request_id))["payments_amount_received"] == 0   # captured only
+    for ident in (info.request_id, SALE):                                                  # by either id
+        flying = await rzp.get_request(ident)
+        assert (flying.status, flying.provider_status, flying.amount_paid) == \
+            (SaleStatus.PROCESSING, "active/authorized", Money(1250, "INR"))
+    sb_clock.advance(5)
+    paid = await rzp.get_request(info.request_id)
+    assert (paid.status, paid.provider_status, paid.amount_paid) == (SaleStatus.SETTLED, "closed/paid", info.amount)
+
+
+async def test_a_part_payment_in_flight_is_not_received_yet(slow_rzp, sb_clock):
+    rzp, http = slow_rzp
+    info = await rzp.create_request(spec())
+    await http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "8.00"})
+    part = await rzp.get_request(info.request_id)
+    assert (part.status, part.provider_status, part.amount_paid) == \
+        (SaleStatus.LINKED, "active/authorized", Money(0, "INR"))   # still payable: LINKED, nothing received yet
+    sb_clock.advance(5)
+    part = await rzp.get_request(info.request_id)
+    assert (part.status, part.provider_status, part.amount_paid) == (SaleStatus.LINKED, "active", Money(800, "INR"))
+    await http.post("/_sandbox/pay", json={"payload": info.payload})
+    rest = await rzp.get_request(SALE)
+    assert (rest.status, rest.amount_paid) == (SaleStatus.PROCESSING, Money(1250, "INR"))   # 8.00 + 4.50 on its way
+    sb_clock.advance(5)
+    assert (await rzp.get_request(info.request_id)).status is SaleStatus.SETTLED
+
+
+async def test_the_till_closing_a_sale_waits_for_the_payment_in_flight(slow_rzp, sb_clock):
+    rzp, http = slow_rzp
+    sale = Sale.new(Money(1250, "INR"), "razorpay", "in flight")
+    info = await rzp.create_request(spec(sale=sale.sale_id))
+    sale = sale.move(SaleStatus.LINKED, request_id=info.request_id)
+    await http.post("/_sandbox/pay", json={"payload": info.payload})
+    with pytest.raises(ProviderUnavailable, match="active/authorized"):   # StillInProgress: asked again later
+        await settle_with_provider(rzp, sale.move(SaleStatus.EXPIRED, reason="expired"))
+    assert (await qr_at_sandbox(http, info.request_id))["status"] == "active"   # not closed under the payment
+    sb_clock.advance(5)
+    settled = await settle_with_provider(rzp, sale.move(SaleStatus.EXPIRED, reason="expired"))
+    assert settled.status is SaleStatus.SETTLED and settled.received == Money(1250, "INR")
+
+
+async def test_payments_are_asked_only_while_active_and_not_fully_received(rzp, sb_http):
+    def asked(seen):
+        return sum(1 for method, last, _ in seen if (method, last) == ("GET", "payments"))
+
+    info = await rzp.create_request(spec())
+    assert asked(await calls(sb_http)) == 0                    # a create asks nothing more
+    await rzp.get_request(info.request_id)
+    await rzp.get_request(info.request_id)
+    assert asked(await calls(sb_http)) == 2                    # each read asks again: nothing cached
+    await sb_http.post("/_sandbox/pay", json={"payload": info.payload})
+    before = asked(await calls(sb_http))
+    assert (await rzp.get_request(info.request_id)).status is SaleStatus.SETTLED
+    assert (await rzp.get_request(SALE)).status is SaleStatus.SETTLED
+    assert asked(await calls(sb_http)) == before               # closed: the QR says it all
+    other = await rzp.create_request(spec(SALE2))
+    await rzp.cancel_request(other.request_id, "k")
+    assert (await rzp.get_request(other.request_id)).status is SaleStatus.CANCELLED
+    assert asked(await calls(sb_http)) == before
+
+
+async def test_the_till_follows_a_payment_in_flight_past_its_deadline(tmp_path, monkeypatch):
+    """The reviewer's case: paid just before the till's deadline, captured 3 s later. The cashier sees
+    processing, then paid; never expired (which would invite a second payment)."""
+    import app.sandbox.server as server
+    monkeypatch.delenv("TILLQR_SANDBOX_URL", raising=False)
+    monkeypatch.setattr(server, "create_app", partial(server.create_app, settle_delay_s=3.0))
+    rt = await open_runtime(demo=True, provider="razorpay", home=tmp_path, duration_s=2, poll_interval=0.05)
+    try:
+        shown: list[str] = []
+        rt.controller.subscribe(lambda e: shown.append(e.sale.status.value) if isinstance(e, SaleChanged) else None)
+        sale = await rt.controller.charge("12.50", "table 4")
+        assert sale.status == SaleStatus.LINKED
+        await asyncio.sleep(max(0.0, (sale.expires_at - datetime.now(timezone.utc)).total_seconds() - 0.3))
+        assert (await rt.sandbox.pay(sale.payload))["status"] == "active"   # authorized: the QR stays active
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=20)
+        assert datetime.now(timezone.utc) > sale.expires_at + timedelta(seconds=2)   # it outlived the deadline
+        assert closed.status == SaleStatus.SETTLED and closed.received == Money(1250, "INR")
+        assert "processing" in shown and "expired" not in shown
+        assert "after the till had ended" not in (closed.reason or "")
+        qr = next(r for r in (await rt.sandbox.state())["requests"] if r["id"] == sale.request_id)
+        assert qr["status"] == "closed"
+    finally:
+        await rt.aclose()
+
+
 async def test_get_by_sale_id_and_unknown_ids(rzp):
     info = await rzp.create_request(spec())
     assert (await rzp.get_request(SALE)).request_id == info.request_id
@@ -282,13 +386,17 @@ GOOD = {"id": "qr_A", "entity": "qr_code", "status": "active", "payment_amount":
         "notes": {NOTE_SALE: SALE}, "close_by": NOW + 960, "image_url": "/img/a.png"}
 
 
-def tiny(qr: dict, image: Response, hits: list[str] | None = None) -> Starlette:
-    """One QR Code answered to create and fetch, an empty list, and its image at /img/a.png."""
+def tiny(qr: dict, image: Response, hits: list[str] | None = None, payments: object = ()) -> Starlette:
+    """One QR Code answered to create and fetch, an empty list, its ``payments`` (a collection of them, or
+    the body itself when it is not a list) and its image at /img/a.png."""
     def img(request):
         return (hits if hits is not None else []).append(request.headers.get("authorization", "")) or image
+    paid = ({"entity": "collection", "count": len(payments), "items": list(payments)}
+            if isinstance(payments, (list, tuple)) else payments)
     return Starlette(routes=[Route(QR, lambda r: JSONResponse(qr), methods=["POST"]),
                              Route(QR, lambda r: JSONResponse({"entity": "collection", "count": 0, "items": []})),
-                             Route(f"{QR}/{{id}}", lambda r: JSONResponse(qr)), Route("/img/a.png", img)])
+                             Route(f"{QR}/{{id}}", lambda r: JSONResponse(qr)),
+                             Route(f"{QR}/{{id}}/payments", lambda r: JSONResponse(paid)), Route("/img/a.png", img)])
 
 
 def png_of(text: str) -> Response:
@@ -324,6 +432,35 @@ async def test_answers_that_cannot_be_understood_are_protocol_errors(rzp_factory
         await rzp_factory(app=tiny({**GOOD, **change}, png_of("x")), base_url="http://t/razorpay").get_request("qr_A")
 
 
+def payment(amount: int, status: str) -> dict:
+    return {"id": f"pay_{status[:4]}{amount}", "entity": "payment", "amount": amount, "currency": "INR",
+            "status": status, "captured": status == "captured", "method": "upi"}
+
+
+@pytest.mark.parametrize("received, payments, expected, paid, word", [
+    (0, [payment(1250, "authorized")], SaleStatus.PROCESSING, 1250, "active/authorized"),
+    (0, [payment(1250, "captured")], SaleStatus.PROCESSING, 1250, "active/authorized"),  # the QR read a moment before
+    (1250, [], SaleStatus.PROCESSING, 1250, "active"),                                  # captured, not closed yet
+    (800, [payment(800, "captured"), payment(450, "authorized")], SaleStatus.PROCESSING, 1250, "active/authorized"),
+    (0, [payment(800, "authorized")], SaleStatus.LINKED, 0, "active/authorized"),
+    (0, [payment(1250, "created"), payment(1250, "failed")], SaleStatus.LINKED, 0, "active"),  # not on their way
+    (800, [payment(800, "captured"), payment(450, "failed")], SaleStatus.LINKED, 800, "active"),
+])
+async def test_what_the_payments_of_an_active_qr_say(rzp_factory, received, payments, expected, paid, word):
+    qr = {**GOOD, "payments_amount_received": received}
+    rzp = rzp_factory(app=tiny(qr, png_of("x"), payments=payments), base_url="http://t/razorpay")
+    info = await rzp.get_request("qr_A")
+    assert (info.status, info.amount_paid, info.provider_status) == (expected, Money(paid, "INR"), word)
+
+
+@pytest.mark.parametrize("answer", [{"items": "no"}, "nope", {"items": [{"amount": 5}]},
+                                    {"items": [{"status": "authorized", "amount": 1.5}]}])
+async def test_payments_that_cannot_be_understood_are_protocol_errors(rzp_factory, answer):
+    rzp = rzp_factory(app=tiny(GOOD, png_of("x"), payments=answer), base_url="http://t/razorpay")
+    with pytest.raises(ProviderProtocolError):
+        await rzp.get_request("qr_A")
+
+
 # -- the status table --------------------------------------------------------------------------------
 @pytest.mark.parametrize("status, reason, received, closed_at, expected", [
     ("active", None, 0, None, SaleStatus.LINKED),
@@ -340,6 +477,17 @@ def test_status_table(status, reason, received, closed_at, expected):
     qr = parse_qr({**GOOD, "status": status, "close_reason": reason, "payments_amount_received": received,
                    "closed_at": closed_at, "close_by": str(NOW + 960)})
     assert status_of(qr) is expected
+
+
+@pytest.mark.parametrize("received, flying, expected", [
+    (0, 0, SaleStatus.LINKED), (0, 800, SaleStatus.LINKED), (800, 400, SaleStatus.LINKED),
+    (0, 1250, SaleStatus.PROCESSING), (800, 450, SaleStatus.PROCESSING), (0, 1300, SaleStatus.PROCESSING),
+])
+def test_status_table_with_a_payment_in_flight(received, flying, expected):
+    qr = {**parse_qr({**GOOD, "payments_amount_received": received}), "in_flight": flying}
+    info = to_info(qr, None)
+    assert status_of(qr) is info.status is expected
+    assert info.amount_paid.minor == received + (flying if expected is SaleStatus.PROCESSING else 0)
 
 
 # -- the PNG reader (standard library) ----------------------------------------------------------------

@@ -286,6 +286,42 @@ async def test_a_payment_being_settled_is_authorized_and_blocks_close(sb_clock):
         assert (paid["close_reason"], paid["payments_amount_received"]) == ("paid", 300)
 
 
+async def test_with_a_settle_delay_every_payment_is_authorized_then_captured(sb_clock):
+    """Razorpay's payment goes authorized → captured; the QR's totals count captured payments only."""
+    app = create_app(clock=sb_clock, settle_delay_s=5)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
+        qr = await create(http)
+        link = await scan(http, qr)
+
+        async def payments():
+            items = (await http.get(f"{QR}/{qr['id']}/payments", auth=AUTH)).json()["items"]
+            assert all(not k.startswith("_") for p in items for k in p)   # the capture time stays inside
+            return [(p["amount"], p["status"], p["captured"]) for p in items]
+
+        await pay(http, link, "1.00")                            # a part payment: authorized, not received yet
+        part = await fetch(http, qr["id"])
+        assert (part["status"], part["payments_amount_received"], part["payments_count_received"]) == ("active", 0, 0)
+        assert await payments() == [(100, "authorized", False)]
+        r = await http.post(f"{QR}/{qr['id']}/close", auth=AUTH)
+        assert_error(r, "A payment on this QR code is being processed; it cannot be closed now.")
+        sb_clock.advance(5)
+        part = await fetch(http, qr["id"])
+        assert (part["status"], part["payments_amount_received"], part["payments_count_received"]) == ("active", 100, 1)
+        assert await payments() == [(100, "captured", True)]
+
+        sb_clock.advance(1)
+        await pay(http, link)                                    # the rest: in flight, the QR still active
+        assert (await fetch(http, qr["id"]))["payments_amount_received"] == 100
+        assert await payments() == [(200, "authorized", False), (100, "captured", True)]
+        sb_clock.advance(4.9)
+        assert (await fetch(http, qr["id"]))["status"] == "active"
+        sb_clock.advance(0.1)
+        paid = await fetch(http, qr["id"])
+        assert (paid["status"], paid["close_reason"], paid["closed_at"]) == ("closed", "paid", NOW + 11)
+        assert (paid["payments_amount_received"], paid["payments_count_received"]) == (300, 2)
+        assert await payments() == [(200, "captured", True), (100, "captured", True)]
+
+
 async def test_list_newest_first_with_count_skip_from_to_and_filters(sb_http, sb_clock):
     made = []
     for i in range(3):
