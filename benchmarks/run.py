@@ -31,11 +31,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
-import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app.runtime import open_runtime  # noqa: E402
 from app.ui.app import apply_style, compose  # noqa: E402
+from app.ui.qtloop import TillEventLoop  # noqa: E402
 from app.ui.qr_widget import QrWidget  # noqa: E402
 from app.ui.status_banner import StatusBanner  # noqa: E402
 
@@ -197,7 +197,7 @@ def main() -> None:
     _hook_paints()
     result: dict = {"machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
                                 "platform": app.platformName()}}
-    with tempfile.TemporaryDirectory() as tmp, asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as r:
+    with tempfile.TemporaryDirectory() as tmp, asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as r:
         result.update(r.run(bench_charge_and_rss(Path(tmp) / "a", args.sales)))
         paid = r.run(bench_paid(Path(tmp) / "b", args.paid_samples, push=True))
         paid.update(r.run(bench_paid(Path(tmp) / "c", args.paid_samples, push=False)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from app.domain.money import Money
@@ -90,6 +90,11 @@ class CheckoutController:
     @property
     def capabilities(self) -> Capability:
         return self.provider.capabilities
+
+    @property
+    def due_terms(self) -> DueTerms | None:
+        """The open sale's due-date terms (also after a restart resumed it), or None."""
+        return self._due if self.current is not None else None
 
     def subscribe(self, listener):
         return self.bus.subscribe(listener)
@@ -254,8 +259,8 @@ class CheckoutController:
             self._notice("warning", f"Lost contact with the provider ({exc.message}); still trying…")
 
     async def _expire_at(self, sale_id: str, expires_at: datetime) -> None:
-        delay = (expires_at - self.clock()).total_seconds()
-        await asyncio.sleep(max(0.0, delay))
+        while (delay := (expires_at - self.clock()).total_seconds()) > 0:
+            await asyncio.sleep(min(delay, 3600.0))  # in hours: due-date charges live for weeks
         async with self._lock:
             sale = self.current
             if sale is None or sale.sale_id != sale_id or not sale.status.is_open:
@@ -267,7 +272,10 @@ class CheckoutController:
                 await self._end(sale)
                 return
             if info is not None and info.status == SaleStatus.PROCESSING:
-                return  # a payment is under way: the watcher follows it to its end, expiry does not cut it
+                # A payment is under way: never cut short; asked again shortly, in case it fails and the
+                # request is back to waiting (then past its deadline it expires as usual).
+                self._expiry = self._spawn(self._expire_at(sale_id, self.clock() + timedelta(seconds=5)))
+                return
             paid = {"amount_received": info.amount_paid} if info is not None and \
                 info.amount_paid.currency == sale.amount.currency else {}
             sale = sale.move(SaleStatus.EXPIRED, reason="expired", **paid)  # a part paid is kept on record

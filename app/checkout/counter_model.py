@@ -338,6 +338,10 @@ class CounterModel:
         ok, found = await self._command("recover", self.controller.recover(), "Could not check unfinished sales",
                                         level="warning")
         found = list(found or [])
+        terms, current = getattr(self.controller, "due_terms", None), getattr(self.controller, "current", None)
+        if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
+            self._terms = {current.sale_id: terms}
+            self._changed()
         sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in found if hasattr(r, "sale")]
         if ok and sales:
             self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")

@@ -74,7 +74,8 @@ TRANSITIONS: dict[SaleStatus, frozenset[SaleStatus]] = {
     # pending → settled/processing: found by recover() when the app died between link and journal.
     S.PENDING: frozenset({S.LINKED, S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
     S.LINKED: frozenset({S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
-    S.PROCESSING: frozenset({S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
+    # processing → linked: the payment under way failed (e.g. an authorization that was not captured)
+    S.PROCESSING: frozenset({S.LINKED, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
     S.SETTLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     # a payment found at reconciliation after the till had ended the sale itself
