@@ -18,8 +18,28 @@ none. Choices made where the specification leaves room:
   hex"), so ``valid`` is false, while ``crc_ok`` may still be true.
 * a duplicated tag keeps its first value and is reported.
 * a ``upi://pay?...`` link has no CRC; its query parameters become ``fields``,
-  it is valid when ``pa`` (the payee address) is present and well formed, and
-  ``crc_ok`` is true (there is no CRC that could fail).
+  it is valid when ``pa`` (the payee address) is present and well formed (see
+  :func:`app.qr.rules.check_upi_link`), and ``crc_ok`` is true (there is no CRC that could fail).
+* after a structural error (a length that runs past the end, a tag that is not two
+  digits, ...) nothing further can be read with certainty, so reading stops there;
+  the fields before it are kept, and so is the CRC when the payload still ends with
+  ``6304`` and four characters.
+* template values are one level deep: a template's sub-tags map to strings (the
+  payment-system templates 50-99 inside tag 62 stay as their TLV text).
+* value rules (EMVCo MPM 1.1): 00 is ``01``; 01 is ``11`` or ``12``; 52 four digits;
+  53 three digits; 54 digits with an optional ``.`` and at most the currency's minor
+  units (ISO 4217, when TillQR knows the currency), at most 13 characters; 55 ``01``,
+  ``02`` or ``03``, with 56 (fixed fee) or 57 (percentage) as it asks; 58 two upper-case
+  letters; 59 at most 25 characters; 60 at most 15; 61 at most 10; 62's sub-tags
+  01-08 at most 25 characters and 09 at most 3; 64 needs 00 (two letters) and 01
+  (at most 25), 02 at most 15; every merchant account and unreserved template
+  (26-51, 80-99) needs its globally unique identifier 00 (at most 32 characters).
+  Values are printable ASCII, except inside template 64 (the merchant's name and city
+  in another language, in UTF-8).
+* then the scheme's own rules, see :mod:`app.qr.rules`.
+
+:func:`encode` is the inverse of :func:`decode` for payloads without errors:
+``encode(decode(p)) == p``.
 """
 
 from __future__ import annotations
@@ -28,7 +48,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
+
+from app.domain.money import MINOR_UNITS, NUMERIC_CODES
+from app.qr import rules
 
 FieldValue = Union[str, Mapping[str, str]]
 
@@ -40,9 +63,13 @@ TEMPLATE_TAGS: frozenset[str] = frozenset(
 MANDATORY_TAGS: tuple[str, ...] = ("00", "52", "53", "58", "59", "60", "63")
 MERCHANT_ACCOUNT_TAGS: frozenset[str] = frozenset(f"{t:02d}" for t in range(2, 52))
 
-_TAG = re.compile(r"^\d\d$")
+_TAG = re.compile(r"^[0-9][0-9]$")
 _HEX4 = re.compile(r"^[0-9A-Fa-f]{4}$")
-_AMOUNT = re.compile(r"^\d+(\.\d+)?$")
+_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+#: ISO 4217 numeric code -> minor units, for the currencies TillQR knows.
+DECIMALS_BY_NUMERIC: dict[str, int] = {num: MINOR_UNITS[code] for code, num in NUMERIC_CODES.items()}
+_ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.items()}
 
 
 def crc16(data: str) -> str:
@@ -51,7 +78,7 @@ def crc16(data: str) -> str:
     ``data`` is the payload up to and including ``"6304"``. ``crc16("123456789") == "29B1"``.
     """
     crc = 0xFFFF
-    for byte in data.encode("utf-8"):
+    for byte in data.encode("utf-8", "surrogatepass"):
         crc ^= byte << 8
         for _ in range(8):
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
@@ -141,6 +168,62 @@ def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
     return items, None
 
 
+def _template_ok(value: str) -> bool:
+    sub, error = _parse(value)
+    return error is None and len({t for t, _, _ in sub}) == len(sub)
+
+
+def _repair(payload: str, items: list[tuple[str, str, int]],
+            structural: str | None) -> tuple[list[tuple[str, str, int]], str] | None:
+    """Find the one wrong template length that, corrected, makes the whole payload parse.
+
+    Generators that count a template's length wrong (a real library bug) leave everything after
+    it unreadable or misread. The candidates are the templates whose own data objects do not
+    parse, and, after a structural error, every template before it. A corrected length counts
+    when the template's data objects then end exactly there and the rest of the payload parses
+    cleanly up to a final tag 63; of those, the reading with the fewest rule violations wins
+    (then the one nearest the declared length). None when no single correction works.
+    """
+    best: tuple[int, int, list[tuple[str, str, int]], str] | None = None
+    for index, (tag, value, pos) in enumerate(items):
+        if tag not in TEMPLATE_TAGS or (_template_ok(value) and structural is None):
+            continue
+        start = pos + 4
+        for size in range(1, 100):
+            if size == len(value) or start + size > len(payload) or not _template_ok(payload[start:start + size]):
+                continue
+            rest, error = _parse(payload[start + size:])
+            if error is not None or not rest or rest[-1][0] != "63":
+                continue
+            if not all(_template_ok(v) for t, v, _ in rest if t in TEMPLATE_TAGS):
+                continue
+            fixed = items[:index] + [(tag, payload[start:start + size], pos)]
+            fixed += [(t, v, p + start + size) for t, v, p in rest]
+            score = (_violations(fixed), abs(size - len(value)))
+            if best is None or score < best[:2]:
+                note = (f"tag {tag} at position {pos} declares length {len(value):02d}, but its data objects "
+                        f"take {size} characters; read as {size} (the fields after it depend on this)")
+                best = (*score, fixed, note)
+    return None if best is None else (best[2], best[3])
+
+
+def _violations(items: list[tuple[str, str, int]]) -> int:
+    """How many rule violations a reading of the payload has (for choosing between readings)."""
+    fields: dict[str, Any] = {}
+    duplicates = 0
+    for tag, value, _ in items:
+        if tag in fields:
+            duplicates += 1
+            continue
+        fields[tag] = {t: v for t, v, _ in _parse(value)[0]} if tag in TEMPLATE_TAGS else value
+    errors: list[str] = []
+    _check_values(fields, errors)
+    _check_templates(fields, errors)
+    rules.check(rules.scheme_of(fields), fields, errors)
+    missing = sum(1 for t in MANDATORY_TAGS if t not in fields)
+    return len(errors) + duplicates + missing
+
+
 def _check_crc(payload: str, errors: list[str]) -> bool:
     tail = payload[-8:]
     if len(payload) < 8 or not tail.startswith("6304"):
@@ -158,59 +241,146 @@ def _check_crc(payload: str, errors: list[str]) -> bool:
     return True
 
 
-def _scheme(fields: Mapping[str, Any]) -> str:
-    guids = [str(v.get("00", "")).strip() for t, v in fields.items()
-             if t in TEMPLATE_TAGS and "26" <= t <= "51" and isinstance(v, Mapping)]
-    lowered = [g.lower() for g in guids]
-    if "br.gov.bcb.pix" in lowered:
-        return "pix"
-    if "sg.paynow" in lowered:
-        return "paynow"
-    if "hk.com.hkicl" in lowered:
-        return "fps"
-    if any("upi" in g or "npci" in g for g in lowered):
-        return "upi"
-    return "emv"
+def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str | None:
+    """Why ``value`` is not an EMV amount in the currency with numeric code ``currency``, else None."""
+    if len(value) > 13 or not _AMOUNT.match(value):
+        return (f"tag {tag} ({what}) must be digits with an optional '.' decimal part, "
+                f"at most 13 characters, not {value!r}")
+    decimals = len(value.partition(".")[2])
+    allowed = DECIMALS_BY_NUMERIC.get(currency or "")
+    if allowed is not None and decimals > allowed:
+        code = _ALPHA_BY_NUMERIC[currency or ""]
+        if allowed == 0:
+            return f"tag {tag} ({what}) {value!r} has decimals, but {code} ({currency}) has none"
+        return f"tag {tag} ({what}) {value!r} has {decimals} decimals, but {code} ({currency}) has {allowed}"
+    return None
 
 
 def _check_values(fields: Mapping[str, Any], errors: list[str]) -> None:
-    """Format checks of the common top-level values (only those present)."""
+    """Format checks of the EMVCo values (only those present)."""
     checks = {
         "00": (lambda v: v == "01", "tag 00 (payload format indicator) must be '01'"),
         "01": (lambda v: v in ("11", "12"), "tag 01 (point of initiation) must be '11' or '12'"),
-        "52": (lambda v: re.fullmatch(r"\d{4}", v) is not None, "tag 52 (merchant category code) must be 4 digits"),
-        "53": (lambda v: re.fullmatch(r"\d{3}", v) is not None, "tag 53 (currency) must be a 3-digit ISO 4217 code"),
-        "54": (lambda v: len(v) <= 13 and _AMOUNT.match(v) is not None,
-               "tag 54 (amount) must be digits with an optional '.' decimal part, at most 13 characters"),
+        "52": (lambda v: re.fullmatch(r"[0-9]{4}", v) is not None, "tag 52 (merchant category code) must be 4 digits"),
+        "53": (lambda v: re.fullmatch(r"[0-9]{3}", v) is not None, "tag 53 (currency) must be a 3-digit ISO 4217 code"),
+        "55": (lambda v: v in ("01", "02", "03"), "tag 55 (tip or convenience indicator) must be '01', '02' or '03'"),
         "58": (lambda v: re.fullmatch(r"[A-Z]{2}", v) is not None, "tag 58 (country) must be 2 upper-case letters"),
         "59": (lambda v: len(v) <= 25, "tag 59 (merchant name) must be at most 25 characters"),
         "60": (lambda v: len(v) <= 15, "tag 60 (merchant city) must be at most 15 characters"),
+        "61": (lambda v: len(v) <= 10, "tag 61 (postal code) must be at most 10 characters"),
     }
     for tag, (ok, message) in checks.items():
         value = fields.get(tag)
         if isinstance(value, str) and not ok(value):
             errors.append(f"{message}, not {value!r}")
+    currency = fields.get("53") if isinstance(fields.get("53"), str) else None
+    for tag, what in (("54", "amount"), ("56", "convenience fee")):
+        value = fields.get(tag)
+        if isinstance(value, str):
+            problem = _amount_error(tag, what, value, currency)
+            if problem:
+                errors.append(problem)
+    pct = fields.get("57")
+    if isinstance(pct, str) and not (len(pct) <= 5 and re.fullmatch(r"[0-9]+(\.[0-9]+)?", pct)):
+        errors.append(f"tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {pct!r}")
+    tip = fields.get("55")
+    if tip == "02" and "56" not in fields:
+        errors.append("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing")
+    if tip == "03" and "57" not in fields:
+        errors.append("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing")
+    for tag, value in fields.items():
+        if isinstance(value, str) and tag != "64" and not _PRINTABLE.match(value):
+            errors.append(f"tag {tag} has characters outside printable ASCII: {_odd(value)}")
+
+
+def _odd(value: str) -> str:
+    odd = sorted({c for c in value if not " " <= c <= "~"})
+    return ", ".join(f"U+{ord(c):04X} {c!r}" for c in odd[:5]) + (" ..." if len(odd) > 5 else "")
+
+
+def _check_templates(fields: Mapping[str, Any], errors: list[str]) -> None:
+    """Rules for the sub-tags of templates (only templates that parsed as TLV)."""
+    for tag, value in fields.items():
+        if not isinstance(value, Mapping):
+            continue
+        if "26" <= tag <= "51" or "80" <= tag <= "99":
+            gui = value.get("00")
+            if gui is None:
+                errors.append(f"template {tag} has no globally unique identifier (sub-tag 00)")
+            elif len(gui) > 32:
+                errors.append(f"template {tag}: globally unique identifier (sub-tag 00) must be at most "
+                              f"32 characters, not {len(gui)}")
+        if tag == "62":
+            for sub, sub_value in value.items():
+                if "01" <= sub <= "08" and len(sub_value) > 25:
+                    errors.append(f"template 62: sub-tag {sub} must be at most 25 characters, not {len(sub_value)}")
+                if sub == "09" and (len(sub_value) > 3 or not set(sub_value) <= set("AME")):
+                    errors.append(f"template 62: sub-tag 09 (consumer data request) must be up to 3 of the letters "
+                                  f"A, M, E, not {sub_value!r}")
+        if tag == "64":
+            if not re.fullmatch(r"[A-Za-z]{2}", value.get("00", "")):
+                errors.append("template 64: sub-tag 00 (language preference) must be 2 letters (ISO 639-1)")
+            if "01" not in value:
+                errors.append("template 64: sub-tag 01 (merchant name in the other language) is missing")
+            elif len(value["01"]) > 25:
+                errors.append(f"template 64: sub-tag 01 must be at most 25 characters, not {len(value['01'])}")
+            if len(value.get("02", "")) > 15:
+                errors.append(f"template 64: sub-tag 02 must be at most 15 characters, not {len(value['02'])}")
+        if tag != "64":
+            for sub, sub_value in value.items():
+                if not _PRINTABLE.match(sub_value):
+                    errors.append(f"template {tag}: sub-tag {sub} has characters outside printable ASCII: "
+                                  f"{_odd(sub_value)}")
+
+
+#: Characters a ``upi://pay`` parameter value keeps as they are; everything else is percent-encoded (UTF-8).
+_UPI_SAFE = "-._~"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2}).{0,2}", re.DOTALL)
+
+
+def encode_upi_link(fields: Mapping[str, str]) -> str:
+    """``upi://pay?`` and ``fields`` in their order, each value percent-encoded (UTF-8, space as %20).
+
+    ``@`` is kept as is in ``pa`` (as UPI apps write addresses); every other reserved
+    character is encoded, so a value can hold ``&``, ``=``, ``+`` or ``%`` safely.
+    """
+    parts = []
+    for key, value in fields.items():
+        safe = _UPI_SAFE + ("@" if key == "pa" else "")
+        parts.append(f"{quote(key, safe=_UPI_SAFE)}={quote(value, safe=safe)}")
+    return "upi://pay?" + "&".join(parts)
 
 
 def _decode_upi(payload: str) -> Decoded:
     errors: list[str] = []
-    _, _, query = payload.partition("?")
+    head, sep, query = payload.partition("?")
+    if head.lower() != "upi://pay":
+        errors.append(f"a UPI payment link starts with 'upi://pay?', not {head + sep!r}")
     fields: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for pair in query.split("&") if query else []:
+        if "=" not in pair:
+            errors.append(f"parameter {pair!r} has no '=' and value")
+            continue
+        parsed = parse_qsl(pair, keep_blank_values=True)
+        if not parsed or not parsed[0][0]:
+            errors.append(f"parameter {pair!r} has no name")
+            continue
+        key, value = parsed[0]
+        raw = pair.partition("=")[2]
+        bad = _BAD_ESCAPE.search(raw)
+        if bad:
+            errors.append(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
+        unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
+        if unencoded:
+            errors.append(f"parameter {key!r} has characters that must be percent-encoded: "
+                          + ", ".join(repr(c) for c in unencoded))
         if key in fields:
-            errors.append(f"parameter {key!r} appears more than once")
+            errors.append(f"parameter {key!r} appears more than once (first value kept)")
             continue
         fields[key] = value
     if not query:
         errors.append("UPI link has no query parameters")
-    pa = fields.get("pa")
-    if pa is None:
-        errors.append("missing parameter 'pa' (payee address)")
-    elif not re.fullmatch(r"[\w.\-]+@[\w.\-]+", pa):
-        errors.append(f"parameter 'pa' must be a UPI address like name@bank, not {pa!r}")
-    am = fields.get("am")
-    if am is not None and not _AMOUNT.match(am):
-        errors.append(f"parameter 'am' must be an amount like 12.50, not {am!r}")
+    rules.check_upi_link(fields, errors)
     return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
 
 
@@ -218,15 +388,31 @@ def decode(payload: str) -> Decoded:
     """Decode an EMV MPM payload (or a ``upi://pay`` link). Never raises; see the module docstring."""
     if not isinstance(payload, str):
         return Decoded(False, False, "emv", {}, [f"payload must be text, not {type(payload).__name__}"])
-    if payload[:9].lower() == "upi://pay":
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return Decoded(False, False, "emv", {}, [f"payload is not valid text: undecodable byte(s) at position "
+                                                 f"{exc.start} (it must be UTF-8)"])
+    if payload[:4].lower() == "upi:":
         return _decode_upi(payload)
     if not payload:
         return Decoded(False, False, "emv", {}, ["empty payload"])
     errors: list[str] = []
     crc_ok = _check_crc(payload, errors)
     items, structural = _parse(payload)
+    broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
+    repaired = _repair(payload, items, structural) if broken else None
+    if repaired is not None:
+        items, note = repaired
+        structural = None
+        errors.append(note)
+    crc_from_tail = False
     if structural:
         errors.append(structural)
+        tail = payload[-8:]
+        if len(payload) >= 8 and tail.startswith("6304") and all(tag != "63" for tag, _, _ in items):
+            items.append(("63", tail[4:], len(payload) - 8))  # the CRC is still readable at the end
+            crc_from_tail = True
 
     fields: dict[str, Any] = {}
     for index, (tag, value, pos) in enumerate(items):
@@ -250,7 +436,7 @@ def decode(payload: str) -> Decoded:
             fields[tag] = value
         if tag == "00" and index != 0:
             errors.append(f"tag 00 (payload format indicator) must be the first field, found at position {pos}")
-        if tag == "63":
+        if tag == "63" and not crc_from_tail:
             if len(value) != 4:
                 errors.append(f"tag 63 (CRC) must have length 04, not {len(value):02d}")
             after = len(payload) - (pos + 4 + len(value))
@@ -260,6 +446,7 @@ def decode(payload: str) -> Decoded:
     if items and items[0][0] != "00":
         errors.append(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
     _check_values(fields, errors)
+    _check_templates(fields, errors)
     for tag in MANDATORY_TAGS:
         if tag not in fields:
             errors.append(f"missing mandatory tag {tag}")
@@ -267,4 +454,21 @@ def decode(payload: str) -> Decoded:
         errors.append("missing merchant account information (one of tags 02-51)")
     if "63" in fields and not crc_ok and not any("CRC" in e for e in errors):
         errors.append("CRC could not be checked: the payload does not end with 6304 and four hex digits")
-    return Decoded(valid=not errors, crc_ok=crc_ok, scheme=_scheme(fields), fields=fields, errors=errors)
+    scheme = rules.scheme_of(fields)
+    rules.check(scheme, fields, errors)
+    return Decoded(valid=not errors, crc_ok=crc_ok, scheme=scheme, fields=fields, errors=errors)
+
+
+def encode(decoded: Decoded | Mapping[str, Any], scheme: str | None = None) -> str:
+    """The payload of decoded ``fields`` again: a ``upi://pay`` link for a UPI link's parameters, else
+    EMV TLV with a fresh CRC (tag 63 is recomputed). ``encode(decode(p)) == p`` for every payload
+    that decodes without errors. Raises ValueError when the fields cannot be encoded.
+    """
+    if isinstance(decoded, Decoded):
+        fields: Mapping[str, Any] = decoded.fields
+        scheme = decoded.scheme
+    else:
+        fields = decoded
+    if scheme == "upi" and fields and not any(_TAG.match(k) for k in fields):
+        return encode_upi_link(fields)
+    return build({k: v for k, v in fields.items() if k != "63"})

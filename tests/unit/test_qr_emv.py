@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.qr.emv import TEMPLATE_TAGS, Decoded, build, crc16, decode, tlv
+from app.qr.emv import TEMPLATE_TAGS, Decoded, build, crc16, decode, encode, tlv
 
 # Banco Central do Brasil's static BR Code example (Manual do BR Code / Pix manual).
 BCB_STATIC = (
@@ -82,20 +82,87 @@ def test_upi_link() -> None:
     d = decode("upi://pay?pa=shop@okbank&pn=Corner%20Shop&am=12.50&cu=INR")
     assert d.valid and d.scheme == "upi"
     assert d.fields == {"pa": "shop@okbank", "pn": "Corner Shop", "am": "12.50", "cu": "INR"}
+    assert encode(d) == "upi://pay?pa=shop@okbank&pn=Corner%20Shop&am=12.50&cu=INR"
     bad = decode("upi://pay?pn=Shop&am=1,5")
     assert not bad.valid and bad.scheme == "upi"
     assert any("'pa'" in e for e in bad.errors) and any("'am'" in e for e in bad.errors)
 
 
+@pytest.mark.parametrize(("link", "reason"), [
+    ("upi://pay?pa=a@b&am=1.005", "at most 2 decimals"),
+    ("upi://pay?pa=a@b&cu=USD", "'cu' must be 'INR'"),
+    ("upi://pay?pa=a@b&mc=54", "'mc'"),
+    ("upi://pay?pa=a@b&pn=", "'pn' (payee name) is empty"),
+    ("upi://pay?pa=a@b&pa=c@d", "'pa' appears more than once"),
+    ("upi://pay?pa=a@b&tn", "'tn' has no '='"),
+    ("upi://pay?pa=a@b&=x", "has no name"),
+    ("upi://pay?pa=a@b&tn=50%", "malformed percent-escape"),
+    ("upi://pay?pa=a@b&tn=two words", "must be percent-encoded"),
+    ("upi://pay?pa=a@b&tn=café", "must be percent-encoded"),
+    ("upi://pay?pa=nobody", "like name@bank"),
+    ("upi:pay?pa=a@b", "starts with 'upi://pay?'"),
+])
+def test_upi_link_deviations(link: str, reason: str) -> None:
+    d = decode(link)
+    assert not d.valid and d.scheme == "upi" and any(reason in e for e in d.errors), d.errors
+
+
 def test_scheme_detection() -> None:
     base = {"00": "01", "52": "0000", "53": "702", "58": "SG", "59": "Shop", "60": "Singapore"}
-    paynow = build({**base, "26": {"00": "SG.PAYNOW", "01": "2", "02": "T12345678A"}})
-    assert decode(paynow).scheme == "paynow" and decode(paynow).valid
-    fps = build({**base, "26": {"00": "hk.com.hkicl", "02": "1234567"}})
-    assert decode(fps).scheme == "fps"
-    upi = build({**base, "26": {"00": "A000000524", "01": "x"}, "27": {"00": "in.npci.upi", "01": "y"}})
-    assert decode(upi).scheme == "upi"
+    paynow = build({**base, "26": {"00": "SG.PAYNOW", "01": "2", "02": "T12345678A", "03": "1"}})
+    assert decode(paynow).scheme == "paynow" and decode(paynow).valid, decode(paynow).errors
+    hk = {**base, "53": "344", "58": "HK", "60": "HK"}
+    fps = build({**hk, "26": {"00": "hk.com.hkicl", "02": "1234567"}})
+    assert decode(fps).scheme == "fps" and decode(fps).valid, decode(fps).errors
+    india = {**base, "53": "356", "58": "IN", "60": "Mumbai"}
+    upi = build({**india, "26": {"00": "A000000524", "01": "shop@okbank"}, "27": {"00": "A000000524", "01": "y"}})
+    assert decode(upi).scheme == "upi" and decode(upi).valid, decode(upi).errors
+    assert decode(build({**india, "28": {"00": "in.npci.upi", "01": "y"}})).scheme == "upi"
     assert decode(build({**base, "02": "4000123456789012"})).scheme == "emv"
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"53": "986", "54": "12.345"}, "'12.345' has 3 decimals, but BRL (986) has 2"),
+    ({"53": "392", "54": "100.00"}, "has decimals, but JPY (392) has none"),
+    ({"53": "414", "54": "1.2345"}, "has 4 decimals, but KWD (414) has 3"),
+    ({"54": "12345678901.00"}, "at most 13 characters"),
+    ({"54": ".50"}, "tag 54 (amount)"),
+    ({"55": "04"}, "tag 55"),
+    ({"55": "02"}, "tag 56 (the fee) is missing"),
+    ({"55": "03"}, "tag 57 (the percentage) is missing"),
+    ({"55": "02", "56": "1,00"}, "tag 56 (convenience fee)"),
+    ({"55": "03", "57": "123456"}, "tag 57"),
+    ({"59": "x" * 26}, "tag 59 (merchant name) must be at most 25"),
+    ({"60": "y" * 16}, "tag 60 (merchant city) must be at most 15"),
+    ({"61": "12345678901"}, "tag 61 (postal code)"),
+    ({"59": "São Paulo Padaria"}, "tag 59 has characters outside printable ASCII: U+00E3"),
+    ({"62": {"01": "b" * 26}}, "template 62: sub-tag 01 must be at most 25"),
+    ({"62": {"09": "AMX"}}, "sub-tag 09 (consumer data request)"),
+    ({"62": {"05": "ação"}}, "template 62: sub-tag 05 has characters outside printable ASCII"),
+    ({"64": {"01": "名"}}, "sub-tag 00 (language preference)"),
+    ({"64": {"00": "ZH"}}, "sub-tag 01 (merchant name in the other language) is missing"),
+    ({"64": {"00": "ZH", "01": "名" * 26}}, "template 64: sub-tag 01 must be at most 25"),
+    ({"64": {"00": "ZH", "01": "名", "02": "市" * 16}}, "template 64: sub-tag 02 must be at most 15"),
+    ({"27": {"01": "x"}}, "template 27 has no globally unique identifier"),
+    ({"80": {"00": "g" * 33}}, "template 80: globally unique identifier (sub-tag 00) must be at most 32"),
+])
+def test_value_rules(fields: dict, reason: str) -> None:
+    base = {"00": "01", "26": {"00": "com.example"}, "52": "5411", "53": "840", "58": "US", "59": "Shop",
+            "60": "Town"}
+    d = decode(build({**base, **fields}))
+    assert d.crc_ok and not d.valid
+    assert any(reason in e for e in d.errors), d.errors
+
+
+def test_language_template_may_hold_utf8() -> None:
+    base = {"00": "01", "26": {"00": "com.example"}, "52": "5411", "53": "840", "58": "US", "59": "Shop",
+            "60": "Town", "64": {"00": "ZH", "01": "最佳运输", "02": "北京"}}
+    assert decode(build(base)).valid
+
+
+def test_undecodable_bytes_are_reported_not_raised() -> None:
+    d = decode("000201\udcff")
+    assert not d.valid and "undecodable byte" in d.errors[0]
 
 
 def _with_crc(body: str) -> str:
@@ -185,6 +252,19 @@ def _template(chars: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, str]
     return st.dictionaries(_SUBTAGS, st.text(chars, min_size=1, max_size=20), min_size=1, max_size=4)
 
 
+def _account_template() -> st.SearchStrategy[dict[str, str]]:
+    """A merchant account template: a GUI (sub-tag 00) of no known scheme, then other sub-tags."""
+    gui = st.from_regex(r"\Acom\.[a-z]{1,20}\Z")
+    return st.builds(lambda g, rest: {"00": g, **rest}, gui,
+                     st.dictionaries(st.sampled_from([f"{t:02d}" for t in range(1, 100)]),
+                                     st.text(_ASCII, min_size=1, max_size=15), max_size=3))
+
+
+def _additional_data() -> st.SearchStrategy[dict[str, str]]:
+    return st.dictionaries(st.sampled_from([f"{t:02d}" for t in range(1, 9)] + ["10", "50", "99"]),
+                           st.text(_ASCII, min_size=1, max_size=25), min_size=1, max_size=4)
+
+
 @st.composite
 def any_fields(draw: st.DrawFn) -> dict[str, object]:
     tags = draw(st.lists(st.sampled_from(_PRIMITIVE_TAGS + sorted(TEMPLATE_TAGS)), unique=True, max_size=10))
@@ -198,16 +278,16 @@ def valid_payload(draw: st.DrawFn) -> str:
     fields: dict[str, object] = {"00": "01"}
     if draw(st.booleans()):
         fields["01"] = draw(st.sampled_from(["11", "12"]))
-    fields[draw(st.sampled_from([f"{t}" for t in range(26, 52)]))] = draw(_template(_ASCII))
-    fields["52"] = draw(st.from_regex(r"\A\d{4}\Z"))
-    fields["53"] = draw(st.from_regex(r"\A\d{3}\Z"))
+    fields[draw(st.sampled_from([f"{t}" for t in range(26, 52)]))] = draw(_account_template())
+    fields["52"] = draw(st.from_regex(r"\A[0-9]{4}\Z"))
+    fields["53"] = draw(st.sampled_from(["986", "702", "344", "840", "978", "999", "123"]))
     if draw(st.booleans()):
-        fields["54"] = draw(st.from_regex(r"\A\d{1,7}(\.\d\d)?\Z"))
+        fields["54"] = draw(st.from_regex(r"\A[0-9]{1,7}(\.[0-9][0-9])?\Z"))
     fields["58"] = draw(st.from_regex(r"\A[A-Z]{2}\Z"))
     fields["59"] = draw(text(25))
     fields["60"] = draw(text(15))
     if draw(st.booleans()):
-        fields["62"] = draw(_template(_ASCII))
+        fields["62"] = draw(_additional_data())
     return build(fields)  # type: ignore[arg-type]
 
 

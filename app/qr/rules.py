@@ -1,0 +1,227 @@
+"""What each scheme asks of an EMV payload, beyond the EMVCo rules :mod:`app.qr.emv` checks itself.
+
+:func:`scheme_of` tells the scheme from the merchant account templates' globally unique
+identifiers (GUI, sub-tag 00); :func:`check` appends one precise sentence per deviation to
+``errors``. Nothing here raises, and nothing imports :mod:`app.qr.emv` (it imports us).
+
+Sources, and the choices made where they leave room:
+
+* **Pix** (Banco Central do Brasil, *Manual de Padrões para Iniciação do Pix* and the BR Code
+  manual): GUI ``br.gov.bcb.pix`` (compared case-insensitively: it is a domain name, and
+  widely used generators write it upper-case), then either ``01`` the key or ``25`` the
+  location URL (without ``https://``), optional ``02`` description; 53 ``986``; 58 ``BR``;
+  62/05 the reference label (txid) is required, ``***`` when there is none; a static code's
+  txid is at most 25 letters and digits. A dynamic code's 62/05 is not checked further:
+  Banco Central's own dynamic example carries ``RP12345678-2019``.
+* **PayNow** (SGQR): GUI ``SG.PAYNOW``; ``01`` proxy type ``0`` (mobile) or ``2`` (UEN);
+  ``02`` the proxy value (``+65`` and eight digits for a mobile); ``03`` editable flag ``0``
+  or ``1``; ``04`` expiry, digits (published codes use ``YYYYMMDD``, ``YYMMDDhhmmss`` and
+  ``YYYYMMDDhhmmss``); 53 ``702``; 58 ``SG``.
+* **FPS** (HKMA *Common QR Code Specification for Retail Payments in Hong Kong*): GUI
+  ``hk.com.hkicl``; ``01`` participant (clearing) code, three digits, optional; one of ``02``
+  FPS identifier (digits), ``03`` mobile (``+852-`` and eight digits), ``04`` e-mail;
+  53 ``344`` (HKD) or ``156`` (CNY); 58 ``HK``.
+* **UPI, EMV form** (Bharat QR): NPCI does not publish the Bharat QR specification openly; the
+  structure below is the one every published Bharat QR payload we found shares (Razorpay's
+  and PayU's API documentation, merchants' codes): template 26 with GUI ``A000000524`` (the
+  NPCI application identifier), ``01`` the UPI address (VPA), optional ``02`` minimum amount;
+  template 27 with the same GUI and ``01`` the transaction reference; 53 ``356``; 58 ``IN``.
+  A template whose GUI mentions ``upi`` or ``npci`` is taken as UPI too.
+* **UPI link** (NPCI *UPI Linking Specification*): ``upi://pay?`` with ``pa`` (payee address,
+  ``name@handle``) required; ``am`` an amount with at most two decimals; ``cu`` ``INR``;
+  ``mc`` four digits. The specification also asks for ``pn`` (payee name), but links
+  without it are common and UPI apps pay them, so its absence is not counted against a
+  link (TillQR's builder always writes it); a ``pn`` that is present must not be empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+PIX_GUI = "br.gov.bcb.pix"
+PAYNOW_GUI = "SG.PAYNOW"
+FPS_GUI = "hk.com.hkicl"
+NPCI_AID = "A000000524"
+
+VPA = re.compile(r"^[A-Za-z0-9.\-_]{1,255}@[A-Za-z][A-Za-z0-9.\-]{0,63}$")
+_TXID = re.compile(r"^[A-Za-z0-9]{1,25}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_UPI_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
+
+
+def merchant_templates(fields: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
+    """The merchant account templates (26-51) that parsed as TLV, in tag order."""
+    return [(tag, fields[tag]) for tag in sorted(fields)
+            if "26" <= tag <= "51" and isinstance(fields[tag], Mapping)]
+
+
+def _gui(template: Mapping[str, str]) -> str:
+    return str(template.get("00", "")).strip()
+
+
+def _is_upi_gui(gui: str) -> bool:
+    low = gui.lower()
+    return gui.upper() == NPCI_AID or "upi" in low or "npci" in low
+
+
+def scheme_of(fields: Mapping[str, Any]) -> str:
+    """``pix``, ``paynow``, ``fps``, ``upi`` or ``emv`` (anything else), from the templates' GUIs."""
+    guis = [_gui(t) for _, t in merchant_templates(fields)]
+    lowered = [g.lower() for g in guis]
+    if PIX_GUI in lowered:
+        return "pix"
+    if PAYNOW_GUI.lower() in lowered:
+        return "paynow"
+    if FPS_GUI in lowered:
+        return "fps"
+    if any(_is_upi_gui(g) for g in guis):
+        return "upi"
+    return "emv"
+
+
+def _template(fields: Mapping[str, Any], match) -> tuple[str, Mapping[str, str]] | None:
+    for tag, template in merchant_templates(fields):
+        if match(_gui(template)):
+            return tag, template
+    return None
+
+
+def _expect(fields: Mapping[str, Any], tag: str, allowed: tuple[str, ...], scheme: str, what: str,
+            errors: list[str]) -> None:
+    value = fields.get(tag)
+    if isinstance(value, str) and value not in allowed:
+        want = " or ".join(repr(a) for a in allowed)
+        errors.append(f"{scheme}: tag {tag} ({what}) must be {want}, not {value!r}")
+
+
+def _check_pix(fields: Mapping[str, Any], errors: list[str]) -> None:
+    found = _template(fields, lambda g: g.lower() == PIX_GUI)
+    if found is None:
+        return
+    tag, t = found
+    has_key, has_url = "01" in t, "25" in t
+    if has_key and has_url:
+        errors.append(f"pix: template {tag} has both a key (01) and a location (25); it must have one")
+    elif not has_key and not has_url:
+        errors.append(f"pix: template {tag} has neither a key (01) nor a location (25)")
+    if has_url and t["25"].lower().startswith(("https://", "http://")):
+        errors.append(f"pix: the location (template {tag}, sub-tag 25) must not start with a URL scheme")
+    _expect(fields, "53", ("986",), "pix", "currency", errors)
+    _expect(fields, "58", ("BR",), "pix", "country", errors)
+    extra = fields.get("62")
+    txid = extra.get("05") if isinstance(extra, Mapping) else None
+    if "62" not in fields or (isinstance(extra, Mapping) and txid is None):
+        errors.append("pix: missing the reference label (txid, tag 62 sub-tag 05); use '***' when there is none")
+    elif has_key and isinstance(txid, str) and txid != "***" and not _TXID.match(txid):
+        errors.append(f"pix: a static code's txid (62/05) must be '***' or 1 to 25 letters and digits, not {txid!r}")
+
+
+def _check_paynow(fields: Mapping[str, Any], errors: list[str]) -> None:
+    found = _template(fields, lambda g: g.upper() == PAYNOW_GUI)
+    if found is None:
+        return
+    tag, t = found
+    kind, value = t.get("01"), t.get("02")
+    if kind is None:
+        errors.append(f"paynow: template {tag} has no proxy type (sub-tag 01)")
+    elif kind not in ("0", "2"):
+        errors.append(f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), "
+                      f"not {kind!r}")
+    if value is None:
+        errors.append(f"paynow: template {tag} has no proxy value (sub-tag 02)")
+    elif kind == "0" and not re.fullmatch(r"\+65[0-9]{8}", value):
+        errors.append(f"paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}")
+    elif kind == "2" and not re.fullmatch(r"[0-9A-Za-z]{9,13}", value):
+        errors.append(f"paynow: a UEN proxy (template {tag}, sub-tag 02) must be 9 to 13 letters and digits, "
+                      f"not {value!r}")
+    editable = t.get("03")
+    if editable is None:
+        errors.append(f"paynow: template {tag} has no editable-amount flag (sub-tag 03)")
+    elif editable not in ("0", "1"):
+        errors.append(f"paynow: editable flag (template {tag}, sub-tag 03) must be '0' or '1', not {editable!r}")
+    expiry = t.get("04")
+    if expiry is not None and not _DIGITS.match(expiry):
+        errors.append(f"paynow: expiry date (template {tag}, sub-tag 04) must be digits (YYYYMMDD), not {expiry!r}")
+    elif expiry is not None and len(expiry) == 8 and not _is_date(expiry):
+        errors.append(f"paynow: expiry date (template {tag}, sub-tag 04) {expiry!r} is not a date (YYYYMMDD)")
+    _expect(fields, "53", ("702",), "paynow", "currency", errors)
+    _expect(fields, "58", ("SG",), "paynow", "country", errors)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_fps(fields: Mapping[str, Any], errors: list[str]) -> None:
+    found = _template(fields, lambda g: g.lower() == FPS_GUI)
+    if found is None:
+        return
+    tag, t = found
+    ids = [s for s in ("02", "03", "04") if s in t]
+    if not ids:
+        errors.append(f"fps: template {tag} has no payee: an FPS ID (02), a mobile (03) or an e-mail (04)")
+    elif len(ids) > 1:
+        errors.append(f"fps: template {tag} has more than one payee ({', '.join(ids)}); it must have one")
+    if "01" in t and not re.fullmatch(r"[0-9]{3}", t["01"]):
+        errors.append(f"fps: participant code (template {tag}, sub-tag 01) must be 3 digits, not {t['01']!r}")
+    if "02" in t and not _DIGITS.match(t["02"]):
+        errors.append(f"fps: FPS ID (template {tag}, sub-tag 02) must be digits, not {t['02']!r}")
+    if "03" in t and not re.fullmatch(r"\+[0-9]{1,3}-[0-9]{4,15}", t["03"]):
+        errors.append(f"fps: mobile (template {tag}, sub-tag 03) must be like +852-91234567, not {t['03']!r}")
+    if "04" in t and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", t["04"]):
+        errors.append(f"fps: e-mail (template {tag}, sub-tag 04) is not an e-mail address: {t['04']!r}")
+    _expect(fields, "53", ("344", "156"), "fps", "currency", errors)
+    _expect(fields, "58", ("HK",), "fps", "country", errors)
+
+
+def _check_upi_emv(fields: Mapping[str, Any], errors: list[str]) -> None:
+    found = _template(fields, lambda g: _is_upi_gui(g) and g.upper() == NPCI_AID)
+    if found is not None:
+        tag, t = found
+        vpas = [(tg, tm) for tg, tm in merchant_templates(fields)
+                if _gui(tm).upper() == NPCI_AID and "@" in tm.get("01", "")]
+        if not vpas:
+            errors.append(f"upi: no template with GUI {NPCI_AID} carries a UPI address (sub-tag 01, name@handle)")
+        for vtag, vt in vpas:
+            if not VPA.match(vt["01"]):
+                errors.append(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: "
+                              f"{vt['01']!r}")
+    _expect(fields, "53", ("356",), "upi", "currency", errors)
+    _expect(fields, "58", ("IN",), "upi", "country", errors)
+
+
+_CHECKS = {"pix": _check_pix, "paynow": _check_paynow, "fps": _check_fps, "upi": _check_upi_emv}
+
+
+def check(scheme: str, fields: Mapping[str, Any], errors: list[str]) -> None:
+    """Append the deviations of an EMV payload of ``scheme`` from that scheme's rules."""
+    checker = _CHECKS.get(scheme)
+    if checker is not None:
+        checker(fields, errors)
+
+
+def check_upi_link(fields: Mapping[str, str], errors: list[str]) -> None:
+    """Append the deviations of a ``upi://pay`` link's parameters from the UPI linking specification."""
+    pa = fields.get("pa")
+    if pa is None:
+        errors.append("missing parameter 'pa' (payee address)")
+    elif not VPA.match(pa):
+        errors.append(f"parameter 'pa' must be a UPI address like name@bank, not {pa!r}")
+    if "pn" in fields and not fields["pn"].strip():
+        errors.append("parameter 'pn' (payee name) is empty")
+    am = fields.get("am")
+    if am is not None and not _UPI_AMOUNT.match(am):
+        errors.append(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {am!r}")
+    cu = fields.get("cu")
+    if cu is not None and cu != "INR":
+        errors.append(f"parameter 'cu' must be 'INR', not {cu!r}")
+    mc = fields.get("mc")
+    if mc is not None and not re.fullmatch(r"[0-9]{4}", mc):
+        errors.append(f"parameter 'mc' (merchant category code) must be 4 digits, not {mc!r}")
