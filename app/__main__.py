@@ -5,6 +5,7 @@
     tillqr charge AMOUNT [...]              one sale as JSON lines
     tillqr recover [--cancel-open] [--json] finish sales left open
     tillqr journal list [--json]            the sales journal
+    tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr self-test                        smoke test of the installation
 
 Exit codes: 0 success, 1 error (reason on stderr), 2 a sale that ended unpaid.
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
+    from app.commands import qr_cli
+
+    qr_cli.add_parser(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     return parser
 
@@ -76,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cmd = args.command
+    if cmd == "qr":
+        from app.commands import qr_cli
+
+        return qr_cli.dispatch(args)
     if cmd not in ("sandbox", "self-test"):
         from app.config.logs import setup_logging
         from app.config.paths import paths
