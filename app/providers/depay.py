@@ -36,14 +36,34 @@ simulator (``app/sandbox/depay.py``, which implements the same choices).
   "already been canceled" counts as done), then the order as it is.
 - ``refund`` / ``get_refund``: ``POST /v2/qr/refund`` with ``partial`` (false when the
   amount is the whole order), ``reason`` ``"TillQR refund <key>"``. Depay documents no
-  refund look-up: a refund's outcome is read from the order (REFUNDED /
-  PARTIALLY_REFUNDED entries added to its history after the refund was asked), and
-  REJECTED is told only by Depay's refund notification — polling sees it as pending.
-  A refund is never sent twice: one whose answer was lost is, when asked again with the
-  same key, found in the order's history if it has shown up there, else refused with
-  ``ProviderUnavailable`` (no new POST) — within this process; after a restart only a
-  full refund is safe to ask again (Depay's 409 "The order is totally refunded." is
-  taken as done), a partial one must be checked on the order by a person.
+  refund look-up (its answer's ``id`` cannot be asked about), so a refund's outcome is
+  read from the order's history, where each refund's steps follow the payment's
+  (``refund_trail``: the order's refunds in turn, each with the furthest step it reached).
+  TillQR's refund id says which one it is: ``<order id>#<n>:<amount>``, ``n`` the number
+  of refunds the history showed (or this client had asked) before it — so any process,
+  after any restart, reads this refund's own outcome, never the order's ``status`` nor
+  another refund's. An id it cannot read, or a refund the history does not show yet, is
+  ``pending``. An order's refunds are told apart by their turn only, so one should be
+  asked when the one before it has ended (TillQR's refunds do).
+- refund statuses, read with the seed's refund table, where only REFUNDED is final:
+  PENDING is ``pending``; PARTIALLY_REFUNDED ("the funds have been deducted from the
+  merchant, but the refund to the customer is not yet complete", *Is Final: No*) is
+  ``pending`` too, for a partial refund as for a full one — the seed's "Partial Refund"
+  callback example shows that word, but nowhere says the partial refund is then
+  complete, so TillQR never calls it done before Depay says REFUNDED; REFUNDED is
+  ``refunded`` (``partially_refunded``, TillQR's "this partial refund is done", when
+  it gave back less than the order); REJECTED is ``rejected``: this refund gave nothing
+  back and has ended, so another may be asked. (The seed marks REJECTED *Is Final: No*
+  as well; should Depay ever complete a refund after REJECTED, that reading is wrong.)
+  The order's own ``status`` keeps the order table's words (PARTIALLY_REFUNDED: "the
+  order was partially refunded"), read by ``get_request`` only. Should Depay's history
+  never show REFUNDED for a partial refund, it stays ``pending``, for a person to check.
+- a refund is never sent twice: one whose answer was lost is, when asked again with the
+  same key, found at its turn in the order's history if it has shown up there, else
+  refused with ``ProviderUnavailable`` (no new POST) — within this process; after a
+  restart only a full refund is safe to ask again (Depay's 409 "The order is totally
+  refunded." is then followed in the history like any refund, not taken as done), a
+  partial one must be checked on the order by a person.
 - errors: ``{"statusCode", "message"}`` where ``message`` is a text or a list of texts.
 - numbers are read as ``Decimal`` (``ProviderHttp(json_decimals=True)``; a float handed in
   by a caller goes through its shortest repr) and must fit the currency's decimals.
@@ -56,6 +76,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -64,13 +85,13 @@ from urllib.parse import quote
 
 import httpx
 
-from app.domain.money import Money
+from app.domain.money import Money, MoneyError
 from app.domain.sale import utcnow
 
 from .base import (Capability, ChargeSpec, ProviderConflict, ProviderProtocolError, ProviderRejected,
                    ProviderUnavailable, RefundInfo, RequestInfo)
-from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_DONE, REFUND_STATUS, STAGE_URL, STATUS_MAP,
-                          _obj, _protocol, _text, encode, history, parse_created, parse_error, parse_order)
+from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_STATUS, STAGE_URL, STATUS_MAP, _obj,
+                          _protocol, _text, encode, parse_created, parse_error, parse_order, refund_trail)
 from .http import HttpTimeouts, ProviderHttp
 
 log = logging.getLogger("tillqr.providers.depay")
@@ -80,7 +101,15 @@ log = logging.getLogger("tillqr.providers.depay")
 class _Refund:
     order_id: str
     amount: Money
-    seen: int          # refund entries in the order's history when it was asked
+    turn: int          # how many refunds of the order came before it (its place in ``refund_trail``)
+
+
+REFUND_ID = re.compile(r"(?P<order>[^#]+)#(?P<turn>\d{1,6}):(?P<amount>\d{1,15}(?:\.\d{1,4})?)")
+
+
+def make_refund_id(order_id: str, turn: int, amount: Money) -> str:
+    """``<order id>#<n>:<amount>``: which refund of which order, readable by any later process."""
+    return f"{order_id}#{turn}:{amount}"
 
 
 class DepayProvider:
@@ -113,7 +142,7 @@ class DepayProvider:
         self.strays: list[str] = []                  # external references of orders left by lost answers
         self._orders: dict[str, str] = {}             # sale id -> order id
         self._payloads: dict[str, str] = {}           # order id -> qr_data
-        self._refunds: dict[str, _Refund] = {}        # refund id -> what was asked
+        self._turns: dict[str, int] = {}              # order id -> the turn of the next refund this client asks
         self._unanswered: dict[str, _Refund] = {}     # idempotency key -> a refund whose answer was lost
         self._rng = random.Random()
         self.http = ProviderHttp(self.name, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
@@ -214,15 +243,15 @@ class DepayProvider:
             raise ProviderRejected(f"the order is in {order.amount.currency}, not {amount.currency}",
                                    provider=self.name)
         partial = amount != order.amount
-        seen = sum(1 for word, _ in history(body) if word in REFUND_DONE)
+        trail = refund_trail(body)
         lost = self._unanswered.get(idempotency_key)
         if lost is not None:   # asked before, answer lost: Depay has no look-up and no key, so never send it twice
-            if seen <= lost.seen:
+            if len(trail) <= lost.turn:
                 raise ProviderUnavailable(f"the answer to refund {idempotency_key} was lost and the order shows no "
                                           "refund since: it is not sent again (check the order)", provider=self.name)
-            refund_id = f"order:{order.request_id}:{lost.seen}"
-            self._refunds[refund_id] = self._unanswered.pop(idempotency_key)
-            return await self.get_refund(order.request_id, refund_id)
+            del self._unanswered[idempotency_key]
+            return self._refund_info(order, lost.turn, lost.amount, trail[lost.turn])
+        turn = max(len(trail), self._turns.get(order.request_id, 0))
         request: dict[str, Any] = {"order_id": order.request_id, "partial": partial,
                                    "amount": Decimal(str(amount)), "reason": f"TillQR refund {idempotency_key}"}
         if self.notification_url:
@@ -232,32 +261,49 @@ class DepayProvider:
         except ProviderConflict as exc:
             if partial or "totally refunded" not in exc.message:
                 raise
-            return RefundInfo(refund_id=f"order:{order.request_id}", request_id=order.request_id, amount=amount,
-                              status="refunded", provider_status="REFUNDED")
+            # The whole order was asked back before (an answer lost by an earlier run): that refund is the one
+            # that has not been rejected; follow it in the history like any other, never take it as done.
+            mine = next((i for i, word in enumerate(trail) if word != "REJECTED"), len(trail))
+            return self._refund_info(order, mine, amount, trail[mine] if mine < len(trail) else "PENDING")
         except (ProviderUnavailable, ProviderProtocolError):
-            self._unanswered[idempotency_key] = _Refund(order.request_id, amount, seen)
+            self._unanswered[idempotency_key] = _Refund(order.request_id, amount, turn)
+            self._turns[order.request_id] = turn + 1   # whether or not it was made, no other refund takes its turn
             raise
-        refund_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
+        self._turns[order.request_id] = turn + 1
+        depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
         if word not in REFUND_STATUS:
-            raise _protocol(f"refund {refund_id} has an unknown status {word!r}")
-        self._refunds[refund_id] = _Refund(order.request_id, amount, seen)
-        return RefundInfo(refund_id=refund_id, request_id=order.request_id, amount=amount,
-                          status=REFUND_STATUS[word], provider_status=word)
+            raise _protocol(f"refund {depay_id} has an unknown status {word!r}")
+        info = self._refund_info(order, turn, amount, word)
+        log.info("depay refund %s (Depay's id %s): %s", info.refund_id, depay_id, word)
+        return info
 
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo:
-        """The refund's status as the order tells it (Depay has no refund look-up; see the module doc)."""
+        """This refund's outcome, read at its turn in the order's history (see the module doc)."""
         body = await self._order(request_id)
         order = parse_order(body)
-        asked = self._refunds.get(refund_id)
-        done = [word for word, _ in history(body) if word in REFUND_DONE]
-        if asked is not None:
-            word = done[asked.seen] if len(done) > asked.seen else "PENDING"
-            amount = asked.amount
-        else:  # asked by an earlier run: only the order's own status is known
-            word = order.provider_status if order.provider_status in REFUND_DONE else "PENDING"
-            amount = order.amount if word == "REFUNDED" else Money(0, order.amount.currency)
-        return RefundInfo(refund_id=refund_id, request_id=order.request_id, amount=amount,
-                          status=REFUND_STATUS[word], provider_status=word)
+        found = REFUND_ID.fullmatch(refund_id) if isinstance(refund_id, str) else None
+        amount = None
+        if found and found["order"] == order.request_id:
+            try:
+                amount = Money.from_decimal(Decimal(found["amount"]), order.amount.currency)
+            except MoneyError:
+                amount = None
+        if found is None or amount is None:
+            log.warning("depay: refund id %r does not name a refund of order %s; it is left pending",
+                        refund_id, order.request_id)
+            return RefundInfo(refund_id=refund_id, request_id=order.request_id,
+                              amount=Money(0, order.amount.currency), status="pending", provider_status="UNKNOWN")
+        turn, trail = int(found["turn"]), refund_trail(body)
+        return self._refund_info(order, turn, amount, trail[turn] if turn < len(trail) else "PENDING")
+
+    @staticmethod
+    def _refund_info(order: RequestInfo, turn: int, amount: Money, word: str) -> RefundInfo:
+        """The refund at ``turn`` of ``order``, whose furthest step is Depay's ``word``."""
+        status = REFUND_STATUS[word]
+        if status == "refunded" and amount.minor < order.amount.minor:
+            status = "partially_refunded"   # TillQR's word for a partial refund that is done
+        return RefundInfo(refund_id=make_refund_id(order.request_id, turn, amount), request_id=order.request_id,
+                          amount=amount, status=status, provider_status=word)
 
 
 def _seg(ident: str) -> str:
@@ -267,5 +313,5 @@ def _seg(ident: str) -> str:
     return quote(ident, safe="")
 
 
-__all__ = ["DepayProvider", "STATUS_MAP", "REFUND_STATUS", "LOCAL_CURRENCY", "parse_order", "parse_created",
-           "parse_error", "encode", "NO_RECEIVER_URL", "STAGE_URL", "EXPIRY"]
+__all__ = ["DepayProvider", "STATUS_MAP", "REFUND_STATUS", "REFUND_ID", "make_refund_id", "LOCAL_CURRENCY",
+           "parse_order", "parse_created", "parse_error", "encode", "NO_RECEIVER_URL", "STAGE_URL", "EXPIRY"]

@@ -32,9 +32,11 @@ STATUS_MAP: dict[str, SaleStatus] = {
     "PARTIALLY_REFUNDED": SaleStatus.PARTIALLY_REFUNDED,
 }
 PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
-REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "partially_refunded",
+# A refund's own words (the seed's refund table) in TillQR's: only REFUNDED is final; PARTIALLY_REFUNDED is
+# "deducted from the merchant, but the refund to the customer is not yet complete" (see depay.py).
+REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "pending",
                  "REFUNDED": "refunded"}
-REFUND_DONE = ("PARTIALLY_REFUNDED", "REFUNDED")
+REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")
 
 
 def parse_error(response: httpx.Response) -> tuple[str, str]:
@@ -114,6 +116,32 @@ def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
     return entries
 
 
+def refund_trail(body: dict[str, Any]) -> list[str]:
+    """Each refund of the order as its history shows it, oldest first, with the furthest step it reached:
+    PARTIALLY_REFUNDED (under way), REFUNDED or REJECTED.
+
+    Only entries after the payment's COMPLETED count (a REJECTED before it is the payment's). A
+    PARTIALLY_REFUNDED starts a refund unless one is already under way (a repeated entry is the same
+    refund); REFUNDED or REJECTED ends the one under way, or is a refund of its own when none is."""
+    words = [word for word, _ in history(body)]
+    if "COMPLETED" not in words:
+        return []
+    trail: list[str] = []
+    under_way: int | None = None
+    for word in words[words.index("COMPLETED") + 1:]:
+        if word == "PARTIALLY_REFUNDED":
+            if under_way is None:
+                trail.append(word)
+                under_way = len(trail) - 1
+        elif word in ("REFUNDED", "REJECTED"):
+            if under_way is None:
+                trail.append(word)
+            else:
+                trail[under_way] = word
+                under_way = None
+    return trail
+
+
 def _expired(body: dict[str, Any], created: datetime) -> bool:
     """A CANCELED order was cancelled by its 10 minutes running out (not by the till)."""
     cancelled_at = [when for word, when in history(body) if word == "CANCELED"]
@@ -158,5 +186,5 @@ def encode(body: dict[str, Any]) -> bytes:
                            for k, v in body.items()) + "}").encode()
 
 
-__all__ = ["STATUS_MAP", "REFUND_STATUS", "REFUND_DONE", "PAID", "LOCAL_CURRENCY", "EXPIRY", "STAGE_URL",
-           "NO_RECEIVER_URL", "parse_error", "parse_order", "parse_created", "history", "encode"]
+__all__ = ["STATUS_MAP", "REFUND_STATUS", "REFUND_STEPS", "PAID", "LOCAL_CURRENCY", "EXPIRY", "STAGE_URL",
+           "NO_RECEIVER_URL", "parse_error", "parse_order", "parse_created", "history", "refund_trail", "encode"]

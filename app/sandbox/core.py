@@ -15,6 +15,8 @@ Pix later) keeps its requests and payment links here, in provider-neutral form:
   the exact payload text (for schemes without a location).
 - expiry is lazy: any read (``request()``, ``requests()``, ``pay()``) moves an
   open request past its ``expires_at`` to EXPIRED, by the injected clock.
+- a ``fixed_amount`` request (its QR carries the amount, e.g. Depay's) is paid in
+  full in one payment or not at all: ``pay()`` refuses any other amount (409).
 - settlement: reaching the full amount (the amount owed *now* where it depends
   on the day: ``SimRequest.owed``, e.g. a Pix due-date charge) settles at once; with
   ``settle_delay_s > 0`` the request is PROCESSING until that much clock time
@@ -141,6 +143,7 @@ class SimRequest:
     updated_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)   # the provider's own fields, echoed back
     owed: Callable[[datetime], Money] | None = None        # the amount owed at a time, where it depends on it
+    fixed_amount: bool = False                             # its QR carries the amount: paid in full or not at all
 
     def __post_init__(self) -> None:
         if self.paid is None:
@@ -347,6 +350,9 @@ class SandboxState:
         owed = req.owed(self.now()) if req.owed else req.amount
         due = owed - req.amount_paid
         paying = due if amount is None else parse_amount(amount, req.amount.currency)
+        if req.fixed_amount and paying != due:
+            raise SandboxError(409, "FIXED_AMOUNT", f"payment request {req.id} is a fixed-amount QR: it can only be "
+                                                    f"paid {due} {due.currency} in one payment, not {paying}")
         ended = self.pay_rules[req.provider](req) if req.provider in self.pay_rules else None
         if ended is not None:  # a provider's stage rule ended the request at this attempt: nothing is taken
             self.set_phase(req, ended)

@@ -41,17 +41,21 @@ the same ones):
   the documented 409;
 - refunds: only of a COMPLETED (or partly refunded) order, else 409 ``The order is not
   completed.``; ``partial: false`` must refund all that is left, ``partial: true`` at
-  most that (400 otherwise); a refund is PENDING in the answer and completes after the
-  sandbox's ``settle_delay_s`` (at once by default); Depay documents no refund look-up,
-  so a refund's outcome shows in the order (status and history) and in the refund
-  notification only;
+  most that (400 otherwise); a refund is PENDING in the answer, then goes
+  PARTIALLY_REFUNDED (taken from the merchant, not yet with the customer — the seed's
+  refund table, not final) and REFUNDED, or REJECTED, over the sandbox's
+  ``settle_delay_s`` (at once by default), one refund of an order after another. Depay
+  documents no refund look-up, so each step shows in the order's history and in a
+  refund notification; the order's ``status`` is the order table's word (see
+  ``depay_flow.py``);
 - ``qr_data``: an EMV merchant-presented code (dynamic, ``01`` = ``12``) in the
   customer's currency and country with the user amount (tag 54) and the order id
-  (template 41: ``com.depay``); it is what ``/_sandbox/pay`` takes, in full or in part
-  (amounts there are in the order's local currency);
+  (template 41: ``com.depay``); it is what ``/_sandbox/pay`` takes. The QR carries its
+  amount, so the order is paid in full in one payment or not at all: an ``amount`` other
+  than the order's (in its local currency) is refused with 409 ``FIXED_AMOUNT``;
 - ``/_sandbox/state``, ``/_sandbox/pay`` and the events websocket speak the core phase's word
-  (CREATED while partly paid, COMPLETED after refunds); the order's own ``status``
-  (WAITING_AMOUNT, REFUNDED, …) is the one ``GET /v2/payins/orders/{id}`` answers;
+  (COMPLETED after refunds); the order's own ``status`` (WAITING_AMOUNT, REFUNDED, …) is
+  the one ``GET /v2/payins/orders/{id}`` answers;
 - ``POST /_sandbox/clock`` moves time on (the 10-minute expiry on a real server); orders
   also look at themselves when their 10 minutes end, so the expiration notification is
   sent without anyone reading them.
@@ -265,7 +269,7 @@ def _create(state: SandboxState, body: dict[str, Any]) -> Response:
     req = SimRequest(
         id=order_id, provider=NAME, amount=Money.from_decimal(Decimal(number), local),
         reference=body["external_reference"], created_at=now, expires_at=now + EXPIRY,
-        payload=qr_payload(state, order_id, body["qr_from"], user_amount),
+        payload=qr_payload(state, order_id, body["qr_from"], user_amount), fixed_amount=True,
         extra={"local_amount": number, "local_currency": local, "local_country": body["local_country"],
                "qr_from": body["qr_from"], "user_amount": user_number, "user_currency": user_currency,
                "exchange_rate": rate, "pos_external_reference": body["pos_external_reference"],

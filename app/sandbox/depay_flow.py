@@ -10,7 +10,7 @@ what happens to an order over time. A Depay order is a core ``SimRequest``
 
   ======================  =====================================================
   created                 CREATED
-  a payment attempt       WAITING_AMOUNT (scanned; stays so while partly paid)
+  a payment attempt       WAITING_AMOUNT (scanned)
   paid in full            PROCESSING, then COMPLETED (at once, or after the
                           sandbox's ``settle_delay_s``)
   stage rule "ends in 9"  WAITING_AMOUNT, PROCESSING, FAILED
@@ -18,11 +18,32 @@ what happens to an order over time. A Depay order is a core ``SimRequest``
                           not accepted)
   10 minutes unpaid       CANCELED (expired)
   DELETE                  CANCELED
-  refunds                 PARTIALLY_REFUNDED / REFUNDED when a refund completes
+  each refund             its own steps, see below
   ======================  =====================================================
 
-- ``refunds``: ``[{"id", "amount", "partial", "reason", "status",
-  "notification_url", "created_at", "settle_at"}]``.
+- ``refunds``: ``[{"id", "amount", "number", "partial", "reason", "status",
+  "notification_url", "created_at", "debit_at", "settle_at"}]``.
+
+Refunds follow the seed's refund status table, where only REFUNDED is final and
+PARTIALLY_REFUNDED is "the funds have been deducted from the merchant, but the
+refund to the customer is not yet complete". Each refund, full or partial, goes
+
+  PENDING  →  PARTIALLY_REFUNDED (at ``debit_at``)  →  REFUNDED (at ``settle_at``)
+  PENDING  →  REJECTED (at ``settle_at``; an amount ending in 9, nothing is taken)
+
+with ``debit_at`` / ``settle_at`` half / all of the sandbox's ``settle_delay_s`` after
+the refund starts (both at once by default). An order's refunds run one after
+another (a refund starts when the one before it has ended), so each step of each
+refund is written to the order's ``statuses`` history in turn, in the refund's own
+words, and notified (PARTIALLY_REFUNDED and REFUNDED ``"Refund DEVUELTA"``, the seed's
+two example bodies; REJECTED ``"Refund RECHAZADA"``). The order's own ``status`` stays
+in the words of the order status table: COMPLETED until a refund has taken money,
+then PARTIALLY_REFUNDED ("the order was partially refunded") until refunds that
+*completed* cover the whole amount, then REFUNDED — so after refund steps it is not
+the history's last entry (``status_of``). That the history lists refund steps is a
+sandbox choice (the seed shows no refunded order's history); Depay documents no
+refund look-up, and this is what lets a client tell one refund's outcome from the
+order (``app/providers/depay.py``).
 
 Stage rules (seed: "the final digit of the amount determines the simulated
 response"): applied when the customer pays through ``/_sandbox/pay`` — the
@@ -36,9 +57,9 @@ Notifications (to the order's ``notification_url``; a refund's to its own
 ``notification_url``, else the order's): the creation callback, the payment
 notification (COMPLETED), the expiration notification, a PAYMENT notification
 for FAILED and for the stage rule's CANCELED (their messages follow the documented
-pattern ``"New payment status: <status>. <reason>"`` — a sandbox choice), and the
-refund notifications (REFUNDED, PARTIALLY_REFUNDED, REJECTED). A merchant's DELETE
-is answered, not notified.
+pattern ``"New payment status: <status>. <reason>"`` — a sandbox choice), and one
+REFUND notification per refund step (PARTIALLY_REFUNDED, REFUNDED, REJECTED). A
+merchant's DELETE is answered, not notified.
 """
 
 from __future__ import annotations
@@ -95,8 +116,19 @@ def last_digit(value: Decimal | int) -> str:
 
 
 # -- history -------------------------------------------------------------------------
+REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")   # a refund's words in the history
+
+
 def status_of(req: SimRequest) -> str:
-    return req.extra["statuses"][-1]["status"]
+    """The order's ``status``: its payment's last step, or how far refunds have taken it (module doc)."""
+    refunds = req.extra.get("refunds", [])
+    if any(r["status"] in ("PARTIALLY_REFUNDED", "REFUNDED") for r in refunds):
+        done = refunded(req, counting_pending=False)
+        return "REFUNDED" if done.minor >= req.amount.minor else "PARTIALLY_REFUNDED"
+    words = [entry["status"] for entry in req.extra["statuses"]]
+    if refunds:   # only a rejected refund so far: it left the order as it was
+        words = [w for w in words if w not in REFUND_STEPS]
+    return words[-1]
 
 
 def _add(state: SandboxState, req: SimRequest, *words: str) -> None:
@@ -199,47 +231,62 @@ def refresh(state: SandboxState, order_id: str) -> SimRequest | None:
 
 # -- refunds ---------------------------------------------------------------------------
 def refunded(req: SimRequest, *, counting_pending: bool) -> Money:
+    """What completed refunds gave back; with ``counting_pending``, also what refunds under way will."""
     total = Money(0, req.amount.currency)
     for refund in req.extra["refunds"]:
-        if refund["status"] in ("REFUNDED", "PARTIALLY_REFUNDED") or (
-                counting_pending and refund["status"] == "PENDING"):
+        if refund["status"] == "REFUNDED" or (
+                counting_pending and refund["status"] in ("PENDING", "PARTIALLY_REFUNDED")):
             total = total + refund["amount"]
     return total
 
 
 def add_refund(state: SandboxState, req: SimRequest, amount: Money, number: Decimal | int, partial: bool,
                reason: str, url: str | None) -> dict[str, Any]:
+    """A new PENDING refund, starting when the order's previous refund has ended (see the module doc)."""
     now = state.now()
+    delay = timedelta(seconds=state.settings.settle_delay_s)
+    under_way = [r["settle_at"] for r in req.extra["refunds"] if r["status"] in ("PENDING", "PARTIALLY_REFUNDED")]
+    start = max([now, *under_way])
     refund = {"id": str(uuid.uuid4()), "amount": amount, "number": number, "partial": partial, "reason": reason,
               "status": "PENDING", "notification_url": url, "created_at": now,
-              "settle_at": now + timedelta(seconds=state.settings.settle_delay_s)}
+              "debit_at": start + delay / 2, "settle_at": start + delay}
     req.extra["refunds"].append(refund)
-    if state.settings.settle_delay_s > 0:
+    if refund["settle_at"] > now:
+        wake_at(state, req, refund["debit_at"])
         wake_at(state, req, refund["settle_at"])
     return refund
 
 
+def _refund_step(state: SandboxState, req: SimRequest, refund: dict[str, Any], word: str, message: str) -> None:
+    now = state.now()
+    refund["status"] = word
+    req.extra["statuses"].append({"status": word, "created_at": history_time(now)})
+    req.updated_at = now
+    body = {"order_id": req.id, "type": "REFUND", "status": word, "message": message,
+            "external_reference": req.reference}
+    _notify(state, refund["notification_url"] or req.extra.get("notification_url"), body, "refund")
+    state.changed(req)
+
+
 def settle_refunds(state: SandboxState, req: SimRequest) -> None:
-    """Finish the refunds whose time has come: REJECTED (amount ending in 9) or done, in order."""
+    """Take each refund as far as its time has come, in order: PARTIALLY_REFUNDED, then REFUNDED or REJECTED."""
     now = state.now()
     for refund in req.extra.get("refunds", []):
-        if refund["status"] != "PENDING" or now < refund["settle_at"]:
+        if refund["status"] == "PENDING" and last_digit(refund["number"]) == "9":
+            if now < refund["settle_at"]:
+                return
+            _refund_step(state, req, refund, "REJECTED", "Refund RECHAZADA")
             continue
-        if last_digit(refund["number"]) == "9":
-            refund["status"] = "REJECTED"
-            message = "Refund RECHAZADA"
-        else:
-            done = refunded(req, counting_pending=False) + refund["amount"]
-            refund["status"] = "REFUNDED" if done.minor >= req.amount.minor else "PARTIALLY_REFUNDED"
-            req.extra["statuses"].append({"status": refund["status"], "created_at": history_time(now)})
-            req.updated_at = now
-            message = "Refund DEVUELTA"
-        body = {"order_id": req.id, "type": "REFUND", "status": refund["status"], "message": message,
-                "external_reference": req.reference}
-        _notify(state, refund["notification_url"] or req.extra.get("notification_url"), body, "refund")
-        state.changed(req)
+        if refund["status"] == "PENDING":
+            if now < refund["debit_at"]:
+                return
+            _refund_step(state, req, refund, "PARTIALLY_REFUNDED", "Refund DEVUELTA")
+        if refund["status"] == "PARTIALLY_REFUNDED":
+            if now < refund["settle_at"]:
+                return   # the next refund starts only when this one has ended
+            _refund_step(state, req, refund, "REFUNDED", "Refund DEVUELTA")
 
 
 __all__ = ["NAME", "EXPIRY", "setup", "refresh", "on_change", "stage_rule", "add_refund", "settle_refunds",
            "status_of", "creation_callback", "dotnet_time", "history_time", "number_text", "last_digit",
-           "notifier", "wake_at", "refunded"]
+           "notifier", "wake_at", "refunded", "REFUND_STEPS"]

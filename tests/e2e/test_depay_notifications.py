@@ -125,13 +125,17 @@ def test_refund_notifications_full_and_partial(sandbox, receiver):
         "order_id": part["order_id"], "partial": True, "amount": 250, "reason": "one item",
         "notification_url": receiver.url + "/refund-only"})
     assert r.status_code == 200
-    assert receiver.at("/refund-full", 3)[2] == {"order_id": whole["order_id"], "type": "REFUND",
-                                                 "status": "REFUNDED", "message": "Refund DEVUELTA",
-                                                 "external_reference": whole["external_reference"]}
-    assert receiver.at("/refund-only", 1) == [{"order_id": part["order_id"], "type": "REFUND",
-                                               "status": "PARTIALLY_REFUNDED", "message": "Refund DEVUELTA",
-                                               "external_reference": part["external_reference"]}]
-    assert status(sandbox, part["order_id"]) == "PARTIALLY_REFUNDED"
+
+    def refund_notice(order, word):
+        return {"order_id": order["order_id"], "type": "REFUND", "status": word, "message": "Refund DEVUELTA",
+                "external_reference": order["external_reference"]}
+
+    # each refund: PARTIALLY_REFUNDED (taken from the merchant, not final), then REFUNDED (the seed's refund table)
+    assert receiver.at("/refund-full", 4)[2:] == [refund_notice(whole, "PARTIALLY_REFUNDED"),
+                                                  refund_notice(whole, "REFUNDED")]
+    assert receiver.at("/refund-only", 2) == [refund_notice(part, "PARTIALLY_REFUNDED"),
+                                              refund_notice(part, "REFUNDED")]
+    assert status(sandbox, part["order_id"]) == "PARTIALLY_REFUNDED"   # the order table's word: partly refunded
 
 
 @pytest.mark.parametrize("amount, word, message", [

@@ -22,6 +22,7 @@ from app.domain.money import minor_units
 from app.providers.base import Capability
 from app.providers.registry import PROVIDERS
 from app.qr import emv
+from app.runtime import SandboxError
 from tests.ui.qrgrab import decode_qr
 
 pytestmark = pytest.mark.ui
@@ -133,7 +134,12 @@ def test_over_payment_is_paid_and_flagged_for_refund(provider, till, qtbot, run)
     cur = rt.controller.currency
     charge(qtbot, view, amount_for(view, "12.50"))
     over = amount_for(view, "15.00")
-    run(rt.sandbox.pay(decode_qr(view.qr)[0], over))
+    try:
+        run(rt.sandbox.pay(decode_qr(view.qr)[0], over))
+    except SandboxError as exc:
+        if "fixed-amount" not in str(exc):
+            raise
+        pytest.skip(f"{provider}'s QR carries its amount: no wallet can pay another (the sandbox refuses it)")
     wait_mode(qtbot, view, "paid")
     received = view.model.sale.received
     if received == view.model.sale.amount:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from app.providers.base import (Capability, ChargeSpec, ProviderAuthError, Provi
                                 ProviderProtocolError, ProviderRejected, ProviderUnavailable)
 from app.providers.depay import (NO_RECEIVER_URL, REFUND_STATUS, STATUS_MAP, DepayProvider, parse_created,
                                  parse_error, parse_order)
+from app.providers.depay_parse import refund_trail
 from app.providers.http import HttpTimeouts
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
@@ -201,6 +203,9 @@ def test_status_map_covers_every_documented_status():
     assert set(STATUS_MAP) == {"CREATED", "PROCESSING", "COMPLETED", "CANCELED", "REFUNDED", "PARTIALLY_REFUNDED",
                                "REJECTED", "FAILED", "WAITING_AMOUNT"}
     assert set(REFUND_STATUS) == {"PENDING", "REJECTED", "PARTIALLY_REFUNDED", "REFUNDED"}
+    # the seed's refund table: PARTIALLY_REFUNDED is "not yet complete", Is Final: No; only REFUNDED is final
+    assert REFUND_STATUS == {"PENDING": "pending", "PARTIALLY_REFUNDED": "pending", "REFUNDED": "refunded",
+                             "REJECTED": "rejected"}
     for word, status in (("REJECTED", SaleStatus.FAILED), ("PROCESSING", SaleStatus.PROCESSING),
                          ("PARTIALLY_REFUNDED", SaleStatus.PARTIALLY_REFUNDED)):
         assert parse_order({**SEED_ORDER, "status": word}).status == status
@@ -262,9 +267,11 @@ async def test_error_answers_become_typed_errors(make, status, body, error):
 async def test_statuses_through_the_life_of_orders(dp, http, sb_clock):
     info = await dp.create_request(spec())
     assert (await dp.get_request(info.request_id)).status == SaleStatus.LINKED
-    await pay(http, info.payload, "2.50")
-    got = await dp.get_request(info.request_id)
-    assert got.status == SaleStatus.LINKED and got.provider_status == "WAITING_AMOUNT"
+    r = await http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "2.50"})
+    assert r.status_code == 409 and r.json()["code"] == "FIXED_AMOUNT"   # a Depay QR is paid in full or not at all
+    assert (await dp.get_request(info.request_id)).status == SaleStatus.LINKED
+    scanned = {**SEED_ORDER, "status": "WAITING_AMOUNT", "statuses": SEED_ORDER["statuses"][:2]}
+    assert parse_order(scanned).status == SaleStatus.LINKED and parse_order(scanned).amount_paid.minor == 0
     await pay(http, info.payload)
     got = await dp.get_request(SALE)
     assert got.status == SaleStatus.SETTLED and got.amount_paid == info.amount and got.payload == info.payload
@@ -314,6 +321,7 @@ async def test_full_refund_followed_to_refunded(dp, http):
     await pay(http, info.payload)
     refund = await dp.refund(SALE, info.amount, "sale:refund-1")
     assert refund.status == "pending" and refund.provider_status == "PENDING" and refund.amount == info.amount
+    assert refund.refund_id == f"{info.request_id}#0:12.50"   # this order's first refund, of 12.50
     [sent] = sent_bodies(dp, "/depay/v2/qr/refund")
     assert sent == {"order_id": info.request_id, "partial": False, "amount": Decimal("12.50"),
                     "reason": "TillQR refund sale:refund-1"}
@@ -329,14 +337,114 @@ async def test_partial_refunds_and_a_rejected_one(dp, make, http):
     await pay(http, info.payload)
     first = await dp.refund(SALE, Money.parse("2.50", "ARS"), "k1")
     assert sent_bodies(dp, "/depay/v2/qr/refund")[0]["partial"] is True
-    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
+    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"   # REFUNDED, for part
     rejected = await dp.refund(SALE, Money.parse("0.99", "ARS"), "k2")
-    assert (await dp.get_refund(SALE, rejected.refund_id)).status == "pending"   # told only by the notification
+    assert (await dp.get_refund(SALE, rejected.refund_id)).status == "rejected"
     rest = await dp.refund(SALE, Money.parse("10.00", "ARS"), "k3")
-    assert (await dp.get_refund(SALE, rest.refund_id)).status == "refunded"
+    assert [first.refund_id, rejected.refund_id, rest.refund_id] == [
+        f"{info.request_id}#0:2.50", f"{info.request_id}#1:0.99", f"{info.request_id}#2:10.00"]
+    assert (await dp.get_refund(SALE, rest.refund_id)).status == "partially_refunded"
+    assert (await dp.get_request(SALE)).status == SaleStatus.REFUNDED
     assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
-    other = make()   # a new run knows only the order
-    assert (await other.get_refund(info.request_id, first.refund_id)).status == "refunded"
+    other = make()   # a new run knows only the order, and reads each refund at its own turn
+    for refund, status in ((first, "partially_refunded"), (rejected, "rejected"), (rest, "partially_refunded")):
+        got = await other.get_refund(info.request_id, refund.refund_id)
+        assert (got.status, got.amount, got.refund_id) == (status, refund.amount, refund.refund_id)
+
+
+def settling(sb_clock, make, delay=4.0):
+    app = create_app(clock=sb_clock, settle_delay_s=delay)
+    return app, (lambda: make(transport=httpx.ASGITransport(app=app)))
+
+
+async def test_after_a_restart_a_refund_is_never_given_the_orders_status(make, sb_clock):
+    # Reviewer's b_refund_phantom: a PARTIALLY_REFUNDED order (from an earlier refund) read by a new process
+    # must not make a later refund that has not happened (or was rejected) look done.
+    app, client = settling(sb_clock, make)
+    dp = client()
+    info = await dp.create_request(spec("100.00"))
+    app.state.sandbox.pay(info.payload)
+    sb_clock.advance(4)
+    first = await dp.refund(info.request_id, Money.parse("30.00", "ARS"), "k1")
+    sb_clock.advance(4)
+    assert (await dp.get_refund(info.request_id, first.refund_id)).status == "partially_refunded"
+    second = await dp.refund(info.request_id, Money.parse("20.09", "ARS"), "k2")   # to be rejected
+    assert second.refund_id == f"{info.request_id}#1:20.09"
+    restarted = client()
+    assert (await restarted.get_request(info.request_id)).provider_status == "PARTIALLY_REFUNDED"
+    got = await restarted.get_refund(info.request_id, second.refund_id)
+    assert (got.status, got.provider_status, got.amount) == ("pending", "PENDING", Money.parse("20.09", "ARS"))
+    for unreadable in (str(uuid.uuid4()), f"order:{info.request_id}", f"{uuid.uuid4()}#1:20.09",
+                       f"{info.request_id}#1:20.091", ""):   # Depay's own id, an old form, another order's…
+        got = await restarted.get_refund(info.request_id, unreadable)
+        assert (got.status, got.provider_status) == ("pending", "UNKNOWN"), unreadable
+    sb_clock.advance(4)
+    assert (await restarted.get_refund(info.request_id, second.refund_id)).status == "rejected"
+    assert (await restarted.get_refund(info.request_id, first.refund_id)).status == "partially_refunded"
+
+
+@pytest.mark.parametrize("amount, done", [("100.00", "refunded"), ("40.00", "partially_refunded")])
+async def test_partially_refunded_is_pending_until_depay_says_refunded(make, sb_clock, amount, done):
+    app, client = settling(sb_clock, make)
+    dp = client()
+    info = await dp.create_request(spec("100.00"))
+    app.state.sandbox.pay(info.payload)
+    sb_clock.advance(4)
+    refund = await dp.refund(info.request_id, Money.parse(amount, "ARS"), "k")
+    assert (refund.status, refund.provider_status) == ("pending", "PENDING")
+    sb_clock.advance(2)   # taken from the merchant, not yet with the customer: not final
+    got = await dp.get_refund(info.request_id, refund.refund_id)
+    assert (got.status, got.provider_status) == ("pending", "PARTIALLY_REFUNDED")
+    assert (await client().get_refund(info.request_id, refund.refund_id)).status == "pending"
+    sb_clock.advance(2)
+    got = await client().get_refund(info.request_id, refund.refund_id)
+    assert (got.status, got.provider_status) == (done, "REFUNDED")
+
+
+def trail_of(*words: str) -> dict:
+    steps = [{"status": w, "created_at": "2024-11-01 20:03:00.000000"} for w in words]
+    return {**SEED_ORDER, "status": "PARTIALLY_REFUNDED", "statuses": SEED_ORDER["statuses"] + steps}
+
+
+@pytest.mark.parametrize("words, trail", [
+    ((), []),
+    (("PARTIALLY_REFUNDED",), ["PARTIALLY_REFUNDED"]),
+    (("PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED"), ["PARTIALLY_REFUNDED"]),   # one refund, still under way
+    (("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED", "REFUNDED"), ["REFUNDED", "REJECTED", "REFUNDED"]),
+    (("PARTIALLY_REFUNDED", "REJECTED"), ["REJECTED"]),
+])
+def test_refund_trail_reads_each_refund_in_turn(words, trail):
+    assert refund_trail(trail_of(*words)) == trail
+    assert refund_trail({**SEED_ORDER, "statuses": [{"status": "REJECTED", "created_at": "2024-11-01 20:01:30"}]}) \
+        == []   # a payment's REJECTED is no refund
+
+
+async def test_an_order_showing_only_partially_refunded_never_makes_a_refund_done():
+    # Were Depay's history to carry only the order table's words, a partial refund would show as a lone
+    # PARTIALLY_REFUNDED: "not yet complete" — it stays pending, for a person to check, never done.
+    order = trail_of("PARTIALLY_REFUNDED")
+    dp = DepayProvider("http://depay.test", "t", pos_external_reference="P", transport=httpx.MockTransport(
+        lambda r: httpx.Response(200, json=order)))
+    try:
+        got = await dp.get_refund(order["id"], f"{order['id']}#0:3.00")
+        assert (got.status, got.provider_status) == ("pending", "PARTIALLY_REFUNDED")
+        assert (await dp.get_refund(order["id"], f"{order['id']}#1:3.00")).status == "pending"
+    finally:
+        await dp.aclose()
+
+
+async def test_a_full_refund_asked_again_after_a_restart_is_followed_not_assumed_done(make, sb_clock):
+    app, client = settling(sb_clock, make)
+    dp = client()
+    info = await dp.create_request(spec())
+    app.state.sandbox.pay(info.payload)
+    sb_clock.advance(4)
+    await dp.refund(info.request_id, info.amount, "k")   # its answer "lost"; the run ends
+    again = await client().refund(info.request_id, info.amount, "k")   # Depay: 409 "The order is totally refunded."
+    assert (again.status, again.refund_id) == ("pending", f"{info.request_id}#0:12.50")
+    assert len([c for c in app.state.sandbox.calls if c["path"].endswith("/v2/qr/refund")]) == 2
+    sb_clock.advance(4)
+    assert (await client().get_refund(info.request_id, again.refund_id)).status == "refunded"
 
 
 @pytest.mark.parametrize("rate, fault, happened", [("timeout_rate", "timeout", True), ("drop_rate", "drop", False)])
@@ -396,4 +504,47 @@ async def test_a_demo_till_on_depay(tmp_path, amount, status):
         assert closed.status == status
         assert str(closed.received) == (amount if status == SaleStatus.SETTLED else "0.00")
     finally:
+        await rt.aclose()
+
+
+async def test_a_till_restarted_mid_refund_journals_each_refund_as_depay_ends_it(tmp_path):
+    # The reviewer's b_refund_phantom through the checkout: refund 1 done, refund 2 (rejected by the sandbox's
+    # rule) still under way when the till restarts; the new process must not journal it as done.
+    from app.checkout.controller import CheckoutController
+    from app.checkout.refunds import RefundError
+    from app.runtime import open_runtime
+    from app.sandbox.core import SandboxSettings
+
+    rt = await open_runtime(demo=True, provider="depay", home=tmp_path, poll_interval=0.05)
+    ctl2 = prov2 = None
+    try:
+        rt.controller.refunds.poll_interval = 0.05
+        sale = await rt.controller.charge("100.00", "r")
+        await rt.sandbox.pay(sale.payload)
+        sale = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        transport = rt.provider.http._client._transport
+        transport.app.state.sandbox.settings = SandboxSettings(settle_delay_s=0.4)
+        assert (await rt.controller.refund(sale.sale_id, "30.00")).refunded == Money.parse("30.00", "ARS")
+        rt.controller.refunds.follow_for = 0.1
+        with pytest.raises(RefundError, match="still PENDING"):
+            await rt.controller.refund(sale.sale_id, "20.09")
+        prov2 = create_provider("depay", base_url="http://sandbox.invalid/depay", credentials={"access_token": "x"},
+                                transport=transport)
+        ctl2 = CheckoutController(prov2, rt.journal, currency="ARS", poll_interval=0.05)
+        ctl2.refunds.poll_interval, ctl2.refunds.follow_for = 0.05, 0.05
+        await ctl2.recover()   # the order reads PARTIALLY_REFUNDED (refund 1): refund 2 is still pending
+        assert [(r["amount_minor"], r["status"]) for r in await rt.journal.refunds(sale.sale_id)] == [
+            (3000, "partially_refunded"), (2009, "pending")]
+        assert str((await rt.journal.get(sale.sale_id)).refunded) == "30.00"
+        await asyncio.sleep(0.5)
+        await ctl2.recover()
+        assert [(r["amount_minor"], r["status"]) for r in await rt.journal.refunds(sale.sale_id)] == [
+            (3000, "partially_refunded"), (2009, "rejected")]
+        stored = await rt.journal.get(sale.sale_id)
+        assert stored.status == SaleStatus.PARTIALLY_REFUNDED and str(stored.refunded) == "30.00"
+    finally:
+        if ctl2 is not None:
+            await ctl2.aclose()
+        if prov2 is not None:
+            await prov2.aclose()
         await rt.aclose()

@@ -243,14 +243,22 @@ async def test_the_payment_notification_is_the_documented_body(http, dp_app, rx)
     assert [b.get("order_status", b.get("status")) for b in rx.bodies()] == ["CREATED", "COMPLETED"]  # in order
 
 
-async def test_partial_payments_wait_for_the_amount(http):
-    got = await create(http, amount=10)
-    assert (await pay(http, got["qr_data"], "4.00")).json()["amount_paid"] == "4.00"
+@pytest.mark.parametrize("amount", ["4.00", "10.01", "9.99"])
+async def test_a_depay_qr_is_paid_in_full_or_not_at_all(http, dp_app, rx, amount):
+    got = await create(http, amount=10)   # the QR carries its amount: a wallet cannot pay another
+    r = await pay(http, got["qr_data"], amount)
+    assert r.status_code == 409 and r.json() == {
+        "code": "FIXED_AMOUNT", "error": f"payment request {got['order_id']} is a fixed-amount QR: it can only be "
+                                         f"paid 10.00 ARS in one payment, not {amount}"}
     o = await order(http, got["order_id"])
-    assert o["status"] == "WAITING_AMOUNT" and history(o) == ["CREATED", "WAITING_AMOUNT"]
-    assert (await pay(http, got["qr_data"])).json() == {"request_id": got["order_id"], "status": "COMPLETED",
-                                                        "provider": "depay", "amount_paid": "10.00"}
+    assert o["status"] == "CREATED" and history(o) == ["CREATED"]
+    [row] = (await http.get("/_sandbox/state")).json()["requests"]
+    assert row["status"] == "CREATED" and row["amount_paid"] == "0.00"
+    assert (await pay(http, got["qr_data"], "10.00")).json() == {"request_id": got["order_id"], "status": "COMPLETED",
+                                                                 "provider": "depay", "amount_paid": "10.00"}
     assert history(await order(http, got["order_id"])) == ["CREATED", "WAITING_AMOUNT", "PROCESSING", "COMPLETED"]
+    await drain(dp_app)
+    assert [b["status"] for b in rx.bodies("PAYMENT")] == ["COMPLETED"]
 
 
 async def test_processing_then_completed_with_a_settle_delay(sb_clock, rx):

@@ -32,17 +32,23 @@ async def refund(http, status=200, **fields):
     return r.json()
 
 
+def notice(got: dict, status: str, ref: str) -> dict:
+    return {"order_id": got["order_id"], "type": "REFUND", "status": status,
+            "message": "Refund RECHAZADA" if status == "REJECTED" else "Refund DEVUELTA",
+            "external_reference": ref}
+
+
 async def test_the_seed_refund_example_refunds_in_full(http, dp_app, rx):
     got = await paid(http, amount=1000, external_reference="ref-rf")
     answer = await refund(http, **dict(SEED_REFUND, order_id=got["order_id"]))
     assert set(answer) == {"id", "status"} and answer["status"] == "PENDING" and uuid.UUID(answer["id"])
     o = await order(http, got["order_id"])
-    assert o["status"] == "REFUNDED" and history(o)[-2:] == ["COMPLETED", "REFUNDED"]
+    assert o["status"] == "REFUNDED" and history(o)[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
     await drain(dp_app)
-    [(url, notice)] = [(u, b) for u, b in rx.got if b.get("type") == "REFUND"]
-    assert url == SEED_REFUND["notification_url"]   # the refund's own notification_url
-    assert notice == {"order_id": got["order_id"], "type": "REFUND", "status": "REFUNDED",
-                      "message": "Refund DEVUELTA", "external_reference": "ref-rf"}
+    refunds = [(u, b) for u, b in rx.got if b.get("type") == "REFUND"]
+    assert {u for u, _ in refunds} == {SEED_REFUND["notification_url"]}   # the refund's own notification_url
+    # the seed's two refund callback bodies: the in-between step, then the end
+    assert [b for _, b in refunds] == [notice(got, "PARTIALLY_REFUNDED", "ref-rf"), notice(got, "REFUNDED", "ref-rf")]
     again = await refund(http, 409, **dict(SEED_REFUND, order_id=got["order_id"]))
     assert again == {"statusCode": 409, "message": "The order is totally refunded."}
 
@@ -50,36 +56,70 @@ async def test_the_seed_refund_example_refunds_in_full(http, dp_app, rx):
 async def test_partial_refunds_then_the_rest(http, dp_app, rx):
     got = await paid(http, amount=1000)
     await refund(http, order_id=got["order_id"], partial=True, amount=400, reason="one item")
-    assert (await order(http, got["order_id"]))["status"] == "PARTIALLY_REFUNDED"
+    o = await order(http, got["order_id"])
+    # the order table's word for the order; the history has the refund's own steps, ending REFUNDED
+    assert o["status"] == "PARTIALLY_REFUNDED" and history(o)[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
     await refund(http, order_id=got["order_id"], partial=True, amount=100.5, reason="another")
     await refund(http, order_id=got["order_id"], partial=False, amount=499.5, reason="the rest")
     o = await order(http, got["order_id"])
     assert o["status"] == "REFUNDED"
-    assert history(o)[-3:] == ["PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED", "REFUNDED"]
+    assert history(o)[-7:] == ["COMPLETED"] + ["PARTIALLY_REFUNDED", "REFUNDED"] * 3
     await drain(dp_app)
-    assert [b["status"] for b in rx.bodies("REFUND")] == ["PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED", "REFUNDED"]
+    assert [b["status"] for b in rx.bodies("REFUND")] == ["PARTIALLY_REFUNDED", "REFUNDED"] * 3
     assert all(u == HOOK for u, b in rx.got)   # no refund URL given: the order's
 
 
 async def test_a_refund_ending_in_9_is_rejected_and_leaves_the_order(http, dp_app, rx):
-    got = await paid(http, amount=1000)
+    got = await paid(http, amount=1000, external_reference="ref-9")
     assert (await refund(http, order_id=got["order_id"], partial=True, amount=99, reason="x"))["status"] == "PENDING"
-    assert (await order(http, got["order_id"]))["status"] == "COMPLETED"
+    o = await order(http, got["order_id"])
+    assert o["status"] == "COMPLETED" and history(o)[-2:] == ["COMPLETED", "REJECTED"]   # nothing was taken
     await drain(dp_app)
-    assert [(b["status"], b["message"]) for b in rx.bodies("REFUND")] == [("REJECTED", "Refund RECHAZADA")]
+    assert rx.bodies("REFUND") == [notice(got, "REJECTED", "ref-9")]
     await refund(http, order_id=got["order_id"], partial=False, amount=1000, reason="all")   # nothing was taken
+    o = await order(http, got["order_id"])
+    assert o["status"] == "REFUNDED" and history(o)[-4:] == ["COMPLETED", "REJECTED", "PARTIALLY_REFUNDED",
+                                                             "REFUNDED"]
 
 
-async def test_a_refund_stays_pending_during_the_settle_delay(sb_clock, rx):
+async def test_a_refund_goes_pending_then_partially_refunded_then_refunded_over_the_settle_delay(sb_clock, rx):
     app = create_app(clock=sb_clock, notify_transport=httpx.ASGITransport(app=rx.app))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
         got = await paid(http)
-        app.state.sandbox.settings = type(app.state.sandbox.settings)(settle_delay_s=3)
+        app.state.sandbox.settings = type(app.state.sandbox.settings)(settle_delay_s=4)
         await refund(http, order_id=got["order_id"], partial=False, amount=1000, reason="r")
-        assert (await order(http, got["order_id"]))["status"] == "COMPLETED"
+        o = await order(http, got["order_id"])
+        assert o["status"] == "COMPLETED" and history(o)[-1] == "COMPLETED"          # PENDING: nothing shows yet
         await refund(http, 409, order_id=got["order_id"], partial=True, amount=1, reason="r")  # all is pending
-        sb_clock.advance(3)
-        assert (await order(http, got["order_id"]))["status"] == "REFUNDED"
+        sb_clock.advance(2)   # the seed's in-between step: taken from the merchant, not yet with the customer
+        o = await order(http, got["order_id"])
+        assert o["status"] == "PARTIALLY_REFUNDED" and history(o)[-2:] == ["COMPLETED", "PARTIALLY_REFUNDED"]
+        sb_clock.advance(2)
+        o = await order(http, got["order_id"])
+        assert o["status"] == "REFUNDED" and history(o)[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
+        await drain(app)
+        assert [b["status"] for b in rx.bodies("REFUND")] == ["PARTIALLY_REFUNDED", "REFUNDED"]
+
+
+async def test_an_orders_refunds_run_one_after_another(sb_clock, rx):
+    app = create_app(clock=sb_clock, notify_transport=httpx.ASGITransport(app=rx.app))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
+        got = await paid(http)
+        app.state.sandbox.settings = type(app.state.sandbox.settings)(settle_delay_s=4)
+        await refund(http, order_id=got["order_id"], partial=True, amount=300, reason="a")
+        sb_clock.advance(1)
+        await refund(http, order_id=got["order_id"], partial=True, amount=209, reason="b")   # rejected, in turn
+        await refund(http, order_id=got["order_id"], partial=True, amount=100, reason="c")
+        sb_clock.advance(3)   # the first has ended; the second starts now
+        assert history(await order(http, got["order_id"]))[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
+        sb_clock.advance(4)   # the second ends (rejected), the third starts
+        o = await order(http, got["order_id"])
+        assert o["status"] == "PARTIALLY_REFUNDED" and history(o)[-1] == "REJECTED"
+        sb_clock.advance(4)
+        o = await order(http, got["order_id"])
+        assert o["status"] == "PARTIALLY_REFUNDED"
+        assert history(o)[3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "REJECTED", "PARTIALLY_REFUNDED",
+                                  "REFUNDED"]
         await drain(app)
 
 
