@@ -52,9 +52,10 @@ simulator (``app/sandbox/depay.py``, which implements the same choices).
   callback example shows that word, but nowhere says the partial refund is then
   complete, so TillQR never calls it done before Depay says REFUNDED; REFUNDED is
   ``refunded`` (``partially_refunded``, TillQR's "this partial refund is done", when
-  it gave back less than the order); REJECTED is ``rejected``: this refund gave nothing
-  back and has ended, so another may be asked. (The seed marks REJECTED *Is Final: No*
-  as well; should Depay ever complete a refund after REJECTED, that reading is wrong.)
+  it gave back less than the order); REJECTED ("the refund encountered an error", *Is
+  Final: No*) is ``pending`` as well, with REJECTED as its provider status: Depay may
+  still complete it, so TillQR asks no other refund of that order until a person has
+  checked — a refund is never made twice.
   The order's own ``status`` keeps the order table's words (PARTIALLY_REFUNDED: "the
   order was partially refunded"), read by ``get_request`` only. Should Depay's history
   never show REFUNDED for a partial refund, it stays ``pending``, for a person to check.

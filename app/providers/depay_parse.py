@@ -34,7 +34,9 @@ STATUS_MAP: dict[str, SaleStatus] = {
 PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
 # A refund's own words (the seed's refund table) in TillQR's: only REFUNDED is final; PARTIALLY_REFUNDED is
 # "deducted from the merchant, but the refund to the customer is not yet complete" (see depay.py).
-REFUND_STATUS = {"PENDING": "pending", "REJECTED": "rejected", "PARTIALLY_REFUNDED": "pending",
+# REJECTED ("encountered an error", Is Final: No) stays pending too: Depay may still complete it, so no other
+# refund of that order is asked until a person has checked (app/checkout/refunds.py).
+REFUND_STATUS = {"PENDING": "pending", "REJECTED": "pending", "PARTIALLY_REFUNDED": "pending",
                  "REFUNDED": "refunded"}
 REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")
 
