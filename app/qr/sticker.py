@@ -50,6 +50,7 @@ _CURRENCY = {"986": ("R$", 2), "702": ("S$", 2), "344": ("HK$", 2), "156": ("CNY
 _COMMA_DECIMALS = {"pt", "es", "fr", "de"}
 
 WIDTH_MM = 100.0
+MARGIN_MM = 6.0
 HEIGHT_MM = 150.0
 FONT_FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK TC", "Noto Sans Devanagari", "Arial", "sans-serif")
 
@@ -191,7 +192,7 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     if not name:
         raise ValueError("the sticker needs the store's name (--name)")
     mark, color, mark_fallback = MARKS.get(scheme, MARKS["emv"])
-    width, margin = WIDTH_MM, 6.0
+    width, margin = WIDTH_MM, MARGIN_MM
     usable = width - 2 * margin
     boxes = [Box(0, 0, width, 24, color)]
     texts = [Text(mark, width / 2, 16.2, fit(mark, 11, usable, True), "#FFFFFF", True, "mark",

@@ -21,7 +21,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QS
 from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPageSize,
                            QPainter, QPdfWriter)
 
-from app.qr.sticker import FONT_FAMILIES, Sticker, Text
+from app.qr.sticker import FONT_FAMILIES, MARGIN_MM, Sticker, Text
 
 _app: QGuiApplication | None = None
 
@@ -102,9 +102,13 @@ def _paint(painter: QPainter, sticker: Sticker, dpi: float, warnings: list[str])
                                 f"(e.g. Noto Sans CJK or Noto Sans Devanagari) for a clean print")
         if not content:
             continue
+        width = sticker.width * scale
+        room = width - 2 * MARGIN_MM * scale
+        measured = QFontMetrics(font).horizontalAdvance(content)
+        if measured > room:  # the layout's estimate was short for this font: shrink to fit
+            font.setPixelSize(max(1, int(font.pixelSize() * room / measured)))
         painter.setFont(font)
         painter.setPen(QColor(t.color))
-        width = sticker.width * scale
         ascent = painter.fontMetrics().ascent()
         box = QRectF(0, t.y * scale - ascent, width, font.pixelSize() * 2)
         painter.drawText(box, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), content)
