@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {
-    "BRL": 2, "SGD": 2, "HKD": 2, "INR": 2, "USD": 2, "EUR": 2, "GBP": 2,
+    "BRL": 2, "SGD": 2, "HKD": 2, "INR": 2, "USD": 2, "EUR": 2, "GBP": 2, "CNY": 2,
     "ARS": 2, "MXN": 2, "COP": 2, "PEN": 2, "UYU": 2, "AUD": 2, "CAD": 2,
     "CLP": 0, "PYG": 0, "JPY": 0, "KRW": 0, "VND": 0,
     "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
@@ -22,7 +22,7 @@ MINOR_UNITS: dict[str, int] = {
 
 # ISO 4217 numeric codes (EMV tag 53 carries these).
 NUMERIC_CODES: dict[str, str] = {
-    "BRL": "986", "SGD": "702", "HKD": "344", "INR": "356", "USD": "840",
+    "BRL": "986", "SGD": "702", "HKD": "344", "INR": "356", "USD": "840", "CNY": "156",
     "EUR": "978", "GBP": "826", "ARS": "032", "MXN": "484", "COP": "170",
     "PEN": "604", "UYU": "858", "AUD": "036", "CAD": "124", "CLP": "152",
     "PYG": "600", "JPY": "392", "KRW": "410", "VND": "704", "KWD": "414",
@@ -37,6 +37,7 @@ MAX_MAJOR_UNITS_BY_CURRENCY: dict[str, Decimal] = {
     "KRW": Decimal("1000000000"), "CLP": Decimal("1000000000"), "ARS": Decimal("1000000000"),
     "JPY": Decimal("100000000"), "INR": Decimal("10000000"), "UYU": Decimal("10000000"),
     "MXN": Decimal("10000000"), "PEN": Decimal("10000000"), "HKD": Decimal("10000000"),
+    "CNY": Decimal("10000000"),
 }
 
 
