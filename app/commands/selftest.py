@@ -31,35 +31,16 @@ def _imports() -> str:
     return f"python {sys.version.split()[0]}"
 
 
-def _qt_app():
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
-
-    return QGuiApplication.instance() or QGuiApplication(["tillqr-self-test"])
-
-
 def _qt() -> str:
-    from PySide6 import __version__
+    from app.ui.selfcheck import qt_info
 
-    app = _qt_app()
-    return f"PySide6 {__version__}, platform {app.platformName()}"
+    return qt_info()
 
 
 def _qt_refcounts() -> str:
-    """Qt-for-Python 6.12.0 drops a reference to None on every void call: the kiosk would abort in use."""
-    from PySide6.QtGui import QColor
+    from app.ui.selfcheck import qt_refcounts
 
-    _qt_app()
-    color = QColor("black")
-    before = sys.getrefcount(None)
-    for _ in range(200):
-        color.setRed(1)
-    lost = before - sys.getrefcount(None)
-    if lost > 50:
-        raise AssertionError(f"this PySide6 release loses references to None ({lost} in 200 calls); "
-                             "install another release (pyproject.toml excludes 6.12.0)")
-    return "void calls keep their references"
+    return qt_refcounts()
 
 
 def _sqlite() -> str:
@@ -95,32 +76,9 @@ def _keyring() -> str:
 
 
 def _qr() -> str:
-    import zxingcpp
-    from PySide6.QtGui import QColor, QImage, QPainter
+    from app.ui.selfcheck import qr_round_trip
 
-    from app.qr.emv import decode
-    from app.qr.render import qr_matrix
-    from app.qr.schemes import pix_dynamic
-
-    _qt_app()
-    payload = pix_dynamic("pix.sandbox.tillqr.dev/self-test", merchant_name="TillQR", merchant_city="SAO PAULO")
-    matrix = qr_matrix(payload)
-    scale, border = 6, 4
-    size = (len(matrix) + 2 * border) * scale
-    img = QImage(size, size, QImage.Format.Format_Grayscale8)
-    img.fill(QColor("white"))
-    painter = QPainter(img)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                painter.fillRect((x + border) * scale, (y + border) * scale, scale, scale, QColor("black"))
-    painter.end()
-    found = zxingcpp.read_barcodes(img)
-    if not found or found[0].text != payload:
-        raise AssertionError("the painted QR did not decode back to its payload")
-    if not decode(found[0].text).valid:
-        raise AssertionError("the decoded payload is not a valid EMV QR")
-    return f"{len(matrix)}×{len(matrix)} modules, decoded back"
+    return qr_round_trip()
 
 
 def _sandbox_sale() -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+
 import json
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
 from .base import ProviderProtocolError, RequestInfo
+from .parsing import obj, protocol, text
 
 STAGE_URL = "https://stage.api.payments.depay.us"
 EXPIRY = timedelta(minutes=10)
@@ -55,21 +58,9 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
 
 
-def _protocol(what: str) -> ProviderProtocolError:
-    return ProviderProtocolError(what, provider="depay")
-
-
-def _obj(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _protocol(f"{what} is not a JSON object")
-    return data
-
-
-def _text(data: dict[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise _protocol(f"{what} has no {key}")
-    return value
+_protocol = partial(protocol, "depay")
+_obj = partial(obj, "depay")
+_text = partial(text, "depay")
 
 
 def _decimal(value: Any, what: str) -> Decimal:

@@ -37,8 +37,9 @@ notifications are for later issues).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -47,8 +48,9 @@ import httpx
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
-from .base import Capability, ChargeSpec, LinkInfo, ProviderProtocolError, RequestInfo
+from .base import Capability, ChargeSpec, LinkInfo, RequestInfo
 from .http import HttpTimeouts, ProviderHttp
+from .parsing import aware_time, obj, protocol, text
 
 PRODUCTION_URL = "https://api.payments.jpmorgan.com"
 MOCK_URL = "https://api-mock.payments.jpmorgan.com"
@@ -79,21 +81,10 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     return message, str(data.get("responseCode") or "")
 
 
-def _protocol(what: str) -> ProviderProtocolError:
-    return ProviderProtocolError(what, provider="jpmorgan")
-
-
-def _obj(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _protocol(f"{what} is not a JSON object")
-    return data
-
-
-def _text(data: dict[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise _protocol(f"{what} has no {key}")
-    return value
+_protocol = partial(protocol, "jpmorgan")
+_obj = partial(obj, "jpmorgan")
+_text = partial(text, "jpmorgan")
+_when = partial(aware_time, "jpmorgan")
 
 
 def _money(value: Any, currency: str, what: str) -> Money:
@@ -103,18 +94,6 @@ def _money(value: Any, currency: str, what: str) -> Money:
         return Money.from_decimal(Decimal(value), currency)
     except (InvalidOperation, MoneyError):
         raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
-
-
-def _when(value: Any, what: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
-    return parsed.astimezone(timezone.utc)
 
 
 def parse_request(data: Any) -> RequestInfo:

@@ -1,0 +1,41 @@
+"""Reading provider answers: shared checks that turn a malformed answer into ``ProviderProtocolError``.
+
+Each provider module binds them to its name (``functools.partial``), so an error says whose answer it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from .base import ProviderProtocolError
+
+
+def protocol(provider: str, what: str) -> ProviderProtocolError:
+    return ProviderProtocolError(what, provider=provider)
+
+
+def obj(provider: str, data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise protocol(provider, f"{what} is not a JSON object")
+    return data
+
+
+def text(provider: str, data: dict[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise protocol(provider, f"{what} has no {key}")
+    return value
+
+
+def aware_time(provider: str, value: Any, what: str) -> datetime | None:
+    """An ISO 8601 time with a zone, in UTC; None stays None."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise protocol(provider, f"{what} is not an ISO 8601 time with a zone: {value!r}")
+    return parsed.astimezone(timezone.utc)
