@@ -1,0 +1,409 @@
+"""SettingsModel: the Settings screen's state and commands, without Qt (tested without a screen).
+
+The form holds text per configuration key ("store.name", "provider.base_url", …, the keys of
+``app.config.settings``); ``validate`` turns it into a ``Settings`` through ``settings.parse`` so
+an error names the key it is about (``errors`` maps key → message, for the view to show next to
+the field). Credentials typed into the form stay in memory until Save, which writes them to the
+OS keyring only (``app.config.secrets``); when no keyring is usable they are refused in words and
+nothing is written in plain text. The screen never shows a stored secret back: only "set" /
+"not set".
+
+"Test connection" makes one harmless call per provider, through ``create_provider`` with the
+form's (unsaved) values: J.P. Morgan reads the configured payment link (or an unknown one: a 404
+proves the token was accepted), Razorpay lists one QR code, Depay and Pix read an unknown
+order / QR code (404 = credentials accepted, 401 = refused). "Create payment link" (providers
+with STATIC_LINK) creates the counter's static link and fills ``provider.payment_link_id``.
+``sticker`` lays out the printed sticker of that link (the Qt painting is the view's job).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.config import settings as settings_mod
+from app.config.pin import PinError, PinGate, hash_pin
+from app.config.secrets import SecretsUnavailable, get_secret, set_secret
+from app.config.settings import Settings, SettingsError
+from app.providers.base import (Capability, LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound,
+                                ProviderUnavailable)
+from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str                         # "section.key" as in config.toml
+    label: str
+    hint: str = ""
+    providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("store.name", "Store name", "as printed on the QR (25 characters at most)"),
+    Field("store.city", "City", "as on the QR (15 characters at most)"),
+    Field("store.country", "Country", "two letters, e.g. BR, IN, SG"),
+    Field("store.currency", "Currency", "ISO 4217, e.g. BRL, INR"),
+    Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
+    Field("provider.name", "Provider", " / ".join(PROVIDERS)),
+    Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
+    Field("provider.payment_link_id", "Payment link id", "the static link printed at the counter",
+          ("jpmorgan",)),
+    Field("provider.pos_external_reference", "POS reference", "this till's POS id at Depay", ("depay",)),
+    Field("provider.local_country", "Local country", "the merchant's country at Depay (AR, BR, …)", ("depay",)),
+    Field("provider.pix_account", "Pix account", "", ("pix",)),
+    Field("provider.pix_alias", "Pix alias", "", ("pix",)),
+    Field("provider.pix_key", "Pix key", "", ("pix",)),
+    Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
+    Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
+)
+SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout"}
+NAME_LIMITS = {"store.name": 25, "store.city": 15}
+_ATTR = {f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items()
+         for key, (field, _kind) in keys.items()}
+_KIND = {f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items()
+         for key, (_field, kind) in keys.items()}
+
+COUNTRY_LANG = {"BR": "pt", "PT": "pt", "AR": "es", "ES": "es", "MX": "es", "CL": "es", "CO": "es", "PE": "es",
+                "UY": "es", "FR": "fr", "DE": "de", "AT": "de", "MY": "ms", "HK": "zh-hk/en", "CN": "zh",
+                "IN": "en/hi"}
+PROBE_ID = "tillqr-connection-test"
+
+
+class SettingsModel:
+    def __init__(self, config_file: Path, *, problem: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        """``problem``: why the configuration could not be used (shown at the top of the screen);
+        ``transport``: for tests, the in-process sandbox."""
+        self.config_file = Path(config_file)
+        self.transport = transport
+        self.problem = problem
+        self.errors: dict[str, str] = {}
+        self.message = ""
+        self.pending_credentials: dict[str, str] = {}
+        self.link: LinkInfo | None = None
+        self.saved = False
+        current: Settings | None = None
+        try:
+            current = settings_mod.load(self.config_file)
+        except SettingsError as exc:
+            self.problem = problem or str(exc)
+            self.errors = _errors_of(exc)
+        self.stored_pin_hash = current.pin_hash if current else ""
+        self.pin_hash = self.stored_pin_hash
+        self.gate = PinGate(self.stored_pin_hash or None)
+        self.values: dict[str, str] = {key: _text(getattr(current or Settings(), attr)) for key, attr in _ATTR.items()
+                                       if key != "manager.pin_hash"}
+        if current is None and self.problem:  # keep what can still be read of a broken file
+            self._salvage()
+
+    # -- the form ----------------------------------------------------------------------
+    @property
+    def provider(self) -> str:
+        return self.values["provider.name"]
+
+    def visible_fields(self) -> list[Field]:
+        return [f for f in FIELDS if not f.providers or self.provider in f.providers]
+
+    def set(self, key: str, text: str) -> None:
+        if key not in self.values:
+            raise KeyError(key)
+        if key == "provider.name" and text != self.values[key]:
+            self.pending_credentials.clear()  # another provider's secrets
+            self.link = None
+        if key == "provider.payment_link_id" and self.link and self.link.link_id != text:
+            self.link = None
+        self.values[key] = text
+        self.errors.pop(key, None)
+
+    def length_note(self, key: str) -> str:
+        limit = NAME_LIMITS.get(key)
+        if not limit:
+            return ""
+        n = len(self.values[key])
+        return f"{n}/{limit}" + (" — too long for the QR" if n > limit else "")
+
+    def validate(self) -> Settings | None:
+        """The form as Settings, or None with ``errors`` (key → message) filled."""
+        self.errors = {}
+        data: dict[str, dict[str, Any]] = {}
+        for key, text in self.values.items():
+            section, name = key.split(".")
+            kind = _KIND[key]
+            value: Any = text.strip()
+            if kind is int:
+                try:
+                    value = int(value)
+                except ValueError:
+                    self.errors[key] = f"{key} must be a whole number, not {text!r}"
+                    continue
+            elif kind is float:
+                try:
+                    value = float(value.replace(",", "."))
+                except ValueError:
+                    self.errors[key] = f"{key} must be a number, not {text!r}"
+                    continue
+            data.setdefault(section, {})[name] = value
+        for key, limit in NAME_LIMITS.items():
+            if len(self.values[key].strip()) > limit:
+                self.errors[key] = f"{key} must be {limit} characters at most (the QR's limit), not {len(self.values[key].strip())}"
+        if self.errors:
+            return None
+        data["manager"] = {"pin_hash": self.pin_hash}
+        try:
+            return settings_mod.parse(data, self.config_file)
+        except SettingsError as exc:
+            self.errors = _errors_of(exc)
+            return None
+
+    # -- credentials -------------------------------------------------------------------
+    def credential_keys(self) -> tuple[str, ...]:
+        return CREDENTIAL_KEYS.get(self.provider, ("access_token",))
+
+    def set_credential(self, name: str, value: str) -> None:
+        if name not in self.credential_keys():
+            raise KeyError(name)
+        if value:
+            self.pending_credentials[name] = value
+        else:
+            self.pending_credentials.pop(name, None)
+
+    def credential_state(self) -> dict[str, str]:
+        """name → "typed, not saved yet" / "set" / "not set" / "keyring unavailable" (never the value)."""
+        out = {}
+        for name in self.credential_keys():
+            if name in self.pending_credentials:
+                out[name] = "typed, not saved yet"
+                continue
+            try:
+                out[name] = "set" if get_secret(self.provider, name) else "not set"
+            except SecretsUnavailable:
+                out[name] = "keyring unavailable"
+        return out
+
+    def _credentials(self) -> dict[str, str]:
+        creds: dict[str, str] = {}
+        for name in self.credential_keys():
+            value = self.pending_credentials.get(name)
+            if value is None:
+                value = get_secret(self.provider, name)  # SecretsUnavailable: the caller says so
+            if not value:
+                raise ValueError(f"no {name} for {self.provider}: type it under Credentials")
+            creds[name] = value
+        return creds
+
+    # -- the manager PIN ---------------------------------------------------------------
+    @property
+    def pin_configured(self) -> bool:
+        return bool(self.pin_hash)
+
+    def set_pin(self, new: str, repeat: str, current: str = "") -> str:
+        """Sets (first run) or changes the PIN; kept with the next Save. Raises PinError in words."""
+        if new != repeat:
+            raise PinError("the two new PINs differ")
+        if self.gate.configured:
+            self.gate.check(current)
+        self.pin_hash = hash_pin(new)
+        self.errors.pop("manager.pin_hash", None)
+        self.message = "New manager PIN ready: press Save to keep it"
+        return self.message
+
+    # -- saving ------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Validate, write config.toml (no secrets in it) and the typed credentials to the keyring.
+
+        Returns True when everything was stored; ``message`` and ``errors`` say what went wrong."""
+        self.saved = False
+        s = self.validate()
+        if s is None:
+            self.message = "Not saved: " + "; ".join(self.errors.values())
+            return False
+        if not s.pin_hash:
+            self.errors["manager.pin_hash"] = "set a manager PIN first"
+            self.message = "Not saved: set a manager PIN first (it guards this screen)"
+            return False
+        if self.pending_credentials:
+            try:
+                for name, value in self.pending_credentials.items():
+                    set_secret(s.provider, name, value)
+            except SecretsUnavailable as exc:
+                self.errors["credentials"] = f"credentials not stored: {exc}"
+                self.message = f"Not saved: {exc}"
+                return False
+            self.pending_credentials.clear()
+        try:
+            settings_mod.save(s, self.config_file)
+        except SettingsError as exc:
+            self.errors = _errors_of(exc)
+            self.message = f"Not saved: {exc}"
+            return False
+        except OSError as exc:
+            self.message = f"Not saved: {self.config_file} cannot be written ({exc.strerror})"
+            return False
+        self.stored_pin_hash = s.pin_hash
+        self.gate.stored = s.pin_hash
+        self.problem = None
+        self.saved = True
+        self.message = "Saved. Restart TillQR (Restart now) to use the new configuration."
+        return True
+
+    # -- provider calls ----------------------------------------------------------------
+    def _provider(self):
+        s = self.validate()
+        if s is None:
+            raise ValueError("; ".join(self.errors.values()))
+        if not s.base_url:
+            self.errors["provider.base_url"] = "provider.base_url is not set"
+            raise ValueError("set provider.base_url first")
+        prov = create_provider(s.provider, base_url=s.base_url, credentials=self._credentials(),
+                               transport=self.transport, **s.provider_options())
+        return s, prov
+
+    async def test_connection(self) -> tuple[bool, str]:
+        """One harmless call; (ok, what happened in words). Also left in ``message``."""
+        ok, self.message = await self._test()
+        return ok, self.message
+
+    async def _test(self) -> tuple[bool, str]:
+        try:
+            s, prov = self._provider()
+        except (ValueError, SecretsUnavailable) as exc:
+            return False, f"Cannot test: {exc}"
+        where = s.base_url
+        try:
+            try:
+                found = await self._probe(prov, s)
+            finally:
+                await prov.aclose()
+        except ProviderAuthError as exc:
+            return False, f"Credentials refused by {s.provider} at {where} ({exc.status_code}): check them"
+        except ProviderUnavailable as exc:
+            return False, f"Cannot reach {s.provider} at {where}: {exc}"
+        except ProviderNotFound as exc:
+            return False, f"Connected, credentials accepted, but {exc}"
+        except ProviderError as exc:
+            return False, f"{s.provider} answered with an error: {exc}"
+        except (httpx.HTTPError, OSError) as exc:
+            return False, f"Cannot reach {where}: {type(exc).__name__}"
+        return True, f"Connection OK: {s.provider} at {where} accepted the credentials" + (f"; {found}" if found else "")
+
+    async def _probe(self, prov: Any, s: Settings) -> str:
+        if s.provider == "jpmorgan":
+            if s.payment_link_id:
+                link = await prov.get_link(s.payment_link_id)
+                self.link = link
+                return f"payment link {link.link_id} found"
+            await _expect_missing(prov.get_link(PROBE_ID))
+            return ""
+        if s.provider == "razorpay":
+            await prov._call("GET", "/v1/payments/qr_codes", params={"count": "1"}, parse=lambda d: d)
+            return ""
+        if s.provider == "depay":
+            await _expect_missing(prov.get_request(PROBE_ID))
+            return ""
+        if s.provider == "pix":
+            await _expect_missing(prov.http.get(f"{prov.path}/{'0' * 32}", parse=lambda d: d))
+            return ""
+        await _expect_missing(prov.get_request(PROBE_ID))  # any other provider: an unknown request
+        return ""
+
+    def can_create_link(self) -> bool:
+        from app.providers.registry import FACTORIES
+
+        return self.provider in FACTORIES and _has_static_link(self.provider)
+
+    async def create_payment_link(self) -> tuple[bool, str]:
+        """Creates the counter's static link and fills provider.payment_link_id (Save keeps it)."""
+        try:
+            s, prov = self._provider()
+        except (ValueError, SecretsUnavailable) as exc:
+            self.message = f"Cannot create the link: {exc}"
+            return False, self.message
+        try:
+            if Capability.STATIC_LINK not in prov.capabilities:
+                self.message = f"{s.provider} has no static payment links: each sale shows its own QR"
+                return False, self.message
+            link = await prov.create_link(f"tillqr-link-{uuid.uuid4().hex}", f"TillQR counter — {s.store_name}")
+        except ProviderError as exc:
+            self.message = f"The link was not created: {exc}"
+            return False, self.message
+        finally:
+            await prov.aclose()
+        self.link = link
+        self.values["provider.payment_link_id"] = link.link_id
+        self.errors.pop("provider.payment_link_id", None)
+        self.message = f"Payment link {link.link_id} created: Save, then print its sticker"
+        return True, self.message
+
+    async def sticker(self):
+        """The layout (app.qr.sticker.Sticker) of the counter sticker for the configured link."""
+        from app.qr.sticker import layout
+
+        if self.link is None or self.link.link_id != self.values.get("provider.payment_link_id"):
+            if not self.values.get("provider.payment_link_id"):
+                raise ValueError("no payment link yet: create it first")
+            s, prov = self._provider()
+            try:
+                self.link = await prov.get_link(self.values["provider.payment_link_id"])
+            finally:
+                await prov.aclose()
+        lang = COUNTRY_LANG.get(self.values["store.country"].strip().upper(), "en")
+        return layout(self.link.payload, store_name=self.values["store.name"].strip(), lang=lang)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _salvage(self) -> None:
+        """Fill the form with whatever values of a broken file are readable (so fixing is one edit)."""
+        import tomllib
+
+        try:
+            data = tomllib.loads(self.config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return
+        for section, content in data.items():
+            if not isinstance(content, dict):
+                continue
+            for name, value in content.items():
+                key = f"{section}.{name}"
+                if key in self.values and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    self.values[key] = _text(value)
+                elif key == "manager.pin_hash" and isinstance(value, str) and value.startswith("scrypt$"):
+                    self.pin_hash = self.stored_pin_hash = value
+                    self.gate.stored = value
+
+
+def _has_static_link(provider: str) -> bool:
+    from app.providers.depay import DepayProvider
+    from app.providers.jpmorgan import JPMorganProvider
+    from app.providers.pix import PixProvider
+    from app.providers.razorpay import RazorpayProvider
+
+    classes = {"jpmorgan": JPMorganProvider, "depay": DepayProvider, "pix": PixProvider,
+               "razorpay": RazorpayProvider}
+    cls = classes.get(provider)
+    caps = getattr(cls, "capabilities", None)
+    return bool(caps is not None and Capability.STATIC_LINK in caps)
+
+
+async def _expect_missing(call) -> None:
+    try:
+        await call
+    except ProviderNotFound:
+        return  # the unknown id is unknown: the credentials were accepted
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _errors_of(exc: SettingsError) -> dict[str, str]:
+    """key → message for a SettingsError (the first "section.key" its message names; else "config")."""
+    text = str(exc)
+    message = text.split(": ", 1)[1] if ": " in text else text
+    named = sorted((k for k in list(_ATTR) if k in message), key=message.index)
+    return {(named[0] if named else "config"): message}
+
+
+__all__ = ["FIELDS", "Field", "PinError", "SettingsModel", "SECTIONS", "replace"]
