@@ -1,0 +1,515 @@
+"""JournalModel: everything the journal screen knows and decides, without Qt.
+
+The view (app/ui/journal_view.py) forwards filter choices, the search text, the
+selected row and the refund/export commands here and repaints from the model's
+read-only views (``rows``, ``detail``, ``totals`` …) whenever the model says it
+changed. Tested without a screen (tests/unit/test_journal_model.py).
+
+- sales come from the journal, newest first (``load``; reads run on the journal's
+  own thread, so the loop — Qt's in the GUI — never waits on SQLite);
+- filters: by status group (``STATUS_FILTERS``), by day (all, today, yesterday or
+  a date, in the till's local time) and a free-text search over the sale id,
+  request id, reference and amount;
+- the selected sale's detail: every field, its event history and its refunds;
+- a refund of the selected sale, full or partial, only after the manager PIN; it
+  is refused in words before any PIN is asked when it cannot happen (provider
+  without refunds, sale not refundable, amount above what is refundable), and the
+  controller's ``RefundError`` is shown as it is worded;
+- live: the controller's ``SaleChanged`` events update the row (and the detail);
+- the day's totals by status (``reports.day_totals``) and a CSV export of the
+  filtered sales (``reports.export_csv``), written off the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Callable
+
+from app.checkout.events import SaleChanged
+from app.checkout.refunds import REFUNDABLE, RefundError
+from app.config.pin import PinError
+from app.domain.money import Money, MoneyError
+from app.domain.sale import OPEN_STATUSES, Sale, SaleStatus, utcnow
+from app.storage import reports
+
+log = logging.getLogger("tillqr.journal.screen")
+
+S = SaleStatus
+
+# (key, words on screen, test)
+STATUS_FILTERS: dict[str, tuple[str, Callable[[Sale], bool]]] = {
+    "all": ("All sales", lambda s: True),
+    "paid": ("Paid", lambda s: s.status == S.SETTLED),
+    "refunded": ("Refunded (in full or part)", lambda s: s.status in (S.REFUNDED, S.PARTIALLY_REFUNDED)),
+    "unpaid": ("Not paid (expired, cancelled, failed)", lambda s: s.status in (S.EXPIRED, S.CANCELLED, S.FAILED)),
+    "open": ("Open (waiting, processing)", lambda s: s.status in OPEN_STATUSES),
+    "to_refund": ("Money to give back", lambda s: s.overpaid.minor > 0 and s.refundable.minor > 0),
+}
+
+DAY_FILTERS = {"all": "All days", "today": "Today", "yesterday": "Yesterday", "date": "On a date…"}
+
+# the status in words for the table (the colour in the view always comes with these words)
+WORDS = {
+    S.PENDING: "Starting", S.LINKED: "Waiting", S.PROCESSING: "Processing", S.SETTLED: "Paid",
+    S.EXPIRED: "Expired", S.CANCELLED: "Cancelled", S.FAILED: "Failed", S.REFUNDED: "Refunded",
+    S.PARTIALLY_REFUNDED: "Part refunded",
+}
+
+# a colour group per status, for the view's palette: the words above say the same
+TONES = {
+    S.PENDING: "open", S.LINKED: "open", S.PROCESSING: "open", S.SETTLED: "paid", S.EXPIRED: "unpaid",
+    S.CANCELLED: "unpaid", S.FAILED: "failed", S.REFUNDED: "refunded", S.PARTIALLY_REFUNDED: "refunded",
+}
+
+COLUMNS = ("Time", "Status", "Amount", "Received", "Refunded", "Provider", "Reference")
+
+
+def status_words(sale: Sale) -> str:
+    """The status as the table says it, with what needs a person's eye: over-paid, part paid."""
+    words = WORDS[sale.status]
+    if sale.overpaid.minor and sale.refundable.minor:
+        if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED):
+            words += " · part paid, give back"
+        else:
+            words += " · over-paid"
+    return words
+
+
+@dataclass(frozen=True)
+class Row:
+    sale_id: str
+    time: str
+    status: str
+    tone: str
+    amount: str
+    received: str
+    refunded: str
+    provider: str
+    reference: str
+    attention: bool  # money to give back
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.time, self.status, self.amount, self.received, self.refunded, self.provider, self.reference)
+
+
+@dataclass
+class Detail:
+    sale: Sale
+    fields: list[tuple[str, str]]
+    events: list[str] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TotalLine:
+    status: str
+    words: str
+    tone: str
+    currency: str
+    count: int
+    amount: str
+    received: str
+    refunded: str
+
+
+class JournalModel:
+    """The state of the journal screen. ``controller`` is a CheckoutController, ``journal`` its Journal,
+    ``pin`` a PinGate for the manager PIN. ``clock`` and ``tz`` fix "today" in tests."""
+
+    def __init__(self, controller: Any, journal: Any, pin: Any, *,
+                 clock: Callable[[], datetime] = utcnow, tz: tzinfo | None = None, limit: int | None = None):
+        self.controller = controller
+        self.journal = journal
+        self.pin = pin
+        self.clock = clock
+        self.tz = tz
+        self.limit = limit
+        self.sales: list[Sale] = []       # every sale loaded, newest first
+        self.status_filter = "all"
+        self.day_filter = "all"
+        self.day: date | None = None      # the date of the "date" day filter
+        self.search = ""
+        self.selected: str | None = None
+        self.detail: Detail | None = None
+        self.busy: str | None = None      # "load", "refund", "export" while awaited
+        self.message = ""
+        self.message_level = "info"
+        self.loaded = False
+        self._rows: list[Row] | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._tasks: set[asyncio.Task] = set()
+        self._unsubscribe = controller.subscribe(self._on_event) if hasattr(controller, "subscribe") else None
+
+    # -- observers ------------------------------------------------------------------
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        self._rows = None
+        for listener in list(self._listeners):
+            listener()
+
+    def close(self) -> None:
+        """Stop following the controller (the view is going away)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for task in self._tasks:
+            task.cancel()
+
+    def _say(self, text: str, level: str = "info") -> None:
+        self.message, self.message_level = text, level
+
+    # -- days ---------------------------------------------------------------------
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)
+
+    @property
+    def selected_day(self) -> date | None:
+        """The calendar day the day filter shows, or None for every day."""
+        if self.day_filter == "today":
+            return self.today()
+        if self.day_filter == "yesterday":
+            return self.today() - timedelta(days=1)
+        if self.day_filter == "date":
+            return self.day or self.today()
+        return None
+
+    @property
+    def totals_day(self) -> date:
+        """The day whose end-of-day totals are shown: the filtered day, else today."""
+        return self.selected_day or self.today()
+
+    # -- loading --------------------------------------------------------------------
+    async def load(self) -> None:
+        """(Re)read every sale from the journal; keeps the selection when the sale is still there."""
+        self.busy = "load"
+        self._changed()
+        try:
+            self.sales = await self.journal.list_sales(limit=self.limit)
+            self.loaded = True
+            if self.message_level == "error" and self.message.startswith("The journal"):
+                self._say("")
+        except Exception as exc:  # noqa: BLE001 - said on screen, never a crash
+            log.exception("journal load failed")
+            self._say(f"The journal could not be read: {exc}", "error")
+        finally:
+            self.busy = None
+        if self.selected is not None:
+            await self._load_detail(self.selected)
+        self._changed()
+
+    # -- filters --------------------------------------------------------------------
+    def set_status_filter(self, key: str) -> None:
+        if key not in STATUS_FILTERS:
+            raise ValueError(f"unknown status filter {key!r}: one of {', '.join(STATUS_FILTERS)}")
+        self.status_filter = key
+        self._changed()
+
+    def set_day_filter(self, key: str, day: date | None = None) -> None:
+        if key not in DAY_FILTERS:
+            raise ValueError(f"unknown day filter {key!r}: one of {', '.join(DAY_FILTERS)}")
+        self.day_filter = key
+        if key == "date":
+            self.day = day or self.day or self.today()
+        self._changed()
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        self._changed()
+
+    def matches(self, sale: Sale) -> bool:
+        if not STATUS_FILTERS[self.status_filter][1](sale):
+            return False
+        day = self.selected_day
+        if day is not None and self.local(sale.created_at).date() != day:
+            return False
+        needle = self.search.strip().lower()
+        if needle:
+            hay = " ".join([sale.sale_id, sale.request_id or "", sale.reference, str(sale.amount),
+                            sale.amount.display(), str(sale.received)]).lower()
+            if needle not in hay and needle.replace(",", ".") not in hay:
+                return False
+        return True
+
+    @property
+    def filtered(self) -> list[Sale]:
+        return [s for s in self.sales if self.matches(s)]
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = [self._row(s) for s in self.filtered]
+        return self._rows
+
+    def _row(self, sale: Sale) -> Row:
+        when = self.local(sale.created_at)
+        time = when.strftime("%H:%M:%S") if when.date() == self.today() else when.strftime("%Y-%m-%d %H:%M")
+        zero = sale.received.minor == 0
+        return Row(sale.sale_id, time, status_words(sale), TONES[sale.status], sale.amount.display(),
+                   "—" if zero else str(sale.received), str(sale.refunded) if sale.refunded.minor else "—",
+                   sale.provider, sale.reference,
+                   attention=sale.overpaid.minor > 0 and sale.refundable.minor > 0)
+
+    @property
+    def summary(self) -> str:
+        shown, total = len(self.rows), len(self.sales)
+        if not self.loaded:
+            return "Loading the journal…" if self.busy == "load" else ""
+        if total == 0:
+            return "No sales yet."
+        return f"{shown} of {total} sales" if shown != total else f"{total} sales"
+
+    # -- totals ---------------------------------------------------------------------
+    @property
+    def totals(self) -> list[TotalLine]:
+        """End-of-day totals of ``totals_day`` by status (and currency), every sale of that day."""
+        lines = []
+        for (status, currency), t in reports.day_totals(self.sales, self.totals_day, self.tz).items():
+            st = SaleStatus(status)
+            lines.append(TotalLine(status, WORDS[st], TONES[st], currency, t.count, str(t.amount),
+                                   str(t.received), str(t.refunded)))
+        return lines
+
+    @property
+    def totals_title(self) -> str:
+        day = self.totals_day
+        name = "Today" if day == self.today() else "Yesterday" if day == self.today() - timedelta(days=1) \
+            else day.isoformat()
+        return f"{name} ({day.isoformat()})" if name in ("Today", "Yesterday") else name
+
+    def totals_text(self) -> list[str]:
+        """One line per status: "Paid: 3 sales, BRL 37.50 received"."""
+        out = []
+        for t in self.totals:
+            cur = t.currency
+            parts = [f"{t.count} sale{'s' if t.count != 1 else ''}", f"{cur} {t.amount}"]
+            if t.received != t.amount and Money.parse(t.received, cur, allow_zero=True).minor:
+                parts.append(f"received {cur} {t.received}")  # only when it differs from the amount
+            if Money.parse(t.refunded, cur, allow_zero=True).minor:
+                parts.append(f"refunded {cur} {t.refunded}")
+            out.append(f"{t.words}: " + ", ".join(parts))
+        return out
+
+    # -- selection and detail -------------------------------------------------------------
+    async def select(self, sale_id: str | None) -> None:
+        self.selected = sale_id
+        if self.message_level != "info" and self.busy is None:
+            self._say("")
+        if sale_id is None:
+            self.detail = None
+            self._changed()
+            return
+        await self._load_detail(sale_id)
+        self._changed()
+
+    async def _load_detail(self, sale_id: str) -> None:
+        try:
+            sale = await self.journal.get(sale_id)
+            if sale is None:
+                self.detail = None
+                return
+            events = await self.journal.events(sale_id)
+            refunds = await self.journal.refunds(sale_id)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("journal detail failed")
+            self._say(f"The journal could not be read: {exc}", "error")
+            return
+        if self.selected != sale_id:
+            return  # another row was picked meanwhile
+        self._replace(sale)
+        self.detail = Detail(sale, self._fields(sale), [self._event_line(e) for e in events],
+                             [self._refund_line(sale, r) for r in refunds])
+
+    def _fields(self, sale: Sale) -> list[tuple[str, str]]:
+        def when(dt: datetime | None) -> str:
+            return self.local(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else "—"
+
+        out = [("Status", f"{status_words(sale)} ({sale.status.value})"),
+               ("Amount", sale.amount.display())]
+        if sale.amount_due is not None and sale.amount_due != sale.amount:
+            out.append(("Amount due that day", sale.amount_due.display()))
+        out += [("Received", sale.received.display()), ("Refunded", sale.refunded.display()),
+                ("Refundable", sale.refundable.display())]
+        if sale.overpaid.minor:
+            out.append(("To give back", sale.overpaid.display()))
+        out += [("Provider", sale.provider), ("Request id", sale.request_id or "—"),
+                ("Reference", sale.reference or "—"), ("Sale id", sale.sale_id),
+                ("Created", when(sale.created_at)), ("Closed", when(sale.closed_at) if sale.closed else "not yet")]
+        if sale.expires_at:
+            out.append(("Expires", when(sale.expires_at)))
+        if sale.reason:
+            out.append(("Reason", sale.reason))
+        return out
+
+    def _event_line(self, event: dict[str, Any]) -> str:
+        try:
+            at = self.local(datetime.fromisoformat(event["at"])).strftime("%H:%M:%S")
+        except (TypeError, ValueError):
+            at = str(event.get("at", ""))
+        detail = event.get("detail") or {}
+        extra = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, "", [], {}))
+        words = WORDS.get(SaleStatus(event["status"]), event["status"]) if event.get("status") in \
+            SaleStatus._value2member_map_ else event.get("status", "")
+        return f"{at}  {event.get('kind', '').replace('_', ' ')} → {words}" + (f"  ({extra})" if extra else "")
+
+    def _refund_line(self, sale: Sale, refund: dict[str, Any]) -> str:
+        money = Money(refund["amount_minor"], sale.amount.currency).display()
+        try:
+            at = self.local(datetime.fromisoformat(refund["created_at"])).strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError, KeyError):
+            at = ""
+        line = f"{at}  {money} — {refund['status'].replace('_', ' ')}"
+        if refund.get("refund_id"):
+            line += f" (id {refund['refund_id']})"
+        if refund.get("reason"):
+            line += f": {refund['reason']}"
+        return line
+
+    # -- refunds --------------------------------------------------------------------
+    @property
+    def can_refund(self) -> bool:
+        return self.refund_blocked() is None
+
+    def refund_blocked(self) -> str | None:
+        """Why the selected sale cannot be refunded from here, in words; None when it can."""
+        if self.detail is None:
+            return "Select a sale to refund."
+        sale = self.detail.sale
+        if not getattr(self.controller.refunds, "available", False):
+            return f"{sale.provider} refunds cannot be made from TillQR: use the provider's own dashboard."
+        if sale.provider != getattr(self.controller.provider, "name", sale.provider):
+            return (f"This sale was made on {sale.provider}; this till refunds on "
+                    f"{self.controller.provider.name} only.")
+        if sale.status not in REFUNDABLE:
+            if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED) and sale.refundable.minor:
+                return (f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
+                        "give it back through the provider's dashboard.")
+            return f"Only paid sales can be refunded; this one is {WORDS[sale.status].lower()}."
+        if sale.refundable.minor <= 0:
+            return "Nothing is left to refund on this sale."
+        return None
+
+    def refund_default(self) -> str:
+        """What the amount field starts with: all that can be refunded."""
+        return str(self.detail.sale.refundable) if self.detail else ""
+
+    def check_refund(self, amount_text: str) -> Money | str:
+        """The amount to refund, or the reason it cannot be refunded (before any PIN is asked)."""
+        blocked = self.refund_blocked()
+        if blocked:
+            return blocked
+        sale = self.detail.sale  # type: ignore[union-attr]
+        text = amount_text.strip().replace(",", ".")
+        if not text:
+            return sale.refundable
+        try:
+            money = Money.parse(text, sale.amount.currency)
+        except (MoneyError, ValueError) as exc:
+            return f"The refund amount is not valid: {exc}"
+        if money.minor > sale.refundable.minor:
+            return f"At most {sale.refundable.display()} of this sale can be refunded, not {money.display()}."
+        return money
+
+    async def refund(self, amount_text: str, pin: str) -> bool:
+        """Refund ``amount_text`` (empty: everything refundable) of the selected sale after the manager PIN.
+        Returns True when the provider confirmed it; otherwise ``message`` says why, in words."""
+        if self.busy:
+            return False
+        money = self.check_refund(amount_text)
+        if isinstance(money, str):
+            self._say(money, "error")
+            self._changed()
+            return False
+        sale = self.detail.sale  # type: ignore[union-attr]
+        self.busy = "refund"
+        self._say("Checking the PIN…")
+        self._changed()
+        try:
+            try:
+                # scrypt takes a moment: off the loop, so the screen keeps painting
+                await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
+            except PinError as exc:
+                self._say(f"Refund refused: {exc}.", "error")
+                return False
+            self._say(f"Refunding {money.display()}…")
+            self._changed()
+            try:
+                done = await self.controller.refund(sale.sale_id, money)
+            except RefundError as exc:
+                self._say(f"Refund not made: {exc}.", "error")
+                return False
+            except Exception as exc:  # noqa: BLE001 - a refund must never crash the screen
+                log.exception("refund of %s failed", sale.sale_id)
+                self._say(f"Refund not made: {exc}.", "error")
+                return False
+            self._replace(done)
+            self._say(f"Refunded {money.display()}; the sale is now {WORDS[done.status].lower()}.")
+            return True
+        finally:
+            self.busy = None
+            if self.selected is not None:
+                await self._load_detail(self.selected)
+            self._changed()
+
+    # -- export ------------------------------------------------------------------------
+    async def export(self, path: Path | str) -> int | None:
+        """The filtered sales to ``path`` as CSV (written off the loop); the number written, or None."""
+        if self.busy:
+            return None
+        sales = self.filtered
+        self.busy = "export"
+        self._changed()
+        try:
+            n = await asyncio.get_running_loop().run_in_executor(None, reports.export_csv, sales, Path(path))
+        except OSError as exc:
+            self._say(f"The CSV could not be written: {exc.strerror or exc}.", "error")
+            return None
+        finally:
+            self.busy = None
+            self._changed()
+        self._say(f"Exported {n} sale{'s' if n != 1 else ''} to {path}.")
+        self._changed()
+        return n
+
+    # -- live updates ------------------------------------------------------------------------
+    def _on_event(self, event: object) -> None:
+        if not isinstance(event, SaleChanged):
+            return
+        sale = event.sale
+        self._replace(sale)
+        if self.selected == sale.sale_id and self.busy != "refund":
+            try:
+                task = asyncio.get_running_loop().create_task(self._refresh_detail(sale.sale_id))
+            except RuntimeError:
+                pass
+            else:
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        self._changed()
+
+    async def _refresh_detail(self, sale_id: str) -> None:
+        await self._load_detail(sale_id)
+        self._changed()
+
+    def _replace(self, sale: Sale) -> None:
+        for i, old in enumerate(self.sales):
+            if old.sale_id == sale.sale_id:
+                if sale.updated_at >= old.updated_at:
+                    self.sales[i] = sale
+                break
+        else:
+            self.sales.insert(0, sale)
+            self.sales.sort(key=lambda s: s.created_at, reverse=True)
+        if self.detail is not None and self.detail.sale.sale_id == sale.sale_id and \
+                sale.updated_at >= self.detail.sale.updated_at:
+            self.detail.sale = sale
+            self.detail.fields = self._fields(sale)
+        self._rows = None
