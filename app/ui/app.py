@@ -1,9 +1,16 @@
 """The GUI's entry: QApplication, the qasync loop (the Qt loop *is* the asyncio loop), the runtime.
 
 ``compose`` builds the window from a Runtime (used by run_gui, the tests and the
-screenshot script); ``run_gui`` owns the process: it shows the window at once,
-reconciles unfinished sales (``recover``) in the background, and closes the
-runtime when the window closes.
+screenshot script): the counter (home), the Journal and the Settings pages, the last two behind
+the manager PIN. ``run_gui`` owns the process: it shows the window at once, reconciles unfinished
+sales (``recover``) in the background, and closes the runtime when the window closes.
+
+A configuration that cannot be used never stops the app: when ``open_runtime`` raises
+``SettingsError`` (a broken config.toml) or ``RuntimeError_`` (e.g. no credentials yet), the
+counter starts in demo mode (marked DEMO, in a throw-away folder so no demo sale mixes with the
+shop's journal) and the Settings page opens with the problem named — without the PIN when none
+is readable. After Save, "Restart now" closes the runtime and the window and opens both again
+on the saved configuration (a restart loop in ``_main``).
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from app.checkout.counter_model import CounterModel
+from app.checkout.settings_model import SettingsModel
+from app.config.settings import SettingsError
 
 from .bridge import EventBridge
 from .counter import CounterView
@@ -36,18 +46,49 @@ def apply_style(app: QApplication) -> None:
         log.warning("style sheet %s not found; using Qt's default look", STYLE)
 
 
-def compose(runtime: Any) -> MainWindow:
-    """The main window for ``runtime``: bridge → model → view, each handed what it needs."""
+def compose(runtime: Any, *, config_file: Path | None = None, problem: str | None = None) -> MainWindow:
+    """The main window for ``runtime``: bridge → model → view, each handed what it needs.
+
+    ``config_file``: the configuration the Settings page edits (default: the runtime's);
+    ``problem``: why it could not be used — the Settings page then opens at once, showing it."""
+    from app.ui.settings_view import SettingsView
+
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(controller, demo=runtime.demo, sandbox=runtime.sandbox,
                          link_payload=runtime.link.payload if runtime.link else None)
     view = CounterView(model, bridge)
+    config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
+    settings_model = SettingsModel(config_file, problem=problem) if config_file else None
+    gate = settings_model.gate if settings_model else None  # one PinGate: its lock-out counts every wrong PIN
     window = MainWindow(view, store_name=runtime.store_name, demo=runtime.demo,
-                        mode_text=getattr(runtime, "mode_text", ""))
+                        mode_text=getattr(runtime, "mode_text", ""), gate=gate)
+    window.settings = None
+    if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
+        window.add_page("journal", "Journal", _journal_page(runtime, window.gate), guarded=True)
+        window.settings = SettingsView(settings_model)
+        window.add_page("settings", "Settings", window.settings, guarded=True)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
+    if settings_model is not None and settings_model.problem:
+        if settings_model.gate.configured:
+            window.ask_pin(lambda: window.show_page("settings"),
+                           purpose="The configuration needs fixing: manager PIN to open Settings")
+        else:
+            window.show_page("settings")
     return window
+
+
+def _journal_page(runtime: Any, gate: Any) -> QWidget:
+    try:
+        from app.checkout.journal_model import JournalModel
+        from app.ui.journal_view import JournalView
+    except ImportError:  # built in parallel; until it lands the page says so
+        placeholder = QLabel("The journal screen is coming.\nMeanwhile: tillqr journal list / tillqr journal export FILE.csv")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setObjectName("journalPlaceholder")
+        return placeholder
+    return JournalView(JournalModel(runtime.controller, runtime.journal, gate))
 
 
 def show_fitted(window: MainWindow) -> None:
@@ -59,34 +100,65 @@ def show_fitted(window: MainWindow) -> None:
         window.show()
 
 
-async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
-    from app.runtime import open_runtime
+async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Path | None = None,
+                           **kw: Any) -> tuple[Any, str | None, Any]:
+    """(runtime, problem, cleanup): the configured runtime, or with a configuration that cannot be
+    used, a demo runtime in a throw-away folder and the problem in words (named key included)."""
+    import tempfile
+
+    from app.runtime import RuntimeError_, open_runtime
 
     try:
-        runtime = await open_runtime(demo=demo, provider=provider)
-    except Exception as exc:  # noqa: BLE001 - say it in a window, not only on a terminal
-        log.exception("cannot start")
-        print(f"tillqr: cannot start: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, "TillQR cannot start", str(exc))
-        return 1
-    try:
-        window = compose(runtime)
-        closed = asyncio.get_running_loop().create_future()
-        window.closed.connect(lambda: closed.done() or closed.set_result(None))
-        show_fitted(window)
-        recovering = asyncio.ensure_future(window.counter.model.recover())  # held; its errors are shown in words
-        if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
-            await recovering
-            app.processEvents()
-            print(f"tillqr: ready ({runtime.mode_text})", flush=True)
-            window.close()
-        await closed
-        if not recovering.done():
-            recovering.cancel()
-            await asyncio.gather(recovering, return_exceptions=True)
-    finally:
-        await runtime.aclose()
-    return 0
+        return await open_runtime(demo=demo, provider=provider, home=home, **kw), None, None
+    except (SettingsError, RuntimeError_) as exc:
+        problem = str(exc)
+    log.warning("configuration cannot be used (%s): demo mode and Settings", problem)
+    scratch = tempfile.TemporaryDirectory(prefix="tillqr-demo-")
+    runtime = await open_runtime(demo=True, provider=provider, home=Path(scratch.name), **kw)
+    return runtime, problem, scratch
+
+
+async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
+    from app.config.paths import paths
+
+    while True:
+        try:
+            runtime, problem, scratch = await open_or_fallback(demo=demo, provider=provider)
+        except Exception as exc:  # noqa: BLE001 - say it in a window, not only on a terminal
+            log.exception("cannot start")
+            print(f"tillqr: cannot start: {exc}", file=sys.stderr)
+            QMessageBox.critical(None, "TillQR cannot start", str(exc))
+            return 1
+        if problem:
+            print(f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)",
+                  file=sys.stderr)
+        restart = False
+        try:
+            window = compose(runtime, config_file=paths().config_file, problem=problem)
+            ended = asyncio.get_running_loop().create_future()
+            window.closed.connect(lambda: ended.done() or ended.set_result("closed"))
+            window.settings.restart_requested.connect(lambda: ended.done() or ended.set_result("restart"))
+            show_fitted(window)
+            recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
+            if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
+                await recovering
+                app.processEvents()
+                print(f"tillqr: ready ({runtime.mode_text})", flush=True)
+                window.close()
+            restart = await ended == "restart"
+            if restart:
+                window.close()  # its closed signal also closes the bridge; ``ended`` is already set
+                window.deleteLater()
+            if not recovering.done():
+                recovering.cancel()
+                await asyncio.gather(recovering, return_exceptions=True)
+        finally:
+            await runtime.aclose()
+            if scratch is not None:
+                scratch.cleanup()
+        if not restart:
+            return 0
+        demo = None if demo is not True else demo  # a restart follows the saved configuration
 
 
 def _no_display() -> bool:

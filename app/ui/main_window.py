@@ -1,31 +1,51 @@
-"""MainWindow: a header (store name, demo mark) over the counter screen. Nothing else lives here.
+"""MainWindow: a header (store name, demo mark, Counter / Journal / Settings) over a stack of pages.
 
-Later screens (journal, field bills, settings) are added as pages next to the
-counter by whoever composes the window (app/ui/app.py); the window itself holds
-no business rules and no reference to the runtime.
+The counter is the home page. Pages added with ``guarded=True`` (Journal, Settings) ask for the
+manager PIN first (app/ui/pin_dialog.py, opened window-modal with ``open()``, so the asyncio loop
+never stops); they lock again whenever the counter is shown. With no PIN set yet (first run), a
+guarded page opens as it is: Settings then asks for a PIN before it saves anything. Shortcuts:
+F1 / Ctrl+1 counter, F2 / Ctrl+2 journal, F3 / Ctrl+3 settings.
+
+The window holds no business rules and no reference to the runtime; whoever composes it
+(app/ui/app.py) adds the pages and hands it the PinGate.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from app.config.pin import PinGate
+
+from .pin_dialog import PinDialog
 
 COMPACT_BELOW = 620  # window height (px) under which the compact style applies (800x480 kiosks)
+
+NAV_STYLE = """
+QPushButton#nav { background: #323f4b; color: #ffffff; border: 2px solid #52606d; border-radius: 6px;
+                  padding: 2px 14px; font-size: 17px; min-height: 30px; }
+QPushButton#nav:checked { background: #ffffff; color: #1f2933; border-color: #ffffff; font-weight: bold; }
+"""
 
 
 class MainWindow(QMainWindow):
     closed = Signal()
+    page_changed = Signal(str)
 
-    def __init__(self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = ""):
+    def __init__(self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = "",
+                 gate: PinGate | None = None):
         super().__init__()
         self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
         self.setMinimumSize(760, 420)
         self.resize(1280, 800)
+        self.gate = gate or PinGate(None)
 
         header = QWidget()
         header.setObjectName("header")
         header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        header.setStyleSheet(NAV_STYLE)
         row = QHBoxLayout(header)
         row.setContentsMargins(14, 6, 14, 6)
         self.store_label = QLabel(store_name)
@@ -38,18 +58,87 @@ class MainWindow(QMainWindow):
             self.demo_mark.setToolTip(mode_text or "Demo mode: payments are simulated, no money moves")
             self.demo_mark.setAccessibleName("Demo mode: sandbox, no real payments")
             row.addWidget(self.demo_mark)
+        self.nav_row = QHBoxLayout()
+        self.nav_row.setSpacing(6)
+        row.addLayout(self.nav_row)
 
+        self.stack = QStackedWidget()
         page = QWidget()
         page.setObjectName("page")
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(header)
-        column.addWidget(counter, 1)
+        column.addWidget(self.stack, 1)
         self.setCentralWidget(page)
         self.counter = counter
+        self.pages: dict[str, QWidget] = {}
+        self.guarded: set[str] = set()
+        self.nav: dict[str, QPushButton] = {}
+        self.unlocked = False
+        self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
+        self.add_page("counter", "Counter", counter)
 
+    # -- pages -------------------------------------------------------------------------
+    def add_page(self, name: str, title: str, widget: QWidget, *, guarded: bool = False) -> None:
+        self.pages[name] = widget
+        if guarded:
+            self.guarded.add(name)
+        self.stack.addWidget(widget)
+        n = len(self.nav) + 1
+        button = QPushButton(title)
+        button.setObjectName("nav")
+        button.setCheckable(True)
+        button.setChecked(name == self.current_page())
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the counter's amount field keeps the keyboard
+        button.setToolTip(f"{title} (F{n} or Ctrl+{n})" + (" — manager PIN" if guarded else ""))
+        button.clicked.connect(lambda: self.request_page(name))
+        self.nav[name] = button
+        self.nav_row.addWidget(button)
+        for keys in (f"F{n}", f"Ctrl+{n}"):
+            QShortcut(QKeySequence(keys), self, activated=lambda: self.request_page(name))
+
+    def current_page(self) -> str:
+        current = self.stack.currentWidget()
+        return next((n for n, w in self.pages.items() if w is current), "counter")
+
+    def request_page(self, name: str) -> None:
+        """Show page ``name``, asking for the manager PIN first when it is guarded and locked."""
+        if name not in self.pages:
+            return
+        if name in self.guarded and not self.unlocked and self.gate.configured:
+            self._sync_nav()
+            self.ask_pin(lambda: self.show_page(name))
+            return
+        self.show_page(name)
+
+    def ask_pin(self, then, purpose: str = "Manager PIN to open this page") -> PinDialog:
+        dialog = PinDialog(self.gate, purpose=purpose, parent=self)
+        dialog.accepted.connect(lambda: (setattr(self, "unlocked", True), then()))
+        dialog.finished.connect(lambda _code: setattr(self, "pin_dialog", None))
+        self.pin_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_page(self, name: str) -> None:
+        """Switch without asking (after the PIN, or at start-up with a broken configuration)."""
+        if name in self.guarded:
+            self.unlocked = True
+        if name == "counter":
+            self.unlocked = False  # back at the counter: the manager's pages lock again
+        self.stack.setCurrentWidget(self.pages[name])
+        self._sync_nav()
+        if name == "counter":
+            self.counter.setFocus()
+        self.page_changed.emit(name)
+
+    def _sync_nav(self) -> None:
+        current = self.current_page()
+        for n, button in self.nav.items():
+            button.setChecked(n == current)
+
+    # -- Qt ----------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         compact = event.size().height() < COMPACT_BELOW
@@ -58,6 +147,8 @@ class MainWindow(QMainWindow):
             page = self.centralWidget()
             page.setProperty("compact", "true" if compact else "false")  # strings: QSS matches them
             for widget in [page, *page.findChildren(QWidget)]:  # re-apply the style sheet's [compact] rules
+                if widget.objectName() == "settings":
+                    widget.setProperty("compact", "true" if compact else "false")
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
 

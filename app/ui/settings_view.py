@@ -1,0 +1,364 @@
+"""SettingsView: the manager's Settings page. Renders a SettingsModel; holds no rules of its own.
+
+A scrolling form (Store, Provider, Credentials, Checkout, Manager PIN; each field with its error
+in words under it) over a fixed action bar (Test connection, Create payment link, Print sticker,
+Save, Restart now) and the last outcome. Provider calls are awaited on the qasync loop
+(``@asyncSlot``); the buttons are disabled meanwhile. Credentials are password fields that are
+never filled back: their state reads "set" / "not set". "Restart now" asks the window's owner
+(app/ui/app.py) to close the runtime and open it again on the saved configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
+from qasync import asyncSlot
+
+from app.checkout.settings_model import FIELDS, SECTIONS, SettingsModel
+from app.config.pin import PinError
+from app.providers.registry import PROVIDERS
+
+STYLE = """
+QWidget#settings { background: #f4f6f8; }
+QGroupBox { font-weight: bold; border: 2px solid #cbd2d9; border-radius: 8px; margin-top: 14px; padding: 8px 8px 4px; background: #ffffff; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
+QLineEdit, QComboBox { padding: 3px 8px; min-height: 30px; background: #ffffff; border: 2px solid #9aa5b1; border-radius: 6px; }
+QLineEdit:focus, QComboBox:focus { border-color: #0b57d0; }
+QLineEdit[bad="true"], QComboBox[bad="true"] { border-color: #b00020; }
+QLabel#fieldError, QLabel#sectionError { color: #b00020; font-size: 15px; font-weight: bold; }
+QLabel#fieldHint { color: #52606d; font-size: 14px; }
+QLabel#problem { background: #b00020; color: #ffffff; font-weight: bold; padding: 8px 12px; border-radius: 6px; }
+QLabel#firstRun { background: #ffd400; color: #000000; font-weight: bold; padding: 8px 12px; border: 2px solid #000; border-radius: 6px; }
+QLabel#outcome { font-weight: bold; padding: 4px 2px; }
+QLabel#outcome[ok="true"] { color: #1b7f3b; }
+QLabel#outcome[ok="false"] { color: #b00020; }
+QWidget#actions { background: #e4e7eb; border-top: 2px solid #cbd2d9; }
+QPushButton#save { background: #1b7f3b; color: #ffffff; border-color: #10592a; font-weight: bold; }
+QPushButton#save:disabled { background: #a7c7b2; color: #eef5f0; }
+QWidget#settings[compact="true"] QPushButton { padding: 3px 8px; font-size: 16px; }
+QWidget#settings[compact="true"] QLineEdit, QWidget#settings[compact="true"] QComboBox { min-height: 24px; }
+"""
+
+
+class _Row(QWidget):
+    """An editor with its hint and its error under it."""
+
+    def __init__(self, editor: QWidget, hint: str):
+        super().__init__()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        line = QHBoxLayout()
+        line.setSpacing(8)
+        line.addWidget(editor, 1)
+        self.note = QLabel(hint)
+        self.note.setObjectName("fieldHint")
+        line.addWidget(self.note)
+        column.addLayout(line)
+        self.error = QLabel("")
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        column.addWidget(self.error)
+        self.editor = editor
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+        self.editor.setProperty("bad", "true" if text else "false")
+        self.editor.style().unpolish(self.editor)
+        self.editor.style().polish(self.editor)
+
+
+class SettingsView(QWidget):
+    restart_requested = Signal()
+    saved = Signal()
+
+    def __init__(self, model: SettingsModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("settings")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("settings")
+        self.form_column = QVBoxLayout(body)
+        self.form_column.setContentsMargins(14, 8, 14, 8)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.scroll = scroll
+
+        self.problem = QLabel("")
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form_column.addWidget(self.problem)
+        self.first_run = QLabel("No manager PIN yet: set one below first (it guards Settings and the Journal), "
+                                "then fill in the store and the provider and press Save.")
+        self.first_run.setObjectName("firstRun")
+        self.first_run.setWordWrap(True)
+        self.form_column.addWidget(self.first_run)
+
+        self.rows: dict[str, _Row] = {}
+        self.editors: dict[str, QWidget] = {}
+        self.forms: dict[str, QFormLayout] = {}
+        for section, title in SECTIONS.items():
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            self.forms[section] = form
+            self.form_column.addWidget(box)
+            if section == "provider":
+                self._credentials_box()
+        for field in FIELDS:
+            section = field.key.split(".")[0]
+            if field.key == "provider.name":
+                editor: QWidget = QComboBox()
+                editor.addItems(list(PROVIDERS))
+                editor.setCurrentText(model.values[field.key])
+                editor.currentTextChanged.connect(self._provider_changed)
+            else:
+                editor = QLineEdit(model.values[field.key])
+                editor.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
+            editor.setObjectName(field.key.replace(".", "_"))
+            editor.setAccessibleName(field.label)
+            row = _Row(editor, field.hint)
+            self.rows[field.key] = row
+            self.editors[field.key] = editor
+            self.forms[section].addRow(field.label, row)
+        self._pin_box()
+        self.form_column.addStretch(1)
+
+        actions = QWidget()
+        actions.setObjectName("actions")
+        actions.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        bar = QVBoxLayout(actions)
+        bar.setContentsMargins(12, 4, 12, 6)
+        bar.setSpacing(2)
+        self.outcome = QLabel("")
+        self.outcome.setObjectName("outcome")
+        self.outcome.setWordWrap(True)
+        bar.addWidget(self.outcome)
+        buttons = QHBoxLayout()
+        self.test_button = QPushButton("Test connection")
+        self.link_button = QPushButton("Create payment link")
+        self.sticker_button = QPushButton("Print sticker…")
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("save")
+        self.save_button.setShortcut("Ctrl+S")
+        self.restart_button = QPushButton("Restart now")
+        self.restart_button.setToolTip("Close the till and open it again on the saved configuration")
+        for b in (self.test_button, self.link_button, self.sticker_button, self.save_button, self.restart_button):
+            buttons.addWidget(b)
+        bar.addLayout(buttons)
+        outer.addWidget(actions)
+        self.test_button.clicked.connect(self.test_connection)
+        self.link_button.clicked.connect(self.create_link)
+        self.sticker_button.clicked.connect(self._choose_sticker_file)
+        self.save_button.clicked.connect(self.save)
+        self.restart_button.clicked.connect(self.restart_requested)
+        self._busy = False
+        self.refresh()
+
+    # -- building ----------------------------------------------------------------------
+    def _credentials_box(self) -> None:
+        box = QGroupBox("Credentials (stored in the OS keyring only, never shown)")
+        self.cred_form = QFormLayout(box)
+        self.cred_error = QLabel("")
+        self.cred_error.setObjectName("sectionError")
+        self.cred_error.setWordWrap(True)
+        self.cred_fields: dict[str, QLineEdit] = {}
+        self.cred_state: dict[str, QLabel] = {}
+        self.form_column.addWidget(box)
+
+    def _fill_credentials(self) -> None:
+        while self.cred_form.rowCount():
+            self.cred_form.removeRow(0)
+        self.cred_fields, self.cred_state = {}, {}
+        states = self.model.credential_state()
+        for name in self.model.credential_keys():
+            edit = QLineEdit()
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setObjectName(f"credential_{name}")
+            edit.setAccessibleName(name)
+            edit.setPlaceholderText("type to replace" if states.get(name) == "set" else "")
+            edit.textEdited.connect(lambda text, n=name: self._credential_edited(n, text))
+            state = QLabel(states.get(name, ""))
+            state.setObjectName("fieldHint")
+            line = QWidget()
+            row = QHBoxLayout(line)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(edit, 1)
+            row.addWidget(state)
+            self.cred_form.addRow(name, line)
+            self.cred_fields[name], self.cred_state[name] = edit, state
+        self.cred_error = QLabel("")
+        self.cred_error.setObjectName("sectionError")
+        self.cred_error.setWordWrap(True)
+        self.cred_form.addRow(self.cred_error)
+
+    def _pin_box(self) -> None:
+        box = QGroupBox("Manager PIN")
+        form = QFormLayout(box)
+        self.pin_current = QLineEdit()
+        self.pin_new = QLineEdit()
+        self.pin_repeat = QLineEdit()
+        for edit, name in ((self.pin_current, "pin_current"), (self.pin_new, "pin_new"),
+                           (self.pin_repeat, "pin_repeat")):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setObjectName(name)
+            edit.setMaxLength(8)
+        self.pin_current_label = QLabel("Current PIN")
+        form.addRow(self.pin_current_label, self.pin_current)
+        form.addRow("New PIN (4–8 digits)", self.pin_new)
+        form.addRow("New PIN again", self.pin_repeat)
+        self.pin_button = QPushButton("Set PIN")
+        self.pin_button.clicked.connect(self.set_pin)
+        self.pin_error = QLabel("")
+        self.pin_error.setObjectName("sectionError")
+        self.pin_error.setWordWrap(True)
+        form.addRow(self.pin_button, self.pin_error)
+        self.pin_form = form
+        self.form_column.addWidget(box)
+
+    # -- showing the model -------------------------------------------------------------
+    def refresh(self) -> None:
+        m = self.model
+        self.problem.setText(f"The configuration cannot be used: {m.problem}" if m.problem else "")
+        self.problem.setVisible(bool(m.problem))
+        self.first_run.setVisible(not m.pin_configured)
+        visible = {f.key for f in m.visible_fields()}
+        for key, row in self.rows.items():
+            section = key.split(".")[0]
+            self.forms[section].setRowVisible(row, key in visible)
+            editor = self.editors[key]
+            if isinstance(editor, QLineEdit) and editor.text() != m.values[key]:
+                editor.setText(m.values[key])
+            note = m.length_note(key)
+            if note:
+                row.note.setText(note)
+            row.show_error(m.errors.get(key, ""))
+        if set(self.cred_fields) != set(m.credential_keys()):
+            self._fill_credentials()
+        else:
+            for name, state in m.credential_state().items():
+                self.cred_state[name].setText(state)
+        self.cred_error.setText(m.errors.get("credentials", ""))
+        self.cred_error.setVisible(bool(self.cred_error.text()))
+        has_gate = m.gate.configured
+        self.pin_form.setRowVisible(self.pin_current, has_gate)
+        self.pin_button.setText("Change PIN" if has_gate else "Set PIN")
+        if "manager.pin_hash" in m.errors:
+            self.pin_error.setText(m.errors["manager.pin_hash"])
+        if "config" in m.errors and not m.problem:
+            self.outcome.setText(m.errors["config"])
+        self.link_button.setVisible(m.can_create_link())
+        self.sticker_button.setVisible(m.can_create_link())
+        for b in (self.test_button, self.link_button, self.sticker_button, self.save_button):
+            b.setEnabled(not self._busy)
+
+    def show_outcome(self, ok: bool, text: str) -> None:
+        self.outcome.setText(text)
+        self.outcome.setProperty("ok", "true" if ok else "false")
+        self.outcome.style().unpolish(self.outcome)
+        self.outcome.style().polish(self.outcome)
+
+    # -- input -------------------------------------------------------------------------
+    def _edited(self, key: str, text: str) -> None:
+        self.model.set(key, text)
+        self.rows[key].show_error("")
+        note = self.model.length_note(key)
+        if note:
+            self.rows[key].note.setText(note)
+
+    def _provider_changed(self, name: str) -> None:
+        self.model.set("provider.name", name)
+        self.refresh()
+
+    def _credential_edited(self, name: str, text: str) -> None:
+        self.model.set_credential(name, text)
+        self.model.errors.pop("credentials", None)
+        self.cred_state[name].setText(self.model.credential_state()[name])
+
+    def set_pin(self) -> None:
+        try:
+            text = self.model.set_pin(self.pin_new.text(), self.pin_repeat.text(), self.pin_current.text())
+        except PinError as exc:
+            self.pin_error.setText(str(exc).capitalize())
+            self.show_outcome(False, f"PIN not changed: {exc}")
+        else:
+            self.pin_error.setText("")
+            self.show_outcome(True, text)
+        for edit in (self.pin_current, self.pin_new, self.pin_repeat):
+            edit.clear()
+        self.refresh()
+
+    def save(self) -> bool:
+        ok = self.model.save()
+        if ok:
+            for edit in self.cred_fields.values():
+                edit.clear()
+        self.show_outcome(ok, self.model.message)
+        self.refresh()
+        if ok:
+            self.saved.emit()
+        return ok
+
+    async def _busy_call(self, call) -> tuple[bool, str]:
+        self._busy = True
+        self.refresh()
+        self.show_outcome(True, "Working…")
+        try:
+            ok, text = await call()
+        finally:
+            self._busy = False
+        self.show_outcome(ok, text)
+        self.refresh()
+        return ok, text
+
+    @asyncSlot()
+    async def test_connection(self) -> tuple[bool, str]:
+        return await self._busy_call(self.model.test_connection)
+
+    @asyncSlot()
+    async def create_link(self) -> tuple[bool, str]:
+        return await self._busy_call(self.model.create_payment_link)
+
+    def _choose_sticker_file(self) -> None:
+        dialog = QFileDialog(self, "Save the counter sticker", str(Path.home() / "tillqr-sticker.pdf"),
+                             "PDF (*.pdf);;PNG image (*.png)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda path: self.print_sticker(path))
+        dialog.open()  # not exec(): the loop keeps running
+
+    @asyncSlot(str)
+    async def print_sticker(self, path: str) -> tuple[bool, str]:
+        async def call() -> tuple[bool, str]:
+            from app.ui.sticker_render import render_pdf, render_png  # Qt painting, only when printing
+
+            try:
+                sticker = await self.model.sticker()
+            except Exception as exc:  # noqa: BLE001 - said in words next to the buttons
+                return False, f"No sticker: {exc}"
+            target = Path(path)
+            try:
+                if target.suffix.lower() == ".png":
+                    _, warnings = render_png(sticker, target)
+                else:
+                    target = target if target.suffix.lower() == ".pdf" else target.with_suffix(".pdf")
+                    warnings = render_pdf(sticker, target)
+            except OSError as exc:
+                return False, f"The sticker was not written to {target}: {exc.strerror}"
+            return True, f"Sticker written to {target}" + (f" ({'; '.join(warnings)})" if warnings else "")
+
+        return await self._busy_call(call)
