@@ -145,8 +145,10 @@ class JournalModel:
         self._unsubscribe = controller.subscribe(self._on_event) if hasattr(controller, "subscribe") else None
 
     # -- observers ------------------------------------------------------------------
-    def on_change(self, listener: Callable[[], None]) -> None:
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after every change; returns the function that stops it."""
         self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _changed(self) -> None:
         self._rows = None

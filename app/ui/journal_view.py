@@ -1,0 +1,517 @@
+"""JournalView: the journal screen. Renders a JournalModel; forwards choices and commands to it.
+
+Top: status and day filters (a date picker for "On a date…"), the search box,
+Refresh and Export CSV…. Middle: the sales table (time, status in words and
+colour, amount, received, refunded, provider, reference) and the selected sale's
+detail: its fields, event history, refunds and the refund form (amount and the
+manager PIN, asked inline: no modal dialog spins a nested event loop under qasync).
+Bottom: the day's totals by status.
+
+Wide (≥ 1000 px): table and detail side by side. Narrow (800×480 kiosks): the
+detail opens as a page over the table, with a way back. Every journal read,
+refund and export is awaited on the qasync loop (``@asyncSlot``); the model does
+the file and PIN work off the loop, so the screen never freezes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget,
+)
+from qasync import asyncSlot
+from shiboken6 import isValid
+
+from app.checkout.journal_model import DAY_FILTERS, STATUS_FILTERS, TONES, JournalModel, status_words
+
+from .journal_table import SalesTable
+
+NARROW_BELOW = 1000   # view width (px) under which the detail opens as a page
+COMPACT_BELOW = 600   # view height (px) under which fonts and paddings shrink
+
+STYLE = """
+QWidget#journal { background: #f4f6f8; }
+QWidget#journal QComboBox, QWidget#journal QDateEdit, QLineEdit#journalSearch, QLineEdit#refundField {
+    font-size: 17px; padding: 3px 8px; min-height: 32px; background: #ffffff;
+    border: 2px solid #9aa5b1; border-radius: 6px;
+}
+QLineEdit#journalSearch:focus, QLineEdit#refundField:focus { border-color: #0b57d0; }
+QWidget#journal QPushButton { font-size: 17px; min-height: 34px; padding: 2px 12px; }
+QPushButton#refundStart, QPushButton#refundConfirm {
+    background: #5e35b1; color: #ffffff; border: 2px solid #3f237a; font-weight: bold;
+}
+QPushButton#refundStart:disabled, QPushButton#refundConfirm:disabled {
+    background: #ddd6ea; color: #6b6478; border-color: #c9bfdc;
+}
+QLabel#journalSummary { font-size: 16px; color: #323f4b; }
+QTableView#sales {
+    font-size: 16px; background: #ffffff; alternate-background-color: #f7f9fb;
+    border: 2px solid #cbd2d9; border-radius: 6px; gridline-color: #e4e7eb;
+    selection-background-color: #0b57d0; selection-color: #ffffff;
+}
+QTableView#sales QHeaderView::section {
+    font-size: 15px; font-weight: bold; background: #e4e7eb; color: #1f2933; padding: 4px 6px;
+    border: none; border-right: 1px solid #cbd2d9;
+}
+QScrollArea#detail { background: #ffffff; border: 2px solid #cbd2d9; border-radius: 8px; }
+QWidget#detailBody { background: #ffffff; }
+QLabel#detailTitle { font-size: 22px; font-weight: bold; padding: 4px 8px; border-radius: 6px; }
+QLabel#detailTitle[tone="paid"] { background: #d8f0df; color: #0d4a22; }
+QLabel#detailTitle[tone="refunded"] { background: #e9e1f8; color: #3f237a; }
+QLabel#detailTitle[tone="unpaid"] { background: #fff0c7; color: #563900; }
+QLabel#detailTitle[tone="failed"] { background: #fde3e7; color: #7a0013; }
+QLabel#detailTitle[tone="open"] { background: #dce9fa; color: #0b3d75; }
+QLabel#fieldName { font-size: 15px; color: #52606d; }
+QLabel#fieldValue { font-size: 16px; color: #111111; }
+QLabel#sectionTitle { font-size: 16px; font-weight: bold; color: #1f2933; margin-top: 6px; }
+QLabel#history { font-size: 14px; color: #1f2933; background: #f0f4f8; border-radius: 6px; padding: 4px 6px; }
+QLabel#refundNote { font-size: 15px; color: #3e4c59; }
+QLabel#journalMessage { font-size: 16px; padding: 4px 8px; border-radius: 6px; }
+QLabel#journalMessage[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; }
+QLabel#journalMessage[level="info"] { background: #e6f0fb; color: #0b3d75; border: 2px solid #0b57d0; }
+QLabel#journalMessage[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; }
+QFrame#totals { background: #1f2933; border-radius: 8px; }
+QFrame#totals QLabel { color: #ffffff; font-size: 16px; }
+QFrame#totals QLabel#totalsTitle { font-weight: bold; }
+
+QWidget#journal[compact="true"] QComboBox, QWidget#journal[compact="true"] QDateEdit,
+QWidget#journal[compact="true"] QLineEdit#journalSearch, QWidget#journal[compact="true"] QLineEdit#refundField {
+    font-size: 14px; min-height: 24px; padding: 1px 6px;
+}
+QWidget#journal[compact="true"] QPushButton { font-size: 14px; min-height: 26px; padding: 1px 8px; }
+QWidget#journal[compact="true"] QTableView#sales { font-size: 14px; }
+QWidget#journal[compact="true"] QTableView#sales QHeaderView::section { font-size: 13px; padding: 2px 4px; }
+QWidget#journal[compact="true"] QLabel#detailTitle { font-size: 17px; padding: 2px 6px; }
+QWidget#journal[compact="true"] QLabel#fieldName { font-size: 13px; }
+QWidget#journal[compact="true"] QLabel#fieldValue { font-size: 14px; }
+QWidget#journal[compact="true"] QLabel#sectionTitle { font-size: 14px; margin-top: 2px; }
+QWidget#journal[compact="true"] QLabel#history { font-size: 13px; }
+QWidget#journal[compact="true"] QLabel#journalSummary,
+QWidget#journal[compact="true"] QLabel#refundNote { font-size: 13px; }
+QWidget#journal[compact="true"] QLabel#journalMessage { font-size: 14px; padding: 2px 6px; }
+QWidget#journal[compact="true"] QFrame#totals QLabel { font-size: 13px; }
+"""
+
+
+class JournalView(QWidget):
+    def __init__(self, model: JournalModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("journal")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE)
+        self._narrow: bool | None = None
+        self._compact: bool | None = None
+        self._shown_detail = False  # narrow layout: the detail page is open
+        self._loaded_once = False
+        self._rendering = False
+        self._refund_for: str | None = None  # the sale the open refund form is for
+        self._build()
+        stop = model.on_change(self.render)
+        # a refund or read still awaited when the page goes away must not paint a deleted widget
+        self.destroyed.connect(lambda *_: (stop(), model.close()))
+        self.render()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Show sales by status")
+        for key, (words, _) in STATUS_FILTERS.items():
+            self.status_filter.addItem(words, key)
+        self.day_filter = QComboBox()
+        self.day_filter.setAccessibleName("Show sales of a day")
+        for key, words in DAY_FILTERS.items():
+            self.day_filter.addItem(words, key)
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setDate(QDate.currentDate())
+        self.date.setAccessibleName("Date")
+        self.search = QLineEdit()
+        self.search.setObjectName("journalSearch")
+        self.search.setPlaceholderText("Search id, reference, amount")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search sales")
+        self.refresh = _button("Refresh", "journalRefresh", "Read the journal again")
+        self.export = _button("Export CSV…", "journalExport", "Export the sales shown to a CSV file")
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.status_filter)
+        top.addWidget(self.day_filter)
+        top.addWidget(self.date)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.refresh)
+        top.addWidget(self.export)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("journalSummary")
+        self.message = QLabel()
+        self.message.setObjectName("journalMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.table_model = SalesTable(self.model, self)
+        self.table = QTableView()
+        self.table.setObjectName("sales")
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAccessibleName("Sales")
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.clicked.connect(self._row_clicked)
+
+        self.detail = self._build_detail()
+
+        self.totals_title = QLabel()
+        self.totals_title.setObjectName("totalsTitle")
+        self.totals_text = QLabel()
+        self.totals_text.setWordWrap(True)
+        self.totals_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        totals = QFrame()
+        totals.setObjectName("totals")
+        row = QHBoxLayout(totals)
+        row.setContentsMargins(10, 4, 10, 4)
+        row.addWidget(self.totals_title, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.totals_text, 1)
+        self.totals = totals
+
+        middle = self._middle = QHBoxLayout()
+        middle.setSpacing(10)
+        middle.addWidget(self.table, 3)
+        middle.addWidget(self.detail, 2)
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(12, 8, 12, 8)
+        root.setSpacing(6)
+        root.addLayout(top)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.summary)
+        status_row.addWidget(self.message, 1)
+        root.addLayout(status_row)
+        root.addLayout(middle, 1)
+        root.addWidget(self.totals)
+
+        self.status_filter.currentIndexChanged.connect(
+            lambda i: self.model.set_status_filter(self.status_filter.itemData(i)))
+        self.day_filter.currentIndexChanged.connect(self._day_chosen)
+        self.date.dateChanged.connect(lambda _d: self._day_chosen(self.day_filter.currentIndex()))
+        self.search.textChanged.connect(self.model.set_search)
+        self.refresh.clicked.connect(self.reload)
+        self.export.clicked.connect(self.choose_export)
+
+    def _build_detail(self) -> QScrollArea:
+        body = QWidget()
+        body.setObjectName("detailBody")
+        col = QVBoxLayout(body)
+        col.setContentsMargins(10, 8, 10, 8)
+        col.setSpacing(6)
+        self.back = _button("← Back to the list", "journalBack", "Back to the list of sales")
+        self.back.clicked.connect(self._close_detail_page)
+        col.addWidget(self.back)
+        self.detail_title = QLabel("Select a sale to see its details.")
+        self.detail_title.setObjectName("detailTitle")
+        self.detail_title.setWordWrap(True)
+        col.addWidget(self.detail_title)
+        self.fields = QGridLayout()
+        self.fields.setHorizontalSpacing(10)
+        self.fields.setVerticalSpacing(2)
+        self.fields.setColumnStretch(1, 1)
+        col.addLayout(self.fields)
+
+        self.refund_note = QLabel()
+        self.refund_note.setObjectName("refundNote")
+        self.refund_note.setWordWrap(True)
+        self.refund_start = _button("Refund…", "refundStart", "Refund this sale, in full or in part")
+        self.refund_start.clicked.connect(self.open_refund)
+        self.refund_amount = QLineEdit()
+        self.refund_amount.setObjectName("refundField")
+        self.refund_amount.setAccessibleName("Amount to refund")
+        self.refund_amount.setPlaceholderText("Amount")
+        self.refund_pin = QLineEdit()
+        self.refund_pin.setObjectName("refundField")
+        self.refund_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.refund_pin.setMaxLength(8)
+        self.refund_pin.setPlaceholderText("Manager PIN")
+        self.refund_pin.setAccessibleName("Manager PIN")
+        self.refund_confirm = _button("Refund", "refundConfirm", "Refund the amount, with the manager PIN")
+        self.refund_cancel = _button("Cancel", "refundCancel", "Close the refund form")
+        self.refund_form = QWidget()
+        form = QGridLayout(self.refund_form)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(6)
+        form.setVerticalSpacing(4)
+        self.refund_currency = QLabel()
+        self.refund_currency.setObjectName("fieldName")
+        form.addWidget(self.refund_currency, 0, 0)
+        form.addWidget(self.refund_amount, 0, 1)
+        form.addWidget(self.refund_pin, 0, 2)
+        form.addWidget(self.refund_confirm, 1, 1)
+        form.addWidget(self.refund_cancel, 1, 2)
+        self.refund_confirm.clicked.connect(self.confirm_refund)
+        self.refund_pin.returnPressed.connect(self.confirm_refund)
+        self.refund_cancel.clicked.connect(self.close_refund)
+        refund_row = QHBoxLayout()
+        refund_row.addWidget(self.refund_start)
+        refund_row.addWidget(self.refund_note, 1)
+        col.addLayout(refund_row)
+        col.addWidget(self.refund_form)
+        self.refund_form.setVisible(False)
+
+        self.refunds_title = _section("Refunds")
+        self.refunds_list = _history()
+        col.addWidget(self.refunds_title)
+        col.addWidget(self.refunds_list)
+        self.events_title = _section("History")
+        self.events_list = _history()
+        col.addWidget(self.events_title)
+        col.addWidget(self.events_list)
+        col.addStretch(1)
+
+        area = QScrollArea()
+        area.setObjectName("detail")
+        area.setWidgetResizable(True)
+        area.setWidget(body)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setAccessibleName("Sale details")
+        return area
+
+    # -- commands (awaited on the qasync loop) ----------------------------------------------
+    @asyncSlot()
+    async def reload(self) -> None:
+        await self.model.load()
+
+    @asyncSlot()
+    async def select_sale(self, sale_id: str | None) -> None:
+        if sale_id != self._refund_for:
+            self.close_refund()
+        await self.model.select(sale_id)
+
+    def open_refund(self) -> None:
+        """Show the refund form for the selected sale (amount: all that is refundable), focus the amount."""
+        m = self.model
+        blocked = m.refund_blocked()
+        if blocked or m.detail is None:
+            return
+        self._refund_for = m.detail.sale.sale_id
+        self.refund_currency.setText(m.detail.sale.amount.currency)
+        self.refund_amount.setText(m.refund_default())
+        self.refund_pin.clear()
+        self.refund_form.setVisible(True)
+        self.refund_start.setVisible(False)
+        self.refund_amount.setFocus()
+        self.refund_amount.selectAll()
+
+    def close_refund(self) -> None:
+        self._refund_for = None
+        self.refund_pin.clear()
+        self.refund_form.setVisible(False)
+        self.refund_start.setVisible(True)
+
+    @asyncSlot()
+    async def confirm_refund(self) -> None:
+        pin = self.refund_pin.text()
+        self.refund_pin.clear()  # never kept on screen after the try
+        done = await self.model.refund(self.refund_amount.text(), pin)
+        if done and isValid(self):  # the page may have gone while the provider answered
+            self.close_refund()
+            self.render()
+
+    def choose_export(self) -> None:
+        default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the sales shown", str(Path.home() / default),
+                                              "CSV files (*.csv)")
+        if path:
+            self.export_to(path)
+
+    @asyncSlot()
+    async def export_to(self, path: str) -> None:
+        await self.model.export(path)
+
+    # -- events -------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._loaded_once:
+            self._loaded_once = True
+            QTimer.singleShot(0, self.reload)  # first read once shown: never while the window is built
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._apply_size(event.size().width(), event.size().height())
+
+    def _apply_size(self, width: int, height: int) -> None:
+        narrow, compact = width < NARROW_BELOW, height < COMPACT_BELOW
+        if compact != self._compact:
+            self._compact = compact
+            self.setProperty("compact", "true" if compact else "false")
+            for widget in [self, *self.findChildren(QWidget)]:
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+            self.table.verticalHeader().setDefaultSectionSize(26 if compact else 34)
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._layout_pages()
+
+    def _layout_pages(self) -> None:
+        narrow = bool(self._narrow)
+        page = narrow and self._shown_detail and self.model.detail is not None
+        self.table.setVisible(not page)
+        self.detail.setVisible(not narrow or page)
+        self.totals.setVisible(not page)
+        self.back.setVisible(page)
+
+    def _row_changed(self, current, _previous) -> None:
+        if self._rendering:
+            return
+        sale_id = self.table_model.sale_id(current.row())
+        if sale_id != self.model.selected:
+            self.select_sale(sale_id)
+
+    def _row_clicked(self, index) -> None:
+        if self._narrow:
+            self._shown_detail = True
+            if self.table_model.sale_id(index.row()) == self.model.selected:
+                self._layout_pages()
+
+    def open_detail_page(self) -> None:
+        """Narrow layout: show the selected sale's detail in place of the table."""
+        self._shown_detail = True
+        self._layout_pages()
+
+    def _close_detail_page(self) -> None:
+        self._shown_detail = False
+        self.close_refund()
+        self._layout_pages()
+        self.table.setFocus()
+
+    def _day_chosen(self, index: int) -> None:
+        key = self.day_filter.itemData(index)
+        self.date.setVisible(key == "date")
+        self.model.set_day_filter(key, self.date.date().toPython() if key == "date" else None)
+
+    # -- rendering ------------------------------------------------------------------------------
+    def render(self) -> None:
+        m = self.model
+        self._rendering = True
+        try:
+            self.table_model.refresh()
+            row = self.table_model.row_of(m.selected)
+            current = self.table.selectionModel().currentIndex().row()
+            if row >= 0 and row != current:
+                self.table.selectionModel().setCurrentIndex(
+                    self.table_model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            elif row < 0 and current >= 0:
+                self.table.selectionModel().clearSelection()
+        finally:
+            self._rendering = False
+        self.date.setVisible(m.day_filter == "date")
+        self.summary.setText(m.summary)
+        self.message.setText(m.message)
+        self.message.setVisible(bool(m.message))
+        _set_property(self.message, "level", m.message_level)
+        busy = m.busy is not None
+        self.refresh.setEnabled(not busy)
+        self.export.setEnabled(not busy and bool(m.rows))
+        self.export.setText("Exporting…" if m.busy == "export" else "Export CSV…")
+        self._render_detail()
+        self.totals_title.setText(f"{m.totals_title}:")
+        lines = m.totals_text()
+        self.totals_text.setText("   ·   ".join(lines) if lines else "no sales that day")
+        if self._narrow is None and self.width() > 0:
+            self._apply_size(self.width(), self.height())
+        if self._narrow is not None and self._narrow and m.selected and m.detail is not None and self._shown_detail:
+            self._layout_pages()
+
+    def _render_detail(self) -> None:
+        m = self.model
+        d = m.detail
+        while self.fields.count():
+            item = self.fields.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if d is None:
+            self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
+            _set_property(self.detail_title, "tone", "")
+            for w in (self.refund_start, self.refund_note, self.refund_form, self.refunds_title,
+                      self.refunds_list, self.events_title, self.events_list):
+                w.setVisible(False)
+            if self._narrow:
+                self._shown_detail = False
+                self._layout_pages()
+            return
+        sale = d.sale
+        self.detail_title.setText(f"{status_words(sale)} — {sale.amount.display()}")
+        _set_property(self.detail_title, "tone", TONES[sale.status])
+        for i, (name, value) in enumerate(d.fields):
+            label = QLabel(name)
+            label.setObjectName("fieldName")
+            text = QLabel(value)
+            text.setObjectName("fieldValue")
+            text.setWordWrap(True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.fields.addWidget(label, i, 0, Qt.AlignmentFlag.AlignTop)
+            self.fields.addWidget(text, i, 1)
+        blocked = m.refund_blocked()
+        form_open = self._refund_for == sale.sale_id and blocked is None
+        if not form_open and self.refund_form.isVisible():
+            self.close_refund()
+        self.refund_start.setVisible(not form_open)
+        self.refund_start.setEnabled(blocked is None and m.busy is None)
+        self.refund_note.setVisible(True)
+        self.refund_note.setText(blocked or f"Up to {sale.refundable.display()}; the manager PIN is asked.")
+        self.refund_form.setVisible(form_open)
+        self.refund_confirm.setEnabled(m.busy is None)
+        self.refund_confirm.setText("Refunding…" if m.busy == "refund" else "Refund")
+        self.refunds_title.setVisible(bool(d.refunds))
+        self.refunds_list.setVisible(bool(d.refunds))
+        self.refunds_list.setText("\n".join(d.refunds))
+        self.events_title.setVisible(True)
+        self.events_list.setVisible(True)
+        self.events_list.setText("\n".join(d.events) or "no events")
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.model.close()
+        super().closeEvent(event)
+
+
+def _button(text: str, name: str, accessible: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    return button
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _history() -> QLabel:
+    label = QLabel()
+    label.setObjectName("history")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def _set_property(widget: QWidget, name: str, value: object) -> None:
+    if widget.property(name) != value:
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
