@@ -90,7 +90,7 @@ class PinDialog(QDialog):
             self.gate.check(self.field.text())
         except PinError as exc:
             self.field.clear()
-            self.error.setText(str(exc).capitalize())
+            self.error.setText(_sentence(str(exc)))
             return
         self.error.setText("")
         self.accept()
@@ -100,3 +100,7 @@ class PinDialog(QDialog):
             self.field.insert(event.text())
             return
         super().keyPressEvent(event)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

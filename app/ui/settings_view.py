@@ -19,6 +19,8 @@ from qasync import asyncSlot
 
 from app.checkout.settings_model import FIELDS, SECTIONS, SettingsModel
 from app.config.pin import PinError
+
+from .pin_dialog import _sentence
 from app.providers.registry import PROVIDERS
 
 STYLE = """
@@ -294,7 +296,7 @@ class SettingsView(QWidget):
         try:
             text = self.model.set_pin(self.pin_new.text(), self.pin_repeat.text(), self.pin_current.text())
         except PinError as exc:
-            self.pin_error.setText(str(exc).capitalize())
+            self.pin_error.setText(_sentence(str(exc)))
             self.show_outcome(False, f"PIN not changed: {exc}")
         else:
             self.pin_error.setText("")

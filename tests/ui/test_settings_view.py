@@ -1,0 +1,176 @@
+"""The Settings page, the PIN dialog and the navigation, on a real window (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+
+from app.config import settings as st
+from app.config.pin import hash_pin
+from app.ui.app import compose, open_or_fallback
+from tests.support.memkeyring import MemoryKeyring
+
+pytestmark = pytest.mark.ui
+CANARY = "CANARY-UI-5e1d"
+
+
+@pytest.fixture
+def ring():
+    before = keyring.get_keyring()
+    mem = MemoryKeyring()
+    keyring.set_keyring(mem)
+    yield mem
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def window_for(qtbot, run, tmp_path):
+    opened = []
+
+    def open_window(home, size=(1280, 800)):
+        rt, problem, scratch = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
+        window = compose(rt, config_file=home / "config" / "config.toml", problem=problem)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts (F1…F3) go to the active window
+        opened.append((window, rt, scratch))
+        return window
+
+    yield open_window
+    for window, rt, scratch in opened:
+        if window.pin_dialog is not None:
+            window.pin_dialog.reject()
+        window.close()
+        run(rt.aclose())
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def write_config(home, text):
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(text, encoding="utf-8")
+
+
+def test_corrupt_config_opens_settings_with_the_key_named(window_for, tmp_path, qtbot, ring):
+    home = tmp_path / "home"
+    write_config(home, '[store]\nname = "Padaria Central"\nmcc = "12"\n')
+    window = window_for(home)
+    view = window.settings
+    assert window.current_page() == "settings" and window.demo_mark is not None
+    assert view.problem.isVisible() and "store.mcc" in view.problem.text()
+    mcc = view.rows["store.mcc"]
+    assert mcc.error.isVisible() and "store.mcc" in mcc.error.text()
+    assert view.editors["store.name"].text() == "Padaria Central"  # what was readable is kept
+    # fix it on screen and save
+    qtbot.keyClicks(view.pin_new, "2468")
+    qtbot.keyClicks(view.pin_repeat, "2468")
+    qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
+    view.editors["store.mcc"].clear()
+    qtbot.keyClicks(view.editors["store.mcc"], "5462")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert "Saved" in view.outcome.text(), view.outcome.text()
+    assert not view.problem.isVisible()
+    assert st.load(home / "config" / "config.toml").store_mcc == "5462"
+
+
+def test_toml_syntax_error_is_named_too(window_for, tmp_path, ring):
+    home = tmp_path / "home"
+    write_config(home, "[store\nname = 1\n")
+    window = window_for(home, size=(800, 480))
+    assert window.current_page() == "settings"
+    assert "not valid TOML" in window.settings.problem.text()
+
+
+def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring):
+    home = tmp_path / "home"
+    st.save(st.Settings(pin_hash=hash_pin("1357")), home / "config" / "config.toml")
+    # a configured file without a base URL cannot run: demo + Settings behind the PIN
+    window = window_for(home)
+    assert window.pin_dialog is not None and window.current_page() == "counter"
+    window.pin_dialog.reject()
+    qtbot.waitUntil(lambda: window.pin_dialog is None)
+    window.gate.max_failures = 2
+    qtbot.mouseClick(window.nav["settings"], Qt.MouseButton.LeftButton)
+    dialog = window.pin_dialog
+    assert dialog is not None and window.current_page() == "counter"
+    for digit in "0000":
+        qtbot.mouseClick(next(b for b in dialog.findChildren(type(dialog.ok_button)) if b.text() == digit),
+                         Qt.MouseButton.LeftButton)
+    dialog.submit()
+    assert "Wrong PIN" in dialog.error.text() and "1 tries left" in dialog.error.text()
+    qtbot.keyClicks(dialog.field, "9999")
+    dialog.submit()
+    assert "locked for 300 s" in dialog.error.text()
+    qtbot.keyClicks(dialog.field, "1357")
+    dialog.submit()
+    assert "Too many wrong PINs: try again in" in dialog.error.text() and window.current_page() == "counter"
+    window.gate.locked_until = 0
+    qtbot.keyClicks(dialog.field, "1357")
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
+    assert window.current_page() == "settings"
+    window.request_page("journal")  # unlocked until the counter shows again
+    assert window.current_page() == "journal" and window.pin_dialog is None
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.current_page() == "counter"
+    window.request_page("journal")
+    assert window.pin_dialog is not None and window.current_page() == "counter"
+
+
+def test_first_run_opens_settings_without_pin_and_asks_for_one(window_for, tmp_path, qtbot, ring):
+    window = window_for(tmp_path / "home")  # nothing configured: plain demo, no problem
+    assert window.current_page() == "counter" and window.settings.problem.isHidden()
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert window.current_page() == "settings" and window.pin_dialog is None
+    view = window.settings
+    assert view.first_run.isVisible()
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert "PIN" in view.outcome.text() and not (tmp_path / "home" / "config" / "config.toml").exists()
+
+
+def test_credentials_refused_without_a_keyring(window_for, tmp_path, qtbot):
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        home = tmp_path / "home"
+        window = window_for(home)
+        qtbot.keyClick(window, Qt.Key.Key_F3)
+        view = window.settings
+        assert view.cred_state["access_token"].text() == "keyring unavailable"
+        qtbot.keyClicks(view.cred_fields["access_token"], CANARY)
+        qtbot.keyClicks(view.pin_new, "2468")
+        qtbot.keyClicks(view.pin_repeat, "2468")
+        qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+        assert "no OS keyring" in view.outcome.text() and "no OS keyring" in view.cred_error.text()
+        assert view.cred_error.isVisible()
+    finally:
+        keyring.set_keyring(before)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_provider_choice_shows_its_pos_ids_and_credentials(window_for, tmp_path, qtbot, ring):
+    window = window_for(tmp_path / "home")
+    window.show_page("settings")
+    view = window.settings
+    assert view.rows["provider.payment_link_id"].isVisibleTo(view)
+    view.editors["provider.name"].setCurrentText("razorpay")
+    assert set(view.cred_fields) == {"key_id", "key_secret"}
+    assert not view.rows["provider.payment_link_id"].isVisibleTo(view) and not view.link_button.isVisibleTo(view)
+    view.editors["provider.name"].setCurrentText("depay")
+    assert view.rows["provider.pos_external_reference"].isVisibleTo(view)
+    view.editors["provider.name"].setCurrentText("pix")
+    assert all(view.rows[k].isVisibleTo(view) for k in ("provider.pix_account", "provider.pix_alias",
+                                                          "provider.pix_key"))
+    name = view.editors["store.name"]
+    name.clear()
+    qtbot.keyClicks(name, "A name longer than the QR allows")
+    assert "too long" in view.rows["store.name"].note.text()
