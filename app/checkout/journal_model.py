@@ -73,7 +73,7 @@ def status_words(sale: Sale) -> str:
     words = WORDS[sale.status]
     if sale.overpaid.minor and sale.refundable.minor:
         if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED):
-            words += " · part paid, give back"
+            words += " · part paid"
         else:
             words += " · over-paid"
     return words
@@ -139,6 +139,7 @@ class JournalModel:
         self.message = ""
         self.message_level = "info"
         self.loaded = False
+        self.detail_currency = ""
         self._rows: list[Row] | None = None
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task] = set()
@@ -287,18 +288,22 @@ class JournalModel:
             else day.isoformat()
         return f"{name} ({day.isoformat()})" if name in ("Today", "Yesterday") else name
 
-    def totals_text(self) -> list[str]:
-        """One line per status: "Paid: 3 sales, BRL 37.50 received"."""
+    def totals_entries(self) -> list[tuple[str, str, str]]:
+        """Per status: (words, "2 sales", "BRL 22.50, received BRL 27.50") for a compact or a full layout."""
         out = []
         for t in self.totals:
             cur = t.currency
-            parts = [f"{t.count} sale{'s' if t.count != 1 else ''}", f"{cur} {t.amount}"]
+            money = [f"{cur} {t.amount}"]
             if t.received != t.amount and Money.parse(t.received, cur, allow_zero=True).minor:
-                parts.append(f"received {cur} {t.received}")  # only when it differs from the amount
+                money.append(f"received {cur} {t.received}")
             if Money.parse(t.refunded, cur, allow_zero=True).minor:
-                parts.append(f"refunded {cur} {t.refunded}")
-            out.append(f"{t.words}: " + ", ".join(parts))
+                money.append(f"refunded {cur} {t.refunded}")
+            out.append((t.words, f"{t.count} sale{'s' if t.count != 1 else ''}", ", ".join(money)))
         return out
+
+    def totals_text(self) -> list[str]:
+        """One line per status: "Paid: 2 sales, BRL 22.50, received BRL 27.50"."""
+        return [f"{words}: {count}, {money}" for words, count, money in self.totals_entries()]
 
     # -- selection and detail -------------------------------------------------------------
     async def select(self, sale_id: str | None) -> None:
@@ -319,6 +324,7 @@ class JournalModel:
                 self.detail = None
                 return
             events = await self.journal.events(sale_id)
+            self.detail_currency = sale.amount.currency
             refunds = await self.journal.refunds(sale_id)
         except Exception as exc:  # noqa: BLE001
             log.exception("journal detail failed")
@@ -356,8 +362,11 @@ class JournalModel:
             at = self.local(datetime.fromisoformat(event["at"])).strftime("%H:%M:%S")
         except (TypeError, ValueError):
             at = str(event.get("at", ""))
-        detail = event.get("detail") or {}
-        extra = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, "", [], {}))
+        detail = dict(event.get("detail") or {})
+        detail.pop("refund_key", None)  # an internal idempotency key: nothing a manager reads
+        if isinstance(detail.get("amount_minor"), int) and self.detail_currency:
+            detail["amount"] = Money(detail.pop("amount_minor"), self.detail_currency).display()
+        extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in detail.items() if v not in (None, "", [], {}))
         words = WORDS.get(SaleStatus(event["status"]), event["status"]) if event.get("status") in \
             SaleStatus._value2member_map_ else event.get("status", "")
         return f"{at}  {event.get('kind', '').replace('_', ' ')} → {words}" + (f"  ({extra})" if extra else "")

@@ -15,6 +15,7 @@ the file and PIN work off the loop, so the screen never freezes.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
@@ -49,7 +50,7 @@ QPushButton#refundStart:disabled, QPushButton#refundConfirm:disabled {
 }
 QLabel#journalSummary { font-size: 16px; color: #323f4b; }
 QTableView#sales {
-    font-size: 16px; background: #ffffff; alternate-background-color: #f7f9fb;
+    font-size: 15px; background: #ffffff; alternate-background-color: #f7f9fb;
     border: 2px solid #cbd2d9; border-radius: 6px; gridline-color: #e4e7eb;
     selection-background-color: #0b57d0; selection-color: #ffffff;
 }
@@ -67,6 +68,7 @@ QLabel#detailTitle[tone="failed"] { background: #fde3e7; color: #7a0013; }
 QLabel#detailTitle[tone="open"] { background: #dce9fa; color: #0b3d75; }
 QLabel#fieldName { font-size: 15px; color: #52606d; }
 QLabel#fieldValue { font-size: 16px; color: #111111; }
+QLabel#fieldId { font-size: 13px; color: #111111; font-family: "DejaVu Sans Mono", monospace; }
 QLabel#sectionTitle { font-size: 16px; font-weight: bold; color: #1f2933; margin-top: 6px; }
 QLabel#history { font-size: 14px; color: #1f2933; background: #f0f4f8; border-radius: 6px; padding: 4px 6px; }
 QLabel#refundNote { font-size: 15px; color: #3e4c59; }
@@ -88,6 +90,7 @@ QWidget#journal[compact="true"] QTableView#sales QHeaderView::section { font-siz
 QWidget#journal[compact="true"] QLabel#detailTitle { font-size: 17px; padding: 2px 6px; }
 QWidget#journal[compact="true"] QLabel#fieldName { font-size: 13px; }
 QWidget#journal[compact="true"] QLabel#fieldValue { font-size: 14px; }
+QWidget#journal[compact="true"] QLabel#fieldId { font-size: 12px; }
 QWidget#journal[compact="true"] QLabel#sectionTitle { font-size: 14px; margin-top: 2px; }
 QWidget#journal[compact="true"] QLabel#history { font-size: 13px; }
 QWidget#journal[compact="true"] QLabel#journalSummary,
@@ -179,6 +182,7 @@ class JournalView(QWidget):
         self.totals_title.setObjectName("totalsTitle")
         self.totals_text = QLabel()
         self.totals_text.setWordWrap(True)
+        self.totals_text.setTextFormat(Qt.TextFormat.RichText)
         self.totals_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         totals = QFrame()
         totals.setObjectName("totals")
@@ -190,8 +194,8 @@ class JournalView(QWidget):
 
         middle = self._middle = QHBoxLayout()
         middle.setSpacing(10)
-        middle.addWidget(self.table, 3)
-        middle.addWidget(self.detail, 2)
+        middle.addWidget(self.table, 5)
+        middle.addWidget(self.detail, 3)
 
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 8, 12, 8)
@@ -229,7 +233,6 @@ class JournalView(QWidget):
         self.fields.setHorizontalSpacing(10)
         self.fields.setVerticalSpacing(2)
         self.fields.setColumnStretch(1, 1)
-        col.addLayout(self.fields)
 
         self.refund_note = QLabel()
         self.refund_note.setObjectName("refundNote")
@@ -253,22 +256,26 @@ class JournalView(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(6)
         form.setVerticalSpacing(4)
-        self.refund_currency = QLabel()
+        self.refund_currency = QLabel()  # "Amount to refund (ARS)"
         self.refund_currency.setObjectName("fieldName")
+        pin_label = QLabel("Manager PIN")
+        pin_label.setObjectName("fieldName")
         form.addWidget(self.refund_currency, 0, 0)
-        form.addWidget(self.refund_amount, 0, 1)
-        form.addWidget(self.refund_pin, 0, 2)
-        form.addWidget(self.refund_confirm, 1, 1)
-        form.addWidget(self.refund_cancel, 1, 2)
+        form.addWidget(pin_label, 0, 1)
+        form.addWidget(self.refund_amount, 1, 0)
+        form.addWidget(self.refund_pin, 1, 1)
+        form.addWidget(self.refund_confirm, 2, 0)
+        form.addWidget(self.refund_cancel, 2, 1)
         self.refund_confirm.clicked.connect(self.confirm_refund)
         self.refund_pin.returnPressed.connect(self.confirm_refund)
         self.refund_cancel.clicked.connect(self.close_refund)
         refund_row = QHBoxLayout()
         refund_row.addWidget(self.refund_start)
         refund_row.addWidget(self.refund_note, 1)
-        col.addLayout(refund_row)
+        col.addLayout(refund_row)    # the action first: on a small screen it stays above the fold
         col.addWidget(self.refund_form)
         self.refund_form.setVisible(False)
+        col.addLayout(self.fields)
 
         self.refunds_title = _section("Refunds")
         self.refunds_list = _history()
@@ -306,7 +313,7 @@ class JournalView(QWidget):
         if blocked or m.detail is None:
             return
         self._refund_for = m.detail.sale.sale_id
-        self.refund_currency.setText(m.detail.sale.amount.currency)
+        self.refund_currency.setText(f"Amount to refund ({m.detail.sale.amount.currency})")
         self.refund_amount.setText(m.refund_default())
         self.refund_pin.clear()
         self.refund_form.setVisible(True)
@@ -362,7 +369,9 @@ class JournalView(QWidget):
             self.table.verticalHeader().setDefaultSectionSize(26 if compact else 34)
         if narrow != self._narrow:
             self._narrow = narrow
+            self.table.setColumnHidden(5, narrow)  # the provider: in the detail on a small screen
             self._layout_pages()
+            self.render()
 
     def _layout_pages(self) -> None:
         narrow = bool(self._narrow)
@@ -371,6 +380,7 @@ class JournalView(QWidget):
         self.detail.setVisible(not narrow or page)
         self.totals.setVisible(not page)
         self.back.setVisible(page)
+        self.detail.setMaximumWidth(16777215 if narrow else 460)  # a page of its own on small screens
 
     def _row_changed(self, current, _previous) -> None:
         if self._rendering:
@@ -428,8 +438,8 @@ class JournalView(QWidget):
         self.export.setText("Exporting…" if m.busy == "export" else "Export CSV…")
         self._render_detail()
         self.totals_title.setText(f"{m.totals_title}:")
-        lines = m.totals_text()
-        self.totals_text.setText("   ·   ".join(lines) if lines else "no sales that day")
+        self.totals_text.setText(_totals_html(m.totals_entries(), short=bool(self._narrow)))
+        self.totals_text.setToolTip("\n".join(m.totals_text()))
         if self._narrow is None and self.width() > 0:
             self._apply_size(self.width(), self.height())
         if self._narrow is not None and self._narrow and m.selected and m.detail is not None and self._shown_detail:
@@ -459,7 +469,7 @@ class JournalView(QWidget):
             label = QLabel(name)
             label.setObjectName("fieldName")
             text = QLabel(value)
-            text.setObjectName("fieldValue")
+            text.setObjectName("fieldId" if name.endswith(" id") else "fieldValue")  # long ids: smaller
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -486,6 +496,18 @@ class JournalView(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.model.close()
         super().closeEvent(event)
+
+
+def _totals_html(entries: list[tuple[str, str, str]], *, short: bool) -> str:
+    """The day's totals, one unbreakable entry per status (a line breaks between entries, never inside);
+    ``short`` (small screens) leaves out received and refunded, which the tooltip and the CSV keep."""
+    if not entries:
+        return "no sales that day"
+    parts = []
+    for words, count, money in entries:
+        text = f"{count}, {money.split(',')[0]}" if short else f"{count}, {money}"
+        parts.append(f"<b>{escape(words)}</b>&nbsp;{escape(text).replace(' ', '&nbsp;')}")
+    return " &nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts)
 
 
 def _button(text: str, name: str, accessible: str) -> QPushButton:
