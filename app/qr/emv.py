@@ -48,10 +48,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
-from urllib.parse import parse_qsl, quote
 
-from app.domain.money import MINOR_UNITS, NUMERIC_CODES
 from app.qr import rules
+from app.qr.upi import decode_upi_link, encode_upi_link  # noqa: F401 - part of this module's API
+from app.qr.values import DECIMALS_BY_NUMERIC, check_templates, check_values  # noqa: F401
 
 FieldValue = Union[str, Mapping[str, str]]
 
@@ -65,11 +65,6 @@ MERCHANT_ACCOUNT_TAGS: frozenset[str] = frozenset(f"{t:02d}" for t in range(2, 5
 
 _TAG = re.compile(r"^[0-9][0-9]$")
 _HEX4 = re.compile(r"^[0-9A-Fa-f]{4}$")
-_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
-#: ISO 4217 numeric code -> minor units, for the currencies TillQR knows.
-DECIMALS_BY_NUMERIC: dict[str, int] = {num: MINOR_UNITS[code] for code, num in NUMERIC_CODES.items()}
-_ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.items()}
 
 
 def crc16(data: str) -> str:
@@ -217,8 +212,8 @@ def _violations(items: list[tuple[str, str, int]]) -> int:
             continue
         fields[tag] = {t: v for t, v, _ in _parse(value)[0]} if tag in TEMPLATE_TAGS else value
     errors: list[str] = []
-    _check_values(fields, errors)
-    _check_templates(fields, errors)
+    check_values(fields, errors)
+    check_templates(fields, errors)
     rules.check(rules.scheme_of(fields), fields, errors)
     missing = sum(1 for t in MANDATORY_TAGS if t not in fields)
     return len(errors) + duplicates + missing
@@ -241,149 +236,6 @@ def _check_crc(payload: str, errors: list[str]) -> bool:
     return True
 
 
-def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str | None:
-    """Why ``value`` is not an EMV amount in the currency with numeric code ``currency``, else None."""
-    if len(value) > 13 or not _AMOUNT.match(value):
-        return (f"tag {tag} ({what}) must be digits with an optional '.' decimal part, "
-                f"at most 13 characters, not {value!r}")
-    decimals = len(value.partition(".")[2])
-    allowed = DECIMALS_BY_NUMERIC.get(currency or "")
-    if allowed is not None and decimals > allowed:
-        code = _ALPHA_BY_NUMERIC[currency or ""]
-        if allowed == 0:
-            return f"tag {tag} ({what}) {value!r} has decimals, but {code} ({currency}) has none"
-        return f"tag {tag} ({what}) {value!r} has {decimals} decimals, but {code} ({currency}) has {allowed}"
-    return None
-
-
-def _check_values(fields: Mapping[str, Any], errors: list[str]) -> None:
-    """Format checks of the EMVCo values (only those present)."""
-    checks = {
-        "00": (lambda v: v == "01", "tag 00 (payload format indicator) must be '01'"),
-        "01": (lambda v: v in ("11", "12"), "tag 01 (point of initiation) must be '11' or '12'"),
-        "52": (lambda v: re.fullmatch(r"[0-9]{4}", v) is not None, "tag 52 (merchant category code) must be 4 digits"),
-        "53": (lambda v: re.fullmatch(r"[0-9]{3}", v) is not None, "tag 53 (currency) must be a 3-digit ISO 4217 code"),
-        "55": (lambda v: v in ("01", "02", "03"), "tag 55 (tip or convenience indicator) must be '01', '02' or '03'"),
-        "58": (lambda v: re.fullmatch(r"[A-Z]{2}", v) is not None, "tag 58 (country) must be 2 upper-case letters"),
-        "59": (lambda v: len(v) <= 25, "tag 59 (merchant name) must be at most 25 characters"),
-        "60": (lambda v: len(v) <= 15, "tag 60 (merchant city) must be at most 15 characters"),
-        "61": (lambda v: len(v) <= 10, "tag 61 (postal code) must be at most 10 characters"),
-    }
-    for tag, (ok, message) in checks.items():
-        value = fields.get(tag)
-        if isinstance(value, str) and not ok(value):
-            errors.append(f"{message}, not {value!r}")
-    currency = fields.get("53") if isinstance(fields.get("53"), str) else None
-    for tag, what in (("54", "amount"), ("56", "convenience fee")):
-        value = fields.get(tag)
-        if isinstance(value, str):
-            problem = _amount_error(tag, what, value, currency)
-            if problem:
-                errors.append(problem)
-    pct = fields.get("57")
-    if isinstance(pct, str) and not (len(pct) <= 5 and re.fullmatch(r"[0-9]+(\.[0-9]+)?", pct)):
-        errors.append(f"tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {pct!r}")
-    tip = fields.get("55")
-    if tip == "02" and "56" not in fields:
-        errors.append("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing")
-    if tip == "03" and "57" not in fields:
-        errors.append("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing")
-    for tag, value in fields.items():
-        if isinstance(value, str) and tag != "64" and not _PRINTABLE.match(value):
-            errors.append(f"tag {tag} has characters outside printable ASCII: {_odd(value)}")
-
-
-def _odd(value: str) -> str:
-    odd = sorted({c for c in value if not " " <= c <= "~"})
-    return ", ".join(f"U+{ord(c):04X} {c!r}" for c in odd[:5]) + (" ..." if len(odd) > 5 else "")
-
-
-def _check_templates(fields: Mapping[str, Any], errors: list[str]) -> None:
-    """Rules for the sub-tags of templates (only templates that parsed as TLV)."""
-    for tag, value in fields.items():
-        if not isinstance(value, Mapping):
-            continue
-        if "26" <= tag <= "51" or "80" <= tag <= "99":
-            gui = value.get("00")
-            if gui is None:
-                errors.append(f"template {tag} has no globally unique identifier (sub-tag 00)")
-            elif len(gui) > 32:
-                errors.append(f"template {tag}: globally unique identifier (sub-tag 00) must be at most "
-                              f"32 characters, not {len(gui)}")
-        if tag == "62":
-            for sub, sub_value in value.items():
-                if "01" <= sub <= "08" and len(sub_value) > 25:
-                    errors.append(f"template 62: sub-tag {sub} must be at most 25 characters, not {len(sub_value)}")
-                if sub == "09" and (len(sub_value) > 3 or not set(sub_value) <= set("AME")):
-                    errors.append(f"template 62: sub-tag 09 (consumer data request) must be up to 3 of the letters "
-                                  f"A, M, E, not {sub_value!r}")
-        if tag == "64":
-            if not re.fullmatch(r"[A-Za-z]{2}", value.get("00", "")):
-                errors.append("template 64: sub-tag 00 (language preference) must be 2 letters (ISO 639-1)")
-            if "01" not in value:
-                errors.append("template 64: sub-tag 01 (merchant name in the other language) is missing")
-            elif len(value["01"]) > 25:
-                errors.append(f"template 64: sub-tag 01 must be at most 25 characters, not {len(value['01'])}")
-            if len(value.get("02", "")) > 15:
-                errors.append(f"template 64: sub-tag 02 must be at most 15 characters, not {len(value['02'])}")
-        if tag != "64":
-            for sub, sub_value in value.items():
-                if not _PRINTABLE.match(sub_value):
-                    errors.append(f"template {tag}: sub-tag {sub} has characters outside printable ASCII: "
-                                  f"{_odd(sub_value)}")
-
-
-#: Characters a ``upi://pay`` parameter value keeps as they are; everything else is percent-encoded (UTF-8).
-_UPI_SAFE = "-._~"
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2}).{0,2}", re.DOTALL)
-
-
-def encode_upi_link(fields: Mapping[str, str]) -> str:
-    """``upi://pay?`` and ``fields`` in their order, each value percent-encoded (UTF-8, space as %20).
-
-    ``@`` is kept as is in ``pa`` (as UPI apps write addresses); every other reserved
-    character is encoded, so a value can hold ``&``, ``=``, ``+`` or ``%`` safely.
-    """
-    parts = []
-    for key, value in fields.items():
-        safe = _UPI_SAFE + ("@" if key == "pa" else "")
-        parts.append(f"{quote(key, safe=_UPI_SAFE)}={quote(value, safe=safe)}")
-    return "upi://pay?" + "&".join(parts)
-
-
-def _decode_upi(payload: str) -> Decoded:
-    errors: list[str] = []
-    head, sep, query = payload.partition("?")
-    if head.lower() != "upi://pay":
-        errors.append(f"a UPI payment link starts with 'upi://pay?', not {head + sep!r}")
-    fields: dict[str, Any] = {}
-    for pair in query.split("&") if query else []:
-        if "=" not in pair:
-            errors.append(f"parameter {pair!r} has no '=' and value")
-            continue
-        parsed = parse_qsl(pair, keep_blank_values=True)
-        if not parsed or not parsed[0][0]:
-            errors.append(f"parameter {pair!r} has no name")
-            continue
-        key, value = parsed[0]
-        raw = pair.partition("=")[2]
-        bad = _BAD_ESCAPE.search(raw)
-        if bad:
-            errors.append(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
-        unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
-        if unencoded:
-            errors.append(f"parameter {key!r} has characters that must be percent-encoded: "
-                          + ", ".join(repr(c) for c in unencoded))
-        if key in fields:
-            errors.append(f"parameter {key!r} appears more than once (first value kept)")
-            continue
-        fields[key] = value
-    if not query:
-        errors.append("UPI link has no query parameters")
-    rules.check_upi_link(fields, errors)
-    return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
-
-
 def decode(payload: str) -> Decoded:
     """Decode an EMV MPM payload (or a ``upi://pay`` link). Never raises; see the module docstring."""
     if not isinstance(payload, str):
@@ -394,7 +246,8 @@ def decode(payload: str) -> Decoded:
         return Decoded(False, False, "emv", {}, [f"payload is not valid text: undecodable byte(s) at position "
                                                  f"{exc.start} (it must be UTF-8)"])
     if payload[:4].lower() == "upi:":
-        return _decode_upi(payload)
+        fields, errors = decode_upi_link(payload)
+        return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
     if not payload:
         return Decoded(False, False, "emv", {}, ["empty payload"])
     errors: list[str] = []
@@ -445,8 +298,8 @@ def decode(payload: str) -> Decoded:
 
     if items and items[0][0] != "00":
         errors.append(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
-    _check_values(fields, errors)
-    _check_templates(fields, errors)
+    check_values(fields, errors)
+    check_templates(fields, errors)
     for tag in MANDATORY_TAGS:
         if tag not in fields:
             errors.append(f"missing mandatory tag {tag}")

@@ -1,0 +1,61 @@
+"""UPI payment links (``upi://pay?pa=…&pn=…&am=…``): percent-encoding in and out, with every defect named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from app.qr import rules
+
+#: Characters a ``upi://pay`` parameter value keeps as they are; everything else is percent-encoded (UTF-8).
+_UPI_SAFE = "-._~"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2}).{0,2}", re.DOTALL)
+
+
+def encode_upi_link(fields: Mapping[str, str]) -> str:
+    """``upi://pay?`` and ``fields`` in their order, each value percent-encoded (UTF-8, space as %20).
+
+    ``@`` is kept as is in ``pa`` (as UPI apps write addresses); every other reserved
+    character is encoded, so a value can hold ``&``, ``=``, ``+`` or ``%`` safely.
+    """
+    parts = []
+    for key, value in fields.items():
+        safe = _UPI_SAFE + ("@" if key == "pa" else "")
+        parts.append(f"{quote(key, safe=_UPI_SAFE)}={quote(value, safe=safe)}")
+    return "upi://pay?" + "&".join(parts)
+
+
+def decode_upi_link(payload: str) -> tuple[dict[str, Any], list[str]]:
+    """The query parameters of a ``upi://pay`` link as fields, and every defect in words."""
+    errors: list[str] = []
+    head, sep, query = payload.partition("?")
+    if head.lower() != "upi://pay":
+        errors.append(f"a UPI payment link starts with 'upi://pay?', not {head + sep!r}")
+    fields: dict[str, Any] = {}
+    for pair in query.split("&") if query else []:
+        if "=" not in pair:
+            errors.append(f"parameter {pair!r} has no '=' and value")
+            continue
+        parsed = parse_qsl(pair, keep_blank_values=True)
+        if not parsed or not parsed[0][0]:
+            errors.append(f"parameter {pair!r} has no name")
+            continue
+        key, value = parsed[0]
+        raw = pair.partition("=")[2]
+        bad = _BAD_ESCAPE.search(raw)
+        if bad:
+            errors.append(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
+        unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
+        if unencoded:
+            errors.append(f"parameter {key!r} has characters that must be percent-encoded: "
+                          + ", ".join(repr(c) for c in unencoded))
+        if key in fields:
+            errors.append(f"parameter {key!r} appears more than once (first value kept)")
+            continue
+        fields[key] = value
+    if not query:
+        errors.append("UPI link has no query parameters")
+    rules.check_upi_link(fields, errors)
+    return fields, errors
