@@ -29,7 +29,8 @@ from app.providers.base import (Capability, ChargeSpec, PaymentProvider, Provide
                                 ProviderError, ProviderNotFound, ProviderProtocolError, ProviderRejected,
                                 ProviderUnavailable)
 from app.providers.http import HttpTimeouts
-from app.providers.razorpay import (MIN_CLOSE_BY_S, NOTE_SALE, RazorpayProvider, parse_qr, png_pixels, read_qr_png,
+from app.qr.scan import png_pixels, read_qr_png
+from app.providers.razorpay import (MIN_CLOSE_BY_S, NOTE_SALE, RazorpayProvider, parse_qr,
                                     status_of, to_info)
 from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.qr.emv import decode
