@@ -350,9 +350,11 @@ class JournalView(QWidget):
     # -- events -------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
-        if not self._loaded_once:
+        if not self._loaded_once or self.model.busy is None:
+            # read when shown (never while the window is built), and again at every return to the page:
+            # sales made meanwhile by another process (tillqr charge, recover) appear too
             self._loaded_once = True
-            QTimer.singleShot(0, self.reload)  # first read once shown: never while the window is built
+            QTimer.singleShot(0, self.reload)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
