@@ -25,8 +25,8 @@ COMPACT_BELOW = 620  # window height (px) under which the compact style applies 
 
 NAV_STYLE = """
 QPushButton#nav { background: #323f4b; color: #ffffff; border: 2px solid #52606d; border-radius: 6px;
-                  padding: 2px 14px; font-size: 17px; min-height: 30px; }
-QPushButton#nav:checked { background: #ffffff; color: #1f2933; border-color: #ffffff; font-weight: bold; }
+                  padding: 2px 14px; font-size: 17px; font-weight: bold; min-height: 30px; }
+QPushButton#nav:checked { background: #ffffff; color: #1f2933; border-color: #ffffff; }
 """
 
 
@@ -109,7 +109,8 @@ class MainWindow(QMainWindow):
             return
         if name in self.guarded and not self.unlocked and self.gate.configured:
             self._sync_nav()
-            self.ask_pin(lambda: self.show_page(name))
+            title = self.nav[name].text() if name in self.nav else name
+            self.ask_pin(lambda: self.show_page(name), purpose=f"Manager PIN to open {title}")
             return
         self.show_page(name)
 

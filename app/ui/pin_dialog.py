@@ -17,7 +17,7 @@ from app.config.pin import PinError, PinGate
 STYLE = """
 QDialog#pinDialog { background: #f4f6f8; }
 QLabel#pinTitle { font-size: 22px; font-weight: bold; }
-QLineEdit#pinField { font-size: 30px; letter-spacing: 6px; min-height: 48px; padding: 2px 10px;
+QLineEdit#pinField { font-size: 30px; min-height: 48px; padding: 2px 10px;
                      background: #ffffff; border: 3px solid #1f2933; border-radius: 8px; }
 QLabel#pinError { color: #b00020; font-weight: bold; }
 QPushButton#pinKey { font-size: 26px; font-weight: bold; min-height: 46px; min-width: 64px; }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 from qasync import asyncSlot
@@ -58,6 +58,8 @@ class _Row(QWidget):
         line.addWidget(editor, 1)
         self.note = QLabel(hint)
         self.note.setObjectName("fieldHint")
+        self.note.setWordWrap(True)
+        self.note.setFixedWidth(230)  # one column: every editor ends at the same place
         line.addWidget(self.note)
         column.addLayout(line)
         self.error = QLabel("")
@@ -150,6 +152,7 @@ class SettingsView(QWidget):
         self.outcome = QLabel("")
         self.outcome.setObjectName("outcome")
         self.outcome.setWordWrap(True)
+        self.outcome.hide()
         bar.addWidget(self.outcome)
         buttons = QHBoxLayout()
         self.test_button = QPushButton("Test connection")
@@ -197,6 +200,7 @@ class SettingsView(QWidget):
             edit.textEdited.connect(lambda text, n=name: self._credential_edited(n, text))
             state = QLabel(states.get(name, ""))
             state.setObjectName("fieldHint")
+            state.setFixedWidth(230)
             line = QWidget()
             row = QHBoxLayout(line)
             row.setContentsMargins(0, 0, 0, 0)
@@ -263,14 +267,26 @@ class SettingsView(QWidget):
         if "manager.pin_hash" in m.errors:
             self.pin_error.setText(m.errors["manager.pin_hash"])
         if "config" in m.errors and not m.problem:
-            self.outcome.setText(m.errors["config"])
+            self.show_outcome(False, m.errors["config"])
+        self._reveal_first_error()
         self.link_button.setVisible(m.can_create_link())
         self.sticker_button.setVisible(m.can_create_link())
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button):
             b.setEnabled(not self._busy)
 
+    def _reveal_first_error(self) -> None:
+        visible = {f.key for f in self.model.visible_fields()}
+        first_bad = next((self.rows[k] for k in self.rows if k in self.model.errors and k in visible), None)
+        if first_bad is not None:
+            self.scroll.ensureWidgetVisible(first_bad, 0, 60)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        QTimer.singleShot(0, self._reveal_first_error)  # once laid out
+
     def show_outcome(self, ok: bool, text: str) -> None:
         self.outcome.setText(text)
+        self.outcome.setVisible(bool(text))
         self.outcome.setProperty("ok", "true" if ok else "false")
         self.outcome.style().unpolish(self.outcome)
         self.outcome.style().polish(self.outcome)

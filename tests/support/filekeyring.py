@@ -12,13 +12,20 @@ import os
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
 ENV = "TILLQR_TEST_KEYRING"
 
 
 class FileKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    @properties.classproperty
+    def priority(cls) -> float:
+        """Never chosen on its own (keyring registers every backend class it sees): only when named in
+        PYTHON_KEYRING_BACKEND or set with keyring.set_keyring, and viable only with its file named."""
+        if not os.environ.get(ENV):
+            raise RuntimeError(f"{ENV} is not set")
+        return 0.01
 
     @property
     def path(self) -> Path:
