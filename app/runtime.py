@@ -109,9 +109,16 @@ async def open_runtime(
     home: Path | None = None,
     duration_s: int | None = None,
     poll_interval: float | None = None,
+    ignore_config: bool = False,
 ) -> Runtime:
-    """Everything a till needs, opened; ``demo=None`` means demo when nothing is configured."""
-    p, configured = load_settings(home)
+    """Everything a till needs, opened; ``demo=None`` means demo when nothing is configured.
+
+    ``ignore_config`` (demo only): do not read config.toml at all — how the GUI still opens, in demo
+    mode on the real data folder, when that file is broken and Settings must show why."""
+    if ignore_config:
+        p, configured, demo = paths(home).ensure(), None, True
+    else:
+        p, configured = load_settings(home)
     demo = configured is None if demo is None else demo
     settings = settings_mod.Settings() if demo or configured is None else configured
     if demo and configured is not None:

@@ -103,9 +103,8 @@ def show_fitted(window: MainWindow) -> None:
 async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Path | None = None,
                            **kw: Any) -> tuple[Any, str | None, Any]:
     """(runtime, problem, cleanup): the configured runtime, or with a configuration that cannot be
-    used, a demo runtime in a throw-away folder and the problem in words (named key included)."""
-    import tempfile
-
+    used, a demo runtime (its own demo journal in the real data folder, config.toml not read) and
+    the problem in words (named key included)."""
     from app.runtime import RuntimeError_, open_runtime
 
     try:
@@ -113,9 +112,8 @@ async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Pat
     except (SettingsError, RuntimeError_) as exc:
         problem = str(exc)
     log.warning("configuration cannot be used (%s): demo mode and Settings", problem)
-    scratch = tempfile.TemporaryDirectory(prefix="tillqr-demo-")
-    runtime = await open_runtime(demo=True, provider=provider, home=Path(scratch.name), **kw)
-    return runtime, problem, scratch
+    runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
+    return runtime, problem, None
 
 
 async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
