@@ -84,6 +84,7 @@ class SettingsModel:
         self.errors: dict[str, str] = {}
         self.message = ""
         self.pending_credentials: dict[str, str] = {}
+        self._stored: dict[tuple[str, str], str] = {}  # (provider, key) -> "set"/"not set": keyring read once
         self.link: LinkInfo | None = None
         self.saved = False
         current: Settings | None = None
@@ -166,6 +167,10 @@ class SettingsModel:
     def set_credential(self, name: str, value: str) -> None:
         if name not in self.credential_keys():
             raise KeyError(name)
+        value = value.strip()
+        if value and not (value.isascii() and value.isprintable()):
+            raise ValueError(f"{name} has characters no provider key has (spaces inside, accents, control "
+                             "characters): check what was pasted")
         if value:
             self.pending_credentials[name] = value
         else:
@@ -178,10 +183,13 @@ class SettingsModel:
             if name in self.pending_credentials:
                 out[name] = "typed, not saved yet"
                 continue
-            try:
-                out[name] = "set" if get_secret(self.provider, name) else "not set"
-            except SecretsUnavailable:
-                out[name] = "keyring unavailable"
+            key = (self.provider, name)
+            if key not in self._stored:  # one keyring read per credential, not one per keystroke
+                try:
+                    self._stored[key] = "set" if get_secret(self.provider, name) else "not set"
+                except SecretsUnavailable:
+                    self._stored[key] = "keyring unavailable"
+            out[name] = self._stored[key]
         return out
 
     def _credentials(self) -> dict[str, str]:
@@ -229,6 +237,7 @@ class SettingsModel:
             try:
                 for name, value in self.pending_credentials.items():
                     set_secret(s.provider, name, value)
+                    self._stored[(s.provider, name)] = "set"
             except SecretsUnavailable as exc:
                 self.errors["credentials"] = f"credentials not stored: {exc}"
                 self.message = f"Not saved: {exc}"

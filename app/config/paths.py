@@ -31,7 +31,7 @@ class Paths:
 
     def ensure(self) -> "Paths":
         for d in (self.config_dir, self.data_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)  # this user's only: sales, PIN hash, logs
         return self
 
 

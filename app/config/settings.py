@@ -126,19 +126,29 @@ def dumps(settings: Settings) -> str:
         out.append(f"[{section}]")
         for key, (field, kind) in keys.items():
             value = getattr(settings, field)
-            text = json.dumps(value, ensure_ascii=False) if kind is str else repr(value)
+            text = _toml_string(value) if kind is str else repr(value)
             out.append(f"{key} = {text}")
         out.append("")
     return "\n".join(out)
 
 
+def _toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def save(settings: Settings, path: Path) -> None:
-    """Validate, then write atomically (temporary file, fsync, rename): a crash never leaves half a file."""
+    """Validate, write atomically (temporary file, fsync, rename; readable by this user only), and only
+    after reading the text back to the same settings: a save never leaves a file TillQR cannot read."""
     _validate(settings, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dumps(settings)
+    if parse(tomllib.loads(text), path) != settings:
+        raise SettingsError(path, "the settings would not read back as saved; nothing was written")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(dumps(settings))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -153,13 +163,18 @@ def _validate(s: Settings, path: Path) -> None:
         raise SettingsError(path, f"store.currency: {exc}") from exc
     if not s.store_name.strip() or not s.store_city.strip():
         raise SettingsError(path, "store.name and store.city must not be empty")
+    for section, keys in _SCHEMA.items():
+        for key, (field, kind) in keys.items():
+            value = getattr(s, field)
+            if kind is str and any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise SettingsError(path, f"{section}.{key} has a control character (typed by mistake?)")
     if s.provider not in PROVIDERS:
         raise SettingsError(path, f"provider.name {s.provider!r} is not one of {', '.join(PROVIDERS)}")
     if s.base_url and not s.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError(path, "provider.base_url must be https:// (plain http only for a local sandbox)")
     if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
         raise SettingsError(path, f"store.country must be a two-letter ISO 3166 code like BR, not {s.store_country!r}")
-    if not (len(s.store_mcc) == 4 and s.store_mcc.isdigit()):
+    if not (len(s.store_mcc) == 4 and s.store_mcc.isascii() and s.store_mcc.isdigit()):
         raise SettingsError(path, f"store.mcc must be a four-digit merchant category code, not {s.store_mcc!r}")
     if s.pin_hash and not s.pin_hash.startswith("scrypt$"):
         raise SettingsError(path, "manager.pin_hash is not a PIN hash (set the PIN in Settings)")

@@ -46,10 +46,10 @@ PAYNOW_GUI = "SG.PAYNOW"
 FPS_GUI = "hk.com.hkicl"
 NPCI_AID = "A000000524"
 
-VPA = re.compile(r"^[A-Za-z0-9.\-_]{1,255}@[A-Za-z][A-Za-z0-9.\-]{0,63}$")
+VPA = re.compile(r"^[A-Za-z0-9.\-_]{1,255}@[A-Za-z][A-Za-z0-9.\-]{0,63}\Z")
 _TXID = re.compile(r"^[A-Za-z0-9]{1,25}$")
 _DIGITS = re.compile(r"^[0-9]+$")
-_UPI_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
+_UPI_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?\Z")
 
 
 def merchant_templates(fields: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:

@@ -107,10 +107,14 @@ async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Pat
     the problem in words (named key included)."""
     from app.runtime import RuntimeError_, open_runtime
 
+    from app.providers.base import ProviderError
+
     try:
         return await open_runtime(demo=demo, provider=provider, home=home, **kw), None, None
     except (SettingsError, RuntimeError_) as exc:
         problem = str(exc)
+    except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
+        problem = f"the provider could not be used at start: {exc}"
     log.warning("configuration cannot be used (%s): demo mode and Settings", problem)
     runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
     return runtime, problem, None

@@ -338,10 +338,11 @@ class JournalView(QWidget):
 
     def choose_export(self) -> None:
         default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export the sales shown", str(Path.home() / default),
-                                              "CSV files (*.csv)")
-        if path:
-            self.export_to(path)
+        dialog = QFileDialog(self, "Export the sales shown", str(Path.home() / default), "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: path and self.export_to(path))
+        dialog.open()  # not exec(): no nested event loop, the qasync loop keeps running
 
     @asyncSlot()
     async def export_to(self, path: str) -> None:

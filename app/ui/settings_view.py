@@ -304,7 +304,11 @@ class SettingsView(QWidget):
         self.refresh()
 
     def _credential_edited(self, name: str, text: str) -> None:
-        self.model.set_credential(name, text)
+        try:
+            self.model.set_credential(name, text)
+        except ValueError as exc:  # pasted with accents or control characters: said, not stored
+            self.cred_state[name].setText(_sentence(str(exc)))
+            return
         self.model.errors.pop("credentials", None)
         self.cred_state[name].setText(self.model.credential_state()[name])
 

@@ -333,3 +333,10 @@ def test_decode_never_raises(text: str) -> None:
 def test_decode_never_raises_on_truncation(payload: str, cut: int) -> None:
     d = decode(payload[:cut])
     assert d.valid == (cut >= len(payload))
+
+
+def test_upi_values_with_a_trailing_newline_are_invalid():
+    from app.qr.emv import decode as _decode
+
+    for link in ("upi://pay?pa=shop@okbank&am=12%0A", "upi://pay?pa=shop@okbank%0A&pn=Shop"):
+        assert not _decode(link).valid, link

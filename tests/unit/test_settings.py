@@ -74,3 +74,18 @@ def test_pin_gate_locks_out_after_repeated_failures():
         gate.check("1357")  # even the right PIN waits out the lock
     now[0] = 61
     gate.check("1357")
+
+
+def test_a_control_character_is_refused_and_a_save_always_reads_back(tmp_path):
+    path = tmp_path / "config.toml"
+    with pytest.raises(st.SettingsError, match="store.name has a control character"):
+        st.save(st.Settings(store_name="Loja\x7f"), path)
+    assert not path.exists()
+    st.save(st.Settings(store_name='Loja "Ação" \\ 100%'), path)
+    assert st.load(path).store_name == 'Loja "Ação" \\ 100%'
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+
+def test_mcc_must_be_ascii_digits(tmp_path):
+    with pytest.raises(st.SettingsError, match="store.mcc"):
+        st.save(st.Settings(store_mcc="²³⁴⁵"), tmp_path / "config.toml")
