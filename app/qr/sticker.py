@@ -191,6 +191,8 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     name = " ".join((store_name if store_name is not None else str(fields.get("59") or fields.get("pn") or "")).split())
     if not name:
         raise ValueError("the sticker needs the store's name (--name)")
+    if not name.isprintable():
+        raise ValueError("the store's name has a control character (typed by mistake?)")
     mark, color, mark_fallback = MARKS.get(scheme, MARKS["emv"])
     width, margin = WIDTH_MM, MARGIN_MM
     usable = width - 2 * margin
