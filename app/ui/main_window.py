@@ -12,15 +12,17 @@ The window holds no business rules and no reference to the runtime; whoever comp
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from app.config.pin import PinGate
 
 from .pin_dialog import PinDialog
 
+IDLE_LOCK_S = 180  # seconds a manager's page stays unlocked without any input
+_INPUT = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
 COMPACT_BELOW = 620  # window height (px) under which the compact style applies (800x480 kiosks)
 
 NAV_STYLE = """
@@ -79,6 +81,14 @@ class MainWindow(QMainWindow):
         self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
         self.add_page("counter", "Counter", counter)
+        # A manager's page left open goes back to the counter (and locks) after IDLE_LOCK_S without input.
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.setInterval(IDLE_LOCK_S * 1000)
+        self.idle.timeout.connect(self._idle_lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
     # -- pages -------------------------------------------------------------------------
     def add_page(self, name: str, title: str, widget: QWidget, *, guarded: bool = False) -> None:
@@ -122,10 +132,22 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _idle_lock(self) -> None:
+        if self.current_page() in self.guarded and self.pin_dialog is None:
+            self.show_page("counter")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in _INPUT and self.idle.isActive():
+            self.idle.start()  # any key, click or touch on a manager's page: still in use
+        return False
+
     def show_page(self, name: str) -> None:
         """Switch without asking (after the PIN, or at start-up with a broken configuration)."""
         if name in self.guarded:
             self.unlocked = True
+            self.idle.start()
+        else:
+            self.idle.stop()
         if name == "counter":
             self.unlocked = False  # back at the counter: the manager's pages lock again
         self.stack.setCurrentWidget(self.pages[name])
@@ -154,5 +176,8 @@ class MainWindow(QMainWindow):
                 widget.style().polish(widget)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self.closed.emit()
         super().closeEvent(event)

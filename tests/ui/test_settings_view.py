@@ -174,3 +174,23 @@ def test_provider_choice_shows_its_pos_ids_and_credentials(window_for, tmp_path,
     name.clear()
     qtbot.keyClicks(name, "A name longer than the QR allows")
     assert "too long" in view.rows["store.name"].note.text()
+
+
+def test_a_managers_page_left_idle_locks_again(window_for, tmp_path, qtbot, ring):
+    home = tmp_path / "home"
+    st.save(st.Settings(pin_hash=hash_pin("1357")), home / "config" / "config.toml")
+    window = window_for(home)
+    if window.pin_dialog is not None:
+        window.pin_dialog.reject()
+        qtbot.waitUntil(lambda: window.pin_dialog is None)
+    window.idle.setInterval(300)
+    window.show_page("journal")  # as after the right PIN
+    assert window.current_page() == "journal" and window.unlocked
+    qtbot.wait(150)
+    qtbot.keyClick(window.pages["journal"], Qt.Key.Key_Shift)  # input keeps it open
+    qtbot.wait(200)
+    assert window.current_page() == "journal"
+    qtbot.waitUntil(lambda: window.current_page() == "counter", timeout=2000)
+    assert not window.unlocked
+    window.request_page("journal")
+    assert window.pin_dialog is not None and window.current_page() == "counter"
