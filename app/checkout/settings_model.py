@@ -95,7 +95,8 @@ class SettingsModel:
             self.errors = _errors_of(exc)
         self.stored_pin_hash = current.pin_hash if current else ""
         self.pin_hash = self.stored_pin_hash
-        self.gate = PinGate(self.stored_pin_hash or None)
+        # the lock-out survives a restart: its state sits beside config.toml (this user's folder only)
+        self.gate = PinGate(self.stored_pin_hash or None, state_file=self.config_file.parent / "pin-lockout.json")
         self.values: dict[str, str] = {key: _text(getattr(current or Settings(), attr)) for key, attr in _ATTR.items()
                                        if key != "manager.pin_hash"}
         if current is None and self.problem:  # keep what can still be read of a broken file

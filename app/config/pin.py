@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import time
+from pathlib import Path
 
 N, R, P = 2**14, 8, 1           # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
 _PIN = re.compile(r"^[0-9]{4,8}$")
@@ -47,16 +49,39 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 
 class PinGate:
-    """Counts failures; after ``max_failures`` in a row, refuses every try for ``lockout_s`` seconds."""
+    """Counts failures; after ``max_failures`` in a row, refuses every try for ``lockout_s`` seconds.
+
+    With ``state_file`` the count and the lock survive a restart (a restart is no way around them).
+    """
 
     def __init__(self, stored: str | None, *, max_failures: int = 5, lockout_s: float = 300.0,
-                 clock=time.monotonic):
+                 clock=time.time, state_file: Path | None = None):
         self.stored = stored
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self.clock = clock
+        self.state_file = state_file
         self.failures = 0
         self.locked_until = 0.0
+        if state_file is not None:
+            try:
+                saved = json.loads(state_file.read_text(encoding="utf-8"))
+                self.failures = int(saved.get("failures", 0))
+                self.locked_until = float(saved.get("locked_until", 0.0))
+            except (OSError, ValueError, TypeError, AttributeError):
+                pass  # no file yet, or unreadable: start counting afresh
+
+    def _persist(self) -> None:
+        if self.state_file is None:
+            return
+        try:
+            self.state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+            tmp.write_text(json.dumps({"failures": self.failures, "locked_until": self.locked_until}),
+                           encoding="utf-8")
+            os.replace(tmp, self.state_file)
+        except OSError:
+            pass  # the in-memory count still applies
 
     @property
     def configured(self) -> bool:
@@ -70,11 +95,15 @@ class PinGate:
         if not self.stored:
             raise PinError("no manager PIN is set yet")
         if verify_pin(pin, self.stored):
-            self.failures = 0
+            if self.failures:
+                self.failures = 0
+                self._persist()
             return
         self.failures += 1
         if self.failures >= self.max_failures:
             self.failures = 0
             self.locked_until = now + self.lockout_s
+            self._persist()
             raise PinError(f"wrong PIN; locked for {int(self.lockout_s)} s")
+        self._persist()
         raise PinError(f"wrong PIN ({self.max_failures - self.failures} tries left)")

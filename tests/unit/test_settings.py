@@ -89,3 +89,20 @@ def test_a_control_character_is_refused_and_a_save_always_reads_back(tmp_path):
 def test_mcc_must_be_ascii_digits(tmp_path):
     with pytest.raises(st.SettingsError, match="store.mcc"):
         st.save(st.Settings(store_mcc="²³⁴⁵"), tmp_path / "config.toml")
+
+
+def test_pin_lockout_survives_a_restart(tmp_path):
+    now = [1000.0]
+    state = tmp_path / "data" / "pin-lockout.json"
+    stored = hash_pin("1357")
+    gate = PinGate(stored, max_failures=2, lockout_s=60, clock=lambda: now[0], state_file=state)
+    with pytest.raises(PinError, match="tries left"):
+        gate.check("0000")
+    again = PinGate(stored, max_failures=2, lockout_s=60, clock=lambda: now[0], state_file=state)
+    with pytest.raises(PinError, match="locked"):  # the failure before the restart still counts
+        again.check("0000")
+    restarted = PinGate(stored, max_failures=2, lockout_s=60, clock=lambda: now[0], state_file=state)
+    with pytest.raises(PinError, match="too many"):
+        restarted.check("1357")
+    now[0] += 61
+    restarted.check("1357")
