@@ -75,6 +75,7 @@ class Runtime:
     sandbox: SandboxHandle | None = None
     hub: PushHub | None = None
     _closers: list = field(default_factory=list)
+    lock: "TillLock | None" = None
 
     @property
     def store_name(self) -> str:
@@ -95,6 +96,37 @@ class Runtime:
         if self.sandbox:
             await self.sandbox.client.aclose()
         await self.journal.aclose()
+        if self.lock:
+            self.lock.release()
+
+
+class TillLock:
+    """One TillQR at a time on a till's journal (GUI, charge, recover): two would both think they own
+    the counter's sale. An OS file lock, released by the OS too if the process dies."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
+        try:
+            import fcntl
+
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # no fcntl (Windows): no lock, as before
+            pass
+        except OSError:
+            self._fh.seek(0)
+            holder = self._fh.read().strip()
+            self._fh.close()
+            raise RuntimeError_(f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
+                                "close it first (each till needs its own TILLQR_HOME)") from None
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(f"pid {os.getpid()}")
+        self._fh.flush()
+
+    def release(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
 
 
 def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
@@ -128,6 +160,16 @@ async def open_runtime(
         raise RuntimeError_(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise RuntimeError_(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
+    lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
+    try:
+        return await _assemble(p, settings, demo, name, lock, duration_s, poll_interval)
+    except BaseException:
+        lock.release()
+        raise
+
+
+async def _assemble(p: Paths, settings: settings_mod.Settings, demo: bool, name: str, lock: TillLock,
+                    duration_s: int | None, poll_interval: float | None) -> Runtime:
     sandbox = hub = None
     if demo:
         sandbox, prov, hub = _demo_provider(name)
@@ -146,7 +188,7 @@ async def open_runtime(
         duration_s=settings.expires_in if duration_s is None else duration_s,
         poll_interval=settings.poll_interval if poll_interval is None else poll_interval, hub=hub,
     )
-    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub)
+    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub, lock=lock)
 
 
 def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:

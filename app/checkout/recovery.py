@@ -9,7 +9,9 @@ Run at every start of the GUI and by ``tillqr recover``. For each open sale:
   (or, with ``cancel_open``, cancelled and unlinked);
 - it is open but was never linked/shown, or is past its expiry → cancelled/expired, unlinked, closed;
 - the provider cannot be reached            → left open for the next run (past its
-  expiry it is expired locally and the unlink keeps being retried in the background).
+  expiry it is expired locally and the unlink keeps being retried in the background);
+- it was made with another provider         → left untouched ("other_provider"): only that
+  provider can tell what became of it (a till that changed provider, or demo sales per provider).
 
 Finally the static link is checked: a request of ours still linked there after
 its sale ended is unlinked, so the next sale can link.
@@ -44,6 +46,11 @@ async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
         for sale in await ctl.journal.open_sales():
             if ctl.current is not None and ctl.current.sale_id == sale.sale_id:
                 continue  # live in this process already
+            if sale.provider != ctl.provider.name:
+                # Only its own provider knows the truth about a sale: asking another one would call it
+                # "never created" and lose a payment. It waits for a recover on that provider.
+                results.append(Recovered(sale, "other_provider"))
+                continue
             try:
                 results.append(await _recover_one(ctl, sale, cancel_open))
             except ProviderError as exc:

@@ -60,6 +60,9 @@ class Refunds:
             sale = await self.journal.get(sale_id)
             if sale is None:
                 raise RefundError(f"there is no sale {sale_id} in the journal")
+            if sale.provider != self.provider.name:
+                raise RefundError(f"that sale was made with {sale.provider}; this till now uses "
+                                  f"{self.provider.name}, which knows nothing of it")
             if sale.status not in REFUNDABLE:
                 raise RefundError(f"only paid sales can be refunded; this one is {sale.status.label.lower()}")
             money = sale.refundable if amount is None else (

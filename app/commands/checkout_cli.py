@@ -44,14 +44,26 @@ def _demo_flag(args) -> bool | None:
     return True if (getattr(args, "demo", False) or getattr(args, "sub_demo", False)) else None
 
 
-async def _open(args, **kw) -> Runtime:
-    rt = await open_runtime(demo=_demo_flag(args), provider=getattr(args, "sub_provider", None) or args.provider, **kw)
+def _asked_provider(args) -> str | None:
+    return getattr(args, "sub_provider", None) or args.provider
+
+
+async def _open(args, provider: str | None = None, **kw) -> Runtime:
+    asked = _asked_provider(args)
+    rt = await open_runtime(demo=_demo_flag(args), provider=provider or asked, **kw)
     if rt.demo:
         print(f"tillqr: demo mode: {rt.mode_text}", file=sys.stderr, flush=True)
-    elif getattr(args, "sub_provider", None) or args.provider:
+    elif asked:
         await rt.aclose()
         raise RuntimeError_("--provider picks a sandbox provider and needs demo mode (--demo)")
     return rt
+
+
+async def _journal_of(args) -> tuple[Journal, bool]:
+    """The journal a command reads (demo or the shop's), and whether it is the demo one."""
+    p, configured = load_settings()
+    demo = bool(_demo_flag(args) or configured is None)
+    return Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")), demo
 
 
 def _closed_line(sale: Sale) -> dict:
@@ -179,7 +191,24 @@ async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
 
 
 async def recover(args) -> int:
-    rt = await _open(args)
+    """Every provider that has open sales is asked about its own (demo journals hold sales of several)."""
+    providers: list[str | None] = [_asked_provider(args)]
+    if providers[0] is None:
+        journal, demo = await _journal_of(args)
+        try:
+            open_providers = sorted({sale.provider for sale in await journal.open_sales()})
+        finally:
+            await journal.aclose()
+        if demo and open_providers:
+            providers = list(open_providers)
+    worst = 0
+    for name in providers:
+        worst = max(worst, await _recover_on(args, name))
+    return worst
+
+
+async def _recover_on(args, provider: str | None) -> int:
+    rt = await _open(args, provider)
     try:
         results = await rt.controller.recover(cancel_open=args.cancel_open)
         for r in results:
@@ -206,7 +235,14 @@ def _row(s: Sale) -> dict:
 
 
 async def refund(args) -> int:
-    rt = await _open(args)
+    journal, demo = await _journal_of(args)
+    try:
+        sale = await journal.get(args.sale_id)
+    finally:
+        await journal.aclose()
+    if sale is None:
+        raise RefundError(f"there is no sale {args.sale_id} in the {'demo ' if demo else ''}journal")
+    rt = await _open(args, sale.provider if demo and not _asked_provider(args) else None)
     try:
         sale = await rt.controller.refund(args.sale_id, args.amount)
         line = {"event": "refunded", "sale_id": sale.sale_id, "status": sale.status.value,
@@ -223,9 +259,7 @@ async def refund(args) -> int:
 async def journal(args) -> int:
     if args.journal_command == "refund":
         return await refund(args)
-    p, configured = load_settings()
-    demo = _demo_flag(args) or configured is None
-    j = Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3"))
+    j, demo = await _journal_of(args)
     try:
         sales = await j.list_sales(limit=None)
     finally:

@@ -116,3 +116,31 @@ def test_depay_stage_rules_end_unpaid_with_exit_2(sandbox_url, tmp_path, amount,
     httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": linked["payload"]})
     out, err = proc.communicate(timeout=60)
     assert json.loads(out.splitlines()[-1])["status"] == status and proc.returncode == 2, err
+
+
+def test_recover_and_refund_follow_each_sales_own_provider(sandbox_url, tmp_path):
+    env = dict(os.environ, TILLQR_SANDBOX_URL=sandbox_url, TILLQR_HOME=str(tmp_path))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
+                              timeout=90)
+
+    paid = run("charge", "100.00", "--demo", "--provider", "depay", "--pay-after", "0.3")
+    sale_id = json.loads(paid.stdout.splitlines()[0])["sale_id"]
+    assert paid.returncode == 0, paid.stderr
+    # a Depay sale left open by a process killed mid-sale
+    proc = tillqr(["charge", "11.00", "--demo", "--provider", "depay"], sandbox_url, tmp_path)
+    open_id = json.loads(proc.stdout.readline())["sale_id"]
+    proc.kill()
+    proc.wait(10)
+    other = run("charge", "5.00", "--demo", "--pay-after", "0.3")  # jpmorgan: must not touch the Depay sale
+    assert other.returncode == 0, other.stderr
+    rows = {json.loads(line)["sale_id"]: json.loads(line) for line in run("journal", "list", "--json").stdout.splitlines()}
+    assert rows[open_id]["status"] in ("linked", "pending") and rows[open_id]["closed_at"] is None
+    recovered = run("recover", "--cancel-open", "--json")
+    assert recovered.returncode == 0, recovered.stderr
+    actions = {json.loads(line)["sale_id"]: json.loads(line) for line in recovered.stdout.splitlines()}
+    assert actions[open_id]["status"] == "cancelled" and actions[open_id]["closed"] is True
+    refund = run("journal", "refund", sale_id, "30.00", "--json")  # no --provider: the sale's own
+    assert refund.returncode == 0, refund.stderr
+    assert json.loads(refund.stdout)["status"] == "partially_refunded"

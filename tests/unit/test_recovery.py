@@ -119,3 +119,37 @@ async def test_recovery_is_idempotent(tmp_path):
         first = await second_controller(rt).recover()
         again = await second_controller(rt).recover()
         assert len(first) == 1 and again == []
+
+
+async def test_sales_of_another_provider_are_left_to_that_provider(tmp_path):
+    from app.runtime import open_runtime
+
+    depay = await open_runtime(demo=True, provider="depay", home=tmp_path, poll_interval=0.05)
+    sale = await depay.controller.charge("11.00")
+    await depay.controller.aclose()  # the process dies with the Depay sale open
+    await depay.provider.aclose()
+    await depay.journal.aclose()
+    depay.lock.release()
+    jpm = await open_runtime(demo=True, provider="jpmorgan", home=tmp_path, poll_interval=0.05)
+    try:
+        [r] = await jpm.controller.recover()
+        assert r.action == "other_provider" and r.sale.sale_id == sale.sale_id
+        stored = await jpm.journal.get(sale.sale_id)
+        assert stored.status.is_open and not stored.closed  # never "failed": jpmorgan knows nothing of it
+    finally:
+        await jpm.aclose()
+
+
+async def test_one_till_process_at_a_time(tmp_path):
+    import pytest
+
+    from app.runtime import RuntimeError_, open_runtime
+
+    first = await open_runtime(demo=True, home=tmp_path)
+    try:
+        with pytest.raises(RuntimeError_, match="another TillQR is already running on this till"):
+            await open_runtime(demo=True, home=tmp_path)
+    finally:
+        await first.aclose()
+    again = await open_runtime(demo=True, home=tmp_path)  # free once the first has closed
+    await again.aclose()
