@@ -100,6 +100,10 @@ class Runtime:
             self.lock.release()
 
 
+class TillBusy(RuntimeError_):
+    """Another TillQR process holds this till."""
+
+
 class TillLock:
     """One TillQR at a time on a till's journal (GUI, charge, recover): two would both think they own
     the counter's sale. An OS file lock, released by the OS too if the process dies."""
@@ -117,7 +121,7 @@ class TillLock:
             self._fh.seek(0)
             holder = self._fh.read().strip()
             self._fh.close()
-            raise RuntimeError_(f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
+            raise TillBusy(f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
                                 "close it first (each till needs its own TILLQR_HOME)") from None
         self._fh.seek(0)
         self._fh.truncate()
