@@ -105,12 +105,13 @@ async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Pat
     """(runtime, problem, cleanup): the configured runtime, or with a configuration that cannot be
     used, a demo runtime (its own demo journal in the real data folder, config.toml not read) and
     the problem in words (named key included)."""
-    from app.runtime import RuntimeError_, open_runtime
-
     from app.providers.base import ProviderError
+    from app.runtime import RuntimeError_, TillBusy, open_runtime
 
     try:
         return await open_runtime(demo=demo, provider=provider, home=home, **kw), None, None
+    except TillBusy:
+        raise  # another TillQR holds the till: say so, never a second till beside it
     except (SettingsError, RuntimeError_) as exc:
         problem = str(exc)
     except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
