@@ -416,6 +416,10 @@ class JournalView(QWidget):
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self) -> None:
+        if not self.isVisible():
+            # hidden behind the counter: the sales of a busy day must not re-lay the table on every event
+            # (showEvent reloads and renders when the page is opened)
+            return
         m = self.model
         self._rendering = True
         try:
