@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["qr", "decode"] and len(argv) == 3 and argv[2].startswith("-") and argv[2] not in ("-h", "--help"):
+        argv.insert(2, "--")  # a payload is data, even one that starts like an option: decode it, say why it is bad
     args = build_parser().parse_args(argv)
     cmd = args.command
     if cmd == "qr":

@@ -203,3 +203,11 @@ def test_build_errors_exit_1_with_the_reason(args: list[str], reason: str, tmp_p
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 1 and reason in err and "Traceback" not in err
     assert proc.stdout == b""
+
+
+def test_decode_of_a_payload_that_starts_like_an_option_is_still_decoded():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "app", "qr", "decode", "-x"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and '"valid": false' in out.stdout and "Traceback" not in out.stderr
