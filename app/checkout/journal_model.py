@@ -18,102 +18,36 @@ changed. Tested without a screen (tests/unit/test_journal_model.py).
 - live: the controller's ``SaleChanged`` events update the row (and the detail);
 - the day's totals by status (``reports.day_totals``) and a CSV export of the
   filtered sales (``reports.export_csv``), written off the loop.
+
+The filter, day and status-word rules live in app/checkout/journal_filters.py, the
+row/detail/history lines in app/checkout/journal_lines.py; their names are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Callable
 
+from app.checkout import journal_filters, journal_lines
 from app.checkout.events import SaleChanged
+from app.checkout.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
+from app.checkout.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.checkout.refunds import REFUNDABLE, RefundError
 from app.config.pin import PinError
 from app.domain.money import Money, MoneyError
-from app.domain.sale import OPEN_STATUSES, Sale, SaleStatus, utcnow
+from app.domain.sale import Sale, SaleStatus, utcnow
 from app.storage import reports
+
+__all__ = ["COLUMNS", "DAY_FILTERS", "STATUS_FILTERS", "TONES", "WORDS", "Detail", "JournalModel", "Row",
+           "TotalLine", "status_words"]
 
 log = logging.getLogger("tillqr.journal.screen")
 
 S = SaleStatus
-
-# (key, words on screen, test)
-STATUS_FILTERS: dict[str, tuple[str, Callable[[Sale], bool]]] = {
-    "all": ("All sales", lambda s: True),
-    "paid": ("Paid", lambda s: s.status == S.SETTLED),
-    "refunded": ("Refunded (in full or part)", lambda s: s.status in (S.REFUNDED, S.PARTIALLY_REFUNDED)),
-    "unpaid": ("Not paid (expired, cancelled, failed)", lambda s: s.status in (S.EXPIRED, S.CANCELLED, S.FAILED)),
-    "open": ("Open (waiting, processing)", lambda s: s.status in OPEN_STATUSES),
-    "to_refund": ("Money to give back", lambda s: s.overpaid.minor > 0 and s.refundable.minor > 0),
-}
-
-DAY_FILTERS = {"all": "All days", "today": "Today", "yesterday": "Yesterday", "date": "On a date…"}
-
-# the status in words for the table (the colour in the view always comes with these words)
-WORDS = {
-    S.PENDING: "Starting", S.LINKED: "Waiting", S.PROCESSING: "Processing", S.SETTLED: "Paid",
-    S.EXPIRED: "Expired", S.CANCELLED: "Cancelled", S.FAILED: "Failed", S.REFUNDED: "Refunded",
-    S.PARTIALLY_REFUNDED: "Part refunded",
-}
-
-# a colour group per status, for the view's palette: the words above say the same
-TONES = {
-    S.PENDING: "open", S.LINKED: "open", S.PROCESSING: "open", S.SETTLED: "paid", S.EXPIRED: "unpaid",
-    S.CANCELLED: "unpaid", S.FAILED: "failed", S.REFUNDED: "refunded", S.PARTIALLY_REFUNDED: "refunded",
-}
-
-COLUMNS = ("Time", "Status", "Amount", "Received", "Refunded", "Provider", "Reference")
-
-
-def status_words(sale: Sale) -> str:
-    """The status as the table says it, with what needs a person's eye: over-paid, part paid."""
-    words = WORDS[sale.status]
-    if sale.overpaid.minor and sale.refundable.minor:
-        if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED):
-            words += " · part paid"
-        else:
-            words += " · over-paid"
-    return words
-
-
-@dataclass(frozen=True)
-class Row:
-    sale_id: str
-    time: str
-    status: str
-    tone: str
-    amount: str
-    received: str
-    refunded: str
-    provider: str
-    reference: str
-    attention: bool  # money to give back
-
-    def cells(self) -> tuple[str, ...]:
-        return (self.time, self.status, self.amount, self.received, self.refunded, self.provider, self.reference)
-
-
-@dataclass
-class Detail:
-    sale: Sale
-    fields: list[tuple[str, str]]
-    events: list[str] = field(default_factory=list)
-    refunds: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TotalLine:
-    status: str
-    words: str
-    tone: str
-    currency: str
-    count: int
-    amount: str
-    received: str
-    refunded: str
 
 
 class JournalModel:
@@ -177,13 +111,7 @@ class JournalModel:
     @property
     def selected_day(self) -> date | None:
         """The calendar day the day filter shows, or None for every day."""
-        if self.day_filter == "today":
-            return self.today()
-        if self.day_filter == "yesterday":
-            return self.today() - timedelta(days=1)
-        if self.day_filter == "date":
-            return self.day or self.today()
-        return None
+        return journal_filters.day_of(self.day_filter, self.day, self.today())
 
     @property
     def totals_day(self) -> date:
@@ -229,18 +157,7 @@ class JournalModel:
         self._changed()
 
     def matches(self, sale: Sale) -> bool:
-        if not STATUS_FILTERS[self.status_filter][1](sale):
-            return False
-        day = self.selected_day
-        if day is not None and self.local(sale.created_at).date() != day:
-            return False
-        needle = self.search.strip().lower()
-        if needle:
-            hay = " ".join([sale.sale_id, sale.request_id or "", sale.reference, str(sale.amount),
-                            sale.amount.display(), str(sale.received)]).lower()
-            if needle not in hay and needle.replace(",", ".") not in hay:
-                return False
-        return True
+        return journal_filters.matches(sale, self.status_filter, self.selected_day, self.search, self.tz)
 
     @property
     def filtered(self) -> list[Sale]:
@@ -253,13 +170,7 @@ class JournalModel:
         return self._rows
 
     def _row(self, sale: Sale) -> Row:
-        when = self.local(sale.created_at)
-        time = when.strftime("%H:%M:%S") if when.date() == self.today() else when.strftime("%Y-%m-%d %H:%M")
-        zero = sale.received.minor == 0
-        return Row(sale.sale_id, time, status_words(sale), TONES[sale.status], sale.amount.display(),
-                   "—" if zero else str(sale.received), str(sale.refunded) if sale.refunded.minor else "—",
-                   sale.provider, sale.reference,
-                   attention=sale.overpaid.minor > 0 and sale.refundable.minor > 0)
+        return journal_lines.sale_row(sale, self.local, self.today())
 
     @property
     def summary(self) -> str:
@@ -283,10 +194,7 @@ class JournalModel:
 
     @property
     def totals_title(self) -> str:
-        day = self.totals_day
-        name = "Today" if day == self.today() else "Yesterday" if day == self.today() - timedelta(days=1) \
-            else day.isoformat()
-        return f"{name} ({day.isoformat()})" if name in ("Today", "Yesterday") else name
+        return journal_filters.day_title(self.totals_day, self.today())
 
     def totals_entries(self) -> list[tuple[str, str, str]]:
         """Per status: (words, "2 sales", "BRL 22.50, received BRL 27.50") for a compact or a full layout."""
@@ -337,52 +245,13 @@ class JournalModel:
                              [self._refund_line(sale, r) for r in refunds])
 
     def _fields(self, sale: Sale) -> list[tuple[str, str]]:
-        def when(dt: datetime | None) -> str:
-            return self.local(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else "—"
-
-        out = [("Status", f"{status_words(sale)} ({sale.status.value})"),
-               ("Amount", sale.amount.display())]
-        if sale.amount_due is not None and sale.amount_due != sale.amount:
-            out.append(("Amount due that day", sale.amount_due.display()))
-        out += [("Received", sale.received.display()), ("Refunded", sale.refunded.display()),
-                ("Refundable", sale.refundable.display())]
-        if sale.overpaid.minor:
-            out.append(("To give back", sale.overpaid.display()))
-        out += [("Provider", sale.provider), ("Request id", sale.request_id or "—"),
-                ("Reference", sale.reference or "—"), ("Sale id", sale.sale_id),
-                ("Created", when(sale.created_at)), ("Closed", when(sale.closed_at) if sale.closed else "not yet")]
-        if sale.expires_at:
-            out.append(("Expires", when(sale.expires_at)))
-        if sale.reason:
-            out.append(("Reason", sale.reason))
-        return out
+        return journal_lines.sale_fields(sale, self.local)
 
     def _event_line(self, event: dict[str, Any]) -> str:
-        try:
-            at = self.local(datetime.fromisoformat(event["at"])).strftime("%H:%M:%S")
-        except (TypeError, ValueError):
-            at = str(event.get("at", ""))
-        detail = dict(event.get("detail") or {})
-        detail.pop("refund_key", None)  # an internal idempotency key: nothing a manager reads
-        if isinstance(detail.get("amount_minor"), int) and self.detail_currency:
-            detail["amount"] = Money(detail.pop("amount_minor"), self.detail_currency).display()
-        extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in detail.items() if v not in (None, "", [], {}))
-        words = WORDS.get(SaleStatus(event["status"]), event["status"]) if event.get("status") in \
-            SaleStatus._value2member_map_ else event.get("status", "")
-        return f"{at}  {event.get('kind', '').replace('_', ' ')} → {words}" + (f"  ({extra})" if extra else "")
+        return journal_lines.event_line(event, self.detail_currency, self.local)
 
     def _refund_line(self, sale: Sale, refund: dict[str, Any]) -> str:
-        money = Money(refund["amount_minor"], sale.amount.currency).display()
-        try:
-            at = self.local(datetime.fromisoformat(refund["created_at"])).strftime("%Y-%m-%d %H:%M")
-        except (TypeError, ValueError, KeyError):
-            at = ""
-        line = f"{at}  {money} — {refund['status'].replace('_', ' ')}"
-        if refund.get("refund_id"):
-            line += f" (id {refund['refund_id']})"
-        if refund.get("reason"):
-            line += f": {refund['reason']}"
-        return line
+        return journal_lines.refund_line(sale, refund, self.local)
 
     # -- refunds --------------------------------------------------------------------
     @property

@@ -11,7 +11,8 @@ nothing is written in plain text. The screen never shows a stored secret back: o
 "Test connection" makes one harmless call per provider, through ``create_provider`` with the
 form's (unsaved) values: J.P. Morgan reads the configured payment link (or an unknown one: a 404
 proves the token was accepted), Razorpay lists one QR code, Depay and Pix read an unknown
-order / QR code (404 = credentials accepted, 401 = refused). "Create payment link" (providers
+order / QR code (404 = credentials accepted, 401 = refused); the probe and its words live in
+``app.checkout.connection_test``. "Create payment link" (providers
 with STATIC_LINK) creates the counter's static link and fills ``provider.payment_link_id``.
 ``sticker`` lays out the printed sticker of that link (the Qt painting is the view's job).
 """
@@ -25,12 +26,13 @@ from typing import Any
 
 import httpx
 
+from app.checkout import connection_test
+from app.checkout.connection_test import PROBE_ID  # noqa: F401 - re-exported
 from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
-from app.providers.base import (Capability, LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound,
-                                ProviderUnavailable)
+from app.providers.base import Capability, LinkInfo, ProviderError
 from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 
 
@@ -70,7 +72,6 @@ _KIND = {f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.item
 COUNTRY_LANG = {"BR": "pt", "PT": "pt", "AR": "es", "ES": "es", "MX": "es", "CL": "es", "CO": "es", "PE": "es",
                 "UY": "es", "FR": "fr", "DE": "de", "AT": "de", "MY": "ms", "HK": "zh-hk/en", "CN": "zh",
                 "IN": "en/hi"}
-PROBE_ID = "tillqr-connection-test"
 
 
 class SettingsModel:
@@ -282,43 +283,10 @@ class SettingsModel:
             s, prov = self._provider()
         except (ValueError, SecretsUnavailable) as exc:
             return False, f"Cannot test: {exc}"
-        where = s.base_url
-        try:
-            try:
-                found = await self._probe(prov, s)
-            finally:
-                await prov.aclose()
-        except ProviderAuthError as exc:
-            return False, f"Credentials refused by {s.provider} at {where} ({exc.status_code}): check them"
-        except ProviderUnavailable as exc:
-            return False, f"Cannot reach {s.provider} at {where}: {exc}"
-        except ProviderNotFound as exc:
-            return False, f"Connected, credentials accepted, but {exc}"
-        except ProviderError as exc:
-            return False, f"{s.provider} answered with an error: {exc}"
-        except (httpx.HTTPError, OSError) as exc:
-            return False, f"Cannot reach {where}: {type(exc).__name__}"
-        return True, f"Connection OK: {s.provider} at {where} accepted the credentials" + (f"; {found}" if found else "")
+        return await connection_test.check(prov, s, self._found_link)
 
-    async def _probe(self, prov: Any, s: Settings) -> str:
-        if s.provider == "jpmorgan":
-            if s.payment_link_id:
-                link = await prov.get_link(s.payment_link_id)
-                self.link = link
-                return f"payment link {link.link_id} found"
-            await _expect_missing(prov.get_link(PROBE_ID))
-            return ""
-        if s.provider == "razorpay":
-            await prov._call("GET", "/v1/payments/qr_codes", params={"count": "1"}, parse=lambda d: d)
-            return ""
-        if s.provider == "depay":
-            await _expect_missing(prov.get_request(PROBE_ID))
-            return ""
-        if s.provider == "pix":
-            await _expect_missing(prov.http.get(f"{prov.path}/{'0' * 32}", parse=lambda d: d))
-            return ""
-        await _expect_missing(prov.get_request(PROBE_ID))  # any other provider: an unknown request
-        return ""
+    def _found_link(self, link: LinkInfo) -> None:
+        self.link = link
 
     def can_create_link(self) -> bool:
         from app.providers.registry import FACTORIES
@@ -395,13 +363,6 @@ def _has_static_link(provider: str) -> bool:
     cls = classes.get(provider)
     caps = getattr(cls, "capabilities", None)
     return bool(caps is not None and Capability.STATIC_LINK in caps)
-
-
-async def _expect_missing(call) -> None:
-    try:
-        await call
-    except ProviderNotFound:
-        return  # the unknown id is unknown: the credentials were accepted
 
 
 def _text(value: Any) -> str:

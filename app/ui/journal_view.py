@@ -3,8 +3,9 @@
 Top: status and day filters (a date picker for "On a date…"), the search box,
 Refresh and Export CSV…. Middle: the sales table (time, status in words and
 colour, amount, received, refunded, provider, reference) and the selected sale's
-detail: its fields, event history, refunds and the refund form (amount and the
-manager PIN, asked inline: no modal dialog spins a nested event loop under qasync).
+detail (app/ui/journal_detail.py): its fields, event history, refunds and the
+refund form (amount and the manager PIN, asked inline: no modal dialog spins a
+nested event loop under qasync).
 Bottom: the day's totals by status.
 
 Wide (≥ 1000 px): table and detail side by side. Narrow (800×480 kiosks): the
@@ -21,14 +22,17 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QPushButton, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QTableView, QVBoxLayout, QWidget,
 )
 from qasync import asyncSlot
 from shiboken6 import isValid
 
-from app.checkout.journal_model import DAY_FILTERS, STATUS_FILTERS, TONES, JournalModel, status_words
+from app.checkout.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
 
+from .journal_detail import JournalDetail
+from .journal_detail import button as _button
+from .journal_detail import set_property as _set_property
 from .journal_table import SalesTable
 
 NARROW_BELOW = 1000   # view width (px) under which the detail opens as a page
@@ -112,7 +116,6 @@ class JournalView(QWidget):
         self._shown_detail = False  # narrow layout: the detail page is open
         self._loaded_once = False
         self._rendering = False
-        self._refund_for: str | None = None  # the sale the open refund form is for
         self._build()
         stop = model.on_change(self.render)
         # a refund or read still awaited when the page goes away must not paint a deleted widget
@@ -176,7 +179,17 @@ class JournalView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.clicked.connect(self._row_clicked)
 
-        self.detail = self._build_detail()
+        self.detail = JournalDetail(self.model)
+        d = self.detail  # its widgets, under the names the view has always had
+        self.back, self.detail_title, self.fields = d.back, d.detail_title, d.fields
+        self.refund_note, self.refund_start, self.refund_form = d.refund_note, d.refund_start, d.refund_form
+        self.refund_amount, self.refund_pin, self.refund_currency = d.refund_amount, d.refund_pin, d.refund_currency
+        self.refund_confirm, self.refund_cancel = d.refund_confirm, d.refund_cancel
+        self.refunds_title, self.refunds_list = d.refunds_title, d.refunds_list
+        self.events_title, self.events_list = d.events_title, d.events_list
+        self.back.clicked.connect(self._close_detail_page)
+        self.refund_confirm.clicked.connect(self.confirm_refund)
+        self.refund_pin.returnPressed.connect(self.confirm_refund)
 
         self.totals_title = QLabel()
         self.totals_title.setObjectName("totalsTitle")
@@ -216,85 +229,6 @@ class JournalView(QWidget):
         self.refresh.clicked.connect(self.reload)
         self.export.clicked.connect(self.choose_export)
 
-    def _build_detail(self) -> QScrollArea:
-        body = QWidget()
-        body.setObjectName("detailBody")
-        col = QVBoxLayout(body)
-        col.setContentsMargins(10, 8, 10, 8)
-        col.setSpacing(6)
-        self.back = _button("← Back to the list", "journalBack", "Back to the list of sales")
-        self.back.clicked.connect(self._close_detail_page)
-        col.addWidget(self.back)
-        self.detail_title = QLabel("Select a sale to see its details.")
-        self.detail_title.setObjectName("detailTitle")
-        self.detail_title.setWordWrap(True)
-        col.addWidget(self.detail_title)
-        self.fields = QGridLayout()
-        self.fields.setHorizontalSpacing(10)
-        self.fields.setVerticalSpacing(2)
-        self.fields.setColumnStretch(1, 1)
-
-        self.refund_note = QLabel()
-        self.refund_note.setObjectName("refundNote")
-        self.refund_note.setWordWrap(True)
-        self.refund_start = _button("Refund…", "refundStart", "Refund this sale, in full or in part")
-        self.refund_start.clicked.connect(self.open_refund)
-        self.refund_amount = QLineEdit()
-        self.refund_amount.setObjectName("refundField")
-        self.refund_amount.setAccessibleName("Amount to refund")
-        self.refund_amount.setPlaceholderText("Amount")
-        self.refund_pin = QLineEdit()
-        self.refund_pin.setObjectName("refundField")
-        self.refund_pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.refund_pin.setMaxLength(8)
-        self.refund_pin.setPlaceholderText("Manager PIN")
-        self.refund_pin.setAccessibleName("Manager PIN")
-        self.refund_confirm = _button("Refund", "refundConfirm", "Refund the amount, with the manager PIN")
-        self.refund_cancel = _button("Cancel", "refundCancel", "Close the refund form")
-        self.refund_form = QWidget()
-        form = QGridLayout(self.refund_form)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(6)
-        form.setVerticalSpacing(4)
-        self.refund_currency = QLabel()  # "Amount to refund (ARS)"
-        self.refund_currency.setObjectName("fieldName")
-        pin_label = QLabel("Manager PIN")
-        pin_label.setObjectName("fieldName")
-        form.addWidget(self.refund_currency, 0, 0)
-        form.addWidget(pin_label, 0, 1)
-        form.addWidget(self.refund_amount, 1, 0)
-        form.addWidget(self.refund_pin, 1, 1)
-        form.addWidget(self.refund_confirm, 2, 0)
-        form.addWidget(self.refund_cancel, 2, 1)
-        self.refund_confirm.clicked.connect(self.confirm_refund)
-        self.refund_pin.returnPressed.connect(self.confirm_refund)
-        self.refund_cancel.clicked.connect(self.close_refund)
-        refund_row = QHBoxLayout()
-        refund_row.addWidget(self.refund_start)
-        refund_row.addWidget(self.refund_note, 1)
-        col.addLayout(refund_row)    # the action first: on a small screen it stays above the fold
-        col.addWidget(self.refund_form)
-        self.refund_form.setVisible(False)
-        col.addLayout(self.fields)
-
-        self.refunds_title = _section("Refunds")
-        self.refunds_list = _history()
-        col.addWidget(self.refunds_title)
-        col.addWidget(self.refunds_list)
-        self.events_title = _section("History")
-        self.events_list = _history()
-        col.addWidget(self.events_title)
-        col.addWidget(self.events_list)
-        col.addStretch(1)
-
-        area = QScrollArea()
-        area.setObjectName("detail")
-        area.setWidgetResizable(True)
-        area.setWidget(body)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        area.setAccessibleName("Sale details")
-        return area
-
     # -- commands (awaited on the qasync loop) ----------------------------------------------
     @asyncSlot()
     async def reload(self) -> None:
@@ -302,30 +236,16 @@ class JournalView(QWidget):
 
     @asyncSlot()
     async def select_sale(self, sale_id: str | None) -> None:
-        if sale_id != self._refund_for:
+        if sale_id != self.detail.refund_for:
             self.close_refund()
         await self.model.select(sale_id)
 
     def open_refund(self) -> None:
         """Show the refund form for the selected sale (amount: all that is refundable), focus the amount."""
-        m = self.model
-        blocked = m.refund_blocked()
-        if blocked or m.detail is None:
-            return
-        self._refund_for = m.detail.sale.sale_id
-        self.refund_currency.setText(f"Amount to refund ({m.detail.sale.amount.currency})")
-        self.refund_amount.setText(m.refund_default())
-        self.refund_pin.clear()
-        self.refund_form.setVisible(True)
-        self.refund_start.setVisible(False)
-        self.refund_amount.setFocus()
-        self.refund_amount.selectAll()
+        self.detail.open_refund()
 
     def close_refund(self) -> None:
-        self._refund_for = None
-        self.refund_pin.clear()
-        self.refund_form.setVisible(False)
-        self.refund_start.setVisible(True)
+        self.detail.close_refund()
 
     @asyncSlot()
     async def confirm_refund(self) -> None:
@@ -453,52 +373,9 @@ class JournalView(QWidget):
             self._layout_pages()
 
     def _render_detail(self) -> None:
-        m = self.model
-        d = m.detail
-        while self.fields.count():
-            item = self.fields.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        if d is None:
-            self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
-            _set_property(self.detail_title, "tone", "")
-            for w in (self.refund_start, self.refund_note, self.refund_form, self.refunds_title,
-                      self.refunds_list, self.events_title, self.events_list):
-                w.setVisible(False)
-            if self._narrow:
-                self._shown_detail = False
-                self._layout_pages()
-            return
-        sale = d.sale
-        self.detail_title.setText(f"{status_words(sale)} — {sale.amount.display()}")
-        _set_property(self.detail_title, "tone", TONES[sale.status])
-        for i, (name, value) in enumerate(d.fields):
-            label = QLabel(name)
-            label.setObjectName("fieldName")
-            text = QLabel(value)
-            text.setObjectName("fieldId" if name.endswith(" id") else "fieldValue")  # long ids: smaller
-            text.setWordWrap(True)
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            self.fields.addWidget(label, i, 0, Qt.AlignmentFlag.AlignTop)
-            self.fields.addWidget(text, i, 1)
-        blocked = m.refund_blocked()
-        form_open = self._refund_for == sale.sale_id and blocked is None
-        if not form_open and self.refund_form.isVisible():
-            self.close_refund()
-        self.refund_start.setVisible(not form_open)
-        self.refund_start.setEnabled(blocked is None and m.busy is None)
-        self.refund_note.setVisible(True)
-        self.refund_note.setText(blocked or f"Up to {sale.refundable.display()}; the manager PIN is asked.")
-        self.refund_form.setVisible(form_open)
-        self.refund_confirm.setEnabled(m.busy is None)
-        self.refund_confirm.setText("Refunding…" if m.busy == "refund" else "Refund")
-        self.refunds_title.setVisible(bool(d.refunds))
-        self.refunds_list.setVisible(bool(d.refunds))
-        self.refunds_list.setText("\n".join(d.refunds))
-        self.events_title.setVisible(True)
-        self.events_list.setVisible(True)
-        self.events_list.setText("\n".join(d.events) or "no events")
+        if not self.detail.render() and self._narrow:
+            self._shown_detail = False
+            self._layout_pages()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.model.close()
@@ -515,32 +392,3 @@ def _totals_html(entries: list[tuple[str, str, str]], *, short: bool) -> str:
         text = f"{count}, {money.split(',')[0]}" if short else f"{count}, {money}"
         parts.append(f"<b>{escape(words)}</b>&nbsp;{escape(text).replace(' ', '&nbsp;')}")
     return " &nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts)
-
-
-def _button(text: str, name: str, accessible: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(accessible)
-    return button
-
-
-def _section(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("sectionTitle")
-    return label
-
-
-def _history() -> QLabel:
-    label = QLabel()
-    label.setObjectName("history")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
-
-
-def _set_property(widget: QWidget, name: str, value: object) -> None:
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)

@@ -1,0 +1,67 @@
+"""The settings screen's connection test, without Qt: one harmless call to the configured
+provider, and what happened in words.
+
+Used by SettingsModel.test_connection (app/checkout/settings_model.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import httpx
+
+from app.config.settings import Settings
+from app.providers.base import LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound, ProviderUnavailable
+
+PROBE_ID = "tillqr-connection-test"
+
+
+async def check(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> tuple[bool, str]:
+    """Probe ``prov`` (closed afterwards) configured by ``s``; (ok, what happened in words).
+    ``on_link`` receives the counter's payment link when the probe reads it (jpmorgan)."""
+    where = s.base_url
+    try:
+        try:
+            found = await probe(prov, s, on_link)
+        finally:
+            await prov.aclose()
+    except ProviderAuthError as exc:
+        return False, f"Credentials refused by {s.provider} at {where} ({exc.status_code}): check them"
+    except ProviderUnavailable as exc:
+        return False, f"Cannot reach {s.provider} at {where}: {exc}"
+    except ProviderNotFound as exc:
+        return False, f"Connected, credentials accepted, but {exc}"
+    except ProviderError as exc:
+        return False, f"{s.provider} answered with an error: {exc}"
+    except (httpx.HTTPError, OSError) as exc:
+        return False, f"Cannot reach {where}: {type(exc).__name__}"
+    return True, f"Connection OK: {s.provider} at {where} accepted the credentials" + (f"; {found}" if found else "")
+
+
+async def probe(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> str:
+    """The harmless call for ``s.provider``; what it found worth saying, or ""."""
+    if s.provider == "jpmorgan":
+        if s.payment_link_id:
+            link = await prov.get_link(s.payment_link_id)
+            on_link(link)
+            return f"payment link {link.link_id} found"
+        await expect_missing(prov.get_link(PROBE_ID))
+        return ""
+    if s.provider == "razorpay":
+        await prov._call("GET", "/v1/payments/qr_codes", params={"count": "1"}, parse=lambda d: d)
+        return ""
+    if s.provider == "depay":
+        await expect_missing(prov.get_request(PROBE_ID))
+        return ""
+    if s.provider == "pix":
+        await expect_missing(prov.http.get(f"{prov.path}/{'0' * 32}", parse=lambda d: d))
+        return ""
+    await expect_missing(prov.get_request(PROBE_ID))  # any other provider: an unknown request
+    return ""
+
+
+async def expect_missing(call) -> None:
+    try:
+        await call
+    except ProviderNotFound:
+        return  # the unknown id is unknown: the credentials were accepted
