@@ -55,6 +55,7 @@ from urllib.parse import quote
 import httpx
 
 from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
+from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
@@ -85,22 +86,8 @@ def control_key(idempotency_key: str) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """JSON with Money and Decimal written as exact numbers ("10.25" → 10.25); floats refused."""
-    def enc(v: Any) -> str:
-        if isinstance(v, Money):
-            return str(v)
-        if isinstance(v, Decimal):
-            if not v.is_finite():
-                raise ValueError(f"not a number: {v}")
-            return format(v, "f")
-        if isinstance(v, float):
-            raise TypeError("amounts are never floats")
-        if isinstance(v, dict):
-            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{enc(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, (list, tuple)):
-            return "[" + ",".join(enc(x) for x in v) + "]"
-        return json.dumps(v, ensure_ascii=False)
-    return enc(value).encode("utf-8")
+    """The request body: amounts as exact JSON numbers ("10.25" → 10.25); floats refused."""
+    return exact_dumps(value).encode("utf-8")
 
 
 def parse_error(response: httpx.Response) -> tuple[str, str]:

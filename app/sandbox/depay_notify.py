@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 from collections import deque
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from app.domain.exact_json import dumps  # noqa: F401 - depay.py writes its answers with it too
 
 from .core import SandboxState, iso
 
@@ -40,19 +40,6 @@ ATTEMPTS = 5
 BACKOFF_S = 0.2
 BACKOFF_MAX_S = 5.0
 TIMEOUT_S = 5.0
-
-
-def dumps(value: Any) -> str:
-    """JSON with ``Decimal`` written as the exact number it is (never through float)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("not a finite number")
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(dumps(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 class Notifier:

@@ -68,6 +68,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.domain.duedate import amount_due, local_date, payable_until
+from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money
 from app.qr.schemes import pix_dynamic
 
@@ -106,25 +107,10 @@ _BY_STATUS = {401: "GDF000014", 503: "SBX000503"}
 
 
 # -- JSON ---------------------------------------------------------------------------
-def _encode(value: Any) -> str:
-    """JSON with amounts (Money, Decimal) written as exact numbers ("10.25"), never via float."""
-    if isinstance(value, Money):
-        return str(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("the Pix sandbox never writes floats")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
 def answer(status: int, body: Any = None) -> Response:
     if status == 204:
         return Response(status_code=204)
-    return Response(_encode(body).encode(), status_code=status, media_type="application/json")
+    return Response(exact_dumps(body).encode(), status_code=status, media_type="application/json")
 
 
 def error_body(status: int, code: str, message: str, details: dict[str, str] | None = None) -> dict[str, Any]:
