@@ -1,3 +1,6 @@
+import hashlib
+import re
+
 import pytest
 
 from app.config import settings as st
@@ -53,7 +56,14 @@ def test_binary_garbage_is_a_clear_error(tmp_path):
 
 def test_pin_hash_is_slow_salted_and_never_the_pin():
     h1, h2 = hash_pin("2468"), hash_pin("2468")
-    assert h1 != h2 and "2468" not in h1 and h1.startswith("scrypt$")
+    # The stored form is exactly: scheme, cost parameters, a random salt and a digest, all hex.
+    # (A plain "'2468' not in h1" is wrong: any 4 digits turn up by chance in 112 hex digits.)
+    kind, n, r, p, salt, digest = h1.split("$")
+    assert (kind, int(n) >= 2**14) == ("scrypt", True)
+    assert re.fullmatch(r"[0-9a-f]{32}", salt) and re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert h1 != h2 and salt != h2.split("$")[4]  # salted: the same PIN never stores the same
+    assert digest == hashlib.scrypt(b"2468", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                    dklen=32).hex()
     assert verify_pin("2468", h1) and not verify_pin("2469", h1) and not verify_pin("", h1)
     assert not verify_pin("2468", "garbage")
     for bad in ("12", "abcd", "123456789", ""):
