@@ -62,6 +62,7 @@ class CheckoutController:
         currency: str = "BRL",
         duration_s: int = 300,
         poll_interval: float = 1.0,
+        pushed_poll_interval: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
         hub: PushHub | None = None,
     ):
@@ -73,6 +74,7 @@ class CheckoutController:
         self.currency = currency
         self.duration_s = duration_s
         self.poll_interval = poll_interval
+        self.pushed_poll_interval = pushed_poll_interval  # the safety-net poll while push events arrive
         self.hub = hub  # status events, when the provider pushes them (PUSH_STATUS)
         self.clock = clock
         self.bus = EventBus()
@@ -225,7 +227,7 @@ class CheckoutController:
         assert sale.request_id
         self._watcher = PollingWatcher(self.provider, sale.request_id, self._on_info,
                                        on_trouble=self._on_trouble, interval=self.poll_interval,
-                                       hub=self.hub).start()
+                                       slow_interval=self.pushed_poll_interval, hub=self.hub).start()
         if sale.expires_at is not None:
             self._expiry = self._spawn(self._expire_at(sale.sale_id, sale.expires_at))
 

@@ -2,41 +2,15 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
+from tests.e2e.conftest import closed_port
+
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def sandbox_url():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert proc.stdout.readline().strip() == f"TillQR sandbox on {url}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/_sandbox/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def tillqr(args, url, home, **kw):
@@ -91,7 +65,7 @@ def test_bad_amount_exits_1_with_reason(sandbox_url, tmp_path, amount):
 
 
 def test_sandbox_down_exits_1_with_reason(tmp_path):
-    proc = tillqr(["charge", "5.00", "--demo"], f"http://127.0.0.1:{free_port()}", tmp_path)
+    proc = tillqr(["charge", "5.00", "--demo"], f"http://127.0.0.1:{closed_port()}", tmp_path)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "Traceback" not in err and "tillqr: error:" in err
 

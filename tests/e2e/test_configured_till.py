@@ -6,7 +6,6 @@ import pytest
 from app.config.secrets import set_secret
 from app.domain.sale import SaleStatus
 from app.runtime import RuntimeError_, open_runtime
-from tests.e2e.test_cli_charge import sandbox_url  # noqa: F401 - the module-scoped real sandbox
 from tests.support.memkeyring import MemoryKeyring
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +25,7 @@ def write_config(home, body: str) -> None:
     (home / "config" / "config.toml").write_text(body, encoding="utf-8")
 
 
-async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox_url, tmp_path,  # noqa: F811
+async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox_url, tmp_path,
                                                                          memory_keyring):
     write_config(tmp_path, f'[store]\nname = "Chai Point"\ncity = "BENGALURU"\ncurrency = "INR"\n'
                            f'[provider]\nname = "razorpay"\nbase_url = "{sandbox_url}/razorpay"\n')
@@ -52,7 +51,7 @@ async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox
             assert b"CANARY-SECRET-123" not in path.read_bytes(), path
 
 
-async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_path, memory_keyring):  # noqa: F811
+async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_path, memory_keyring):
     from app.providers.registry import create_provider
 
     prov = create_provider("jpmorgan", base_url=f"{sandbox_url}/jpmorgan", credentials={"access_token": "t"})

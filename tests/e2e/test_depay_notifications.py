@@ -20,14 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.e2e.conftest import start_sandbox, stop_sandbox
+
 pytestmark = pytest.mark.e2e
 AUTH = {"Authorization": "Bearer e2e-token"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver:
@@ -36,12 +32,12 @@ class Receiver:
     def __init__(self) -> None:
         self.got: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))  # bound now, so no other process can take the port meanwhile
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         app = Starlette(routes=[Route("/{path:path}", self.receive, methods=["POST"])])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     async def receive(self, request: Request) -> JSONResponse:
         body = json.loads(await request.body())
@@ -75,17 +71,12 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def sandbox():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_sandbox()
     try:
-        assert proc.stdout.readline().strip() == f"TillQR sandbox on {url}"
         with httpx.Client(base_url=url, timeout=10) as client:
             yield client
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_sandbox(proc)
 
 
 def create(sandbox, receiver, path, amount=1000, ref=None) -> dict:

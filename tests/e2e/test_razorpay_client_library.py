@@ -7,9 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import signal
-import subprocess
-import sys
 import time
 
 import httpx
@@ -25,30 +22,9 @@ from app.runtime import open_runtime
 
 pytestmark = pytest.mark.e2e
 
-BANNER = re.compile(r"^TillQR sandbox on (http://127\.0\.0\.1:\d+)$")
 SEED_REQUEST = {"type": "upi_qr", "name": "Store Front Display", "usage": "single_use", "fixed_amount": True,
                 "payment_amount": 300, "description": "For Store 1", "customer_id": "cust_HKsR5se84c5LTO",
                 "close_by": 1681615838, "notes": {"purpose": "Test UPI QR Code notes"}}
-
-
-@pytest.fixture(scope="module")
-def sandbox_url():
-    proc = subprocess.Popen([sys.executable, "-m", "app.sandbox", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    match = BANNER.match(line)
-    if not match:
-        proc.kill()
-        raise AssertionError(f"no banner, got {line!r}; stderr: {proc.stderr.read()}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
 
 
 @pytest.fixture

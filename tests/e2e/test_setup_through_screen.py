@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 
 from app.config import settings as st
 from app.ui.app import compose, open_or_fallback
-from tests.e2e.test_cli_charge import sandbox_url  # noqa: F401 - the module-scoped real sandbox
 from tests.support.filekeyring import ENV, FileKeyring
 from tests.ui.conftest import aloop, run  # noqa: F401 - the qasync loop under pytest-qt
 
@@ -35,7 +34,7 @@ def file_keyring(tmp_path, monkeypatch):
     keyring.set_keyring(before)
 
 
-def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run, file_keyring,  # noqa: F811
+def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run, file_keyring,
                                               monkeypatch):
     monkeypatch.delenv("TILLQR_SANDBOX_URL", raising=False)
     home = tmp_path / "home"
