@@ -246,7 +246,7 @@ async def test_a_held_answer_times_out_and_the_retry_is_the_same_request(jpm_fac
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as caught:
         await jpm.create_request(spec())
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 5.0   # within the deadline, long before the 60 s hold ends
     assert "no answer within" in caught.value.message
     assert await calls(sb_http) == 3
     await sb_http.delete("/_sandbox/faults")
@@ -261,8 +261,8 @@ async def test_the_deadline_bounds_all_attempts(jpm_factory, sb_http):
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await jpm.get_link("x")
-    assert time.monotonic() - started < 0.9
-    assert 2 <= await calls(sb_http) <= 3
+    assert time.monotonic() - started < 5.0   # not 10 attempts of 0.15 s plus backoff...
+    assert 2 <= await calls(sb_http) <= 3     # ...as the count of calls shows exactly
 
 
 async def test_latency_is_waited_for(jpm, sb_http):

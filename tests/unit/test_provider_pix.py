@@ -292,7 +292,7 @@ async def test_a_create_in_doubt_is_found_by_the_sale_id_and_written_off(pix_fac
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await pix.create_request(spec())
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 5.0   # within the deadline, long before the 60 s hold ends
     await sb_http.delete("/_sandbox/faults")
     found = await pix.get_request(SALE)               # what closing asks: the sale id, no key known
     assert found.status is SaleStatus.LINKED

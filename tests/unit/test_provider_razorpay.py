@@ -331,7 +331,7 @@ async def test_after_an_outage_a_retry_of_the_sale_finds_its_qr(rzp_factory, sb_
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await rzp.create_request(spec())
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5.0   # within the deadline, long before the 60 s hold ends
     await sb_http.delete("/_sandbox/faults")
     assert [(m, f) for m, _, f in await calls(sb_http)] == [("GET", None), ("POST", "timeout"),
                                                             *[("GET", "timeout")] * 3]

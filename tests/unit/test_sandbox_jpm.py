@@ -449,7 +449,7 @@ async def test_timeout_faults_process_the_call_but_hold_the_answer(sb_http, jpm_
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.2):
             await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers={**AUTH, "Idempotency-Key": "k"})
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10     # the client gave up; the sandbox holds the answer 60 s
     assert (await state_of(sb_http, RID))["status"] == "ACTIVE"        # it happened, the answer was lost
     await sb_http.delete("/_sandbox/faults")
     again = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers={**AUTH, "Idempotency-Key": "k"})
@@ -474,13 +474,13 @@ async def test_garbage_faults_answer_200_with_a_body_that_is_not_json(sb_http):
 
 
 async def test_latency_delays_provider_routes_only(sb_http):
-    await sb_http.post("/_sandbox/faults", json={"latency_ms": 150})
+    await sb_http.post("/_sandbox/faults", json={"latency_ms": 1500})
     started = time.monotonic()
     await sb_http.get("/_sandbox/state")
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1.0   # not delayed (a loose bound: shared machines are slow)
     started = time.monotonic()
     r = await sb_http.get(f"{JPM_API}/payment-links/x", headers=AUTH)
-    assert time.monotonic() - started >= 0.15 and r.status_code == 404
+    assert time.monotonic() - started >= 1.5 and r.status_code == 404
 
 
 async def test_seeded_faults_repeat_exactly(sb_http):
