@@ -43,7 +43,7 @@ def journal_view(qtbot, depay, pin_hash):
         view.resize(*size)
         view.show()
         qtbot.waitExposed(view)
-        qtbot.waitUntil(lambda: model.loaded, timeout=5000)
+        qtbot.waitUntil(lambda: model.loaded, timeout=10000)
         made.append(view)
         return view
 
@@ -69,7 +69,7 @@ def click_row(qtbot, view, sale_id: str) -> None:
     rect = view.table.visualRect(view.table_model.index(row, 1))
     qtbot.mouseClick(view.table.viewport(), CLICK, pos=rect.center())
     qtbot.waitUntil(lambda: view.model.detail is not None and view.model.detail.sale.sale_id == sale_id,
-                    timeout=5000)
+                    timeout=10000)
 
 
 def test_lists_filters_searches_and_shows_the_history(qtbot, run, depay, journal_view):
@@ -115,19 +115,19 @@ def test_refund_with_the_manager_pin_end_to_end(qtbot, run, depay, journal_view)
     view.refund_amount.setText("130.00")
     qtbot.keyClicks(view.refund_pin, PIN)
     qtbot.mouseClick(view.refund_confirm, CLICK)
-    qtbot.waitUntil(lambda: "At most ARS 100.00" in view.message.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "At most ARS 100.00" in view.message.text(), timeout=10000)
     assert view.model.pin.failures == 0  # refused before the PIN was even checked
 
     view.refund_amount.setText("30.00")
     qtbot.keyClicks(view.refund_pin, "1111")
     qtbot.mouseClick(view.refund_confirm, CLICK)
-    qtbot.waitUntil(lambda: "wrong PIN" in view.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "wrong PIN" in view.message.text(), timeout=10000)
     assert view.refund_pin.text() == "" and run(depay.journal.refunds(sale.sale_id)) == []
 
     qtbot.keyClicks(view.refund_pin, PIN)
     qtbot.keyClick(view.refund_pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: cells(view, 1)[0] == "Part refunded", timeout=10000)
-    qtbot.waitUntil(lambda: "Refunded ARS 30.00" in view.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Refunded ARS 30.00" in view.message.text(), timeout=10000)
     assert cells(view, 4)[0] == "30.00" and not view.refund_form.isVisible()
     assert "ARS 30.00 — partially refunded" in view.refunds_list.text() or "30.00" in view.refunds_list.text()
     assert "refund → Part refunded" in view.events_list.text()
@@ -146,17 +146,17 @@ def test_live_rows_and_export(qtbot, run, depay, journal_view, tmp_path):
     view = journal_view()
     assert view.table.model().rowCount() == 0 and not view.export.isEnabled()
     sale = run(depay.controller.charge("7.25", "live"))
-    qtbot.waitUntil(lambda: view.table.model().rowCount() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: view.table.model().rowCount() == 1, timeout=10000)
     assert cells(view, 1) == ["Waiting"]
     run(depay.sandbox.pay(sale.payload))
-    qtbot.waitUntil(lambda: cells(view, 1) == ["Paid"], timeout=5000)
+    qtbot.waitUntil(lambda: cells(view, 1) == ["Paid"], timeout=10000)
     paid(run, depay, "3.00", "second")
-    qtbot.waitUntil(lambda: view.table.model().rowCount() == 2, timeout=3000)
+    qtbot.waitUntil(lambda: view.table.model().rowCount() == 2, timeout=10000)
 
     view.search.setText("live")
     out = tmp_path / "export.csv"
     task = view.export_to(str(out))
-    qtbot.waitUntil(task.done, timeout=5000)
+    qtbot.waitUntil(task.done, timeout=10000)
     with open(out, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["sale_id"], r["status"], r["amount"]) for r in rows] == [(sale.sale_id, "settled", "7.25")]
@@ -169,7 +169,7 @@ def test_small_screen_opens_the_detail_as_a_page(qtbot, run, depay, journal_view
     assert view.table.isVisible() and not view.detail.isVisible()
     assert view.property("compact") == "true"
     click_row(qtbot, view, sale.sale_id)
-    qtbot.waitUntil(view.detail.isVisible, timeout=3000)
+    qtbot.waitUntil(view.detail.isVisible, timeout=10000)
     assert not view.table.isVisible() and view.back.isVisible()
     qtbot.mouseClick(view.back, CLICK)
     assert view.table.isVisible() and not view.detail.isVisible()

@@ -190,7 +190,7 @@ def test_a_managers_page_left_idle_locks_again(window_for, tmp_path, qtbot, ring
     qtbot.keyClick(window.pages["journal"], Qt.Key.Key_Shift)  # input keeps it open
     qtbot.wait(200)
     assert window.current_page() == "journal"
-    qtbot.waitUntil(lambda: window.current_page() == "counter", timeout=2000)
+    qtbot.waitUntil(lambda: window.current_page() == "counter", timeout=10000)
     assert not window.unlocked
     window.request_page("journal")
     assert window.pin_dialog is not None and window.current_page() == "counter"
