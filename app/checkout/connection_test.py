@@ -11,9 +11,8 @@ from typing import Any, Callable
 import httpx
 
 from app.config.settings import Settings
-from app.providers.base import LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound, ProviderUnavailable
-
-PROBE_ID = "tillqr-connection-test"
+from app.providers.base import (Capability, LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound,
+                               ProviderUnavailable)
 
 
 async def check(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> tuple[bool, str]:
@@ -39,29 +38,13 @@ async def check(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> 
 
 
 async def probe(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> str:
-    """The harmless call for ``s.provider``; what it found worth saying, or ""."""
-    if s.provider == "jpmorgan":
-        if s.payment_link_id:
-            link = await prov.get_link(s.payment_link_id)
-            on_link(link)
-            return f"payment link {link.link_id} found"
-        await expect_missing(prov.get_link(PROBE_ID))
-        return ""
-    if s.provider == "razorpay":
-        await prov._call("GET", "/v1/payments/qr_codes", params={"count": "1"}, parse=lambda d: d)
-        return ""
-    if s.provider == "depay":
-        await expect_missing(prov.get_request(PROBE_ID))
-        return ""
-    if s.provider == "pix":
-        await expect_missing(prov.http.get(f"{prov.path}/{'0' * 32}", parse=lambda d: d))
-        return ""
-    await expect_missing(prov.get_request(PROBE_ID))  # any other provider: an unknown request
+    """The harmless call for ``prov``; what it found worth saying, or "".
+
+    With a static payment link configured, reading that link is the probe (and shows it);
+    otherwise the provider's own ``ping()``."""
+    if s.payment_link_id and Capability.STATIC_LINK in prov.capabilities:
+        link = await prov.get_link(s.payment_link_id)
+        on_link(link)
+        return f"payment link {link.link_id} found"
+    await prov.ping()
     return ""
-
-
-async def expect_missing(call) -> None:
-    try:
-        await call
-    except ProviderNotFound:
-        return  # the unknown id is unknown: the credentials were accepted

@@ -27,7 +27,6 @@ from typing import Any
 import httpx
 
 from app.checkout import connection_test
-from app.checkout.connection_test import PROBE_ID  # noqa: F401 - re-exported
 from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret

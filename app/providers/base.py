@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Awaitable, Protocol, runtime_checkable
 
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
@@ -168,6 +168,10 @@ class PaymentProvider(Protocol):
     async def create_request(self, spec: ChargeSpec) -> RequestInfo: ...
     async def get_request(self, request_id: str) -> RequestInfo: ...
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo: ...
+    async def ping(self) -> None:
+        """One harmless authenticated call (nothing is created): returns when the provider accepted
+        the credentials; raises ``ProviderAuthError``, ``ProviderUnavailable``, ... otherwise."""
+
     async def aclose(self) -> None: ...
 
 
@@ -187,3 +191,14 @@ class RefundingProvider(PaymentProvider, Protocol):
 
     async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo: ...
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo: ...
+
+
+PROBE_ID = "tillqr-connection-test"   # an id no provider has: asking for it proves only that we may ask
+
+
+async def expect_absent(call: Awaitable[Any]) -> None:
+    """Await ``call``, a read of something that does not exist: its 404 is the expected answer."""
+    try:
+        await call
+    except ProviderNotFound:
+        return

@@ -90,7 +90,7 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import utcnow
 
 from .base import (Capability, ChargeSpec, ProviderConflict, ProviderProtocolError, ProviderRejected,
-                   ProviderUnavailable, RefundInfo, RequestInfo)
+                   ProviderUnavailable, RefundInfo, RequestInfo, PROBE_ID, expect_absent)
 from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_STATUS, STAGE_URL, STATUS_MAP, _obj,
                           _protocol, _text, encode, parse_created, parse_error, parse_order, refund_trail)
 from .http import HttpTimeouts, ProviderHttp
@@ -156,6 +156,9 @@ class DepayProvider:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    async def ping(self) -> None:
+        await expect_absent(self.get_request(PROBE_ID))
 
     async def _pause(self, attempt: int) -> None:
         await asyncio.sleep(self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))))

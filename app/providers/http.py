@@ -7,11 +7,14 @@ either parsed JSON or one of the typed errors of ``app.providers.base``:
 transport error, dropped connection,        ``ProviderUnavailable`` (retryable)
 timeout, 5xx, 429
 401, 403                                    ``ProviderAuthError``
-404                                         ``ProviderNotFound``
+404 with a JSON error body                  ``ProviderNotFound``
 409                                         ``ProviderConflict``
 other 4xx                                   ``ProviderRejected`` (the provider's message)
 2xx that is not JSON, or that ``parse``     ``ProviderProtocolError``
-rejects; an unexpected 1xx/3xx
+rejects; an unexpected 1xx/3xx; a 404
+without a JSON body (an unknown path, not
+an absent request: recovery must never
+take it for "never created")
 ==========================================  ===========================================
 
 Retries (at most ``max_attempts``, within ``deadline_s`` overall) happen only for
@@ -89,6 +92,13 @@ def default_error_parser(response: httpx.Response) -> tuple[str, str]:
     return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
 
 
+def _json_object(response: httpx.Response) -> bool:
+    try:
+        return isinstance(response.json(), dict)
+    except ValueError:
+        return False
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     try:
@@ -133,6 +143,11 @@ class ProviderHttp:
     @property
     def base_url(self) -> str:
         return str(self._client.base_url)
+
+    async def get_absolute(self, url: str, *, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """One plain GET of an absolute URL the provider handed out (an image), redirects followed.
+        No retries and no error mapping: the caller decides what the answer means."""
+        return await self._client.get(url, headers=headers, follow_redirects=True)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -246,6 +261,11 @@ class ProviderHttp:
             message, code = default_error_parser(response)
         if status in (401, 403):
             cls: type[ProviderError] = ProviderAuthError
+        elif status == 404 and not _json_object(response):
+            # No error body of the provider's: the path itself is unknown here (a wrong base URL, a
+            # gateway, a proxy). Not proof that a request is absent, so never ProviderNotFound.
+            cls, message = ProviderProtocolError, (f"answered 404 at {response.request.url.path} without an "
+                                                   "error body of the provider's: is the base URL right?")
         elif status == 404:
             cls = ProviderNotFound
         elif status == 409:

@@ -48,7 +48,7 @@ import httpx
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
-from .base import Capability, ChargeSpec, LinkInfo, RequestInfo
+from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp
 from .parsing import aware_time, obj, protocol, text
 
@@ -156,6 +156,9 @@ class JPMorganProvider:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    async def ping(self) -> None:
+        await expect_absent(self.get_link(PROBE_ID))
 
     # -- payment requests -------------------------------------------------------------
     def request_body(self, spec: ChargeSpec) -> dict[str, Any]:

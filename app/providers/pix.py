@@ -60,7 +60,7 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
 from .base import (Capability, ChargeSpec, Discount, DueTerms, ProviderNotFound, ProviderProtocolError,
-                   ProviderRejected, RequestInfo)
+                   ProviderRejected, RequestInfo, expect_absent)
 from .http import HttpTimeouts, ProviderHttp
 
 NAME = "pix"
@@ -247,6 +247,9 @@ class PixProvider:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    async def ping(self) -> None:
+        await expect_absent(self.http.get(f"{self.path}/{'0' * 32}", parse=lambda d: d))
 
     def request_body(self, spec: ChargeSpec) -> dict[str, Any]:
         if spec.amount.currency != "BRL":

@@ -225,6 +225,9 @@ class RazorpayProvider:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def ping(self) -> None:
+        await self._call("GET", API, params={"count": "1"}, parse=lambda d: d)
+
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
         try:
             return await self.http.request(method, path, headers=self._auth, **kw)
@@ -318,7 +321,7 @@ class RazorpayProvider:
         for attempt in range(1, self.http.max_attempts + 1):
             try:
                 async with asyncio.timeout(self.http.timeouts.attempt):   # the provider's one client
-                    r = await self.http._client.get(url, headers={"Accept": "image/png"}, follow_redirects=True)
+                    r = await self.http.get_absolute(url, headers={"Accept": "image/png"})
                 if r.status_code == 200 and r.content.startswith(PNG_SIGNATURE):
                     return r.content
                 if r.status_code < 500 and r.status_code != 429:

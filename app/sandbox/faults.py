@@ -1,8 +1,9 @@
 """Fault injection for the provider routes (never for ``/_sandbox/*``).
 
 ``POST /_sandbox/faults`` takes ``{"latency_ms", "error_rate", "timeout_rate",
-"drop_rate", "garbage_rate", "seed"}`` (all optional; rates between 0 and 1;
-``garbage_rate`` and ``seed`` are TillQR additions). Each provider call then:
+"drop_rate", "garbage_rate", "auth_rate", "seed"}`` (all optional; rates between 0
+and 1; ``garbage_rate``, ``auth_rate`` and ``seed`` are TillQR additions). Each
+provider call then:
 
 1. waits ``latency_ms``;
 2. draws, from one ``random.Random(seed)``, four numbers in a fixed order and
@@ -10,7 +11,10 @@
    answer), **timeout** (the call *is processed*, but its answer is held for
    ``fault_hold_s`` seconds or until the client gives up — the case idempotency
    keys exist for), **error** (503 with the provider's own error body; nothing
-   processed), **garbage** (200 with a body that is not JSON; nothing processed);
+   processed), **garbage** (200 with a body that is not JSON; nothing processed),
+   **auth** (the call arrives without its credentials, so the provider's own 401
+   answers: keys revoked or mistyped; nothing processed). The fifth number is drawn
+   only while ``auth_rate`` is set, so seeds chosen before it keep their sequence;
 3. otherwise runs normally.
 
 A drop on uvicorn aborts the TCP connection (the transport is reached through
@@ -32,7 +36,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-RATES = ("error_rate", "timeout_rate", "drop_rate", "garbage_rate")
+RATES = ("error_rate", "timeout_rate", "drop_rate", "garbage_rate", "auth_rate")
 MAX_LATENCY_MS = 120_000
 
 
@@ -47,6 +51,7 @@ class FaultConfig:
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
     garbage_rate: float = 0.0
+    auth_rate: float = 0.0
     seed: int | None = None
 
     @classmethod
@@ -89,14 +94,15 @@ class FaultInjector:
     @property
     def active(self) -> bool:
         c = self.config
-        return bool(c.latency_ms or c.error_rate or c.timeout_rate or c.drop_rate or c.garbage_rate)
+        return bool(c.latency_ms or c.error_rate or c.timeout_rate or c.drop_rate or c.garbage_rate or c.auth_rate)
 
     def draw(self) -> str | None:
-        """The fault for the next call: "drop", "timeout", "error", "garbage" or None."""
+        """The fault for the next call: "drop", "timeout", "error", "garbage", "auth" or None."""
         c = self.config
-        draws = [self._rng.random() for _ in range(4)]  # always four: the sequence depends on the seed only
-        for name, rate, value in zip(("drop", "timeout", "error", "garbage"),
-                                     (c.drop_rate, c.timeout_rate, c.error_rate, c.garbage_rate), draws):
+        # Always four (five with auth_rate): the sequence depends on the seed and the settings only.
+        draws = [self._rng.random() for _ in range(5 if c.auth_rate else 4)]
+        for name, rate, value in zip(("drop", "timeout", "error", "garbage", "auth"),
+                                     (c.drop_rate, c.timeout_rate, c.error_rate, c.garbage_rate, c.auth_rate), draws):
             if value < rate:
                 return name
         return None

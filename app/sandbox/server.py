@@ -80,6 +80,9 @@ class SandboxApp(Starlette):
             await send_bytes(send, 503, json.dumps(body).encode(), "application/json")
         elif fault == "garbage":
             await send_bytes(send, 200, b"<html>502 Bad Gateway</html> {not json", "application/json")
+        elif fault == "auth":   # as if the credentials were wrong: the provider's own 401 answers
+            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
+            await super().__call__({**scope, "headers": headers}, receive, send)
         else:
             await super().__call__(scope, receive, send)
 

@@ -473,6 +473,15 @@ async def test_garbage_faults_answer_200_with_a_body_that_is_not_json(sb_http):
         r.json()
 
 
+async def test_auth_faults_answer_the_providers_own_401_and_process_nothing(sb_http, jpm_body):
+    await sb_http.post("/_sandbox/faults", json={"auth_rate": 1})
+    r = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers=AUTH)
+    assert r.status_code == 401 and r.json()["responseCode"] == "UNAUTHORIZED"
+    assert (await sb_http.get("/_sandbox/state")).json()["requests"] == []
+    await sb_http.delete("/_sandbox/faults")
+    assert (await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers=AUTH)).status_code == 201
+
+
 async def test_latency_delays_provider_routes_only(sb_http):
     await sb_http.post("/_sandbox/faults", json={"latency_ms": 1500})
     started = time.monotonic()
