@@ -180,30 +180,7 @@ class Journal:
         return sale
 
     def _record(self, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
-                       link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, amount_due_minor,
-                       created_at, updated_at, closed_at, unlinked, reason)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                   ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
-                       link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
-                       amount_received_minor=excluded.amount_received_minor,
-                       amount_refunded_minor=excluded.amount_refunded_minor,
-                       amount_due_minor=excluded.amount_due_minor, updated_at=excluded.updated_at,
-                       closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
-                (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
-                 sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
-                 sale.received.minor, sale.refunded.minor, sale.amount_due.minor if sale.amount_due else None,
-                 _iso(sale.created_at), _iso(sale.updated_at),
-                 _iso(sale.closed_at), int(sale.unlinked), sale.reason),
-            )
-            conn.execute(
-                "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",
-                (sale.sale_id, _iso(utcnow()), kind, sale.status.value, json.dumps(detail, default=str)),
-            )
-
-        self._tx(tx)
+        self._tx(lambda conn: _write_sale(conn, sale, kind, detail))
 
     async def set_value(self, key: str, value: str) -> None:
         await self._run(self._tx, lambda c: c.execute(
@@ -230,9 +207,9 @@ class Journal:
                 (refund["refund_key"], sale.sale_id, refund.get("refund_id"), refund["amount_minor"],
                  refund["status"], refund.get("provider_status", ""), _iso(utcnow()), _iso(utcnow()),
                  refund.get("reason", "")))
+            _write_sale(conn, sale, "refund", {k: v for k, v in refund.items() if k != "reason"})
 
         await self._run(self._tx, tx)
-        await self.record(sale, "refund", **{k: v for k, v in refund.items() if k != "reason"})
 
     async def refunds(self, sale_id: str) -> list[dict[str, Any]]:
         def q() -> list[dict[str, Any]]:
@@ -281,3 +258,28 @@ class Journal:
 
     async def schema_version(self) -> int:
         return await self._run(lambda: self._conn.execute("PRAGMA user_version").fetchone()[0])  # type: ignore[union-attr]
+
+
+def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
+    """Upsert ``sale`` and append one event (inside the caller's transaction)."""
+    conn.execute(
+        """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
+               link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, amount_due_minor,
+               created_at, updated_at, closed_at, unlinked, reason)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+           ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
+               link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
+               amount_received_minor=excluded.amount_received_minor,
+               amount_refunded_minor=excluded.amount_refunded_minor,
+               amount_due_minor=excluded.amount_due_minor, updated_at=excluded.updated_at,
+               closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
+        (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
+         sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
+         sale.received.minor, sale.refunded.minor, sale.amount_due.minor if sale.amount_due else None,
+         _iso(sale.created_at), _iso(sale.updated_at),
+         _iso(sale.closed_at), int(sale.unlinked), sale.reason),
+    )
+    conn.execute(
+        "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",
+        (sale.sale_id, _iso(utcnow()), kind, sale.status.value, json.dumps(detail, default=str)),
+    )

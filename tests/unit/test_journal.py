@@ -117,3 +117,27 @@ async def test_overpaid_and_refundable_are_derived(journal):
     await journal.record(s, "status")
     back = await journal.get(s.sale_id)
     assert str(back.overpaid) == "2.00" and str(back.refundable) == "12.00"
+
+
+async def test_a_refund_and_the_sale_it_changes_are_one_transaction(journal, tmp_path):
+    """A crash between the refund row and the sale's new totals must not leave one without the other."""
+    paid = a_sale("10.00").with_(request_id="R1").move(SaleStatus.LINKED).move(
+        SaleStatus.SETTLED, amount_received=Money.parse("10.00", "BRL"))
+    await journal.record(paid, "settled")
+    entry = {"refund_key": "k1", "amount_minor": 300, "status": "pending"}
+    await journal.record_refund(paid, entry)
+    # The sale write fails (as a crash would stop it) after the refund row was written in the same call.
+    conn = sqlite3.connect(tmp_path / "j.sqlite3")
+    conn.execute("CREATE TRIGGER boom BEFORE INSERT ON sale_events BEGIN SELECT RAISE(ABORT, 'crash'); END")
+    conn.commit()
+    refunded = paid.move(SaleStatus.PARTIALLY_REFUNDED, amount_refunded=Money.parse("3.00", "BRL"))
+    with pytest.raises(sqlite3.DatabaseError, match="crash"):
+        await journal.record_refund(refunded, {**entry, "status": "partially_refunded"})
+    assert [r["status"] for r in await journal.refunds(paid.sale_id)] == ["pending"]  # still to be resumed
+    assert (await journal.get(paid.sale_id)).status == SaleStatus.SETTLED
+    conn.execute("DROP TRIGGER boom")
+    conn.commit()
+    conn.close()
+    await journal.record_refund(refunded, {**entry, "status": "partially_refunded"})
+    assert [r["status"] for r in await journal.refunds(paid.sale_id)] == ["partially_refunded"]
+    assert (await journal.get(paid.sale_id)).refunded == Money.parse("3.00", "BRL")
