@@ -31,6 +31,7 @@ from app.storage.journal import Journal
 from .closing import apply_info, close_sale, settled_due
 from .events import CounterFree, EventBus, Notice, SaleChanged
 from .push import PushHub
+from .recovery import InDoubt
 from .refunds import Refunds
 from .watcher import PollingWatcher
 
@@ -87,6 +88,7 @@ class CheckoutController:
         self._closed_waiters: dict[str, list[asyncio.Future[Sale]]] = {}
         self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
         self._due: DueTerms | None = None  # the open sale's due-date terms, if it has them
+        self.in_doubt = InDoubt(self)  # sales recover() could not ask about: asked again in the background
 
     # -- public -----------------------------------------------------------------
     @property
@@ -117,6 +119,8 @@ class CheckoutController:
         reference = " ".join(str(reference).split())
         if len(reference) > MAX_REFERENCE:
             raise ChargeFailed(f"the reference is too long ({len(reference)} characters, at most {MAX_REFERENCE})")
+        if self.in_doubt.sales and self.link_id:
+            await self.in_doubt.before_charge()
         async with self._lock:
             await self._free_counter()
             sale = Sale.new(money, self.provider.name, reference, self.link_id)
@@ -170,9 +174,14 @@ class CheckoutController:
         return await self.refunds.refund(sale_id, amount)
 
     async def recover(self, cancel_open: bool = False):
+        """Finish every sale the journal left open (app.checkout.recovery). Sales the provider could
+        not be asked about stay open and are asked about again in the background, every 2 s at first
+        and then less often (at most every minute), until each has an answer."""
         from .recovery import recover
 
-        return await recover(self, cancel_open=cancel_open)
+        results = await recover(self, cancel_open=cancel_open)
+        self.in_doubt.note(results, cancel_open)
+        return results
 
     async def aclose(self) -> None:
         """Stop watching (the journal keeps every open sale for recover() at the next start)."""
@@ -309,16 +318,20 @@ class CheckoutController:
     def _publish_closing(self, sale: Sale) -> None:
         if self.current is not None and self.current.sale_id == sale.sale_id:
             self.current = None if sale.closed else sale
-        self.bus.publish(SaleChanged(sale))
+        self._publish_sale(sale)
         if sale.closed and sale.received.minor and sale.status in UNPAID_ENDS:
             self._notice("warning", f"{sale.received.display()} was received for a sale that ended "
                                     f"{sale.status.label.lower()}: refund it to the customer.")
+        if sale.closed and self.current is None:
+            self.bus.publish(CounterFree(sale))
+
+    def _publish_sale(self, sale: Sale) -> None:
+        """A sale changed (also one closed off the counter, by recovery): the screen, then its waiters."""
+        self.bus.publish(SaleChanged(sale))
         if sale.closed:
             for fut in self._closed_waiters.pop(sale.sale_id, []):
                 if not fut.done():
                     fut.set_result(sale)
-            if self.current is None:
-                self.bus.publish(CounterFree(sale))
 
     async def _free_counter(self) -> None:
         """Refuse a second sale while one is open; wait briefly for a closing one to unlink."""

@@ -342,8 +342,15 @@ class CounterModel:
         if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
             self._terms = {current.sale_id: terms}
             self._changed()
-        sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in found if hasattr(r, "sale")]
-        if ok and sales:
+        checked = [r for r in found if hasattr(r, "sale") and r.action != "unreachable"]
+        doubt = [r for r in found if getattr(r, "action", "") == "unreachable" and not r.sale.closed]
+        sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
+        if ok and doubt:
+            amounts = ", ".join(r.sale.amount.display() for r in doubt)
+            self._say(f"The provider is not answering: {len(doubt)} unfinished sale(s) from the last run "
+                      f"({amounts}) could not be checked yet. TillQR keeps asking and shows what it finds."
+                      + (f" Checked: {', '.join(sales)}." if sales else ""), "warning")
+        elif ok and sales:
             self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")
         return found
 

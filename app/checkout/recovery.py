@@ -8,7 +8,9 @@ Run at every start of the GUI and by ``tillqr recover``. For each open sale:
 - it is still open and linked to our link   → resumed on the counter and watched
   (or, with ``cancel_open``, cancelled and unlinked);
 - it is open but was never linked/shown, or is past its expiry → cancelled/expired, unlinked, closed;
-- the provider cannot be reached            → left open for the next run (past its
+- the provider cannot be reached            → left open and asked about again in the background
+  (CheckoutController.recover: every 2 s at first, at most every minute) until it answers; a new
+  sale on the static link first tries once more and waits while one may still be linked (past its
   expiry it is expired locally and the unlink keeps being retried in the background);
 - it was made with another provider         → left untouched ("other_provider"): only that
   provider can tell what became of it (a till that changed provider, or demo sales per provider).
@@ -19,13 +21,16 @@ its sale ended is unlinked, so the next sale can link.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ProviderError, ProviderNotFound
 
 from .closing import apply_info, close_sale, settled_due
-from .events import SaleChanged
+
+log = logging.getLogger("tillqr.recovery")
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,12 @@ async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
 
 async def _record(ctl, sale: Sale, kind: str, **detail) -> Sale:
     await ctl.journal.record(sale, kind, **detail)
-    ctl.bus.publish(SaleChanged(sale))
+    ctl._publish_sale(sale)
     return sale
 
 
 async def _close(ctl, sale: Sale, *, decided_locally: bool) -> Sale:
-    return await close_sale(ctl.provider, ctl.journal, sale, lambda s: ctl.bus.publish(SaleChanged(s)),
+    return await close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale,
                             decided_locally=decided_locally, attempts=3, base_delay=0.2)
 
 
@@ -152,8 +157,7 @@ async def _unreachable(ctl, sale: Sale, exc: ProviderError) -> Recovered:
     if sale.status.is_open and sale.expires_at is not None and sale.expires_at <= ctl.clock():
         sale = sale.move(SaleStatus.EXPIRED, reason=f"expired; provider unreachable at recovery ({exc})")
         sale = await _record(ctl, sale, "expired", confirmed_by_provider=False)
-        ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, lambda s: ctl.bus.publish(SaleChanged(s)),
-                              decided_locally=True))
+        ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=True))
         return Recovered(sale, "expired")
     return Recovered(sale, "unreachable")
 
@@ -178,3 +182,54 @@ async def _unlink_stale(ctl) -> Recovered | None:
     except ProviderError:
         return Recovered(ours, "unreachable")
     return Recovered(ours, "unlinked_stale")
+
+
+class InDoubt:
+    """The sales recover() left open because the provider could not be asked about them.
+
+    They are asked about again in the background (``recover()`` again: every ``base_s`` at first,
+    doubling up to every ``max_s``) until each has an answer. A sale in doubt that may still be
+    linked blocks the static link: ``before_charge`` tries once more and refuses a new sale while
+    it may still be payable on the sticker.
+    """
+
+    def __init__(self, ctl, base_s: float = 2.0, max_s: float = 60.0):
+        self.ctl = ctl
+        self.base_s, self.max_s = base_s, max_s
+        self.sales: dict[str, Sale] = {}
+        self._task: asyncio.Task | None = None
+
+    def note(self, results: list[Recovered], cancel_open: bool = False) -> None:
+        self.sales = {r.sale.sale_id: r.sale for r in results if r.action == "unreachable" and not r.sale.closed}
+        if self.sales and (self._task is None or self._task.done()):
+            self._task = self.ctl._spawn(self._again(cancel_open))
+
+    async def _again(self, cancel_open: bool) -> None:
+        delay = self.base_s
+        while self.sales:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_s)
+            try:
+                results = await recover(self.ctl, cancel_open=cancel_open)
+            except Exception:  # noqa: BLE001 - the journal or a bug: logged, asked again later
+                log.exception("asking again about the sales in doubt failed")
+                continue
+            for r in results:
+                if r.action != "unreachable":
+                    log.info("sale %s, in doubt, is now %s", r.sale.sale_id, r.action)
+            self.sales = {r.sale.sale_id: r.sale for r in results if r.action == "unreachable" and not r.sale.closed}
+
+    async def before_charge(self) -> None:
+        """One more try before a new sale on the static link; SaleInProgress while one may be linked."""
+        from .controller import SaleInProgress
+
+        try:
+            self.note(await recover(self.ctl))
+        except ProviderError:
+            pass
+        holding = [s for s in self.sales.values()
+                   if s.link_id == self.ctl.link_id and s.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)]
+        if holding:
+            raise SaleInProgress(f"an earlier sale of {holding[0].amount.display()} could not be checked with the "
+                                 "provider yet and may still be payable on the sticker; TillQR keeps asking: "
+                                 "try again shortly")

@@ -88,8 +88,20 @@ class Refunds:
             await self.journal.record_refund(sale, {**entry, "status": "rejected", "reason": exc.message})
             raise RefundError(f"the provider refused the refund: {exc.message}") from exc
         except ProviderError as exc:
-            raise RefundError(f"the refund is not confirmed ({exc.message}); it is asked again, "
-                              "never made twice, at the next start or recover") from exc
+            if getattr(exc, "nothing_sent", False):   # it failed before any refund was asked for
+                await self.journal.record_refund(sale, {**entry, "status": "rejected",
+                                                        "reason": f"not sent: {exc.message}"})
+                raise RefundError(f"nothing was refunded: {exc.message}. Try again when the provider "
+                                  "answers") from exc
+            known = getattr(exc, "refund_id", None)   # the provider can name it before it answers (Depay)
+            if known:
+                await self.journal.record_refund(sale, {**entry, "refund_id": known})
+                raise RefundError(f"the refund is not confirmed ({exc.message}); its outcome is read from the "
+                                  "provider at the next start or recover, and it is never sent twice") from exc
+            if getattr(self.provider, "refunds_idempotent", False):
+                raise RefundError(f"the refund is not confirmed ({exc.message}); it is asked again with the same "
+                                  "key, never made twice, at the next start or recover") from exc
+            raise RefundError(f"the refund is not confirmed ({exc.message}): {UNCONFIRMED}") from exc
         entry = {**entry, "refund_id": info.refund_id, "status": info.status, "provider_status": info.provider_status}
         await self.journal.record_refund(sale, entry)
         info = await self._follow(sale, info)
@@ -144,8 +156,10 @@ class Refunds:
             try:
                 async with self._lock:
                     if row["refund_id"]:
+                        # One look, not a follow: a refund the provider keeps pending (Depay's REJECTED is
+                        # "not final") must not hold every start-up for half a minute.
                         info = await self.provider.get_refund(sale.request_id or sale.sale_id, row["refund_id"])
-                        done.append(await self._apply(sale, entry, await self._follow(sale, info), money))
+                        done.append(await self._apply(sale, entry, info, money))
                     else:
                         done.append(await self._ask(sale, entry, money))
             except (RefundError, ProviderError) as exc:

@@ -89,8 +89,8 @@ import httpx
 from app.domain.money import Money, MoneyError
 from app.domain.sale import utcnow
 
-from .base import (Capability, ChargeSpec, ProviderConflict, ProviderProtocolError, ProviderRejected,
-                   ProviderUnavailable, RefundInfo, RequestInfo, PROBE_ID, expect_absent)
+from .base import (PROBE_ID, Capability, ChargeSpec, ProviderConflict, ProviderError, ProviderProtocolError,
+                   ProviderRejected, ProviderUnavailable, RefundInfo, RequestInfo, expect_absent)
 from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_STATUS, STAGE_URL, STATUS_MAP, _obj,
                           _protocol, _text, encode, parse_created, parse_error, parse_order, refund_trail)
 from .http import HttpTimeouts, ProviderHttp
@@ -241,7 +241,11 @@ class DepayProvider:
 
     # -- refunds ------------------------------------------------------------------------
     async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo:
-        body = await self._order(request_id)
+        try:
+            body = await self._order(request_id)
+        except ProviderError as exc:
+            exc.nothing_sent = True  # type: ignore[attr-defined]  # no refund was asked: safe to ask again
+            raise
         order = parse_order(body)
         if amount.currency != order.amount.currency:
             raise ProviderRejected(f"the order is in {order.amount.currency}, not {amount.currency}",
@@ -269,10 +273,11 @@ class DepayProvider:
             # that has not been rejected; follow it in the history like any other, never take it as done.
             mine = next((i for i, word in enumerate(trail) if word != "REJECTED"), len(trail))
             return self._refund_info(order, mine, amount, trail[mine] if mine < len(trail) else "PENDING")
-        except (ProviderUnavailable, ProviderProtocolError):
+        except (ProviderUnavailable, ProviderProtocolError) as exc:
             self._unanswered[idempotency_key] = _Refund(order.request_id, amount, turn)
             self._turns[order.request_id] = turn + 1   # whether or not it was made, no other refund takes its turn
-            raise
+            exc.refund_id = make_refund_id(order.request_id, turn, amount)  # type: ignore[attr-defined]
+            raise   # ... and any later process can read its outcome at that turn (get_refund)
         self._turns[order.request_id] = turn + 1
         depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
         if word not in REFUND_STATUS:

@@ -23,7 +23,7 @@ from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
 from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
-from app.sandbox.faults import FaultConfig, FaultInjector
+from tests.support.faults import seed_where
 
 from .conftest import T0
 
@@ -108,15 +108,6 @@ def sent_bodies(dp, path="/depay/v2/qr"):
             if p == path and method == "POST"]
 
 
-def seeded(rate: str, wanted: list) -> int:
-    for seed in range(10_000):
-        injector = FaultInjector()
-        injector.configure(FaultConfig(seed=seed, **{rate: 0.5}))
-        if [injector.draw() for _ in wanted] == wanted:
-            return seed
-    raise AssertionError("no seed")
-
-
 # -- create --------------------------------------------------------------------------------------
 async def test_create_sends_the_documented_body_and_reads_the_answer(dp, http):
     info = await dp.create_request(spec())
@@ -165,7 +156,8 @@ def test_constructor_checks_and_capabilities():
 
 # -- lost answers: never two QRs shown for one sale ------------------------------------------------
 async def test_a_create_whose_answer_was_lost_leaves_an_unseen_stray_and_shows_one_qr(dp, http, app, sb_clock):
-    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None])})
+    seed = seed_where(["timeout", None], timeout_rate=0.5)
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seed})
     info = await dp.create_request(spec())
     assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE, SALE, f"{SALE}-2"]
     assert dp.strays == [SALE]
@@ -182,7 +174,7 @@ async def test_a_create_whose_answer_was_lost_leaves_an_unseen_stray_and_shows_o
 @pytest.mark.parametrize("rate, fault", [("drop_rate", "drop"), ("garbage_rate", "garbage"),
                                          ("error_rate", "error")])
 async def test_a_create_that_never_happened_is_simply_sent_again(dp, http, rate, fault):
-    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seeded(rate, [fault, None])})
+    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seed_where([fault, None], **{rate: 0.5})})
     info = await dp.create_request(spec())
     assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE, SALE] and dp.strays == []
     assert [r["id"] for r in (await http.get("/_sandbox/state")).json()["requests"]] == [info.request_id]
@@ -310,7 +302,8 @@ async def test_cancel_is_idempotent_and_refuses_a_paid_order(dp, http):
 
 async def test_a_cancel_whose_answer_was_lost_is_sent_again(dp, http):
     info = await dp.create_request(spec())
-    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seeded("timeout_rate", ["timeout", None])})
+    seed = seed_where(["timeout", None], timeout_rate=0.5)
+    await http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seed})
     assert (await dp.cancel_request(SALE, "k")).status == SaleStatus.CANCELLED
     assert [m for m, p, _ in dp.http._client._transport.sent if p.endswith(info.request_id)][:2] == ["DELETE"] * 2
 
@@ -451,7 +444,7 @@ async def test_a_full_refund_asked_again_after_a_restart_is_followed_not_assumed
 async def test_a_refund_whose_answer_was_lost_is_never_sent_twice(dp, http, rate, fault, happened):
     info = await dp.create_request(spec())
     await pay(http, info.payload)
-    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seeded(rate, [None, fault, None, None])})
+    await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seed_where([None, fault, None, None], **{rate: 0.5})})
     with pytest.raises(ProviderUnavailable):
         await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")   # GET fine, POST lost
     await http.delete("/_sandbox/faults")

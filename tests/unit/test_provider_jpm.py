@@ -23,7 +23,7 @@ from app.providers.http import HttpTimeouts, ProviderHttp
 from app.providers.jpmorgan import STATUS_MAP, JPMorganProvider, parse_error
 from app.providers.registry import PROVIDERS, create_provider
 from app.qr.schemes import pix_location
-from app.sandbox.faults import FaultConfig, FaultInjector
+from tests.support.faults import seed_where
 
 from .conftest import JPM_API, T0
 
@@ -212,20 +212,10 @@ async def test_writes_without_an_idempotency_key_are_never_retried(sb_app, sb_ht
     assert await calls(sb_http) == 1
 
 
-def _seed_where(first_faults: list[str | None], **rates: float) -> int:
-    """A seed whose first draws are ``first_faults`` (found with the sandbox's own injector)."""
-    for seed in range(10_000):
-        injector = FaultInjector()
-        injector.configure(FaultConfig(seed=seed, **rates))
-        if [injector.draw() for _ in first_faults] == first_faults:
-            return seed
-    raise AssertionError("no such seed")
-
-
 async def test_a_retry_recovers_from_a_passing_failure(jpm, sb_http):
     await jpm.create_request(spec())
     await sb_http.post("/_sandbox/reset")
-    seed = _seed_where(["error", "drop", None], error_rate=0.5, drop_rate=0.3)
+    seed = seed_where(["error", "drop", None], error_rate=0.5, drop_rate=0.3)
     await faults(sb_http, error_rate=0.5, drop_rate=0.3, seed=seed)
     info = await jpm.create_request(spec())
     assert info.request_id == SALE

@@ -20,7 +20,7 @@ from app.providers.http import HttpTimeouts
 from app.providers.pix import STATUS_MAP, PixProvider, control_key, dumps, parse_qr, parse_terms
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
-from app.sandbox.faults import FaultInjector, FaultConfig
+from tests.support.faults import seed_where
 
 from .conftest import T0
 
@@ -268,18 +268,10 @@ async def test_5xx_is_unavailable_after_retrying(pix, sb_http):
     assert caught.value.code == "SBX000503" and await calls(sb_http) == 3
 
 
-def _seed_timing_out_once() -> int:
-    for seed in range(1000):
-        injector = FaultInjector()
-        injector.configure(FaultConfig(timeout_rate=0.5, seed=seed))
-        if [injector.draw(), injector.draw()] == ["timeout", None]:
-            return seed
-    raise AssertionError("no seed")
-
-
 async def test_a_timed_out_create_is_retried_as_the_same_request(pix_factory, sb_http):
     pix = pix_factory(timeout=HttpTimeouts(connect=0.2, read=0.2, attempt=0.2, deadline=5))
-    await sb_http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": _seed_timing_out_once()})
+    seed = seed_where(["timeout", None], timeout_rate=0.5)
+    await sb_http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seed})
     info = await pix.create_request(spec())           # the first answer is held: the retry replays it
     assert await calls(sb_http) == 2
     state = (await sb_http.get("/_sandbox/state")).json()["requests"]

@@ -36,7 +36,7 @@ from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.qr.emv import decode
 from app.qr.render import qr_png
 from app.runtime import open_runtime
-from app.sandbox.faults import FaultConfig, FaultInjector
+from tests.support.faults import seed_where
 
 from .conftest import T0
 
@@ -297,15 +297,6 @@ async def test_credentials_are_sent_and_their_absence_is_an_auth_error(rzp, sb_h
 
 
 # -- no double QR after a timeout -------------------------------------------------------------------
-def _seed_where(first: list, **rates) -> int:
-    for seed in range(20_000):
-        injector = FaultInjector()
-        injector.configure(FaultConfig(seed=seed, **rates))
-        if [injector.draw() for _ in first] == first:
-            return seed
-    raise AssertionError("no such seed")
-
-
 SHORT = HttpTimeouts(connect=0.2, read=0.2, attempt=0.2, deadline=5)
 
 
@@ -315,7 +306,7 @@ SHORT = HttpTimeouts(connect=0.2, read=0.2, attempt=0.2, deadline=5)
 ])
 async def test_a_create_is_never_repeated_blindly(rzp_factory, sb_http, rate, draws, methods):
     rzp = rzp_factory(timeout=SHORT)
-    await faults(sb_http, **{rate: 0.5, "seed": _seed_where(draws, **{rate: 0.5})})
+    await faults(sb_http, **{rate: 0.5, "seed": seed_where(draws, **{rate: 0.5})})
     info = await rzp.create_request(spec())
     assert [(m, f) for m, _, f in await calls(sb_http)][:len(draws)] == list(zip(methods, draws))
     assert [r["id"] for r in (await sb_http.get("/_sandbox/state")).json()["requests"]] == [info.request_id]
@@ -327,7 +318,7 @@ LOST = [None, "timeout", "timeout", "timeout", "timeout"]   # look, create (answ
 
 async def test_after_an_outage_a_retry_of_the_sale_finds_its_qr(rzp_factory, sb_http):
     rzp = rzp_factory(timeout=SHORT)
-    await faults(sb_http, timeout_rate=0.7, seed=_seed_where(LOST, timeout_rate=0.7))
+    await faults(sb_http, timeout_rate=0.7, seed=seed_where(LOST, timeout_rate=0.7))
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await rzp.create_request(spec())
@@ -343,7 +334,7 @@ async def test_after_an_outage_a_retry_of_the_sale_finds_its_qr(rzp_factory, sb_
 async def test_the_controllers_closing_finds_and_closes_a_qr_whose_answer_was_lost(rzp_factory, sb_http):
     rzp = rzp_factory(timeout=SHORT)
     sale = Sale.new(Money(1250, "INR"), "razorpay", "lost")
-    await faults(sb_http, timeout_rate=0.7, seed=_seed_where(LOST, timeout_rate=0.7))
+    await faults(sb_http, timeout_rate=0.7, seed=seed_where(LOST, timeout_rate=0.7))
     with pytest.raises(ProviderUnavailable):
         await rzp.create_request(spec(sale=sale.sale_id))
     await sb_http.delete("/_sandbox/faults")

@@ -6,7 +6,10 @@ them) up to the crash point, then a fresh controller on the same journal recover
 
 import asyncio
 
+import pytest
+
 from app.domain.sale import Sale, SaleStatus
+from app.checkout.controller import SaleInProgress
 from app.domain.money import Money
 from app.providers.base import ChargeSpec
 from tests.support.till import demo_till, linked_now, sandbox_request, second_controller
@@ -110,6 +113,51 @@ async def test_provider_unreachable_at_recovery_loses_nothing(tmp_path):
         await rt.sandbox.pay(rt.link.payload)
         [r2] = await second_controller(rt).recover()
         assert r2.sale.status == SaleStatus.SETTLED and r2.sale.closed
+
+
+async def test_a_sale_in_doubt_is_asked_about_again_until_the_provider_answers(tmp_path):
+    """A payment made while the till was down, and an outage during the start-up recover(): the
+    sale is not forgotten for the session; it is asked about again and its waiters are told."""
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "linked", amount="21.00")
+        await rt.sandbox.pay(rt.link.payload)
+        await rt.sandbox.faults(error_rate=1.0)
+        ctl = second_controller(rt)
+        ctl.in_doubt.base_s = 0.05
+        try:
+            [r] = await ctl.recover()
+            assert r.action == "unreachable" and list(ctl.in_doubt.sales) == [sale.sale_id]
+            await asyncio.sleep(0.3)                         # still down: asked again, still in doubt
+            assert list(ctl.in_doubt.sales) == [sale.sale_id]
+            await rt.sandbox.faults()                        # the provider answers again
+            closed = await ctl.wait_closed(sale.sale_id, timeout=20)
+            assert closed.status == SaleStatus.SETTLED and str(closed.received) == "21.00" and closed.unlinked
+            assert ctl.in_doubt.sales == {} and await linked_now(rt) is None
+        finally:
+            await ctl.aclose()
+
+
+async def test_no_new_sale_on_the_link_while_an_earlier_one_may_still_be_payable_there(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        earlier = await _steps(rt, "linked", amount="5.00")
+        await rt.sandbox.faults(error_rate=1.0)
+        ctl = second_controller(rt)
+        ctl.in_doubt.base_s = 60                             # only the charge asks again, in this test
+        try:
+            [r] = await ctl.recover()
+            assert r.action == "unreachable"
+            with pytest.raises(SaleInProgress, match="could not be checked with the provider yet"):
+                await ctl.charge("7.00")
+            await rt.sandbox.faults()
+            with pytest.raises(SaleInProgress, match="is open"):  # found live: back on the counter
+                await ctl.charge("7.00")
+            assert ctl.current.sale_id == earlier.sale_id and await linked_now(rt) == earlier.request_id
+            await ctl.cancel()
+            await ctl.wait_closed(earlier.sale_id, timeout=10)
+            nxt = await ctl.charge("7.00")
+            assert nxt.status == SaleStatus.LINKED and await linked_now(rt) == nxt.request_id
+        finally:
+            await ctl.aclose()
 
 
 async def test_recovery_is_idempotent(tmp_path):

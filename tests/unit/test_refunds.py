@@ -1,10 +1,13 @@
 """Refunds through the controller on a provider that can (Depay), against its sandbox."""
 
+import asyncio
+
 import pytest
 
 from app.checkout.refunds import RefundError
 from app.domain.sale import SaleStatus
 from app.runtime import open_runtime
+from tests.support.faults import seed_where
 
 
 @pytest.fixture
@@ -49,21 +52,61 @@ async def test_refunds_refused_in_words(depay):
     assert await depay.journal.refunds(sale.sale_id) == []  # nothing was asked of the provider
 
 
-async def test_lost_refund_answer_is_never_sent_twice(depay):
+async def test_a_refund_that_never_left_the_till_is_not_pending(depay):
     sale = await paid_sale(depay, "40.00")
-    await depay.sandbox.faults(timeout_rate=1.0)  # the refund is made, its answer never arrives
-    with pytest.raises(RefundError):
+    await depay.sandbox.faults(error_rate=1.0)  # the order cannot even be read: no refund is asked for
+    with pytest.raises(RefundError, match="nothing was refunded"):
         await depay.controller.refund(sale.sale_id, "15.00")
     await depay.sandbox.faults()
-    assert [r["status"] for r in await depay.journal.refunds(sale.sale_id)] == ["pending"]
+    [row] = await depay.journal.refunds(sale.sale_id)
+    assert row["status"] == "rejected" and row["reason"].startswith("not sent")
+    calls = (await depay.sandbox.client.get("/_sandbox/calls")).json()["calls"]
+    assert not any(c["path"].endswith("/v2/qr/refund") for c in calls)
+    again = await depay.controller.refund(sale.sale_id, "15.00")  # free to ask now
+    assert again.status == SaleStatus.PARTIALLY_REFUNDED and str(again.refunded) == "15.00"
+
+
+async def test_lost_refund_answer_is_never_sent_twice_and_its_outcome_is_found(depay):
+    sale = await paid_sale(depay, "40.00")
+    # The order is read; the refund is made, but its answer never arrives.
+    await depay.sandbox.faults(timeout_rate=0.5, seed=seed_where([None, "timeout"], timeout_rate=0.5))
+    with pytest.raises(RefundError, match="never sent twice"):
+        await depay.controller.refund(sale.sale_id, "15.00")
+    await depay.sandbox.faults()
+    [row] = await depay.journal.refunds(sale.sale_id)
+    assert row["status"] == "pending" and row["refund_id"]  # the refund's place in the order's history
     with pytest.raises(RefundError, match="not confirmed"):  # no second refund while one is unknown
         await depay.controller.refund(sale.sale_id, "15.00")
     fresh = second_runtime_controller(depay)
-    await fresh.recover()  # a restart: Depay cannot tell a retry from a new refund, so nothing is re-sent
+    try:
+        await fresh.recover()  # a restart: its outcome is read from the order, nothing is sent again
+    finally:
+        await fresh.aclose()
     [row] = await depay.journal.refunds(sale.sale_id)
-    assert row["status"] == "pending" and "dashboard" in row["reason"]
+    assert row["status"] == "partially_refunded"
+    stored = await depay.journal.get(sale.sale_id)
+    assert stored.status == SaleStatus.PARTIALLY_REFUNDED and str(stored.refunded) == "15.00"
     calls = (await depay.sandbox.client.get("/_sandbox/calls")).json()["calls"]
-    assert sum(1 for c in calls if c["path"].endswith("/v2/qr/refund")) <= 3  # the client's own retries only
+    assert sum(1 for c in calls if c["path"].endswith("/v2/qr/refund")) == 1
+
+
+async def test_a_refund_the_provider_keeps_pending_does_not_hold_every_start(depay):
+    """Depay's REJECTED is "not final": the refund stays pending for a person, but a restart looks
+    once, it does not follow it for half a minute."""
+    sale = await paid_sale(depay, "40.00")
+    depay.controller.refunds.follow_for = 0.2
+    with pytest.raises(RefundError, match="REJECTED"):
+        await depay.controller.refund(sale.sale_id, "2.89")  # the sandbox rejects amounts ending in 9
+    fresh = second_runtime_controller(depay)
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await fresh.recover()
+        assert loop.time() - started < 10  # it followed for 30 s before (a loose bound: shared machines)
+    finally:
+        await fresh.aclose()
+    [row] = await depay.journal.refunds(sale.sale_id)
+    assert (row["status"], row["provider_status"]) == ("pending", "REJECTED")
 
 
 def second_runtime_controller(rt):
