@@ -91,9 +91,12 @@ class Money:
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)
         if -exponent > digits:
+            # "1,000" typed for a thousand: the comma is a decimal comma here; say so, never guess.
+            hint = (f" (a comma is read as the decimal point; for {raw.replace(',', '')} type it without the comma)"
+                    if "," in raw else "")
             if digits == 0:
-                raise MoneyError(f"{currency.upper()} has no decimals: {raw} cannot be charged")
-            raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many")
+                raise MoneyError(f"{currency.upper()} has no decimals: {raw} cannot be charged{hint}")
+            raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many{hint}")
         if value == 0 and not allow_zero:
             raise MoneyError("the amount must be more than zero")
         cap = max_amount(currency)

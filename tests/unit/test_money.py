@@ -28,6 +28,8 @@ def test_parse_good(text, currency, minor):
     ("0.00", "BRL", "more than zero"),
     ("1.005", "BRL", "too many"),
     ("10.5", "CLP", "no decimals"),
+    ("1,000", "BRL", "a comma is read as the decimal point; for 1000 type it without the comma"),
+    ("1,500", "CLP", "a comma is read as the decimal point"),
     ("1e3", "BRL", "not an amount"),
     ("NaN", "BRL", "not an amount"),
     ("Infinity", "BRL", "not an amount"),
