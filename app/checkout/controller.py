@@ -162,12 +162,21 @@ class CheckoutController:
             return sale
 
     async def wait_closed(self, sale_id: str, timeout: float | None = None) -> Sale:
-        stored = await self.journal.get(sale_id)
-        if stored is not None and stored.closed:
-            return stored
+        # The waiter is in place before the journal is read: a close landing in between is not missed.
         fut: asyncio.Future[Sale] = asyncio.get_running_loop().create_future()
-        self._closed_waiters.setdefault(sale_id, []).append(fut)
-        return await asyncio.wait_for(fut, timeout)
+        waiters = self._closed_waiters.setdefault(sale_id, [])
+        waiters.append(fut)
+        try:
+            stored = await self.journal.get(sale_id)
+            if stored is not None and stored.closed:
+                return stored
+            async with asyncio.timeout(timeout):
+                return await fut
+        finally:
+            if fut in waiters:
+                waiters.remove(fut)
+            if not waiters and self._closed_waiters.get(sale_id) is waiters:
+                del self._closed_waiters[sale_id]
 
     async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
         """Refund a paid sale, fully or in part (REFUND providers); raises RefundError in words."""
@@ -295,9 +304,9 @@ class CheckoutController:
 
     async def _truth(self, sale: Sale, quick: bool = False) -> RequestInfo | None:
         try:
-            coro = self.provider.get_request(sale.request_id or sale.sale_id)
-            return await (asyncio.wait_for(coro, 3.0) if quick else coro)
-        except (ProviderError, asyncio.TimeoutError):
+            async with asyncio.timeout(3.0 if quick else None):
+                return await self.provider.get_request(sale.request_id or sale.sale_id)
+        except (ProviderError, TimeoutError):
             return None
 
     async def _end(self, sale: Sale, *, from_watcher: bool = False, decided_locally: bool = False) -> None:

@@ -54,6 +54,7 @@ class PollingWatcher:
         self.hub = hub
         self.slow_interval = max(slow_interval, interval)
         self._wake = asyncio.Event()
+        self._stopped = False
 
     def start(self) -> "PollingWatcher":
         if self._task is None:
@@ -65,6 +66,7 @@ class PollingWatcher:
         return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
+        self._stopped = True  # even should a cancel be lost, no status is handed on after this
         task, self._task = self._task, None
         if task is None or task is asyncio.current_task():
             return
@@ -82,9 +84,12 @@ class PollingWatcher:
     async def _pause(self) -> None:
         """Until the next poll: the interval, or sooner when a pushed event says the request changed."""
         pushed = self.hub is not None and self.hub.connected
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancel that arrives as
+        # the event is set (a push at the moment of stop()), and the watcher would poll on.
         try:
-            await asyncio.wait_for(self._wake.wait(), self.slow_interval if pushed else self.interval)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.slow_interval if pushed else self.interval):
+                await self._wake.wait()
+        except TimeoutError:
             pass
         self._wake.clear()
 
@@ -98,7 +103,7 @@ class PollingWatcher:
 
     async def _follow(self) -> None:
         failures = 0
-        while True:
+        while not self._stopped:
             try:
                 self.polls += 1
                 info = await self.provider.get_request(self.request_id)
@@ -112,6 +117,8 @@ class PollingWatcher:
             if failures and self.on_trouble:
                 self.on_trouble(None)
             failures = 0
+            if self._stopped:
+                return
             try:
                 done = await self.on_info(info)
             except Exception:  # noqa: BLE001 - e.g. the journal failed: keep the sale watched, say so

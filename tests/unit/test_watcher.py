@@ -54,3 +54,33 @@ async def test_stop_cancels_polling(tmp_path):
         await asyncio.sleep(0.05)
         assert w.polls == polls
         await rt.controller.cancel()
+
+
+async def test_stop_at_the_moment_a_push_wakes_the_watcher_really_stops(tmp_path):
+    """Python 3.11's wait_for swallows a cancel that lands as the event is set: the watcher then
+    polled on, and a cancel waiting on stop() while holding the controller's lock hung for ever."""
+    from tests.support.till import demo_till
+
+    async with demo_till(tmp_path, poll_interval=30) as rt:     # one poll, then a long pause
+        sale = await rt.controller.charge("5.00")
+        handed: list = []
+
+        async def on_info(info):
+            handed.append(info.status)
+            return False
+
+        from app.checkout.watcher import PollingWatcher
+
+        watcher = PollingWatcher(rt.provider, sale.request_id, on_info, interval=30).start()
+        for _ in range(200):
+            if handed:
+                break
+            await asyncio.sleep(0.01)
+        assert len(handed) == 1                                  # polled once, now pausing for 30 s
+        watcher._wake.set()                                      # a push arrives ...
+        async with asyncio.timeout(10):
+            await watcher.stop()                                 # ... as it is stopped: it must end
+        assert not watcher.running
+        await asyncio.sleep(0.2)
+        assert len(handed) == 1                                  # and nothing is handed on after stop()
+        await rt.controller.cancel()
