@@ -8,34 +8,43 @@
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr self-test                        smoke test of the installation
 
-Exit codes: 0 success, 1 error (reason on stderr), 2 a sale that ended unpaid.
+Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from app.commands.cli_support import Parser, err, port, quiet_stdout, seconds, delay, whole_seconds
+
+EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
+on stderr; 2 (charge) the sale ended unpaid: expired, cancelled or failed. `tillqr sync` also
+uses 3 (offline) and 4 (conflicts)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tillqr", description="TillQR: a point-of-sale kiosk for QR payments.")
+    parser = Parser(prog="tillqr", description="TillQR: a point-of-sale kiosk for QR payments.", epilog=EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo", action="store_true", help="run on the embedded sandbox, whatever is configured")
     parser.add_argument("--provider", help="in demo mode: which sandbox provider to use (default jpmorgan)")
     sub = parser.add_subparsers(dest="command")
 
     sb = sub.add_parser("sandbox", help="run the provider simulator until interrupted")
-    sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8765)
+    sb.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sb.add_argument("--port", type=port, default=8765, help="port to listen on (default 8765; 0 picks a free one)")
 
     ch = sub.add_parser("charge", help="one sale without the GUI; prints JSON lines")
     ch.add_argument("amount", help='amount in major units, e.g. "12.50"')
     ch.add_argument("--currency", help="ISO 4217 code (default: the store's)")
     ch.add_argument("--ref", default="", help="a reference printed with the sale")
     ch.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
-    ch.add_argument("--wait", type=float, help="seconds to wait for payment before cancelling (default: until expiry)")
+    ch.add_argument("--wait", type=seconds, help="seconds to wait for payment before cancelling (default: until expiry)")
     ch.add_argument("--demo", dest="sub_demo", action="store_true", help="run on the sandbox")
-    ch.add_argument("--expires-in", type=int, help="seconds the request stays payable (default: configured)")
-    ch.add_argument("--pay-after", type=float,
+    ch.add_argument("--expires-in", type=whole_seconds,
+                    help="seconds the request stays payable, 1 to 86400 (default: configured)")
+    ch.add_argument("--pay-after", type=delay,
                     help="demo only: the sandbox's customer pays the static link after this many seconds")
     due = ch.add_argument_group("charge with a due date (providers that have them, e.g. pix)")
     due.add_argument("--due", metavar="YYYY-MM-DD", help="the due date; fines and interest count after it")
@@ -78,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The exit status of one ``tillqr`` command; a reader closing stdout early stops it quietly."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:  # `tillqr journal list | head -1`: the reader has what it wanted
+        quiet_stdout()
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["qr", "decode"] and len(argv) == 3 and argv[2].startswith("-") and argv[2] not in ("-h", "--help"):
         argv.insert(2, "--")  # a payload is data, even one that starts like an option: decode it, say why it is bad
@@ -91,7 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         from app.config.logs import setup_logging
         from app.config.paths import paths
 
-        setup_logging(paths())
+        try:
+            setup_logging(paths().ensure())
+        except OSError as exc:
+            where = os.environ.get("TILLQR_HOME")
+            folder = f"the TillQR home {where} (TILLQR_HOME)" if where else "TillQR's folders"
+            err(f"cannot use {folder}: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+            return 1
     try:
         if cmd is None:
             from app.ui.app import run_gui
@@ -100,8 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         if cmd == "sandbox":
             from app.sandbox.server import run
 
-            run(host=args.host, port=args.port)
-            return 0
+            return run(host=args.host, port=args.port)
         if cmd == "self-test":
             from app.commands.selftest import self_test
 

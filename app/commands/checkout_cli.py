@@ -1,46 +1,69 @@
-"""``tillqr charge``, ``tillqr recover`` and ``tillqr journal list``: the checkout from a terminal."""
+"""``tillqr charge``, ``tillqr recover`` and ``tillqr journal …``: the checkout from a terminal.
+
+Every wait here is bounded, so the command always ends: a sale that ended unpaid exits 2; a sale
+the provider would not confirm closed in time exits 1 saying to run ``tillqr recover``. SIGTERM is
+handled like Ctrl-C: the open sale is cancelled and unlinked before the command ends.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
+import os
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from app.checkout.controller import CheckoutError
-from app.checkout.refunds import RefundError
 from app.checkout.events import SaleChanged
+from app.checkout.refunds import RefundError
 from app.config.settings import SettingsError
 from app.domain.money import MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import ProviderError
+from app.providers.base import ProviderError, ProviderUnavailable
 from app.runtime import Runtime, RuntimeError_, SandboxError, load_settings, open_runtime
-from app.storage.journal import Journal, JournalError
+from app.storage.journal import JournalError
+
+from . import journal_cli
+from .cli_support import bounded, emit, err, note, on_sigterm, StdoutGone
 
 EXPECTED = (MoneyError, CheckoutError, RefundError, RuntimeError_, SettingsError, ProviderError, JournalError, SandboxError)
-UNLINK_GRACE_S = 60.0
-
-
-def emit(obj: dict) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def err(message: str) -> None:
-    print(f"tillqr: error: {message}", file=sys.stderr, flush=True)
+UNLINK_GRACE_S = 60.0       # after the sale's end: the cancel and the unlink together, at most
+FAILED_CLOSE_S = 10.0       # after a refused or failed start: closing the failed sale, at most
+POLL_S = 2.0                # how often the journal is read again while waiting for a close
+ENDED_GRACE_S = 3.0         # a sale the journal shows ended gets this long to be unlinked by the controller
+SIGTERM_EXIT = 143
 
 
 def dispatch(args) -> int:
-    runner = {"charge": charge, "recover": recover, "journal": journal}[args.command]
+    runner = {"charge": charge, "recover": recover, "journal": _journal}[args.command]
+    terminated: list[bool] = []
+
+    async def main() -> int:
+        task = asyncio.current_task()
+
+        def on_term() -> None:
+            if not terminated and task is not None:  # once: a second one must not cut the cancel short
+                terminated.append(True)
+                task.cancel()
+
+        undo = on_sigterm(on_term)
+        try:
+            return await runner(args)
+        finally:
+            undo()
+
     try:
-        return asyncio.run(runner(args))
+        return asyncio.run(main())
+    except asyncio.CancelledError:  # SIGTERM before a sale was open: nothing to cancel
+        note("terminated")
+        return SIGTERM_EXIT
     except EXPECTED as exc:
         err(str(exc))
         return 1
 
 
-def _demo_flag(args) -> bool | None:
+def demo_flag(args) -> bool | None:
     return True if (getattr(args, "demo", False) or getattr(args, "sub_demo", False)) else None
 
 
@@ -48,22 +71,47 @@ def _asked_provider(args) -> str | None:
     return getattr(args, "sub_provider", None) or args.provider
 
 
+def _public(url: str) -> str:
+    """``url`` without any user:password part (never printed)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) \
+        if parts.hostname and "@" in parts.netloc else url
+
+
+def _unreachable(args, exc: ProviderError) -> str:
+    """Who is not answering, where, and what to do about it."""
+    try:
+        p, configured = load_settings()
+    except (SettingsError, OSError):
+        return str(exc)
+    url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
+    if demo_flag(args) or configured is None:
+        if url:
+            return (f"the sandbox at {_public(url)} is not answering (TILLQR_SANDBOX_URL): {exc.message}; "
+                    "start it with `tillqr sandbox`, or unset TILLQR_SANDBOX_URL to run one inside this command")
+        return str(exc)
+    return (f"{configured.provider} at {_public(configured.base_url)} is not answering: {exc.message} "
+            f"(provider.base_url in {p.config_file})")
+
+
 async def _open(args, provider: str | None = None, **kw) -> Runtime:
     asked = _asked_provider(args)
-    rt = await open_runtime(demo=_demo_flag(args), provider=provider or asked, **kw)
+    try:
+        rt = await open_runtime(demo=demo_flag(args), provider=provider or asked, **kw)
+    except ProviderUnavailable as exc:
+        raise RuntimeError_(_unreachable(args, exc)) from None
+    except RuntimeError_ as exc:
+        text = str(exc)
+        if "is not set" in text and text.startswith("provider."):  # name the file to fix
+            p, _ = load_settings()
+            raise RuntimeError_(f"{text} (in {p.config_file})") from None
+        raise
     if rt.demo:
-        print(f"tillqr: demo mode: {rt.mode_text}", file=sys.stderr, flush=True)
+        note(f"demo mode: {rt.mode_text}")
     elif asked:
         await rt.aclose()
         raise RuntimeError_("--provider picks a sandbox provider and needs demo mode (--demo)")
     return rt
-
-
-async def _journal_of(args) -> tuple[Journal, bool]:
-    """The journal a command reads (demo or the shop's), and whether it is the demo one."""
-    p, configured = load_settings()
-    demo = bool(_demo_flag(args) or configured is None)
-    return Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")), demo
 
 
 def _closed_line(sale: Sale) -> dict:
@@ -78,7 +126,7 @@ async def charge(args) -> int:
             raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.upper()}")
         ctl = rt.controller
         for r in await ctl.recover():
-            print(f"tillqr: recovered sale {r.sale.sale_id}: {r.action}", file=sys.stderr)
+            note(f"recovered sale {r.sale.sale_id}: {r.action}")
         if ctl.current is not None and ctl.current.status.is_open:
             raise CheckoutError(f"sale {ctl.current.sale_id} is still open on this till; "
                                 "finish it or run `tillqr recover --cancel-open`")
@@ -94,7 +142,7 @@ async def charge(args) -> int:
 
         ctl.subscribe(on_event)
         due = _due_terms(args, rt.settings.currency)
-        sale = await ctl.charge(args.amount, args.ref, due=due)
+        sale = await _start(rt, args, due)
         sale_id.append(sale.sale_id)
         linked = {"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
                   "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
@@ -104,24 +152,51 @@ async def charge(args) -> int:
 
             breakdown = amount_due(sale.amount, due, local_date(utcnow()))
             linked["amount_due"] = str(breakdown.total)
-            for line in breakdown.lines():
-                print(f"tillqr: {line}", file=sys.stderr)
+            for text in breakdown.lines():
+                note(text)
         emit(linked)
         if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
-            print("tillqr: the sandbox runs inside this process, so only --pay-after can pay this sale; "
-                  "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside",
-                  file=sys.stderr, flush=True)
-        if args.pay_after is not None:
+            note("the sandbox runs inside this process, so only --pay-after can pay this sale; "
+                 "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside")
+        paying = None
+        if args.pay_after is not None and not StdoutGone.gone:
             if rt.sandbox is None:
                 raise CheckoutError("--pay-after works in demo mode only")
             paying = asyncio.ensure_future(_pay_later(rt, sale, args.pay_after))  # held until the sale ends
-        closed = await _wait(rt, sale, args.wait)
-        if args.pay_after is not None and not paying.done():
+        # nobody got the payload (stdout closed): nobody can pay it, so cancel it at once
+        closed = await _wait(rt, sale, 0.0 if StdoutGone.gone else args.wait)
+        if paying is not None and not paying.done():
             paying.cancel()
         emit(_closed_line(closed))
         return 0 if closed.status == SaleStatus.SETTLED else 2
     finally:
         await rt.aclose()
+
+
+async def _start(rt: Runtime, args, due) -> Sale:
+    """The sale, linked; when the provider refuses or fails it, the failed sale is closed (bounded) first."""
+    ctl = rt.controller
+    before = ctl.current
+    try:
+        return await ctl.charge(args.amount, args.ref, due=due)
+    except CheckoutError as exc:
+        failed = ctl.current
+        if failed is None or failed is before or failed.closed:
+            raise
+        if isinstance(exc.__cause__, ProviderUnavailable):
+            exc = CheckoutError(f"{exc} [{_where(rt)}]")
+        try:
+            await _closed(rt, failed.sale_id, FAILED_CLOSE_S)
+        except asyncio.TimeoutError:
+            raise CheckoutError(f"{exc} The failed sale {failed.sale_id} could not be closed yet; "
+                                "run `tillqr recover` when the provider answers") from None
+        raise exc from None
+
+
+def _where(rt: Runtime) -> str:
+    if rt.sandbox is not None:
+        return f"the sandbox at {_public(rt.sandbox.url)}" if rt.sandbox.url else "the sandbox in this process"
+    return f"{rt.settings.provider} at {_public(rt.settings.base_url)}"
 
 
 def _due_terms(args, currency: str):
@@ -162,39 +237,106 @@ async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
     try:
         await rt.sandbox.pay(rt.link.payload if rt.link else sale.payload)  # type: ignore[union-attr]
     except (SandboxError, httpx.HTTPError) as exc:
-        print(f"tillqr: the sandbox customer could not pay: {exc}", file=sys.stderr)
+        note(f"the sandbox customer could not pay: {exc}")
+
+
+async def _closed(rt: Runtime, sale_id: str, timeout: float) -> Sale:
+    """The sale once CLOSED, within ``timeout`` s (asyncio.TimeoutError after). The journal is read again
+    every ``POLL_S``: a close that lands between the controller's own journal read and its waiter being
+    registered is never missed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        left = deadline - loop.time()
+        if left <= 0:
+            raise asyncio.TimeoutError
+        try:
+            return await rt.controller.wait_closed(sale_id, timeout=min(left, POLL_S))
+        except asyncio.TimeoutError:
+            continue
 
 
 async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
-    ctl = rt.controller
+    """The sale once closed: paid, expired, or after ``wait`` s (or an interrupt) cancelled and unlinked."""
     if wait is None:
         left = (sale.expires_at - utcnow()) if sale.expires_at else timedelta(seconds=rt.settings.expires_in)
         wait = max(0.0, left.total_seconds()) + UNLINK_GRACE_S
+    interrupted = False
     try:
-        return await ctl.wait_closed(sale.sale_id, timeout=wait)
-    except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
-        interrupted = isinstance(exc, asyncio.CancelledError)
-        current = ctl.current
-        if current is not None and current.sale_id == sale.sale_id and current.status.is_open:
-            try:
-                await asyncio.shield(ctl.cancel())
-            except CheckoutError as cexc:
-                err(f"could not cancel the sale: {cexc}")
+        if wait > 0:
+            return await _closed(rt, sale.sale_id, wait)
+    except asyncio.TimeoutError:
+        pass
+    except asyncio.CancelledError:  # Ctrl-C or SIGTERM: cancel the sale, as the cashier would
+        interrupted = True
+    try:
+        return await _cancel_and_close(rt, sale)
+    finally:
+        if interrupted:
+            note("interrupted")
+
+
+async def _cancel_and_close(rt: Runtime, sale: Sale) -> Sale:
+    """Cancel the open sale and wait for it to be unlinked, all within ``UNLINK_GRACE_S``.
+
+    The controller's cancel is watched, not trusted to return: once the journal shows the sale ended,
+    the controller has ``ENDED_GRACE_S`` to unlink it, after which this command unlinks it itself."""
+    ctl, loop = rt.controller, asyncio.get_running_loop()
+    deadline = loop.time() + UNLINK_GRACE_S
+    cancelling: asyncio.Future | None = None
+    current = ctl.current
+    if current is not None and current.sale_id == sale.sale_id and current.status.is_open:
+        cancelling = asyncio.ensure_future(ctl.cancel())
+    try:
+        ended_at = None
+        while cancelling is not None and not cancelling.done() and loop.time() < deadline:
+            await asyncio.wait({cancelling}, timeout=0.5)
+            stored = await rt.journal.get(sale.sale_id)
+            if not cancelling.done() and stored is not None and not stored.status.is_open:
+                ended_at = ended_at or loop.time()
+                if loop.time() - ended_at >= ENDED_GRACE_S:
+                    break
+        stuck = cancelling is not None and not cancelling.done()
+        if cancelling is not None and cancelling.done() and not cancelling.cancelled():
+            if isinstance(cancelling.exception(), CheckoutError):
+                err(f"could not cancel the sale: {cancelling.exception()}")
+            elif cancelling.exception() is not None:
+                raise cancelling.exception()  # type: ignore[misc]
+        elif stuck and ended_at is None:
+            err("the provider did not confirm the cancel in time")
         try:
-            return await asyncio.shield(ctl.wait_closed(sale.sale_id, timeout=UNLINK_GRACE_S))
+            return await bounded(_closed(rt, sale.sale_id, 0.5 if stuck else deadline - loop.time()),
+                                 UNLINK_GRACE_S)
         except asyncio.TimeoutError:
-            raise CheckoutError(f"sale {sale.sale_id} ended but could not be unlinked yet; "
-                                "run `tillqr recover` when the provider is back") from None
-        finally:
-            if interrupted:
-                print("tillqr: interrupted", file=sys.stderr)
+            return await _close_ourselves(rt, sale, max(5.0, deadline - loop.time()))
+    finally:
+        if cancelling is not None and not cancelling.done():  # stuck in the controller: end it before aclose
+            cancelling.cancel()
+            await asyncio.wait({cancelling}, timeout=2.0)
+
+
+async def _close_ourselves(rt: Runtime, sale: Sale, timeout: float) -> Sale:
+    """Last resort when the controller has not closed an ended sale in time: unlink it here (bounded)."""
+    from app.checkout.closing import close_sale
+
+    stored = await rt.journal.get(sale.sale_id)
+    if stored is not None and stored.closed:
+        return stored
+    if stored is None or stored.status.is_open:
+        raise CheckoutError(f"sale {sale.sale_id} is still open: the provider did not confirm its end in time; "
+                            "run `tillqr recover` when the provider is back")
+    try:
+        return await bounded(close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3), timeout)
+    except (ProviderError, asyncio.TimeoutError):
+        raise CheckoutError(f"sale {sale.sale_id} ended ({stored.status.value}) but could not be unlinked yet; "
+                            "run `tillqr recover` when the provider is back") from None
 
 
 async def recover(args) -> int:
     """Every provider that has open sales is asked about its own (demo journals hold sales of several)."""
     providers: list[str | None] = [_asked_provider(args)]
     if providers[0] is None:
-        journal, demo = await _journal_of(args)
+        journal, demo = await journal_cli.journal_of(args, demo_flag=demo_flag(args))
         try:
             open_providers = sorted({sale.provider for sale in await journal.open_sales()})
         finally:
@@ -208,109 +350,38 @@ async def recover(args) -> int:
 
 
 async def _recover_on(args, provider: str | None) -> int:
+    from .cli_support import say
+
     rt = await _open(args, provider)
     try:
         results = await rt.controller.recover(cancel_open=args.cancel_open)
         for r in results:
             if r.action == "resumed":
+                _say_waiting(rt, r.sale)
                 r = type(r)(await _wait(rt, r.sale, None), "waited")
             if args.json:
                 emit(r.to_json())
             else:
-                print(f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
-                      f"{r.sale.amount.display():>14}  {r.sale.reason}")
+                say(f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
+                    f"{r.sale.amount.display():>14}  {r.sale.reason}")
         if not results and not args.json:
-            print("nothing to recover: every sale in the journal is closed")
+            say("nothing to recover: every sale in the journal is closed")
         return 0 if all(r.action != "unreachable" for r in results) else 1
     finally:
         await rt.aclose()
 
 
-def _row(s: Sale) -> dict:
-    return {"sale_id": s.sale_id, "status": s.status.value, "amount": str(s.amount),
-            "amount_received": str(s.received), "currency": s.amount.currency, "provider": s.provider,
-            "request_id": s.request_id, "created_at": s.created_at.isoformat(),
-            "closed_at": s.closed_at.isoformat() if s.closed_at else None,
-            "amount_refunded": str(s.refunded), "overpaid": str(s.overpaid)}
+def _say_waiting(rt: Runtime, sale: Sale) -> None:
+    """recover waits for an open sale: say for what and until when, and how not to wait."""
+    if sale.expires_at is not None:
+        until = f"until it expires at {sale.expires_at.astimezone():%Y-%m-%d %H:%M:%S}"
+    else:
+        until = f"for up to {rt.settings.expires_in} s"
+    note(f"sale {sale.sale_id} ({sale.amount.display()}) is still open at {sale.provider}: waiting {until} "
+         f"(and up to {UNLINK_GRACE_S:.0f} s more to unlink) for it to be paid or expire; "
+         "`tillqr recover --cancel-open` cancels it instead")
 
 
-async def refund(args) -> int:
-    journal, demo = await _journal_of(args)
-    try:
-        sale = await journal.get(args.sale_id)
-    finally:
-        await journal.aclose()
-    if sale is None:
-        raise RefundError(f"there is no sale {args.sale_id} in the {'demo ' if demo else ''}journal")
-    rt = await _open(args, sale.provider if demo and not _asked_provider(args) else None)
-    try:
-        sale = await rt.controller.refund(args.sale_id, args.amount)
-        line = {"event": "refunded", "sale_id": sale.sale_id, "status": sale.status.value,
-                "amount_refunded": str(sale.refunded), "currency": sale.amount.currency}
-        if args.json:
-            emit(line)
-        else:
-            print(f"{sale.sale_id}: {sale.status.label}, {sale.refunded.display()} refunded in all")
-        return 0
-    finally:
-        await rt.aclose()
+async def _journal(args) -> int:
+    return await journal_cli.journal(args, _open)
 
-
-async def journal(args) -> int:
-    if args.journal_command == "refund":
-        return await refund(args)
-    j, demo = await _journal_of(args)
-    try:
-        sales = await j.list_sales(limit=None)
-    finally:
-        await j.aclose()
-    if demo:
-        print("tillqr: demo mode: the demo journal", file=sys.stderr)
-    if args.journal_command == "export":
-        return _export(sales, args.file)
-    if args.journal_command == "totals":
-        return _totals(sales, args)
-    for s in sales:
-        if args.json:
-            emit(_row(s))
-        else:
-            flags = ("" if s.closed else "  (open)") + (f"  over-paid {s.overpaid}" if s.overpaid.minor else "")
-            flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
-            print(f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
-                  f"received {str(s.received):>10}  {s.provider}  {s.request_id or '-'}{flags}")
-    return 0
-
-
-def _export(sales: list[Sale], file: str) -> int:
-    from pathlib import Path
-
-    from app.storage.reports import export_csv
-
-    try:
-        n = export_csv(reversed(sales), Path(file))
-    except OSError as exc:
-        raise CheckoutError(f"cannot write {file}: {exc.strerror}") from None
-    print(f"tillqr: {n} sales written to {file}", file=sys.stderr)
-    return 0
-
-
-def _totals(sales: list[Sale], args) -> int:
-    from datetime import date, datetime
-
-    from app.storage.reports import day_totals
-
-    try:
-        day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
-    except ValueError:
-        raise CheckoutError(f"--date must look like 2026-11-25, not {args.date!r}") from None
-    totals = day_totals(sales, day)
-    for (status, currency), t in totals.items():
-        if args.json:
-            emit({"date": day.isoformat(), "status": status, "currency": currency, "count": t.count,
-                  "amount": str(t.amount), "amount_received": str(t.received), "amount_refunded": str(t.refunded)})
-        else:
-            print(f"{status:<18} {t.count:>5}  {currency} {str(t.amount):>12}  received {str(t.received):>12}"
-                  f"  refunded {str(t.refunded):>10}")
-    if not totals and not args.json:
-        print(f"no sales on {day}")
-    return 0

@@ -93,6 +93,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return build_command(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise  # stdout's reader is gone: `tillqr` ends quietly (app/__main__.py)
     except Exception as exc:  # the contract: never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -144,7 +146,12 @@ def build_payload(args: argparse.Namespace) -> str:
             raise ValueError("--name is required for Pix")
         common = dict(merchant_name=name, merchant_city=args.city, amount=amount, txid=args.reference or "***")
         if args.key is not None:
-            return schemes.pix_static(args.key, description=args.description, **common)
+            payload = schemes.pix_static(args.key, description=args.description, **common)
+            from app.qr.rules import pix_key_problem
+
+            if problem := pix_key_problem(args.key):
+                raise ValueError(f"--key: {problem}")
+            return payload
         if args.description:
             raise ValueError("--description is for static codes (--key); a dynamic code's text is at its location")
         return schemes.pix_dynamic(args.location, **common)
@@ -171,12 +178,29 @@ def build_payload(args: argparse.Namespace) -> str:
                             mcc=args.mcc)
 
 
+def shortened(args: argparse.Namespace) -> list[str]:
+    """What the EMV limits cut from --name (25 characters) and --city (15), in words for a warning."""
+    from app.qr.schemes import ascii_text
+
+    if args.scheme == "upi" and not args.emv:
+        return []  # a upi://pay link has no such limits
+    found = []
+    for option, value, limit in (("--name", args.name, 25), ("--city", args.city, 15)):
+        plain = ascii_text(value) if isinstance(value, str) else ""
+        if len(plain) > limit:
+            found.append(f"{option} is longer than the QR standard's {limit} characters: the code carries "
+                         f"{plain[:limit].rstrip()!r} (cut: {plain[limit:]!r})")
+    return found
+
+
 def build_command(args: argparse.Namespace) -> int:
     try:
         payload = build_payload(args)
     except (ValueError, MoneyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for warning in shortened(args):
+        print(f"warning: {warning}", file=sys.stderr)
     files = [(kind, getattr(args, kind)) for kind in ("svg", "png", "pdf") if getattr(args, kind)]
     if files:
         from app.qr.sticker import layout, to_svg

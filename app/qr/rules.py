@@ -225,3 +225,38 @@ def check_upi_link(fields: Mapping[str, str], errors: list[str]) -> None:
     mc = fields.get("mc")
     if mc is not None and not re.fullmatch(r"[0-9]{4}", mc):
         errors.append(f"parameter 'mc' (merchant category code) must be 4 digits, not {mc!r}")
+
+
+# -- Pix keys (DICT) --------------------------------------------------------------------------
+_PIX_PHONE = re.compile(r"^\+55[1-9][0-9]9?[0-9]{8}$")
+_PIX_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PIX_EVP = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _check_digits_ok(digits: str) -> bool:
+    """CPF (11 digits) or CNPJ (14 digits) with its two check digits (mod 11)."""
+    weights = ([list(range(10, 1, -1)), list(range(11, 1, -1))] if len(digits) == 11 else
+               [[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]])
+    if len(set(digits)) == 1:
+        return False
+    for i, w in enumerate(weights):
+        n = len(w)
+        r = sum(int(d) * k for d, k in zip(digits[:n], w)) % 11
+        if int(digits[n]) != (0 if r < 2 else 11 - r):
+            return False
+    return True
+
+
+def pix_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a Pix key (DICT: CPF or CNPJ digits, +55 phone, e-mail, or a random UUID key), or None."""
+    k = key.strip() if isinstance(key, str) else ""
+    if k.isdigit() and len(k) in (11, 14):
+        return None if _check_digits_ok(k) else f"{k} is not a valid {'CPF' if len(k) == 11 else 'CNPJ'} (check digits)"
+    if _PIX_PHONE.match(k) or _PIX_EVP.match(k) or (_PIX_EMAIL.match(k) and len(k) <= 77):
+        return None
+    if k.startswith("+"):
+        return f"{k!r} is not a Brazilian phone key: write it as +55, the area code and the number (+5561912345678)"
+    if any(c.isdigit() for c in k) and all(c.isdigit() or c in ".-/ ()" for c in k):
+        return f"{k!r}: write a CPF (11) or CNPJ (14) as digits only, and a phone as +55…"
+    return (f"{k!r} is not a Pix key: use CPF/CNPJ digits, a +55 phone number, an e-mail address, "
+            "or a random key (UUID)")

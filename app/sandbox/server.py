@@ -250,11 +250,19 @@ async def serve(host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | N
 
 def run(host: str = "127.0.0.1", port: int = 8765) -> int:
     """Run the sandbox until interrupted (Ctrl+C / SIGTERM); returns an exit status."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        print(f"tillqr sandbox: the port must be a number from 0 to 65535, not {port!r}", file=sys.stderr)
+        return 1
     try:
         asyncio.run(serve(host, port))
     except KeyboardInterrupt:
         pass
-    except OSError as exc:
-        print(f"tillqr sandbox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+    except socket.gaierror as exc:  # a host name that does not resolve
+        print(f"tillqr sandbox: cannot listen on {host}:{port}: unknown host ({exc.strerror or exc})",
+              file=sys.stderr)
+        return 1
+    except (OSError, OverflowError) as exc:
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+        print(f"tillqr sandbox: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
         return 1
     return 0

@@ -186,9 +186,9 @@ def test_sticker_languages_and_fallbacks(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "reason"), [
-    (["pix", "--key", "k", "--city", "Rio"], "--name is required"),
-    (["pix", "--key", "k", "--name", "x", "--city", "Rio", "--amount", "1.234"], "too many"),
-    (["pix", "--key", "k", "--name", "x", "--city", "Rio", "--currency", "USD", "--amount", "1"], "BRL"),
+    (["pix", "--key", "fulano@example.com", "--city", "Rio"], "--name is required"),
+    (["pix", "--key", "fulano@example.com", "--name", "x", "--city", "Rio", "--amount", "1.234"], "too many"),
+    (["pix", "--key", "fulano@example.com", "--name", "x", "--city", "Rio", "--currency", "USD", "--amount", "1"], "BRL"),
     (["paynow", "--mobile", "123", "--name", "x"], "PayNow mobile"),
     (["paynow", "--uen", "201403121W", "--expiry", "2030-02-30"], "--expiry"),
     (["fps", "--fps-id", "12", "--name", "x"], "FPS ID"),
@@ -196,7 +196,7 @@ def test_sticker_languages_and_fallbacks(tmp_path: Path) -> None:
     (["upi", "--vpa", "a@b", "--name", "x", "--emv"], "--city is required"),
     (["paynow", "--uen", "201403121W", "--svg", "/nonexistent-dir/s.svg", "--name", "x"], "cannot write the SVG"),
     (["paynow", "--uen", "201403121W", "--svg", "out.svg"], "needs the store's name"),
-    (["pix", "--key", "k", "--name", "x", "--city", "Rio", "--svg", "out.svg", "--lang", "xx"], "unknown sticker"),
+    (["pix", "--key", "fulano@example.com", "--name", "x", "--city", "Rio", "--svg", "out.svg", "--lang", "xx"], "unknown sticker"),
 ])
 def test_build_errors_exit_1_with_the_reason(args: list[str], reason: str, tmp_path: Path) -> None:
     proc = tillqr("qr", "build", *args)
@@ -211,3 +211,31 @@ def test_decode_of_a_payload_that_starts_like_an_option_is_still_decoded():
 
     out = subprocess.run([sys.executable, "-m", "app", "qr", "decode", "-x"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and '"valid": false' in out.stdout and "Traceback" not in out.stderr
+
+
+def test_build_warns_when_the_name_and_city_are_cut_to_the_standards_limits() -> None:
+    proc = tillqr("qr", "build", "pix", "--key", "fulano@example.com", "--name", "Padaria Central de São Paulo Ltda ME",
+                  "--city", "São José dos Campos")
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 0 and "5925Padaria Central de Sao Pa" in proc.stdout.decode()
+    assert "warning: --name" in err and "'Padaria Central de Sao Pa'" in err and "ulo Ltda ME" in err
+    assert "warning: --city" in err and "'Sao Jose dos Ca'" in err
+    short = tillqr("qr", "build", "pix", "--key", "fulano@example.com", "--name", "Padaria", "--city", "Recife")
+    assert short.returncode == 0 and short.stderr == b""
+
+
+@pytest.mark.parametrize("key", ["12345678909", "11222333000181", "+5561999999999", "fulano@example.com",
+                                 "123e4567-e12b-12d1-a456-426655440000"])
+def test_build_accepts_each_kind_of_pix_key(key: str) -> None:
+    proc = tillqr("qr", "build", "pix", "--key", key, "--name", "Loja", "--city", "Recife")
+    assert proc.returncode == 0 and key in proc.stdout.decode(), proc.stderr
+
+
+@pytest.mark.parametrize(("key", "reason"), [
+    ("k", "not a Pix key"), ("12345678900", "not a valid CPF"), ("11222333000182", "not a valid CNPJ"),
+    ("123.456.789-09", "digits only"), ("+1555123456", "+55"), ("fulano@", "not a Pix key"),
+])
+def test_build_refuses_what_is_not_a_pix_key(key: str, reason: str) -> None:
+    proc = tillqr("qr", "build", "pix", "--key", key, "--name", "Loja", "--city", "Recife")
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 1 and "--key" in err and reason in err and proc.stdout == b"", err

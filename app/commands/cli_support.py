@@ -1,0 +1,130 @@
+"""What every ``tillqr`` command shares: output that survives a closed pipe, errors in words,
+bounded waits, SIGTERM handled like Ctrl-C, and argument types that refuse nonsense as usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class StdoutGone:
+    """Set once stdout's reader went away (``tillqr journal list | head -1``): output is dropped since."""
+
+    gone = False
+
+
+def quiet_stdout() -> None:
+    """The standard recipe for a closed pipe: point stdout at /dev/null so nothing more (not even the
+    flush at exit) raises, and let the command finish or stop quietly."""
+    StdoutGone.gone = True
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (tests capturing output): nothing to redirect
+        pass
+
+
+def say(text: str) -> None:
+    """A line on stdout; when nobody reads stdout any more, the line is dropped (see ``StdoutGone``)."""
+    if StdoutGone.gone:
+        return
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        quiet_stdout()
+
+
+def emit(obj: dict) -> None:
+    say(json.dumps(obj, ensure_ascii=False))
+
+
+def err(message: str) -> None:
+    note(f"error: {message}")
+
+
+def note(message: str) -> None:
+    try:
+        print(f"tillqr: {message}", file=sys.stderr, flush=True)
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+async def bounded(aw: Awaitable[T], timeout: float) -> T:
+    """``aw`` within ``timeout`` seconds (asyncio.TimeoutError after), never cancelled by the caller's
+    own cancellation (a Ctrl-C must not cut a cancel or an unlink in half)."""
+    return await asyncio.wait_for(asyncio.shield(aw), timeout)
+
+
+def on_sigterm(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run ``callback`` on SIGTERM (on the running loop); returns the undo. No-op where unsupported."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, callback)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        return lambda: None
+
+    def undo() -> None:
+        try:
+            loop.remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    return undo
+
+
+# -- argument types: a bad value is a usage error (exit 1 with the usage), before anything is created -------
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--wait``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def delay(text: str) -> float:
+    """Zero or more seconds, finite (``--pay-after``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more seconds, not {text!r}")
+    return value
+
+
+def _int_between(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}, not {text!r}")
+        return value
+    return parse
+
+
+whole_seconds = _int_between(1, 86400, "whole seconds")   # a request's lifetime (--expires-in)
+port = _int_between(0, 65535, "a port number")            # a TCP port; 0: any free one
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 1: exit 2 is reserved for "the sale ended unpaid" (``charge``)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
