@@ -7,6 +7,7 @@ never mix with a shop's real sales.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from app.checkout.push import PushHub, SandboxHub, WebSocketHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
-from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound
+from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable
 from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.storage.journal import Journal
 
@@ -33,6 +34,17 @@ class RuntimeError_(Exception):
 
 class SandboxError(Exception):
     pass
+
+
+class SandboxUnavailable(RuntimeError_):
+    """Demo mode's sandbox at ``TILLQR_SANDBOX_URL`` does not answer: no demo till can start either."""
+
+    def __init__(self, url: str, cause: Exception):
+        port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
+        start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
+        super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
+                         f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one")
+        self.url = url
 
 
 @dataclass
@@ -174,25 +186,40 @@ async def open_runtime(
 
 async def _assemble(p: Paths, settings: settings_mod.Settings, demo: bool, name: str, lock: TillLock,
                     duration_s: int | None, poll_interval: float | None) -> Runtime:
-    sandbox = hub = None
-    if demo:
-        sandbox, prov, hub = _demo_provider(name)
-        await hub.start()
-        journal = Journal(p.data_dir / "journal-demo.sqlite3")
-    else:
-        prov = _real_provider(settings)
-        journal = Journal(p.journal_file)
-    if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
-        settings = replace(settings, currency=prov.currencies[0])
-    link = None
-    if Capability.STATIC_LINK in prov.capabilities:
-        link = await _ensure_link(prov, journal, settings, demo, sandbox)
-    controller = CheckoutController(
-        prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
-        duration_s=settings.expires_in if duration_s is None else duration_s,
-        poll_interval=settings.poll_interval if poll_interval is None else poll_interval, hub=hub,
-    )
-    return Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub, lock=lock)
+    """The runtime's parts, opened in order; when one fails, those already opened are closed again
+    (a push hub left running would keep a task on the loop of a till that never started)."""
+    async with contextlib.AsyncExitStack() as opened:
+        sandbox = hub = None
+        if demo:
+            sandbox, prov, hub = _demo_provider(name)
+            opened.push_async_callback(sandbox.client.aclose)
+            opened.push_async_callback(prov.aclose)
+            opened.push_async_callback(hub.aclose)
+            await hub.start()
+            journal = Journal(p.data_dir / "journal-demo.sqlite3")
+        else:
+            prov = _real_provider(settings)
+            opened.push_async_callback(prov.aclose)
+            journal = Journal(p.journal_file)
+        opened.push_async_callback(journal.aclose)
+        if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
+            settings = replace(settings, currency=prov.currencies[0])
+        link = None
+        if Capability.STATIC_LINK in prov.capabilities:
+            try:
+                link = await _ensure_link(prov, journal, settings, demo, sandbox)
+            except ProviderUnavailable as exc:
+                if sandbox is not None and sandbox.url:
+                    raise SandboxUnavailable(sandbox.url, exc) from exc
+                raise
+        controller = CheckoutController(
+            prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
+            duration_s=settings.expires_in if duration_s is None else duration_s,
+            poll_interval=settings.poll_interval if poll_interval is None else poll_interval, hub=hub,
+        )
+        runtime = Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub, lock=lock)
+        opened.pop_all()  # from here on the runtime's aclose() closes them
+        return runtime
 
 
 def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:

@@ -13,3 +13,17 @@ def _tillqr_home(tmp_path, monkeypatch):
     home = tmp_path / "tillqr-home"
     monkeypatch.setenv("TILLQR_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def ring():
+    """An in-memory keyring for the test: credentials never reach the machine's own."""
+    import keyring
+
+    from tests.support.memkeyring import MemoryKeyring
+
+    before = keyring.get_keyring()
+    mem = MemoryKeyring()
+    keyring.set_keyring(mem)
+    yield mem
+    keyring.set_keyring(before)

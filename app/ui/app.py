@@ -11,6 +11,12 @@ counter starts in demo mode (marked DEMO, in a throw-away folder so no demo sale
 shop's journal) and the Settings page opens with the problem named — without the PIN when none
 is readable. After Save, "Restart now" closes the runtime and the window and opens both again
 on the saved configuration (a restart loop in ``_main``).
+
+When the till cannot start at all (another TillQR holds it, an unknown ``--provider``, the demo
+sandbox at TILLQR_SANDBOX_URL down), ``run_gui`` says why in one line on stderr (the traceback goes
+to the log file only) and exits 1; the message box follows only after the asyncio loop has ended
+(a modal box inside the running task would re-enter the loop's other tasks) and only where someone
+can click it (not offscreen, not with TILLQR_EXIT_WHEN_READY).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from app.checkout.counter_model import CounterModel
@@ -104,34 +111,66 @@ async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Pat
                            **kw: Any) -> tuple[Any, str | None, Any]:
     """(runtime, problem, cleanup): the configured runtime, or with a configuration that cannot be
     used, a demo runtime (its own demo journal in the real data folder, config.toml not read) and
-    the problem in words (named key included)."""
-    from app.providers.base import ProviderError
-    from app.runtime import RuntimeError_, TillBusy, open_runtime
+    the problem in words (named key included).
 
+    What demo mode cannot get round is raised at once, not retried in demo mode: an unknown
+    ``provider`` (a typo on the command line), another TillQR holding the till (``TillBusy``) and a
+    demo sandbox that does not answer (``SandboxUnavailable``). When the demo fallback fails too,
+    its error is raised with the configuration's problem added."""
+    from app.providers.base import ProviderError
+    from app.providers.registry import PROVIDERS
+    from app.runtime import RuntimeError_, SandboxUnavailable, TillBusy, open_runtime
+
+    if provider is not None and provider not in PROVIDERS:
+        raise RuntimeError_(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     try:
         return await open_runtime(demo=demo, provider=provider, home=home, **kw), None, None
-    except TillBusy:
-        raise  # another TillQR holds the till: say so, never a second till beside it
+    except (TillBusy, SandboxUnavailable):
+        raise  # another TillQR holds the till / the demo sandbox is down: demo mode cannot help
     except (SettingsError, RuntimeError_) as exc:
         problem = str(exc)
     except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
         problem = f"the provider could not be used at start: {exc}"
-    log.warning("configuration cannot be used (%s): demo mode and Settings", problem)
-    runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
+    log.info("configuration cannot be used (%s): demo mode and Settings", problem)
+    try:
+        runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
+    except (RuntimeError_, ProviderError) as exc:  # demo mode cannot start either: say both
+        raise RuntimeError_(f"{exc}; and the configuration cannot be used: {problem}") from exc
     return runtime, problem, None
 
 
+class StartupFailed(Exception):
+    """The till could not start; ``str()`` is the one line said on stderr and in the message box."""
+
+
+def _expected_failures() -> tuple[type[BaseException], ...]:
+    from app.providers.base import ProviderError
+    from app.runtime import RuntimeError_
+
+    return (RuntimeError_, SettingsError, ProviderError, OSError)
+
+
+def _startup_failure(exc: BaseException) -> StartupFailed:
+    """One line for ``exc``; the traceback goes to the log file only (the console shows WARNING and up)."""
+    if isinstance(exc, _expected_failures()):
+        log.info("cannot start: %s", exc, exc_info=True)
+        return StartupFailed(str(exc))
+    log.info("cannot start (unexpected %s)", type(exc).__name__, exc_info=True)
+    from app.config.paths import paths
+
+    return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
+
+
 async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
+    """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
+    (never shown here: a modal box would run a nested event loop inside this very task)."""
     from app.config.paths import paths
 
     while True:
         try:
             runtime, problem, scratch = await open_or_fallback(demo=demo, provider=provider)
-        except Exception as exc:  # noqa: BLE001 - say it in a window, not only on a terminal
-            log.exception("cannot start")
-            print(f"tillqr: cannot start: {exc}", file=sys.stderr)
-            QMessageBox.critical(None, "TillQR cannot start", str(exc))
-            return 1
+        except Exception as exc:  # noqa: BLE001 - said in one line by run_gui, after the loop has ended
+            raise _startup_failure(exc) from None
         if problem:
             print(f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)",
                   file=sys.stderr)
@@ -164,6 +203,18 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
         demo = None if demo is not True else demo  # a restart follows the saved configuration
 
 
+def _dialogs_wanted() -> bool:
+    """A message box only where someone can click it: not headless, not in a smoke/benchmark run."""
+    platform = QGuiApplication.platformName().lower()
+    return platform not in ("offscreen", "minimal", "vnc") and not os.environ.get("TILLQR_EXIT_WHEN_READY")
+
+
+def _say_cannot_start(text: str) -> None:
+    print(f"tillqr: cannot start: {text}", file=sys.stderr, flush=True)
+    if _dialogs_wanted():
+        QMessageBox.critical(None, "TillQR cannot start", text)  # Qt's own loop; asyncio's has ended
+
+
 def _no_display() -> bool:
     return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
@@ -180,5 +231,9 @@ def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
     app.setApplicationName("TillQR")
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
     apply_style(app)
-    with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-        return runner.run(_main(app, demo=demo, provider=provider))
+    try:
+        with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
+            return runner.run(_main(app, demo=demo, provider=provider))
+    except StartupFailed as exc:
+        _say_cannot_start(str(exc))  # after the asyncio loop has ended: no task to re-enter
+        return 1

@@ -138,7 +138,8 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.ui.journal_screenshots",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="screenshots")
+    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
+                        help="folder to write the PNGs to (default: ./screenshots)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     out = Path(args.out).resolve()
     app = QApplication.instance() or QApplication(sys.argv)

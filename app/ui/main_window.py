@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.show_page(name)
 
     def ask_pin(self, then, purpose: str = "Manager PIN to open this page") -> PinDialog:
-        dialog = PinDialog(self.gate, purpose=purpose, parent=self)
+        dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack)  # under the header
         dialog.accepted.connect(lambda: (setattr(self, "unlocked", True), then()))
         dialog.finished.connect(lambda _code: setattr(self, "pin_dialog", None))
         self.pin_dialog = dialog
@@ -164,6 +164,8 @@ class MainWindow(QMainWindow):
     # -- Qt ----------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        if self.pin_dialog is not None:  # e.g. asked at start-up, before the window was maximised
+            QTimer.singleShot(0, self._refit_pin_dialog)
         compact = event.size().height() < COMPACT_BELOW
         if compact != self._compact:
             self._compact = compact
@@ -174,6 +176,15 @@ class MainWindow(QMainWindow):
                     widget.setProperty("compact", "true" if compact else "false")
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
+
+    def _refit_pin_dialog(self) -> None:
+        if self.pin_dialog is not None:
+            self.pin_dialog.fit()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.pin_dialog is not None:
+            QTimer.singleShot(0, self._refit_pin_dialog)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         app = QApplication.instance()

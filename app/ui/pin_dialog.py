@@ -3,11 +3,15 @@
 Window-modal and opened with ``open()`` (never ``exec()``): the asyncio loop keeps running
 underneath. A wrong PIN and the lock-out after too many are said in words (PinGate's messages);
 ``accepted`` is emitted only after the gate said yes.
+
+Placement: centred over ``anchor`` (the window's page area, under its header) and kept inside
+the window; where the room is short (an 800×480 kiosk) the dialog takes its compact size, so the
+title has a margin above it and the header (store name, DEMO mark, navigation) stays in view.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
@@ -15,26 +19,40 @@ from PySide6.QtWidgets import (QDialog, QGridLayout, QHBoxLayout, QLabel, QLineE
 from app.config.pin import PinError, PinGate
 
 STYLE = """
-QDialog#pinDialog { background: #f4f6f8; }
+QDialog#pinDialog { background: #f4f6f8; border: 2px solid #52606d; }
 QLabel#pinTitle { font-size: 22px; font-weight: bold; }
 QLineEdit#pinField { font-size: 30px; min-height: 48px; padding: 2px 10px;
                      background: #ffffff; border: 3px solid #1f2933; border-radius: 8px; }
 QLabel#pinError { color: #b00020; font-weight: bold; }
 QPushButton#pinKey { font-size: 26px; font-weight: bold; min-height: 46px; min-width: 64px; }
 QPushButton#pinOk { background: #1b7f3b; color: #ffffff; border-color: #10592a; font-weight: bold; min-height: 46px; }
+QPushButton#pinCancel { min-height: 46px; }
+QDialog#pinDialog[compact="true"] QLabel#pinTitle { font-size: 18px; }
+QDialog#pinDialog[compact="true"] QLineEdit#pinField { font-size: 22px; min-height: 32px; border-width: 2px; }
+QDialog#pinDialog[compact="true"] QLabel#pinError { font-size: 14px; }
+QDialog#pinDialog[compact="true"] QPushButton#pinKey { font-size: 20px; min-height: 30px; padding: 2px; }
+QDialog#pinDialog[compact="true"] QPushButton#pinOk, QDialog#pinDialog[compact="true"] QPushButton#pinCancel {
+    min-height: 32px; padding: 2px; }
 """
+
+COMPACT_BELOW = 560  # px of room (the page area under the header) under which the compact size applies
 
 
 class PinDialog(QDialog):
-    def __init__(self, gate: PinGate, *, purpose: str = "Manager PIN", parent: QWidget | None = None):
+    def __init__(self, gate: PinGate, *, purpose: str = "Manager PIN", parent: QWidget | None = None,
+                 anchor: QWidget | None = None):
         super().__init__(parent)
         self.gate = gate
+        self.anchor = anchor
         self.setObjectName("pinDialog")
         self.setWindowTitle("Manager PIN")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setStyleSheet(STYLE)
+        self.setMinimumWidth(440)  # "Manager PIN to open Settings" on one line
         column = QVBoxLayout(self)
-        column.setSpacing(6)
+        column.setContentsMargins(22, 18, 22, 18)
+        column.setSpacing(8)
+        self.column = column
         self.title = QLabel(purpose)
         self.title.setObjectName("pinTitle")
         self.title.setWordWrap(True)
@@ -68,6 +86,7 @@ class PinDialog(QDialog):
         column.addLayout(grid)
         row = QHBoxLayout()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("pinCancel")
         self.cancel_button.clicked.connect(self.reject)
         self.ok_button = QPushButton("Unlock")
         self.ok_button.setObjectName("pinOk")
@@ -77,6 +96,41 @@ class PinDialog(QDialog):
         row.addWidget(self.ok_button)
         column.addLayout(row)
         self.field.setFocus()
+
+    # -- size and place ----------------------------------------------------------------
+    def open(self) -> None:  # noqa: A003 - Qt API
+        self.fit()
+        super().open()
+
+    def room(self) -> QRect:
+        """Where the dialog may go, in global coordinates: the anchor, else the parent window."""
+        area = self.anchor or (self.parentWidget().window() if self.parentWidget() else None)
+        if area is None:
+            screen = self.screen()
+            return screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
+        return QRect(area.mapToGlobal(QPoint(0, 0)), area.size())
+
+    def fit(self) -> None:
+        """Compact where the room is short, then centred in the room (kept inside the window)."""
+        room = self.room()
+        compact = room.height() < COMPACT_BELOW
+        if self.property("compact") != ("true" if compact else "false"):
+            self.setProperty("compact", "true" if compact else "false")
+            m = (18, 12, 18, 12) if compact else (22, 18, 22, 18)
+            self.column.setContentsMargins(*m)
+            self.column.setSpacing(4 if compact else 8)
+            for widget in [self, *self.findChildren(QWidget)]:  # re-apply the [compact] rules
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+        self.adjustSize()
+        size = self.size()
+        x = room.x() + max(0, (room.width() - size.width()) // 2)
+        y = room.y() + max(0, (room.height() - size.height()) // 2)
+        window = self.parentWidget().window() if self.parentWidget() else None
+        if window is not None:  # never past the window's bottom edge
+            bottom = window.mapToGlobal(QPoint(0, window.height())).y()
+            y = max(min(y, bottom - size.height()), window.mapToGlobal(QPoint(0, 0)).y())
+        self.move(x, y)
 
     def _key(self, digit: str) -> QPushButton:
         button = QPushButton(digit)

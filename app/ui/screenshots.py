@@ -194,7 +194,8 @@ async def capture(out: Path, home: Path, sizes=SIZES, providers: tuple[str, ...]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.ui.screenshots", description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="screenshots")
+    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
+                        help="folder to write the PNGs to (default: ./screenshots)")
     parser.add_argument("--provider", action="append", help="only these providers (repeatable)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     out = Path(args.out).resolve()

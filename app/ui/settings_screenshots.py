@@ -3,12 +3,14 @@
 In throw-away TILLQR_HOMEs, at 1280×800 and 800×480, writes to OUT_DIR (default ./screenshots):
 ``settings-first-run-<W>x<H>.png`` (no PIN yet), ``settings-errors-<W>x<H>.png`` (a save refused,
 errors next to their fields), ``pin-dialog-<W>x<H>.png`` (a wrong PIN said in words, over the
-counter) and ``broken-config-<W>x<H>.png`` (start-up with a corrupt config.toml: demo counter,
-Settings open with the key named). The keyring is an in-memory one (nothing touches the OS's).
+counter), ``pin-at-start-<W>x<H>.png`` (the PIN asked at start-up: the configuration needs fixing)
+and ``broken-config-<W>x<H>.png`` (start-up with a corrupt config.toml: demo counter, Settings open
+with the key named). The keyring is an in-memory one (nothing touches the OS's).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -38,11 +40,12 @@ async def _settle(app: QApplication, s: float = 0.3) -> None:
 
 
 def _grab(window, dialog=None):
+    """The window, with ``dialog`` (a separate top-level window) drawn where it really is over it."""
     pix = window.grab()
     if dialog is not None:
         shot = dialog.grab()
         painter = QPainter(pix)
-        painter.drawPixmap(QPoint((pix.width() - shot.width()) // 2, (pix.height() - shot.height()) // 2), shot)
+        painter.drawPixmap(dialog.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0)), shot)
         painter.end()
     return pix
 
@@ -110,6 +113,10 @@ async def _pin(window):
     return dialog
 
 
+async def _pin_at_start(window):
+    return window.pin_dialog  # asked by compose() for a configuration that needs fixing
+
+
 async def main(out: Path) -> None:
     app = QApplication.instance()
     out.mkdir(parents=True, exist_ok=True)
@@ -120,13 +127,23 @@ async def main(out: Path) -> None:
         await _scene(app, out, "settings-first-run", size, (_nothing, _open_settings))
         await _scene(app, out, "settings-errors", size, (_nothing, _errors))
         await _scene(app, out, "pin-dialog", size, (_with_pin, _pin))
+        await _scene(app, out, "pin-at-start", size, (_with_pin, _pin_at_start))
         await _scene(app, out, "broken-config", size, (_corrupt, None))
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    qapp = QApplication(sys.argv[:1])
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.ui.settings_screenshots",
+                                     description=__doc__.split("\n\n")[1].replace("\n", " "))
+    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
+                        help="folder to write the PNGs to (default: ./screenshots)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)
     apply_style(qapp)
     with asyncio.Runner(loop_factory=lambda: TillEventLoop(qapp)) as runner:
-        runner.run(main(target))
+        runner.run(main(Path(args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

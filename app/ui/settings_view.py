@@ -91,6 +91,20 @@ class SettingsView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
+        # The reason Settings opened comes first and stays in view (above the scrolling form, never
+        # scrolled away when the form reveals the first bad field); the first-run hint comes after it.
+        self.problem = QLabel("")
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_bar = QWidget()
+        self.problem_bar.setObjectName("settings")
+        self.problem_bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        bar_row = QVBoxLayout(self.problem_bar)
+        bar_row.setContentsMargins(14, 8, 14, 0)
+        bar_row.addWidget(self.problem)
+        outer.addWidget(self.problem_bar)
+
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -102,11 +116,6 @@ class SettingsView(QWidget):
         outer.addWidget(scroll, 1)
         self.scroll = scroll
 
-        self.problem = QLabel("")
-        self.problem.setObjectName("problem")
-        self.problem.setWordWrap(True)
-        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.form_column.addWidget(self.problem)
         self.first_run = QLabel("No manager PIN yet: set one below first (it guards Settings and the Journal), "
                                 "then fill in the store and the provider and press Save.")
         self.first_run.setObjectName("firstRun")
@@ -242,6 +251,7 @@ class SettingsView(QWidget):
         m = self.model
         self.problem.setText(f"The configuration cannot be used: {m.problem}" if m.problem else "")
         self.problem.setVisible(bool(m.problem))
+        self.problem_bar.setVisible(bool(m.problem))
         self.first_run.setVisible(not m.pin_configured)
         visible = {f.key for f in m.visible_fields()}
         for key, row in self.rows.items():

@@ -1,23 +1,12 @@
 """A configured (not demo) till: settings from config.toml, credentials from the keyring, a real server."""
 
-import keyring
 import pytest
 
 from app.config.secrets import set_secret
 from app.domain.sale import SaleStatus
 from app.runtime import RuntimeError_, open_runtime
-from tests.support.memkeyring import MemoryKeyring
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(before)
 
 
 def write_config(home, body: str) -> None:
@@ -26,7 +15,7 @@ def write_config(home, body: str) -> None:
 
 
 async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox_url, tmp_path,
-                                                                         memory_keyring):
+                                                                         ring):
     write_config(tmp_path, f'[store]\nname = "Chai Point"\ncity = "BENGALURU"\ncurrency = "INR"\n'
                            f'[provider]\nname = "razorpay"\nbase_url = "{sandbox_url}/razorpay"\n')
     with pytest.raises(RuntimeError_, match="no key_id for razorpay in the keyring"):
@@ -51,7 +40,7 @@ async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox
             assert b"CANARY-SECRET-123" not in path.read_bytes(), path
 
 
-async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_path, memory_keyring):
+async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_path, ring):
     from app.providers.registry import create_provider
 
     prov = create_provider("jpmorgan", base_url=f"{sandbox_url}/jpmorgan", credentials={"access_token": "t"})

@@ -88,3 +88,33 @@ def till(qtbot, run, tmp_path):
     for window, rt in opened:
         window.close()
         run(rt.aclose())
+
+
+# -- a whole window on a home folder, as the app composes it (Settings, PIN, navigation) -------------
+@pytest.fixture
+def window_for(qtbot, run, tmp_path):
+    """``window_for(home, size)``: the main window on ``home``, shown and active; closed after the test."""
+    from app.ui.app import compose, open_or_fallback
+
+    opened = []
+
+    def open_window(home, size=(1280, 800)):
+        rt, problem, scratch = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
+        window = compose(rt, config_file=home / "config" / "config.toml", problem=problem)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts (F1…F3) go to the active window
+        opened.append((window, rt, scratch))
+        return window
+
+    yield open_window
+    for window, rt, scratch in opened:
+        if window.pin_dialog is not None:
+            window.pin_dialog.reject()
+        window.close()
+        run(rt.aclose())
+        if scratch is not None:
+            scratch.cleanup()

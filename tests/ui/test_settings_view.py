@@ -9,46 +9,9 @@ from PySide6.QtCore import Qt
 
 from app.config import settings as st
 from app.config.pin import hash_pin
-from app.ui.app import compose, open_or_fallback
-from tests.support.memkeyring import MemoryKeyring
 
 pytestmark = pytest.mark.ui
 CANARY = "CANARY-UI-5e1d"
-
-
-@pytest.fixture
-def ring():
-    before = keyring.get_keyring()
-    mem = MemoryKeyring()
-    keyring.set_keyring(mem)
-    yield mem
-    keyring.set_keyring(before)
-
-
-@pytest.fixture
-def window_for(qtbot, run, tmp_path):
-    opened = []
-
-    def open_window(home, size=(1280, 800)):
-        rt, problem, scratch = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
-        window = compose(rt, config_file=home / "config" / "config.toml", problem=problem)
-        qtbot.addWidget(window)
-        window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow)  # shortcuts (F1…F3) go to the active window
-        opened.append((window, rt, scratch))
-        return window
-
-    yield open_window
-    for window, rt, scratch in opened:
-        if window.pin_dialog is not None:
-            window.pin_dialog.reject()
-        window.close()
-        run(rt.aclose())
-        if scratch is not None:
-            scratch.cleanup()
 
 
 def write_config(home, text):

@@ -10,19 +10,9 @@ from app.config import settings as st
 from app.config.pin import PinError, hash_pin
 from app.config.secrets import get_secret
 from app.sandbox import create_app
-from tests.support.memkeyring import MemoryKeyring
 
 CANARY = "CANARY-SECRET-7f3a"
 BASE = "http://127.0.0.1:9"  # never dialled: the transport is the in-process sandbox
-
-
-@pytest.fixture
-def ring():
-    before = keyring.get_keyring()
-    mem = MemoryKeyring()
-    keyring.set_keyring(mem)
-    yield mem
-    keyring.set_keyring(before)
 
 
 @pytest.fixture
