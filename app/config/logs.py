@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from logging.handlers import RotatingFileHandler
 
 from .paths import Paths
@@ -37,7 +38,7 @@ def setup_logging(paths: Paths, *, stderr_level: int = logging.WARNING) -> None:
         handlers.append(RotatingFileHandler(paths.log_dir / "tillqr.log", maxBytes=1_000_000, backupCount=5,
                                             encoding="utf-8"))
     except OSError as exc:  # a read-only home must not stop the till
-        print(f"tillqr: warning: cannot write logs to {paths.log_dir}: {exc.strerror}")
+        print(f"tillqr: warning: cannot write logs to {paths.log_dir}: {exc.strerror}", file=sys.stderr)
     console = logging.StreamHandler()
     console.setLevel(stderr_level)
     console.setFormatter(logging.Formatter("tillqr: %(levelname)s: %(message)s"))
