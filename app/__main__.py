@@ -89,7 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The exit status of one ``tillqr`` command; a reader closing stdout early stops it quietly."""
     try:
-        status = _main(argv)
+        try:
+            status = _main(argv)
+        except SystemExit as done:  # argparse's --help and usage errors: their text is still buffered
+            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            if done.code is not None and not isinstance(done.code, int):
+                print(done.code, file=sys.stderr)
         sys.stdout.flush()
         return status
     except BrokenPipeError:  # `tillqr journal list | head -1`: the reader has what it wanted
