@@ -267,8 +267,8 @@ class CounterModel:
             if sale.sale_id == current.sale_id:
                 if sale.updated_at < current.updated_at:
                     return  # an older snapshot arriving late
-            elif current.status.is_open and not sale.status.is_open:
-                return  # another sale finishing (recovery) must not hide the open one
+            elif current.status.is_open:
+                return  # another sale (recovery asking about an old one) must never hide the open one
         self.sale = sale
         self._changed()
 
@@ -342,13 +342,16 @@ class CounterModel:
         if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
             self._terms = {current.sale_id: terms}
             self._changed()
-        checked = [r for r in found if hasattr(r, "sale") and r.action != "unreachable"]
-        doubt = [r for r in found if getattr(r, "action", "") == "unreachable" and not r.sale.closed]
+        unsure = ("unreachable", "error")
+        checked = [r for r in found if hasattr(r, "sale") and r.action not in unsure]
+        doubt = [r for r in found if getattr(r, "action", "") in unsure and not r.sale.closed]
         sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
         if ok and doubt:
             amounts = ", ".join(r.sale.amount.display() for r in doubt)
-            self._say(f"The provider is not answering: {len(doubt)} unfinished sale(s) from the last run "
-                      f"({amounts}) could not be checked yet. TillQR keeps asking and shows what it finds."
+            why = ("the provider is not answering" if any(r.action == "unreachable" for r in doubt)
+                   else f"the provider answered with an error ({doubt[0].sale.reason})")
+            self._say(f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
+                      f"yet: {why}. TillQR keeps asking and shows what it finds."
                       + (f" Checked: {', '.join(sales)}." if sales else ""), "warning")
         elif ok and sales:
             self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")

@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from app.domain.sale import Sale, SaleStatus
-from app.providers.base import ProviderError, ProviderNotFound
+from app.providers.base import ProviderError, ProviderNotFound, ProviderUnavailable
 
 from .closing import apply_info, close_sale, settled_due
 
@@ -58,8 +58,10 @@ async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
                 continue
             try:
                 results.append(await _recover_one(ctl, sale, cancel_open))
-            except ProviderError as exc:
+            except ProviderUnavailable as exc:
                 results.append(await _unreachable(ctl, sale, exc))
+            except ProviderError as exc:  # it answered, but not about this sale (refused, unreadable)
+                results.append(await _unreachable(ctl, sale, exc, action="error"))
         stale = await _unlink_stale(ctl)
         if stale:
             results.append(stale)
@@ -111,7 +113,11 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
             ctl._due = _due_terms((await _created_detail(ctl, sale)).get("due"), sale.amount.currency)
             ctl._watch(sale)
             return Recovered(sale, "resumed")
-        return Recovered(await _record(ctl, sale, "recovered"), "unreachable")  # another sale holds the counter
+        # Another sale holds the counter: this one is left open at the provider and asked about again.
+        stored = await ctl.journal.get(sale.sale_id)
+        if stored is None or (stored.status, stored.received) != (sale.status, sale.received):
+            sale = await _record(ctl, sale, "recovered")   # only what changed: asked again every minute
+        return Recovered(sale, "busy")
     # The provider decides how it ends: cancelled (or expired) once it confirms, paid if the customer won the race.
     why = ("expired while the till was down" if expired else "cancelled at recovery" if (cancel_open or shown)
            else "interrupted before it was shown")
@@ -153,13 +159,14 @@ async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:
     return Recovered(closed, closed.status.value)
 
 
-async def _unreachable(ctl, sale: Sale, exc: ProviderError) -> Recovered:
+async def _unreachable(ctl, sale: Sale, exc: ProviderError, action: str = "unreachable") -> Recovered:
     if sale.status.is_open and sale.expires_at is not None and sale.expires_at <= ctl.clock():
         sale = sale.move(SaleStatus.EXPIRED, reason=f"expired; provider unreachable at recovery ({exc})")
         sale = await _record(ctl, sale, "expired", confirmed_by_provider=False)
         ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=True))
         return Recovered(sale, "expired")
-    return Recovered(sale, "unreachable")
+    return Recovered(sale.with_(reason=f"{sale.reason} ({exc.message})".strip()) if action == "error" else sale,
+                     action)
 
 
 async def _unlink_stale(ctl) -> Recovered | None:
@@ -185,22 +192,24 @@ async def _unlink_stale(ctl) -> Recovered | None:
 
 
 class InDoubt:
-    """The sales recover() left open because the provider could not be asked about them.
+    """The sales recover() left open: the provider could not be reached ("unreachable"), answered
+    with an error about them ("error"), or they are still open while another sale holds the counter
+    ("busy").
 
     They are asked about again in the background (``recover()`` again: every ``base_s`` at first,
-    doubling up to every ``max_s``) until each has an answer. A sale in doubt that may still be
-    linked blocks the static link: ``before_charge`` tries once more and refuses a new sale while
-    it may still be payable on the sticker.
+    doubling up to every ``max_s``) until each has an answer. An unreachable one that may still be
+    linked blocks the static link: ``before_charge`` tries once more and refuses a new sale while it
+    may still be payable on the sticker. (An error is not a reason to block: it may never go away.)
     """
 
     def __init__(self, ctl, base_s: float = 2.0, max_s: float = 60.0):
         self.ctl = ctl
         self.base_s, self.max_s = base_s, max_s
-        self.sales: dict[str, Sale] = {}
+        self.sales: dict[str, Recovered] = {}
         self._task: asyncio.Task | None = None
 
     def note(self, results: list[Recovered], cancel_open: bool = False) -> None:
-        self.sales = {r.sale.sale_id: r.sale for r in results if r.action == "unreachable" and not r.sale.closed}
+        self.sales = _open_ones(results)
         if self.sales and (self._task is None or self._task.done()):
             self._task = self.ctl._spawn(self._again(cancel_open))
 
@@ -215,9 +224,9 @@ class InDoubt:
                 log.exception("asking again about the sales in doubt failed")
                 continue
             for r in results:
-                if r.action != "unreachable":
+                if r.action not in DOUBT:
                     log.info("sale %s, in doubt, is now %s", r.sale.sale_id, r.action)
-            self.sales = {r.sale.sale_id: r.sale for r in results if r.action == "unreachable" and not r.sale.closed}
+            self.sales = _open_ones(results)
 
     async def before_charge(self) -> None:
         """One more try before a new sale on the static link; SaleInProgress while one may be linked."""
@@ -227,9 +236,17 @@ class InDoubt:
             self.note(await recover(self.ctl))
         except ProviderError:
             pass
-        holding = [s for s in self.sales.values()
-                   if s.link_id == self.ctl.link_id and s.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)]
+        holding = [r.sale for r in self.sales.values()
+                   if r.action == "unreachable" and r.sale.link_id == self.ctl.link_id
+                   and r.sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)]
         if holding:
             raise SaleInProgress(f"an earlier sale of {holding[0].amount.display()} could not be checked with the "
                                  "provider yet and may still be payable on the sticker; TillQR keeps asking: "
                                  "try again shortly")
+
+
+DOUBT = ("unreachable", "error", "busy")   # recover() results that leave a sale open, to be asked again
+
+
+def _open_ones(results: list[Recovered]) -> dict[str, Recovered]:
+    return {r.sale.sale_id: r for r in results if r.action in DOUBT and not r.sale.closed}

@@ -119,7 +119,11 @@ class Refunds:
         return info
 
     async def _apply(self, sale: Sale, entry: dict[str, Any], info: RefundInfo, money: Money) -> Sale:
+        unchanged = info.status == entry.get("status") and info.provider_status == entry.get("provider_status")
         entry = {**entry, "status": info.status, "provider_status": info.provider_status}
+        if info.status not in FINAL and unchanged:   # asked again, nothing new: no journal entry each time
+            raise RefundError(f"the refund of {money.display()} is still {info.provider_status} at the provider; "
+                              "it is followed again at the next start or recover")
         if info.status == "rejected":
             await self.journal.record_refund(sale, entry)
             raise RefundError(f"the provider rejected the refund ({info.provider_status})")
@@ -150,11 +154,19 @@ class Refunds:
             if not row["refund_id"] and not getattr(self.provider, "refunds_idempotent", False):
                 # The answer was lost and this provider cannot tell a retry from a new refund: sending it
                 # again could refund twice. It stays pending, in words, for a person to check.
-                await self.journal.record_refund(sale, {**entry, "reason": UNCONFIRMED})
+                if row["reason"] != UNCONFIRMED:   # said once in the journal, not at every recover()
+                    await self.journal.record_refund(sale, {**entry, "reason": UNCONFIRMED})
                 log.warning("refund %s of sale %s: %s", row["refund_key"], sale.sale_id, UNCONFIRMED)
                 continue
             try:
                 async with self._lock:
+                    # Read again under the lock: a recover() running alongside may have finished it
+                    # (applying it twice would count the refund twice in the sale's total).
+                    now = next((r for r in await self.journal.refunds(sale.sale_id)
+                                if r["refund_key"] == row["refund_key"]), None)
+                    if now is None or now["status"] != "pending":
+                        continue
+                    sale = await self.journal.get(row["sale_id"]) or sale
                     if row["refund_id"]:
                         # One look, not a follow: a refund the provider keeps pending (Depay's REJECTED is
                         # "not final") must not hold every start-up for half a minute.

@@ -326,10 +326,13 @@ async def _close_ourselves(rt: Runtime, sale: Sale, timeout: float) -> Sale:
         raise CheckoutError(f"sale {sale.sale_id} is still open: the provider did not confirm its end in time; "
                             "run `tillqr recover` when the provider is back")
     try:
-        return await bounded(close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3), timeout)
+        # decided_locally: the till ended it (a cancel or a local expiry), so the provider is asked first:
+        # an open request is cancelled, and a payment that beat the end is recorded, never lost.
+        return await bounded(close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3,
+                                        decided_locally=True), timeout)
     except (ProviderError, asyncio.TimeoutError):
-        raise CheckoutError(f"sale {sale.sale_id} ended ({stored.status.value}) but could not be unlinked yet; "
-                            "run `tillqr recover` when the provider is back") from None
+        raise CheckoutError(f"sale {sale.sale_id} ended ({stored.status.value}) here, but the provider has not "
+                            "confirmed it (nor any unlink) yet; run `tillqr recover` when the provider is back") from None
 
 
 async def recover(args) -> int:
@@ -366,7 +369,7 @@ async def _recover_on(args, provider: str | None) -> int:
                     f"{r.sale.amount.display():>14}  {r.sale.reason}")
         if not results and not args.json:
             say("nothing to recover: every sale in the journal is closed")
-        return 0 if all(r.action != "unreachable" for r in results) else 1
+        return 0 if all(r.action not in ("unreachable", "error") for r in results) else 1
     finally:
         await rt.aclose()
 

@@ -15,7 +15,7 @@ from app.checkout.controller import CheckoutError
 from app.commands import checkout_cli
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import Capability
+from app.providers.base import Capability, RequestInfo
 from app.storage.journal import Journal
 
 
@@ -54,7 +54,13 @@ async def till(tmp_path, monkeypatch):
     await journal.record(sale, "created")
     sale = sale.with_(request_id=sale.sale_id).move(SaleStatus.LINKED)
     await journal.record(sale, "linked")
-    provider = SimpleNamespace(name="fake", capabilities=Capability(0))
+    asked: list[str] = []
+
+    async def get_request(request_id: str) -> RequestInfo:   # the provider confirms the cancel
+        asked.append(request_id)
+        return RequestInfo(request_id, SaleStatus.CANCELLED, "CANCELLED", sale.amount, Money(0, "BRL"), None, None)
+
+    provider = SimpleNamespace(name="fake", capabilities=Capability(0), get_request=get_request, asked=asked)
     yield journal, sale, provider
     await journal.aclose()
 
@@ -71,6 +77,7 @@ async def test_a_cancel_that_never_returns_still_ends_with_the_sale_closed(till)
     assert closed.status == SaleStatus.CANCELLED and closed.closed and closed.unlinked
     assert (await journal.get(sale.sale_id)).closed
     assert ctl.cancel_cancelled  # nothing of the stuck cancel is left running
+    assert provider.asked == [sale.request_id]  # closed only once the provider confirmed the end
 
 
 async def test_a_cancel_the_provider_never_confirms_ends_with_run_recover(till):

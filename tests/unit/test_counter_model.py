@@ -202,6 +202,18 @@ def test_another_sale_finishing_does_not_hide_the_open_one():
     assert m.sale is open_sale
 
 
+@pytest.mark.parametrize("status", [SaleStatus.LINKED, SaleStatus.PROCESSING, SaleStatus.SETTLED])
+def test_an_old_sale_asked_about_again_never_takes_the_counter_from_the_open_one(status):
+    """Recovery re-asks old sales in the background: their QR or their PAID must never show over the
+    sale the customer in front of the cashier is paying."""
+    m = model()
+    open_sale = _sale()
+    m.sale_changed(open_sale)
+    old = _sale(status, **({"amount_received": Money.parse("12.50", "BRL")} if status == SaleStatus.SETTLED else {}))
+    m.sale_changed(old)
+    assert m.sale is open_sale and m.mode is Mode.WAITING and m.qr_payload == open_sale.payload
+
+
 def test_notice_is_shown():
     m = model()
     m.notice("warning", "Lost contact with the provider")

@@ -90,6 +90,18 @@ async def test_lost_refund_answer_is_never_sent_twice_and_its_outcome_is_found(d
     assert sum(1 for c in calls if c["path"].endswith("/v2/qr/refund")) == 1
 
 
+async def test_two_recovers_at_once_count_a_found_refund_once(depay):
+    sale = await paid_sale(depay, "40.00")
+    await depay.sandbox.faults(timeout_rate=0.5, seed=seed_where([None, "timeout"], timeout_rate=0.5))
+    with pytest.raises(RefundError):
+        await depay.controller.refund(sale.sale_id, "15.00")   # made; its answer lost
+    await depay.sandbox.faults()
+    refunds = depay.controller.refunds
+    await asyncio.gather(refunds.resume(), refunds.resume())   # the background re-check and a charge's
+    stored = await depay.journal.get(sale.sale_id)
+    assert str(stored.refunded) == "15.00" and stored.status == SaleStatus.PARTIALLY_REFUNDED
+
+
 async def test_a_refund_the_provider_keeps_pending_does_not_hold_every_start(depay):
     """Depay's REJECTED is "not final": the refund stays pending for a person, but a restart looks
     once, it does not follow it for half a minute."""
