@@ -6,6 +6,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("TILLQR_SANDBOX_URL", None)
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw the same examples on every run (seeded by each test's name), so a CI run is
+# repeatable: a rare example cannot turn a submission red by chance. HYPOTHESIS_PROFILE=explore
+# draws new examples each run, to look for such cases on purpose.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

@@ -262,7 +262,7 @@ def _account_template() -> st.SearchStrategy[dict[str, str]]:
 
 def _additional_data() -> st.SearchStrategy[dict[str, str]]:
     return st.dictionaries(st.sampled_from([f"{t:02d}" for t in range(1, 9)] + ["10", "50", "99"]),
-                           st.text(_ASCII, min_size=1, max_size=25), min_size=1, max_size=4)
+                           st.text(_ASCII, min_size=1, max_size=25), min_size=1, max_size=3)  # ≤ 3×29 < 99
 
 
 @st.composite
