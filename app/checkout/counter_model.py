@@ -269,6 +269,13 @@ class CounterModel:
                     return  # an older snapshot arriving late
             elif current.status.is_open:
                 return  # another sale (recovery asking about an old one) must never hide the open one
+            elif not sale.status.is_open:
+                # An earlier sale ended off the counter (found by recovery, refunded from the Journal):
+                # said in words; the counter keeps showing the last sale the cashier rang up.
+                self._say(f"An earlier sale of {sale.amount.display()} is now {sale.status.label.lower()}"
+                          + (f": {sale.reason}." if sale.reason else "."),
+                          "warning" if sale.status == SaleStatus.SETTLED and sale.received.minor else "info")
+                return
         self.sale = sale
         self._changed()
 

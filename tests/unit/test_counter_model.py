@@ -190,8 +190,22 @@ def test_expired_failed_and_partial():
     assert m.banner.detail == "Received BRL 5.00 of BRL 12.50 · BRL 7.50 still to pay"
     m.counter_free(linked.move(SaleStatus.EXPIRED))
     assert m.mode is Mode.EXPIRED and m.banner.title == "Expired" and "Nothing was charged" in m.banner.detail
-    m.sale_changed(_sale(SaleStatus.FAILED, reason="provider unreachable: timeout"))
+    starting = _sale(SaleStatus.PENDING)            # the next sale, as the controller publishes it
+    m.sale_changed(starting)
+    m.sale_changed(starting.move(SaleStatus.FAILED, reason="provider unreachable: timeout"))
     assert m.mode is Mode.FAILED and m.banner.detail == "Provider unreachable: timeout"
+
+
+def test_an_earlier_sale_ending_off_the_counter_is_said_not_shown():
+    m = model()
+    last = _sale(SaleStatus.SETTLED, amount_received=Money.parse("12.50", "BRL"))
+    m.sale_changed(last)
+    found = _sale(SaleStatus.SETTLED, amount_received=Money.parse("12.50", "BRL"),
+                  reason="payment found after the till had ended the sale")
+    m.sale_changed(found)
+    assert m.sale is last
+    assert m.message == ("An earlier sale of BRL 12.50 is now paid: payment found after the till had ended "
+                         "the sale.") and m.message_level == "warning"
 
 
 def test_another_sale_finishing_does_not_hide_the_open_one():
