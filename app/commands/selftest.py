@@ -24,6 +24,7 @@ def _imports() -> str:
     import qasync  # noqa: F401
     import segno  # noqa: F401
     import starlette  # noqa: F401
+    from PIL import Image  # noqa: F401  - QR images a provider serves in other formats
 
     import app.checkout.controller  # noqa: F401
     import app.sandbox.server  # noqa: F401

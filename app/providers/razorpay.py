@@ -58,7 +58,7 @@ import httpx
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.emv import decode as decode_payload
-from app.qr.scan import PNG_SIGNATURE, read_qr_png
+from app.qr.scan import read_qr_image
 
 from .base import (Capability, ChargeSpec, ProviderAuthError, ProviderConflict, ProviderError, ProviderNotFound,
                    ProviderProtocolError, ProviderRejected, ProviderUnavailable, RequestInfo)
@@ -309,24 +309,24 @@ class RazorpayProvider:
             return self._payloads[qr["id"]]
         png = await self._download(self._image_url(qr["image_url"], qr["id"]), qr["id"])
         try:
-            payload = read_qr_png(png)
+            payload = read_qr_image(png)
         except (ValueError, zlib.error, struct.error) as exc:
             raise _protocol(f"the image of QR code {qr['id']} could not be read: {exc}") from None
         self._payloads[qr["id"]] = check_upi(payload, qr)
         return payload
 
     async def _download(self, url: str, ident: str) -> bytes:
-        """The PNG at ``url``, through the provider's client (retried like a read), without credentials."""
+        """The image at ``url``, through the provider's client (retried like a read), without credentials."""
         problem = ""
         for attempt in range(1, self.http.max_attempts + 1):
             try:
                 async with asyncio.timeout(self.http.timeouts.attempt):   # the provider's one client
-                    r = await self.http.get_absolute(url, headers={"Accept": "image/png"})
-                if r.status_code == 200 and r.content.startswith(PNG_SIGNATURE):
+                    r = await self.http.get_absolute(url, headers={"Accept": "image/png, image/*;q=0.8"})
+                if r.status_code == 200 and r.content[:1] not in (b"", b"{", b"<"):   # an image, not JSON/HTML
                     return r.content
                 if r.status_code < 500 and r.status_code != 429:
                     raise _protocol(f"the image of QR code {ident} answered {r.status_code} "
-                                    f"{r.headers.get('content-type', '')}, not a PNG")
+                                    f"{r.headers.get('content-type', '')}, not an image")
                 problem = f"answered {r.status_code}"
             except (TimeoutError, httpx.HTTPError, OSError) as exc:
                 problem = f"could not be fetched ({type(exc).__name__})"

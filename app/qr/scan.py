@@ -1,11 +1,13 @@
-"""Reading a QR code out of an image: a PNG decoded with the standard library, then zxing-cpp.
+"""Reading a QR code out of an image, then zxing-cpp.
 
-Pillow stays a test-only dependency: the few PNG forms QR images come in (non-interlaced,
-1–8 bits a sample, grey, palette, RGB(A)) are decoded here with ``zlib``.
+The PNG forms QR images usually come in (non-interlaced, 1–8 bits a sample, grey, palette,
+RGB(A)) are decoded here with ``zlib``; anything else a provider may serve (an interlaced or
+16-bit PNG, a JPEG, a GIF, a WebP) through Pillow (``read_qr_image``).
 """
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -74,6 +76,29 @@ def read_qr_png(data: bytes) -> str:
     """The text of the QR code in a PNG; ValueError when there is none."""
     pixels, width, height, fmt = png_pixels(data)
     found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)
+    if not found or not found[0].text:
+        raise ValueError("no QR code in the image")
+    return found[0].text
+
+
+def read_qr_image(data: bytes) -> str:
+    """The text of the QR code in an image of any common format; ValueError (in words) otherwise."""
+    try:
+        return read_qr_png(data)
+    except (ValueError, zlib.error, struct.error) as exc:
+        if str(exc) == "no QR code in the image":
+            raise
+        first = exc
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > 16_000_000:
+                raise ValueError(f"the image is too large ({image.width}×{image.height})")
+            grey = image.convert("L")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"not an image that can be read ({first}; {type(exc).__name__})") from None
+    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.QRCode)
     if not found or not found[0].text:
         raise ValueError("no QR code in the image")
     return found[0].text

@@ -405,7 +405,8 @@ async def test_a_relative_image_url_is_fetched_without_credentials(rzp_factory):
 @pytest.mark.parametrize("qr, image, why", [
     (GOOD, png_of("upi://pay?pa=a@b&am=99.00&cu=INR"), "charges 99.00"),
     (GOOD, png_of("000201010212"), "no valid upi://pay link"),
-    (GOOD, Response(b"<html>", media_type="text/html"), "not a PNG"),
+    (GOOD, Response(b"<html>", media_type="text/html"), "not an image"),
+    (GOOD, Response(b"GIF89a broken", media_type="image/gif"), "could not be read"),
     (GOOD, Response(b"\x89PNG\r\n\x1a\nbroken", media_type="image/png"), "could not be read"),
     ({**GOOD, "image_url": "http://elsewhere.example/a.png"}, png_of("x"), "neither https nor"),
     ({**GOOD, "image_url": None}, png_of("x"), "no image_url"),
@@ -517,6 +518,29 @@ def test_png_reader_reads_every_colour_type_and_filter(mode, filters):
     palette = bytes(image.getpalette()[:768]) if mode == "P" else b""
     assert read_qr_png(encode_png([raw[y * n:(y + 1) * n] for y in range(h)], w, color, depth, filters,
                                   palette)) == TEXT
+
+
+@pytest.mark.parametrize("fmt, options", [("JPEG", {"quality": 85}), ("PNG", {"interlace": 1}),
+                                          ("GIF", {}), ("WEBP", {"lossless": True}), ("PNG16", {})])
+def test_qr_images_in_other_formats_are_read_too(fmt, options):
+    """A provider may serve its QR as a JPEG, an interlaced or 16-bit PNG, a GIF or a WebP."""
+    from app.qr.scan import read_qr_image
+
+    image = Image.open(io.BytesIO(qr_png(TEXT, scale=6))).convert("L")
+    out = io.BytesIO()
+    if fmt == "PNG16":
+        image.convert("I;16").save(out, "PNG")
+    else:
+        image.save(out, fmt, **options)
+    assert read_qr_image(out.getvalue()) == TEXT
+
+
+async def test_a_jpeg_qr_image_is_shown_as_what_it_holds(rzp_factory):
+    img = Image.open(io.BytesIO(qr_png("upi://pay?pa=a@b&am=12.50&cu=INR", scale=6))).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    rzp = rzp_factory(app=tiny(GOOD, Response(out.getvalue(), media_type="image/jpeg")), base_url="http://t/razorpay")
+    assert (await rzp.create_request(spec())).payload == "upi://pay?pa=a@b&am=12.50&cu=INR"
 
 
 def test_png_reader_refuses_what_it_cannot_read():
