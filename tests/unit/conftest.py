@@ -14,6 +14,7 @@ import pytest
 from app.providers.http import HttpTimeouts
 from app.providers.jpmorgan import JPMorganProvider
 from app.sandbox import ManualClock, create_app
+from tests.support.closing import closed_after
 
 JPM_API = "/jpmorgan/receivables/request-to-pay/v1"
 AUTH = {"Authorization": "Bearer test-token"}
@@ -40,7 +41,6 @@ async def sb_http(sb_app):
 @pytest.fixture
 async def jpm_factory(sb_app):
     """Build J.P. Morgan clients on the in-process sandbox; all are closed after the test."""
-    made: list[JPMorganProvider] = []
 
     def make(*, app=None, token: str = "test-token", timeout: HttpTimeouts | float | None = None,
              max_attempts: int = 3, base_url: str = "http://sandbox/jpmorgan") -> JPMorganProvider:
@@ -48,12 +48,10 @@ async def jpm_factory(sb_app):
             base_url, token, transport=httpx.ASGITransport(app=app or sb_app),
             timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
             max_attempts=max_attempts, backoff_base_s=0.01, backoff_max_s=0.05)
-        made.append(provider)
         return provider
 
-    yield make
-    for provider in made:
-        await provider.aclose()
+    async for made in closed_after(make):
+        yield made
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from app.qr.emv import decode
 from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
 from tests.support.faults import seed_where
+from tests.support.closing import closed_after
 
 from .conftest import T0
 
@@ -70,7 +71,6 @@ async def http(app):
 
 @pytest.fixture
 async def make(app, sb_clock):
-    made = []
 
     def build(transport=None, **kw) -> DepayProvider:
         kw.setdefault("pos_external_reference", "POS-1")
@@ -78,12 +78,10 @@ async def make(app, sb_clock):
                                  transport=transport or Recording(httpx.ASGITransport(app=app)),
                                  timeout=HttpTimeouts(connect=0.3, read=0.3, attempt=0.3, deadline=5.0),
                                  backoff_base_s=0.01, backoff_max_s=0.02, **kw)
-        made.append(provider)
         return provider
 
-    yield build
-    for provider in made:
-        await provider.aclose()
+    async for made in closed_after(build):
+        yield made
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from app.qr.emv import decode
 from app.qr.render import qr_png
 from app.runtime import open_runtime
 from tests.support.faults import seed_where
+from tests.support.closing import closed_after
 
 from .conftest import T0
 
@@ -48,19 +49,16 @@ FAST = HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0)
 
 @pytest.fixture
 async def rzp_factory(sb_app, sb_clock):
-    made: list[RazorpayProvider] = []
 
     def make(*, app=None, key_secret: str = "secret", timeout: HttpTimeouts = FAST, clock=None,
              base_url: str = "http://sandbox/razorpay") -> RazorpayProvider:
         provider = RazorpayProvider(base_url, "rzp_test_key", key_secret, timeout=timeout, clock=clock or sb_clock,
                                     transport=httpx.ASGITransport(app=app or sb_app), backoff_base_s=0.01,
                                     backoff_max_s=0.05)
-        made.append(provider)
         return provider
 
-    yield make
-    for provider in made:
-        await provider.aclose()
+    async for made in closed_after(make):
+        yield made
 
 
 @pytest.fixture
