@@ -40,10 +40,15 @@ class SandboxUnavailable(RuntimeError_):
     """Demo mode's sandbox at ``TILLQR_SANDBOX_URL`` does not answer: no demo till can start either."""
 
     def __init__(self, url: str, cause: Exception):
-        port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
-        start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
-        super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
-                         f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one")
+        status = getattr(cause, "status_code", None)
+        if status:   # it is up, and answered an error (e.g. one of its simulated faults): not "start it"
+            super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
+                             "try again (its simulated faults are cleared with DELETE /_sandbox/faults)")
+        else:
+            port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
+            start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
+            super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
+                             f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one")
         self.url = url
 
 

@@ -24,7 +24,8 @@ from typing import Callable
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import (
-    Capability, ChargeSpec, DueTerms, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected, RequestInfo,
+    Capability, ChargeSpec, DueTerms, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected,
+    ProviderUnavailable, RequestInfo,
 )
 from app.storage.journal import Journal
 
@@ -222,7 +223,9 @@ class CheckoutController:
             sale = sale.move(SaleStatus.FAILED, reason=f"provider unreachable: {exc}")
             await self._save(sale, "failed", error=str(exc))
             self._begin_close(sale, decided_locally=True)
-            raise ChargeFailed(f"The provider did not answer ({exc.message}). The sale was stopped; if the "
+            what = ("did not answer" if isinstance(exc, ProviderUnavailable)
+                    else "gave an answer that could not be used")
+            raise ChargeFailed(f"The provider {what} ({exc.message}). The sale was stopped; if the "
                                "customer paid anyway, the payment is found and shown. Try again.") from exc
         except asyncio.CancelledError:
             raise  # shutting down: the journal keeps the sale for recover() at the next start

@@ -147,3 +147,13 @@ def test_a_broken_config_does_not_hide_the_journal_and_names_its_file(tmp_path):
                  ["journal", "export", str(tmp_path / "out.csv")]):
         proc = run(*args, home=tmp_path, timeout=30)
         assert proc.returncode == 0 and str(config) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_sandbox_that_is_up_but_answers_503_is_not_told_to_be_started(sandbox_url, tmp_path):
+    httpx.post(f"{sandbox_url}/_sandbox/faults", json={"error_rate": 1}).raise_for_status()
+    try:
+        proc = run("charge", "5.00", "--demo", url=sandbox_url, home=tmp_path)
+    finally:
+        httpx.delete(f"{sandbox_url}/_sandbox/faults").raise_for_status()
+    assert proc.returncode == 1 and "answered 503" in proc.stderr and "start it with" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -140,6 +140,14 @@ async def test_partial_payment_does_not_settle(tmp_path):
         assert closed.status == SaleStatus.SETTLED and str(closed.received) == "12.50"
 
 
+async def test_an_answer_that_is_not_json_is_not_called_no_answer(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        await rt.sandbox.faults(garbage_rate=1.0)
+        with pytest.raises(ChargeFailed, match="gave an answer that could not be used"):
+            await rt.controller.charge("5.00")
+        await rt.sandbox.faults()
+
+
 async def test_provider_down_at_create_fails_cleanly_and_leaves_nothing_linked(tmp_path):
     async with demo_till(tmp_path) as rt:
         await rt.sandbox.faults(error_rate=1.0)
