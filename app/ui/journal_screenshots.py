@@ -13,21 +13,18 @@ history and refunds), ``refund-form`` (the form with a refused amount), and
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
 
 from app.checkout.journal_model import JournalModel
 from app.config.pin import PinGate, hash_pin
 
-from .app import apply_style
+from . import shots
 from .journal_view import JournalView
 from .main_window import MainWindow
-from .qtloop import TillEventLoop
 
 SIZES = ((1280, 800), (800, 480))
 
@@ -136,18 +133,11 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.ui.journal_screenshots",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
-                        help="folder to write the PNGs to (default: ./screenshots)")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = shots.parser("python -m app.ui.journal_screenshots", __doc__.splitlines()[0]).parse_args(
+        sys.argv[1:] if argv is None else argv)
     out = Path(args.out).resolve()
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    apply_style(app)
-    with tempfile.TemporaryDirectory() as home, \
-            asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-        for path in runner.run(capture(out, Path(home))):
+    with tempfile.TemporaryDirectory() as home:
+        for path in shots.run(lambda app: capture(out, Path(home))):
             print(path)
     return 0
 

@@ -15,19 +15,17 @@ to OUT_DIR (default: ./screenshots):
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from PySide6.QtWidgets import QApplication
 
 from app.providers.base import Capability
 
-from .app import apply_style, compose
-from .qtloop import TillEventLoop
+from . import shots
+from .app import compose
 
 SIZES = ((1280, 800), (800, 480), (800, 440))
 
@@ -193,18 +191,12 @@ async def capture(out: Path, home: Path, sizes=SIZES, providers: tuple[str, ...]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.ui.screenshots", description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
-                        help="folder to write the PNGs to (default: ./screenshots)")
+    parser = shots.parser("python -m app.ui.screenshots", __doc__.splitlines()[0])
     parser.add_argument("--provider", action="append", help="only these providers (repeatable)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     out = Path(args.out).resolve()
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)
-    apply_style(app)
-    with tempfile.TemporaryDirectory() as home, \
-            asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-        for path in runner.run(capture(out, Path(home), providers=tuple(args.provider or ()) or None)):
+    with tempfile.TemporaryDirectory() as home:
+        for path in shots.run(lambda app: capture(out, Path(home), providers=tuple(args.provider or ()) or None)):
             print(path)
     return 0
 

@@ -10,7 +10,6 @@ with the key named). The keyring is an in-memory one (nothing touches the OS's).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -27,8 +26,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.config import settings as st  # noqa: E402
 from app.config.pin import hash_pin  # noqa: E402
 
-from .app import apply_style, compose, open_or_fallback  # noqa: E402
-from .qtloop import TillEventLoop  # noqa: E402
+from . import shots  # noqa: E402
+from .app import compose, open_or_fallback  # noqa: E402
 
 SIZES = ((1280, 800), (800, 480))
 
@@ -132,16 +131,9 @@ async def main(out: Path) -> None:
 
 
 def cli(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.ui.settings_screenshots",
-                                     description=__doc__.split("\n\n")[1].replace("\n", " "))
-    parser.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
-                        help="folder to write the PNGs to (default: ./screenshots)")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    qapp = QApplication.instance() or QApplication(sys.argv[:1])
-    qapp.setQuitOnLastWindowClosed(False)
-    apply_style(qapp)
-    with asyncio.Runner(loop_factory=lambda: TillEventLoop(qapp)) as runner:
-        runner.run(main(Path(args.out)))
+    args = shots.parser("python -m app.ui.settings_screenshots",
+                        __doc__.split("\n\n")[1].replace("\n", " ")).parse_args(sys.argv[1:] if argv is None else argv)
+    shots.run(lambda app: main(Path(args.out)))
     return 0
 
 
