@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-from app.commands.cli_support import Parser, err, port, quiet_stdout, seconds, delay, whole_seconds
+from app.commands.cli_support import Parser, delay, err, port, quiet_stdout, seconds, whole_seconds
 
 EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
 on stderr; 2 (charge) the sale ended unpaid: expired, cancelled or failed. `tillqr sync` also
@@ -25,8 +25,12 @@ uses 3 (offline) and 4 (conflicts)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="tillqr", description="TillQR: a point-of-sale kiosk for QR payments.", epilog=EPILOG,
-                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(
+        prog="tillqr",
+        description="TillQR: a point-of-sale kiosk for QR payments.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--demo", action="store_true", help="run on the embedded sandbox, whatever is configured")
     parser.add_argument("--provider", help="in demo mode: which sandbox provider to use (default jpmorgan)")
     sub = parser.add_subparsers(dest="command")
@@ -40,20 +44,29 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--currency", help="ISO 4217 code (default: the store's)")
     ch.add_argument("--ref", default="", help="a reference printed with the sale")
     ch.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
-    ch.add_argument("--wait", type=seconds, help="seconds to wait for payment before cancelling (default: until expiry)")
+    ch.add_argument(
+        "--wait", type=seconds, help="seconds to wait for payment before cancelling (default: until expiry)"
+    )
     ch.add_argument("--demo", dest="sub_demo", action="store_true", help="run on the sandbox")
-    ch.add_argument("--expires-in", type=whole_seconds,
-                    help="seconds the request stays payable, 1 to 86400 (default: configured)")
-    ch.add_argument("--pay-after", type=delay,
-                    help="demo only: the sandbox's customer pays the static link after this many seconds")
+    ch.add_argument(
+        "--expires-in", type=whole_seconds, help="seconds the request stays payable, 1 to 86400 (default: configured)"
+    )
+    ch.add_argument(
+        "--pay-after", type=delay, help="demo only: the sandbox's customer pays the static link after this many seconds"
+    )
     due = ch.add_argument_group("charge with a due date (providers that have them, e.g. pix)")
     due.add_argument("--due", metavar="YYYY-MM-DD", help="the due date; fines and interest count after it")
     due.add_argument("--max-days", type=int, default=30, help="days after the due date it can still be paid")
     due.add_argument("--fine", default="0", help="fine once paid late (amount)")
     due.add_argument("--interest", default="0", help="interest per day late (amount)")
     due.add_argument("--rebate", default="0", help="rebate always granted (amount)")
-    due.add_argument("--discount", action="append", default=[], metavar="AMOUNT@YYYY-MM-DD",
-                     help="discount for paying on or before a date (repeatable)")
+    due.add_argument(
+        "--discount",
+        action="append",
+        default=[],
+        metavar="AMOUNT@YYYY-MM-DD",
+        help="discount for paying on or before a date (repeatable)",
+    )
 
     rc = sub.add_parser("recover", help="reconcile every sale the journal has not closed")
     rc.add_argument("--cancel-open", action="store_true", help="cancel and unlink requests still open")

@@ -28,7 +28,7 @@ from app.storage.journal import Journal
 INPROCESS_BASE = "http://sandbox.invalid"
 
 
-class RuntimeError_(Exception):
+class CannotStart(Exception):
     """The till cannot start; the message says what to fix."""
 
 
@@ -36,19 +36,23 @@ class SandboxError(Exception):
     pass
 
 
-class SandboxUnavailable(RuntimeError_):
+class SandboxUnavailable(CannotStart):
     """Demo mode's sandbox at ``TILLQR_SANDBOX_URL`` does not answer: no demo till can start either."""
 
     def __init__(self, url: str, cause: Exception):
         status = getattr(cause, "status_code", None)
-        if status:   # it is up, and answered an error (e.g. one of its simulated faults): not "start it"
-            super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
-                             "try again (its simulated faults are cleared with DELETE /_sandbox/faults)")
+        if status:  # it is up, and answered an error (e.g. one of its simulated faults): not "start it"
+            super().__init__(
+                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
+                "try again (its simulated faults are cleared with DELETE /_sandbox/faults)"
+            )
         else:
             port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
             start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
-            super().__init__(f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
-                             f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one")
+            super().__init__(
+                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
+                f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one"
+            )
         self.url = url
 
 
@@ -75,8 +79,9 @@ class SandboxHandle:
         return resp.json()
 
     async def faults(self, **rates: Any) -> None:
-        resp = await (self.client.post("/_sandbox/faults", json=rates) if rates
-                      else self.client.delete("/_sandbox/faults"))
+        resp = await (
+            self.client.post("/_sandbox/faults", json=rates) if rates else self.client.delete("/_sandbox/faults")
+        )
         resp.raise_for_status()
 
 
@@ -92,7 +97,7 @@ class Runtime:
     sandbox: SandboxHandle | None = None
     hub: PushHub | None = None
     _closers: list = field(default_factory=list)
-    lock: "TillLock | None" = None
+    lock: TillLock | None = None
 
     @property
     def store_name(self) -> str:
@@ -117,7 +122,7 @@ class Runtime:
             self.lock.release()
 
 
-class TillBusy(RuntimeError_):
+class TillBusy(CannotStart):
     """Another TillQR process holds this till."""
 
 
@@ -138,8 +143,10 @@ class TillLock:
             self._fh.seek(0)
             holder = self._fh.read().strip()
             self._fh.close()
-            raise TillBusy(f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
-                                "close it first (each till needs its own TILLQR_HOME)") from None
+            raise TillBusy(
+                f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
+                "close it first (each till needs its own TILLQR_HOME)"
+            ) from None
         self._fh.seek(0)
         self._fh.truncate()
         self._fh.write(f"pid {os.getpid()}")
@@ -178,9 +185,9 @@ async def open_runtime(
         settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
     name = provider or settings.provider
     if name not in PROVIDERS:
-        raise RuntimeError_(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+        raise CannotStart(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
     if duration_s is not None and not 1 <= duration_s <= 86400:
-        raise RuntimeError_(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
+        raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
     try:
         return await _assemble(p, settings, demo, name, lock, duration_s, poll_interval)
@@ -189,8 +196,15 @@ async def open_runtime(
         raise
 
 
-async def _assemble(p: Paths, settings: settings_mod.Settings, demo: bool, name: str, lock: TillLock,
-                    duration_s: int | None, poll_interval: float | None) -> Runtime:
+async def _assemble(
+    p: Paths,
+    settings: settings_mod.Settings,
+    demo: bool,
+    name: str,
+    lock: TillLock,
+    duration_s: int | None,
+    poll_interval: float | None,
+) -> Runtime:
     """The runtime's parts, opened in order; when one fails, those already opened are closed again
     (a push hub left running would keep a task on the loop of a till that never started)."""
     async with contextlib.AsyncExitStack() as opened:
@@ -218,9 +232,13 @@ async def _assemble(p: Paths, settings: settings_mod.Settings, demo: bool, name:
                     raise SandboxUnavailable(sandbox.url, exc) from exc
                 raise
         controller = CheckoutController(
-            prov, journal, link_id=link.link_id if link else None, currency=settings.currency,
+            prov,
+            journal,
+            link_id=link.link_id if link else None,
+            currency=settings.currency,
             duration_s=settings.expires_in if duration_s is None else duration_s,
-            poll_interval=settings.poll_interval if poll_interval is None else poll_interval, hub=hub,
+            poll_interval=settings.poll_interval if poll_interval is None else poll_interval,
+            hub=hub,
         )
         runtime = Runtime(controller, prov, journal, settings, p, demo, link, sandbox, hub, lock=lock)
         opened.pop_all()  # from here on the runtime's aclose() closes them
@@ -235,43 +253,43 @@ def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
     if url:
         client = httpx.AsyncClient(base_url=url, timeout=10.0)
         prov = create_provider(name, base_url=f"{url}/{name}", credentials=credentials)
-        ws = "ws" + url[len("http"):] if url.startswith("http") else url
+        ws = "ws" + url[len("http") :] if url.startswith("http") else url
         return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={name}")
     from app.sandbox.server import create_app
 
     app = create_app()
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
-    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials=credentials,
-                           transport=transport)
+    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials=credentials, transport=transport)
     return SandboxHandle(client, None), prov, SandboxHub(app.state.sandbox)
 
 
 def _real_provider(s: settings_mod.Settings) -> PaymentProvider:
     """The configured provider, its credentials read from the OS keyring (``CREDENTIAL_KEYS``)."""
     if not s.base_url:
-        raise RuntimeError_("provider.base_url is not set in the configuration")
+        raise CannotStart("provider.base_url is not set in the configuration")
     credentials: dict[str, str] = {}
     try:
         for key in CREDENTIAL_KEYS.get(s.provider, ("access_token",)):
             value = get_secret(s.provider, key)
             if not value:
-                raise RuntimeError_(f"no {key} for {s.provider} in the keyring: set the credentials in Settings")
+                raise CannotStart(f"no {key} for {s.provider} in the keyring: set the credentials in Settings")
             credentials[key] = value
     except SecretsUnavailable as exc:
-        raise RuntimeError_(str(exc)) from None
+        raise CannotStart(str(exc)) from None
     try:
         return create_provider(s.provider, base_url=s.base_url, credentials=credentials, **s.provider_options())
     except ValueError as exc:
-        raise RuntimeError_(str(exc)) from None
+        raise CannotStart(str(exc)) from None
 
 
-async def _ensure_link(prov: PaymentProvider, journal: Journal, s: settings_mod.Settings, demo: bool,
-                       sandbox: SandboxHandle | None) -> LinkInfo:
+async def _ensure_link(
+    prov: PaymentProvider, journal: Journal, s: settings_mod.Settings, demo: bool, sandbox: SandboxHandle | None
+) -> LinkInfo:
     """The counter's static payment link: the configured one, or in demo mode one made for this sandbox."""
     if not demo:
         if not s.payment_link_id:
-            raise RuntimeError_("provider.payment_link_id is not set: create the static payment link in Settings")
+            raise CannotStart("provider.payment_link_id is not set: create the static payment link in Settings")
         return await prov.get_link(s.payment_link_id)
     key = f"demo_link:{sandbox.url}" if sandbox and sandbox.url else None
     if key:

@@ -30,14 +30,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psutil  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+import psutil
+from PySide6.QtWidgets import QApplication, QWidget
 
-from app.runtime import open_runtime  # noqa: E402
-from app.ui.app import apply_style, compose  # noqa: E402
-from app.ui.qtloop import TillEventLoop  # noqa: E402
-from app.ui.qr_widget import QrWidget  # noqa: E402
-from app.ui.status_banner import StatusBanner  # noqa: E402
+from app.runtime import open_runtime
+from app.ui.app import apply_style, compose
+from app.ui.qr_widget import QrWidget
+from app.ui.qtloop import TillEventLoop
+from app.ui.status_banner import StatusBanner
 
 PAINTS: dict[str, list] = {"qr": [], "banner": []}
 
@@ -63,8 +63,13 @@ def pct(samples: list[float], p: float) -> float:
 
 
 def summary(samples: list[float]) -> dict:
-    return {"n": len(samples), "p50": pct(samples, 50), "p95": pct(samples, 95),
-            "mean": round(statistics.fmean(samples), 2), "max": round(max(samples), 2)}
+    return {
+        "n": len(samples),
+        "p50": pct(samples, 50),
+        "p95": pct(samples, 95),
+        "mean": round(statistics.fmean(samples), 2),
+        "max": round(max(samples), 2),
+    }
 
 
 async def _until(pred, timeout: float = 30.0) -> float:
@@ -112,8 +117,11 @@ async def bench_charge_and_rss(home: Path, sales: int) -> dict:
     finally:
         win.close()
         await rt.aclose()
-    return {"charge_to_qr_painted_ms": summary(samples),
-            "rss_mb": {k: round(v / 2**20, 1) for k, v in rss.items()}, "sales": sales}
+    return {
+        "charge_to_qr_painted_ms": summary(samples),
+        "rss_mb": {k: round(v / 2**20, 1) for k, v in rss.items()},
+        "sales": sales,
+    }
 
 
 async def bench_paid(home: Path, samples_wanted: int, *, push: bool) -> dict:
@@ -148,8 +156,12 @@ async def bench_paid_over_websocket(home: Path, samples_wanted: int) -> dict:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "app", "sandbox", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "sandbox", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         proc.stdout.readline()
         os.environ["TILLQR_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
@@ -174,15 +186,21 @@ def bench_cold_start(runs: int) -> dict:
             env = dict(os.environ, TILLQR_HOME=home, TILLQR_EXIT_WHEN_READY="1", QT_QPA_PLATFORM="offscreen")
             t0 = time.perf_counter()
             try:
-                out = subprocess.run([sys.executable, "-m", "app", "--demo"], capture_output=True, text=True,
-                                     env=env, timeout=60)
+                out = subprocess.run(
+                    [sys.executable, "-m", "app", "--demo"], capture_output=True, text=True, env=env, timeout=60
+                )
             except subprocess.TimeoutExpired:
                 return {"cold_start_to_counter_ms": {"error": "the GUI did not report ready within 60 s"}}
             if "ready" not in out.stdout:
                 return {"cold_start_to_counter_ms": {"error": (out.stderr or out.stdout)[-300:]}}
             times.append((time.perf_counter() - t0) * 1000)
-    return {"cold_start_to_counter_ms": {"runs": runs, "best": round(min(times), 1),
-                                         "median": round(statistics.median(times), 1)}}
+    return {
+        "cold_start_to_counter_ms": {
+            "runs": runs,
+            "best": round(min(times), 1),
+            "median": round(statistics.median(times), 1),
+        }
+    }
 
 
 def main() -> None:
@@ -195,8 +213,9 @@ def main() -> None:
     app.setQuitOnLastWindowClosed(False)  # closing one benchmark's window must not stop the loop
     apply_style(app)
     _hook_paints()
-    result: dict = {"machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                                "platform": app.platformName()}}
+    result: dict = {
+        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": app.platformName()}
+    }
     with tempfile.TemporaryDirectory() as tmp, asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as r:
         result.update(r.run(bench_charge_and_rss(Path(tmp) / "a", args.sales)))
         paid = r.run(bench_paid(Path(tmp) / "b", args.paid_samples, push=True))

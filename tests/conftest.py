@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("TILLQR_SANDBOX_URL", None)
 
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import pytest
+from hypothesis import settings
 
 # Property tests draw the same examples on every run (seeded by each test's name), so a CI run is
 # repeatable: a rare example cannot turn a submission red by chance. HYPOTHESIS_PROFILE=explore

@@ -14,11 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from app.domain.sale import Sale, SaleStatus, can_transition, utcnow
 from app.providers.base import (
-    Capability, PaymentProvider, ProviderConflict, ProviderError, ProviderNotFound, ProviderUnavailable,
+    Capability,
+    PaymentProvider,
+    ProviderConflict,
+    ProviderError,
+    ProviderNotFound,
+    ProviderUnavailable,
     RequestInfo,
 )
 from app.storage.journal import Journal
@@ -74,12 +79,16 @@ async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
         except ProviderConflict:
             info = await provider.get_request(info.request_id)  # it moved on meanwhile: take what it says
     if info.status.is_open:
-        raise StillInProgress(f"the provider still reports {info.provider_status} for this sale; asking again",
-                              provider=provider.name)
+        raise StillInProgress(
+            f"the provider still reports {info.provider_status} for this sale; asking again", provider=provider.name
+        )
     if info.status == SaleStatus.SETTLED and sale.status != SaleStatus.SETTLED:
         late = not sale.status.is_open
-        return sale.move(SaleStatus.SETTLED, amount_received=info.amount_paid,
-                         reason="payment found after the till had ended the sale" if late else "")
+        return sale.move(
+            SaleStatus.SETTLED,
+            amount_received=info.amount_paid,
+            reason="payment found after the till had ended the sale" if late else "",
+        )
     if sale.status.is_open:
         return apply_info(sale, info)
     if info.amount_paid.currency == sale.amount.currency and info.amount_paid != sale.received:

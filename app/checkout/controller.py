@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
+from app.domain import dueterms
+from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import (
-    Capability, ChargeSpec, DueTerms, PaymentProvider, ProviderConflict, ProviderError, ProviderRejected,
-    ProviderUnavailable, RequestInfo,
+    Capability,
+    ChargeSpec,
+    PaymentProvider,
+    ProviderConflict,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    RequestInfo,
 )
 from app.storage.journal import Journal
 
@@ -80,7 +88,7 @@ class CheckoutController:
         self.hub = hub  # status events, when the provider pushes them (PUSH_STATUS)
         self.clock = clock
         self.bus = EventBus()
-        self.current: Sale | None = None          # the sale occupying the counter until it is CLOSED
+        self.current: Sale | None = None  # the sale occupying the counter until it is CLOSED
         self._lock = asyncio.Lock()
         self._watcher: PollingWatcher | None = None
         self._expiry: asyncio.Task[None] | None = None
@@ -125,7 +133,7 @@ class CheckoutController:
         async with self._lock:
             await self._free_counter()
             sale = Sale.new(money, self.provider.name, reference, self.link_id)
-            await self._save(sale, "created", **({"due": _due_json(due)} if due else {}))
+            await self._save(sale, "created", **({"due": dueterms.to_json(due)} if due else {}))
             self.current = sale
             self._due = due
             return await self._start(sale, due)
@@ -143,10 +151,15 @@ class CheckoutController:
             except ProviderConflict:
                 info = await self._truth(sale)
                 if info is None:
-                    raise CheckoutError("the provider would not cancel and its status could not be read; try again")
+                    raise CheckoutError(
+                        "the provider would not cancel and its status could not be read; try again"
+                    ) from None
             except ProviderError as exc:
-                self._notice("error", f"Could not reach the provider to cancel ({exc}). "
-                                      "The request expires by itself at its expiry time.")
+                self._notice(
+                    "error",
+                    f"Could not reach the provider to cancel ({exc}). "
+                    "The request expires by itself at its expiry time.",
+                )
                 raise CheckoutError(f"cancel not confirmed: {exc}") from exc
             if info.status.is_open:
                 raise CheckoutError("the provider did not cancel the request; try again")
@@ -204,8 +217,14 @@ class CheckoutController:
 
     # -- the sale's life ------------------------------------------------------------
     async def _start(self, sale: Sale, due: DueTerms | None = None) -> Sale:
-        spec = ChargeSpec(request_id=sale.sale_id, amount=sale.amount, reference=sale.reference,
-                          duration_s=self.duration_s, idempotency_key=sale.idempotency_key("create"), due=due)
+        spec = ChargeSpec(
+            request_id=sale.sale_id,
+            amount=sale.amount,
+            reference=sale.reference,
+            duration_s=self.duration_s,
+            idempotency_key=sale.idempotency_key("create"),
+            due=due,
+        )
         try:
             info = await self.provider.create_request(spec)
             sale = apply_info(sale, info)
@@ -223,10 +242,11 @@ class CheckoutController:
             sale = sale.move(SaleStatus.FAILED, reason=f"provider unreachable: {exc}")
             await self._save(sale, "failed", error=str(exc))
             self._begin_close(sale, decided_locally=True)
-            what = ("did not answer" if isinstance(exc, ProviderUnavailable)
-                    else "gave an answer that could not be used")
-            raise ChargeFailed(f"The provider {what} ({exc.message}). The sale was stopped; if the "
-                               "customer paid anyway, the payment is found and shown. Try again.") from exc
+            what = "did not answer" if isinstance(exc, ProviderUnavailable) else "gave an answer that could not be used"
+            raise ChargeFailed(
+                f"The provider {what} ({exc.message}). The sale was stopped; if the "
+                "customer paid anyway, the payment is found and shown. Try again."
+            ) from exc
         except asyncio.CancelledError:
             raise  # shutting down: the journal keeps the sale for recover() at the next start
         except BaseException as exc:
@@ -235,7 +255,7 @@ class CheckoutController:
                 sale = sale.move(SaleStatus.FAILED, reason=f"internal error: {type(exc).__name__}")
                 try:
                     await self._save(sale, "failed", error=type(exc).__name__)
-                except Exception:  # noqa: BLE001 - the journal itself may be what failed
+                except Exception:
                     log.exception("could not journal the failure of %s", sale.sale_id)
             self._begin_close(sale, decided_locally=True)  # the counter is never left stuck on it
             raise
@@ -246,9 +266,15 @@ class CheckoutController:
 
     def _watch(self, sale: Sale) -> None:
         assert sale.request_id
-        self._watcher = PollingWatcher(self.provider, sale.request_id, self._on_info,
-                                       on_trouble=self._on_trouble, interval=self.poll_interval,
-                                       slow_interval=self.pushed_poll_interval, hub=self.hub).start()
+        self._watcher = PollingWatcher(
+            self.provider,
+            sale.request_id,
+            self._on_info,
+            on_trouble=self._on_trouble,
+            interval=self.poll_interval,
+            slow_interval=self.pushed_poll_interval,
+            hub=self.hub,
+        ).start()
         if sale.expires_at is not None:
             self._expiry = self._spawn(self._expire_at(sale.sale_id, sale.expires_at))
 
@@ -268,8 +294,9 @@ class CheckoutController:
                 extra = {"overpaid": str(updated.overpaid)} if updated.overpaid.minor else {}
                 await self._save(updated, "status", provider_status=info.provider_status, **extra)
                 if extra:
-                    self._notice("warning", f"Over-paid by {updated.overpaid.display()}: "
-                                            "refund the difference to the customer.")
+                    self._notice(
+                        "warning", f"Over-paid by {updated.overpaid.display()}: refund the difference to the customer."
+                    )
             if not updated.status.is_open:
                 await self._end(updated, from_watcher=True)
                 return True
@@ -282,7 +309,7 @@ class CheckoutController:
             self._notice("warning", f"Lost contact with the provider ({exc.message}); still trying…")
 
     async def _expire_at(self, sale_id: str, expires_at: datetime) -> None:
-        while (delay := (expires_at - self.clock()).total_seconds()) > 0:
+        while (delay := (expires_at - self.clock()).total_seconds()) > 0:  # noqa: ASYNC110 - a deadline
             await asyncio.sleep(min(delay, 3600.0))  # in hours: due-date charges live for weeks
         async with self._lock:
             sale = self.current
@@ -299,8 +326,11 @@ class CheckoutController:
                 # request is back to waiting (then past its deadline it expires as usual).
                 self._expiry = self._spawn(self._expire_at(sale_id, self.clock() + timedelta(seconds=5)))
                 return
-            paid = {"amount_received": info.amount_paid} if info is not None and \
-                info.amount_paid.currency == sale.amount.currency else {}
+            paid = (
+                {"amount_received": info.amount_paid}
+                if info is not None and info.amount_paid.currency == sale.amount.currency
+                else {}
+            )
             sale = sale.move(SaleStatus.EXPIRED, reason="expired", **paid)  # a part paid is kept on record
             await self._save(sale, "expired", confirmed_by_provider=info is not None)
             await self._end(sale, decided_locally=True)
@@ -324,16 +354,20 @@ class CheckoutController:
 
     def _begin_close(self, sale: Sale, *, decided_locally: bool) -> None:
         self.current = sale
-        self._closing = self._spawn(close_sale(self.provider, self.journal, sale, self._publish_closing,
-                                               decided_locally=decided_locally))
+        self._closing = self._spawn(
+            close_sale(self.provider, self.journal, sale, self._publish_closing, decided_locally=decided_locally)
+        )
 
     def _publish_closing(self, sale: Sale) -> None:
         if self.current is not None and self.current.sale_id == sale.sale_id:
             self.current = None if sale.closed else sale
         self._publish_sale(sale)
         if sale.closed and sale.received.minor and sale.status in UNPAID_ENDS:
-            self._notice("warning", f"{sale.received.display()} was received for a sale that ended "
-                                    f"{sale.status.label.lower()}: refund it to the customer.")
+            self._notice(
+                "warning",
+                f"{sale.received.display()} was received for a sale that ended "
+                f"{sale.status.label.lower()}: refund it to the customer.",
+            )
         if sale.closed and self.current is None:
             self.bus.publish(CounterFree(sale))
 
@@ -355,18 +389,26 @@ class CheckoutController:
         if closing is not None and not closing.done():
             done, _ = await asyncio.wait({closing}, timeout=5.0)
             if not done:
-                raise ChargeFailed("the previous sale is still being unlinked from the payment link "
-                                   "(the provider is not answering); try again shortly")
+                raise ChargeFailed(
+                    "the previous sale is still being unlinked from the payment link "
+                    "(the provider is not answering); try again shortly"
+                )
         self.current = None
 
     # -- helpers -------------------------------------------------------------------
     async def _save(self, sale: Sale, kind: str, **detail) -> None:
         await self.journal.record(sale, kind, **detail)  # journal first …
-        log.info("sale %s %s: %s %s%s", sale.sale_id, kind, sale.status.value, sale.amount.display(),
-                 f" ({sale.reason})" if sale.reason else "")
+        log.info(
+            "sale %s %s: %s %s%s",
+            sale.sale_id,
+            kind,
+            sale.status.value,
+            sale.amount.display(),
+            f" ({sale.reason})" if sale.reason else "",
+        )
         if self.current is None or self.current.sale_id == sale.sale_id:
             self.current = sale
-        self.bus.publish(SaleChanged(sale))             # … then the screen
+        self.bus.publish(SaleChanged(sale))  # … then the screen
 
     def _notice(self, level: str, message: str) -> None:
         self.bus.publish(Notice(level, message))
@@ -383,10 +425,3 @@ class CheckoutController:
 
         task.add_done_callback(done)
         return task
-
-
-def _due_json(due: DueTerms) -> dict:
-    return {"due_date": due.due_date.isoformat(), "max_payment_days": due.max_payment_days, "fine": str(due.fine),
-            "interest_per_day": str(due.interest_per_day), "rebate": str(due.rebate),
-            "discounts": [{"amount": str(d.amount), "limit_date": d.limit_date.isoformat()} for d in due.discounts],
-            "payer_name": due.payer_name, "payer_document": due.payer_document}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from app.domain.sale import Sale
 
@@ -30,7 +30,7 @@ class Notice:
     message: str
 
 
-Event = Union[SaleChanged, CounterFree, Notice]
+Event = SaleChanged | CounterFree | Notice
 Listener = Callable[[Event], None]
 
 
@@ -50,5 +50,5 @@ class EventBus:
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - a view must never break the checkout
+            except Exception:
                 logging.getLogger("tillqr.events").exception("listener failed on %s", type(event).__name__)

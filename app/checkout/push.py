@@ -19,7 +19,8 @@ import asyncio
 import json
 import logging
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger("tillqr.push")
 
@@ -62,7 +63,7 @@ class PushHub:
             for wake in list(subs):
                 wake()
 
-    async def start(self) -> "PushHub":
+    async def start(self) -> PushHub:
         return self
 
     async def aclose(self) -> None:
@@ -78,7 +79,7 @@ class WebSocketHub(PushHub):
         self._task: asyncio.Task[None] | None = None
         self.connects = 0
 
-    async def start(self) -> "WebSocketHub":
+    async def start(self) -> WebSocketHub:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="push-hub")
         return self
@@ -126,7 +127,7 @@ class SandboxHub(PushHub):
         self._state = state
         self._listener = lambda req: self.dispatch({"request_id": req.id})
 
-    async def start(self) -> "SandboxHub":
+    async def start(self) -> SandboxHub:
         if self._listener not in self._state.listeners:
             self._state.listeners.append(self._listener)
         self.connected = True

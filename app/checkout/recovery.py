@@ -25,6 +25,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from app.domain import dueterms
+from app.domain.dueterms import DueTerms
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ProviderError, ProviderNotFound, ProviderUnavailable
 
@@ -39,10 +41,16 @@ class Recovered:
     action: str  # resumed | settled | expired | cancelled | failed | … | unreachable | unlinked_stale
 
     def to_json(self) -> dict:
-        return {"sale_id": self.sale.sale_id, "action": self.action, "status": self.sale.status.value,
-                "amount": str(self.sale.amount), "currency": self.sale.amount.currency,
-                "amount_received": str(self.sale.received), "closed": self.sale.closed,
-                "reason": self.sale.reason}
+        return {
+            "sale_id": self.sale.sale_id,
+            "action": self.action,
+            "status": self.sale.status.value,
+            "amount": str(self.sale.amount),
+            "currency": self.sale.amount.currency,
+            "amount_received": str(self.sale.received),
+            "closed": self.sale.closed,
+            "reason": self.sale.reason,
+        }
 
 
 async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
@@ -76,8 +84,9 @@ async def _record(ctl, sale: Sale, kind: str, **detail) -> Sale:
 
 
 async def _close(ctl, sale: Sale, *, decided_locally: bool) -> Sale:
-    return await close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale,
-                            decided_locally=decided_locally, attempts=3, base_delay=0.2)
+    return await close_sale(
+        ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=decided_locally, attempts=3, base_delay=0.2
+    )
 
 
 async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
@@ -85,8 +94,11 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
         info = await ctl.provider.get_request(sale.request_id or sale.sale_id)
     except ProviderNotFound:
         if sale.status.is_open:
-            sale = await _record(ctl, sale.move(SaleStatus.FAILED, reason="interrupted before the provider "
-                                                "created the request"), "recovered")
+            sale = await _record(
+                ctl,
+                sale.move(SaleStatus.FAILED, reason="interrupted before the provider created the request"),
+                "recovered",
+            )
         return await _finish(ctl, sale, decided_locally=False)
 
     has_due = "due" in await _created_detail(ctl, sale)
@@ -102,11 +114,10 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
     if not shown and ctl.link_id:
         link = await ctl.provider.get_link(ctl.link_id)
         shown = link.linked_request_id == info.request_id  # died between link and journal: it is live
-    processing = info.status == SaleStatus.PROCESSING    # a payment under way is followed, never cut short
+    processing = info.status == SaleStatus.PROCESSING  # a payment under way is followed, never cut short
     if processing or not (expired or cancel_open or not shown or ctl.current is not None):
         if sale.status == SaleStatus.PENDING:
-            sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED,
-                             reason="resumed after restart")
+            sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED, reason="resumed after restart")
         if ctl.current is None:
             sale = await _record(ctl, sale, "resumed")
             ctl.current = sale
@@ -116,11 +127,16 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
         # Another sale holds the counter: this one is left open at the provider and asked about again.
         stored = await ctl.journal.get(sale.sale_id)
         if stored is None or (stored.status, stored.received) != (sale.status, sale.received):
-            sale = await _record(ctl, sale, "recovered")   # only what changed: asked again every minute
+            sale = await _record(ctl, sale, "recovered")  # only what changed: asked again every minute
         return Recovered(sale, "busy")
     # The provider decides how it ends: cancelled (or expired) once it confirms, paid if the customer won the race.
-    why = ("expired while the till was down" if expired else "cancelled at recovery" if (cancel_open or shown)
-           else "interrupted before it was shown")
+    why = (
+        "expired while the till was down"
+        if expired
+        else "cancelled at recovery"
+        if (cancel_open or shown)
+        else "interrupted before it was shown"
+    )
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
 
 
@@ -129,24 +145,9 @@ async def _created_detail(ctl, sale: Sale) -> dict:
     return events[0]["detail"] if events and events[0]["kind"] == "created" else {}
 
 
-def _due_terms(data: dict | None, currency: str):
-    """The DueTerms journaled with a sale at its creation (see controller._due_json), or None."""
-    if not data:
-        return None
-    from datetime import date
-
-    from app.domain.money import Money
-    from app.providers.base import Discount, DueTerms
-
-    def money(text: str) -> Money:
-        return Money.parse(text, currency, allow_zero=True)
-
-    return DueTerms(due_date=date.fromisoformat(data["due_date"]), max_payment_days=data["max_payment_days"],
-                    fine=money(data["fine"]), interest_per_day=money(data["interest_per_day"]),
-                    rebate=money(data["rebate"]),
-                    discounts=tuple(Discount(money(d["amount"]), date.fromisoformat(d["limit_date"]))
-                                    for d in data.get("discounts", [])),
-                    payer_name=data.get("payer_name", ""), payer_document=data.get("payer_document", ""))
+def _due_terms(data: dict | None, currency: str) -> DueTerms | None:
+    """The DueTerms journaled with a sale at its creation, or None."""
+    return dueterms.from_json(data, currency) if data else None
 
 
 async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:
@@ -165,8 +166,7 @@ async def _unreachable(ctl, sale: Sale, exc: ProviderError, action: str = "unrea
         sale = await _record(ctl, sale, "expired", confirmed_by_provider=False)
         ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=True))
         return Recovered(sale, "expired")
-    return Recovered(sale.with_(reason=f"{sale.reason} ({exc.message})".strip()) if action == "error" else sale,
-                     action)
+    return Recovered(sale.with_(reason=f"{sale.reason} ({exc.message})".strip()) if action == "error" else sale, action)
 
 
 async def _unlink_stale(ctl) -> Recovered | None:
@@ -181,8 +181,11 @@ async def _unlink_stale(ctl) -> Recovered | None:
         return None
     ours = await ctl.journal.get(held)  # request ids are sale ids (client-assigned)
     if ours is None:
-        ctl._notice("warning", f"The payment link holds request {held}, which this till did not make; "
-                               "it will refuse new sales until that request ends or is unlinked.")
+        ctl._notice(
+            "warning",
+            f"The payment link holds request {held}, which this till did not make; "
+            "it will refuse new sales until that request ends or is unlinked.",
+        )
         return None
     try:
         await ctl.provider.unlink(ctl.link_id, held, ours.idempotency_key("unlink"))
@@ -220,7 +223,7 @@ class InDoubt:
             delay = min(delay * 2, self.max_s)
             try:
                 results = await recover(self.ctl, cancel_open=cancel_open)
-            except Exception:  # noqa: BLE001 - the journal or a bug: logged, asked again later
+            except Exception:
                 log.exception("asking again about the sales in doubt failed")
                 continue
             for r in results:
@@ -236,16 +239,22 @@ class InDoubt:
             self.note(await recover(self.ctl))
         except ProviderError:
             pass
-        holding = [r.sale for r in self.sales.values()
-                   if r.action == "unreachable" and r.sale.link_id == self.ctl.link_id
-                   and r.sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)]
+        holding = [
+            r.sale
+            for r in self.sales.values()
+            if r.action == "unreachable"
+            and r.sale.link_id == self.ctl.link_id
+            and r.sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)
+        ]
         if holding:
-            raise SaleInProgress(f"an earlier sale of {holding[0].amount.display()} could not be checked with the "
-                                 "provider yet and may still be payable on the sticker; TillQR keeps asking: "
-                                 "try again shortly")
+            raise SaleInProgress(
+                f"an earlier sale of {holding[0].amount.display()} could not be checked with the "
+                "provider yet and may still be payable on the sticker; TillQR keeps asking: "
+                "try again shortly"
+            )
 
 
-DOUBT = ("unreachable", "error", "busy")   # recover() results that leave a sale open, to be asked again
+DOUBT = ("unreachable", "error", "busy")  # recover() results that leave a sale open, to be asked again
 
 
 def _open_ones(results: list[Recovered]) -> dict[str, Recovered]:

@@ -19,7 +19,11 @@ from typing import Any
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import (
-    Capability, ProviderError, ProviderRejected, RefundInfo, RefundingProvider,
+    Capability,
+    ProviderError,
+    ProviderRejected,
+    RefundInfo,
+    RefundingProvider,
 )
 from app.storage.journal import Journal
 
@@ -28,8 +32,10 @@ from .events import EventBus, SaleChanged
 log = logging.getLogger("tillqr.refunds")
 
 REFUNDABLE = (SaleStatus.SETTLED, SaleStatus.PARTIALLY_REFUNDED)
-UNCONFIRMED = ("its answer was lost and the provider cannot say whether it was made; check the provider's "
-               "dashboard before refunding again")
+UNCONFIRMED = (
+    "its answer was lost and the provider cannot say whether it was made; check the provider's "
+    "dashboard before refunding again"
+)
 FINAL = ("refunded", "partially_refunded", "rejected")
 
 
@@ -38,8 +44,9 @@ class RefundError(Exception):
 
 
 class Refunds:
-    def __init__(self, provider: Any, journal: Journal, bus: EventBus, *, poll_interval: float = 1.0,
-                 follow_for: float = 30.0):
+    def __init__(
+        self, provider: Any, journal: Journal, bus: EventBus, *, poll_interval: float = 1.0, follow_for: float = 30.0
+    ):
         self.provider = provider
         self.journal = journal
         self.bus = bus
@@ -54,30 +61,41 @@ class Refunds:
     async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
         """Refund ``amount`` (default: all that is refundable) of a paid sale; the sale as it ends up."""
         if not self.available:
-            raise RefundError(f"{self.provider.name} refunds cannot be made from TillQR; "
-                              "use the provider's own dashboard")
+            raise RefundError(
+                f"{self.provider.name} refunds cannot be made from TillQR; use the provider's own dashboard"
+            )
         async with self._lock:
             sale = await self.journal.get(sale_id)
             if sale is None:
                 raise RefundError(f"there is no sale {sale_id} in the journal")
             if sale.provider != self.provider.name:
-                raise RefundError(f"that sale was made with {sale.provider}; this till now uses "
-                                  f"{self.provider.name}, which knows nothing of it")
+                raise RefundError(
+                    f"that sale was made with {sale.provider}; this till now uses "
+                    f"{self.provider.name}, which knows nothing of it"
+                )
             if sale.status not in REFUNDABLE:
                 raise RefundError(f"only paid sales can be refunded; this one is {sale.status.label.lower()}")
-            money = sale.refundable if amount is None else (
-                amount if isinstance(amount, Money) else Money.parse(amount, sale.amount.currency))
+            money = (
+                sale.refundable
+                if amount is None
+                else (amount if isinstance(amount, Money) else Money.parse(amount, sale.amount.currency))
+            )
             if money.currency != sale.amount.currency:
                 raise RefundError(f"the sale was in {sale.amount.currency}, not {money.currency}")
             if money.minor <= 0 or money.minor > sale.refundable.minor:
                 raise RefundError(f"at most {sale.refundable.display()} of this sale can be refunded")
             earlier = await self.journal.refunds(sale_id)
             if any(r["status"] == "pending" for r in earlier):
-                raise RefundError("an earlier refund of this sale is not confirmed yet; "
-                                  "run recover, or check the provider's dashboard, before refunding again")
+                raise RefundError(
+                    "an earlier refund of this sale is not confirmed yet; "
+                    "run recover, or check the provider's dashboard, before refunding again"
+                )
             n = len(earlier) + 1
-            entry = {"refund_key": sale.idempotency_key(f"refund-{n}"), "amount_minor": money.minor,
-                     "status": "pending"}
+            entry = {
+                "refund_key": sale.idempotency_key(f"refund-{n}"),
+                "amount_minor": money.minor,
+                "status": "pending",
+            }
             await self.journal.record_refund(sale, entry)  # intent before the call
             return await self._ask(sale, entry, money)
 
@@ -88,19 +106,23 @@ class Refunds:
             await self.journal.record_refund(sale, {**entry, "status": "rejected", "reason": exc.message})
             raise RefundError(f"the provider refused the refund: {exc.message}") from exc
         except ProviderError as exc:
-            if getattr(exc, "nothing_sent", False):   # it failed before any refund was asked for
-                await self.journal.record_refund(sale, {**entry, "status": "rejected",
-                                                        "reason": f"not sent: {exc.message}"})
-                raise RefundError(f"nothing was refunded: {exc.message}. Try again when the provider "
-                                  "answers") from exc
-            known = getattr(exc, "refund_id", None)   # the provider can name it before it answers (Depay)
+            if getattr(exc, "nothing_sent", False):  # it failed before any refund was asked for
+                await self.journal.record_refund(
+                    sale, {**entry, "status": "rejected", "reason": f"not sent: {exc.message}"}
+                )
+                raise RefundError(f"nothing was refunded: {exc.message}. Try again when the provider answers") from exc
+            known = getattr(exc, "refund_id", None)  # the provider can name it before it answers (Depay)
             if known:
                 await self.journal.record_refund(sale, {**entry, "refund_id": known})
-                raise RefundError(f"the refund is not confirmed ({exc.message}); its outcome is read from the "
-                                  "provider at the next start or recover, and it is never sent twice") from exc
+                raise RefundError(
+                    f"the refund is not confirmed ({exc.message}); its outcome is read from the "
+                    "provider at the next start or recover, and it is never sent twice"
+                ) from exc
             if getattr(self.provider, "refunds_idempotent", False):
-                raise RefundError(f"the refund is not confirmed ({exc.message}); it is asked again with the same "
-                                  "key, never made twice, at the next start or recover") from exc
+                raise RefundError(
+                    f"the refund is not confirmed ({exc.message}); it is asked again with the same "
+                    "key, never made twice, at the next start or recover"
+                ) from exc
             raise RefundError(f"the refund is not confirmed ({exc.message}): {UNCONFIRMED}") from exc
         entry = {**entry, "refund_id": info.refund_id, "status": info.status, "provider_status": info.provider_status}
         await self.journal.record_refund(sale, entry)
@@ -121,16 +143,20 @@ class Refunds:
     async def _apply(self, sale: Sale, entry: dict[str, Any], info: RefundInfo, money: Money) -> Sale:
         unchanged = info.status == entry.get("status") and info.provider_status == entry.get("provider_status")
         entry = {**entry, "status": info.status, "provider_status": info.provider_status}
-        if info.status not in FINAL and unchanged:   # asked again, nothing new: no journal entry each time
-            raise RefundError(f"the refund of {money.display()} is still {info.provider_status} at the provider; "
-                              "it is followed again at the next start or recover")
+        if info.status not in FINAL and unchanged:  # asked again, nothing new: no journal entry each time
+            raise RefundError(
+                f"the refund of {money.display()} is still {info.provider_status} at the provider; "
+                "it is followed again at the next start or recover"
+            )
         if info.status == "rejected":
             await self.journal.record_refund(sale, entry)
             raise RefundError(f"the provider rejected the refund ({info.provider_status})")
         if info.status not in FINAL:
             await self.journal.record_refund(sale, entry)
-            raise RefundError(f"the refund of {money.display()} is still {info.provider_status} at the provider; "
-                              "it is followed again at the next start or recover")
+            raise RefundError(
+                f"the refund of {money.display()} is still {info.provider_status} at the provider; "
+                "it is followed again at the next start or recover"
+            )
         fresh = await self.journal.get(sale.sale_id) or sale
         refunded = fresh.refunded + money
         status = SaleStatus.REFUNDED if refunded.minor >= fresh.received.minor else SaleStatus.PARTIALLY_REFUNDED
@@ -154,7 +180,7 @@ class Refunds:
             if not row["refund_id"] and not getattr(self.provider, "refunds_idempotent", False):
                 # The answer was lost and this provider cannot tell a retry from a new refund: sending it
                 # again could refund twice. It stays pending, in words, for a person to check.
-                if row["reason"] != UNCONFIRMED:   # said once in the journal, not at every recover()
+                if row["reason"] != UNCONFIRMED:  # said once in the journal, not at every recover()
                     await self.journal.record_refund(sale, {**entry, "reason": UNCONFIRMED})
                 log.warning("refund %s of sale %s: %s", row["refund_key"], sale.sale_id, UNCONFIRMED)
                 continue
@@ -162,8 +188,10 @@ class Refunds:
                 async with self._lock:
                     # Read again under the lock: a recover() running alongside may have finished it
                     # (applying it twice would count the refund twice in the sale's total).
-                    now = next((r for r in await self.journal.refunds(sale.sale_id)
-                                if r["refund_key"] == row["refund_key"]), None)
+                    now = next(
+                        (r for r in await self.journal.refunds(sale.sale_id) if r["refund_key"] == row["refund_key"]),
+                        None,
+                    )
                     if now is None or now["status"] != "pending":
                         continue
                     sale = await self.journal.get(row["sale_id"]) or sale

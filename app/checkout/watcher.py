@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from app.providers.base import PaymentProvider, ProviderError, RequestInfo
 
@@ -56,7 +56,7 @@ class PollingWatcher:
         self._wake = asyncio.Event()
         self._stopped = False
 
-    def start(self) -> "PollingWatcher":
+    def start(self) -> PollingWatcher:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"watch-{self.request_id}")
         return self
@@ -78,7 +78,7 @@ class PollingWatcher:
 
     def backoff(self, failures: int) -> float:
         """Delay after ``failures`` consecutive failures: full jitter over an exponential ceiling."""
-        ceiling = min(self.max_backoff, self.interval * (2 ** failures))
+        ceiling = min(self.max_backoff, self.interval * (2**failures))
         return self.interval + self._rng() * max(0.0, ceiling - self.interval)
 
     async def _pause(self) -> None:
@@ -121,7 +121,7 @@ class PollingWatcher:
                 return
             try:
                 done = await self.on_info(info)
-            except Exception:  # noqa: BLE001 - e.g. the journal failed: keep the sale watched, say so
+            except Exception:
                 log.exception("handling the status of %s failed; retrying", self.request_id)
                 failures += 1
                 await asyncio.sleep(self.backoff(failures))

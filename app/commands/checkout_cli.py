@@ -21,17 +21,26 @@ from app.config.settings import SettingsError
 from app.domain.money import MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderError, ProviderUnavailable
-from app.runtime import Runtime, RuntimeError_, SandboxError, load_settings, open_runtime
+from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
 from app.storage.journal import JournalError
 
 from . import journal_cli
-from .cli_support import bounded, emit, err, note, on_sigterm, StdoutGone
+from .cli_support import StdoutGone, bounded, emit, err, note, on_sigterm
 
-EXPECTED = (MoneyError, CheckoutError, RefundError, RuntimeError_, SettingsError, ProviderError, JournalError, SandboxError)
-UNLINK_GRACE_S = 60.0       # after the sale's end: the cancel and the unlink together, at most
-FAILED_CLOSE_S = 10.0       # after a refused or failed start: closing the failed sale, at most
-POLL_S = 2.0                # how often the journal is read again while waiting for a close
-ENDED_GRACE_S = 3.0         # a sale the journal shows ended gets this long to be unlinked by the controller
+EXPECTED = (
+    MoneyError,
+    CheckoutError,
+    RefundError,
+    CannotStart,
+    SettingsError,
+    ProviderError,
+    JournalError,
+    SandboxError,
+)
+UNLINK_GRACE_S = 60.0  # after the sale's end: the cancel and the unlink together, at most
+FAILED_CLOSE_S = 10.0  # after a refused or failed start: closing the failed sale, at most
+POLL_S = 2.0  # how often the journal is read again while waiting for a close
+ENDED_GRACE_S = 3.0  # a sale the journal shows ended gets this long to be unlinked by the controller
 SIGTERM_EXIT = 143
 
 
@@ -74,8 +83,11 @@ def _asked_provider(args) -> str | None:
 def _public(url: str) -> str:
     """``url`` without any user:password part (never printed)."""
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) \
-        if parts.hostname and "@" in parts.netloc else url
+    return (
+        urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+        if parts.hostname and "@" in parts.netloc
+        else url
+    )
 
 
 def _unreachable(args, exc: ProviderError) -> str:
@@ -87,11 +99,15 @@ def _unreachable(args, exc: ProviderError) -> str:
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
     if demo_flag(args) or configured is None:
         if url:
-            return (f"the sandbox at {_public(url)} is not answering (TILLQR_SANDBOX_URL): {exc.message}; "
-                    "start it with `tillqr sandbox`, or unset TILLQR_SANDBOX_URL to run one inside this command")
+            return (
+                f"the sandbox at {_public(url)} is not answering (TILLQR_SANDBOX_URL): {exc.message}; "
+                "start it with `tillqr sandbox`, or unset TILLQR_SANDBOX_URL to run one inside this command"
+            )
         return str(exc)
-    return (f"{configured.provider} at {_public(configured.base_url)} is not answering: {exc.message} "
-            f"(provider.base_url in {p.config_file})")
+    return (
+        f"{configured.provider} at {_public(configured.base_url)} is not answering: {exc.message} "
+        f"(provider.base_url in {p.config_file})"
+    )
 
 
 async def _open(args, provider: str | None = None, **kw) -> Runtime:
@@ -99,24 +115,29 @@ async def _open(args, provider: str | None = None, **kw) -> Runtime:
     try:
         rt = await open_runtime(demo=demo_flag(args), provider=provider or asked, **kw)
     except ProviderUnavailable as exc:
-        raise RuntimeError_(_unreachable(args, exc)) from None
-    except RuntimeError_ as exc:
+        raise CannotStart(_unreachable(args, exc)) from None
+    except CannotStart as exc:
         text = str(exc)
         if "is not set" in text and text.startswith("provider."):  # name the file to fix
             p, _ = load_settings()
-            raise RuntimeError_(f"{text} (in {p.config_file})") from None
+            raise CannotStart(f"{text} (in {p.config_file})") from None
         raise
     if rt.demo:
         note(f"demo mode: {rt.mode_text}")
     elif asked:
         await rt.aclose()
-        raise RuntimeError_("--provider picks a sandbox provider and needs demo mode (--demo)")
+        raise CannotStart("--provider picks a sandbox provider and needs demo mode (--demo)")
     return rt
 
 
 def _closed_line(sale: Sale) -> dict:
-    return {"event": "closed", "sale_id": sale.sale_id, "status": sale.status.value,
-            "amount_received": str(sale.received), "unlinked": sale.unlinked}
+    return {
+        "event": "closed",
+        "sale_id": sale.sale_id,
+        "status": sale.status.value,
+        "amount_received": str(sale.received),
+        "unlinked": sale.unlinked,
+    }
 
 
 async def charge(args) -> int:
@@ -128,8 +149,10 @@ async def charge(args) -> int:
         for r in await ctl.recover():
             note(f"recovered sale {r.sale.sale_id}: {r.action}")
         if ctl.current is not None and ctl.current.status.is_open:
-            raise CheckoutError(f"sale {ctl.current.sale_id} is still open on this till; "
-                                "finish it or run `tillqr recover --cancel-open`")
+            raise CheckoutError(
+                f"sale {ctl.current.sale_id} is still open on this till; "
+                "finish it or run `tillqr recover --cancel-open`"
+            )
         printed: list[SaleStatus] = []
         sale_id: list[str] = []
 
@@ -144,9 +167,16 @@ async def charge(args) -> int:
         due = _due_terms(args, rt.settings.currency)
         sale = await _start(rt, args, due)
         sale_id.append(sale.sale_id)
-        linked = {"event": "linked", "sale_id": sale.sale_id, "request_id": sale.request_id,
-                  "provider": sale.provider, "amount": str(sale.amount), "currency": sale.amount.currency,
-                  "payload": sale.payload, "expires_at": sale.expires_at.isoformat() if sale.expires_at else None}
+        linked = {
+            "event": "linked",
+            "sale_id": sale.sale_id,
+            "request_id": sale.request_id,
+            "provider": sale.provider,
+            "amount": str(sale.amount),
+            "currency": sale.amount.currency,
+            "payload": sale.payload,
+            "expires_at": sale.expires_at.isoformat() if sale.expires_at else None,
+        }
         if due is not None:
             from app.domain.duedate import amount_due, local_date
 
@@ -156,8 +186,10 @@ async def charge(args) -> int:
                 note(text)
         emit(linked)
         if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
-            note("the sandbox runs inside this process, so only --pay-after can pay this sale; "
-                 "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside")
+            note(
+                "the sandbox runs inside this process, so only --pay-after can pay this sale; "
+                "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside"
+            )
         paying = None
         if args.pay_after is not None and not StdoutGone.gone:
             if rt.sandbox is None:
@@ -187,9 +219,11 @@ async def _start(rt: Runtime, args, due) -> Sale:
             exc = CheckoutError(f"{exc} [{_where(rt)}]")
         try:
             await _closed(rt, failed.sale_id, FAILED_CLOSE_S)
-        except asyncio.TimeoutError:
-            raise CheckoutError(f"{exc} The failed sale {failed.sale_id} could not be closed yet; "
-                                "run `tillqr recover` when the provider answers") from None
+        except TimeoutError:
+            raise CheckoutError(
+                f"{exc} The failed sale {failed.sale_id} could not be closed yet; "
+                "run `tillqr recover` when the provider answers"
+            ) from None
         raise exc from None
 
 
@@ -207,8 +241,8 @@ def _due_terms(args, currency: str):
         return None
     from datetime import date
 
+    from app.domain.dueterms import Discount, DueTerms
     from app.domain.money import Money
-    from app.providers.base import Discount, DueTerms
 
     def day(text: str, what: str) -> date:
         try:
@@ -227,9 +261,14 @@ def _due_terms(args, currency: str):
         discounts.append(Discount(money(amount), day(limit, "a discount's limit date")))
     if not 0 <= args.max_days <= 3650:
         raise CheckoutError("--max-days must be between 0 and 3650")
-    return DueTerms(due_date=day(args.due, "--due"), max_payment_days=args.max_days, fine=money(args.fine),
-                    interest_per_day=money(args.interest), rebate=money(args.rebate),
-                    discounts=tuple(sorted(discounts, key=lambda d: d.limit_date)))
+    return DueTerms(
+        due_date=day(args.due, "--due"),
+        max_payment_days=args.max_days,
+        fine=money(args.fine),
+        interest_per_day=money(args.interest),
+        rebate=money(args.rebate),
+        discounts=tuple(sorted(discounts, key=lambda d: d.limit_date)),
+    )
 
 
 async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
@@ -249,10 +288,10 @@ async def _closed(rt: Runtime, sale_id: str, timeout: float) -> Sale:
     while True:
         left = deadline - loop.time()
         if left <= 0:
-            raise asyncio.TimeoutError
+            raise TimeoutError
         try:
             return await rt.controller.wait_closed(sale_id, timeout=min(left, POLL_S))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
@@ -265,7 +304,7 @@ async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
     try:
         if wait > 0:
             return await _closed(rt, sale.sale_id, wait)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     except asyncio.CancelledError:  # Ctrl-C or SIGTERM: cancel the sale, as the cashier would
         interrupted = True
@@ -305,9 +344,8 @@ async def _cancel_and_close(rt: Runtime, sale: Sale) -> Sale:
         elif stuck and ended_at is None:
             err("the provider did not confirm the cancel in time")
         try:
-            return await bounded(_closed(rt, sale.sale_id, 0.5 if stuck else deadline - loop.time()),
-                                 UNLINK_GRACE_S)
-        except asyncio.TimeoutError:
+            return await bounded(_closed(rt, sale.sale_id, 0.5 if stuck else deadline - loop.time()), UNLINK_GRACE_S)
+        except TimeoutError:
             return await _close_ourselves(rt, sale, max(5.0, deadline - loop.time()))
     finally:
         if cancelling is not None and not cancelling.done():  # stuck in the controller: end it before aclose
@@ -323,16 +361,21 @@ async def _close_ourselves(rt: Runtime, sale: Sale, timeout: float) -> Sale:
     if stored is not None and stored.closed:
         return stored
     if stored is None or stored.status.is_open:
-        raise CheckoutError(f"sale {sale.sale_id} is still open: the provider did not confirm its end in time; "
-                            "run `tillqr recover` when the provider is back")
+        raise CheckoutError(
+            f"sale {sale.sale_id} is still open: the provider did not confirm its end in time; "
+            "run `tillqr recover` when the provider is back"
+        )
     try:
         # decided_locally: the till ended it (a cancel or a local expiry), so the provider is asked first:
         # an open request is cancelled, and a payment that beat the end is recorded, never lost.
-        return await bounded(close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3,
-                                        decided_locally=True), timeout)
-    except (ProviderError, asyncio.TimeoutError):
-        raise CheckoutError(f"sale {sale.sale_id} ended ({stored.status.value}) here, but the provider has not "
-                            "confirmed it (nor any unlink) yet; run `tillqr recover` when the provider is back") from None
+        return await bounded(
+            close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3, decided_locally=True), timeout
+        )
+    except (TimeoutError, ProviderError):
+        raise CheckoutError(
+            f"sale {sale.sale_id} ended ({stored.status.value}) here, but the provider has not "
+            "confirmed it (nor any unlink) yet; run `tillqr recover` when the provider is back"
+        ) from None
 
 
 async def recover(args) -> int:
@@ -365,8 +408,10 @@ async def _recover_on(args, provider: str | None) -> int:
             if args.json:
                 emit(r.to_json())
             else:
-                say(f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
-                    f"{r.sale.amount.display():>14}  {r.sale.reason}")
+                say(
+                    f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
+                    f"{r.sale.amount.display():>14}  {r.sale.reason}"
+                )
         if not results and not args.json:
             say("nothing to recover: every sale in the journal is closed")
         return 0 if all(r.action not in ("unreachable", "error") for r in results) else 1
@@ -380,11 +425,12 @@ def _say_waiting(rt: Runtime, sale: Sale) -> None:
         until = f"until it expires at {sale.expires_at.astimezone():%Y-%m-%d %H:%M:%S}"
     else:
         until = f"for up to {rt.settings.expires_in} s"
-    note(f"sale {sale.sale_id} ({sale.amount.display()}) is still open at {sale.provider}: waiting {until} "
-         f"(and up to {UNLINK_GRACE_S:.0f} s more to unlink) for it to be paid or expire; "
-         "`tillqr recover --cancel-open` cancels it instead")
+    note(
+        f"sale {sale.sale_id} ({sale.amount.display()}) is still open at {sale.provider}: waiting {until} "
+        f"(and up to {UNLINK_GRACE_S:.0f} s more to unlink) for it to be paid or expire; "
+        "`tillqr recover --cancel-open` cancels it instead"
+    )
 
 
 async def _journal(args) -> int:
     return await journal_cli.journal(args, _open)
-

@@ -115,11 +115,12 @@ def _int_between(low: int, high: int, what: str):
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}, not {text!r}")
         return value
+
     return parse
 
 
-whole_seconds = _int_between(1, 86400, "whole seconds")   # a request's lifetime (--expires-in)
-port = _int_between(0, 65535, "a port number")            # a TCP port; 0: any free one
+whole_seconds = _int_between(1, 86400, "whole seconds")  # a request's lifetime (--expires-in)
+port = _int_between(0, 65535, "a port number")  # a TCP port; 0: any free one
 
 
 class Parser(argparse.ArgumentParser):

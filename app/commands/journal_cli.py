@@ -30,11 +30,19 @@ async def journal_of(args, *, demo_flag: bool) -> tuple[Journal, bool]:
 
 
 def row(s: Sale) -> dict:
-    return {"sale_id": s.sale_id, "status": s.status.value, "amount": str(s.amount),
-            "amount_received": str(s.received), "currency": s.amount.currency, "provider": s.provider,
-            "request_id": s.request_id, "created_at": s.created_at.isoformat(),
-            "closed_at": s.closed_at.isoformat() if s.closed_at else None,
-            "amount_refunded": str(s.refunded), "overpaid": str(s.overpaid)}
+    return {
+        "sale_id": s.sale_id,
+        "status": s.status.value,
+        "amount": str(s.amount),
+        "amount_received": str(s.received),
+        "currency": s.amount.currency,
+        "provider": s.provider,
+        "request_id": s.request_id,
+        "created_at": s.created_at.isoformat(),
+        "closed_at": s.closed_at.isoformat() if s.closed_at else None,
+        "amount_refunded": str(s.refunded),
+        "overpaid": str(s.overpaid),
+    }
 
 
 def line(s: Sale) -> str:
@@ -42,8 +50,10 @@ def line(s: Sale) -> str:
     flags = ("" if s.closed else "  (open)") + (f"  over-paid {s.overpaid}" if s.overpaid.minor else "")
     flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
     request = f"  request {s.request_id}" if s.request_id and s.request_id != s.sale_id else ""
-    return (f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
-            f"received {str(s.received):>10}  {s.provider:<9} {s.sale_id}{request}{flags}")
+    return (
+        f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
+        f"received {str(s.received):>10}  {s.provider:<9} {s.sale_id}{request}{flags}"
+    )
 
 
 async def refund(args, open_runtime_for) -> int:
@@ -59,8 +69,13 @@ async def refund(args, open_runtime_for) -> int:
     rt = await open_runtime_for(args, sale.provider if demo and not getattr(args, "sub_provider", None) else None)
     try:
         sale = await rt.controller.refund(args.sale_id, args.amount)
-        done = {"event": "refunded", "sale_id": sale.sale_id, "status": sale.status.value,
-                "amount_refunded": str(sale.refunded), "currency": sale.amount.currency}
+        done = {
+            "event": "refunded",
+            "sale_id": sale.sale_id,
+            "status": sale.status.value,
+            "amount_refunded": str(sale.refunded),
+            "currency": sale.amount.currency,
+        }
         if args.json:
             emit(done)
         else:
@@ -119,11 +134,22 @@ def _totals(sales: list[Sale], args) -> int:
     totals = day_totals(sales, day)
     for (status, currency), t in totals.items():
         if args.json:
-            emit({"date": day.isoformat(), "status": status, "currency": currency, "count": t.count,
-                  "amount": str(t.amount), "amount_received": str(t.received), "amount_refunded": str(t.refunded)})
+            emit(
+                {
+                    "date": day.isoformat(),
+                    "status": status,
+                    "currency": currency,
+                    "count": t.count,
+                    "amount": str(t.amount),
+                    "amount_received": str(t.received),
+                    "amount_refunded": str(t.refunded),
+                }
+            )
         else:
-            say(f"{status:<18} {t.count:>5}  {currency} {str(t.amount):>12}  received {str(t.received):>12}"
-                f"  refunded {str(t.refunded):>10}")
+            say(
+                f"{status:<18} {t.count:>5}  {currency} {str(t.amount):>12}  received {str(t.received):>12}"
+                f"  refunded {str(t.refunded):>10}"
+            )
     if not totals and not args.json:
         say(f"no sales on {day}")
     return 0

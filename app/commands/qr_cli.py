@@ -43,8 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--png", metavar="FILE", help="write the sticker as PNG (300 dpi)")
     out.add_argument("--svg", metavar="FILE", help="write the sticker as SVG")
     out.add_argument("--pdf", metavar="FILE", help="write the sticker as PDF")
-    out.add_argument("--lang", help="sticker language(s): pt, en, es, fr, de, ms, zh-hk, zh, hi, or two as en/hi "
-                                    "(default: pix pt, paynow/fps en, upi en/hi)")
+    out.add_argument(
+        "--lang",
+        help="sticker language(s): pt, en, es, fr, de, ms, zh-hk, zh, hi, or two as en/hi "
+        "(default: pix pt, paynow/fps en, upi en/hi)",
+    )
     out.add_argument("--store-name", help="the name printed on the sticker (default: --name, in full)")
 
     pix = bsub.add_parser("pix", parents=[common], help="Pix BR Code (Brazil)")
@@ -63,8 +66,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pn.add_argument("--reference", help="reference shown to the payer (bill number, at most 25 characters)")
     pn.add_argument("--expiry", metavar="YYYY-MM-DD", help="last day the code can be paid")
     edit = pn.add_mutually_exclusive_group()
-    edit.add_argument("--editable", dest="editable", action="store_true", default=None,
-                      help="the payer may change the amount (default when there is no amount)")
+    edit.add_argument(
+        "--editable",
+        dest="editable",
+        action="store_true",
+        default=None,
+        help="the payer may change the amount (default when there is no amount)",
+    )
     edit.add_argument("--fixed", dest="editable", action="store_false", help="the payer may not change the amount")
 
     fp = bsub.add_parser("fps", parents=[common], help="FPS 轉數快 (Hong Kong)")
@@ -95,7 +103,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         raise  # stdout's reader is gone: `tillqr` ends quietly (app/__main__.py)
-    except Exception as exc:  # the contract: never a traceback
+    except Exception as exc:  # noqa: BLE001 - the contract: never a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
@@ -156,26 +164,49 @@ def build_payload(args: argparse.Namespace) -> str:
             raise ValueError("--description is for static codes (--key); a dynamic code's text is at its location")
         return schemes.pix_dynamic(args.location, **common)
     if scheme == "paynow":
-        return schemes.paynow(mobile=args.mobile, uen=args.uen, merchant_name=name or "NA", merchant_city=args.city,
-                              amount=amount, editable=args.editable, expiry=_expiry(args.expiry),
-                              reference=args.reference)
+        return schemes.paynow(
+            mobile=args.mobile,
+            uen=args.uen,
+            merchant_name=name or "NA",
+            merchant_city=args.city,
+            amount=amount,
+            editable=args.editable,
+            expiry=_expiry(args.expiry),
+            reference=args.reference,
+        )
     if scheme == "fps":
-        return schemes.fps(fps_id=args.fps_id, mobile=args.mobile, email=args.email, merchant_name=name or "NA",
-                           merchant_city=args.city, amount=amount, currency=(args.currency or "HKD"),
-                           reference=args.reference, bill_number=args.bill_number)
+        return schemes.fps(
+            fps_id=args.fps_id,
+            mobile=args.mobile,
+            email=args.email,
+            merchant_name=name or "NA",
+            merchant_city=args.city,
+            amount=amount,
+            currency=(args.currency or "HKD"),
+            reference=args.reference,
+            bill_number=args.bill_number,
+        )
     if not name:
         raise ValueError("--name (the payee name) is required for UPI")
     if args.emv:
         if not args.city:
             raise ValueError("--city is required for the EMV (Bharat QR) form")
-        return schemes.upi_emv(args.vpa, merchant_name=name, merchant_city=args.city, amount=amount,
-                               reference=args.reference, mcc=args.mcc or "0000", postal_code=args.postal_code)
+        return schemes.upi_emv(
+            args.vpa,
+            merchant_name=name,
+            merchant_city=args.city,
+            amount=amount,
+            reference=args.reference,
+            mcc=args.mcc or "0000",
+            postal_code=args.postal_code,
+        )
     if args.city or args.postal_code:
         raise ValueError("--city and --postal-code are for the EMV form (--emv); a upi://pay link has neither")
     if args.note and len(args.note) > 50:
         raise ValueError("--note must be at most 50 characters")
-    return schemes.upi_link(args.vpa, payee_name=name, amount=amount, note=args.note, reference=args.reference,
-                            mcc=args.mcc)
+    return schemes.upi_link(
+        args.vpa, payee_name=name, amount=amount, note=args.note, reference=args.reference, mcc=args.mcc
+    )
 
 
 def shortened(args: argparse.Namespace) -> list[str]:
@@ -188,8 +219,10 @@ def shortened(args: argparse.Namespace) -> list[str]:
     for option, value, limit in (("--name", args.name, 25), ("--city", args.city, 15)):
         plain = ascii_text(value) if isinstance(value, str) else ""
         if len(plain) > limit:
-            found.append(f"{option} is longer than the QR standard's {limit} characters: the code carries "
-                         f"{plain[:limit].rstrip()!r} (cut: {plain[limit:]!r})")
+            found.append(
+                f"{option} is longer than the QR standard's {limit} characters: the code carries "
+                f"{plain[:limit].rstrip()!r} (cut: {plain[limit:]!r})"
+            )
     return found
 
 

@@ -10,11 +10,10 @@ through the in-process sandbox. Exit 0 when nothing FAILed.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 Check = Callable[[], str]
 
@@ -26,7 +25,7 @@ def _imports() -> str:
     import starlette  # noqa: F401
     from PIL import Image  # noqa: F401  - QR images a provider serves in other formats
 
-    import app.checkout.controller  # noqa: F401
+    import app.checkout.controller
     import app.sandbox.server  # noqa: F401
 
     return f"python {sys.version.split()[0]}"
@@ -48,6 +47,7 @@ def _sqlite() -> str:
     from app.storage.journal import Journal
 
     with tempfile.TemporaryDirectory() as tmp:
+
         async def run() -> str:
             from app.domain.money import Money
             from app.domain.sale import Sale
@@ -65,9 +65,9 @@ def _sqlite() -> str:
 
 
 def _keyring() -> str:
-    from app.config.secrets import SecretsUnavailable, _check_backend
-
     import keyring
+
+    from app.config.secrets import SecretsUnavailable, _check_backend
 
     try:
         _check_backend()
@@ -86,6 +86,7 @@ def _sandbox_sale() -> str:
     from app.runtime import open_runtime
 
     with tempfile.TemporaryDirectory() as tmp:
+
         async def run() -> str:
             rt = await open_runtime(demo=True, home=Path(tmp), poll_interval=0.2)
             try:
@@ -102,8 +103,13 @@ def _sandbox_sale() -> str:
 
 
 CHECKS: list[tuple[str, Check]] = [
-    ("imports", _imports), ("qt", _qt), ("qt refcounts", _qt_refcounts), ("sqlite", _sqlite), ("keyring", _keyring),
-    ("qr round trip", _qr), ("sandbox sale", _sandbox_sale),
+    ("imports", _imports),
+    ("qt", _qt),
+    ("qt refcounts", _qt_refcounts),
+    ("sqlite", _sqlite),
+    ("keyring", _keyring),
+    ("qr round trip", _qr),
+    ("sandbox sale", _sandbox_sale),
 ]
 
 

@@ -35,8 +35,9 @@ def setup_logging(paths: Paths, *, stderr_level: int = logging.WARNING) -> None:
     handlers: list[logging.Handler] = []
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(RotatingFileHandler(paths.log_dir / "tillqr.log", maxBytes=1_000_000, backupCount=5,
-                                            encoding="utf-8"))
+        handlers.append(
+            RotatingFileHandler(paths.log_dir / "tillqr.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        )
     except OSError as exc:  # a read-only home must not stop the till
         print(f"tillqr: warning: cannot write logs to {paths.log_dir}: {exc.strerror}", file=sys.stderr)
     console = logging.StreamHandler()

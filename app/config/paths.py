@@ -29,7 +29,7 @@ class Paths:
     def journal_file(self) -> Path:
         return self.data_dir / "journal.sqlite3"
 
-    def ensure(self) -> "Paths":
+    def ensure(self) -> Paths:
         for d in (self.config_dir, self.data_dir, self.log_dir):
             d.mkdir(mode=0o700, parents=True, exist_ok=True)  # this user's only: sales, PIN hash, logs
         return self

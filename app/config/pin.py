@@ -16,7 +16,7 @@ import re
 import time
 from pathlib import Path
 
-N, R, P = 2**14, 8, 1           # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
+N, R, P = 2**14, 8, 1  # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
 _PIN = re.compile(r"^[0-9]{4,8}$")
 
 
@@ -41,8 +41,14 @@ def verify_pin(pin: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        got = hashlib.scrypt((pin or "").encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(bytes.fromhex(digest)))
+        got = hashlib.scrypt(
+            (pin or "").encode(),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(bytes.fromhex(digest)),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, bytes.fromhex(digest))
@@ -54,8 +60,15 @@ class PinGate:
     With ``state_file`` the count and the lock survive a restart (a restart is no way around them).
     """
 
-    def __init__(self, stored: str | None, *, max_failures: int = 5, lockout_s: float = 300.0,
-                 clock=time.time, state_file: Path | None = None):
+    def __init__(
+        self,
+        stored: str | None,
+        *,
+        max_failures: int = 5,
+        lockout_s: float = 300.0,
+        clock=time.time,
+        state_file: Path | None = None,
+    ):
         self.stored = stored
         self.max_failures = max_failures
         self.lockout_s = lockout_s
@@ -77,8 +90,7 @@ class PinGate:
         try:
             self.state_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = self.state_file.with_name(self.state_file.name + ".tmp")
-            tmp.write_text(json.dumps({"failures": self.failures, "locked_until": self.locked_until}),
-                           encoding="utf-8")
+            tmp.write_text(json.dumps({"failures": self.failures, "locked_until": self.locked_until}), encoding="utf-8")
             os.replace(tmp, self.state_file)
         except OSError:
             pass  # the in-memory count still applies

@@ -67,19 +67,31 @@ class Settings:
 
     def provider_options(self) -> dict[str, str]:
         """The POS ids this provider's client takes (only those set)."""
-        named = {"depay": {"pos_external_reference": self.pos_external_reference,
-                           "local_country": self.local_country},
-                 "pix": {"account": self.pix_account, "alias": self.pix_alias, "pix_key": self.pix_key}}
+        named = {
+            "depay": {"pos_external_reference": self.pos_external_reference, "local_country": self.local_country},
+            "pix": {"account": self.pix_account, "alias": self.pix_alias, "pix_key": self.pix_key},
+        }
         return {k: v for k, v in named.get(self.provider, {}).items() if v}
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
-    "store": {"name": ("store_name", str), "city": ("store_city", str), "country": ("store_country", str),
-              "mcc": ("store_mcc", str), "currency": ("currency", str)},
-    "provider": {"name": ("provider", str), "base_url": ("base_url", str),
-                 "payment_link_id": ("payment_link_id", str),
-                 "pos_external_reference": ("pos_external_reference", str), "local_country": ("local_country", str),
-                 "pix_account": ("pix_account", str), "pix_alias": ("pix_alias", str), "pix_key": ("pix_key", str)},
+    "store": {
+        "name": ("store_name", str),
+        "city": ("store_city", str),
+        "country": ("store_country", str),
+        "mcc": ("store_mcc", str),
+        "currency": ("currency", str),
+    },
+    "provider": {
+        "name": ("provider", str),
+        "base_url": ("base_url", str),
+        "payment_link_id": ("payment_link_id", str),
+        "pos_external_reference": ("pos_external_reference", str),
+        "local_country": ("local_country", str),
+        "pix_account": ("pix_account", str),
+        "pix_alias": ("pix_alias", str),
+        "pix_key": ("pix_key", str),
+    },
     "checkout": {"expires_in": ("expires_in", int), "poll_interval": ("poll_interval", float)},
     "manager": {"pin_hash": ("pin_hash", str)},
 }

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, minor_units
-from app.providers.base import Discount, DueTerms
 
 BRASILIA = timezone(timedelta(hours=-3), "BRT")
 
@@ -102,8 +102,8 @@ class DueBreakdown:
     interest_days: int
     days_late: int
     total: Money
-    clamped: bool            # the deductions exceeded the amount: total set to zero
-    payable: bool            # on <= due_date + max_payment_days
+    clamped: bool  # the deductions exceeded the amount: total set to zero
+    payable: bool  # on <= due_date + max_payment_days
     last_payable_day: date
 
     def lines(self) -> list[str]:
@@ -117,8 +117,10 @@ class DueBreakdown:
             out.append(f"Fine after {self.due_date}: {self.fine.display()}")
         if self.interest.minor:
             per_day = Money(self.interest.minor // self.interest_days, self.interest.currency)
-            out.append(f"Interest, {self.interest_days} day{'s' if self.interest_days != 1 else ''} "
-                       f"x {per_day.display()}: {self.interest.display()}")
+            out.append(
+                f"Interest, {self.interest_days} day{'s' if self.interest_days != 1 else ''} "
+                f"x {per_day.display()}: {self.interest.display()}"
+            )
         if self.clamped:
             out.append("Deductions exceed the amount: nothing is owed (total set to zero)")
         if not self.payable:
@@ -153,18 +155,30 @@ def amount_due(base: Money, terms: DueTerms, on: date) -> DueBreakdown:
     raw = base.minor - terms.rebate.minor - off.minor + fine.minor + interest.minor
     last = last_payable_day(terms)
     return DueBreakdown(
-        on=on, due_date=terms.due_date, base=base, rebate=terms.rebate, discount=off,
-        discount_limit=discount.limit_date if discount else None, fine=fine, interest=interest,
-        interest_days=interest_days if interest.minor else 0, days_late=days_late,
-        total=Money(max(0, raw), cur), clamped=raw < 0, payable=on <= last, last_payable_day=last)
+        on=on,
+        due_date=terms.due_date,
+        base=base,
+        rebate=terms.rebate,
+        discount=off,
+        discount_limit=discount.limit_date if discount else None,
+        fine=fine,
+        interest=interest,
+        interest_days=interest_days if interest.minor else 0,
+        days_late=days_late,
+        total=Money(max(0, raw), cur),
+        clamped=raw < 0,
+        payable=on <= last,
+        last_payable_day=last,
+    )
 
 
 def problems(base: Money, terms: DueTerms) -> list[str]:
     """What makes these terms unusable for a charge (empty when fine): for validation before sending."""
     out: list[str] = []
     try:
-        _same(base.currency, base, terms.fine, terms.interest_per_day, terms.rebate,
-              *(d.amount for d in terms.discounts))
+        _same(
+            base.currency, base, terms.fine, terms.interest_per_day, terms.rebate, *(d.amount for d in terms.discounts)
+        )
     except ValueError as exc:
         out.append(str(exc))
         return out
@@ -187,5 +201,14 @@ def problems(base: Money, terms: DueTerms) -> list[str]:
     return out
 
 
-__all__ = ["BRASILIA", "DueBreakdown", "amount_due", "applicable_discount", "last_payable_day", "local_date",
-           "payable_until", "problems", "to_money"]
+__all__ = [
+    "BRASILIA",
+    "DueBreakdown",
+    "amount_due",
+    "applicable_discount",
+    "last_payable_day",
+    "local_date",
+    "payable_until",
+    "problems",
+    "to_money",
+]

@@ -14,35 +14,85 @@ from decimal import Decimal, InvalidOperation
 
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {
-    "BRL": 2, "SGD": 2, "HKD": 2, "INR": 2, "USD": 2, "EUR": 2, "GBP": 2, "CNY": 2,
-    "ARS": 2, "MXN": 2, "COP": 2, "PEN": 2, "UYU": 2, "AUD": 2, "CAD": 2,
-    "CLP": 0, "PYG": 0, "JPY": 0, "KRW": 0, "VND": 0,
-    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+    "BRL": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "INR": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CNY": 2,
+    "ARS": 2,
+    "MXN": 2,
+    "COP": 2,
+    "PEN": 2,
+    "UYU": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "CLP": 0,
+    "PYG": 0,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
 }
 
 # ISO 4217 numeric codes (EMV tag 53 carries these).
 NUMERIC_CODES: dict[str, str] = {
-    "BRL": "986", "SGD": "702", "HKD": "344", "INR": "356", "USD": "840", "CNY": "156",
-    "EUR": "978", "GBP": "826", "ARS": "032", "MXN": "484", "COP": "170",
-    "PEN": "604", "UYU": "858", "AUD": "036", "CAD": "124", "CLP": "152",
-    "PYG": "600", "JPY": "392", "KRW": "410", "VND": "704", "KWD": "414",
-    "BHD": "048", "JOD": "400", "OMR": "512", "TND": "788",
+    "BRL": "986",
+    "SGD": "702",
+    "HKD": "344",
+    "INR": "356",
+    "USD": "840",
+    "CNY": "156",
+    "EUR": "978",
+    "GBP": "826",
+    "ARS": "032",
+    "MXN": "484",
+    "COP": "170",
+    "PEN": "604",
+    "UYU": "858",
+    "AUD": "036",
+    "CAD": "124",
+    "CLP": "152",
+    "PYG": "600",
+    "JPY": "392",
+    "KRW": "410",
+    "VND": "704",
+    "KWD": "414",
+    "BHD": "048",
+    "JOD": "400",
+    "OMR": "512",
+    "TND": "788",
 }
 
 # One sale above this many major units is a typo, not a sale (e.g. 1250 typed as 125000); currencies
 # with small units get room for the same order of value (about USD 1 million or less).
 MAX_MAJOR_UNITS = Decimal("1000000")
 MAX_MAJOR_UNITS_BY_CURRENCY: dict[str, Decimal] = {
-    "VND": Decimal("10000000000"), "PYG": Decimal("10000000000"), "COP": Decimal("10000000000"),
-    "KRW": Decimal("1000000000"), "CLP": Decimal("1000000000"), "ARS": Decimal("1000000000"),
-    "JPY": Decimal("100000000"), "INR": Decimal("10000000"), "UYU": Decimal("10000000"),
-    "MXN": Decimal("10000000"), "PEN": Decimal("10000000"), "HKD": Decimal("10000000"),
+    "VND": Decimal("10000000000"),
+    "PYG": Decimal("10000000000"),
+    "COP": Decimal("10000000000"),
+    "KRW": Decimal("1000000000"),
+    "CLP": Decimal("1000000000"),
+    "ARS": Decimal("1000000000"),
+    "JPY": Decimal("100000000"),
+    "INR": Decimal("10000000"),
+    "UYU": Decimal("10000000"),
+    "MXN": Decimal("10000000"),
+    "PEN": Decimal("10000000"),
+    "HKD": Decimal("10000000"),
     "CNY": Decimal("10000000"),
 }
 
 
 def max_amount(currency: str) -> Decimal:
     return MAX_MAJOR_UNITS_BY_CURRENCY.get(currency.strip().upper(), MAX_MAJOR_UNITS)
+
 
 _PLAIN = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
@@ -73,7 +123,7 @@ class Money:
 
     # -- construction -------------------------------------------------
     @classmethod
-    def parse(cls, text: str | Decimal | int, currency: str, *, allow_zero: bool = False) -> "Money":
+    def parse(cls, text: str | Decimal | int, currency: str, *, allow_zero: bool = False) -> Money:
         """Parse what a person typed ("12.50", "12,50", "7") into Money, or raise MoneyError."""
         digits = minor_units(currency)
         if isinstance(text, float):
@@ -92,8 +142,11 @@ class Money:
         assert isinstance(exponent, int)
         if -exponent > digits:
             # "1,000" typed for a thousand: the comma is a decimal comma here; say so, never guess.
-            hint = (f" (a comma is read as the decimal point; for {raw.replace(',', '')} type it without the comma)"
-                    if "," in raw else "")
+            hint = (
+                f" (a comma is read as the decimal point; for {raw.replace(',', '')} type it without the comma)"
+                if "," in raw
+                else ""
+            )
             if digits == 0:
                 raise MoneyError(f"{currency.upper()} has no decimals: {raw} cannot be charged{hint}")
             raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many{hint}")
@@ -108,7 +161,7 @@ class Money:
         return cls(int(value.scaleb(digits)), currency)
 
     @classmethod
-    def from_decimal(cls, value: Decimal, currency: str) -> "Money":
+    def from_decimal(cls, value: Decimal, currency: str) -> Money:
         """Exact conversion of a provider's decimal amount (may be zero; never rounds)."""
         digits = minor_units(currency)
         try:
@@ -139,14 +192,14 @@ class Money:
         return NUMERIC_CODES[self.currency]
 
     # -- arithmetic -----------------------------------------------------
-    def _same(self, other: "Money") -> None:
+    def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise MoneyError(f"cannot mix {self.currency} and {other.currency}")
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         self._same(other)
         return Money(self.minor + other.minor, self.currency)
 
-    def __sub__(self, other: "Money") -> "Money":
+    def __sub__(self, other: Money) -> Money:
         self._same(other)
         return Money(self.minor - other.minor, self.currency)

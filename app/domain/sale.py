@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 
 from .money import Money
@@ -97,7 +97,7 @@ def can_transition(old: SaleStatus, new: SaleStatus) -> bool:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_sale_id() -> str:
@@ -133,10 +133,17 @@ class Sale:
                 object.__setattr__(self, name, Money(0, self.amount.currency))
 
     @classmethod
-    def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> "Sale":
+    def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> Sale:
         now = utcnow()
-        return cls(sale_id=new_sale_id(), amount=amount, provider=provider, reference=reference,
-                   link_id=link_id, created_at=now, updated_at=now)
+        return cls(
+            sale_id=new_sale_id(),
+            amount=amount,
+            provider=provider,
+            reference=reference,
+            link_id=link_id,
+            created_at=now,
+            updated_at=now,
+        )
 
     @property
     def closed(self) -> bool:
@@ -165,13 +172,13 @@ class Sale:
     def refundable(self) -> Money:
         return Money(max(0, self.received.minor - self.refunded.minor), self.amount.currency)
 
-    def move(self, new: SaleStatus, *, reason: str = "", **changes) -> "Sale":
+    def move(self, new: SaleStatus, *, reason: str = "", **changes) -> Sale:
         """The sale in status ``new``; raises IllegalTransition for a move the machine forbids."""
         if new != self.status and not can_transition(self.status, new):
             raise IllegalTransition(self.status, new)
         return replace(self, status=new, updated_at=utcnow(), reason=reason or self.reason, **changes)
 
-    def with_(self, **changes) -> "Sale":
+    def with_(self, **changes) -> Sale:
         return replace(self, updated_at=utcnow(), **changes)
 
     def idempotency_key(self, action: str) -> str:

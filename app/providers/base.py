@@ -20,23 +20,25 @@ No exception text ever contains a credential.
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Awaitable, Protocol, runtime_checkable
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
+from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 
 
 class Capability(enum.Flag):
     NONE = 0
-    STATIC_LINK = enum.auto()      # link/unlink a request to a printed payment link
-    DYNAMIC_QR = enum.auto()       # a per-request payload to show on screen
+    STATIC_LINK = enum.auto()  # link/unlink a request to a printed payment link
+    DYNAMIC_QR = enum.auto()  # a per-request payload to show on screen
     CANCEL = enum.auto()
     REFUND = enum.auto()
-    AMOUNT_UPDATE = enum.auto()    # change the amount of an existing request/link (utility bills)
-    DUE_DATE = enum.auto()         # fines, interest, rebates, discounts
-    PUSH_STATUS = enum.auto()      # status events pushed (websocket / notifications)
+    AMOUNT_UPDATE = enum.auto()  # change the amount of an existing request/link (utility bills)
+    DUE_DATE = enum.auto()  # fines, interest, rebates, discounts
+    PUSH_STATUS = enum.auto()  # status events pushed (websocket / notifications)
     PARTIAL_PAYMENT = enum.auto()
 
 
@@ -82,42 +84,15 @@ class ProviderConflict(ProviderRejected):
 
 
 @dataclass(frozen=True)
-class Discount:
-    """A discount of ``amount`` for paying on or before ``limit_date`` (Pix due-date charges)."""
-
-    amount: Money
-    limit_date: date
-
-
-@dataclass(frozen=True)
-class DueTerms:
-    """A charge with a due date (DUE_DATE capability): what is owed depends on the day it is paid.
-
-    ``fine`` once after the due date, ``interest_per_day`` for each day late, ``rebate`` always,
-    ``discounts`` for paying early (each up to its limit date); payable until due_date + max_payment_days.
-    The maths is in ``app.domain.duedate``.
-    """
-
-    due_date: date
-    max_payment_days: int
-    fine: Money
-    interest_per_day: Money
-    rebate: Money
-    discounts: tuple[Discount, ...] = ()
-    payer_name: str = ""
-    payer_document: str = ""
-
-
-@dataclass(frozen=True)
 class ChargeSpec:
     """What the till asks the provider for."""
 
-    request_id: str          # client-assigned id (the sale id) where the provider allows it
+    request_id: str  # client-assigned id (the sale id) where the provider allows it
     amount: Money
     reference: str
-    duration_s: int          # seconds until the request expires
+    duration_s: int  # seconds until the request expires
     idempotency_key: str
-    due: DueTerms | None = None          # DUE_DATE providers only
+    due: DueTerms | None = None  # DUE_DATE providers only
     notification_url: str | None = None  # where the provider posts status notifications, if any
 
 
@@ -126,14 +101,14 @@ class RequestInfo:
     """The provider's truth about one payment request, in TillQR's words."""
 
     request_id: str
-    status: SaleStatus               # mapped by the provider module's own table
-    provider_status: str             # the provider's word, for the journal
+    status: SaleStatus  # mapped by the provider module's own table
+    provider_status: str  # the provider's word, for the journal
     amount: Money
     amount_paid: Money
-    payload: str | None              # what a customer's app scans
+    payload: str | None  # what a customer's app scans
     expires_at: datetime | None
     amount_refunded: Money | None = None  # REFUND providers: total refunded so far
-    image_url: str | None = None     # where the provider serves the QR as an image (Razorpay)
+    image_url: str | None = None  # where the provider serves the QR as an image (Razorpay)
 
 
 @dataclass(frozen=True)
@@ -151,7 +126,7 @@ class RefundInfo:
 @dataclass(frozen=True)
 class LinkInfo:
     link_id: str
-    payload: str                     # the static QR's text (never changes)
+    payload: str  # the static QR's text (never changes)
     url: str
     linked_request_id: str | None
 
@@ -163,7 +138,7 @@ class PaymentProvider(Protocol):
 
     name: str
     capabilities: Capability
-    currencies: tuple[str, ...]      # what it can charge in; the first is the demo mode's currency
+    currencies: tuple[str, ...]  # what it can charge in; the first is the demo mode's currency
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo: ...
     async def get_request(self, request_id: str) -> RequestInfo: ...
@@ -193,7 +168,7 @@ class RefundingProvider(PaymentProvider, Protocol):
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo: ...
 
 
-PROBE_ID = "tillqr-connection-test"   # an id no provider has: asking for it proves only that we may ask
+PROBE_ID = "tillqr-connection-test"  # an id no provider has: asking for it proves only that we may ask
 
 
 async def expect_absent(call: Awaitable[Any]) -> None:

@@ -78,10 +78,11 @@ import asyncio
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -89,10 +90,35 @@ import httpx
 from app.domain.money import Money, MoneyError
 from app.domain.sale import utcnow
 
-from .base import (PROBE_ID, Capability, ChargeSpec, ProviderConflict, ProviderError, ProviderProtocolError,
-                   ProviderRejected, ProviderUnavailable, RefundInfo, RequestInfo, expect_absent)
-from .depay_parse import (EXPIRY, LOCAL_CURRENCY, NO_RECEIVER_URL, REFUND_STATUS, STAGE_URL, STATUS_MAP, _obj,
-                          _protocol, _text, encode, parse_created, parse_error, parse_order, refund_trail)
+from .base import (
+    PROBE_ID,
+    Capability,
+    ChargeSpec,
+    ProviderConflict,
+    ProviderError,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundInfo,
+    RequestInfo,
+    expect_absent,
+)
+from .depay_parse import (
+    EXPIRY,
+    LOCAL_CURRENCY,
+    NO_RECEIVER_URL,
+    REFUND_STATUS,
+    STAGE_URL,
+    STATUS_MAP,
+    _obj,
+    _protocol,
+    _text,
+    encode,
+    parse_created,
+    parse_error,
+    parse_order,
+    refund_trail,
+)
 from .http import HttpTimeouts, ProviderHttp
 
 log = logging.getLogger("tillqr.providers.depay")
@@ -102,7 +128,7 @@ log = logging.getLogger("tillqr.providers.depay")
 class _Refund:
     order_id: str
     amount: Money
-    turn: int          # how many refunds of the order came before it (its place in ``refund_trail``)
+    turn: int  # how many refunds of the order came before it (its place in ``refund_trail``)
 
 
 REFUND_ID = re.compile(r"(?P<order>[^#]+)#(?P<turn>\d{1,6}):(?P<amount>\d{1,15}(?:\.\d{1,4})?)")
@@ -119,11 +145,23 @@ class DepayProvider:
     name = "depay"
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.REFUND
 
-    def __init__(self, base_url: str, token: str, *, pos_external_reference: str, local_country: str = "AR",
-                 qr_from: str | None = None, notification_url: str | None = None, tax_id: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
-                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        pos_external_reference: str,
+        local_country: str = "AR",
+        qr_from: str | None = None,
+        notification_url: str | None = None,
+        tax_id: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.25,
+        backoff_max_s: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         if not isinstance(token, str) or not token.strip():
             raise ValueError("depay needs a non-empty bearer token")
         if not isinstance(pos_external_reference, str) or not pos_external_reference.strip():
@@ -140,16 +178,24 @@ class DepayProvider:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.clock = clock
-        self.strays: list[str] = []                  # external references of orders left by lost answers
-        self._orders: dict[str, str] = {}             # sale id -> order id
-        self._payloads: dict[str, str] = {}           # order id -> qr_data
-        self._turns: dict[str, int] = {}              # order id -> the turn of the next refund this client asks
-        self._unanswered: dict[str, _Refund] = {}     # idempotency key -> a refund whose answer was lost
+        self.strays: list[str] = []  # external references of orders left by lost answers
+        self._orders: dict[str, str] = {}  # sale id -> order id
+        self._payloads: dict[str, str] = {}  # order id -> qr_data
+        self._turns: dict[str, int] = {}  # order id -> the turn of the next refund this client asks
+        self._unanswered: dict[str, _Refund] = {}  # idempotency key -> a refund whose answer was lost
         self._rng = random.Random()
-        self.http = ProviderHttp(self.name, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
-                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
-                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s, error_parser=parse_error,
-                                 json_decimals=True)
+        self.http = ProviderHttp(
+            self.name,
+            base_url,
+            headers={"Authorization": f"Bearer {token.strip()}"},
+            transport=transport,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            backoff_max_s=backoff_max_s,
+            error_parser=parse_error,
+            json_decimals=True,
+        )
 
     def __repr__(self) -> str:  # never shows the token
         return f"DepayProvider({self.http.base_url!r}, pos={self.pos_external_reference!r})"
@@ -180,16 +226,20 @@ class DepayProvider:
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo:
         if spec.amount.currency != self.currencies[0]:
-            raise ProviderRejected(f"Depay charges in {self.currencies[0]} in {self.local_country}, "
-                                   f"not {spec.amount.currency}", provider=self.name)
+            raise ProviderRejected(
+                f"Depay charges in {self.currencies[0]} in {self.local_country}, not {spec.amount.currency}",
+                provider=self.name,
+            )
         reference, lost, attempt, suffix = spec.request_id, False, 0, 1
         while True:
             attempt += 1
             sent_at = self.clock()
             try:
                 info: RequestInfo = await self.http.post(
-                    "/v2/qr", encode(self.qr_body(spec, reference)),
-                    parse=lambda data: parse_created(data, spec.amount, sent_at))
+                    "/v2/qr",
+                    encode(self.qr_body(spec, reference)),
+                    parse=lambda data, sent_at=sent_at: parse_created(data, spec.amount, sent_at),
+                )
             except (ProviderUnavailable, ProviderProtocolError):  # the order may exist: ask again, same reference
                 if attempt >= self.max_attempts:
                     raise
@@ -200,8 +250,7 @@ class DepayProvider:
                 if not lost or suffix > self.max_attempts:
                     raise
                 # Our lost attempt made this order; its QR never reached us, so nobody can pay it.
-                log.warning("depay: order %s was created but its answer was lost; it expires unseen",
-                            reference)
+                log.warning("depay: order %s was created but its answer was lost; it expires unseen", reference)
                 self.strays.append(reference)
                 suffix += 1
                 reference, lost, attempt = f"{spec.request_id}-{suffix}", False, 0
@@ -215,13 +264,15 @@ class DepayProvider:
         return self._orders.get(request_id, request_id)
 
     async def _order(self, request_id: str) -> dict[str, Any]:
-        return await self.http.get(f"/v2/payins/orders/{_seg(self._order_id(request_id))}",
-                                   parse=lambda data: _obj(data, "order"))
+        return await self.http.get(
+            f"/v2/payins/orders/{_seg(self._order_id(request_id))}", parse=lambda data: _obj(data, "order")
+        )
 
     async def get_request(self, request_id: str) -> RequestInfo:
         order_id = self._order_id(request_id)
-        return await self.http.get(f"/v2/payins/orders/{_seg(order_id)}",
-                                   parse=lambda data: parse_order(data, self._payloads.get(order_id)))
+        return await self.http.get(
+            f"/v2/payins/orders/{_seg(order_id)}", parse=lambda data: parse_order(data, self._payloads.get(order_id))
+        )
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         order_id = self._order_id(request_id)
@@ -248,20 +299,28 @@ class DepayProvider:
             raise
         order = parse_order(body)
         if amount.currency != order.amount.currency:
-            raise ProviderRejected(f"the order is in {order.amount.currency}, not {amount.currency}",
-                                   provider=self.name)
+            raise ProviderRejected(
+                f"the order is in {order.amount.currency}, not {amount.currency}", provider=self.name
+            )
         partial = amount != order.amount
         trail = refund_trail(body)
         lost = self._unanswered.get(idempotency_key)
-        if lost is not None:   # asked before, answer lost: Depay has no look-up and no key, so never send it twice
+        if lost is not None:  # asked before, answer lost: Depay has no look-up and no key, so never send it twice
             if len(trail) <= lost.turn:
-                raise ProviderUnavailable(f"the answer to refund {idempotency_key} was lost and the order shows no "
-                                          "refund since: it is not sent again (check the order)", provider=self.name)
+                raise ProviderUnavailable(
+                    f"the answer to refund {idempotency_key} was lost and the order shows no "
+                    "refund since: it is not sent again (check the order)",
+                    provider=self.name,
+                )
             del self._unanswered[idempotency_key]
             return self._refund_info(order, lost.turn, lost.amount, trail[lost.turn])
         turn = max(len(trail), self._turns.get(order.request_id, 0))
-        request: dict[str, Any] = {"order_id": order.request_id, "partial": partial,
-                                   "amount": Decimal(str(amount)), "reason": f"TillQR refund {idempotency_key}"}
+        request: dict[str, Any] = {
+            "order_id": order.request_id,
+            "partial": partial,
+            "amount": Decimal(str(amount)),
+            "reason": f"TillQR refund {idempotency_key}",
+        }
         if self.notification_url:
             request["notification_url"] = self.notification_url
         try:
@@ -275,9 +334,9 @@ class DepayProvider:
             return self._refund_info(order, mine, amount, trail[mine] if mine < len(trail) else "PENDING")
         except (ProviderUnavailable, ProviderProtocolError) as exc:
             self._unanswered[idempotency_key] = _Refund(order.request_id, amount, turn)
-            self._turns[order.request_id] = turn + 1   # whether or not it was made, no other refund takes its turn
+            self._turns[order.request_id] = turn + 1  # whether or not it was made, no other refund takes its turn
             exc.refund_id = make_refund_id(order.request_id, turn, amount)  # type: ignore[attr-defined]
-            raise   # ... and any later process can read its outcome at that turn (get_refund)
+            raise  # ... and any later process can read its outcome at that turn (get_refund)
         self._turns[order.request_id] = turn + 1
         depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
         if word not in REFUND_STATUS:
@@ -298,10 +357,18 @@ class DepayProvider:
             except MoneyError:
                 amount = None
         if found is None or amount is None:
-            log.warning("depay: refund id %r does not name a refund of order %s; it is left pending",
-                        refund_id, order.request_id)
-            return RefundInfo(refund_id=refund_id, request_id=order.request_id,
-                              amount=Money(0, order.amount.currency), status="pending", provider_status="UNKNOWN")
+            log.warning(
+                "depay: refund id %r does not name a refund of order %s; it is left pending",
+                refund_id,
+                order.request_id,
+            )
+            return RefundInfo(
+                refund_id=refund_id,
+                request_id=order.request_id,
+                amount=Money(0, order.amount.currency),
+                status="pending",
+                provider_status="UNKNOWN",
+            )
         turn, trail = int(found["turn"]), refund_trail(body)
         return self._refund_info(order, turn, amount, trail[turn] if turn < len(trail) else "PENDING")
 
@@ -310,9 +377,14 @@ class DepayProvider:
         """The refund at ``turn`` of ``order``, whose furthest step is Depay's ``word``."""
         status = REFUND_STATUS[word]
         if status == "refunded" and amount.minor < order.amount.minor:
-            status = "partially_refunded"   # TillQR's word for a partial refund that is done
-        return RefundInfo(refund_id=make_refund_id(order.request_id, turn, amount), request_id=order.request_id,
-                          amount=amount, status=status, provider_status=word)
+            status = "partially_refunded"  # TillQR's word for a partial refund that is done
+        return RefundInfo(
+            refund_id=make_refund_id(order.request_id, turn, amount),
+            request_id=order.request_id,
+            amount=amount,
+            status=status,
+            provider_status=word,
+        )
 
 
 def _seg(ident: str) -> str:
@@ -322,5 +394,18 @@ def _seg(ident: str) -> str:
     return quote(ident, safe="")
 
 
-__all__ = ["DepayProvider", "STATUS_MAP", "REFUND_STATUS", "REFUND_ID", "make_refund_id", "LOCAL_CURRENCY",
-           "parse_order", "parse_created", "parse_error", "encode", "NO_RECEIVER_URL", "STAGE_URL", "EXPIRY"]
+__all__ = [
+    "DepayProvider",
+    "STATUS_MAP",
+    "REFUND_STATUS",
+    "REFUND_ID",
+    "make_refund_id",
+    "LOCAL_CURRENCY",
+    "parse_order",
+    "parse_created",
+    "parse_error",
+    "encode",
+    "NO_RECEIVER_URL",
+    "STAGE_URL",
+    "EXPIRY",
+]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -21,14 +20,14 @@ from .parsing import obj, protocol, text
 STAGE_URL = "https://stage.api.payments.depay.us"
 EXPIRY = timedelta(minutes=10)
 NO_RECEIVER_URL = "https://notifications.invalid/tillqr"
-LOCAL_CURRENCY = {"AR": "ARS", "BR": "BRL"}   # the seed's markets; the first is the demo default
+LOCAL_CURRENCY = {"AR": "ARS", "BR": "BRL"}  # the seed's markets; the first is the demo default
 
 STATUS_MAP: dict[str, SaleStatus] = {
     "CREATED": SaleStatus.LINKED,
-    "WAITING_AMOUNT": SaleStatus.LINKED,        # in the documented history: scanned, not paid yet
+    "WAITING_AMOUNT": SaleStatus.LINKED,  # in the documented history: scanned, not paid yet
     "PROCESSING": SaleStatus.PROCESSING,
     "COMPLETED": SaleStatus.SETTLED,
-    "CANCELED": SaleStatus.CANCELLED,           # or EXPIRED: see _expired()
+    "CANCELED": SaleStatus.CANCELLED,  # or EXPIRED: see _expired()
     "REJECTED": SaleStatus.FAILED,
     "FAILED": SaleStatus.FAILED,
     "REFUNDED": SaleStatus.REFUNDED,
@@ -39,8 +38,7 @@ PAID = ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED")
 # "deducted from the merchant, but the refund to the customer is not yet complete" (see depay.py).
 # REJECTED ("encountered an error", Is Final: No) stays pending too: Depay may still complete it, so no other
 # refund of that order is asked until a person has checked (app/checkout/refunds.py).
-REFUND_STATUS = {"PENDING": "pending", "REJECTED": "pending", "PARTIALLY_REFUNDED": "pending",
-                 "REFUNDED": "refunded"}
+REFUND_STATUS = {"PENDING": "pending", "REJECTED": "pending", "PARTIALLY_REFUNDED": "pending", "REFUNDED": "refunded"}
 REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")
 
 
@@ -91,7 +89,7 @@ def _when(value: Any, what: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise _protocol(f"{what} is not a time: {value!r}") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
@@ -121,7 +119,7 @@ def refund_trail(body: dict[str, Any]) -> list[str]:
         return []
     trail: list[str] = []
     under_way: int | None = None
-    for word in words[words.index("COMPLETED") + 1:]:
+    for word in words[words.index("COMPLETED") + 1 :]:
         if word == "PARTIALLY_REFUNDED":
             if under_way is None:
                 trail.append(word)
@@ -158,9 +156,16 @@ def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
     amount = _money(body.get("local_amount"), currency, "local_amount")
     created = _when(body.get("creation_date"), "creation_date")
     status = SaleStatus.EXPIRED if word == "CANCELED" and _expired(body, created) else STATUS_MAP[word]
-    return RequestInfo(request_id=ident, status=status, provider_status=word, amount=amount,
-                       amount_paid=amount if word in PAID else Money(0, currency), payload=payload,
-                       expires_at=created + EXPIRY, amount_refunded=amount if word == "REFUNDED" else None)
+    return RequestInfo(
+        request_id=ident,
+        status=status,
+        provider_status=word,
+        amount=amount,
+        amount_paid=amount if word in PAID else Money(0, currency),
+        payload=payload,
+        expires_at=created + EXPIRY,
+        amount_refunded=amount if word == "REFUNDED" else None,
+    )
 
 
 def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
@@ -168,16 +173,41 @@ def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
     body = _obj(data, "QR answer")
     if body.get("status") != "success":
         raise _protocol(f"QR answer status is {body.get('status')!r}, not 'success'")
-    return RequestInfo(request_id=_text(body, "order_id", "QR answer"), status=SaleStatus.LINKED,
-                       provider_status="CREATED", amount=amount, amount_paid=Money(0, amount.currency),
-                       payload=_text(body, "qr_data", "QR answer"), expires_at=sent_at + EXPIRY)
+    return RequestInfo(
+        request_id=_text(body, "order_id", "QR answer"),
+        status=SaleStatus.LINKED,
+        provider_status="CREATED",
+        amount=amount,
+        amount_paid=Money(0, amount.currency),
+        payload=_text(body, "qr_data", "QR answer"),
+        expires_at=sent_at + EXPIRY,
+    )
 
 
 def encode(body: dict[str, Any]) -> bytes:
     """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
-    return ("{" + ",".join(f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}"
-                           for k, v in body.items()) + "}").encode()
+    return (
+        "{"
+        + ",".join(
+            f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}" for k, v in body.items()
+        )
+        + "}"
+    ).encode()
 
 
-__all__ = ["STATUS_MAP", "REFUND_STATUS", "REFUND_STEPS", "PAID", "LOCAL_CURRENCY", "EXPIRY", "STAGE_URL",
-           "NO_RECEIVER_URL", "parse_error", "parse_order", "parse_created", "history", "refund_trail", "encode"]
+__all__ = [
+    "STATUS_MAP",
+    "REFUND_STATUS",
+    "REFUND_STEPS",
+    "PAID",
+    "LOCAL_CURRENCY",
+    "EXPIRY",
+    "STAGE_URL",
+    "NO_RECEIVER_URL",
+    "parse_error",
+    "parse_order",
+    "parse_created",
+    "history",
+    "refund_trail",
+    "encode",
+]

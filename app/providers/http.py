@@ -43,30 +43,38 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
-from .base import (ProviderAuthError, ProviderConflict, ProviderError, ProviderNotFound, ProviderProtocolError,
-                   ProviderRejected, ProviderUnavailable)
+from .base import (
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 
 log = logging.getLogger("tillqr.providers.http")
 
 T = TypeVar("T")
-ErrorParser = Callable[[httpx.Response], tuple[str, str]]   # -> (message, code)
+ErrorParser = Callable[[httpx.Response], tuple[str, str]]  # -> (message, code)
 
 
 @dataclass(frozen=True)
 class HttpTimeouts:
-    connect: float = 3.0        # establishing the connection
-    read: float = 5.0           # between bytes of the answer
-    attempt: float = 8.0        # one whole attempt, whatever happens
-    deadline: float = 20.0      # all attempts and waits together
+    connect: float = 3.0  # establishing the connection
+    read: float = 5.0  # between bytes of the answer
+    attempt: float = 8.0  # one whole attempt, whatever happens
+    deadline: float = 20.0  # all attempts and waits together
 
     @classmethod
-    def of(cls, value: "HttpTimeouts | float | None") -> "HttpTimeouts":
+    def of(cls, value: HttpTimeouts | float | None) -> HttpTimeouts:
         """``None``: defaults; a number ``t``: every bound ``t`` (connect at most 3 s), deadline 2.5·t."""
         if value is None:
             return cls()
@@ -111,12 +119,21 @@ def _retry_after(response: httpx.Response) -> float | None:
 class ProviderHttp:
     """The single ``httpx.AsyncClient`` of one provider."""
 
-    def __init__(self, provider: str, base_url: str, *, headers: Mapping[str, str] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
-                 backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 error_parser: ErrorParser = default_error_parser, rng: random.Random | None = None,
-                 json_decimals: bool = False):
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.25,
+        backoff_max_s: float = 2.0,
+        error_parser: ErrorParser = default_error_parser,
+        rng: random.Random | None = None,
+        json_decimals: bool = False,
+    ):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.provider = provider
@@ -125,7 +142,7 @@ class ProviderHttp:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.error_parser = error_parser
-        self.json_decimals = json_decimals   # answers' JSON numbers with a fraction as Decimal, never float
+        self.json_decimals = json_decimals  # answers' JSON numbers with a fraction as Decimal, never float
         self._rng = rng or random.Random()
         t = self.timeouts
         self._client = httpx.AsyncClient(
@@ -135,7 +152,7 @@ class ProviderHttp:
             transport=transport,
             follow_redirects=False,
         )
-        self.attempts = 0   # attempts made over this client's life (for tests and diagnostics)
+        self.attempts = 0  # attempts made over this client's life (for tests and diagnostics)
 
     def __repr__(self) -> str:  # never shows headers
         return f"ProviderHttp({self.provider!r}, {str(self._client.base_url)!r})"
@@ -152,7 +169,7 @@ class ProviderHttp:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def __aenter__(self) -> "ProviderHttp":
+    async def __aenter__(self) -> ProviderHttp:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -162,17 +179,39 @@ class ProviderHttp:
     async def get(self, path: str, *, parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
         return await self.request("GET", path, parse=parse, **kw)
 
-    async def post(self, path: str, body: Any = None, *, idempotency_key: str | None = None,
-                   parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+    async def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        parse: Callable[[Any], T] | None = None,
+        **kw: Any,
+    ) -> Any:
         return await self.request("POST", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
 
-    async def patch(self, path: str, body: Any = None, *, idempotency_key: str | None = None,
-                    parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+    async def patch(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        parse: Callable[[Any], T] | None = None,
+        **kw: Any,
+    ) -> Any:
         return await self.request("PATCH", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
 
-    async def request(self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None,
-                      idempotency_key: str | None = None, parse: Callable[[Any], T] | None = None,
-                      headers: Mapping[str, str] | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        parse: Callable[[Any], T] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
         """One logical call: JSON in, ``parse(json)`` (or the JSON) out, typed errors, retries when safe."""
         method = method.upper()
         idempotent = method in ("GET", "HEAD") or bool(idempotency_key)
@@ -186,22 +225,40 @@ class ProviderHttp:
             attempt += 1
             remaining = deadline - loop.time()
             try:
-                return await self._attempt(method, path, json_body, params, extra, parse,
-                                           min(self.timeouts.attempt, max(remaining, 0.001)))
+                return await self._attempt(
+                    method, path, json_body, params, extra, parse, min(self.timeouts.attempt, max(remaining, 0.001))
+                )
             except ProviderError as exc:
-                retry = idempotent and attempt < self.max_attempts and (
-                    isinstance(exc, ProviderUnavailable)
-                    or (isinstance(exc, ProviderProtocolError) and method in ("GET", "HEAD")))
+                retry = (
+                    idempotent
+                    and attempt < self.max_attempts
+                    and (
+                        isinstance(exc, ProviderUnavailable)
+                        or (isinstance(exc, ProviderProtocolError) and method in ("GET", "HEAD"))
+                    )
+                )
                 wait_hint = getattr(exc, "retry_after", None)
                 if not retry:
                     raise
                 delay = self._backoff(attempt, wait_hint)
                 if loop.time() + delay >= deadline:
-                    log.info("%s %s %s: giving up after %d attempt(s), deadline reached", self.provider, method,
-                             path, attempt)
+                    log.info(
+                        "%s %s %s: giving up after %d attempt(s), deadline reached",
+                        self.provider,
+                        method,
+                        path,
+                        attempt,
+                    )
                     raise
-                log.info("%s %s %s: attempt %d failed (%s); retrying in %.2f s", self.provider, method, path,
-                         attempt, exc.message, delay)
+                log.info(
+                    "%s %s %s: attempt %d failed (%s); retrying in %.2f s",
+                    self.provider,
+                    method,
+                    path,
+                    attempt,
+                    exc.message,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -209,42 +266,60 @@ class ProviderHttp:
             return min(retry_after, self.backoff_max_s)
         return self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
 
-    async def _attempt(self, method: str, path: str, json_body: Any, params: Mapping[str, str] | None,
-                       headers: Mapping[str, str], parse: Callable[[Any], T] | None, limit: float) -> Any:
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        json_body: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        parse: Callable[[Any], T] | None,
+        limit: float,
+    ) -> Any:
         self.attempts += 1
         try:
             async with asyncio.timeout(limit):
                 if isinstance(json_body, (bytes, bytearray)):  # JSON the provider encoded itself (exact decimals)
-                    response = await self._client.request(method, path, content=bytes(json_body), params=params,
-                                                          headers={**headers, "Content-Type": "application/json"})
+                    response = await self._client.request(
+                        method,
+                        path,
+                        content=bytes(json_body),
+                        params=params,
+                        headers={**headers, "Content-Type": "application/json"},
+                    )
                 else:
-                    response = await self._client.request(method, path, json=json_body, params=params,
-                                                          headers=headers)
+                    response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
         except TimeoutError:
             raise self._error(ProviderUnavailable, f"no answer within {limit:.1f} s") from None
         except httpx.TimeoutException as exc:
             raise self._error(ProviderUnavailable, f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
-        except httpx.RequestError as exc:   # e.g. a body that cannot be decoded
+        except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
             raise self._error(ProviderProtocolError, f"answer could not be read ({type(exc).__name__})") from None
-        except OSError as exc:   # an in-process ASGI app dropping the "connection"
+        except OSError as exc:  # an in-process ASGI app dropping the "connection"
             raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
         log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
         return self._result(response, parse)
 
-    def _error(self, cls: type[ProviderError], message: str, status: int | None = None, code: str = "") -> ProviderError:
+    def _error(
+        self, cls: type[ProviderError], message: str, status: int | None = None, code: str = ""
+    ) -> ProviderError:
         return cls(message, provider=self.provider, status_code=status, code=code)
 
     def _result(self, response: httpx.Response, parse: Callable[[Any], T] | None) -> Any:
         status = response.status_code
         if 200 <= status < 300:
             try:
-                data = (json.loads(response.content, parse_float=Decimal if self.json_decimals else None)
-                        if response.content else None)
+                data = (
+                    json.loads(response.content, parse_float=Decimal if self.json_decimals else None)
+                    if response.content
+                    else None
+                )
             except ValueError:
-                raise self._error(ProviderProtocolError, f"answered {status} with a body that is not JSON",
-                                  status) from None
+                raise self._error(
+                    ProviderProtocolError, f"answered {status} with a body that is not JSON", status
+                ) from None
             if parse is None:
                 return data
             try:
@@ -257,15 +332,20 @@ class ProviderHttp:
             raise self._error(ProviderProtocolError, f"unexpected HTTP {status}", status)
         try:
             message, code = self.error_parser(response)
-        except Exception:  # a broken error body must not hide the status
+        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
             message, code = default_error_parser(response)
         if status in (401, 403):
             cls: type[ProviderError] = ProviderAuthError
         elif status == 404 and not _json_object(response):
             # No error body of the provider's: the path itself is unknown here (a wrong base URL, a
             # gateway, a proxy). Not proof that a request is absent, so never ProviderNotFound.
-            cls, message = ProviderProtocolError, (f"answered 404 at {response.request.url.path} without an "
-                                                   "error body of the provider's: is the base URL right?")
+            cls, message = (
+                ProviderProtocolError,
+                (
+                    f"answered 404 at {response.request.url.path} without an "
+                    "error body of the provider's: is the base URL right?"
+                ),
+            )
         elif status == 404:
             cls = ProviderNotFound
         elif status == 409:

@@ -37,7 +37,6 @@ notifications are for later issues).
 
 from __future__ import annotations
 
-
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -74,8 +73,11 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     if not isinstance(data, dict) or not isinstance(data.get("responseMessage"), str):
         return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
     message = data["responseMessage"]
-    details = [f"{e.get('field')}: {e.get('message')}" for e in data.get("errors") or []
-               if isinstance(e, dict) and e.get("message") and f"{e.get('field')} {e.get('message')}" != message]
+    details = [
+        f"{e.get('field')}: {e.get('message')}"
+        for e in data.get("errors") or []
+        if isinstance(e, dict) and e.get("message") and f"{e.get('field')} {e.get('message')}" != message
+    ]
     if details:
         message = f"{message} ({'; '.join(details)})"
     return message, str(data.get("responseCode") or "")
@@ -115,8 +117,15 @@ def parse_request(data: Any) -> RequestInfo:
     payload = qr.get("payload") if isinstance(qr, dict) else None
     if payload is not None and not isinstance(payload, str):
         raise _protocol("qrCode.payload is not text")
-    return RequestInfo(request_id=ident, status=STATUS_MAP[word], provider_status=word, amount=amount,
-                       amount_paid=paid, payload=payload or None, expires_at=_when(body.get("expiresAt"), "expiresAt"))
+    return RequestInfo(
+        request_id=ident,
+        status=STATUS_MAP[word],
+        provider_status=word,
+        amount=amount,
+        amount_paid=paid,
+        payload=payload or None,
+        expires_at=_when(body.get("expiresAt"), "expiresAt"),
+    )
 
 
 def parse_link(data: Any) -> LinkInfo:
@@ -126,8 +135,12 @@ def parse_link(data: Any) -> LinkInfo:
     linked = body.get("paymentRequestId")
     if linked is not None and not isinstance(linked, str):
         raise _protocol("paymentRequestId is not text")
-    return LinkInfo(link_id=_text(body, "id", "payment link"), payload=_text(qr, "payload", "payment link's qrCode"),
-                    url=_text(body, "url", "payment link"), linked_request_id=linked or None)
+    return LinkInfo(
+        link_id=_text(body, "id", "payment link"),
+        payload=_text(qr, "payload", "payment link's qrCode"),
+        url=_text(body, "url", "payment link"),
+        linked_request_id=linked or None,
+    )
 
 
 class JPMorganProvider:
@@ -137,19 +150,34 @@ class JPMorganProvider:
     capabilities = Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
     currencies = ("BRL",)  # payment links are Brazil-only (seed); PayNow/FPS requests come later
 
-    def __init__(self, base_url: str, access_token: str, *, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: HttpTimeouts | float | None = None, max_attempts: int = 3,
-                 backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 country: str = "BR", creditor: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.25,
+        backoff_max_s: float = 2.0,
+        country: str = "BR",
+        creditor: dict[str, Any] | None = None,
+    ):
         if not isinstance(access_token, str) or not access_token.strip():
             raise ValueError("jpmorgan needs a non-empty access token")
         self.country = country
         self.creditor = dict(creditor) if creditor else None
-        self.http = ProviderHttp(self.name, base_url.rstrip("/") + API,
-                                 headers={"Authorization": f"Bearer {access_token.strip()}"},
-                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
-                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s,
-                                 error_parser=parse_error)
+        self.http = ProviderHttp(
+            self.name,
+            base_url.rstrip("/") + API,
+            headers={"Authorization": f"Bearer {access_token.strip()}"},
+            transport=transport,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            backoff_max_s=backoff_max_s,
+            error_parser=parse_error,
+        )
 
     def __repr__(self) -> str:
         return f"JPMorganProvider({self.http.base_url!r})"
@@ -183,8 +211,9 @@ class JPMorganProvider:
         }
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo:
-        info: RequestInfo = await self.http.post("/payment-requests", self.request_body(spec),
-                                                 idempotency_key=spec.idempotency_key, parse=parse_request)
+        info: RequestInfo = await self.http.post(
+            "/payment-requests", self.request_body(spec), idempotency_key=spec.idempotency_key, parse=parse_request
+        )
         if info.request_id != spec.request_id:
             raise _protocol(f"asked for payment request {spec.request_id}, got {info.request_id}")
         if info.amount != spec.amount:
@@ -195,24 +224,37 @@ class JPMorganProvider:
         return await self.http.get(f"/payment-requests/{_seg(request_id)}", parse=parse_request)
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
-        return await self.http.patch(f"/payment-requests/{_seg(request_id)}", {"status": "CANCELLED"},
-                                     idempotency_key=idempotency_key, parse=parse_request)
+        return await self.http.patch(
+            f"/payment-requests/{_seg(request_id)}",
+            {"status": "CANCELLED"},
+            idempotency_key=idempotency_key,
+            parse=parse_request,
+        )
 
     # -- payment links ----------------------------------------------------------------
     async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo:
-        return await self.http.post("/payment-links", {"description": description},
-                                    idempotency_key=idempotency_key, parse=parse_link)
+        return await self.http.post(
+            "/payment-links", {"description": description}, idempotency_key=idempotency_key, parse=parse_link
+        )
 
     async def get_link(self, link_id: str) -> LinkInfo:
         return await self.http.get(f"/payment-links/{_seg(link_id)}", parse=parse_link)
 
     async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
-        return await self.http.post(f"/payment-links/{_seg(link_id)}/link", {"paymentRequestId": request_id},
-                                    idempotency_key=idempotency_key, parse=parse_link)
+        return await self.http.post(
+            f"/payment-links/{_seg(link_id)}/link",
+            {"paymentRequestId": request_id},
+            idempotency_key=idempotency_key,
+            parse=parse_link,
+        )
 
     async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
-        return await self.http.post(f"/payment-links/{_seg(link_id)}/unlink", {"paymentRequestId": request_id},
-                                    idempotency_key=idempotency_key, parse=parse_link)
+        return await self.http.post(
+            f"/payment-links/{_seg(link_id)}/unlink",
+            {"paymentRequestId": request_id},
+            idempotency_key=idempotency_key,
+            parse=parse_link,
+        )
 
 
 def _seg(ident: str) -> str:

@@ -5,7 +5,7 @@ Each provider module binds them to its name (``functools.partial``), so an error
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .base import ProviderProtocolError
@@ -38,4 +38,4 @@ def aware_time(provider: str, value: Any, what: str) -> datetime | None:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise protocol(provider, f"{what} is not an ISO 8601 time with a zone: {value!r}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)

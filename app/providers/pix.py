@@ -47,20 +47,30 @@ import binascii
 import hashlib
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from app.domain import dueterms
 from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
+from app.domain.dueterms import DueTerms
 from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
-from .base import (Capability, ChargeSpec, Discount, DueTerms, ProviderNotFound, ProviderProtocolError,
-                   ProviderRejected, RequestInfo, expect_absent)
+from .base import (
+    Capability,
+    ChargeSpec,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    RequestInfo,
+    expect_absent,
+)
 from .http import HttpTimeouts, ProviderHttp
 
 NAME = "pix"
@@ -70,11 +80,15 @@ STATUS_MAP: dict[str, SaleStatus] = {
     "written_off": SaleStatus.CANCELLED,
     "bank_written_off": SaleStatus.EXPIRED,
 }
-INSTANT_DEFAULT_S = 86400   # documented default of expiration_seconds
+INSTANT_DEFAULT_S = 86400  # documented default of expiration_seconds
 # The sandbox's demo account (used when none is configured, e.g. ``tillqr --demo``).
-DEMO = {"account": "tillqr-demo-account", "alias": "tillqr-demo-alias",
-        "pix_key": "6f1e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e",
-        "payer_name": "Cliente TillQR", "payer_document": "00000000000000"}
+DEMO = {
+    "account": "tillqr-demo-account",
+    "alias": "tillqr-demo-alias",
+    "pix_key": "6f1e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e",
+    "payer_name": "Cliente TillQR",
+    "payer_document": "00000000000000",
+}
 
 
 def control_key(idempotency_key: str) -> str:
@@ -141,7 +155,7 @@ def _when(value: Any, what: str) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _payload(data: dict[str, Any]) -> str:
@@ -167,20 +181,9 @@ def parse_terms(data: Any) -> DueTerms | None:
     if body.get("qr_code_type") != "dynamic_term":
         return None
     try:
-        due = date.fromisoformat(_text(body, "expiration_date"))
-        numbered = sorted((d.get("discount_number") or n, Discount(_money(d.get("discount_value"), "discount_value"),
-                                                                   date.fromisoformat(d["discount_limit_date"])))
-                          for n, d in enumerate(body.get("discounts") or [], 1))
-    except (ValueError, TypeError, KeyError, AttributeError):
+        return dueterms.from_pix(body)
+    except dueterms.DueTermsError:
         raise _protocol("QR Code has due-date terms that cannot be read") from None
-    days = body.get("max_payment_days")
-    if isinstance(days, bool) or not isinstance(days, int):
-        raise _protocol("QR Code has no max_payment_days")
-    return DueTerms(due_date=due, max_payment_days=days, fine=_money(body.get("fine_amount"), "fine_amount"),
-                    interest_per_day=_money(body.get("interest_amount"), "interest_amount"),
-                    rebate=_money(body.get("rebate_amount"), "rebate_amount"),
-                    discounts=tuple(d for _, d in numbered), payer_name=body.get("payer_name") or "",
-                    payer_document=body.get("payer_document_number") or "")
 
 
 def parse_qr(data: Any) -> RequestInfo:
@@ -190,7 +193,7 @@ def parse_qr(data: Any) -> RequestInfo:
     terms = parse_terms(body)
     created = _when(body.get("created_at"), "created_at")
     if terms is not None:
-        expires = payable_until(terms).astimezone(timezone.utc)
+        expires = payable_until(terms).astimezone(UTC)
     else:
         seconds = body.get("expiration_seconds")
         seconds = int(seconds) if isinstance(seconds, str) and seconds.isdigit() else seconds
@@ -200,10 +203,15 @@ def parse_qr(data: Any) -> RequestInfo:
             raise _protocol(f"expiration_seconds is not a number of seconds: {seconds!r}")
         expires = created + timedelta(seconds=seconds)
     paid = body.get("paid_amount")
-    return RequestInfo(request_id=_text(body, "qr_code_key"), status=STATUS_MAP[word], provider_status=word,
-                       amount=_money(body.get("amount"), "amount"),
-                       amount_paid=Money(0, "BRL") if paid is None else _money(paid, "paid_amount"),
-                       payload=_payload(body), expires_at=expires)
+    return RequestInfo(
+        request_id=_text(body, "qr_code_key"),
+        status=STATUS_MAP[word],
+        provider_status=word,
+        amount=_money(body.get("amount"), "amount"),
+        amount_paid=Money(0, "BRL") if paid is None else _money(paid, "paid_amount"),
+        payload=_payload(body),
+        expires_at=expires,
+    )
 
 
 def _is_key(ident: str) -> bool:
@@ -220,11 +228,24 @@ class PixProvider:
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.DUE_DATE | Capability.PARTIAL_PAYMENT
     currencies = ("BRL",)
 
-    def __init__(self, base_url: str, token: str, *, account: str, alias: str, pix_key: str,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
-                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 merchant_name: str = "", payer_name: str = "", payer_document: str = "",
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        account: str,
+        alias: str,
+        pix_key: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.25,
+        backoff_max_s: float = 2.0,
+        merchant_name: str = "",
+        payer_name: str = "",
+        payer_document: str = "",
+        clock: Callable[[], datetime] | None = None,
+    ):
         if not isinstance(token, str) or not token.strip():
             raise ValueError("pix needs a non-empty access token")
         for what, value in (("account", account), ("alias", alias), ("pix_key", pix_key)):
@@ -232,15 +253,23 @@ class PixProvider:
                 raise ValueError(f"pix needs a {what}")
         self.pix_key = pix_key.strip()
         self.merchant_name = merchant_name
-        self.payer_name, self.payer_document = payer_name, payer_document   # for due-date terms without a payer
-        self.clock = clock or (lambda: datetime.now(timezone.utc))          # "today" for due_breakdown
+        self.payer_name, self.payer_document = payer_name, payer_document  # for due-date terms without a payer
+        self.clock = clock or (lambda: datetime.now(UTC))  # "today" for due_breakdown
         self.path = f"/account/{_seg(account)}/alias/{_seg(alias)}/qrcode"
-        self.http = ProviderHttp(NAME, base_url, headers={"Authorization": f"Bearer {token.strip()}"},
-                                 transport=transport, timeout=timeout, max_attempts=max_attempts,
-                                 backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s,
-                                 error_parser=parse_error, json_decimals=True)
-        self._keys: dict[str, str] = {}              # sale id -> qr_code_key
-        self._bodies: dict[str, bytes] = {}          # sale id -> the create body sent (for a create in doubt)
+        self.http = ProviderHttp(
+            NAME,
+            base_url,
+            headers={"Authorization": f"Bearer {token.strip()}"},
+            transport=transport,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            backoff_max_s=backoff_max_s,
+            error_parser=parse_error,
+            json_decimals=True,
+        )
+        self._keys: dict[str, str] = {}  # sale id -> qr_code_key
+        self._bodies: dict[str, bytes] = {}  # sale id -> the create body sent (for a create in doubt)
 
     def __repr__(self) -> str:
         return f"PixProvider({self.http.base_url!r}, {self.path!r})"
@@ -268,18 +297,13 @@ class PixProvider:
                 raise ValueError("a QR Code must last at least one second")
             body["expiration_seconds"] = int(spec.duration_s)
         else:
-            body.update({
-                "payer_name": due.payer_name or self.payer_name,
-                "payer_document_number": due.payer_document or self.payer_document,
-                "expiration_date": due.due_date.isoformat(),
-                "max_payment_days": due.max_payment_days,
-                "fine_amount": due.fine,
-                "interest_amount": due.interest_per_day,
-                "rebate_amount": due.rebate,
-                "discounts": [{"discount_value": d.amount, "discount_number": n,
-                               "discount_limit_date": d.limit_date.isoformat()}
-                              for n, d in enumerate(sorted(due.discounts, key=lambda d: d.limit_date), 1)],
-            })
+            body.update(
+                {
+                    "payer_name": due.payer_name or self.payer_name,
+                    "payer_document_number": due.payer_document or self.payer_document,
+                    **dueterms.to_pix(due),
+                }
+            )
         if self.merchant_name:
             body["additional_data"] = [{"key_name": "merchant_name", "value": self.merchant_name}]
         return body
@@ -297,10 +321,18 @@ class PixProvider:
         qr_key = _text(data, "qr_code_key")
         created = _when(data.get("created_at"), "created_at")
         self._keys[spec.request_id] = qr_key
-        expires = (payable_until(spec.due).astimezone(timezone.utc) if spec.due
-                   else created + timedelta(seconds=int(spec.duration_s)))
-        return RequestInfo(request_id=qr_key, status=STATUS_MAP[word], provider_status=word, amount=spec.amount,
-                           amount_paid=Money(0, "BRL"), payload=_payload(data), expires_at=expires)
+        expires = (
+            payable_until(spec.due).astimezone(UTC) if spec.due else created + timedelta(seconds=int(spec.duration_s))
+        )
+        return RequestInfo(
+            request_id=qr_key,
+            status=STATUS_MAP[word],
+            provider_status=word,
+            amount=spec.amount,
+            amount_paid=Money(0, "BRL"),
+            payload=_payload(data),
+            expires_at=expires,
+        )
 
     async def _key(self, ident: str) -> str:
         """The qr_code_key for ``ident`` (a key, or a sale id whose creation this client sent)."""
@@ -316,8 +348,9 @@ class PixProvider:
             data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
         except ProviderRejected as exc:  # the provider refuses that body: no QR Code was ever made of it
             self._bodies.pop(ident, None)
-            raise ProviderNotFound(f"no QR Code for sale {ident}: {exc.message}", provider=NAME,
-                                   status_code=404) from exc
+            raise ProviderNotFound(
+                f"no QR Code for sale {ident}: {exc.message}", provider=NAME, status_code=404
+            ) from exc
         self._keys[ident] = _text(data, "qr_code_key")
         return self._keys[ident]
 
@@ -332,9 +365,11 @@ class PixProvider:
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         key = await self._key(request_id)
         control = control_key(idempotency_key)
-        await self.http.patch(f"{self.path}/{_seg(key)}", dumps({"request_control_key": control,
-                                                                 "qr_code_status": "written_off"}),
-                              idempotency_key=control)
+        await self.http.patch(
+            f"{self.path}/{_seg(key)}",
+            dumps({"request_control_key": control, "qr_code_status": "written_off"}),
+            idempotency_key=control,
+        )
         return await self.get_request(key)
 
     async def due_breakdown(self, request_id: str, on: date | datetime | None = None) -> DueBreakdown | None:
@@ -343,8 +378,7 @@ class PixProvider:
         terms = parse_terms(body)
         if terms is None:
             return None
-        day = on if isinstance(on, date) and not isinstance(on, datetime) else local_date(
-            on or self.clock())
+        day = on if isinstance(on, date) and not isinstance(on, datetime) else local_date(on or self.clock())
         return amount_due(_money(body.get("amount"), "amount"), terms, day)
 
 

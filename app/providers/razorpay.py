@@ -48,9 +48,10 @@ import logging
 import random
 import struct
 import zlib
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -60,8 +61,18 @@ from app.domain.sale import SaleStatus
 from app.qr.emv import decode as decode_payload
 from app.qr.scan import read_qr_image
 
-from .base import (Capability, ChargeSpec, ProviderAuthError, ProviderConflict, ProviderError, ProviderNotFound,
-                   ProviderProtocolError, ProviderRejected, ProviderUnavailable, RequestInfo)
+from .base import (
+    Capability,
+    ChargeSpec,
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+    RequestInfo,
+)
 from .http import HttpTimeouts, ProviderHttp
 
 log = logging.getLogger("tillqr.providers.razorpay")
@@ -69,12 +80,12 @@ log = logging.getLogger("tillqr.providers.razorpay")
 PRODUCTION_URL = "https://api.razorpay.com"
 API = "/v1/payments/qr_codes"
 NOTE_SALE, NOTE_DEADLINE, NOTE_REFERENCE = "tillqr_sale_id", "tillqr_expires_at", "tillqr_reference"
-MIN_CLOSE_BY_S = 16 * 60            # the seed's 15 minutes (entity) / 2 minutes (request), plus a minute
+MIN_CLOSE_BY_S = 16 * 60  # the seed's 15 minutes (entity) / 2 minutes (request), plus a minute
 MAX_CLOSE_BY_S = 45 * 24 * 3600
-SEARCH_SLACK_S = 300                # clock skew allowance when listing what a sale may have made
+SEARCH_SLACK_S = 300  # clock skew allowance when listing what a sale may have made
 NOT_FOUND_TEXT = "The id provided does not exist"
 
-IN_FLIGHT = "authorized"             # a payment entity's status: taken from the customer, not yet captured
+IN_FLIGHT = "authorized"  # a payment entity's status: taken from the customer, not yet captured
 
 Rule = Callable[[dict[str, Any]], bool]
 # (status, close_reason or "*", rule on the parsed QR, TillQR's word); received = payments_amount_received
@@ -84,8 +95,12 @@ STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
     ("active", "*", lambda q: True, SaleStatus.PROCESSING),
     ("closed", "paid", lambda q: True, SaleStatus.SETTLED),
     ("closed", "*", lambda q: q["received"] >= q["amount"], SaleStatus.SETTLED),
-    ("closed", "*", lambda q: None not in (q["closed_at"], q["close_by"]) and q["closed_at"] >= q["close_by"],
-     SaleStatus.EXPIRED),
+    (
+        "closed",
+        "*",
+        lambda q: None not in (q["closed_at"], q["close_by"]) and q["closed_at"] >= q["close_by"],
+        SaleStatus.EXPIRED,
+    ),
     ("closed", "on_demand", lambda q: True, SaleStatus.CANCELLED),
     ("closed", "*", lambda q: True, SaleStatus.EXPIRED),
 )
@@ -109,7 +124,7 @@ def _protocol(what: str) -> ProviderProtocolError:
 def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
     if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         return value
-    if isinstance(value, str) and value.isdigit():   # Razorpay's webhooks write close_by as a string
+    if isinstance(value, str) and value.isdigit():  # Razorpay's webhooks write close_by as a string
         return int(value)
     raise _protocol(f"{what} is not a whole number: {value!r}")
 
@@ -126,11 +141,18 @@ def parse_qr(data: Any) -> dict[str, Any]:
     notes, reason, image_url = data.get("notes") or {}, data.get("close_reason"), data.get("image_url")
     if not isinstance(notes, dict) or not all(v is None or isinstance(v, str) for v in (reason, image_url)):
         raise _protocol(f"QR code {ident} has notes, close_reason or image_url of the wrong type")
-    return {"id": ident, "status": status, "close_reason": reason, "notes": notes, "image_url": image_url,
-            "amount": _int(data.get("payment_amount"), "payment_amount"),
-            "received": _int(data.get("payments_amount_received", 0), "payments_amount_received"),
-            "close_by": _int(data.get("close_by"), "close_by", optional=True),
-            "closed_at": _int(data.get("closed_at"), "closed_at", optional=True), "in_flight": 0}
+    return {
+        "id": ident,
+        "status": status,
+        "close_reason": reason,
+        "notes": notes,
+        "image_url": image_url,
+        "amount": _int(data.get("payment_amount"), "payment_amount"),
+        "received": _int(data.get("payments_amount_received", 0), "payments_amount_received"),
+        "close_by": _int(data.get("close_by"), "close_by", optional=True),
+        "closed_at": _int(data.get("closed_at"), "closed_at", optional=True),
+        "in_flight": 0,
+    }
 
 
 def parse_payments(data: Any) -> list[dict[str, Any]]:
@@ -141,8 +163,9 @@ def parse_payments(data: Any) -> list[dict[str, Any]]:
     for item in data["items"]:
         if not isinstance(item, dict) or not isinstance(item.get("status"), str):
             raise _protocol("a payment of the QR code has no status")
-        payments.append({"id": item.get("id"), "status": item["status"],
-                         "amount": _int(item.get("amount"), "a payment's amount")})
+        payments.append(
+            {"id": item.get("id"), "status": item["status"], "amount": _int(item.get("amount"), "a payment's amount")}
+        )
     return payments
 
 
@@ -161,27 +184,40 @@ def parse_list(data: Any) -> list[dict[str, Any]]:
 
 
 def status_of(qr: dict[str, Any]) -> SaleStatus:
-    return next(tillqr for status, reason, rule, tillqr in STATUS_TABLE   # the table is total
-                if qr["status"] == status and reason in ("*", qr["close_reason"]) and rule(qr))
+    return next(
+        tillqr
+        for status, reason, rule, tillqr in STATUS_TABLE  # the table is total
+        if qr["status"] == status and reason in ("*", qr["close_reason"]) and rule(qr)
+    )
 
 
 def _deadline(qr: dict[str, Any]) -> datetime | None:
     """The earlier of close_by and the till's own deadline kept in the notes."""
     note = str(qr["notes"].get(NOTE_DEADLINE, ""))
     known = [t for t in (qr["close_by"], int(note) if note.isdigit() else None) if t is not None]
-    return datetime.fromtimestamp(min(known), timezone.utc) if known else None
+    return datetime.fromtimestamp(min(known), UTC) if known else None
 
 
 def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
     """In TillQR's words; a payment in flight shows as ``active/authorized`` and, once it covers the
     amount (PROCESSING), in ``amount_paid`` (a partial one on the way is not counted as received yet)."""
     status = status_of(qr)
-    word = ("active/authorized" if qr["in_flight"] else "active") if qr["status"] == "active" \
+    word = (
+        ("active/authorized" if qr["in_flight"] else "active")
+        if qr["status"] == "active"
         else "/".join(filter(None, ["closed", qr["close_reason"]]))
+    )
     paid = qr["received"] + (qr["in_flight"] if status is SaleStatus.PROCESSING else 0)
-    return RequestInfo(request_id=qr["id"], status=status, provider_status=word,
-                       amount=Money(qr["amount"], "INR"), amount_paid=Money(paid, "INR"),
-                       payload=payload, expires_at=_deadline(qr), image_url=qr["image_url"])
+    return RequestInfo(
+        request_id=qr["id"],
+        status=status,
+        provider_status=word,
+        amount=Money(qr["amount"], "INR"),
+        amount_paid=Money(paid, "INR"),
+        payload=payload,
+        expires_at=_deadline(qr),
+        image_url=qr["image_url"],
+    )
 
 
 def check_upi(payload: str, qr: dict[str, Any]) -> str:
@@ -191,8 +227,10 @@ def check_upi(payload: str, qr: dict[str, Any]) -> str:
     if decoded.scheme != "upi" or not decoded.valid:
         raise _protocol(f"the image of QR code {qr['id']} holds no valid upi://pay link: {decoded.errors}")
     if (am is not None and Decimal(am) * 100 != qr["amount"]) or fields.get("cu", "INR") != "INR":
-        raise _protocol(f"the image of QR code {qr['id']} charges {fields.get('am')} {fields.get('cu', '')}, "
-                        f"not {Money(qr['amount'], 'INR')} INR")
+        raise _protocol(
+            f"the image of QR code {qr['id']} charges {fields.get('am')} {fields.get('cu', '')}, "
+            f"not {Money(qr['amount'], 'INR')} INR"
+        )
     return payload
 
 
@@ -203,23 +241,41 @@ class RazorpayProvider:
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
     currencies = ("INR",)
 
-    def __init__(self, base_url: str, key_id: str, key_secret: str, *,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: HttpTimeouts | float | None = None,
-                 max_attempts: int = 3, backoff_base_s: float = 0.25, backoff_max_s: float = 2.0,
-                 label: str = "TillQR", search_pages: int = 5, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        key_id: str,
+        key_secret: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.25,
+        backoff_max_s: float = 2.0,
+        label: str = "TillQR",
+        search_pages: int = 5,
+        clock: Callable[[], datetime] | None = None,
+    ):
         if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
             raise ValueError("razorpay needs a non-empty key id and key secret")
         pair = base64.b64encode(f"{key_id.strip()}:{key_secret.strip()}".encode()).decode()
         self._auth = {"Authorization": f"Basic {pair}"}
         self.label, self.search_pages = label, search_pages
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.http = ProviderHttp(self.name, base_url.rstrip("/"), transport=transport, timeout=timeout,
-                                 max_attempts=max_attempts, backoff_base_s=backoff_base_s,
-                                 backoff_max_s=backoff_max_s, error_parser=parse_error)
-        self._payloads: dict[str, str] = {}   # QR id -> the decoded image (it never changes)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.http = ProviderHttp(
+            self.name,
+            base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            backoff_max_s=backoff_max_s,
+            error_parser=parse_error,
+        )
+        self._payloads: dict[str, str] = {}  # QR id -> the decoded image (it never changes)
         self._rng = random.Random()
 
-    def __repr__(self) -> str:   # never shows the credentials
+    def __repr__(self) -> str:  # never shows the credentials
         return f"RazorpayProvider({self.http.base_url!r})"
 
     async def aclose(self) -> None:
@@ -241,28 +297,35 @@ class RazorpayProvider:
         if spec.amount.currency != "INR":
             raise ProviderRejected(f"Razorpay QR codes charge in INR, not {spec.amount.currency}", provider=self.name)
         if not 1 <= spec.duration_s <= MAX_CLOSE_BY_S:
-            raise ProviderRejected(f"a QR code can stay open from 1 second to 45 days, not {spec.duration_s} s",
-                                   provider=self.name)
+            raise ProviderRejected(
+                f"a QR code can stay open from 1 second to 45 days, not {spec.duration_s} s", provider=self.name
+            )
         notes = {NOTE_SALE: spec.request_id, NOTE_DEADLINE: str(now + int(spec.duration_s))}
         described = {"description": spec.reference[:256]} if spec.reference else {}
-        return {"type": "upi_qr", "name": self.label, "usage": "single_use", "fixed_amount": True,
-                "payment_amount": spec.amount.minor, **described,
-                "close_by": now + max(int(spec.duration_s), MIN_CLOSE_BY_S),
-                "notes": {**notes, **{NOTE_REFERENCE: v for v in described.values()}}}
+        return {
+            "type": "upi_qr",
+            "name": self.label,
+            "usage": "single_use",
+            "fixed_amount": True,
+            "payment_amount": spec.amount.minor,
+            **described,
+            "close_by": now + max(int(spec.duration_s), MIN_CLOSE_BY_S),
+            "notes": {**notes, **({NOTE_REFERENCE: described["description"]} if described else {})},
+        }
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo:
         now = int(self.clock().timestamp())
         body = self.request_body(spec, now)
-        since = now - max(int(spec.duration_s), MIN_CLOSE_BY_S) - SEARCH_SLACK_S   # any QR of it still open
+        since = now - max(int(spec.duration_s), MIN_CLOSE_BY_S) - SEARCH_SLACK_S  # any QR of it still open
         for attempt in range(1, self.http.max_attempts + 1):
-            found = await self.find_by_sale(spec.request_id, since)   # made by a call whose answer was lost?
+            found = await self.find_by_sale(spec.request_id, since)  # made by a call whose answer was lost?
             if found:
-                qr = found[-1]   # the oldest: newest come first
+                qr = found[-1]  # the oldest: newest come first
                 log.info("razorpay: sale %s already has QR %s (an answer was lost)", spec.request_id, qr["id"])
                 break
             try:
                 qr = await self._call("POST", API, json_body=body, parse=parse_qr)
-            except (ProviderUnavailable, ProviderProtocolError):   # it may have been made all the same
+            except (ProviderUnavailable, ProviderProtocolError):  # it may have been made all the same
                 if attempt == self.http.max_attempts:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
@@ -271,8 +334,10 @@ class RazorpayProvider:
                 await self._close_strays(spec.request_id, keep=qr["id"], since=since)
             break
         if qr["notes"].get(NOTE_SALE) != spec.request_id or qr["amount"] != spec.amount.minor:
-            raise _protocol(f"asked for a QR code of {spec.amount.display()} for sale {spec.request_id}, "
-                            f"got {qr['id']} of INR {Money(qr['amount'], 'INR')}")
+            raise _protocol(
+                f"asked for a QR code of {spec.amount.display()} for sale {spec.request_id}, "
+                f"got {qr['id']} of INR {Money(qr['amount'], 'INR')}"
+            )
         return to_info(qr, await self._payload(qr))
 
     async def find_by_sale(self, sale_id: str, since: int | None = None) -> list[dict[str, Any]]:
@@ -320,13 +385,15 @@ class RazorpayProvider:
         problem = ""
         for attempt in range(1, self.http.max_attempts + 1):
             try:
-                async with asyncio.timeout(self.http.timeouts.attempt):   # the provider's one client
+                async with asyncio.timeout(self.http.timeouts.attempt):  # the provider's one client
                     r = await self.http.get_absolute(url, headers={"Accept": "image/png, image/*;q=0.8"})
-                if r.status_code == 200 and r.content[:1] not in (b"", b"{", b"<"):   # an image, not JSON/HTML
+                if r.status_code == 200 and r.content[:1] not in (b"", b"{", b"<"):  # an image, not JSON/HTML
                     return r.content
                 if r.status_code < 500 and r.status_code != 429:
-                    raise _protocol(f"the image of QR code {ident} answered {r.status_code} "
-                                    f"{r.headers.get('content-type', '')}, not an image")
+                    raise _protocol(
+                        f"the image of QR code {ident} answered {r.status_code} "
+                        f"{r.headers.get('content-type', '')}, not an image"
+                    )
                 problem = f"answered {r.status_code}"
             except (TimeoutError, httpx.HTTPError, OSError) as exc:
                 problem = f"could not be fetched ({type(exc).__name__})"
@@ -335,7 +402,7 @@ class RazorpayProvider:
         raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
 
     def _backoff(self, attempt: int) -> float:
-        return self._rng.uniform(0, min(self.http.backoff_max_s, self.http.backoff_base_s * 2 ** attempt))
+        return self._rng.uniform(0, min(self.http.backoff_max_s, self.http.backoff_base_s * 2**attempt))
 
     # -- read, close ---------------------------------------------------------------------
     async def get_request(self, request_id: str) -> RequestInfo:
@@ -346,7 +413,7 @@ class RazorpayProvider:
                 raise ProviderNotFound(f"no QR code carries sale {request_id}", provider=self.name)
             found = [await self._with_in_flight(qr) for qr in found]
             order = {SaleStatus.SETTLED: 0, SaleStatus.PROCESSING: 1, SaleStatus.LINKED: 2}
-            qr = min(found, key=lambda q: order.get(status_of(q), 3))   # money first, then what is still open
+            qr = min(found, key=lambda q: order.get(status_of(q), 3))  # money first, then what is still open
         else:
             qr = await self._with_in_flight(await self._call("GET", f"{API}/{_seg(request_id)}", parse=parse_qr))
         return to_info(qr, self._payloads.get(qr["id"]))
@@ -358,8 +425,12 @@ class RazorpayProvider:
             return qr
         payments: list[dict[str, Any]] = []
         for page in range(self.search_pages):
-            items = await self._call("GET", f"{API}/{_seg(qr['id'])}/payments",
-                                     params={"count": "100", "skip": str(100 * page)}, parse=parse_payments)
+            items = await self._call(
+                "GET",
+                f"{API}/{_seg(qr['id'])}/payments",
+                params={"count": "100", "skip": str(100 * page)},
+                parse=parse_payments,
+            )
             payments += items
             if len(items) < 100:
                 break
@@ -373,15 +444,16 @@ class RazorpayProvider:
         except (ProviderRejected, ProviderUnavailable, ProviderProtocolError) as exc:
             if isinstance(exc, (ProviderNotFound, ProviderAuthError)):
                 raise
-            info = await self.get_request(qr_id)   # already closed / payment in progress / answer lost
+            info = await self.get_request(qr_id)  # already closed / payment in progress / answer lost
             if not info.status.is_open:
                 return info
             if isinstance(exc, ProviderRejected):
-                raise ProviderConflict(exc.message, provider=self.name, status_code=exc.status_code,
-                                       code=exc.code) from None
+                raise ProviderConflict(
+                    exc.message, provider=self.name, status_code=exc.status_code, code=exc.code
+                ) from None
             raise
         return to_info(qr, self._payloads.get(qr["id"]))
 
 
 def _seg(ident: str) -> str:
-    return quote(ident, safe="")   # an id as one path segment
+    return quote(ident, safe="")  # an id as one path segment

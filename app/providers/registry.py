@@ -6,40 +6,45 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
 from .base import PaymentProvider
 from .depay import DepayProvider
 from .jpmorgan import JPMorganProvider
-from .pix import DEMO as PIX_DEMO, PixProvider
+from .pix import DEMO as PIX_DEMO
+from .pix import PixProvider
 from .razorpay import RazorpayProvider
 
 
-def _jpmorgan(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
-              options: dict[str, Any]) -> PaymentProvider:
+def _jpmorgan(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
     token = credentials.get("access_token", "")
     if not isinstance(token, str) or not token.strip():
         raise ValueError("jpmorgan needs credentials['access_token'] (an OAuth2 bearer token)")
     return JPMorganProvider(base_url, token, transport=transport, **options)
 
 
-def _razorpay(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
-              options: dict[str, Any]) -> PaymentProvider:
+def _razorpay(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
     key_id, key_secret = credentials.get("key_id", ""), credentials.get("key_secret", "")
     if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
         raise ValueError("razorpay needs credentials['key_id'] and credentials['key_secret'] (its API key pair)")
     return RazorpayProvider(base_url, key_id, key_secret, transport=transport, **options)
 
 
-def _pix(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
-         options: dict[str, Any]) -> PaymentProvider:
+def _pix(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
     token = credentials.get("access_token", "")
     if not isinstance(token, str) or not token.strip():
         raise ValueError("pix needs credentials['access_token'] (a bearer token)")
     where = {k: options.pop(k, None) or credentials.get(k) for k in ("account", "alias", "pix_key")}
-    if not any(where.values()):   # nothing configured: the sandbox's demo account (tillqr --demo)
+    if not any(where.values()):  # nothing configured: the sandbox's demo account (tillqr --demo)
         where = {k: PIX_DEMO[k] for k in where}
         options.setdefault("payer_name", PIX_DEMO["payer_name"])
         options.setdefault("payer_document", PIX_DEMO["payer_document"])
@@ -51,8 +56,9 @@ def _pix(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBa
 DEPAY_DEMO_POS = "TILLQR-POS-1"
 
 
-def _depay(base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None,
-           options: dict[str, Any]) -> PaymentProvider:
+def _depay(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
     token = credentials.get("access_token", "")
     if not isinstance(token, str) or not token.strip():
         raise ValueError("depay needs credentials['access_token'] (its bearer token)")
@@ -77,8 +83,14 @@ CREDENTIAL_KEYS["pix"] = ("access_token",)  # + options account, alias, pix_key 
 CREDENTIAL_KEYS["razorpay"] = ("key_id", "key_secret")  # HTTP Basic: the API key pair
 
 
-def create_provider(name: str, *, base_url: str, credentials: Mapping[str, str],
-                    transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> PaymentProvider:
+def create_provider(
+    name: str,
+    *,
+    base_url: str,
+    credentials: Mapping[str, str],
+    transport: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
+) -> PaymentProvider:
     """A ready client for provider ``name``; ValueError for an unknown name or missing credentials."""
     factory = FACTORIES.get(name)
     if factory is None:

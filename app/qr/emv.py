@@ -47,13 +47,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from app.qr import rules
-from app.qr.upi import decode_upi_link, encode_upi_link  # noqa: F401 - part of this module's API
+from app.qr.upi import decode_upi_link, encode_upi_link
 from app.qr.values import DECIMALS_BY_NUMERIC, check_templates, check_values  # noqa: F401
 
-FieldValue = Union[str, Mapping[str, str]]
+FieldValue = str | Mapping[str, str]
 
 #: Template tags whose value is itself TLV.
 TEMPLATE_TAGS: frozenset[str] = frozenset(
@@ -143,7 +143,7 @@ def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
     items: list[tuple[str, str, int]] = []
     pos = 0
     while pos < len(text):
-        head = text[pos:pos + 4]
+        head = text[pos : pos + 4]
         if len(head) < 4:
             return items, f"truncated at position {pos}: {len(head)} character(s) left, a data object needs at least 4"
         tag, length = head[:2], head[2:]
@@ -156,9 +156,10 @@ def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
             return items, f"tag {tag} at position {pos} has length 00 (must be 01..99)"
         start = pos + 4
         if start + size > len(text):
-            return items, (f"tag {tag} at position {pos} declares {size} characters "
-                           f"but only {len(text) - start} remain")
-        items.append((tag, text[start:start + size], pos))
+            return items, (
+                f"tag {tag} at position {pos} declares {size} characters but only {len(text) - start} remain"
+            )
+        items.append((tag, text[start : start + size], pos))
         pos = start + size
     return items, None
 
@@ -168,8 +169,9 @@ def _template_ok(value: str) -> bool:
     return error is None and len({t for t, _, _ in sub}) == len(sub)
 
 
-def _repair(payload: str, items: list[tuple[str, str, int]],
-            structural: str | None) -> tuple[list[tuple[str, str, int]], str] | None:
+def _repair(
+    payload: str, items: list[tuple[str, str, int]], structural: str | None
+) -> tuple[list[tuple[str, str, int]], str] | None:
     """Find the one wrong template length that, corrected, makes the whole payload parse.
 
     Generators that count a template's length wrong (a real library bug) leave everything after
@@ -185,19 +187,21 @@ def _repair(payload: str, items: list[tuple[str, str, int]],
             continue
         start = pos + 4
         for size in range(1, 100):
-            if size == len(value) or start + size > len(payload) or not _template_ok(payload[start:start + size]):
+            if size == len(value) or start + size > len(payload) or not _template_ok(payload[start : start + size]):
                 continue
-            rest, error = _parse(payload[start + size:])
+            rest, error = _parse(payload[start + size :])
             if error is not None or not rest or rest[-1][0] != "63":
                 continue
             if not all(_template_ok(v) for t, v, _ in rest if t in TEMPLATE_TAGS):
                 continue
-            fixed = items[:index] + [(tag, payload[start:start + size], pos)]
+            fixed = items[:index] + [(tag, payload[start : start + size], pos)]
             fixed += [(t, v, p + start + size) for t, v, p in rest]
             score = (_violations(fixed), abs(size - len(value)))
             if best is None or score < best[:2]:
-                note = (f"tag {tag} at position {pos} declares length {len(value):02d}, but its data objects "
-                        f"take {size} characters; read as {size} (the fields after it depend on this)")
+                note = (
+                    f"tag {tag} at position {pos} declares length {len(value):02d}, but its data objects "
+                    f"take {size} characters; read as {size} (the fields after it depend on this)"
+                )
                 best = (*score, fixed, note)
     return None if best is None else (best[2], best[3])
 
@@ -243,8 +247,13 @@ def decode(payload: str) -> Decoded:
     try:
         payload.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return Decoded(False, False, "emv", {}, [f"payload is not valid text: undecodable byte(s) at position "
-                                                 f"{exc.start} (it must be UTF-8)"])
+        return Decoded(
+            False,
+            False,
+            "emv",
+            {},
+            [f"payload is not valid text: undecodable byte(s) at position {exc.start} (it must be UTF-8)"],
+        )
     if payload[:4].lower() == "upi:":
         fields, errors = decode_upi_link(payload)
         return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
@@ -279,7 +288,7 @@ def decode(payload: str) -> Decoded:
                 fields[tag] = value
             else:
                 sub: dict[str, str] = {}
-                for sub_tag, sub_value, sub_pos in sub_items:
+                for sub_tag, sub_value, _sub_pos in sub_items:
                     if sub_tag in sub:
                         errors.append(f"template {tag}: sub-tag {sub_tag} appears more than once (first value kept)")
                     else:

@@ -54,8 +54,7 @@ _UPI_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?\Z")
 
 def merchant_templates(fields: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
     """The merchant account templates (26-51) that parsed as TLV, in tag order."""
-    return [(tag, fields[tag]) for tag in sorted(fields)
-            if "26" <= tag <= "51" and isinstance(fields[tag], Mapping)]
+    return [(tag, fields[tag]) for tag in sorted(fields) if "26" <= tag <= "51" and isinstance(fields[tag], Mapping)]
 
 
 def _gui(template: Mapping[str, str]) -> str:
@@ -89,8 +88,9 @@ def _template(fields: Mapping[str, Any], match) -> tuple[str, Mapping[str, str]]
     return None
 
 
-def _expect(fields: Mapping[str, Any], tag: str, allowed: tuple[str, ...], scheme: str, what: str,
-            errors: list[str]) -> None:
+def _expect(
+    fields: Mapping[str, Any], tag: str, allowed: tuple[str, ...], scheme: str, what: str, errors: list[str]
+) -> None:
     value = fields.get(tag)
     if isinstance(value, str) and value not in allowed:
         want = " or ".join(repr(a) for a in allowed)
@@ -128,15 +128,17 @@ def _check_paynow(fields: Mapping[str, Any], errors: list[str]) -> None:
     if kind is None:
         errors.append(f"paynow: template {tag} has no proxy type (sub-tag 01)")
     elif kind not in ("0", "2"):
-        errors.append(f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), "
-                      f"not {kind!r}")
+        errors.append(
+            f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), not {kind!r}"
+        )
     if value is None:
         errors.append(f"paynow: template {tag} has no proxy value (sub-tag 02)")
     elif kind == "0" and not re.fullmatch(r"\+65[0-9]{8}", value):
         errors.append(f"paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}")
     elif kind == "2" and not re.fullmatch(r"[0-9A-Za-z]{9,13}", value):
-        errors.append(f"paynow: a UEN proxy (template {tag}, sub-tag 02) must be 9 to 13 letters and digits, "
-                      f"not {value!r}")
+        errors.append(
+            f"paynow: a UEN proxy (template {tag}, sub-tag 02) must be 9 to 13 letters and digits, not {value!r}"
+        )
     editable = t.get("03")
     if editable is None:
         errors.append(f"paynow: template {tag} has no editable-amount flag (sub-tag 03)")
@@ -185,14 +187,16 @@ def _check_upi_emv(fields: Mapping[str, Any], errors: list[str]) -> None:
     found = _template(fields, lambda g: _is_upi_gui(g) and g.upper() == NPCI_AID)
     if found is not None:
         tag, t = found
-        vpas = [(tg, tm) for tg, tm in merchant_templates(fields)
-                if _gui(tm).upper() == NPCI_AID and "@" in tm.get("01", "")]
+        vpas = [
+            (tg, tm)
+            for tg, tm in merchant_templates(fields)
+            if _gui(tm).upper() == NPCI_AID and "@" in tm.get("01", "")
+        ]
         if not vpas:
             errors.append(f"upi: no template with GUI {NPCI_AID} carries a UPI address (sub-tag 01, name@handle)")
         for vtag, vt in vpas:
             if not VPA.match(vt["01"]):
-                errors.append(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: "
-                              f"{vt['01']!r}")
+                errors.append(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: {vt['01']!r}")
     _expect(fields, "53", ("356",), "upi", "currency", errors)
     _expect(fields, "58", ("IN",), "upi", "country", errors)
 
@@ -235,11 +239,14 @@ _PIX_EVP = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 def _check_digits_ok(digits: str) -> bool:
     """CPF (11 digits) or CNPJ (14 digits) with its two check digits (mod 11)."""
-    weights = ([list(range(10, 1, -1)), list(range(11, 1, -1))] if len(digits) == 11 else
-               [[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]])
+    weights = (
+        [list(range(10, 1, -1)), list(range(11, 1, -1))]
+        if len(digits) == 11
+        else [[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]]
+    )
     if len(set(digits)) == 1:
         return False
-    for i, w in enumerate(weights):
+    for w in weights:
         n = len(w)
         r = sum(int(d) * k for d, k in zip(digits[:n], w)) % 11
         if int(digits[n]) != (0 if r < 2 else 11 - r):
@@ -258,5 +265,4 @@ def pix_key_problem(key: str) -> str | None:
         return f"{k!r} is not a Brazilian phone key: write it as +55, the area code and the number (+5561912345678)"
     if any(c.isdigit() for c in k) and all(c.isdigit() or c in ".-/ ()" for c in k):
         return f"{k!r}: write a CPF (11) or CNPJ (14) as digits only, and a phone as +55…"
-    return (f"{k!r} is not a Pix key: use CPF/CNPJ digits, a +55 phone number, an e-mail address, "
-            "or a random key (UUID)")
+    return f"{k!r} is not a Pix key: use CPF/CNPJ digits, a +55 phone number, an e-mail address, or a random key (UUID)"

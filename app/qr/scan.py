@@ -27,7 +27,7 @@ def _unfilter(kind: int, row: bytearray, prev: bytes, bpp: int) -> None:
             elif kind == 3:
                 guess = (a + b) // 2
             else:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)   # Paeth
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)  # Paeth
                 guess = a if pa <= pb and pa <= pc else b if pb <= pc else c
             row[i] = (row[i] + guess) & 255
     elif kind != 0:
@@ -41,14 +41,20 @@ def png_pixels(data: bytes) -> tuple[bytes, int, int, zxingcpp.ImageFormat]:
     chunks: dict[bytes, bytes] = {}
     pos = 8
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunks[kind] = chunks.get(kind, b"") + data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunks[kind] = chunks.get(kind, b"") + data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     header = chunks.get(b"IHDR", b"").ljust(13, b"\0")[:13]
     width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
     channels, palette = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(color, 0), chunks.get(b"PLTE", b"")
-    if not channels or interlace or depth not in (1, 2, 4, 8) or (depth < 8 and color not in (0, 3)) \
-            or (color == 3 and not palette) or not 0 < width * height <= 16_000_000:
+    if (
+        not channels
+        or interlace
+        or depth not in (1, 2, 4, 8)
+        or (depth < 8 and color not in (0, 3))
+        or (color == 3 and not palette)
+        or not 0 < width * height <= 16_000_000
+    ):
         raise ValueError(f"unsupported PNG (colour type {color}, depth {depth}, interlace {interlace})")
     raw = zlib.decompress(chunks.get(b"IDAT", b""))
     stride, bpp = (width * channels * depth + 7) // 8, max(1, channels * depth // 8)
@@ -56,18 +62,21 @@ def png_pixels(data: bytes) -> tuple[bytes, int, int, zxingcpp.ImageFormat]:
         raise ValueError("truncated PNG")
     out, prev = bytearray(), bytes(stride)
     for y in range(height):
-        row = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        row = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         _unfilter(raw[y * (stride + 1)], row, prev, bpp)
         prev = bytes(row)
-        if depth < 8:   # one sample a byte, scaled to 0–255 for grey (palette indexes stay)
+        if depth < 8:  # one sample a byte, scaled to 0–255 for grey (palette indexes stay)
             mask = (1 << depth) - 1
             row = bytearray((b >> (8 - depth * (k + 1))) & mask for b in row for k in range(8 // depth))[:width]
             if color == 0:
                 row = bytearray(v * 255 // mask for v in row)
         out += row
-    if color == 3:   # palette index -> its grey
-        out = out.translate(bytes((299 * r + 587 * g + 114 * b) // 1000 for r, g, b
-                                  in zip(palette[0::3], palette[1::3], palette[2::3]))[:256].ljust(256, b"\0"))
+    if color == 3:  # palette index -> its grey
+        out = out.translate(
+            bytes(
+                (299 * r + 587 * g + 114 * b) // 1000 for r, g, b in zip(palette[0::3], palette[1::3], palette[2::3])
+            )[:256].ljust(256, b"\0")
+        )
     F = zxingcpp.ImageFormat
     return bytes(out), width, height, {0: F.Lum, 3: F.Lum, 4: F.LumA, 2: F.RGB, 6: F.RGBA}[color]
 

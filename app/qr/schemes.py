@@ -91,8 +91,9 @@ def _txid(txid: str) -> str:
     return txid
 
 
-def _pix(account: dict[str, str], merchant_name: str, merchant_city: str,
-         amount: Money | None, txid: str, dynamic: bool) -> str:
+def _pix(
+    account: dict[str, str], merchant_name: str, merchant_city: str, amount: Money | None, txid: str, dynamic: bool
+) -> str:
     fields: dict[str, emv.FieldValue] = {"00": "01"}
     if dynamic:
         fields["01"] = "12"
@@ -112,8 +113,9 @@ def _pix(account: dict[str, str], merchant_name: str, merchant_city: str,
     return emv.build(fields)
 
 
-def pix_dynamic(location: str, *, merchant_name: str, merchant_city: str,
-                amount: Money | None = None, txid: str = "***") -> str:
+def pix_dynamic(
+    location: str, *, merchant_name: str, merchant_city: str, amount: Money | None = None, txid: str = "***"
+) -> str:
     """A Pix dynamic BR Code pointing at ``location`` (the PSP's payload URL, e.g.
     ``pix.example.com/qr/v2/9d36b84f...``). For dynamic codes the real txid lives
     behind the location, so ``txid`` stays ``"***"`` unless a PSP asks otherwise.
@@ -125,7 +127,7 @@ def pix_dynamic(location: str, *, merchant_name: str, merchant_city: str,
         raise ValueError("location must be text")
     loc = location.strip()
     if loc.lower().startswith("https://"):
-        loc = loc[len("https://"):]
+        loc = loc[len("https://") :]
     if loc.lower().startswith("http://"):
         raise ValueError(f"Pix locations must be https, not {location!r}")
     if not loc:
@@ -137,8 +139,15 @@ def pix_dynamic(location: str, *, merchant_name: str, merchant_city: str,
     return _pix({"25": loc}, merchant_name, merchant_city, amount, txid, dynamic=True)
 
 
-def pix_static(key: str, *, merchant_name: str, merchant_city: str, amount: Money | None = None,
-               txid: str = "***", description: str | None = None) -> str:
+def pix_static(
+    key: str,
+    *,
+    merchant_name: str,
+    merchant_city: str,
+    amount: Money | None = None,
+    txid: str = "***",
+    description: str | None = None,
+) -> str:
     """A Pix static BR Code paying the Pix ``key`` (CPF/CNPJ digits, e-mail, +55 phone or random key).
 
     ``description`` (26/02) is optional free text for the payer. Raises ValueError on bad input.
@@ -186,9 +195,17 @@ def paynow_mobile(mobile: str) -> str:
     return "+65" + digits
 
 
-def paynow(*, mobile: str | None = None, uen: str | None = None, merchant_name: str = "NA",
-           merchant_city: str = "Singapore", amount: Money | None = None, editable: bool | None = None,
-           expiry: date | None = None, reference: str | None = None) -> str:
+def paynow(
+    *,
+    mobile: str | None = None,
+    uen: str | None = None,
+    merchant_name: str = "NA",
+    merchant_city: str = "Singapore",
+    amount: Money | None = None,
+    editable: bool | None = None,
+    expiry: date | None = None,
+    reference: str | None = None,
+) -> str:
     """A PayNow (SGQR) payload paying a mobile number or a company's UEN (give exactly one).
 
     ``editable`` lets the payer change the amount (default: editable when there is no amount);
@@ -212,12 +229,18 @@ def paynow(*, mobile: str | None = None, uen: str | None = None, merchant_name: 
         if not isinstance(expiry, date):
             raise ValueError("expiry must be a date")
         template["04"] = expiry.strftime("%Y%m%d")
-    fields: dict[str, emv.FieldValue] = {"00": "01", "01": "12" if amount_text else "11", "26": template,
-                                         "52": "0000", "53": "702"}
+    fields: dict[str, emv.FieldValue] = {
+        "00": "01",
+        "01": "12" if amount_text else "11",
+        "26": template,
+        "52": "0000",
+        "53": "702",
+    }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update({"58": "SG", "59": _label(merchant_name, "merchant name", 25),
-                   "60": _label(merchant_city, "merchant city", 15)})
+    fields.update(
+        {"58": "SG", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
+    )
     if reference:
         fields["62"] = {"01": _reference(reference)}
     return emv.build(fields)
@@ -251,9 +274,18 @@ def fps_mobile(mobile: str) -> str:
     return "+852-" + digits
 
 
-def fps(*, fps_id: str | None = None, mobile: str | None = None, email: str | None = None,
-        merchant_name: str = "NA", merchant_city: str = "HK", amount: Money | None = None,
-        currency: str = "HKD", reference: str | None = None, bill_number: str | None = None) -> str:
+def fps(
+    *,
+    fps_id: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    merchant_name: str = "NA",
+    merchant_city: str = "HK",
+    amount: Money | None = None,
+    currency: str = "HKD",
+    reference: str | None = None,
+    bill_number: str | None = None,
+) -> str:
     """An FPS payload paying an FPS ID, a mobile or an e-mail address (give exactly one).
 
     Without an amount the code is in ``currency`` (HKD or CNY); with one, in the amount's currency.
@@ -273,16 +305,21 @@ def fps(*, fps_id: str | None = None, mobile: str | None = None, email: str | No
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or not _PRINTABLE.match(value) or len(value) > 64:
             raise ValueError(f"not an e-mail address FPS can carry: {email!r}")
     amount_text = _amount(amount, ("HKD", "CNY"), "FPS")
-    code = (amount.currency if amount is not None else (currency or "").strip().upper())
+    code = amount.currency if amount is not None else (currency or "").strip().upper()
     if code not in ("HKD", "CNY"):
         raise ValueError(f"FPS charges are in HKD or CNY, not {currency!r}")
-    fields: dict[str, emv.FieldValue] = {"00": "01", "01": "12" if amount_text else "11",
-                                         "26": {"00": FPS_GUI, sub: value}, "52": "0000",
-                                         "53": "344" if code == "HKD" else "156"}
+    fields: dict[str, emv.FieldValue] = {
+        "00": "01",
+        "01": "12" if amount_text else "11",
+        "26": {"00": FPS_GUI, sub: value},
+        "52": "0000",
+        "53": "344" if code == "HKD" else "156",
+    }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update({"58": "HK", "59": _label(merchant_name, "merchant name", 25),
-                   "60": _label(merchant_city, "merchant city", 15)})
+    fields.update(
+        {"58": "HK", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
+    )
     extra = {}
     if bill_number:
         extra["01"] = _reference(bill_number, "bill number")
@@ -315,8 +352,15 @@ def _mcc(mcc: str) -> str:
     return mcc
 
 
-def upi_link(vpa: str, *, payee_name: str, amount: Money | None = None, note: str | None = None,
-             reference: str | None = None, mcc: str | None = None) -> str:
+def upi_link(
+    vpa: str,
+    *,
+    payee_name: str,
+    amount: Money | None = None,
+    note: str | None = None,
+    reference: str | None = None,
+    mcc: str | None = None,
+) -> str:
     """A ``upi://pay`` link: payee address and name, optional amount (INR), note (``tn``),
     transaction reference (``tr``) and merchant category code (``mc``). Unlike EMV codes a
     link can carry any Unicode text in the name and note; they are percent-encoded as UTF-8.
@@ -332,8 +376,9 @@ def upi_link(vpa: str, *, payee_name: str, amount: Money | None = None, note: st
     if reference:
         ref = reference.strip()
         if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", ref):
-            raise ValueError(f"a UPI transaction reference is 1 to 35 letters, digits, '.', '-' or '_', "
-                             f"not {reference!r}")
+            raise ValueError(
+                f"a UPI transaction reference is 1 to 35 letters, digits, '.', '-' or '_', not {reference!r}"
+            )
         fields["tr"] = ref
     amount_text = _upi_amount(amount)
     if amount_text is not None:
@@ -347,8 +392,16 @@ def upi_link(vpa: str, *, payee_name: str, amount: Money | None = None, note: st
     return emv.encode_upi_link(fields)
 
 
-def upi_emv(vpa: str, *, merchant_name: str, merchant_city: str, amount: Money | None = None,
-            reference: str | None = None, mcc: str = "0000", postal_code: str | None = None) -> str:
+def upi_emv(
+    vpa: str,
+    *,
+    merchant_name: str,
+    merchant_city: str,
+    amount: Money | None = None,
+    reference: str | None = None,
+    mcc: str = "0000",
+    postal_code: str | None = None,
+) -> str:
     """The EMV (Bharat QR) form of a UPI payment: see the module docstring for its provenance."""
     address = upi_address(vpa)
     if len(address) > 95:
@@ -364,8 +417,9 @@ def upi_emv(vpa: str, *, merchant_name: str, merchant_city: str, amount: Money |
     fields["53"] = "356"
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update({"58": "IN", "59": _label(merchant_name, "merchant name", 25),
-                   "60": _label(merchant_city, "merchant city", 15)})
+    fields.update(
+        {"58": "IN", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
+    )
     if postal_code is not None:
         if not re.fullmatch(r"[0-9]{6}", postal_code.strip()):
             raise ValueError(f"an Indian PIN code is 6 digits, not {postal_code!r}")

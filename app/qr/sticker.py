@@ -117,8 +117,10 @@ def languages(lang: str | None, scheme: str) -> list[str]:
     wanted = [w for w in wanted if w]
     unknown = [w for w in wanted if w not in SCAN_TO_PAY]
     if unknown or not wanted:
-        raise ValueError(f"unknown sticker language {', '.join(unknown) or lang!r}: "
-                         f"use one or two of {', '.join(SCAN_TO_PAY)} (e.g. en/hi)")
+        raise ValueError(
+            f"unknown sticker language {', '.join(unknown) or lang!r}: "
+            f"use one or two of {', '.join(SCAN_TO_PAY)} (e.g. en/hi)"
+        )
     return wanted[:2]
 
 
@@ -197,8 +199,18 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     width, margin = WIDTH_MM, MARGIN_MM
     usable = width - 2 * margin
     boxes = [Box(0, 0, width, 24, color)]
-    texts = [Text(mark, width / 2, 16.2, fit(mark, 11, usable, True), "#FFFFFF", True, "mark",
-                  mark_fallback if mark_fallback != mark else None)]
+    texts = [
+        Text(
+            mark,
+            width / 2,
+            16.2,
+            fit(mark, 11, usable, True),
+            "#FFFFFF",
+            True,
+            "mark",
+            mark_fallback if mark_fallback != mark else None,
+        )
+    ]
     lines: list[tuple[float, str, float, str, bool, str, str | None]] = []  # advance, text, size, color, ...
     lines.append((6.5, name, fit(name, 8.0, usable, True), "#000000", True, "name", None))
     amount = _amount(fields, langs[0])
@@ -207,8 +219,9 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     for i, code in enumerate(langs):
         phrase = SCAN_TO_PAY[code]
         # the first language must stay; a second one is left out where no font can draw it
-        lines.append((8.0 if i == 0 else 6.8, phrase, fit(phrase, 5.4, usable), "#222222", False, "call",
-                      None if i == 0 else ""))
+        lines.append(
+            (8.0 if i == 0 else 6.8, phrase, fit(phrase, 5.4, usable), "#222222", False, "call", None if i == 0 else "")
+        )
     account = _account(scheme, fields)
     if account:
         lines.append((6.5, account, fit(account, 3.4, usable), "#555555", False, "account", None))
@@ -248,8 +261,7 @@ def to_svg(sticker: Sticker) -> str:
     family = ", ".join(f"'{f}'" if " " in f else f for f in FONT_FAMILIES)
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}mm" height="{h}mm" '
-        f'viewBox="0 0 {w} {h}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}">',
         f"<title>{escape(sticker.scheme.upper())}: {escape(' / '.join(sticker.text('name')))}</title>",
         f"<desc>{escape(sticker.payload)}</desc>",
         f'<rect x="0" y="0" width="{w}" height="{h}" fill="#FFFFFF"/>',
@@ -265,7 +277,9 @@ def to_svg(sticker: Sticker) -> str:
         out.append("</g>")
     for t in sticker.texts:
         weight = ' font-weight="bold"' if t.bold else ""
-        out.append(f'<text x="{_num(t.x)}" y="{_num(t.y)}" font-family="{escape(family)}" '
-                   f'font-size="{_num(t.size)}"{weight} fill="{t.color}" text-anchor="middle">{escape(t.text)}</text>')
+        out.append(
+            f'<text x="{_num(t.x)}" y="{_num(t.y)}" font-family="{escape(family)}" '
+            f'font-size="{_num(t.size)}"{weight} fill="{t.color}" text-anchor="middle">{escape(t.text)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -49,8 +49,10 @@ def decode_upi_link(payload: str) -> tuple[dict[str, Any], list[str]]:
             errors.append(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
         unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
         if unencoded:
-            errors.append(f"parameter {key!r} has characters that must be percent-encoded: "
-                          + ", ".join(repr(c) for c in unencoded))
+            errors.append(
+                f"parameter {key!r} has characters that must be percent-encoded: "
+                + ", ".join(repr(c) for c in unencoded)
+            )
         if key in fields:
             errors.append(f"parameter {key!r} appears more than once (first value kept)")
             continue

@@ -22,8 +22,9 @@ _ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.it
 def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str | None:
     """Why ``value`` is not an EMV amount in the currency with numeric code ``currency``, else None."""
     if len(value) > 13 or not _AMOUNT.match(value):
-        return (f"tag {tag} ({what}) must be digits with an optional '.' decimal part, "
-                f"at most 13 characters, not {value!r}")
+        return (
+            f"tag {tag} ({what}) must be digits with an optional '.' decimal part, at most 13 characters, not {value!r}"
+        )
     decimals = len(value.partition(".")[2])
     allowed = DECIMALS_BY_NUMERIC.get(currency or "")
     if allowed is not None and decimals > allowed:
@@ -86,15 +87,19 @@ def check_templates(fields: Mapping[str, Any], errors: list[str]) -> None:
             if gui is None:
                 errors.append(f"template {tag} has no globally unique identifier (sub-tag 00)")
             elif len(gui) > 32:
-                errors.append(f"template {tag}: globally unique identifier (sub-tag 00) must be at most "
-                              f"32 characters, not {len(gui)}")
+                errors.append(
+                    f"template {tag}: globally unique identifier (sub-tag 00) must be at most "
+                    f"32 characters, not {len(gui)}"
+                )
         if tag == "62":
             for sub, sub_value in value.items():
                 if "01" <= sub <= "08" and len(sub_value) > 25:
                     errors.append(f"template 62: sub-tag {sub} must be at most 25 characters, not {len(sub_value)}")
                 if sub == "09" and (len(sub_value) > 3 or not set(sub_value) <= set("AME")):
-                    errors.append(f"template 62: sub-tag 09 (consumer data request) must be up to 3 of the letters "
-                                  f"A, M, E, not {sub_value!r}")
+                    errors.append(
+                        f"template 62: sub-tag 09 (consumer data request) must be up to 3 of the letters "
+                        f"A, M, E, not {sub_value!r}"
+                    )
         if tag == "64":
             if not re.fullmatch(r"[A-Za-z]{2}", value.get("00", "")):
                 errors.append("template 64: sub-tag 00 (language preference) must be 2 letters (ISO 639-1)")
@@ -107,5 +112,6 @@ def check_templates(fields: Mapping[str, Any], errors: list[str]) -> None:
         if tag != "64":
             for sub, sub_value in value.items():
                 if not _PRINTABLE.match(sub_value):
-                    errors.append(f"template {tag}: sub-tag {sub} has characters outside printable ASCII: "
-                                  f"{_odd(sub_value)}")
+                    errors.append(
+                        f"template {tag}: sub-tag {sub} has characters outside printable ASCII: {_odd(sub_value)}"
+                    )

@@ -32,15 +32,16 @@ the event loop.
 
 from __future__ import annotations
 
-from collections import deque
 import enum
 import hashlib
 import json
 import re
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from starlette.routing import BaseRoute
 
@@ -51,7 +52,7 @@ Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ManualClock:
@@ -79,7 +80,7 @@ def iso(when: datetime | None) -> str | None:
     """ISO 8601 in UTC with a 'Z', millisecond precision."""
     if when is None:
         return None
-    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Phase(str, enum.Enum):
@@ -110,21 +111,21 @@ class SandboxError(Exception):
 class SandboxProvider:
     """What a provider module plugs into the sandbox."""
 
-    name: str                                        # "jpmorgan"
-    prefix: str                                      # "/jpmorgan"
+    name: str  # "jpmorgan"
+    prefix: str  # "/jpmorgan"
     routes: list[BaseRoute]
-    status_words: Mapping[Phase, str]                # Phase -> the provider's own status word
-    error_body: Callable[[int, str, str], dict]      # (http status, code, message) -> JSON body
-    setup: Callable[["SandboxState"], None] | None = None  # called once with each new state (listeners, rules)
+    status_words: Mapping[Phase, str]  # Phase -> the provider's own status word
+    error_body: Callable[[int, str, str], dict]  # (http status, code, message) -> JSON body
+    setup: Callable[[SandboxState], None] | None = None  # called once with each new state (listeners, rules)
 
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    location_host: str = "pix.sandbox.tillqr.dev"    # Pix locations: <host>/<provider short>/<kind>/<id>
+    location_host: str = "pix.sandbox.tillqr.dev"  # Pix locations: <host>/<provider short>/<kind>/<id>
     merchant_name: str = "TILLQR SANDBOX"
     merchant_city: str = "SAO PAULO"
     settle_delay_s: float = 0.0
-    fault_hold_s: float = 60.0                       # how long a "timeout" fault holds its answer
+    fault_hold_s: float = 60.0  # how long a "timeout" fault holds its answer
 
 
 @dataclass
@@ -141,9 +142,9 @@ class SimRequest:
     linked_to: str | None = None
     settle_at: datetime | None = None
     updated_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)   # the provider's own fields, echoed back
-    owed: Callable[[datetime], Money] | None = None        # the amount owed at a time, where it depends on it
-    fixed_amount: bool = False                             # its QR carries the amount: paid in full or not at all
+    extra: dict[str, Any] = field(default_factory=dict)  # the provider's own fields, echoed back
+    owed: Callable[[datetime], Money] | None = None  # the amount owed at a time, where it depends on it
+    fixed_amount: bool = False  # its QR carries the amount: paid in full or not at all
 
     def __post_init__(self) -> None:
         if self.paid is None:
@@ -182,7 +183,7 @@ _AMOUNT = re.compile(r"^\d{1,13}(\.\d+)?$")
 def parse_amount(text: Any, currency: str, what: str = "amount") -> Money:
     """A strictly written positive decimal amount ("12.50") in ``currency``, or SandboxError 400."""
     if not isinstance(text, str) or not _AMOUNT.match(text):
-        raise SandboxError(400, "INVALID_AMOUNT", f"{what} must be a decimal string like \"12.50\", not {text!r}")
+        raise SandboxError(400, "INVALID_AMOUNT", f'{what} must be a decimal string like "12.50", not {text!r}')
     try:
         money = Money.from_decimal(Decimal(text), currency)
     except MoneyError as exc:
@@ -213,14 +214,14 @@ class SandboxState:
         self.status_words: dict[str, Mapping[Phase, str]] = {}
         self.listeners: list[Callable[[SimRequest], None]] = []
         self.pay_rules: dict[str, Callable[[SimRequest], Phase | None]] = {}  # stage rules, see pay()
-        self.notify_transport: Any = None     # httpx transport for outbound notifications (None: the network)
-        self.offset = timedelta(0)            # time travel (``advance``) on top of the clock
+        self.notify_transport: Any = None  # httpx transport for outbound notifications (None: the network)
+        self.offset = timedelta(0)  # time travel (``advance``) on top of the clock
         self.reset()
 
     def reset(self) -> None:
         self._requests: dict[tuple[str, str], SimRequest] = {}
         self._links: dict[tuple[str, str], SimLink] = {}
-        self._locations: dict[str, tuple[str, str, str]] = {}   # location or payload -> (kind, provider, id)
+        self._locations: dict[str, tuple[str, str, str]] = {}  # location or payload -> (kind, provider, id)
         self._answers: dict[tuple[str, str, str, str], StoredAnswer] = {}
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # the latest calls, for tests and demos
         self.call_count = 0
@@ -351,8 +352,12 @@ class SandboxState:
         due = owed - req.amount_paid
         paying = due if amount is None else parse_amount(amount, req.amount.currency)
         if req.fixed_amount and paying != due:
-            raise SandboxError(409, "FIXED_AMOUNT", f"payment request {req.id} is a fixed-amount QR: it can only be "
-                                                    f"paid {due} {due.currency} in one payment, not {paying}")
+            raise SandboxError(
+                409,
+                "FIXED_AMOUNT",
+                f"payment request {req.id} is a fixed-amount QR: it can only be "
+                f"paid {due} {due.currency} in one payment, not {paying}",
+            )
         ended = self.pay_rules[req.provider](req) if req.provider in self.pay_rules else None
         if ended is not None:  # a provider's stage rule ended the request at this attempt: nothing is taken
             self.set_phase(req, ended)
@@ -374,8 +379,9 @@ class SandboxState:
         if stored is None:
             return None
         if stored.fingerprint != body_fingerprint:
-            raise SandboxError(422, "IDEMPOTENCY_KEY_REUSED",
-                               "this Idempotency-Key was already used with a different request body")
+            raise SandboxError(
+                422, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different request body"
+            )
         return stored
 
     def remember(self, scope: tuple[str, str, str], key: str, body_fingerprint: str, status: int, body: Any) -> None:

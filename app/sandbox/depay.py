@@ -66,8 +66,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -78,9 +79,22 @@ from app.domain.money import NUMERIC_CODES, Money, max_amount, minor_units
 from app.qr import emv
 
 from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest
+from .depay_flow import (
+    EXPIRY,
+    NAME,
+    add_refund,
+    creation_callback,
+    dotnet_time,
+    history_time,
+    notifier,
+    refresh,
+    refunded,
+    settle_refunds,
+    setup,
+    status_of,
+    wake_at,
+)
 from .depay_notify import dumps
-from .depay_flow import (EXPIRY, NAME, add_refund, creation_callback, dotnet_time, history_time, notifier, refresh,
-                         refunded, settle_refunds, setup, status_of, wake_at)
 
 STATUS_WORDS = {
     Phase.OPEN: "CREATED",
@@ -92,9 +106,16 @@ STATUS_WORDS = {
 }
 COUNTRY_CURRENCY = {"AR": "ARS", "BR": "BRL"}
 CITIES = {"AR": "BUENOS AIRES", "BR": "SAO PAULO"}
-VALUE_IN_BRL = {"BRL": Decimal(1), "ARS": Decimal("0.0035")}   # fixed demo rates
-REQUIRED = ("local_currency", "local_country", "qr_from", "amount", "pos_external_reference", "external_reference",
-            "notification_url")
+VALUE_IN_BRL = {"BRL": Decimal(1), "ARS": Decimal("0.0035")}  # fixed demo rates
+REQUIRED = (
+    "local_currency",
+    "local_country",
+    "qr_from",
+    "amount",
+    "pos_external_reference",
+    "external_reference",
+    "notification_url",
+)
 ITEM_TEXT = ("sku_number", "category", "name")
 ITEM_NUMBERS = ("quantity", "unit_price", "total_amount")
 MAX_TEXT = 255
@@ -144,6 +165,7 @@ def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await fn(request, request.app.state.sandbox)
         except SandboxError as exc:
             return _error(exc)
+
     endpoint.__name__ = fn.__name__
     return endpoint
 
@@ -230,12 +252,16 @@ def validate_create(body: dict[str, Any]) -> list[str]:
         if currency not in NUMERIC_CODES:
             errors.append("local_currency must be a valid ISO4217 currency code")
         elif country and currency != COUNTRY_CURRENCY[country]:
-            errors.append(f"local_currency must be {COUNTRY_CURRENCY[country]}, "
-                          f"the currency of local_country {country}")
+            errors.append(
+                f"local_currency must be {COUNTRY_CURRENCY[country]}, the currency of local_country {country}"
+            )
     if "amount" not in missing:
         _amount(body["amount"], currency if isinstance(currency, str) else None, "amount", errors)
-    if "notification_url" not in missing and isinstance(body["notification_url"], str) \
-            and not _is_url(body["notification_url"]):
+    if (
+        "notification_url" not in missing
+        and isinstance(body["notification_url"], str)
+        and not _is_url(body["notification_url"])
+    ):
         errors.append("notification_url must be a URL address")
     if body.get("items") is not None:
         _items(body["items"], errors)
@@ -245,13 +271,20 @@ def validate_create(body: dict[str, Any]) -> list[str]:
 # -- orders ----------------------------------------------------------------------------------
 def qr_payload(state: SandboxState, order_id: str, qr_from: str, user_amount: Money) -> str:
     ident = uuid.UUID(order_id).hex
-    return emv.build({
-        "00": "01", "01": "12",
-        "41": {"00": QR_GUI, "01": ident},
-        "52": "5999", "53": NUMERIC_CODES[user_amount.currency], "54": str(user_amount), "58": qr_from,
-        "59": state.settings.merchant_name[:25], "60": CITIES[qr_from],
-        "62": {"05": ident[:25]},
-    })
+    return emv.build(
+        {
+            "00": "01",
+            "01": "12",
+            "41": {"00": QR_GUI, "01": ident},
+            "52": "5999",
+            "53": NUMERIC_CODES[user_amount.currency],
+            "54": str(user_amount),
+            "58": qr_from,
+            "59": state.settings.merchant_name[:25],
+            "60": CITIES[qr_from],
+            "62": {"05": ident[:25]},
+        }
+    )
 
 
 def _create(state: SandboxState, body: dict[str, Any]) -> Response:
@@ -267,21 +300,45 @@ def _create(state: SandboxState, body: dict[str, Any]) -> Response:
     order_id = str(uuid.uuid4())
     now = state.now()
     req = SimRequest(
-        id=order_id, provider=NAME, amount=Money.from_decimal(Decimal(number), local),
-        reference=body["external_reference"], created_at=now, expires_at=now + EXPIRY,
-        payload=qr_payload(state, order_id, body["qr_from"], user_amount), fixed_amount=True,
-        extra={"local_amount": number, "local_currency": local, "local_country": body["local_country"],
-               "qr_from": body["qr_from"], "user_amount": user_number, "user_currency": user_currency,
-               "exchange_rate": rate, "pos_external_reference": body["pos_external_reference"],
-               "notification_url": body["notification_url"], "tax_id": body.get("tax_id"),
-               "items": body.get("items"), "statuses": [{"status": "CREATED", "created_at": history_time(now)}],
-               "refunds": []})
+        id=order_id,
+        provider=NAME,
+        amount=Money.from_decimal(Decimal(number), local),
+        reference=body["external_reference"],
+        created_at=now,
+        expires_at=now + EXPIRY,
+        payload=qr_payload(state, order_id, body["qr_from"], user_amount),
+        fixed_amount=True,
+        extra={
+            "local_amount": number,
+            "local_currency": local,
+            "local_country": body["local_country"],
+            "qr_from": body["qr_from"],
+            "user_amount": user_number,
+            "user_currency": user_currency,
+            "exchange_rate": rate,
+            "pos_external_reference": body["pos_external_reference"],
+            "notification_url": body["notification_url"],
+            "tax_id": body.get("tax_id"),
+            "items": body.get("items"),
+            "statuses": [{"status": "CREATED", "created_at": history_time(now)}],
+            "refunds": [],
+        },
+    )
     state.add_request(req)
     notifier(state).send(body["notification_url"], creation_callback(req), "creation")
     wake_at(state, req, now + EXPIRY)
-    return DepayJSON({"status": "success", "order_id": order_id, "qr_data": req.payload,
-                      "message": "QR generated successfully.", "user_amount": user_number,
-                      "user_currency": user_currency, "exchange_rate": rate}, status_code=201)
+    return DepayJSON(
+        {
+            "status": "success",
+            "order_id": order_id,
+            "qr_data": req.payload,
+            "message": "QR generated successfully.",
+            "user_amount": user_number,
+            "user_currency": user_currency,
+            "exchange_rate": rate,
+        },
+        status_code=201,
+    )
 
 
 @_endpoint
@@ -291,11 +348,18 @@ async def create_qr(request: Request, state: SandboxState) -> Response:
 
 def order_json(req: SimRequest) -> dict[str, Any]:
     x = req.extra
-    return {"id": req.id, "status": status_of(req), "creation_date": dotnet_time(req.created_at),
-            "update_date": dotnet_time(req.updated_at or req.created_at), "local_amount": x["local_amount"],
-            "local_currency": x["local_currency"], "user_amount": x["user_amount"],
-            "user_currency": x["user_currency"], "external_reference": req.reference,
-            "statuses": [dict(entry) for entry in x["statuses"]]}
+    return {
+        "id": req.id,
+        "status": status_of(req),
+        "creation_date": dotnet_time(req.created_at),
+        "update_date": dotnet_time(req.updated_at or req.created_at),
+        "local_amount": x["local_amount"],
+        "local_currency": x["local_currency"],
+        "user_amount": x["user_amount"],
+        "user_currency": x["user_currency"],
+        "external_reference": req.reference,
+        "statuses": [dict(entry) for entry in x["statuses"]],
+    }
 
 
 def _order(state: SandboxState, order_id: Any) -> SimRequest:
@@ -363,8 +427,9 @@ def _refund(state: SandboxState, body: dict[str, Any]) -> Response:
         raise _fail(400, [f"amount must not be greater than the refundable amount {left}"])
     if body["partial"] is False and amount != left:
         raise _fail(400, [f"amount must be the refundable amount {left} for a full refund (partial: false)"])
-    refund = add_refund(state, req, amount, body["amount"], body["partial"], body["reason"],
-                        body.get("notification_url"))
+    refund = add_refund(
+        state, req, amount, body["amount"], body["partial"], body["reason"], body.get("notification_url")
+    )
     settle_refunds(state, req)  # due at once unless the sandbox has a settle delay; the answer is PENDING
     return DepayJSON({"id": refund["id"], "status": "PENDING"})
 
@@ -396,5 +461,15 @@ def provider() -> SandboxProvider:
     )
 
 
-__all__ = ["NAME", "STATUS_WORDS", "provider", "error_body", "order_json", "validate_create", "validate_refund",
-           "dumps", "qr_payload", "COUNTRY_CURRENCY"]
+__all__ = [
+    "NAME",
+    "STATUS_WORDS",
+    "provider",
+    "error_body",
+    "order_json",
+    "validate_create",
+    "validate_refund",
+    "dumps",
+    "qr_payload",
+    "COUNTRY_CURRENCY",
+]

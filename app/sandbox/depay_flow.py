@@ -67,7 +67,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -82,7 +82,7 @@ EXPIRY = timedelta(minutes=10)
 PAYER_TAX_ID = "304658985"
 PAYER_ACCOUNT = "31111111111111111112"
 
-_NOTIFIERS: "weakref.WeakKeyDictionary[SandboxState, Notifier]" = weakref.WeakKeyDictionary()
+_NOTIFIERS: weakref.WeakKeyDictionary[SandboxState, Notifier] = weakref.WeakKeyDictionary()
 
 
 def notifier(state: SandboxState) -> Notifier:
@@ -95,12 +95,12 @@ def notifier(state: SandboxState) -> Notifier:
 # -- formats -------------------------------------------------------------------------
 def dotnet_time(when: datetime) -> str:
     """``2023-05-15T11:45:38.2678234+00:00``: the documented creation_date/update_date form (7 decimals)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"
 
 
 def history_time(when: datetime) -> str:
     """``2024-11-01 20:01:30.948423``: the documented form of a history entry (UTC, no zone)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def number_text(value: Decimal | int) -> str:
@@ -116,7 +116,7 @@ def last_digit(value: Decimal | int) -> str:
 
 
 # -- history -------------------------------------------------------------------------
-REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")   # a refund's words in the history
+REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")  # a refund's words in the history
 
 
 def status_of(req: SimRequest) -> str:
@@ -126,7 +126,7 @@ def status_of(req: SimRequest) -> str:
         done = refunded(req, counting_pending=False)
         return "REFUNDED" if done.minor >= req.amount.minor else "PARTIALLY_REFUNDED"
     words = [entry["status"] for entry in req.extra["statuses"]]
-    if refunds:   # only a rejected refund so far: it left the order as it was
+    if refunds:  # only a rejected refund so far: it left the order as it was
         words = [w for w in words if w not in REFUND_STEPS]
     return words[-1]
 
@@ -139,8 +139,13 @@ def _add(state: SandboxState, req: SimRequest, *words: str) -> None:
 
 
 def payment_notice(req: SimRequest, status: str, message: str, payer: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {"order_id": req.id, "type": "PAYMENT", "status": status, "message": message,
-                            "external_reference": req.reference}
+    body: dict[str, Any] = {
+        "order_id": req.id,
+        "type": "PAYMENT",
+        "status": status,
+        "message": message,
+        "external_reference": req.reference,
+    }
     if payer:
         body.update(user_tax_id=PAYER_TAX_ID, user_account=PAYER_ACCOUNT)
     return body
@@ -148,10 +153,17 @@ def payment_notice(req: SimRequest, status: str, message: str, payer: bool = Fal
 
 def creation_callback(req: SimRequest) -> dict[str, Any]:
     x = req.extra
-    return {"order_id": req.id, "external_reference": req.reference, "order_status": "CREATED",
-            "local_amount": x["local_amount"], "local_currency": x["local_currency"],
-            "user_amount": x["user_amount"], "user_currency": x["user_currency"],
-            "exchange_rate": x["exchange_rate"], "qr_code": req.payload}
+    return {
+        "order_id": req.id,
+        "external_reference": req.reference,
+        "order_status": "CREATED",
+        "local_amount": x["local_amount"],
+        "local_currency": x["local_currency"],
+        "user_amount": x["user_amount"],
+        "user_currency": x["user_currency"],
+        "exchange_rate": x["exchange_rate"],
+        "qr_code": req.payload,
+    }
 
 
 def _notify(state: SandboxState, url: str | None, body: dict[str, Any], kind: str) -> None:
@@ -171,7 +183,7 @@ def on_change(state: SandboxState, req: SimRequest) -> None:
     elif req.phase is Phase.PROCESSING:
         _add(state, req, "WAITING_AMOUNT", "PROCESSING")
         if req.settle_at is not None:
-            wake_at(state, req, req.settle_at)   # COMPLETED (and notified) even if nobody asks
+            wake_at(state, req, req.settle_at)  # COMPLETED (and notified) even if nobody asks
     elif req.phase is Phase.SETTLED and current not in ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED"):
         if current == "CREATED":
             _add(state, req, "WAITING_AMOUNT")
@@ -182,13 +194,18 @@ def on_change(state: SandboxState, req: SimRequest) -> None:
         _notify(state, url, payment_notice(req, "FAILED", "New payment status: failed. Unexpected error"), "payment")
     elif req.phase is Phase.EXPIRED and current != "CANCELED":
         _add(state, req, "CANCELED")
-        _notify(state, url, payment_notice(req, "CANCELED", "New payment status: canceled. Order Expired"),
-                "expiration")
+        _notify(
+            state, url, payment_notice(req, "CANCELED", "New payment status: canceled. Order Expired"), "expiration"
+        )
     elif req.phase is Phase.CANCELLED and current != "CANCELED":
         _add(state, req, "CANCELED")
         if req.extra.get("cancel_reason") == "preview":
-            _notify(state, url, payment_notice(req, "CANCELED", "New payment status: canceled. Preview not accepted"),
-                    "payment")
+            _notify(
+                state,
+                url,
+                payment_notice(req, "CANCELED", "New payment status: canceled. Preview not accepted"),
+                "payment",
+            )
 
 
 def stage_rule(req: SimRequest) -> Phase | None:
@@ -235,21 +252,38 @@ def refunded(req: SimRequest, *, counting_pending: bool) -> Money:
     total = Money(0, req.amount.currency)
     for refund in req.extra["refunds"]:
         if refund["status"] == "REFUNDED" or (
-                counting_pending and refund["status"] in ("PENDING", "PARTIALLY_REFUNDED")):
+            counting_pending and refund["status"] in ("PENDING", "PARTIALLY_REFUNDED")
+        ):
             total = total + refund["amount"]
     return total
 
 
-def add_refund(state: SandboxState, req: SimRequest, amount: Money, number: Decimal | int, partial: bool,
-               reason: str, url: str | None) -> dict[str, Any]:
+def add_refund(
+    state: SandboxState,
+    req: SimRequest,
+    amount: Money,
+    number: Decimal | int,
+    partial: bool,
+    reason: str,
+    url: str | None,
+) -> dict[str, Any]:
     """A new PENDING refund, starting when the order's previous refund has ended (see the module doc)."""
     now = state.now()
     delay = timedelta(seconds=state.settings.settle_delay_s)
     under_way = [r["settle_at"] for r in req.extra["refunds"] if r["status"] in ("PENDING", "PARTIALLY_REFUNDED")]
     start = max([now, *under_way])
-    refund = {"id": str(uuid.uuid4()), "amount": amount, "number": number, "partial": partial, "reason": reason,
-              "status": "PENDING", "notification_url": url, "created_at": now,
-              "debit_at": start + delay / 2, "settle_at": start + delay}
+    refund = {
+        "id": str(uuid.uuid4()),
+        "amount": amount,
+        "number": number,
+        "partial": partial,
+        "reason": reason,
+        "status": "PENDING",
+        "notification_url": url,
+        "created_at": now,
+        "debit_at": start + delay / 2,
+        "settle_at": start + delay,
+    }
     req.extra["refunds"].append(refund)
     if refund["settle_at"] > now:
         wake_at(state, req, refund["debit_at"])
@@ -262,8 +296,13 @@ def _refund_step(state: SandboxState, req: SimRequest, refund: dict[str, Any], w
     refund["status"] = word
     req.extra["statuses"].append({"status": word, "created_at": history_time(now)})
     req.updated_at = now
-    body = {"order_id": req.id, "type": "REFUND", "status": word, "message": message,
-            "external_reference": req.reference}
+    body = {
+        "order_id": req.id,
+        "type": "REFUND",
+        "status": word,
+        "message": message,
+        "external_reference": req.reference,
+    }
     _notify(state, refund["notification_url"] or req.extra.get("notification_url"), body, "refund")
     state.changed(req)
 
@@ -283,10 +322,27 @@ def settle_refunds(state: SandboxState, req: SimRequest) -> None:
             _refund_step(state, req, refund, "PARTIALLY_REFUNDED", "Refund DEVUELTA")
         if refund["status"] == "PARTIALLY_REFUNDED":
             if now < refund["settle_at"]:
-                return   # the next refund starts only when this one has ended
+                return  # the next refund starts only when this one has ended
             _refund_step(state, req, refund, "REFUNDED", "Refund DEVUELTA")
 
 
-__all__ = ["NAME", "EXPIRY", "setup", "refresh", "on_change", "stage_rule", "add_refund", "settle_refunds",
-           "status_of", "creation_callback", "dotnet_time", "history_time", "number_text", "last_digit",
-           "notifier", "wake_at", "refunded", "REFUND_STEPS"]
+__all__ = [
+    "NAME",
+    "EXPIRY",
+    "setup",
+    "refresh",
+    "on_change",
+    "stage_rule",
+    "add_refund",
+    "settle_refunds",
+    "status_of",
+    "creation_callback",
+    "dotnet_time",
+    "history_time",
+    "number_text",
+    "last_digit",
+    "notifier",
+    "wake_at",
+    "refunded",
+    "REFUND_STEPS",
+]

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.domain.exact_json import dumps  # noqa: F401 - depay.py writes its answers with it too
+from app.domain.exact_json import dumps
 
 from .core import SandboxState, iso
 
@@ -43,8 +43,16 @@ TIMEOUT_S = 5.0
 
 
 class Notifier:
-    def __init__(self, state: SandboxState, provider: str, *, attempts: int = ATTEMPTS,
-                 backoff_s: float = BACKOFF_S, backoff_max_s: float = BACKOFF_MAX_S, timeout_s: float = TIMEOUT_S):
+    def __init__(
+        self,
+        state: SandboxState,
+        provider: str,
+        *,
+        attempts: int = ATTEMPTS,
+        backoff_s: float = BACKOFF_S,
+        backoff_max_s: float = BACKOFF_MAX_S,
+        timeout_s: float = TIMEOUT_S,
+    ):
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         self.state = state
@@ -59,9 +67,18 @@ class Notifier:
 
     def send(self, url: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
         """Record and queue one notification; returns its record (updated as delivery goes on)."""
-        record: dict[str, Any] = {"id": next(self._ids), "provider": self.provider, "kind": kind, "url": url,
-                                  "body": body, "status": "pending", "attempts": 0, "response_status": None,
-                                  "error": None, "created_at": iso(self.state.now())}
+        record: dict[str, Any] = {
+            "id": next(self._ids),
+            "provider": self.provider,
+            "kind": kind,
+            "url": url,
+            "body": body,
+            "status": "pending",
+            "attempts": 0,
+            "response_status": None,
+            "error": None,
+            "created_at": iso(self.state.now()),
+        }
         self.state.notifications.append(record)
         host = (urlsplit(url).hostname or "").lower()
         if host == "invalid" or host.endswith(".invalid"):
@@ -95,8 +112,9 @@ class Notifier:
     async def _work(self, url: str) -> None:
         queue = self._queues[url]
         try:
-            async with httpx.AsyncClient(transport=self.state.notify_transport, timeout=self.timeout_s,
-                                         follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                transport=self.state.notify_transport, timeout=self.timeout_s, follow_redirects=False
+            ) as client:
                 while queue:
                     await self._deliver(client, queue[0])
                     queue.popleft()
@@ -113,9 +131,11 @@ class Notifier:
             record["attempts"] = attempt
             try:
                 async with asyncio.timeout(self.timeout_s):
-                    response = await client.post(record["url"], content=dumps(record["body"]).encode(),
-                                                 headers={"Content-Type": "application/json",
-                                                          "User-Agent": "TillQR-Sandbox-Notifier/1.0"})
+                    response = await client.post(
+                        record["url"],
+                        content=dumps(record["body"]).encode(),
+                        headers={"Content-Type": "application/json", "User-Agent": "TillQR-Sandbox-Notifier/1.0"},
+                    )
                 record["response_status"] = response.status_code
                 if 200 <= response.status_code < 300:
                     record.update(status="delivered", error=None)
@@ -126,8 +146,13 @@ class Notifier:
             if attempt < self.attempts:
                 await asyncio.sleep(min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1)))
         record["status"] = "failed"
-        log.info("notification %s to %s given up after %d attempts: %s", record["id"], record["url"],
-                 self.attempts, record["error"])
+        log.info(
+            "notification %s to %s given up after %d attempts: %s",
+            record["id"],
+            record["url"],
+            self.attempts,
+            record["error"],
+        )
 
 
 __all__ = ["Notifier", "ATTEMPTS", "BACKOFF_S", "dumps"]

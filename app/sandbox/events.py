@@ -25,8 +25,13 @@ QUEUE_SIZE = 1000
 
 
 def event_json(state: Any, req: SimRequest) -> dict[str, Any]:
-    return {"provider": req.provider, "request_id": req.id, "status": state.word(req),
-            "amount_paid": str(req.amount_paid), "at": iso(state.now())}
+    return {
+        "provider": req.provider,
+        "request_id": req.id,
+        "status": state.word(req),
+        "amount_paid": str(req.amount_paid),
+        "at": iso(state.now()),
+    }
 
 
 async def events(ws: WebSocket) -> None:

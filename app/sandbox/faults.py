@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -55,7 +56,7 @@ class FaultConfig:
     seed: int | None = None
 
     @classmethod
-    def from_json(cls, data: Any) -> "FaultConfig":
+    def from_json(cls, data: Any) -> FaultConfig:
         """Validate what a test or a demo posted; ValueError with a clear message otherwise."""
         if not isinstance(data, dict):
             raise ValueError("faults must be a JSON object")
@@ -101,8 +102,11 @@ class FaultInjector:
         c = self.config
         # Always four (five with auth_rate): the sequence depends on the seed and the settings only.
         draws = [self._rng.random() for _ in range(5 if c.auth_rate else 4)]
-        for name, rate, value in zip(("drop", "timeout", "error", "garbage", "auth"),
-                                     (c.drop_rate, c.timeout_rate, c.error_rate, c.garbage_rate, c.auth_rate), draws):
+        for name, rate, value in zip(
+            ("drop", "timeout", "error", "garbage", "auth"),
+            (c.drop_rate, c.timeout_rate, c.error_rate, c.garbage_rate, c.auth_rate),
+            draws,
+        ):
             if value < rate:
                 return name
         return None
@@ -137,13 +141,18 @@ async def hold_answer(app: ASGIApp, scope: Scope, receive: Receive, send: Send, 
     try:
         await asyncio.wait_for(_until_disconnect(receive), timeout=hold_s)
         return  # the client is gone: the answer is never sent
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     for message in held:
         await send(message)
 
 
 async def send_bytes(send: Send, status: int, body: bytes, content_type: str) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body, "more_body": False})

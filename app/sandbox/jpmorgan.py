@@ -54,8 +54,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -63,8 +64,17 @@ from starlette.routing import Route
 
 from app.qr.schemes import pix_dynamic
 
-from .core import (BUSY_PHASES, Phase, SandboxError, SandboxProvider, SandboxState, SimLink, SimRequest,
-                   iso, parse_amount)
+from .core import (
+    BUSY_PHASES,
+    Phase,
+    SandboxError,
+    SandboxProvider,
+    SandboxState,
+    SimLink,
+    SimRequest,
+    iso,
+    parse_amount,
+)
 from .web import bearer_token, idempotent
 
 NAME = "jpmorgan"
@@ -75,7 +85,7 @@ STATUS_WORDS = {
     Phase.SETTLED: "SETTLED",
     Phase.EXPIRED: "EXPIRED",
     Phase.CANCELLED: "CANCELLED",
-    Phase.FAILED: "CANCELLED",   # J.P. Morgan has no failed status; never produced by this sandbox
+    Phase.FAILED: "CANCELLED",  # J.P. Morgan has no failed status; never produced by this sandbox
 }
 _ID = re.compile(r"^[A-Za-z0-9]{26,35}$")
 MAX_DURATION_S = 366 * 24 * 3600
@@ -99,6 +109,7 @@ def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await fn(request, request.app.state.sandbox)
         except SandboxError as exc:
             return _error(exc)
+
     endpoint.__name__ = fn.__name__
     return endpoint
 
@@ -140,24 +151,27 @@ def _validate_create(body: dict[str, Any]) -> tuple[list[dict[str, str]], dict[s
     if ident is not None and not (isinstance(ident, str) and _ID.match(ident)):
         bad("id", "must be 26 to 35 letters and digits")
     if body.get("country") != "BR":
-        bad("country", "must be \"BR\": payment links and this sandbox are Brazil-only")
+        bad("country", 'must be "BR": payment links and this sandbox are Brazil-only')
     if body.get("requestMethodType") != "QR_CODE":
-        bad("requestMethodType", "must be \"QR_CODE\"")
+        bad("requestMethodType", 'must be "QR_CODE"')
     method = body.get("requestMethod", {"qrCodeType": "DYNAMIC", "contentType": "TEXT"})
-    if not isinstance(method, dict) or method.get("qrCodeType", "DYNAMIC") != "DYNAMIC" \
-            or method.get("contentType", "TEXT") != "TEXT":
-        bad("requestMethod", "must be {\"qrCodeType\": \"DYNAMIC\", \"contentType\": \"TEXT\"}")
+    if (
+        not isinstance(method, dict)
+        or method.get("qrCodeType", "DYNAMIC") != "DYNAMIC"
+        or method.get("contentType", "TEXT") != "TEXT"
+    ):
+        bad("requestMethod", 'must be {"qrCodeType": "DYNAMIC", "contentType": "TEXT"}')
     req = body.get("request")
     if not isinstance(req, dict):
         bad("request", "is required and must be an object")
         return errors, {}
     if req.get("expirationType") != "IMMEDIATE":
-        bad("request.expirationType", "must be \"IMMEDIATE\"")
+        bad("request.expirationType", 'must be "IMMEDIATE"')
     duration = req.get("duration")
     if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION_S:
         bad("request.duration", f"must be a whole number of seconds from 1 to {MAX_DURATION_S}")
     if req.get("currency") != "BRL":
-        bad("request.currency", "must be \"BRL\" (the Brazilian market)")
+        bad("request.currency", 'must be "BRL" (the Brazilian market)')
     try:
         parse_amount(req.get("paymentAmount"), "BRL", "request.paymentAmount")
     except SandboxError as exc:
@@ -187,18 +201,31 @@ def _create_request(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any
     address = creditor.get("address") if isinstance(creditor.get("address"), dict) else {}
     city = address.get("city") if isinstance(address.get("city"), str) and address.get("city") else None
     try:
-        payload = pix_dynamic(_location(state, "requests", ident),
-                              merchant_name=creditor.get("name") or state.settings.merchant_name,
-                              merchant_city=city or state.settings.merchant_city, amount=amount)
+        payload = pix_dynamic(
+            _location(state, "requests", ident),
+            merchant_name=creditor.get("name") or state.settings.merchant_name,
+            merchant_city=city or state.settings.merchant_city,
+            amount=amount,
+        )
     except ValueError as exc:
         raise SandboxError(400, "INVALID_REQUEST", f"cannot build the QR code: {exc}") from None
     now = state.now()
     echo = dict(req, paymentAmount=str(amount))
-    sim = SimRequest(id=ident, provider=NAME, amount=amount, reference=req.get("reference", ""),
-                     created_at=now, expires_at=now + timedelta(seconds=req["duration"]), payload=payload,
-                     extra={"request": echo, "country": "BR", "revisionNumber": 0,
-                            "requestMethod": body.get("requestMethod") or {"qrCodeType": "DYNAMIC",
-                                                                           "contentType": "TEXT"}})
+    sim = SimRequest(
+        id=ident,
+        provider=NAME,
+        amount=amount,
+        reference=req.get("reference", ""),
+        created_at=now,
+        expires_at=now + timedelta(seconds=req["duration"]),
+        payload=payload,
+        extra={
+            "request": echo,
+            "country": "BR",
+            "revisionNumber": 0,
+            "requestMethod": body.get("requestMethod") or {"qrCodeType": "DYNAMIC", "contentType": "TEXT"},
+        },
+    )
     state.add_request(sim)
     return 201, request_json(state, sim)
 
@@ -223,14 +250,21 @@ async def get_request(request: Request, state: SandboxState) -> Response:
 def _cancel(state: SandboxState, ident: str, body: dict[str, Any]) -> tuple[int, Any]:
     req = _find_request(state, ident)
     if set(body) != {"status"} or body["status"] != "CANCELLED":
-        raise SandboxError(400, "INVALID_REQUEST", "this sandbox only supports {\"status\": \"CANCELLED\"}",
-                           [{"field": "status", "message": "must be \"CANCELLED\""}])
+        raise SandboxError(
+            400,
+            "INVALID_REQUEST",
+            'this sandbox only supports {"status": "CANCELLED"}',
+            [{"field": "status", "message": 'must be "CANCELLED"'}],
+        )
     if req.phase is Phase.OPEN:
         req.extra["revisionNumber"] = req.extra.get("revisionNumber", 0) + 1
         state.set_phase(req, Phase.CANCELLED)
     elif req.phase is not Phase.CANCELLED:
-        raise SandboxError(409, "NOT_CANCELLABLE",
-                           f"payment request {ident} is {STATUS_WORDS[req.phase]}: only ACTIVE requests can be cancelled")
+        raise SandboxError(
+            409,
+            "NOT_CANCELLABLE",
+            f"payment request {ident} is {STATUS_WORDS[req.phase]}: only ACTIVE requests can be cancelled",
+        )
     return 200, request_json(state, req)
 
 
@@ -257,14 +291,27 @@ def link_json(link: SimLink) -> dict[str, Any]:
 def _create_link(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
     description = body.get("description", "")
     if not isinstance(description, str) or len(description) > 140:
-        raise SandboxError(400, "INVALID_REQUEST", "description must be text of at most 140 characters",
-                           [{"field": "description", "message": "must be text of at most 140 characters"}])
+        raise SandboxError(
+            400,
+            "INVALID_REQUEST",
+            "description must be text of at most 140 characters",
+            [{"field": "description", "message": "must be text of at most 140 characters"}],
+        )
     ident = uuid.uuid4().hex
     location = _location(state, "links", ident)
-    payload = pix_dynamic(location, merchant_name=state.settings.merchant_name,
-                          merchant_city=state.settings.merchant_city)
-    link = state.add_link(SimLink(id=ident, provider=NAME, url="https://" + location, payload=payload,
-                                  description=description, created_at=state.now()))
+    payload = pix_dynamic(
+        location, merchant_name=state.settings.merchant_name, merchant_city=state.settings.merchant_city
+    )
+    link = state.add_link(
+        SimLink(
+            id=ident,
+            provider=NAME,
+            url="https://" + location,
+            payload=payload,
+            description=description,
+            created_at=state.now(),
+        )
+    )
     return 201, link_json(link)
 
 
@@ -288,8 +335,12 @@ async def get_link(request: Request, state: SandboxState) -> Response:
 def _request_of(state: SandboxState, body: dict[str, Any]) -> SimRequest:
     ident = body.get("paymentRequestId")
     if not isinstance(ident, str) or not ident:
-        raise SandboxError(400, "INVALID_REQUEST", "paymentRequestId is required",
-                           [{"field": "paymentRequestId", "message": "is required"}])
+        raise SandboxError(
+            400,
+            "INVALID_REQUEST",
+            "paymentRequestId is required",
+            [{"field": "paymentRequestId", "message": "is required"}],
+        )
     return _find_request(state, ident)
 
 
@@ -298,16 +349,22 @@ def _link(state: SandboxState, link: SimLink, body: dict[str, Any]) -> tuple[int
     if link.linked_request == req.id and req.linked_to == link.id:
         return 200, link_json(link)
     if req.phase is not Phase.OPEN:
-        raise SandboxError(409, "NOT_ACTIVE",
-                           f"payment request {req.id} is {STATUS_WORDS[req.phase]}: only ACTIVE requests can be linked")
+        raise SandboxError(
+            409,
+            "NOT_ACTIVE",
+            f"payment request {req.id} is {STATUS_WORDS[req.phase]}: only ACTIVE requests can be linked",
+        )
     if req.linked_to and req.linked_to != link.id:
         raise SandboxError(409, "ALREADY_LINKED", f"payment request {req.id} is linked to payment link {req.linked_to}")
     if link.linked_request and link.linked_request != req.id:
         current = state.request(NAME, link.linked_request)
         if current is not None and current.phase in BUSY_PHASES:
-            raise SandboxError(409, "LINK_BUSY",
-                               f"payment link {link.id} already holds payment request {current.id}, "
-                               f"which is {STATUS_WORDS[current.phase]}; unlink it first")
+            raise SandboxError(
+                409,
+                "LINK_BUSY",
+                f"payment link {link.id} already holds payment request {current.id}, "
+                f"which is {STATUS_WORDS[current.phase]}; unlink it first",
+            )
     state.attach(link, req)
     return 200, link_json(link)
 
@@ -317,8 +374,9 @@ def _unlink(state: SandboxState, link: SimLink, body: dict[str, Any]) -> tuple[i
     if link.linked_request is None:
         return 200, link_json(link)
     if link.linked_request != req.id:
-        raise SandboxError(409, "LINKED_TO_OTHER",
-                           f"payment link {link.id} holds payment request {link.linked_request}, not {req.id}")
+        raise SandboxError(
+            409, "LINKED_TO_OTHER", f"payment link {link.id} holds payment request {link.linked_request}, not {req.id}"
+        )
     state.detach(link)
     return 200, link_json(link)
 
@@ -327,6 +385,7 @@ def _link_action(action: Callable[[SandboxState, SimLink, dict[str, Any]], tuple
     async def handler(request: Request, state: SandboxState) -> Response:
         link = _find_link(state, request.path_params["id"])
         return _answer(*await idempotent(request, state, NAME, lambda body: action(state, link, body)))
+
     handler.__name__ = action.__name__.strip("_")
     return handler
 

@@ -58,15 +58,17 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.domain import dueterms
 from app.domain.duedate import amount_due, local_date, payable_until
 from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money
@@ -80,23 +82,28 @@ NAME = "pix"
 BASE = "/account/{account}/alias/{alias}/qrcode"
 STATUS_WORDS = {
     Phase.OPEN: "active",
-    Phase.PROCESSING: "active",          # Pix has no in-between status; never produced without settle_delay_s
+    Phase.PROCESSING: "active",  # Pix has no in-between status; never produced without settle_delay_s
     Phase.SETTLED: "finished",
     Phase.EXPIRED: "bank_written_off",
     Phase.CANCELLED: "written_off",
-    Phase.FAILED: "written_off",         # never produced by this sandbox
+    Phase.FAILED: "written_off",  # never produced by this sandbox
 }
 UNAUTHENTICATED_DETAIL = "Failed while decoding the authentication token"
-ERRORS: dict[str, tuple[str, str | None, str]] = {   # code -> (title, description or None: the message, translation)
-    "QRI000003": ("Bad Request", "Invalid payload for QR Code creation.",
-                  "Payload inválido para a criação de QR Code."),
+ERRORS: dict[str, tuple[str, str | None, str]] = {  # code -> (title, description or None: the message, translation)
+    "QRI000003": (
+        "Bad Request",
+        "Invalid payload for QR Code creation.",
+        "Payload inválido para a criação de QR Code.",
+    ),
     "QRI000002": ("Not found", "Could not find the queried QR Code.", "Não possível encontrar o QR Code buscado."),
     "LEG000069": ("Bad Request", "Invalid request body.", "Corpo da requisição inválido."),
-    "GDF000014": ("QI Unauthenticated",
-                  "Please provide valid credentials as part of the request. (Documentation: "
-                  "https://qitech.com.br/documentation) Details: " + UNAUTHENTICATED_DETAIL,
-                  "Por favor forneça credenciais válidas como parte da request. (Documentação: "
-                  "https://qitech.com.br/documentation) Detalhes: Falha ao decodificar o token de autenticação"),
+    "GDF000014": (
+        "QI Unauthenticated",
+        "Please provide valid credentials as part of the request. (Documentation: "
+        "https://qitech.com.br/documentation) Details: " + UNAUTHENTICATED_DETAIL,
+        "Por favor forneça credenciais válidas como parte da request. (Documentação: "
+        "https://qitech.com.br/documentation) Detalhes: Falha ao decodificar o token de autenticação",
+    ),
     "SBX000001": ("Conflict", None, "Esta request_control_key já foi usada com outro corpo de requisição."),
     "SBX000002": ("Conflict", None, "O QR Code não está ativo e não pode mais ser baixado."),
     "SBX000003": ("Conflict", None, "Este receiver_conciliation_id já é usado por outro QR Code."),
@@ -116,8 +123,12 @@ def answer(status: int, body: Any = None) -> Response:
 def error_body(status: int, code: str, message: str, details: dict[str, str] | None = None) -> dict[str, Any]:
     code = code if code in ERRORS else _BY_STATUS.get(status, code)
     title, description, translation = ERRORS.get(code, (HTTPStatus(status).phrase, None, message))
-    body: dict[str, Any] = {"title": title, "description": description or message,
-                            "translation": translation, "code": code}
+    body: dict[str, Any] = {
+        "title": title,
+        "description": description or message,
+        "translation": translation,
+        "code": code,
+    }
     if details:
         body["extra_fields"] = details
     return body
@@ -141,6 +152,7 @@ def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
             return await fn(request, request.app.state.sandbox)
         except SandboxError as exc:
             return _error(exc)
+
     endpoint.__name__ = fn.__name__
     return endpoint
 
@@ -152,8 +164,9 @@ async def _body(request: Request, code: str) -> tuple[bytes, dict[str, Any]]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise SandboxError(400, code, "the body must be a JSON object",
-                           [{"field": "body", "message": "must be a JSON object"}])
+        raise SandboxError(
+            400, code, "the body must be a JSON object", [{"field": "body", "message": "must be a JSON object"}]
+        )
     return raw, data
 
 
@@ -166,23 +179,37 @@ def _replay(state: SandboxState, scope: tuple[str, str, str], key: str, raw: byt
     try:
         return state.replay(scope, key, fingerprint(raw))
     except SandboxError:
-        raise SandboxError(409, "SBX000001", f"request_control_key {key} was already used with a different body") \
-            from None
+        raise SandboxError(
+            409, "SBX000001", f"request_control_key {key} was already used with a different body"
+        ) from None
 
 
 # -- QR Codes -----------------------------------------------------------------------
 def _payload(state: SandboxState, order: Order, key: str) -> str:
     kind = "cobv" if order.terms else "cob"
-    name = next((d["value"] for d in order.additional_data
-                 if d["key_name"] == "merchant_name" and isinstance(d.get("value"), str) and d["value"].strip()),
-                state.settings.merchant_name)
+    name = next(
+        (
+            d["value"]
+            for d in order.additional_data
+            if d["key_name"] == "merchant_name" and isinstance(d.get("value"), str) and d["value"].strip()
+        ),
+        state.settings.merchant_name,
+    )
     location = f"{state.settings.location_host}/pix/v2/{kind}/{uuid.UUID(key).hex}"
     try:
-        return pix_dynamic(location, merchant_name=name, merchant_city=state.settings.merchant_city,
-                           amount=None if order.terms else order.amount)
+        return pix_dynamic(
+            location,
+            merchant_name=name,
+            merchant_city=state.settings.merchant_city,
+            amount=None if order.terms else order.amount,
+        )
     except ValueError:
-        return pix_dynamic(location, merchant_name=state.settings.merchant_name,
-                           merchant_city=state.settings.merchant_city, amount=None if order.terms else order.amount)
+        return pix_dynamic(
+            location,
+            merchant_name=state.settings.merchant_name,
+            merchant_city=state.settings.merchant_city,
+            amount=None if order.terms else order.amount,
+        )
 
 
 def _owner(req: SimRequest) -> tuple[str, str]:
@@ -193,24 +220,44 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
     order = check_create(body, today=local_date(state.now()))
     for other in state.requests():
         if other.provider == NAME and _owner(other) == (account, alias) and other.reference == order.conciliation_id:
-            raise SandboxError(409, "SBX000003", f"receiver_conciliation_id {order.conciliation_id} is already used "
-                                                 f"by QR Code {other.id}")
+            raise SandboxError(
+                409,
+                "SBX000003",
+                f"receiver_conciliation_id {order.conciliation_id} is already used by QR Code {other.id}",
+            )
     now = state.now()
     key = str(uuid.uuid4())
     terms = order.terms
     expires = payable_until(terms) if terms else now + timedelta(seconds=order.expiration_seconds)
     owed = (lambda when: amount_due(order.amount, terms, local_date(when)).total) if terms else None
     payload = _payload(state, order, key)
-    sim = SimRequest(id=key, provider=NAME, amount=order.amount, reference=order.conciliation_id, created_at=now,
-                     expires_at=expires, payload=payload, owed=owed,
-                     extra={"account": account, "alias": alias, "order": order, "payments": [],
-                            "events": [(order.request_control_key, "registration", now)]})
+    sim = SimRequest(
+        id=key,
+        provider=NAME,
+        amount=order.amount,
+        reference=order.conciliation_id,
+        created_at=now,
+        expires_at=expires,
+        payload=payload,
+        owed=owed,
+        extra={
+            "account": account,
+            "alias": alias,
+            "order": order,
+            "payments": [],
+            "events": [(order.request_control_key, "registration", now)],
+        },
+    )
     if _note_payments not in state.listeners:
         state.listeners.append(_note_payments)
     state.add_request(sim)
-    return 201, {"request_control_key": order.request_control_key, "qr_code_key": key,
-                 "qr_code_status": STATUS_WORDS[sim.phase], "base_64_payload": _b64(payload),
-                 "created_at": iso(now)}
+    return 201, {
+        "request_control_key": order.request_control_key,
+        "qr_code_key": key,
+        "qr_code_status": STATUS_WORDS[sim.phase],
+        "base_64_payload": _b64(payload),
+        "created_at": iso(now),
+    }
 
 
 def _b64(text: str) -> str:
@@ -226,12 +273,18 @@ def qr_json(state: SandboxState, req: SimRequest) -> dict[str, Any]:
     order: Order = req.extra["order"]
     terms = order.terms
     events = [{"request_control_key": k, "event_type": t, "created_at": iso(at)} for k, t, at in req.extra["events"]]
-    for n, (paid, at) in enumerate(req.extra["payments"]):
-        events.append({"request_control_key": _event_key(req, "payment", n), "event_type": "payment",
-                       "created_at": iso(at)})
+    for n, (_paid, at) in enumerate(req.extra["payments"]):
+        events.append(
+            {"request_control_key": _event_key(req, "payment", n), "event_type": "payment", "created_at": iso(at)}
+        )
     if req.phase is Phase.EXPIRED:
-        events.append({"request_control_key": _event_key(req, "bank_written_off"),
-                       "event_type": "bank_written_off", "created_at": iso(req.expires_at)})
+        events.append(
+            {
+                "request_control_key": _event_key(req, "bank_written_off"),
+                "event_type": "bank_written_off",
+                "created_at": iso(req.expires_at),
+            }
+        )
     events.sort(key=lambda e: e["created_at"])
     doc = order.document
     return {
@@ -243,18 +296,17 @@ def qr_json(state: SandboxState, req: SimRequest) -> dict[str, Any]:
         "qr_code_type": "dynamic_term" if terms else "dynamic_instant",
         "amount": order.amount,
         "expiration_seconds": None if terms else order.expiration_seconds,
-        "expiration_date": terms.due_date.isoformat() if terms else None,
-        "max_payment_days": terms.max_payment_days if terms else None,
+        "expiration_date": None,
+        "max_payment_days": None,
         "payer_name": order.payer_name,
         "payer_document_number": doc,
         "payer_person_type": None if not doc else ("natural" if len(doc) == 11 else "legal"),
         "payer_request": order.payer_request,
-        "rebate_amount": terms.rebate if terms else None,
-        "interest_amount": terms.interest_per_day if terms else None,
-        "fine_amount": terms.fine if terms else None,
-        "discounts": [{"discount_value": d.amount, "discount_number": n,
-                       "discount_limit_date": d.limit_date.isoformat()}
-                      for n, d in zip(order.numbers, terms.discounts)] if terms else [],
+        "rebate_amount": None,
+        "interest_amount": None,
+        "fine_amount": None,
+        "discounts": [],
+        **(dueterms.to_pix(terms, order.numbers) if terms else {}),
         "additional_data": order.additional_data,
         "pix_transfer_key": None,
         "paid_amount": req.amount_paid if req.amount_paid.minor else None,
@@ -313,8 +365,11 @@ async def write_off(request: Request, state: SandboxState) -> Response:
         req.extra["events"].append((key, "write_off", state.now()))
         state.set_phase(req, Phase.CANCELLED)
     elif req.phase is not Phase.CANCELLED:
-        raise SandboxError(409, "SBX000002", f"QR Code {req.id} is {STATUS_WORDS[req.phase]}: "
-                                             "only an active QR Code can be written off")
+        raise SandboxError(
+            409,
+            "SBX000002",
+            f"QR Code {req.id} is {STATUS_WORDS[req.phase]}: only an active QR Code can be written off",
+        )
     state.remember(scope, key, fingerprint(raw), 204, None)
     return answer(204)
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.duedate import problems
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, MoneyError, max_amount
-from app.providers.base import Discount, DueTerms
 
 from .core import SandboxError
 
@@ -27,8 +27,19 @@ _DOC = re.compile(r"^(\d{11}|\d{14})$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PIX_KEY = re.compile(r"^(\d{11}|\d{14}|\+55\d{10,11}|[^@\s]{1,64}@[^@\s]+\.[^@\s]+)$")
 TERM_FIELDS = ("expiration_date", "max_payment_days", "fine_amount", "interest_amount", "rebate_amount", "discounts")
-FIELDS = {"request_control_key", "qr_code_type", "amount", "receiver_conciliation_id", "payer_document_number",
-          "payer_name", "payer_request", "pix_key", "expiration_seconds", "additional_data", *TERM_FIELDS}
+FIELDS = {
+    "request_control_key",
+    "qr_code_type",
+    "amount",
+    "receiver_conciliation_id",
+    "payer_document_number",
+    "payer_name",
+    "payer_request",
+    "pix_key",
+    "expiration_seconds",
+    "additional_data",
+    *TERM_FIELDS,
+}
 MAX_EXPIRATION_S = 366 * 86400
 
 
@@ -43,10 +54,10 @@ class Order:
     payer_name: str | None
     document: str | None
     payer_request: str | None
-    terms: DueTerms | None                      # dynamic_term only
-    numbers: tuple[int, ...]                    # discount_number of each of terms.discounts
+    terms: DueTerms | None  # dynamic_term only
+    numbers: tuple[int, ...]  # discount_number of each of terms.discounts
     additional_data: list[dict[str, Any]]
-    expiration_seconds: int | None              # dynamic_instant only
+    expiration_seconds: int | None  # dynamic_instant only
 
 
 def is_uuid4(value: Any) -> bool:
@@ -65,8 +76,12 @@ class _Check:
         if value is None and not required:
             return None
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
-            self.bad(field, f"is required: text of 1 to {limit} characters" if required else
-                     f"must be text of 1 to {limit} characters or null")
+            self.bad(
+                field,
+                f"is required: text of 1 to {limit} characters"
+                if required
+                else f"must be text of 1 to {limit} characters or null",
+            )
         elif pattern is not None and not pattern.match(value):
             self.bad(field, "is not in the documented format")
         else:
@@ -114,9 +129,18 @@ def check_create(body: dict[str, Any], today: date) -> Order:
     payer_name = c.text("payer_name", term, 200)
     payer_request = c.text("payer_request", term, 140)
     extra = body.get("additional_data") or []
-    if not isinstance(extra, list) or len(extra) > 20 or not all(
-            isinstance(d, dict) and set(d) <= {"key_name", "value"} and isinstance(d.get("key_name"), str)
-            and d["key_name"] and isinstance(d.get("value"), str) for d in extra):
+    if (
+        not isinstance(extra, list)
+        or len(extra) > 20
+        or not all(
+            isinstance(d, dict)
+            and set(d) <= {"key_name", "value"}
+            and isinstance(d.get("key_name"), str)
+            and d["key_name"]
+            and isinstance(d.get("value"), str)
+            for d in extra
+        )
+    ):
         c.bad("additional_data", "must be a list of at most 20 {key_name, value} texts")
         extra = []
     seconds, terms, numbers = None, None, ()
@@ -135,20 +159,33 @@ def check_create(body: dict[str, Any], today: date) -> Order:
     if c.errors:
         raise SandboxError(400, "QRI000003", f"{c.errors[0]['field']} {c.errors[0]['message']}", c.errors)
     assert amount is not None and conciliation is not None and pix_key is not None
-    return Order(body["request_control_key"], amount, conciliation, pix_key, payer_name, document, payer_request,
-                 terms, numbers, extra, seconds)
+    return Order(
+        body["request_control_key"],
+        amount,
+        conciliation,
+        pix_key,
+        payer_name,
+        document,
+        payer_request,
+        terms,
+        numbers,
+        extra,
+        seconds,
+    )
 
 
-def _check_terms(c: _Check, body: dict[str, Any], amount: Money | None,
-                 today: date) -> tuple[DueTerms | None, tuple[int, ...]]:
+def _check_terms(
+    c: _Check, body: dict[str, Any], amount: Money | None, today: date
+) -> tuple[DueTerms | None, tuple[int, ...]]:
     due = c.day("expiration_date", body.get("expiration_date"))
     if due is not None and due < today:
         c.bad("expiration_date", f"must not be before today ({today})")
     days = body.get("max_payment_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
         c.bad("max_payment_days", "is required: a whole number of days from 0 to 3650")
-    fine, interest, rebate = (c.money(f, body.get(f), False)
-                              for f in ("fine_amount", "interest_amount", "rebate_amount"))
+    fine, interest, rebate = (
+        c.money(f, body.get(f), False) for f in ("fine_amount", "interest_amount", "rebate_amount")
+    )
     raw = body.get("discounts") or []
     if not isinstance(raw, list) or len(raw) > 3:
         c.bad("discounts", "must be a list of at most 3 discounts")
@@ -168,14 +205,22 @@ def _check_terms(c: _Check, body: dict[str, Any], amount: Money | None,
             found.append((number, Discount(value, limit)))
     found.sort(key=lambda pair: pair[0])
     if len({n for n, _ in found}) != len(found) or [d.limit_date for _, d in found] != sorted(
-            d.limit_date for _, d in found):
+        d.limit_date for _, d in found
+    ):
         c.bad("discounts", "discount_number must be unique and follow the limit dates")
     if c.errors or None in (amount, due, fine, interest, rebate):
         return None, ()
     assert amount and due and fine and interest and rebate
-    terms = DueTerms(due_date=due, max_payment_days=days, fine=fine, interest_per_day=interest, rebate=rebate,
-                     discounts=tuple(d for _, d in found), payer_name=c.body.get("payer_name") or "",
-                     payer_document=c.body.get("payer_document_number") or "")
+    terms = DueTerms(
+        due_date=due,
+        max_payment_days=days,
+        fine=fine,
+        interest_per_day=interest,
+        rebate=rebate,
+        discounts=tuple(d for _, d in found),
+        payer_name=c.body.get("payer_name") or "",
+        payer_document=c.body.get("payer_document_number") or "",
+    )
     for problem in problems(amount, terms):
         c.bad("discounts" if "discount" in problem else "rebate_amount", problem)
     return terms, tuple(n for n, _ in found)
@@ -183,8 +228,10 @@ def _check_terms(c: _Check, body: dict[str, Any], amount: Money | None,
 
 def check_write_off(body: dict[str, Any]) -> str:
     """The write-off body's request_control_key; SandboxError 400 LEG000069 otherwise."""
-    errors = [{"field": f, "message": "is not a field of this request"}
-              for f in sorted(set(body) - {"request_control_key", "qr_code_status"})]
+    errors = [
+        {"field": f, "message": "is not a field of this request"}
+        for f in sorted(set(body) - {"request_control_key", "qr_code_status"})
+    ]
     if not is_uuid4(body.get("request_control_key")):
         errors.append({"field": "request_control_key", "message": "is required: a UUID4 in lower case"})
     if body.get("qr_code_status") != "written_off":

@@ -58,8 +58,9 @@ import binascii
 import re
 import secrets
 import string
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
@@ -75,10 +76,25 @@ from .web import json_object
 NAME = "razorpay"
 PREFIX = "/razorpay"
 API = "/v1/payments/qr_codes"
-STATUS_WORDS = {Phase.OPEN: "active", Phase.PROCESSING: "active", Phase.SETTLED: "closed",
-                Phase.EXPIRED: "closed", Phase.CANCELLED: "closed", Phase.FAILED: "closed"}
-CREATE_FIELDS = ("type", "name", "usage", "fixed_amount", "payment_amount", "description", "customer_id",
-                 "close_by", "notes")
+STATUS_WORDS = {
+    Phase.OPEN: "active",
+    Phase.PROCESSING: "active",
+    Phase.SETTLED: "closed",
+    Phase.EXPIRED: "closed",
+    Phase.CANCELLED: "closed",
+    Phase.FAILED: "closed",
+}
+CREATE_FIELDS = (
+    "type",
+    "name",
+    "usage",
+    "fixed_amount",
+    "payment_amount",
+    "description",
+    "customer_id",
+    "close_by",
+    "notes",
+)
 LIST_PARAMS = ("count", "skip", "from", "to", "customer_id", "payment_id")
 PAGE_PARAMS = ("count", "skip", "from", "to")
 CLOSE_BY_RANGE = (946684800, 4765046400)
@@ -96,10 +112,17 @@ def _rid(prefix: str) -> str:
 def error_body(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
     """Razorpay's error body; ``code`` (the sandbox's own) gives way to BAD_REQUEST_ERROR / SERVER_ERROR."""
     client = status < 500
-    return {"error": {"code": "BAD_REQUEST_ERROR" if client else "SERVER_ERROR", "description": message,
-                      "source": "business" if client else "NA", "step": "payment_initiation" if client else "NA",
-                      "reason": "input_validation_failed" if status == 400 else "NA", "metadata": {},
-                      **({"field": field} if field else {})}}
+    return {
+        "error": {
+            "code": "BAD_REQUEST_ERROR" if client else "SERVER_ERROR",
+            "description": message,
+            "source": "business" if client else "NA",
+            "step": "payment_initiation" if client else "NA",
+            "reason": "input_validation_failed" if status == 400 else "NA",
+            "metadata": {},
+            **({"field": field} if field else {}),
+        }
+    }
 
 
 def _bad(message: str, field: str | None = None, status: int = 400) -> SandboxError:
@@ -131,6 +154,7 @@ def _endpoint(fn: Handler, *, auth: bool = True) -> Callable[[Request], Awaitabl
         except SandboxError as exc:
             field = exc.errors[0].get("field") if exc.errors else None
             return JSONResponse(error_body(exc.status, exc.code, exc.message, field), status_code=exc.status)
+
     endpoint.__name__ = fn.__name__
     return endpoint
 
@@ -158,20 +182,42 @@ def _sync(state: SandboxState, req: SimRequest) -> None:
         return
     delay = state.settings.settle_delay_s
     if req.phase is Phase.PROCESSING and req.settle_at is not None:
-        captured_at = req.settle_at                      # the payment that completes it: captured as it settles
+        captured_at = req.settle_at  # the payment that completes it: captured as it settles
     elif delay > 0 and req.phase is Phase.OPEN:
-        captured_at = (req.updated_at or state.now()) + timedelta(seconds=delay)   # a part payment
+        captured_at = (req.updated_at or state.now()) + timedelta(seconds=delay)  # a part payment
     else:
         captured_at = None
-    payments.append({
-        "id": _rid("pay_"), "entity": "payment", "amount": new, "currency": "INR", "status": "captured",
-        "order_id": None, "invoice_id": None, "international": False, "method": "upi", "amount_refunded": 0,
-        "refund_status": None, "captured": True, "description": "QRv2 Payment", "card_id": None, "bank": None,
-        "wallet": None, "vpa": "customer@okhdfcbank", "email": "customer@example.com", "contact": "+919000090000",
-        "customer_id": req.extra["qr"].get("customer_id"), "notes": [], "fee": 0, "tax": 0,
-        **dict.fromkeys(("error_code", "error_description", "error_source", "error_step", "error_reason")),
-        "acquirer_data": {"rrn": "".join(secrets.choice(string.digits) for _ in range(12))},
-        "created_at": _unix(req.updated_at or state.now()), "_captured_at": captured_at})
+    payments.append(
+        {
+            "id": _rid("pay_"),
+            "entity": "payment",
+            "amount": new,
+            "currency": "INR",
+            "status": "captured",
+            "order_id": None,
+            "invoice_id": None,
+            "international": False,
+            "method": "upi",
+            "amount_refunded": 0,
+            "refund_status": None,
+            "captured": True,
+            "description": "QRv2 Payment",
+            "card_id": None,
+            "bank": None,
+            "wallet": None,
+            "vpa": "customer@okhdfcbank",
+            "email": "customer@example.com",
+            "contact": "+919000090000",
+            "customer_id": req.extra["qr"].get("customer_id"),
+            "notes": [],
+            "fee": 0,
+            "tax": 0,
+            **dict.fromkeys(("error_code", "error_description", "error_source", "error_step", "error_reason")),
+            "acquirer_data": {"rrn": "".join(secrets.choice(string.digits) for _ in range(12))},
+            "created_at": _unix(req.updated_at or state.now()),
+            "_captured_at": captured_at,
+        }
+    )
 
 
 def _authorized(state: SandboxState, payment: dict[str, Any]) -> bool:
@@ -193,8 +239,14 @@ def payments_json(state: SandboxState, req: SimRequest) -> list[dict[str, Any]]:
 
 # -- the QR Code entity -------------------------------------------------------------
 def upi_link(state: SandboxState, qr_id: str, amount: Money, note: str) -> str:
-    query = {"pa": PAYEE_ADDRESS, "pn": state.settings.merchant_name, "am": str(amount), "cu": "INR",
-             "tr": qr_id, "tn": note}
+    query = {
+        "pa": PAYEE_ADDRESS,
+        "pn": state.settings.merchant_name,
+        "am": str(amount),
+        "cu": "INR",
+        "tr": qr_id,
+        "tn": note,
+    }
     return "upi://pay?" + urlencode(query, safe="@", quote_via=quote)
 
 
@@ -213,12 +265,23 @@ def qr_json(state: SandboxState, req: SimRequest, origin: str) -> dict[str, Any]
     elif req.phase is Phase.EXPIRED:
         closed_at = _unix(req.expires_at or req.created_at)
     return {
-        "id": req.id, "entity": "qr_code", "created_at": _unix(req.created_at), "name": qr.get("name"),
-        "usage": qr["usage"], "type": qr["type"], "image_url": origin + image_path(req.id),
-        "payment_amount": req.amount.minor, "status": STATUS_WORDS[req.phase], "description": qr.get("description"),
-        "fixed_amount": qr["fixed_amount"], "payments_amount_received": sum(p["amount"] for p in captured),
-        "payments_count_received": len(captured), "notes": qr.get("notes") or [],
-        "customer_id": qr.get("customer_id"), "close_by": qr.get("close_by"), "closed_at": closed_at,
+        "id": req.id,
+        "entity": "qr_code",
+        "created_at": _unix(req.created_at),
+        "name": qr.get("name"),
+        "usage": qr["usage"],
+        "type": qr["type"],
+        "image_url": origin + image_path(req.id),
+        "payment_amount": req.amount.minor,
+        "status": STATUS_WORDS[req.phase],
+        "description": qr.get("description"),
+        "fixed_amount": qr["fixed_amount"],
+        "payments_amount_received": sum(p["amount"] for p in captured),
+        "payments_count_received": len(captured),
+        "notes": qr.get("notes") or [],
+        "customer_id": qr.get("customer_id"),
+        "close_by": qr.get("close_by"),
+        "closed_at": closed_at,
         "close_reason": reason,
     }
 
@@ -291,14 +354,22 @@ async def create_qr(request: Request, state: SandboxState) -> Response:
         raise _bad("The amount exceeds the maximum amount allowed.", "payment_amount") from None
     now = state.now()
     qr_id, close_by = _rid("qr_"), body.get("close_by")
-    expires = (now + timedelta(seconds=MAX_AHEAD_S) if close_by is None
-               else datetime.fromtimestamp(close_by, timezone.utc))
+    expires = now + timedelta(seconds=MAX_AHEAD_S) if close_by is None else datetime.fromtimestamp(close_by, UTC)
     note = body.get("description") or body.get("name") or "QR payment"
     qr = {k: body.get(k) for k in ("name", "usage", "type", "description", "customer_id", "close_by")}
     qr.update(fixed_amount=True, notes=body.get("notes") or {})
-    req = state.add_request(SimRequest(id=qr_id, provider=NAME, amount=amount, reference=body.get("description") or "",
-                                       created_at=now, expires_at=expires, payload=upi_link(state, qr_id, amount, note),
-                                       extra={"qr": qr, "payments": []}))
+    req = state.add_request(
+        SimRequest(
+            id=qr_id,
+            provider=NAME,
+            amount=amount,
+            reference=body.get("description") or "",
+            created_at=now,
+            expires_at=expires,
+            payload=upi_link(state, qr_id, amount, note),
+            extra={"qr": qr, "payments": []},
+        )
+    )
     return JSONResponse(qr_json(state, req, _origin(request)))
 
 
@@ -330,14 +401,14 @@ def _page(params: dict[str, str], items: list[dict[str, Any]]) -> dict[str, Any]
         items = [i for i in items if i["created_at"] >= numbers["from"]]
     if "to" in numbers:
         items = [i for i in items if i["created_at"] <= numbers["to"]]
-    page = items[numbers["skip"]:numbers["skip"] + numbers["count"]]
+    page = items[numbers["skip"] : numbers["skip"] + numbers["count"]]
     return {"entity": "collection", "count": len(page), "items": page}
 
 
 async def list_qrs(request: Request, state: SandboxState) -> Response:
     params = _params(request, LIST_PARAMS)
     reqs = [r for r in reversed(state.requests()) if r.provider == NAME]
-    reqs.sort(key=lambda r: r.created_at, reverse=True)   # stable: newest first, later-made first on a tie
+    reqs.sort(key=lambda r: r.created_at, reverse=True)  # stable: newest first, later-made first on a tie
     items = [qr_json(state, r, _origin(request)) for r in reqs]
     if "customer_id" in params:
         items = [i for i in items if i["customer_id"] == params["customer_id"]]
@@ -377,8 +448,11 @@ async def qr_image(request: Request, state: SandboxState) -> Response:
     req = state.request(NAME, request.path_params["id"])
     if req is None:
         raise SandboxError(404, "NOT_FOUND", "The requested URL was not found on the server.")
-    return Response(qr_png(req.payload, scale=8, border=4), media_type="image/png",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        qr_png(req.payload, scale=8, border=4),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def not_found(request: Request, state: SandboxState) -> Response:

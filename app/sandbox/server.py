@@ -80,7 +80,7 @@ class SandboxApp(Starlette):
             await send_bytes(send, 503, json.dumps(body).encode(), "application/json")
         elif fault == "garbage":
             await send_bytes(send, 200, b"<html>502 Bad Gateway</html> {not json", "application/json")
-        elif fault == "auth":   # as if the credentials were wrong: the provider's own 401 answers
+        elif fault == "auth":  # as if the credentials were wrong: the provider's own 401 answers
             headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
             await super().__call__({**scope, "headers": headers}, receive, send)
         else:
@@ -111,8 +111,9 @@ async def pay(request: Request) -> Response:
         req = state.pay(body.get("payload"), body.get("amount"))
     except SandboxError as exc:
         return _sandbox_error(exc)
-    return JSONResponse({"request_id": req.id, "status": state.word(req), "provider": req.provider,
-                         "amount_paid": str(req.amount_paid)})
+    return JSONResponse(
+        {"request_id": req.id, "status": state.word(req), "provider": req.provider, "amount_paid": str(req.amount_paid)}
+    )
 
 
 async def get_state(request: Request) -> Response:
@@ -157,7 +158,7 @@ async def advance_clock(request: Request) -> Response:
         _, body = await json_object(request)
         seconds = body.get("advance_s")
         if set(body) != {"advance_s"} or isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise SandboxError(400, "INVALID_REQUEST", "send {\"advance_s\": seconds}")
+            raise SandboxError(400, "INVALID_REQUEST", 'send {"advance_s": seconds}')
         now = _state(request).advance(seconds)
     except SandboxError as exc:
         return _sandbox_error(exc)
@@ -170,17 +171,28 @@ async def health(request: Request) -> Response:
     return JSONResponse({"ok": True, "providers": sorted(request.app.providers)})
 
 
-def create_app(clock: Clock | None = None, *, settle_delay_s: float = 0.0, fault_hold_s: float = 60.0,
-               location_host: str = "pix.sandbox.tillqr.dev", merchant_name: str = "TILLQR SANDBOX",
-               merchant_city: str = "SAO PAULO", notify_transport: Any = None) -> Starlette:
+def create_app(
+    clock: Clock | None = None,
+    *,
+    settle_delay_s: float = 0.0,
+    fault_hold_s: float = 60.0,
+    location_host: str = "pix.sandbox.tillqr.dev",
+    merchant_name: str = "TILLQR SANDBOX",
+    merchant_city: str = "SAO PAULO",
+    notify_transport: Any = None,
+) -> Starlette:
     """A fresh sandbox (its own state) as an ASGI app; ``app.state.sandbox`` is its ``SandboxState``.
 
     ``notify_transport``: the ``httpx.AsyncBaseTransport`` for the notifications the sandbox
     posts to merchants' URLs (tests hand it a receiver app); ``None``: the network.
     """
-    settings = SandboxSettings(location_host=location_host, merchant_name=merchant_name,
-                               merchant_city=merchant_city, settle_delay_s=settle_delay_s,
-                               fault_hold_s=fault_hold_s)
+    settings = SandboxSettings(
+        location_host=location_host,
+        merchant_name=merchant_name,
+        merchant_city=merchant_city,
+        settle_delay_s=settle_delay_s,
+        fault_hold_s=fault_hold_s,
+    )
     state = SandboxState(clock, settings)
     state.notify_transport = notify_transport
     providers = {module.NAME: module.provider() for module in PROVIDER_MODULES}
@@ -220,8 +232,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | None = None,
-                announce: bool = True) -> None:
+async def serve(
+    host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | None = None, announce: bool = True
+) -> None:
     """Serve ``app`` (default: a new sandbox) on uvicorn until cancelled or interrupted.
 
     ``port=0`` picks a free port; the line ``TillQR sandbox on http://HOST:PORT`` is
@@ -231,12 +244,13 @@ async def serve(host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | N
 
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
-    config = uvicorn.Config(app or create_app(), log_level="warning", lifespan="off", proxy_headers=False,
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app or create_app(), log_level="warning", lifespan="off", proxy_headers=False, timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started and not task.done():
+        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
             await asyncio.sleep(0.01)
         if server.started and announce:
             print(f"TillQR sandbox on http://{host}:{actual_port}", flush=True)
@@ -258,8 +272,7 @@ def run(host: str = "127.0.0.1", port: int = 8765) -> int:
     except KeyboardInterrupt:
         pass
     except socket.gaierror as exc:  # a host name that does not resolve
-        print(f"tillqr sandbox: cannot listen on {host}:{port}: unknown host ({exc.strerror or exc})",
-              file=sys.stderr)
+        print(f"tillqr sandbox: cannot listen on {host}:{port}: unknown host ({exc.strerror or exc})", file=sys.stderr)
         return 1
     except (OSError, OverflowError) as exc:
         reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 
@@ -46,8 +47,9 @@ async def json_object(request: Request) -> tuple[bytes, dict[str, Any]]:
     return raw, data
 
 
-async def idempotent(request: Request, state: SandboxState, provider: str,
-                     compute: Callable[[dict[str, Any]], tuple[int, Any]]) -> tuple[int, Any, bool]:
+async def idempotent(
+    request: Request, state: SandboxState, provider: str, compute: Callable[[dict[str, Any]], tuple[int, Any]]
+) -> tuple[int, Any, bool]:
     """Run ``compute(body)`` once per Idempotency-Key: (status, body, replayed).
 
     Without the header the call simply runs. With it, a stored 2xx answer for the

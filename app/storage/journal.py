@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
@@ -93,14 +94,22 @@ def _dt(text: str | None) -> datetime | None:
 def _row_to_sale(row: sqlite3.Row) -> Sale:
     cur = row["currency"]
     return Sale(
-        sale_id=row["sale_id"], amount=Money(row["amount_minor"], cur), provider=row["provider"],
-        reference=row["reference"], status=SaleStatus(row["status"]), request_id=row["request_id"],
-        link_id=row["link_id"], payload=row["payload"], expires_at=_dt(row["expires_at"]),
+        sale_id=row["sale_id"],
+        amount=Money(row["amount_minor"], cur),
+        provider=row["provider"],
+        reference=row["reference"],
+        status=SaleStatus(row["status"]),
+        request_id=row["request_id"],
+        link_id=row["link_id"],
+        payload=row["payload"],
+        expires_at=_dt(row["expires_at"]),
         amount_received=Money(row["amount_received_minor"], cur),
         amount_refunded=Money(row["amount_refunded_minor"], cur),
         amount_due=None if row["amount_due_minor"] is None else Money(row["amount_due_minor"], cur),
         created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]), closed_at=_dt(row["closed_at"]), unlinked=bool(row["unlinked"]),
+        updated_at=_dt(row["updated_at"]),
+        closed_at=_dt(row["closed_at"]),
+        unlinked=bool(row["unlinked"]),
         reason=row["reason"],
     )
 
@@ -183,9 +192,13 @@ class Journal:
         self._tx(lambda conn: _write_sale(conn, sale, kind, detail))
 
     async def set_value(self, key: str, value: str) -> None:
-        await self._run(self._tx, lambda c: c.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            (key, value)))
+        await self._run(
+            self._tx,
+            lambda c: c.execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            ),
+        )
 
     async def get_value(self, key: str) -> str | None:
         def q() -> str | None:
@@ -197,6 +210,7 @@ class Journal:
 
     async def record_refund(self, sale: Sale, refund: dict[str, Any]) -> None:
         """Upsert one refund (keyed by its idempotency key) and the sale it changes, in one transaction."""
+
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
                 """INSERT INTO refunds (refund_key, sale_id, refund_id, amount_minor, status, provider_status,
@@ -204,9 +218,18 @@ class Journal:
                    ON CONFLICT (refund_key) DO UPDATE SET refund_id=excluded.refund_id, status=excluded.status,
                        provider_status=excluded.provider_status, updated_at=excluded.updated_at,
                        reason=excluded.reason""",
-                (refund["refund_key"], sale.sale_id, refund.get("refund_id"), refund["amount_minor"],
-                 refund["status"], refund.get("provider_status", ""), _iso(utcnow()), _iso(utcnow()),
-                 refund.get("reason", "")))
+                (
+                    refund["refund_key"],
+                    sale.sale_id,
+                    refund.get("refund_id"),
+                    refund["amount_minor"],
+                    refund["status"],
+                    refund.get("provider_status", ""),
+                    _iso(utcnow()),
+                    _iso(utcnow()),
+                    refund.get("reason", ""),
+                ),
+            )
             _write_sale(conn, sale, "refund", {k: v for k, v in refund.items() if k != "reason"})
 
         await self._run(self._tx, tx)
@@ -242,8 +265,9 @@ class Journal:
 
     async def list_sales(self, limit: int | None = 1000) -> list[Sale]:
         """Newest first; ``limit=None`` for every sale (reconciliation)."""
-        return await self._run(self._query, "SELECT * FROM sales ORDER BY created_at DESC LIMIT ?",
-                               (-1 if limit is None else limit,))
+        return await self._run(
+            self._query, "SELECT * FROM sales ORDER BY created_at DESC LIMIT ?", (-1 if limit is None else limit,)
+        )
 
     async def events(self, sale_id: str) -> list[dict[str, Any]]:
         def q() -> list[dict[str, Any]]:
@@ -251,8 +275,10 @@ class Journal:
             rows = self._conn.execute(
                 "SELECT at, kind, status, detail FROM sale_events WHERE sale_id=? ORDER BY id", (sale_id,)
             ).fetchall()
-            return [{"at": r["at"], "kind": r["kind"], "status": r["status"], "detail": json.loads(r["detail"])}
-                    for r in rows]
+            return [
+                {"at": r["at"], "kind": r["kind"], "status": r["status"], "detail": json.loads(r["detail"])}
+                for r in rows
+            ]
 
         return await self._run(q)
 
@@ -273,11 +299,26 @@ def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[st
                amount_refunded_minor=excluded.amount_refunded_minor,
                amount_due_minor=excluded.amount_due_minor, updated_at=excluded.updated_at,
                closed_at=excluded.closed_at, unlinked=excluded.unlinked, reason=excluded.reason""",
-        (sale.sale_id, sale.status.value, sale.amount.minor, sale.amount.currency, sale.reference,
-         sale.provider, sale.request_id, sale.link_id, sale.payload, _iso(sale.expires_at),
-         sale.received.minor, sale.refunded.minor, sale.amount_due.minor if sale.amount_due else None,
-         _iso(sale.created_at), _iso(sale.updated_at),
-         _iso(sale.closed_at), int(sale.unlinked), sale.reason),
+        (
+            sale.sale_id,
+            sale.status.value,
+            sale.amount.minor,
+            sale.amount.currency,
+            sale.reference,
+            sale.provider,
+            sale.request_id,
+            sale.link_id,
+            sale.payload,
+            _iso(sale.expires_at),
+            sale.received.minor,
+            sale.refunded.minor,
+            sale.amount_due.minor if sale.amount_due else None,
+            _iso(sale.created_at),
+            _iso(sale.updated_at),
+            _iso(sale.closed_at),
+            int(sale.unlinked),
+            sale.reason,
+        ),
     )
     conn.execute(
         "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",

@@ -5,16 +5,29 @@ from __future__ import annotations
 import csv
 import os
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Iterable
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 
-COLUMNS = ("sale_id", "created_at", "closed_at", "status", "currency", "amount", "amount_received",
-           "amount_refunded", "overpaid", "provider", "request_id", "reference", "reason")
+COLUMNS = (
+    "sale_id",
+    "created_at",
+    "closed_at",
+    "status",
+    "currency",
+    "amount",
+    "amount_received",
+    "amount_refunded",
+    "overpaid",
+    "provider",
+    "request_id",
+    "reference",
+    "reason",
+)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -25,10 +38,24 @@ def _cell(value: object) -> str:
 
 
 def row(sale: Sale) -> list[str]:
-    return [_cell(v) for v in (
-        sale.sale_id, sale.created_at.isoformat(), sale.closed_at.isoformat() if sale.closed_at else "",
-        sale.status.value, sale.amount.currency, sale.amount, sale.received, sale.refunded, sale.overpaid,
-        sale.provider, sale.request_id or "", sale.reference, sale.reason)]
+    return [
+        _cell(v)
+        for v in (
+            sale.sale_id,
+            sale.created_at.isoformat(),
+            sale.closed_at.isoformat() if sale.closed_at else "",
+            sale.status.value,
+            sale.amount.currency,
+            sale.amount,
+            sale.received,
+            sale.refunded,
+            sale.overpaid,
+            sale.provider,
+            sale.request_id or "",
+            sale.reference,
+            sale.reason,
+        )
+    ]
 
 
 def export_csv(sales: Iterable[Sale], path: Path) -> int:
@@ -72,7 +99,11 @@ def day_totals(sales: Iterable[Sale], day: date, tz: tzinfo | None = None) -> di
             zero = Money(0, sale.amount.currency)
             t = totals[key] = Total(0, zero, zero, zero)
         t.count += 1
-        t.amount, t.received, t.refunded = t.amount + sale.amount, t.received + sale.received, t.refunded + sale.refunded
+        t.amount, t.received, t.refunded = (
+            t.amount + sale.amount,
+            t.received + sale.received,
+            t.refunded + sale.refunded,
+        )
     order = [s.value for s in SaleStatus]
     return dict(sorted(totals.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])))
 

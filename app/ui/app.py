@@ -6,7 +6,7 @@ the manager PIN. ``run_gui`` owns the process: it shows the window at once, reco
 sales (``recover``) in the background, and closes the runtime when the window closes.
 
 A configuration that cannot be used never stops the app: when ``open_runtime`` raises
-``SettingsError`` (a broken config.toml) or ``RuntimeError_`` (e.g. no credentials yet), the
+``SettingsError`` (a broken config.toml) or ``CannotStart`` (e.g. no credentials yet), the
 counter starts in demo mode (marked DEMO, in a throw-away folder so no demo sale mixes with the
 shop's journal) and the Settings page opens with the problem named — without the PIN when none
 is readable. After Save, "Restart now" closes the runtime and the window and opens both again
@@ -25,6 +25,7 @@ import asyncio
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
-from app.checkout.counter_model import CounterModel
-from app.checkout.settings_model import SettingsModel
 from app.config.settings import SettingsError
+from app.screens.counter_model import CounterModel
+from app.screens.settings_model import SettingsModel
 
 from .bridge import EventBridge
 from .counter import CounterView
@@ -62,14 +63,19 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
 
     controller = runtime.controller
     bridge = EventBridge(controller)
-    model = CounterModel(controller, demo=runtime.demo, sandbox=runtime.sandbox,
-                         link_payload=runtime.link.payload if runtime.link else None)
+    model = CounterModel(
+        controller,
+        demo=runtime.demo,
+        sandbox=runtime.sandbox,
+        link_payload=runtime.link.payload if runtime.link else None,
+    )
     view = CounterView(model, bridge)
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
     gate = settings_model.gate if settings_model else None  # one PinGate: its lock-out counts every wrong PIN
-    window = MainWindow(view, store_name=runtime.store_name, demo=runtime.demo,
-                        mode_text=getattr(runtime, "mode_text", ""), gate=gate)
+    window = MainWindow(
+        view, store_name=runtime.store_name, demo=runtime.demo, mode_text=getattr(runtime, "mode_text", ""), gate=gate
+    )
     window.settings = None
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
         window.add_page("journal", "Journal", _journal_page(runtime, window.gate), guarded=True)
@@ -79,8 +85,10 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
     window.closed.connect(bridge.close)
     if settings_model is not None and settings_model.problem:
         if settings_model.gate.configured:
-            window.ask_pin(lambda: window.show_page("settings"),
-                           purpose="The configuration needs fixing: manager PIN to open Settings")
+            window.ask_pin(
+                lambda: window.show_page("settings"),
+                purpose="The configuration needs fixing: manager PIN to open Settings",
+            )
         else:
             window.show_page("settings")
     return window
@@ -88,10 +96,12 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
 
 def _journal_page(runtime: Any, gate: Any) -> QWidget:
     try:
-        from app.checkout.journal_model import JournalModel
+        from app.screens.journal_model import JournalModel
         from app.ui.journal_view import JournalView
     except ImportError:  # built in parallel; until it lands the page says so
-        placeholder = QLabel("The journal screen is coming.\nMeanwhile: tillqr journal list / tillqr journal export FILE.csv")
+        placeholder = QLabel(
+            "The journal screen is coming.\nMeanwhile: tillqr journal list / tillqr journal export FILE.csv"
+        )
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         placeholder.setObjectName("journalPlaceholder")
         return placeholder
@@ -107,9 +117,10 @@ def show_fitted(window: MainWindow) -> None:
         window.show()
 
 
-async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Path | None = None,
-                           **kw: Any) -> tuple[Any, str | None, Any]:
-    """(runtime, problem, cleanup): the configured runtime, or with a configuration that cannot be
+async def open_or_fallback(
+    *, demo: bool | None, provider: str | None, home: Path | None = None, **kw: Any
+) -> tuple[Any, str | None]:
+    """(runtime, problem): the configured runtime, or with a configuration that cannot be
     used, a demo runtime (its own demo journal in the real data folder, config.toml not read) and
     the problem in words (named key included).
 
@@ -119,24 +130,29 @@ async def open_or_fallback(*, demo: bool | None, provider: str | None, home: Pat
     its error is raised with the configuration's problem added."""
     from app.providers.base import ProviderError
     from app.providers.registry import PROVIDERS
-    from app.runtime import RuntimeError_, SandboxUnavailable, TillBusy, open_runtime
+    from app.runtime import CannotStart, SandboxUnavailable, TillBusy, open_runtime
 
     if provider is not None and provider not in PROVIDERS:
-        raise RuntimeError_(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
+        raise CannotStart(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     try:
-        return await open_runtime(demo=demo, provider=provider, home=home, **kw), None, None
+        return await open_runtime(demo=demo, provider=provider, home=home, **kw), None
     except (TillBusy, SandboxUnavailable):
         raise  # another TillQR holds the till / the demo sandbox is down: demo mode cannot help
-    except (SettingsError, RuntimeError_) as exc:
+    except (SettingsError, CannotStart) as exc:
         problem = str(exc)
     except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
         problem = f"the provider could not be used at start: {exc}"
     log.info("configuration cannot be used (%s): demo mode and Settings", problem)
     try:
         runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
-    except (RuntimeError_, ProviderError) as exc:  # demo mode cannot start either: say both
-        raise RuntimeError_(f"{exc}; and the configuration cannot be used: {problem}") from exc
-    return runtime, problem, None
+    except (CannotStart, ProviderError) as exc:  # demo mode cannot start either: say both
+        raise CannotStart(f"{exc}; and the configuration cannot be used: {problem}") from exc
+    return runtime, problem
+
+
+def _resolve(fut: asyncio.Future[str], value: str) -> None:
+    if not fut.done():
+        fut.set_result(value)
 
 
 class StartupFailed(Exception):
@@ -145,9 +161,9 @@ class StartupFailed(Exception):
 
 def _expected_failures() -> tuple[type[BaseException], ...]:
     from app.providers.base import ProviderError
-    from app.runtime import RuntimeError_
+    from app.runtime import CannotStart
 
-    return (RuntimeError_, SettingsError, ProviderError, OSError)
+    return (CannotStart, SettingsError, ProviderError, OSError)
 
 
 def _startup_failure(exc: BaseException) -> StartupFailed:
@@ -168,18 +184,19 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
 
     while True:
         try:
-            runtime, problem, scratch = await open_or_fallback(demo=demo, provider=provider)
+            runtime, problem = await open_or_fallback(demo=demo, provider=provider)
         except Exception as exc:  # noqa: BLE001 - said in one line by run_gui, after the loop has ended
             raise _startup_failure(exc) from None
         if problem:
-            print(f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)",
-                  file=sys.stderr)
+            print(
+                f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)", file=sys.stderr
+            )
         restart = False
         try:
             window = compose(runtime, config_file=paths().config_file, problem=problem)
-            ended = asyncio.get_running_loop().create_future()
-            window.closed.connect(lambda: ended.done() or ended.set_result("closed"))
-            window.settings.restart_requested.connect(lambda: ended.done() or ended.set_result("restart"))
+            ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            window.closed.connect(partial(_resolve, ended, "closed"))
+            window.settings.restart_requested.connect(partial(_resolve, ended, "restart"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
@@ -196,8 +213,6 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
                 await asyncio.gather(recovering, return_exceptions=True)
         finally:
             await runtime.aclose()
-            if scratch is not None:
-                scratch.cleanup()
         if not restart:
             return 0
         demo = None if demo is not True else demo  # a restart follows the saved configuration
@@ -216,16 +231,22 @@ def _say_cannot_start(text: str) -> None:
 
 
 def _no_display() -> bool:
-    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
-            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
     """Run the kiosk until its window is closed; returns the process exit code."""
     if _no_display():
-        print("tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
-              "QT_QPA_PLATFORM=offscreen to run it headless; `tillqr charge` works without a screen",
-              file=sys.stderr)
+        print(
+            "tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
+            "QT_QPA_PLATFORM=offscreen to run it headless; `tillqr charge` works without a screen",
+            file=sys.stderr,
+        )
         return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("TillQR")

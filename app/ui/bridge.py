@@ -15,9 +15,9 @@ from app.checkout.events import CounterFree, Notice, SaleChanged
 
 
 class EventBridge(QObject):
-    sale_changed = Signal(object)   # Sale
-    counter_free = Signal(object)   # Sale | None: the sale that just ended
-    notice = Signal(str, str)       # level ("info" | "warning" | "error"), message
+    sale_changed = Signal(object)  # Sale
+    counter_free = Signal(object)  # Sale | None: the sale that just ended
+    notice = Signal(str, str)  # level ("info" | "warning" | "error"), message
 
     def __init__(self, controller: Any, parent: QObject | None = None):
         super().__init__(parent)

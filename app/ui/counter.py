@@ -17,11 +17,17 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
 from qasync import asyncSlot
 
-from app.checkout.counter_model import CounterModel
+from app.screens.counter_model import CounterModel
 
 from .bridge import EventBridge
 from .due_panel import DuePanel
@@ -100,12 +106,12 @@ class CounterView(QWidget):
         bridge.sale_changed.connect(model.sale_changed)
         bridge.counter_free.connect(model.counter_free)
         bridge.notice.connect(model.notice)
-        model.on_change(self.render)
+        model.on_change(self.redraw)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._render_countdown)  # the clock only; status comes from events
         self._tick.start()
-        self.render()
+        self.redraw()
         self.amount.setFocus()
 
     # -- layout ----------------------------------------------------------------------------
@@ -160,8 +166,11 @@ class CounterView(QWidget):
         self.message.setWordWrap(True)
         self.panel = QrPanel()
         self.qr = self.panel.qr
-        self.simulate = _button("Simulate customer payment (demo)", "simulate",
-                                "Pay the code through the sandbox, as a customer's banking app would")
+        self.simulate = _button(
+            "Simulate customer payment (demo)",
+            "simulate",
+            "Pay the code through the sandbox, as a customer's banking app would",
+        )
         self.simulate.setVisible(m.demo and m.sandbox is not None)
 
         right = QVBoxLayout()
@@ -217,7 +226,7 @@ class CounterView(QWidget):
             super().keyPressEvent(event)
 
     # -- rendering ------------------------------------------------------------------------
-    def render(self) -> None:
+    def redraw(self) -> None:
         m = self.model
         self.amount.show_amount(m.amount_text)
         _set_property(self.amount, "empty", "false" if m.entry else "true")
@@ -228,7 +237,7 @@ class CounterView(QWidget):
         lines, problems = m.due_lines
         if self.due_panel is not None and self.due_toggle is not None:
             self.due_panel.setVisible(editing_due)
-            self.due_panel.render(problems, locked)
+            self.due_panel.redraw(problems, locked)
             self._root.setStretch(0, 1 if editing_due else 2)  # the form's rows need the room; no QR yet
             self._root.setStretch(1, 1 if editing_due else 3)
             if self.due_toggle.isChecked() != m.due_open:

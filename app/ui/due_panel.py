@@ -15,10 +15,19 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 
-from app.checkout.due_form import LABELS, MAX_DISCOUNTS, DueForm
+from app.screens.due_form import LABELS, MAX_DISCOUNTS, DueForm
 
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -94,7 +103,7 @@ class DuePanel(QScrollArea):
         return self.due_date
 
     # -- rendering: from the form, never the other way round while the cashier types -----------
-    def render(self, problems: list[str], locked: bool) -> None:
+    def redraw(self, problems: list[str], locked: bool) -> None:
         form = self.form
         _set_date(self.due_date, form.due_date)
         for name, edit in self.fields.items():

@@ -10,10 +10,19 @@ back button, and exposes its widgets under the names it always had.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSizePolicy, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.checkout.journal_model import TONES, JournalModel, status_words
+from app.screens.journal_model import TONES, JournalModel, status_words
 
 
 class JournalDetail(QScrollArea):
@@ -75,7 +84,7 @@ class JournalDetail(QScrollArea):
         refund_row = QHBoxLayout()
         refund_row.addWidget(self.refund_start)
         refund_row.addWidget(self.refund_note, 1)
-        col.addLayout(refund_row)    # the action first: on a small screen it stays above the fold
+        col.addLayout(refund_row)  # the action first: on a small screen it stays above the fold
         col.addWidget(self.refund_form)
         self.refund_form.setVisible(False)
         col.addLayout(self.fields)
@@ -119,7 +128,7 @@ class JournalDetail(QScrollArea):
         self.refund_start.setVisible(True)
 
     # -- rendering ------------------------------------------------------------------------------
-    def render(self) -> bool:
+    def redraw(self) -> bool:
         """Repaint from the model's ``detail``; False when no sale is selected (nothing to show)."""
         m = self.model
         d = m.detail
@@ -130,8 +139,15 @@ class JournalDetail(QScrollArea):
         if d is None:
             self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
             set_property(self.detail_title, "tone", "")
-            for w in (self.refund_start, self.refund_note, self.refund_form, self.refunds_title,
-                      self.refunds_list, self.events_title, self.events_list):
+            for w in (
+                self.refund_start,
+                self.refund_note,
+                self.refund_form,
+                self.refunds_title,
+                self.refunds_list,
+                self.events_title,
+                self.events_list,
+            ):
                 w.setVisible(False)
             return False
         sale = d.sale

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.checkout.journal_model import COLUMNS, JournalModel
+from app.screens.journal_model import COLUMNS, JournalModel
 
 # tone → (background, text): each pair reads at WCAG AA contrast or better
 TONES = {

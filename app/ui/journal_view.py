@@ -22,21 +22,31 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 from qasync import asyncSlot
 from shiboken6 import isValid
 
-from app.checkout.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
+from app.screens.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
 
 from .journal_detail import JournalDetail
 from .journal_detail import button as _button
 from .journal_detail import set_property as _set_property
 from .journal_table import SalesTable
 
-NARROW_BELOW = 1000   # view width (px) under which the detail opens as a page
-COMPACT_BELOW = 600   # view height (px) under which fonts and paddings shrink
+NARROW_BELOW = 1000  # view width (px) under which the detail opens as a page
+COMPACT_BELOW = 600  # view height (px) under which fonts and paddings shrink
 
 STYLE = """
 QWidget#journal { background: #f4f6f8; }
@@ -117,10 +127,10 @@ class JournalView(QWidget):
         self._loaded_once = False
         self._rendering = False
         self._build()
-        stop = model.on_change(self.render)
+        stop = model.on_change(self.redraw)
         # a refund or read still awaited when the page goes away must not paint a deleted widget
         self.destroyed.connect(lambda *_: (stop(), model.close()))
-        self.render()
+        self.redraw()
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -222,7 +232,8 @@ class JournalView(QWidget):
         root.addWidget(self.totals)
 
         self.status_filter.currentIndexChanged.connect(
-            lambda i: self.model.set_status_filter(self.status_filter.itemData(i)))
+            lambda i: self.model.set_status_filter(self.status_filter.itemData(i))
+        )
         self.day_filter.currentIndexChanged.connect(self._day_chosen)
         self.date.dateChanged.connect(lambda _d: self._day_chosen(self.day_filter.currentIndex()))
         self.search.textChanged.connect(self.model.set_search)
@@ -254,7 +265,7 @@ class JournalView(QWidget):
         done = await self.model.refund(self.refund_amount.text(), pin)
         if done and isValid(self):  # the page may have gone while the provider answered
             self.close_refund()
-            self.render()
+            self.redraw()
 
     def choose_export(self) -> None:
         default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"
@@ -294,7 +305,7 @@ class JournalView(QWidget):
             self._narrow = narrow
             self.table.setColumnHidden(5, narrow)  # the provider: in the detail on a small screen
             self._layout_pages()
-            self.render()
+            self.redraw()
 
     def _layout_pages(self) -> None:
         narrow = bool(self._narrow)
@@ -335,7 +346,7 @@ class JournalView(QWidget):
         self.model.set_day_filter(key, self.date.date().toPython() if key == "date" else None)
 
     # -- rendering ------------------------------------------------------------------------------
-    def render(self) -> None:
+    def redraw(self) -> None:
         if not self.isVisible():
             # hidden behind the counter: the sales of a busy day must not re-lay the table on every event
             # (showEvent reloads and renders when the page is opened)
@@ -349,7 +360,8 @@ class JournalView(QWidget):
             if row >= 0 and row != current:
                 self.table.selectionModel().setCurrentIndex(
                     self.table_model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
             elif row < 0 and current >= 0:
                 self.table.selectionModel().clearSelection()
         finally:
@@ -373,7 +385,7 @@ class JournalView(QWidget):
             self._layout_pages()
 
     def _render_detail(self) -> None:
-        if not self.detail.render() and self._narrow:
+        if not self.detail.redraw() and self._narrow:
             self._shown_detail = False
             self._layout_pages()
 

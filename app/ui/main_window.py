@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.config.pin import PinGate
 
@@ -36,8 +44,9 @@ class MainWindow(QMainWindow):
     closed = Signal()
     page_changed = Signal(str)
 
-    def __init__(self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = "",
-                 gate: PinGate | None = None):
+    def __init__(
+        self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = "", gate: PinGate | None = None
+    ):
         super().__init__()
         self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
         self.setMinimumSize(760, 420)

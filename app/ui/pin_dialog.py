@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
-from PySide6.QtWidgets import (QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.config.pin import PinError, PinGate
 
@@ -39,8 +38,14 @@ COMPACT_BELOW = 560  # px of room (the page area under the header) under which t
 
 
 class PinDialog(QDialog):
-    def __init__(self, gate: PinGate, *, purpose: str = "Manager PIN", parent: QWidget | None = None,
-                 anchor: QWidget | None = None):
+    def __init__(
+        self,
+        gate: PinGate,
+        *,
+        purpose: str = "Manager PIN",
+        parent: QWidget | None = None,
+        anchor: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.gate = gate
         self.anchor = anchor
@@ -98,7 +103,7 @@ class PinDialog(QDialog):
         self.field.setFocus()
 
     # -- size and place ----------------------------------------------------------------
-    def open(self) -> None:  # noqa: A003 - Qt API
+    def open(self) -> None:
         self.fit()
         super().open()
 

@@ -91,8 +91,11 @@ class QrPanel(QWidget):
         if self._layout.direction() != direction:
             self._layout.setDirection(direction)
             self.caption.setMaximumWidth(240 if wide else 16777215)
-        align = Qt.AlignmentFlag.AlignVCenter if wide else (
-            Qt.AlignmentFlag(0) if self.qr.isVisibleTo(self) else Qt.AlignmentFlag.AlignTop)
+        align = (
+            Qt.AlignmentFlag.AlignVCenter
+            if wide
+            else (Qt.AlignmentFlag(0) if self.qr.isVisibleTo(self) else Qt.AlignmentFlag.AlignTop)
+        )
         if self._layout.itemAt(1) is not None and self._layout.itemAt(1).alignment() != align:
             self._layout.setAlignment(self.caption, align)
 

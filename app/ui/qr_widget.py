@@ -91,8 +91,7 @@ class QrWidget(QWidget):
                     start = c
                     while c < width and row[c]:
                         c += 1
-                    painter.fillRect(left + start * module, top + r * module,
-                                     (c - start) * module, module, dark)
+                    painter.fillRect(left + start * module, top + r * module, (c - start) * module, module, dark)
                 else:
                     c += 1
         painter.end()

@@ -11,7 +11,8 @@ as on any asyncio loop. The returned handle cancels like an ``asyncio.TimerHandl
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import qasync
 
@@ -21,8 +22,7 @@ MAX_TIMER_S = 86400.0  # one Qt timer for at most a day (Qt's limit is 2**31 - 1
 class _ChainedTimer:
     """A call far in the future, made of Qt timers of at most ``MAX_TIMER_S`` each."""
 
-    def __init__(self, loop: "TillEventLoop", when: float, callback: Callable[..., Any], args: tuple,
-                 context: Any):
+    def __init__(self, loop: TillEventLoop, when: float, callback: Callable[..., Any], args: tuple, context: Any):
         self._loop, self._when = loop, when
         self._callback, self._args, self._context = callback, args, context
         self._cancelled = False
@@ -55,7 +55,7 @@ class _ChainedTimer:
 
 
 class TillEventLoop(qasync.QEventLoop):
-    def call_later(self, delay, callback, *args, context=None):  # noqa: D102 - asyncio API
+    def call_later(self, delay, callback, *args, context=None):
         if delay > MAX_TIMER_S:
             return _ChainedTimer(self, self.time() + delay, callback, args, context)
         return super().call_later(delay, callback, *args, context=context)

@@ -32,8 +32,10 @@ def qt_refcounts() -> str:
         color.setRed(1)
     lost = before - sys.getrefcount(None)
     if lost > 50:
-        raise AssertionError(f"this PySide6 release loses references to None ({lost} in 200 calls); "
-                             "install another release (pyproject.toml excludes 6.12.0)")
+        raise AssertionError(
+            f"this PySide6 release loses references to None ({lost} in 200 calls); "
+            "install another release (pyproject.toml excludes 6.12.0)"
+        )
     return "void calls keep their references"
 
 

@@ -13,15 +13,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 from qasync import asyncSlot
 
-from app.checkout.settings_model import FIELDS, SECTIONS, SettingsModel
 from app.config.pin import PinError
+from app.providers.registry import PROVIDERS
+from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
 from .pin_dialog import _sentence
-from app.providers.registry import PROVIDERS
 
 STYLE = """
 QWidget#settings { background: #f4f6f8; }
@@ -116,8 +127,10 @@ class SettingsView(QWidget):
         outer.addWidget(scroll, 1)
         self.scroll = scroll
 
-        self.first_run = QLabel("No manager PIN yet: set one below first (it guards Settings and the Journal), "
-                                "then fill in the store and the provider and press Save.")
+        self.first_run = QLabel(
+            "No manager PIN yet: set one below first (it guards Settings and the Journal), "
+            "then fill in the store and the provider and press Save."
+        )
         self.first_run.setObjectName("firstRun")
         self.first_run.setWordWrap(True)
         self.form_column.addWidget(self.first_run)
@@ -228,8 +241,11 @@ class SettingsView(QWidget):
         self.pin_current = QLineEdit()
         self.pin_new = QLineEdit()
         self.pin_repeat = QLineEdit()
-        for edit, name in ((self.pin_current, "pin_current"), (self.pin_new, "pin_new"),
-                           (self.pin_repeat, "pin_repeat")):
+        for edit, name in (
+            (self.pin_current, "pin_current"),
+            (self.pin_new, "pin_new"),
+            (self.pin_repeat, "pin_repeat"),
+        ):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setObjectName(name)
             edit.setMaxLength(8)
@@ -367,8 +383,9 @@ class SettingsView(QWidget):
         return await self._busy_call(self.model.create_payment_link)
 
     def _choose_sticker_file(self) -> None:
-        dialog = QFileDialog(self, "Save the counter sticker", str(Path.home() / "tillqr-sticker.pdf"),
-                             "PDF (*.pdf);;PNG image (*.png)")
+        dialog = QFileDialog(
+            self, "Save the counter sticker", str(Path.home() / "tillqr-sticker.pdf"), "PDF (*.pdf);;PNG image (*.png)"
+        )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.fileSelected.connect(lambda path: self.print_sticker(path))
         dialog.open()  # not exec(): the loop keeps running

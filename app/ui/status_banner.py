@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.checkout.counter_model import Banner, Mode
+from app.screens.counter_model import Banner, Mode
 
 # A symbol in front of the title, so the state reads even without colour vision.
 _SYMBOL = {

@@ -18,8 +18,17 @@ import unicodedata
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPageSize,
-                           QPainter, QPdfWriter)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+)
 
 from app.qr.sticker import FONT_FAMILIES, MARGIN_MM, Sticker, Text
 
@@ -66,8 +75,9 @@ def drawable(text: str) -> bool:
     (Qt's own fallback draws a missing character as an empty box without telling, so ask the
     font database character by character.)
     """
-    return all(_installed_glyph(ord(c)) for c in text
-               if not c.isspace() and unicodedata.category(c) not in ("Mn", "Mc", "Cf"))
+    return all(
+        _installed_glyph(ord(c)) for c in text if not c.isspace() and unicodedata.category(c) not in ("Mn", "Mc", "Cf")
+    )
 
 
 def _paint(painter: QPainter, sticker: Sticker, dpi: float, warnings: list[str]) -> None:
@@ -86,20 +96,25 @@ def _paint(painter: QPainter, sticker: Sticker, dpi: float, warnings: list[str])
         for r, row in enumerate(qr.matrix):
             for c, dark in enumerate(row):
                 if dark:
-                    painter.fillRect(x0 + (c + qr.border) * module, y0 + (r + qr.border) * module, module, module,
-                                     black)
+                    painter.fillRect(
+                        x0 + (c + qr.border) * module, y0 + (r + qr.border) * module, module, module, black
+                    )
     for t in sticker.texts:
         font = _font(t, t.size * scale)
         content = t.text
         if not drawable(content):
             if t.fallback is not None:
-                warnings.append(f"no installed font can draw {t.text!r}; printed "
-                                f"{t.fallback!r} instead" if t.fallback else
-                                f"no installed font can draw {t.text!r}; left it out")
+                warnings.append(
+                    f"no installed font can draw {t.text!r}; printed {t.fallback!r} instead"
+                    if t.fallback
+                    else f"no installed font can draw {t.text!r}; left it out"
+                )
                 content = t.fallback
             else:
-                warnings.append(f"no installed font can draw every character of {t.text!r}; install one "
-                                f"(e.g. Noto Sans CJK or Noto Sans Devanagari) for a clean print")
+                warnings.append(
+                    f"no installed font can draw every character of {t.text!r}; install one "
+                    f"(e.g. Noto Sans CJK or Noto Sans Devanagari) for a clean print"
+                )
         if not content:
             continue
         width = sticker.width * scale

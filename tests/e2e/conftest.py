@@ -27,7 +27,7 @@ def start_sandbox(*args: str, module: str = "app") -> tuple[subprocess.Popen, st
     if "--port" not in args:
         argv += ["--port", "0"]
     # stderr goes to a file, not an unread pipe: a chatty server must never block on a full pipe.
-    errors = tempfile.TemporaryFile(mode="w+")
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by the fixture's teardown
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = proc.stdout.readline().strip()
     match = BANNER.match(line)

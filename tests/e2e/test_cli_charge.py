@@ -15,8 +15,9 @@ pytestmark = pytest.mark.e2e
 
 def tillqr(args, url, home, **kw):
     env = dict(os.environ, TILLQR_SANDBOX_URL=url, TILLQR_HOME=str(home))
-    return subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw
+    )
 
 
 def test_charge_paid_by_the_customer(sandbox_url, tmp_path):
@@ -29,15 +30,25 @@ def test_charge_paid_by_the_customer(sandbox_url, tmp_path):
     out, err = proc.communicate(timeout=30)
     lines = [json.loads(line) for line in out.splitlines()]
     assert {"event": "status", "status": "settled"} in lines
-    assert lines[-1] == {"event": "closed", "sale_id": linked["sale_id"], "status": "settled",
-                         "amount_received": "12.50", "unlinked": True}
+    assert lines[-1] == {
+        "event": "closed",
+        "sale_id": linked["sale_id"],
+        "status": "settled",
+        "amount_received": "12.50",
+        "unlinked": True,
+    }
     assert proc.returncode == 0, err
     assert "demo mode" in err
     state = httpx.get(f"{sandbox_url}/_sandbox/state").json()
     req = next(r for r in state["requests"] if r["id"] == linked["request_id"])
     assert req["status"] == "SETTLED" and req["amount_paid"] == "12.50" and req["linked_to"] is None
-    listed = subprocess.run([sys.executable, "-m", "app", "journal", "list", "--json"], capture_output=True,
-                            text=True, env=dict(os.environ, TILLQR_HOME=str(tmp_path)), timeout=30)
+    listed = subprocess.run(
+        [sys.executable, "-m", "app", "journal", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TILLQR_HOME=str(tmp_path)),
+        timeout=30,
+    )
     [row] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert row["sale_id"] == linked["sale_id"] and row["status"] == "settled" and row["closed_at"]
 
@@ -96,8 +107,7 @@ def test_recover_and_refund_follow_each_sales_own_provider(sandbox_url, tmp_path
     env = dict(os.environ, TILLQR_SANDBOX_URL=sandbox_url, TILLQR_HOME=str(tmp_path))
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
-                              timeout=90)
+        return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, timeout=90)
 
     paid = run("charge", "100.00", "--demo", "--provider", "depay", "--pay-after", "0.3")
     sale_id = json.loads(paid.stdout.splitlines()[0])["sale_id"]
@@ -109,7 +119,9 @@ def test_recover_and_refund_follow_each_sales_own_provider(sandbox_url, tmp_path
     proc.wait(10)
     other = run("charge", "5.00", "--demo", "--pay-after", "0.3")  # jpmorgan: must not touch the Depay sale
     assert other.returncode == 0, other.stderr
-    rows = {json.loads(line)["sale_id"]: json.loads(line) for line in run("journal", "list", "--json").stdout.splitlines()}
+    rows = {
+        json.loads(line)["sale_id"]: json.loads(line) for line in run("journal", "list", "--json").stdout.splitlines()
+    }
     assert rows[open_id]["status"] in ("linked", "pending") and rows[open_id]["closed_at"] is None
     recovered = run("recover", "--cancel-open", "--json")
     assert recovered.returncode == 0, recovered.stderr

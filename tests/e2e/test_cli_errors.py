@@ -23,26 +23,42 @@ def run(*args, url=None, home=None, timeout=90, **env):
         full["TILLQR_SANDBOX_URL"] = url
     if home is not None:
         full["TILLQR_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=full,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=full, timeout=timeout
+    )
 
 
 def start(*args, url, home):
     env = dict(os.environ, TILLQR_SANDBOX_URL=url, TILLQR_HOME=str(home))
-    return subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def requests_at(url) -> int:
     return len(httpx.get(f"{url}/_sandbox/state").json()["requests"])
 
 
-@pytest.mark.parametrize("args", [
-    ["charge"], ["charge", "5", "--wait", "abc"], ["charge", "5", "--wait", "nan"], ["charge", "5", "--wait", "inf"],
-    ["charge", "5", "--wait", "-1"], ["charge", "5", "--wait", "0"], ["charge", "5", "--expires-in", "0"],
-    ["charge", "5", "--expires-in", "-5"], ["charge", "5", "--expires-in", "nan"], ["charge", "5", "--pay-after", "nan"],
-    ["journal"], ["nonsense"], ["sandbox", "--port", "99999"], ["sandbox", "--port", "-1"], ["sandbox", "--port", "x"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["charge"],
+        ["charge", "5", "--wait", "abc"],
+        ["charge", "5", "--wait", "nan"],
+        ["charge", "5", "--wait", "inf"],
+        ["charge", "5", "--wait", "-1"],
+        ["charge", "5", "--wait", "0"],
+        ["charge", "5", "--expires-in", "0"],
+        ["charge", "5", "--expires-in", "-5"],
+        ["charge", "5", "--expires-in", "nan"],
+        ["charge", "5", "--pay-after", "nan"],
+        ["journal"],
+        ["nonsense"],
+        ["sandbox", "--port", "99999"],
+        ["sandbox", "--port", "-1"],
+        ["sandbox", "--port", "x"],
+    ],
+)
 def test_usage_errors_exit_1_with_the_usage_and_create_nothing(sandbox_url, tmp_path, args):
     before = requests_at(sandbox_url)
     proc = run(*args, *(["--demo"] if args[0] == "charge" else []), url=sandbox_url, home=tmp_path, timeout=30)
@@ -102,8 +118,13 @@ def test_sigterm_cancels_and_unlinks_like_ctrl_c(sandbox_url, tmp_path):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=90)
     lines = [json.loads(line) for line in out.splitlines()]
-    assert lines[-1] == {"event": "closed", "sale_id": linked["sale_id"], "status": "cancelled",
-                         "amount_received": "0.00", "unlinked": True}, err
+    assert lines[-1] == {
+        "event": "closed",
+        "sale_id": linked["sale_id"],
+        "status": "cancelled",
+        "amount_received": "0.00",
+        "unlinked": True,
+    }, err
     assert proc.returncode == 2 and "Traceback" not in err
     state = httpx.get(f"{sandbox_url}/_sandbox/state").json()
     req = next(r for r in state["requests"] if r["id"] == linked["request_id"])
@@ -116,10 +137,19 @@ def test_journal_list_shows_the_sale_id_refund_takes_and_survives_a_closed_pipe(
     rows = [json.loads(line) for line in run("journal", "list", "--json", home=tmp_path).stdout.splitlines()]
     text = run("journal", "list", home=tmp_path).stdout.splitlines()
     assert len(text) == 2 and all(r["sale_id"] in line for r, line in zip(rows, text))
-    for args in (["journal", "list"], ["journal", "list", "--json"], ["journal", "totals"], ["--help"],
-                 ["qr", "decode", "00020101021126360014br.gov.bcb.pix0114+5561999999999"]):
-        proc = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=dict(os.environ, TILLQR_HOME=str(tmp_path)))
+    for args in (
+        ["journal", "list"],
+        ["journal", "list", "--json"],
+        ["journal", "totals"],
+        ["--help"],
+        ["qr", "decode", "00020101021126360014br.gov.bcb.pix0114+5561999999999"],
+    ):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(os.environ, TILLQR_HOME=str(tmp_path)),
+        )
         proc.stdout.close()  # the reader is gone before the first line (`| head -0`)
         err = proc.stderr.read().decode()
         assert proc.wait(30) in (0, 1) and "Traceback" not in err and "BrokenPipe" not in err, (args, err)
@@ -143,8 +173,12 @@ def test_a_broken_config_does_not_hide_the_journal_and_names_its_file(tmp_path):
     empty = run("charge", "5", home=tmp_path, timeout=30)
     assert empty.returncode == 1 and "base_url" in empty.stderr and str(config) in empty.stderr
     config.write_text("[[[ not toml")
-    for args in (["journal", "list"], ["journal", "list", "--json"], ["journal", "totals"],
-                 ["journal", "export", str(tmp_path / "out.csv")]):
+    for args in (
+        ["journal", "list"],
+        ["journal", "list", "--json"],
+        ["journal", "totals"],
+        ["journal", "export", str(tmp_path / "out.csv")],
+    ):
         proc = run(*args, home=tmp_path, timeout=30)
         assert proc.returncode == 0 and str(config) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 

@@ -4,7 +4,7 @@ import pytest
 
 from app.config.secrets import set_secret
 from app.domain.sale import SaleStatus
-from app.runtime import RuntimeError_, open_runtime
+from app.runtime import CannotStart, open_runtime
 
 pytestmark = pytest.mark.e2e
 
@@ -14,11 +14,13 @@ def write_config(home, body: str) -> None:
     (home / "config" / "config.toml").write_text(body, encoding="utf-8")
 
 
-async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox_url, tmp_path,
-                                                                         ring):
-    write_config(tmp_path, f'[store]\nname = "Chai Point"\ncity = "BENGALURU"\ncurrency = "INR"\n'
-                           f'[provider]\nname = "razorpay"\nbase_url = "{sandbox_url}/razorpay"\n')
-    with pytest.raises(RuntimeError_, match="no key_id for razorpay in the keyring"):
+async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox_url, tmp_path, ring):
+    write_config(
+        tmp_path,
+        f'[store]\nname = "Chai Point"\ncity = "BENGALURU"\ncurrency = "INR"\n'
+        f'[provider]\nname = "razorpay"\nbase_url = "{sandbox_url}/razorpay"\n',
+    )
+    with pytest.raises(CannotStart, match="no key_id for razorpay in the keyring"):
         await open_runtime(home=tmp_path)
     set_secret("razorpay", "key_id", "rzp_test_canary")
     set_secret("razorpay", "key_secret", "CANARY-SECRET-123")
@@ -46,8 +48,10 @@ async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_pa
     prov = create_provider("jpmorgan", base_url=f"{sandbox_url}/jpmorgan", credentials={"access_token": "t"})
     link = await prov.create_link("setup-" + tmp_path.name[-20:], "counter 1")
     await prov.aclose()
-    write_config(tmp_path, f'[provider]\nname = "jpmorgan"\nbase_url = "{sandbox_url}/jpmorgan"\n'
-                           f'payment_link_id = "{link.link_id}"\n')
+    write_config(
+        tmp_path,
+        f'[provider]\nname = "jpmorgan"\nbase_url = "{sandbox_url}/jpmorgan"\npayment_link_id = "{link.link_id}"\n',
+    )
     set_secret("jpmorgan", "access_token", "CANARY-TOKEN-456")
     rt = await open_runtime(home=tmp_path, poll_interval=0.1)
     try:

@@ -81,9 +81,19 @@ def sandbox():
 
 def create(sandbox, receiver, path, amount=1000, ref=None) -> dict:
     ref = ref or f"e2e-{uuid.uuid4().hex[:12]}"
-    r = sandbox.post("/depay/v2/qr", headers=AUTH, json={
-        "local_currency": "ARS", "local_country": "AR", "qr_from": "AR", "amount": amount,
-        "pos_external_reference": "POS-E2E", "external_reference": ref, "notification_url": receiver.url + path})
+    r = sandbox.post(
+        "/depay/v2/qr",
+        headers=AUTH,
+        json={
+            "local_currency": "ARS",
+            "local_country": "AR",
+            "qr_from": "AR",
+            "amount": amount,
+            "pos_external_reference": "POS-E2E",
+            "external_reference": ref,
+            "notification_url": receiver.url + path,
+        },
+    )
     assert r.status_code == 201, r.text
     return {**r.json(), "external_reference": ref}
 
@@ -99,9 +109,14 @@ def test_creation_and_payment_notifications(sandbox, receiver):
     paid = sandbox.post("/_sandbox/pay", json={"payload": order["qr_data"]})
     assert paid.status_code == 200 and paid.json()["status"] == "COMPLETED"
     assert receiver.at("/pay", 2)[1] == {
-        "order_id": order["order_id"], "type": "PAYMENT", "status": "COMPLETED", "message": "Payment acreditado",
-        "external_reference": order["external_reference"], "user_tax_id": "304658985",
-        "user_account": "31111111111111111112"}
+        "order_id": order["order_id"],
+        "type": "PAYMENT",
+        "status": "COMPLETED",
+        "message": "Payment acreditado",
+        "external_reference": order["external_reference"],
+        "user_tax_id": "304658985",
+        "user_account": "31111111111111111112",
+    }
     assert status(sandbox, order["order_id"]) == "COMPLETED"
 
 
@@ -109,30 +124,53 @@ def test_refund_notifications_full_and_partial(sandbox, receiver):
     whole, part = create(sandbox, receiver, "/refund-full"), create(sandbox, receiver, "/refund-part")
     for order in (whole, part):
         assert sandbox.post("/_sandbox/pay", json={"payload": order["qr_data"]}).status_code == 200
-    r = sandbox.post("/depay/v2/qr/refund", headers=AUTH, json={"order_id": whole["order_id"], "partial": False,
-                                                              "amount": 1000, "reason": "refund reason"})
+    r = sandbox.post(
+        "/depay/v2/qr/refund",
+        headers=AUTH,
+        json={"order_id": whole["order_id"], "partial": False, "amount": 1000, "reason": "refund reason"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "PENDING"
-    r = sandbox.post("/depay/v2/qr/refund", headers=AUTH, json={
-        "order_id": part["order_id"], "partial": True, "amount": 250, "reason": "one item",
-        "notification_url": receiver.url + "/refund-only"})
+    r = sandbox.post(
+        "/depay/v2/qr/refund",
+        headers=AUTH,
+        json={
+            "order_id": part["order_id"],
+            "partial": True,
+            "amount": 250,
+            "reason": "one item",
+            "notification_url": receiver.url + "/refund-only",
+        },
+    )
     assert r.status_code == 200
 
     def refund_notice(order, word):
-        return {"order_id": order["order_id"], "type": "REFUND", "status": word, "message": "Refund DEVUELTA",
-                "external_reference": order["external_reference"]}
+        return {
+            "order_id": order["order_id"],
+            "type": "REFUND",
+            "status": word,
+            "message": "Refund DEVUELTA",
+            "external_reference": order["external_reference"],
+        }
 
     # each refund: PARTIALLY_REFUNDED (taken from the merchant, not final), then REFUNDED (the seed's refund table)
-    assert receiver.at("/refund-full", 4)[2:] == [refund_notice(whole, "PARTIALLY_REFUNDED"),
-                                                  refund_notice(whole, "REFUNDED")]
-    assert receiver.at("/refund-only", 2) == [refund_notice(part, "PARTIALLY_REFUNDED"),
-                                              refund_notice(part, "REFUNDED")]
-    assert status(sandbox, part["order_id"]) == "PARTIALLY_REFUNDED"   # the order table's word: partly refunded
+    assert receiver.at("/refund-full", 4)[2:] == [
+        refund_notice(whole, "PARTIALLY_REFUNDED"),
+        refund_notice(whole, "REFUNDED"),
+    ]
+    assert receiver.at("/refund-only", 2) == [
+        refund_notice(part, "PARTIALLY_REFUNDED"),
+        refund_notice(part, "REFUNDED"),
+    ]
+    assert status(sandbox, part["order_id"]) == "PARTIALLY_REFUNDED"  # the order table's word: partly refunded
 
 
-@pytest.mark.parametrize("amount, word, message", [
-    (1009, "FAILED", "New payment status: failed. Unexpected error"),
-    (1008, "CANCELED", "New payment status: canceled. Preview not accepted"),
-])
+@pytest.mark.parametrize(
+    "amount, word, message",
+    [
+        (1009, "FAILED", "New payment status: failed. Unexpected error"),
+        (1008, "CANCELED", "New payment status: canceled. Preview not accepted"),
+    ],
+)
 def test_stage_rules_end_failed_and_canceled(sandbox, receiver, amount, word, message):
     order = create(sandbox, receiver, f"/stage-{amount}", amount=amount)
     paid = sandbox.post("/_sandbox/pay", json={"payload": order["qr_data"]})
@@ -142,12 +180,18 @@ def test_stage_rules_end_failed_and_canceled(sandbox, receiver, amount, word, me
     assert status(sandbox, order["order_id"]) == word
 
 
-@pytest.mark.parametrize("amount, outcome, code", [("12.50", "settled", 0), ("12.59", "failed", 2),
-                                                   ("12.58", "cancelled", 2)])
+@pytest.mark.parametrize(
+    "amount, outcome, code", [("12.50", "settled", 0), ("12.59", "failed", 2), ("12.58", "cancelled", 2)]
+)
 def test_tillqr_charge_on_depay(sandbox, tmp_path, amount, outcome, code):
     env = dict(os.environ, TILLQR_SANDBOX_URL=str(sandbox.base_url).rstrip("/"), TILLQR_HOME=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "app", "charge", amount, "--demo", "--provider", "depay",
-                           "--pay-after", "0.5"], capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "charge", amount, "--demo", "--provider", "depay", "--pay-after", "0.5"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert lines[0]["event"] == "linked" and lines[0]["provider"] == "depay" and lines[0]["currency"] == "ARS"
     assert lines[-1]["event"] == "closed" and lines[-1]["status"] == outcome, proc.stderr
@@ -161,7 +205,11 @@ def test_the_expiration_notification_after_10_minutes(sandbox, receiver):
     assert sandbox.post("/_sandbox/clock", json={"advance_s": 599}).status_code == 200
     assert status(sandbox, order["order_id"]) == "CREATED"
     assert sandbox.post("/_sandbox/clock", json={"advance_s": 1}).status_code == 200
-    assert receiver.at("/expire", 2)[1] == {"order_id": order["order_id"], "type": "PAYMENT", "status": "CANCELED",
-                                            "message": "New payment status: canceled. Order Expired",
-                                            "external_reference": order["external_reference"]}
+    assert receiver.at("/expire", 2)[1] == {
+        "order_id": order["order_id"],
+        "type": "PAYMENT",
+        "status": "CANCELED",
+        "message": "New payment status: canceled. Order Expired",
+        "external_reference": order["external_reference"],
+    }
     assert sandbox.post("/_sandbox/pay", json={"payload": order["qr_data"]}).status_code == 409

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def gui(home: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TILLQR_EXIT_WHEN_READY="1", TILLQR_HOME=str(home),
-               **env_extra)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TILLQR_EXIT_WHEN_READY="1", TILLQR_HOME=str(home), **env_extra)
     if "TILLQR_SANDBOX_URL" not in env_extra:
         env.pop("TILLQR_SANDBOX_URL", None)
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def one_line(done: subprocess.CompletedProcess) -> str:

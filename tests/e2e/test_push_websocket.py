@@ -1,7 +1,6 @@
 """Push over the sandbox's real websocket, and the fall back to polling when it drops."""
 
 import asyncio
-import os
 import time
 
 import httpx

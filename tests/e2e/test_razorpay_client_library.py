@@ -22,9 +22,17 @@ from app.runtime import open_runtime
 
 pytestmark = pytest.mark.e2e
 
-SEED_REQUEST = {"type": "upi_qr", "name": "Store Front Display", "usage": "single_use", "fixed_amount": True,
-                "payment_amount": 300, "description": "For Store 1", "customer_id": "cust_HKsR5se84c5LTO",
-                "close_by": 1681615838, "notes": {"purpose": "Test UPI QR Code notes"}}
+SEED_REQUEST = {
+    "type": "upi_qr",
+    "name": "Store Front Display",
+    "usage": "single_use",
+    "fixed_amount": True,
+    "payment_amount": 300,
+    "description": "For Store 1",
+    "customer_id": "cust_HKsR5se84c5LTO",
+    "close_by": 1681615838,
+    "notes": {"purpose": "Test UPI QR Code notes"},
+}
 
 
 @pytest.fixture
@@ -54,8 +62,12 @@ def test_create_fetch_pay_payments_and_close_with_the_official_library(client, s
     qr = client.qrcode.create(seed_request())
     expected = {k: v for k, v in seed_request().items() if k != "type"}
     assert {k: qr[k] for k in expected} == {**expected, "close_by": qr["close_by"]}
-    assert (qr["entity"], qr["status"], qr["type"], qr["payments_amount_received"]) == ("qr_code", "active",
-                                                                                        "upi_qr", 0)
+    assert (qr["entity"], qr["status"], qr["type"], qr["payments_amount_received"]) == (
+        "qr_code",
+        "active",
+        "upi_qr",
+        0,
+    )
     assert qr["image_url"] == f"{sandbox_url}/razorpay/qr/{qr['id']}.png"
     assert client.qrcode.fetch(qr["id"]) == qr
 
@@ -63,8 +75,11 @@ def test_create_fetch_pay_payments_and_close_with_the_official_library(client, s
     assert decode(link).valid and decode(link).fields["am"] == "3.00" and decode(link).fields["tr"] == qr["id"]
     customer_pays(sandbox_url, link, "1.00")
     partial = client.qrcode.fetch(qr["id"])
-    assert (partial["status"], partial["payments_amount_received"], partial["payments_count_received"]) == \
-        ("active", 100, 1)
+    assert (partial["status"], partial["payments_amount_received"], partial["payments_count_received"]) == (
+        "active",
+        100,
+        1,
+    )
     assert customer_pays(sandbox_url, link)["status"] == "closed"
     paid = client.qrcode.fetch(qr["id"])
     assert (paid["status"], paid["close_reason"], paid["payments_amount_received"]) == ("closed", "paid", 300)
@@ -80,19 +95,31 @@ def test_create_fetch_pay_payments_and_close_with_the_official_library(client, s
     assert [q["id"] for q in client.qrcode.all({"payment_id": payments["items"][0]["id"]})["items"]] == [qr["id"]]
 
 
-@pytest.mark.parametrize("call, description", [
-    (lambda c: c.qrcode.create(seed_request(type="abc")), "The selected type is invalid."),
-    (lambda c: c.qrcode.create({k: v for k, v in seed_request().items() if k != "usage"}), "The usage is required."),
-    (lambda c: c.qrcode.create(seed_request(payment_amount=0)), "The payment amount must be at least 1."),
-    (lambda c: c.qrcode.create(seed_request(customer_id="cust_1")), "cust_1 is not a valid id."),
-    (lambda c: c.qrcode.create(seed_request(close_by=1)), "close_by must be between 946684800 and 4765046400"),
-    (lambda c: c.qrcode.create(seed_request(ajshdas="x")), "ajshdas is/are not required and should not be sent"),
-    (lambda c: c.qrcode.all({k: v for k, v in seed_request().items() if k not in ("name", "customer_id", "notes")}),
-     "type, usage, fixed_amount, payment_amount, description, close_by is/are not required and should not be sent"),
-    (lambda c: c.qrcode.fetch("qr_HMsVL8HOpbMcjU"), "The id provided does not exist"),
-    (lambda c: c.qrcode.close(c.qrcode.close(c.qrcode.create(seed_request())["id"])["id"]),
-     "The QR code is already closed."),
-])
+@pytest.mark.parametrize(
+    "call, description",
+    [
+        (lambda c: c.qrcode.create(seed_request(type="abc")), "The selected type is invalid."),
+        (
+            lambda c: c.qrcode.create({k: v for k, v in seed_request().items() if k != "usage"}),
+            "The usage is required.",
+        ),
+        (lambda c: c.qrcode.create(seed_request(payment_amount=0)), "The payment amount must be at least 1."),
+        (lambda c: c.qrcode.create(seed_request(customer_id="cust_1")), "cust_1 is not a valid id."),
+        (lambda c: c.qrcode.create(seed_request(close_by=1)), "close_by must be between 946684800 and 4765046400"),
+        (lambda c: c.qrcode.create(seed_request(ajshdas="x")), "ajshdas is/are not required and should not be sent"),
+        (
+            lambda c: c.qrcode.all(
+                {k: v for k, v in seed_request().items() if k not in ("name", "customer_id", "notes")}
+            ),
+            "type, usage, fixed_amount, payment_amount, description, close_by is/are not required and should not be sent",
+        ),
+        (lambda c: c.qrcode.fetch("qr_HMsVL8HOpbMcjU"), "The id provided does not exist"),
+        (
+            lambda c: c.qrcode.close(c.qrcode.close(c.qrcode.create(seed_request())["id"])["id"]),
+            "The QR code is already closed.",
+        ),
+    ],
+)
 def test_sandbox_errors_surface_as_the_librarys_own(client, call, description):
     with pytest.raises(BadRequestError) as caught:
         call(client)
@@ -100,8 +127,10 @@ def test_sandbox_errors_surface_as_the_librarys_own(client, call, description):
 
 
 def test_credentials_and_outages_as_the_library_sees_them(client, sandbox_url):
-    for auth, description in ((("", "secret"), "The API key provided is invalid."),
-                              (("rzp_test_key", ""), "The API secret provided is invalid.")):
+    for auth, description in (
+        (("", "secret"), "The API key provided is invalid."),
+        (("rzp_test_key", ""), "The API secret provided is invalid."),
+    ):
         with pytest.raises(BadRequestError, match=re.escape(description)):
             razorpay.Client(auth=auth, base_url=f"{sandbox_url}/razorpay").qrcode.all()
     httpx.post(f"{sandbox_url}/_sandbox/faults", json={"error_rate": 1}).raise_for_status()
@@ -142,7 +171,7 @@ async def test_the_checkout_on_razorpay_expires_on_time_and_closes_the_qr(sandbo
         closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
         assert closed.status == SaleStatus.EXPIRED
         qr = next(r for r in (await rt.sandbox.state())["requests"] if r["id"] == sale.request_id)
-        assert qr["status"] == "closed"                       # closed at Razorpay too: nobody can pay it now
+        assert qr["status"] == "closed"  # closed at Razorpay too: nobody can pay it now
         assert (await rt.provider.get_request(sale.request_id)).status is SaleStatus.CANCELLED
     finally:
         await rt.aclose()

@@ -34,11 +34,10 @@ def file_keyring(tmp_path, monkeypatch):
     keyring.set_keyring(before)
 
 
-def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run, file_keyring,
-                                              monkeypatch):
+def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run, file_keyring, monkeypatch):
     monkeypatch.delenv("TILLQR_SANDBOX_URL", raising=False)
     home = tmp_path / "home"
-    rt, problem, scratch = run(open_or_fallback(demo=None, provider=None, home=home))
+    rt, problem = run(open_or_fallback(demo=None, provider=None, home=home))
     assert rt.demo and problem is None  # nothing configured: demo
     window = compose(rt, config_file=home / "config" / "config.toml")
     qtbot.addWidget(window)
@@ -65,8 +64,9 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
         qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
 
         qtbot.mouseClick(view.test_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: view.outcome.text().startswith(("Connection OK", "Cannot", "Credentials")),
-                        timeout=10000)
+        qtbot.waitUntil(
+            lambda: view.outcome.text().startswith(("Connection OK", "Cannot", "Credentials")), timeout=10000
+        )
         assert view.outcome.text().startswith("Connection OK"), view.outcome.text()
 
         qtbot.mouseClick(view.link_button, Qt.MouseButton.LeftButton)
@@ -84,17 +84,25 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
     finally:
         window.close()
         run(rt.aclose())
-        if scratch is not None:
-            scratch.cleanup()
 
     saved = st.load(home / "config" / "config.toml")
     assert saved.provider == "jpmorgan" and saved.payment_link_id == link.link_id and saved.pin_hash
 
-    env = dict(os.environ, TILLQR_HOME=str(home), PYTHON_KEYRING_BACKEND="tests.support.filekeyring.FileKeyring",
-               **{ENV: str(file_keyring)})
+    env = dict(
+        os.environ,
+        TILLQR_HOME=str(home),
+        PYTHON_KEYRING_BACKEND="tests.support.filekeyring.FileKeyring",
+        **{ENV: str(file_keyring)},
+    )
     env.pop("TILLQR_SANDBOX_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "app", "charge", "12.50"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "charge", "12.50"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = proc.stdout.readline()
         assert first, proc.stderr.read()
@@ -113,6 +121,6 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
     assert closed["status"] == "settled" and closed["amount_received"] == "12.50" and closed["unlinked"] is True
 
     assert CANARY in file_keyring.read_text(encoding="utf-8")  # it is in the keyring …
-    for path in home.rglob("*"):                               # … and in no file under TILLQR_HOME
+    for path in home.rglob("*"):  # … and in no file under TILLQR_HOME
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path

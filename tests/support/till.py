@@ -22,8 +22,14 @@ async def demo_till(home: Path, *, duration_s: int = 60, poll_interval: float = 
 
 def second_controller(rt: Runtime) -> CheckoutController:
     """Another process's controller on the same journal and provider: how a restart after a crash looks."""
-    return CheckoutController(rt.provider, rt.journal, link_id=rt.controller.link_id, currency=rt.settings.currency,
-                              duration_s=rt.controller.duration_s, poll_interval=rt.controller.poll_interval)
+    return CheckoutController(
+        rt.provider,
+        rt.journal,
+        link_id=rt.controller.link_id,
+        currency=rt.settings.currency,
+        duration_s=rt.controller.duration_s,
+        poll_interval=rt.controller.poll_interval,
+    )
 
 
 def journal_row(rt: Runtime, sale_id: str) -> sqlite3.Row | None:
@@ -65,8 +71,15 @@ class BareTill:
 
 
 @asynccontextmanager
-async def bare_till(home: Path, *, settle_delay_s: float = 0.0, duration_s: int = 60, poll: float = 0.05,
-                    provider_cls=None, timeout: float = 1.0):
+async def bare_till(
+    home: Path,
+    *,
+    settle_delay_s: float = 0.0,
+    duration_s: int = 60,
+    poll: float = 0.05,
+    provider_cls=None,
+    timeout: float = 1.0,
+):
     import httpx
 
     from app.providers.jpmorgan import JPMorganProvider
@@ -81,8 +94,9 @@ async def bare_till(home: Path, *, settle_delay_s: float = 0.0, duration_s: int 
     sandbox = SandboxHandle(httpx.AsyncClient(transport=transport, base_url=base), None)
     link = await provider.create_link("l" * 32, "counter")
     journal = Journal(home / "journal.sqlite3")
-    ctl = CheckoutController(provider, journal, link_id=link.link_id, currency="BRL", duration_s=duration_s,
-                             poll_interval=poll)
+    ctl = CheckoutController(
+        provider, journal, link_id=link.link_id, currency="BRL", duration_s=duration_s, poll_interval=poll
+    )
     till = BareTill(app, provider, sandbox, link, journal, ctl)
     try:
         yield till

@@ -18,14 +18,14 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-import asyncio  # noqa: E402
-from typing import Any, Awaitable, Callable  # noqa: E402
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
-from app.ui.app import apply_style  # noqa: E402
-from app.ui.qtloop import TillEventLoop  # noqa: E402
-
+from app.ui.app import apply_style
+from app.ui.qtloop import TillEventLoop
 
 # Closed loops are kept until the session ends. Collected mid-session, a loop's qasync timer object (a
 # Python subclass of QObject with Qt timers still armed, e.g. a cancelled 60 s expiry) was destroyed by
@@ -74,8 +74,15 @@ def till(qtbot, run, tmp_path):
     opened = []
 
     def open_till(*, provider: str | None = None, duration_s: int = 60, size=(1280, 800)):
-        rt = run(open_runtime(demo=True, provider=provider, home=tmp_path / f"home{len(opened)}",
-                              duration_s=duration_s, poll_interval=0.05))
+        rt = run(
+            open_runtime(
+                demo=True,
+                provider=provider,
+                home=tmp_path / f"home{len(opened)}",
+                duration_s=duration_s,
+                poll_interval=0.05,
+            )
+        )
         window = compose(rt)
         qtbot.addWidget(window)
         window.resize(*size)
@@ -99,7 +106,7 @@ def window_for(qtbot, run, tmp_path):
     opened = []
 
     def open_window(home, size=(1280, 800)):
-        rt, problem, scratch = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
+        rt, problem = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
         window = compose(rt, config_file=home / "config" / "config.toml", problem=problem)
         qtbot.addWidget(window)
         window.resize(*size)
@@ -107,14 +114,12 @@ def window_for(qtbot, run, tmp_path):
         qtbot.waitExposed(window)
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow)  # shortcuts (F1…F3) go to the active window
-        opened.append((window, rt, scratch))
+        opened.append((window, rt))
         return window
 
     yield open_window
-    for window, rt, scratch in opened:
+    for window, rt in opened:
         if window.pin_dialog is not None:
             window.pin_dialog.reject()
         window.close()
         run(rt.aclose())
-        if scratch is not None:
-            scratch.cleanup()

@@ -41,10 +41,20 @@ class FakeController:
             self._save(sale.move(SaleStatus.FAILED, reason=self.refuse))
             self.current = None
             raise ChargeFailed(f"The provider refused the sale: {self.refuse}")
-        payload = pix_dynamic(f"pix.example.com/qr/v2/{sale.sale_id}", merchant_name="TillQR Demo",
-                              merchant_city="Sao Paulo", amount=money)
-        return self._save(sale.move(SaleStatus.LINKED, request_id="req-" + sale.sale_id[:8], payload=payload,
-                                    expires_at=utcnow() + timedelta(seconds=self.duration_s)))
+        payload = pix_dynamic(
+            f"pix.example.com/qr/v2/{sale.sale_id}",
+            merchant_name="TillQR Demo",
+            merchant_city="Sao Paulo",
+            amount=money,
+        )
+        return self._save(
+            sale.move(
+                SaleStatus.LINKED,
+                request_id="req-" + sale.sale_id[:8],
+                payload=payload,
+                expires_at=utcnow() + timedelta(seconds=self.duration_s),
+            )
+        )
 
     async def cancel(self):
         self.calls.append("cancel")

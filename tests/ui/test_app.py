@@ -45,11 +45,14 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_run_gui_opens_the_demo_counter_and_shuts_down_cleanly(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TILLQR_HOME=str(tmp_path / "home"),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        TILLQR_HOME=str(tmp_path / "home"),
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     env.pop("TILLQR_SANDBOX_URL", None)
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "DEMO" in done.stdout and "TillQR" in done.stdout
 

@@ -16,12 +16,13 @@ async def test_unreachable_provider_at_boot_falls_back_to_demo_with_the_problem(
     (tmp_path / "config").mkdir(parents=True)
     (tmp_path / "config" / "config.toml").write_text(
         f'[provider]\nname = "jpmorgan"\nbase_url = "http://127.0.0.1:{port}/jpmorgan"\npayment_link_id = "L1"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     before = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:
         set_secret("jpmorgan", "access_token", "token")
-        runtime, problem, _ = await open_or_fallback(demo=None, provider=None, home=tmp_path)
+        runtime, problem = await open_or_fallback(demo=None, provider=None, home=tmp_path)
         try:
             assert runtime.demo and problem and "could not be used at start" in problem
             assert runtime.journal.path.name == "journal-demo.sqlite3"

@@ -103,8 +103,14 @@ def test_a_sale_left_open_by_a_dead_process_is_resumed_on_screen(qtbot, run, tmp
     try:
         sale = run(rt.controller.charge("8.80", "Order 17"))
         run(rt.controller.aclose())  # the process "dies": nothing watches the sale any more
-        restarted = SimpleNamespace(controller=second_controller(rt), demo=True, store_name="Restarted",
-                                    link=rt.link, sandbox=rt.sandbox, mode_text="")
+        restarted = SimpleNamespace(
+            controller=second_controller(rt),
+            demo=True,
+            store_name="Restarted",
+            link=rt.link,
+            sandbox=rt.sandbox,
+            mode_text="",
+        )
         window = compose(restarted)
         qtbot.addWidget(window)
         window.show()

@@ -196,8 +196,13 @@ def test_due_date_section_breakdown_charge_scan_pay(provider, till, qtbot, run, 
     qtbot.keyClicks(panel.discount_rows[0].amount, "5")
     lines = view.panel.details_text().splitlines()
     due = m.due.due_date
-    assert lines == [f"Due date {due}", f"Amount: {cur} 100.00", f"Rebate: -{cur} 1.50",
-                     f"Discount until {due}: -{cur} 5.00", f"Total due on {today}: {cur} 93.50"]
+    assert lines == [
+        f"Due date {due}",
+        f"Amount: {cur} 100.00",
+        f"Rebate: -{cur} 1.50",
+        f"Discount until {due}: -{cur} 5.00",
+        f"Total due on {today}: {cur} 93.50",
+    ]
 
     qtbot.keyClick(panel.due_date, Qt.Key.Key_Return)  # Enter charges, from any field of the section
     qtbot.waitUntil(lambda: view.qr.payload() is not None, timeout=10000)

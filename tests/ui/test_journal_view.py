@@ -7,10 +7,10 @@ import csv
 import pytest
 from PySide6.QtCore import Qt
 
-from app.checkout.journal_model import JournalModel
 from app.config.pin import PinGate, hash_pin
 from app.domain.sale import SaleStatus
 from app.runtime import open_runtime
+from app.screens.journal_model import JournalModel
 from app.ui.journal_view import JournalView
 
 pytestmark = pytest.mark.ui
@@ -68,8 +68,7 @@ def click_row(qtbot, view, sale_id: str) -> None:
     assert row >= 0, "the sale is listed"
     rect = view.table.visualRect(view.table_model.index(row, 1))
     qtbot.mouseClick(view.table.viewport(), CLICK, pos=rect.center())
-    qtbot.waitUntil(lambda: view.model.detail is not None and view.model.detail.sale.sale_id == sale_id,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: view.model.detail is not None and view.model.detail.sale.sale_id == sale_id, timeout=10000)
 
 
 def test_lists_filters_searches_and_shows_the_history(qtbot, run, depay, journal_view):

@@ -62,8 +62,9 @@ def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring)
     dialog = window.pin_dialog
     assert dialog is not None and window.current_page() == "counter"
     for digit in "0000":
-        qtbot.mouseClick(next(b for b in dialog.findChildren(type(dialog.ok_button)) if b.text() == digit),
-                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(
+            next(b for b in dialog.findChildren(type(dialog.ok_button)) if b.text() == digit), Qt.MouseButton.LeftButton
+        )
     dialog.submit()
     assert "Wrong PIN" in dialog.error.text() and "1 tries left" in dialog.error.text()
     qtbot.keyClicks(dialog.field, "9999")
@@ -131,8 +132,9 @@ def test_provider_choice_shows_its_pos_ids_and_credentials(window_for, tmp_path,
     view.editors["provider.name"].setCurrentText("depay")
     assert view.rows["provider.pos_external_reference"].isVisibleTo(view)
     view.editors["provider.name"].setCurrentText("pix")
-    assert all(view.rows[k].isVisibleTo(view) for k in ("provider.pix_account", "provider.pix_alias",
-                                                          "provider.pix_key"))
+    assert all(
+        view.rows[k].isVisibleTo(view) for k in ("provider.pix_account", "provider.pix_alias", "provider.pix_key")
+    )
     name = view.editors["store.name"]
     name.clear()
     qtbot.keyClicks(name, "A name longer than the QR allows")

@@ -75,7 +75,8 @@ def test_a_broken_config_is_said_first_and_in_view(window_for, tmp_path, qtbot, 
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text(
-        '[store]\nname = "Padaria Central"\ncity = "SAO PAULO"\nmcc = "54"\n', encoding="utf-8")
+        '[store]\nname = "Padaria Central"\ncity = "SAO PAULO"\nmcc = "54"\n', encoding="utf-8"
+    )
     window = window_for(home, size)
     view = window.settings
     assert window.current_page() == "settings"
@@ -92,10 +93,19 @@ def test_a_broken_config_is_said_first_and_in_view(window_for, tmp_path, qtbot, 
 
 @pytest.mark.parametrize("module", ["settings_screenshots", "screenshots", "journal_screenshots"])
 def test_screenshot_scripts_answer_help(tmp_path, module):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, "-m", f"app.ui.{module}", "--help"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", f"tools.{module}", "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:") and "OUT_DIR" in done.stdout
     assert list(tmp_path.iterdir()) == []  # no ./--help/ folder, no PNG

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import app.runtime as runtime_mod
-from app.runtime import RuntimeError_, open_runtime
+from app.runtime import CannotStart, open_runtime
 from app.ui.app import open_or_fallback
 
 pytestmark = pytest.mark.ui
@@ -48,11 +48,11 @@ async def test_a_failed_assembly_closes_the_push_hub_and_clients_it_opened(tmp_p
     monkeypatch.setattr(runtime_mod, "_demo_provider", recording)
     with pytest.raises(Exception) as caught:
         await open_runtime(demo=True, home=tmp_path)
-    (sandbox, provider, hub), = made
+    ((sandbox, provider, hub),) = made
     assert [t for t in asyncio.all_tasks() if t.get_name() == "push-hub" and not t.done()] == []
     assert hub._task is None and not hub.connected
     assert sandbox.client.is_closed and provider.http._client.is_closed
-    assert isinstance(caught.value, RuntimeError_)
+    assert isinstance(caught.value, CannotStart)
     assert url in str(caught.value) and "TILLQR_SANDBOX_URL" in str(caught.value)
     monkeypatch.delenv("TILLQR_SANDBOX_URL")  # the till lock was released too: a till opens now
     rt = await open_runtime(demo=True, home=tmp_path)
@@ -70,7 +70,7 @@ async def test_a_dead_demo_sandbox_is_not_retried_and_names_the_url(tmp_path, mo
         return await real(**kw)
 
     monkeypatch.setattr(runtime_mod, "open_runtime", counting)
-    with pytest.raises(RuntimeError_) as caught:
+    with pytest.raises(CannotStart) as caught:
         await open_or_fallback(demo=None, provider=None, home=tmp_path)
     message = str(caught.value)
     assert url in message and "TILLQR_SANDBOX_URL" in message and "\n" not in message
@@ -78,7 +78,7 @@ async def test_a_dead_demo_sandbox_is_not_retried_and_names_the_url(tmp_path, mo
 
 
 async def test_an_unknown_provider_is_said_not_retried_in_demo_mode(tmp_path):
-    with pytest.raises(RuntimeError_) as caught:
+    with pytest.raises(CannotStart) as caught:
         await open_or_fallback(demo=True, provider="bogus", home=tmp_path)
     assert str(caught.value).startswith("unknown provider 'bogus': choose one of jpmorgan")
 
@@ -88,7 +88,7 @@ async def test_when_the_demo_fallback_fails_too_both_reasons_are_said(tmp_path, 
     (tmp_path / "config" / "config.toml").write_text('[store]\nmcc = "54"\n', encoding="utf-8")
     url = dead_url()
     monkeypatch.setenv("TILLQR_SANDBOX_URL", url)
-    with pytest.raises(RuntimeError_) as caught:
+    with pytest.raises(CannotStart) as caught:
         await open_or_fallback(demo=None, provider=None, home=tmp_path)
     message = str(caught.value)
     assert url in message and "store.mcc" in message and "\n" not in message
@@ -116,11 +116,15 @@ SCRIPT = textwrap.dedent("""
 
 def test_the_cannot_start_box_opens_after_the_loop_has_ended_with_one_line_on_stderr(tmp_path):
     url = dead_url()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TILLQR_HOME=str(tmp_path / "home"), TILLQR_SANDBOX_URL=url,
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        TILLQR_HOME=str(tmp_path / "home"),
+        TILLQR_SANDBOX_URL=url,
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     env.pop("TILLQR_EXIT_WHEN_READY", None)
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=90)
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
     assert done.returncode == 1, done.stderr
     boxes = next(line for line in done.stdout.splitlines() if line.startswith("BOXES"))
     assert "TillQR cannot start" in boxes and url in boxes

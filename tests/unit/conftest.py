@@ -5,8 +5,9 @@ Names carry an ``sb_``/``jpm`` prefix so they cannot shadow fixtures of other te
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from tests.support.closing import closed_after
 
 JPM_API = "/jpmorgan/receivables/request-to-pay/v1"
 AUTH = {"Authorization": "Bearer test-token"}
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -42,12 +43,23 @@ async def sb_http(sb_app):
 async def jpm_factory(sb_app):
     """Build J.P. Morgan clients on the in-process sandbox; all are closed after the test."""
 
-    def make(*, app=None, token: str = "test-token", timeout: HttpTimeouts | float | None = None,
-             max_attempts: int = 3, base_url: str = "http://sandbox/jpmorgan") -> JPMorganProvider:
+    def make(
+        *,
+        app=None,
+        token: str = "test-token",
+        timeout: HttpTimeouts | float | None = None,
+        max_attempts: int = 3,
+        base_url: str = "http://sandbox/jpmorgan",
+    ) -> JPMorganProvider:
         provider = JPMorganProvider(
-            base_url, token, transport=httpx.ASGITransport(app=app or sb_app),
+            base_url,
+            token,
+            transport=httpx.ASGITransport(app=app or sb_app),
             timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
-            max_attempts=max_attempts, backoff_base_s=0.01, backoff_max_s=0.05)
+            max_attempts=max_attempts,
+            backoff_base_s=0.01,
+            backoff_max_s=0.05,
+        )
         return provider
 
     async for made in closed_after(make):
@@ -64,15 +76,25 @@ def jpm_body() -> Callable[..., dict[str, Any]]:
     """A valid create-payment-request body; keyword arguments override ``request`` fields (None removes)."""
 
     def make(ident: str | None = "a" * 32, **request: Any) -> dict[str, Any]:
-        req: dict[str, Any] = {"expirationType": "IMMEDIATE", "duration": 120, "paymentAmount": "12.50",
-                               "currency": "BRL", "reference": "sale 1", "isAmountAdjustable": False}
+        req: dict[str, Any] = {
+            "expirationType": "IMMEDIATE",
+            "duration": 120,
+            "paymentAmount": "12.50",
+            "currency": "BRL",
+            "reference": "sale 1",
+            "isAmountAdjustable": False,
+        }
         for key, value in request.items():
             if value is None:
                 req.pop(key, None)
             else:
                 req[key] = value
-        body: dict[str, Any] = {"country": "BR", "request": req, "requestMethodType": "QR_CODE",
-                                "requestMethod": {"qrCodeType": "DYNAMIC", "contentType": "TEXT"}}
+        body: dict[str, Any] = {
+            "country": "BR",
+            "request": req,
+            "requestMethodType": "QR_CODE",
+            "requestMethod": {"qrCodeType": "DYNAMIC", "contentType": "TEXT"},
+        }
         if ident is not None:
             body["id"] = ident
         return body

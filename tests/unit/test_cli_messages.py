@@ -12,8 +12,12 @@ def test_an_unreachable_configured_provider_is_named_with_its_base_url_and_file(
     monkeypatch.delenv("TILLQR_SANDBOX_URL", raising=False)
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True)
-    settings_mod.save(settings_mod.Settings(provider="razorpay", base_url="https://user:secret@api.example.test/v1",
-                                            currency="INR", store_country="IN"), config)
+    settings_mod.save(
+        settings_mod.Settings(
+            provider="razorpay", base_url="https://user:secret@api.example.test/v1", currency="INR", store_country="IN"
+        ),
+        config,
+    )
     exc = ProviderUnavailable("connection failed (ConnectError)", provider="razorpay")
     text = checkout_cli._unreachable(SimpleNamespace(demo=False, sub_demo=False), exc)
     assert text.startswith("razorpay at https://api.example.test/v1 is not answering: connection failed")

@@ -41,7 +41,7 @@ class StuckController:
         if stored is not None and stored.closed:
             return stored
         await asyncio.sleep(timeout)  # a waiter nobody ever resolves
-        raise asyncio.TimeoutError
+        raise TimeoutError
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def till(tmp_path, monkeypatch):
     await journal.record(sale, "linked")
     asked: list[str] = []
 
-    async def get_request(request_id: str) -> RequestInfo:   # the provider confirms the cancel
+    async def get_request(request_id: str) -> RequestInfo:  # the provider confirms the cancel
         asked.append(request_id)
         return RequestInfo(request_id, SaleStatus.CANCELLED, "CANCELLED", sale.amount, Money(0, "BRL"), None, None)
 
@@ -66,8 +66,9 @@ async def till(tmp_path, monkeypatch):
 
 
 def _rt(ctl, journal, provider):
-    return SimpleNamespace(controller=ctl, journal=journal, provider=provider,
-                           settings=SimpleNamespace(expires_in=300), sandbox=None)
+    return SimpleNamespace(
+        controller=ctl, journal=journal, provider=provider, settings=SimpleNamespace(expires_in=300), sandbox=None
+    )
 
 
 async def test_a_cancel_that_never_returns_still_ends_with_the_sale_closed(till):

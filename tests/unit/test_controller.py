@@ -9,6 +9,7 @@ from app.checkout.events import CounterFree, SaleChanged
 from app.domain.money import MoneyError
 from app.domain.sale import SaleStatus
 from app.qr.emv import decode
+from app.runtime import SandboxError
 from tests.support.till import demo_till, journal_row, linked_now, sandbox_request
 
 
@@ -63,7 +64,7 @@ async def test_expired_sale_is_unlinked_and_next_sale_works(tmp_path):
         closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
         assert closed.status == SaleStatus.EXPIRED and closed.unlinked
         assert await linked_now(rt) is None
-        with pytest.raises(Exception):
+        with pytest.raises(SandboxError):
             await rt.sandbox.pay(rt.link.payload)  # nothing payable behind the sticker any more
         nxt = await rt.controller.charge("4.00")
         assert await linked_now(rt) == nxt.request_id
@@ -98,8 +99,14 @@ async def test_journal_is_written_before_every_event(tmp_path):
         def listener(ev):
             if isinstance(ev, SaleChanged):
                 row = journal_row(rt, ev.sale.sale_id)  # another connection: only committed data is visible
-                seen.append((ev.sale.status.value, row["status"] if row else None,
-                             ev.sale.closed, row["closed_at"] is not None if row else None))
+                seen.append(
+                    (
+                        ev.sale.status.value,
+                        row["status"] if row else None,
+                        ev.sale.closed,
+                        row["closed_at"] is not None if row else None,
+                    )
+                )
 
         rt.controller.subscribe(listener)
         sale = await rt.controller.charge("9.10")

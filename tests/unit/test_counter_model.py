@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.checkout.controller import ChargeFailed, CheckoutError, SaleInProgress
-from app.checkout.counter_model import CounterModel, Mode
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import Capability
+from app.screens.counter_model import CounterModel, Mode
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 class FakeController:
@@ -37,7 +37,8 @@ class FakeController:
             raise self.fail_with
         money = Money.parse(amount, self.currency)
         sale = Sale.new(money, "fake", reference).move(
-            SaleStatus.LINKED, request_id="r1", payload="000201PAYLOAD", expires_at=T0 + timedelta(minutes=5))
+            SaleStatus.LINKED, request_id="r1", payload="000201PAYLOAD", expires_at=T0 + timedelta(minutes=5)
+        )
         self.current = sale
         return sale
 
@@ -61,11 +62,24 @@ def typed(m: CounterModel, keys: str) -> str:
     return m.entry
 
 
-@pytest.mark.parametrize("keys, expected", [
-    ("1250", "1250"), ("12.50", "12.50"), ("12,5", "12.5"), ("12.505", "12.50"), ("1..2", "1.2"),
-    (".5", "0.5"), ("007", "7"), ("0.07", "0.07"), ("12<", "1"), ("12C3", "3"), ("<<", ""),
-    ("123456789", "1234567"), ("1a2", "12"),
-])
+@pytest.mark.parametrize(
+    "keys, expected",
+    [
+        ("1250", "1250"),
+        ("12.50", "12.50"),
+        ("12,5", "12.5"),
+        ("12.505", "12.50"),
+        ("1..2", "1.2"),
+        (".5", "0.5"),
+        ("007", "7"),
+        ("0.07", "0.07"),
+        ("12<", "1"),
+        ("12C3", "3"),
+        ("<<", ""),
+        ("123456789", "1234567"),
+        ("1a2", "12"),
+    ],
+)
 def test_typing_two_decimals(keys, expected):
     assert typed(model(), keys) == expected
 
@@ -137,8 +151,9 @@ async def test_bad_amount_is_refused_in_words_without_calling_the_controller():
     assert m.message == "", "typing clears the error"
 
 
-@pytest.mark.parametrize("exc", [ChargeFailed("the provider could not be reached"), SaleInProgress("a sale is open"),
-                                 RuntimeError("boom")])
+@pytest.mark.parametrize(
+    "exc", [ChargeFailed("the provider could not be reached"), SaleInProgress("a sale is open"), RuntimeError("boom")]
+)
 async def test_charge_failure_keeps_the_amount_and_says_why(exc):
     m = model()
     m.controller.fail_with = exc
@@ -162,8 +177,13 @@ async def test_cancel_and_cancel_failure():
 
 def _sale(status=SaleStatus.LINKED, **kw) -> Sale:
     base = Sale.new(Money.parse("12.50", "BRL"), "fake", "ref")
-    return base.move(SaleStatus.LINKED, request_id="r", payload="P", expires_at=T0 + timedelta(seconds=299)).move(
-        status, **kw) if status is not SaleStatus.PENDING else base
+    return (
+        base.move(SaleStatus.LINKED, request_id="r", payload="P", expires_at=T0 + timedelta(seconds=299)).move(
+            status, **kw
+        )
+        if status is not SaleStatus.PENDING
+        else base
+    )
 
 
 def test_modes_and_banners_follow_events():
@@ -190,7 +210,7 @@ def test_expired_failed_and_partial():
     assert m.banner.detail == "Received BRL 5.00 of BRL 12.50 · BRL 7.50 still to pay"
     m.counter_free(linked.move(SaleStatus.EXPIRED))
     assert m.mode is Mode.EXPIRED and m.banner.title == "Expired" and "Nothing was charged" in m.banner.detail
-    starting = _sale(SaleStatus.PENDING)            # the next sale, as the controller publishes it
+    starting = _sale(SaleStatus.PENDING)  # the next sale, as the controller publishes it
     m.sale_changed(starting)
     m.sale_changed(starting.move(SaleStatus.FAILED, reason="provider unreachable: timeout"))
     assert m.mode is Mode.FAILED and m.banner.detail == "Provider unreachable: timeout"
@@ -200,12 +220,17 @@ def test_an_earlier_sale_ending_off_the_counter_is_said_not_shown():
     m = model()
     last = _sale(SaleStatus.SETTLED, amount_received=Money.parse("12.50", "BRL"))
     m.sale_changed(last)
-    found = _sale(SaleStatus.SETTLED, amount_received=Money.parse("12.50", "BRL"),
-                  reason="payment found after the till had ended the sale")
+    found = _sale(
+        SaleStatus.SETTLED,
+        amount_received=Money.parse("12.50", "BRL"),
+        reason="payment found after the till had ended the sale",
+    )
     m.sale_changed(found)
     assert m.sale is last
-    assert m.message == ("An earlier sale of BRL 12.50 is now paid: payment found after the till had ended "
-                         "the sale.") and m.message_level == "warning"
+    assert (
+        m.message == ("An earlier sale of BRL 12.50 is now paid: payment found after the till had ended the sale.")
+        and m.message_level == "warning"
+    )
 
 
 def test_another_sale_finishing_does_not_hide_the_open_one():
@@ -291,8 +316,11 @@ async def test_recover_summarises_what_it_found_and_survives_errors():
 def test_partial_then_ended_says_to_give_the_money_back_not_nothing_charged():
     m = model()
     part = _sale().with_(amount_received=Money.parse("8", "BRL"))
-    for status, title in [(SaleStatus.EXPIRED, "Expired"), (SaleStatus.CANCELLED, "Cancelled"),
-                          (SaleStatus.FAILED, "Failed")]:
+    for status, title in [
+        (SaleStatus.EXPIRED, "Expired"),
+        (SaleStatus.CANCELLED, "Cancelled"),
+        (SaleStatus.FAILED, "Failed"),
+    ]:
         m.sale = None
         m.sale_changed(part.move(status))
         b = m.banner
@@ -330,8 +358,10 @@ def test_failure_and_provider_cancel_words():
     assert m.banner.detail == "BRL 12.50 cancelled. Nothing was charged."
 
 
-@pytest.mark.parametrize("seconds, text", [(299, "4:59"), (3600 + 62, "1:01:02"), (86400 + 1, "1 day 0 h"),
-                                           (86400 * 37 + 4 * 3600 + 5, "37 days 4 h")])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(299, "4:59"), (3600 + 62, "1:01:02"), (86400 + 1, "1 day 0 h"), (86400 * 37 + 4 * 3600 + 5, "37 days 4 h")],
+)
 def test_countdown_reads_well_from_minutes_to_weeks(seconds, text):
     m = model()
     m.sale_changed(_sale().with_(expires_at=T0 + timedelta(seconds=seconds)))
@@ -385,6 +415,8 @@ async def test_due_section_closed_charges_without_terms():
 
 def test_a_settled_due_date_sale_owes_what_the_provider_took():
     m = model(capabilities=Capability.DYNAMIC_QR | Capability.DUE_DATE)
-    late = _sale(SaleStatus.SETTLED, amount_received=Money.parse("15.50", "BRL"), amount_due=Money.parse("15.50", "BRL"))
+    late = _sale(
+        SaleStatus.SETTLED, amount_received=Money.parse("15.50", "BRL"), amount_due=Money.parse("15.50", "BRL")
+    )
     m.sale_changed(late)  # 12.50 plus a fine and interest, paid after the due date
     assert m.banner.detail == "BRL 15.50 received" and m.banner.note == "" and m.sale_caption[0] == "BRL 15.50"

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from app.domain.duedate import amount_due, local_date
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus, utcnow
-from app.providers.base import Discount, DueTerms
 from app.runtime import open_runtime
 
 
@@ -17,9 +17,16 @@ async def test_paid_two_days_late_owes_fine_and_interest_and_is_not_over_paid(tm
     rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
     try:
         today = local_date(utcnow())
-        due = DueTerms(due_date=today, max_payment_days=30, fine=brl("3.00"), interest_per_day=brl("2.00"),
-                       rebate=brl("1.00"), discounts=(Discount(brl("0.50"), today),),
-                       payer_name="Random", payer_document="00000000000")
+        due = DueTerms(
+            due_date=today,
+            max_payment_days=30,
+            fine=brl("3.00"),
+            interest_per_day=brl("2.00"),
+            rebate=brl("1.00"),
+            discounts=(Discount(brl("0.50"), today),),
+            payer_name="Random",
+            payer_document="00000000000",
+        )
         sale = await rt.controller.charge("10.25", "bill 7", due=due)
         late = timedelta(days=2, hours=1)
         resp = await rt.sandbox.client.post("/_sandbox/clock", json={"advance_s": late.total_seconds()})
@@ -43,15 +50,29 @@ async def test_refused_due_charge_frees_the_counter_at_once(tmp_path):
     rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
     try:
         today = local_date(utcnow())
-        unusable = DueTerms(due_date=today, max_payment_days=5, fine=brl("0"), interest_per_day=brl("0"),
-                            rebate=brl("12.50"), payer_name="R", payer_document="00000000000")  # rebate = all
+        unusable = DueTerms(
+            due_date=today,
+            max_payment_days=5,
+            fine=brl("0"),
+            interest_per_day=brl("0"),
+            rebate=brl("12.50"),
+            payer_name="R",
+            payer_document="00000000000",
+        )  # rebate = all
         try:
             await rt.controller.charge("12.50", "typo", due=unusable)
             raise AssertionError("terms that leave nothing to pay are refused before anything is written")
         except ChargeFailed as exc:
             assert "rebate" in str(exc) and await rt.journal.list_sales() == []
-        stale = DueTerms(due_date=today - timedelta(days=1), max_payment_days=5, fine=brl("0"),
-                         interest_per_day=brl("0"), rebate=brl("0"), payer_name="R", payer_document="00000000000")
+        stale = DueTerms(
+            due_date=today - timedelta(days=1),
+            max_payment_days=5,
+            fine=brl("0"),
+            interest_per_day=brl("0"),
+            rebate=brl("0"),
+            payer_name="R",
+            payer_document="00000000000",
+        )
         try:
             await rt.controller.charge("12.50", "due yesterday", due=stale)
             raise AssertionError("the provider should refuse a due date in the past")
@@ -74,9 +95,15 @@ async def test_due_charge_resumed_after_a_restart_and_paid_late_is_not_over_paid
 
     rt = await open_runtime(demo=True, provider="pix", home=tmp_path, poll_interval=0.05)
     try:
-        due = DueTerms(due_date=local_date(utcnow()), max_payment_days=30, fine=brl("3.00"),
-                       interest_per_day=brl("2.00"), rebate=brl("1.00"), payer_name="Random",
-                       payer_document="00000000000")
+        due = DueTerms(
+            due_date=local_date(utcnow()),
+            max_payment_days=30,
+            fine=brl("3.00"),
+            interest_per_day=brl("2.00"),
+            rebate=brl("1.00"),
+            payer_name="Random",
+            payer_document="00000000000",
+        )
         sale = await rt.controller.charge("10.25", "bill 7", due=due)
         await rt.controller.aclose()  # the till is switched off overnight
         late = timedelta(days=2, hours=1)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.checkout.due_form import MAX_DISCOUNTS, DueForm, owed_today
 from app.domain.money import Money
+from app.screens.due_form import MAX_DISCOUNTS, DueForm, owed_today
 
 TODAY = date(2025, 3, 20)
 
@@ -74,22 +74,34 @@ def test_terms_sort_discounts_by_limit_date():
     assert check.lines[-1] == f"Total due on {TODAY}: BRL 47.00" and "Discount until" in check.lines[1]
 
 
-@pytest.mark.parametrize("edit, words", [
-    (lambda f: f.set("fine", "abc"), "Fine: 'abc' is not an amount"),
-    (lambda f: f.set("interest", "-1"), "Interest per day: the amount must be positive, not -1"),
-    (lambda f: f.set("rebate", "1.234"), "Rebate: BRL has 2 decimals: 1.234 has too many"),
-    (lambda f: f.set("max_days", "x"), "Days it can be paid late: a whole number from 0 to 3650, not 'x'"),
-    (lambda f: f.set("max_days", "4000"), "Days it can be paid late: a whole number from 0 to 3650"),
-    (lambda f: f.set_due_date(TODAY - timedelta(days=1)), f"The due date {TODAY - timedelta(days=1)} is before today"),
-    (lambda f: f.add_discount(), "Discount 1: enter an amount"),
-    (lambda f: (f.add_discount(), f.set_discount(0, amount="1", limit=TODAY - timedelta(days=1))),
-     "Discount 1: its limit date"),
-    (lambda f: (f.add_discount(), f.set_discount(0, amount="1", limit=TODAY + timedelta(days=30))),
-     "is after the due date"),
-    (lambda f: f.set("rebate", "10"), "The rebate (10.00) must be less than the amount (10.00)"),
-    (lambda f: (f.add_discount(), f.set_discount(0, amount="9.99"), f.set("rebate", "0.01")),
-     "The rebate and the discount until"),
-])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda f: f.set("fine", "abc"), "Fine: 'abc' is not an amount"),
+        (lambda f: f.set("interest", "-1"), "Interest per day: the amount must be positive, not -1"),
+        (lambda f: f.set("rebate", "1.234"), "Rebate: BRL has 2 decimals: 1.234 has too many"),
+        (lambda f: f.set("max_days", "x"), "Days it can be paid late: a whole number from 0 to 3650, not 'x'"),
+        (lambda f: f.set("max_days", "4000"), "Days it can be paid late: a whole number from 0 to 3650"),
+        (
+            lambda f: f.set_due_date(TODAY - timedelta(days=1)),
+            f"The due date {TODAY - timedelta(days=1)} is before today",
+        ),
+        (lambda f: f.add_discount(), "Discount 1: enter an amount"),
+        (
+            lambda f: (f.add_discount(), f.set_discount(0, amount="1", limit=TODAY - timedelta(days=1))),
+            "Discount 1: its limit date",
+        ),
+        (
+            lambda f: (f.add_discount(), f.set_discount(0, amount="1", limit=TODAY + timedelta(days=30))),
+            "is after the due date",
+        ),
+        (lambda f: f.set("rebate", "10"), "The rebate (10.00) must be less than the amount (10.00)"),
+        (
+            lambda f: (f.add_discount(), f.set_discount(0, amount="9.99"), f.set("rebate", "0.01")),
+            "The rebate and the discount until",
+        ),
+    ],
+)
 def test_problems_are_said_in_words_and_nothing_typed_is_lost(edit, words):
     f = form()
     edit(f)

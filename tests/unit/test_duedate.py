@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.duedate import (BRASILIA, amount_due, applicable_discount, local_date, payable_until, problems,
-                                to_money)
+from app.domain.duedate import BRASILIA, amount_due, applicable_discount, local_date, payable_until, problems, to_money
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money
-from app.providers.base import Discount, DueTerms
 
 
 def brl(text: str) -> Money:
@@ -25,13 +24,16 @@ SEED = DueTerms(due_date=DUE, max_payment_days=128, fine=brl("3"), interest_per_
 BASE = brl("10.25")
 
 
-@pytest.mark.parametrize("on, total", [
-    (date(2023, 3, 1), "9.25"),      # early: amount - rebate
-    (DUE, "9.25"),                   # on the due date: still on time
-    (date(2023, 3, 26), "12.25"),    # one day late: original value + fine (- rebate), no interest yet
-    (date(2023, 3, 27), "14.25"),    # two days late: + one day of interest
-    (date(2023, 3, 28), "16.25"),
-])
+@pytest.mark.parametrize(
+    "on, total",
+    [
+        (date(2023, 3, 1), "9.25"),  # early: amount - rebate
+        (DUE, "9.25"),  # on the due date: still on time
+        (date(2023, 3, 26), "12.25"),  # one day late: original value + fine (- rebate), no interest yet
+        (date(2023, 3, 27), "14.25"),  # two days late: + one day of interest
+        (date(2023, 3, 28), "16.25"),
+    ],
+)
 def test_seed_sample_on_several_days(on, total):
     assert amount_due(BASE, SEED, on).total == brl(total)
 
@@ -55,18 +57,24 @@ def test_last_payable_day_is_due_date_plus_max_payment_days():
     late = amount_due(BASE, SEED, last + timedelta(days=1))
     assert not late.payable and late.lines()[-2] == f"No longer payable: the last day was {last}"
     assert payable_until(SEED) == datetime(2023, 8, 1, 0, 0, tzinfo=BRASILIA)
-    assert payable_until(SEED) == datetime(2023, 8, 1, 3, 0, tzinfo=timezone.utc)
+    assert payable_until(SEED) == datetime(2023, 8, 1, 3, 0, tzinfo=UTC)
 
 
 def test_discounts_do_not_accumulate_the_earliest_live_limit_applies():
-    terms = DueTerms(DUE, 10, brl("0"), brl("0"), brl("0"),
-                     discounts=(Discount(brl("0.50"), date(2023, 3, 20)), Discount(brl("1.50"), date(2023, 3, 10))))
-    assert amount_due(BASE, terms, date(2023, 3, 5)).total == brl("8.75")       # 1.50 until 03-10
-    assert amount_due(BASE, terms, date(2023, 3, 10)).total == brl("8.75")      # on the limit date: still
+    terms = DueTerms(
+        DUE,
+        10,
+        brl("0"),
+        brl("0"),
+        brl("0"),
+        discounts=(Discount(brl("0.50"), date(2023, 3, 20)), Discount(brl("1.50"), date(2023, 3, 10))),
+    )
+    assert amount_due(BASE, terms, date(2023, 3, 5)).total == brl("8.75")  # 1.50 until 03-10
+    assert amount_due(BASE, terms, date(2023, 3, 10)).total == brl("8.75")  # on the limit date: still
     b = amount_due(BASE, terms, date(2023, 3, 11))
-    assert b.total == brl("9.75") and b.discount_limit == date(2023, 3, 20)    # then 0.50 until 03-20
+    assert b.total == brl("9.75") and b.discount_limit == date(2023, 3, 20)  # then 0.50 until 03-20
     assert "Discount until 2023-03-20: -BRL 0.50" in b.lines()
-    assert amount_due(BASE, terms, date(2023, 3, 21)).total == BASE             # then none
+    assert amount_due(BASE, terms, date(2023, 3, 21)).total == BASE  # then none
 
 
 def test_total_is_clamped_at_zero_and_says_so():
@@ -79,15 +87,22 @@ def test_total_is_clamped_at_zero_and_says_so():
 
 def test_problems_of_bad_terms():
     assert problems(BASE, SEED) == []
-    bad = DueTerms(DUE, -1, brl("0"), brl("0"), brl("10.25"),
-                   discounts=(Discount(brl("0"), DUE + timedelta(days=1)), Discount(brl("1"), DUE + timedelta(days=1))))
+    bad = DueTerms(
+        DUE,
+        -1,
+        brl("0"),
+        brl("0"),
+        brl("10.25"),
+        discounts=(Discount(brl("0"), DUE + timedelta(days=1)), Discount(brl("1"), DUE + timedelta(days=1))),
+    )
     found = problems(BASE, bad)
     assert "max_payment_days cannot be negative" in found
     assert "the rebate (10.25) must be less than the amount (10.25)" in found
     assert "two discounts have the same limit date" in found
     assert any("after the due date" in p for p in found)
     assert problems(BASE, DueTerms(DUE, 1, Money(100, "USD"), brl("0"), brl("0"))) == [
-        "due-date terms in USD for a charge in BRL"]
+        "due-date terms in USD for a charge in BRL"
+    ]
 
 
 def test_to_money_rounds_half_up_and_refuses_floats():
@@ -100,9 +115,9 @@ def test_to_money_rounds_half_up_and_refuses_floats():
 
 
 def test_local_date_is_brasilia():
-    assert local_date(datetime(2023, 3, 26, 2, 59, tzinfo=timezone.utc)) == date(2023, 3, 25)
-    assert local_date(datetime(2023, 3, 26, 3, 0, tzinfo=timezone.utc)) == date(2023, 3, 26)
-    assert amount_due(BASE, SEED, datetime(2023, 3, 26, 2, 59, tzinfo=timezone.utc)).total == brl("9.25")
+    assert local_date(datetime(2023, 3, 26, 2, 59, tzinfo=UTC)) == date(2023, 3, 25)
+    assert local_date(datetime(2023, 3, 26, 3, 0, tzinfo=UTC)) == date(2023, 3, 26)
+    assert amount_due(BASE, SEED, datetime(2023, 3, 26, 2, 59, tzinfo=UTC)).total == brl("9.25")
     with pytest.raises(ValueError):
         local_date(datetime(2023, 3, 26))
 
@@ -119,10 +134,14 @@ def charges(draw):
     due = draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)))
     limits = draw(st.lists(st.integers(min_value=0, max_value=60), max_size=3, unique=True))
     discounts = tuple(Discount(Money(draw(cents), currency), due - timedelta(days=n)) for n in limits)
-    terms = DueTerms(due_date=due, max_payment_days=draw(st.integers(min_value=0, max_value=400)),
-                     fine=Money(draw(cents), currency), interest_per_day=Money(draw(cents), currency),
-                     rebate=Money(draw(st.integers(min_value=0, max_value=20_000_000)), currency),
-                     discounts=discounts)
+    terms = DueTerms(
+        due_date=due,
+        max_payment_days=draw(st.integers(min_value=0, max_value=400)),
+        fine=Money(draw(cents), currency),
+        interest_per_day=Money(draw(cents), currency),
+        rebate=Money(draw(st.integers(min_value=0, max_value=20_000_000)), currency),
+        discounts=discounts,
+    )
     return base, terms
 
 
@@ -200,8 +219,8 @@ def test_terms_running_past_the_calendar_are_a_problem_not_a_crash():
     from datetime import date
 
     from app.domain.duedate import problems
+    from app.domain.dueterms import DueTerms
     from app.domain.money import Money
-    from app.providers.base import DueTerms
 
     zero = Money(0, "BRL")
     terms = DueTerms(due_date=date(9999, 12, 31), max_payment_days=10, fine=zero, interest_per_day=zero, rebate=zero)

@@ -97,9 +97,11 @@ async def test_v1_journal_migrates_and_keeps_its_sales(tmp_path):
     for stmt in filter(str.strip, MIGRATIONS[0].split(";")):
         conn.execute(stmt)
     conn.execute("PRAGMA user_version=1")
-    conn.execute("INSERT INTO sales (sale_id, status, amount_minor, currency, provider, created_at, updated_at,"
-                 " amount_received_minor) VALUES ('s1', 'settled', 1250, 'BRL', 'jpmorgan', "
-                 "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1250)")
+    conn.execute(
+        "INSERT INTO sales (sale_id, status, amount_minor, currency, provider, created_at, updated_at,"
+        " amount_received_minor) VALUES ('s1', 'settled', 1250, 'BRL', 'jpmorgan', "
+        "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1250)"
+    )
     conn.commit()
     conn.close()
     j = Journal(path)
@@ -121,8 +123,12 @@ async def test_overpaid_and_refundable_are_derived(journal):
 
 async def test_a_refund_and_the_sale_it_changes_are_one_transaction(journal, tmp_path):
     """A crash between the refund row and the sale's new totals must not leave one without the other."""
-    paid = a_sale("10.00").with_(request_id="R1").move(SaleStatus.LINKED).move(
-        SaleStatus.SETTLED, amount_received=Money.parse("10.00", "BRL"))
+    paid = (
+        a_sale("10.00")
+        .with_(request_id="R1")
+        .move(SaleStatus.LINKED)
+        .move(SaleStatus.SETTLED, amount_received=Money.parse("10.00", "BRL"))
+    )
     await journal.record(paid, "settled")
     entry = {"refund_key": "k1", "amount_minor": 300, "status": "pending"}
     await journal.record_refund(paid, entry)

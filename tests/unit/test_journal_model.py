@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from app.checkout.journal_model import JournalModel
 from app.config.pin import PinGate, hash_pin
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.runtime import open_runtime
+from app.screens.journal_model import JournalModel
 from app.storage.journal import Journal
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
 PIN = "2468"
 
@@ -45,13 +45,31 @@ class FakeController:
         raise AssertionError("no provider call expected")
 
 
-def sale(amount: str, status: SaleStatus, *, at: datetime, received: str = "0", refunded: str = "0",
-         ref: str = "", provider: str = "depay", rid: str | None = None) -> Sale:
+def sale(
+    amount: str,
+    status: SaleStatus,
+    *,
+    at: datetime,
+    received: str = "0",
+    refunded: str = "0",
+    ref: str = "",
+    provider: str = "depay",
+    rid: str | None = None,
+) -> Sale:
     s = Sale.new(Money.parse(amount, "BRL"), provider, ref)
-    return Sale(sale_id=s.sale_id, amount=s.amount, provider=provider, reference=ref, status=status,
-                request_id=rid or f"req-{s.sale_id[:6]}", amount_received=Money.parse(received, "BRL", allow_zero=True),
-                amount_refunded=Money.parse(refunded, "BRL", allow_zero=True), created_at=at, updated_at=at,
-                closed_at=None if status.is_open else at + timedelta(minutes=1))
+    return Sale(
+        sale_id=s.sale_id,
+        amount=s.amount,
+        provider=provider,
+        reference=ref,
+        status=status,
+        request_id=rid or f"req-{s.sale_id[:6]}",
+        amount_received=Money.parse(received, "BRL", allow_zero=True),
+        amount_refunded=Money.parse(refunded, "BRL", allow_zero=True),
+        created_at=at,
+        updated_at=at,
+        closed_at=None if status.is_open else at + timedelta(minutes=1),
+    )
 
 
 @pytest.fixture
@@ -64,10 +82,17 @@ async def stocked(tmp_path, pin_hash):
         "expired": sale("7.00", SaleStatus.EXPIRED, at=today + timedelta(minutes=10)),
         "part_exp": sale("9.00", SaleStatus.EXPIRED, at=today + timedelta(minutes=12), received="4.00"),
         "open": sale("3.30", SaleStatus.LINKED, at=today + timedelta(minutes=20)),
-        "partref": sale("40.00", SaleStatus.PARTIALLY_REFUNDED, at=yesterday, received="40.00", refunded="15.00",
-                        rid="depay-ORDER-77"),
-        "refunded": sale("5.00", SaleStatus.REFUNDED, at=yesterday + timedelta(hours=1), received="5.00",
-                         refunded="5.00"),
+        "partref": sale(
+            "40.00",
+            SaleStatus.PARTIALLY_REFUNDED,
+            at=yesterday,
+            received="40.00",
+            refunded="15.00",
+            rid="depay-ORDER-77",
+        ),
+        "refunded": sale(
+            "5.00", SaleStatus.REFUNDED, at=yesterday + timedelta(hours=1), received="5.00", refunded="5.00"
+        ),
     }
     for s in sales.values():
         await journal.record(s, "created")
@@ -127,8 +152,10 @@ async def test_totals_of_the_selected_day(stocked):
     assert "Expired: 2 sales, BRL 16.00, received BRL 4.00" in lines
     model.set_day_filter("yesterday")
     assert model.totals_title.startswith("Yesterday")
-    assert model.totals_text() == ["Refunded: 1 sale, BRL 5.00, refunded BRL 5.00",
-                                   "Part refunded: 1 sale, BRL 40.00, refunded BRL 15.00"]
+    assert model.totals_text() == [
+        "Refunded: 1 sale, BRL 5.00, refunded BRL 5.00",
+        "Part refunded: 1 sale, BRL 40.00, refunded BRL 15.00",
+    ]
 
 
 async def test_detail_has_every_field_and_the_events(stocked):
@@ -191,6 +218,7 @@ async def test_export_writes_the_filtered_rows(stocked, tmp_path):
 
 
 # -- on the real controller and the sandbox -------------------------------------------------
+
 
 @pytest.fixture
 async def depay(tmp_path):

@@ -4,8 +4,9 @@ from app.config.logs import RedactingFilter
 
 
 def test_authorization_values_are_redacted():
-    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "sent %s", ("Authorization: Bearer abc.DEF-123456",),
-                               None)
+    record = logging.LogRecord(
+        "t", logging.WARNING, __file__, 1, "sent %s", ("Authorization: Bearer abc.DEF-123456",), None
+    )
     RedactingFilter().filter(record)
     assert record.getMessage() == "sent Authorization: Bearer [redacted]"
 
@@ -27,7 +28,7 @@ def test_logs_that_cannot_be_written_are_a_warning_on_stderr_not_stdout(tmp_path
     blocker.write_text("a file where the log folder should be")
     root = logging.getLogger()
     before = list(root.handlers)
-    for h in before:   # set up once per process: an earlier test's set-up must not hide this one
+    for h in before:  # set up once per process: an earlier test's set-up must not hide this one
         if getattr(h, "_tillqr", False):
             root.removeHandler(h)
     try:

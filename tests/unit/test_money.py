@@ -1,17 +1,31 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.money import MINOR_UNITS, Money, MoneyError, max_amount
 
 
-@pytest.mark.parametrize("text,currency,minor", [
-    ("12.50", "BRL", 1250), ("12,50", "BRL", 1250), ("7", "BRL", 700), ("0.01", "SGD", 1),
-    (" 3.5 ", "HKD", 350), ("+4", "INR", 400), ("1500", "CLP", 1500), ("1.234", "KWD", 1234),
-    ("1000000", "BRL", 100000000), (Decimal("9.99"), "BRL", 999), ("brl", "BRL", None),
-    ("2500000", "VND", 2500000), ("45000", "KRW", 45000), ("1500000", "PYG", 1500000),
-])
+@pytest.mark.parametrize(
+    "text,currency,minor",
+    [
+        ("12.50", "BRL", 1250),
+        ("12,50", "BRL", 1250),
+        ("7", "BRL", 700),
+        ("0.01", "SGD", 1),
+        (" 3.5 ", "HKD", 350),
+        ("+4", "INR", 400),
+        ("1500", "CLP", 1500),
+        ("1.234", "KWD", 1234),
+        ("1000000", "BRL", 100000000),
+        (Decimal("9.99"), "BRL", 999),
+        ("brl", "BRL", None),
+        ("2500000", "VND", 2500000),
+        ("45000", "KRW", 45000),
+        ("1500000", "PYG", 1500000),
+    ],
+)
 def test_parse_good(text, currency, minor):
     if minor is None:
         with pytest.raises(MoneyError):
@@ -21,25 +35,28 @@ def test_parse_good(text, currency, minor):
     assert m.minor == minor and m.currency == currency
 
 
-@pytest.mark.parametrize("text,currency,needle", [
-    ("", "BRL", "enter an amount"),
-    ("-1.00", "BRL", "positive"),
-    ("0", "BRL", "more than zero"),
-    ("0.00", "BRL", "more than zero"),
-    ("1.005", "BRL", "too many"),
-    ("10.5", "CLP", "no decimals"),
-    ("1,000", "BRL", "a comma is read as the decimal point; for 1000 type it without the comma"),
-    ("1,500", "CLP", "a comma is read as the decimal point"),
-    ("1e3", "BRL", "not an amount"),
-    ("NaN", "BRL", "not an amount"),
-    ("Infinity", "BRL", "not an amount"),
-    ("1,000.00", "BRL", "not an amount"),
-    ("12.50.1", "BRL", "not an amount"),
-    ("1000000.01", "BRL", "more than one sale"),
-    ("99999999999", "BRL", "more than one sale"),
-    ("12.50", "XXX", "unknown currency"),
-    ("١٢", "BRL", "not an amount"),  # Arabic-Indic digits are refused, not silently read
-])
+@pytest.mark.parametrize(
+    "text,currency,needle",
+    [
+        ("", "BRL", "enter an amount"),
+        ("-1.00", "BRL", "positive"),
+        ("0", "BRL", "more than zero"),
+        ("0.00", "BRL", "more than zero"),
+        ("1.005", "BRL", "too many"),
+        ("10.5", "CLP", "no decimals"),
+        ("1,000", "BRL", "a comma is read as the decimal point; for 1000 type it without the comma"),
+        ("1,500", "CLP", "a comma is read as the decimal point"),
+        ("1e3", "BRL", "not an amount"),
+        ("NaN", "BRL", "not an amount"),
+        ("Infinity", "BRL", "not an amount"),
+        ("1,000.00", "BRL", "not an amount"),
+        ("12.50.1", "BRL", "not an amount"),
+        ("1000000.01", "BRL", "more than one sale"),
+        ("99999999999", "BRL", "more than one sale"),
+        ("12.50", "XXX", "unknown currency"),
+        ("١٢", "BRL", "not an amount"),  # Arabic-Indic digits are refused, not silently read
+    ],
+)
 def test_parse_bad_amounts_have_clear_messages(text, currency, needle):
     with pytest.raises(MoneyError) as exc:
         Money.parse(text, currency)

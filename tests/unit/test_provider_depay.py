@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -13,34 +13,63 @@ import pytest
 
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.providers.base import (Capability, ChargeSpec, ProviderAuthError, ProviderConflict, ProviderNotFound,
-                                ProviderProtocolError, ProviderRejected, ProviderUnavailable)
-from app.providers.depay import (NO_RECEIVER_URL, REFUND_STATUS, STATUS_MAP, DepayProvider, parse_created,
-                                 parse_error, parse_order)
+from app.providers.base import (
+    Capability,
+    ChargeSpec,
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from app.providers.depay import (
+    NO_RECEIVER_URL,
+    REFUND_STATUS,
+    STATUS_MAP,
+    DepayProvider,
+    parse_created,
+    parse_error,
+    parse_order,
+)
 from app.providers.depay_parse import refund_trail
 from app.providers.http import HttpTimeouts
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
 from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
-from tests.support.faults import seed_where
 from tests.support.closing import closed_after
+from tests.support.faults import seed_where
 
 from .conftest import T0
 
-SEED_ORDER = {"id": "7478bd70-87ad-49d0-9143-9b148d776fc7", "status": "COMPLETED",
-              "creation_date": "2023-05-15T11:45:38.2678234+00:00", "update_date": "2023-05-15T11:45:38.2678234+00:00",
-              "local_amount": 7, "local_currency": "ARS", "user_amount": 7, "user_currency": "ARS",
-              "external_reference": "123123123",
-              "statuses": [{"status": "CREATED", "created_at": "2024-11-01 20:01:30.948423"},
-                           {"status": "WAITING_AMOUNT", "created_at": "2024-11-01 20:01:50.567650"},
-                           {"status": "COMPLETED", "created_at": "2024-11-01 20:02:00.343641"}]}
-SEED_CREATED = {"status": "success", "order_id": "7478bd70-87ad-49d0-9143-9b148d776fc7",
-                "qr_data": "00020101021102080000000041370012com.TEST98113069226478599020143160012B0000045519650150011"
-                           "30707101020512600220000531909000067076630520454115802AR5918GRANJAS CARNAVE SA6012BUENOS"
-                           " AIRES61041000530303262100706S0282581050001Z63040F00",
-                "message": "QR generated successfully.", "user_amount": 2883.9085042893075, "user_currency": "ARS",
-                "exchange_rate": 0.0035}
+SEED_ORDER = {
+    "id": "7478bd70-87ad-49d0-9143-9b148d776fc7",
+    "status": "COMPLETED",
+    "creation_date": "2023-05-15T11:45:38.2678234+00:00",
+    "update_date": "2023-05-15T11:45:38.2678234+00:00",
+    "local_amount": 7,
+    "local_currency": "ARS",
+    "user_amount": 7,
+    "user_currency": "ARS",
+    "external_reference": "123123123",
+    "statuses": [
+        {"status": "CREATED", "created_at": "2024-11-01 20:01:30.948423"},
+        {"status": "WAITING_AMOUNT", "created_at": "2024-11-01 20:01:50.567650"},
+        {"status": "COMPLETED", "created_at": "2024-11-01 20:02:00.343641"},
+    ],
+}
+SEED_CREATED = {
+    "status": "success",
+    "order_id": "7478bd70-87ad-49d0-9143-9b148d776fc7",
+    "qr_data": "00020101021102080000000041370012com.TEST98113069226478599020143160012B0000045519650150011"
+    "30707101020512600220000531909000067076630520454115802AR5918GRANJAS CARNAVE SA6012BUENOS"
+    " AIRES61041000530303262100706S0282581050001Z63040F00",
+    "message": "QR generated successfully.",
+    "user_amount": 2883.9085042893075,
+    "user_currency": "ARS",
+    "exchange_rate": 0.0035,
+}
 SALE = "5" * 32
 
 
@@ -58,8 +87,9 @@ class Recording(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def app(sb_clock):
-    return create_app(clock=sb_clock, fault_hold_s=5.0,
-                      notify_transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    return create_app(
+        clock=sb_clock, fault_hold_s=5.0, notify_transport=httpx.MockTransport(lambda r: httpx.Response(200))
+    )
 
 
 @pytest.fixture
@@ -74,10 +104,16 @@ async def make(app, sb_clock):
 
     def build(transport=None, **kw) -> DepayProvider:
         kw.setdefault("pos_external_reference", "POS-1")
-        provider = DepayProvider("http://sandbox/depay", "test-token", clock=sb_clock,
-                                 transport=transport or Recording(httpx.ASGITransport(app=app)),
-                                 timeout=HttpTimeouts(connect=0.3, read=0.3, attempt=0.3, deadline=5.0),
-                                 backoff_base_s=0.01, backoff_max_s=0.02, **kw)
+        provider = DepayProvider(
+            "http://sandbox/depay",
+            "test-token",
+            clock=sb_clock,
+            transport=transport or Recording(httpx.ASGITransport(app=app)),
+            timeout=HttpTimeouts(connect=0.3, read=0.3, attempt=0.3, deadline=5.0),
+            backoff_base_s=0.01,
+            backoff_max_s=0.02,
+            **kw,
+        )
         return provider
 
     async for made in closed_after(build):
@@ -90,33 +126,49 @@ def dp(make) -> DepayProvider:
 
 
 def spec(amount="12.50", currency="ARS", sale=SALE, **kw) -> ChargeSpec:
-    return ChargeSpec(request_id=sale, amount=Money.parse(amount, currency), reference="r", duration_s=120,
-                      idempotency_key=f"{sale}:create", **kw)
+    return ChargeSpec(
+        request_id=sale,
+        amount=Money.parse(amount, currency),
+        reference="r",
+        duration_s=120,
+        idempotency_key=f"{sale}:create",
+        **kw,
+    )
 
 
 async def pay(http, payload, amount=None):
-    r = await http.post("/_sandbox/pay", json={"payload": payload} if amount is None else
-                        {"payload": payload, "amount": amount})
+    r = await http.post(
+        "/_sandbox/pay", json={"payload": payload} if amount is None else {"payload": payload, "amount": amount}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
 def sent_bodies(dp, path="/depay/v2/qr"):
-    return [json.loads(text, parse_float=Decimal) for method, p, text in dp.http._client._transport.sent
-            if p == path and method == "POST"]
+    return [
+        json.loads(text, parse_float=Decimal)
+        for method, p, text in dp.http._client._transport.sent
+        if p == path and method == "POST"
+    ]
 
 
 # -- create --------------------------------------------------------------------------------------
 async def test_create_sends_the_documented_body_and_reads_the_answer(dp, http):
     info = await dp.create_request(spec())
     [(method, path, text)] = dp.http._client._transport.sent
-    assert (method, path) == ("POST", "/depay/v2/qr") and '"amount":12.50' in text   # an exact JSON number
-    assert json.loads(text) == {"local_currency": "ARS", "local_country": "AR", "qr_from": "AR", "amount": 12.5,
-                                "pos_external_reference": "POS-1", "external_reference": SALE,
-                                "notification_url": NO_RECEIVER_URL}
+    assert (method, path) == ("POST", "/depay/v2/qr") and '"amount":12.50' in text  # an exact JSON number
+    assert json.loads(text) == {
+        "local_currency": "ARS",
+        "local_country": "AR",
+        "qr_from": "AR",
+        "amount": 12.5,
+        "pos_external_reference": "POS-1",
+        "external_reference": SALE,
+        "notification_url": NO_RECEIVER_URL,
+    }
     assert uuid.UUID(info.request_id) and info.status == SaleStatus.LINKED and info.provider_status == "CREATED"
     assert info.amount == Money.parse("12.50", "ARS") and info.amount_paid == Money(0, "ARS")
-    assert info.expires_at == T0 + timedelta(minutes=10)      # Depay's 10 minutes, not duration_s
+    assert info.expires_at == T0 + timedelta(minutes=10)  # Depay's 10 minutes, not duration_s
     assert decode(info.payload).valid and decode(info.payload).fields["54"] == "12.50"
     [row] = (await http.get("/_sandbox/state")).json()["requests"]
     assert row["id"] == info.request_id and row["external_reference"] == SALE
@@ -162,15 +214,14 @@ async def test_a_create_whose_answer_was_lost_leaves_an_unseen_stray_and_shows_o
     orders = {r["external_reference"]: r for r in (await http.get("/_sandbox/state")).json()["requests"]}
     assert set(orders) == {SALE, f"{SALE}-2"} and orders[f"{SALE}-2"]["id"] == info.request_id
     await http.delete("/_sandbox/faults")
-    assert (await pay(http, info.payload))["request_id"] == info.request_id   # what the till shows is the one
-    assert (await dp.get_request(SALE)).request_id == info.request_id         # the sale id leads to it too
+    assert (await pay(http, info.payload))["request_id"] == info.request_id  # what the till shows is the one
+    assert (await dp.get_request(SALE)).request_id == info.request_id  # the sale id leads to it too
     sb_clock.advance(600)
     orders = {r["external_reference"]: r for r in (await http.get("/_sandbox/state")).json()["requests"]}
-    assert orders[SALE]["status"] == "CANCELED" and orders[SALE]["amount_paid"] == "0.00"   # expired unpaid
+    assert orders[SALE]["status"] == "CANCELED" and orders[SALE]["amount_paid"] == "0.00"  # expired unpaid
 
 
-@pytest.mark.parametrize("rate, fault", [("drop_rate", "drop"), ("garbage_rate", "garbage"),
-                                         ("error_rate", "error")])
+@pytest.mark.parametrize("rate, fault", [("drop_rate", "drop"), ("garbage_rate", "garbage"), ("error_rate", "error")])
 async def test_a_create_that_never_happened_is_simply_sent_again(dp, http, rate, fault):
     await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seed_where([fault, None], **{rate: 0.5})})
     info = await dp.create_request(spec())
@@ -190,21 +241,37 @@ async def test_a_reference_used_before_is_a_conflict_and_all_lost_is_unavailable
 
 # -- status ----------------------------------------------------------------------------------------
 def test_status_map_covers_every_documented_status():
-    assert set(STATUS_MAP) == {"CREATED", "PROCESSING", "COMPLETED", "CANCELED", "REFUNDED", "PARTIALLY_REFUNDED",
-                               "REJECTED", "FAILED", "WAITING_AMOUNT"}
+    assert set(STATUS_MAP) == {
+        "CREATED",
+        "PROCESSING",
+        "COMPLETED",
+        "CANCELED",
+        "REFUNDED",
+        "PARTIALLY_REFUNDED",
+        "REJECTED",
+        "FAILED",
+        "WAITING_AMOUNT",
+    }
     assert set(REFUND_STATUS) == {"PENDING", "REJECTED", "PARTIALLY_REFUNDED", "REFUNDED"}
     # the seed's refund table: PARTIALLY_REFUNDED is "not yet complete", Is Final: No; only REFUNDED is final
-    assert REFUND_STATUS == {"PENDING": "pending", "PARTIALLY_REFUNDED": "pending", "REFUNDED": "refunded",
-                             "REJECTED": "pending"}
-    for word, status in (("REJECTED", SaleStatus.FAILED), ("PROCESSING", SaleStatus.PROCESSING),
-                         ("PARTIALLY_REFUNDED", SaleStatus.PARTIALLY_REFUNDED)):
+    assert REFUND_STATUS == {
+        "PENDING": "pending",
+        "PARTIALLY_REFUNDED": "pending",
+        "REFUNDED": "refunded",
+        "REJECTED": "pending",
+    }
+    for word, status in (
+        ("REJECTED", SaleStatus.FAILED),
+        ("PROCESSING", SaleStatus.PROCESSING),
+        ("PARTIALLY_REFUNDED", SaleStatus.PARTIALLY_REFUNDED),
+    ):
         assert parse_order({**SEED_ORDER, "status": word}).status == status
 
 
 def test_the_seed_answers_parse():
     info = parse_order(SEED_ORDER)
     assert info.status == SaleStatus.SETTLED and info.amount == Money.parse("7", "ARS") == info.amount_paid
-    assert info.expires_at == datetime(2023, 5, 15, 11, 55, 38, 267823, tzinfo=timezone.utc)
+    assert info.expires_at == datetime(2023, 5, 15, 11, 55, 38, 267823, tzinfo=UTC)
     created = parse_created(SEED_CREATED, Money.parse("10", "BRL"), T0)
     assert created.request_id == SEED_CREATED["order_id"] and created.payload == SEED_CREATED["qr_data"]
     assert created.status == SaleStatus.LINKED and created.expires_at == T0 + timedelta(minutes=10)
@@ -212,41 +279,65 @@ def test_the_seed_answers_parse():
         parse_created({**SEED_CREATED, "status": "error"}, Money.parse("10", "BRL"), T0)
 
 
-@pytest.mark.parametrize("cancelled_at, status", [("2023-05-15 11:50:00.000000", SaleStatus.CANCELLED),
-                                                  ("2023-05-15 11:55:38.267823", SaleStatus.EXPIRED)])
+@pytest.mark.parametrize(
+    "cancelled_at, status",
+    [("2023-05-15 11:50:00.000000", SaleStatus.CANCELLED), ("2023-05-15 11:55:38.267823", SaleStatus.EXPIRED)],
+)
 def test_canceled_is_told_apart_by_the_history(cancelled_at, status):
-    order = {**SEED_ORDER, "status": "CANCELED",
-             "statuses": [SEED_ORDER["statuses"][0], {"status": "CANCELED", "created_at": cancelled_at}]}
+    order = {
+        **SEED_ORDER,
+        "status": "CANCELED",
+        "statuses": [SEED_ORDER["statuses"][0], {"status": "CANCELED", "created_at": cancelled_at}],
+    }
     assert parse_order(order).status == status and parse_order(order).amount_paid == Money(0, "ARS")
 
 
-@pytest.mark.parametrize("change", [{"status": "LOST"}, {"local_amount": "x"}, {"local_amount": 7.001},
-                                    {"local_currency": "XXX"}, {"creation_date": "yesterday"}, {"id": ""}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "LOST"},
+        {"local_amount": "x"},
+        {"local_amount": 7.001},
+        {"local_currency": "XXX"},
+        {"creation_date": "yesterday"},
+        {"id": ""},
+    ],
+)
 def test_broken_orders_are_protocol_errors(change):
     with pytest.raises(ProviderProtocolError):
         parse_order({**SEED_ORDER, **change})
 
 
-@pytest.mark.parametrize("status, body, message, code", [
-    (400, {"statusCode": 400, "message": ["notification_url is required"]}, "notification_url is required", ""),
-    (401, {"statusCode": 401, "message": "Unauthorized"}, "Unauthorized", ""),
-    (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, "ORDER_NOT_FOUND", "ORDER_NOT_FOUND"),
-    (409, {"statusCode": 409, "message": "Conflict error"}, "Conflict error", ""),
-    (409, {"statusCode": 409, "message": "The order has already been canceled."},
-     "The order has already been canceled.", ""),
-    (409, {"statusCode": 409, "message": "The order is totally refunded."}, "The order is totally refunded.", ""),
-    (502, "<html>", "HTTP 502 Bad Gateway", ""),
-])
+@pytest.mark.parametrize(
+    "status, body, message, code",
+    [
+        (400, {"statusCode": 400, "message": ["notification_url is required"]}, "notification_url is required", ""),
+        (401, {"statusCode": 401, "message": "Unauthorized"}, "Unauthorized", ""),
+        (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, "ORDER_NOT_FOUND", "ORDER_NOT_FOUND"),
+        (409, {"statusCode": 409, "message": "Conflict error"}, "Conflict error", ""),
+        (
+            409,
+            {"statusCode": 409, "message": "The order has already been canceled."},
+            "The order has already been canceled.",
+            "",
+        ),
+        (409, {"statusCode": 409, "message": "The order is totally refunded."}, "The order is totally refunded.", ""),
+        (502, "<html>", "HTTP 502 Bad Gateway", ""),
+    ],
+)
 def test_the_seed_errors_parse(status, body, message, code):
     content = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
     assert parse_error(httpx.Response(status, content=content)) == (message, code)
 
 
-@pytest.mark.parametrize("status, body, error", [
-    (401, {"statusCode": 401, "message": "Unauthorized"}, ProviderAuthError),
-    (400, {"statusCode": 400, "message": ["notification_url is required"]}, ProviderRejected),
-    (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, ProviderNotFound),
-])
+@pytest.mark.parametrize(
+    "status, body, error",
+    [
+        (401, {"statusCode": 401, "message": "Unauthorized"}, ProviderAuthError),
+        (400, {"statusCode": 400, "message": ["notification_url is required"]}, ProviderRejected),
+        (404, {"statusCode": 404, "message": "ORDER_NOT_FOUND"}, ProviderNotFound),
+    ],
+)
 async def test_error_answers_become_typed_errors(make, status, body, error):
     dp = make(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body)))
     with pytest.raises(error) as caught:
@@ -258,7 +349,7 @@ async def test_statuses_through_the_life_of_orders(dp, http, sb_clock):
     info = await dp.create_request(spec())
     assert (await dp.get_request(info.request_id)).status == SaleStatus.LINKED
     r = await http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "2.50"})
-    assert r.status_code == 409 and r.json()["code"] == "FIXED_AMOUNT"   # a Depay QR is paid in full or not at all
+    assert r.status_code == 409 and r.json()["code"] == "FIXED_AMOUNT"  # a Depay QR is paid in full or not at all
     assert (await dp.get_request(info.request_id)).status == SaleStatus.LINKED
     scanned = {**SEED_ORDER, "status": "WAITING_AMOUNT", "statuses": SEED_ORDER["statuses"][:2]}
     assert parse_order(scanned).status == SaleStatus.LINKED and parse_order(scanned).amount_paid.minor == 0
@@ -312,14 +403,18 @@ async def test_full_refund_followed_to_refunded(dp, http):
     await pay(http, info.payload)
     refund = await dp.refund(SALE, info.amount, "sale:refund-1")
     assert refund.status == "pending" and refund.provider_status == "PENDING" and refund.amount == info.amount
-    assert refund.refund_id == f"{info.request_id}#0:12.50"   # this order's first refund, of 12.50
+    assert refund.refund_id == f"{info.request_id}#0:12.50"  # this order's first refund, of 12.50
     [sent] = sent_bodies(dp, "/depay/v2/qr/refund")
-    assert sent == {"order_id": info.request_id, "partial": False, "amount": Decimal("12.50"),
-                    "reason": "TillQR refund sale:refund-1"}
+    assert sent == {
+        "order_id": info.request_id,
+        "partial": False,
+        "amount": Decimal("12.50"),
+        "reason": "TillQR refund sale:refund-1",
+    }
     assert (await dp.get_refund(SALE, refund.refund_id)).status == "refunded"
     order = await dp.get_request(SALE)
     assert order.status == SaleStatus.REFUNDED and order.amount_refunded == info.amount
-    again = await dp.refund(SALE, info.amount, "sale:refund-1")   # asked again: Depay's 409 says it is done
+    again = await dp.refund(SALE, info.amount, "sale:refund-1")  # asked again: Depay's 409 says it is done
     assert again.status == "refunded"
 
 
@@ -328,16 +423,19 @@ async def test_partial_refunds_and_a_rejected_one(dp, make, http):
     await pay(http, info.payload)
     first = await dp.refund(SALE, Money.parse("2.50", "ARS"), "k1")
     assert sent_bodies(dp, "/depay/v2/qr/refund")[0]["partial"] is True
-    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"   # REFUNDED, for part
+    assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"  # REFUNDED, for part
     rejected = await dp.refund(SALE, Money.parse("0.99", "ARS"), "k2")
     assert (await dp.get_refund(SALE, rejected.refund_id)).status == "pending"  # REJECTED: not final
     rest = await dp.refund(SALE, Money.parse("10.00", "ARS"), "k3")
     assert [first.refund_id, rejected.refund_id, rest.refund_id] == [
-        f"{info.request_id}#0:2.50", f"{info.request_id}#1:0.99", f"{info.request_id}#2:10.00"]
+        f"{info.request_id}#0:2.50",
+        f"{info.request_id}#1:0.99",
+        f"{info.request_id}#2:10.00",
+    ]
     assert (await dp.get_refund(SALE, rest.refund_id)).status == "partially_refunded"
     assert (await dp.get_request(SALE)).status == SaleStatus.REFUNDED
     assert (await dp.get_refund(SALE, first.refund_id)).status == "partially_refunded"
-    other = make()   # a new run knows only the order, and reads each refund at its own turn
+    other = make()  # a new run knows only the order, and reads each refund at its own turn
     for refund, status in ((first, "partially_refunded"), (rejected, "pending"), (rest, "partially_refunded")):
         got = await other.get_refund(info.request_id, refund.refund_id)
         assert (got.status, got.amount, got.refund_id) == (status, refund.amount, refund.refund_id)
@@ -359,14 +457,19 @@ async def test_after_a_restart_a_refund_is_never_given_the_orders_status(make, s
     first = await dp.refund(info.request_id, Money.parse("30.00", "ARS"), "k1")
     sb_clock.advance(4)
     assert (await dp.get_refund(info.request_id, first.refund_id)).status == "partially_refunded"
-    second = await dp.refund(info.request_id, Money.parse("20.09", "ARS"), "k2")   # to be rejected
+    second = await dp.refund(info.request_id, Money.parse("20.09", "ARS"), "k2")  # to be rejected
     assert second.refund_id == f"{info.request_id}#1:20.09"
     restarted = client()
     assert (await restarted.get_request(info.request_id)).provider_status == "PARTIALLY_REFUNDED"
     got = await restarted.get_refund(info.request_id, second.refund_id)
     assert (got.status, got.provider_status, got.amount) == ("pending", "PENDING", Money.parse("20.09", "ARS"))
-    for unreadable in (str(uuid.uuid4()), f"order:{info.request_id}", f"{uuid.uuid4()}#1:20.09",
-                       f"{info.request_id}#1:20.091", ""):   # Depay's own id, an old form, another order's…
+    for unreadable in (
+        str(uuid.uuid4()),
+        f"order:{info.request_id}",
+        f"{uuid.uuid4()}#1:20.09",
+        f"{info.request_id}#1:20.091",
+        "",
+    ):  # Depay's own id, an old form, another order's…
         got = await restarted.get_refund(info.request_id, unreadable)
         assert (got.status, got.provider_status) == ("pending", "UNKNOWN"), unreadable
     sb_clock.advance(4)
@@ -383,7 +486,7 @@ async def test_partially_refunded_is_pending_until_depay_says_refunded(make, sb_
     sb_clock.advance(4)
     refund = await dp.refund(info.request_id, Money.parse(amount, "ARS"), "k")
     assert (refund.status, refund.provider_status) == ("pending", "PENDING")
-    sb_clock.advance(2)   # taken from the merchant, not yet with the customer: not final
+    sb_clock.advance(2)  # taken from the merchant, not yet with the customer: not final
     got = await dp.get_refund(info.request_id, refund.refund_id)
     assert (got.status, got.provider_status) == ("pending", "PARTIALLY_REFUNDED")
     assert (await client().get_refund(info.request_id, refund.refund_id)).status == "pending"
@@ -397,25 +500,33 @@ def trail_of(*words: str) -> dict:
     return {**SEED_ORDER, "status": "PARTIALLY_REFUNDED", "statuses": SEED_ORDER["statuses"] + steps}
 
 
-@pytest.mark.parametrize("words, trail", [
-    ((), []),
-    (("PARTIALLY_REFUNDED",), ["PARTIALLY_REFUNDED"]),
-    (("PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED"), ["PARTIALLY_REFUNDED"]),   # one refund, still under way
-    (("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED", "REFUNDED"), ["REFUNDED", "REJECTED", "REFUNDED"]),
-    (("PARTIALLY_REFUNDED", "REJECTED"), ["REJECTED"]),
-])
+@pytest.mark.parametrize(
+    "words, trail",
+    [
+        ((), []),
+        (("PARTIALLY_REFUNDED",), ["PARTIALLY_REFUNDED"]),
+        (("PARTIALLY_REFUNDED", "PARTIALLY_REFUNDED"), ["PARTIALLY_REFUNDED"]),  # one refund, still under way
+        (("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED", "REFUNDED"), ["REFUNDED", "REJECTED", "REFUNDED"]),
+        (("PARTIALLY_REFUNDED", "REJECTED"), ["REJECTED"]),
+    ],
+)
 def test_refund_trail_reads_each_refund_in_turn(words, trail):
     assert refund_trail(trail_of(*words)) == trail
-    assert refund_trail({**SEED_ORDER, "statuses": [{"status": "REJECTED", "created_at": "2024-11-01 20:01:30"}]}) \
-        == []   # a payment's REJECTED is no refund
+    assert (
+        refund_trail({**SEED_ORDER, "statuses": [{"status": "REJECTED", "created_at": "2024-11-01 20:01:30"}]}) == []
+    )  # a payment's REJECTED is no refund
 
 
 async def test_an_order_showing_only_partially_refunded_never_makes_a_refund_done():
     # Were Depay's history to carry only the order table's words, a partial refund would show as a lone
     # PARTIALLY_REFUNDED: "not yet complete" — it stays pending, for a person to check, never done.
     order = trail_of("PARTIALLY_REFUNDED")
-    dp = DepayProvider("http://depay.test", "t", pos_external_reference="P", transport=httpx.MockTransport(
-        lambda r: httpx.Response(200, json=order)))
+    dp = DepayProvider(
+        "http://depay.test",
+        "t",
+        pos_external_reference="P",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=order)),
+    )
     try:
         got = await dp.get_refund(order["id"], f"{order['id']}#0:3.00")
         assert (got.status, got.provider_status) == ("pending", "PARTIALLY_REFUNDED")
@@ -430,8 +541,8 @@ async def test_a_full_refund_asked_again_after_a_restart_is_followed_not_assumed
     info = await dp.create_request(spec())
     app.state.sandbox.pay(info.payload)
     sb_clock.advance(4)
-    await dp.refund(info.request_id, info.amount, "k")   # its answer "lost"; the run ends
-    again = await client().refund(info.request_id, info.amount, "k")   # Depay: 409 "The order is totally refunded."
+    await dp.refund(info.request_id, info.amount, "k")  # its answer "lost"; the run ends
+    again = await client().refund(info.request_id, info.amount, "k")  # Depay: 409 "The order is totally refunded."
     assert (again.status, again.refund_id) == ("pending", f"{info.request_id}#0:12.50")
     assert len([c for c in app.state.sandbox.calls if c["path"].endswith("/v2/qr/refund")]) == 2
     sb_clock.advance(4)
@@ -444,7 +555,7 @@ async def test_a_refund_whose_answer_was_lost_is_never_sent_twice(dp, http, rate
     await pay(http, info.payload)
     await http.post("/_sandbox/faults", json={rate: 0.5, "seed": seed_where([None, fault, None, None], **{rate: 0.5})})
     with pytest.raises(ProviderUnavailable):
-        await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")   # GET fine, POST lost
+        await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")  # GET fine, POST lost
     await http.delete("/_sandbox/faults")
     if happened:
         again = await dp.refund(SALE, Money.parse("2.00", "ARS"), "sale:refund-1")
@@ -468,8 +579,13 @@ async def test_refund_errors(dp, http):
 
 # -- wiring -------------------------------------------------------------------------------------------
 async def test_registry_builds_the_depay_client(app):
-    dp = create_provider("depay", base_url="http://sandbox/depay", credentials={"access_token": "t"},
-                         transport=httpx.ASGITransport(app=app), local_country="BR")
+    dp = create_provider(
+        "depay",
+        base_url="http://sandbox/depay",
+        credentials={"access_token": "t"},
+        transport=httpx.ASGITransport(app=app),
+        local_country="BR",
+    )
     try:
         assert isinstance(dp, DepayProvider) and dp.pos_external_reference and dp.currencies == ("BRL",)
         assert (await dp.create_request(spec("10.00", "BRL"))).status == SaleStatus.LINKED
@@ -480,8 +596,9 @@ async def test_registry_builds_the_depay_client(app):
         create_provider("depay", base_url="http://x", credentials={})
 
 
-@pytest.mark.parametrize("amount, status", [("12.50", SaleStatus.SETTLED), ("12.59", SaleStatus.FAILED),
-                                            ("12.58", SaleStatus.CANCELLED)])
+@pytest.mark.parametrize(
+    "amount, status", [("12.50", SaleStatus.SETTLED), ("12.59", SaleStatus.FAILED), ("12.58", SaleStatus.CANCELLED)]
+)
 async def test_a_demo_till_on_depay(tmp_path, amount, status):
     from app.runtime import open_runtime
 
@@ -519,18 +636,23 @@ async def test_a_till_restarted_mid_refund_journals_each_refund_as_depay_ends_it
         rt.controller.refunds.follow_for = 0.1
         with pytest.raises(RefundError, match="still PENDING"):
             await rt.controller.refund(sale.sale_id, "20.09")
-        prov2 = create_provider("depay", base_url="http://sandbox.invalid/depay", credentials={"access_token": "x"},
-                                transport=transport)
+        prov2 = create_provider(
+            "depay", base_url="http://sandbox.invalid/depay", credentials={"access_token": "x"}, transport=transport
+        )
         ctl2 = CheckoutController(prov2, rt.journal, currency="ARS", poll_interval=0.05)
         ctl2.refunds.poll_interval, ctl2.refunds.follow_for = 0.05, 0.05
-        await ctl2.recover()   # the order reads PARTIALLY_REFUNDED (refund 1): refund 2 is still pending
+        await ctl2.recover()  # the order reads PARTIALLY_REFUNDED (refund 1): refund 2 is still pending
         assert [(r["amount_minor"], r["status"]) for r in await rt.journal.refunds(sale.sale_id)] == [
-            (3000, "partially_refunded"), (2009, "pending")]
+            (3000, "partially_refunded"),
+            (2009, "pending"),
+        ]
         assert str((await rt.journal.get(sale.sale_id)).refunded) == "30.00"
         await asyncio.sleep(0.5)
         await ctl2.recover()
         assert [(r["amount_minor"], r["status"]) for r in await rt.journal.refunds(sale.sale_id)] == [
-            (3000, "partially_refunded"), (2009, "pending")]
+            (3000, "partially_refunded"),
+            (2009, "pending"),
+        ]
         stored = await rt.journal.get(sale.sale_id)
         assert stored.status == SaleStatus.PARTIALLY_REFUNDED and str(stored.refunded) == "30.00"
     finally:

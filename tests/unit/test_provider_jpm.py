@@ -16,9 +16,18 @@ from starlette.routing import Route
 
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.providers.base import (Capability, ChargeSpec, PaymentProvider, ProviderAuthError, ProviderConflict,
-                                ProviderError, ProviderNotFound, ProviderProtocolError, ProviderRejected,
-                                ProviderUnavailable)
+from app.providers.base import (
+    Capability,
+    ChargeSpec,
+    PaymentProvider,
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderNotFound,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from app.providers.http import HttpTimeouts, ProviderHttp
 from app.providers.jpmorgan import STATUS_MAP, JPMorganProvider, parse_error
 from app.providers.registry import PROVIDERS, create_provider
@@ -31,10 +40,20 @@ SALE = "c" * 32
 SALE2 = "d" * 32
 
 
-def spec(request_id: str = SALE, amount: str = "12.50", currency: str = "BRL", duration_s: int = 120,
-         reference: str = "sale ref") -> ChargeSpec:
-    return ChargeSpec(request_id=request_id, amount=Money.parse(amount, currency), reference=reference,
-                      duration_s=duration_s, idempotency_key=request_id)
+def spec(
+    request_id: str = SALE,
+    amount: str = "12.50",
+    currency: str = "BRL",
+    duration_s: int = 120,
+    reference: str = "sale ref",
+) -> ChargeSpec:
+    return ChargeSpec(
+        request_id=request_id,
+        amount=Money.parse(amount, currency),
+        reference=reference,
+        duration_s=duration_s,
+        idempotency_key=request_id,
+    )
 
 
 async def calls(sb_http) -> int:
@@ -157,7 +176,7 @@ async def test_a_refused_request_is_rejected_with_the_providers_message(jpm, sb_
     assert type(error) is ProviderRejected
     assert error.status_code == 400 and error.code == "INVALID_REQUEST"
     assert "request.currency" in error.message and "BRL" in error.message
-    assert await calls(sb_http) == 1   # a 4xx is never retried
+    assert await calls(sb_http) == 1  # a 4xx is never retried
 
 
 async def test_an_idempotency_key_reused_for_another_body_is_rejected(jpm):
@@ -168,8 +187,12 @@ async def test_an_idempotency_key_reused_for_another_body_is_rejected(jpm):
 
 
 async def test_missing_credentials_are_an_auth_error(sb_app):
-    http = ProviderHttp("jpmorgan", "http://sandbox/jpmorgan" + JPM_API[len("/jpmorgan"):],
-                        transport=httpx.ASGITransport(app=sb_app), error_parser=parse_error)
+    http = ProviderHttp(
+        "jpmorgan",
+        "http://sandbox/jpmorgan" + JPM_API[len("/jpmorgan") :],
+        transport=httpx.ASGITransport(app=sb_app),
+        error_parser=parse_error,
+    )
     try:
         with pytest.raises(ProviderAuthError) as caught:
             await http.get("/payment-links/x")
@@ -201,9 +224,13 @@ async def test_writes_with_an_idempotency_key_are_retried(jpm, sb_http):
 
 async def test_writes_without_an_idempotency_key_are_never_retried(sb_app, sb_http):
     await faults(sb_http, error_rate=1)
-    http = ProviderHttp("jpmorgan", "http://sandbox/jpmorgan/receivables/request-to-pay/v1",
-                        headers={"Authorization": "Bearer t"}, transport=httpx.ASGITransport(app=sb_app),
-                        backoff_base_s=0.01)
+    http = ProviderHttp(
+        "jpmorgan",
+        "http://sandbox/jpmorgan/receivables/request-to-pay/v1",
+        headers={"Authorization": "Bearer t"},
+        transport=httpx.ASGITransport(app=sb_app),
+        backoff_base_s=0.01,
+    )
     try:
         with pytest.raises(ProviderUnavailable):
             await http.post("/payment-links", {"description": "x"})
@@ -236,11 +263,11 @@ async def test_a_held_answer_times_out_and_the_retry_is_the_same_request(jpm_fac
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as caught:
         await jpm.create_request(spec())
-    assert time.monotonic() - started < 5.0   # within the deadline, long before the 60 s hold ends
+    assert time.monotonic() - started < 5.0  # within the deadline, long before the 60 s hold ends
     assert "no answer within" in caught.value.message
     assert await calls(sb_http) == 3
     await sb_http.delete("/_sandbox/faults")
-    info = await jpm.create_request(spec())        # the till retries after the outage: same key
+    info = await jpm.create_request(spec())  # the till retries after the outage: same key
     assert info.request_id == SALE
     assert len((await sb_http.get("/_sandbox/state")).json()["requests"]) == 1
 
@@ -251,8 +278,8 @@ async def test_the_deadline_bounds_all_attempts(jpm_factory, sb_http):
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await jpm.get_link("x")
-    assert time.monotonic() - started < 5.0   # not 10 attempts of 0.15 s plus backoff...
-    assert 2 <= await calls(sb_http) <= 3     # ...as the count of calls shows exactly
+    assert time.monotonic() - started < 5.0  # not 10 attempts of 0.15 s plus backoff...
+    assert 2 <= await calls(sb_http) <= 3  # ...as the count of calls shows exactly
 
 
 async def test_latency_is_waited_for(jpm, sb_http):
@@ -268,21 +295,24 @@ async def test_an_answer_that_is_not_json_is_a_protocol_error(jpm, sb_http):
     with pytest.raises(ProviderProtocolError) as caught:
         await jpm.get_link("x")
     assert "not JSON" in caught.value.message
-    assert await calls(sb_http) == 3             # reads are retried
+    assert await calls(sb_http) == 3  # reads are retried
     await sb_http.post("/_sandbox/reset")
     await faults(sb_http, garbage_rate=1)
     with pytest.raises(ProviderProtocolError):
         await jpm.create_link("k")
-    assert await calls(sb_http) == 1             # writes are not retried on a protocol error
+    assert await calls(sb_http) == 1  # writes are not retried on a protocol error
 
 
 async def test_a_refused_connection_is_unavailable():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    jpm = JPMorganProvider(f"http://127.0.0.1:{port}/jpmorgan", "t",
-                           timeout=HttpTimeouts(connect=0.5, read=0.5, attempt=0.5, deadline=2),
-                           backoff_base_s=0.01)
+    jpm = JPMorganProvider(
+        f"http://127.0.0.1:{port}/jpmorgan",
+        "t",
+        timeout=HttpTimeouts(connect=0.5, read=0.5, attempt=0.5, deadline=2),
+        backoff_base_s=0.01,
+    )
     try:
         with pytest.raises(ProviderUnavailable) as caught:
             await jpm.get_request(SALE)
@@ -310,8 +340,14 @@ async def test_the_token_never_appears_in_errors_or_logs(jpm_factory, sb_http, c
 
 
 # -- answers the sandbox never gives: tiny real ASGI apps ----------------------------------
-GOOD = {"id": SALE, "status": "ACTIVE", "request": {"paymentAmount": "12.50", "currency": "BRL"},
-        "paidAmount": "0.00", "qrCode": {"payload": "000201"}, "expiresAt": "2025-03-01T12:02:00Z"}
+GOOD = {
+    "id": SALE,
+    "status": "ACTIVE",
+    "request": {"paymentAmount": "12.50", "currency": "BRL"},
+    "paidAmount": "0.00",
+    "qrCode": {"payload": "000201"},
+    "expiresAt": "2025-03-01T12:02:00Z",
+}
 
 
 def odd_app(answers: dict[str, Response], hits: list[str]) -> Starlette:
@@ -319,28 +355,37 @@ def odd_app(answers: dict[str, Response], hits: list[str]) -> Starlette:
         name = request.path_params["name"]
         hits.append(name)
         return answers[name]
-    return Starlette(routes=[Route("/jpmorgan/receivables/request-to-pay/v1/payment-requests/{name}", endpoint,
-                                   methods=["GET", "PATCH"]),
-                             Route("/jpmorgan/receivables/request-to-pay/v1/payment-links/{name}", endpoint)])
+
+    return Starlette(
+        routes=[
+            Route(
+                "/jpmorgan/receivables/request-to-pay/v1/payment-requests/{name}", endpoint, methods=["GET", "PATCH"]
+            ),
+            Route("/jpmorgan/receivables/request-to-pay/v1/payment-links/{name}", endpoint),
+        ]
+    )
 
 
-@pytest.mark.parametrize("name, answer", [
-    ("unknown-status", JSONResponse({**GOOD, "status": "PAID_MAYBE"})),
-    ("float-amount", JSONResponse({**GOOD, "request": {"paymentAmount": 12.5, "currency": "BRL"}})),
-    ("three-decimals", JSONResponse({**GOOD, "paidAmount": "1.005"})),
-    ("naive-time", JSONResponse({**GOOD, "expiresAt": "2025-03-01T12:02:00"})),
-    ("no-request", JSONResponse({k: v for k, v in GOOD.items() if k != "request"})),
-    ("no-id", JSONResponse({k: v for k, v in GOOD.items() if k != "id"})),
-    ("a-list", JSONResponse([GOOD])),
-    ("empty", Response(b"", status_code=200)),
-    ("redirect", RedirectResponse("/elsewhere", status_code=302)),
-])
+@pytest.mark.parametrize(
+    "name, answer",
+    [
+        ("unknown-status", JSONResponse({**GOOD, "status": "PAID_MAYBE"})),
+        ("float-amount", JSONResponse({**GOOD, "request": {"paymentAmount": 12.5, "currency": "BRL"}})),
+        ("three-decimals", JSONResponse({**GOOD, "paidAmount": "1.005"})),
+        ("naive-time", JSONResponse({**GOOD, "expiresAt": "2025-03-01T12:02:00"})),
+        ("no-request", JSONResponse({k: v for k, v in GOOD.items() if k != "request"})),
+        ("no-id", JSONResponse({k: v for k, v in GOOD.items() if k != "id"})),
+        ("a-list", JSONResponse([GOOD])),
+        ("empty", Response(b"", status_code=200)),
+        ("redirect", RedirectResponse("/elsewhere", status_code=302)),
+    ],
+)
 async def test_answers_that_cannot_be_understood_are_protocol_errors(jpm_factory, name, answer):
     hits: list[str] = []
     jpm = jpm_factory(app=odd_app({name: answer}, hits))
     with pytest.raises(ProviderProtocolError):
         await jpm.get_request(name)
-    assert hits == [name] * 3                    # a read: retried, then given up
+    assert hits == [name] * 3  # a read: retried, then given up
 
 
 async def test_a_well_formed_answer_from_another_server_is_parsed(jpm_factory):
@@ -358,24 +403,49 @@ async def test_a_link_answer_without_its_qr_code_is_a_protocol_error(jpm_factory
 
 
 async def test_an_answer_for_another_request_is_a_protocol_error(jpm_factory):
-    app = Starlette(routes=[Route("/jpmorgan/receivables/request-to-pay/v1/payment-requests",
-                                  lambda request: JSONResponse({**GOOD, "id": SALE2}, status_code=201),
-                                  methods=["POST"])])
+    app = Starlette(
+        routes=[
+            Route(
+                "/jpmorgan/receivables/request-to-pay/v1/payment-requests",
+                lambda request: JSONResponse({**GOOD, "id": SALE2}, status_code=201),
+                methods=["POST"],
+            )
+        ]
+    )
     with pytest.raises(ProviderProtocolError) as caught:
         await jpm_factory(app=app).create_request(spec())
     assert SALE2 in caught.value.message
 
 
-@pytest.mark.parametrize("answer, error, retried", [
-    (PlainTextResponse("upstream broke", status_code=500), ProviderUnavailable, True),
-    (PlainTextResponse("slow down", status_code=429, headers={"Retry-After": "0"}), ProviderUnavailable, True),
-    (PlainTextResponse("<html>bad</html>", status_code=400), ProviderRejected, False),
-    (JSONResponse({"responseStatus": "ERROR", "responseCode": "FORBIDDEN", "responseMessage": "scope missing"},
-                  status_code=403), ProviderAuthError, False),
-    (JSONResponse({"responseStatus": "ERROR", "responseCode": "X", "responseMessage": "bad amount",
-                   "errors": [{"field": "request.paymentAmount", "message": "too large"}]}, status_code=422),
-     ProviderRejected, False),
-])
+@pytest.mark.parametrize(
+    "answer, error, retried",
+    [
+        (PlainTextResponse("upstream broke", status_code=500), ProviderUnavailable, True),
+        (PlainTextResponse("slow down", status_code=429, headers={"Retry-After": "0"}), ProviderUnavailable, True),
+        (PlainTextResponse("<html>bad</html>", status_code=400), ProviderRejected, False),
+        (
+            JSONResponse(
+                {"responseStatus": "ERROR", "responseCode": "FORBIDDEN", "responseMessage": "scope missing"},
+                status_code=403,
+            ),
+            ProviderAuthError,
+            False,
+        ),
+        (
+            JSONResponse(
+                {
+                    "responseStatus": "ERROR",
+                    "responseCode": "X",
+                    "responseMessage": "bad amount",
+                    "errors": [{"field": "request.paymentAmount", "message": "too large"}],
+                },
+                status_code=422,
+            ),
+            ProviderRejected,
+            False,
+        ),
+    ],
+)
 async def test_error_statuses_map_to_typed_errors(jpm_factory, answer, error, retried):
     hits: list[str] = []
     jpm = jpm_factory(app=odd_app({"e": answer}, hits))
@@ -393,8 +463,13 @@ async def test_error_statuses_map_to_typed_errors(jpm_factory, answer, error, re
 # -- registry ----------------------------------------------------------------------------------
 async def test_registry_builds_the_jpmorgan_client(sb_app):
     assert "jpmorgan" in PROVIDERS
-    provider = create_provider("jpmorgan", base_url="http://sandbox/jpmorgan", credentials={"access_token": "t"},
-                               transport=httpx.ASGITransport(app=sb_app), max_attempts=1)
+    provider = create_provider(
+        "jpmorgan",
+        base_url="http://sandbox/jpmorgan",
+        credentials={"access_token": "t"},
+        transport=httpx.ASGITransport(app=sb_app),
+        max_attempts=1,
+    )
     try:
         assert isinstance(provider, JPMorganProvider) and provider.http.max_attempts == 1
         link = await provider.create_link("k")

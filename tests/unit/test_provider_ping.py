@@ -9,17 +9,21 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.checkout.connection_test import check
 from app.config.settings import Settings
 from app.domain.sale import SaleStatus
 from app.providers.base import ProviderAuthError, ProviderProtocolError
 from app.providers.jpmorgan import JPMorganProvider
 from app.providers.registry import create_provider
 from app.sandbox import create_app
+from app.screens.connection_test import check
 from tests.support.till import demo_till, second_controller
 
-CREDENTIALS = {"jpmorgan": {"access_token": "t"}, "razorpay": {"key_id": "rzp_test_1", "key_secret": "s"},
-               "depay": {"access_token": "t"}, "pix": {"access_token": "t"}}
+CREDENTIALS = {
+    "jpmorgan": {"access_token": "t"},
+    "razorpay": {"key_id": "rzp_test_1", "key_secret": "s"},
+    "depay": {"access_token": "t"},
+    "pix": {"access_token": "t"},
+}
 OPTIONS = {"depay": {"pos_external_reference": "POS-1"}}
 
 
@@ -29,8 +33,13 @@ def sandbox():
 
 
 def provider(app, name: str, base: str | None = None):
-    return create_provider(name, base_url=base or f"http://sandbox/{name}", credentials=CREDENTIALS[name],
-                           transport=httpx.ASGITransport(app=app), **OPTIONS.get(name, {}))
+    return create_provider(
+        name,
+        base_url=base or f"http://sandbox/{name}",
+        credentials=CREDENTIALS[name],
+        transport=httpx.ASGITransport(app=app),
+        **OPTIONS.get(name, {}),
+    )
 
 
 async def state(app) -> dict:
@@ -65,7 +74,7 @@ async def test_a_wrong_base_url_is_never_connection_ok(sandbox, name, base):
 @pytest.mark.parametrize("name", sorted(CREDENTIALS))
 async def test_refused_credentials_are_an_auth_error_in_words(sandbox, name):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url="http://sandbox") as c:
-        await c.post("/_sandbox/faults", json={"auth_rate": 1})   # the provider refuses the keys
+        await c.post("/_sandbox/faults", json={"auth_rate": 1})  # the provider refuses the keys
     prov = provider(sandbox, name)
     try:
         with pytest.raises(ProviderAuthError) as caught:
@@ -83,7 +92,7 @@ async def test_a_bare_404_at_recovery_is_not_never_created(tmp_path):
     provider's. The sale stays open in doubt, and is settled once the provider answers again."""
     async with demo_till(tmp_path) as rt:
         sale = await rt.controller.charge("9.00")
-        await rt.controller.aclose()      # the process died here: the sale is linked and journaled
+        await rt.controller.aclose()  # the process died here: the sale is linked and journaled
         transport = rt.sandbox.client._transport
         astray = JPMorganProvider("http://sandbox.invalid/gateway-down", "t", transport=transport)
         ctl = second_controller(rt)

@@ -5,31 +5,47 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from app.domain.duedate import BRASILIA, amount_due, payable_until
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.providers.base import (Capability, ChargeSpec, Discount, DueTerms, PaymentProvider, ProviderAuthError,
-                                ProviderConflict, ProviderNotFound, ProviderRejected, ProviderUnavailable)
+from app.providers.base import (
+    Capability,
+    ChargeSpec,
+    PaymentProvider,
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderNotFound,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from app.providers.http import HttpTimeouts
 from app.providers.pix import STATUS_MAP, PixProvider, control_key, dumps, parse_qr, parse_terms
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
-from tests.support.faults import seed_where
 from tests.support.closing import closed_after
+from tests.support.faults import seed_where
 
 from .conftest import T0
 
 SALE = "c" * 32
 PIX_KEY = "3d7d6a2b-f72f-44c7-bb20-79a94dff5954"
 DUE = date(2025, 3, 25)
-TERMS = DueTerms(due_date=DUE, max_payment_days=128, fine=Money(300, "BRL"), interest_per_day=Money(200, "BRL"),
-                 rebate=Money(100, "BRL"), payer_name="Random", payer_document="00000000000000")
+TERMS = DueTerms(
+    due_date=DUE,
+    max_payment_days=128,
+    fine=Money(300, "BRL"),
+    interest_per_day=Money(200, "BRL"),
+    rebate=Money(100, "BRL"),
+    payer_name="Random",
+    payer_document="00000000000000",
+)
 
 
 class Recorder(httpx.AsyncBaseTransport):
@@ -49,9 +65,16 @@ async def pix_factory(sb_app):
 
     def make(*, token="test-token", timeout=None, max_attempts=3, **options) -> PixProvider:
         options = {"account": "acc-1", "alias": "alias-1", "pix_key": PIX_KEY, **options}
-        provider = PixProvider("http://sandbox/pix", token, transport=Recorder(httpx.ASGITransport(app=sb_app)),
-                               timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
-                               max_attempts=max_attempts, backoff_base_s=0.01, backoff_max_s=0.05, **options)
+        provider = PixProvider(
+            "http://sandbox/pix",
+            token,
+            transport=Recorder(httpx.ASGITransport(app=sb_app)),
+            timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
+            max_attempts=max_attempts,
+            backoff_base_s=0.01,
+            backoff_max_s=0.05,
+            **options,
+        )
         return provider
 
     async for made in closed_after(make):
@@ -64,8 +87,14 @@ def pix(pix_factory) -> PixProvider:
 
 
 def spec(sale=SALE, amount="10.25", due=None, duration_s=300, key=None, reference="order 1") -> ChargeSpec:
-    return ChargeSpec(request_id=sale, amount=Money.parse(amount, "BRL"), reference=reference, duration_s=duration_s,
-                      idempotency_key=key or sale, due=due)
+    return ChargeSpec(
+        request_id=sale,
+        amount=Money.parse(amount, "BRL"),
+        reference=reference,
+        duration_s=duration_s,
+        idempotency_key=key or sale,
+        due=due,
+    )
 
 
 def sent_json(pix: PixProvider, n: int = -1) -> dict:
@@ -73,8 +102,9 @@ def sent_json(pix: PixProvider, n: int = -1) -> dict:
 
 
 async def pay(http, payload, amount=None):
-    r = await http.post("/_sandbox/pay", json={"payload": payload} if amount is None else
-                        {"payload": payload, "amount": amount})
+    r = await http.post(
+        "/_sandbox/pay", json={"payload": payload} if amount is None else {"payload": payload, "amount": amount}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -87,8 +117,9 @@ async def calls(http) -> int:
 def test_it_is_a_payment_provider_claiming_what_works(pix):
     assert isinstance(pix, PaymentProvider)
     assert pix.name == "pix" and pix.currencies == ("BRL",)
-    assert pix.capabilities == (Capability.DYNAMIC_QR | Capability.CANCEL | Capability.DUE_DATE
-                                | Capability.PARTIAL_PAYMENT)
+    assert pix.capabilities == (
+        Capability.DYNAMIC_QR | Capability.CANCEL | Capability.DUE_DATE | Capability.PARTIAL_PAYMENT
+    )
     assert Capability.STATIC_LINK not in pix.capabilities
     assert set(STATUS_MAP) == {"active", "finished", "written_off", "bank_written_off"}
     assert "test-token" not in repr(pix)
@@ -107,7 +138,8 @@ def test_amounts_are_written_exactly_never_through_float():
     assert dumps({"amount": Money(1025, "BRL")}) == b'{"amount":10.25}'
     assert dumps([Decimal("10.25"), Decimal("3"), Decimal("0.1")]) == b"[10.25,3,0.1]"
     assert dumps({"name": "São Paulo", "n": 2, "x": None, "ok": True}) == (
-        '{"name":"São Paulo","n":2,"x":null,"ok":true}'.encode())
+        '{"name":"São Paulo","n":2,"x":null,"ok":true}'.encode()
+    )
     with pytest.raises(TypeError):
         dumps({"amount": 10.25})
 
@@ -118,9 +150,15 @@ async def test_instant_body_field_by_field(pix):
     assert sent.method == "POST" and sent.url.path == "/pix/account/acc-1/alias/alias-1/qrcode"
     assert sent.headers["authorization"] == "Bearer test-token"
     assert b'"amount":10.25' in sent.content
-    assert sent_json(pix) == {"request_control_key": control_key(SALE), "qr_code_type": "dynamic_instant",
-                              "amount": Decimal("10.25"), "receiver_conciliation_id": SALE,
-                              "payer_request": "order 1", "pix_key": PIX_KEY, "expiration_seconds": 300}
+    assert sent_json(pix) == {
+        "request_control_key": control_key(SALE),
+        "qr_code_type": "dynamic_instant",
+        "amount": Decimal("10.25"),
+        "receiver_conciliation_id": SALE,
+        "payer_request": "order 1",
+        "pix_key": PIX_KEY,
+        "expiration_seconds": 300,
+    }
     assert info.status is SaleStatus.LINKED and info.provider_status == "active"
     assert info.amount == Money(1025, "BRL") and info.amount_paid == Money(0, "BRL")
     assert info.expires_at == T0 + timedelta(seconds=300)
@@ -130,20 +168,36 @@ async def test_instant_body_field_by_field(pix):
 
 async def test_term_body_maps_the_due_terms(pix_factory):
     pix = pix_factory(merchant_name="Lojas Costa S.A.")
-    terms = DueTerms(DUE, 128, Money(300, "BRL"), Money(200, "BRL"), Money(100, "BRL"),
-                     discounts=(Discount(Money(50, "BRL"), date(2025, 3, 20)),
-                                Discount(Money(150, "BRL"), date(2025, 3, 10))),
-                     payer_name="Random", payer_document="00000000000000")
+    terms = DueTerms(
+        DUE,
+        128,
+        Money(300, "BRL"),
+        Money(200, "BRL"),
+        Money(100, "BRL"),
+        discounts=(Discount(Money(50, "BRL"), date(2025, 3, 20)), Discount(Money(150, "BRL"), date(2025, 3, 10))),
+        payer_name="Random",
+        payer_document="00000000000000",
+    )
     info = await pix.create_request(spec(due=terms))
     body = sent_json(pix)
     assert body == {
-        "request_control_key": control_key(SALE), "qr_code_type": "dynamic_term", "amount": Decimal("10.25"),
-        "receiver_conciliation_id": SALE, "payer_request": "order 1", "pix_key": PIX_KEY,
-        "payer_name": "Random", "payer_document_number": "00000000000000", "expiration_date": "2025-03-25",
-        "max_payment_days": 128, "fine_amount": Decimal("3.00"), "interest_amount": Decimal("2.00"),
+        "request_control_key": control_key(SALE),
+        "qr_code_type": "dynamic_term",
+        "amount": Decimal("10.25"),
+        "receiver_conciliation_id": SALE,
+        "payer_request": "order 1",
+        "pix_key": PIX_KEY,
+        "payer_name": "Random",
+        "payer_document_number": "00000000000000",
+        "expiration_date": "2025-03-25",
+        "max_payment_days": 128,
+        "fine_amount": Decimal("3.00"),
+        "interest_amount": Decimal("2.00"),
         "rebate_amount": Decimal("1.00"),
-        "discounts": [{"discount_value": Decimal("1.50"), "discount_number": 1, "discount_limit_date": "2025-03-10"},
-                      {"discount_value": Decimal("0.50"), "discount_number": 2, "discount_limit_date": "2025-03-20"}],
+        "discounts": [
+            {"discount_value": Decimal("1.50"), "discount_number": 1, "discount_limit_date": "2025-03-10"},
+            {"discount_value": Decimal("0.50"), "discount_number": 2, "discount_limit_date": "2025-03-20"},
+        ],
         "additional_data": [{"key_name": "merchant_name", "value": "Lojas Costa S.A."}],
     }
     assert info.expires_at == datetime(2025, 8, 1, tzinfo=BRASILIA) == payable_until(terms)
@@ -151,14 +205,19 @@ async def test_term_body_maps_the_due_terms(pix_factory):
     got = await pix.get_request(info.request_id)
     assert got.expires_at == info.expires_at and got.amount == info.amount and got.payload == info.payload
     assert parse_terms(await pix.consult(info.request_id)) == DueTerms(
-        **{**terms.__dict__, "discounts": tuple(sorted(terms.discounts, key=lambda d: d.limit_date))})
+        **{**terms.__dict__, "discounts": tuple(sorted(terms.discounts, key=lambda d: d.limit_date))}
+    )
 
 
 async def test_the_payload_is_what_the_provider_made(pix, sb_http):
     info = await pix.create_request(spec())
-    raw = (await sb_http.get(f"/pix/account/acc-1/alias/alias-1/qrcode/{info.request_id}",
-                             headers={"Authorization": "Bearer t"})).json()
+    raw = (
+        await sb_http.get(
+            f"/pix/account/acc-1/alias/alias-1/qrcode/{info.request_id}", headers={"Authorization": "Bearer t"}
+        )
+    ).json()
     import base64
+
     assert info.payload == base64.b64decode(raw["base_64_payload"]).decode()
     assert (await pay(sb_http, info.payload))["request_id"] == info.request_id
 
@@ -192,10 +251,12 @@ async def test_cancel_is_idempotent_and_a_paid_one_is_a_conflict(pix, sb_http):
     info = await pix.create_request(spec())
     assert (await pix.cancel_request(info.request_id, "k")).status is SaleStatus.CANCELLED
     assert (await pix.cancel_request(info.request_id, "k")).status is SaleStatus.CANCELLED
-    assert (await pix.cancel_request(SALE, "other")).status is SaleStatus.CANCELLED   # by sale id too
+    assert (await pix.cancel_request(SALE, "other")).status is SaleStatus.CANCELLED  # by sale id too
     patch = pix.http._client._transport.sent[-2]
-    assert patch.method == "PATCH" and json.loads(patch.content) == {"request_control_key": control_key("other"),
-                                                                      "qr_code_status": "written_off"}
+    assert patch.method == "PATCH" and json.loads(patch.content) == {
+        "request_control_key": control_key("other"),
+        "qr_code_status": "written_off",
+    }
     paid = await pix.create_request(spec("f" * 32))
     await pay(sb_http, paid.payload)
     with pytest.raises(ProviderConflict) as caught:
@@ -227,8 +288,9 @@ async def test_instant_charges_have_no_breakdown(pix):
 # -- errors -----------------------------------------------------------------------------------
 async def test_an_invalid_payload_is_rejected_in_the_providers_words(pix):
     with pytest.raises(ProviderRejected) as caught:
-        await pix.create_request(spec(due=DueTerms(DUE, 10, Money(0, "BRL"), Money(0, "BRL"), Money(0, "BRL")),
-                                      reference=""))
+        await pix.create_request(
+            spec(due=DueTerms(DUE, 10, Money(0, "BRL"), Money(0, "BRL"), Money(0, "BRL")), reference="")
+        )
     err = caught.value
     assert err.status_code == 400 and err.code == "QRI000003"
     assert err.message.startswith("Invalid payload for QR Code creation. (payer_document_number:")
@@ -244,12 +306,13 @@ async def test_missing_credentials_and_unknown_qr_codes(pix_factory, pix):
         await pix.get_request(str(uuid.uuid4()))
     assert caught.value.code == "QRI000002" and "Could not find the queried QR Code." in caught.value.message
     with pytest.raises(ProviderNotFound):
-        await pix.get_request(SALE)                  # a sale this client never created
+        await pix.get_request(SALE)  # a sale this client never created
 
 
 async def test_the_sandbox_refuses_a_missing_token_as_the_provider_does(sb_app):
-    pix = PixProvider("http://sandbox/pix", "t", account="a", alias="b", pix_key=PIX_KEY,
-                      transport=httpx.ASGITransport(app=sb_app))
+    pix = PixProvider(
+        "http://sandbox/pix", "t", account="a", alias="b", pix_key=PIX_KEY, transport=httpx.ASGITransport(app=sb_app)
+    )
     pix.http._client.headers.pop("Authorization")
     try:
         with pytest.raises(ProviderAuthError) as caught:
@@ -270,7 +333,7 @@ async def test_a_timed_out_create_is_retried_as_the_same_request(pix_factory, sb
     pix = pix_factory(timeout=HttpTimeouts(connect=0.2, read=0.2, attempt=0.2, deadline=5))
     seed = seed_where(["timeout", None], timeout_rate=0.5)
     await sb_http.post("/_sandbox/faults", json={"timeout_rate": 0.5, "seed": seed})
-    info = await pix.create_request(spec())           # the first answer is held: the retry replays it
+    info = await pix.create_request(spec())  # the first answer is held: the retry replays it
     assert await calls(sb_http) == 2
     state = (await sb_http.get("/_sandbox/state")).json()["requests"]
     assert [r["id"] for r in state] == [info.request_id] and state[0]["external_reference"] == SALE
@@ -282,24 +345,28 @@ async def test_a_create_in_doubt_is_found_by_the_sale_id_and_written_off(pix_fac
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
         await pix.create_request(spec())
-    assert time.monotonic() - started < 5.0   # within the deadline, long before the 60 s hold ends
+    assert time.monotonic() - started < 5.0  # within the deadline, long before the 60 s hold ends
     await sb_http.delete("/_sandbox/faults")
-    found = await pix.get_request(SALE)               # what closing asks: the sale id, no key known
+    found = await pix.get_request(SALE)  # what closing asks: the sale id, no key known
     assert found.status is SaleStatus.LINKED
     assert (await pix.cancel_request(SALE, SALE + "-cancel")).status is SaleStatus.CANCELLED
     state = (await sb_http.get("/_sandbox/state")).json()["requests"]
     assert [(r["id"], r["status"]) for r in state] == [(found.request_id, "written_off")]
-    again = await pix.create_request(spec())          # the till retrying the same sale: the same QR Code
+    again = await pix.create_request(spec())  # the till retrying the same sale: the same QR Code
     assert again.request_id == found.request_id
 
 
 # -- the registry --------------------------------------------------------------------------
 async def test_registry_builds_it_with_a_demo_account_when_none_is_configured(sb_app, sb_http):
-    pix = create_provider("pix", base_url="http://sandbox/pix", credentials={"access_token": "t"},
-                          transport=httpx.ASGITransport(app=sb_app))
+    pix = create_provider(
+        "pix",
+        base_url="http://sandbox/pix",
+        credentials={"access_token": "t"},
+        transport=httpx.ASGITransport(app=sb_app),
+    )
     try:
         info = await pix.create_request(spec(due=DueTerms(DUE, 1, Money(0, "BRL"), Money(0, "BRL"), Money(0, "BRL"))))
-        assert info.status is SaleStatus.LINKED   # demo payer filled in
+        assert info.status is SaleStatus.LINKED  # demo payer filled in
     finally:
         await pix.aclose()
     assert CREDENTIAL_KEYS["pix"] == ("access_token",)
@@ -312,17 +379,34 @@ async def test_registry_builds_it_with_a_demo_account_when_none_is_configured(sb
 def test_parse_qr_reads_the_documented_consult_body():
     # QI Tech's documented consult example (an instant QR Code), with a real payload in place of the placeholder.
     import base64
-    body = {"request_control_key": "037b46b1-0c67-4c0d-aac3-1e395dfdcb10", "pix_key": PIX_KEY,
-            "receiver_conciliation_id": "01GVGV9NXBCY287Z6CJ4S0ENW9",
-            "qr_code_key": "d74bf12a-9243-4bfa-9b00-6b63755b6555", "qr_code_status": "active",
-            "qr_code_type": "dynamic_instant", "amount": Decimal("22.34"), "expiration_seconds": 864000,
-            "expiration_date": None, "max_payment_days": None, "payer_name": "João da Silva",
-            "payer_document_number": "00000000000000", "payer_person_type": "legal",
-            "payer_request": "Payment for order XXXXXXXXXXXX", "rebate_amount": 1, "interest_amount": 2,
-            "fine_amount": 3, "discounts": [], "additional_data": [], "pix_transfer_key": None, "paid_amount": None,
-            "base_64_payload": base64.b64encode(b"000201").decode(), "qr_code_events": [],
-            "created_at": "2023-03-03T12:04:06.179Z"}
+
+    body = {
+        "request_control_key": "037b46b1-0c67-4c0d-aac3-1e395dfdcb10",
+        "pix_key": PIX_KEY,
+        "receiver_conciliation_id": "01GVGV9NXBCY287Z6CJ4S0ENW9",
+        "qr_code_key": "d74bf12a-9243-4bfa-9b00-6b63755b6555",
+        "qr_code_status": "active",
+        "qr_code_type": "dynamic_instant",
+        "amount": Decimal("22.34"),
+        "expiration_seconds": 864000,
+        "expiration_date": None,
+        "max_payment_days": None,
+        "payer_name": "João da Silva",
+        "payer_document_number": "00000000000000",
+        "payer_person_type": "legal",
+        "payer_request": "Payment for order XXXXXXXXXXXX",
+        "rebate_amount": 1,
+        "interest_amount": 2,
+        "fine_amount": 3,
+        "discounts": [],
+        "additional_data": [],
+        "pix_transfer_key": None,
+        "paid_amount": None,
+        "base_64_payload": base64.b64encode(b"000201").decode(),
+        "qr_code_events": [],
+        "created_at": "2023-03-03T12:04:06.179Z",
+    }
     info = parse_qr(body)
     assert info.request_id == "d74bf12a-9243-4bfa-9b00-6b63755b6555" and info.status is SaleStatus.LINKED
     assert info.amount == Money(2234, "BRL") and info.amount_paid == Money(0, "BRL") and info.payload == "000201"
-    assert info.expires_at == datetime(2023, 3, 3, 12, 4, 6, 179000, tzinfo=timezone.utc) + timedelta(seconds=864000)
+    assert info.expires_at == datetime(2023, 3, 3, 12, 4, 6, 179000, tzinfo=UTC) + timedelta(seconds=864000)

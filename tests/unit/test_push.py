@@ -23,8 +23,12 @@ async def test_event_wakes_the_watcher_long_before_its_poll(tmp_path):
 async def test_partial_payments_pushed_and_no_status_shown_twice(tmp_path):
     async with demo_till(tmp_path, poll_interval=0.05) as rt:  # push and fast polling race each other
         shown = []
-        rt.controller.subscribe(lambda ev: isinstance(ev, SaleChanged) and shown.append(
-            (ev.sale.status.value, str(ev.sale.received), ev.sale.closed, bool(ev.sale.payload))))
+        rt.controller.subscribe(
+            lambda ev: (
+                isinstance(ev, SaleChanged)
+                and shown.append((ev.sale.status.value, str(ev.sale.received), ev.sale.closed, bool(ev.sale.payload)))
+            )
+        )
         sale = await rt.controller.charge("10.00")
         for part in ("2.00", "3.00", "5.00"):
             await rt.sandbox.pay(sale.payload, amount=part)
@@ -46,8 +50,9 @@ async def test_watcher_polls_slowly_while_pushed_and_normally_without(tmp_path):
 
         hub = PushHub()
         hub.connected = True
-        pushed = PollingWatcher(rt.provider, sale.request_id, never_done, interval=0.05, hub=hub,
-                                slow_interval=10).start()
+        pushed = PollingWatcher(
+            rt.provider, sale.request_id, never_done, interval=0.05, hub=hub, slow_interval=10
+        ).start()
         plain = PollingWatcher(rt.provider, sale.request_id, never_done, interval=0.05).start()
         await asyncio.sleep(0.5)
         assert pushed.polls == 1 and plain.polls >= 5

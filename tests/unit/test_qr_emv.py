@@ -40,8 +40,13 @@ def test_bcb_static_example_decodes() -> None:
     assert d.fields == {
         "00": "01",
         "26": {"00": "br.gov.bcb.pix", "01": "123e4567-e12b-12d1-a456-426655440000"},
-        "52": "0000", "53": "986", "58": "BR", "59": "Fulano de Tal", "60": "BRASILIA",
-        "62": {"05": "***"}, "63": "1D3D",
+        "52": "0000",
+        "53": "986",
+        "58": "BR",
+        "59": "Fulano de Tal",
+        "60": "BRASILIA",
+        "62": {"05": "***"},
+        "63": "1D3D",
     }
     assert build({k: v for k, v in d.fields.items() if k != "63"}) == BCB_STATIC
 
@@ -88,20 +93,23 @@ def test_upi_link() -> None:
     assert any("'pa'" in e for e in bad.errors) and any("'am'" in e for e in bad.errors)
 
 
-@pytest.mark.parametrize(("link", "reason"), [
-    ("upi://pay?pa=a@b&am=1.005", "at most 2 decimals"),
-    ("upi://pay?pa=a@b&cu=USD", "'cu' must be 'INR'"),
-    ("upi://pay?pa=a@b&mc=54", "'mc'"),
-    ("upi://pay?pa=a@b&pn=", "'pn' (payee name) is empty"),
-    ("upi://pay?pa=a@b&pa=c@d", "'pa' appears more than once"),
-    ("upi://pay?pa=a@b&tn", "'tn' has no '='"),
-    ("upi://pay?pa=a@b&=x", "has no name"),
-    ("upi://pay?pa=a@b&tn=50%", "malformed percent-escape"),
-    ("upi://pay?pa=a@b&tn=two words", "must be percent-encoded"),
-    ("upi://pay?pa=a@b&tn=café", "must be percent-encoded"),
-    ("upi://pay?pa=nobody", "like name@bank"),
-    ("upi:pay?pa=a@b", "starts with 'upi://pay?'"),
-])
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        ("upi://pay?pa=a@b&am=1.005", "at most 2 decimals"),
+        ("upi://pay?pa=a@b&cu=USD", "'cu' must be 'INR'"),
+        ("upi://pay?pa=a@b&mc=54", "'mc'"),
+        ("upi://pay?pa=a@b&pn=", "'pn' (payee name) is empty"),
+        ("upi://pay?pa=a@b&pa=c@d", "'pa' appears more than once"),
+        ("upi://pay?pa=a@b&tn", "'tn' has no '='"),
+        ("upi://pay?pa=a@b&=x", "has no name"),
+        ("upi://pay?pa=a@b&tn=50%", "malformed percent-escape"),
+        ("upi://pay?pa=a@b&tn=two words", "must be percent-encoded"),
+        ("upi://pay?pa=a@b&tn=café", "must be percent-encoded"),
+        ("upi://pay?pa=nobody", "like name@bank"),
+        ("upi:pay?pa=a@b", "starts with 'upi://pay?'"),
+    ],
+)
 def test_upi_link_deviations(link: str, reason: str) -> None:
     d = decode(link)
     assert not d.valid and d.scheme == "upi" and any(reason in e for e in d.errors), d.errors
@@ -121,42 +129,52 @@ def test_scheme_detection() -> None:
     assert decode(build({**base, "02": "4000123456789012"})).scheme == "emv"
 
 
-@pytest.mark.parametrize(("fields", "reason"), [
-    ({"53": "986", "54": "12.345"}, "'12.345' has 3 decimals, but BRL (986) has 2"),
-    ({"53": "392", "54": "100.00"}, "has decimals, but JPY (392) has none"),
-    ({"53": "414", "54": "1.2345"}, "has 4 decimals, but KWD (414) has 3"),
-    ({"54": "12345678901.00"}, "at most 13 characters"),
-    ({"54": ".50"}, "tag 54 (amount)"),
-    ({"55": "04"}, "tag 55"),
-    ({"55": "02"}, "tag 56 (the fee) is missing"),
-    ({"55": "03"}, "tag 57 (the percentage) is missing"),
-    ({"55": "02", "56": "1,00"}, "tag 56 (convenience fee)"),
-    ({"55": "03", "57": "123456"}, "tag 57"),
-    ({"59": "x" * 26}, "tag 59 (merchant name) must be at most 25"),
-    ({"60": "y" * 16}, "tag 60 (merchant city) must be at most 15"),
-    ({"61": "12345678901"}, "tag 61 (postal code)"),
-    ({"59": "São Paulo Padaria"}, "tag 59 has characters outside printable ASCII: U+00E3"),
-    ({"62": {"01": "b" * 26}}, "template 62: sub-tag 01 must be at most 25"),
-    ({"62": {"09": "AMX"}}, "sub-tag 09 (consumer data request)"),
-    ({"62": {"05": "ação"}}, "template 62: sub-tag 05 has characters outside printable ASCII"),
-    ({"64": {"01": "名"}}, "sub-tag 00 (language preference)"),
-    ({"64": {"00": "ZH"}}, "sub-tag 01 (merchant name in the other language) is missing"),
-    ({"64": {"00": "ZH", "01": "名" * 26}}, "template 64: sub-tag 01 must be at most 25"),
-    ({"64": {"00": "ZH", "01": "名", "02": "市" * 16}}, "template 64: sub-tag 02 must be at most 15"),
-    ({"27": {"01": "x"}}, "template 27 has no globally unique identifier"),
-    ({"80": {"00": "g" * 33}}, "template 80: globally unique identifier (sub-tag 00) must be at most 32"),
-])
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"53": "986", "54": "12.345"}, "'12.345' has 3 decimals, but BRL (986) has 2"),
+        ({"53": "392", "54": "100.00"}, "has decimals, but JPY (392) has none"),
+        ({"53": "414", "54": "1.2345"}, "has 4 decimals, but KWD (414) has 3"),
+        ({"54": "12345678901.00"}, "at most 13 characters"),
+        ({"54": ".50"}, "tag 54 (amount)"),
+        ({"55": "04"}, "tag 55"),
+        ({"55": "02"}, "tag 56 (the fee) is missing"),
+        ({"55": "03"}, "tag 57 (the percentage) is missing"),
+        ({"55": "02", "56": "1,00"}, "tag 56 (convenience fee)"),
+        ({"55": "03", "57": "123456"}, "tag 57"),
+        ({"59": "x" * 26}, "tag 59 (merchant name) must be at most 25"),
+        ({"60": "y" * 16}, "tag 60 (merchant city) must be at most 15"),
+        ({"61": "12345678901"}, "tag 61 (postal code)"),
+        ({"59": "São Paulo Padaria"}, "tag 59 has characters outside printable ASCII: U+00E3"),
+        ({"62": {"01": "b" * 26}}, "template 62: sub-tag 01 must be at most 25"),
+        ({"62": {"09": "AMX"}}, "sub-tag 09 (consumer data request)"),
+        ({"62": {"05": "ação"}}, "template 62: sub-tag 05 has characters outside printable ASCII"),
+        ({"64": {"01": "名"}}, "sub-tag 00 (language preference)"),
+        ({"64": {"00": "ZH"}}, "sub-tag 01 (merchant name in the other language) is missing"),
+        ({"64": {"00": "ZH", "01": "名" * 26}}, "template 64: sub-tag 01 must be at most 25"),
+        ({"64": {"00": "ZH", "01": "名", "02": "市" * 16}}, "template 64: sub-tag 02 must be at most 15"),
+        ({"27": {"01": "x"}}, "template 27 has no globally unique identifier"),
+        ({"80": {"00": "g" * 33}}, "template 80: globally unique identifier (sub-tag 00) must be at most 32"),
+    ],
+)
 def test_value_rules(fields: dict, reason: str) -> None:
-    base = {"00": "01", "26": {"00": "com.example"}, "52": "5411", "53": "840", "58": "US", "59": "Shop",
-            "60": "Town"}
+    base = {"00": "01", "26": {"00": "com.example"}, "52": "5411", "53": "840", "58": "US", "59": "Shop", "60": "Town"}
     d = decode(build({**base, **fields}))
     assert d.crc_ok and not d.valid
     assert any(reason in e for e in d.errors), d.errors
 
 
 def test_language_template_may_hold_utf8() -> None:
-    base = {"00": "01", "26": {"00": "com.example"}, "52": "5411", "53": "840", "58": "US", "59": "Shop",
-            "60": "Town", "64": {"00": "ZH", "01": "最佳运输", "02": "北京"}}
+    base = {
+        "00": "01",
+        "26": {"00": "com.example"},
+        "52": "5411",
+        "53": "840",
+        "58": "US",
+        "59": "Shop",
+        "60": "Town",
+        "64": {"00": "ZH", "01": "最佳运输", "02": "北京"},
+    }
     assert decode(build(base)).valid
 
 
@@ -255,21 +273,30 @@ def _template(chars: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, str]
 def _account_template() -> st.SearchStrategy[dict[str, str]]:
     """A merchant account template: a GUI (sub-tag 00) of no known scheme, then other sub-tags."""
     gui = st.from_regex(r"\Acom\.[a-z]{1,20}\Z")
-    return st.builds(lambda g, rest: {"00": g, **rest}, gui,
-                     st.dictionaries(st.sampled_from([f"{t:02d}" for t in range(1, 100)]),
-                                     st.text(_ASCII, min_size=1, max_size=15), max_size=3))
+    return st.builds(
+        lambda g, rest: {"00": g, **rest},
+        gui,
+        st.dictionaries(
+            st.sampled_from([f"{t:02d}" for t in range(1, 100)]), st.text(_ASCII, min_size=1, max_size=15), max_size=3
+        ),
+    )
 
 
 def _additional_data() -> st.SearchStrategy[dict[str, str]]:
-    return st.dictionaries(st.sampled_from([f"{t:02d}" for t in range(1, 9)] + ["10", "50", "99"]),
-                           st.text(_ASCII, min_size=1, max_size=25), min_size=1, max_size=3)  # ≤ 3×29 < 99
+    return st.dictionaries(
+        st.sampled_from([f"{t:02d}" for t in range(1, 9)] + ["10", "50", "99"]),
+        st.text(_ASCII, min_size=1, max_size=25),
+        min_size=1,
+        max_size=3,
+    )  # ≤ 3×29 < 99
 
 
 @st.composite
 def any_fields(draw: st.DrawFn) -> dict[str, object]:
     tags = draw(st.lists(st.sampled_from(_PRIMITIVE_TAGS + sorted(TEMPLATE_TAGS)), unique=True, max_size=10))
-    return {t: draw(_template(_CHARS) if t in TEMPLATE_TAGS else st.text(_CHARS, min_size=1, max_size=99))
-            for t in tags}
+    return {
+        t: draw(_template(_CHARS) if t in TEMPLATE_TAGS else st.text(_CHARS, min_size=1, max_size=99)) for t in tags
+    }
 
 
 @st.composite
@@ -315,7 +342,7 @@ def test_any_single_character_corruption_is_invalid(payload: str, data: st.DataO
     index = data.draw(st.integers(0, len(payload) - 1))
     char = data.draw(_ASCII)
     assume(char != payload[index])
-    corrupted = payload[:index] + char + payload[index + 1:]
+    corrupted = payload[:index] + char + payload[index + 1 :]
     d = decode(corrupted)
     assert not d.valid, (corrupted, d)
     assert d.errors

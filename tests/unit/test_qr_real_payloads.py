@@ -25,7 +25,7 @@ def _naive_tlv(text: str) -> dict[str, object]:
     out: dict[str, object] = {}
     while text:
         tag, size = text[:2], int(text[2:4])
-        value, text = text[4:4 + size], text[4 + size:]
+        value, text = text[4 : 4 + size], text[4 + size :]
         out[tag] = _naive_tlv(value) if tag in TEMPLATE_TAGS else value
     return out
 
@@ -35,8 +35,12 @@ def test_there_are_real_payloads_of_every_scheme_and_some_broken_ones() -> None:
     assert {"pix", "paynow", "fps", "upi", "emv"} <= schemes
     assert sum(1 for _, c in CASES if c["expected"]["deviations"]) >= 8
     assert all(case["source"] for _, case in CASES)
-    assert {c["kind"] for _, c in CASES} >= {"specification", "other implementation", "library output",
-                                             "provider documentation"}
+    assert {c["kind"] for _, c in CASES} >= {
+        "specification",
+        "other implementation",
+        "library output",
+        "provider documentation",
+    }
 
 
 @pytest.mark.parametrize(("origin", "case"), CASES, ids=[f"{o}:{c['name']}" for o, c in CASES])
@@ -65,8 +69,10 @@ def test_a_wrong_template_length_is_read_through_and_named() -> None:
     assert d.crc_ok and not d.valid and d.scheme == "pix"
     assert d.fields["26"] == {"00": "BR.GOV.BCB.PIX", "01": "fulano@example.com"}
     assert d.fields["54"] == "10.00" and d.fields["59"] == "Fulano de Tal" and d.fields["62"] == {"05": "PEDIDO1"}
-    assert d.errors == ["tag 26 at position 6 declares length 46, but its data objects take 40 characters; "
-                        "read as 40 (the fields after it depend on this)"]
+    assert d.errors == [
+        "tag 26 at position 6 declares length 46, but its data objects take 40 characters; "
+        "read as 40 (the fields after it depend on this)"
+    ]
 
 
 def test_stale_and_lower_case_crcs_keep_every_field() -> None:

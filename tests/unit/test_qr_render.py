@@ -13,8 +13,12 @@ from app.qr.render import qr_matrix, qr_png
 from app.qr.schemes import pix_dynamic
 
 PAYLOADS = [
-    pix_dynamic("pix.example.com/qr/v2/9d36b84fc70b478fb95c12729b90ca25", merchant_name="Padaria",
-                merchant_city="Sao Paulo", amount=Money.parse("12.50", "BRL")),
+    pix_dynamic(
+        "pix.example.com/qr/v2/9d36b84fc70b478fb95c12729b90ca25",
+        merchant_name="Padaria",
+        merchant_city="Sao Paulo",
+        amount=Money.parse("12.50", "BRL"),
+    ),
     "upi://pay?pa=shop@okbank&pn=Corner%20Shop&am=12.50&cu=INR",
     "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
     "520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京"

@@ -11,8 +11,9 @@ from app.qr import schemes
 from app.qr.sticker import DEFAULT_LANG, SCAN_TO_PAY, fit, languages, layout, to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
-PIX = schemes.pix_static("fulano@example.com", merchant_name="Padaria Sao Joao", merchant_city="Recife",
-                         amount=Money.parse("12.50", "BRL"))
+PIX = schemes.pix_static(
+    "fulano@example.com", merchant_name="Padaria Sao Joao", merchant_city="Recife", amount=Money.parse("12.50", "BRL")
+)
 
 
 def test_layout_has_mark_qr_name_amount_call_and_account() -> None:
@@ -25,16 +26,24 @@ def test_layout_has_mark_qr_name_amount_call_and_account() -> None:
     assert card.text("account") == ["Chave Pix: fulano@example.com"]
     qr = card.qr
     assert qr is not None and qr.border == 4 and qr.modules == len(qr.matrix) + 8
-    assert 0 < qr.x and qr.x + qr.size < card.width and qr.y + qr.size < min(t.y for t in card.texts if t.role == "name")
+    assert (
+        0 < qr.x and qr.x + qr.size < card.width and qr.y + qr.size < min(t.y for t in card.texts if t.role == "name")
+    )
 
 
-@pytest.mark.parametrize(("payload", "mark", "calls"), [
-    (schemes.paynow(uen="201403121W", merchant_name="ACME"), "PayNow", ["Scan to pay"]),
-    (schemes.fps(fps_id="1234567", merchant_name="Dim Sum"), "FPS 轉數快", ["Scan to pay"]),
-    (schemes.upi_link("shop@okbank", payee_name="Corner Shop"), "UPI", ["Scan to pay", SCAN_TO_PAY["hi"]]),
-    (schemes.upi_emv("shop@okbank", merchant_name="Corner Shop", merchant_city="Mumbai"), "UPI",
-     ["Scan to pay", SCAN_TO_PAY["hi"]]),
-])
+@pytest.mark.parametrize(
+    ("payload", "mark", "calls"),
+    [
+        (schemes.paynow(uen="201403121W", merchant_name="ACME"), "PayNow", ["Scan to pay"]),
+        (schemes.fps(fps_id="1234567", merchant_name="Dim Sum"), "FPS 轉數快", ["Scan to pay"]),
+        (schemes.upi_link("shop@okbank", payee_name="Corner Shop"), "UPI", ["Scan to pay", SCAN_TO_PAY["hi"]]),
+        (
+            schemes.upi_emv("shop@okbank", merchant_name="Corner Shop", merchant_city="Mumbai"),
+            "UPI",
+            ["Scan to pay", SCAN_TO_PAY["hi"]],
+        ),
+    ],
+)
 def test_each_scheme_has_its_mark_and_default_language(payload: str, mark: str, calls: list[str]) -> None:
     card = layout(payload)
     assert card.text("mark") == [mark] and card.text("call") == calls

@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
-from app.domain.sale import Sale, SaleStatus
 from app.checkout.controller import SaleInProgress
 from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ChargeSpec
 from tests.support.till import demo_till, linked_now, sandbox_request, second_controller
 
@@ -28,14 +28,15 @@ async def _steps(rt, upto: str, amount="10.00") -> Sale:
     if upto == "link":
         return sale
     sale = sale.with_(request_id=info.request_id, payload=info.payload, expires_at=info.expires_at).move(
-        SaleStatus.LINKED)
+        SaleStatus.LINKED
+    )
     await rt.journal.record(sale, "linked")
     return sale
 
 
 async def test_died_after_journaling_intent_before_create(tmp_path):
     async with demo_till(tmp_path) as rt:
-        sale = await _steps(rt, "journal")
+        await _steps(rt, "journal")
         [r] = await second_controller(rt).recover()
         assert r.sale.status == SaleStatus.FAILED and r.sale.closed
         assert (await rt.sandbox.state())["requests"] == []
@@ -96,7 +97,7 @@ async def test_died_after_settled_before_unlink(tmp_path):
 
 async def test_expired_while_down(tmp_path):
     async with demo_till(tmp_path, duration_s=1) as rt:
-        sale = await _steps(rt, "linked")
+        await _steps(rt, "linked")
         await asyncio.sleep(1.2)
         [r] = await second_controller(rt).recover()
         assert r.sale.status == SaleStatus.EXPIRED and r.sale.closed and await linked_now(rt) is None
@@ -127,9 +128,9 @@ async def test_a_sale_in_doubt_is_asked_about_again_until_the_provider_answers(t
         try:
             [r] = await ctl.recover()
             assert r.action == "unreachable" and list(ctl.in_doubt.sales) == [sale.sale_id]
-            await asyncio.sleep(0.3)                         # still down: asked again, still in doubt
+            await asyncio.sleep(0.3)  # still down: asked again, still in doubt
             assert list(ctl.in_doubt.sales) == [sale.sale_id]
-            await rt.sandbox.faults()                        # the provider answers again
+            await rt.sandbox.faults()  # the provider answers again
             closed = await ctl.wait_closed(sale.sale_id, timeout=20)
             assert closed.status == SaleStatus.SETTLED and str(closed.received) == "21.00" and closed.unlinked
             assert ctl.in_doubt.sales == {} and await linked_now(rt) is None
@@ -142,7 +143,7 @@ async def test_no_new_sale_on_the_link_while_an_earlier_one_may_still_be_payable
         earlier = await _steps(rt, "linked", amount="5.00")
         await rt.sandbox.faults(error_rate=1.0)
         ctl = second_controller(rt)
-        ctl.in_doubt.base_s = 60                             # only the charge asks again, in this test
+        ctl.in_doubt.base_s = 60  # only the charge asks again, in this test
         try:
             [r] = await ctl.recover()
             assert r.action == "unreachable"
@@ -191,11 +192,11 @@ async def test_sales_of_another_provider_are_left_to_that_provider(tmp_path):
 async def test_one_till_process_at_a_time(tmp_path):
     import pytest
 
-    from app.runtime import RuntimeError_, open_runtime
+    from app.runtime import CannotStart, open_runtime
 
     first = await open_runtime(demo=True, home=tmp_path)
     try:
-        with pytest.raises(RuntimeError_, match="another TillQR is already running on this till"):
+        with pytest.raises(CannotStart, match="another TillQR is already running on this till"):
             await open_runtime(demo=True, home=tmp_path)
     finally:
         await first.aclose()

@@ -35,7 +35,9 @@ async def test_partial_then_full_refund(depay):
     assert stored.status == SaleStatus.REFUNDED and str(stored.refunded) == "100.00"
     rows = await depay.journal.refunds(sale.sale_id)
     assert [r["amount_minor"] for r in rows] == [3000, 7000] and {r["status"] for r in rows} <= {
-        "refunded", "partially_refunded"}
+        "refunded",
+        "partially_refunded",
+    }
     assert len({r["refund_key"] for r in rows}) == 2
 
 
@@ -94,10 +96,10 @@ async def test_two_recovers_at_once_count_a_found_refund_once(depay):
     sale = await paid_sale(depay, "40.00")
     await depay.sandbox.faults(timeout_rate=0.5, seed=seed_where([None, "timeout"], timeout_rate=0.5))
     with pytest.raises(RefundError):
-        await depay.controller.refund(sale.sale_id, "15.00")   # made; its answer lost
+        await depay.controller.refund(sale.sale_id, "15.00")  # made; its answer lost
     await depay.sandbox.faults()
     refunds = depay.controller.refunds
-    await asyncio.gather(refunds.resume(), refunds.resume())   # the background re-check and a charge's
+    await asyncio.gather(refunds.resume(), refunds.resume())  # the background re-check and a charge's
     stored = await depay.journal.get(sale.sale_id)
     assert str(stored.refunded) == "15.00" and stored.status == SaleStatus.PARTIALLY_REFUNDED
 

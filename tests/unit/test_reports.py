@@ -1,5 +1,5 @@
 import csv
-from datetime import timezone
+from datetime import UTC
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
@@ -12,8 +12,7 @@ def sale(amount, status, ref="", received=None):
 
 
 def test_export_is_spreadsheet_safe_and_complete(tmp_path):
-    sales = [sale("12.50", SaleStatus.SETTLED, "=HYPERLINK(1)"), sale("3.00", SaleStatus.EXPIRED, "+1",
-                                                                            received="0")]
+    sales = [sale("12.50", SaleStatus.SETTLED, "=HYPERLINK(1)"), sale("3.00", SaleStatus.EXPIRED, "+1", received="0")]
     path = tmp_path / "out.csv"
     assert export_csv(sales, path) == 2
     rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
@@ -23,11 +22,14 @@ def test_export_is_spreadsheet_safe_and_complete(tmp_path):
 
 
 def test_day_totals_by_status():
-    sales = [sale("10.00", SaleStatus.SETTLED), sale("5.00", SaleStatus.SETTLED), sale("2.00", SaleStatus.EXPIRED,
-                                                                                     received="0")]
-    day = sales[0].created_at.astimezone(timezone.utc).date()
-    totals = day_totals(sales, day, timezone.utc)
+    sales = [
+        sale("10.00", SaleStatus.SETTLED),
+        sale("5.00", SaleStatus.SETTLED),
+        sale("2.00", SaleStatus.EXPIRED, received="0"),
+    ]
+    day = sales[0].created_at.astimezone(UTC).date()
+    totals = day_totals(sales, day, UTC)
     assert list(totals) == [("settled", "BRL"), ("expired", "BRL")]
     assert totals[("settled", "BRL")].count == 2 and str(totals[("settled", "BRL")].received) == "15.00"
     assert str(totals[("expired", "BRL")].received) == "0.00"
-    assert day_totals(sales, day.replace(year=day.year - 1), timezone.utc) == {}
+    assert day_totals(sales, day.replace(year=day.year - 1), UTC) == {}

@@ -1,20 +1,37 @@
 import itertools
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.money import Money
-from app.domain.sale import OPEN_STATUSES, TRANSITIONS, IllegalTransition, Sale, SaleStatus as S, can_transition
+from app.domain.sale import OPEN_STATUSES, TRANSITIONS, IllegalTransition, Sale, can_transition
+from app.domain.sale import SaleStatus as S
 
 LEGAL = {
-    (S.PENDING, S.LINKED), (S.PENDING, S.PROCESSING), (S.PENDING, S.SETTLED), (S.PENDING, S.EXPIRED),
-    (S.PENDING, S.CANCELLED), (S.PENDING, S.FAILED),
-    (S.LINKED, S.PROCESSING), (S.LINKED, S.SETTLED), (S.LINKED, S.EXPIRED), (S.LINKED, S.CANCELLED),
+    (S.PENDING, S.LINKED),
+    (S.PENDING, S.PROCESSING),
+    (S.PENDING, S.SETTLED),
+    (S.PENDING, S.EXPIRED),
+    (S.PENDING, S.CANCELLED),
+    (S.PENDING, S.FAILED),
+    (S.LINKED, S.PROCESSING),
+    (S.LINKED, S.SETTLED),
+    (S.LINKED, S.EXPIRED),
+    (S.LINKED, S.CANCELLED),
     (S.LINKED, S.FAILED),
-    (S.PROCESSING, S.LINKED), (S.PROCESSING, S.SETTLED), (S.PROCESSING, S.EXPIRED), (S.PROCESSING, S.CANCELLED), (S.PROCESSING, S.FAILED),
-    (S.SETTLED, S.PARTIALLY_REFUNDED), (S.SETTLED, S.REFUNDED),
-    (S.PARTIALLY_REFUNDED, S.PARTIALLY_REFUNDED), (S.PARTIALLY_REFUNDED, S.REFUNDED),
-    (S.EXPIRED, S.SETTLED), (S.CANCELLED, S.SETTLED), (S.FAILED, S.SETTLED),
+    (S.PROCESSING, S.LINKED),
+    (S.PROCESSING, S.SETTLED),
+    (S.PROCESSING, S.EXPIRED),
+    (S.PROCESSING, S.CANCELLED),
+    (S.PROCESSING, S.FAILED),
+    (S.SETTLED, S.PARTIALLY_REFUNDED),
+    (S.SETTLED, S.REFUNDED),
+    (S.PARTIALLY_REFUNDED, S.PARTIALLY_REFUNDED),
+    (S.PARTIALLY_REFUNDED, S.REFUNDED),
+    (S.EXPIRED, S.SETTLED),
+    (S.CANCELLED, S.SETTLED),
+    (S.FAILED, S.SETTLED),
 }
 
 

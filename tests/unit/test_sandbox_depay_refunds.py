@@ -15,8 +15,7 @@ from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
 from app.sandbox.depay_notify import ATTEMPTS
 
-from .test_sandbox_depay import (  # noqa: F401  (dp_app, http, rx are fixtures)
-    API, AUTH, HOOK, SEED_REFUND, body, create, dp_app, drain, history, http, order, pay, rx)
+from .test_sandbox_depay import API, AUTH, HOOK, SEED_REFUND, body, create, dp_app, drain, history, http, order, pay, rx  # noqa: F401  (dp_app, http, rx are fixtures)
 
 
 # -- refunds ---------------------------------------------------------------------------------------
@@ -33,9 +32,13 @@ async def refund(http, status=200, **fields):
 
 
 def notice(got: dict, status: str, ref: str) -> dict:
-    return {"order_id": got["order_id"], "type": "REFUND", "status": status,
-            "message": "Refund RECHAZADA" if status == "REJECTED" else "Refund DEVUELTA",
-            "external_reference": ref}
+    return {
+        "order_id": got["order_id"],
+        "type": "REFUND",
+        "status": status,
+        "message": "Refund RECHAZADA" if status == "REJECTED" else "Refund DEVUELTA",
+        "external_reference": ref,
+    }
 
 
 async def test_the_seed_refund_example_refunds_in_full(http, dp_app, rx):
@@ -46,7 +49,7 @@ async def test_the_seed_refund_example_refunds_in_full(http, dp_app, rx):
     assert o["status"] == "REFUNDED" and history(o)[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
     await drain(dp_app)
     refunds = [(u, b) for u, b in rx.got if b.get("type") == "REFUND"]
-    assert {u for u, _ in refunds} == {SEED_REFUND["notification_url"]}   # the refund's own notification_url
+    assert {u for u, _ in refunds} == {SEED_REFUND["notification_url"]}  # the refund's own notification_url
     # the seed's two refund callback bodies: the in-between step, then the end
     assert [b for _, b in refunds] == [notice(got, "PARTIALLY_REFUNDED", "ref-rf"), notice(got, "REFUNDED", "ref-rf")]
     again = await refund(http, 409, **dict(SEED_REFUND, order_id=got["order_id"]))
@@ -66,20 +69,19 @@ async def test_partial_refunds_then_the_rest(http, dp_app, rx):
     assert history(o)[-7:] == ["COMPLETED"] + ["PARTIALLY_REFUNDED", "REFUNDED"] * 3
     await drain(dp_app)
     assert [b["status"] for b in rx.bodies("REFUND")] == ["PARTIALLY_REFUNDED", "REFUNDED"] * 3
-    assert all(u == HOOK for u, b in rx.got)   # no refund URL given: the order's
+    assert all(u == HOOK for u, b in rx.got)  # no refund URL given: the order's
 
 
 async def test_a_refund_ending_in_9_is_rejected_and_leaves_the_order(http, dp_app, rx):
     got = await paid(http, amount=1000, external_reference="ref-9")
     assert (await refund(http, order_id=got["order_id"], partial=True, amount=99, reason="x"))["status"] == "PENDING"
     o = await order(http, got["order_id"])
-    assert o["status"] == "COMPLETED" and history(o)[-2:] == ["COMPLETED", "REJECTED"]   # nothing was taken
+    assert o["status"] == "COMPLETED" and history(o)[-2:] == ["COMPLETED", "REJECTED"]  # nothing was taken
     await drain(dp_app)
     assert rx.bodies("REFUND") == [notice(got, "REJECTED", "ref-9")]
-    await refund(http, order_id=got["order_id"], partial=False, amount=1000, reason="all")   # nothing was taken
+    await refund(http, order_id=got["order_id"], partial=False, amount=1000, reason="all")  # nothing was taken
     o = await order(http, got["order_id"])
-    assert o["status"] == "REFUNDED" and history(o)[-4:] == ["COMPLETED", "REJECTED", "PARTIALLY_REFUNDED",
-                                                             "REFUNDED"]
+    assert o["status"] == "REFUNDED" and history(o)[-4:] == ["COMPLETED", "REJECTED", "PARTIALLY_REFUNDED", "REFUNDED"]
 
 
 async def test_a_refund_goes_pending_then_partially_refunded_then_refunded_over_the_settle_delay(sb_clock, rx):
@@ -89,9 +91,9 @@ async def test_a_refund_goes_pending_then_partially_refunded_then_refunded_over_
         app.state.sandbox.settings = type(app.state.sandbox.settings)(settle_delay_s=4)
         await refund(http, order_id=got["order_id"], partial=False, amount=1000, reason="r")
         o = await order(http, got["order_id"])
-        assert o["status"] == "COMPLETED" and history(o)[-1] == "COMPLETED"          # PENDING: nothing shows yet
+        assert o["status"] == "COMPLETED" and history(o)[-1] == "COMPLETED"  # PENDING: nothing shows yet
         await refund(http, 409, order_id=got["order_id"], partial=True, amount=1, reason="r")  # all is pending
-        sb_clock.advance(2)   # the seed's in-between step: taken from the merchant, not yet with the customer
+        sb_clock.advance(2)  # the seed's in-between step: taken from the merchant, not yet with the customer
         o = await order(http, got["order_id"])
         assert o["status"] == "PARTIALLY_REFUNDED" and history(o)[-2:] == ["COMPLETED", "PARTIALLY_REFUNDED"]
         sb_clock.advance(2)
@@ -108,34 +110,46 @@ async def test_an_orders_refunds_run_one_after_another(sb_clock, rx):
         app.state.sandbox.settings = type(app.state.sandbox.settings)(settle_delay_s=4)
         await refund(http, order_id=got["order_id"], partial=True, amount=300, reason="a")
         sb_clock.advance(1)
-        await refund(http, order_id=got["order_id"], partial=True, amount=209, reason="b")   # rejected, in turn
+        await refund(http, order_id=got["order_id"], partial=True, amount=209, reason="b")  # rejected, in turn
         await refund(http, order_id=got["order_id"], partial=True, amount=100, reason="c")
-        sb_clock.advance(3)   # the first has ended; the second starts now
+        sb_clock.advance(3)  # the first has ended; the second starts now
         assert history(await order(http, got["order_id"]))[-3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"]
-        sb_clock.advance(4)   # the second ends (rejected), the third starts
+        sb_clock.advance(4)  # the second ends (rejected), the third starts
         o = await order(http, got["order_id"])
         assert o["status"] == "PARTIALLY_REFUNDED" and history(o)[-1] == "REJECTED"
         sb_clock.advance(4)
         o = await order(http, got["order_id"])
         assert o["status"] == "PARTIALLY_REFUNDED"
-        assert history(o)[3:] == ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "REJECTED", "PARTIALLY_REFUNDED",
-                                  "REFUNDED"]
+        assert history(o)[3:] == [
+            "COMPLETED",
+            "PARTIALLY_REFUNDED",
+            "REFUNDED",
+            "REJECTED",
+            "PARTIALLY_REFUNDED",
+            "REFUNDED",
+        ]
         await drain(app)
 
 
-@pytest.mark.parametrize("fields, status, message", [
-    ({}, 400, ["order_id is required", "partial is required", "amount is required", "reason is required"]),
-    ({"partial": "no"}, 400, ["partial must be a boolean value"]),
-    ({"amount": 0}, 400, ["amount must be a positive number"]),
-    ({"amount": 1.001}, 400, ["amount must have at most 2 decimal places"]),
-    ({"amount": 2000}, 400, ["amount must not be greater than the refundable amount 1000.00"]),
-    ({"partial": False, "amount": 10}, 400, ["amount must be the refundable amount 1000.00 for a full refund "
-                                             "(partial: false)"]),
-    ({"reason": 5}, 400, ["reason must be a string"]),
-    ({"notification_url": "nope"}, 400, ["notification_url must be a URL address"]),
-    ({"tip": 1}, 400, ["property tip should not exist"]),
-    ({"order_id": "7478bd70-87ad-49d0-9143-9b148d776fc7"}, 404, "ORDER_NOT_FOUND"),
-])
+@pytest.mark.parametrize(
+    "fields, status, message",
+    [
+        ({}, 400, ["order_id is required", "partial is required", "amount is required", "reason is required"]),
+        ({"partial": "no"}, 400, ["partial must be a boolean value"]),
+        ({"amount": 0}, 400, ["amount must be a positive number"]),
+        ({"amount": 1.001}, 400, ["amount must have at most 2 decimal places"]),
+        ({"amount": 2000}, 400, ["amount must not be greater than the refundable amount 1000.00"]),
+        (
+            {"partial": False, "amount": 10},
+            400,
+            ["amount must be the refundable amount 1000.00 for a full refund (partial: false)"],
+        ),
+        ({"reason": 5}, 400, ["reason must be a string"]),
+        ({"notification_url": "nope"}, 400, ["notification_url must be a URL address"]),
+        ({"tip": 1}, 400, ["property tip should not exist"]),
+        ({"order_id": "7478bd70-87ad-49d0-9143-9b148d776fc7"}, 404, "ORDER_NOT_FOUND"),
+    ],
+)
 async def test_refund_errors(http, fields, status, message):
     got = await paid(http, amount=1000)
     base = {"order_id": got["order_id"], "partial": True, "amount": 10, "reason": "r"} if fields else {}
@@ -145,7 +159,9 @@ async def test_refund_errors(http, fields, status, message):
 async def test_only_completed_orders_can_be_refunded(http):
     got = await create(http)
     assert await refund(http, 409, order_id=got["order_id"], partial=False, amount=1000, reason="r") == {
-        "statusCode": 409, "message": "The order is not completed."}
+        "statusCode": 409,
+        "message": "The order is not completed.",
+    }
 
 
 # -- notifications: background, retried, capped, recorded ---------------------------------------------
@@ -167,8 +183,10 @@ async def test_a_receiver_that_never_answers_does_not_hold_the_api(sb_clock):
     async def slow(request):
         await asyncio.sleep(30)
 
-    app = create_app(clock=sb_clock, notify_transport=httpx.ASGITransport(app=Starlette(routes=[
-        Route("/{p:path}", slow, methods=["POST"])])))
+    app = create_app(
+        clock=sb_clock,
+        notify_transport=httpx.ASGITransport(app=Starlette(routes=[Route("/{p:path}", slow, methods=["POST"])])),
+    )
     notifier(app.state.sandbox).timeout_s = 0.05
     notifier(app.state.sandbox).attempts = 1
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
@@ -196,14 +214,21 @@ async def test_error_faults_answer_503_in_depay_shape(http):
 async def test_sandbox_state_lists_depay_orders(http):
     got = await create(http, external_reference="sale-77", amount=12.5)
     [row] = (await http.get("/_sandbox/state")).json()["requests"]
-    assert row == {"id": got["order_id"], "provider": "depay", "status": "CREATED", "amount": "12.50",
-                   "amount_paid": "0.00", "linked_to": None, "external_reference": "sale-77"}
+    assert row == {
+        "id": got["order_id"],
+        "provider": "depay",
+        "status": "CREATED",
+        "amount": "12.50",
+        "amount_paid": "0.00",
+        "linked_to": None,
+        "external_reference": "sale-77",
+    }
 
 
 async def test_an_order_expires_and_is_notified_without_anyone_reading_it(monkeypatch, rx):
     import app.sandbox.depay as depay
 
-    monkeypatch.setattr(depay, "EXPIRY", timedelta(seconds=0.2))   # real clock, a short life
+    monkeypatch.setattr(depay, "EXPIRY", timedelta(seconds=0.2))  # real clock, a short life
     app = create_app(notify_transport=httpx.ASGITransport(app=rx.app))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
         got = await create(http)

@@ -27,15 +27,17 @@ async def create(http, body, key="key-1", status=201):
 
 
 async def new_link(http, key="link-key", description="till 1"):
-    r = await http.post(f"{JPM_API}/payment-links", json={"description": description},
-                        headers={**AUTH, "Idempotency-Key": key})
+    r = await http.post(
+        f"{JPM_API}/payment-links", json={"description": description}, headers={**AUTH, "Idempotency-Key": key}
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def link(http, link_id, request_id, path="link"):
-    return await http.post(f"{JPM_API}/payment-links/{link_id}/{path}", json={"paymentRequestId": request_id},
-                           headers=AUTH)
+    return await http.post(
+        f"{JPM_API}/payment-links/{link_id}/{path}", json={"paymentRequestId": request_id}, headers=AUTH
+    )
 
 
 async def pay(http, payload, amount=None):
@@ -82,24 +84,27 @@ async def test_create_without_id_gets_a_generated_one(sb_http, jpm_body):
     assert (await sb_http.get(f"{JPM_API}/payment-requests/{body['id']}", headers=AUTH)).status_code == 200
 
 
-@pytest.mark.parametrize("override, field", [
-    ({"paymentAmount": "0"}, "request.paymentAmount"),
-    ({"paymentAmount": "0.00"}, "request.paymentAmount"),
-    ({"paymentAmount": "-1.00"}, "request.paymentAmount"),
-    ({"paymentAmount": "12.345"}, "request.paymentAmount"),
-    ({"paymentAmount": 12.5}, "request.paymentAmount"),
-    ({"paymentAmount": "12,50"}, "request.paymentAmount"),
-    ({"paymentAmount": None}, "request.paymentAmount"),
-    ({"currency": "USD"}, "request.currency"),
-    ({"duration": 0}, "request.duration"),
-    ({"duration": "60"}, "request.duration"),
-    ({"duration": 1.5}, "request.duration"),
-    ({"duration": True}, "request.duration"),
-    ({"expirationType": "DUE_DATE"}, "request.expirationType"),
-    ({"isAmountAdjustable": True}, "request.isAmountAdjustable"),
-    ({"reference": "x" * 141}, "request.reference"),
-    ({"creditor": "ACME"}, "request.creditor"),
-])
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ({"paymentAmount": "0"}, "request.paymentAmount"),
+        ({"paymentAmount": "0.00"}, "request.paymentAmount"),
+        ({"paymentAmount": "-1.00"}, "request.paymentAmount"),
+        ({"paymentAmount": "12.345"}, "request.paymentAmount"),
+        ({"paymentAmount": 12.5}, "request.paymentAmount"),
+        ({"paymentAmount": "12,50"}, "request.paymentAmount"),
+        ({"paymentAmount": None}, "request.paymentAmount"),
+        ({"currency": "USD"}, "request.currency"),
+        ({"duration": 0}, "request.duration"),
+        ({"duration": "60"}, "request.duration"),
+        ({"duration": 1.5}, "request.duration"),
+        ({"duration": True}, "request.duration"),
+        ({"expirationType": "DUE_DATE"}, "request.expirationType"),
+        ({"isAmountAdjustable": True}, "request.isAmountAdjustable"),
+        ({"reference": "x" * 141}, "request.reference"),
+        ({"creditor": "ACME"}, "request.creditor"),
+    ],
+)
 async def test_create_validates_the_request_strictly(sb_http, jpm_body, override, field):
     r = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(**override), headers=AUTH)
     body = assert_jpm_error(r, 400, "INVALID_REQUEST")
@@ -107,15 +112,18 @@ async def test_create_validates_the_request_strictly(sb_http, jpm_body, override
     assert (await sb_http.get("/_sandbox/state")).json()["requests"] == []
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda b: b.update(id="short"), "id"),
-    (lambda b: b.update(id="a" * 31 + "-"), "id"),
-    (lambda b: b.update(country="US"), "country"),
-    (lambda b: b.pop("requestMethodType"), "requestMethodType"),
-    (lambda b: b.update(requestMethod={"qrCodeType": "STATIC", "contentType": "TEXT"}), "requestMethod"),
-    (lambda b: b.update(requestMethod={"qrCodeType": "DYNAMIC", "contentType": "IMAGE"}), "requestMethod"),
-    (lambda b: b.pop("request"), "request"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda b: b.update(id="short"), "id"),
+        (lambda b: b.update(id="a" * 31 + "-"), "id"),
+        (lambda b: b.update(country="US"), "country"),
+        (lambda b: b.pop("requestMethodType"), "requestMethodType"),
+        (lambda b: b.update(requestMethod={"qrCodeType": "STATIC", "contentType": "TEXT"}), "requestMethod"),
+        (lambda b: b.update(requestMethod={"qrCodeType": "DYNAMIC", "contentType": "IMAGE"}), "requestMethod"),
+        (lambda b: b.pop("request"), "request"),
+    ],
+)
 async def test_create_validates_the_envelope(sb_http, jpm_body, change, field):
     body = jpm_body()
     change(body)
@@ -125,18 +133,34 @@ async def test_create_validates_the_envelope(sb_http, jpm_body, change, field):
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b""])
 async def test_create_refuses_a_body_that_is_not_a_json_object(sb_http, content):
-    r = await sb_http.post(f"{JPM_API}/payment-requests", content=content,
-                           headers={**AUTH, "Content-Type": "application/json"})
+    r = await sb_http.post(
+        f"{JPM_API}/payment-requests", content=content, headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert_jpm_error(r, 400, "INVALID_JSON")
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer "}, {"Authorization": "Bearer"},
-                                     {"Authorization": "Basic dTpw"}, {"Authorization": "token"}])
-@pytest.mark.parametrize("method, path", [
-    ("POST", "/payment-requests"), ("GET", f"/payment-requests/{RID}"), ("PATCH", f"/payment-requests/{RID}"),
-    ("POST", "/payment-links"), ("GET", "/payment-links/x"), ("POST", "/payment-links/x/link"),
-    ("POST", "/payment-links/x/unlink"),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic dTpw"},
+        {"Authorization": "token"},
+    ],
+)
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", "/payment-requests"),
+        ("GET", f"/payment-requests/{RID}"),
+        ("PATCH", f"/payment-requests/{RID}"),
+        ("POST", "/payment-links"),
+        ("GET", "/payment-links/x"),
+        ("POST", "/payment-links/x/link"),
+        ("POST", "/payment-links/x/unlink"),
+    ],
+)
 async def test_every_route_needs_a_bearer_token(sb_http, headers, method, path):
     r = await sb_http.request(method, JPM_API + path, json={}, headers=headers)
     assert_jpm_error(r, 401, "UNAUTHORIZED")
@@ -144,8 +168,11 @@ async def test_every_route_needs_a_bearer_token(sb_http, headers, method, path):
 
 async def test_unknown_ids_and_paths_are_404_in_jpm_shape(sb_http):
     assert_jpm_error(await sb_http.get(f"{JPM_API}/payment-requests/{RID}", headers=AUTH), 404, "NOT_FOUND")
-    assert_jpm_error(await sb_http.patch(f"{JPM_API}/payment-requests/{RID}", json={"status": "CANCELLED"},
-                                         headers=AUTH), 404, "NOT_FOUND")
+    assert_jpm_error(
+        await sb_http.patch(f"{JPM_API}/payment-requests/{RID}", json={"status": "CANCELLED"}, headers=AUTH),
+        404,
+        "NOT_FOUND",
+    )
     assert_jpm_error(await sb_http.get(f"{JPM_API}/payment-links/nope", headers=AUTH), 404, "NOT_FOUND")
     assert_jpm_error(await link(sb_http, "nope", RID), 404, "NOT_FOUND")
     assert_jpm_error(await sb_http.get("/jpmorgan/receivables/other/v9/x", headers=AUTH), 404, "NOT_FOUND")
@@ -162,8 +189,9 @@ async def test_same_idempotency_key_and_body_replays_the_first_answer(sb_http, j
 
 async def test_same_idempotency_key_with_another_body_is_refused(sb_http, jpm_body):
     await create(sb_http, jpm_body(), key="k")
-    r = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(paymentAmount="13.00"),
-                           headers={**AUTH, "Idempotency-Key": "k"})
+    r = await sb_http.post(
+        f"{JPM_API}/payment-requests", json=jpm_body(paymentAmount="13.00"), headers={**AUTH, "Idempotency-Key": "k"}
+    )
     assert_jpm_error(r, 422, "IDEMPOTENCY_KEY_REUSED")
     assert (await state_of(sb_http, RID))["amount"] == "12.50"
 
@@ -254,10 +282,10 @@ async def test_create_and_get_a_payment_link(sb_http):
     location = pix_location(lk["qrCode"]["payload"])
     assert location == f"pix.sandbox.tillqr.dev/jpm/links/{lk['id']}"
     assert lk["url"] == "https://" + location
-    assert "54" not in decode(lk["qrCode"]["payload"]).fields   # a sticker carries no amount
+    assert "54" not in decode(lk["qrCode"]["payload"]).fields  # a sticker carries no amount
     r = await sb_http.get(f"{JPM_API}/payment-links/{lk['id']}", headers=AUTH)
     assert r.status_code == 200 and r.json() == lk
-    again = await new_link(sb_http, description="counter 3")   # same key, same body: same link
+    again = await new_link(sb_http, description="counter 3")  # same key, same body: same link
     assert again["id"] == lk["id"]
     assert len((await sb_http.get("/_sandbox/state")).json()["links"]) == 1
 
@@ -283,7 +311,7 @@ async def test_link_holding_another_open_request_is_a_conflict(sb_http, jpm_body
     await link(sb_http, lk["id"], RID)
     body = assert_jpm_error(await link(sb_http, lk["id"], RID2), 409, "LINK_BUSY")
     assert RID in body["responseMessage"]
-    await pay(sb_http, first["qrCode"]["payload"])             # the first is settled: the link is free again
+    await pay(sb_http, first["qrCode"]["payload"])  # the first is settled: the link is free again
     r = await link(sb_http, lk["id"], RID2)
     assert r.status_code == 200 and r.json()["paymentRequestId"] == RID2
     assert (await state_of(sb_http, RID))["linked_to"] is None
@@ -330,15 +358,21 @@ async def test_pay_by_the_link_payload_pays_whatever_is_linked_now(sb_http, jpm_
         assert r.status_code == 200
         assert r.json()["request_id"] == ident and r.json()["status"] == "SETTLED"
         assert (await link(sb_http, lk["id"], ident, "unlink")).status_code == 200
-    assert (await sb_http.get(f"{JPM_API}/payment-links/{lk['id']}", headers=AUTH)).json()["qrCode"]["payload"] == sticker
+    assert (await sb_http.get(f"{JPM_API}/payment-links/{lk['id']}", headers=AUTH)).json()["qrCode"][
+        "payload"
+    ] == sticker
 
 
 async def test_pay_by_the_request_payload(sb_http, jpm_body):
     created = await create(sb_http, jpm_body())
     r = await pay(sb_http, created["qrCode"]["payload"])
-    assert r.status_code == 200 and r.json() == {"request_id": RID, "status": "SETTLED", "provider": "jpmorgan",
-                                                 "amount_paid": "12.50"}
-    assert (await pay(sb_http, created["qrCode"]["payload"])).status_code == 409   # settled: not payable again
+    assert r.status_code == 200 and r.json() == {
+        "request_id": RID,
+        "status": "SETTLED",
+        "provider": "jpmorgan",
+        "amount_paid": "12.50",
+    }
+    assert (await pay(sb_http, created["qrCode"]["payload"])).status_code == 409  # settled: not payable again
 
 
 async def test_partial_payments_accumulate_until_settled(sb_http, jpm_body):
@@ -348,7 +382,7 @@ async def test_partial_payments_accumulate_until_settled(sb_http, jpm_body):
     assert r.json()["status"] == "ACTIVE" and r.json()["amount_paid"] == "5.00"
     r = await pay(sb_http, payload, "7.49")
     assert r.json()["status"] == "ACTIVE"
-    r = await pay(sb_http, payload)                                 # the rest of what is due
+    r = await pay(sb_http, payload)  # the rest of what is due
     assert r.json() == {"request_id": RID, "status": "SETTLED", "provider": "jpmorgan", "amount_paid": "12.50"}
 
 
@@ -397,8 +431,17 @@ async def test_sandbox_state_has_the_documented_shape(sb_http, jpm_body):
     await link(sb_http, lk["id"], RID)
     state = (await sb_http.get("/_sandbox/state")).json()
     assert state == {
-        "requests": [{"id": RID, "provider": "jpmorgan", "status": "ACTIVE", "amount": "12.50",
-                      "amount_paid": "0.00", "linked_to": lk["id"], "external_reference": "order 77"}],
+        "requests": [
+            {
+                "id": RID,
+                "provider": "jpmorgan",
+                "status": "ACTIVE",
+                "amount": "12.50",
+                "amount_paid": "0.00",
+                "linked_to": lk["id"],
+                "external_reference": "order 77",
+            }
+        ],
         "links": [{"id": lk["id"], "provider": "jpmorgan", "linked_request": RID}],
     }
 
@@ -410,13 +453,23 @@ async def test_reset_forgets_everything(sb_http, jpm_body):
     assert (await sb_http.get("/_sandbox/state")).json() == {"requests": [], "links": []}
     assert (await sb_http.get("/_sandbox/faults")).json()["latency_ms"] == 0
     assert (await sb_http.get("/_sandbox/calls")).json()["count"] == 0
-    await create(sb_http, jpm_body())   # the same id and key are free again
+    await create(sb_http, jpm_body())  # the same id and key are free again
 
 
 # -- faults ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("faults", [{"error_rate": 1.5}, {"drop_rate": -0.1}, {"timeout_rate": "x"},
-                                    {"latency_ms": -1}, {"latency_ms": 1.5}, {"seed": "s"}, {"explode": 1},
-                                    {"error_rate": True}])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"error_rate": 1.5},
+        {"drop_rate": -0.1},
+        {"timeout_rate": "x"},
+        {"latency_ms": -1},
+        {"latency_ms": 1.5},
+        {"seed": "s"},
+        {"explode": 1},
+        {"error_rate": True},
+    ],
+)
 async def test_fault_settings_are_validated(sb_http, faults):
     r = await sb_http.post("/_sandbox/faults", json=faults)
     assert r.status_code == 400 and r.json()["error"]
@@ -428,7 +481,7 @@ async def test_error_faults_answer_503_in_the_provider_shape_but_never_on_sandbo
     assert r.status_code == 200 and r.json()["error_rate"] == 1.0
     r = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers=AUTH)
     assert_jpm_error(r, 503, "SERVICE_UNAVAILABLE")
-    assert (await sb_http.get("/_sandbox/state")).json()["requests"] == []   # not processed, and not faulted
+    assert (await sb_http.get("/_sandbox/state")).json()["requests"] == []  # not processed, and not faulted
     assert (await pay(sb_http, "hello")).status_code == 404
     calls = (await sb_http.get("/_sandbox/calls")).json()
     assert calls["count"] == 1 and calls["calls"][0]["fault"] == "error"
@@ -449,8 +502,8 @@ async def test_timeout_faults_process_the_call_but_hold_the_answer(sb_http, jpm_
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.2):
             await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers={**AUTH, "Idempotency-Key": "k"})
-    assert time.monotonic() - started < 10     # the client gave up; the sandbox holds the answer 60 s
-    assert (await state_of(sb_http, RID))["status"] == "ACTIVE"        # it happened, the answer was lost
+    assert time.monotonic() - started < 10  # the client gave up; the sandbox holds the answer 60 s
+    assert (await state_of(sb_http, RID))["status"] == "ACTIVE"  # it happened, the answer was lost
     await sb_http.delete("/_sandbox/faults")
     again = await sb_http.post(f"{JPM_API}/payment-requests", json=jpm_body(), headers={**AUTH, "Idempotency-Key": "k"})
     assert again.status_code == 201 and again.headers["Duplicate-Request"] == "true"
@@ -486,7 +539,7 @@ async def test_latency_delays_provider_routes_only(sb_http):
     await sb_http.post("/_sandbox/faults", json={"latency_ms": 1500})
     started = time.monotonic()
     await sb_http.get("/_sandbox/state")
-    assert time.monotonic() - started < 1.0   # not delayed (a loose bound: shared machines are slow)
+    assert time.monotonic() - started < 1.0  # not delayed (a loose bound: shared machines are slow)
     started = time.monotonic()
     r = await sb_http.get(f"{JPM_API}/payment-links/x", headers=AUTH)
     assert time.monotonic() - started >= 1.5 and r.status_code == 404

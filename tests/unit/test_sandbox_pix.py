@@ -6,21 +6,21 @@ import base64
 import copy
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from app.domain.duedate import amount_due
+from app.domain.dueterms import DueTerms
 from app.domain.money import Money
-from app.providers.base import DueTerms
 from app.qr.emv import decode
 from app.qr.schemes import pix_location
 
 from .conftest import AUTH
 
 QR = "/pix/account/acc-1/alias/alias-1/qrcode"
-SEED_CREATED = datetime(2023, 3, 3, 12, 4, 6, 179000, tzinfo=timezone.utc)
+SEED_CREATED = datetime(2023, 3, 3, 12, 4, 6, 179000, tzinfo=UTC)
 # The seed's request body, field for field (its trailing comma dropped: JSON does not allow it).
 SEED_BODY = {
     "request_control_key": "8a923886-afce-4116-ac1f-69bdffcf8da9",
@@ -39,8 +39,12 @@ SEED_BODY = {
     "discounts": [],
     "additional_data": [{"key_name": "merchant_name", "value": "Lojas Costa S.A."}],
 }
-SEED_400 = {"title": "Bad Request", "description": "Invalid payload for QR Code creation.",
-            "translation": "Payload inválido para a criação de QR Code.", "code": "QRI000003"}
+SEED_400 = {
+    "title": "Bad Request",
+    "description": "Invalid payload for QR Code creation.",
+    "translation": "Payload inválido para a criação de QR Code.",
+    "code": "QRI000003",
+}
 
 
 def as_json(body) -> bytes:
@@ -74,8 +78,13 @@ async def create(http, body, status=201):
 
 
 def instant(**changes):
-    body = {"request_control_key": key(), "qr_code_type": "dynamic_instant", "amount": Decimal("12.50"),
-            "receiver_conciliation_id": uuid.uuid4().hex, "pix_key": "3d7d6a2b-f72f-44c7-bb20-79a94dff5954"}
+    body = {
+        "request_control_key": key(),
+        "qr_code_type": "dynamic_instant",
+        "amount": Decimal("12.50"),
+        "receiver_conciliation_id": uuid.uuid4().hex,
+        "pix_key": "3d7d6a2b-f72f-44c7-bb20-79a94dff5954",
+    }
     body.update(changes)
     return body
 
@@ -91,23 +100,28 @@ async def consult(http, qr_code_key, path=QR):
 
 
 async def write_off(http, qr_code_key, control=None, status=204):
-    r = await http.patch(f"{QR}/{qr_code_key}", json={"request_control_key": control or key(),
-                                                      "qr_code_status": "written_off"}, headers=AUTH)
+    r = await http.patch(
+        f"{QR}/{qr_code_key}",
+        json={"request_control_key": control or key(), "qr_code_status": "written_off"},
+        headers=AUTH,
+    )
     assert r.status_code == status, r.text
     return r
 
 
 async def pay(http, payload, amount=None):
-    return await http.post("/_sandbox/pay", json={"payload": payload} if amount is None else
-                           {"payload": payload, "amount": amount})
+    return await http.post(
+        "/_sandbox/pay", json={"payload": payload} if amount is None else {"payload": payload, "amount": amount}
+    )
 
 
 def pix_error(response, status, code):
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) - {"extra_fields"} == {"title", "description", "translation", "code"}
-    assert body["code"] == code and all(isinstance(body[k], str) and body[k] for k in ("title", "description",
-                                                                                        "translation"))
+    assert body["code"] == code and all(
+        isinstance(body[k], str) and body[k] for k in ("title", "description", "translation")
+    )
     return body
 
 
@@ -138,9 +152,19 @@ async def test_consult_echoes_every_field_with_exact_numbers(sb_http, at_seed):
     r = await sb_http.get(f"{QR}/{created['qr_code_key']}", headers=AUTH)
     assert b'"amount":10.25' in r.content and b'"fine_amount":3.00' in r.content
     body = r.json(parse_float=Decimal)
-    for field in ("request_control_key", "qr_code_type", "receiver_conciliation_id", "payer_document_number",
-                  "payer_name", "payer_request", "pix_key", "expiration_date", "max_payment_days", "discounts",
-                  "additional_data"):
+    for field in (
+        "request_control_key",
+        "qr_code_type",
+        "receiver_conciliation_id",
+        "payer_document_number",
+        "payer_name",
+        "payer_request",
+        "pix_key",
+        "expiration_date",
+        "max_payment_days",
+        "discounts",
+        "additional_data",
+    ):
         assert body[field] == SEED_BODY[field], field
     for field in ("amount", "fine_amount", "interest_amount", "rebate_amount"):
         assert body[field] == Decimal(SEED_BODY[field]), field
@@ -149,17 +173,28 @@ async def test_consult_echoes_every_field_with_exact_numbers(sb_http, at_seed):
     assert body["payer_person_type"] == "legal" and body["pix_transfer_key"] is None
     assert body["base_64_payload"] == created["base_64_payload"]
     assert body["created_at"] == created["created_at"]
-    assert body["qr_code_events"] == [{"request_control_key": SEED_BODY["request_control_key"],
-                                       "event_type": "registration", "created_at": created["created_at"]}]
+    assert body["qr_code_events"] == [
+        {
+            "request_control_key": SEED_BODY["request_control_key"],
+            "event_type": "registration",
+            "created_at": created["created_at"],
+        }
+    ]
 
 
-@pytest.mark.parametrize("day, due", [
-    (date(2023, 3, 3), "9.25"), (date(2023, 3, 25), "9.25"), (date(2023, 3, 26), "12.25"),
-    (date(2023, 3, 27), "14.25"), (date(2023, 7, 31), str(Decimal("10.25") - 1 + 3 + 2 * 127)),
-])
+@pytest.mark.parametrize(
+    "day, due",
+    [
+        (date(2023, 3, 3), "9.25"),
+        (date(2023, 3, 25), "9.25"),
+        (date(2023, 3, 26), "12.25"),
+        (date(2023, 3, 27), "14.25"),
+        (date(2023, 7, 31), str(Decimal("10.25") - 1 + 3 + 2 * 127)),
+    ],
+)
 async def test_paying_on_a_day_charges_what_duedate_computes(sb_http, at_seed, day, due):
     created = await create(sb_http, SEED_BODY)
-    at_seed.set(datetime(day.year, day.month, day.day, 15, 0, tzinfo=timezone.utc))
+    at_seed.set(datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC))
     terms = DueTerms(date(2023, 3, 25), 128, Money(300, "BRL"), Money(200, "BRL"), Money(100, "BRL"))
     assert str(amount_due(Money(1025, "BRL"), terms, day).total) == due
     r = await pay(sb_http, scanned(created))
@@ -173,7 +208,7 @@ async def test_partial_payments_accumulate_until_what_is_due(sb_http, at_seed):
     created = await create(sb_http, SEED_BODY)
     r = await pay(sb_http, scanned(created), "5.00")
     assert r.status_code == 200 and r.json()["status"] == "active" and r.json()["amount_paid"] == "5.00"
-    at_seed.set(datetime(2023, 3, 27, 15, tzinfo=timezone.utc))   # two days late: 14.25 due in all
+    at_seed.set(datetime(2023, 3, 27, 15, tzinfo=UTC))  # two days late: 14.25 due in all
     r = await pay(sb_http, scanned(created))
     assert r.json()["status"] == "finished" and r.json()["amount_paid"] == "14.25"
     events = (await consult(sb_http, created["qr_code_key"]))["qr_code_events"]
@@ -182,7 +217,7 @@ async def test_partial_payments_accumulate_until_what_is_due(sb_http, at_seed):
 
 async def test_after_the_last_payable_day_it_is_bank_written_off(sb_http, at_seed):
     created = await create(sb_http, SEED_BODY)
-    last = datetime(2023, 7, 31, 23, 59, tzinfo=timezone(timedelta(hours=-3)))   # 2023-03-25 + 128 days
+    last = datetime(2023, 7, 31, 23, 59, tzinfo=timezone(timedelta(hours=-3)))  # 2023-03-25 + 128 days
     at_seed.set(last)
     assert (await consult(sb_http, created["qr_code_key"]))["qr_code_status"] == "active"
     at_seed.advance(60)
@@ -195,14 +230,17 @@ async def test_after_the_last_payable_day_it_is_bank_written_off(sb_http, at_see
 
 
 async def test_discounts_are_echoed_and_applied_until_their_limit(sb_http, at_seed):
-    discounts = [{"discount_value": Decimal("0.50"), "discount_number": 2, "discount_limit_date": "2023-03-20"},
-                 {"discount_value": Decimal("1.50"), "discount_number": 1, "discount_limit_date": "2023-03-10"}]
+    discounts = [
+        {"discount_value": Decimal("0.50"), "discount_number": 2, "discount_limit_date": "2023-03-20"},
+        {"discount_value": Decimal("1.50"), "discount_number": 1, "discount_limit_date": "2023-03-10"},
+    ]
     created = await create(sb_http, seed(discounts=discounts))
     body = (await sb_http.get(f"{QR}/{created['qr_code_key']}", headers=AUTH)).json(parse_float=Decimal)
     assert sorted(body["discounts"], key=lambda d: d["discount_number"]) == sorted(
-        discounts, key=lambda d: d["discount_number"])
-    at_seed.set(datetime(2023, 3, 15, 15, tzinfo=timezone.utc))
-    assert (await pay(sb_http, scanned(created))).json()["amount_paid"] == "8.75"   # 10.25 - 1 - 0.50
+        discounts, key=lambda d: d["discount_number"]
+    )
+    at_seed.set(datetime(2023, 3, 15, 15, tzinfo=UTC))
+    assert (await pay(sb_http, scanned(created))).json()["amount_paid"] == "8.75"  # 10.25 - 1 - 0.50
 
 
 # -- idempotency and statuses -------------------------------------------------------------
@@ -229,12 +267,15 @@ async def test_write_off_then_again(sb_http, at_seed):
     control = key()
     r = await write_off(sb_http, created["qr_code_key"], control)
     assert r.content == b""
-    await write_off(sb_http, created["qr_code_key"], control)       # a retry: same answer
-    await write_off(sb_http, created["qr_code_key"])                # another key: still written off
+    await write_off(sb_http, created["qr_code_key"], control)  # a retry: same answer
+    await write_off(sb_http, created["qr_code_key"])  # another key: still written off
     body = await consult(sb_http, created["qr_code_key"])
     assert body["qr_code_status"] == "written_off"
-    assert body["qr_code_events"][-1] == {"request_control_key": control, "event_type": "write_off",
-                                          "created_at": body["created_at"]}
+    assert body["qr_code_events"][-1] == {
+        "request_control_key": control,
+        "event_type": "write_off",
+        "created_at": body["created_at"],
+    }
     assert (await pay(sb_http, scanned(created))).status_code == 409
     state = (await sb_http.get("/_sandbox/state")).json()
     assert state["requests"][0]["status"] == "written_off"
@@ -247,12 +288,15 @@ async def test_a_finished_qr_code_cannot_be_written_off(sb_http, at_seed):
     assert "finished" in pix_error(r, 409, "SBX000002")["description"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"request_control_key": "not-a-uuid", "qr_code_status": "written_off"}, "request_control_key"),
-    ({"request_control_key": str(uuid.uuid1()), "qr_code_status": "written_off"}, "request_control_key"),
-    ({"request_control_key": str(uuid.uuid4()), "qr_code_status": "finished"}, "qr_code_status"),
-    ({"request_control_key": str(uuid.uuid4()), "qr_code_status": "written_off", "why": "x"}, "why"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"request_control_key": "not-a-uuid", "qr_code_status": "written_off"}, "request_control_key"),
+        ({"request_control_key": str(uuid.uuid1()), "qr_code_status": "written_off"}, "request_control_key"),
+        ({"request_control_key": str(uuid.uuid4()), "qr_code_status": "finished"}, "qr_code_status"),
+        ({"request_control_key": str(uuid.uuid4()), "qr_code_status": "written_off", "why": "x"}, "why"),
+    ],
+)
 async def test_bad_write_off_bodies(sb_http, at_seed, body, field):
     created = await create(sb_http, SEED_BODY)
     r = await sb_http.patch(f"{QR}/{created['qr_code_key']}", json=body, headers=AUTH)
@@ -263,8 +307,12 @@ async def test_unknown_qr_codes_and_other_accounts_are_not_found(sb_http, at_see
     created = await create(sb_http, SEED_BODY)
     r = await sb_http.get(f"{QR}/{key()}", headers=AUTH)
     body = pix_error(r, 404, "QRI000002")
-    assert body == {"title": "Not found", "description": "Could not find the queried QR Code.",
-                    "translation": "Não possível encontrar o QR Code buscado.", "code": "QRI000002"}
+    assert body == {
+        "title": "Not found",
+        "description": "Could not find the queried QR Code.",
+        "translation": "Não possível encontrar o QR Code buscado.",
+        "code": "QRI000002",
+    }
     r = await sb_http.get(f"{QR.replace('acc-1', 'acc-2')}/{created['qr_code_key']}", headers=AUTH)
     pix_error(r, 404, "QRI000002")
     pix_error(await sb_http.get("/pix/nowhere", headers=AUTH), 404, "SBX000404")
@@ -284,9 +332,21 @@ async def test_faults_answer_in_the_pix_shape(sb_http, at_seed):
 
 
 # -- the documented 400 -------------------------------------------------------------------
-REQUIRED = ["request_control_key", "qr_code_type", "amount", "receiver_conciliation_id", "payer_document_number",
-            "payer_name", "payer_request", "pix_key", "expiration_date", "max_payment_days", "fine_amount",
-            "interest_amount", "rebate_amount"]
+REQUIRED = [
+    "request_control_key",
+    "qr_code_type",
+    "amount",
+    "receiver_conciliation_id",
+    "payer_document_number",
+    "payer_name",
+    "payer_request",
+    "pix_key",
+    "expiration_date",
+    "max_payment_days",
+    "fine_amount",
+    "interest_amount",
+    "rebate_amount",
+]
 
 
 @pytest.mark.parametrize("field", REQUIRED)
@@ -297,29 +357,39 @@ async def test_each_required_field_of_the_seed(sb_http, at_seed, field):
     assert field in body["extra_fields"]
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"request_control_key": str(uuid.uuid1())}, "request_control_key"),
-    ({"qr_code_type": "static"}, "qr_code_type"),
-    ({"amount": "10.25"}, "amount"),
-    ({"amount": Decimal("10.255")}, "amount"),
-    ({"amount": 0}, "amount"),
-    ({"receiver_conciliation_id": "too-short"}, "receiver_conciliation_id"),
-    ({"payer_document_number": "123"}, "payer_document_number"),
-    ({"pix_key": "not a key"}, "pix_key"),
-    ({"expiration_date": "25/03/2023"}, "expiration_date"),
-    ({"expiration_date": "2023-03-02"}, "expiration_date"),          # before today
-    ({"max_payment_days": -1}, "max_payment_days"),
-    ({"max_payment_days": True}, "max_payment_days"),
-    ({"fine_amount": -3}, "fine_amount"),
-    ({"rebate_amount": Decimal("10.25")}, "rebate_amount"),
-    ({"discounts": [{"discount_value": 1, "discount_limit_date": "2023-03-26"}]}, "discounts"),
-    ({"discounts": [{"discount_value": 1, "discount_number": 1, "discount_limit_date": "2023-03-20"},
-                    {"discount_value": 2, "discount_number": 2, "discount_limit_date": "2023-03-10"}]}, "discounts"),
-    ({"discounts": [{"discount_value": 0, "discount_limit_date": "2023-03-20"}]}, "discounts[0].discount_value"),
-    ({"additional_data": [{"value": "x"}]}, "additional_data"),
-    ({"expiration_seconds": 600}, "expiration_seconds"),
-    ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"request_control_key": str(uuid.uuid1())}, "request_control_key"),
+        ({"qr_code_type": "static"}, "qr_code_type"),
+        ({"amount": "10.25"}, "amount"),
+        ({"amount": Decimal("10.255")}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"receiver_conciliation_id": "too-short"}, "receiver_conciliation_id"),
+        ({"payer_document_number": "123"}, "payer_document_number"),
+        ({"pix_key": "not a key"}, "pix_key"),
+        ({"expiration_date": "25/03/2023"}, "expiration_date"),
+        ({"expiration_date": "2023-03-02"}, "expiration_date"),  # before today
+        ({"max_payment_days": -1}, "max_payment_days"),
+        ({"max_payment_days": True}, "max_payment_days"),
+        ({"fine_amount": -3}, "fine_amount"),
+        ({"rebate_amount": Decimal("10.25")}, "rebate_amount"),
+        ({"discounts": [{"discount_value": 1, "discount_limit_date": "2023-03-26"}]}, "discounts"),
+        (
+            {
+                "discounts": [
+                    {"discount_value": 1, "discount_number": 1, "discount_limit_date": "2023-03-20"},
+                    {"discount_value": 2, "discount_number": 2, "discount_limit_date": "2023-03-10"},
+                ]
+            },
+            "discounts",
+        ),
+        ({"discounts": [{"discount_value": 0, "discount_limit_date": "2023-03-20"}]}, "discounts[0].discount_value"),
+        ({"additional_data": [{"value": "x"}]}, "additional_data"),
+        ({"expiration_seconds": 600}, "expiration_seconds"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 async def test_invalid_payloads_get_the_documented_400(sb_http, at_seed, changes, field):
     body = pix_error(await post(sb_http, seed(**changes)), 400, "QRI000003")
     assert {k: body[k] for k in SEED_400} == SEED_400
@@ -359,9 +429,16 @@ async def test_instant_defaults_to_one_day_and_pays_its_amount(sb_http, sb_clock
     assert r.json()["status"] == "finished" and r.json()["amount_paid"] == "12.50"
 
 
-@pytest.mark.parametrize("field, value", [("expiration_date", "2030-01-01"), ("fine_amount", 1),
-                                          ("discounts", [{"discount_value": 1, "discount_limit_date": "2030-01-01"}]),
-                                          ("expiration_seconds", 0), ("payer_document_number", "12")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("expiration_date", "2030-01-01"),
+        ("fine_amount", 1),
+        ("discounts", [{"discount_value": 1, "discount_limit_date": "2030-01-01"}]),
+        ("expiration_seconds", 0),
+        ("payer_document_number", "12"),
+    ],
+)
 async def test_instant_refuses_due_date_fields(sb_http, field, value):
     body = pix_error(await post(sb_http, instant(**{field: value})), 400, "QRI000003")
     assert field in body["extra_fields"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -25,15 +25,35 @@ AUTH = ("rzp_test_key", "secret")
 NOW = int(T0.timestamp())
 
 # The seed's example request and response ("Create a QR Code").
-SEED_REQUEST = {"type": "upi_qr", "name": "Store Front Display", "usage": "single_use", "fixed_amount": True,
-                "payment_amount": 300, "description": "For Store 1", "customer_id": "cust_HKsR5se84c5LTO",
-                "close_by": 1681615838, "notes": {"purpose": "Test UPI QR Code notes"}}
-SEED_RESPONSE = {"id": "qr_HMsVL8HOpbMcjU", "entity": "qr_code", "created_at": 1623660301,
-                 "name": "Store Front Display", "usage": "single_use", "type": "upi_qr",
-                 "image_url": "https://rzp.io/i/BWcUVrLp", "payment_amount": 300, "status": "active",
-                 "description": "For Store 1", "fixed_amount": True, "payments_amount_received": 0,
-                 "payments_count_received": 0, "notes": {"purpose": "Test UPI QR Code notes"},
-                 "customer_id": "cust_HKsR5se84c5LTO", "close_by": 1681615838}
+SEED_REQUEST = {
+    "type": "upi_qr",
+    "name": "Store Front Display",
+    "usage": "single_use",
+    "fixed_amount": True,
+    "payment_amount": 300,
+    "description": "For Store 1",
+    "customer_id": "cust_HKsR5se84c5LTO",
+    "close_by": 1681615838,
+    "notes": {"purpose": "Test UPI QR Code notes"},
+}
+SEED_RESPONSE = {
+    "id": "qr_HMsVL8HOpbMcjU",
+    "entity": "qr_code",
+    "created_at": 1623660301,
+    "name": "Store Front Display",
+    "usage": "single_use",
+    "type": "upi_qr",
+    "image_url": "https://rzp.io/i/BWcUVrLp",
+    "payment_amount": 300,
+    "status": "active",
+    "description": "For Store 1",
+    "fixed_amount": True,
+    "payments_amount_received": 0,
+    "payments_count_received": 0,
+    "notes": {"purpose": "Test UPI QR Code notes"},
+    "customer_id": "cust_HKsR5se84c5LTO",
+    "close_by": 1681615838,
+}
 
 
 def body(**changes):
@@ -88,11 +108,12 @@ async def stored(http):
 
 # -- the seed's examples -------------------------------------------------------------------
 async def test_the_seed_example_request_gets_the_seed_example_response(sb_http, sb_clock):
-    sb_clock.set(datetime.fromtimestamp(SEED_REQUEST["close_by"] - 30 * 86400, timezone.utc))
+    sb_clock.set(datetime.fromtimestamp(SEED_REQUEST["close_by"] - 30 * 86400, UTC))
     answer = await create(sb_http, SEED_REQUEST)
     dynamic = {"id", "created_at", "image_url"}
-    assert {k: v for k, v in answer.items() if k in SEED_RESPONSE and k not in dynamic} == \
-        {k: v for k, v in SEED_RESPONSE.items() if k not in dynamic}
+    assert {k: v for k, v in answer.items() if k in SEED_RESPONSE and k not in dynamic} == {
+        k: v for k, v in SEED_RESPONSE.items() if k not in dynamic
+    }
     assert set(SEED_RESPONSE) <= set(answer) and answer["closed_at"] is None and answer["close_reason"] is None
     assert re.fullmatch(r"qr_[A-Za-z0-9]{14}", answer["id"])
     assert answer["created_at"] == SEED_REQUEST["close_by"] - 30 * 86400
@@ -100,7 +121,7 @@ async def test_the_seed_example_request_gets_the_seed_example_response(sb_http, 
 
 
 async def test_the_seed_example_at_its_own_created_at_breaks_the_45_day_rule(sb_http, sb_clock):
-    sb_clock.set(datetime.fromtimestamp(SEED_RESPONSE["created_at"], timezone.utc))  # close_by is 670 days on
+    sb_clock.set(datetime.fromtimestamp(SEED_RESPONSE["created_at"], UTC))  # close_by is 670 days on
     r = await sb_http.post(QR, json=SEED_REQUEST, auth=AUTH)
     assert_error(r, "close_by should not be more than 45 days after current time", field="close_by")
 
@@ -108,22 +129,28 @@ async def test_the_seed_example_at_its_own_created_at_breaks_the_45_day_rule(sb_
 async def test_the_image_is_a_real_upi_qr_code(sb_http):
     qr = await create(sb_http)
     link = await scan(sb_http, qr)
-    assert link == (f"upi://pay?pa=tillqr.sandbox@razorpay&pn=TILLQR%20SANDBOX&am=3.00&cu=INR&tr={qr['id']}"
-                    "&tn=For%20Store%201")
+    assert link == (
+        f"upi://pay?pa=tillqr.sandbox@razorpay&pn=TILLQR%20SANDBOX&am=3.00&cu=INR&tr={qr['id']}&tn=For%20Store%201"
+    )
     decoded = decode(link)
     assert decoded.valid and decoded.scheme == "upi" and decoded.fields["tn"] == "For Store 1"
     assert (await sb_http.get("/razorpay/qr/qr_nope.png")).status_code == 404
 
 
 # -- the seed's errors ------------------------------------------------------------------------
-@pytest.mark.parametrize("auth, description", [
-    (None, "The API key provided is invalid."),
-    (("", "secret"), "The API key provided is invalid."),
-    (("key", ""), "The API secret provided is invalid."),
-    (("key", "  "), "The API secret provided is invalid."),
-])
-@pytest.mark.parametrize("method, path", [("POST", QR), ("GET", QR), ("GET", f"{QR}/qr_x"),
-                                          ("POST", f"{QR}/qr_x/close"), ("GET", f"{QR}/qr_x/payments")])
+@pytest.mark.parametrize(
+    "auth, description",
+    [
+        (None, "The API key provided is invalid."),
+        (("", "secret"), "The API key provided is invalid."),
+        (("key", ""), "The API secret provided is invalid."),
+        (("key", "  "), "The API secret provided is invalid."),
+    ],
+)
+@pytest.mark.parametrize(
+    "method, path",
+    [("POST", QR), ("GET", QR), ("GET", f"{QR}/qr_x"), ("POST", f"{QR}/qr_x/close"), ("GET", f"{QR}/qr_x/payments")],
+)
 async def test_credentials_are_basic_key_and_secret(sb_http, auth, description, method, path):
     r = await sb_http.request(method, path, json=body() if method == "POST" else None, auth=auth)
     assert_error(r, description, status=401)
@@ -134,45 +161,50 @@ async def test_a_bearer_token_is_not_basic(sb_http):
     assert_error(r, "The API key provided is invalid.", status=401)
 
 
-@pytest.mark.parametrize("changes, description, field", [
-    ({"type": "abc"}, "The selected type is invalid.", "type"),
-    ({"type": None}, "The type is required.", "type"),
-    ({"usage": None}, "The usage is required.", "usage"),
-    ({"usage": "twice"}, "The selected usage is invalid.", "usage"),
-    ({"payment_amount": 0}, "The payment amount must be at least 1.", "payment_amount"),
-    ({"payment_amount": -300}, "The payment amount must be at least 1.", "payment_amount"),
-    ({"payment_amount": None}, "The payment_amount is required.", "payment_amount"),
-    ({"payment_amount": 3.5}, "The selected payment_amount is invalid.", "payment_amount"),
-    ({"payment_amount": "300"}, "The selected payment_amount is invalid.", "payment_amount"),
-    ({"fixed_amount": False}, "The selected fixed_amount is invalid.", "fixed_amount"),
-    ({"fixed_amount": None}, "The selected fixed_amount is invalid.", "fixed_amount"),
-    ({"customer_id": "cust_123"}, "cust_123 is not a valid id.", "customer_id"),
-    ({"customer_id": "HKsR5se84c5LTOxx"}, "HKsR5se84c5LTOxx is not a valid id.", "customer_id"),
-    ({"close_by": 946684799}, "close_by must be between 946684800 and 4765046400", "close_by"),
-    ({"close_by": 4765046401}, "close_by must be between 946684800 and 4765046400", "close_by"),
-    ({"close_by": NOW + 119}, "close_by should be at least 2 minutes after current time", "close_by"),
-    ({"close_by": NOW - 60}, "close_by should be at least 2 minutes after current time", "close_by"),
-    ({"close_by": NOW + 45 * 86400 + 1}, "close_by should not be more than 45 days after current time", "close_by"),
-    ({"close_by": "soon"}, "The selected close_by is invalid.", "close_by"),
-    ({"ajshdas": "x"}, "ajshdas is/are not required and should not be sent", None),
-    ({"ajshdas": 1, "id": "qr_x"}, "ajshdas, id is/are not required and should not be sent", None),
-    ({"usage": "multiple_use"}, "close_by is/are not required and should not be sent", None),
-    ({"notes": {f"k{i}": "v" for i in range(16)}}, "notes should not have more than 15 key-value pairs", "notes"),
-    ({"notes": {"k": "v" * 257}}, "notes.k should not be longer than 256 characters", "notes"),
-    ({"notes": "Beam me up Scotty"}, "The selected notes is invalid.", "notes"),
-    ({"name": 7}, "The selected name is invalid.", "name"),
-])
+@pytest.mark.parametrize(
+    "changes, description, field",
+    [
+        ({"type": "abc"}, "The selected type is invalid.", "type"),
+        ({"type": None}, "The type is required.", "type"),
+        ({"usage": None}, "The usage is required.", "usage"),
+        ({"usage": "twice"}, "The selected usage is invalid.", "usage"),
+        ({"payment_amount": 0}, "The payment amount must be at least 1.", "payment_amount"),
+        ({"payment_amount": -300}, "The payment amount must be at least 1.", "payment_amount"),
+        ({"payment_amount": None}, "The payment_amount is required.", "payment_amount"),
+        ({"payment_amount": 3.5}, "The selected payment_amount is invalid.", "payment_amount"),
+        ({"payment_amount": "300"}, "The selected payment_amount is invalid.", "payment_amount"),
+        ({"fixed_amount": False}, "The selected fixed_amount is invalid.", "fixed_amount"),
+        ({"fixed_amount": None}, "The selected fixed_amount is invalid.", "fixed_amount"),
+        ({"customer_id": "cust_123"}, "cust_123 is not a valid id.", "customer_id"),
+        ({"customer_id": "HKsR5se84c5LTOxx"}, "HKsR5se84c5LTOxx is not a valid id.", "customer_id"),
+        ({"close_by": 946684799}, "close_by must be between 946684800 and 4765046400", "close_by"),
+        ({"close_by": 4765046401}, "close_by must be between 946684800 and 4765046400", "close_by"),
+        ({"close_by": NOW + 119}, "close_by should be at least 2 minutes after current time", "close_by"),
+        ({"close_by": NOW - 60}, "close_by should be at least 2 minutes after current time", "close_by"),
+        ({"close_by": NOW + 45 * 86400 + 1}, "close_by should not be more than 45 days after current time", "close_by"),
+        ({"close_by": "soon"}, "The selected close_by is invalid.", "close_by"),
+        ({"ajshdas": "x"}, "ajshdas is/are not required and should not be sent", None),
+        ({"ajshdas": 1, "id": "qr_x"}, "ajshdas, id is/are not required and should not be sent", None),
+        ({"usage": "multiple_use"}, "close_by is/are not required and should not be sent", None),
+        ({"notes": {f"k{i}": "v" for i in range(16)}}, "notes should not have more than 15 key-value pairs", "notes"),
+        ({"notes": {"k": "v" * 257}}, "notes.k should not be longer than 256 characters", "notes"),
+        ({"notes": "Beam me up Scotty"}, "The selected notes is invalid.", "notes"),
+        ({"name": 7}, "The selected name is invalid.", "name"),
+    ],
+)
 async def test_create_answers_the_documented_errors(sb_http, changes, description, field):
     assert_error(await sb_http.post(QR, json=body(**changes), auth=AUTH), description, field=field)
     assert await stored(sb_http) == []
 
 
 async def test_a_post_api_executed_by_get_is_told_its_fields_are_not_required(sb_http):
-    fields = {k: SEED_REQUEST[k] for k in ("type", "usage", "fixed_amount", "payment_amount", "description",
-                                           "close_by")}
+    fields = {
+        k: SEED_REQUEST[k] for k in ("type", "usage", "fixed_amount", "payment_amount", "description", "close_by")
+    }
     r = await sb_http.get(QR, params=fields, auth=AUTH)
-    assert_error(r, "type, usage, fixed_amount, payment_amount, description, close_by is/are not required and "
-                    "should not be sent")
+    assert_error(
+        r, "type, usage, fixed_amount, payment_amount, description, close_by is/are not required and should not be sent"
+    )
 
 
 async def test_the_limits_themselves_are_allowed(sb_http):
@@ -204,11 +236,17 @@ async def test_a_body_that_is_not_a_json_object_is_a_bad_request(sb_http):
 
 # -- fetch, close, payments, list -------------------------------------------------------------
 async def test_unknown_ids_and_paths(sb_http):
-    for method, path in (("GET", f"{QR}/qr_HMsVL8HOpbMcjU"), ("POST", f"{QR}/qr_HMsVL8HOpbMcjU/close"),
-                         ("GET", f"{QR}/qr_HMsVL8HOpbMcjU/payments")):
+    for method, path in (
+        ("GET", f"{QR}/qr_HMsVL8HOpbMcjU"),
+        ("POST", f"{QR}/qr_HMsVL8HOpbMcjU/close"),
+        ("GET", f"{QR}/qr_HMsVL8HOpbMcjU/payments"),
+    ):
         assert_error(await sb_http.request(method, path, auth=AUTH), "The id provided does not exist", field="id")
-    assert_error(await sb_http.get("/razorpay/v1/payments/other", auth=AUTH),
-                 "The requested URL was not found on the server.", status=404)
+    assert_error(
+        await sb_http.get("/razorpay/v1/payments/other", auth=AUTH),
+        "The requested URL was not found on the server.",
+        status=404,
+    )
 
 
 async def test_partial_payments_add_up_and_full_payment_closes_it_as_paid(sb_http, sb_clock):
@@ -228,8 +266,13 @@ async def test_partial_payments_add_up_and_full_payment_closes_it_as_paid(sb_htt
     assert [(p["amount"], p["created_at"]) for p in payments["items"]] == [(200, NOW + 30), (100, NOW)]
     first = payments["items"][0]
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", first["id"])
-    assert (first["entity"], first["currency"], first["status"], first["method"], first["captured"]) == \
-        ("payment", "INR", "captured", "upi", True)
+    assert (first["entity"], first["currency"], first["status"], first["method"], first["captured"]) == (
+        "payment",
+        "INR",
+        "captured",
+        "upi",
+        True,
+    )
     assert first["customer_id"] == "cust_HKsR5se84c5LTO" and re.fullmatch(r"\d{12}", first["acquirer_data"]["rrn"])
     assert (await pay(sb_http, link)).status_code == 409
     assert (await stored(sb_http))[0]["status"] == "closed"
@@ -245,8 +288,9 @@ async def test_an_over_payment_is_received_in_full(sb_http):
 async def test_close_on_demand_and_close_again(sb_http, sb_clock):
     qr = await create(sb_http)
     sb_clock.advance(5)
-    r = await sb_http.post(f"{QR}/{qr['id']}/close", content=b"{}", auth=AUTH,
-                           headers={"Content-Type": "application/json"})   # what the official library sends
+    r = await sb_http.post(
+        f"{QR}/{qr['id']}/close", content=b"{}", auth=AUTH, headers={"Content-Type": "application/json"}
+    )  # what the official library sends
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["close_reason"], r.json()["closed_at"]) == ("closed", "on_demand", NOW + 5)
     assert_error(await sb_http.post(f"{QR}/{qr['id']}/close", auth=AUTH), "The QR code is already closed.")
@@ -295,10 +339,10 @@ async def test_with_a_settle_delay_every_payment_is_authorized_then_captured(sb_
 
         async def payments():
             items = (await http.get(f"{QR}/{qr['id']}/payments", auth=AUTH)).json()["items"]
-            assert all(not k.startswith("_") for p in items for k in p)   # the capture time stays inside
+            assert all(not k.startswith("_") for p in items for k in p)  # the capture time stays inside
             return [(p["amount"], p["status"], p["captured"]) for p in items]
 
-        await pay(http, link, "1.00")                            # a part payment: authorized, not received yet
+        await pay(http, link, "1.00")  # a part payment: authorized, not received yet
         part = await fetch(http, qr["id"])
         assert (part["status"], part["payments_amount_received"], part["payments_count_received"]) == ("active", 0, 0)
         assert await payments() == [(100, "authorized", False)]
@@ -310,7 +354,7 @@ async def test_with_a_settle_delay_every_payment_is_authorized_then_captured(sb_
         assert await payments() == [(100, "captured", True)]
 
         sb_clock.advance(1)
-        await pay(http, link)                                    # the rest: in flight, the QR still active
+        await pay(http, link)  # the rest: in flight, the QR still active
         assert (await fetch(http, qr["id"]))["payments_amount_received"] == 100
         assert await payments() == [(200, "authorized", False), (100, "captured", True)]
         sb_clock.advance(4.9)
@@ -328,8 +372,9 @@ async def test_list_newest_first_with_count_skip_from_to_and_filters(sb_http, sb
         made.append(await create(sb_http, body(customer_id="cust_" + "A" * 13 + str(i))))
         sb_clock.advance(10)
     everything = (await sb_http.get(QR, auth=AUTH)).json()
-    assert everything["entity"] == "collection" and [q["id"] for q in everything["items"]] == \
-        [q["id"] for q in reversed(made)]
+    assert everything["entity"] == "collection" and [q["id"] for q in everything["items"]] == [
+        q["id"] for q in reversed(made)
+    ]
 
     async def ids(**params):
         r = await sb_http.get(QR, params=params, auth=AUTH)
@@ -343,12 +388,14 @@ async def test_list_newest_first_with_count_skip_from_to_and_filters(sb_http, sb
     await pay(sb_http, await scan(sb_http, made[0]), "1.00")
     payment = (await sb_http.get(f"{QR}/{made[0]['id']}/payments", auth=AUTH)).json()["items"][0]["id"]
     assert await ids(payment_id=payment) == [made[0]["id"]]
-    assert_error(await sb_http.get(QR, params={"count": 101}, auth=AUTH), "The count must be between 1 and 100.",
-                 field="count")
-    assert_error(await sb_http.get(QR, params={"skip": "-1"}, auth=AUTH), "The selected skip is invalid.",
-                 field="skip")
-    assert_error(await sb_http.get(f"{QR}/{made[0]['id']}", params={"expand": "x"}, auth=AUTH),
-                 "expand is/are not required and should not be sent")
+    assert_error(
+        await sb_http.get(QR, params={"count": 101}, auth=AUTH), "The count must be between 1 and 100.", field="count"
+    )
+    assert_error(await sb_http.get(QR, params={"skip": "-1"}, auth=AUTH), "The selected skip is invalid.", field="skip")
+    assert_error(
+        await sb_http.get(f"{QR}/{made[0]['id']}", params={"expand": "x"}, auth=AUTH),
+        "expand is/are not required and should not be sent",
+    )
 
 
 async def test_faults_answer_in_razorpays_error_shape(sb_http):
@@ -366,5 +413,14 @@ async def test_events_and_state_speak_razorpays_words(sb_app, sb_http):
     await pay(sb_http, link, "1.00")
     await pay(sb_http, link)
     assert seen == [(qr["id"], "active", "1.00"), (qr["id"], "closed", "3.00")]
-    assert await stored(sb_http) == [{"id": qr["id"], "provider": "razorpay", "status": "closed", "amount": "3.00",
-                                      "amount_paid": "3.00", "linked_to": None, "external_reference": "For Store 1"}]
+    assert await stored(sb_http) == [
+        {
+            "id": qr["id"],
+            "provider": "razorpay",
+            "status": "closed",
+            "amount": "3.00",
+            "amount_paid": "3.00",
+            "linked_to": None,
+            "external_reference": "For Store 1",
+        }
+    ]

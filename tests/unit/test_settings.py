@@ -19,28 +19,38 @@ def test_missing_file_means_not_configured(tmp_path):
 
 def test_round_trip_through_save_and_load(tmp_path):
     path = tmp_path / "c" / "config.toml"
-    s = st.Settings(store_name='Padaria "Central"', store_city="SÃO PAULO", provider="depay",
-                    base_url="https://stage.api.payments.depay.us", pos_external_reference="POS-9",
-                    local_country="AR", currency="ARS", pin_hash=hash_pin("2468"))
+    s = st.Settings(
+        store_name='Padaria "Central"',
+        store_city="SÃO PAULO",
+        provider="depay",
+        base_url="https://stage.api.payments.depay.us",
+        pos_external_reference="POS-9",
+        local_country="AR",
+        currency="ARS",
+        pin_hash=hash_pin("2468"),
+    )
     st.save(s, path)
     assert st.load(path) == s
     assert not (tmp_path / "c" / "config.toml.tmp").exists()
     assert s.provider_options() == {"pos_external_reference": "POS-9", "local_country": "AR"}
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("[store\nname = 1", "not valid TOML"),
-    ("[shop]\nname = 'x'", "unknown section [shop]"),
-    ("[store]\ncolour = 'red'", "unknown key store.colour"),
-    ("[checkout]\nexpires_in = 'soon'", "checkout.expires_in must be a int"),
-    ("[checkout]\nexpires_in = 5", "checkout.expires_in must be between"),
-    ("[store]\ncurrency = 'XXX'", "store.currency"),
-    ("[store]\ncountry = 'Brazil'", "store.country"),
-    ("[store]\nmcc = '12'", "store.mcc"),
-    ("[provider]\nname = 'paypal'", "provider.name 'paypal'"),
-    ("[provider]\nbase_url = 'http://evil.example'", "must be https://"),
-    ("[manager]\npin_hash = '1234'", "manager.pin_hash"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[store\nname = 1", "not valid TOML"),
+        ("[shop]\nname = 'x'", "unknown section [shop]"),
+        ("[store]\ncolour = 'red'", "unknown key store.colour"),
+        ("[checkout]\nexpires_in = 'soon'", "checkout.expires_in must be a int"),
+        ("[checkout]\nexpires_in = 5", "checkout.expires_in must be between"),
+        ("[store]\ncurrency = 'XXX'", "store.currency"),
+        ("[store]\ncountry = 'Brazil'", "store.country"),
+        ("[store]\nmcc = '12'", "store.mcc"),
+        ("[provider]\nname = 'paypal'", "provider.name 'paypal'"),
+        ("[provider]\nbase_url = 'http://evil.example'", "must be https://"),
+        ("[manager]\npin_hash = '1234'", "manager.pin_hash"),
+    ],
+)
 def test_broken_files_name_the_bad_key(tmp_path, text, needle):
     with pytest.raises(st.SettingsError) as exc:
         st.load(write(tmp_path, text))
@@ -62,8 +72,7 @@ def test_pin_hash_is_slow_salted_and_never_the_pin():
     assert (kind, int(n) >= 2**14) == ("scrypt", True)
     assert re.fullmatch(r"[0-9a-f]{32}", salt) and re.fullmatch(r"[0-9a-f]{64}", digest)
     assert h1 != h2 and salt != h2.split("$")[4]  # salted: the same PIN never stores the same
-    assert digest == hashlib.scrypt(b"2468", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                    dklen=32).hex()
+    assert digest == hashlib.scrypt(b"2468", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32).hex()
     assert verify_pin("2468", h1) and not verify_pin("2469", h1) and not verify_pin("", h1)
     assert not verify_pin("2468", "garbage")
     for bad in ("12", "abcd", "123456789", ""):

@@ -5,11 +5,11 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from app.checkout.settings_model import SettingsModel
 from app.config import settings as st
 from app.config.pin import PinError, hash_pin
 from app.config.secrets import get_secret
 from app.sandbox import create_app
+from app.screens.settings_model import SettingsModel
 
 CANARY = "CANARY-SECRET-7f3a"
 BASE = "http://127.0.0.1:9"  # never dialled: the transport is the in-process sandbox
@@ -52,7 +52,7 @@ def test_validation_names_the_key(tmp_path):
 def test_save_writes_config_and_keyring_only(tmp_path, ring):
     m = model_for(tmp_path, store__name="Padaria", provider__base_url="https://api.example.com")
     m.set_credential("access_token", CANARY)
-    assert m.save() is False and "PIN" in m.message   # a PIN first: it guards this screen
+    assert m.save() is False and "PIN" in m.message  # a PIN first: it guards this screen
     m.set_pin("2468", "2468")
     assert m.save() is True, m.message
     assert "Restart" in m.message
@@ -89,6 +89,7 @@ def test_pin_change_needs_the_current_pin(tmp_path, ring):
     m.set_pin("2468", "2468", current="1357")
     assert m.save(), m.message
     from app.config.pin import verify_pin
+
     assert verify_pin("2468", st.load(path).pin_hash)
 
 
@@ -105,12 +106,15 @@ def test_broken_file_names_the_key_and_keeps_the_rest(tmp_path):
     assert st.load(path).store_mcc == "5814"
 
 
-@pytest.mark.parametrize("provider,creds,extra", [
-    ("jpmorgan", {"access_token": "t"}, {}),
-    ("razorpay", {"key_id": "rzp_test_1", "key_secret": "s"}, {"store.currency": "INR"}),
-    ("depay", {"access_token": "t"}, {"provider.pos_external_reference": "POS-1"}),
-    ("pix", {"access_token": "t"}, {}),
-])
+@pytest.mark.parametrize(
+    "provider,creds,extra",
+    [
+        ("jpmorgan", {"access_token": "t"}, {}),
+        ("razorpay", {"key_id": "rzp_test_1", "key_secret": "s"}, {"store.currency": "INR"}),
+        ("depay", {"access_token": "t"}, {"provider.pos_external_reference": "POS-1"}),
+        ("pix", {"access_token": "t"}, {}),
+    ],
+)
 async def test_connection_ok_on_every_provider(tmp_path, ring, transport, provider, creds, extra):
     m = model_for(tmp_path, transport)
     m.set("provider.name", provider)

@@ -21,8 +21,9 @@ async def test_watcher_follows_until_final_and_reports_trouble_once(tmp_path):
             seen.append(info.status)
             return not info.status.is_open
 
-        w = PollingWatcher(rt.provider, sale.request_id, on_info, on_trouble=trouble.append, interval=0.02,
-                           max_backoff=0.1).start()
+        w = PollingWatcher(
+            rt.provider, sale.request_id, on_info, on_trouble=trouble.append, interval=0.02, max_backoff=0.1
+        ).start()
         await asyncio.sleep(0.1)
         await rt.sandbox.faults(error_rate=1.0)
         await asyncio.sleep(1.5)
@@ -61,7 +62,7 @@ async def test_stop_at_the_moment_a_push_wakes_the_watcher_really_stops(tmp_path
     polled on, and a cancel waiting on stop() while holding the controller's lock hung for ever."""
     from tests.support.till import demo_till
 
-    async with demo_till(tmp_path, poll_interval=30) as rt:     # one poll, then a long pause
+    async with demo_till(tmp_path, poll_interval=30) as rt:  # one poll, then a long pause
         sale = await rt.controller.charge("5.00")
         handed: list = []
 
@@ -76,11 +77,11 @@ async def test_stop_at_the_moment_a_push_wakes_the_watcher_really_stops(tmp_path
             if handed:
                 break
             await asyncio.sleep(0.01)
-        assert len(handed) == 1                                  # polled once, now pausing for 30 s
-        watcher._wake.set()                                      # a push arrives ...
+        assert len(handed) == 1  # polled once, now pausing for 30 s
+        watcher._wake.set()  # a push arrives ...
         async with asyncio.timeout(10):
-            await watcher.stop()                                 # ... as it is stopped: it must end
+            await watcher.stop()  # ... as it is stopped: it must end
         assert not watcher.running
         await asyncio.sleep(0.2)
-        assert len(handed) == 1                                  # and nothing is handed on after stop()
+        assert len(handed) == 1  # and nothing is handed on after stop()
         await rt.controller.cancel()

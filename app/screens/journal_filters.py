@@ -6,8 +6,8 @@ Used by JournalModel (app/checkout/journal_model.py), which re-exports these nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Callable
 
 from app.domain.sale import OPEN_STATUSES, Sale, SaleStatus
 
@@ -27,15 +27,28 @@ DAY_FILTERS = {"all": "All days", "today": "Today", "yesterday": "Yesterday", "d
 
 # the status in words for the table (the colour in the view always comes with these words)
 WORDS = {
-    S.PENDING: "Starting", S.LINKED: "Waiting", S.PROCESSING: "Processing", S.SETTLED: "Paid",
-    S.EXPIRED: "Expired", S.CANCELLED: "Cancelled", S.FAILED: "Failed", S.REFUNDED: "Refunded",
+    S.PENDING: "Starting",
+    S.LINKED: "Waiting",
+    S.PROCESSING: "Processing",
+    S.SETTLED: "Paid",
+    S.EXPIRED: "Expired",
+    S.CANCELLED: "Cancelled",
+    S.FAILED: "Failed",
+    S.REFUNDED: "Refunded",
     S.PARTIALLY_REFUNDED: "Part refunded",
 }
 
 # a colour group per status, for the view's palette: the words above say the same
 TONES = {
-    S.PENDING: "open", S.LINKED: "open", S.PROCESSING: "open", S.SETTLED: "paid", S.EXPIRED: "unpaid",
-    S.CANCELLED: "unpaid", S.FAILED: "failed", S.REFUNDED: "refunded", S.PARTIALLY_REFUNDED: "refunded",
+    S.PENDING: "open",
+    S.LINKED: "open",
+    S.PROCESSING: "open",
+    S.SETTLED: "paid",
+    S.EXPIRED: "unpaid",
+    S.CANCELLED: "unpaid",
+    S.FAILED: "failed",
+    S.REFUNDED: "refunded",
+    S.PARTIALLY_REFUNDED: "refunded",
 }
 
 
@@ -62,9 +75,8 @@ def day_of(day_filter: str, day: date | None, today: date) -> date | None:
 
 
 def day_title(day: date, today: date) -> str:
-    """"Today (2024-05-01)", "Yesterday (2024-04-30)" or the date itself."""
-    name = "Today" if day == today else "Yesterday" if day == today - timedelta(days=1) \
-        else day.isoformat()
+    """ "Today (2024-05-01)", "Yesterday (2024-04-30)" or the date itself."""
+    name = "Today" if day == today else "Yesterday" if day == today - timedelta(days=1) else day.isoformat()
     return f"{name} ({day.isoformat()})" if name in ("Today", "Yesterday") else name
 
 
@@ -77,8 +89,16 @@ def matches(sale: Sale, status_filter: str, day: date | None, search: str, tz: t
         return False
     needle = search.strip().lower()
     if needle:
-        hay = " ".join([sale.sale_id, sale.request_id or "", sale.reference, str(sale.amount),
-                        sale.amount.display(), str(sale.received)]).lower()
+        hay = " ".join(
+            [
+                sale.sale_id,
+                sale.request_id or "",
+                sale.reference,
+                str(sale.amount),
+                sale.amount.display(),
+                str(sale.received),
+            ]
+        ).lower()
         if needle not in hay and needle.replace(",", ".") not in hay:
             return False
     return True

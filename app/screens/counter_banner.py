@@ -48,10 +48,10 @@ MODES = {
 @dataclass(frozen=True)
 class Banner:
     mode: Mode
-    title: str       # large: "PAID", "Waiting for payment" …
-    detail: str      # one line under it
-    note: str = ""   # a line the cashier must act on ("Over-paid by …"), shown flagged
-    flag: str = ""   # "partial" | "overpaid" | "refund": selects the note's and banner's colours
+    title: str  # large: "PAID", "Waiting for payment" …
+    detail: str  # one line under it
+    note: str = ""  # a line the cashier must act on ("Over-paid by …"), shown flagged
+    flag: str = ""  # "partial" | "overpaid" | "refund": selects the note's and banner's colours
 
 
 def mode_of(sale: Sale | None) -> Mode:
@@ -81,8 +81,12 @@ def sale_banner(sale: Sale, owed: Money, busy: str | None = None) -> Banner:
         if received.minor and received.minor < owed.minor:
             left = Money(owed.minor - received.minor, owed.currency)
             title = "Partly paid" if sale.status is SaleStatus.LINKED else sale.status.label
-            return Banner(mode, title, f"Received {received.display()} of {amount} · {left.display()} still to pay",
-                          flag="partial")
+            return Banner(
+                mode,
+                title,
+                f"Received {received.display()} of {amount} · {left.display()} still to pay",
+                flag="partial",
+            )
         if received.minor:
             return Banner(mode, sale.status.label, f"Received {received.display()} of {amount}: confirming")
         return Banner(mode, sale.status.label, f"Scan to pay {amount}")
@@ -90,9 +94,13 @@ def sale_banner(sale: Sale, owed: Money, busy: str | None = None) -> Banner:
         got = received if received.minor else owed
         if received.minor > owed.minor:
             over = Money(received.minor - owed.minor, owed.currency)
-            return Banner(mode, "PAID", f"{got.display()} received for {amount}",
-                          note=f"Over-paid by {over.display()} — refund the difference to the customer",
-                          flag="overpaid")
+            return Banner(
+                mode,
+                "PAID",
+                f"{got.display()} received for {amount}",
+                note=f"Over-paid by {over.display()} — refund the difference to the customer",
+                flag="overpaid",
+            )
         return Banner(mode, "PAID", f"{got.display()} received")
     refund = _refund_note(received) if mode in (Mode.EXPIRED, Mode.CANCELLED, Mode.FAILED) else ""
     nothing = "" if refund else " Nothing was charged."
@@ -101,8 +109,9 @@ def sale_banner(sale: Sale, owed: Money, busy: str | None = None) -> Banner:
         return Banner(mode, "Expired", f"{amount} was not paid in time.{nothing}", refund, flag)
     if mode is Mode.CANCELLED:
         who = "by the provider" if sale.reason.startswith("provider") else ""
-        return Banner(mode, "Cancelled", " ".join(filter(None, [amount, "cancelled", who])) + f".{nothing}",
-                      refund, flag)
+        return Banner(
+            mode, "Cancelled", " ".join(filter(None, [amount, "cancelled", who])) + f".{nothing}", refund, flag
+        )
     if mode is Mode.FAILED:
         return Banner(mode, "Failed", _failure(sale, amount), refund, flag)
     if sale.status is SaleStatus.PARTIALLY_REFUNDED:
@@ -121,5 +130,5 @@ def _failure(sale: Sale, amount: str) -> str:
     if not reason:
         return f"{amount} could not be charged"
     if reason.startswith("provider: "):  # the provider's own status word
-        return f"{amount} could not be charged (provider status {reason[len('provider: '):]})"
+        return f"{amount} could not be charged (provider status {reason[len('provider: ') :]})"
     return reason[:1].upper() + reason[1:]

@@ -1,4 +1,4 @@
-"""Screenshots of the journal screen for review: ``python -m app.ui.journal_screenshots [OUT_DIR]``.
+"""Screenshots of the journal screen for review: ``python -m tools.journal_screenshots [OUT_DIR]``.
 
 Makes a day of varied sales through the real controllers on the in-process
 sandbox (one throw-away TILLQR_HOME, so they share one demo journal): on Pix an
@@ -18,13 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-
-from app.checkout.journal_model import JournalModel
 from app.config.pin import PinGate, hash_pin
-
-from . import shots
-from .journal_view import JournalView
-from .main_window import MainWindow
+from app.screens.journal_model import JournalModel
+from app.ui.journal_view import JournalView
+from app.ui.main_window import MainWindow
+from tools import shots
 
 SIZES = ((1280, 800), (800, 480))
 
@@ -57,8 +55,11 @@ async def make_sales(home: Path) -> dict[str, str]:
     rt = await open_runtime(demo=True, provider="depay", home=home, duration_s=600, poll_interval=0.05)
     rt.controller.refunds.poll_interval = 0.05
     try:
-        for name, amount, ref in (("refunded_part", "100.00", "Order 1042"), ("refunded", "20.00", "Returned"),
-                                  ("paid_depay", "36.75", "Table 9")):
+        for name, amount, ref in (
+            ("refunded_part", "100.00", "Order 1042"),
+            ("refunded", "20.00", "Returned"),
+            ("paid_depay", "36.75", "Table 9"),
+        ):
             s = await rt.controller.charge(amount, ref)
             await rt.sandbox.pay(s.payload)
             ids[name] = (await _closed(rt, s)).sale_id
@@ -133,8 +134,9 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = shots.parser("python -m app.ui.journal_screenshots", __doc__.splitlines()[0]).parse_args(
-        sys.argv[1:] if argv is None else argv)
+    args = shots.parser("python -m tools.journal_screenshots", __doc__.splitlines()[0]).parse_args(
+        sys.argv[1:] if argv is None else argv
+    )
     out = Path(args.out).resolve()
     with tempfile.TemporaryDirectory() as home:
         for path in shots.run(lambda app: capture(out, Path(home))):

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 from PySide6.QtWidgets import QApplication
 
-from .app import apply_style
-from .qtloop import TillEventLoop
+from app.ui.app import apply_style
+from app.ui.qtloop import TillEventLoop
 
 T = TypeVar("T")
 
@@ -20,8 +20,13 @@ T = TypeVar("T")
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
     """An argument parser with the scripts' one positional argument, the output folder."""
     p = argparse.ArgumentParser(prog=prog, description=description)
-    p.add_argument("out", nargs="?", default="screenshots", metavar="OUT_DIR",
-                   help="folder to write the PNGs to (default: ./screenshots)")
+    p.add_argument(
+        "out",
+        nargs="?",
+        default="screenshots",
+        metavar="OUT_DIR",
+        help="folder to write the PNGs to (default: ./screenshots)",
+    )
     return p
 
 

@@ -1,4 +1,4 @@
-"""Screenshots of the manager's screens for review: ``python -m app.ui.settings_screenshots [OUT_DIR]``.
+"""Screenshots of the manager's screens for review: ``python -m tools.settings_screenshots [OUT_DIR]``.
 
 In throw-away TILLQR_HOMEs, at 1280×800 and 800×480, writes to OUT_DIR (default ./screenshots):
 ``settings-first-run-<W>x<H>.png`` (no PIN yet), ``settings-errors-<W>x<H>.png`` (a save refused,
@@ -18,16 +18,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import keyring  # noqa: E402
-from PySide6.QtCore import QPoint  # noqa: E402
-from PySide6.QtGui import QPainter  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import keyring
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QApplication
 
-from app.config import settings as st  # noqa: E402
-from app.config.pin import hash_pin  # noqa: E402
-
-from . import shots  # noqa: E402
-from .app import compose, open_or_fallback  # noqa: E402
+from app.config import settings as st
+from app.config.pin import hash_pin
+from app.ui.app import compose, open_or_fallback
+from tools import shots
 
 SIZES = ((1280, 800), (800, 480))
 
@@ -55,7 +54,7 @@ async def _scene(app, out: Path, name: str, size, prepare) -> None:
         config = home / "config" / "config.toml"
         prepare_file, act = prepare
         prepare_file(config)
-        rt, problem, scratch = await open_or_fallback(demo=None, provider=None, home=home)
+        rt, problem = await open_or_fallback(demo=None, provider=None, home=home)
         window = compose(rt, config_file=config, problem=problem)
         window.resize(*size)
         window.show()
@@ -71,8 +70,6 @@ async def _scene(app, out: Path, name: str, size, prepare) -> None:
                 window.pin_dialog.reject()
             window.close()
             await rt.aclose()
-            if scratch is not None:
-                scratch.cleanup()
 
 
 def _nothing(config: Path) -> None:
@@ -103,7 +100,7 @@ async def _errors(window):
 
 
 async def _pin(window):
-    if window.pin_dialog is not None:   # the start-up asks (config incomplete); use the nav one instead
+    if window.pin_dialog is not None:  # the start-up asks (config incomplete); use the nav one instead
         window.pin_dialog.reject()
     window.request_page("settings")
     dialog = window.pin_dialog
@@ -131,8 +128,9 @@ async def main(out: Path) -> None:
 
 
 def cli(argv: list[str] | None = None) -> int:
-    args = shots.parser("python -m app.ui.settings_screenshots",
-                        __doc__.split("\n\n")[1].replace("\n", " ")).parse_args(sys.argv[1:] if argv is None else argv)
+    args = shots.parser("python -m tools.settings_screenshots", __doc__.split("\n\n")[1].replace("\n", " ")).parse_args(
+        sys.argv[1:] if argv is None else argv
+    )
     shots.run(lambda app: main(Path(args.out)))
     return 0
 

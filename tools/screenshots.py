@@ -1,4 +1,4 @@
-"""Screenshots of the counter for review: ``python -m app.ui.screenshots [OUT_DIR] [--provider P ...]``.
+"""Screenshots of the counter for review: ``python -m tools.screenshots [OUT_DIR] [--provider P ...]``.
 
 Drives a real window on the in-process sandbox (in a throw-away TILLQR_HOME) at
 1280×800, 800×480 and 800×440 and writes ``counter-<provider>-<state>-<W>x<H>.png``
@@ -18,14 +18,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
-
 
 from app.providers.base import Capability
-
-from . import shots
-from .app import compose
+from app.ui.app import compose
+from tools import shots
 
 SIZES = ((1280, 800), (800, 480), (800, 440))
 
@@ -42,7 +40,7 @@ async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
 def _typed(model, major: str) -> str:
     """``major`` ("12.50") in the till currency's decimals, typed on the keypad."""
     whole, _, cents = major.partition(".")
-    text = whole + (("." + (cents + "000")[:model.decimals]) if model.decimals else "")
+    text = whole + (("." + (cents + "000")[: model.decimals]) if model.decimals else "")
     for key in text:
         model.press(key)
     return text
@@ -170,8 +168,7 @@ async def capture(out: Path, home: Path, sizes=SIZES, providers: tuple[str, ...]
     for provider, scene in plan(providers, caps):
         for width, height in sizes:
             n += 1
-            rt = await open_runtime(demo=True, provider=provider, home=home / str(n), duration_s=300,
-                                    poll_interval=0.1)
+            rt = await open_runtime(demo=True, provider=provider, home=home / str(n), duration_s=300, poll_interval=0.1)
             window = compose(rt)
             try:
                 window.resize(width, height)
@@ -191,7 +188,7 @@ async def capture(out: Path, home: Path, sizes=SIZES, providers: tuple[str, ...]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = shots.parser("python -m app.ui.screenshots", __doc__.splitlines()[0])
+    parser = shots.parser("python -m tools.screenshots", __doc__.splitlines()[0])
     parser.add_argument("--provider", action="append", help="only these providers (repeatable)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     out = Path(args.out).resolve()

@@ -66,7 +66,7 @@ class AmountEntry:
                     return None
                 out += digit
             elif out == "0":
-                out = digit          # no leading zeros: "0" then "5" is "5"
+                out = digit  # no leading zeros: "0" then "5" is "5"
             elif len(out) >= self.max_integer_digits:
                 return None
             else:

@@ -17,14 +17,14 @@ due dates are written in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 
 from app.domain.duedate import amount_due
 from app.domain.duedate import problems as term_problems
+from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, MoneyError
-from app.providers.base import Discount, DueTerms
 
 from .amount_entry import sentence
 
@@ -126,8 +126,9 @@ class DueForm:
         if self.locked() or not 0 <= index < len(self.discounts):
             return False
         line = self.discounts[index]
-        new = DiscountLine(limit=line.limit if limit is None else limit,
-                           amount=line.amount if amount is None else amount)
+        new = DiscountLine(
+            limit=line.limit if limit is None else limit, amount=line.amount if amount is None else amount
+        )
         if new == line:
             return False
         self.discounts[index] = new
@@ -162,9 +163,14 @@ class DueForm:
             discounts.append(Discount(money, line.limit))
         if problems:
             return DueCheck(None, tuple(problems))
-        terms = DueTerms(due_date=self.due_date, max_payment_days=int(days), fine=amounts["fine"],
-                         interest_per_day=amounts["interest"], rebate=amounts["rebate"],
-                         discounts=tuple(sorted(discounts, key=lambda d: d.limit_date)))
+        terms = DueTerms(
+            due_date=self.due_date,
+            max_payment_days=int(days),
+            fine=amounts["fine"],
+            interest_per_day=amounts["interest"],
+            rebate=amounts["rebate"],
+            discounts=tuple(sorted(discounts, key=lambda d: d.limit_date)),
+        )
         if base is None:
             return DueCheck(terms)
         found = tuple(sentence(p) for p in term_problems(base, terms))

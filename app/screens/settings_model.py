@@ -12,7 +12,7 @@ nothing is written in plain text. The screen never shows a stored secret back: o
 form's (unsaved) values: J.P. Morgan reads the configured payment link (or an unknown one: a 404
 proves the token was accepted), Razorpay lists one QR code, Depay and Pix read an unknown
 order / QR code (404 = credentials accepted, 401 = refused); the probe and its words live in
-``app.checkout.connection_test``. "Create payment link" (providers
+``app.screens.connection_test``. "Create payment link" (providers
 with STATIC_LINK) creates the counter's static link and fills ``provider.payment_link_id``.
 ``sticker`` lays out the printed sticker of that link (the Qt painting is the view's job).
 """
@@ -37,7 +37,7 @@ from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 
 @dataclass(frozen=True)
 class Field:
-    key: str                         # "section.key" as in config.toml
+    key: str  # "section.key" as in config.toml
     label: str
     hint: str = ""
     providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
@@ -51,8 +51,7 @@ FIELDS: tuple[Field, ...] = (
     Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
     Field("provider.name", "Provider", " / ".join(PROVIDERS)),
     Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
-    Field("provider.payment_link_id", "Payment link id", "the static link printed at the counter",
-          ("jpmorgan",)),
+    Field("provider.payment_link_id", "Payment link id", "the static link printed at the counter", ("jpmorgan",)),
     Field("provider.pos_external_reference", "POS reference", "this till's POS id at Depay", ("depay",)),
     Field("provider.local_country", "Local country", "the merchant's country at Depay (AR, BR, …)", ("depay",)),
     Field("provider.pix_account", "Pix account", "", ("pix",)),
@@ -63,19 +62,37 @@ FIELDS: tuple[Field, ...] = (
 )
 SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout"}
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
-_ATTR = {f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items()
-         for key, (field, _kind) in keys.items()}
-_KIND = {f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items()
-         for key, (_field, kind) in keys.items()}
+_ATTR = {
+    f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()
+}
+_KIND = {
+    f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items() for key, (_field, kind) in keys.items()
+}
 
-COUNTRY_LANG = {"BR": "pt", "PT": "pt", "AR": "es", "ES": "es", "MX": "es", "CL": "es", "CO": "es", "PE": "es",
-                "UY": "es", "FR": "fr", "DE": "de", "AT": "de", "MY": "ms", "HK": "zh-hk/en", "CN": "zh",
-                "IN": "en/hi"}
+COUNTRY_LANG = {
+    "BR": "pt",
+    "PT": "pt",
+    "AR": "es",
+    "ES": "es",
+    "MX": "es",
+    "CL": "es",
+    "CO": "es",
+    "PE": "es",
+    "UY": "es",
+    "FR": "fr",
+    "DE": "de",
+    "AT": "de",
+    "MY": "ms",
+    "HK": "zh-hk/en",
+    "CN": "zh",
+    "IN": "en/hi",
+}
 
 
 class SettingsModel:
-    def __init__(self, config_file: Path, *, problem: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, config_file: Path, *, problem: str | None = None, transport: httpx.AsyncBaseTransport | None = None
+    ):
         """``problem``: why the configuration could not be used (shown at the top of the screen);
         ``transport``: for tests, the in-process sandbox."""
         self.config_file = Path(config_file)
@@ -97,8 +114,9 @@ class SettingsModel:
         self.pin_hash = self.stored_pin_hash
         # the lock-out survives a restart: its state sits beside config.toml (this user's folder only)
         self.gate = PinGate(self.stored_pin_hash or None, state_file=self.config_file.parent / "pin-lockout.json")
-        self.values: dict[str, str] = {key: _text(getattr(current or Settings(), attr)) for key, attr in _ATTR.items()
-                                       if key != "manager.pin_hash"}
+        self.values: dict[str, str] = {
+            key: _text(getattr(current or Settings(), attr)) for key, attr in _ATTR.items() if key != "manager.pin_hash"
+        }
         if current is None and self.problem:  # keep what can still be read of a broken file
             self._salvage()
 
@@ -151,7 +169,9 @@ class SettingsModel:
             data.setdefault(section, {})[name] = value
         for key, limit in NAME_LIMITS.items():
             if len(self.values[key].strip()) > limit:
-                self.errors[key] = f"{key} must be {limit} characters at most (the QR's limit), not {len(self.values[key].strip())}"
+                self.errors[key] = (
+                    f"{key} must be {limit} characters at most (the QR's limit), not {len(self.values[key].strip())}"
+                )
         if self.errors:
             return None
         data["manager"] = {"pin_hash": self.pin_hash}
@@ -170,8 +190,10 @@ class SettingsModel:
             raise KeyError(name)
         value = value.strip()
         if value and not (value.isascii() and value.isprintable()):
-            raise ValueError(f"{name} has characters no provider key has (spaces inside, accents, control "
-                             "characters): check what was pasted")
+            raise ValueError(
+                f"{name} has characters no provider key has (spaces inside, accents, control "
+                "characters): check what was pasted"
+            )
         if value:
             self.pending_credentials[name] = value
         else:
@@ -268,8 +290,13 @@ class SettingsModel:
         if not s.base_url:
             self.errors["provider.base_url"] = "provider.base_url is not set"
             raise ValueError("set provider.base_url first")
-        prov = create_provider(s.provider, base_url=s.base_url, credentials=self._credentials(),
-                               transport=self.transport, **s.provider_options())
+        prov = create_provider(
+            s.provider,
+            base_url=s.base_url,
+            credentials=self._credentials(),
+            transport=self.transport,
+            **s.provider_options(),
+        )
         return s, prov
 
     async def test_connection(self) -> tuple[bool, str]:
@@ -357,8 +384,7 @@ def _has_static_link(provider: str) -> bool:
     from app.providers.pix import PixProvider
     from app.providers.razorpay import RazorpayProvider
 
-    classes = {"jpmorgan": JPMorganProvider, "depay": DepayProvider, "pix": PixProvider,
-               "razorpay": RazorpayProvider}
+    classes = {"jpmorgan": JPMorganProvider, "depay": DepayProvider, "pix": PixProvider, "razorpay": RazorpayProvider}
     cls = classes.get(provider)
     caps = getattr(cls, "capabilities", None)
     return bool(caps is not None and Capability.STATIC_LINK in caps)

@@ -28,22 +28,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from app.checkout import journal_filters, journal_lines
 from app.checkout.events import SaleChanged
-from app.checkout.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
-from app.checkout.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.checkout.refunds import REFUNDABLE, RefundError
 from app.config.pin import PinError
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
+from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.storage import reports
 
-__all__ = ["COLUMNS", "DAY_FILTERS", "STATUS_FILTERS", "TONES", "WORDS", "Detail", "JournalModel", "Row",
-           "TotalLine", "status_words"]
+__all__ = [
+    "COLUMNS",
+    "DAY_FILTERS",
+    "STATUS_FILTERS",
+    "TONES",
+    "WORDS",
+    "Detail",
+    "JournalModel",
+    "Row",
+    "TotalLine",
+    "status_words",
+]
 
 log = logging.getLogger("tillqr.journal.screen")
 
@@ -54,22 +65,30 @@ class JournalModel:
     """The state of the journal screen. ``controller`` is a CheckoutController, ``journal`` its Journal,
     ``pin`` a PinGate for the manager PIN. ``clock`` and ``tz`` fix "today" in tests."""
 
-    def __init__(self, controller: Any, journal: Any, pin: Any, *,
-                 clock: Callable[[], datetime] = utcnow, tz: tzinfo | None = None, limit: int | None = None):
+    def __init__(
+        self,
+        controller: Any,
+        journal: Any,
+        pin: Any,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        tz: tzinfo | None = None,
+        limit: int | None = None,
+    ):
         self.controller = controller
         self.journal = journal
         self.pin = pin
         self.clock = clock
         self.tz = tz
         self.limit = limit
-        self.sales: list[Sale] = []       # every sale loaded, newest first
+        self.sales: list[Sale] = []  # every sale loaded, newest first
         self.status_filter = "all"
         self.day_filter = "all"
-        self.day: date | None = None      # the date of the "date" day filter
+        self.day: date | None = None  # the date of the "date" day filter
         self.search = ""
         self.selected: str | None = None
         self.detail: Detail | None = None
-        self.busy: str | None = None      # "load", "refund", "export" while awaited
+        self.busy: str | None = None  # "load", "refund", "export" while awaited
         self.message = ""
         self.message_level = "info"
         self.loaded = False
@@ -128,7 +147,7 @@ class JournalModel:
             self.loaded = True
             if self.message_level == "error" and self.message.startswith("The journal"):
                 self._say("")
-        except Exception as exc:  # noqa: BLE001 - said on screen, never a crash
+        except Exception as exc:
             log.exception("journal load failed")
             self._say(f"The journal could not be read: {exc}", "error")
         finally:
@@ -188,8 +207,11 @@ class JournalModel:
         lines = []
         for (status, currency), t in reports.day_totals(self.sales, self.totals_day, self.tz).items():
             st = SaleStatus(status)
-            lines.append(TotalLine(status, WORDS[st], TONES[st], currency, t.count, str(t.amount),
-                                   str(t.received), str(t.refunded)))
+            lines.append(
+                TotalLine(
+                    status, WORDS[st], TONES[st], currency, t.count, str(t.amount), str(t.received), str(t.refunded)
+                )
+            )
         return lines
 
     @property
@@ -234,15 +256,19 @@ class JournalModel:
             events = await self.journal.events(sale_id)
             self.detail_currency = sale.amount.currency
             refunds = await self.journal.refunds(sale_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("journal detail failed")
             self._say(f"The journal could not be read: {exc}", "error")
             return
         if self.selected != sale_id:
             return  # another row was picked meanwhile
         self._replace(sale)
-        self.detail = Detail(sale, self._fields(sale), [self._event_line(e) for e in events],
-                             [self._refund_line(sale, r) for r in refunds])
+        self.detail = Detail(
+            sale,
+            self._fields(sale),
+            [self._event_line(e) for e in events],
+            [self._refund_line(sale, r) for r in refunds],
+        )
 
     def _fields(self, sale: Sale) -> list[tuple[str, str]]:
         return journal_lines.sale_fields(sale, self.local)
@@ -266,12 +292,13 @@ class JournalModel:
         if not getattr(self.controller.refunds, "available", False):
             return f"{sale.provider} refunds cannot be made from TillQR: use the provider's own dashboard."
         if sale.provider != getattr(self.controller.provider, "name", sale.provider):
-            return (f"This sale was made on {sale.provider}; this till refunds on "
-                    f"{self.controller.provider.name} only.")
+            return f"This sale was made on {sale.provider}; this till refunds on {self.controller.provider.name} only."
         if sale.status not in REFUNDABLE:
             if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED) and sale.refundable.minor:
-                return (f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
-                        "give it back through the provider's dashboard.")
+                return (
+                    f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
+                    "give it back through the provider's dashboard."
+                )
             return f"Only paid sales can be refunded; this one is {WORDS[sale.status].lower()}."
         if sale.refundable.minor <= 0:
             return "Nothing is left to refund on this sale."
@@ -326,7 +353,7 @@ class JournalModel:
             except RefundError as exc:
                 self._say(f"Refund not made: {exc}.", "error")
                 return False
-            except Exception as exc:  # noqa: BLE001 - a refund must never crash the screen
+            except Exception as exc:
                 log.exception("refund of %s failed", sale.sale_id)
                 self._say(f"Refund not made: {exc}.", "error")
                 return False
@@ -388,8 +415,11 @@ class JournalModel:
         else:
             self.sales.insert(0, sale)
             self.sales.sort(key=lambda s: s.created_at, reverse=True)
-        if self.detail is not None and self.detail.sale.sale_id == sale.sale_id and \
-                sale.updated_at >= self.detail.sale.updated_at:
+        if (
+            self.detail is not None
+            and self.detail.sale.sale_id == sale.sale_id
+            and sale.updated_at >= self.detail.sale.updated_at
+        ):
             self.detail.sale = sale
             self.detail.fields = self._fields(sale)
         self._rows = None

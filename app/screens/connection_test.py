@@ -6,13 +6,20 @@ Used by SettingsModel.test_connection (app/checkout/settings_model.py).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from app.config.settings import Settings
-from app.providers.base import (Capability, LinkInfo, ProviderAuthError, ProviderError, ProviderNotFound,
-                               ProviderUnavailable)
+from app.providers.base import (
+    Capability,
+    LinkInfo,
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFound,
+    ProviderUnavailable,
+)
 
 
 async def check(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> tuple[bool, str]:

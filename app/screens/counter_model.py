@@ -6,12 +6,12 @@ events here and repaints from the model's read-only views (``mode``,
 live here or in the Qt-free modules it composes, so they are tested without a
 screen (tests/unit/test_counter_model.py, test_due_form.py):
 
-- the amount being typed (``app.checkout.amount_entry``); locked while a sale is
+- the amount being typed (``app.screens.amount_entry``); locked while a sale is
   open or a call is in flight;
-- the optional due-date section (``app.checkout.due_form``), only when the
+- the optional due-date section (``app.screens.due_form``), only when the
   provider has ``Capability.DUE_DATE``: its terms go with the charge, and the
   breakdown of what the customer owes today is shown while typing and with the sale;
-- what the banner says (``app.checkout.counter_banner``): partial payments never
+- what the banner says (``app.screens.counter_banner``): partial payments never
   read PAID, over-payments are flagged for refund;
 - which sale the screen shows (events can arrive out of order; a newer snapshot
   of the same sale wins, another sale only replaces a finished one);
@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from app.checkout.controller import CheckoutError
 from app.domain.duedate import local_date
+from app.domain.dueterms import DueTerms
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import Capability, DueTerms
+from app.providers.base import Capability
 
 from .amount_entry import AmountEntry, sentence
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
@@ -56,8 +58,15 @@ class CounterModel:
     is the static sticker's text when the provider links requests to a payment link.
     """
 
-    def __init__(self, controller: Any, *, demo: bool = False, sandbox: Any = None,
-                 link_payload: str | None = None, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        controller: Any,
+        *,
+        demo: bool = False,
+        sandbox: Any = None,
+        link_payload: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.controller = controller
         self.currency: str = controller.currency
         self.amount = AmountEntry(self.currency)
@@ -68,15 +77,16 @@ class CounterModel:
         self.clock = clock
         self.reference = ""
         self.sale: Sale | None = controller.current
-        self.busy: str | None = None      # "charge", "cancel", "pay", "recover" while awaited
+        self.busy: str | None = None  # "charge", "cancel", "pay", "recover" while awaited
         self.message = ""
         self.message_level = "info"
         self._listeners: list[Callable[[], None]] = []
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
         if Capability.DUE_DATE in capabilities:
-            self.due = DueForm(self.currency, today=self.today, changed=self._due_edited,
-                               locked=lambda: self.entry_locked)
+            self.due = DueForm(
+                self.currency, today=self.today, changed=self._due_edited, locked=lambda: self.entry_locked
+            )
         self.due_open = False
         self._terms: dict[str, DueTerms] = {}  # the due terms of sales charged from this screen
 
@@ -173,8 +183,7 @@ class CounterModel:
             if check.problems:
                 return [], list(check.problems)
             assert self.due is not None
-            return [f"Due date {self.due.due_date}",
-                    *(check.lines or ["Type the amount to see what is due today"])], []
+            return [f"Due date {self.due.due_date}", *(check.lines or ["Type the amount to see what is due today"])], []
         terms = self._terms.get(self.sale.sale_id) if self.sale else None
         if self.sale is not None and terms is not None:
             return summary(self.sale.amount, terms, self.today()), []
@@ -253,8 +262,12 @@ class CounterModel:
 
     @property
     def can_cancel(self) -> bool:
-        return self.busy is None and self.sale_open and self.sale is not None \
+        return (
+            self.busy is None
+            and self.sale_open
+            and self.sale is not None
             and self.sale.status is not SaleStatus.PENDING
+        )
 
     @property
     def can_simulate(self) -> bool:
@@ -272,9 +285,11 @@ class CounterModel:
             elif not sale.status.is_open:
                 # An earlier sale ended off the counter (found by recovery, refunded from the Journal):
                 # said in words; the counter keeps showing the last sale the cashier rang up.
-                self._say(f"An earlier sale of {sale.amount.display()} is now {sale.status.label.lower()}"
-                          + (f": {sale.reason}." if sale.reason else "."),
-                          "warning" if sale.status == SaleStatus.SETTLED and sale.received.minor else "info")
+                self._say(
+                    f"An earlier sale of {sale.amount.display()} is now {sale.status.label.lower()}"
+                    + (f": {sale.reason}." if sale.reason else "."),
+                    "warning" if sale.status == SaleStatus.SETTLED and sale.received.minor else "info",
+                )
                 return
         self.sale = sale
         self._changed()
@@ -309,8 +324,11 @@ class CounterModel:
             return None
         due = check.terms if check is not None else None
         reference = (self.reference if reference is None else reference).strip()
-        call = (self.controller.charge(self.entry, reference, due=due) if due is not None
-                else self.controller.charge(self.entry, reference))
+        call = (
+            self.controller.charge(self.entry, reference, due=due)
+            if due is not None
+            else self.controller.charge(self.entry, reference)
+        )
         ok, sale = await self._command("charge", call, "Could not charge")
         if ok:
             self._terms = {sale.sale_id: due} if due is not None and sale is not None else {}
@@ -336,14 +354,16 @@ class CounterModel:
         if not self.can_simulate or self.sale is None:
             return None
         payload = self.link_payload or self.sale.payload
-        _, answer = await self._command("pay", self.sandbox.pay(payload, amount),
-                                        "Simulated payment did not go through")
+        _, answer = await self._command(
+            "pay", self.sandbox.pay(payload, amount), "Simulated payment did not go through"
+        )
         return answer
 
     async def recover(self) -> list[Any]:
         """Finish the sales the journal left open (start-up); the sales arrive as events, a summary as words."""
-        ok, found = await self._command("recover", self.controller.recover(), "Could not check unfinished sales",
-                                        level="warning")
+        ok, found = await self._command(
+            "recover", self.controller.recover(), "Could not check unfinished sales", level="warning"
+        )
         found = list(found or [])
         terms, current = getattr(self.controller, "due_terms", None), getattr(self.controller, "current", None)
         if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
@@ -355,11 +375,17 @@ class CounterModel:
         sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
         if ok and doubt:
             amounts = ", ".join(r.sale.amount.display() for r in doubt)
-            why = ("the provider is not answering" if any(r.action == "unreachable" for r in doubt)
-                   else f"the provider answered with an error ({doubt[0].sale.reason})")
-            self._say(f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
-                      f"yet: {why}. TillQR keeps asking and shows what it finds."
-                      + (f" Checked: {', '.join(sales)}." if sales else ""), "warning")
+            why = (
+                "the provider is not answering"
+                if any(r.action == "unreachable" for r in doubt)
+                else f"the provider answered with an error ({doubt[0].sale.reason})"
+            )
+            self._say(
+                f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
+                f"yet: {why}. TillQR keeps asking and shows what it finds."
+                + (f" Checked: {', '.join(sales)}." if sales else ""),
+                "warning",
+            )
         elif ok and sales:
             self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")
         return found
@@ -372,7 +398,7 @@ class CounterModel:
             return True, await call
         except (MoneyError, CheckoutError) as exc:  # meant for the cashier as they are
             self.message, self.message_level = sentence(str(exc)), level
-        except Exception as exc:  # noqa: BLE001 - anything else, still in words
+        except Exception as exc:
             log.exception("%s failed", action)
             self.message, self.message_level = f"{failed}: {exc}", level
         finally:

@@ -6,13 +6,14 @@ Used by JournalModel (app/checkout/journal_model.py), which re-exports these nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
-from app.checkout.journal_filters import TONES, WORDS, status_words
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.screens.journal_filters import TONES, WORDS, status_words
 
 COLUMNS = ("Time", "Status", "Amount", "Received", "Refunded", "Provider", "Reference")
 
@@ -61,28 +62,44 @@ def sale_row(sale: Sale, local: Local, today: date) -> Row:
     when = local(sale.created_at)
     time = when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")
     zero = sale.received.minor == 0
-    return Row(sale.sale_id, time, status_words(sale), TONES[sale.status], sale.amount.display(),
-               "—" if zero else str(sale.received), str(sale.refunded) if sale.refunded.minor else "—",
-               sale.provider, sale.reference,
-               attention=sale.overpaid.minor > 0 and sale.refundable.minor > 0)
+    return Row(
+        sale.sale_id,
+        time,
+        status_words(sale),
+        TONES[sale.status],
+        sale.amount.display(),
+        "—" if zero else str(sale.received),
+        str(sale.refunded) if sale.refunded.minor else "—",
+        sale.provider,
+        sale.reference,
+        attention=sale.overpaid.minor > 0 and sale.refundable.minor > 0,
+    )
 
 
 def sale_fields(sale: Sale, local: Local) -> list[tuple[str, str]]:
     """Every field of the detail, as (name, value)."""
+
     def when(dt: datetime | None) -> str:
         return local(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else "—"
 
-    out = [("Status", f"{status_words(sale)} ({sale.status.value})"),
-           ("Amount", sale.amount.display())]
+    out = [("Status", f"{status_words(sale)} ({sale.status.value})"), ("Amount", sale.amount.display())]
     if sale.amount_due is not None and sale.amount_due != sale.amount:
         out.append(("Amount due that day", sale.amount_due.display()))
-    out += [("Received", sale.received.display()), ("Refunded", sale.refunded.display()),
-            ("Refundable", sale.refundable.display())]
+    out += [
+        ("Received", sale.received.display()),
+        ("Refunded", sale.refunded.display()),
+        ("Refundable", sale.refundable.display()),
+    ]
     if sale.overpaid.minor:
         out.append(("To give back", sale.overpaid.display()))
-    out += [("Provider", sale.provider), ("Request id", sale.request_id or "—"),
-            ("Reference", sale.reference or "—"), ("Sale id", sale.sale_id),
-            ("Created", when(sale.created_at)), ("Closed", when(sale.closed_at) if sale.closed else "not yet")]
+    out += [
+        ("Provider", sale.provider),
+        ("Request id", sale.request_id or "—"),
+        ("Reference", sale.reference or "—"),
+        ("Sale id", sale.sale_id),
+        ("Created", when(sale.created_at)),
+        ("Closed", when(sale.closed_at) if sale.closed else "not yet"),
+    ]
     if sale.expires_at:
         out.append(("Expires", when(sale.expires_at)))
     if sale.reason:
@@ -101,8 +118,11 @@ def event_line(event: dict[str, Any], currency: str, local: Local) -> str:
     if isinstance(detail.get("amount_minor"), int) and currency:
         detail["amount"] = Money(detail.pop("amount_minor"), currency).display()
     extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in detail.items() if v not in (None, "", [], {}))
-    words = WORDS.get(SaleStatus(event["status"]), event["status"]) if event.get("status") in \
-        SaleStatus._value2member_map_ else event.get("status", "")
+    words = (
+        WORDS.get(SaleStatus(event["status"]), event["status"])
+        if event.get("status") in SaleStatus._value2member_map_
+        else event.get("status", "")
+    )
     return f"{at}  {event.get('kind', '').replace('_', ' ')} → {words}" + (f"  ({extra})" if extra else "")
 
 

@@ -1,0 +1,155 @@
+"""A charge with a due date: its terms (``DueTerms``, ``Discount``) and their two JSON shapes.
+
+The terms are domain values: the counter's form builds them, the journal keeps them with the sale,
+the Pix client sends them and the sandbox charges by them (``app.domain.duedate`` computes what is
+owed on a day). Each JSON shape is written and read in this one module:
+
+- TillQR's own shape (``to_json`` / ``from_json``): what the journal keeps with a sale at its
+  creation, so a restart resumes the sale with its terms;
+- the Pix API's shape (``to_pix`` / ``from_pix``): the ``dynamic_term`` fields of the Pix seed
+  (``expiration_date``, ``max_payment_days``, ``fine_amount``, ``interest_amount``,
+  ``rebate_amount``, ``discounts`` numbered in limit-date order), spoken by the Pix client and
+  the Pix sandbox alike. Amounts go out as ``Decimal`` (the exact JSON writer prints them as numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from app.domain.money import Money
+
+PIX_TERM_FIELDS = (
+    "expiration_date",
+    "max_payment_days",
+    "fine_amount",
+    "interest_amount",
+    "rebate_amount",
+    "discounts",
+)
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A discount of ``amount`` for paying on or before ``limit_date`` (Pix due-date charges)."""
+
+    amount: Money
+    limit_date: date
+
+
+@dataclass(frozen=True)
+class DueTerms:
+    """A charge with a due date (DUE_DATE capability): what is owed depends on the day it is paid.
+
+    ``fine`` once after the due date, ``interest_per_day`` for each day late, ``rebate`` always,
+    ``discounts`` for paying early (each up to its limit date); payable until due_date + max_payment_days.
+    The maths is in ``app.domain.duedate``.
+    """
+
+    due_date: date
+    max_payment_days: int
+    fine: Money
+    interest_per_day: Money
+    rebate: Money
+    discounts: tuple[Discount, ...] = ()
+    payer_name: str = ""
+    payer_document: str = ""
+
+    def numbered_discounts(self) -> list[tuple[int, Discount]]:
+        """The discounts in limit-date order, numbered from 1 (the Pix ``discount_number``)."""
+        return list(enumerate(sorted(self.discounts, key=lambda d: d.limit_date), 1))
+
+
+class DueTermsError(ValueError):
+    """JSON that does not hold readable due-date terms."""
+
+
+# -- TillQR's own shape (the journal) ---------------------------------------------------
+def to_json(terms: DueTerms) -> dict[str, Any]:
+    """The terms as TillQR journals them (amounts as decimal strings in major units)."""
+    return {
+        "due_date": terms.due_date.isoformat(),
+        "max_payment_days": terms.max_payment_days,
+        "fine": str(terms.fine),
+        "interest_per_day": str(terms.interest_per_day),
+        "rebate": str(terms.rebate),
+        "discounts": [{"amount": str(d.amount), "limit_date": d.limit_date.isoformat()} for d in terms.discounts],
+        "payer_name": terms.payer_name,
+        "payer_document": terms.payer_document,
+    }
+
+
+def from_json(data: dict[str, Any], currency: str) -> DueTerms:
+    """The terms ``to_json`` wrote, in ``currency``; DueTermsError when they cannot be read."""
+
+    def money(text: Any) -> Money:
+        return Money.parse(str(text), currency, allow_zero=True)
+
+    try:
+        return DueTerms(
+            due_date=date.fromisoformat(data["due_date"]),
+            max_payment_days=int(data["max_payment_days"]),
+            fine=money(data["fine"]),
+            interest_per_day=money(data["interest_per_day"]),
+            rebate=money(data["rebate"]),
+            discounts=tuple(
+                Discount(money(d["amount"]), date.fromisoformat(d["limit_date"])) for d in data.get("discounts", [])
+            ),
+            payer_name=str(data.get("payer_name", "")),
+            payer_document=str(data.get("payer_document", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None
+
+
+# -- the Pix API's shape (client and sandbox) ----------------------------------------------
+def to_pix(terms: DueTerms, numbers: tuple[int, ...] | None = None) -> dict[str, Any]:
+    """The ``dynamic_term`` fields of a Pix body (payer fields are the caller's); ``numbers``: the
+    ``discount_number`` of each of ``terms.discounts`` as received (default: numbered by limit date)."""
+    numbered = list(zip(numbers, terms.discounts, strict=True)) if numbers is not None else terms.numbered_discounts()
+    return {
+        "expiration_date": terms.due_date.isoformat(),
+        "max_payment_days": terms.max_payment_days,
+        "fine_amount": terms.fine.amount,
+        "interest_amount": terms.interest_per_day.amount,
+        "rebate_amount": terms.rebate.amount,
+        "discounts": [
+            {"discount_value": d.amount.amount, "discount_number": n, "discount_limit_date": d.limit_date.isoformat()}
+            for n, d in numbered
+        ],
+    }
+
+
+def from_pix(body: dict[str, Any]) -> DueTerms:
+    """The terms of a Pix ``dynamic_term`` body (amounts in BRL); DueTermsError when unreadable."""
+
+    def money(value: Any) -> Money:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise TypeError("not a JSON number")
+        return Money.from_decimal(Decimal(value), "BRL")
+
+    try:
+        days = body.get("max_payment_days")
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise TypeError("max_payment_days")
+        numbered = sorted(
+            (
+                d.get("discount_number") or n,
+                Discount(money(d.get("discount_value")), date.fromisoformat(d["discount_limit_date"])),
+            )
+            for n, d in enumerate(body.get("discounts") or [], 1)
+        )
+        return DueTerms(
+            due_date=date.fromisoformat(body["expiration_date"]),
+            max_payment_days=days,
+            fine=money(body.get("fine_amount")),
+            interest_per_day=money(body.get("interest_amount")),
+            rebate=money(body.get("rebate_amount")),
+            discounts=tuple(d for _, d in numbered),
+            payer_name=body.get("payer_name") or "",
+            payer_document=body.get("payer_document_number") or "",
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None
