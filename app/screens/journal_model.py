@@ -33,12 +33,12 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from app.checkout import journal_filters, journal_lines
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import REFUNDABLE, RefundError
 from app.config.pin import PinError
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.screens import journal_filters, journal_lines
 from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
 from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.storage import reports

@@ -26,13 +26,13 @@ from typing import Any
 
 import httpx
 
-from app.checkout import connection_test
 from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
 from app.providers.base import Capability, LinkInfo, ProviderError
 from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
+from app.screens import connection_test
 
 
 @dataclass(frozen=True)
