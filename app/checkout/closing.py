@@ -5,27 +5,26 @@ on its own (local expiry, a create that timed out, an interrupted start) is
 squared with the provider's truth: an open request is cancelled, a payment found
 late is recorded, a request the provider never saw fails the sale.
 
-``close_sale`` retries until the provider answers: a counter is never handed to
-the next sale while its link may still hold this one.
+``close_sale`` retries as the retry policy says (``app.retry.CLOSE``: until the
+provider answers): a counter is never handed to the next sale while its link may
+still hold this one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from app.domain.sale import Sale, SaleStatus, can_transition, utcnow
 from app.providers.base import (
     Capability,
     PaymentProvider,
     ProviderConflict,
-    ProviderError,
     ProviderNotFound,
     ProviderUnavailable,
     RequestInfo,
 )
+from app.retry import CLOSE, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 from app.storage.journal import Journal
 
 log = logging.getLogger("tillqr.closing")
@@ -112,33 +111,26 @@ async def close_sale(
     publish: Publish,
     *,
     decided_locally: bool = False,
-    attempts: int | None = None,
-    base_delay: float = 0.5,
-    max_delay: float = 15.0,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    policy: RetryPolicy = CLOSE,
+    timer: Timer = SYSTEM_TIMER,
 ) -> Sale:
-    """Unlink and mark CLOSED, retrying on provider errors (forever unless ``attempts`` is set)."""
-    n = 0
-    while True:
-        n += 1
-        try:
-            if decided_locally or sale.status.is_open:
-                settled = await settle_with_provider(provider, sale)
-                if settled != sale:
-                    sale = settled
-                    await journal.record(sale, "reconciled", reason=sale.reason)
-                    publish(sale)
-                decided_locally = False
-            await unlink_if_linked(provider, sale)
-            break
-        except ProviderError as exc:
-            if attempts is not None and n >= attempts:
-                raise
-            delay = min(max_delay, base_delay * 2 ** min(n, 10)) * (0.5 + random.random() / 2)
-            log.warning("closing sale %s: %s; retrying in %.1fs", sale.sale_id, exc, delay)
-            await sleep(delay)
-    sale = sale.with_(closed_at=utcnow(), unlinked=True)
-    await journal.record(sale, "closed")
-    log.info("sale %s closed: %s, received %s, unlinked", sale.sale_id, sale.status.value, sale.received)
-    publish(sale)
-    return sale
+    """Square the sale with the provider, unlink and mark CLOSED, retried as ``policy`` says (``app.retry``:
+    ``CLOSE`` until the provider answers; ``CLOSE_AT_RECOVERY`` a few times, then ProviderError)."""
+
+    async def step() -> None:
+        nonlocal sale, decided_locally
+        if decided_locally or sale.status.is_open:
+            settled = await settle_with_provider(provider, sale)
+            if settled != sale:
+                sale = settled
+                await journal.record(sale, "reconciled", reason=sale.reason)
+                publish(sale)
+            decided_locally = False
+        await unlink_if_linked(provider, sale)
+
+    await retrying(policy, step, kind=Idempotency.KEYED, timer=timer, what=f"sale {sale.sale_id}")
+    closed = sale.with_(closed_at=utcnow(), unlinked=True)
+    await journal.record(closed, "closed")
+    log.info("sale %s closed: %s, received %s, unlinked", closed.sale_id, closed.status.value, closed.received)
+    publish(closed)
+    return closed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,11 +24,19 @@ class CounterFree:
     last: Sale | None
 
 
+class Level(str, enum.Enum):
+    """How much a notice matters (its value is what the Qt bridge hands on: "info", "warning", "error")."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class Notice:
-    """Something the cashier should read: level is "info", "warning" or "error"."""
+    """Something the cashier should read."""
 
-    level: str
+    level: Level
     message: str
 
 
@@ -45,8 +55,6 @@ class EventBus:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def publish(self, event: Event) -> None:
-        import logging
-
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -23,16 +23,55 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from app.domain import dueterms
 from app.domain.dueterms import DueTerms
 from app.domain.sale import Sale, SaleStatus
-from app.providers.base import ProviderError, ProviderNotFound, ProviderUnavailable
+from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable
+from app.retry import IN_DOUBT, RetryPolicy, Timer
+from app.storage.journal import Journal
 
-from .closing import apply_info, close_sale, settled_due
+from .closing import apply_info, settled_due
+from .errors import SaleInProgress
+from .events import Level
+from .refunds import Refunds
 
 log = logging.getLogger("tillqr.recovery")
+
+
+class Counter(Protocol):
+    """What recovery needs of the controller: its public port (app.checkout.controller), nothing private.
+    The controller alone changes the counter's sale (``adopt``) and closes sales (``close_now``,
+    ``close_in_background``)."""
+
+    provider: PaymentProvider
+    journal: Journal
+    link_id: str | None
+    clock: Callable[[], datetime]
+    timer: Timer
+    refunds: Refunds
+
+    @property
+    def current(self) -> Sale | None: ...
+
+    def holds(self, sale_id: str) -> bool: ...
+
+    def publish(self, sale: Sale) -> None: ...
+
+    def notice(self, level: Level, message: str) -> None: ...
+
+    async def adopt(self, sale: Sale, due: DueTerms | None) -> bool: ...
+
+    async def close_now(self, sale: Sale, *, decided_locally: bool) -> Sale: ...
+
+    def close_in_background(self, sale: Sale) -> None: ...
+
+    async def recover_once(self, cancel_open: bool = False) -> list[Recovered]: ...
 
 
 @dataclass(frozen=True)
@@ -53,43 +92,38 @@ class Recovered:
         }
 
 
-async def recover(ctl, cancel_open: bool = False) -> list[Recovered]:
+async def recover(ctl: Counter, cancel_open: bool = False) -> list[Recovered]:
+    """One pass over the journal's open sales; provider calls are made with no lock held (the
+    controller takes its own for the one state change here, ``adopt``)."""
     results: list[Recovered] = []
-    async with ctl._lock:
-        for sale in await ctl.journal.open_sales():
-            if ctl.current is not None and ctl.current.sale_id == sale.sale_id:
-                continue  # live in this process already
-            if sale.provider != ctl.provider.name:
-                # Only its own provider knows the truth about a sale: asking another one would call it
-                # "never created" and lose a payment. It waits for a recover on that provider.
-                results.append(Recovered(sale, "other_provider"))
-                continue
-            try:
-                results.append(await _recover_one(ctl, sale, cancel_open))
-            except ProviderUnavailable as exc:
-                results.append(await _unreachable(ctl, sale, exc))
-            except ProviderError as exc:  # it answered, but not about this sale (refused, unreadable)
-                results.append(await _unreachable(ctl, sale, exc, action="error"))
-        stale = await _unlink_stale(ctl)
-        if stale:
-            results.append(stale)
+    for sale in await ctl.journal.open_sales():
+        if ctl.holds(sale.sale_id):
+            continue  # live in this process already
+        if sale.provider != ctl.provider.name:
+            # Only its own provider knows the truth about a sale: asking another one would call it
+            # "never created" and lose a payment. It waits for a recover on that provider.
+            results.append(Recovered(sale, "other_provider"))
+            continue
+        try:
+            results.append(await _recover_one(ctl, sale, cancel_open))
+        except ProviderUnavailable as exc:
+            results.append(await _unreachable(ctl, sale, exc))
+        except ProviderError as exc:  # it answered, but not about this sale (refused, unreadable)
+            results.append(await _unreachable(ctl, sale, exc, action="error"))
+    stale = await _unlink_stale(ctl)
+    if stale:
+        results.append(stale)
     results.extend(Recovered(sale, "refund_finished") for sale in await ctl.refunds.resume())
     return results
 
 
-async def _record(ctl, sale: Sale, kind: str, **detail) -> Sale:
+async def _record(ctl: Counter, sale: Sale, kind: str, **detail: Any) -> Sale:
     await ctl.journal.record(sale, kind, **detail)
-    ctl._publish_sale(sale)
+    ctl.publish(sale)
     return sale
 
 
-async def _close(ctl, sale: Sale, *, decided_locally: bool) -> Sale:
-    return await close_sale(
-        ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=decided_locally, attempts=3, base_delay=0.2
-    )
-
-
-async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
+async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered:
     try:
         info = await ctl.provider.get_request(sale.request_id or sale.sale_id)
     except ProviderNotFound:
@@ -118,11 +152,8 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
     if processing or not (expired or cancel_open or not shown or ctl.current is not None):
         if sale.status == SaleStatus.PENDING:
             sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED, reason="resumed after restart")
-        if ctl.current is None:
-            sale = await _record(ctl, sale, "resumed")
-            ctl.current = sale
-            ctl._due = _due_terms((await _created_detail(ctl, sale)).get("due"), sale.amount.currency)
-            ctl._watch(sale)
+        due = _due_terms((await _created_detail(ctl, sale)).get("due"), sale.amount.currency)
+        if ctl.current is None and await ctl.adopt(sale, due):
             return Recovered(sale, "resumed")
         # Another sale holds the counter: this one is left open at the provider and asked about again.
         stored = await ctl.journal.get(sale.sale_id)
@@ -140,36 +171,36 @@ async def _recover_one(ctl, sale: Sale, cancel_open: bool) -> Recovered:
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
 
 
-async def _created_detail(ctl, sale: Sale) -> dict:
+async def _created_detail(ctl: Counter, sale: Sale) -> dict[str, Any]:
     events = await ctl.journal.events(sale.sale_id)
     return events[0]["detail"] if events and events[0]["kind"] == "created" else {}
 
 
-def _due_terms(data: dict | None, currency: str) -> DueTerms | None:
+def _due_terms(data: dict[str, Any] | None, currency: str) -> DueTerms | None:
     """The DueTerms journaled with a sale at its creation, or None."""
     return dueterms.from_json(data, currency) if data else None
 
 
-async def _finish(ctl, sale: Sale, *, decided_locally: bool) -> Recovered:
+async def _finish(ctl: Counter, sale: Sale, *, decided_locally: bool) -> Recovered:
     """Close with a few tries; a provider that stops answering leaves the sale open for the next recover()."""
     try:
-        closed = await _close(ctl, sale, decided_locally=decided_locally)
+        closed = await ctl.close_now(sale, decided_locally=decided_locally)
     except ProviderError as exc:
         latest = await ctl.journal.get(sale.sale_id) or sale
         return Recovered(latest.with_(reason=f"{latest.reason} (not finished: {exc})".strip()), "unreachable")
     return Recovered(closed, closed.status.value)
 
 
-async def _unreachable(ctl, sale: Sale, exc: ProviderError, action: str = "unreachable") -> Recovered:
+async def _unreachable(ctl: Counter, sale: Sale, exc: ProviderError, action: str = "unreachable") -> Recovered:
     if sale.status.is_open and sale.expires_at is not None and sale.expires_at <= ctl.clock():
         sale = sale.move(SaleStatus.EXPIRED, reason=f"expired; provider unreachable at recovery ({exc})")
         sale = await _record(ctl, sale, "expired", confirmed_by_provider=False)
-        ctl._spawn(close_sale(ctl.provider, ctl.journal, sale, ctl._publish_sale, decided_locally=True))
+        ctl.close_in_background(sale)
         return Recovered(sale, "expired")
     return Recovered(sale.with_(reason=f"{sale.reason} ({exc.message})".strip()) if action == "error" else sale, action)
 
 
-async def _unlink_stale(ctl) -> Recovered | None:
+async def _unlink_stale(ctl: Counter) -> Recovered | None:
     if not ctl.link_id:
         return None
     try:
@@ -181,7 +212,8 @@ async def _unlink_stale(ctl) -> Recovered | None:
         return None
     ours = await ctl.journal.get(held)  # request ids are sale ids (client-assigned)
     if ours is None:
-        ctl._notice(
+        ctl.notice(
+            Level.WARNING,
             "warning",
             f"The payment link holds request {held}, which this till did not make; "
             "it will refuse new sales until that request ends or is unlinked.",
@@ -205,24 +237,31 @@ class InDoubt:
     may still be payable on the sticker. (An error is not a reason to block: it may never go away.)
     """
 
-    def __init__(self, ctl, base_s: float = 2.0, max_s: float = 60.0):
+    def __init__(self, ctl: Counter, base_s: float = IN_DOUBT.base_s, max_s: float = IN_DOUBT.max_s):
         self.ctl = ctl
-        self.base_s, self.max_s = base_s, max_s
+        self.base_s, self.max_s = base_s, max_s  # app.retry.IN_DOUBT (tests shorten them)
         self.sales: dict[str, Recovered] = {}
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def note(self, results: list[Recovered], cancel_open: bool = False) -> None:
         self.sales = _open_ones(results)
         if self.sales and (self._task is None or self._task.done()):
-            self._task = self.ctl._spawn(self._again(cancel_open))
+            self._task = asyncio.get_running_loop().create_task(self._again(cancel_open))
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def _again(self, cancel_open: bool) -> None:
-        delay = self.base_s
+        policy = RetryPolicy(IN_DOUBT.name, None, self.base_s, self.max_s, None, IN_DOUBT.jitter)
+        rng, attempt = random.Random(), 0
         while self.sales:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_s)
+            attempt += 1
+            await self.ctl.timer.sleep(policy.wait(attempt, rng))
             try:
-                results = await recover(self.ctl, cancel_open=cancel_open)
+                results = await self.ctl.recover_once(cancel_open)
             except Exception:
                 log.exception("asking again about the sales in doubt failed")
                 continue
@@ -233,10 +272,8 @@ class InDoubt:
 
     async def before_charge(self) -> None:
         """One more try before a new sale on the static link; SaleInProgress while one may be linked."""
-        from .controller import SaleInProgress
-
         try:
-            self.note(await recover(self.ctl))
+            self.note(await self.ctl.recover_once())
         except ProviderError:
             pass
         holding = [

@@ -25,7 +25,7 @@ from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_
 from app.storage.journal import JournalError
 
 from . import journal_cli
-from .cli_support import StdoutGone, bounded, emit, err, note, on_sigterm
+from .cli_support import StdoutGone, demo_flag, emit, err, note, on_sigterm, say
 
 EXPECTED = (
     MoneyError,
@@ -39,8 +39,6 @@ EXPECTED = (
 )
 UNLINK_GRACE_S = 60.0  # after the sale's end: the cancel and the unlink together, at most
 FAILED_CLOSE_S = 10.0  # after a refused or failed start: closing the failed sale, at most
-POLL_S = 2.0  # how often the journal is read again while waiting for a close
-ENDED_GRACE_S = 3.0  # a sale the journal shows ended gets this long to be unlinked by the controller
 SIGTERM_EXIT = 143
 
 
@@ -70,10 +68,6 @@ def dispatch(args) -> int:
     except EXPECTED as exc:
         err(str(exc))
         return 1
-
-
-def demo_flag(args) -> bool | None:
-    return True if (getattr(args, "demo", False) or getattr(args, "sub_demo", False)) else None
 
 
 def _asked_provider(args) -> str | None:
@@ -218,7 +212,7 @@ async def _start(rt: Runtime, args, due) -> Sale:
         if isinstance(exc.__cause__, ProviderUnavailable):
             exc = CheckoutError(f"{exc} [{_where(rt)}]")
         try:
-            await _closed(rt, failed.sale_id, FAILED_CLOSE_S)
+            await ctl.wait_closed(failed.sale_id, timeout=FAILED_CLOSE_S)
         except TimeoutError:
             raise CheckoutError(
                 f"{exc} The failed sale {failed.sale_id} could not be closed yet; "
@@ -279,103 +273,25 @@ async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
         note(f"the sandbox customer could not pay: {exc}")
 
 
-async def _closed(rt: Runtime, sale_id: str, timeout: float) -> Sale:
-    """The sale once CLOSED, within ``timeout`` s (asyncio.TimeoutError after). The journal is read again
-    every ``POLL_S``: a close that lands between the controller's own journal read and its waiter being
-    registered is never missed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        left = deadline - loop.time()
-        if left <= 0:
-            raise TimeoutError
-        try:
-            return await rt.controller.wait_closed(sale_id, timeout=min(left, POLL_S))
-        except TimeoutError:
-            continue
-
-
 async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
-    """The sale once closed: paid, expired, or after ``wait`` s (or an interrupt) cancelled and unlinked."""
+    """The sale once closed: paid, expired, or after ``wait`` s (or an interrupt) ended through the
+    controller's ``finish`` (cancel, unlink), within ``UNLINK_GRACE_S``; CheckoutError in words after."""
     if wait is None:
         left = (sale.expires_at - utcnow()) if sale.expires_at else timedelta(seconds=rt.settings.expires_in)
         wait = max(0.0, left.total_seconds()) + UNLINK_GRACE_S
     interrupted = False
     try:
         if wait > 0:
-            return await _closed(rt, sale.sale_id, wait)
+            return await rt.controller.wait_closed(sale.sale_id, timeout=wait)
     except TimeoutError:
         pass
     except asyncio.CancelledError:  # Ctrl-C or SIGTERM: cancel the sale, as the cashier would
         interrupted = True
     try:
-        return await _cancel_and_close(rt, sale)
+        return await rt.controller.finish(sale.sale_id, timeout=UNLINK_GRACE_S)
     finally:
         if interrupted:
             note("interrupted")
-
-
-async def _cancel_and_close(rt: Runtime, sale: Sale) -> Sale:
-    """Cancel the open sale and wait for it to be unlinked, all within ``UNLINK_GRACE_S``.
-
-    The controller's cancel is watched, not trusted to return: once the journal shows the sale ended,
-    the controller has ``ENDED_GRACE_S`` to unlink it, after which this command unlinks it itself."""
-    ctl, loop = rt.controller, asyncio.get_running_loop()
-    deadline = loop.time() + UNLINK_GRACE_S
-    cancelling: asyncio.Future | None = None
-    current = ctl.current
-    if current is not None and current.sale_id == sale.sale_id and current.status.is_open:
-        cancelling = asyncio.ensure_future(ctl.cancel())
-    try:
-        ended_at = None
-        while cancelling is not None and not cancelling.done() and loop.time() < deadline:
-            await asyncio.wait({cancelling}, timeout=0.5)
-            stored = await rt.journal.get(sale.sale_id)
-            if not cancelling.done() and stored is not None and not stored.status.is_open:
-                ended_at = ended_at or loop.time()
-                if loop.time() - ended_at >= ENDED_GRACE_S:
-                    break
-        stuck = cancelling is not None and not cancelling.done()
-        if cancelling is not None and cancelling.done() and not cancelling.cancelled():
-            if isinstance(cancelling.exception(), CheckoutError):
-                err(f"could not cancel the sale: {cancelling.exception()}")
-            elif cancelling.exception() is not None:
-                raise cancelling.exception()  # type: ignore[misc]
-        elif stuck and ended_at is None:
-            err("the provider did not confirm the cancel in time")
-        try:
-            return await bounded(_closed(rt, sale.sale_id, 0.5 if stuck else deadline - loop.time()), UNLINK_GRACE_S)
-        except TimeoutError:
-            return await _close_ourselves(rt, sale, max(5.0, deadline - loop.time()))
-    finally:
-        if cancelling is not None and not cancelling.done():  # stuck in the controller: end it before aclose
-            cancelling.cancel()
-            await asyncio.wait({cancelling}, timeout=2.0)
-
-
-async def _close_ourselves(rt: Runtime, sale: Sale, timeout: float) -> Sale:
-    """Last resort when the controller has not closed an ended sale in time: unlink it here (bounded)."""
-    from app.checkout.closing import close_sale
-
-    stored = await rt.journal.get(sale.sale_id)
-    if stored is not None and stored.closed:
-        return stored
-    if stored is None or stored.status.is_open:
-        raise CheckoutError(
-            f"sale {sale.sale_id} is still open: the provider did not confirm its end in time; "
-            "run `tillqr recover` when the provider is back"
-        )
-    try:
-        # decided_locally: the till ended it (a cancel or a local expiry), so the provider is asked first:
-        # an open request is cancelled, and a payment that beat the end is recorded, never lost.
-        return await bounded(
-            close_sale(rt.provider, rt.journal, stored, lambda s: None, attempts=3, decided_locally=True), timeout
-        )
-    except (TimeoutError, ProviderError):
-        raise CheckoutError(
-            f"sale {sale.sale_id} ended ({stored.status.value}) here, but the provider has not "
-            "confirmed it (nor any unlink) yet; run `tillqr recover` when the provider is back"
-        ) from None
 
 
 async def recover(args) -> int:
@@ -396,7 +312,6 @@ async def recover(args) -> int:
 
 
 async def _recover_on(args, provider: str | None) -> int:
-    from .cli_support import say
 
     rt = await _open(args, provider)
     try:

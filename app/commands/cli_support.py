@@ -11,7 +11,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -58,12 +58,6 @@ def note(message: str) -> None:
         print(f"tillqr: {message}", file=sys.stderr, flush=True)
     except (BrokenPipeError, ValueError):
         pass
-
-
-async def bounded(aw: Awaitable[T], timeout: float) -> T:
-    """``aw`` within ``timeout`` seconds (asyncio.TimeoutError after), never cancelled by the caller's
-    own cancellation (a Ctrl-C must not cut a cancel or an unlink in half)."""
-    return await asyncio.wait_for(asyncio.shield(aw), timeout)
 
 
 def on_sigterm(callback: Callable[[], None]) -> Callable[[], None]:
@@ -129,3 +123,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def demo_flag(args) -> bool | None:
+    return True if (getattr(args, "demo", False) or getattr(args, "sub_demo", False)) else None

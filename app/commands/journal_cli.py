@@ -13,7 +13,7 @@ from app.domain.sale import Sale
 from app.runtime import load_settings
 from app.storage.journal import Journal
 
-from .cli_support import emit, note, say
+from .cli_support import demo_flag, emit, note, say
 
 
 async def journal_of(args, *, demo_flag: bool) -> tuple[Journal, bool]:
@@ -57,8 +57,6 @@ def line(s: Sale) -> str:
 
 
 async def refund(args, open_runtime_for) -> int:
-    from .checkout_cli import demo_flag
-
     journal, demo = await journal_of(args, demo_flag=demo_flag(args))
     try:
         sale = await journal.get(args.sale_id)
@@ -86,8 +84,6 @@ async def refund(args, open_runtime_for) -> int:
 
 
 async def journal(args, open_runtime_for) -> int:
-    from .checkout_cli import demo_flag
-
     if args.journal_command == "refund":
         return await refund(args, open_runtime_for)
     j, demo = await journal_of(args, demo_flag=demo_flag(args))

@@ -28,6 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
+from app.retry import Failure
 
 
 class Capability(enum.Flag):
@@ -61,14 +62,16 @@ class ProviderError(Exception):
 
 class ProviderUnavailable(ProviderError):
     retryable = True
+    failure = Failure.UNAVAILABLE
 
 
 class ProviderProtocolError(ProviderError):
     retryable = True
+    failure = Failure.UNREADABLE
 
 
 class ProviderRejected(ProviderError):
-    pass
+    failure = Failure.REFUSED
 
 
 class ProviderAuthError(ProviderRejected):

@@ -17,12 +17,10 @@ an absent request: recovery must never
 take it for "never created")
 ==========================================  ===========================================
 
-Retries (at most ``max_attempts``, within ``deadline_s`` overall) happen only for
-idempotent calls: ``GET``, and any call that carries an ``Idempotency-Key``. They
-follow ``ProviderUnavailable``; a ``ProviderProtocolError`` is retried for reads
-only. Waits between attempts are exponential with full jitter
-(``uniform(0, min(backoff_max_s, backoff_base_s * 2**n))``), or the server's
-``Retry-After`` when it sends one (capped by the same maximum).
+Retries follow the one retry policy, ``app.retry`` (``PROVIDER_CALL``: which calls, how often, the
+waits with jitter, the server's ``Retry-After``; the overall deadline is ``HttpTimeouts.deadline``):
+only idempotent calls — ``GET``, and any call that carries an ``Idempotency-Key`` — are tried
+again, after ``ProviderUnavailable``; a ``ProviderProtocolError`` is retried for reads only.
 
 A ``json_body`` given as ``bytes`` is JSON the provider module encoded itself (the Pix
 client writes amounts as exact decimal numbers) and is sent as it is; with
@@ -49,6 +47,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
+
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 
 from .base import (
     ProviderAuthError,
@@ -128,11 +128,12 @@ class ProviderHttp:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
         max_attempts: int = 3,
-        backoff_base_s: float = 0.25,
-        backoff_max_s: float = 2.0,
+        backoff_base_s: float = PROVIDER_CALL.base_s,
+        backoff_max_s: float = PROVIDER_CALL.max_s,
         error_parser: ErrorParser = default_error_parser,
         rng: random.Random | None = None,
         json_decimals: bool = False,
+        timer: Timer = SYSTEM_TIMER,
     ):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -141,6 +142,16 @@ class ProviderHttp:
         self.max_attempts = max_attempts
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
+        # app.retry's PROVIDER_CALL, with this client's own numbers where a provider module sets them
+        self.policy = RetryPolicy(
+            PROVIDER_CALL.name,
+            max_attempts,
+            backoff_base_s,
+            backoff_max_s,
+            self.timeouts.deadline,
+            PROVIDER_CALL.jitter,
+        )
+        self.timer = timer
         self.error_parser = error_parser
         self.json_decimals = json_decimals  # answers' JSON numbers with a fraction as Decimal, never float
         self._rng = rng or random.Random()
@@ -212,59 +223,29 @@ class ProviderHttp:
         parse: Callable[[Any], T] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """One logical call: JSON in, ``parse(json)`` (or the JSON) out, typed errors, retries when safe."""
+        """One logical call: JSON in, ``parse(json)`` (or the JSON) out, typed errors, retries when safe
+        (``app.retry``: a GET is a READ, a call with an idempotency key is KEYED, any other is UNSAFE)."""
         method = method.upper()
-        idempotent = method in ("GET", "HEAD") or bool(idempotency_key)
+        kind = (
+            Idempotency.READ
+            if method in ("GET", "HEAD")
+            else Idempotency.KEYED
+            if idempotency_key
+            else Idempotency.UNSAFE
+        )
         extra = dict(headers or {})
         if idempotency_key:
             extra["Idempotency-Key"] = idempotency_key
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeouts.deadline
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = deadline - loop.time()
-            try:
-                return await self._attempt(
-                    method, path, json_body, params, extra, parse, min(self.timeouts.attempt, max(remaining, 0.001))
-                )
-            except ProviderError as exc:
-                retry = (
-                    idempotent
-                    and attempt < self.max_attempts
-                    and (
-                        isinstance(exc, ProviderUnavailable)
-                        or (isinstance(exc, ProviderProtocolError) and method in ("GET", "HEAD"))
-                    )
-                )
-                wait_hint = getattr(exc, "retry_after", None)
-                if not retry:
-                    raise
-                delay = self._backoff(attempt, wait_hint)
-                if loop.time() + delay >= deadline:
-                    log.info(
-                        "%s %s %s: giving up after %d attempt(s), deadline reached",
-                        self.provider,
-                        method,
-                        path,
-                        attempt,
-                    )
-                    raise
-                log.info(
-                    "%s %s %s: attempt %d failed (%s); retrying in %.2f s",
-                    self.provider,
-                    method,
-                    path,
-                    attempt,
-                    exc.message,
-                    delay,
-                )
-                await asyncio.sleep(delay)
+        started = self.timer.now()
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.backoff_max_s)
-        return self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
+        async def attempt() -> Any:
+            remaining = self.timeouts.deadline - (self.timer.now() - started)
+            limit = min(self.timeouts.attempt, max(remaining, 0.001))
+            return await self._attempt(method, path, json_body, params, extra, parse, limit)
+
+        return await retrying(
+            self.policy, attempt, kind=kind, timer=self.timer, rng=self._rng, what=f"{self.provider} {method} {path}"
+        )
 
     async def _attempt(
         self,

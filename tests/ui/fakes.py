@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from app.checkout.controller import ChargeFailed, SaleInProgress
+from app.checkout.errors import ChargeFailed, SaleInProgress
 from app.checkout.events import CounterFree, EventBus, Notice, SaleChanged
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow

@@ -1,104 +1,61 @@
-"""``tillqr charge``'s waits are bounded whatever the controller does (app/commands/checkout_cli.py).
+"""``tillqr charge``'s waits are bounded and end through the controller's own command layer.
 
-The controller is a stand-in here so that each way of never answering can be staged exactly:
-a cancel that is confirmed and journaled but never returns (the rare hang after
-``{"event":"status","status":"cancelled"}``), a provider that never confirms the cancel, and a
-close that lands while nobody is registered to hear it.
+The command has no closing path of its own any more: a wait that runs out, Ctrl-C and SIGTERM all call
+``CheckoutController.finish`` (cancel, then unlink), which is bounded itself and says in words when the
+provider does not confirm (the journal keeps the sale; ``tillqr recover`` finishes it later).
 """
 
 import asyncio
-from types import SimpleNamespace
 
 import pytest
 
-from app.checkout.controller import CheckoutError
+from app.checkout.errors import CheckoutError
 from app.commands import checkout_cli
-from app.domain.money import Money
-from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import Capability, RequestInfo
-from app.storage.journal import Journal
+from app.domain.sale import SaleStatus
+from tests.support.till import demo_till, linked_now
 
 
-class StuckController:
-    """cancel() journals the cancel (as the real one does before unlinking) and then never returns."""
-
-    def __init__(self, journal: Journal, sale: Sale, *, confirm: bool = True):
-        self.journal, self.current, self.confirm = journal, sale, confirm
-        self.cancel_cancelled = False
-
-    async def cancel(self):
-        if self.confirm:
-            self.current = self.current.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
-            await self.journal.record(self.current, "cancel")
-        try:
-            await asyncio.Event().wait()  # e.g. deadlocked on its own lock
-        except asyncio.CancelledError:
-            self.cancel_cancelled = True
-            raise
-
-    async def wait_closed(self, sale_id: str, timeout: float | None = None) -> Sale:
-        stored = await self.journal.get(sale_id)
-        if stored is not None and stored.closed:
-            return stored
-        await asyncio.sleep(timeout)  # a waiter nobody ever resolves
-        raise TimeoutError
+@pytest.fixture(autouse=True)
+def short_grace(monkeypatch):
+    monkeypatch.setattr(checkout_cli, "UNLINK_GRACE_S", 2.0)
 
 
-@pytest.fixture
-async def till(tmp_path, monkeypatch):
-    monkeypatch.setattr(checkout_cli, "UNLINK_GRACE_S", 3.0)
-    monkeypatch.setattr(checkout_cli, "ENDED_GRACE_S", 0.5)
-    monkeypatch.setattr(checkout_cli, "POLL_S", 0.2)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    sale = Sale.new(Money.parse("5.00", "BRL"), "fake", "")
-    await journal.record(sale, "created")
-    sale = sale.with_(request_id=sale.sale_id).move(SaleStatus.LINKED)
-    await journal.record(sale, "linked")
-    asked: list[str] = []
-
-    async def get_request(request_id: str) -> RequestInfo:  # the provider confirms the cancel
-        asked.append(request_id)
-        return RequestInfo(request_id, SaleStatus.CANCELLED, "CANCELLED", sale.amount, Money(0, "BRL"), None, None)
-
-    provider = SimpleNamespace(name="fake", capabilities=Capability(0), get_request=get_request, asked=asked)
-    yield journal, sale, provider
-    await journal.aclose()
+async def test_a_wait_that_runs_out_cancels_and_unlinks_the_sale(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await rt.controller.charge("3.00")
+        closed = await checkout_cli._wait(rt, sale, 0.0)
+        assert closed.status == SaleStatus.CANCELLED and closed.closed and closed.unlinked
+        assert await linked_now(rt) is None
+        assert (await rt.journal.get(sale.sale_id)).closed
 
 
-def _rt(ctl, journal, provider):
-    return SimpleNamespace(
-        controller=ctl, journal=journal, provider=provider, settings=SimpleNamespace(expires_in=300), sandbox=None
-    )
+async def test_an_interrupt_cancels_the_sale_through_the_controller(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await rt.controller.charge("4.00")
+        waiting = asyncio.ensure_future(checkout_cli._wait(rt, sale, None))
+        await asyncio.sleep(0)  # the wait has begun
+        waiting.cancel()  # Ctrl-C / SIGTERM
+        closed = await waiting
+        assert closed.status == SaleStatus.CANCELLED and closed.unlinked
+        assert await linked_now(rt) is None
 
 
-async def test_a_cancel_that_never_returns_still_ends_with_the_sale_closed(till):
-    journal, sale, provider = till
-    ctl = StuckController(journal, sale)
-    closed = await asyncio.wait_for(checkout_cli._wait(_rt(ctl, journal, provider), sale, 0.1), 10)
-    assert closed.status == SaleStatus.CANCELLED and closed.closed and closed.unlinked
-    assert (await journal.get(sale.sale_id)).closed
-    assert ctl.cancel_cancelled  # nothing of the stuck cancel is left running
-    assert provider.asked == [sale.request_id]  # closed only once the provider confirmed the end
+async def test_a_provider_that_never_confirms_ends_with_run_recover_and_the_sale_kept(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await rt.controller.charge("5.00")
+        await rt.sandbox.faults(latency_ms=60_000)  # every answer from now on comes after a minute
+        with pytest.raises(CheckoutError, match="tillqr recover") as caught:
+            await asyncio.wait_for(checkout_cli._wait(rt, sale, 0.0), 15)
+        assert "did not confirm the cancel" in str(caught.value)
+        stored = await rt.journal.get(sale.sale_id)
+        assert stored is not None and stored.status.is_open and not stored.closed  # kept for recover
+        await rt.sandbox.faults()
 
 
-async def test_a_cancel_the_provider_never_confirms_ends_with_run_recover(till):
-    journal, sale, provider = till
-    ctl = StuckController(journal, sale, confirm=False)
-    with pytest.raises(CheckoutError, match="tillqr recover"):
-        await asyncio.wait_for(checkout_cli._wait(_rt(ctl, journal, provider), sale, 0.1), 15)
-    assert ctl.cancel_cancelled
-
-
-async def test_a_close_nobody_was_told_about_is_found_in_the_journal(till):
-    journal, sale, provider = till
-    ctl = StuckController(journal, sale)
-    done = sale.move(SaleStatus.SETTLED, amount_received=sale.amount).with_(closed_at=utcnow(), unlinked=True)
-
-    async def close_soon():
-        await asyncio.sleep(0.1)
-        await journal.record(done, "closed")
-
-    closing = asyncio.ensure_future(close_soon())
-    found = await asyncio.wait_for(checkout_cli._closed(_rt(ctl, journal, provider), sale.sale_id, 30), 5)
-    await closing
-    assert found.status == SaleStatus.SETTLED and found.closed
+async def test_a_sale_closed_before_the_wait_began_is_found_in_the_journal(tmp_path):
+    async with demo_till(tmp_path) as rt:
+        sale = await rt.controller.charge("6.00")
+        await rt.sandbox.pay(rt.link.payload)
+        closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)
+        again = await asyncio.wait_for(checkout_cli._wait(rt, sale, 30.0), 5)  # returns at once
+        assert again.status == SaleStatus.SETTLED and again.closed and again == closed

@@ -227,3 +227,28 @@ async def test_part_paid_then_expired_keeps_the_money_on_record_and_says_refund(
         assert closed.status == SaleStatus.EXPIRED and str(closed.received) == "8.00"
         assert str(closed.overpaid) == "8.00" and any("refund it" in n for n in notices)
         assert str((await rt.journal.get(sale.sale_id)).received) == "8.00"
+
+
+async def test_a_second_press_during_a_slow_create_is_refused_at_once_and_nothing_waits_on_the_provider(tmp_path):
+    """The lock guards state changes only: while the provider takes its time over the create, a second
+    charge and a cancel are answered at once, and the first charge still ends linked."""
+    async with demo_till(tmp_path) as rt:
+        ctl = rt.controller
+        await rt.sandbox.faults(latency_ms=1000)
+        journaled = asyncio.Event()  # the intent is journaled; the create is on its way
+        ctl.subscribe(
+            lambda ev: isinstance(ev, SaleChanged) and ev.sale.status == SaleStatus.PENDING and journaled.set()
+        )
+        first = asyncio.ensure_future(ctl.charge("7.00"))
+        await journaled.wait()
+        assert ctl.starting
+        with pytest.raises(SaleInProgress, match="a sale is being started"):
+            await ctl.charge("8.00")
+        with pytest.raises(CheckoutError, match="still starting"):
+            await ctl.cancel()
+        assert not first.done()  # both answers came while the create was still in flight
+        await rt.sandbox.faults()
+        sale = await first
+        assert sale.status == SaleStatus.LINKED and not ctl.starting
+        assert await linked_now(rt) == sale.request_id
+        assert [s.amount for s in await rt.journal.list_sales()] == [sale.amount]  # the refused press left no sale
