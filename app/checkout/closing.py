@@ -23,6 +23,7 @@ from app.providers.base import (
     ProviderNotFound,
     ProviderUnavailable,
     RequestInfo,
+    linking,
 )
 from app.retry import CLOSE, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 from app.storage.journal import Journal
@@ -34,7 +35,7 @@ Publish = Callable[[Sale], None]
 
 def apply_info(sale: Sale, info: RequestInfo) -> Sale:
     """The sale updated with what the provider says, where the state machine allows it."""
-    changes = {"request_id": info.request_id}
+    changes: dict[str, object] = {"request_id": info.request_id}
     if info.payload:
         changes["payload"] = info.payload
     if info.expires_at:
@@ -99,7 +100,7 @@ async def unlink_if_linked(provider: PaymentProvider, sale: Sale) -> None:
     if not (sale.link_id and (Capability.STATIC_LINK in provider.capabilities)):
         return
     try:
-        await provider.unlink(sale.link_id, sale.request_id or sale.sale_id, sale.idempotency_key("unlink"))
+        await linking(provider).unlink(sale.link_id, sale.request_id or sale.sale_id, sale.idempotency_key("unlink"))
     except (ProviderNotFound, ProviderConflict):
         pass  # not linked to this sale (never was, or holds another): nothing of ours to undo
 

@@ -47,6 +47,7 @@ from app.providers.base import (
     ProviderRejected,
     ProviderUnavailable,
     RequestInfo,
+    linking,
 )
 from app.retry import CLOSE, CLOSE_AT_RECOVERY, SYSTEM_TIMER, Timer
 from app.storage.journal import Journal
@@ -283,8 +284,12 @@ class CheckoutController:
         async with self._lock:
             if self._current is not None or self._starting is not None:
                 return False
-            await self._save(sale, "resumed", current=True)
             self._set_current(sale, due)
+            try:
+                await self._save(sale, "resumed")
+            except BaseException:
+                self._set_current(None)
+                raise
             self._watch(sale)
             return True
 
@@ -349,7 +354,7 @@ class CheckoutController:
                 sale = apply_info(sale, info)
                 await self._save(sale, "request_created", provider_status=info.provider_status)
             if self.link_id:
-                await self.provider.link(self.link_id, info.request_id, sale.idempotency_key("link"))
+                await linking(self.provider).link(self.link_id, info.request_id, sale.idempotency_key("link"))
         except ProviderRejected as exc:
             await self._stopped(sale, str(exc), str(exc))
             raise ChargeFailed(f"The provider refused the sale: {exc.message}") from exc
@@ -536,7 +541,7 @@ class CheckoutController:
             self.bus.publish(CounterFree(sale))
 
     # -- helpers --------------------------------------------------------------------------
-    async def _save(self, sale: Sale, kind: str, *, current: bool = False, **detail: object) -> None:
+    async def _save(self, sale: Sale, kind: str, **detail: object) -> None:
         """Journal first, then the screen; the counter's sale follows its own updates."""
         await self.journal.record(sale, kind, **detail)
         log.info(
@@ -547,7 +552,7 @@ class CheckoutController:
             sale.amount.display(),
             f" ({sale.reason})" if sale.reason else "",
         )
-        if current or self.holds(sale.sale_id):
+        if self.holds(sale.sale_id):
             self._set_current(sale)
         self.bus.publish(SaleChanged(sale))
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from app.domain import dueterms
 from app.domain.dueterms import DueTerms
 from app.domain.sale import Sale, SaleStatus
-from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable
+from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable, linking
 from app.retry import IN_DOUBT, RetryPolicy, Timer
 from app.storage.journal import Journal
 
@@ -146,7 +146,7 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
     expired = info.expires_at is not None and info.expires_at <= ctl.clock()
     shown = sale.status in (SaleStatus.LINKED, SaleStatus.PROCESSING)
     if not shown and ctl.link_id:
-        link = await ctl.provider.get_link(ctl.link_id)
+        link = await linking(ctl.provider).get_link(ctl.link_id)
         shown = link.linked_request_id == info.request_id  # died between link and journal: it is live
     processing = info.status == SaleStatus.PROCESSING  # a payment under way is followed, never cut short
     if processing or not (expired or cancel_open or not shown or ctl.current is not None):
@@ -204,7 +204,7 @@ async def _unlink_stale(ctl: Counter) -> Recovered | None:
     if not ctl.link_id:
         return None
     try:
-        link = await ctl.provider.get_link(ctl.link_id)
+        link = await linking(ctl.provider).get_link(ctl.link_id)
     except ProviderError:
         return None
     held = link.linked_request_id
@@ -214,13 +214,12 @@ async def _unlink_stale(ctl: Counter) -> Recovered | None:
     if ours is None:
         ctl.notice(
             Level.WARNING,
-            "warning",
             f"The payment link holds request {held}, which this till did not make; "
             "it will refuse new sales until that request ends or is unlinked.",
         )
         return None
     try:
-        await ctl.provider.unlink(ctl.link_id, held, ours.idempotency_key("unlink"))
+        await linking(ctl.provider).unlink(ctl.link_id, held, ours.idempotency_key("unlink"))
     except ProviderError:
         return Recovered(ours, "unreachable")
     return Recovered(ours, "unlinked_stale")

@@ -267,8 +267,10 @@ def _due_terms(args, currency: str):
 
 async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
     await asyncio.sleep(delay)
+    payload = rt.link.payload if rt.link else sale.payload
+    assert rt.sandbox is not None and payload is not None  # --pay-after is refused outside demo mode
     try:
-        await rt.sandbox.pay(rt.link.payload if rt.link else sale.payload)  # type: ignore[union-attr]
+        await rt.sandbox.pay(payload)
     except (SandboxError, httpx.HTTPError) as exc:
         note(f"the sandbox customer could not pay: {exc}")
 

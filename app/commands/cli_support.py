@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -120,7 +120,7 @@ port = _int_between(0, 65535, "a port number")  # a TCP port; 0: any free one
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error exits 1: exit 2 is reserved for "the sale ended unpaid" (``charge``)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(1, f"{self.prog}: error: {message}\n")
 

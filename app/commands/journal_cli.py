@@ -16,16 +16,17 @@ from app.storage.journal import Journal
 from .cli_support import demo_flag, emit, note, say
 
 
-async def journal_of(args, *, demo_flag: bool) -> tuple[Journal, bool]:
+async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
     """The journal a command reads (demo or the shop's), and whether it is the demo one."""
     from app.config.paths import paths
 
     try:
         p, configured = load_settings()
+        unconfigured = configured is None
     except SettingsError as exc:
         note(f"warning: {exc}; reading the journal anyway")
-        p, configured = paths().ensure(), "broken"
-    demo = bool(demo_flag or configured is None)
+        p, unconfigured = paths().ensure(), False
+    demo = bool(demo_flag or unconfigured)
     return Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")), demo
 
 

@@ -91,7 +91,9 @@ def _sandbox_sale() -> str:
             rt = await open_runtime(demo=True, home=Path(tmp), poll_interval=0.2)
             try:
                 sale = await rt.controller.charge("1.00", "self-test")
-                await rt.sandbox.pay(rt.link.payload if rt.link else sale.payload)  # type: ignore[union-attr]
+                payload = rt.link.payload if rt.link else sale.payload
+                assert rt.sandbox is not None and payload is not None  # demo mode: a linked sale has both
+                await rt.sandbox.pay(payload)
                 closed = await rt.controller.wait_closed(sale.sale_id, timeout=15)
             finally:
                 await rt.aclose()

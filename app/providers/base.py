@@ -180,3 +180,10 @@ async def expect_absent(call: Awaitable[Any]) -> None:
         await call
     except ProviderNotFound:
         return
+
+
+def linking(provider: PaymentProvider) -> LinkingProvider:
+    """``provider`` as a LinkingProvider, once it claims STATIC_LINK; TypeError when it has no links."""
+    if Capability.STATIC_LINK not in provider.capabilities or not isinstance(provider, LinkingProvider):
+        raise TypeError(f"{provider.name} has no static payment links")
+    return provider

@@ -259,7 +259,7 @@ def decode(payload: str) -> Decoded:
         return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
     if not payload:
         return Decoded(False, False, "emv", {}, ["empty payload"])
-    errors: list[str] = []
+    errors = []
     crc_ok = _check_crc(payload, errors)
     items, structural = _parse(payload)
     broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
@@ -276,7 +276,7 @@ def decode(payload: str) -> Decoded:
             items.append(("63", tail[4:], len(payload) - 8))  # the CRC is still readable at the end
             crc_from_tail = True
 
-    fields: dict[str, Any] = {}
+    fields = {}
     for index, (tag, value, pos) in enumerate(items):
         if tag in fields:
             errors.append(f"tag {tag} at position {pos} appears more than once (first value kept)")

@@ -91,6 +91,10 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def _row_to_sale(row: sqlite3.Row) -> Sale:
     cur = row["currency"]
     return Sale(
@@ -106,8 +110,8 @@ def _row_to_sale(row: sqlite3.Row) -> Sale:
         amount_received=Money(row["amount_received_minor"], cur),
         amount_refunded=Money(row["amount_refunded_minor"], cur),
         amount_due=None if row["amount_due_minor"] is None else Money(row["amount_due_minor"], cur),
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
+        created_at=_when(row["created_at"]),
+        updated_at=_when(row["updated_at"]),
         closed_at=_dt(row["closed_at"]),
         unlinked=bool(row["unlinked"]),
         reason=row["reason"],
@@ -178,7 +182,9 @@ class Journal:
         self._pool.shutdown(wait=True)
 
     async def aclose(self) -> None:
-        await self._run(lambda: self._conn and self._conn.close())
+        conn = self._conn
+        if conn is not None:
+            await self._run(conn.close)
         self._conn = None
         self._pool.shutdown(wait=False)
 
