@@ -1,11 +1,12 @@
 # make run   — set everything up and start TillQR (demo mode on the embedded sandbox when unconfigured)
-# make test  — set everything up and run the whole test suite headless
+# make test  — set everything up, check the code (ruff, formatter, mypy) and run the whole test suite headless
+# make lint  — the checks alone (also run by pre-commit)
 # make bench — print the benchmark figures as JSON
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench sysdeps setup clean
+.PHONY: run test lint bench sysdeps setup clean
 
 setup: sysdeps $(VENV)/.installed
 
@@ -21,7 +22,12 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/tillqr
 
-test: setup
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: setup
