@@ -48,7 +48,7 @@ import logging
 import random
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -59,11 +59,13 @@ import httpx
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.emv import decode as decode_payload
+from app.qr.rules import Scheme
 from app.qr.scan import read_qr_image
 
 from .base import (
     Capability,
     ChargeSpec,
+    PaymentProvider,
     ProviderAuthError,
     ProviderConflict,
     ProviderError,
@@ -74,6 +76,7 @@ from .base import (
     RequestInfo,
 )
 from .http import HttpTimeouts, ProviderHttp
+from .spec import ConfigField, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.razorpay")
 
@@ -239,7 +242,7 @@ class RazorpayProvider:
 
     name = "razorpay"
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
-    currencies = ("INR",)
+    currencies: tuple[str, ...] = ("INR",)
 
     def __init__(
         self,
@@ -457,3 +460,25 @@ class RazorpayProvider:
 
 def _seg(ident: str) -> str:
     return quote(ident, safe="")  # an id as one path segment
+
+
+def _create(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
+    return RazorpayProvider(base_url, credentials["key_id"], credentials["key_secret"], transport=transport, **options)
+
+
+SPEC = ProviderSpec(
+    name="razorpay",
+    label="Razorpay",
+    factory=_create,
+    sandbox_module="app.sandbox.razorpay",
+    fields=(
+        ConfigField("key_id", "key_id", secret=True, help="the API key's id (HTTP Basic user)"),
+        ConfigField("key_secret", "key_secret", secret=True, help="the API key's secret (HTTP Basic password)"),
+    ),
+    capabilities=RazorpayProvider.capabilities,
+    schemes=(Scheme.UPI,),
+    currencies=RazorpayProvider.currencies,
+    secret_hint="its API key pair",
+)
