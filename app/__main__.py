@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--demo", action="store_true", help="run on the embedded sandbox, whatever is configured")
-    parser.add_argument("--provider", help="in demo mode: which sandbox provider to use (default jpmorgan)")
+    parser.add_argument(
+        "--provider", help="in demo mode: which sandbox provider to use (default: the first TillQR lists)"
+    )
     sub = parser.add_subparsers(dest="command")
 
     sb = sub.add_parser("sandbox", help="run the provider simulator until interrupted")
@@ -142,9 +144,10 @@ def _main(argv: list[str] | None) -> int:
 
             return run_gui(demo=True if args.demo else None, provider=args.provider)
         if cmd == "sandbox":
+            from app.providers.registry import sandbox_modules
             from app.sandbox.server import run
 
-            return run(host=args.host, port=args.port)
+            return run(host=args.host, port=args.port, modules=sandbox_modules())
         if cmd == "self-test":
             from app.commands.selftest import self_test
 

@@ -22,7 +22,8 @@ from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable
-from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
+from app.providers.registry import BY_NAME, unknown
+from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal
 
 INPROCESS_BASE = "http://sandbox.invalid"
@@ -184,8 +185,8 @@ async def open_runtime(
     if demo and configured is not None:
         settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
     name = provider or settings.provider
-    if name not in PROVIDERS:
-        raise CannotStart(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
+    if name not in BY_NAME:
+        raise CannotStart(unknown(name))
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
@@ -210,14 +211,14 @@ async def _assemble(
     async with contextlib.AsyncExitStack() as opened:
         sandbox = hub = None
         if demo:
-            sandbox, prov, hub = _demo_provider(name)
+            sandbox, prov, hub = _demo_provider(BY_NAME[name])
             opened.push_async_callback(sandbox.client.aclose)
             opened.push_async_callback(prov.aclose)
             opened.push_async_callback(hub.aclose)
             await hub.start()
             journal = Journal(p.data_dir / "journal-demo.sqlite3")
         else:
-            prov = _real_provider(settings)
+            prov = _real_provider(BY_NAME[name], settings)
             opened.push_async_callback(prov.aclose)
             journal = Journal(p.journal_file)
         opened.push_async_callback(journal.aclose)
@@ -245,40 +246,40 @@ async def _assemble(
         return runtime
 
 
-def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
-    """The sandbox's customer side, a client of its ``name`` API, and its status events."""
+def _demo_provider(spec: ProviderSpec) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
+    """The sandbox's customer side, a client of the ``spec`` provider's API, and its status events."""
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
-    # the sandbox takes any non-empty credentials of each provider's scheme
-    credentials = {key: f"sandbox-demo-{key}" for key in CREDENTIAL_KEYS.get(name, ("access_token",))}
+    credentials = spec.demo_credentials()  # the sandbox takes any non-empty credentials of each provider's scheme
     if url:
         client = httpx.AsyncClient(base_url=url, timeout=10.0)
-        prov = create_provider(name, base_url=f"{url}/{name}", credentials=credentials)
+        prov = spec.create(base_url=f"{url}/{spec.name}", credentials=credentials)
         ws = "ws" + url[len("http") :] if url.startswith("http") else url
-        return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={name}")
-    from app.sandbox.server import create_app
+        return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={spec.name}")
+    from app.sandbox.server import create_app  # lazy: the simulator is loaded in demo mode only
 
-    app = create_app()
+    app = create_app(modules=(spec.sandbox_module,))
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
-    prov = create_provider(name, base_url=f"{INPROCESS_BASE}/{name}", credentials=credentials, transport=transport)
+    prov = spec.create(base_url=f"{INPROCESS_BASE}/{spec.name}", credentials=credentials, transport=transport)
     return SandboxHandle(client, None), prov, SandboxHub(app.state.sandbox)
 
 
-def _real_provider(s: settings_mod.Settings) -> PaymentProvider:
-    """The configured provider, its credentials read from the OS keyring (``CREDENTIAL_KEYS``)."""
+def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvider:
+    """The configured provider, its credentials (``spec.secrets``) read from the OS keyring."""
     if not s.base_url:
         raise CannotStart("provider.base_url is not set in the configuration")
     credentials: dict[str, str] = {}
     try:
-        for key in CREDENTIAL_KEYS.get(s.provider, ("access_token",)):
-            value = get_secret(s.provider, key)
+        for key in spec.secrets:
+            value = get_secret(spec.name, key)
             if not value:
-                raise CannotStart(f"no {key} for {s.provider} in the keyring: set the credentials in Settings")
+                raise CannotStart(f"no {key} for {spec.name} in the keyring: set the credentials in Settings")
             credentials[key] = value
     except SecretsUnavailable as exc:
         raise CannotStart(str(exc)) from None
     try:
-        return create_provider(s.provider, base_url=s.base_url, credentials=credentials, **s.provider_options())
+        options: dict[str, Any] = spec.client_options(s)
+        return spec.create(base_url=s.base_url, credentials=credentials, **options)
     except ValueError as exc:
         raise CannotStart(str(exc)) from None
 

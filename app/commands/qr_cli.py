@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.money import Money, MoneyError
+from app.qr.rules import Scheme
 
 SCHEMES = ("pix", "paynow", "fps", "upi")
 CURRENCY = {"pix": "BRL", "paynow": "SGD", "fps": "HKD", "upi": "INR"}
@@ -149,7 +150,7 @@ def build_payload(args: argparse.Namespace) -> str:
 
     scheme, amount = args.scheme, _amount(args)
     name = args.name
-    if scheme == "pix":
+    if scheme == Scheme.PIX:
         if not name:
             raise ValueError("--name is required for Pix")
         common = dict(merchant_name=name, merchant_city=args.city, amount=amount, txid=args.reference or "***")
@@ -163,7 +164,7 @@ def build_payload(args: argparse.Namespace) -> str:
         if args.description:
             raise ValueError("--description is for static codes (--key); a dynamic code's text is at its location")
         return schemes.pix_dynamic(args.location, **common)
-    if scheme == "paynow":
+    if scheme == Scheme.PAYNOW:
         return schemes.paynow(
             mobile=args.mobile,
             uen=args.uen,
@@ -174,7 +175,7 @@ def build_payload(args: argparse.Namespace) -> str:
             expiry=_expiry(args.expiry),
             reference=args.reference,
         )
-    if scheme == "fps":
+    if scheme == Scheme.FPS:
         return schemes.fps(
             fps_id=args.fps_id,
             mobile=args.mobile,
@@ -213,7 +214,7 @@ def shortened(args: argparse.Namespace) -> list[str]:
     """What the EMV limits cut from --name (25 characters) and --city (15), in words for a warning."""
     from app.qr.schemes import ascii_text
 
-    if args.scheme == "upi" and not args.emv:
+    if args.scheme == Scheme.UPI and not args.emv:
         return []  # a upi://pay link has no such limits
     found = []
     for option, value, limit in (("--name", args.name, 25), ("--city", args.city, 15)):

@@ -10,6 +10,7 @@ through the in-process sandbox. Exit 0 when nothing FAILed.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 import tempfile
 from collections.abc import Callable
@@ -27,8 +28,11 @@ def _imports() -> str:
 
     import app.checkout.controller
     import app.sandbox.server  # noqa: F401
+    from app.providers.registry import SPECS
 
-    return f"python {sys.version.split()[0]}"
+    for spec in SPECS:  # demo mode's simulators are imported by name: a build must still hold them
+        importlib.import_module(spec.sandbox_module)
+    return f"python {sys.version.split()[0]}, providers {', '.join(spec.name for spec in SPECS)}"
 
 
 def _qt() -> str:

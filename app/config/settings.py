@@ -65,14 +65,6 @@ class Settings:
     poll_interval: float = 1.0
     pin_hash: str = ""
 
-    def provider_options(self) -> dict[str, str]:
-        """The POS ids this provider's client takes (only those set)."""
-        named = {
-            "depay": {"pos_external_reference": self.pos_external_reference, "local_country": self.local_country},
-            "pix": {"account": self.pix_account, "alias": self.pix_alias, "pix_key": self.pix_key},
-        }
-        return {k: v for k, v in named.get(self.provider, {}).items() if v}
-
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
     "store": {

@@ -78,7 +78,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,11 +89,13 @@ import httpx
 
 from app.domain.money import Money, MoneyError
 from app.domain.sale import utcnow
+from app.qr.rules import Scheme
 
 from .base import (
     PROBE_ID,
     Capability,
     ChargeSpec,
+    PaymentProvider,
     ProviderConflict,
     ProviderError,
     ProviderProtocolError,
@@ -120,6 +122,7 @@ from .depay_parse import (
     refund_trail,
 )
 from .http import HttpTimeouts, ProviderHttp
+from .spec import ConfigField, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.depay")
 
@@ -171,7 +174,7 @@ class DepayProvider:
         self.pos_external_reference = pos_external_reference.strip()
         self.local_country = local_country
         self.qr_from = qr_from or local_country
-        self.currencies = (LOCAL_CURRENCY[local_country],)
+        self.currencies: tuple[str, ...] = (LOCAL_CURRENCY[local_country],)
         self.notification_url = notification_url
         self.tax_id = tax_id
         self.max_attempts = max_attempts
@@ -409,3 +412,41 @@ __all__ = [
     "STAGE_URL",
     "EXPIRY",
 ]
+
+
+DEMO_POS = "TILLQR-POS-1"  # the POS id a till has until its own is configured
+
+
+def _create(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
+    options = {"pos_external_reference": DEMO_POS, **options}  # the till's POS id: set it in real use
+    return DepayProvider(base_url, credentials["access_token"], transport=transport, **options)
+
+
+SPEC = ProviderSpec(
+    name="depay",
+    label="Depay",
+    factory=_create,
+    sandbox_module="app.sandbox.depay",
+    fields=(
+        ConfigField("access_token", "access_token", secret=True, help="its bearer token"),
+        ConfigField(
+            "pos_external_reference",
+            "POS reference",
+            help="this till's POS id at Depay",
+            option="pos_external_reference",
+        ),
+        ConfigField(
+            "local_country",
+            "Local country",
+            required=False,
+            help="the merchant's country at Depay (AR, BR, …)",
+            option="local_country",
+        ),
+    ),
+    capabilities=DepayProvider.capabilities,
+    schemes=(Scheme.EMV,),
+    currencies=tuple(LOCAL_CURRENCY.values()),
+    secret_hint="its bearer token",
+)

@@ -37,6 +37,7 @@ notifications are for later issues).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -46,10 +47,12 @@ import httpx
 
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
+from app.qr.rules import Scheme
 
-from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, RequestInfo, expect_absent
+from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp
 from .parsing import aware_time, obj, protocol, text
+from .spec import ConfigField, ProviderSpec
 
 PRODUCTION_URL = "https://api.payments.jpmorgan.com"
 MOCK_URL = "https://api-mock.payments.jpmorgan.com"
@@ -148,7 +151,7 @@ class JPMorganProvider:
 
     name = "jpmorgan"
     capabilities = Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
-    currencies = ("BRL",)  # payment links are Brazil-only (seed); PayNow/FPS requests come later
+    currencies: tuple[str, ...] = ("BRL",)  # payment links are Brazil-only (seed); PayNow/FPS requests come later
 
     def __init__(
         self,
@@ -262,3 +265,25 @@ def _seg(ident: str) -> str:
     if not isinstance(ident, str) or not ident:
         raise ValueError("an id must be non-empty text")
     return quote(ident, safe="")
+
+
+def _create(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
+    return JPMorganProvider(base_url, credentials["access_token"], transport=transport, **options)
+
+
+SPEC = ProviderSpec(
+    name="jpmorgan",
+    label="J.P. Morgan",
+    factory=_create,
+    sandbox_module="app.sandbox.jpmorgan",
+    fields=(
+        ConfigField("access_token", "access_token", secret=True, help="an OAuth2 bearer token"),
+        ConfigField("payment_link_id", "Payment link id", help="the static link printed at the counter"),
+    ),
+    capabilities=JPMorganProvider.capabilities,
+    schemes=(Scheme.PIX,),
+    currencies=JPMorganProvider.currencies,
+    secret_hint="an OAuth2 bearer token",
+)

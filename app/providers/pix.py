@@ -47,7 +47,7 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,10 +61,12 @@ from app.domain.dueterms import DueTerms
 from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
+from app.qr.rules import Scheme
 
 from .base import (
     Capability,
     ChargeSpec,
+    PaymentProvider,
     ProviderNotFound,
     ProviderProtocolError,
     ProviderRejected,
@@ -72,6 +74,7 @@ from .base import (
     expect_absent,
 )
 from .http import HttpTimeouts, ProviderHttp
+from .spec import ConfigField, ProviderSpec
 
 NAME = "pix"
 STATUS_MAP: dict[str, SaleStatus] = {
@@ -226,7 +229,7 @@ class PixProvider:
 
     name = NAME
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.DUE_DATE | Capability.PARTIAL_PAYMENT
-    currencies = ("BRL",)
+    currencies: tuple[str, ...] = ("BRL",)
 
     def __init__(
         self,
@@ -389,3 +392,43 @@ def _seg(ident: str) -> str:
 
 
 __all__ = ["NAME", "STATUS_MAP", "PixProvider", "control_key", "dumps", "parse_error", "parse_qr", "parse_terms"]
+
+
+def _create(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
+    where: dict[str, str] = {k: options.pop(k, None) or credentials.get(k, "") for k in ("account", "alias", "pix_key")}
+    if not any(where.values()):  # nothing configured: the sandbox's demo account (tillqr --demo)
+        where = {k: DEMO[k] for k in where}
+        options.setdefault("payer_name", DEMO["payer_name"])
+        options.setdefault("payer_document", DEMO["payer_document"])
+    elif not all(where.values()):
+        raise ValueError("pix needs its account, alias and pix_key (all three)")
+    account, alias, pix_key = where["account"], where["alias"], where["pix_key"]
+    return PixProvider(
+        base_url,
+        credentials["access_token"],
+        account=account,
+        alias=alias,
+        pix_key=pix_key,
+        transport=transport,
+        **options,
+    )
+
+
+SPEC = ProviderSpec(
+    name=NAME,
+    label="Pix",
+    factory=_create,
+    sandbox_module="app.sandbox.pix",
+    fields=(
+        ConfigField("access_token", "access_token", secret=True, help="a bearer token"),
+        ConfigField("pix_account", "Pix account", option="account"),
+        ConfigField("pix_alias", "Pix alias", option="alias"),
+        ConfigField("pix_key", "Pix key", option="pix_key"),
+    ),
+    capabilities=PixProvider.capabilities,
+    schemes=(Scheme.PIX,),
+    currencies=PixProvider.currencies,
+    secret_hint="a bearer token",
+)

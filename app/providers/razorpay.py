@@ -48,9 +48,8 @@ import logging
 import random
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -58,12 +57,13 @@ import httpx
 
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.qr.emv import decode as decode_payload
+from app.qr.rules import Scheme
 from app.qr.scan import read_qr_image
 
 from .base import (
     Capability,
     ChargeSpec,
+    PaymentProvider,
     ProviderAuthError,
     ProviderConflict,
     ProviderError,
@@ -74,164 +74,30 @@ from .base import (
     RequestInfo,
 )
 from .http import HttpTimeouts, ProviderHttp
+from .razorpay_parse import (
+    NOT_FOUND_TEXT,
+    NOTE_DEADLINE,
+    NOTE_REFERENCE,
+    NOTE_SALE,
+    check_upi,
+    in_flight,
+    parse_error,
+    parse_list,
+    parse_payments,
+    parse_qr,
+    protocol_error,
+    status_of,
+    to_info,
+)
+from .spec import ConfigField, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.razorpay")
 
 PRODUCTION_URL = "https://api.razorpay.com"
 API = "/v1/payments/qr_codes"
-NOTE_SALE, NOTE_DEADLINE, NOTE_REFERENCE = "tillqr_sale_id", "tillqr_expires_at", "tillqr_reference"
 MIN_CLOSE_BY_S = 16 * 60  # the seed's 15 minutes (entity) / 2 minutes (request), plus a minute
 MAX_CLOSE_BY_S = 45 * 24 * 3600
 SEARCH_SLACK_S = 300  # clock skew allowance when listing what a sale may have made
-NOT_FOUND_TEXT = "The id provided does not exist"
-
-IN_FLIGHT = "authorized"  # a payment entity's status: taken from the customer, not yet captured
-
-Rule = Callable[[dict[str, Any]], bool]
-# (status, close_reason or "*", rule on the parsed QR, TillQR's word); received = payments_amount_received
-# (captured only), in_flight = what its payments show on the way (``RazorpayProvider._with_in_flight``)
-STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
-    ("active", "*", lambda q: q["received"] + q["in_flight"] < q["amount"], SaleStatus.LINKED),
-    ("active", "*", lambda q: True, SaleStatus.PROCESSING),
-    ("closed", "paid", lambda q: True, SaleStatus.SETTLED),
-    ("closed", "*", lambda q: q["received"] >= q["amount"], SaleStatus.SETTLED),
-    (
-        "closed",
-        "*",
-        lambda q: None not in (q["closed_at"], q["close_by"]) and q["closed_at"] >= q["close_by"],
-        SaleStatus.EXPIRED,
-    ),
-    ("closed", "on_demand", lambda q: True, SaleStatus.CANCELLED),
-    ("closed", "*", lambda q: True, SaleStatus.EXPIRED),
-)
-
-
-def parse_error(response: httpx.Response) -> tuple[str, str]:
-    """(description, code) from Razorpay's error body; the status line when it is not one."""
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        error = None
-    if not isinstance(error, dict) or not isinstance(error.get("description"), str):
-        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
-    return error["description"], str(error.get("code") or "")
-
-
-def _protocol(what: str) -> ProviderProtocolError:
-    return ProviderProtocolError(what, provider="razorpay")
-
-
-def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
-    if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-        return value
-    if isinstance(value, str) and value.isdigit():  # Razorpay's webhooks write close_by as a string
-        return int(value)
-    raise _protocol(f"{what} is not a whole number: {value!r}")
-
-
-def parse_qr(data: Any) -> dict[str, Any]:
-    """The QR Code entity, checked, with ints in place: or ProviderProtocolError."""
-    if not isinstance(data, dict):
-        raise _protocol("the QR code is not a JSON object")
-    ident, status = data.get("id"), data.get("status")
-    if not isinstance(ident, str) or not ident:
-        raise _protocol("the QR code has no id")
-    if status not in ("active", "closed"):
-        raise _protocol(f"QR code {ident} has an unknown status {status!r}")
-    notes, reason, image_url = data.get("notes") or {}, data.get("close_reason"), data.get("image_url")
-    if not isinstance(notes, dict) or not all(v is None or isinstance(v, str) for v in (reason, image_url)):
-        raise _protocol(f"QR code {ident} has notes, close_reason or image_url of the wrong type")
-    return {
-        "id": ident,
-        "status": status,
-        "close_reason": reason,
-        "notes": notes,
-        "image_url": image_url,
-        "amount": _int(data.get("payment_amount"), "payment_amount"),
-        "received": _int(data.get("payments_amount_received", 0), "payments_amount_received"),
-        "close_by": _int(data.get("close_by"), "close_by", optional=True),
-        "closed_at": _int(data.get("closed_at"), "closed_at", optional=True),
-        "in_flight": 0,
-    }
-
-
-def parse_payments(data: Any) -> list[dict[str, Any]]:
-    """A page of a QR code's payments as (id, status, amount): or ProviderProtocolError."""
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise _protocol("the QR code's payments are not a collection")
-    payments = []
-    for item in data["items"]:
-        if not isinstance(item, dict) or not isinstance(item.get("status"), str):
-            raise _protocol("a payment of the QR code has no status")
-        payments.append(
-            {"id": item.get("id"), "status": item["status"], "amount": _int(item.get("amount"), "a payment's amount")}
-        )
-    return payments
-
-
-def in_flight(qr: dict[str, Any], payments: list[dict[str, Any]]) -> int:
-    """Authorized payments, plus captured money the QR's total (read a moment earlier) does not show yet;
-    created (not paid yet) and failed payments are not on their way."""
-    authorized = sum(p["amount"] for p in payments if p["status"] == IN_FLIGHT)
-    captured = sum(p["amount"] for p in payments if p["status"] == "captured")
-    return authorized + max(0, captured - qr["received"])
-
-
-def parse_list(data: Any) -> list[dict[str, Any]]:
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise _protocol("the QR code list is not a collection")
-    return [parse_qr(item) for item in data["items"]]
-
-
-def status_of(qr: dict[str, Any]) -> SaleStatus:
-    return next(
-        tillqr
-        for status, reason, rule, tillqr in STATUS_TABLE  # the table is total
-        if qr["status"] == status and reason in ("*", qr["close_reason"]) and rule(qr)
-    )
-
-
-def _deadline(qr: dict[str, Any]) -> datetime | None:
-    """The earlier of close_by and the till's own deadline kept in the notes."""
-    note = str(qr["notes"].get(NOTE_DEADLINE, ""))
-    known = [t for t in (qr["close_by"], int(note) if note.isdigit() else None) if t is not None]
-    return datetime.fromtimestamp(min(known), UTC) if known else None
-
-
-def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
-    """In TillQR's words; a payment in flight shows as ``active/authorized`` and, once it covers the
-    amount (PROCESSING), in ``amount_paid`` (a partial one on the way is not counted as received yet)."""
-    status = status_of(qr)
-    word = (
-        ("active/authorized" if qr["in_flight"] else "active")
-        if qr["status"] == "active"
-        else "/".join(filter(None, ["closed", qr["close_reason"]]))
-    )
-    paid = qr["received"] + (qr["in_flight"] if status is SaleStatus.PROCESSING else 0)
-    return RequestInfo(
-        request_id=qr["id"],
-        status=status,
-        provider_status=word,
-        amount=Money(qr["amount"], "INR"),
-        amount_paid=Money(paid, "INR"),
-        payload=payload,
-        expires_at=_deadline(qr),
-        image_url=qr["image_url"],
-    )
-
-
-def check_upi(payload: str, qr: dict[str, Any]) -> str:
-    """The scanned link must be a UPI payment of this QR's amount in INR: or ProviderProtocolError."""
-    decoded = decode_payload(payload)
-    fields, am = decoded.fields, decoded.fields.get("am")
-    if decoded.scheme != "upi" or not decoded.valid:
-        raise _protocol(f"the image of QR code {qr['id']} holds no valid upi://pay link: {decoded.errors}")
-    if (am is not None and Decimal(am) * 100 != qr["amount"]) or fields.get("cu", "INR") != "INR":
-        raise _protocol(
-            f"the image of QR code {qr['id']} charges {fields.get('am')} {fields.get('cu', '')}, "
-            f"not {Money(qr['amount'], 'INR')} INR"
-        )
-    return payload
 
 
 class RazorpayProvider:
@@ -239,7 +105,7 @@ class RazorpayProvider:
 
     name = "razorpay"
     capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
-    currencies = ("INR",)
+    currencies: tuple[str, ...] = ("INR",)
 
     def __init__(
         self,
@@ -334,7 +200,7 @@ class RazorpayProvider:
                 await self._close_strays(spec.request_id, keep=qr["id"], since=since)
             break
         if qr["notes"].get(NOTE_SALE) != spec.request_id or qr["amount"] != spec.amount.minor:
-            raise _protocol(
+            raise protocol_error(
                 f"asked for a QR code of {spec.amount.display()} for sale {spec.request_id}, "
                 f"got {qr['id']} of INR {Money(qr['amount'], 'INR')}"
             )
@@ -366,7 +232,7 @@ class RazorpayProvider:
         absolute = urljoin(self.http.base_url + "/", url or "")
         api, image = urlsplit(self.http.base_url), urlsplit(absolute)
         if not url or (image.scheme != "https" and (image.scheme, image.netloc) != (api.scheme, api.netloc)):
-            raise _protocol(f"QR code {ident} has no image_url, or one neither https nor on the API's host")
+            raise protocol_error(f"QR code {ident} has no image_url, or one neither https nor on the API's host")
         return absolute
 
     async def _payload(self, qr: dict[str, Any]) -> str:
@@ -376,7 +242,7 @@ class RazorpayProvider:
         try:
             payload = read_qr_image(png)
         except (ValueError, zlib.error, struct.error) as exc:
-            raise _protocol(f"the image of QR code {qr['id']} could not be read: {exc}") from None
+            raise protocol_error(f"the image of QR code {qr['id']} could not be read: {exc}") from None
         self._payloads[qr["id"]] = check_upi(payload, qr)
         return payload
 
@@ -390,7 +256,7 @@ class RazorpayProvider:
                 if r.status_code == 200 and r.content[:1] not in (b"", b"{", b"<"):  # an image, not JSON/HTML
                     return r.content
                 if r.status_code < 500 and r.status_code != 429:
-                    raise _protocol(
+                    raise protocol_error(
                         f"the image of QR code {ident} answered {r.status_code} "
                         f"{r.headers.get('content-type', '')}, not an image"
                     )
@@ -457,3 +323,25 @@ class RazorpayProvider:
 
 def _seg(ident: str) -> str:
     return quote(ident, safe="")  # an id as one path segment
+
+
+def _create(
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+) -> PaymentProvider:
+    return RazorpayProvider(base_url, credentials["key_id"], credentials["key_secret"], transport=transport, **options)
+
+
+SPEC = ProviderSpec(
+    name="razorpay",
+    label="Razorpay",
+    factory=_create,
+    sandbox_module="app.sandbox.razorpay",
+    fields=(
+        ConfigField("key_id", "key_id", secret=True, help="the API key's id (HTTP Basic user)"),
+        ConfigField("key_secret", "key_secret", secret=True, help="the API key's secret (HTTP Basic password)"),
+    ),
+    capabilities=RazorpayProvider.capabilities,
+    schemes=(Scheme.UPI,),
+    currencies=RazorpayProvider.currencies,
+    secret_hint="its API key pair",
+)

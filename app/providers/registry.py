@@ -1,4 +1,5 @@
-"""Provider names -> factories. The controller asks for capabilities; only set-up code asks for names.
+"""Every provider TillQR has: one line each. The controller asks for capabilities; only set-up code
+asks for names, and what it asks comes from the provider's ``ProviderSpec`` (``spec.py``).
 
 ``create_provider("jpmorgan", base_url=..., credentials={"access_token": ...})``.
 ``options`` go to the provider's constructor (timeout, max_attempts, creditor, ...).
@@ -6,81 +7,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from . import depay, jpmorgan, pix, razorpay
 from .base import PaymentProvider
-from .depay import DepayProvider
-from .jpmorgan import JPMorganProvider
-from .pix import DEMO as PIX_DEMO
-from .pix import PixProvider
-from .razorpay import RazorpayProvider
+from .spec import ProviderSpec
+
+SPECS: tuple[ProviderSpec, ...] = (
+    jpmorgan.SPEC,  # the first is the default (demo mode, a new configuration)
+    depay.SPEC,
+    pix.SPEC,
+    razorpay.SPEC,
+)
+
+BY_NAME: dict[str, ProviderSpec] = {spec.name: spec for spec in SPECS}
+PROVIDERS: tuple[str, ...] = tuple(BY_NAME)
+DEFAULT = SPECS[0].name
+# What each provider's credentials dict must hold (the keyring's keys, the settings screen's rows).
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {spec.name: spec.secrets for spec in SPECS}
 
 
-def _jpmorgan(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
-) -> PaymentProvider:
-    token = credentials.get("access_token", "")
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("jpmorgan needs credentials['access_token'] (an OAuth2 bearer token)")
-    return JPMorganProvider(base_url, token, transport=transport, **options)
+def unknown(name: str) -> str:
+    """The words for a provider name that is none of these."""
+    return f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}"
 
 
-def _razorpay(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
-) -> PaymentProvider:
-    key_id, key_secret = credentials.get("key_id", ""), credentials.get("key_secret", "")
-    if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
-        raise ValueError("razorpay needs credentials['key_id'] and credentials['key_secret'] (its API key pair)")
-    return RazorpayProvider(base_url, key_id, key_secret, transport=transport, **options)
+def spec_of(name: str) -> ProviderSpec:
+    """The spec of provider ``name``; ValueError (in words) for an unknown one."""
+    spec = BY_NAME.get(name)
+    if spec is None:
+        raise ValueError(unknown(name))
+    return spec
 
 
-def _pix(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
-) -> PaymentProvider:
-    token = credentials.get("access_token", "")
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("pix needs credentials['access_token'] (a bearer token)")
-    where = {k: options.pop(k, None) or credentials.get(k) for k in ("account", "alias", "pix_key")}
-    if not any(where.values()):  # nothing configured: the sandbox's demo account (tillqr --demo)
-        where = {k: PIX_DEMO[k] for k in where}
-        options.setdefault("payer_name", PIX_DEMO["payer_name"])
-        options.setdefault("payer_document", PIX_DEMO["payer_document"])
-    elif not all(where.values()):
-        raise ValueError("pix needs its account, alias and pix_key (all three)")
-    return PixProvider(base_url, token, transport=transport, **where, **options)
-
-
-DEPAY_DEMO_POS = "TILLQR-POS-1"
-
-
-def _depay(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
-) -> PaymentProvider:
-    token = credentials.get("access_token", "")
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("depay needs credentials['access_token'] (its bearer token)")
-    options = {"pos_external_reference": DEPAY_DEMO_POS, **options}  # the till's POS id: set it in real use
-    return DepayProvider(base_url, token, transport=transport, **options)
-
-
-Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", dict[str, Any]], PaymentProvider]
-
-FACTORIES: dict[str, Factory] = {
-    "jpmorgan": _jpmorgan,
-    "depay": _depay,
-    "pix": _pix,
-    "razorpay": _razorpay,
-}
-PROVIDERS: tuple[str, ...] = tuple(FACTORIES)
-
-# What each provider's credentials dict must hold (for settings screens and error messages).
-CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"jpmorgan": ("access_token",)}
-CREDENTIAL_KEYS["depay"] = ("access_token",)  # + options pos_external_reference, local_country, qr_from, ...
-CREDENTIAL_KEYS["pix"] = ("access_token",)  # + options account, alias, pix_key (none: the sandbox's demo account)
-CREDENTIAL_KEYS["razorpay"] = ("key_id", "key_secret")  # HTTP Basic: the API key pair
+def sandbox_modules() -> tuple[str, ...]:
+    """The simulators of every provider, by dotted path (what ``tillqr sandbox`` mounts)."""
+    return tuple(spec.sandbox_module for spec in SPECS)
 
 
 def create_provider(
@@ -92,7 +57,4 @@ def create_provider(
     **options: Any,
 ) -> PaymentProvider:
     """A ready client for provider ``name``; ValueError for an unknown name or missing credentials."""
-    factory = FACTORIES.get(name)
-    if factory is None:
-        raise ValueError(f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}")
-    return factory(base_url, credentials, transport, options)
+    return spec_of(name).create(base_url=base_url, credentials=credentials, transport=transport, **options)

@@ -36,10 +36,22 @@ Sources, and the choices made where they leave room:
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+
+class Scheme(enum.StrEnum):
+    """The QR schemes TillQR tells apart: the words of ``tillqr qr decode``'s ``scheme``."""
+
+    PIX = "pix"
+    PAYNOW = "paynow"
+    FPS = "fps"
+    UPI = "upi"
+    EMV = "emv"  # any other EMV merchant-presented code
+
 
 PIX_GUI = "br.gov.bcb.pix"
 PAYNOW_GUI = "SG.PAYNOW"
@@ -66,19 +78,19 @@ def _is_upi_gui(gui: str) -> bool:
     return gui.upper() == NPCI_AID or "upi" in low or "npci" in low
 
 
-def scheme_of(fields: Mapping[str, Any]) -> str:
+def scheme_of(fields: Mapping[str, Any]) -> Scheme:
     """``pix``, ``paynow``, ``fps``, ``upi`` or ``emv`` (anything else), from the templates' GUIs."""
     guis = [_gui(t) for _, t in merchant_templates(fields)]
     lowered = [g.lower() for g in guis]
     if PIX_GUI in lowered:
-        return "pix"
+        return Scheme.PIX
     if PAYNOW_GUI.lower() in lowered:
-        return "paynow"
+        return Scheme.PAYNOW
     if FPS_GUI in lowered:
-        return "fps"
+        return Scheme.FPS
     if any(_is_upi_gui(g) for g in guis):
-        return "upi"
-    return "emv"
+        return Scheme.UPI
+    return Scheme.EMV
 
 
 def _template(fields: Mapping[str, Any], match) -> tuple[str, Mapping[str, str]] | None:

@@ -169,7 +169,7 @@ def pix_static(
 def pix_location(payload: str) -> str | None:
     """The location (26/25) of a valid Pix dynamic payload, else None."""
     decoded = emv.decode(payload)
-    if not decoded.valid or decoded.scheme != "pix":
+    if not decoded.valid or decoded.scheme != rules.Scheme.PIX:
         return None
     for tag in sorted(decoded.fields):
         value = decoded.fields[tag]

@@ -18,8 +18,12 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
 - ``POST /_sandbox/clock`` ``{"advance_s": N}`` → ``{"now"}``: time travel (expiry demos, e2e tests);
 - ``WS /_sandbox/events`` status events, ``POST /_sandbox/events/drop`` (see ``events.py``).
 
-To add a provider: write ``app/sandbox/<name>.py`` with a ``provider()`` returning a
-``SandboxProvider`` and add it to ``PROVIDER_MODULES``.
+Which providers it speaks is the caller's to say: ``create_app(modules=...)`` takes the dotted
+paths of the simulators to mount (TillQR's provider specs name them: ``tillqr sandbox`` mounts
+every provider's, demo mode only the one it uses). With none given, every module of this package
+that has a ``provider()`` returning a ``SandboxProvider`` is mounted (``provider_modules()``: found,
+never listed by hand), which is what ``python -m app.sandbox`` and the tests get. The sandbox
+imports nothing from ``app.providers``.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import pkgutil
 import socket
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -41,10 +47,27 @@ from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, Sandbox
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
 from .web import json_object
 
-# One module per simulated provider; each adds its name here when it lands.
-PROVIDER_NAMES = ("jpmorgan", "depay", "pix", "razorpay")
-PROVIDER_MODULES = tuple(importlib.import_module(f"{__package__}.{name}") for name in PROVIDER_NAMES)
 SANDBOX_PREFIX = "/_sandbox"
+
+
+def provider_modules() -> tuple[str, ...]:
+    """Every simulator in this package: the modules with a ``provider()`` function, by dotted path."""
+    found = []
+    for info in pkgutil.iter_modules(importlib.import_module(__package__).__path__):
+        if info.ispkg or info.name.startswith("_"):
+            continue
+        path = f"{__package__}.{info.name}"
+        if callable(getattr(importlib.import_module(path), "provider", None)):
+            found.append(path)
+    return tuple(found)
+
+
+def mount(module: str) -> SandboxProvider:
+    """The simulator that module ``module`` (a dotted path) plugs in."""
+    provider = importlib.import_module(module).provider()
+    if not isinstance(provider, SandboxProvider):
+        raise TypeError(f"{module}.provider() returned {type(provider).__name__}, not a SandboxProvider")
+    return provider
 
 
 class SandboxApp(Starlette):
@@ -180,8 +203,11 @@ def create_app(
     merchant_name: str = "TILLQR SANDBOX",
     merchant_city: str = "SAO PAULO",
     notify_transport: Any = None,
+    modules: Sequence[str] | None = None,
 ) -> Starlette:
     """A fresh sandbox (its own state) as an ASGI app; ``app.state.sandbox`` is its ``SandboxState``.
+
+    ``modules``: the simulators to mount, by dotted path (default: ``provider_modules()``).
 
     ``notify_transport``: the ``httpx.AsyncBaseTransport`` for the notifications the sandbox
     posts to merchants' URLs (tests hand it a receiver app); ``None``: the network.
@@ -195,7 +221,8 @@ def create_app(
     )
     state = SandboxState(clock, settings)
     state.notify_transport = notify_transport
-    providers = {module.NAME: module.provider() for module in PROVIDER_MODULES}
+    mounted = [mount(module) for module in (provider_modules() if modules is None else modules)]
+    providers = {provider.name: provider for provider in mounted}
     routes: list[Any] = [
         Route(f"{SANDBOX_PREFIX}/pay", pay, methods=["POST"]),
         Route(f"{SANDBOX_PREFIX}/state", get_state, methods=["GET"]),
@@ -233,9 +260,15 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def serve(
-    host: str = "127.0.0.1", port: int = 8765, *, app: Starlette | None = None, announce: bool = True
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    app: Starlette | None = None,
+    announce: bool = True,
+    modules: Sequence[str] | None = None,
 ) -> None:
-    """Serve ``app`` (default: a new sandbox) on uvicorn until cancelled or interrupted.
+    """Serve ``app`` (default: a new sandbox of ``modules``, see ``create_app``) on uvicorn until cancelled
+    or interrupted.
 
     ``port=0`` picks a free port; the line ``TillQR sandbox on http://HOST:PORT`` is
     printed (flushed) once the server accepts connections.
@@ -245,7 +278,11 @@ async def serve(
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app or create_app(), log_level="warning", lifespan="off", proxy_headers=False, timeout_graceful_shutdown=2
+        app or create_app(modules=modules),
+        log_level="warning",
+        lifespan="off",
+        proxy_headers=False,
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -262,13 +299,14 @@ async def serve(
         sock.close()
 
 
-def run(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the sandbox until interrupted (Ctrl+C / SIGTERM); returns an exit status."""
+def run(host: str = "127.0.0.1", port: int = 8765, *, modules: Sequence[str] | None = None) -> int:
+    """Run the sandbox (the simulators ``modules``, see ``create_app``) until interrupted (Ctrl+C / SIGTERM);
+    returns an exit status."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         print(f"tillqr sandbox: the port must be a number from 0 to 65535, not {port!r}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(serve(host, port))
+        asyncio.run(serve(host, port, modules=modules))
     except KeyboardInterrupt:
         pass
     except socket.gaierror as exc:  # a host name that does not resolve

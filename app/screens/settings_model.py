@@ -30,8 +30,9 @@ from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
-from app.providers.base import Capability, LinkInfo, ProviderError
-from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
+from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, ProviderError
+from app.providers.registry import BY_NAME, PROVIDERS, SPECS
+from app.providers.spec import ProviderSpec
 from app.screens import connection_test
 
 
@@ -43,6 +44,18 @@ class Field:
     providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
 
 
+def _provider_fields(specs: tuple[ProviderSpec, ...]) -> tuple[Field, ...]:
+    """The [provider] settings the specs declare (not their secrets), each shown for the providers that have it."""
+    fields: dict[str, Field] = {}
+    for spec in specs:
+        for item in spec.settings:
+            key = f"provider.{item.key}"
+            known = fields.get(key)
+            owners = (known.providers if known else ()) + (spec.name,)
+            fields[key] = Field(key, item.label, item.help, owners)
+    return tuple(fields.values())
+
+
 FIELDS: tuple[Field, ...] = (
     Field("store.name", "Store name", "as printed on the QR (25 characters at most)"),
     Field("store.city", "City", "as on the QR (15 characters at most)"),
@@ -51,12 +64,7 @@ FIELDS: tuple[Field, ...] = (
     Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
     Field("provider.name", "Provider", " / ".join(PROVIDERS)),
     Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
-    Field("provider.payment_link_id", "Payment link id", "the static link printed at the counter", ("jpmorgan",)),
-    Field("provider.pos_external_reference", "POS reference", "this till's POS id at Depay", ("depay",)),
-    Field("provider.local_country", "Local country", "the merchant's country at Depay (AR, BR, …)", ("depay",)),
-    Field("provider.pix_account", "Pix account", "", ("pix",)),
-    Field("provider.pix_alias", "Pix alias", "", ("pix",)),
-    Field("provider.pix_key", "Pix key", "", ("pix",)),
+    *_provider_fields(SPECS),
     Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
     Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
 )
@@ -125,6 +133,11 @@ class SettingsModel:
     def provider(self) -> str:
         return self.values["provider.name"]
 
+    @property
+    def spec(self) -> ProviderSpec | None:
+        """The chosen provider's spec; None while the form names none TillQR has."""
+        return BY_NAME.get(self.provider)
+
     def visible_fields(self) -> list[Field]:
         return [f for f in FIELDS if not f.providers or self.provider in f.providers]
 
@@ -183,7 +196,7 @@ class SettingsModel:
 
     # -- credentials -------------------------------------------------------------------
     def credential_keys(self) -> tuple[str, ...]:
-        return CREDENTIAL_KEYS.get(self.provider, ("access_token",))
+        return self.spec.secrets if self.spec else ()
 
     def set_credential(self, name: str, value: str) -> None:
         if name not in self.credential_keys():
@@ -283,20 +296,16 @@ class SettingsModel:
         return True
 
     # -- provider calls ----------------------------------------------------------------
-    def _provider(self):
+    def _provider(self) -> tuple[Settings, PaymentProvider]:
         s = self.validate()
         if s is None:
             raise ValueError("; ".join(self.errors.values()))
         if not s.base_url:
             self.errors["provider.base_url"] = "provider.base_url is not set"
             raise ValueError("set provider.base_url first")
-        prov = create_provider(
-            s.provider,
-            base_url=s.base_url,
-            credentials=self._credentials(),
-            transport=self.transport,
-            **s.provider_options(),
-        )
+        spec = BY_NAME[s.provider]  # validate() accepts only the registry's names
+        options: dict[str, Any] = spec.client_options(s)
+        prov = spec.create(base_url=s.base_url, credentials=self._credentials(), transport=self.transport, **options)
         return s, prov
 
     async def test_connection(self) -> tuple[bool, str]:
@@ -315,9 +324,7 @@ class SettingsModel:
         self.link = link
 
     def can_create_link(self) -> bool:
-        from app.providers.registry import FACTORIES
-
-        return self.provider in FACTORIES and _has_static_link(self.provider)
+        return self.spec is not None and Capability.STATIC_LINK in self.spec.capabilities
 
     async def create_payment_link(self) -> tuple[bool, str]:
         """Creates the counter's static link and fills provider.payment_link_id (Save keeps it)."""
@@ -327,7 +334,7 @@ class SettingsModel:
             self.message = f"Cannot create the link: {exc}"
             return False, self.message
         try:
-            if Capability.STATIC_LINK not in prov.capabilities:
+            if not isinstance(prov, LinkingProvider) or Capability.STATIC_LINK not in prov.capabilities:
                 self.message = f"{s.provider} has no static payment links: each sale shows its own QR"
                 return False, self.message
             link = await prov.create_link(f"tillqr-link-{uuid.uuid4().hex}", f"TillQR counter — {s.store_name}")
@@ -351,6 +358,8 @@ class SettingsModel:
                 raise ValueError("no payment link yet: create it first")
             s, prov = self._provider()
             try:
+                if not isinstance(prov, LinkingProvider):
+                    raise ValueError(f"{s.provider} has no static payment links")
                 self.link = await prov.get_link(self.values["provider.payment_link_id"])
             finally:
                 await prov.aclose()
@@ -376,18 +385,6 @@ class SettingsModel:
                 elif key == "manager.pin_hash" and isinstance(value, str) and value.startswith("scrypt$"):
                     self.pin_hash = self.stored_pin_hash = value
                     self.gate.stored = value
-
-
-def _has_static_link(provider: str) -> bool:
-    from app.providers.depay import DepayProvider
-    from app.providers.jpmorgan import JPMorganProvider
-    from app.providers.pix import PixProvider
-    from app.providers.razorpay import RazorpayProvider
-
-    classes = {"jpmorgan": JPMorganProvider, "depay": DepayProvider, "pix": PixProvider, "razorpay": RazorpayProvider}
-    cls = classes.get(provider)
-    caps = getattr(cls, "capabilities", None)
-    return bool(caps is not None and Capability.STATIC_LINK in caps)
 
 
 def _text(value: Any) -> str:

@@ -5,6 +5,7 @@ import pytest
 
 from app.config import settings as st
 from app.config.pin import PinError, PinGate, hash_pin, verify_pin
+from app.providers.registry import spec_of
 
 
 def write(tmp_path, text):
@@ -32,7 +33,7 @@ def test_round_trip_through_save_and_load(tmp_path):
     st.save(s, path)
     assert st.load(path) == s
     assert not (tmp_path / "c" / "config.toml.tmp").exists()
-    assert s.provider_options() == {"pos_external_reference": "POS-9", "local_country": "AR"}
+    assert spec_of("depay").client_options(s) == {"pos_external_reference": "POS-9", "local_country": "AR"}
 
 
 @pytest.mark.parametrize(
