@@ -41,6 +41,7 @@ class Capability(enum.Flag):
     DUE_DATE = enum.auto()  # fines, interest, rebates, discounts
     PUSH_STATUS = enum.auto()  # status events pushed (websocket / notifications)
     PARTIAL_PAYMENT = enum.auto()
+    BULK_CREATE = enum.auto()  # many requests in one call, a result per item (utility bills)
 
 
 class ProviderError(Exception):

@@ -74,7 +74,6 @@ Capabilities: DYNAMIC_QR, CANCEL, REFUND.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import re
@@ -210,7 +209,7 @@ class DepayProvider:
         await expect_absent(self.get_request(PROBE_ID))
 
     async def _pause(self, attempt: int) -> None:
-        await asyncio.sleep(self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))))
+        await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry, as every call
 
     # -- orders ------------------------------------------------------------------------
     def qr_body(self, spec: ChargeSpec, external_reference: str) -> dict[str, Any]:

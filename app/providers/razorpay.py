@@ -194,7 +194,7 @@ class RazorpayProvider:
             except (ProviderUnavailable, ProviderProtocolError):  # it may have been made all the same
                 if attempt == self.http.max_attempts:
                     raise
-                await asyncio.sleep(self._backoff(attempt))
+                await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry
                 continue
             if attempt > 1:
                 await self._close_strays(spec.request_id, keep=qr["id"], since=since)
@@ -264,11 +264,8 @@ class RazorpayProvider:
             except (TimeoutError, httpx.HTTPError, OSError) as exc:
                 problem = f"could not be fetched ({type(exc).__name__})"
             if attempt < self.http.max_attempts:
-                await asyncio.sleep(self._backoff(attempt))
+                await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry
         raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
-
-    def _backoff(self, attempt: int) -> float:
-        return self._rng.uniform(0, min(self.http.backoff_max_s, self.http.backoff_base_s * 2**attempt))
 
     # -- read, close ---------------------------------------------------------------------
     async def get_request(self, request_id: str) -> RequestInfo:
