@@ -3,7 +3,8 @@
 A scrolling form (Store, Provider, Credentials, Checkout, Manager PIN; each field with its error
 in words under it) over a fixed action bar (Test connection, Create payment link, Print sticker,
 Save, Restart now) and the last outcome. Provider calls are awaited on the qasync loop
-(``@asyncSlot``); the buttons are disabled meanwhile. Credentials are password fields that are
+(``@asyncSlot``) and run by the model's operation runner (app/screens/operations.py); the
+buttons are disabled while ``model.busy``. Credentials are password fields that are
 never filled back: their state reads "set" / "not set". "Restart now" asks the window's owner
 (app/ui/app.py) to close the runtime and open it again on the saved configuration.
 """
@@ -31,12 +32,11 @@ from qasync import asyncSlot
 
 from app.config.pin import PinError
 from app.providers.registry import PROVIDERS
+from app.screens.amount_entry import sentence
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
 if TYPE_CHECKING:
     from app.qr.sticker import Sticker
-
-from .pin_dialog import _sentence
 
 STYLE = """
 QWidget#settings { background: #f4f6f8; }
@@ -337,7 +337,7 @@ class SettingsView(QWidget):
         try:
             self.model.set_credential(name, text)
         except ValueError as exc:  # pasted with accents or control characters: said, not stored
-            self.cred_state[name].setText(_sentence(str(exc)))
+            self.cred_state[name].setText(sentence(str(exc)))
             return
         self.model.errors.pop("credentials", None)
         self.cred_state[name].setText(self.model.credential_state()[name])
@@ -346,7 +346,7 @@ class SettingsView(QWidget):
         try:
             text = self.model.set_pin(self.pin_new.text(), self.pin_repeat.text(), self.pin_current.text())
         except PinError as exc:
-            self.pin_error.setText(_sentence(str(exc)))
+            self.pin_error.setText(sentence(str(exc)))
             self.show_outcome(False, f"PIN not changed: {exc}")
         else:
             self.pin_error.setText("")
