@@ -24,6 +24,8 @@ from enum import Enum
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 
+from .operations import Busy
+
 
 class Mode(str, Enum):
     IDLE = "idle"
@@ -62,19 +64,19 @@ def mode_of(sale: Sale | None) -> Mode:
     return MODES[sale.status]
 
 
-def idle_banner(busy: str | None) -> Banner:
-    if busy == "recover":
+def idle_banner(busy: Busy | None) -> Banner:
+    if busy is Busy.RECOVER:
         return Banner(Mode.IDLE, "Starting…", "Checking unfinished sales with the provider")
-    if busy == "charge":
+    if busy is Busy.CHARGE:
         return Banner(Mode.IDLE, "Starting…", "Creating the payment request")
     return Banner(Mode.IDLE, "Ready", "Type an amount and press Charge")
 
 
-def sale_banner(sale: Sale, owed: Money, busy: str | None = None) -> Banner:
+def sale_banner(sale: Sale, owed: Money, busy: Busy | None = None) -> Banner:
     mode, amount = mode_of(sale), owed.display()
     received = sale.received
     if mode is Mode.WAITING:
-        if busy == "cancel":
+        if busy is Busy.CANCEL:
             return Banner(mode, "Cancelling…", f"{amount}: asking the provider to cancel")
         if sale.status is SaleStatus.PENDING:
             return Banner(mode, "Starting…", f"Creating the payment request for {amount}")

@@ -16,8 +16,11 @@ screen (tests/unit/test_counter_model.py, test_due_form.py):
 - which sale the screen shows (events can arrive out of order; a newer snapshot
   of the same sale wins, another sale only replaces a finished one);
 - what may be pressed now (no double charge, no cancel without an open sale);
-- the commands: ``charge``, ``cancel``, ``simulate_payment`` await the controller
-  (and the sandbox's customer side in demo mode) and turn failures into words.
+- the commands: ``charge``, ``cancel``, ``simulate_payment``, ``recover`` await the controller
+  (and the sandbox's customer side in demo mode) through the screen's operation runner
+  (``app.screens.operations``): busy while awaited, failures in words, a second press while a
+  sale is being created answered at once ("A sale is being started; wait for its QR."), never queued;
+- the controller's events arrive by one route, ``on_event`` (app.ui.bridge delivers them).
 
 Nothing here depends on the provider's name or on a static payment link: the QR
 is the sale's own payload, and the demo's customer pays the link when the till
@@ -26,28 +29,30 @@ has one (``link_payload``), else that payload.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from app.checkout.controller import CheckoutError
+from app.checkout.events import CounterFree, Event, Notice, SaleChanged
 from app.domain.duedate import local_date
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import Capability
 
-from .amount_entry import AmountEntry, sentence
+from .amount_entry import AmountEntry
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
 from .due_form import DueCheck, DueForm, owed_today, summary
-
-log = logging.getLogger("tillqr.counter")
+from .operations import Busy, Level, Operations, Outcome, Words
 
 __all__ = ["Banner", "CounterModel", "Mode"]
 
 _PAYABLE = frozenset({SaleStatus.LINKED, SaleStatus.PROCESSING})
+CHARGE = Words("Could not charge")
+CANCEL = Words("Could not cancel")
+PAY = Words("Simulated payment did not go through")
+RECOVER = Words("Could not check unfinished sales")
 _MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
 
 
@@ -77,9 +82,9 @@ class CounterModel:
         self.clock = clock
         self.reference = ""
         self.sale: Sale | None = controller.current
-        self.busy: str | None = None  # "charge", "cancel", "pay", "recover" while awaited
         self.message = ""
-        self.message_level = "info"
+        self.message_level: str = Level.INFO
+        self.ops = Operations(self, _while_busy)  # every command runs through it: busy, words, result
         self._listeners: list[Callable[[], None]] = []
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
@@ -94,9 +99,23 @@ class CounterModel:
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    @property
+    def busy(self) -> Busy | None:
+        """What the screen is waiting for (the view disables and words its buttons meanwhile)."""
+        return self.ops.busy
+
+    def on_event(self, event: Event) -> None:
+        """The one entry for the controller's events (delivered by app.ui.bridge on the GUI thread)."""
+        if isinstance(event, SaleChanged):
+            self.sale_changed(event.sale)
+        elif isinstance(event, CounterFree):
+            self.counter_free(event.last)
+        elif isinstance(event, Notice):
+            self.notice(event.level, event.message)
 
     def today(self) -> date:
         """The calendar day due dates are written in (Brasília, where Pix due dates live)."""
@@ -119,7 +138,7 @@ class CounterModel:
         if self.entry_locked or not self.amount.press(key):
             return False
         self._fixing()
-        self._changed()
+        self.changed()
         return True
 
     def set_reference(self, text: str) -> None:
@@ -140,7 +159,7 @@ class CounterModel:
         return self.amount.validate()
 
     def _fixing(self) -> None:
-        if self.message_level == "error":
+        if self.message_level == Level.ERROR:
             self.message = ""  # the cashier is fixing it
 
     # -- the due-date section (DUE_DATE providers) ----------------------------------------
@@ -152,7 +171,7 @@ class CounterModel:
         if on == self.due_open:
             return False
         self.due_open = on
-        self._changed()
+        self.changed()
         return True
 
     @property
@@ -163,7 +182,7 @@ class CounterModel:
 
     def _due_edited(self) -> None:
         self._fixing()
-        self._changed()
+        self.changed()
 
     def due_check(self) -> DueCheck | None:
         """The due form read against the typed amount (None when the section is off)."""
@@ -288,17 +307,17 @@ class CounterModel:
                 self._say(
                     f"An earlier sale of {sale.amount.display()} is now {sale.status.label.lower()}"
                     + (f": {sale.reason}." if sale.reason else "."),
-                    "warning" if sale.status == SaleStatus.SETTLED and sale.received.minor else "info",
+                    Level.WARNING if sale.status == SaleStatus.SETTLED and sale.received.minor else Level.INFO,
                 )
                 return
         self.sale = sale
-        self._changed()
+        self.changed()
 
     def counter_free(self, last: Sale | None) -> None:
         if last is not None:
             self.sale_changed(last)
         else:
-            self._changed()
+            self.changed()
 
     def notice(self, level: str, message: str) -> None:
         """A controller notice, in words; one about money to give back only when the banner's note
@@ -307,20 +326,21 @@ class CounterModel:
         amount = _MONEY.search(message)
         if note and amount and amount.group(0) in note and "refund" in message.lower():
             return
-        self._say(message, level)
+        self._say(message, Level(level))
 
-    # -- commands -----------------------------------------------------------------------
+    # -- commands (each through the screen's one operation runner, app.screens.operations) ----
     async def charge(self, reference: str | None = None) -> Sale | None:
         """Charge the typed amount (with ``reference``, by default the one typed in), and the
-        due-date terms when that section is open; anything wrong is said, nothing typed is lost."""
-        if self.busy is not None or self.sale_open:
+        due-date terms when that section is open; anything wrong is said, nothing typed is lost.
+        A press while a charge is still being created is answered at once, never queued."""
+        if self.ops.refuse(Busy.CHARGE) or self.sale_open:
             return None
         problem = self.validate()
         check = self.due_check()
         if problem is None and check is not None and check.problems:
             problem = check.problems[0]
         if problem:
-            self._say(problem, "error")
+            self._say(problem, Level.ERROR)
             return None
         due = check.terms if check is not None else None
         reference = (self.reference if reference is None else reference).strip()
@@ -329,9 +349,10 @@ class CounterModel:
             if due is not None
             else self.controller.charge(self.entry, reference)
         )
-        ok, sale = await self._command("charge", call, "Could not charge")
-        if ok:
-            self._terms = {sale.sale_id: due} if due is not None and sale is not None else {}
+        outcome: Outcome[Sale] = await self.ops.run(Busy.CHARGE, call, CHARGE)
+        sale = outcome.value
+        if outcome.ok and sale is not None:
+            self._terms = {sale.sale_id: due} if due is not None else {}
             if due is not None and self.due is not None:
                 self.due.reset()
             self.amount.clear()
@@ -340,35 +361,33 @@ class CounterModel:
         return sale
 
     async def cancel(self) -> Sale | None:
-        if not self.can_cancel:
+        if self.ops.refuse(Busy.CANCEL) or not self.can_cancel:
             return None
-        ok, sale = await self._command("cancel", self.controller.cancel(), "Could not cancel")
-        if ok and sale is not None:
-            self.sale_changed(sale)
-        return sale
+        outcome: Outcome[Sale | None] = await self.ops.run(Busy.CANCEL, self.controller.cancel(), CANCEL)
+        if outcome.value is not None:
+            self.sale_changed(outcome.value)
+        return outcome.value
 
     async def simulate_payment(self, amount: str | None = None) -> dict | None:
         """Demo mode: pay what the customer would scan (``amount``: part of it), through the
         sandbox's customer side. The banner changes when the controller sees it, not from this answer.
         """
-        if not self.can_simulate or self.sale is None:
+        if self.ops.refuse(Busy.PAY) or not self.can_simulate or self.sale is None:
             return None
         payload = self.link_payload or self.sale.payload
-        _, answer = await self._command(
-            "pay", self.sandbox.pay(payload, amount), "Simulated payment did not go through"
-        )
-        return answer
+        outcome: Outcome[dict] = await self.ops.run(Busy.PAY, self.sandbox.pay(payload, amount), PAY)
+        return outcome.value
 
     async def recover(self) -> list[Any]:
         """Finish the sales the journal left open (start-up); the sales arrive as events, a summary as words."""
-        ok, found = await self._command(
-            "recover", self.controller.recover(), "Could not check unfinished sales", level="warning"
+        outcome: Outcome[list[Any]] = await self.ops.run(
+            Busy.RECOVER, self.controller.recover(), RECOVER, level=Level.WARNING
         )
-        found = list(found or [])
+        ok, found = outcome.ok, list(outcome.value or [])
         terms, current = getattr(self.controller, "due_terms", None), getattr(self.controller, "current", None)
         if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
             self._terms = {current.sale_id: terms}
-            self._changed()
+            self.changed()
         unsure = ("unreachable", "error")
         checked = [r for r in found if hasattr(r, "sale") and r.action not in unsure]
         doubt = [r for r in found if getattr(r, "action", "") in unsure and not r.sale.closed]
@@ -384,28 +403,23 @@ class CounterModel:
                 f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
                 f"yet: {why}. TillQR keeps asking and shows what it finds."
                 + (f" Checked: {', '.join(sales)}." if sales else ""),
-                "warning",
+                Level.WARNING,
             )
         elif ok and sales:
-            self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", "info")
+            self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", Level.INFO)
         return found
 
-    async def _command(self, action: str, call: Awaitable[Any], failed: str, level: str = "error") -> tuple[bool, Any]:
-        """Await one call with ``busy`` set; a failure becomes a message in words, never a frozen screen."""
-        self.busy, self.message = action, ""
-        self._changed()
-        try:
-            return True, await call
-        except (MoneyError, CheckoutError) as exc:  # meant for the cashier as they are
-            self.message, self.message_level = sentence(str(exc)), level
-        except Exception as exc:
-            log.exception("%s failed", action)
-            self.message, self.message_level = f"{failed}: {exc}", level
-        finally:
-            self.busy = None
-            self._changed()
-        return False, None
-
-    def _say(self, message: str, level: str) -> None:
+    def _say(self, message: str, level: Level) -> None:
         self.message, self.message_level = message, level
-        self._changed()
+        self.changed()
+
+
+def _while_busy(running: Busy, wanted: Busy) -> str:
+    """Why a press waits, in words, said at once (the press is dropped, never queued)."""
+    if running is Busy.CHARGE:
+        return "A sale is being started; wait for its QR." + (" Then cancel it." if wanted is Busy.CANCEL else "")
+    if running is Busy.CANCEL:
+        return "The sale is being cancelled; wait a moment."
+    if running is Busy.RECOVER:
+        return "Unfinished sales from the last run are being checked; wait a moment."
+    return "The simulated payment is on its way; wait a moment."

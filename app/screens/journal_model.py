@@ -15,12 +15,15 @@ changed. Tested without a screen (tests/unit/test_journal_model.py).
   is refused in words before any PIN is asked when it cannot happen (provider
   without refunds, sale not refundable, amount above what is refundable), and the
   controller's ``RefundError`` is shown as it is worded;
-- live: the controller's ``SaleChanged`` events update the row (and the detail);
+- live: the controller's ``SaleChanged`` events, delivered to ``on_event`` by the one route
+  (app.ui.bridge), update the row (and the detail);
+- load, refund and export run through the screen's operation runner (app.screens.operations):
+  busy while awaited, failures in words, a typed result;
 - the day's totals by status (``reports.day_totals``) and a CSV export of the
   filtered sales (``reports.export_csv``), written off the loop.
 
-The filter, day and status-word rules live in app/checkout/journal_filters.py, the
-row/detail/history lines in app/checkout/journal_lines.py; their names are
+The filter, day and status-word rules live in app/screens/journal_filters.py, the
+row/detail/history lines in app/screens/journal_lines.py; their names are
 re-exported here.
 """
 
@@ -33,14 +36,14 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from app.checkout.events import SaleChanged
-from app.checkout.refunds import REFUNDABLE, RefundError
-from app.config.pin import PinError
+from app.checkout.events import Event, SaleChanged
+from app.checkout.refunds import REFUNDABLE
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.screens import journal_filters, journal_lines
 from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
 from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
+from app.screens.operations import Busy, Level, Operations, Words
 from app.storage import reports
 
 __all__ = [
@@ -57,6 +60,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("tillqr.journal.screen")
+
+LOAD = Words("The journal could not be read")
+REFUND = Words("Refund not made", refused="Refund refused", stop=".")
+EXPORT = Words("The CSV could not be written", stop=".")
 
 S = SaleStatus
 
@@ -88,15 +95,14 @@ class JournalModel:
         self.search = ""
         self.selected: str | None = None
         self.detail: Detail | None = None
-        self.busy: str | None = None  # "load", "refund", "export" while awaited
         self.message = ""
-        self.message_level = "info"
+        self.message_level: str = Level.INFO
+        self.ops = Operations(self)  # load, refund and export: busy, words and result in one place
         self.loaded = False
         self.detail_currency = ""
         self._rows: list[Row] | None = None
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task] = set()
-        self._unsubscribe = controller.subscribe(self._on_event) if hasattr(controller, "subscribe") else None
 
     # -- observers ------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -104,20 +110,23 @@ class JournalModel:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def _changed(self) -> None:
+    @property
+    def busy(self) -> Busy | None:
+        """What the screen is waiting for (the view disables and words its buttons meanwhile)."""
+        return self.ops.busy
+
+    def changed(self) -> None:
         self._rows = None
         for listener in list(self._listeners):
             listener()
 
     def close(self) -> None:
-        """Stop following the controller (the view is going away)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        """The view is going away: stop what is still running."""
+        self.ops.close()
         for task in self._tasks:
             task.cancel()
 
-    def _say(self, text: str, level: str = "info") -> None:
+    def _say(self, text: str, level: Level = Level.INFO) -> None:
         self.message, self.message_level = text, level
 
     # -- days ---------------------------------------------------------------------
@@ -140,28 +149,22 @@ class JournalModel:
     # -- loading --------------------------------------------------------------------
     async def load(self) -> None:
         """(Re)read every sale from the journal; keeps the selection when the sale is still there."""
-        self.busy = "load"
-        self._changed()
-        try:
-            self.sales = await self.journal.list_sales(limit=self.limit)
+        outcome = await self.ops.run(Busy.LOAD, self.journal.list_sales(limit=self.limit), LOAD, doing=None)
+        if outcome.ok and outcome.value is not None:
+            self.sales = outcome.value
             self.loaded = True
-            if self.message_level == "error" and self.message.startswith("The journal"):
+            if self.message_level == Level.ERROR and self.message.startswith("The journal"):
                 self._say("")
-        except Exception as exc:
-            log.exception("journal load failed")
-            self._say(f"The journal could not be read: {exc}", "error")
-        finally:
-            self.busy = None
         if self.selected is not None:
             await self._load_detail(self.selected)
-        self._changed()
+        self.changed()
 
     # -- filters --------------------------------------------------------------------
     def set_status_filter(self, key: str) -> None:
         if key not in STATUS_FILTERS:
             raise ValueError(f"unknown status filter {key!r}: one of {', '.join(STATUS_FILTERS)}")
         self.status_filter = key
-        self._changed()
+        self.changed()
 
     def set_day_filter(self, key: str, day: date | None = None) -> None:
         if key not in DAY_FILTERS:
@@ -169,11 +172,11 @@ class JournalModel:
         self.day_filter = key
         if key == "date":
             self.day = day or self.day or self.today()
-        self._changed()
+        self.changed()
 
     def set_search(self, text: str) -> None:
         self.search = text
-        self._changed()
+        self.changed()
 
     def matches(self, sale: Sale) -> bool:
         return journal_filters.matches(sale, self.status_filter, self.selected_day, self.search, self.tz)
@@ -195,7 +198,7 @@ class JournalModel:
     def summary(self) -> str:
         shown, total = len(self.rows), len(self.sales)
         if not self.loaded:
-            return "Loading the journal…" if self.busy == "load" else ""
+            return "Loading the journal…" if self.busy is Busy.LOAD else ""
         if total == 0:
             return "No sales yet."
         return f"{shown} of {total} sales" if shown != total else f"{total} sales"
@@ -238,14 +241,14 @@ class JournalModel:
     # -- selection and detail -------------------------------------------------------------
     async def select(self, sale_id: str | None) -> None:
         self.selected = sale_id
-        if self.message_level != "info" and self.busy is None:
+        if self.message_level != Level.INFO and self.busy is None:
             self._say("")
         if sale_id is None:
             self.detail = None
-            self._changed()
+            self.changed()
             return
         await self._load_detail(sale_id)
-        self._changed()
+        self.changed()
 
     async def _load_detail(self, sale_id: str) -> None:
         try:
@@ -258,7 +261,7 @@ class JournalModel:
             refunds = await self.journal.refunds(sale_id)
         except Exception as exc:
             log.exception("journal detail failed")
-            self._say(f"The journal could not be read: {exc}", "error")
+            self._say(f"The journal could not be read: {exc}", Level.ERROR)
             return
         if self.selected != sale_id:
             return  # another row was picked meanwhile
@@ -328,71 +331,50 @@ class JournalModel:
     async def refund(self, amount_text: str, pin: str) -> bool:
         """Refund ``amount_text`` (empty: everything refundable) of the selected sale after the manager PIN.
         Returns True when the provider confirmed it; otherwise ``message`` says why, in words."""
-        if self.busy:
+        if self.ops.refuse(Busy.REFUND):
             return False
         money = self.check_refund(amount_text)
         if isinstance(money, str):
-            self._say(money, "error")
-            self._changed()
+            self._say(money, Level.ERROR)
+            self.changed()
             return False
         sale = self.detail.sale  # type: ignore[union-attr]
-        self.busy = "refund"
-        self._say("Checking the PIN…")
-        self._changed()
-        try:
-            try:
-                # scrypt takes a moment: off the loop, so the screen keeps painting
-                await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
-            except PinError as exc:
-                self._say(f"Refund refused: {exc}.", "error")
-                return False
-            self._say(f"Refunding {money.display()}…")
-            self._changed()
-            try:
-                done = await self.controller.refund(sale.sale_id, money)
-            except RefundError as exc:
-                self._say(f"Refund not made: {exc}.", "error")
-                return False
-            except Exception as exc:
-                log.exception("refund of %s failed", sale.sale_id)
-                self._say(f"Refund not made: {exc}.", "error")
-                return False
-            self._replace(done)
-            self._say(f"Refunded {money.display()}; the sale is now {WORDS[done.status].lower()}.")
-            return True
-        finally:
-            self.busy = None
-            if self.selected is not None:
-                await self._load_detail(self.selected)
-            self._changed()
+        outcome = await self.ops.run(Busy.REFUND, self._refund(sale, money, pin), REFUND, doing="Checking the PIN…")
+        if outcome.value is not None:
+            self._replace(outcome.value)
+            self._say(f"Refunded {money.display()}; the sale is now {WORDS[outcome.value.status].lower()}.")
+        if self.selected is not None:
+            await self._load_detail(self.selected)
+        self.changed()
+        return outcome.ok
+
+    async def _refund(self, sale: Sale, money: Money, pin: str) -> Sale:
+        # scrypt takes a moment: off the loop, so the screen keeps painting (PinError: "Refund refused: …")
+        await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
+        self.ops.say(f"Refunding {money.display()}…")
+        return await self.controller.refund(sale.sale_id, money)
 
     # -- export ------------------------------------------------------------------------
     async def export(self, path: Path | str) -> int | None:
         """The filtered sales to ``path`` as CSV (written off the loop); the number written, or None."""
-        if self.busy:
+        if self.ops.refuse(Busy.EXPORT):
             return None
-        sales = self.filtered
-        self.busy = "export"
-        self._changed()
-        try:
-            n = await asyncio.get_running_loop().run_in_executor(None, reports.export_csv, sales, Path(path))
-        except OSError as exc:
-            self._say(f"The CSV could not be written: {exc.strerror or exc}.", "error")
-            return None
-        finally:
-            self.busy = None
-            self._changed()
-        self._say(f"Exported {n} sale{'s' if n != 1 else ''} to {path}.")
-        self._changed()
+        write = asyncio.get_running_loop().run_in_executor(None, reports.export_csv, self.filtered, Path(path))
+        outcome = await self.ops.run(Busy.EXPORT, _awaited(write), EXPORT, doing=None)
+        n = outcome.value
+        if n is not None:
+            self._say(f"Exported {n} sale{'s' if n != 1 else ''} to {path}.")
+            self.changed()
         return n
 
     # -- live updates ------------------------------------------------------------------------
-    def _on_event(self, event: object) -> None:
+    def on_event(self, event: Event) -> None:
+        """The one entry for the controller's events (delivered by app.ui.bridge on the GUI thread)."""
         if not isinstance(event, SaleChanged):
             return
         sale = event.sale
         self._replace(sale)
-        if self.selected == sale.sale_id and self.busy != "refund":
+        if self.selected == sale.sale_id and self.busy is not Busy.REFUND:
             try:
                 task = asyncio.get_running_loop().create_task(self._refresh_detail(sale.sale_id))
             except RuntimeError:
@@ -400,11 +382,11 @@ class JournalModel:
             else:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        self._changed()
+        self.changed()
 
     async def _refresh_detail(self, sale_id: str) -> None:
         await self._load_detail(sale_id)
-        self._changed()
+        self.changed()
 
     def _replace(self, sale: Sale) -> None:
         for i, old in enumerate(self.sales):
@@ -423,3 +405,8 @@ class JournalModel:
             self.detail.sale = sale
             self.detail.fields = self._fields(sale)
         self._rows = None
+
+
+async def _awaited(future: asyncio.Future[int]) -> int:
+    """A future (work on another thread) as the coroutine the operation runner takes."""
+    return await future

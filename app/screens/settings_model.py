@@ -14,15 +14,18 @@ proves the token was accepted), Razorpay lists one QR code, Depay and Pix read a
 order / QR code (404 = credentials accepted, 401 = refused); the probe and its words live in
 ``app.screens.connection_test``. "Create payment link" (providers
 with STATIC_LINK) creates the counter's static link and fills ``provider.payment_link_id``.
-``sticker`` lays out the printed sticker of that link (the Qt painting is the view's job).
+``sticker`` lays out the printed sticker of that link (the Qt painting is the view's job). The
+three provider calls run through the screen's operation runner (``app.screens.operations``):
+``busy`` says which one is in flight, its failure is said in words, its result handed back.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,10 +33,19 @@ from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
-from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, ProviderError
+from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, linking
 from app.providers.registry import BY_NAME, PROVIDERS, SPECS
 from app.providers.spec import ProviderSpec
 from app.screens import connection_test
+from app.screens.operations import Busy, Level, Operations, Words
+
+if TYPE_CHECKING:
+    from app.qr.sticker import Sticker
+
+WORKING = "Working…"
+TEST = Words("Cannot test")
+LINK = Words("The link was not created")
+STICKER = Words("No sticker", expected=(ValueError,))
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,9 @@ class SettingsModel:
         self.problem = problem
         self.errors: dict[str, str] = {}
         self.message = ""
+        self.message_level: str = Level.INFO
+        self._listeners: list[Callable[[], None]] = []
+        self.ops = Operations(self)  # test connection, create link, sticker: busy, words, result
         self.pending_credentials: dict[str, str] = {}
         self._stored: dict[tuple[str, str], str] = {}  # (provider, key) -> "set"/"not set": keyring read once
         self.link: LinkInfo | None = None
@@ -308,17 +323,32 @@ class SettingsModel:
         prov = spec.create(base_url=s.base_url, credentials=self._credentials(), transport=self.transport, **options)
         return s, prov
 
+    # -- the screen's operations (app.screens.operations: busy, words and result in one place) --------
+    @property
+    def busy(self) -> Busy | None:
+        """What the screen is waiting for (the view disables its buttons meanwhile)."""
+        return self.ops.busy
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _said(self, ok: bool, text: str) -> tuple[bool, str]:
+        self.message, self.message_level = text, Level.INFO if ok else Level.ERROR
+        self.changed()
+        return ok, text
+
     async def test_connection(self) -> tuple[bool, str]:
         """One harmless call; (ok, what happened in words). Also left in ``message``."""
-        ok, self.message = await self._test()
-        return ok, self.message
-
-    async def _test(self) -> tuple[bool, str]:
         try:
             s, prov = self._provider()
         except (ValueError, SecretsUnavailable) as exc:
-            return False, f"Cannot test: {exc}"
-        return await connection_test.check(prov, s, self._found_link)
+            return self._said(False, f"Cannot test: {exc}")
+        outcome = await self.ops.run(Busy.TEST, connection_test.check(prov, s, self._found_link), TEST, doing=WORKING)
+        return self._said(*outcome.value) if outcome.value is not None else (False, self.message)
 
     def _found_link(self, link: LinkInfo) -> None:
         self.link = link
@@ -331,27 +361,35 @@ class SettingsModel:
         try:
             s, prov = self._provider()
         except (ValueError, SecretsUnavailable) as exc:
-            self.message = f"Cannot create the link: {exc}"
-            return False, self.message
-        try:
-            if not isinstance(prov, LinkingProvider) or Capability.STATIC_LINK not in prov.capabilities:
-                self.message = f"{s.provider} has no static payment links: each sale shows its own QR"
-                return False, self.message
-            link = await prov.create_link(f"tillqr-link-{uuid.uuid4().hex}", f"TillQR counter — {s.store_name}")
-        except ProviderError as exc:
-            self.message = f"The link was not created: {exc}"
-            return False, self.message
-        finally:
+            return self._said(False, f"Cannot create the link: {exc}")
+        if Capability.STATIC_LINK not in prov.capabilities:
             await prov.aclose()
+            return self._said(False, f"{s.provider} has no static payment links: each sale shows its own QR")
+        outcome = await self.ops.run(Busy.LINK, _create_link(linking(prov), s.store_name), LINK, doing=WORKING)
+        link = outcome.value
+        if link is None:
+            return False, self.message
         self.link = link
         self.values["provider.payment_link_id"] = link.link_id
         self.errors.pop("provider.payment_link_id", None)
-        self.message = f"Payment link {link.link_id} created: Save, then print its sticker"
-        return True, self.message
+        return self._said(True, f"Payment link {link.link_id} created: Save, then print its sticker")
 
-    async def sticker(self):
+    async def print_sticker(self, path: Path, write: Callable[[Sticker, Path], list[str]]) -> tuple[bool, str]:
+        """The counter sticker to ``path`` (PNG, else PDF): laid out here, painted by ``write(sticker,
+        target)`` (the view's Qt painting; returns its warnings)."""
+        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=WORKING)
+        if outcome.value is None:
+            return False, self.message
+        target = path if path.suffix.lower() in (".png", ".pdf") else path.with_suffix(".pdf")
+        try:
+            warnings = write(outcome.value, target)
+        except OSError as exc:
+            return self._said(False, f"The sticker was not written to {target}: {exc.strerror}")
+        return self._said(True, f"Sticker written to {target}" + (f" ({'; '.join(warnings)})" if warnings else ""))
+
+    async def sticker(self) -> Sticker:
         """The layout (app.qr.sticker.Sticker) of the counter sticker for the configured link."""
-        from app.qr.sticker import layout
+        from app.qr.sticker import layout  # lazy: the sticker's layout only when one is printed
 
         if self.link is None or self.link.link_id != self.values.get("provider.payment_link_id"):
             if not self.values.get("provider.payment_link_id"):
@@ -385,6 +423,13 @@ class SettingsModel:
                 elif key == "manager.pin_hash" and isinstance(value, str) and value.startswith("scrypt$"):
                     self.pin_hash = self.stored_pin_hash = value
                     self.gate.stored = value
+
+
+async def _create_link(prov: LinkingProvider, store_name: str) -> LinkInfo:
+    try:
+        return await prov.create_link(f"tillqr-link-{uuid.uuid4().hex}", f"TillQR counter — {store_name}")
+    finally:
+        await prov.aclose()
 
 
 def _text(value: Any) -> str:

@@ -55,7 +55,8 @@ def apply_style(app: QApplication) -> None:
 
 
 def compose(runtime: Any, *, config_file: Path | None = None, problem: str | None = None) -> MainWindow:
-    """The main window for ``runtime``: bridge → model → view, each handed what it needs.
+    """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
+    bridge is the one route of the controller's events to the models: app/ui/bridge.py).
 
     ``config_file``: the configuration the Settings page edits (default: the runtime's);
     ``problem``: why it could not be used — the Settings page then opens at once, showing it."""
@@ -69,7 +70,8 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
         sandbox=runtime.sandbox,
         link_payload=runtime.link.payload if runtime.link else None,
     )
-    view = CounterView(model, bridge)
+    bridge.follow(model.on_event)
+    view = CounterView(model)
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
     gate = settings_model.gate if settings_model else None  # one PinGate: its lock-out counts every wrong PIN
@@ -78,7 +80,7 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
     )
     window.settings = None
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
-        window.add_page("journal", "Journal", _journal_page(runtime, window.gate), guarded=True)
+        window.add_page("journal", "Journal", _journal_page(runtime, window.gate, bridge), guarded=True)
         window.settings = SettingsView(settings_model)
         window.add_page("settings", "Settings", window.settings, guarded=True)
     bridge.setParent(window)
@@ -94,7 +96,7 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
     return window
 
 
-def _journal_page(runtime: Any, gate: Any) -> QWidget:
+def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     try:
         from app.screens.journal_model import JournalModel
         from app.ui.journal_view import JournalView
@@ -105,7 +107,9 @@ def _journal_page(runtime: Any, gate: Any) -> QWidget:
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         placeholder.setObjectName("journalPlaceholder")
         return placeholder
-    return JournalView(JournalModel(runtime.controller, runtime.journal, gate))
+    model = JournalModel(runtime.controller, runtime.journal, gate)
+    bridge.follow(model.on_event)
+    return JournalView(model)
 
 
 def show_fitted(window: MainWindow) -> None:

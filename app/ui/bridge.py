@@ -1,35 +1,41 @@
-"""EventBridge: the controller's typed events (app/checkout/events.py) re-emitted as Qt signals.
+"""EventBridge: the one route from the core's events to the screens.
 
-The controller publishes on the asyncio loop, which under qasync is the Qt GUI
-thread; should an event ever come from another thread, Qt's queued connections
-deliver it to the views on the GUI thread all the same.
+core (``app.checkout.events``: SaleChanged, CounterFree, Notice, published by the controller)
+  → this adapter (one Qt signal, ``arrived``)
+  → each screen's model (``CounterModel.on_event``, ``JournalModel.on_event``, Qt-free)
+  → its view, which redraws when the model says it changed.
+
+Models never subscribe to the controller themselves and views never see a core event: whoever
+composes the window (app/ui/app.py) hands the bridge each model's ``on_event`` (``follow``). The
+controller publishes on the asyncio loop, which under qasync is the Qt GUI thread; should an
+event ever come from another thread, Qt's queued connection delivers it on the GUI thread all
+the same.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.checkout.events import CounterFree, Notice, SaleChanged
+from app.checkout.events import Event, Listener
+
+
+class Publisher(Protocol):
+    def subscribe(self, listener: Listener) -> Callable[[], None]: ...
 
 
 class EventBridge(QObject):
-    sale_changed = Signal(object)  # Sale
-    counter_free = Signal(object)  # Sale | None: the sale that just ended
-    notice = Signal(str, str)  # level ("info" | "warning" | "error"), message
+    arrived = Signal(object)  # an app.checkout.events.Event (not `event`: that is QObject.event())
 
-    def __init__(self, controller: Any, parent: QObject | None = None):
+    def __init__(self, controller: Publisher, parent: QObject | None = None):
         super().__init__(parent)
-        self._unsubscribe = controller.subscribe(self._on_event)
+        self._unsubscribe: Callable[[], None] | None = controller.subscribe(self.arrived.emit)
 
-    def _on_event(self, event: object) -> None:
-        if isinstance(event, SaleChanged):
-            self.sale_changed.emit(event.sale)
-        elif isinstance(event, CounterFree):
-            self.counter_free.emit(event.last)
-        elif isinstance(event, Notice):
-            self.notice.emit(event.level, event.message)
+    def follow(self, on_event: Callable[[Event], None]) -> None:
+        """Deliver every core event to ``on_event`` (a model's), on the GUI thread."""
+        self.arrived.connect(on_event)
 
     def close(self) -> None:
         """Stop listening (the controller may outlive the window)."""

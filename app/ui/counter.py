@@ -7,9 +7,10 @@ Right: the status banner, the QR with amount, reference, countdown and any
 due-date breakdown beside or under it, and in demo mode a "Simulate customer
 payment" button.
 
-Every provider call is an awaited coroutine on the qasync loop (``@asyncSlot``),
-so the window keeps painting while a request is in flight; the model disables
-what must not be pressed twice.
+Every provider call is an awaited coroutine on the qasync loop (``@asyncSlot``) that the
+model runs through its operation runner (app/screens/operations.py), so the window keeps
+painting while a request is in flight; the model disables what must not be pressed twice and
+answers a second press (Enter, Esc) at once in words.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.screens.counter_model import CounterModel
+from app.screens.operations import Busy
 
-from .bridge import EventBridge
 from .due_panel import DuePanel
 from .keypad import CLEAR, Keypad
 from .qr_panel import QrPanel
@@ -98,15 +99,12 @@ class AmountField(QLineEdit):
 
 
 class CounterView(QWidget):
-    def __init__(self, model: CounterModel, bridge: EventBridge, parent: QWidget | None = None):
+    def __init__(self, model: CounterModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
         self.setObjectName("counter")
         self._build()
-        bridge.sale_changed.connect(model.sale_changed)
-        bridge.counter_free.connect(model.counter_free)
-        bridge.notice.connect(model.notice)
-        model.on_change(self.redraw)
+        model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._render_countdown)  # the clock only; status comes from events
@@ -249,9 +247,9 @@ class CounterView(QWidget):
         if self.reference.text() != m.reference:
             self.reference.setText(m.reference)
         self.charge.setEnabled(m.can_charge)
-        self.charge.setText("Charging…" if m.busy == "charge" else "Charge")
+        self.charge.setText("Charging…" if m.busy is Busy.CHARGE else "Charge")
         self.cancel.setEnabled(m.can_cancel)
-        self.cancel.setText("Cancelling…" if m.busy == "cancel" else "Cancel")
+        self.cancel.setText("Cancelling…" if m.busy is Busy.CANCEL else "Cancel")
         self.simulate.setEnabled(m.can_simulate)
         self.banner.show_banner(m.banner)
         self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)

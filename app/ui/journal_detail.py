@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.screens.journal_model import TONES, JournalModel, status_words
+from app.screens.operations import Busy
 
 
 class JournalDetail(QScrollArea):
@@ -173,7 +174,7 @@ class JournalDetail(QScrollArea):
         self.refund_note.setText(blocked or f"Up to {sale.refundable.display()}; the manager PIN is asked.")
         self.refund_form.setVisible(form_open)
         self.refund_confirm.setEnabled(m.busy is None)
-        self.refund_confirm.setText("Refunding…" if m.busy == "refund" else "Refund")
+        self.refund_confirm.setText("Refunding…" if m.busy is Busy.REFUND else "Refund")
         self.refunds_title.setVisible(bool(d.refunds))
         self.refunds_list.setVisible(bool(d.refunds))
         self.refunds_list.setText("\n".join(d.refunds))

@@ -39,6 +39,7 @@ from qasync import asyncSlot
 from shiboken6 import isValid
 
 from app.screens.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
+from app.screens.operations import Busy
 
 from .journal_detail import JournalDetail
 from .journal_detail import button as _button
@@ -374,7 +375,7 @@ class JournalView(QWidget):
         busy = m.busy is not None
         self.refresh.setEnabled(not busy)
         self.export.setEnabled(not busy and bool(m.rows))
-        self.export.setText("Exporting…" if m.busy == "export" else "Export CSV…")
+        self.export.setText("Exporting…" if m.busy is Busy.EXPORT else "Export CSV…")
         self._render_detail()
         self.totals_title.setText(f"{m.totals_title}:")
         self.totals_text.setText(_totals_html(m.totals_entries(), short=bool(self._narrow)))

@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.config.pin import PinError, PinGate
+from app.screens.amount_entry import sentence
 
 STYLE = """
 QDialog#pinDialog { background: #f4f6f8; border: 2px solid #52606d; }
@@ -149,7 +150,7 @@ class PinDialog(QDialog):
             self.gate.check(self.field.text())
         except PinError as exc:
             self.field.clear()
-            self.error.setText(_sentence(str(exc)))
+            self.error.setText(sentence(str(exc)))
             return
         self.error.setText("")
         self.accept()
@@ -159,7 +160,3 @@ class PinDialog(QDialog):
             self.field.insert(event.text())
             return
         super().keyPressEvent(event)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -3,7 +3,8 @@
 A scrolling form (Store, Provider, Credentials, Checkout, Manager PIN; each field with its error
 in words under it) over a fixed action bar (Test connection, Create payment link, Print sticker,
 Save, Restart now) and the last outcome. Provider calls are awaited on the qasync loop
-(``@asyncSlot``); the buttons are disabled meanwhile. Credentials are password fields that are
+(``@asyncSlot``) and run by the model's operation runner (app/screens/operations.py); the
+buttons are disabled while ``model.busy``. Credentials are password fields that are
 never filled back: their state reads "set" / "not set". "Restart now" asks the window's owner
 (app/ui/app.py) to close the runtime and open it again on the saved configuration.
 """
@@ -11,6 +12,7 @@ never filled back: their state reads "set" / "not set". "Restart now" asks the w
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -30,9 +32,11 @@ from qasync import asyncSlot
 
 from app.config.pin import PinError
 from app.providers.registry import PROVIDERS
+from app.screens.amount_entry import sentence
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
-from .pin_dialog import _sentence
+if TYPE_CHECKING:
+    from app.qr.sticker import Sticker
 
 STYLE = """
 QWidget#settings { background: #f4f6f8; }
@@ -125,7 +129,7 @@ class SettingsView(QWidget):
         self.form_column.setContentsMargins(14, 8, 14, 8)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
-        self.scroll = scroll
+        self.scroll_area = scroll  # not `scroll`: that is QWidget.scroll()
 
         self.first_run = QLabel(
             "No manager PIN yet: set one below first (it guards Settings and the Journal), "
@@ -194,7 +198,7 @@ class SettingsView(QWidget):
         self.sticker_button.clicked.connect(self._choose_sticker_file)
         self.save_button.clicked.connect(self.save)
         self.restart_button.clicked.connect(self.restart_requested)
-        self._busy = False
+        model.on_change(self._busy_changed)
         self.refresh()
 
     # -- building ----------------------------------------------------------------------
@@ -298,13 +302,13 @@ class SettingsView(QWidget):
         self.link_button.setVisible(m.can_create_link())
         self.sticker_button.setVisible(m.can_create_link())
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button):
-            b.setEnabled(not self._busy)
+            b.setEnabled(m.busy is None)
 
     def _reveal_first_error(self) -> None:
         visible = {f.key for f in self.model.visible_fields()}
         first_bad = next((self.rows[k] for k in self.rows if k in self.model.errors and k in visible), None)
         if first_bad is not None:
-            self.scroll.ensureWidgetVisible(first_bad, 0, 60)
+            self.scroll_area.ensureWidgetVisible(first_bad, 0, 60)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -333,7 +337,7 @@ class SettingsView(QWidget):
         try:
             self.model.set_credential(name, text)
         except ValueError as exc:  # pasted with accents or control characters: said, not stored
-            self.cred_state[name].setText(_sentence(str(exc)))
+            self.cred_state[name].setText(sentence(str(exc)))
             return
         self.model.errors.pop("credentials", None)
         self.cred_state[name].setText(self.model.credential_state()[name])
@@ -342,7 +346,7 @@ class SettingsView(QWidget):
         try:
             text = self.model.set_pin(self.pin_new.text(), self.pin_repeat.text(), self.pin_current.text())
         except PinError as exc:
-            self.pin_error.setText(_sentence(str(exc)))
+            self.pin_error.setText(sentence(str(exc)))
             self.show_outcome(False, f"PIN not changed: {exc}")
         else:
             self.pin_error.setText("")
@@ -362,25 +366,26 @@ class SettingsView(QWidget):
             self.saved.emit()
         return ok
 
-    async def _busy_call(self, call) -> tuple[bool, str]:
-        self._busy = True
-        self.refresh()
-        self.show_outcome(True, "Working…")
-        try:
-            ok, text = await call()
-        finally:
-            self._busy = False
+    def _busy_changed(self) -> None:
+        """The model's operation started or ended: buttons off while one runs, its words meanwhile."""
+        busy = self.model.busy is not None
+        for b in (self.test_button, self.link_button, self.sticker_button, self.save_button):
+            b.setEnabled(not busy)
+        if busy:
+            self.show_outcome(True, self.model.message)
+
+    def _finished(self, ok: bool, text: str) -> tuple[bool, str]:
         self.show_outcome(ok, text)
         self.refresh()
         return ok, text
 
     @asyncSlot()
     async def test_connection(self) -> tuple[bool, str]:
-        return await self._busy_call(self.model.test_connection)
+        return self._finished(*await self.model.test_connection())
 
     @asyncSlot()
     async def create_link(self) -> tuple[bool, str]:
-        return await self._busy_call(self.model.create_payment_link)
+        return self._finished(*await self.model.create_payment_link())
 
     def _choose_sticker_file(self) -> None:
         dialog = QFileDialog(
@@ -392,22 +397,13 @@ class SettingsView(QWidget):
 
     @asyncSlot(str)
     async def print_sticker(self, path: str) -> tuple[bool, str]:
-        async def call() -> tuple[bool, str]:
-            from app.ui.sticker_render import render_pdf, render_png  # Qt painting, only when printing
+        return self._finished(*await self.model.print_sticker(Path(path), _write_sticker))
 
-            try:
-                sticker = await self.model.sticker()
-            except Exception as exc:  # noqa: BLE001 - said in words next to the buttons
-                return False, f"No sticker: {exc}"
-            target = Path(path)
-            try:
-                if target.suffix.lower() == ".png":
-                    _, warnings = render_png(sticker, target)
-                else:
-                    target = target if target.suffix.lower() == ".pdf" else target.with_suffix(".pdf")
-                    warnings = render_pdf(sticker, target)
-            except OSError as exc:
-                return False, f"The sticker was not written to {target}: {exc.strerror}"
-            return True, f"Sticker written to {target}" + (f" ({'; '.join(warnings)})" if warnings else "")
 
-        return await self._busy_call(call)
+def _write_sticker(sticker: Sticker, target: Path) -> list[str]:
+    """The sticker painted with Qt to ``target`` (PNG or PDF); the warnings of the painting."""
+    from app.ui.sticker_render import render_pdf, render_png  # lazy: Qt painting, only when printing
+
+    if target.suffix.lower() == ".png":
+        return list(render_png(sticker, target)[1])
+    return list(render_pdf(sticker, target))

@@ -11,6 +11,7 @@ from app.config.pin import PinGate, hash_pin
 from app.domain.sale import SaleStatus
 from app.runtime import open_runtime
 from app.screens.journal_model import JournalModel
+from app.ui.bridge import EventBridge
 from app.ui.journal_view import JournalView
 
 pytestmark = pytest.mark.ui
@@ -38,17 +39,20 @@ def journal_view(qtbot, depay, pin_hash):
 
     def make(size=(1280, 800)):
         model = JournalModel(depay.controller, depay.journal, PinGate(pin_hash))
+        bridge = EventBridge(depay.controller)  # the one route of the controller's events, as compose() does
+        bridge.follow(model.on_event)
         view = JournalView(model)
         qtbot.addWidget(view)
         view.resize(*size)
         view.show()
         qtbot.waitExposed(view)
         qtbot.waitUntil(lambda: model.loaded, timeout=10000)
-        made.append(view)
+        made.append((view, bridge))
         return view
 
     yield make
-    for view in made:
+    for view, bridge in made:
+        bridge.close()
         view.close()
 
 

@@ -86,7 +86,7 @@ def test_a_broken_config_is_said_first_and_in_view(window_for, tmp_path, qtbot, 
     assert problem.isVisible() and "store.mcc" in problem.text()
     assert shown_rect(problem) == global_rect(problem), "the problem banner is (partly) out of view"
     # the most severe first: above the scrolling form (the first-run hint, then the fields), never scrolled away
-    assert global_rect(problem).bottom() < global_rect(view.scroll.viewport()).top()
+    assert global_rect(problem).bottom() < global_rect(view.scroll_area.viewport()).top()
     mcc = view.rows["store.mcc"]
     assert shown_rect(mcc.error) == global_rect(mcc.error)  # and the field it names is in view too
 

@@ -135,10 +135,14 @@ async def test_no_double_charge_while_in_flight():
     await asyncio.sleep(0)
     assert m.busy == "charge" and not m.can_charge
     assert m.banner.title == "Starting…"
-    assert await m.charge() is None
+    assert await m.charge() is None, "a second press is answered at once, not queued"
+    assert m.message == "A sale is being started; wait for its QR."
+    assert await m.cancel() is None
+    assert m.message == "A sale is being started; wait for its QR. Then cancel it."
     m.controller.gate.set()
     await first
     assert len(m.controller.charges) == 1 and m.busy is None
+    assert m.message == "", "the words about waiting go once the QR is there"
 
 
 async def test_bad_amount_is_refused_in_words_without_calling_the_controller():

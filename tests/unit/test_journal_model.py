@@ -33,12 +33,7 @@ class FakeController:
     def __init__(self, available: bool = True):
         self.refunds = SimpleNamespace(available=available)
         self.provider = SimpleNamespace(name="depay")
-        self.listeners = []
         self.refunded = []
-
-    def subscribe(self, listener):
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
 
     async def refund(self, sale_id, amount):  # pragma: no cover - the fake's refunds are never reached
         self.refunded.append((sale_id, amount))
@@ -236,6 +231,7 @@ async def paid(rt, amount: str) -> Sale:
 
 async def test_refund_on_depay_after_the_pin_and_live_rows(depay, pin_hash):
     model = JournalModel(depay.controller, depay.journal, gate(pin_hash))
+    unfollow = depay.controller.subscribe(model.on_event)  # what app.ui.bridge does, minus the Qt signal
     await model.load()
     assert model.rows == []
     s = await paid(depay, "100.00")
@@ -257,8 +253,9 @@ async def test_refund_on_depay_after_the_pin_and_live_rows(depay, pin_hash):
     stored = await depay.journal.get(s.sale_id)
     assert stored.status == SaleStatus.REFUNDED
     assert "Nothing is left" in model.refund_blocked() or "Only paid" in model.refund_blocked()
+    unfollow()
     model.close()
-    assert model._unsubscribe is None
+    assert not model.ops.tasks
 
 
 async def test_refund_refused_where_the_provider_cannot(tmp_path, pin_hash):

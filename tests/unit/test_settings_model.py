@@ -1,5 +1,7 @@
 """SettingsModel without Qt: validation naming keys, keyring-only credentials, PIN, provider calls on the sandbox."""
 
+from pathlib import Path
+
 import httpx
 import keyring
 import pytest
@@ -155,3 +157,22 @@ async def test_create_link_then_sticker(tmp_path, ring, transport):
     assert sticker.payload == m.link.payload and sticker.text("name") == ["Padaria Central"]
     m.set("provider.name", "depay")
     assert not m.can_create_link()
+
+
+async def test_print_sticker_through_the_runner_says_each_outcome(tmp_path, ring, transport):
+    m = model_for(tmp_path, transport, provider__base_url=f"{BASE}/jpmorgan", store__name="Padaria Central")
+    m.set_credential("access_token", "t")
+    written: list[Path] = []
+
+    def write(sticker, target: Path) -> list[str]:  # the view paints with Qt; here the payload as text
+        target.write_text(sticker.payload, encoding="utf-8")
+        written.append(target)
+        return []
+
+    ok, text = await m.print_sticker(tmp_path / "sticker", write)
+    assert not ok and text == "No sticker: no payment link yet: create it first" and m.busy is None
+    assert (await m.create_payment_link())[0]
+    ok, text = await m.print_sticker(tmp_path / "sticker", write)
+    assert ok and text == f"Sticker written to {tmp_path / 'sticker.pdf'}" and written[0].read_text() == m.link.payload
+    ok, text = await m.print_sticker(tmp_path / "missing" / "s.png", write)
+    assert not ok and text.startswith("The sticker was not written to") and "No such file" in text
