@@ -48,6 +48,7 @@ class ProviderError(Exception):
     """Base of every provider failure; ``str()`` is safe to show and to log."""
 
     retryable = False
+    refund_id: str | None = None  # a refund call whose answer was lost: the id its outcome is read by later
 
     def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
         super().__init__(message)

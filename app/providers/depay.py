@@ -81,6 +81,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -240,7 +241,7 @@ class DepayProvider:
                 info: RequestInfo = await self.http.post(
                     "/v2/qr",
                     encode(self.qr_body(spec, reference)),
-                    parse=lambda data, sent_at=sent_at: parse_created(data, spec.amount, sent_at),
+                    parse=partial(parse_created, amount=spec.amount, sent_at=sent_at),
                 )
             except (ProviderUnavailable, ProviderProtocolError):  # the order may exist: ask again, same reference
                 if attempt >= self.max_attempts:
@@ -337,7 +338,7 @@ class DepayProvider:
         except (ProviderUnavailable, ProviderProtocolError) as exc:
             self._unanswered[idempotency_key] = _Refund(order.request_id, amount, turn)
             self._turns[order.request_id] = turn + 1  # whether or not it was made, no other refund takes its turn
-            exc.refund_id = make_refund_id(order.request_id, turn, amount)  # type: ignore[attr-defined]
+            exc.refund_id = make_refund_id(order.request_id, turn, amount)
             raise  # ... and any later process can read its outcome at that turn (get_refund)
         self._turns[order.request_id] = turn + 1
         depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")

@@ -197,7 +197,7 @@ def _amount(value: Any, currency: str | None, field: str, errors: list[str]) -> 
         errors.append(f"{field} must be a number conforming to the specified constraints")
     elif value <= 0:
         errors.append(f"{field} must be a positive number")
-    elif currency in COUNTRY_CURRENCY.values():
+    elif currency is not None and currency in COUNTRY_CURRENCY.values():
         digits = minor_units(currency)
         if Decimal(value) != Decimal(value).quantize(Decimal(1).scaleb(-digits)):
             errors.append(f"{field} must have at most {digits} decimal places")

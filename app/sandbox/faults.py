@@ -28,14 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RATES = ("error_rate", "timeout_rate", "drop_rate", "garbage_rate", "auth_rate")
 MAX_LATENCY_MS = 120_000
@@ -132,9 +128,9 @@ async def _until_disconnect(receive: Receive) -> None:
 
 async def hold_answer(app: ASGIApp, scope: Scope, receive: Receive, send: Send, hold_s: float) -> None:
     """Process the call, then keep its answer until the client gives up (or ``hold_s`` passes)."""
-    held: list[dict[str, Any]] = []
+    held: list[Message] = []
 
-    async def capture(message: dict[str, Any]) -> None:
+    async def capture(message: Message) -> None:
         held.append(message)
 
     await app(scope, receive, capture)

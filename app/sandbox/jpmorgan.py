@@ -198,7 +198,10 @@ def _create_request(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any
         raise SandboxError(409, "DUPLICATE_ID", f"a payment request with id {ident} already exists")
     amount = parse_amount(req["paymentAmount"], "BRL")
     creditor = req.get("creditor") or {}
-    address = creditor.get("address") if isinstance(creditor.get("address"), dict) else {}
+    address = (
+        creditor.get("address") if isinstance(creditor, dict) and isinstance(creditor.get("address"), dict) else {}
+    )
+    address = address if isinstance(address, dict) else {}
     city = address.get("city") if isinstance(address.get("city"), str) and address.get("city") else None
     try:
         payload = pix_dynamic(

@@ -228,7 +228,7 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
     now = state.now()
     key = str(uuid.uuid4())
     terms = order.terms
-    expires = payable_until(terms) if terms else now + timedelta(seconds=order.expiration_seconds)
+    expires = payable_until(terms) if terms else now + timedelta(seconds=order.expiration_seconds or 0)
     owed = (lambda when: amount_due(order.amount, terms, local_date(when)).total) if terms else None
     payload = _payload(state, order, key)
     sim = SimRequest(
@@ -344,7 +344,8 @@ async def create_qr(request: Request, state: SandboxState) -> Response:
             return answer(stored.status, stored.body)
     p = request.path_params
     status, out = _create(state, p["account"], p["alias"], body)
-    state.remember(scope, key, fingerprint(raw), status, out)
+    if isinstance(key, str):  # a body without its key was refused by _create's checks
+        state.remember(scope, key, fingerprint(raw), status, out)
     return answer(status, out)
 
 

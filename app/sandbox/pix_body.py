@@ -66,7 +66,8 @@ def is_uuid4(value: Any) -> bool:
 
 class _Check:
     def __init__(self, body: dict[str, Any]):
-        self.body, self.errors = body, []
+        self.body: dict[str, Any] = body
+        self.errors: list[dict[str, str]] = []
 
     def bad(self, field: str, message: str) -> None:
         self.errors.append({"field": field, "message": message})
@@ -143,7 +144,9 @@ def check_create(body: dict[str, Any], today: date) -> Order:
     ):
         c.bad("additional_data", "must be a list of at most 20 {key_name, value} texts")
         extra = []
-    seconds, terms, numbers = None, None, ()
+    seconds: int | None = None
+    terms: DueTerms | None = None
+    numbers: tuple[int, ...] = ()
     if not term:
         for field in TERM_FIELDS:
             if body.get(field) not in (None, []):
@@ -210,7 +213,7 @@ def _check_terms(
         c.bad("discounts", "discount_number must be unique and follow the limit dates")
     if c.errors or None in (amount, due, fine, interest, rebate):
         return None, ()
-    assert amount and due and fine and interest and rebate
+    assert amount and due and fine and interest and rebate and isinstance(days, int)
     terms = DueTerms(
         due_date=due,
         max_payment_days=days,

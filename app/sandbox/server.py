@@ -131,7 +131,10 @@ async def pay(request: Request) -> Response:
         unknown = set(body) - {"payload", "amount"}
         if unknown:
             raise SandboxError(400, "INVALID_REQUEST", f"unknown fields: {', '.join(sorted(unknown))}")
-        req = state.pay(body.get("payload"), body.get("amount"))
+        payload = body.get("payload")
+        if not isinstance(payload, str):
+            raise SandboxError(400, "INVALID_REQUEST", "payload must be the text a customer's app scanned")
+        req = state.pay(payload, body.get("amount"))
     except SandboxError as exc:
         return _sandbox_error(exc)
     return JSONResponse(
