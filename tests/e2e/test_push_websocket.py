@@ -8,6 +8,7 @@ import pytest
 
 from app.domain.sale import SaleStatus
 from app.runtime import open_runtime
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ async def till(sandbox_url, tmp_path, monkeypatch):
 async def test_paid_seen_through_the_websocket(till):
     assert till.hub.connected
     sale = await till.controller.charge("12.50")
-    await asyncio.sleep(0.2)
+    await until(lambda: till.controller._watcher.polls >= 1)
     polls_before = till.controller._watcher.polls
     t0 = time.perf_counter()
     await till.sandbox.pay(till.link.payload)
@@ -41,7 +42,7 @@ async def test_paid_seen_through_the_websocket(till):
 
 async def test_socket_drop_falls_back_to_polling_without_a_gap(till, sandbox_url):
     sale = await till.controller.charge("7.00")
-    await asyncio.sleep(0.3)  # the watcher is now waiting out its slow (pushed) interval of 30 s
+    await until(lambda: till.controller._watcher.polls >= 1)  # polled once: now waiting out its slow (pushed) 30 s
     dropped = httpx.post(f"{sandbox_url}/_sandbox/events/drop").json()["dropped"]
     assert dropped >= 1
     t0 = time.perf_counter()

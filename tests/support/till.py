@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from app.checkout.controller import CheckoutController
+from app.domain.sale import utcnow
 from app.runtime import Runtime, open_runtime
 
 
@@ -20,8 +22,9 @@ async def demo_till(home: Path, *, duration_s: int = 60, poll_interval: float = 
         await rt.aclose()
 
 
-def second_controller(rt: Runtime) -> CheckoutController:
-    """Another process's controller on the same journal and provider: how a restart after a crash looks."""
+def second_controller(rt: Runtime, *, later_s: float = 0.0) -> CheckoutController:
+    """Another process's controller on the same journal and provider: how a restart after a crash looks.
+    ``later_s``: it starts that many seconds later (its clock is ahead; move the sandbox's with ``time_travel``)."""
     return CheckoutController(
         rt.provider,
         rt.journal,
@@ -29,7 +32,13 @@ def second_controller(rt: Runtime) -> CheckoutController:
         currency=rt.settings.currency,
         duration_s=rt.controller.duration_s,
         poll_interval=rt.controller.poll_interval,
+        clock=lambda: utcnow() + timedelta(seconds=later_s),
     )
+
+
+async def time_travel(sandbox, seconds: float) -> None:
+    """The sandbox's time moves on (``POST /_sandbox/clock``): expiry without waiting for it."""
+    (await sandbox.client.post("/_sandbox/clock", json={"advance_s": seconds})).raise_for_status()
 
 
 def journal_row(rt: Runtime, sale_id: str) -> sqlite3.Row | None:

@@ -18,6 +18,7 @@ import zxingcpp
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from app.checkout.events import Notice
 from app.domain.money import minor_units
 from app.providers.base import Capability
 from app.providers.registry import PROVIDERS
@@ -51,6 +52,13 @@ def scanned_amount(payload: str) -> str | None:
     decoded = emv.decode(payload)
     assert decoded.valid, decoded.errors
     return decoded.fields.get("54")
+
+
+def notices_of(rt) -> list[str]:
+    """The texts of the notices the controller publishes from now on (for "said once" checks)."""
+    texts: list[str] = []
+    rt.controller.subscribe(lambda ev: texts.append(ev.message) if isinstance(ev, Notice) else None)
+    return texts
 
 
 def wait_mode(qtbot, view, mode: str, timeout: int = 5000) -> None:
@@ -131,6 +139,7 @@ def test_partial_payment_reads_received_x_of_y_until_paid_in_full(provider, till
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_over_payment_is_paid_and_flagged_for_refund(provider, till, qtbot, run):
     window, view, rt = opened(till, provider)
+    notices = notices_of(rt)
     cur = rt.controller.currency
     charge(qtbot, view, amount_for(view, "12.50"))
     over = amount_for(view, "15.00")
@@ -148,8 +157,8 @@ def test_over_payment_is_paid_and_flagged_for_refund(provider, till, qtbot, run)
     assert view.banner.note.isVisible() and view.banner.property("flag") == "overpaid"
     assert view.banner.note.text() == f"⚠ Over-paid by {cur} {extra} — refund the difference to the customer"
     assert f"{cur} {over} received for {cur} {amount_for(view, '12.50')}" in view.banner.detail.text()
-    qtbot.wait(300)  # the controller's own "Over-paid by …" notice has arrived by now: said once, on the banner
-    assert not view.message.isVisible()
+    qtbot.waitUntil(lambda: any("Over-paid by" in n for n in notices))  # the controller's own notice came ...
+    assert not view.message.isVisible()  # ... and is said once, on the banner
 
 
 @pytest.mark.parametrize("ending, mode, title", [("9", "failed", "Failed"), ("8", "cancelled", "Cancelled")])
@@ -238,6 +247,7 @@ def test_lost_contact_and_back_are_said_in_words(till, qtbot, run):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_part_paid_then_cancelled_says_to_give_it_back(provider, till, qtbot, run):
     window, view, rt = opened(till, provider, Capability.PARTIAL_PAYMENT)
+    notices = notices_of(rt)
     cur = rt.controller.currency
     charge(qtbot, view, "12.50")
     run(rt.sandbox.pay(decode_qr(view.qr)[0], "8.00"))
@@ -246,5 +256,5 @@ def test_part_paid_then_cancelled_says_to_give_it_back(provider, till, qtbot, ru
     wait_mode(qtbot, view, "cancelled")
     assert "Nothing was charged" not in view.banner.text() and view.banner.property("flag") == "refund"
     assert view.banner.note.text() == f"⚠ {cur} 8.00 was received before it ended — refund it to the customer"
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: any("refund it to the customer" in n for n in notices))
     assert not view.message.isVisible(), "the controller's notice says the same: shown once"

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from app.ui import qtloop
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.ui
 
@@ -33,5 +34,5 @@ def test_long_calls_are_chained_timers_that_fire_on_time(run, aloop, monkeypatch
     assert abs(handle.when() - (start + 0.18)) < 0.01
     cancelled = aloop.call_later(0.12, lambda: fired.append("cancelled one ran"))
     cancelled.cancel()
-    run(asyncio.sleep(0.4))
+    run(until(lambda: fired))  # the cancelled one (due at 0.12 s) would have come first, had it run
     assert len(fired) == 1 and 0.17 <= fired[0] < 0.35 and cancelled.cancelled()

@@ -151,10 +151,9 @@ def test_a_managers_page_left_idle_locks_again(window_for, tmp_path, qtbot, ring
     window.idle.setInterval(300)
     window.show_page("journal")  # as after the right PIN
     assert window.current_page() == "journal" and window.unlocked
-    qtbot.wait(150)
-    qtbot.keyClick(window.pages["journal"], Qt.Key.Key_Shift)  # input keeps it open
-    qtbot.wait(200)
-    assert window.current_page() == "journal"
+    qtbot.waitUntil(lambda: window.idle.remainingTime() < 200)  # time passes idle ...
+    qtbot.keyClick(window.pages["journal"], Qt.Key.Key_Shift)  # ... and input keeps it open: the count restarts
+    assert window.current_page() == "journal" and window.idle.remainingTime() > 200
     qtbot.waitUntil(lambda: window.current_page() == "counter", timeout=10000)
     assert not window.unlocked
     window.request_page("journal")

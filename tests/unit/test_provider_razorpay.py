@@ -3,7 +3,6 @@ its PNG reader and its status table (the checkout on Razorpay: tests/e2e/test_ra
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import logging
@@ -281,22 +280,22 @@ async def test_payments_are_asked_only_while_active_and_not_fully_received(rzp, 
 
 
 async def test_the_till_follows_a_payment_in_flight_past_its_deadline(tmp_path, monkeypatch):
-    """The reviewer's case: paid just before the till's deadline, captured 3 s later. The cashier sees
-    processing, then paid; never expired (which would invite a second payment)."""
+    """The reviewer's case: paid before the till's deadline, captured after it (here: a 1 s deadline, captured
+    2 s after the payment). The cashier sees processing, then paid; never expired (which would invite a second
+    payment)."""
     import app.sandbox.server as server
 
     monkeypatch.delenv("TILLQR_SANDBOX_URL", raising=False)
-    monkeypatch.setattr(server, "create_app", partial(server.create_app, settle_delay_s=3.0))
-    rt = await open_runtime(demo=True, provider="razorpay", home=tmp_path, duration_s=2, poll_interval=0.05)
+    monkeypatch.setattr(server, "create_app", partial(server.create_app, settle_delay_s=2.0))
+    rt = await open_runtime(demo=True, provider="razorpay", home=tmp_path, duration_s=1, poll_interval=0.05)
     try:
         shown: list[str] = []
         rt.controller.subscribe(lambda e: shown.append(e.sale.status.value) if isinstance(e, SaleChanged) else None)
         sale = await rt.controller.charge("12.50", "table 4")
         assert sale.status == SaleStatus.LINKED
-        await asyncio.sleep(max(0.0, (sale.expires_at - datetime.now(UTC)).total_seconds() - 0.3))
         assert (await rt.sandbox.pay(sale.payload))["status"] == "active"  # authorized: the QR stays active
         closed = await rt.controller.wait_closed(sale.sale_id, timeout=20)
-        assert datetime.now(UTC) > sale.expires_at + timedelta(seconds=2)  # it outlived the deadline
+        assert datetime.now(UTC) > sale.expires_at  # it outlived the deadline
         assert closed.status == SaleStatus.SETTLED and closed.received == Money(1250, "INR")
         assert "processing" in shown and "expired" not in shown
         assert "after the till had ended" not in (closed.reason or "")

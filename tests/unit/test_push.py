@@ -1,12 +1,13 @@
 """Push: status events wake the watcher at once; the controller never shows a status twice."""
 
-import asyncio
 import time
+from decimal import Decimal
 
 from app.checkout.events import SaleChanged
 from app.checkout.push import PushHub
 from app.domain.sale import SaleStatus
 from tests.support.till import demo_till
+from tests.support.waiting import until
 
 
 async def test_event_wakes_the_watcher_long_before_its_poll(tmp_path):
@@ -30,9 +31,12 @@ async def test_partial_payments_pushed_and_no_status_shown_twice(tmp_path):
             )
         )
         sale = await rt.controller.charge("10.00")
+        paid = Decimal("0")
         for part in ("2.00", "3.00", "5.00"):
             await rt.sandbox.pay(sale.payload, amount=part)
-            await asyncio.sleep(0.15)
+            paid += Decimal(part)
+            seen = f"{paid:.2f}"
+            await until(lambda seen=seen: any(r == seen for _st, r, _c, _s in shown))  # each part seen before the next
         await rt.controller.wait_closed(sale.sale_id, timeout=5)
         assert len(shown) == len(set(shown)), shown  # every state change shown exactly once
         received = [r for st, r, _closed, _shown in shown if st == "linked"]
@@ -54,12 +58,11 @@ async def test_watcher_polls_slowly_while_pushed_and_normally_without(tmp_path):
             rt.provider, sale.request_id, never_done, interval=0.05, hub=hub, slow_interval=10
         ).start()
         plain = PollingWatcher(rt.provider, sale.request_id, never_done, interval=0.05).start()
-        await asyncio.sleep(0.5)
-        assert pushed.polls == 1 and plain.polls >= 5
+        await until(lambda: plain.polls >= 5)
+        assert pushed.polls == 1  # while the plain one polled five times, the pushed one waited (10 s)
         hub.connected = False  # the socket drops: the next wait is the normal interval...
         hub.dispatch({"request_id": sale.request_id})  # ...and an event still wakes it at once
-        await asyncio.sleep(0.5)
-        assert pushed.polls >= 5
+        await until(lambda: pushed.polls >= 5)
         hub.dispatch({"no": "id"})  # malformed events are ignored
         await pushed.stop()
         await plain.stop()

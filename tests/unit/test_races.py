@@ -5,11 +5,15 @@ move is injected at the exact moment through a provider subclass that calls the 
 """
 
 import asyncio
+from datetime import timedelta
 
 from app.checkout.controller import ChargeFailed, CheckoutController
-from app.domain.sale import SaleStatus
+from app.domain.sale import SaleStatus, utcnow
 from app.providers.jpmorgan import JPMorganProvider
-from tests.support.till import bare_till
+from tests.support.till import bare_till, time_travel
+from tests.support.waiting import until
+
+LATER = timedelta(seconds=61)
 
 
 async def _truth(till, request_id):
@@ -17,10 +21,13 @@ async def _truth(till, request_id):
     return next(r for r in state["requests"] if r["id"] == request_id)
 
 
+async def linked(sandbox, request_id) -> bool:
+    return any(link["linked_request"] == request_id for link in (await sandbox.state())["links"])
+
+
 async def test_payment_processing_at_expiry_is_followed_to_settled(tmp_path):
-    async with bare_till(tmp_path, settle_delay_s=3.0, duration_s=2) as till:
+    async with bare_till(tmp_path, settle_delay_s=2.0, duration_s=1) as till:  # paid at once, settled after expiry
         sale = await till.controller.charge("12.50")
-        await asyncio.sleep(1.3)
         assert (await till.sandbox.pay(till.link.payload))["status"] == "PROCESSING"
         closed = await till.controller.wait_closed(sale.sale_id, timeout=20)
         assert closed.status == SaleStatus.SETTLED and str(closed.received) == "12.50"
@@ -35,7 +42,7 @@ async def test_link_answer_lost_then_customer_pays_is_recorded_paid(tmp_path):
             await hook["sandbox"].faults(timeout_rate=1.0)  # the sandbox links, then holds the answer
 
             async def customer():
-                await asyncio.sleep(0.3)
+                await until(lambda: linked(hook["sandbox"], request_id))  # the sandbox has linked it
                 await hook["sandbox"].pay(hook["payload"])
 
             paying = asyncio.ensure_future(customer())
@@ -97,12 +104,14 @@ async def test_recover_that_cannot_finish_never_rewrites_a_found_payment(tmp_pat
 
             raise ProviderUnavailable("down for the test")
 
-    async with bare_till(tmp_path, duration_s=1, provider_cls=UnlinkDown) as till:
+    async with bare_till(tmp_path, duration_s=60, provider_cls=UnlinkDown) as till:
         sale = await till.controller.charge("12.50")
         await till.controller.aclose()
         await till.sandbox.pay(till.link.payload)
-        await asyncio.sleep(1.2)  # and its expiry passes
-        ctl2 = CheckoutController(till.provider, till.journal, link_id=till.link.link_id, poll_interval=0.05)
+        await time_travel(till.sandbox, 61)  # and its expiry passes while the till is down
+        ctl2 = CheckoutController(
+            till.provider, till.journal, link_id=till.link.link_id, poll_interval=0.05, clock=lambda: utcnow() + LATER
+        )
         results = await ctl2.recover()
         assert {x.action for x in results} == {"unreachable"}  # the sale, and the link it still holds
         r = results[0]

@@ -4,15 +4,14 @@ Each test replays a sale's steps by hand (journal writes and provider calls, exa
 them) up to the crash point, then a fresh controller on the same journal recovers.
 """
 
-import asyncio
-
 import pytest
 
 from app.checkout.controller import SaleInProgress
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ChargeSpec
-from tests.support.till import demo_till, linked_now, sandbox_request, second_controller
+from tests.support.till import demo_till, linked_now, sandbox_request, second_controller, time_travel
+from tests.support.waiting import until
 
 
 async def _steps(rt, upto: str, amount="10.00") -> Sale:
@@ -96,10 +95,10 @@ async def test_died_after_settled_before_unlink(tmp_path):
 
 
 async def test_expired_while_down(tmp_path):
-    async with demo_till(tmp_path, duration_s=1) as rt:
+    async with demo_till(tmp_path, duration_s=60) as rt:
         await _steps(rt, "linked")
-        await asyncio.sleep(1.2)
-        [r] = await second_controller(rt).recover()
+        await time_travel(rt.sandbox, 61)  # the till is down past the request's expiry ...
+        [r] = await second_controller(rt, later_s=61).recover()  # ... and starts again after it
         assert r.sale.status == SaleStatus.EXPIRED and r.sale.closed and await linked_now(rt) is None
 
 
@@ -128,8 +127,9 @@ async def test_a_sale_in_doubt_is_asked_about_again_until_the_provider_answers(t
         try:
             [r] = await ctl.recover()
             assert r.action == "unreachable" and list(ctl.in_doubt.sales) == [sale.sale_id]
-            await asyncio.sleep(0.3)  # still down: asked again, still in doubt
-            assert list(ctl.in_doubt.sales) == [sale.sale_id]
+            first = ctl.in_doubt.sales
+            await until(lambda: ctl.in_doubt.sales is not first)  # asked again (each answer is a new dict) ...
+            assert list(ctl.in_doubt.sales) == [sale.sale_id]  # ... still down: still in doubt
             await rt.sandbox.faults()  # the provider answers again
             closed = await ctl.wait_closed(sale.sale_id, timeout=20)
             assert closed.status == SaleStatus.SETTLED and str(closed.received) == "21.00" and closed.unlinked

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
 from app.sandbox.depay_notify import ATTEMPTS
+from tests.support.waiting import until
 
 from .test_sandbox_depay import API, AUTH, HOOK, SEED_REFUND, body, create, dp_app, drain, history, http, order, pay, rx  # noqa: F401  (dp_app, http, rx are fixtures)
 
@@ -181,7 +182,7 @@ async def test_failed_deliveries_are_retried_then_given_up(http, dp_app, rx):
 
 async def test_a_receiver_that_never_answers_does_not_hold_the_api(sb_clock):
     async def slow(request):
-        await asyncio.sleep(30)
+        await asyncio.Event().wait()  # never answers: only the notifier's own timeout ends the call
 
     app = create_app(
         clock=sb_clock,
@@ -232,6 +233,6 @@ async def test_an_order_expires_and_is_notified_without_anyone_reading_it(monkey
     app = create_app(notify_transport=httpx.ASGITransport(app=rx.app))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as http:
         got = await create(http)
-        await asyncio.sleep(0.5)
+        await until(lambda: rx.bodies("PAYMENT"))  # fired by its own timer: nobody asks about the order
         await drain(app)
     assert [(b["order_id"], b["status"]) for b in rx.bodies("PAYMENT")] == [(got["order_id"], "CANCELED")]

@@ -3,6 +3,7 @@ import asyncio
 from app.checkout.watcher import PollingWatcher
 from app.domain.sale import SaleStatus
 from tests.support.till import demo_till
+from tests.support.waiting import until
 
 
 def test_backoff_grows_with_jitter_within_bounds():
@@ -24,20 +25,17 @@ async def test_watcher_follows_until_final_and_reports_trouble_once(tmp_path):
         w = PollingWatcher(
             rt.provider, sale.request_id, on_info, on_trouble=trouble.append, interval=0.02, max_backoff=0.1
         ).start()
-        await asyncio.sleep(0.1)
+        task = w._task
+        await until(lambda: SaleStatus.LINKED in seen)
         await rt.sandbox.faults(error_rate=1.0)
-        await asyncio.sleep(1.5)
+        failing_from = w.polls
+        await until(lambda: w.polls >= failing_from + 4)  # several polls fail in a row ...
         await rt.sandbox.faults()
         await rt.sandbox.pay(sale.payload)
-        for _ in range(200):
-            if not w.running:
-                break
-            await asyncio.sleep(0.02)
-        assert not w.running and seen[-1] == SaleStatus.SETTLED and SaleStatus.LINKED in seen
-        assert len([t for t in trouble if t is not None]) == 1 and trouble[-1] is None  # lost once, back once
-        polls = w.polls
-        await asyncio.sleep(0.1)
-        assert w.polls == polls  # stopped for good
+        await until(lambda: not w.running)
+        assert seen[-1] == SaleStatus.SETTLED
+        assert len([t for t in trouble if t is not None]) == 1 and trouble[-1] is None  # ... lost once, back once
+        assert task is not None and task.done()  # stopped for good: its task has ended, nothing polls again
 
 
 async def test_stop_cancels_polling(tmp_path):
@@ -48,12 +46,10 @@ async def test_stop_cancels_polling(tmp_path):
             return False
 
         w = PollingWatcher(rt.provider, sale.request_id, on_info, interval=0.01).start()
-        await asyncio.sleep(0.05)
+        task = w._task
+        await until(lambda: w.polls >= 3)
         await w.stop()
-        assert not w.running
-        polls = w.polls
-        await asyncio.sleep(0.05)
-        assert w.polls == polls
+        assert not w.running and task is not None and task.done()  # ended: nothing polls again
         await rt.controller.cancel()
 
 
@@ -73,15 +69,12 @@ async def test_stop_at_the_moment_a_push_wakes_the_watcher_really_stops(tmp_path
         from app.checkout.watcher import PollingWatcher
 
         watcher = PollingWatcher(rt.provider, sale.request_id, on_info, interval=30).start()
-        for _ in range(200):
-            if handed:
-                break
-            await asyncio.sleep(0.01)
+        task = watcher._task
+        await until(lambda: handed)
         assert len(handed) == 1  # polled once, now pausing for 30 s
         watcher._wake.set()  # a push arrives ...
         async with asyncio.timeout(10):
             await watcher.stop()  # ... as it is stopped: it must end
-        assert not watcher.running
-        await asyncio.sleep(0.2)
-        assert len(handed) == 1  # and nothing is handed on after stop()
+        assert not watcher.running and task is not None and task.done()  # its task is over: nothing more ...
+        assert len(handed) == 1  # ... is handed on after stop()
         await rt.controller.cancel()
