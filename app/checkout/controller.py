@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from app.domain import dueterms
-from app.domain.duedate import problems as due_problems
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
@@ -52,19 +50,21 @@ from app.providers.base import (
 from app.retry import CLOSE, CLOSE_AT_RECOVERY, SYSTEM_TIMER, Timer
 from app.storage.journal import Journal
 
-from .closing import apply_info, close_sale, settled_due
+from .background import Background, ClosedWaiters
+from .closing import apply_info, close_sale
 from .errors import ChargeFailed, CheckoutError, SaleInProgress
 from .events import CounterFree, EventBus, Level, Listener, Notice, SaleChanged
+from .outcomes import AtExpiry, after_cancel, after_status, at_expiry, checked_charge
 from .push import PushHub
 from .recovery import InDoubt, Recovered, recover
 from .refunds import Refunds
-from .watcher import PollingWatcher
+from .watch import SaleWatch
 
 log = logging.getLogger("tillqr.checkout")
 
 __all__ = ["ChargeFailed", "CheckoutController", "CheckoutError", "SaleInProgress"]
 
-MAX_REFERENCE = 72  # fits EMV tag 62 / provider reference fields
+PAYING_RECHECK_S = 5.0  # a payment under way at expiry: asked about again after this long
 UNPAID_ENDS = (SaleStatus.EXPIRED, SaleStatus.CANCELLED, SaleStatus.FAILED)
 PREVIOUS_CLOSE_WAIT_S = 5.0  # a new charge waits this long for the previous sale's unlink
 STARTING = "a sale is being started; wait for its QR"
@@ -111,11 +111,13 @@ class CheckoutController:
         self._cancelling: asyncio.Task[Sale | None] | None = None
         self._lock = asyncio.Lock()  # state changes only; never held across a provider call
         self._recovering = asyncio.Lock()  # one recover() at a time (it never blocks a charge or a cancel)
-        self._watcher: PollingWatcher | None = None
-        self._expiry: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[Sale] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._closed_waiters: dict[str, list[asyncio.Future[Sale]]] = {}
+        self._background = Background(lambda exc: self.notice(Level.ERROR, f"Internal error: {exc}"))
+        self._watch = SaleWatch(
+            provider, interval=poll_interval, slow_interval=pushed_poll_interval, hub=hub, clock=clock, timer=timer,
+            spawn=self._background.spawn, on_info=self._on_info, on_deadline=self._on_deadline, notice=self.notice,
+        )  # fmt: skip
+        self._closed_waiters = ClosedWaiters()
         self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
         self.in_doubt = InDoubt(self)  # sales recover() could not ask about: asked again in the background
 
@@ -146,16 +148,9 @@ class CheckoutController:
     async def charge(self, amount: Money | str, reference: str = "", *, due: DueTerms | None = None) -> Sale:
         """Open a sale of ``amount``; with ``due`` (DUE_DATE providers) a charge whose amount owed
         depends on the day it is paid (fine, interest, rebate, discounts; app.domain.duedate)."""
-        money = amount if isinstance(amount, Money) else Money.parse(amount, self.currency)
-        if due is not None and Capability.DUE_DATE not in self.capabilities:
-            raise ChargeFailed(f"{self.provider.name} has no charges with a due date")
-        if due is not None and (found := due_problems(money, due)):
-            raise ChargeFailed("the due-date terms cannot be charged: " + "; ".join(found))
-        if money.currency != self.currency:
-            raise ChargeFailed(f"this till charges in {self.currency}, not {money.currency}")
-        reference = " ".join(str(reference).split())
-        if len(reference) > MAX_REFERENCE:
-            raise ChargeFailed(f"the reference is too long ({len(reference)} characters, at most {MAX_REFERENCE})")
+        money, reference = checked_charge(
+            amount, reference, due, currency=self.currency, capabilities=self.capabilities, provider=self.provider.name
+        )
         if self._starting is not None:
             raise SaleInProgress(STARTING)
         if self.in_doubt.sales and self.link_id:
@@ -186,7 +181,7 @@ class CheckoutController:
             if self._starting == sale.sale_id or sale.request_id is None:
                 raise CheckoutError("the sale is still starting; try again in a moment")
             if self._cancelling is None or self._cancelling.done():
-                self._cancelling = self._spawn(self._cancel(sale), report=False)
+                self._cancelling = self._background.spawn(self._cancel(sale), report=False)
             cancelling = self._cancelling
         return await asyncio.shield(cancelling)
 
@@ -222,20 +217,16 @@ class CheckoutController:
     async def wait_closed(self, sale_id: str, timeout: float | None = None) -> Sale:
         """The sale once CLOSED (TimeoutError after ``timeout`` s)."""
         # The waiter is in place before the journal is read: a close landing in between is not missed.
-        fut: asyncio.Future[Sale] = asyncio.get_running_loop().create_future()
-        waiters = self._closed_waiters.setdefault(sale_id, [])
-        waiters.append(fut)
+        fut = self._closed_waiters.add(sale_id)
         try:
             stored = await self.journal.get(sale_id)
             if stored is not None and stored.closed:
                 return stored
             async with asyncio.timeout(timeout):
-                return await fut
+                closed: Sale = await fut
+                return closed
         finally:
-            if fut in waiters:
-                waiters.remove(fut)
-            if not waiters and self._closed_waiters.get(sale_id) is waiters:
-                del self._closed_waiters[sale_id]
+            self._closed_waiters.remove(sale_id, fut)
 
     async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
         """Refund a paid sale, fully or in part (REFUND providers); raises RefundError in words."""
@@ -255,23 +246,16 @@ class CheckoutController:
 
     async def aclose(self) -> None:
         """Stop watching (the journal keeps every open sale for recover() at the next start)."""
-        if self._watcher:
-            await self._watcher.stop()
+        await self._watch.stop()
         await self.in_doubt.aclose()
-        pending = [t for t in (self._expiry, self._closing, self._cancelling, *self._tasks) if t is not None]
-        for task in pending:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self._background.aclose()  # closing, expiry, a cancel under way
 
     # -- the port recovery works through ---------------------------------------------------------
     def publish(self, sale: Sale) -> None:
         """A sale changed (also one closed off the counter, by recovery): the screen, then its waiters."""
         self.bus.publish(SaleChanged(sale))
         if sale.closed:
-            for fut in self._closed_waiters.pop(sale.sale_id, []):
-                if not fut.done():
-                    fut.set_result(sale)
+            self._closed_waiters.closed(sale.sale_id, sale)
 
     def notice(self, level: Level, message: str) -> None:
         self.bus.publish(Notice(level, message))
@@ -290,7 +274,7 @@ class CheckoutController:
             except BaseException:
                 self._set_current(None)
                 raise
-            self._watch(sale)
+            self._watch.start(sale)
             return True
 
     async def close_now(self, sale: Sale, *, decided_locally: bool) -> Sale:
@@ -302,7 +286,7 @@ class CheckoutController:
 
     def close_in_background(self, sale: Sale) -> None:
         """Close a sale off the counter until the provider answers (``CLOSE``)."""
-        self._spawn(
+        self._background.spawn(
             close_sale(self.provider, self.journal, sale, self.publish, decided_locally=True, policy=CLOSE,
                        timer=self.timer)
         )  # fmt: skip
@@ -380,7 +364,7 @@ class CheckoutController:
         async with self._lock:
             sale = sale.move(SaleStatus.LINKED, reason="")
             await self._save(sale, "linked", link_id=self.link_id)
-            self._watch(sale)
+            self._watch.start(sale)
         return sale
 
     async def _stopped(self, sale: Sale, reason: str, error: str) -> None:
@@ -397,7 +381,7 @@ class CheckoutController:
         try:
             info = await self.provider.cancel_request(sale.request_id, sale.idempotency_key("cancel"))
         except ProviderConflict:
-            found = await self._truth(sale)
+            found = await self._watch.truth(sale)
             if found is None:
                 raise CheckoutError(
                     "the provider would not cancel and its status could not be read; try again"
@@ -416,112 +400,54 @@ class CheckoutController:
             if latest is None or latest.sale_id != sale.sale_id or not latest.status.is_open:
                 # the watcher or the expiry ended it meanwhile, from the provider's own answer: that stands
                 return latest if latest is not None and latest.sale_id == sale.sale_id else None
-            ended = apply_info(latest, info)
-            too_late = ended.status != SaleStatus.CANCELLED and not ended.status.is_open
-            if ended.status.is_open:
-                ended = ended.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
-            elif ended.status == SaleStatus.CANCELLED:
-                ended = ended.with_(reason="cancelled by the cashier")
-            await self._save(ended, "cancel")
-            if too_late:
-                self.notice(Level.WARNING, f"Too late to cancel: the sale is {ended.status.label}.")
-            await self._end(ended)
-            return ended
-
-    def _watch(self, sale: Sale) -> None:
-        assert sale.request_id
-        self._watcher = PollingWatcher(
-            self.provider,
-            sale.request_id,
-            self._on_info,
-            on_trouble=self._on_trouble,
-            interval=self.poll_interval,
-            slow_interval=self.pushed_poll_interval,
-            hub=self.hub,
-        ).start()
-        if sale.expires_at is not None:
-            self._expiry = self._spawn(self._expire_at(sale.sale_id, sale.expires_at))
+            update = after_cancel(latest, info)
+            await self._save(update.sale, update.kind)
+            if update.warning:
+                self.notice(Level.WARNING, update.warning)
+            await self._end(update.sale)
+            return update.sale
 
     async def _on_info(self, info: RequestInfo) -> bool:
         async with self._lock:
             sale = self._current
             if sale is None or sale.request_id != info.request_id or not sale.status.is_open:
                 return True
-            updated = apply_info(sale, info)
-            if updated.status == sale.status and updated.received == sale.received:
+            update = after_status(sale, info, has_due=self._due is not None)
+            if update is None:
                 return False
-            if self._due is not None and updated.status == SaleStatus.SETTLED:
-                updated = settled_due(updated)
-            if updated.status == SaleStatus.LINKED and updated.received != sale.received:
-                await self._save(updated, "partial_payment", received=str(updated.received))
-            else:
-                extra = {"overpaid": str(updated.overpaid)} if updated.overpaid.minor else {}
-                await self._save(updated, "status", provider_status=info.provider_status, **extra)
-                if extra:
-                    self.notice(
-                        Level.WARNING,
-                        f"Over-paid by {updated.overpaid.display()}: refund the difference to the customer.",
-                    )
-            if not updated.status.is_open:
-                await self._end(updated, from_watcher=True)
-                return True
-            return False
+            await self._save(update.sale, update.kind, **update.detail)
+            if update.warning:
+                self.notice(Level.WARNING, update.warning)
+            if update.sale.status.is_open:
+                return False
+            await self._end(update.sale, from_watcher=True)
+            return True
 
-    def _on_trouble(self, exc: ProviderError | None) -> None:
-        if exc is None:
-            self.notice(Level.INFO, "Connection to the provider is back.")
-        else:
-            self.notice(Level.WARNING, f"Lost contact with the provider ({exc.message}); still trying…")
-
-    async def _expire_at(self, sale_id: str, expires_at: datetime) -> None:
-        while (delay := (expires_at - self.clock()).total_seconds()) > 0:
-            await self.timer.sleep(min(delay, 3600.0))  # in hours: due-date charges live for weeks
-        if not (self.holds(sale_id) and self._current is not None and self._current.status.is_open):
+    async def _on_deadline(self, sale_id: str) -> None:
+        current = self._current
+        if current is None or current.sale_id != sale_id or not current.status.is_open:
             return
-        info = await self._truth(self._current, quick=True)  # the lock is free while the provider is asked
+        info = await self._watch.truth(current, quick=True)  # the lock is free while the provider is asked
         async with self._lock:
             sale = self._current
             if sale is None or sale.sale_id != sale_id or not sale.status.is_open:
                 return
-            if info is not None and not info.status.is_open:
-                sale = apply_info(sale, info)
-                await self._save(sale, "status", provider_status=info.provider_status)
-                await self._end(sale)
+            what, update = at_expiry(sale, info)
+            if what is AtExpiry.PAYING:  # asked again shortly, in case the payment fails and the request waits again
+                self._watch.deadline_at(sale_id, self.clock() + timedelta(seconds=PAYING_RECHECK_S))
                 return
-            if info is not None and info.status == SaleStatus.PROCESSING:
-                # A payment is under way: never cut short; asked again shortly, in case it fails and the
-                # request is back to waiting (then past its deadline it expires as usual).
-                self._expiry = self._spawn(self._expire_at(sale_id, self.clock() + timedelta(seconds=5)))
-                return
-            paid = (
-                {"amount_received": info.amount_paid}
-                if info is not None and info.amount_paid.currency == sale.amount.currency
-                else {}
-            )
-            sale = sale.move(SaleStatus.EXPIRED, reason="expired", **paid)  # a part paid is kept on record
-            await self._save(sale, "expired", confirmed_by_provider=info is not None)
-            await self._end(sale, decided_locally=True)
-
-    async def _truth(self, sale: Sale, quick: bool = False) -> RequestInfo | None:
-        try:
-            async with asyncio.timeout(3.0 if quick else None):
-                return await self.provider.get_request(sale.request_id or sale.sale_id)
-        except (ProviderError, TimeoutError):
-            return None
+            assert update is not None
+            await self._save(update.sale, update.kind, **update.detail)
+            await self._end(update.sale, decided_locally=what is AtExpiry.EXPIRED)
 
     async def _end(self, sale: Sale, *, from_watcher: bool = False, decided_locally: bool = False) -> None:
         """The sale is over for the customer: stop watching and start closing (unlink)."""
-        if self._watcher and not from_watcher:
-            await self._watcher.stop()
-        self._watcher = None
-        if self._expiry and self._expiry is not asyncio.current_task():
-            self._expiry.cancel()
-        self._expiry = None
+        await self._watch.stop(from_watcher=from_watcher)
         self._begin_close(sale, decided_locally=decided_locally)
 
     def _begin_close(self, sale: Sale, *, decided_locally: bool) -> None:
         self._set_current(sale)
-        self._closing = self._spawn(
+        self._closing = self._background.spawn(
             close_sale(self.provider, self.journal, sale, self._closing_step, decided_locally=decided_locally,
                        policy=CLOSE, timer=self.timer)
         )  # fmt: skip
@@ -555,18 +481,3 @@ class CheckoutController:
         if self.holds(sale.sale_id):
             self._set_current(sale)
         self.bus.publish(SaleChanged(sale))
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any], *, report: bool = True) -> asyncio.Task[Any]:
-        """A background task, held until it ends; its failure is logged and (``report``) told the cashier."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[Any]) -> None:
-            self._tasks.discard(t)
-            failure = None if t.cancelled() else t.exception()  # read, so an unreported one is not "never retrieved"
-            if report and failure is not None:
-                log.error("background task failed", exc_info=failure)
-                self.notice(Level.ERROR, f"Internal error: {failure}")
-
-        task.add_done_callback(done)
-        return task

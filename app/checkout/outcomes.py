@@ -1,0 +1,98 @@
+"""What an answer does to the counter's sale: pure functions, no I/O, no lock (the controller applies them).
+
+- ``checked_charge``: the cashier's input, refused in words before anything is journaled;
+- ``after_status``: a status snapshot from the watcher (a part paid, settled, an over-payment);
+- ``after_cancel``: the provider's answer to the cashier's cancel (too late when it was paid);
+- ``at_expiry``: the sale at its deadline, with what the provider said (or nothing).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from app.domain.duedate import problems as due_problems
+from app.domain.dueterms import DueTerms
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+from app.providers.base import Capability, RequestInfo
+
+from .closing import apply_info, settled_due
+from .errors import ChargeFailed
+
+MAX_REFERENCE = 72  # fits EMV tag 62 / provider reference fields
+
+
+def checked_charge(
+    amount: Money | str, reference: str, due: DueTerms | None, *, currency: str, capabilities: Capability, provider: str
+) -> tuple[Money, str]:
+    """The amount as Money and the reference tidied, or ChargeFailed / MoneyError in words."""
+    money = amount if isinstance(amount, Money) else Money.parse(amount, currency)
+    if due is not None and Capability.DUE_DATE not in capabilities:
+        raise ChargeFailed(f"{provider} has no charges with a due date")
+    if due is not None and (found := due_problems(money, due)):
+        raise ChargeFailed("the due-date terms cannot be charged: " + "; ".join(found))
+    if money.currency != currency:
+        raise ChargeFailed(f"this till charges in {currency}, not {money.currency}")
+    tidy = " ".join(str(reference).split())
+    if len(tidy) > MAX_REFERENCE:
+        raise ChargeFailed(f"the reference is too long ({len(tidy)} characters, at most {MAX_REFERENCE})")
+    return money, tidy
+
+
+@dataclass(frozen=True)
+class Update:
+    """A change to journal (``kind`` and ``detail`` go to the journal line) and what the cashier reads."""
+
+    sale: Sale
+    kind: str
+    detail: dict[str, object] = field(default_factory=dict)
+    warning: str = ""
+
+
+def after_status(sale: Sale, info: RequestInfo, *, has_due: bool) -> Update | None:
+    """A watcher's snapshot applied to the open sale; None when nothing changed."""
+    updated = apply_info(sale, info)
+    if updated.status == sale.status and updated.received == sale.received:
+        return None
+    if has_due and updated.status == SaleStatus.SETTLED:
+        updated = settled_due(updated)
+    if updated.status == SaleStatus.LINKED and updated.received != sale.received:
+        return Update(updated, "partial_payment", {"received": str(updated.received)})
+    detail: dict[str, object] = {"provider_status": info.provider_status}
+    warning = ""
+    if updated.overpaid.minor:
+        detail["overpaid"] = str(updated.overpaid)
+        warning = f"Over-paid by {updated.overpaid.display()}: refund the difference to the customer."
+    return Update(updated, "status", detail, warning)
+
+
+def after_cancel(sale: Sale, info: RequestInfo) -> Update:
+    """The open sale once the provider answered a cancel that it no longer holds open."""
+    ended = apply_info(sale, info)
+    warning = ""
+    if ended.status.is_open:
+        ended = ended.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
+    elif ended.status == SaleStatus.CANCELLED:
+        ended = ended.with_(reason="cancelled by the cashier")
+    else:
+        warning = f"Too late to cancel: the sale is {ended.status.label}."
+    return Update(ended, "cancel", {}, warning)
+
+
+class AtExpiry(enum.Enum):
+    ENDED = "ended"  # the provider had ended it (paid, cancelled, expired): its word stands
+    PAYING = "paying"  # a payment is under way: never cut short, asked again shortly
+    EXPIRED = "expired"  # expired here (confirmed by the provider or not), a part paid kept on record
+
+
+def at_expiry(sale: Sale, info: RequestInfo | None) -> tuple[AtExpiry, Update | None]:
+    if info is not None and not info.status.is_open:
+        return AtExpiry.ENDED, Update(apply_info(sale, info), "status", {"provider_status": info.provider_status})
+    if info is not None and info.status == SaleStatus.PROCESSING:
+        return AtExpiry.PAYING, None
+    paid = info is not None and info.amount_paid.currency == sale.amount.currency
+    expired = sale.move(
+        SaleStatus.EXPIRED, reason="expired", **({"amount_received": info.amount_paid} if paid and info else {})
+    )
+    return AtExpiry.EXPIRED, Update(expired, "expired", {"confirmed_by_provider": info is not None})
