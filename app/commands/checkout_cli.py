@@ -172,7 +172,7 @@ async def charge(args) -> int:
             "expires_at": sale.expires_at.isoformat() if sale.expires_at else None,
         }
         if due is not None:
-            from app.domain.duedate import amount_due, local_date
+            from app.domain.duedate import amount_due, local_date  # lazy: due-date maths only for a charge with --due
 
             breakdown = amount_due(sale.amount, due, local_date(utcnow()))
             linked["amount_due"] = str(breakdown.total)
@@ -233,10 +233,10 @@ def _due_terms(args, currency: str):
         if args.discount or any(getattr(args, k) != "0" for k in ("fine", "interest", "rebate")):
             raise CheckoutError("--fine, --interest, --rebate and --discount need --due")
         return None
-    from datetime import date
+    from datetime import date  # lazy: due-date maths only for a charge with --due
 
-    from app.domain.dueterms import Discount, DueTerms
-    from app.domain.money import Money
+    from app.domain.dueterms import Discount, DueTerms  # lazy: due-date maths only for a charge with --due
+    from app.domain.money import Money  # lazy: due-date maths only for a charge with --due
 
     def day(text: str, what: str) -> date:
         try:

@@ -6,20 +6,23 @@ shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs 
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import Path
+
 from app.checkout.controller import CheckoutError
 from app.checkout.refunds import RefundError
+from app.config.paths import paths
 from app.config.settings import SettingsError
 from app.domain.sale import Sale
 from app.runtime import load_settings
 from app.storage.journal import Journal
+from app.storage.reports import day_totals, export_csv
 
 from .cli_support import demo_flag, emit, note, say
 
 
 async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
     """The journal a command reads (demo or the shop's), and whether it is the demo one."""
-    from app.config.paths import paths
-
     try:
         p, configured = load_settings()
         unconfigured = configured is None
@@ -107,10 +110,6 @@ async def journal(args, open_runtime_for) -> int:
 
 
 def _export(sales: list[Sale], file: str) -> int:
-    from pathlib import Path
-
-    from app.storage.reports import export_csv
-
     try:
         n = export_csv(reversed(sales), Path(file))
     except OSError as exc:
@@ -120,10 +119,6 @@ def _export(sales: list[Sale], file: str) -> int:
 
 
 def _totals(sales: list[Sale], args) -> int:
-    from datetime import date, datetime
-
-    from app.storage.reports import day_totals
-
     try:
         day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
     except ValueError:

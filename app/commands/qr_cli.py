@@ -118,7 +118,7 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 
 def decode_command(payload: str) -> int:
-    from app.qr.emv import decode
+    from app.qr.emv import decode  # lazy: `tillqr qr` loads only what its subcommand uses
 
     decoded = decode(payload)
     _print_json(decoded.to_json_dict())
@@ -146,7 +146,7 @@ def _expiry(text: str | None) -> date | None:
 
 def build_payload(args: argparse.Namespace) -> str:
     """The payload the options ask for; ValueError (or MoneyError) with a reason when they cannot."""
-    from app.qr import schemes
+    from app.qr import schemes  # lazy: `tillqr qr` loads only what its subcommand uses
 
     scheme, amount = args.scheme, _amount(args)
     name = args.name
@@ -156,7 +156,7 @@ def build_payload(args: argparse.Namespace) -> str:
         common = dict(merchant_name=name, merchant_city=args.city, amount=amount, txid=args.reference or "***")
         if args.key is not None:
             payload = schemes.pix_static(args.key, description=args.description, **common)
-            from app.qr.rules import pix_key_problem
+            from app.qr.rules import pix_key_problem  # lazy: `tillqr qr` loads only what its subcommand uses
 
             if problem := pix_key_problem(args.key):
                 raise ValueError(f"--key: {problem}")
@@ -212,7 +212,7 @@ def build_payload(args: argparse.Namespace) -> str:
 
 def shortened(args: argparse.Namespace) -> list[str]:
     """What the EMV limits cut from --name (25 characters) and --city (15), in words for a warning."""
-    from app.qr.schemes import ascii_text
+    from app.qr.schemes import ascii_text  # lazy: `tillqr qr` loads only what its subcommand uses
 
     if args.scheme == Scheme.UPI and not args.emv:
         return []  # a upi://pay link has no such limits
@@ -237,7 +237,7 @@ def build_command(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     files = [(kind, getattr(args, kind)) for kind in ("svg", "png", "pdf") if getattr(args, kind)]
     if files:
-        from app.qr.sticker import layout, to_svg
+        from app.qr.sticker import layout, to_svg  # lazy: `tillqr qr` loads only what its subcommand uses
 
         store = args.store_name or args.name
         if not store:
@@ -255,7 +255,7 @@ def build_command(args: argparse.Namespace) -> int:
                     with open(path, "w", encoding="utf-8") as fh:
                         fh.write(to_svg(card))
                 else:
-                    from app.ui import sticker_render
+                    from app.ui import sticker_render  # lazy: `tillqr qr` loads only what its subcommand uses
 
                     if kind == "png":
                         warnings += sticker_render.render_png(card, path)[1]

@@ -17,7 +17,7 @@ class SecretsUnavailable(Exception):
 
 
 def _check_backend() -> None:
-    from keyring.backends import fail, null
+    from keyring.backends import fail, null  # lazy: keyring's backends only when a secret is asked for
 
     backend = keyring.get_keyring()
     if isinstance(backend, (fail.Keyring, null.Keyring)):

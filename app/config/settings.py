@@ -159,7 +159,7 @@ def save(settings: Settings, path: Path) -> None:
 
 
 def _validate(s: Settings, path: Path) -> None:
-    from app.providers.registry import PROVIDERS
+    from app.providers.registry import PROVIDERS  # lazy: the provider registry only when a saved provider is checked
 
     try:
         minor_units(s.currency)

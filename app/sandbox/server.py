@@ -276,7 +276,7 @@ async def serve(
     ``port=0`` picks a free port; the line ``TillQR sandbox on http://HOST:PORT`` is
     printed (flushed) once the server accepts connections.
     """
-    import uvicorn
+    import uvicorn  # lazy: the server only when the sandbox runs on its own
 
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]

@@ -40,7 +40,7 @@ from app.screens import connection_test
 from app.screens.operations import Busy, Level, Operations, Words
 
 if TYPE_CHECKING:
-    from app.qr.sticker import Sticker
+    from app.qr.sticker import Sticker  # lazy: type only
 
 WORKING = "Working…"
 TEST = Words("Cannot test")
@@ -407,7 +407,7 @@ class SettingsModel:
     # -- helpers -----------------------------------------------------------------------
     def _salvage(self) -> None:
         """Fill the form with whatever values of a broken file are readable (so fixing is one edit)."""
-        import tomllib
+        import tomllib  # lazy: type only
 
         try:
             data = tomllib.loads(self.config_file.read_text(encoding="utf-8"))

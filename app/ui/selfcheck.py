@@ -9,13 +9,13 @@ import sys
 def qt_app():
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtGui import QGuiApplication  # lazy: self-test: importing it is the check
 
     return QGuiApplication.instance() or QGuiApplication(["tillqr-self-test"])
 
 
 def qt_info() -> str:
-    from PySide6 import __version__
+    from PySide6 import __version__  # lazy: self-test: importing it is the check
 
     app = qt_app()
     return f"PySide6 {__version__}, platform {app.platformName()}"
@@ -23,7 +23,7 @@ def qt_info() -> str:
 
 def qt_refcounts() -> str:
     """Qt-for-Python 6.12.0 drops a reference to None on every void call: the kiosk would abort in use."""
-    from PySide6.QtGui import QColor
+    from PySide6.QtGui import QColor  # lazy: self-test: importing it is the check
 
     qt_app()
     color = QColor("black")
@@ -41,12 +41,12 @@ def qt_refcounts() -> str:
 
 def qr_round_trip() -> str:
     """A payload painted by Qt the way the counter paints it, decoded back by zxing-cpp."""
-    import zxingcpp
-    from PySide6.QtGui import QColor, QImage, QPainter
+    import zxingcpp  # lazy: self-test: importing it is the check
+    from PySide6.QtGui import QColor, QImage, QPainter  # lazy: self-test: importing it is the check
 
-    from app.qr.emv import decode
-    from app.qr.render import qr_matrix
-    from app.qr.schemes import pix_dynamic
+    from app.qr.emv import decode  # lazy: self-test: importing it is the check
+    from app.qr.render import qr_matrix  # lazy: self-test: importing it is the check
+    from app.qr.schemes import pix_dynamic  # lazy: self-test: importing it is the check
 
     qt_app()
     payload = pix_dynamic("pix.sandbox.tillqr.dev/self-test", merchant_name="TillQR", merchant_city="SAO PAULO")

@@ -36,7 +36,7 @@ from app.screens.amount_entry import sentence
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
 if TYPE_CHECKING:
-    from app.qr.sticker import Sticker
+    from app.qr.sticker import Sticker  # lazy: type only
 
 STYLE = """
 QWidget#settings { background: #f4f6f8; }
