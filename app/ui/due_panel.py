@@ -121,7 +121,9 @@ class DuePanel(QScrollArea):
             _set_text(row.amount, line.amount)
             _set_date(row.limit, line.limit)
         self.add.setEnabled(form.can_add_discount)
-        self.widget().setEnabled(not locked)
+        body = self.widget()
+        if body is not None:
+            body.setEnabled(not locked)
         self.problems.setText("\n".join(problems))
         self.problems.setVisible(bool(problems))
 

@@ -135,8 +135,9 @@ class JournalDetail(QScrollArea):
         d = m.detail
         while self.fields.count():
             item = self.fields.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            gone = item.widget() if item is not None else None
+            if gone is not None:
+                gone.deleteLater()
         if d is None:
             self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
             set_property(self.detail_title, "tone", "")

@@ -110,7 +110,8 @@ class PinDialog(QDialog):
 
     def room(self) -> QRect:
         """Where the dialog may go, in global coordinates: the anchor, else the parent window."""
-        area = self.anchor or (self.parentWidget().window() if self.parentWidget() else None)
+        parent = self.parentWidget()
+        area = self.anchor or (parent.window() if parent is not None else None)
         if area is None:
             screen = self.screen()
             return screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
@@ -132,7 +133,8 @@ class PinDialog(QDialog):
         size = self.size()
         x = room.x() + max(0, (room.width() - size.width()) // 2)
         y = room.y() + max(0, (room.height() - size.height()) // 2)
-        window = self.parentWidget().window() if self.parentWidget() else None
+        parent = self.parentWidget()
+        window = parent.window() if parent is not None else None
         if window is not None:  # never past the window's bottom edge
             bottom = window.mapToGlobal(QPoint(0, window.height())).y()
             y = max(min(y, bottom - size.height()), window.mapToGlobal(QPoint(0, 0)).y())

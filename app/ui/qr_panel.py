@@ -96,7 +96,8 @@ class QrPanel(QWidget):
             if wide
             else (Qt.AlignmentFlag(0) if self.qr.isVisibleTo(self) else Qt.AlignmentFlag.AlignTop)
         )
-        if self._layout.itemAt(1) is not None and self._layout.itemAt(1).alignment() != align:
+        item = self._layout.itemAt(1)
+        if item is not None and item.alignment() != align:
             self._layout.setAlignment(self.caption, align)
 
 

@@ -153,13 +153,15 @@ class SettingsView(QWidget):
         for field in FIELDS:
             section = field.key.split(".")[0]
             if field.key == "provider.name":
-                editor: QWidget = QComboBox()
-                editor.addItems(list(PROVIDERS))
-                editor.setCurrentText(model.values[field.key])
-                editor.currentTextChanged.connect(self._provider_changed)
+                choice = QComboBox()
+                choice.addItems(list(PROVIDERS))
+                choice.setCurrentText(model.values[field.key])
+                choice.currentTextChanged.connect(self._provider_changed)
+                editor: QWidget = choice
             else:
-                editor = QLineEdit(model.values[field.key])
-                editor.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
+                line = QLineEdit(model.values[field.key])
+                line.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
+                editor = line
             editor.setObjectName(field.key.replace(".", "_"))
             editor.setAccessibleName(field.label)
             row = _Row(editor, field.hint)
