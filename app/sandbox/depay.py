@@ -78,7 +78,7 @@ from starlette.routing import Route
 from app.domain.money import NUMERIC_CODES, Money, max_amount, minor_units
 from app.qr import emv
 
-from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest
+from .core import SandboxProvider, SandboxState
 from .depay_flow import (
     EXPIRY,
     NAME,
@@ -95,6 +95,7 @@ from .depay_flow import (
     wake_at,
 )
 from .depay_notify import dumps
+from .model import Phase, SandboxError, SimRequest
 
 STATUS_WORDS = {
     Phase.OPEN: "CREATED",

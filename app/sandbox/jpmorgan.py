@@ -64,17 +64,8 @@ from starlette.routing import Route
 
 from app.qr.schemes import pix_dynamic
 
-from .core import (
-    BUSY_PHASES,
-    Phase,
-    SandboxError,
-    SandboxProvider,
-    SandboxState,
-    SimLink,
-    SimRequest,
-    iso,
-    parse_amount,
-)
+from .core import SandboxProvider, SandboxState
+from .model import BUSY_PHASES, Phase, SandboxError, SimLink, SimRequest, iso, parse_amount
 from .web import bearer_token, idempotent
 
 NAME = "jpmorgan"

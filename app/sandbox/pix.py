@@ -74,7 +74,8 @@ from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money
 from app.qr.schemes import pix_dynamic
 
-from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest, fingerprint, iso
+from .core import SandboxProvider, SandboxState
+from .model import Phase, SandboxError, SimRequest, fingerprint, iso
 from .pix_body import Order, check_create, check_write_off
 from .web import bearer_token
 
