@@ -30,6 +30,15 @@ def check_label(text: str, what: str, limit: int) -> str:
     return clean
 
 
+def merchant_fields(country: str, merchant_name: str, merchant_city: str) -> dict[str, str]:
+    """Tags 58 (country), 59 (merchant name, at most 25 characters) and 60 (city, at most 15), as EMV carries them."""
+    return {
+        "58": country,
+        "59": check_label(merchant_name, "merchant name", 25),
+        "60": check_label(merchant_city, "merchant city", 15),
+    }
+
+
 def check_amount(amount: Money | None, currencies: tuple[str, ...] = ("BRL",), scheme: str = "Pix") -> str | None:
     if amount is None:
         return None

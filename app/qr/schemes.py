@@ -40,7 +40,7 @@ from datetime import date
 
 from app.domain.money import Money
 from app.qr import emv, rules
-from app.qr.inputs import PRINTABLE, ascii_text, check_amount, check_label, check_reference
+from app.qr.inputs import PRINTABLE, ascii_text, check_amount, check_reference, merchant_fields
 from app.qr.schemes_upi import NPCI_AID, upi_address, upi_emv, upi_link
 
 PIX_GUI = "br.gov.bcb.pix"
@@ -68,9 +68,7 @@ def _pix(
     amount_text = check_amount(amount)
     if amount_text is not None:
         fields["54"] = amount_text
-    fields["58"] = "BR"
-    fields["59"] = check_label(merchant_name, "merchant name", 25)
-    fields["60"] = check_label(merchant_city, "merchant city", 15)
+    fields.update(merchant_fields("BR", merchant_name, merchant_city))
     fields["62"] = {"05": _txid(txid)}
     return emv.build(fields)
 
@@ -200,13 +198,7 @@ def paynow(
     }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update(
-        {
-            "58": "SG",
-            "59": check_label(merchant_name, "merchant name", 25),
-            "60": check_label(merchant_city, "merchant city", 15),
-        }
-    )
+    fields.update(merchant_fields("SG", merchant_name, merchant_city))
     if reference:
         fields["62"] = {"01": check_reference(reference)}
     return emv.build(fields)
@@ -272,13 +264,7 @@ def fps(
     }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update(
-        {
-            "58": "HK",
-            "59": check_label(merchant_name, "merchant name", 25),
-            "60": check_label(merchant_city, "merchant city", 15),
-        }
-    )
+    fields.update(merchant_fields("HK", merchant_name, merchant_city))
     extra = {}
     if bill_number:
         extra["01"] = check_reference(bill_number, "bill number")

@@ -20,7 +20,7 @@ import re
 
 from app.domain.money import Money
 from app.qr import emv, rules
-from app.qr.inputs import check_amount, check_label, check_reference
+from app.qr.inputs import check_amount, check_reference, merchant_fields
 
 NPCI_AID = rules.NPCI_AID
 
@@ -108,13 +108,7 @@ def upi_emv(
     fields["53"] = "356"
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update(
-        {
-            "58": "IN",
-            "59": check_label(merchant_name, "merchant name", 25),
-            "60": check_label(merchant_city, "merchant city", 15),
-        }
-    )
+    fields.update(merchant_fields("IN", merchant_name, merchant_city))
     if postal_code is not None:
         if not re.fullmatch(r"[0-9]{6}", postal_code.strip()):
             raise ValueError(f"an Indian PIN code is 6 digits, not {postal_code!r}")
