@@ -34,37 +34,8 @@ simulator (``app/sandbox/depay.py``, which implements the same choices).
   payment is not claimed.
 - ``cancel_request``: ``DELETE /v2/payins/qr/{order_id}`` (retried on lost answers; 409
   "already been canceled" counts as done), then the order as it is.
-- ``refund`` / ``get_refund``: ``POST /v2/qr/refund`` with ``partial`` (false when the
-  amount is the whole order), ``reason`` ``"TillQR refund <key>"``. Depay documents no
-  refund look-up (its answer's ``id`` cannot be asked about), so a refund's outcome is
-  read from the order's history, where each refund's steps follow the payment's
-  (``refund_trail``: the order's refunds in turn, each with the furthest step it reached).
-  TillQR's refund id says which one it is: ``<order id>#<n>:<amount>``, ``n`` the number
-  of refunds the history showed (or this client had asked) before it — so any process,
-  after any restart, reads this refund's own outcome, never the order's ``status`` nor
-  another refund's. An id it cannot read, or a refund the history does not show yet, is
-  ``pending``. An order's refunds are told apart by their turn only, so one should be
-  asked when the one before it has ended (TillQR's refunds do).
-- refund statuses, read with the seed's refund table, where only REFUNDED is final:
-  PENDING is ``pending``; PARTIALLY_REFUNDED ("the funds have been deducted from the
-  merchant, but the refund to the customer is not yet complete", *Is Final: No*) is
-  ``pending`` too, for a partial refund as for a full one — the seed's "Partial Refund"
-  callback example shows that word, but nowhere says the partial refund is then
-  complete, so TillQR never calls it done before Depay says REFUNDED; REFUNDED is
-  ``refunded`` (``partially_refunded``, TillQR's "this partial refund is done", when
-  it gave back less than the order); REJECTED ("the refund encountered an error", *Is
-  Final: No*) is ``pending`` as well, with REJECTED as its provider status: Depay may
-  still complete it, so TillQR asks no other refund of that order until a person has
-  checked — a refund is never made twice.
-  The order's own ``status`` keeps the order table's words (PARTIALLY_REFUNDED: "the
-  order was partially refunded"), read by ``get_request`` only. Should Depay's history
-  never show REFUNDED for a partial refund, it stays ``pending``, for a person to check.
-- a refund is never sent twice: one whose answer was lost is, when asked again with the
-  same key, found at its turn in the order's history if it has shown up there, else
-  refused with ``ProviderUnavailable`` (no new POST) — within this process; after a
-  restart only a full refund is safe to ask again (Depay's 409 "The order is totally
-  refunded." is then followed in the history like any refund, not taken as done), a
-  partial one must be checked on the order by a person.
+- ``refund`` / ``get_refund``: ``POST /v2/qr/refund``, each refund's outcome read from the order's
+  history at its turn, a refund never sent twice: see ``depay_refunds.py``.
 - errors: ``{"statusCode", "message"}`` where ``message`` is a text or a list of texts.
 - numbers are read as ``Decimal`` (``ProviderHttp(json_decimals=True)``; a float handed in
   by a caller goes through its shortest repr) and must fit the currency's decimals.
@@ -76,18 +47,15 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from app.domain.money import Money, MoneyError
+from app.domain.money import Money
 from app.domain.sale import utcnow
 from app.qr.rules import Scheme
 
@@ -97,7 +65,6 @@ from .base import (
     ChargeSpec,
     PaymentProvider,
     ProviderConflict,
-    ProviderError,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
@@ -113,33 +80,16 @@ from .depay_parse import (
     STAGE_URL,
     STATUS_MAP,
     _obj,
-    _protocol,
-    _text,
     encode,
     parse_created,
     parse_error,
     parse_order,
-    refund_trail,
 )
-from .http import HttpTimeouts, ProviderHttp
+from .depay_refunds import REFUND_ID, DepayRefunds, make_refund_id
+from .http import HttpTimeouts, ProviderHttp, path_segment
 from .spec import ConfigField, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.depay")
-
-
-@dataclass
-class _Refund:
-    order_id: str
-    amount: Money
-    turn: int  # how many refunds of the order came before it (its place in ``refund_trail``)
-
-
-REFUND_ID = re.compile(r"(?P<order>[^#]+)#(?P<turn>\d{1,6}):(?P<amount>\d{1,15}(?:\.\d{1,4})?)")
-
-
-def make_refund_id(order_id: str, turn: int, amount: Money) -> str:
-    """``<order id>#<n>:<amount>``: which refund of which order, readable by any later process."""
-    return f"{order_id}#{turn}:{amount}"
 
 
 class DepayProvider:
@@ -184,8 +134,6 @@ class DepayProvider:
         self.strays: list[str] = []  # external references of orders left by lost answers
         self._orders: dict[str, str] = {}  # sale id -> order id
         self._payloads: dict[str, str] = {}  # order id -> qr_data
-        self._turns: dict[str, int] = {}  # order id -> the turn of the next refund this client asks
-        self._unanswered: dict[str, _Refund] = {}  # idempotency key -> a refund whose answer was lost
         self._rng = random.Random()
         self.http = ProviderHttp(
             self.name,
@@ -199,6 +147,7 @@ class DepayProvider:
             error_parser=parse_error,
             json_decimals=True,
         )
+        self.refunds = DepayRefunds(self.http, self._order, notification_url)
 
     def __repr__(self) -> str:  # never shows the token
         return f"DepayProvider({self.http.base_url!r}, pos={self.pos_external_reference!r})"
@@ -268,20 +217,21 @@ class DepayProvider:
 
     async def _order(self, request_id: str) -> dict[str, Any]:
         return await self.http.get(
-            f"/v2/payins/orders/{_seg(self._order_id(request_id))}", parse=lambda data: _obj(data, "order")
+            f"/v2/payins/orders/{path_segment(self._order_id(request_id))}", parse=lambda data: _obj(data, "order")
         )
 
     async def get_request(self, request_id: str) -> RequestInfo:
         order_id = self._order_id(request_id)
         return await self.http.get(
-            f"/v2/payins/orders/{_seg(order_id)}", parse=lambda data: parse_order(data, self._payloads.get(order_id))
+            f"/v2/payins/orders/{path_segment(order_id)}",
+            parse=lambda data: parse_order(data, self._payloads.get(order_id)),
         )
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         order_id = self._order_id(request_id)
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await self.http.request("DELETE", f"/v2/payins/qr/{_seg(order_id)}")
+                await self.http.request("DELETE", f"/v2/payins/qr/{path_segment(order_id)}")
                 break
             except ProviderUnavailable:
                 if attempt >= self.max_attempts:
@@ -293,108 +243,13 @@ class DepayProvider:
                 break  # cancelled before (perhaps by our own attempt whose answer was lost), or expired
         return await self.get_request(order_id)
 
-    # -- refunds ------------------------------------------------------------------------
+    # -- refunds (depay_refunds.py) ----------------------------------------------------
     async def refund(self, request_id: str, amount: Money, idempotency_key: str) -> RefundInfo:
-        try:
-            body = await self._order(request_id)
-        except ProviderError as exc:
-            exc.nothing_sent = True  # type: ignore[attr-defined]  # no refund was asked: safe to ask again
-            raise
-        order = parse_order(body)
-        if amount.currency != order.amount.currency:
-            raise ProviderRejected(
-                f"the order is in {order.amount.currency}, not {amount.currency}", provider=self.name
-            )
-        partial = amount != order.amount
-        trail = refund_trail(body)
-        lost = self._unanswered.get(idempotency_key)
-        if lost is not None:  # asked before, answer lost: Depay has no look-up and no key, so never send it twice
-            if len(trail) <= lost.turn:
-                raise ProviderUnavailable(
-                    f"the answer to refund {idempotency_key} was lost and the order shows no "
-                    "refund since: it is not sent again (check the order)",
-                    provider=self.name,
-                )
-            del self._unanswered[idempotency_key]
-            return self._refund_info(order, lost.turn, lost.amount, trail[lost.turn])
-        turn = max(len(trail), self._turns.get(order.request_id, 0))
-        request: dict[str, Any] = {
-            "order_id": order.request_id,
-            "partial": partial,
-            "amount": Decimal(str(amount)),
-            "reason": f"TillQR refund {idempotency_key}",
-        }
-        if self.notification_url:
-            request["notification_url"] = self.notification_url
-        try:
-            data = await self.http.post("/v2/qr/refund", encode(request), parse=lambda d: _obj(d, "refund answer"))
-        except ProviderConflict as exc:
-            if partial or "totally refunded" not in exc.message:
-                raise
-            # The whole order was asked back before (an answer lost by an earlier run): that refund is the one
-            # that has not been rejected; follow it in the history like any other, never take it as done.
-            mine = next((i for i, word in enumerate(trail) if word != "REJECTED"), len(trail))
-            return self._refund_info(order, mine, amount, trail[mine] if mine < len(trail) else "PENDING")
-        except (ProviderUnavailable, ProviderProtocolError) as exc:
-            self._unanswered[idempotency_key] = _Refund(order.request_id, amount, turn)
-            self._turns[order.request_id] = turn + 1  # whether or not it was made, no other refund takes its turn
-            exc.refund_id = make_refund_id(order.request_id, turn, amount)
-            raise  # ... and any later process can read its outcome at that turn (get_refund)
-        self._turns[order.request_id] = turn + 1
-        depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
-        if word not in REFUND_STATUS:
-            raise _protocol(f"refund {depay_id} has an unknown status {word!r}")
-        info = self._refund_info(order, turn, amount, word)
-        log.info("depay refund %s (Depay's id %s): %s", info.refund_id, depay_id, word)
-        return info
+        return await self.refunds.refund(request_id, amount, idempotency_key)
 
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo:
-        """This refund's outcome, read at its turn in the order's history (see the module doc)."""
-        body = await self._order(request_id)
-        order = parse_order(body)
-        found = REFUND_ID.fullmatch(refund_id) if isinstance(refund_id, str) else None
-        amount = None
-        if found and found["order"] == order.request_id:
-            try:
-                amount = Money.from_decimal(Decimal(found["amount"]), order.amount.currency)
-            except MoneyError:
-                amount = None
-        if found is None or amount is None:
-            log.warning(
-                "depay: refund id %r does not name a refund of order %s; it is left pending",
-                refund_id,
-                order.request_id,
-            )
-            return RefundInfo(
-                refund_id=refund_id,
-                request_id=order.request_id,
-                amount=Money(0, order.amount.currency),
-                status="pending",
-                provider_status="UNKNOWN",
-            )
-        turn, trail = int(found["turn"]), refund_trail(body)
-        return self._refund_info(order, turn, amount, trail[turn] if turn < len(trail) else "PENDING")
-
-    @staticmethod
-    def _refund_info(order: RequestInfo, turn: int, amount: Money, word: str) -> RefundInfo:
-        """The refund at ``turn`` of ``order``, whose furthest step is Depay's ``word``."""
-        status = REFUND_STATUS[word]
-        if status == "refunded" and amount.minor < order.amount.minor:
-            status = "partially_refunded"  # TillQR's word for a partial refund that is done
-        return RefundInfo(
-            refund_id=make_refund_id(order.request_id, turn, amount),
-            request_id=order.request_id,
-            amount=amount,
-            status=status,
-            provider_status=word,
-        )
-
-
-def _seg(ident: str) -> str:
-    """An id as one safe path segment."""
-    if not isinstance(ident, str) or not ident:
-        raise ValueError("an id must be non-empty text")
-    return quote(ident, safe="")
+        """This refund's outcome, read at its turn in the order's history (see ``depay_refunds.py``)."""
+        return await self.refunds.get_refund(request_id, refund_id)
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
 from .base import ProviderProtocolError, RequestInfo
-from .parsing import obj, protocol, text
+from .parsing import error_json, obj, protocol, status_line, text
 
 STAGE_URL = "https://stage.api.payments.depay.us"
 EXPIRY = timedelta(minutes=10)
@@ -44,16 +44,13 @@ REFUND_STEPS = ("PARTIALLY_REFUNDED", "REFUNDED", "REJECTED")
 
 def parse_error(response: httpx.Response) -> tuple[str, str]:
     """(message, code) from ``{"statusCode", "message"}``; ``code`` is the message when it is a code word."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = error_json(response)
     message = data.get("message") if isinstance(data, dict) else None
     if isinstance(message, list) and message and all(isinstance(m, str) for m in message):
         return "; ".join(message), ""
     if isinstance(message, str) and message:
         return message, message if re.fullmatch(r"[A-Z][A-Z0-9_]+", message) else ""
-    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+    return status_line(response), ""
 
 
 _protocol = partial(protocol, "depay")

@@ -45,6 +45,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -59,6 +60,7 @@ from .base import (
     ProviderRejected,
     ProviderUnavailable,
 )
+from .parsing import error_json, status_line
 
 log = logging.getLogger("tillqr.providers.http")
 
@@ -86,18 +88,22 @@ class HttpTimeouts:
         return cls(connect=min(3.0, t), read=t, attempt=t, deadline=2.5 * t)
 
 
+def path_segment(ident: str) -> str:
+    """An id as one safe path segment; ValueError for anything but non-empty text."""
+    if not isinstance(ident, str) or not ident:
+        raise ValueError("an id must be non-empty text")
+    return quote(ident, safe="")
+
+
 def default_error_parser(response: httpx.Response) -> tuple[str, str]:
     """Best effort for unknown error bodies: a 'message'-like field, else the status line."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = error_json(response)
     if isinstance(data, dict):
         for key in ("message", "error_description", "description", "detail", "title", "error"):
             value = data.get(key)
             if isinstance(value, str) and value:
                 return value, str(data.get("code", ""))
-    return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+    return status_line(response), ""
 
 
 def _json_object(response: httpx.Response) -> bool:

@@ -41,7 +41,6 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -50,8 +49,8 @@ from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
 
 from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
-from .http import HttpTimeouts, ProviderHttp
-from .parsing import aware_time, obj, protocol, text
+from .http import HttpTimeouts, ProviderHttp, path_segment
+from .parsing import aware_time, error_json, obj, protocol, status_line, text
 from .spec import ConfigField, ProviderSpec
 
 PRODUCTION_URL = "https://api.payments.jpmorgan.com"
@@ -69,12 +68,9 @@ STATUS_MAP: dict[str, SaleStatus] = {
 
 def parse_error(response: httpx.Response) -> tuple[str, str]:
     """(message, code) from J.P. Morgan's error body; the status line when it is not one."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = error_json(response)
     if not isinstance(data, dict) or not isinstance(data.get("responseMessage"), str):
-        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
+        return status_line(response), ""
     message = data["responseMessage"]
     details = [
         f"{e.get('field')}: {e.get('message')}"
@@ -224,11 +220,11 @@ class JPMorganProvider:
         return info
 
     async def get_request(self, request_id: str) -> RequestInfo:
-        return await self.http.get(f"/payment-requests/{_seg(request_id)}", parse=parse_request)
+        return await self.http.get(f"/payment-requests/{path_segment(request_id)}", parse=parse_request)
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         return await self.http.patch(
-            f"/payment-requests/{_seg(request_id)}",
+            f"/payment-requests/{path_segment(request_id)}",
             {"status": "CANCELLED"},
             idempotency_key=idempotency_key,
             parse=parse_request,
@@ -241,11 +237,11 @@ class JPMorganProvider:
         )
 
     async def get_link(self, link_id: str) -> LinkInfo:
-        return await self.http.get(f"/payment-links/{_seg(link_id)}", parse=parse_link)
+        return await self.http.get(f"/payment-links/{path_segment(link_id)}", parse=parse_link)
 
     async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
         return await self.http.post(
-            f"/payment-links/{_seg(link_id)}/link",
+            f"/payment-links/{path_segment(link_id)}/link",
             {"paymentRequestId": request_id},
             idempotency_key=idempotency_key,
             parse=parse_link,
@@ -253,18 +249,11 @@ class JPMorganProvider:
 
     async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo:
         return await self.http.post(
-            f"/payment-links/{_seg(link_id)}/unlink",
+            f"/payment-links/{path_segment(link_id)}/unlink",
             {"paymentRequestId": request_id},
             idempotency_key=idempotency_key,
             parse=parse_link,
         )
-
-
-def _seg(ident: str) -> str:
-    """An id as one safe path segment."""
-    if not isinstance(ident, str) or not ident:
-        raise ValueError("an id must be non-empty text")
-    return quote(ident, safe="")
 
 
 def _create(

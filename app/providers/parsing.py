@@ -1,4 +1,5 @@
-"""Reading provider answers: shared checks that turn a malformed answer into ``ProviderProtocolError``.
+"""Reading provider answers: shared checks that turn a malformed answer into ``ProviderProtocolError``, and the
+first reading of an error answer (its JSON, else its status line).
 
 Each provider module binds them to its name (``functools.partial``), so an error says whose answer it was.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+
+import httpx
 
 from .base import ProviderProtocolError
 
@@ -39,3 +42,16 @@ def aware_time(provider: str, value: Any, what: str) -> datetime | None:
     if parsed is None or parsed.tzinfo is None:
         raise protocol(provider, f"{what} is not an ISO 8601 time with a zone: {value!r}")
     return parsed.astimezone(UTC)
+
+
+def error_json(response: httpx.Response) -> Any:
+    """The error answer's JSON, or None when it is not JSON (each provider's ``parse_error`` reads it)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def status_line(response: httpx.Response) -> str:
+    """``HTTP 503 Service Unavailable``: what an error says when its body says nothing readable."""
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip()

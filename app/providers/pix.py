@@ -35,32 +35,26 @@ client makes the same ones:
   ``app.domain.duedate.amount_due`` (``due_breakdown()`` asks the provider for the
   terms and computes it). A partial payment leaves the QR ``active`` with
   ``paid_amount`` growing (PARTIAL_PAYMENT).
-- errors: ``{"title", "description", "translation", "code", "extra_fields"?}``;
+- errors: ``{"title", "description", "translation", "code", "extra_fields"?}`` (answers are read in
+  ``pix_parse.py``);
   ``ProviderError.message`` is the description (with the field details) and the
   Portuguese translation, ``.code`` the provider's code.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from app.domain import dueterms
 from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
-from app.domain.dueterms import DueTerms
-from app.domain.exact_json import dumps as exact_dumps
-from app.domain.money import Money, MoneyError
-from app.domain.sale import SaleStatus
+from app.domain.money import Money
 from app.qr.rules import Scheme
 
 from .base import (
@@ -68,22 +62,27 @@ from .base import (
     ChargeSpec,
     PaymentProvider,
     ProviderNotFound,
-    ProviderProtocolError,
     ProviderRejected,
     RequestInfo,
     expect_absent,
 )
-from .http import HttpTimeouts, ProviderHttp
+from .http import HttpTimeouts, ProviderHttp, path_segment
+from .pix_parse import (
+    NAME,
+    STATUS_MAP,
+    _money,
+    _obj,
+    _payload,
+    _status,
+    _text,
+    _when,
+    dumps,
+    parse_error,
+    parse_qr,
+    parse_terms,
+)
 from .spec import ConfigField, ProviderSpec
 
-NAME = "pix"
-STATUS_MAP: dict[str, SaleStatus] = {
-    "active": SaleStatus.LINKED,
-    "finished": SaleStatus.SETTLED,
-    "written_off": SaleStatus.CANCELLED,
-    "bank_written_off": SaleStatus.EXPIRED,
-}
-INSTANT_DEFAULT_S = 86400  # documented default of expiration_seconds
 # The sandbox's demo account (used when none is configured, e.g. ``tillqr --demo``).
 DEMO = {
     "account": "tillqr-demo-account",
@@ -100,121 +99,6 @@ def control_key(idempotency_key: str) -> str:
         raise ValueError("an idempotency key must be non-empty text")
     digest = hashlib.sha256(f"tillqr:pix:request_control_key:{idempotency_key}".encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
-
-
-def dumps(value: Any) -> bytes:
-    """The request body: amounts as exact JSON numbers ("10.25" → 10.25); floats refused."""
-    return exact_dumps(value).encode("utf-8")
-
-
-def parse_error(response: httpx.Response) -> tuple[str, str]:
-    """(message, code) from the Pix error body; the status line when it is not one."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("description"), str):
-        return f"HTTP {response.status_code} {response.reason_phrase}".strip(), ""
-    message = data["description"]
-    extra = data.get("extra_fields")
-    if isinstance(extra, dict) and extra:
-        message += " (" + "; ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
-    translation = data.get("translation")
-    if isinstance(translation, str) and translation and translation != data["description"]:
-        message += f" / {translation}"
-    return message, str(data.get("code") or "")
-
-
-def _protocol(what: str) -> ProviderProtocolError:
-    return ProviderProtocolError(what, provider=NAME)
-
-
-def _obj(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _protocol(f"{what} is not a JSON object")
-    return data
-
-
-def _text(data: dict[str, Any], key: str, what: str = "QR Code") -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise _protocol(f"{what} has no {key}")
-    return value
-
-
-def _money(value: Any, what: str) -> Money:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise _protocol(f"{what} is not a number: {value!r}")
-    try:
-        return Money.from_decimal(Decimal(value), "BRL")
-    except MoneyError:
-        raise _protocol(f"{what} is not a valid BRL amount: {value!r}") from None
-
-
-def _when(value: Any, what: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
-    return parsed.astimezone(UTC)
-
-
-def _payload(data: dict[str, Any]) -> str:
-    try:
-        text = base64.b64decode(_text(data, "base_64_payload"), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise _protocol("base_64_payload is not base64 of a Pix payload") from None
-    if not text:
-        raise _protocol("base_64_payload is empty")
-    return text
-
-
-def _status(data: dict[str, Any]) -> str:
-    word = _text(data, "qr_code_status")
-    if word not in STATUS_MAP:
-        raise _protocol(f"QR Code has an unknown status {word!r}")
-    return word
-
-
-def parse_terms(data: Any) -> DueTerms | None:
-    """The due-date terms of a consulted QR Code (None for an instant one)."""
-    body = _obj(data, "QR Code")
-    if body.get("qr_code_type") != "dynamic_term":
-        return None
-    try:
-        return dueterms.from_pix(body)
-    except dueterms.DueTermsError:
-        raise _protocol("QR Code has due-date terms that cannot be read") from None
-
-
-def parse_qr(data: Any) -> RequestInfo:
-    """A consulted QR Code (GET) in TillQR's words, or ProviderProtocolError."""
-    body = _obj(data, "QR Code")
-    word = _status(body)
-    terms = parse_terms(body)
-    created = _when(body.get("created_at"), "created_at")
-    if terms is not None:
-        expires = payable_until(terms).astimezone(UTC)
-    else:
-        seconds = body.get("expiration_seconds")
-        seconds = int(seconds) if isinstance(seconds, str) and seconds.isdigit() else seconds
-        if seconds is None:
-            seconds = INSTANT_DEFAULT_S
-        if isinstance(seconds, bool) or not isinstance(seconds, int):
-            raise _protocol(f"expiration_seconds is not a number of seconds: {seconds!r}")
-        expires = created + timedelta(seconds=seconds)
-    paid = body.get("paid_amount")
-    return RequestInfo(
-        request_id=_text(body, "qr_code_key"),
-        status=STATUS_MAP[word],
-        provider_status=word,
-        amount=_money(body.get("amount"), "amount"),
-        amount_paid=Money(0, "BRL") if paid is None else _money(paid, "paid_amount"),
-        payload=_payload(body),
-        expires_at=expires,
-    )
 
 
 def _is_key(ident: str) -> bool:
@@ -258,7 +142,7 @@ class PixProvider:
         self.merchant_name = merchant_name
         self.payer_name, self.payer_document = payer_name, payer_document  # for due-date terms without a payer
         self.clock = clock or (lambda: datetime.now(UTC))  # "today" for due_breakdown
-        self.path = f"/account/{_seg(account)}/alias/{_seg(alias)}/qrcode"
+        self.path = f"/account/{path_segment(account)}/alias/{path_segment(alias)}/qrcode"
         self.http = ProviderHttp(
             NAME,
             base_url,
@@ -360,7 +244,7 @@ class PixProvider:
     async def consult(self, request_id: str) -> dict[str, Any]:
         """The provider's whole consult body (amounts as Decimal)."""
         key = await self._key(request_id)
-        return await self.http.get(f"{self.path}/{_seg(key)}", parse=lambda d: _obj(d, "QR Code"))
+        return await self.http.get(f"{self.path}/{path_segment(key)}", parse=lambda d: _obj(d, "QR Code"))
 
     async def get_request(self, request_id: str) -> RequestInfo:
         return parse_qr(await self.consult(request_id))
@@ -369,7 +253,7 @@ class PixProvider:
         key = await self._key(request_id)
         control = control_key(idempotency_key)
         await self.http.patch(
-            f"{self.path}/{_seg(key)}",
+            f"{self.path}/{path_segment(key)}",
             dumps({"request_control_key": control, "qr_code_status": "written_off"}),
             idempotency_key=control,
         )
@@ -383,12 +267,6 @@ class PixProvider:
             return None
         day = on if isinstance(on, date) and not isinstance(on, datetime) else local_date(on or self.clock())
         return amount_due(_money(body.get("amount"), "amount"), terms, day)
-
-
-def _seg(ident: str) -> str:
-    if not isinstance(ident, str) or not ident:
-        raise ValueError("an id must be non-empty text")
-    return quote(ident, safe="")
 
 
 __all__ = ["NAME", "STATUS_MAP", "PixProvider", "control_key", "dumps", "parse_error", "parse_qr", "parse_terms"]

@@ -26,14 +26,8 @@ in 62/01 (bill number), where PayNow banking apps show it.
 ``02`` FPS ID, ``03`` mobile (``+852-XXXXXXXX``), ``04`` e-mail; 53 ``344`` (HKD) or
 ``156`` (CNY); 58 ``HK``; the reference in 62/05 (reference label), the bill number in 62/01.
 
-**UPI link** (NPCI linking specification): ``upi://pay?pa=…&pn=…&am=…&cu=INR&tn=…&tr=…``
-(and ``mc`` when given), values percent-encoded as UTF-8.
-
-**UPI, EMV form** (Bharat QR): NPCI's Bharat QR specification is not public; this follows
-the structure every published Bharat QR shares (see :mod:`app.qr.rules`): template 26
-``00`` ``A000000524`` + ``01`` the UPI address, template 27 ``00`` ``A000000524`` + ``01``
-the transaction reference; 53 ``356``; 58 ``IN``; optional 61 postal code (PIN code);
-62/05 the reference. Card-network tags (02-08) are not built: they need an acquirer.
+**UPI** (the ``upi://pay`` link and the EMV/Bharat QR form): built in :mod:`app.qr.schemes_upi`
+(see its docstring), offered here as well. The checks every builder shares are in :mod:`app.qr.inputs`.
 
 Point of initiation (tag 01): ``12`` when the code carries an amount (made for one sale),
 ``11`` otherwise (a sticker reused for many), except Pix dynamic codes which are always ``12``.
@@ -42,47 +36,15 @@ Point of initiation (tag 01): ``12`` when the code carries an amount (made for o
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from app.domain.money import Money
 from app.qr import emv, rules
+from app.qr.inputs import PRINTABLE, ascii_text, check_amount, check_reference, merchant_fields
+from app.qr.schemes_upi import NPCI_AID, upi_address, upi_emv, upi_link
 
 PIX_GUI = "br.gov.bcb.pix"
 _TXID = re.compile(r"^[A-Za-z0-9]{1,25}$")
-_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
-
-
-def ascii_text(text: str) -> str:
-    """``text`` with accents removed and anything not printable ASCII dropped, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = " ".join(plain.split())  # tabs, newlines and runs of spaces become one space
-    return " ".join("".join(c for c in plain if " " <= c <= "~").split())
-
-
-def _label(text: str, what: str, limit: int) -> str:
-    if not isinstance(text, str):
-        raise ValueError(f"{what} must be text")
-    clean = ascii_text(text)[:limit].rstrip()
-    if not clean:
-        raise ValueError(f"{what} is empty (after removing characters a Pix QR cannot carry): {text!r}")
-    return clean
-
-
-def _amount(amount: Money | None, currencies: tuple[str, ...] = ("BRL",), scheme: str = "Pix") -> str | None:
-    if amount is None:
-        return None
-    if not isinstance(amount, Money):
-        raise ValueError(f"amount must be Money, not {type(amount).__name__}")
-    if amount.currency not in currencies:
-        raise ValueError(f"{scheme} charges are in {' or '.join(currencies)}, not {amount.currency}")
-    if amount.minor <= 0:
-        raise ValueError(f"the amount must be more than zero, not {amount}")
-    text = str(amount)
-    if len(text) > 13:
-        raise ValueError(f"amount {text} is too large for a QR code (at most 13 characters)")
-    return text
 
 
 def _txid(txid: str) -> str:
@@ -103,12 +65,10 @@ def _pix(
     fields["26"] = template
     fields["52"] = "0000"
     fields["53"] = "986"
-    amount_text = _amount(amount)
+    amount_text = check_amount(amount)
     if amount_text is not None:
         fields["54"] = amount_text
-    fields["58"] = "BR"
-    fields["59"] = _label(merchant_name, "merchant name", 25)
-    fields["60"] = _label(merchant_city, "merchant city", 15)
+    fields.update(merchant_fields("BR", merchant_name, merchant_city))
     fields["62"] = {"05": _txid(txid)}
     return emv.build(fields)
 
@@ -132,7 +92,7 @@ def pix_dynamic(
         raise ValueError(f"Pix locations must be https, not {location!r}")
     if not loc:
         raise ValueError("location is empty")
-    if not _PRINTABLE.match(loc):
+    if not PRINTABLE.match(loc):
         raise ValueError(f"location must be a URL of printable ASCII without spaces, not {location!r}")
     if len(loc) > 77:
         raise ValueError(f"location must be at most 77 characters without https://, not {len(loc)}")
@@ -155,7 +115,7 @@ def pix_static(
     if not isinstance(key, str) or not key.strip():
         raise ValueError("Pix key is empty")
     k = key.strip()
-    if not _PRINTABLE.match(k) or len(k) > 77:
+    if not PRINTABLE.match(k) or len(k) > 77:
         raise ValueError(f"Pix key must be at most 77 printable characters without spaces, not {key!r}")
     account = {"01": k}
     if description is not None:
@@ -221,7 +181,7 @@ def paynow(
         if not _UEN.match(value):
             raise ValueError(f"a UEN is 9 to 13 letters and digits (e.g. 201403121W), not {uen!r}")
         proxy = {"01": "2", "02": value}
-    amount_text = _amount(amount, ("SGD",), "PayNow")
+    amount_text = check_amount(amount, ("SGD",), "PayNow")
     if editable is None:
         editable = amount_text is None
     template = {"00": PAYNOW_GUI, **proxy, "03": "1" if editable else "0"}
@@ -238,23 +198,10 @@ def paynow(
     }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update(
-        {"58": "SG", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
-    )
+    fields.update(merchant_fields("SG", merchant_name, merchant_city))
     if reference:
-        fields["62"] = {"01": _reference(reference)}
+        fields["62"] = {"01": check_reference(reference)}
     return emv.build(fields)
-
-
-def _reference(reference: str, what: str = "reference") -> str:
-    if not isinstance(reference, str):
-        raise ValueError(f"{what} must be text")
-    clean = ascii_text(reference)
-    if not clean:
-        raise ValueError(f"{what} is empty (after removing characters a QR code cannot carry): {reference!r}")
-    if len(clean) > 25:
-        raise ValueError(f"{what} must be at most 25 characters, not {len(clean)}: {clean!r}")
-    return clean
 
 
 # -- FPS (Hong Kong) ------------------------------------------------------------------------
@@ -302,9 +249,9 @@ def fps(
         value = fps_mobile(value)
     else:
         value = value.strip()
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or not _PRINTABLE.match(value) or len(value) > 64:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or not PRINTABLE.match(value) or len(value) > 64:
             raise ValueError(f"not an e-mail address FPS can carry: {email!r}")
-    amount_text = _amount(amount, ("HKD", "CNY"), "FPS")
+    amount_text = check_amount(amount, ("HKD", "CNY"), "FPS")
     code = amount.currency if amount is not None else (currency or "").strip().upper()
     if code not in ("HKD", "CNY"):
         raise ValueError(f"FPS charges are in HKD or CNY, not {currency!r}")
@@ -317,113 +264,31 @@ def fps(
     }
     if amount_text is not None:
         fields["54"] = amount_text
-    fields.update(
-        {"58": "HK", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
-    )
+    fields.update(merchant_fields("HK", merchant_name, merchant_city))
     extra = {}
     if bill_number:
-        extra["01"] = _reference(bill_number, "bill number")
+        extra["01"] = check_reference(bill_number, "bill number")
     if reference:
-        extra["05"] = _reference(reference)
+        extra["05"] = check_reference(reference)
     if extra:
         fields["62"] = extra
     return emv.build(fields)
 
 
-# -- UPI (India) ----------------------------------------------------------------------------
-NPCI_AID = rules.NPCI_AID
-
-
-def upi_address(vpa: str) -> str:
-    """A UPI address (VPA) like ``shop@okbank``, or ValueError."""
-    value = (vpa or "").strip()
-    if not rules.VPA.match(value):
-        raise ValueError(f"a UPI address looks like name@bank, not {vpa!r}")
-    return value
-
-
-def _upi_amount(amount: Money | None) -> str | None:
-    return _amount(amount, ("INR",), "UPI")
-
-
-def _mcc(mcc: str) -> str:
-    if not isinstance(mcc, str) or not re.fullmatch(r"[0-9]{4}", mcc):
-        raise ValueError(f"a merchant category code is 4 digits, not {mcc!r}")
-    return mcc
-
-
-def upi_link(
-    vpa: str,
-    *,
-    payee_name: str,
-    amount: Money | None = None,
-    note: str | None = None,
-    reference: str | None = None,
-    mcc: str | None = None,
-) -> str:
-    """A ``upi://pay`` link: payee address and name, optional amount (INR), note (``tn``),
-    transaction reference (``tr``) and merchant category code (``mc``). Unlike EMV codes a
-    link can carry any Unicode text in the name and note; they are percent-encoded as UTF-8.
-    """
-    name = " ".join((payee_name or "").split())
-    if not name:
-        raise ValueError("the payee name is empty")
-    if len(name) > 99:
-        raise ValueError(f"the payee name must be at most 99 characters, not {len(name)}")
-    fields = {"pa": upi_address(vpa), "pn": name}
-    if mcc is not None:
-        fields["mc"] = _mcc(mcc)
-    if reference:
-        ref = reference.strip()
-        if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", ref):
-            raise ValueError(
-                f"a UPI transaction reference is 1 to 35 letters, digits, '.', '-' or '_', not {reference!r}"
-            )
-        fields["tr"] = ref
-    amount_text = _upi_amount(amount)
-    if amount_text is not None:
-        fields["am"] = amount_text
-    fields["cu"] = "INR"
-    if note:
-        text = " ".join(note.split())
-        if len(text) > 50:
-            raise ValueError(f"a UPI note must be at most 50 characters, not {len(text)}")
-        fields["tn"] = text
-    return emv.encode_upi_link(fields)
-
-
-def upi_emv(
-    vpa: str,
-    *,
-    merchant_name: str,
-    merchant_city: str,
-    amount: Money | None = None,
-    reference: str | None = None,
-    mcc: str = "0000",
-    postal_code: str | None = None,
-) -> str:
-    """The EMV (Bharat QR) form of a UPI payment: see the module docstring for its provenance."""
-    address = upi_address(vpa)
-    if len(address) > 95:
-        raise ValueError(f"the UPI address is too long for a QR template: {len(address)} characters")
-    fields: dict[str, emv.FieldValue] = {"00": "01"}
-    amount_text = _upi_amount(amount)
-    fields["01"] = "12" if amount_text else "11"
-    fields["26"] = {"00": NPCI_AID, "01": address}
-    ref = _reference(reference) if reference else None
-    if ref is not None:
-        fields["27"] = {"00": NPCI_AID, "01": ref}
-    fields["52"] = _mcc(mcc)
-    fields["53"] = "356"
-    if amount_text is not None:
-        fields["54"] = amount_text
-    fields.update(
-        {"58": "IN", "59": _label(merchant_name, "merchant name", 25), "60": _label(merchant_city, "merchant city", 15)}
-    )
-    if postal_code is not None:
-        if not re.fullmatch(r"[0-9]{6}", postal_code.strip()):
-            raise ValueError(f"an Indian PIN code is 6 digits, not {postal_code!r}")
-        fields["61"] = postal_code.strip()
-    if ref is not None:
-        fields["62"] = {"05": ref}
-    return emv.build(fields)
+__all__ = [
+    "PIX_GUI",
+    "PAYNOW_GUI",
+    "FPS_GUI",
+    "NPCI_AID",
+    "ascii_text",
+    "pix_dynamic",
+    "pix_static",
+    "pix_location",
+    "paynow_mobile",
+    "paynow",
+    "fps_mobile",
+    "fps",
+    "upi_address",
+    "upi_link",
+    "upi_emv",
+]

@@ -5,7 +5,8 @@
 See ``server.py`` for the ``/_sandbox/*`` routes and ``jpmorgan.py`` for J.P. Morgan's.
 """
 
-from .core import ManualClock, Phase, SandboxState
+from .core import SandboxState
+from .model import ManualClock, Phase
 from .server import create_app, run, serve
 
 __all__ = ["create_app", "run", "serve", "ManualClock", "Phase", "SandboxState"]

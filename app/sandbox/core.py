@@ -1,7 +1,7 @@
-"""The sandbox's shared machinery: clock, in-memory state, payments, idempotency.
+"""The sandbox's shared machinery: in-memory state, payments, idempotency, and what a provider plugs in.
 
-Every simulated provider (``app/sandbox/jpmorgan.py`` today; Razorpay, Depay and
-Pix later) keeps its requests and payment links here, in provider-neutral form:
+Every simulated provider (J.P. Morgan, Razorpay, Depay, Pix) keeps its requests and
+payment links here, in provider-neutral form (the records and the clock are in ``model.py``):
 
 - ``SimRequest``: one payment request, with a provider-neutral ``Phase``
   (open, processing, settled, expired, cancelled, failed). Each provider module
@@ -32,79 +32,27 @@ the event loop.
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import json
-import re
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.routing import BaseRoute
 
-from app.domain.money import Money, MoneyError
 from app.qr.schemes import pix_location
 
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-class ManualClock:
-    """A clock for tests: starts at ``start`` (default: now, UTC) and moves only when told."""
-
-    def __init__(self, start: datetime | None = None):
-        self._now = start or system_clock()
-        if self._now.tzinfo is None:
-            raise ValueError("ManualClock needs an aware datetime")
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> datetime:
-        self._now += timedelta(seconds=seconds)
-        return self._now
-
-    def set(self, when: datetime) -> None:
-        if when.tzinfo is None:
-            raise ValueError("ManualClock needs an aware datetime")
-        self._now = when
-
-
-def iso(when: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a 'Z', millisecond precision."""
-    if when is None:
-        return None
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Phase(str, enum.Enum):
-    OPEN = "open"
-    PROCESSING = "processing"
-    SETTLED = "settled"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-
-# A link holding a request in one of these is busy; only OPEN requests can be paid or linked.
-BUSY_PHASES = frozenset({Phase.OPEN, Phase.PROCESSING})
-
-
-class SandboxError(Exception):
-    """An answer other than success; each provider module renders it in its own error shape."""
-
-    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors or []
+from .model import (
+    Clock,
+    Phase,
+    SandboxError,
+    SandboxSettings,
+    SimLink,
+    SimRequest,
+    StoredAnswer,
+    parse_amount,
+    system_clock,
+)
 
 
 @dataclass(frozen=True)
@@ -117,89 +65,6 @@ class SandboxProvider:
     status_words: Mapping[Phase, str]  # Phase -> the provider's own status word
     error_body: Callable[[int, str, str], dict]  # (http status, code, message) -> JSON body
     setup: Callable[[SandboxState], None] | None = None  # called once with each new state (listeners, rules)
-
-
-@dataclass(frozen=True)
-class SandboxSettings:
-    location_host: str = "pix.sandbox.tillqr.dev"  # Pix locations: <host>/<provider short>/<kind>/<id>
-    merchant_name: str = "TILLQR SANDBOX"
-    merchant_city: str = "SAO PAULO"
-    settle_delay_s: float = 0.0
-    fault_hold_s: float = 60.0  # how long a "timeout" fault holds its answer
-
-
-@dataclass
-class SimRequest:
-    id: str
-    provider: str
-    amount: Money
-    reference: str
-    created_at: datetime
-    expires_at: datetime | None
-    payload: str
-    phase: Phase = Phase.OPEN
-    paid: Money | None = None
-    linked_to: str | None = None
-    settle_at: datetime | None = None
-    updated_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # the provider's own fields, echoed back
-    owed: Callable[[datetime], Money] | None = None  # the amount owed at a time, where it depends on it
-    fixed_amount: bool = False  # its QR carries the amount: paid in full or not at all
-
-    def __post_init__(self) -> None:
-        if self.paid is None:
-            self.paid = Money(0, self.amount.currency)
-        if self.updated_at is None:
-            self.updated_at = self.created_at
-
-    @property
-    def amount_paid(self) -> Money:
-        assert self.paid is not None
-        return self.paid
-
-
-@dataclass
-class SimLink:
-    id: str
-    provider: str
-    url: str
-    payload: str
-    description: str
-    created_at: datetime
-    linked_request: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoredAnswer:
-    fingerprint: str
-    status: int
-    body: Any
-
-
-_AMOUNT = re.compile(r"^\d{1,13}(\.\d+)?$")
-
-
-def parse_amount(text: Any, currency: str, what: str = "amount") -> Money:
-    """A strictly written positive decimal amount ("12.50") in ``currency``, or SandboxError 400."""
-    if not isinstance(text, str) or not _AMOUNT.match(text):
-        raise SandboxError(400, "INVALID_AMOUNT", f'{what} must be a decimal string like "12.50", not {text!r}')
-    try:
-        money = Money.from_decimal(Decimal(text), currency)
-    except MoneyError as exc:
-        raise SandboxError(400, "INVALID_AMOUNT", f"{what}: {exc}") from None
-    if money.minor <= 0:
-        raise SandboxError(400, "INVALID_AMOUNT", f"{what} must be more than zero")
-    return money
-
-
-def fingerprint(body: bytes) -> str:
-    """The same JSON (whatever its spacing and key order) gives the same fingerprint."""
-    try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
-    return hashlib.sha256(canonical).hexdigest()
 
 
 CALLS_KEPT = 10_000  # a long-running demo sandbox must not grow without bound

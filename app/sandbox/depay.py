@@ -59,26 +59,27 @@ the same ones):
 - ``POST /_sandbox/clock`` moves time on (the 10-minute expiry on a real server); orders
   also look at themselves when their 10 minutes end, so the expiration notification is
   sent without anyone reading them.
+
+The bodies are checked in ``depay_body.py``; the order's life (statuses, refunds, notifications) is ``depay_flow.py``'s.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.domain.money import NUMERIC_CODES, Money, max_amount, minor_units
+from app.domain.money import NUMERIC_CODES, Money, minor_units
 from app.qr import emv
 
-from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest
+from .core import SandboxProvider, SandboxState
+from .depay_body import COUNTRY_CURRENCY, validate_create, validate_refund
 from .depay_flow import (
     EXPIRY,
     NAME,
@@ -95,6 +96,8 @@ from .depay_flow import (
     wake_at,
 )
 from .depay_notify import dumps
+from .model import Phase, SandboxError, SimRequest
+from .web import Handler, endpoint
 
 STATUS_WORDS = {
     Phase.OPEN: "CREATED",
@@ -104,21 +107,8 @@ STATUS_WORDS = {
     Phase.CANCELLED: "CANCELED",
     Phase.FAILED: "FAILED",
 }
-COUNTRY_CURRENCY = {"AR": "ARS", "BR": "BRL"}
 CITIES = {"AR": "BUENOS AIRES", "BR": "SAO PAULO"}
 VALUE_IN_BRL = {"BRL": Decimal(1), "ARS": Decimal("0.0035")}  # fixed demo rates
-REQUIRED = (
-    "local_currency",
-    "local_country",
-    "qr_from",
-    "amount",
-    "pos_external_reference",
-    "external_reference",
-    "notification_url",
-)
-ITEM_TEXT = ("sku_number", "category", "name")
-ITEM_NUMBERS = ("quantity", "unit_price", "total_amount")
-MAX_TEXT = 255
 QR_GUI = "com.depay"
 
 
@@ -155,19 +145,8 @@ def _bearer(request: Request) -> None:
     raise _fail(401, "Unauthorized")
 
 
-Handler = Callable[[Request, SandboxState], Awaitable[Response]]
-
-
 def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            _bearer(request)
-            return await fn(request, request.app.state.sandbox)
-        except SandboxError as exc:
-            return _error(exc)
-
-    endpoint.__name__ = fn.__name__
-    return endpoint
+    return endpoint(fn, _error, _bearer)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -178,94 +157,6 @@ async def _body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _fail(400, ["the request body must be a JSON object"])
     return data
-
-
-# -- validation ------------------------------------------------------------------------------
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
-
-
-def _is_url(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
-
-
-def _amount(value: Any, currency: str | None, field: str, errors: list[str]) -> None:
-    if not _is_number(value):
-        errors.append(f"{field} must be a number conforming to the specified constraints")
-    elif value <= 0:
-        errors.append(f"{field} must be a positive number")
-    elif currency is not None and currency in COUNTRY_CURRENCY.values():
-        digits = minor_units(currency)
-        if Decimal(value) != Decimal(value).quantize(Decimal(1).scaleb(-digits)):
-            errors.append(f"{field} must have at most {digits} decimal places")
-        elif Decimal(value) > max_amount(currency):
-            errors.append(f"{field} must not be greater than {max_amount(currency)}")
-
-
-def _country(body: dict[str, Any], field: str, errors: list[str]) -> str | None:
-    value = body[field]
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
-        errors.append(f"{field} must be a valid ISO31661 Alpha2 code")
-    elif value not in COUNTRY_CURRENCY:
-        errors.append(f"{field} {value} is not supported: use one of {', '.join(COUNTRY_CURRENCY)}")
-    else:
-        return value
-    return None
-
-
-def _items(items: Any, errors: list[str]) -> None:
-    rows = [items] if isinstance(items, dict) else items
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        errors.append("items must be an array of objects")
-        return
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            if key in ITEM_TEXT and not isinstance(value, str):
-                errors.append(f"items.{i}.{key} must be a string")
-            elif key in ITEM_NUMBERS and not (_is_number(value) and value >= 0):
-                errors.append(f"items.{i}.{key} must be a number conforming to the specified constraints")
-            elif key not in ITEM_TEXT + ITEM_NUMBERS:
-                errors.append(f"items.{i}.property {key} should not exist")
-
-
-def validate_create(body: dict[str, Any]) -> list[str]:
-    """Every problem of a create body, in NestJS class-validator's words (empty when it is valid)."""
-    errors = [f"property {key} should not exist" for key in body if key not in (*REQUIRED, "tax_id", "items")]
-    missing = [f for f in REQUIRED if body.get(f) is None or body.get(f) == ""]
-    errors += [f"{field} is required" for field in missing]
-    for field in ("local_currency", "pos_external_reference", "external_reference", "notification_url", "tax_id"):
-        value = body.get(field)
-        if field in missing or value is None:
-            continue
-        if not isinstance(value, str):
-            errors.append(f"{field} must be a string")
-        elif len(value) > MAX_TEXT:
-            errors.append(f"{field} must be shorter than or equal to {MAX_TEXT} characters")
-    country = None if "local_country" in missing else _country(body, "local_country", errors)
-    if "qr_from" not in missing:
-        _country(body, "qr_from", errors)
-    currency = body.get("local_currency")
-    if "local_currency" not in missing and isinstance(currency, str):
-        if currency not in NUMERIC_CODES:
-            errors.append("local_currency must be a valid ISO4217 currency code")
-        elif country and currency != COUNTRY_CURRENCY[country]:
-            errors.append(
-                f"local_currency must be {COUNTRY_CURRENCY[country]}, the currency of local_country {country}"
-            )
-    if "amount" not in missing:
-        _amount(body["amount"], currency if isinstance(currency, str) else None, "amount", errors)
-    if (
-        "notification_url" not in missing
-        and isinstance(body["notification_url"], str)
-        and not _is_url(body["notification_url"])
-    ):
-        errors.append("notification_url must be a URL address")
-    if body.get("items") is not None:
-        _items(body["items"], errors)
-    return errors
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -385,24 +276,6 @@ async def cancel_qr(request: Request, state: SandboxState) -> Response:
     req.extra["cancel_reason"] = "merchant"
     state.set_phase(req, Phase.CANCELLED)
     return Response(status_code=200)
-
-
-def validate_refund(body: dict[str, Any]) -> list[str]:
-    allowed = ("order_id", "partial", "amount", "notification_url", "reason")
-    errors = [f"property {key} should not exist" for key in body if key not in allowed]
-    missing = [f for f in ("order_id", "partial", "amount", "reason") if body.get(f) is None or body.get(f) == ""]
-    errors += [f"{field} is required" for field in missing]
-    if "order_id" not in missing and not isinstance(body["order_id"], str):
-        errors.append("order_id must be a string")
-    if "partial" not in missing and not isinstance(body["partial"], bool):
-        errors.append("partial must be a boolean value")
-    if "amount" not in missing:
-        _amount(body["amount"], None, "amount", errors)
-    if "reason" not in missing and not isinstance(body["reason"], str):
-        errors.append("reason must be a string")
-    if body.get("notification_url") is not None and not _is_url(body["notification_url"]):
-        errors.append("notification_url must be a URL address")
-    return errors
 
 
 def _refund(state: SandboxState, body: dict[str, Any]) -> Response:

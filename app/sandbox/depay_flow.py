@@ -73,8 +73,9 @@ from typing import Any
 
 from app.domain.money import Money
 
-from .core import Phase, SandboxState, SimRequest
+from .core import SandboxState
 from .depay_notify import Notifier
+from .model import Phase, SimRequest
 
 NAME = "depay"
 EXPIRY = timedelta(minutes=10)

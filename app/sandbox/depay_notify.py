@@ -32,7 +32,8 @@ import httpx
 
 from app.domain.exact_json import dumps
 
-from .core import SandboxState, iso
+from .core import SandboxState
+from .model import iso
 
 log = logging.getLogger("tillqr.sandbox.notify")
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .core import SimRequest, iso
+from .model import SimRequest, iso
 
 QUEUE_SIZE = 1000
 

@@ -48,11 +48,12 @@ Brazil-only; unique ids. **Choices made here where the docs are silent** (mirror
   changes; a request's is its own BR Code (``<host>/jpm/requests/<id>``, with the
   amount in tag 54). ``url`` is that location with ``https://``;
 - replays of an Idempotency-Key return the first answer with ``Duplicate-Request: true``.
+
+The bodies (the create body checked, the entities answered) are ``jpmorgan_body.py``'s.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -64,31 +65,13 @@ from starlette.routing import Route
 
 from app.qr.schemes import pix_dynamic
 
-from .core import (
-    BUSY_PHASES,
-    Phase,
-    SandboxError,
-    SandboxProvider,
-    SandboxState,
-    SimLink,
-    SimRequest,
-    iso,
-    parse_amount,
-)
-from .web import bearer_token, idempotent
+from .core import SandboxProvider, SandboxState
+from .jpmorgan_body import STATUS_WORDS, link_json, request_json, validate_create
+from .model import BUSY_PHASES, Phase, SandboxError, SimLink, SimRequest, parse_amount
+from .web import Handler, bearer_token, endpoint, idempotent
 
 NAME = "jpmorgan"
 API = "/receivables/request-to-pay/v1"
-STATUS_WORDS = {
-    Phase.OPEN: "ACTIVE",
-    Phase.PROCESSING: "PROCESSING",
-    Phase.SETTLED: "SETTLED",
-    Phase.EXPIRED: "EXPIRED",
-    Phase.CANCELLED: "CANCELLED",
-    Phase.FAILED: "CANCELLED",  # J.P. Morgan has no failed status; never produced by this sandbox
-}
-_ID = re.compile(r"^[A-Za-z0-9]{26,35}$")
-MAX_DURATION_S = 366 * 24 * 3600
 
 
 def error_body(status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -99,19 +82,8 @@ def _error(exc: SandboxError) -> JSONResponse:
     return JSONResponse(error_body(exc.status, exc.code, exc.message, exc.errors), status_code=exc.status)
 
 
-Handler = Callable[[Request, SandboxState], Awaitable[Response]]
-
-
 def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            bearer_token(request)
-            return await fn(request, request.app.state.sandbox)
-        except SandboxError as exc:
-            return _error(exc)
-
-    endpoint.__name__ = fn.__name__
-    return endpoint
+    return endpoint(fn, _error, bearer_token)
 
 
 def _answer(status: int, body: Any, replayed: bool) -> JSONResponse:
@@ -123,74 +95,8 @@ def _location(state: SandboxState, kind: str, ident: str) -> str:
     return f"{state.settings.location_host}/jpm/{kind}/{ident}"
 
 
-def request_json(state: SandboxState, req: SimRequest) -> dict[str, Any]:
-    return {
-        "id": req.id,
-        "revisionNumber": req.extra.get("revisionNumber", 0),
-        "status": STATUS_WORDS[req.phase],
-        "country": req.extra.get("country", "BR"),
-        "request": req.extra.get("request", {}),
-        "requestMethodType": "QR_CODE",
-        "requestMethod": req.extra.get("requestMethod", {"qrCodeType": "DYNAMIC", "contentType": "TEXT"}),
-        "createdAt": iso(req.created_at),
-        "updatedAt": iso(req.updated_at),
-        "expiresAt": iso(req.expires_at),
-        "qrCode": {"payload": req.payload},
-        "paidAmount": str(req.amount_paid),
-        "paymentLinkId": req.linked_to,
-    }
-
-
-def _validate_create(body: dict[str, Any]) -> tuple[list[dict[str, str]], dict[str, Any]]:
-    errors: list[dict[str, str]] = []
-
-    def bad(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message})
-
-    ident = body.get("id")
-    if ident is not None and not (isinstance(ident, str) and _ID.match(ident)):
-        bad("id", "must be 26 to 35 letters and digits")
-    if body.get("country") != "BR":
-        bad("country", 'must be "BR": payment links and this sandbox are Brazil-only')
-    if body.get("requestMethodType") != "QR_CODE":
-        bad("requestMethodType", 'must be "QR_CODE"')
-    method = body.get("requestMethod", {"qrCodeType": "DYNAMIC", "contentType": "TEXT"})
-    if (
-        not isinstance(method, dict)
-        or method.get("qrCodeType", "DYNAMIC") != "DYNAMIC"
-        or method.get("contentType", "TEXT") != "TEXT"
-    ):
-        bad("requestMethod", 'must be {"qrCodeType": "DYNAMIC", "contentType": "TEXT"}')
-    req = body.get("request")
-    if not isinstance(req, dict):
-        bad("request", "is required and must be an object")
-        return errors, {}
-    if req.get("expirationType") != "IMMEDIATE":
-        bad("request.expirationType", 'must be "IMMEDIATE"')
-    duration = req.get("duration")
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION_S:
-        bad("request.duration", f"must be a whole number of seconds from 1 to {MAX_DURATION_S}")
-    if req.get("currency") != "BRL":
-        bad("request.currency", 'must be "BRL" (the Brazilian market)')
-    try:
-        parse_amount(req.get("paymentAmount"), "BRL", "request.paymentAmount")
-    except SandboxError as exc:
-        bad("request.paymentAmount", exc.message)
-    reference = req.get("reference", "")
-    if not isinstance(reference, str) or len(reference) > 140:
-        bad("request.reference", "must be text of at most 140 characters")
-    if req.get("isAmountAdjustable", False) is not False:
-        bad("request.isAmountAdjustable", "only false is supported")
-    creditor = req.get("creditor")
-    if creditor is not None and not isinstance(creditor, dict):
-        bad("request.creditor", "must be an object")
-    elif creditor and not isinstance(creditor.get("name", ""), str):
-        bad("request.creditor.name", "must be text")
-    return errors, req
-
-
 def _create_request(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
-    errors, req = _validate_create(body)
+    errors, req = validate_create(body)
     if errors:
         raise SandboxError(400, "INVALID_REQUEST", f"{errors[0]['field']} {errors[0]['message']}", errors)
     ident = body.get("id") or uuid.uuid4().hex
@@ -279,18 +185,6 @@ async def patch_request(request: Request, state: SandboxState) -> Response:
 
 
 # -- payment links ---------------------------------------------------------------
-def link_json(link: SimLink) -> dict[str, Any]:
-    return {
-        "id": link.id,
-        "url": link.url,
-        "description": link.description,
-        "status": "ACTIVE",
-        "qrCode": {"payload": link.payload},
-        "paymentRequestId": link.linked_request,
-        "createdAt": iso(link.created_at),
-    }
-
-
 def _create_link(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
     description = body.get("description", "")
     if not isinstance(description, str) or len(description) > 140:

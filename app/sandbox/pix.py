@@ -51,6 +51,8 @@ public documentation** (QI Tech, docs.qitech.com.br, "Pix indireto"): the consul
   the merchant name is ``additional_data``'s ``merchant_name`` when given;
 - ``qr_code_events``: registration, payment (one per payment), write_off,
   bank_written_off; codes ``SBX…`` are this sandbox's own.
+
+The bodies are checked in ``pix_body.py``; answers and the error catalogue are ``pix_answers.py``'s.
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
@@ -70,13 +71,14 @@ from starlette.routing import Route
 
 from app.domain import dueterms
 from app.domain.duedate import amount_due, local_date, payable_until
-from app.domain.exact_json import dumps as exact_dumps
 from app.domain.money import Money
 from app.qr.schemes import pix_dynamic
 
-from .core import Phase, SandboxError, SandboxProvider, SandboxState, SimRequest, fingerprint, iso
+from .core import SandboxProvider, SandboxState
+from .model import Phase, SandboxError, SimRequest, fingerprint, iso
+from .pix_answers import ERRORS, UNAUTHENTICATED_DETAIL, answer, error_answer, error_body
 from .pix_body import Order, check_create, check_write_off
-from .web import bearer_token
+from .web import Handler, bearer_token, endpoint
 
 NAME = "pix"
 BASE = "/account/{account}/alias/{alias}/qrcode"
@@ -88,73 +90,17 @@ STATUS_WORDS = {
     Phase.CANCELLED: "written_off",
     Phase.FAILED: "written_off",  # never produced by this sandbox
 }
-UNAUTHENTICATED_DETAIL = "Failed while decoding the authentication token"
-ERRORS: dict[str, tuple[str, str | None, str]] = {  # code -> (title, description or None: the message, translation)
-    "QRI000003": (
-        "Bad Request",
-        "Invalid payload for QR Code creation.",
-        "Payload inválido para a criação de QR Code.",
-    ),
-    "QRI000002": ("Not found", "Could not find the queried QR Code.", "Não possível encontrar o QR Code buscado."),
-    "LEG000069": ("Bad Request", "Invalid request body.", "Corpo da requisição inválido."),
-    "GDF000014": (
-        "QI Unauthenticated",
-        "Please provide valid credentials as part of the request. (Documentation: "
-        "https://qitech.com.br/documentation) Details: " + UNAUTHENTICATED_DETAIL,
-        "Por favor forneça credenciais válidas como parte da request. (Documentação: "
-        "https://qitech.com.br/documentation) Detalhes: Falha ao decodificar o token de autenticação",
-    ),
-    "SBX000001": ("Conflict", None, "Esta request_control_key já foi usada com outro corpo de requisição."),
-    "SBX000002": ("Conflict", None, "O QR Code não está ativo e não pode mais ser baixado."),
-    "SBX000003": ("Conflict", None, "Este receiver_conciliation_id já é usado por outro QR Code."),
-    "SBX000404": ("Not found", None, "Recurso não encontrado."),
-    "SBX000503": ("Service Unavailable", None, "O serviço está temporariamente indisponível."),
-}
-_BY_STATUS = {401: "GDF000014", 503: "SBX000503"}
 
 
-# -- JSON ---------------------------------------------------------------------------
-def answer(status: int, body: Any = None) -> Response:
-    if status == 204:
-        return Response(status_code=204)
-    return Response(exact_dumps(body).encode(), status_code=status, media_type="application/json")
-
-
-def error_body(status: int, code: str, message: str, details: dict[str, str] | None = None) -> dict[str, Any]:
-    code = code if code in ERRORS else _BY_STATUS.get(status, code)
-    title, description, translation = ERRORS.get(code, (HTTPStatus(status).phrase, None, message))
-    body: dict[str, Any] = {
-        "title": title,
-        "description": description or message,
-        "translation": translation,
-        "code": code,
-    }
-    if details:
-        body["extra_fields"] = details
-    return body
-
-
-def _error(exc: SandboxError) -> Response:
-    details = {e["field"]: e["message"] for e in exc.errors} if exc.errors else None
-    return answer(exc.status, error_body(exc.status, exc.code, exc.message, details))
-
-
-Handler = Callable[[Request, SandboxState], Awaitable[Response]]
+def _auth(request: Request) -> None:
+    try:
+        bearer_token(request)
+    except SandboxError:
+        raise SandboxError(401, "GDF000014", UNAUTHENTICATED_DETAIL) from None
 
 
 def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        try:
-            bearer_token(request)
-        except SandboxError:
-            return _error(SandboxError(401, "GDF000014", UNAUTHENTICATED_DETAIL))
-        try:
-            return await fn(request, request.app.state.sandbox)
-        except SandboxError as exc:
-            return _error(exc)
-
-    endpoint.__name__ = fn.__name__
-    return endpoint
+    return endpoint(fn, error_answer, _auth)
 
 
 async def _body(request: Request, code: str) -> tuple[bytes, dict[str, Any]]:

@@ -19,7 +19,7 @@ from app.domain.duedate import problems
 from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, MoneyError, max_amount
 
-from .core import SandboxError
+from .model import SandboxError
 
 # -- the create body -----------------------------------------------------------------
 _TXID = re.compile(r"^[A-Za-z0-9]{26,35}$")

@@ -43,8 +43,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import events as sandbox_events
-from .core import Clock, SandboxError, SandboxProvider, SandboxSettings, SandboxState, iso
+from .core import SandboxProvider, SandboxState
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
+from .model import Clock, SandboxError, SandboxSettings, iso
 from .web import json_object
 
 SANDBOX_PREFIX = "/_sandbox"

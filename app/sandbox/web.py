@@ -1,16 +1,38 @@
-"""Small HTTP helpers every simulated provider uses: credentials, JSON bodies, idempotent answers."""
+"""Small HTTP helpers every simulated provider uses: endpoints, credentials, JSON bodies, idempotent answers."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from .core import SandboxError, SandboxState, fingerprint
+from .core import SandboxState
+from .model import SandboxError, fingerprint
+
+Handler = Callable[[Request, SandboxState], Awaitable[Response]]
+
+
+def endpoint(
+    fn: Handler, render: Callable[[SandboxError], Response], auth: Callable[[Request], object] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """``fn`` as a route's endpoint: ``auth(request)`` first (None: no credentials asked), then ``fn`` with the
+    sandbox's state; a ``SandboxError`` from either is answered as ``render`` words it (the provider's error body)."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            if auth is not None:
+                auth(request)
+            return await fn(request, request.app.state.sandbox)
+        except SandboxError as exc:
+            return render(exc)
+
+    answer.__name__ = fn.__name__
+    return answer
 
 
 def bearer_token(request: Request) -> str:

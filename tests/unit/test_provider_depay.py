@@ -620,7 +620,7 @@ async def test_a_till_restarted_mid_refund_journals_each_refund_as_depay_ends_it
     from app.checkout.controller import CheckoutController
     from app.checkout.refunds import RefundError
     from app.runtime import open_runtime
-    from app.sandbox.core import SandboxSettings
+    from app.sandbox.model import SandboxSettings
 
     rt = await open_runtime(demo=True, provider="depay", home=tmp_path, poll_interval=0.05)
     ctl2 = prov2 = None
