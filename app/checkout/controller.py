@@ -100,8 +100,6 @@ class CheckoutController:
         self.currency = currency
         self.duration_s = duration_s
         self.poll_interval = poll_interval
-        self.pushed_poll_interval = pushed_poll_interval  # the safety-net poll while push events arrive
-        self.hub = hub  # status events, when the provider pushes them (PUSH_STATUS)
         self.clock = clock  # wall time of sales (expires_at)
         self.timer = timer  # waits: expiry, retries (injected in tests)
         self.bus = EventBus()
@@ -113,7 +111,7 @@ class CheckoutController:
         self._recovering = asyncio.Lock()  # one recover() at a time (it never blocks a charge or a cancel)
         self._closing: asyncio.Task[Sale] | None = None
         self._background = Background(lambda exc: self.notice(Level.ERROR, f"Internal error: {exc}"))
-        self._watch = SaleWatch(
+        self.watch = SaleWatch(
             provider, interval=poll_interval, slow_interval=pushed_poll_interval, hub=hub, clock=clock, timer=timer,
             spawn=self._background.spawn, on_info=self._on_info, on_deadline=self._on_deadline, notice=self.notice,
         )  # fmt: skip
@@ -246,7 +244,7 @@ class CheckoutController:
 
     async def aclose(self) -> None:
         """Stop watching (the journal keeps every open sale for recover() at the next start)."""
-        await self._watch.stop()
+        await self.watch.stop()
         await self.in_doubt.aclose()
         await self._background.aclose()  # closing, expiry, a cancel under way
 
@@ -274,7 +272,7 @@ class CheckoutController:
             except BaseException:
                 self._set_current(None)
                 raise
-            self._watch.start(sale)
+            self.watch.start(sale)
             return True
 
     async def close_now(self, sale: Sale, *, decided_locally: bool) -> Sale:
@@ -364,7 +362,7 @@ class CheckoutController:
         async with self._lock:
             sale = sale.move(SaleStatus.LINKED, reason="")
             await self._save(sale, "linked", link_id=self.link_id)
-            self._watch.start(sale)
+            self.watch.start(sale)
         return sale
 
     async def _stopped(self, sale: Sale, reason: str, error: str) -> None:
@@ -381,7 +379,7 @@ class CheckoutController:
         try:
             info = await self.provider.cancel_request(sale.request_id, sale.idempotency_key("cancel"))
         except ProviderConflict:
-            found = await self._watch.truth(sale)
+            found = await self.watch.truth(sale)
             if found is None:
                 raise CheckoutError(
                     "the provider would not cancel and its status could not be read; try again"
@@ -427,14 +425,14 @@ class CheckoutController:
         current = self._current
         if current is None or current.sale_id != sale_id or not current.status.is_open:
             return
-        info = await self._watch.truth(current, quick=True)  # the lock is free while the provider is asked
+        info = await self.watch.truth(current, quick=True)  # the lock is free while the provider is asked
         async with self._lock:
             sale = self._current
             if sale is None or sale.sale_id != sale_id or not sale.status.is_open:
                 return
             what, update = at_expiry(sale, info)
             if what is AtExpiry.PAYING:  # asked again shortly, in case the payment fails and the request waits again
-                self._watch.deadline_at(sale_id, self.clock() + timedelta(seconds=PAYING_RECHECK_S))
+                self.watch.deadline_at(sale_id, self.clock() + timedelta(seconds=PAYING_RECHECK_S))
                 return
             assert update is not None
             await self._save(update.sale, update.kind, **update.detail)
@@ -442,7 +440,7 @@ class CheckoutController:
 
     async def _end(self, sale: Sale, *, from_watcher: bool = False, decided_locally: bool = False) -> None:
         """The sale is over for the customer: stop watching and start closing (unlink)."""
-        await self._watch.stop(from_watcher=from_watcher)
+        await self.watch.stop(from_watcher=from_watcher)
         self._begin_close(sale, decided_locally=decided_locally)
 
     def _begin_close(self, sale: Sale, *, decided_locally: bool) -> None:

@@ -40,6 +40,8 @@ class SaleWatch:
         notice: Callable[[Level, str], None],
     ) -> None:
         self.provider = provider
+        # read at each start: the poll interval, the safety-net poll while pushed events arrive, and
+        # the push hub (status events, when the provider pushes them)
         self.interval, self.slow_interval, self.hub = interval, slow_interval, hub
         self.clock, self.timer, self._spawn = clock, timer, spawn
         self._on_info, self._on_deadline, self._notice = on_info, on_deadline, notice
@@ -59,6 +61,11 @@ class SaleWatch:
         ).start()
         if sale.expires_at is not None:
             self.deadline_at(sale.sale_id, sale.expires_at)
+
+    @property
+    def polls(self) -> int:
+        """How often the open sale's status was asked for (0 when none is watched)."""
+        return self._watcher.polls if self._watcher is not None else 0
 
     def deadline_at(self, sale_id: str, when: datetime) -> None:
         """(Again) hand the deadline ``when`` of ``sale_id`` to the controller once it has passed."""

@@ -19,7 +19,7 @@ async def till(sandbox_url, tmp_path, monkeypatch):
     rt = await open_runtime(demo=True, home=tmp_path, poll_interval=0.5)
     # While pushed, the safety-net poll waits 30 s here (5 s in the shop), so a sale closed within
     # seconds can only have been woken by the socket (or, once it dropped, by the drop itself).
-    rt.controller.pushed_poll_interval = 30.0
+    rt.controller.watch.slow_interval = 30.0
     for _ in range(100):
         if rt.hub.connected:
             break
@@ -31,8 +31,8 @@ async def till(sandbox_url, tmp_path, monkeypatch):
 async def test_paid_seen_through_the_websocket(till):
     assert till.hub.connected
     sale = await till.controller.charge("12.50")
-    await until(lambda: till.controller._watcher.polls >= 1)
-    polls_before = till.controller._watcher.polls
+    await until(lambda: till.controller.watch.polls >= 1)
+    polls_before = till.controller.watch.polls
     t0 = time.perf_counter()
     await till.sandbox.pay(till.link.payload)
     closed = await till.controller.wait_closed(sale.sale_id, timeout=25)
@@ -42,7 +42,7 @@ async def test_paid_seen_through_the_websocket(till):
 
 async def test_socket_drop_falls_back_to_polling_without_a_gap(till, sandbox_url):
     sale = await till.controller.charge("7.00")
-    await until(lambda: till.controller._watcher.polls >= 1)  # polled once: now waiting out its slow (pushed) 30 s
+    await until(lambda: till.controller.watch.polls >= 1)  # polled once: now waiting out its slow (pushed) 30 s
     dropped = httpx.post(f"{sandbox_url}/_sandbox/events/drop").json()["dropped"]
     assert dropped >= 1
     t0 = time.perf_counter()
@@ -64,7 +64,7 @@ async def test_unreachable_events_mean_plain_polling(sandbox_url, tmp_path, monk
     rt = await open_runtime(demo=True, home=tmp_path, poll_interval=0.2)
     try:
         await rt.hub.aclose()
-        rt.controller.hub = rt.hub = await WebSocketHub(sandbox_url.replace("http", "ws") + "/nowhere").start()
+        rt.controller.watch.hub = rt.hub = await WebSocketHub(sandbox_url.replace("http", "ws") + "/nowhere").start()
         sale = await rt.controller.charge("4.00")
         await rt.sandbox.pay(rt.link.payload)
         closed = await rt.controller.wait_closed(sale.sale_id, timeout=10)

@@ -218,7 +218,7 @@ async def test_part_paid_then_expired_keeps_the_money_on_record_and_says_refund(
     from app.checkout.events import Notice
 
     async with demo_till(tmp_path, duration_s=1, poll_interval=30) as rt:  # only the deadline ends it
-        rt.controller.hub = None
+        rt.controller.watch.hub = None
         notices = []
         rt.controller.subscribe(lambda ev: isinstance(ev, Notice) and notices.append(ev.message))
         sale = await rt.controller.charge("12.50")
