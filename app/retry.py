@@ -41,7 +41,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 log = logging.getLogger("tillqr.retry")
@@ -130,6 +130,21 @@ class RetryPolicy:
     jitter: Jitter = Jitter.FULL
     every_failure: bool = False  # closing: a refusal or a garbled answer may pass too (an outage)
 
+    def __post_init__(self) -> None:
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(f"{self.name}: max_attempts must be at least 1 (None: no limit)")
+        if self.base_s < 0 or self.max_s < 0 or (self.deadline_s is not None and self.deadline_s <= 0):
+            raise ValueError(f"{self.name}: waits must not be negative, a deadline must be positive")
+
+    def with_attempts(self, max_attempts: int | None) -> RetryPolicy:
+        """This policy with another number of attempts (1: tried once, never again)."""
+        return replace(self, max_attempts=max_attempts)
+
+    def gives_up_after(self, attempt: int) -> bool:
+        """Whether failed attempt ``attempt`` (1-based) is the last one ``max_attempts`` allows (the
+        deadline aside). What a provider's own protocol loop asks; ``retrying`` asks it too."""
+        return self.max_attempts is not None and attempt >= self.max_attempts
+
     def retries(self, exc: BaseException, kind: Idempotency) -> bool:
         failure = failure_of(exc)
         if failure is None:
@@ -149,7 +164,11 @@ class RetryPolicy:
 
 
 # -- the policies, written down ---------------------------------------------------------------
-#: One HTTP call to a provider (app.providers.http): three tries within 20 s.
+#: One HTTP call to a provider (app.providers.http): three tries within 20 s. ``ProviderHttp`` holds
+#: it to its ``HttpTimeouts.deadline`` too (20 s by default; shorter timeouts, a shorter deadline).
+#: A provider's own protocol loop around one action (Depay's create with a fresh reference after a
+#: lost attempt, its cancel until the order says so; Razorpay's create and its QR image) counts its
+#: tries and waits with the same policy, its client's (``ProviderHttp.policy`` and ``.pause``).
 PROVIDER_CALL = RetryPolicy("provider call", max_attempts=3, base_s=0.25, max_s=2.0, deadline_s=20.0)
 #: Closing a sale in the background (cancel what is open, unlink): until the provider answers, at
 #: most every 15 s, whatever the failure — a counter is never handed on while its link may still
@@ -163,9 +182,6 @@ CLOSE_AT_RECOVERY = RetryPolicy(
 )
 #: Asking again about the sales in doubt: every 2 s at first, doubling up to once a minute, for ever.
 IN_DOUBT = RetryPolicy("in doubt", max_attempts=None, base_s=2.0, max_s=60.0, deadline_s=None, jitter=Jitter.NONE)
-#: A provider's own protocol loop around one action (Depay's create with a fresh reference after
-#: a lost attempt, its cancel until the order says so): three tries, short waits.
-PROVIDER_STEP = RetryPolicy("provider step", max_attempts=3, base_s=0.25, max_s=2.0, deadline_s=30.0)
 
 
 async def retrying(
@@ -192,7 +208,7 @@ async def retrying(
             return await call()
         except Exception as exc:
             again = retried(exc) if retried is not None else policy.retries(exc, kind)
-            if not again or (policy.max_attempts is not None and attempt >= policy.max_attempts):
+            if not again or policy.gives_up_after(attempt):
                 raise
             pause = policy.wait(attempt, draw, getattr(exc, "retry_after", None))
             if policy.deadline_s is not None and timer.now() + pause - started > policy.deadline_s:

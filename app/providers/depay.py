@@ -45,8 +45,8 @@ Capabilities: DYNAMIC_QR, CANCEL, REFUND.
 
 from __future__ import annotations
 
+import itertools
 import logging
-import random
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -58,6 +58,7 @@ import httpx
 from app.domain.money import Money
 from app.domain.sale import utcnow
 from app.qr.rules import Scheme
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
 from .base import (
     PROBE_ID,
@@ -110,9 +111,8 @@ class DepayProvider:
         tax_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
-        backoff_base_s: float = 0.25,
-        backoff_max_s: float = 2.0,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer = SYSTEM_TIMER,
         clock: Callable[[], datetime] = utcnow,
     ):
         if not isinstance(token, str) or not token.strip():
@@ -127,23 +127,18 @@ class DepayProvider:
         self.currencies: tuple[str, ...] = (LOCAL_CURRENCY[local_country],)
         self.notification_url = notification_url
         self.tax_id = tax_id
-        self.max_attempts = max_attempts
-        self.backoff_base_s = backoff_base_s
-        self.backoff_max_s = backoff_max_s
         self.clock = clock
         self.strays: list[str] = []  # external references of orders left by lost answers
         self._orders: dict[str, str] = {}  # sale id -> order id
         self._payloads: dict[str, str] = {}  # order id -> qr_data
-        self._rng = random.Random()
         self.http = ProviderHttp(
             self.name,
             base_url,
             headers={"Authorization": f"Bearer {token.strip()}"},
             transport=transport,
             timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            backoff_max_s=backoff_max_s,
+            retry=retry,
+            timer=timer,
             error_parser=parse_error,
             json_decimals=True,
         )
@@ -157,9 +152,6 @@ class DepayProvider:
 
     async def ping(self) -> None:
         await expect_absent(self.get_request(PROBE_ID))
-
-    async def _pause(self, attempt: int) -> None:
-        await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry, as every call
 
     # -- orders ------------------------------------------------------------------------
     def qr_body(self, spec: ChargeSpec, external_reference: str) -> dict[str, Any]:
@@ -193,13 +185,13 @@ class DepayProvider:
                     parse=partial(parse_created, amount=spec.amount, sent_at=sent_at),
                 )
             except (ProviderUnavailable, ProviderProtocolError):  # the order may exist: ask again, same reference
-                if attempt >= self.max_attempts:
+                if self.http.policy.gives_up_after(attempt):
                     raise
                 lost = True
-                await self._pause(attempt)
+                await self.http.pause(attempt)  # app.retry: the client's policy and timer, as every call
                 continue
             except ProviderConflict:
-                if not lost or suffix > self.max_attempts:
+                if not lost or self.http.policy.gives_up_after(suffix - 1):  # fresh references: one per attempt
                     raise
                 # Our lost attempt made this order; its QR never reached us, so nobody can pay it.
                 log.warning("depay: order %s was created but its answer was lost; it expires unseen", reference)
@@ -229,14 +221,14 @@ class DepayProvider:
 
     async def cancel_request(self, request_id: str, idempotency_key: str) -> RequestInfo:
         order_id = self._order_id(request_id)
-        for attempt in range(1, self.max_attempts + 1):
+        for attempt in itertools.count(1):
             try:
                 await self.http.request("DELETE", f"/v2/payins/qr/{path_segment(order_id)}")
                 break
             except ProviderUnavailable:
-                if attempt >= self.max_attempts:
+                if self.http.policy.gives_up_after(attempt):
                     raise
-                await self._pause(attempt)
+                await self.http.pause(attempt)
             except ProviderConflict as exc:
                 if "already been canceled" not in exc.message:
                     raise

@@ -17,8 +17,10 @@ an absent request: recovery must never
 take it for "never created")
 ==========================================  ===========================================
 
-Retries follow the one retry policy, ``app.retry`` (``PROVIDER_CALL``: which calls, how often, the
-waits with jitter, the server's ``Retry-After``; the overall deadline is ``HttpTimeouts.deadline``):
+Retries follow the one retry policy, ``app.retry`` (``retry``, by default ``PROVIDER_CALL``: which
+calls, how often, the waits with jitter, the server's ``Retry-After``; the overall deadline is the
+tighter of the policy's ``deadline_s`` and ``HttpTimeouts.deadline``, both 20 s by default, so a
+client given short timeouts gives up early too; waits and the deadline's clock are the ``timer``'s):
 only idempotent calls — ``GET``, and any call that carries an ``Idempotency-Key`` — are tried
 again, after ``ProviderUnavailable``; a ``ProviderProtocolError`` is retried for reads only.
 
@@ -42,7 +44,7 @@ import json
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -133,30 +135,19 @@ class ProviderHttp:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
-        backoff_base_s: float = PROVIDER_CALL.base_s,
-        backoff_max_s: float = PROVIDER_CALL.max_s,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer = SYSTEM_TIMER,
         error_parser: ErrorParser = default_error_parser,
         rng: random.Random | None = None,
         json_decimals: bool = False,
-        timer: Timer = SYSTEM_TIMER,
     ):
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        if retry.max_attempts is None:  # the provider modules' own protocol loops count on a limit
+            raise ValueError(f"{provider}: a provider call's retry policy must limit its attempts")
         self.provider = provider
         self.timeouts = HttpTimeouts.of(timeout)
-        self.max_attempts = max_attempts
-        self.backoff_base_s = backoff_base_s
-        self.backoff_max_s = backoff_max_s
-        # app.retry's PROVIDER_CALL, with this client's own numbers where a provider module sets them
-        self.policy = RetryPolicy(
-            PROVIDER_CALL.name,
-            max_attempts,
-            backoff_base_s,
-            backoff_max_s,
-            self.timeouts.deadline,
-            PROVIDER_CALL.jitter,
-        )
+        # One deadline for all attempts and waits: the tighter of the policy's and the timeouts'.
+        self.deadline = min(self.timeouts.deadline, retry.deadline_s or self.timeouts.deadline)
+        self.policy = replace(retry, deadline_s=self.deadline)
         self.timer = timer
         self.error_parser = error_parser
         self.json_decimals = json_decimals  # answers' JSON numbers with a fraction as Decimal, never float
@@ -182,6 +173,11 @@ class ProviderHttp:
         """One plain GET of an absolute URL the provider handed out (an image), redirects followed.
         No retries and no error mapping: the caller decides what the answer means."""
         return await self._client.get(url, headers=headers, follow_redirects=True)
+
+    async def pause(self, attempt: int) -> None:
+        """The wait after failed attempt ``attempt`` (1-based) of a provider's own protocol loop around
+        these calls (Depay's create and cancel, Razorpay's create): this client's policy and timer."""
+        await self.timer.sleep(self.policy.wait(attempt, self._rng))
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -245,7 +241,7 @@ class ProviderHttp:
         started = self.timer.now()
 
         async def attempt() -> Any:
-            remaining = self.timeouts.deadline - (self.timer.now() - started)
+            remaining = self.deadline - (self.timer.now() - started)
             limit = min(self.timeouts.attempt, max(remaining, 0.001))
             return await self._attempt(method, path, json_body, params, extra, parse, limit)
 

@@ -47,6 +47,7 @@ import httpx
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
 from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp, path_segment
@@ -156,9 +157,8 @@ class JPMorganProvider:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
-        backoff_base_s: float = 0.25,
-        backoff_max_s: float = 2.0,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer = SYSTEM_TIMER,
         country: str = "BR",
         creditor: dict[str, Any] | None = None,
     ):
@@ -172,9 +172,8 @@ class JPMorganProvider:
             headers={"Authorization": f"Bearer {access_token.strip()}"},
             transport=transport,
             timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            backoff_max_s=backoff_max_s,
+            retry=retry,
+            timer=timer,
             error_parser=parse_error,
         )
 

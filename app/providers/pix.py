@@ -56,6 +56,7 @@ from app.domain import dueterms
 from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
 from app.domain.money import Money
 from app.qr.rules import Scheme
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
 from .base import (
     Capability,
@@ -125,9 +126,8 @@ class PixProvider:
         pix_key: str,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
-        backoff_base_s: float = 0.25,
-        backoff_max_s: float = 2.0,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer = SYSTEM_TIMER,
         merchant_name: str = "",
         payer_name: str = "",
         payer_document: str = "",
@@ -149,9 +149,8 @@ class PixProvider:
             headers={"Authorization": f"Bearer {token.strip()}"},
             transport=transport,
             timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            backoff_max_s=backoff_max_s,
+            retry=retry,
+            timer=timer,
             error_parser=parse_error,
             json_decimals=True,
         )

@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import logging
-import random
 import struct
 import zlib
 from collections.abc import Callable, Mapping
@@ -59,6 +59,7 @@ from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
 from app.qr.scan import read_qr_image
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
 from .base import (
     Capability,
@@ -115,9 +116,8 @@ class RazorpayProvider:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
-        backoff_base_s: float = 0.25,
-        backoff_max_s: float = 2.0,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer = SYSTEM_TIMER,
         label: str = "TillQR",
         search_pages: int = 5,
         clock: Callable[[], datetime] | None = None,
@@ -133,13 +133,11 @@ class RazorpayProvider:
             base_url.rstrip("/"),
             transport=transport,
             timeout=timeout,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            backoff_max_s=backoff_max_s,
+            retry=retry,
+            timer=timer,
             error_parser=parse_error,
         )
         self._payloads: dict[str, str] = {}  # QR id -> the decoded image (it never changes)
-        self._rng = random.Random()
 
     def __repr__(self) -> str:  # never shows the credentials
         return f"RazorpayProvider({self.http.base_url!r})"
@@ -183,7 +181,7 @@ class RazorpayProvider:
         now = int(self.clock().timestamp())
         body = self.request_body(spec, now)
         since = now - max(int(spec.duration_s), MIN_CLOSE_BY_S) - SEARCH_SLACK_S  # any QR of it still open
-        for attempt in range(1, self.http.max_attempts + 1):
+        for attempt in itertools.count(1):  # as many as the client's policy allows (app.retry)
             found = await self.find_by_sale(spec.request_id, since)  # made by a call whose answer was lost?
             if found:
                 qr = found[-1]  # the oldest: newest come first
@@ -192,9 +190,9 @@ class RazorpayProvider:
             try:
                 qr = await self._call("POST", API, json_body=body, parse=parse_qr)
             except (ProviderUnavailable, ProviderProtocolError):  # it may have been made all the same
-                if attempt == self.http.max_attempts:
+                if self.http.policy.gives_up_after(attempt):
                     raise
-                await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry
+                await self.http.pause(attempt)
                 continue
             if attempt > 1:
                 await self._close_strays(spec.request_id, keep=qr["id"], since=since)
@@ -248,8 +246,9 @@ class RazorpayProvider:
 
     async def _download(self, url: str, ident: str) -> bytes:
         """The image at ``url``, through the provider's client (retried like a read), without credentials."""
-        problem = ""
-        for attempt in range(1, self.http.max_attempts + 1):
+        problem, attempt = "", 0
+        while True:  # as many attempts as the client's policy allows (app.retry)
+            attempt += 1
             try:
                 async with asyncio.timeout(self.http.timeouts.attempt):  # the provider's one client
                     r = await self.http.get_absolute(url, headers={"Accept": "image/png, image/*;q=0.8"})
@@ -263,9 +262,9 @@ class RazorpayProvider:
                 problem = f"answered {r.status_code}"
             except (TimeoutError, httpx.HTTPError, OSError) as exc:
                 problem = f"could not be fetched ({type(exc).__name__})"
-            if attempt < self.http.max_attempts:
-                await self.http.timer.sleep(self.http.policy.wait(attempt, self._rng))  # app.retry
-        raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
+            if self.http.policy.gives_up_after(attempt):
+                raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
+            await self.http.pause(attempt)
 
     # -- read, close ---------------------------------------------------------------------
     async def get_request(self, request_id: str) -> RequestInfo:

@@ -2,7 +2,7 @@
 asks for names, and what it asks comes from the provider's ``ProviderSpec`` (``spec.py``).
 
 ``create_provider("jpmorgan", base_url=..., credentials={"access_token": ...})``.
-``options`` go to the provider's constructor (timeout, max_attempts, creditor, ...).
+``options`` go to the provider's constructor (timeout, retry, timer, creditor, ...).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from app.domain.sale import SaleStatus
 from app.providers.base import ChargeSpec, ProviderUnavailable
 from app.providers.http import HttpTimeouts
 from app.providers.jpmorgan import JPMorganProvider
+from app.retry import FakeTimer
 from tests.e2e.conftest import start_sandbox, stderr_of
 
 pytestmark = pytest.mark.e2e
@@ -28,8 +29,7 @@ async def jpm(sandbox_url):
         f"{sandbox_url}/jpmorgan",
         "e2e-token",
         timeout=HttpTimeouts(connect=1, read=0.5, attempt=0.5, deadline=4),
-        backoff_base_s=0.01,
-        backoff_max_s=0.05,
+        timer=FakeTimer(),  # the waits between attempts take no time
     )
     yield provider
     await provider.aclose()

@@ -14,6 +14,7 @@ import pytest
 
 from app.providers.http import HttpTimeouts
 from app.providers.jpmorgan import JPMorganProvider
+from app.retry import PROVIDER_CALL, FakeTimer, RetryPolicy, Timer
 from app.sandbox import ManualClock, create_app
 from tests.support.closing import closed_after
 
@@ -48,7 +49,8 @@ async def jpm_factory(sb_app):
         app=None,
         token: str = "test-token",
         timeout: HttpTimeouts | float | None = None,
-        max_attempts: int = 3,
+        retry: RetryPolicy = PROVIDER_CALL,
+        timer: Timer | None = None,
         base_url: str = "http://sandbox/jpmorgan",
     ) -> JPMorganProvider:
         provider = JPMorganProvider(
@@ -56,9 +58,8 @@ async def jpm_factory(sb_app):
             token,
             transport=httpx.ASGITransport(app=app or sb_app),
             timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
-            max_attempts=max_attempts,
-            backoff_base_s=0.01,
-            backoff_max_s=0.05,
+            retry=retry,
+            timer=timer or FakeTimer(),  # the waits between attempts take no time
         )
         return provider
 

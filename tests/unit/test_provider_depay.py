@@ -35,6 +35,7 @@ from app.providers.depay_parse import refund_trail
 from app.providers.http import HttpTimeouts
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
+from app.retry import PROVIDER_CALL, FakeTimer
 from app.sandbox import create_app
 from app.sandbox.depay_flow import notifier
 from tests.support.closing import closed_after
@@ -109,8 +110,7 @@ async def make(app, sb_clock):
             clock=sb_clock,
             transport=transport or Recording(httpx.ASGITransport(app=app)),
             timeout=HttpTimeouts(connect=0.3, read=0.3, attempt=0.3, deadline=5.0),
-            backoff_base_s=0.01,
-            backoff_max_s=0.02,
+            timer=FakeTimer(),  # the waits between attempts take no time
             **kw,
         )
         return provider
@@ -235,7 +235,22 @@ async def test_a_reference_used_before_is_a_conflict_and_all_lost_is_unavailable
     await http.post("/_sandbox/faults", json={"drop_rate": 1})
     with pytest.raises(ProviderUnavailable):
         await dp.create_request(spec(sale="d" * 32))
-    assert len(sent_bodies(dp)) == 2 + dp.max_attempts
+    assert len(sent_bodies(dp)) == 2 + dp.http.policy.max_attempts
+
+
+async def test_the_create_and_cancel_loops_try_and_wait_as_the_clients_policy_says(make, http):
+    dp = make(retry=PROVIDER_CALL.with_attempts(5))
+    info = await dp.create_request(spec())
+    await http.post("/_sandbox/faults", json={"drop_rate": 1})
+    with pytest.raises(ProviderUnavailable):
+        await dp.create_request(spec(sale="e" * 32))
+    assert [b["external_reference"] for b in sent_bodies(dp)] == [SALE] + ["e" * 32] * 5
+    with pytest.raises(ProviderUnavailable):
+        await dp.cancel_request(info.request_id, "k")
+    assert [m for m, p, _ in dp.http._client._transport.sent if p.endswith(info.request_id)] == ["DELETE"] * 5
+    slept = dp.http.timer.slept  # the client's timer: each loop's 4 waits, full jitter under 0.25 s · 2^(n-1)
+    assert len(slept) == 8
+    assert all(0 <= s <= min(2.0, 0.25 * 2**n) for s, n in zip(slept, [0, 1, 2, 3] * 2, strict=True))
 
 
 # -- status ----------------------------------------------------------------------------------------

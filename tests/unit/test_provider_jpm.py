@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -32,6 +33,7 @@ from app.providers.http import HttpTimeouts, ProviderHttp
 from app.providers.jpmorgan import STATUS_MAP, JPMorganProvider, parse_error
 from app.providers.registry import PROVIDERS, create_provider
 from app.qr.schemes import pix_location
+from app.retry import PROVIDER_CALL, SYSTEM_TIMER, FakeTimer
 from tests.support.faults import seed_where
 
 from .conftest import JPM_API, T0
@@ -229,7 +231,7 @@ async def test_writes_without_an_idempotency_key_are_never_retried(sb_app, sb_ht
         "http://sandbox/jpmorgan/receivables/request-to-pay/v1",
         headers={"Authorization": "Bearer t"},
         transport=httpx.ASGITransport(app=sb_app),
-        backoff_base_s=0.01,
+        timer=FakeTimer(),
     )
     try:
         with pytest.raises(ProviderUnavailable):
@@ -273,7 +275,11 @@ async def test_a_held_answer_times_out_and_the_retry_is_the_same_request(jpm_fac
 
 
 async def test_the_deadline_bounds_all_attempts(jpm_factory, sb_http):
-    jpm = jpm_factory(timeout=HttpTimeouts(connect=0.15, read=0.15, attempt=0.15, deadline=0.4), max_attempts=10)
+    jpm = jpm_factory(
+        timeout=HttpTimeouts(connect=0.15, read=0.15, attempt=0.15, deadline=0.4),
+        retry=replace(PROVIDER_CALL, max_attempts=10, base_s=0.01, max_s=0.05),
+        timer=SYSTEM_TIMER,  # the deadline is the wall clock's here
+    )
     await faults(sb_http, timeout_rate=1)
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
@@ -311,7 +317,7 @@ async def test_a_refused_connection_is_unavailable():
         f"http://127.0.0.1:{port}/jpmorgan",
         "t",
         timeout=HttpTimeouts(connect=0.5, read=0.5, attempt=0.5, deadline=2),
-        backoff_base_s=0.01,
+        timer=FakeTimer(),
     )
     try:
         with pytest.raises(ProviderUnavailable) as caught:
@@ -468,10 +474,10 @@ async def test_registry_builds_the_jpmorgan_client(sb_app):
         base_url="http://sandbox/jpmorgan",
         credentials={"access_token": "t"},
         transport=httpx.ASGITransport(app=sb_app),
-        max_attempts=1,
+        retry=PROVIDER_CALL.with_attempts(1),
     )
     try:
-        assert isinstance(provider, JPMorganProvider) and provider.http.max_attempts == 1
+        assert isinstance(provider, JPMorganProvider) and provider.http.policy.max_attempts == 1
         link = await provider.create_link("k")
         assert link.link_id
     finally:

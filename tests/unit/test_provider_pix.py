@@ -29,6 +29,7 @@ from app.providers.http import HttpTimeouts
 from app.providers.pix import STATUS_MAP, PixProvider, control_key, dumps, parse_qr, parse_terms
 from app.providers.registry import CREDENTIAL_KEYS, create_provider
 from app.qr.emv import decode
+from app.retry import FakeTimer
 from tests.support.closing import closed_after
 from tests.support.faults import seed_where
 
@@ -63,16 +64,14 @@ class Recorder(httpx.AsyncBaseTransport):
 @pytest.fixture
 async def pix_factory(sb_app):
 
-    def make(*, token="test-token", timeout=None, max_attempts=3, **options) -> PixProvider:
+    def make(*, token="test-token", timeout=None, **options) -> PixProvider:
         options = {"account": "acc-1", "alias": "alias-1", "pix_key": PIX_KEY, **options}
         provider = PixProvider(
             "http://sandbox/pix",
             token,
             transport=Recorder(httpx.ASGITransport(app=sb_app)),
             timeout=timeout or HttpTimeouts(connect=1.0, read=1.0, attempt=1.0, deadline=5.0),
-            max_attempts=max_attempts,
-            backoff_base_s=0.01,
-            backoff_max_s=0.05,
+            timer=FakeTimer(),  # the waits between attempts take no time
             **options,
         )
         return provider

@@ -42,6 +42,7 @@ from app.providers.registry import CREDENTIAL_KEYS, PROVIDERS, create_provider
 from app.qr.emv import decode
 from app.qr.render import qr_png
 from app.qr.scan import png_pixels, read_qr_png
+from app.retry import PROVIDER_CALL, FakeTimer
 from app.runtime import open_runtime
 from tests.support.closing import closed_after
 from tests.support.faults import seed_where
@@ -72,8 +73,7 @@ async def rzp_factory(sb_app, sb_clock):
             timeout=timeout,
             clock=clock or sb_clock,
             transport=httpx.ASGITransport(app=app or sb_app),
-            backoff_base_s=0.01,
-            backoff_max_s=0.05,
+            timer=FakeTimer(),  # the waits between attempts take no time
         )
         return provider
 
@@ -688,9 +688,9 @@ async def test_registry_builds_the_razorpay_client(sb_app):
         base_url="http://sandbox/razorpay",
         credentials={"key_id": "k", "key_secret": "s"},
         transport=httpx.ASGITransport(app=sb_app),
-        max_attempts=1,
+        retry=PROVIDER_CALL.with_attempts(1),
     )
-    assert isinstance(provider, RazorpayProvider) and provider.http.max_attempts == 1
+    assert isinstance(provider, RazorpayProvider) and provider.http.policy.max_attempts == 1
     await provider.aclose()
     with pytest.raises(ValueError, match="key_secret"):
         create_provider("razorpay", base_url="https://x", credentials={"key_id": "k"})

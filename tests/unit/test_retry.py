@@ -2,10 +2,13 @@
 Time is a FakeTimer: a policy of minutes runs in microseconds, and the waits it asked for are checked."""
 
 import random
+from dataclasses import replace
 
+import httpx
 import pytest
 
 from app.providers.base import ProviderAuthError, ProviderProtocolError, ProviderUnavailable
+from app.providers.http import HttpTimeouts, ProviderHttp
 from app.retry import (
     CLOSE,
     IN_DOUBT,
@@ -16,6 +19,7 @@ from app.retry import (
     RetryPolicy,
     retrying,
 )
+from app.sandbox.server import create_app
 
 
 class Flaky:
@@ -109,8 +113,6 @@ async def test_closing_retries_every_failure_until_the_provider_answers():
 
 async def test_a_provider_http_call_goes_through_the_policy(sandbox_http):
     """The client layer retries a read with the same policy (app.providers.http) and its injected timer."""
-    from app.providers.http import ProviderHttp
-
     timer = FakeTimer()
     http = ProviderHttp("jpmorgan", "http://sandbox.invalid/nowhere", transport=sandbox_http, timer=timer)
     try:
@@ -121,10 +123,36 @@ async def test_a_provider_http_call_goes_through_the_policy(sandbox_http):
         await http.aclose()
 
 
+async def test_a_provider_client_keeps_the_tighter_deadline_of_its_policy_and_its_timeouts(sandbox_http):
+    slow = RetryPolicy("t", max_attempts=10, base_s=4.0, max_s=4.0, deadline_s=None, jitter=Jitter.NONE)
+    timer = FakeTimer()
+    short = HttpTimeouts(deadline=10.0)
+    http = ProviderHttp("p", "http://sandbox.invalid/x", transport=sandbox_http, timeout=short, retry=slow, timer=timer)
+    try:
+        assert http.policy == replace(slow, deadline_s=10.0)
+        with pytest.raises(ProviderProtocolError):
+            await http.get("/not-a-route")
+        assert timer.slept == [4.0, 4.0] and http.attempts == 3  # a third wait would end past 10 s
+    finally:
+        await http.aclose()
+    made = [ProviderHttp("p", "http://x", retry=replace(PROVIDER_CALL, deadline_s=3.0)), ProviderHttp("p", "http://x")]
+    assert [h.policy.deadline_s for h in made] == [3.0, PROVIDER_CALL.deadline_s]
+    for h in made:
+        await h.aclose()
+    with pytest.raises(ValueError, match="limit its attempts"):
+        ProviderHttp("p", "http://x", retry=CLOSE)  # the provider modules' own loops count attempts
+
+
+def test_a_policy_with_other_attempts_and_when_it_gives_up():
+    once = PROVIDER_CALL.with_attempts(1)
+    assert once == replace(PROVIDER_CALL, max_attempts=1) and once.gives_up_after(1)
+    assert [PROVIDER_CALL.gives_up_after(n) for n in (1, 2, 3)] == [False, False, True]
+    assert not CLOSE.gives_up_after(10**6)  # no limit
+    for bad in ({"max_attempts": 0}, {"base_s": -1.0}, {"deadline_s": 0.0}):
+        with pytest.raises(ValueError):
+            replace(PROVIDER_CALL, **bad)
+
+
 @pytest.fixture
 def sandbox_http():
-    import httpx
-
-    from app.sandbox.server import create_app
-
     return httpx.ASGITransport(app=create_app())
