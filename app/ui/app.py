@@ -25,6 +25,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,20 @@ def apply_style(app: QApplication) -> None:
         log.warning("style sheet %s not found; using Qt's default look", STYLE)
 
 
-def compose(runtime: Any, *, config_file: Path | None = None, problem: str | None = None) -> MainWindow:
+def compose(
+    runtime: Any,
+    *,
+    config_file: Path | None = None,
+    problem: str | None = None,
+    pages_on_demand: bool = False,
+    on_restart: Callable[[], None] | None = None,
+) -> MainWindow:
     """The main window for ``runtime``: bridge → model → view, each handed what it needs.
 
     ``config_file``: the configuration the Settings page edits (default: the runtime's);
-    ``problem``: why it could not be used — the Settings page then opens at once, showing it."""
-    from app.ui.settings_view import SettingsView
-
+    ``problem``: why it could not be used — the Settings page then opens at once, showing it;
+    ``pages_on_demand``: the Journal and Settings pages (behind the PIN) are built when first opened,
+    not before the counter is shown; ``on_restart``: called when Settings asks for a restart."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -78,9 +86,21 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
     )
     window.settings = None
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
-        window.add_page("journal", "Journal", _journal_page(runtime, window.gate), guarded=True)
-        window.settings = SettingsView(settings_model)
-        window.add_page("settings", "Settings", window.settings, guarded=True)
+
+        def journal_page() -> QWidget:
+            return _journal_page(runtime, window.gate)
+
+        def settings_page() -> QWidget:
+            from app.ui.settings_view import SettingsView  # lazy: built when Settings is first opened
+
+            window.settings = SettingsView(settings_model)
+            if on_restart is not None:
+                window.settings.restart_requested.connect(on_restart)
+            return window.settings
+
+        eager = not pages_on_demand
+        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True)
+        window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     if settings_model is not None and settings_model.problem:
@@ -96,8 +116,8 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
 
 def _journal_page(runtime: Any, gate: Any) -> QWidget:
     try:
-        from app.screens.journal_model import JournalModel
-        from app.ui.journal_view import JournalView
+        from app.screens.journal_model import JournalModel  # lazy: built when the Journal is first opened
+        from app.ui.journal_view import JournalView  # lazy: as above
     except ImportError:  # built in parallel; until it lands the page says so
         placeholder = QLabel(
             "The journal screen is coming.\nMeanwhile: tillqr journal list / tillqr journal export FILE.csv"
@@ -193,10 +213,15 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
             )
         restart = False
         try:
-            window = compose(runtime, config_file=paths().config_file, problem=problem)
             ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            window = compose(
+                runtime,
+                config_file=paths().config_file,
+                problem=problem,
+                pages_on_demand=True,
+                on_restart=partial(_resolve, ended, "restart"),
+            )
             window.closed.connect(partial(_resolve, ended, "closed"))
-            window.settings.restart_requested.connect(partial(_resolve, ended, "restart"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
