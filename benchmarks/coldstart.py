@@ -2,7 +2,7 @@
 
 Each pair runs the till (``python -m app``, exits once the counter is interactive: TILLQR_EXIT_WHEN_READY)
 and the bare window (bare_window.py) one after the other, alternating which goes first, each in a fresh
-process; the ratio is taken pair by pair so a machine whose speed drifts between pairs still compares fairly.
+process (with bytecode, as an installed till runs); the ratio is taken pair by pair so a machine whose speed drifts between pairs still compares fairly.
 """
 
 from __future__ import annotations
@@ -38,7 +38,12 @@ def _env(mode: str, home: Path, sandbox_url: str) -> dict[str, str]:
     else:
         env = dict(os.environ, TILLQR_HOME=str(home), QT_QPA_PLATFORM="offscreen")
         env.pop("TILLQR_SANDBOX_URL", None)  # demo mode on the embedded sandbox, as a fresh kiosk starts
-    return dict(env, TILLQR_EXIT_WHEN_READY="1")
+    return dict(_with_bytecode(env), TILLQR_EXIT_WHEN_READY="1")
+
+
+def _with_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """As installed (pip and PyInstaller compile the bytecode): the warm-up run writes what is missing."""
+    return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def paired(mode: str, pairs: int, sandbox_url: str) -> dict[str, object]:
@@ -47,7 +52,7 @@ def paired(mode: str, pairs: int, sandbox_url: str) -> dict[str, object]:
     tills, bares, ratios = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         env = _env(mode, Path(tmp) / "home", sandbox_url)
-        bare_env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        bare_env = _with_bytecode(dict(os.environ, QT_QPA_PLATFORM="offscreen"))
         _timed(till, env), _timed(BARE, bare_env)  # warm-up: the file cache, .pyc files
         for n in range(pairs):
             if n % 2:
