@@ -142,7 +142,7 @@ def _main(argv: list[str] | None) -> int:
 
             return run_gui(demo=True if args.demo else None, provider=args.provider)
         if cmd == "sandbox":
-            from app.sandbox.server import run
+            from app.sandbox.server import run  # lazy: the simulator and its web stack only for `tillqr sandbox`
 
             return run(host=args.host, port=args.port)
         if cmd == "self-test":

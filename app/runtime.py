@@ -255,7 +255,7 @@ def _demo_provider(name: str) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
         prov = create_provider(name, base_url=f"{url}/{name}", credentials=credentials)
         ws = "ws" + url[len("http") :] if url.startswith("http") else url
         return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={name}")
-    from app.sandbox.server import create_app
+    from app.sandbox.server import create_app  # lazy: demo mode only; a configured till never loads the sandbox
 
     app = create_app()
     transport = httpx.ASGITransport(app=app)
