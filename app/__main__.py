@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 
+from app.commands import qr_cli
 from app.commands.cli_support import Parser, delay, err, port, quiet_stdout, seconds, whole_seconds
 
 EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
@@ -92,8 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
-    from app.commands import qr_cli
-
     qr_cli.add_parser(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     return parser
@@ -122,12 +121,10 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     cmd = args.command
     if cmd == "qr":
-        from app.commands import qr_cli
-
         return qr_cli.dispatch(args)
     if cmd not in ("sandbox", "self-test"):
-        from app.config.logs import setup_logging
-        from app.config.paths import paths
+        from app.config.logs import setup_logging  # lazy: each command loads what it needs, no more
+        from app.config.paths import paths  # lazy: as above
 
         try:
             setup_logging(paths().ensure())
@@ -138,7 +135,7 @@ def _main(argv: list[str] | None) -> int:
             return 1
     try:
         if cmd is None:
-            from app.ui.app import run_gui
+            from app.ui.app import run_gui  # lazy: Qt only for the GUI
 
             return run_gui(demo=True if args.demo else None, provider=args.provider)
         if cmd == "sandbox":
@@ -146,10 +143,10 @@ def _main(argv: list[str] | None) -> int:
 
             return run(host=args.host, port=args.port)
         if cmd == "self-test":
-            from app.commands.selftest import self_test
+            from app.commands.selftest import self_test  # lazy: each command loads what it needs
 
             return self_test()
-        from app.commands import checkout_cli
+        from app.commands import checkout_cli  # lazy: each command loads what it needs
 
         return checkout_cli.dispatch(args)
     except KeyboardInterrupt:

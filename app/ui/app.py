@@ -34,7 +34,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
+from app import runtime as till_runtime
+from app.config.paths import paths
 from app.config.settings import SettingsError
+from app.providers.base import ProviderError
+from app.providers.registry import PROVIDERS
+from app.runtime import CannotStart, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
 from app.screens.settings_model import SettingsModel
 
@@ -148,14 +153,11 @@ async def open_or_fallback(
     ``provider`` (a typo on the command line), another TillQR holding the till (``TillBusy``) and a
     demo sandbox that does not answer (``SandboxUnavailable``). When the demo fallback fails too,
     its error is raised with the configuration's problem added."""
-    from app.providers.base import ProviderError
-    from app.providers.registry import PROVIDERS
-    from app.runtime import CannotStart, SandboxUnavailable, TillBusy, open_runtime
 
     if provider is not None and provider not in PROVIDERS:
         raise CannotStart(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     try:
-        return await open_runtime(demo=demo, provider=provider, home=home, **kw), None
+        return await till_runtime.open_runtime(demo=demo, provider=provider, home=home, **kw), None
     except (TillBusy, SandboxUnavailable):
         raise  # another TillQR holds the till / the demo sandbox is down: demo mode cannot help
     except (SettingsError, CannotStart) as exc:
@@ -164,7 +166,7 @@ async def open_or_fallback(
         problem = f"the provider could not be used at start: {exc}"
     log.info("configuration cannot be used (%s): demo mode and Settings", problem)
     try:
-        runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
+        runtime = await till_runtime.open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
     except (CannotStart, ProviderError) as exc:  # demo mode cannot start either: say both
         raise CannotStart(f"{exc}; and the configuration cannot be used: {problem}") from exc
     return runtime, problem
@@ -180,8 +182,6 @@ class StartupFailed(Exception):
 
 
 def _expected_failures() -> tuple[type[BaseException], ...]:
-    from app.providers.base import ProviderError
-    from app.runtime import CannotStart
 
     return (CannotStart, SettingsError, ProviderError, OSError)
 
@@ -192,7 +192,6 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
         log.info("cannot start: %s", exc, exc_info=True)
         return StartupFailed(str(exc))
     log.info("cannot start (unexpected %s)", type(exc).__name__, exc_info=True)
-    from app.config.paths import paths
 
     return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
 
@@ -200,7 +199,6 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
 async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
-    from app.config.paths import paths
 
     while True:
         try:
