@@ -122,7 +122,7 @@ def sandbox_at(url: str | None) -> Iterator[None]:
 
 async def _window(home: Path, poll: float) -> tuple[Runtime, QWidget]:
     rt = await open_runtime(demo=True, home=home, poll_interval=poll)
-    win = compose(rt)
+    win = compose(rt, pages_on_demand=True)  # as run_gui composes it: Journal and Settings when first opened
     win.resize(1280, 800)
     win.show()
     return rt, win
