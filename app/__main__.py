@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 
+from app.commands import qr_cli
 from app.commands.cli_support import Parser, delay, err, port, quiet_stdout, seconds, whole_seconds
 
 EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
@@ -94,8 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
-    from app.commands import qr_cli
-
     qr_cli.add_parser(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     return parser
@@ -124,12 +123,10 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     cmd = args.command
     if cmd == "qr":
-        from app.commands import qr_cli
-
         return qr_cli.dispatch(args)
     if cmd not in ("sandbox", "self-test"):
-        from app.config.logs import setup_logging
-        from app.config.paths import paths
+        from app.config.logs import setup_logging  # lazy: each command loads what it needs, no more
+        from app.config.paths import paths  # lazy: as above
 
         try:
             setup_logging(paths().ensure())
@@ -140,19 +137,19 @@ def _main(argv: list[str] | None) -> int:
             return 1
     try:
         if cmd is None:
-            from app.ui.app import run_gui
+            from app.ui.app import run_gui  # lazy: Qt only for the GUI
 
             return run_gui(demo=True if args.demo else None, provider=args.provider)
         if cmd == "sandbox":
-            from app.providers.registry import sandbox_modules
-            from app.sandbox.server import run
+            from app.providers.registry import sandbox_modules  # lazy: the registry only for `tillqr sandbox`
+            from app.sandbox.server import run  # lazy: the simulator and its web stack only for `tillqr sandbox`
 
             return run(host=args.host, port=args.port, modules=sandbox_modules())
         if cmd == "self-test":
-            from app.commands.selftest import self_test
+            from app.commands.selftest import self_test  # lazy: each command loads what it needs
 
             return self_test()
-        from app.commands import checkout_cli
+        from app.commands import checkout_cli  # lazy: each command loads what it needs
 
         return checkout_cli.dispatch(args)
     except KeyboardInterrupt:

@@ -255,7 +255,7 @@ def _demo_provider(spec: ProviderSpec) -> tuple[SandboxHandle, PaymentProvider, 
         prov = spec.create(base_url=f"{url}/{spec.name}", credentials=credentials)
         ws = "ws" + url[len("http") :] if url.startswith("http") else url
         return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={spec.name}")
-    from app.sandbox.server import create_app  # lazy: the simulator is loaded in demo mode only
+    from app.sandbox.server import create_app  # lazy: demo mode only; a configured till never loads the sandbox
 
     app = create_app(modules=(spec.sandbox_module,))
     transport = httpx.ASGITransport(app=app)

@@ -1,17 +1,23 @@
-"""TillQR benchmarks: prints one JSON object of measured figures.
+"""TillQR benchmarks: prints one JSON object of measured figures, each next to its goal.
 
-    make bench                     (or: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/run.py)
-    python benchmarks/run.py --sales 1000 --paid-samples 40
+    make bench        (or: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/run.py)
+    python benchmarks/run.py --sales 1000 --memory-sales 10000 --pairs 5 --paid-samples 20
 
-Figures (all against the in-process sandbox, on the offscreen Qt platform, real SQLite with fsync):
-- charge_to_qr_painted_ms: controller.charge() called → the QR widget has painted that sale's payload
-  (app overhead: journal writes, the provider calls over the ASGI transport, Qt layout and paint); p50/p95.
+Figures (offscreen Qt platform, real SQLite with fsync, the counter window composed as the GUI does):
+- cold_start: `python -m app` spawned → the counter is interactive (the app prints a ready line when
+  TILLQR_EXIT_WHEN_READY=1 and exits), paired run by run against a bare PySide6 window
+  (bare_window.py); configured mode (Razorpay at `tillqr sandbox` in another process) and demo mode
+  (embedded sandbox). Medians of the pairs and of the pair-by-pair ratios.
+- import_time: `python -X importtime` of the configured till up to the counter: top ten, and whether
+  sandbox, starlette, uvicorn, Pillow, zxing or websockets were loaded.
+- charge_to_qr_painted_ms: controller.charge() called → the QR widget has painted that sale's payload,
+  on the embedded sandbox; p50/p95 and where the time goes (journal SQLite work with its fsyncs, provider
+  calls over the ASGI transport, the QR matrix, the QR's paint, and the rest: the event loop, signals, layout).
+- memory: RSS of the till's own process (this one) at start and every 1,000 sales, the sandbox in another
+  process; drift = RSS at the last sale − RSS after 1,000.
 - payment_to_paid_painted_ms: the customer's pay call returns → the status banner has painted PAID;
-  p50/p95, by push (status events wake the watcher) and by polling alone (the configured 1 s interval).
-- cold_start_to_counter_ms: `python -m app --demo` spawned → the counter is shown and interactive
-  (the app prints a ready line when TILLQR_EXIT_WHEN_READY=1 and exits); best of N.
-- rss_mb: resident memory at start, after 200 and after all sales (a leak shows as growth).
-Nothing is asserted here: the machines are shared and noisy, so figures are read, not enforced.
+  by push (embedded; over the websocket of a sandbox in another process) and by polling alone.
+Nothing is asserted: the machines are shared and noisy, so figures are read, not enforced.
 """
 
 from __future__ import annotations
@@ -20,210 +26,86 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psutil
-from PySide6.QtWidgets import QApplication, QWidget
+import coldstart
+import sales
+from procs import sandbox_process
+from PySide6.QtWidgets import QApplication
 
-from app.runtime import open_runtime
-from app.ui.app import apply_style, compose
-from app.ui.qr_widget import QrWidget
+from app.config.settings import Settings
+from app.ui.app import apply_style
 from app.ui.qtloop import TillEventLoop
-from app.ui.status_banner import StatusBanner
 
-PAINTS: dict[str, list] = {"qr": [], "banner": []}
-
-
-def _hook_paints() -> None:
-    qr_paint, banner_paint = QrWidget.paintEvent, QWidget.paintEvent
-
-    def qr(self, event):
-        qr_paint(self, event)
-        PAINTS["qr"].append((time.perf_counter(), self.payload()))
-
-    def banner(self, event):
-        banner_paint(self, event)
-        PAINTS["banner"].append((time.perf_counter(), self.title.text()))
-
-    QrWidget.paintEvent = qr
-    StatusBanner.paintEvent = banner
+GOALS = {
+    "cold_start_ratio_to_bare_window": "<= 3x",
+    "charge_to_qr_painted_p95_ms": "<= 15 (embedded sandbox)",
+    "rss_after_1000_sales_mb": "<= 120 (sandbox in another process)",
+    "rss_drift_1000_to_10000_mb": "<= 5",
+}
 
 
-def pct(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 2)
-
-
-def summary(samples: list[float]) -> dict:
-    return {
-        "n": len(samples),
-        "p50": pct(samples, 50),
-        "p95": pct(samples, 95),
-        "mean": round(statistics.fmean(samples), 2),
-        "max": round(max(samples), 2),
-    }
-
-
-async def _until(pred, timeout: float = 30.0) -> float:
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        hit = pred()
-        if hit:
-            return hit
-        await asyncio.sleep(0.001)
-    raise TimeoutError("benchmark step timed out")
-
-
-def _painted(kind: str, since: int, match) -> float | None:
-    for t, what in PAINTS[kind][since:]:
-        if match(what):
-            return t
-    return None
-
-
-async def _window(home: Path, poll: float, size=(1280, 800)):
-    rt = await open_runtime(demo=True, home=home, poll_interval=poll)
-    win = compose(rt)
-    win.resize(*size)
-    win.show()
-    return rt, win
-
-
-async def bench_charge_and_rss(home: Path, sales: int) -> dict:
-    proc = psutil.Process()
-    rt, win = await _window(home, poll=0.02)
-    rss = {"start": proc.memory_info().rss}
-    samples = []
-    try:
-        for n in range(sales):
-            mark = len(PAINTS["qr"])
-            t0 = time.perf_counter()
-            sale = await rt.controller.charge(f"{1 + n % 97}.{n % 100:02d}")
-            t1 = await _until(lambda: _painted("qr", mark, lambda p: p == sale.payload))
-            samples.append((t1 - t0) * 1000)
-            await rt.sandbox.pay(rt.link.payload)
-            await rt.controller.wait_closed(sale.sale_id, timeout=30)
-            if n + 1 == 200:
-                rss["after_200"] = proc.memory_info().rss
-        rss["after_all"] = proc.memory_info().rss
-    finally:
-        win.close()
-        await rt.aclose()
-    return {
-        "charge_to_qr_painted_ms": summary(samples),
-        "rss_mb": {k: round(v / 2**20, 1) for k, v in rss.items()},
-        "sales": sales,
-    }
-
-
-async def bench_paid(home: Path, samples_wanted: int, *, push: bool) -> dict:
-    """Payment → PAID painted, with status events (push) or by polling alone (the configured interval)."""
-    rt, win = await _window(home, poll=rt_poll_default())
-    if not push:
-        rt.controller.hub = None  # the watcher then polls at the configured interval, as without push
-    else:
-        await _until(lambda: rt.hub.connected, timeout=10)
-    samples = []
-    try:
-        for n in range(samples_wanted):
-            sale = await rt.controller.charge(f"{2 + n}.00")
-            await asyncio.sleep(0.05 + (n % 10) / 10)  # pay at a different phase of the poll cycle each time
-            mark = len(PAINTS["banner"])
-            t0 = time.perf_counter()
-            await rt.sandbox.pay(rt.link.payload)
-            t1 = await _until(lambda: _painted("banner", mark, lambda text: "PAID" in text))
-            samples.append((t1 - t0) * 1000)
-            await rt.controller.wait_closed(sale.sale_id, timeout=30)
-    finally:
-        win.close()
-        await rt.aclose()
-    key = "push" if push else "polling"
-    return {key: {"interval_s": rt_poll_default(), **summary(samples)} if not push else summary(samples)}
-
-
-async def bench_paid_over_websocket(home: Path, samples_wanted: int) -> dict:
-    """The same, against `tillqr sandbox` on 127.0.0.1: events over its real websocket."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "sandbox", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        proc.stdout.readline()
-        os.environ["TILLQR_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
-        result = await bench_paid(home, samples_wanted, push=True)
-        return {"push_websocket": result["push"]}
-    finally:
-        os.environ.pop("TILLQR_SANDBOX_URL", None)
-        proc.terminate()
-        proc.wait(10)
-
-
-def rt_poll_default() -> float:
-    from app.config.settings import Settings
-
-    return Settings().poll_interval
-
-
-def bench_cold_start(runs: int) -> dict:
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as home:
-            env = dict(os.environ, TILLQR_HOME=home, TILLQR_EXIT_WHEN_READY="1", QT_QPA_PLATFORM="offscreen")
-            t0 = time.perf_counter()
-            try:
-                out = subprocess.run(
-                    [sys.executable, "-m", "app", "--demo"], capture_output=True, text=True, env=env, timeout=60
-                )
-            except subprocess.TimeoutExpired:
-                return {"cold_start_to_counter_ms": {"error": "the GUI did not report ready within 60 s"}}
-            if "ready" not in out.stdout:
-                return {"cold_start_to_counter_ms": {"error": (out.stderr or out.stdout)[-300:]}}
-            times.append((time.perf_counter() - t0) * 1000)
-    return {
-        "cold_start_to_counter_ms": {
-            "runs": runs,
-            "best": round(min(times), 1),
-            "median": round(statistics.median(times), 1),
-        }
-    }
+def step(what: str) -> None:
+    print(f"bench: {what}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sales", type=int, default=1000, help="sales for charge→QR and RSS (≥ 200)")
-    ap.add_argument("--paid-samples", type=int, default=40)
-    ap.add_argument("--cold-runs", type=int, default=3)
+    ap.add_argument("--sales", type=int, default=1000, help="sales timed for charge → QR painted")
+    ap.add_argument("--memory-sales", type=int, default=10000, help="sales for the memory figures (≥ 1000)")
+    ap.add_argument("--pairs", type=int, default=5, help="cold-start pairs (till, bare window) per mode; 0 skips")
+    ap.add_argument("--paid-samples", type=int, default=20, help="payments timed per way of learning; 0 skips")
+    ap.add_argument(
+        "--nodelay-sandbox",
+        action="store_true",
+        help="the sandbox process with TCP_NODELAY (its kept-alive requests otherwise wait ~40 ms each)",
+    )
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing one benchmark's window must not stop the loop
     apply_style(app)
-    _hook_paints()
+    sales.hook_paints()
     result: dict = {
-        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": app.platformName()}
+        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": app.platformName()},
+        "goals": GOALS,
     }
-    with tempfile.TemporaryDirectory() as tmp, asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as r:
-        result.update(r.run(bench_charge_and_rss(Path(tmp) / "a", args.sales)))
-        paid = r.run(bench_paid(Path(tmp) / "b", args.paid_samples, push=True))
-        paid.update(r.run(bench_paid(Path(tmp) / "c", args.paid_samples, push=False)))
-        paid.update(r.run(bench_paid_over_websocket(Path(tmp) / "d", args.paid_samples)))
-        result["payment_to_paid_painted_ms"] = paid
-    if args.cold_runs:
-        result.update(bench_cold_start(args.cold_runs))
+    with sandbox_process(nodelay=args.nodelay_sandbox) as url, tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        if args.pairs:
+            step("cold start, paired")
+            result["cold_start"] = {m: coldstart.paired(m, args.pairs, url) for m in ("configured", "demo")}
+            result["import_time_configured"] = coldstart.importtime("configured", url)
+        with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as r:
+            if args.sales:
+                step("charge → QR painted")
+                result["charge_to_qr_painted_ms"] = r.run(sales.charge_to_qr(home / "a", args.sales))
+            if args.memory_sales:
+                step("memory")
+                mem = r.run(sales.memory(home / "m", args.memory_sales, url))
+                rss = mem["rss_mb"]
+                last = (
+                    rss[f"after_{args.memory_sales - args.memory_sales % 1000}"] if args.memory_sales >= 1000 else None
+                )
+                if "after_1000" in rss and last is not None:
+                    mem["rss_after_1000_mb"] = rss["after_1000"]
+                    mem["drift_mb"] = round(last - rss["after_1000"], 1)
+                result["memory"] = mem
+            if args.paid_samples:
+                step("payment → PAID painted")
+                poll = Settings().poll_interval
+                result["payment_to_paid_painted_ms"] = {
+                    "push": r.run(sales.paid(home / "b", args.paid_samples, push=True, poll=poll)),
+                    "push_websocket": r.run(
+                        sales.paid(home / "d", args.paid_samples, push=True, poll=poll, sandbox_url=url)
+                    ),
+                    f"polling_{poll}s": r.run(sales.paid(home / "c", args.paid_samples, push=False, poll=poll)),
+                }
     print(json.dumps(result, indent=2))
 
 

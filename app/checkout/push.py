@@ -92,7 +92,7 @@ class WebSocketHub(PushHub):
         self.connected = False
 
     async def _run(self) -> None:
-        import websockets
+        import websockets  # lazy: only a till whose provider pushes status events loads it
 
         failures = 0
         while True:

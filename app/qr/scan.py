@@ -3,6 +3,9 @@
 The PNG forms QR images usually come in (non-interlaced, 1–8 bits a sample, grey, palette,
 RGB(A)) are decoded here with ``zlib``; anything else a provider may serve (an interlaced or
 16-bit PNG, a JPEG, a GIF, a WebP) through Pillow (``read_qr_image``).
+
+zxing-cpp and Pillow are imported only when an image is read: the provider that serves QR images
+(Razorpay) imports this module, and the till's start path must not load either.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from typing import TYPE_CHECKING
 
-import zxingcpp
+if TYPE_CHECKING:
+    import zxingcpp
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -77,12 +82,16 @@ def png_pixels(data: bytes) -> tuple[bytes, int, int, zxingcpp.ImageFormat]:
                 (299 * r + 587 * g + 114 * b) // 1000 for r, g, b in zip(palette[0::3], palette[1::3], palette[2::3])
             )[:256].ljust(256, b"\0")
         )
+    import zxingcpp  # lazy: only when an image is read, never on the till's start path
+
     F = zxingcpp.ImageFormat
     return bytes(out), width, height, {0: F.Lum, 3: F.Lum, 4: F.LumA, 2: F.RGB, 6: F.RGBA}[color]
 
 
 def read_qr_png(data: bytes) -> str:
     """The text of the QR code in a PNG; ValueError when there is none."""
+    import zxingcpp  # lazy: only when an image is read, never on the till's start path
+
     pixels, width, height, fmt = png_pixels(data)
     found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)
     if not found or not found[0].text:
@@ -98,7 +107,8 @@ def read_qr_image(data: bytes) -> str:
         if str(exc) == "no QR code in the image":
             raise
         first = exc
-    from PIL import Image, UnidentifiedImageError
+    import zxingcpp  # lazy: only when an image is read, never on the till's start path
+    from PIL import Image, UnidentifiedImageError  # lazy: only for images that are not plain PNGs
 
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -21,7 +21,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from app.qr import emv
-from app.qr.render import qr_matrix
+from app.qr.render import QrMatrix, dark_runs, qr_matrix
 
 #: "Scan to pay" in the languages TillQR's markets speak (the store's language picks one;
 #: "en/hi" prints two lines).
@@ -89,7 +89,7 @@ class QrBlock:
     x: float
     y: float
     size: float
-    matrix: list[list[bool]]
+    matrix: QrMatrix
     border: int = 4
 
     @property
@@ -236,19 +236,12 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     return Sticker(payload, scheme, width, height, boxes, texts, qr)
 
 
-def _qr_path(matrix: list[list[bool]], border: int) -> str:
-    parts = []
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                parts.append(f"M{start + border} {r + border}h{c - start}v1h-{c - start}z")
-            else:
-                c += 1
-    return "".join(parts)
+def _qr_path(matrix: QrMatrix, border: int) -> str:
+    return "".join(
+        f"M{start + border} {r + border}h{end - start}v1h-{end - start}z"
+        for r, row in enumerate(matrix)
+        for start, end in dark_runs(row)
+    )
 
 
 def _num(value: float) -> str:

@@ -126,6 +126,12 @@ class JournalModel:
         for task in self._tasks:
             task.cancel()
 
+    def release(self) -> None:
+        """Forget the loaded sales while nobody looks (the page is hidden; ``load`` reads them again): a
+        till that runs for days must not keep every sale it made in memory, one more at each charge."""
+        if self.busy is None:
+            self.sales, self.loaded, self._rows = [], False, None
+
     def _say(self, text: str, level: Level = Level.INFO) -> None:
         self.message, self.message_level = text, level
 
@@ -395,8 +401,9 @@ class JournalModel:
                     self.sales[i] = sale
                 break
         else:
-            self.sales.insert(0, sale)
-            self.sales.sort(key=lambda s: s.created_at, reverse=True)
+            if self.loaded:  # released (the page is hidden): the sale is read with the others when shown
+                self.sales.insert(0, sale)
+                self.sales.sort(key=lambda s: s.created_at, reverse=True)
         if (
             self.detail is not None
             and self.detail.sale.sale_id == sale.sale_id

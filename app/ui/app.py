@@ -25,15 +25,20 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from app import runtime as till_runtime
+from app.config.paths import paths
 from app.config.settings import SettingsError
+from app.providers.base import ProviderError
+from app.providers.registry import PROVIDERS
+from app.runtime import CannotStart, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
 from app.screens.settings_model import SettingsModel
 
@@ -54,14 +59,21 @@ def apply_style(app: QApplication) -> None:
         log.warning("style sheet %s not found; using Qt's default look", STYLE)
 
 
-def compose(runtime: Any, *, config_file: Path | None = None, problem: str | None = None) -> MainWindow:
+def compose(
+    runtime: Any,
+    *,
+    config_file: Path | None = None,
+    problem: str | None = None,
+    pages_on_demand: bool = False,
+    on_restart: Callable[[], None] | None = None,
+) -> MainWindow:
     """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
     bridge is the one route of the controller's events to the models: app/ui/bridge.py).
 
     ``config_file``: the configuration the Settings page edits (default: the runtime's);
-    ``problem``: why it could not be used — the Settings page then opens at once, showing it."""
-    from app.ui.settings_view import SettingsView
-
+    ``problem``: why it could not be used — the Settings page then opens at once, showing it;
+    ``pages_on_demand``: the Journal and Settings pages (behind the PIN) are built when first opened,
+    not before the counter is shown; ``on_restart``: called when Settings asks for a restart."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -80,9 +92,21 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
     )
     window.settings = None
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
-        window.add_page("journal", "Journal", _journal_page(runtime, window.gate, bridge), guarded=True)
-        window.settings = SettingsView(settings_model)
-        window.add_page("settings", "Settings", window.settings, guarded=True)
+
+        def journal_page() -> QWidget:
+            return _journal_page(runtime, window.gate, bridge)
+
+        def settings_page() -> QWidget:
+            from app.ui.settings_view import SettingsView  # lazy: built when Settings is first opened
+
+            window.settings = SettingsView(settings_model)
+            if on_restart is not None:
+                window.settings.restart_requested.connect(on_restart)
+            return window.settings
+
+        eager = not pages_on_demand
+        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True)
+        window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     if settings_model is not None and settings_model.problem:
@@ -97,16 +121,9 @@ def compose(runtime: Any, *, config_file: Path | None = None, problem: str | Non
 
 
 def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
-    try:
-        from app.screens.journal_model import JournalModel
-        from app.ui.journal_view import JournalView
-    except ImportError:  # built in parallel; until it lands the page says so
-        placeholder = QLabel(
-            "The journal screen is coming.\nMeanwhile: tillqr journal list / tillqr journal export FILE.csv"
-        )
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setObjectName("journalPlaceholder")
-        return placeholder
+    from app.screens.journal_model import JournalModel  # lazy: built when the Journal is first opened
+    from app.ui.journal_view import JournalView  # lazy: as above
+
     model = JournalModel(runtime.controller, runtime.journal, gate)
     bridge.follow(model.on_event)
     return JournalView(model)
@@ -132,14 +149,11 @@ async def open_or_fallback(
     ``provider`` (a typo on the command line), another TillQR holding the till (``TillBusy``) and a
     demo sandbox that does not answer (``SandboxUnavailable``). When the demo fallback fails too,
     its error is raised with the configuration's problem added."""
-    from app.providers.base import ProviderError
-    from app.providers.registry import PROVIDERS
-    from app.runtime import CannotStart, SandboxUnavailable, TillBusy, open_runtime
 
     if provider is not None and provider not in PROVIDERS:
         raise CannotStart(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     try:
-        return await open_runtime(demo=demo, provider=provider, home=home, **kw), None
+        return await till_runtime.open_runtime(demo=demo, provider=provider, home=home, **kw), None
     except (TillBusy, SandboxUnavailable):
         raise  # another TillQR holds the till / the demo sandbox is down: demo mode cannot help
     except (SettingsError, CannotStart) as exc:
@@ -148,7 +162,7 @@ async def open_or_fallback(
         problem = f"the provider could not be used at start: {exc}"
     log.info("configuration cannot be used (%s): demo mode and Settings", problem)
     try:
-        runtime = await open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
+        runtime = await till_runtime.open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
     except (CannotStart, ProviderError) as exc:  # demo mode cannot start either: say both
         raise CannotStart(f"{exc}; and the configuration cannot be used: {problem}") from exc
     return runtime, problem
@@ -164,8 +178,6 @@ class StartupFailed(Exception):
 
 
 def _expected_failures() -> tuple[type[BaseException], ...]:
-    from app.providers.base import ProviderError
-    from app.runtime import CannotStart
 
     return (CannotStart, SettingsError, ProviderError, OSError)
 
@@ -176,7 +188,6 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
         log.info("cannot start: %s", exc, exc_info=True)
         return StartupFailed(str(exc))
     log.info("cannot start (unexpected %s)", type(exc).__name__, exc_info=True)
-    from app.config.paths import paths
 
     return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
 
@@ -184,7 +195,6 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
 async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
-    from app.config.paths import paths
 
     while True:
         try:
@@ -197,10 +207,15 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
             )
         restart = False
         try:
-            window = compose(runtime, config_file=paths().config_file, problem=problem)
             ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            window = compose(
+                runtime,
+                config_file=paths().config_file,
+                problem=problem,
+                pages_on_demand=True,
+                on_restart=partial(_resolve, ended, "restart"),
+            )
             window.closed.connect(partial(_resolve, ended, "closed"))
-            window.settings.restart_requested.connect(partial(_resolve, ended, "restart"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs

@@ -20,7 +20,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -288,6 +288,10 @@ class JournalView(QWidget):
             # sales made meanwhile by another process (tillqr charge, recover) appear too
             self._loaded_once = True
             QTimer.singleShot(0, self.reload)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.model.release()  # back at the counter: the sales are read again when the page is shown
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

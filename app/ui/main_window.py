@@ -12,6 +12,8 @@ The window holds no business rules and no reference to the runtime; whoever comp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(page)
         self.counter = counter
         self.pages: dict[str, QWidget] = {}
+        self._builders: dict[str, Callable[[], QWidget]] = {}  # pages built when first shown
         self.guarded: set[str] = set()
         self.nav: dict[str, QPushButton] = {}
         self.unlocked = False
@@ -100,11 +103,17 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self)
 
     # -- pages -------------------------------------------------------------------------
-    def add_page(self, name: str, title: str, widget: QWidget, *, guarded: bool = False) -> None:
-        self.pages[name] = widget
+    def add_page(
+        self, name: str, title: str, widget: QWidget | Callable[[], QWidget], *, guarded: bool = False
+    ) -> None:
+        """``widget``, or a function that builds it when the page is first shown (the counter starts sooner)."""
+        if isinstance(widget, QWidget):
+            self.pages[name] = widget
+            self.stack.addWidget(widget)
+        else:
+            self._builders[name] = widget
         if guarded:
             self.guarded.add(name)
-        self.stack.addWidget(widget)
         n = len(self.nav) + 1
         button = QPushButton(title)
         button.setObjectName("nav")
@@ -118,13 +127,20 @@ class MainWindow(QMainWindow):
         for keys in (f"F{n}", f"Ctrl+{n}"):
             QShortcut(QKeySequence(keys), self, activated=lambda: self.request_page(name))
 
+    def page(self, name: str) -> QWidget:
+        """Page ``name``, built now if it was added as a builder and is shown for the first time."""
+        if name not in self.pages:
+            self.pages[name] = self._builders.pop(name)()
+            self.stack.addWidget(self.pages[name])
+        return self.pages[name]
+
     def current_page(self) -> str:
         current = self.stack.currentWidget()
         return next((n for n, w in self.pages.items() if w is current), "counter")
 
     def request_page(self, name: str) -> None:
         """Show page ``name``, asking for the manager PIN first when it is guarded and locked."""
-        if name not in self.pages:
+        if name not in self.pages and name not in self._builders:
             return
         if name in self.guarded and not self.unlocked and self.gate.configured:
             self._sync_nav()
@@ -159,7 +175,7 @@ class MainWindow(QMainWindow):
             self.idle.stop()
         if name == "counter":
             self.unlocked = False  # back at the counter: the manager's pages lock again
-        self.stack.setCurrentWidget(self.pages[name])
+        self.stack.setCurrentWidget(self.page(name))
         self._sync_nav()
         if name == "counter":
             self.counter.setFocus()

@@ -1,8 +1,9 @@
 """QrWidget: paints a payload's QR matrix crisply at any size.
 
 Integer pixels per module, centred, a white quiet zone of 4 modules, no
-antialiasing: what a phone camera needs. The matrix comes from app.qr.render
-(segno); the widget holds no rules beyond painting.
+antialiasing: what a phone camera needs. The matrix is segno's own (app.qr.render),
+painted straight from its rows, one rectangle a run of dark modules: no image in
+between. The widget holds no rules beyond painting.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.qr.render import qr_matrix
+from app.qr.render import QrMatrix, dark_runs, qr_matrix
 
 QUIET_ZONE = 4  # modules of white around the symbol (ISO/IEC 18004)
 
@@ -20,7 +21,7 @@ class QrWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._payload: str | None = None
-        self._matrix: list[list[bool]] = []
+        self._matrix: QrMatrix = ()
         self._hint = ""
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
@@ -37,7 +38,7 @@ class QrWidget(QWidget):
         if payload == self._payload:
             return
         self._payload = payload or None
-        self._matrix = qr_matrix(payload) if payload else []
+        self._matrix = qr_matrix(payload) if payload else ()
         self.setAccessibleDescription(f"QR code, {len(self._matrix)} modules" if self._matrix else "no code")
         self.update()
 
@@ -84,16 +85,9 @@ class QrWidget(QWidget):
         left = rect.left() + QUIET_ZONE * module
         top = rect.top() + QUIET_ZONE * module
         for r, row in enumerate(self._matrix):
-            c = 0
-            width = len(row)
-            while c < width:  # one rectangle per run of dark modules: fewer calls, no seams
-                if row[c]:
-                    start = c
-                    while c < width and row[c]:
-                        c += 1
-                    painter.fillRect(left + start * module, top + r * module, (c - start) * module, module, dark)
-                else:
-                    c += 1
+            y = top + r * module
+            for start, end in dark_runs(row):
+                painter.fillRect(left + start * module, y, (end - start) * module, module, dark)
         painter.end()
 
     def _paint_hint(self) -> None:

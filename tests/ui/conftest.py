@@ -105,9 +105,9 @@ def window_for(qtbot, run, tmp_path):
 
     opened = []
 
-    def open_window(home, size=(1280, 800)):
+    def open_window(home, size=(1280, 800), **compose_kw):
         rt, problem = run(open_or_fallback(demo=None, provider=None, home=home, poll_interval=0.05))
-        window = compose(rt, config_file=home / "config" / "config.toml", problem=problem)
+        window = compose(rt, config_file=home / "config" / "config.toml", problem=problem, **compose_kw)
         qtbot.addWidget(window)
         window.resize(*size)
         window.show()

@@ -158,3 +158,18 @@ def test_a_managers_page_left_idle_locks_again(window_for, tmp_path, qtbot, ring
     assert not window.unlocked
     window.request_page("journal")
     assert window.pin_dialog is not None and window.current_page() == "counter"
+
+
+def test_pages_on_demand_are_built_when_first_opened_and_restart_is_wired(window_for, tmp_path, qtbot):
+    """How run_gui composes: the counter first; Journal and Settings built when first opened."""
+    restarts = []
+    window = window_for(tmp_path / "home", pages_on_demand=True, on_restart=lambda: restarts.append(1))
+    assert set(window.pages) == {"counter"} and window.settings is None
+    qtbot.keyClick(window, Qt.Key.Key_F3)  # no PIN set yet (first run): Settings opens as it is
+    qtbot.waitUntil(lambda: window.current_page() == "settings")
+    assert window.settings is not None and window.pages["settings"] is window.settings
+    window.settings.restart_requested.emit()
+    assert restarts == [1]
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.current_page() == "journal")
+    assert window.stack.currentWidget() is window.pages["journal"]

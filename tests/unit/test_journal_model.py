@@ -273,3 +273,17 @@ async def test_refund_refused_where_the_provider_cannot(tmp_path, pin_hash):
         assert await rt.journal.refunds(s.sale_id) == []
     finally:
         await rt.aclose()
+
+
+async def test_a_released_journal_keeps_no_sales_and_reads_them_all_again(depay, pin_hash):
+    """A till runs for days: the journal screen, hidden behind the counter, must not keep every sale."""
+    model = JournalModel(depay.controller, depay.journal, gate(pin_hash))
+    await model.load()
+    first = await paid(depay, "10.00")
+    assert [s.sale_id for s in model.sales] == [first.sale_id]
+    model.release()
+    second = await paid(depay, "11.00")
+    assert model.sales == [] and not model.loaded  # the live events of a hidden page add nothing
+    await model.load()
+    assert [s.sale_id for s in model.sales] == [second.sale_id, first.sale_id]
+    model.close()
