@@ -21,7 +21,7 @@ from app.checkout.push import PushHub, SandboxHub, WebSocketHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
-from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable
+from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal
@@ -135,7 +135,7 @@ class TillLock:
         self.path = path
         self._fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
         try:
-            import fcntl
+            import fcntl  # lazy: POSIX only; Windows has no fcntl (and no lock, as before)
 
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # no fcntl (Windows): no lock, as before
@@ -291,16 +291,16 @@ async def _ensure_link(
     if not demo:
         if not s.payment_link_id:
             raise CannotStart("provider.payment_link_id is not set: create the static payment link in Settings")
-        return await prov.get_link(s.payment_link_id)
+        return await linking(prov).get_link(s.payment_link_id)
     key = f"demo_link:{sandbox.url}" if sandbox and sandbox.url else None
     if key:
         known = await journal.get_value(key)
         if known:
             try:
-                return await prov.get_link(known)
+                return await linking(prov).get_link(known)
             except ProviderNotFound:
                 pass  # the sandbox was restarted: make a new one
-    link = await prov.create_link(uuid.uuid4().hex, "TillQR demo counter")
+    link = await linking(prov).create_link(uuid.uuid4().hex, "TillQR demo counter")
     if key:
         await journal.set_value(key, link.link_id)
     return link

@@ -200,7 +200,7 @@ async def paid(home: Path, samples_wanted: int, *, push: bool, poll: float, sand
     with sandbox_at(sandbox_url):
         rt, win = await _window(home, poll=poll)
     if not push:
-        rt.controller.hub = None  # the watcher then polls at the configured interval, as without push
+        rt.controller.watch.hub = None  # the watcher then polls at the configured interval, as without push
     else:
         await until(lambda: rt.hub is not None and rt.hub.connected, timeout=10)
     samples = []

@@ -93,7 +93,7 @@ def read_qr_png(data: bytes) -> str:
     import zxingcpp  # lazy: only when an image is read, never on the till's start path
 
     pixels, width, height, fmt = png_pixels(data)
-    found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)
+    found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)  # type: ignore[arg-type]  # its stub wants the flags type; one format is taken
     if not found or not found[0].text:
         raise ValueError("no QR code in the image")
     return found[0].text
@@ -117,7 +117,7 @@ def read_qr_image(data: bytes) -> str:
             grey = image.convert("L")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not an image that can be read ({first}; {type(exc).__name__})") from None
-    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.QRCode)
+    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.QRCode)  # type: ignore[arg-type]  # its stub wants the flags type; one format is taken
     if not found or not found[0].text:
         raise ValueError("no QR code in the image")
     return found[0].text

@@ -267,7 +267,8 @@ def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("TillQR")
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
     apply_style(app)

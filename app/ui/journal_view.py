@@ -16,6 +16,7 @@ the file and PIN work off the loop, so the screen never freezes.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -129,8 +130,13 @@ class JournalView(QWidget):
         self._rendering = False
         self._build()
         stop = model.on_change(self.redraw)
+
         # a refund or read still awaited when the page goes away must not paint a deleted widget
-        self.destroyed.connect(lambda *_: (stop(), model.close()))
+        def gone(*_: object) -> None:
+            stop()
+            model.close()
+
+        self.destroyed.connect(gone)
         self.redraw()
 
     # -- layout ----------------------------------------------------------------------------
@@ -348,7 +354,9 @@ class JournalView(QWidget):
     def _day_chosen(self, index: int) -> None:
         key = self.day_filter.itemData(index)
         self.date.setVisible(key == "date")
-        self.model.set_day_filter(key, self.date.date().toPython() if key == "date" else None)
+        chosen = self.date.date()
+        day = date(chosen.year(), chosen.month(), chosen.day()) if key == "date" else None
+        self.model.set_day_filter(key, day)
 
     # -- rendering ------------------------------------------------------------------------------
     def redraw(self) -> None:

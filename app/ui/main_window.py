@@ -13,6 +13,7 @@ The window holds no business rules and no reference to the runtime; whoever comp
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -31,6 +32,10 @@ from app.config.pin import PinGate
 
 from .pin_dialog import PinDialog
 
+if TYPE_CHECKING:
+    from .counter import CounterView
+    from .settings_view import SettingsView
+
 IDLE_LOCK_S = 180  # seconds a manager's page stays unlocked without any input
 _INPUT = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
 COMPACT_BELOW = 620  # window height (px) under which the compact style applies (800x480 kiosks)
@@ -47,7 +52,7 @@ class MainWindow(QMainWindow):
     page_changed = Signal(str)
 
     def __init__(
-        self, counter: QWidget, *, store_name: str, demo: bool, mode_text: str = "", gate: PinGate | None = None
+        self, counter: CounterView, *, store_name: str, demo: bool, mode_text: str = "", gate: PinGate | None = None
     ):
         super().__init__()
         self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
@@ -85,6 +90,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(page)
         self.counter = counter
+        self.settings: SettingsView | None = None  # the Settings page, once built (app.ui.app.compose)
         self.pages: dict[str, QWidget] = {}
         self._builders: dict[str, Callable[[], QWidget]] = {}  # pages built when first shown
         self.guarded: set[str] = set()
@@ -125,7 +131,8 @@ class MainWindow(QMainWindow):
         self.nav[name] = button
         self.nav_row.addWidget(button)
         for keys in (f"F{n}", f"Ctrl+{n}"):
-            QShortcut(QKeySequence(keys), self, activated=lambda: self.request_page(name))
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda: self.request_page(name))
 
     def page(self, name: str) -> QWidget:
         """Page ``name``, built now if it was added as a builder and is shown for the first time."""
@@ -151,7 +158,12 @@ class MainWindow(QMainWindow):
 
     def ask_pin(self, then, purpose: str = "Manager PIN to open this page") -> PinDialog:
         dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack)  # under the header
-        dialog.accepted.connect(lambda: (setattr(self, "unlocked", True), then()))
+
+        def unlocked() -> None:
+            self.unlocked = True
+            then()
+
+        dialog.accepted.connect(unlocked)
         dialog.finished.connect(lambda _code: setattr(self, "pin_dialog", None))
         self.pin_dialog = dialog
         dialog.open()
@@ -195,6 +207,8 @@ class MainWindow(QMainWindow):
         if compact != self._compact:
             self._compact = compact
             page = self.centralWidget()
+            if page is None:
+                return
             page.setProperty("compact", "true" if compact else "false")  # strings: QSS matches them
             for widget in [page, *page.findChildren(QWidget)]:  # re-apply the style sheet's [compact] rules
                 if widget.objectName() == "settings":

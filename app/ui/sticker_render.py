@@ -146,7 +146,7 @@ def render_png(sticker: Sticker, path: str | Path | None = None, *, dpi: int = 3
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, b"PNG"):
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stub says bytes; PySide6 takes str only
         raise OSError("Qt could not encode the sticker as PNG")
     png = bytes(data.data())
     if path is not None:

@@ -278,6 +278,7 @@ async def test_refund_refused_where_the_provider_cannot(tmp_path, pin_hash):
 async def test_a_released_journal_keeps_no_sales_and_reads_them_all_again(depay, pin_hash):
     """A till runs for days: the journal screen, hidden behind the counter, must not keep every sale."""
     model = JournalModel(depay.controller, depay.journal, gate(pin_hash))
+    depay.controller.subscribe(model.on_event)  # the one route of core events (app/ui/bridge.py in the GUI)
     await model.load()
     first = await paid(depay, "10.00")
     assert [s.sale_id for s in model.sales] == [first.sale_id]

@@ -157,3 +157,36 @@ def test_noqa_comments_give_their_reason(folder):
         if "# noqa" in line and " - " not in line.split("# noqa", 1)[1]
     ]
     assert bare == []
+
+
+def _unmarked_lazy_imports(root: Path) -> list[str]:
+    """Imports below module level that do not say why they are lazy (``# lazy: why``); those under
+    ``if TYPE_CHECKING:`` are types only and need no mark."""
+    found = []
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        tree = ast.parse(source)
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and node.col_offset > 0 and id(node) not in typing_only:
+                text = " ".join(lines[node.lineno - 1 : (node.end_lineno or node.lineno)])
+                if "lazy" not in text:
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def test_imports_are_at_the_top_unless_marked_lazy(tmp_path):
+    assert _unmarked_lazy_imports(APP) == []
+    planted = tmp_path / "app"
+    planted.mkdir()
+    (planted / "m.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import os\n"
+        "def f():\n    import json  # lazy: only here\n    import csv\n"
+    )
+    assert _unmarked_lazy_imports(planted) == ["app/m.py:6"]
