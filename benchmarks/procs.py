@@ -21,11 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def sandbox_process(*, nodelay: bool = False) -> Iterator[str]:
-    """`tillqr sandbox` on 127.0.0.1 in another process (``nodelay``: with TCP_NODELAY, see
-    sandbox_nodelay.py); yields its URL."""
+def sandbox_process() -> Iterator[str]:
+    """`tillqr sandbox` on 127.0.0.1 in another process; yields its URL."""
     port = free_port()
-    launch = [str(Path(__file__).with_name("sandbox_nodelay.py"))] if nodelay else ["-m", "app", "sandbox", "--port"]
+    launch = ["-m", "app", "sandbox", "--port"]
     proc = subprocess.Popen(
         [sys.executable, *launch, str(port)],
         stdout=subprocess.PIPE,

@@ -61,11 +61,6 @@ def main() -> None:
     ap.add_argument("--memory-sales", type=int, default=10000, help="sales for the memory figures (≥ 1000)")
     ap.add_argument("--pairs", type=int, default=5, help="cold-start pairs (till, bare window) per mode; 0 skips")
     ap.add_argument("--paid-samples", type=int, default=20, help="payments timed per way of learning; 0 skips")
-    ap.add_argument(
-        "--nodelay-sandbox",
-        action="store_true",
-        help="the sandbox process with TCP_NODELAY (its kept-alive requests otherwise wait ~40 ms each)",
-    )
     args = ap.parse_args()
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing one benchmark's window must not stop the loop
@@ -75,7 +70,7 @@ def main() -> None:
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": app.platformName()},
         "goals": GOALS,
     }
-    with sandbox_process(nodelay=args.nodelay_sandbox) as url, tempfile.TemporaryDirectory() as tmp:
+    with sandbox_process() as url, tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         if args.pairs:
             step("cold start, paired")
