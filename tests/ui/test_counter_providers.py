@@ -214,7 +214,7 @@ def test_due_date_section_breakdown_charge_scan_pay(provider, till, qtbot, run, 
     ]
 
     qtbot.keyClick(panel.due_date, Qt.Key.Key_Return)  # Enter charges, from any field of the section
-    qtbot.waitUntil(lambda: view.qr.payload() is not None, timeout=10000)
+    qtbot.waitUntil(lambda: view.qr.payload() is not None and view.model.busy is None, timeout=10000)
     sale = rt.controller.current
     assert view.panel.details_text().splitlines() == lines, "the sale keeps its breakdown on screen"
     assert not panel.widget().isEnabled() and panel.fields["fine"].text() == "", "reset for the next sale"

@@ -38,7 +38,8 @@ def test_typed_amount_is_what_the_qr_charges(make_window, qtbot):
     assert view.amount.text() == "12.50"
     qtbot.keyClicks(view.reference, "Table 4")
     qtbot.keyClick(view.amount, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: view.qr.payload() is not None, timeout=10000)
+    # the QR is painted on the LINKED event, the entry cleared once the charge command returns: both follow
+    qtbot.waitUntil(lambda: view.qr.payload() is not None and view.amount.text() == "0.00", timeout=10000)
     sale = controller.current
     assert view.qr.payload() == sale.payload
     assert decode_qr(view.qr) == [sale.payload]
