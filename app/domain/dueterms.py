@@ -97,8 +97,8 @@ def from_json(data: JsonObject, currency: str) -> DueTerms:
             interest_per_day=money(data["interest_per_day"]),
             rebate=money(data["rebate"]),
             discounts=tuple(
-                Discount(money(_obj(d)["amount"]), date.fromisoformat(_str(_obj(d)["limit_date"])))
-                for d in _list(data.get("discounts", []))
+                Discount(money(entry["amount"]), date.fromisoformat(_str(entry["limit_date"])))
+                for entry in map(_obj, _list(data.get("discounts", [])))
             ),
             payer_name=str(data.get("payer_name", "")),
             payer_document=str(data.get("payer_document", "")),
@@ -151,37 +151,37 @@ def to_pix(terms: DueTerms, numbers: tuple[int, ...] | None = None) -> ExactObje
 
 def from_pix(body: JsonObject) -> DueTerms:
     """The terms of a Pix ``dynamic_term`` body (amounts in BRL); DueTermsError when unreadable."""
-
-    def money(value: Json) -> Money:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise TypeError("not a JSON number")
-        return Money.from_decimal(Decimal(value), "BRL")
-
     try:
         days = body.get("max_payment_days")
         if isinstance(days, bool) or not isinstance(days, int):
             raise TypeError("max_payment_days")
         numbered = sorted(
-            (
-                (
-                    _obj(d).get("discount_number") or n,
-                    Discount(
-                        money(_obj(d).get("discount_value")), date.fromisoformat(_str(_obj(d)["discount_limit_date"]))
-                    ),
-                )
-                for n, d in enumerate(_list(body.get("discounts") or []), 1)
-            ),
-            key=itemgetter(0, 1),  # by number (two of one number: unreadable, as Discounts do not compare)
+            (_pix_discount(n, entry) for n, entry in enumerate(_list(body.get("discounts") or []), 1)),
+            key=itemgetter(0, 1),  # (number, discount): one number twice cannot be read (discounts do not compare)
         )
         return DueTerms(
             due_date=date.fromisoformat(_str(body["expiration_date"])),
             max_payment_days=days,
-            fine=money(body.get("fine_amount")),
-            interest_per_day=money(body.get("interest_amount")),
-            rebate=money(body.get("rebate_amount")),
+            fine=_brl(body.get("fine_amount")),
+            interest_per_day=_brl(body.get("interest_amount")),
+            rebate=_brl(body.get("rebate_amount")),
             discounts=tuple(d for _, d in numbered),
             payer_name=_str(body.get("payer_name") or ""),
             payer_document=_str(body.get("payer_document_number") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None
+
+
+def _pix_discount(n: int, entry: Json) -> tuple[Json, Discount]:
+    """A discount of a Pix body with its ``discount_number`` (``n``, its place, when it has none)."""
+    d = _obj(entry)
+    return d.get("discount_number") or n, Discount(
+        _brl(d.get("discount_value")), date.fromisoformat(_str(d["discount_limit_date"]))
+    )
+
+
+def _brl(value: Json) -> Money:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError("not a JSON number")
+    return Money.from_decimal(Decimal(value), "BRL")
