@@ -19,12 +19,28 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger("tillqr.push")
 
 Wake = Callable[[], None]
+
+
+class Changed(Protocol):
+    """What an in-process sandbox tells its listeners about: a request, by its id."""
+
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=Changed)
+
+
+class Listened(Protocol[R]):
+    """An in-process sandbox's state as ``SandboxHub`` uses it: the listeners told of each changed request."""
+
+    listeners: list[Callable[[R], None]]
 
 
 class PushHub:
@@ -47,8 +63,8 @@ class PushHub:
 
         return unsubscribe
 
-    def dispatch(self, event: dict[str, Any]) -> None:
-        request_id = event.get("request_id") if isinstance(event, dict) else None
+    def dispatch(self, event: Mapping[str, object]) -> None:
+        request_id = event.get("request_id") if isinstance(event, Mapping) else None
         if not isinstance(request_id, str):
             log.warning("ignored a status event without a request id: %.200r", event)
             return
@@ -119,15 +135,15 @@ class WebSocketHub(PushHub):
             await asyncio.sleep(min(self.max_backoff, 0.25 * 2 ** min(failures, 6)) * (0.5 + random.random() / 2))
 
 
-class SandboxHub(PushHub):
+class SandboxHub(PushHub, Generic[R]):
     """Events straight from an in-process sandbox (``app.state.sandbox`` of ``create_app()``)."""
 
-    def __init__(self, state: Any):
+    def __init__(self, state: Listened[R]):
         super().__init__()
         self._state = state
-        self._listener = lambda req: self.dispatch({"request_id": req.id})
+        self._listener: Callable[[R], None] = lambda req: self.dispatch({"request_id": req.id})
 
-    async def start(self) -> SandboxHub:
+    async def start(self) -> SandboxHub[R]:
         if self._listener not in self._state.listeners:
             self._state.listeners.append(self._listener)
         self.connected = True

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import (
     Capability,
+    PaymentProvider,
     ProviderError,
     ProviderRejected,
     RefundInfo,
@@ -39,13 +40,30 @@ UNCONFIRMED = (
 FINAL = ("refunded", "partially_refunded", "rejected")
 
 
+class RefundEntry(TypedDict):
+    """One refund as the journal keeps it (``Journal.record_refund``)."""
+
+    refund_key: str
+    amount_minor: int
+    status: str
+    refund_id: NotRequired[str | None]
+    provider_status: NotRequired[str]
+    reason: NotRequired[str]
+
+
 class RefundError(Exception):
     """A refund that did not happen (or is not confirmed yet); the message is for the manager."""
 
 
 class Refunds:
     def __init__(
-        self, provider: Any, journal: Journal, bus: EventBus, *, poll_interval: float = 1.0, follow_for: float = 30.0
+        self,
+        provider: PaymentProvider,
+        journal: Journal,
+        bus: EventBus,
+        *,
+        poll_interval: float = 1.0,
+        follow_for: float = 30.0,
     ):
         self.provider = provider
         self.journal = journal
@@ -57,6 +75,16 @@ class Refunds:
     @property
     def available(self) -> bool:
         return Capability.REFUND in self.provider.capabilities and isinstance(self.provider, RefundingProvider)
+
+    @property
+    def _refunder(self) -> RefundingProvider:
+        """The provider, where it refunds (each caller has checked ``available``)."""
+        if not isinstance(self.provider, RefundingProvider):
+            raise RefundError(f"{self.provider.name} refunds cannot be made from TillQR")
+        return self.provider
+
+    async def _record(self, sale: Sale, entry: RefundEntry) -> None:
+        await self.journal.record_refund(sale, dict(entry))
 
     async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
         """Refund ``amount`` (default: all that is refundable) of a paid sale; the sale as it ends up."""
@@ -91,17 +119,17 @@ class Refunds:
                     "run recover, or check the provider's dashboard, before refunding again"
                 )
             n = len(earlier) + 1
-            entry = {
+            entry: RefundEntry = {
                 "refund_key": sale.idempotency_key(f"refund-{n}"),
                 "amount_minor": money.minor,
                 "status": "pending",
             }
-            await self.journal.record_refund(sale, entry)  # intent before the call
+            await self._record(sale, entry)  # intent before the call
             return await self._ask(sale, entry, money)
 
-    async def _ask(self, sale: Sale, entry: dict[str, Any], money: Money) -> Sale:
+    async def _ask(self, sale: Sale, entry: RefundEntry, money: Money) -> Sale:
         try:
-            info = await self.provider.refund(sale.request_id or sale.sale_id, money, entry["refund_key"])
+            info = await self._refunder.refund(sale.request_id or sale.sale_id, money, entry["refund_key"])
         except ProviderRejected as exc:
             await self.journal.record_refund(sale, {**entry, "status": "rejected", "reason": exc.message})
             raise RefundError(f"the provider refused the refund: {exc.message}") from exc
@@ -125,7 +153,7 @@ class Refunds:
                 ) from exc
             raise RefundError(f"the refund is not confirmed ({exc.message}): {UNCONFIRMED}") from exc
         entry = {**entry, "refund_id": info.refund_id, "status": info.status, "provider_status": info.provider_status}
-        await self.journal.record_refund(sale, entry)
+        await self._record(sale, entry)
         info = await self._follow(sale, info)
         return await self._apply(sale, entry, info, money)
 
@@ -135,12 +163,12 @@ class Refunds:
         while info.status not in FINAL and loop.time() < end:
             await asyncio.sleep(self.poll_interval)
             try:
-                info = await self.provider.get_refund(sale.request_id or sale.sale_id, info.refund_id)
+                info = await self._refunder.get_refund(sale.request_id or sale.sale_id, info.refund_id)
             except ProviderError as exc:
                 log.warning("refund %s: status unavailable (%s)", info.refund_id, exc)
         return info
 
-    async def _apply(self, sale: Sale, entry: dict[str, Any], info: RefundInfo, money: Money) -> Sale:
+    async def _apply(self, sale: Sale, entry: RefundEntry, info: RefundInfo, money: Money) -> Sale:
         unchanged = info.status == entry.get("status") and info.provider_status == entry.get("provider_status")
         entry = {**entry, "status": info.status, "provider_status": info.provider_status}
         if info.status not in FINAL and unchanged:  # asked again, nothing new: no journal entry each time
@@ -149,10 +177,10 @@ class Refunds:
                 "it is followed again at the next start or recover"
             )
         if info.status == "rejected":
-            await self.journal.record_refund(sale, entry)
+            await self._record(sale, entry)
             raise RefundError(f"the provider rejected the refund ({info.provider_status})")
         if info.status not in FINAL:
-            await self.journal.record_refund(sale, entry)
+            await self._record(sale, entry)
             raise RefundError(
                 f"the refund of {money.display()} is still {info.provider_status} at the provider; "
                 "it is followed again at the next start or recover"
@@ -161,7 +189,7 @@ class Refunds:
         refunded = fresh.refunded + money
         status = SaleStatus.REFUNDED if refunded.minor >= fresh.received.minor else SaleStatus.PARTIALLY_REFUNDED
         fresh = fresh.move(status, amount_refunded=refunded, reason=f"refunded {refunded.display()}")
-        await self.journal.record_refund(fresh, entry)
+        await self._record(fresh, entry)
         log.info("sale %s refunded %s (%s)", fresh.sale_id, money.display(), info.provider_status)
         self.bus.publish(SaleChanged(fresh))
         return fresh
@@ -175,7 +203,13 @@ class Refunds:
             sale = await self.journal.get(row["sale_id"])
             if sale is None:
                 continue
-            entry = {k: row[k] for k in ("refund_key", "refund_id", "amount_minor", "status", "provider_status")}
+            entry = RefundEntry(
+                refund_key=row["refund_key"],
+                refund_id=row["refund_id"],
+                amount_minor=row["amount_minor"],
+                status=row["status"],
+                provider_status=row["provider_status"],
+            )
             money = Money(row["amount_minor"], sale.amount.currency)
             if not row["refund_id"] and not getattr(self.provider, "refunds_idempotent", False):
                 # The answer was lost and this provider cannot tell a retry from a new refund: sending it
@@ -198,7 +232,7 @@ class Refunds:
                     if row["refund_id"]:
                         # One look, not a follow: a refund the provider keeps pending (Depay's REJECTED is
                         # "not final") must not hold every start-up for half a minute.
-                        info = await self.provider.get_refund(sale.request_id or sale.sale_id, row["refund_id"])
+                        info = await self._refunder.get_refund(sale.request_id or sale.sale_id, row["refund_id"])
                         done.append(await self._apply(sale, entry, info, money))
                     else:
                         done.append(await self._ask(sale, entry, money))

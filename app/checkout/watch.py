@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
 
 from app.domain.sale import Sale
 from app.providers.base import PaymentProvider, ProviderError, RequestInfo
@@ -34,7 +33,7 @@ class SaleWatch:
         hub: PushHub | None,
         clock: Callable[[], datetime],
         timer: Timer,
-        spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
+        spawn: Callable[[Coroutine[object, object, None]], asyncio.Task[None]],
         on_info: InfoHandler,
         on_deadline: Callable[[str], Awaitable[None]],
         notice: Callable[[Level, str], None],
@@ -46,7 +45,7 @@ class SaleWatch:
         self.clock, self.timer, self._spawn = clock, timer, spawn
         self._on_info, self._on_deadline, self._notice = on_info, on_deadline, notice
         self._watcher: PollingWatcher | None = None
-        self._deadline: asyncio.Task[Any] | None = None
+        self._deadline: asyncio.Task[None] | None = None
 
     def start(self, sale: Sale) -> None:
         assert sale.request_id

@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
 
+from app.domain.exact_json import ExactObject
+from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money
 
 PIX_TERM_FIELDS = (
@@ -67,7 +69,7 @@ class DueTermsError(ValueError):
 
 
 # -- TillQR's own shape (the journal) ---------------------------------------------------
-def to_json(terms: DueTerms) -> dict[str, Any]:
+def to_json(terms: DueTerms) -> JsonObject:
     """The terms as TillQR journals them (amounts as decimal strings in major units)."""
     return {
         "due_date": terms.due_date.isoformat(),
@@ -81,21 +83,22 @@ def to_json(terms: DueTerms) -> dict[str, Any]:
     }
 
 
-def from_json(data: dict[str, Any], currency: str) -> DueTerms:
+def from_json(data: JsonObject, currency: str) -> DueTerms:
     """The terms ``to_json`` wrote, in ``currency``; DueTermsError when they cannot be read."""
 
-    def money(text: Any) -> Money:
+    def money(text: Json) -> Money:
         return Money.parse(str(text), currency, allow_zero=True)
 
     try:
         return DueTerms(
-            due_date=date.fromisoformat(data["due_date"]),
-            max_payment_days=int(data["max_payment_days"]),
+            due_date=date.fromisoformat(_str(data["due_date"])),
+            max_payment_days=_int(data["max_payment_days"]),
             fine=money(data["fine"]),
             interest_per_day=money(data["interest_per_day"]),
             rebate=money(data["rebate"]),
             discounts=tuple(
-                Discount(money(d["amount"]), date.fromisoformat(d["limit_date"])) for d in data.get("discounts", [])
+                Discount(money(entry["amount"]), date.fromisoformat(_str(entry["limit_date"])))
+                for entry in map(_obj, _list(data.get("discounts", [])))
             ),
             payer_name=str(data.get("payer_name", "")),
             payer_document=str(data.get("payer_document", "")),
@@ -104,8 +107,32 @@ def from_json(data: dict[str, Any], currency: str) -> DueTerms:
         raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None
 
 
+def _str(value: Json) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a JSON string")
+    return value
+
+
+def _int(value: Json) -> int:
+    if value is None or isinstance(value, (list, dict)):
+        raise TypeError("not a JSON number")
+    return int(value)
+
+
+def _obj(value: Json) -> JsonObject:
+    if not isinstance(value, dict):
+        raise TypeError("not a JSON object")
+    return value
+
+
+def _list(value: Json) -> list[Json]:
+    if not isinstance(value, list):
+        raise TypeError("not a JSON array")
+    return value
+
+
 # -- the Pix API's shape (client and sandbox) ----------------------------------------------
-def to_pix(terms: DueTerms, numbers: tuple[int, ...] | None = None) -> dict[str, Any]:
+def to_pix(terms: DueTerms, numbers: tuple[int, ...] | None = None) -> ExactObject:
     """The ``dynamic_term`` fields of a Pix body (payer fields are the caller's); ``numbers``: the
     ``discount_number`` of each of ``terms.discounts`` as received (default: numbered by limit date)."""
     numbered = list(zip(numbers, terms.discounts, strict=True)) if numbers is not None else terms.numbered_discounts()
@@ -122,34 +149,39 @@ def to_pix(terms: DueTerms, numbers: tuple[int, ...] | None = None) -> dict[str,
     }
 
 
-def from_pix(body: dict[str, Any]) -> DueTerms:
+def from_pix(body: JsonObject) -> DueTerms:
     """The terms of a Pix ``dynamic_term`` body (amounts in BRL); DueTermsError when unreadable."""
-
-    def money(value: Any) -> Money:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise TypeError("not a JSON number")
-        return Money.from_decimal(Decimal(value), "BRL")
-
     try:
         days = body.get("max_payment_days")
         if isinstance(days, bool) or not isinstance(days, int):
             raise TypeError("max_payment_days")
         numbered = sorted(
-            (
-                d.get("discount_number") or n,
-                Discount(money(d.get("discount_value")), date.fromisoformat(d["discount_limit_date"])),
-            )
-            for n, d in enumerate(body.get("discounts") or [], 1)
+            (_pix_discount(n, entry) for n, entry in enumerate(_list(body.get("discounts") or []), 1)),
+            key=itemgetter(0, 1),  # (number, discount): one number twice cannot be read (discounts do not compare)
         )
         return DueTerms(
-            due_date=date.fromisoformat(body["expiration_date"]),
+            due_date=date.fromisoformat(_str(body["expiration_date"])),
             max_payment_days=days,
-            fine=money(body.get("fine_amount")),
-            interest_per_day=money(body.get("interest_amount")),
-            rebate=money(body.get("rebate_amount")),
+            fine=_brl(body.get("fine_amount")),
+            interest_per_day=_brl(body.get("interest_amount")),
+            rebate=_brl(body.get("rebate_amount")),
             discounts=tuple(d for _, d in numbered),
-            payer_name=body.get("payer_name") or "",
-            payer_document=body.get("payer_document_number") or "",
+            payer_name=_str(body.get("payer_name") or ""),
+            payer_document=_str(body.get("payer_document_number") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None
+
+
+def _pix_discount(n: int, entry: Json) -> tuple[Json, Discount]:
+    """A discount of a Pix body with its ``discount_number`` (``n``, its place, when it has none)."""
+    d = _obj(entry)
+    return d.get("discount_number") or n, Discount(
+        _brl(d.get("discount_value")), date.fromisoformat(_str(d["discount_limit_date"]))
+    )
+
+
+def _brl(value: Json) -> Money:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError("not a JSON number")
+    return Money.from_decimal(Decimal(value), "BRL")

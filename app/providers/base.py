@@ -23,7 +23,7 @@ import enum
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
@@ -176,7 +176,7 @@ class RefundingProvider(PaymentProvider, Protocol):
 PROBE_ID = "tillqr-connection-test"  # an id no provider has: asking for it proves only that we may ask
 
 
-async def expect_absent(call: Awaitable[Any]) -> None:
+async def expect_absent(call: Awaitable[object]) -> None:
     """Await ``call``, a read of something that does not exist: its 404 is the expected answer."""
     try:
         await call

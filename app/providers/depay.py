@@ -55,6 +55,7 @@ from typing import Any
 
 import httpx
 
+from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import utcnow
 from app.qr.rules import Scheme
@@ -88,7 +89,7 @@ from .depay_parse import (
 )
 from .depay_refunds import REFUND_ID, DepayRefunds, make_refund_id
 from .http import HttpTimeouts, ProviderHttp, path_segment
-from .spec import ConfigField, ProviderSpec
+from .spec import ConfigField, Options, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.depay")
 
@@ -154,8 +155,8 @@ class DepayProvider:
         await expect_absent(self.get_request(PROBE_ID))
 
     # -- orders ------------------------------------------------------------------------
-    def qr_body(self, spec: ChargeSpec, external_reference: str) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def qr_body(self, spec: ChargeSpec, external_reference: str) -> JsonObject:
+        body: JsonObject = {
             "local_currency": self.currencies[0],
             "local_country": self.local_country,
             "qr_from": self.qr_from,
@@ -207,7 +208,7 @@ class DepayProvider:
     def _order_id(self, request_id: str) -> str:
         return self._orders.get(request_id, request_id)
 
-    async def _order(self, request_id: str) -> dict[str, Any]:
+    async def _order(self, request_id: str) -> JsonObject:
         return await self.http.get(
             f"/v2/payins/orders/{path_segment(self._order_id(request_id))}", parse=lambda data: _obj(data, "order")
         )
@@ -265,8 +266,9 @@ DEMO_POS = "TILLQR-POS-1"  # the POS id a till has until its own is configured
 
 
 def _create(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, given: Options
 ) -> PaymentProvider:
+    options: dict[str, Any] = dict(given)  # the constructor's keywords, checked by its own signature
     options = {"pos_external_reference": DEMO_POS, **options}  # the till's POS id: set it in real use
     return DepayProvider(base_url, credentials["access_token"], transport=transport, **options)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any
 
 import httpx
 
+from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
@@ -46,8 +47,9 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     """(message, code) from ``{"statusCode", "message"}``; ``code`` is the message when it is a code word."""
     data = error_json(response)
     message = data.get("message") if isinstance(data, dict) else None
-    if isinstance(message, list) and message and all(isinstance(m, str) for m in message):
-        return "; ".join(message), ""
+    words = [m for m in message if isinstance(m, str)] if isinstance(message, list) else []
+    if isinstance(message, list) and message and len(words) == len(message):
+        return "; ".join(words), ""
     if isinstance(message, str) and message:
         return message, message if re.fullmatch(r"[A-Z][A-Z0-9_]+", message) else ""
     return status_line(response), ""
@@ -58,7 +60,7 @@ _obj = partial(obj, "depay")
 _text = partial(text, "depay")
 
 
-def _decimal(value: Any, what: str) -> Decimal:
+def _decimal(value: object, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise _protocol(f"{what} is not a number: {value!r}")
     try:
@@ -70,14 +72,14 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
-def _money(value: Any, currency: str, what: str) -> Money:
+def _money(value: object, currency: str, what: str) -> Money:
     try:
         return Money.from_decimal(_decimal(value, what), currency)
     except MoneyError:
         raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
 
 
-def _when(value: Any, what: str) -> datetime:
+def _when(value: object, what: str) -> datetime:
     """``2023-05-15T11:45:38.2678234+00:00`` or ``2024-11-01 20:01:30.948423`` (no zone: UTC)."""
     if not isinstance(value, str):
         raise _protocol(f"{what} is not a time: {value!r}")
@@ -89,22 +91,23 @@ def _when(value: Any, what: str) -> datetime:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def history(body: dict[str, Any]) -> list[tuple[str, datetime]]:
+def history(body: JsonObject) -> list[tuple[str, datetime]]:
     """The order's ``statuses`` as (status, time), oldest first; an entry without a readable time is skipped."""
     entries: list[tuple[str, datetime]] = []
     raw = body.get("statuses") or []
     if not isinstance(raw, list):
         raise _protocol("statuses is not a list")
     for entry in raw:
-        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
+        word = entry.get("status") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and isinstance(word, str):
             try:
-                entries.append((entry["status"], _when(entry.get("created_at"), "statuses[].created_at")))
+                entries.append((word, _when(entry.get("created_at"), "statuses[].created_at")))
             except ProviderProtocolError:
                 continue
     return entries
 
 
-def refund_trail(body: dict[str, Any]) -> list[str]:
+def refund_trail(body: JsonObject) -> list[str]:
     """Each refund of the order as its history shows it, oldest first, with the furthest step it reached:
     PARTIALLY_REFUNDED (under way), REFUNDED or REJECTED.
 
@@ -130,7 +133,7 @@ def refund_trail(body: dict[str, Any]) -> list[str]:
     return trail
 
 
-def _expired(body: dict[str, Any], created: datetime) -> bool:
+def _expired(body: JsonObject, created: datetime) -> bool:
     """A CANCELED order was cancelled by its 10 minutes running out (not by the till)."""
     cancelled_at = [when for word, when in history(body) if word == "CANCELED"]
     if not cancelled_at and body.get("update_date"):
@@ -138,7 +141,7 @@ def _expired(body: dict[str, Any], created: datetime) -> bool:
     return bool(cancelled_at) and cancelled_at[-1] >= created + EXPIRY - timedelta(seconds=1)
 
 
-def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
+def parse_order(data: object, payload: str | None = None) -> RequestInfo:
     """A ``GET /v2/payins/orders/{id}`` answer in TillQR's words, or ProviderProtocolError."""
     body = _obj(data, "order")
     ident = _text(body, "id", "order")
@@ -165,7 +168,7 @@ def parse_order(data: Any, payload: str | None = None) -> RequestInfo:
     )
 
 
-def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
+def parse_created(data: object, amount: Money, sent_at: datetime) -> RequestInfo:
     """A ``POST /v2/qr`` 201 answer: the order is CREATED, for ``amount``, until ``sent_at`` + 10 minutes."""
     body = _obj(data, "QR answer")
     if body.get("status") != "success":
@@ -181,7 +184,7 @@ def parse_created(data: Any, amount: Money, sent_at: datetime) -> RequestInfo:
     )
 
 
-def encode(body: dict[str, Any]) -> bytes:
+def encode(body: Mapping[str, Json]) -> bytes:
     """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
     return (
         "{"

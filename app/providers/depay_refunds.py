@@ -40,8 +40,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from app.domain.jsontypes import JsonObject
 from app.domain.money import Money, MoneyError
 
 from .base import (
@@ -95,7 +95,7 @@ class DepayRefunds:
     def __init__(
         self,
         http: ProviderHttp,
-        read_order: Callable[[str], Awaitable[dict[str, Any]]],
+        read_order: Callable[[str], Awaitable[JsonObject]],
         notification_url: str | None,
     ):
         self.http = http
@@ -126,7 +126,7 @@ class DepayRefunds:
             del self._unanswered[idempotency_key]
             return refund_info(order, lost.turn, lost.amount, trail[lost.turn])
         turn = max(len(trail), self._turns.get(order.request_id, 0))
-        request: dict[str, Any] = {
+        request: JsonObject = {
             "order_id": order.request_id,
             "partial": partial,
             "amount": Decimal(str(amount)),

@@ -46,11 +46,12 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
 import httpx
 
+from app.domain.jsontypes import Json
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 
 from .base import (
@@ -68,6 +69,16 @@ log = logging.getLogger("tillqr.providers.http")
 
 T = TypeVar("T")
 ErrorParser = Callable[[httpx.Response], tuple[str, str]]  # -> (message, code)
+Body = Json | bytes  # a request's JSON, or JSON the provider module encoded itself (sent as it is)
+Parse = Callable[[Json], T]  # an answer's JSON read into the caller's words (or ProviderProtocolError)
+
+
+class CallOptions(TypedDict, total=False):
+    """What ``get``, ``post`` and ``patch`` pass on to ``request`` as they are."""
+
+    idempotency_key: str | None
+    params: Mapping[str, str] | None
+    headers: Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -189,42 +200,67 @@ class ProviderHttp:
         await self.aclose()
 
     # -- calls -----------------------------------------------------------------------
-    async def get(self, path: str, *, parse: Callable[[Any], T] | None = None, **kw: Any) -> Any:
+    # Each gives ``parse(json)`` when given a ``parse``, else the answer's JSON.
+    @overload
+    async def get(self, path: str, *, parse: Parse[T], **kw: Unpack[CallOptions]) -> T: ...
+    @overload
+    async def get(self, path: str, *, parse: None = None, **kw: Unpack[CallOptions]) -> Json: ...
+    async def get(self, path: str, *, parse: Parse[T] | None = None, **kw: Unpack[CallOptions]) -> T | Json:
         return await self.request("GET", path, parse=parse, **kw)
 
+    @overload
+    async def post(self, path: str, body: Body = None, *, parse: Parse[T], **kw: Unpack[CallOptions]) -> T: ...
+    @overload
+    async def post(self, path: str, body: Body = None, *, parse: None = None, **kw: Unpack[CallOptions]) -> Json: ...
     async def post(
-        self,
-        path: str,
-        body: Any = None,
-        *,
-        idempotency_key: str | None = None,
-        parse: Callable[[Any], T] | None = None,
-        **kw: Any,
-    ) -> Any:
-        return await self.request("POST", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
+        self, path: str, body: Body = None, *, parse: Parse[T] | None = None, **kw: Unpack[CallOptions]
+    ) -> T | Json:
+        return await self.request("POST", path, json_body=body, parse=parse, **kw)
 
+    @overload
+    async def patch(self, path: str, body: Body = None, *, parse: Parse[T], **kw: Unpack[CallOptions]) -> T: ...
+    @overload
+    async def patch(self, path: str, body: Body = None, *, parse: None = None, **kw: Unpack[CallOptions]) -> Json: ...
     async def patch(
-        self,
-        path: str,
-        body: Any = None,
-        *,
-        idempotency_key: str | None = None,
-        parse: Callable[[Any], T] | None = None,
-        **kw: Any,
-    ) -> Any:
-        return await self.request("PATCH", path, json_body=body, idempotency_key=idempotency_key, parse=parse, **kw)
+        self, path: str, body: Body = None, *, parse: Parse[T] | None = None, **kw: Unpack[CallOptions]
+    ) -> T | Json:
+        return await self.request("PATCH", path, json_body=body, parse=parse, **kw)
 
+    @overload
     async def request(
         self,
         method: str,
         path: str,
         *,
-        json_body: Any = None,
+        json_body: Body = None,
         params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
-        parse: Callable[[Any], T] | None = None,
+        parse: Parse[T],
         headers: Mapping[str, str] | None = None,
-    ) -> Any:
+    ) -> T: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Body = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        parse: None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Json: ...
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Body = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        parse: Parse[T] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T | Json:
         """One logical call: JSON in, ``parse(json)`` (or the JSON) out, typed errors, retries when safe
         (``app.retry``: a GET is a READ, a call with an idempotency key is KEYED, any other is UNSAFE)."""
         method = method.upper()
@@ -240,7 +276,7 @@ class ProviderHttp:
             extra["Idempotency-Key"] = idempotency_key
         started = self.timer.now()
 
-        async def attempt() -> Any:
+        async def attempt() -> T | Json:
             remaining = self.deadline - (self.timer.now() - started)
             limit = min(self.timeouts.attempt, max(remaining, 0.001))
             return await self._attempt(method, path, json_body, params, extra, parse, limit)
@@ -253,12 +289,12 @@ class ProviderHttp:
         self,
         method: str,
         path: str,
-        json_body: Any,
+        json_body: Body,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str],
-        parse: Callable[[Any], T] | None,
+        parse: Parse[T] | None,
         limit: float,
-    ) -> Any:
+    ) -> T | Json:
         self.attempts += 1
         try:
             async with asyncio.timeout(limit):
@@ -290,7 +326,7 @@ class ProviderHttp:
     ) -> ProviderError:
         return cls(message, provider=self.provider, status_code=status, code=code)
 
-    def _result(self, response: httpx.Response, parse: Callable[[Any], T] | None) -> Any:
+    def _result(self, response: httpx.Response, parse: Parse[T] | None) -> T | Json:
         status = response.status_code
         if 200 <= status < 300:
             try:

@@ -44,6 +44,7 @@ from typing import Any
 
 import httpx
 
+from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
@@ -52,7 +53,7 @@ from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp, path_segment
 from .parsing import aware_time, error_json, obj, protocol, status_line, text
-from .spec import ConfigField, ProviderSpec
+from .spec import ConfigField, Options, ProviderSpec
 
 PRODUCTION_URL = "https://api.payments.jpmorgan.com"
 MOCK_URL = "https://api-mock.payments.jpmorgan.com"
@@ -70,12 +71,13 @@ STATUS_MAP: dict[str, SaleStatus] = {
 def parse_error(response: httpx.Response) -> tuple[str, str]:
     """(message, code) from J.P. Morgan's error body; the status line when it is not one."""
     data = error_json(response)
-    if not isinstance(data, dict) or not isinstance(data.get("responseMessage"), str):
+    message = data.get("responseMessage") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(message, str):
         return status_line(response), ""
-    message = data["responseMessage"]
+    errors = data.get("errors")
     details = [
         f"{e.get('field')}: {e.get('message')}"
-        for e in data.get("errors") or []
+        for e in (errors if isinstance(errors, list) else [])
         if isinstance(e, dict) and e.get("message") and f"{e.get('field')} {e.get('message')}" != message
     ]
     if details:
@@ -89,7 +91,7 @@ _text = partial(text, "jpmorgan")
 _when = partial(aware_time, "jpmorgan")
 
 
-def _money(value: Any, currency: str, what: str) -> Money:
+def _money(value: object, currency: str, what: str) -> Money:
     if not isinstance(value, str):
         raise _protocol(f"{what} is not a decimal string: {value!r}")
     try:
@@ -98,7 +100,7 @@ def _money(value: Any, currency: str, what: str) -> Money:
         raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
 
 
-def parse_request(data: Any) -> RequestInfo:
+def parse_request(data: object) -> RequestInfo:
     """A payment request answer in TillQR's words, or ProviderProtocolError."""
     body = _obj(data, "payment request")
     ident = _text(body, "id", "payment request")
@@ -128,7 +130,7 @@ def parse_request(data: Any) -> RequestInfo:
     )
 
 
-def parse_link(data: Any) -> LinkInfo:
+def parse_link(data: object) -> LinkInfo:
     """A payment link answer, or ProviderProtocolError."""
     body = _obj(data, "payment link")
     qr = _obj(body.get("qrCode"), "payment link's qrCode")
@@ -160,7 +162,7 @@ class JPMorganProvider:
         retry: RetryPolicy = PROVIDER_CALL,
         timer: Timer = SYSTEM_TIMER,
         country: str = "BR",
-        creditor: dict[str, Any] | None = None,
+        creditor: Mapping[str, Json] | None = None,
     ):
         if not isinstance(access_token, str) or not access_token.strip():
             raise ValueError("jpmorgan needs a non-empty access token")
@@ -187,10 +189,10 @@ class JPMorganProvider:
         await expect_absent(self.get_link(PROBE_ID))
 
     # -- payment requests -------------------------------------------------------------
-    def request_body(self, spec: ChargeSpec) -> dict[str, Any]:
+    def request_body(self, spec: ChargeSpec) -> JsonObject:
         if spec.duration_s < 1:
             raise ValueError("a payment request must last at least one second")
-        request: dict[str, Any] = {
+        request: JsonObject = {
             "expirationType": "IMMEDIATE",
             "duration": int(spec.duration_s),
             "paymentAmount": str(spec.amount),
@@ -256,8 +258,9 @@ class JPMorganProvider:
 
 
 def _create(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, given: Options
 ) -> PaymentProvider:
+    options: dict[str, Any] = dict(given)  # the constructor's keywords, checked by its own signature
     return JPMorganProvider(base_url, credentials["access_token"], transport=transport, **options)
 
 

@@ -7,9 +7,10 @@ Each provider module binds them to its name (``functools.partial``), so an error
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
+
+from app.domain.jsontypes import Json, JsonObject
 
 from .base import ProviderProtocolError
 
@@ -18,20 +19,20 @@ def protocol(provider: str, what: str) -> ProviderProtocolError:
     return ProviderProtocolError(what, provider=provider)
 
 
-def obj(provider: str, data: Any, what: str) -> dict[str, Any]:
+def obj(provider: str, data: object, what: str) -> JsonObject:
     if not isinstance(data, dict):
         raise protocol(provider, f"{what} is not a JSON object")
     return data
 
 
-def text(provider: str, data: dict[str, Any], key: str, what: str) -> str:
+def text(provider: str, data: JsonObject, key: str, what: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise protocol(provider, f"{what} has no {key}")
     return value
 
 
-def aware_time(provider: str, value: Any, what: str) -> datetime | None:
+def aware_time(provider: str, value: object, what: str) -> datetime | None:
     """An ISO 8601 time with a zone, in UTC; None stays None."""
     if value is None:
         return None
@@ -44,7 +45,7 @@ def aware_time(provider: str, value: Any, what: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def error_json(response: httpx.Response) -> Any:
+def error_json(response: httpx.Response) -> Json:
     """The error answer's JSON, or None when it is not JSON (each provider's ``parse_error`` reads it)."""
     try:
         return response.json()

@@ -54,6 +54,8 @@ import httpx
 
 from app.domain import dueterms
 from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_until
+from app.domain.exact_json import ExactObject
+from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
@@ -82,7 +84,7 @@ from .pix_parse import (
     parse_qr,
     parse_terms,
 )
-from .spec import ConfigField, ProviderSpec
+from .spec import ConfigField, Options, ProviderSpec
 
 # The sandbox's demo account (used when none is configured, e.g. ``tillqr --demo``).
 DEMO = {
@@ -166,10 +168,10 @@ class PixProvider:
     async def ping(self) -> None:
         await expect_absent(self.http.get(f"{self.path}/{'0' * 32}", parse=lambda d: d))
 
-    def request_body(self, spec: ChargeSpec) -> dict[str, Any]:
+    def request_body(self, spec: ChargeSpec) -> ExactObject:
         if spec.amount.currency != "BRL":
             raise ValueError(f"Pix charges are in BRL, not {spec.amount.currency}")
-        body: dict[str, Any] = {
+        body: ExactObject = {
             "request_control_key": control_key(spec.idempotency_key),
             "qr_code_type": "dynamic_term" if spec.due else "dynamic_instant",
             "amount": spec.amount,
@@ -240,7 +242,7 @@ class PixProvider:
         self._keys[ident] = _text(data, "qr_code_key")
         return self._keys[ident]
 
-    async def consult(self, request_id: str) -> dict[str, Any]:
+    async def consult(self, request_id: str) -> JsonObject:
         """The provider's whole consult body (amounts as Decimal)."""
         key = await self._key(request_id)
         return await self.http.get(f"{self.path}/{path_segment(key)}", parse=lambda d: _obj(d, "QR Code"))
@@ -272,8 +274,9 @@ __all__ = ["NAME", "STATUS_MAP", "PixProvider", "control_key", "dumps", "parse_e
 
 
 def _create(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, given: Options
 ) -> PaymentProvider:
+    options: dict[str, Any] = dict(given)  # the constructor's keywords, checked by its own signature
     where: dict[str, str] = {k: options.pop(k, None) or credentials.get(k, "") for k in ("account", "alias", "pix_key")}
     if not any(where.values()):  # nothing configured: the sandbox's demo account (tillqr --demo)
         where = {k: DEMO[k] for k in where}

@@ -9,14 +9,15 @@ import binascii
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any
 
 import httpx
 
 from app.domain import dueterms
 from app.domain.duedate import payable_until
 from app.domain.dueterms import DueTerms
+from app.domain.exact_json import ExactJson
 from app.domain.exact_json import dumps as exact_dumps
+from app.domain.jsontypes import JsonObject
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 
@@ -33,7 +34,7 @@ STATUS_MAP: dict[str, SaleStatus] = {
 INSTANT_DEFAULT_S = 86400  # documented default of expiration_seconds
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: ExactJson) -> bytes:
     """The request body: amounts as exact JSON numbers ("10.25" → 10.25); floats refused."""
     return exact_dumps(value).encode("utf-8")
 
@@ -41,14 +42,15 @@ def dumps(value: Any) -> bytes:
 def parse_error(response: httpx.Response) -> tuple[str, str]:
     """(message, code) from the Pix error body; the status line when it is not one."""
     data = error_json(response)
-    if not isinstance(data, dict) or not isinstance(data.get("description"), str):
+    description = data.get("description") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(description, str):
         return status_line(response), ""
-    message = data["description"]
+    message = description
     extra = data.get("extra_fields")
     if isinstance(extra, dict) and extra:
         message += " (" + "; ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
     translation = data.get("translation")
-    if isinstance(translation, str) and translation and translation != data["description"]:
+    if isinstance(translation, str) and translation and translation != description:
         message += f" / {translation}"
     return message, str(data.get("code") or "")
 
@@ -57,11 +59,11 @@ _protocol = partial(protocol, NAME)
 _obj = partial(obj, NAME)
 
 
-def _text(data: dict[str, Any], key: str, what: str = "QR Code") -> str:
+def _text(data: JsonObject, key: str, what: str = "QR Code") -> str:
     return text(NAME, data, key, what)
 
 
-def _money(value: Any, what: str) -> Money:
+def _money(value: object, what: str) -> Money:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _protocol(f"{what} is not a number: {value!r}")
     try:
@@ -70,14 +72,14 @@ def _money(value: Any, what: str) -> Money:
         raise _protocol(f"{what} is not a valid BRL amount: {value!r}") from None
 
 
-def _when(value: Any, what: str) -> datetime:
+def _when(value: object, what: str) -> datetime:
     when = aware_time(NAME, value, what)
     if when is None:
         raise _protocol(f"{what} is not an ISO 8601 time with a zone: {value!r}")
     return when
 
 
-def _payload(data: dict[str, Any]) -> str:
+def _payload(data: JsonObject) -> str:
     try:
         text = base64.b64decode(_text(data, "base_64_payload"), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -87,14 +89,14 @@ def _payload(data: dict[str, Any]) -> str:
     return text
 
 
-def _status(data: dict[str, Any]) -> str:
+def _status(data: JsonObject) -> str:
     word = _text(data, "qr_code_status")
     if word not in STATUS_MAP:
         raise _protocol(f"QR Code has an unknown status {word!r}")
     return word
 
 
-def parse_terms(data: Any) -> DueTerms | None:
+def parse_terms(data: object) -> DueTerms | None:
     """The due-date terms of a consulted QR Code (None for an instant one)."""
     body = _obj(data, "QR Code")
     if body.get("qr_code_type") != "dynamic_term":
@@ -105,7 +107,7 @@ def parse_terms(data: Any) -> DueTerms | None:
         raise _protocol("QR Code has due-date terms that cannot be read") from None
 
 
-def parse_qr(data: Any) -> RequestInfo:
+def parse_qr(data: object) -> RequestInfo:
     """A consulted QR Code (GET) in TillQR's words, or ProviderProtocolError."""
     body = _obj(data, "QR Code")
     word = _status(body)

@@ -50,11 +50,12 @@ import struct
 import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
@@ -74,12 +75,14 @@ from .base import (
     ProviderUnavailable,
     RequestInfo,
 )
-from .http import HttpTimeouts, ProviderHttp
+from .http import Body, HttpTimeouts, Parse, ProviderHttp
 from .razorpay_parse import (
     NOT_FOUND_TEXT,
     NOTE_DEADLINE,
     NOTE_REFERENCE,
     NOTE_SALE,
+    Payment,
+    QrCode,
     check_upi,
     in_flight,
     parse_error,
@@ -90,9 +93,10 @@ from .razorpay_parse import (
     status_of,
     to_info,
 )
-from .spec import ConfigField, ProviderSpec
+from .spec import ConfigField, Options, ProviderSpec
 
 log = logging.getLogger("tillqr.providers.razorpay")
+T = TypeVar("T")
 
 PRODUCTION_URL = "https://api.razorpay.com"
 API = "/v1/payments/qr_codes"
@@ -148,16 +152,26 @@ class RazorpayProvider:
     async def ping(self) -> None:
         await self._call("GET", API, params={"count": "1"}, parse=lambda d: d)
 
-    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Parse[T],
+        json_body: Body = None,
+        params: Mapping[str, str] | None = None,
+    ) -> T:
         try:
-            return await self.http.request(method, path, headers=self._auth, **kw)
+            return await self.http.request(
+                method, path, headers=self._auth, parse=parse, json_body=json_body, params=params
+            )
         except ProviderRejected as exc:
             if exc.status_code == 400 and exc.message.startswith(NOT_FOUND_TEXT):
                 raise ProviderNotFound(exc.message, provider=self.name, status_code=400, code=exc.code) from None
             raise
 
     # -- create ------------------------------------------------------------------------
-    def request_body(self, spec: ChargeSpec, now: int) -> dict[str, Any]:
+    def request_body(self, spec: ChargeSpec, now: int) -> JsonObject:
         if spec.amount.currency != "INR":
             raise ProviderRejected(f"Razorpay QR codes charge in INR, not {spec.amount.currency}", provider=self.name)
         if not 1 <= spec.duration_s <= MAX_CLOSE_BY_S:
@@ -204,9 +218,9 @@ class RazorpayProvider:
             )
         return to_info(qr, await self._payload(qr))
 
-    async def find_by_sale(self, sale_id: str, since: int | None = None) -> list[dict[str, Any]]:
+    async def find_by_sale(self, sale_id: str, since: int | None = None) -> list[QrCode]:
         """QR codes whose notes carry ``sale_id``, newest first (``search_pages`` pages of 100 at most)."""
-        found: list[dict[str, Any]] = []
+        found: list[QrCode] = []
         for page in range(self.search_pages):
             params = {"count": "100", "skip": str(100 * page), **({"from": str(since)} if since is not None else {})}
             items = await self._call("GET", API, params=params, parse=parse_list)
@@ -233,7 +247,7 @@ class RazorpayProvider:
             raise protocol_error(f"QR code {ident} has no image_url, or one neither https nor on the API's host")
         return absolute
 
-    async def _payload(self, qr: dict[str, Any]) -> str:
+    async def _payload(self, qr: QrCode) -> str:
         if qr["id"] in self._payloads:
             return self._payloads[qr["id"]]
         png = await self._download(self._image_url(qr["image_url"], qr["id"]), qr["id"])
@@ -280,12 +294,12 @@ class RazorpayProvider:
             qr = await self._with_in_flight(await self._call("GET", f"{API}/{_seg(request_id)}", parse=parse_qr))
         return to_info(qr, self._payloads.get(qr["id"]))
 
-    async def _with_in_flight(self, qr: dict[str, Any]) -> dict[str, Any]:
+    async def _with_in_flight(self, qr: QrCode) -> QrCode:
         """``qr`` with ``in_flight`` read from its payments, asked only while it is active and not fully
         received (the one time the QR alone cannot tell "unpaid" from "being paid"); never cached."""
         if qr["status"] != "active" or qr["received"] >= qr["amount"]:
             return qr
-        payments: list[dict[str, Any]] = []
+        payments: list[Payment] = []
         for page in range(self.search_pages):
             items = await self._call(
                 "GET",
@@ -322,8 +336,9 @@ def _seg(ident: str) -> str:
 
 
 def _create(
-    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, options: dict[str, Any]
+    base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, given: Options
 ) -> PaymentProvider:
+    options: dict[str, Any] = dict(given)  # the constructor's keywords, checked by its own signature
     return RazorpayProvider(base_url, credentials["key_id"], credentials["key_secret"], transport=transport, **options)
 
 

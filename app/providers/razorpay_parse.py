@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict, overload
 
 import httpx
 
+from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.emv import decode as decode_payload
@@ -21,7 +22,31 @@ NOTE_SALE, NOTE_DEADLINE, NOTE_REFERENCE = "tillqr_sale_id", "tillqr_expires_at"
 
 IN_FLIGHT = "authorized"  # a payment entity's status: taken from the customer, not yet captured
 
-Rule = Callable[[dict[str, Any]], bool]
+
+class QrCode(TypedDict):
+    """A QR Code entity as ``parse_qr`` checked it (amounts in paise, times in Unix seconds)."""
+
+    id: str
+    status: str  # active / closed
+    close_reason: str | None
+    notes: JsonObject
+    image_url: str | None
+    amount: int  # payment_amount
+    received: int  # payments_amount_received
+    close_by: int | None
+    closed_at: int | None
+    in_flight: int  # set by ``RazorpayProvider._with_in_flight``
+
+
+class Payment(TypedDict):
+    """One payment of a QR code, as ``parse_payments`` read it."""
+
+    id: Json
+    status: str
+    amount: int
+
+
+Rule = Callable[[QrCode], bool]
 # (status, close_reason or "*", rule on the parsed QR, TillQR's word); received = payments_amount_received
 # (captured only), in_flight = what its payments show on the way (``RazorpayProvider._with_in_flight``)
 STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
@@ -32,7 +57,7 @@ STATUS_TABLE: tuple[tuple[str, str, Rule, SaleStatus], ...] = (
     (
         "closed",
         "*",
-        lambda q: None not in (q["closed_at"], q["close_by"]) and q["closed_at"] >= q["close_by"],
+        lambda q: q["closed_at"] is not None and q["close_by"] is not None and q["closed_at"] >= q["close_by"],
         SaleStatus.EXPIRED,
     ),
     ("closed", "on_demand", lambda q: True, SaleStatus.CANCELLED),
@@ -55,7 +80,11 @@ def protocol_error(what: str) -> ProviderProtocolError:
     return ProviderProtocolError(what, provider="razorpay")
 
 
-def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
+@overload
+def _int(value: object, what: str) -> int: ...
+@overload
+def _int(value: object, what: str, *, optional: bool) -> int | None: ...
+def _int(value: object, what: str, *, optional: bool = False) -> int | None:
     if (value is None and optional) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         return value
     if isinstance(value, str) and value.isdigit():  # Razorpay's webhooks write close_by as a string
@@ -63,7 +92,7 @@ def _int(value: Any, what: str, *, optional: bool = False) -> int | None:
     raise protocol_error(f"{what} is not a whole number: {value!r}")
 
 
-def parse_qr(data: Any) -> dict[str, Any]:
+def parse_qr(data: object) -> QrCode:
     """The QR Code entity, checked, with ints in place: or ProviderProtocolError."""
     if not isinstance(data, dict):
         raise protocol_error("the QR code is not a JSON object")
@@ -89,21 +118,22 @@ def parse_qr(data: Any) -> dict[str, Any]:
     }
 
 
-def parse_payments(data: Any) -> list[dict[str, Any]]:
+def parse_payments(data: object) -> list[Payment]:
     """A page of a QR code's payments as (id, status, amount): or ProviderProtocolError."""
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise protocol_error("the QR code's payments are not a collection")
-    payments = []
+    payments: list[Payment] = []
     for item in data["items"]:
-        if not isinstance(item, dict) or not isinstance(item.get("status"), str):
+        status = item.get("status") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(status, str):
             raise protocol_error("a payment of the QR code has no status")
         payments.append(
-            {"id": item.get("id"), "status": item["status"], "amount": _int(item.get("amount"), "a payment's amount")}
+            {"id": item.get("id"), "status": status, "amount": _int(item.get("amount"), "a payment's amount")}
         )
     return payments
 
 
-def in_flight(qr: dict[str, Any], payments: list[dict[str, Any]]) -> int:
+def in_flight(qr: QrCode, payments: list[Payment]) -> int:
     """Authorized payments, plus captured money the QR's total (read a moment earlier) does not show yet;
     created (not paid yet) and failed payments are not on their way."""
     authorized = sum(p["amount"] for p in payments if p["status"] == IN_FLIGHT)
@@ -111,13 +141,13 @@ def in_flight(qr: dict[str, Any], payments: list[dict[str, Any]]) -> int:
     return authorized + max(0, captured - qr["received"])
 
 
-def parse_list(data: Any) -> list[dict[str, Any]]:
+def parse_list(data: object) -> list[QrCode]:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise protocol_error("the QR code list is not a collection")
     return [parse_qr(item) for item in data["items"]]
 
 
-def status_of(qr: dict[str, Any]) -> SaleStatus:
+def status_of(qr: QrCode) -> SaleStatus:
     return next(
         tillqr
         for status, reason, rule, tillqr in STATUS_TABLE  # the table is total
@@ -125,14 +155,14 @@ def status_of(qr: dict[str, Any]) -> SaleStatus:
     )
 
 
-def _deadline(qr: dict[str, Any]) -> datetime | None:
+def _deadline(qr: QrCode) -> datetime | None:
     """The earlier of close_by and the till's own deadline kept in the notes."""
     note = str(qr["notes"].get(NOTE_DEADLINE, ""))
     known = [t for t in (qr["close_by"], int(note) if note.isdigit() else None) if t is not None]
     return datetime.fromtimestamp(min(known), UTC) if known else None
 
 
-def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
+def to_info(qr: QrCode, payload: str | None) -> RequestInfo:
     """In TillQR's words; a payment in flight shows as ``active/authorized`` and, once it covers the
     amount (PROCESSING), in ``amount_paid`` (a partial one on the way is not counted as received yet)."""
     status = status_of(qr)
@@ -154,7 +184,7 @@ def to_info(qr: dict[str, Any], payload: str | None) -> RequestInfo:
     )
 
 
-def check_upi(payload: str, qr: dict[str, Any]) -> str:
+def check_upi(payload: str, qr: QrCode) -> str:
     """The scanned link must be a UPI payment of this QR's amount in INR: or ProviderProtocolError."""
     decoded = decode_payload(payload)
     fields, am = decoded.fields, decoded.fields.get("am")

@@ -8,7 +8,6 @@ asks for names, and what it asks comes from the provider's ``ProviderSpec`` (``s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
@@ -54,7 +53,7 @@ def create_provider(
     base_url: str,
     credentials: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
-    **options: Any,
+    **options: object,
 ) -> PaymentProvider:
     """A ready client for provider ``name``; ValueError for an unknown name or missing credentials."""
     return spec_of(name).create(base_url=base_url, credentials=credentials, transport=transport, **options)

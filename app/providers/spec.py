@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -27,8 +26,11 @@ from app.qr.rules import Scheme
 
 from .base import Capability, PaymentProvider
 
+# A client's constructor options by keyword (settings' ``option`` fields; a test's timer, timeout, clock): each
+# client's own keywords, of its own types, which its constructor checks (TypeError, ValueError).
+Options = dict[str, object]
 # (base_url, credentials, transport, options) -> a ready client; ValueError for bad options
-Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", dict[str, Any]], PaymentProvider]
+Factory = Callable[[str, Mapping[str, str], "httpx.AsyncBaseTransport | None", Options], PaymentProvider]
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class ProviderSpec:
         base_url: str,
         credentials: Mapping[str, str],
         transport: httpx.AsyncBaseTransport | None = None,
-        **options: Any,
+        **options: object,
     ) -> PaymentProvider:
         """A ready client; ValueError (naming what is missing, never a value) when a credential is empty."""
         missing = [k for k in self.secrets if not (isinstance(credentials.get(k), str) and credentials[k].strip())]
