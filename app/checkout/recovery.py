@@ -27,10 +27,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.domain import dueterms
 from app.domain.dueterms import DueTerms
+from app.domain.jsontypes import Json, JsonObject
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable, linking
 from app.retry import IN_DOUBT, RetryPolicy, Timer
@@ -117,7 +118,7 @@ async def recover(ctl: Counter, cancel_open: bool = False) -> list[Recovered]:
     return results
 
 
-async def _record(ctl: Counter, sale: Sale, kind: str, **detail: Any) -> Sale:
+async def _record(ctl: Counter, sale: Sale, kind: str, **detail: object) -> Sale:
     await ctl.journal.record(sale, kind, **detail)
     ctl.publish(sale)
     return sale
@@ -171,14 +172,15 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
 
 
-async def _created_detail(ctl: Counter, sale: Sale) -> dict[str, Any]:
+async def _created_detail(ctl: Counter, sale: Sale) -> JsonObject:
     events = await ctl.journal.events(sale.sale_id)
-    return events[0]["detail"] if events and events[0]["kind"] == "created" else {}
+    detail = events[0]["detail"] if events and events[0]["kind"] == "created" else None
+    return detail if isinstance(detail, dict) else {}
 
 
-def _due_terms(data: dict[str, Any] | None, currency: str) -> DueTerms | None:
+def _due_terms(data: Json, currency: str) -> DueTerms | None:
     """The DueTerms journaled with a sale at its creation, or None."""
-    return dueterms.from_json(data, currency) if data else None
+    return dueterms.from_json(data, currency) if isinstance(data, dict) and data else None
 
 
 async def _finish(ctl: Counter, sale: Sale, *, decided_locally: bool) -> Recovered:
