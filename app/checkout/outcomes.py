@@ -1,6 +1,7 @@
 """What an answer does to the counter's sale: pure functions, no I/O, no lock (the controller applies them).
 
 - ``checked_charge``: the cashier's input, refused in words before anything is journaled;
+- ``start_failure``: a create or link the provider refused or did not answer, in the cashier's words;
 - ``after_status``: a status snapshot from the watcher (a part paid, settled, an over-payment);
 - ``after_cancel``: the provider's answer to the cashier's cancel (too late when it was paid);
 - ``at_expiry``: the sale at its deadline, with what the provider said (or nothing).
@@ -15,7 +16,7 @@ from app.domain.duedate import problems as due_problems
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
-from app.providers.base import Capability, RequestInfo
+from app.providers.base import Capability, ProviderError, ProviderRejected, ProviderUnavailable, RequestInfo
 
 from .closing import apply_info, settled_due
 from .errors import ChargeFailed
@@ -38,6 +39,17 @@ def checked_charge(
     if len(tidy) > MAX_REFERENCE:
         raise ChargeFailed(f"the reference is too long ({len(tidy)} characters, at most {MAX_REFERENCE})")
     return money, tidy
+
+
+def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
+    """Why a start that did not reach its QR stopped (journaled) and what the cashier reads."""
+    if isinstance(exc, ProviderRejected):
+        return str(exc), ChargeFailed(f"The provider refused the sale: {exc.message}")
+    what = "did not answer" if isinstance(exc, ProviderUnavailable) else "gave an answer that could not be used"
+    return f"provider unreachable: {exc}", ChargeFailed(
+        f"The provider {what} ({exc.message}). The sale was stopped; if the "
+        "customer paid anyway, the payment is found and shown. Try again."
+    )
 
 
 @dataclass(frozen=True)
