@@ -2,7 +2,7 @@
 fields, its event history and its refunds (times in the till's local time, via ``local``); and the
 day's totals by status (``total_lines``, ``total_entries``).
 
-Used by JournalModel (app/checkout/journal_model.py), which re-exports these names.
+Used by JournalModel (app/screens/journal_model.py), which re-exports these names.
 """
 
 from __future__ import annotations
