@@ -1,7 +1,7 @@
 """The settings screen's connection test, without Qt: one harmless call to the configured
 provider, and what happened in words.
 
-Used by SettingsModel.test_connection (app/checkout/settings_model.py).
+Used by SettingsModel.test_connection (app/screens/settings_model.py).
 """
 
 from __future__ import annotations

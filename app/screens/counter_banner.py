@@ -1,6 +1,7 @@
-"""What the counter's status banner says about a sale, in words, without Qt.
+"""What the counter shows about a sale, in words, without Qt: its status banner, the time its request
+has left (``countdown``) and the words where the QR goes while there is none (``panel_hint``).
 
-The title always names the state (colour is never the only signal); the detail
+The banner's title always names the state (colour is never the only signal); the detail
 says what it means for the money:
 
 - waiting, nothing received: "Scan to pay BRL 12.50";
@@ -19,6 +20,7 @@ charge the amount due today (rebate, discount, fine, interest applied).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from app.domain.money import Money
@@ -119,6 +121,32 @@ def sale_banner(sale: Sale, owed: Money, busy: Busy | None = None) -> Banner:
     if sale.status is SaleStatus.PARTIALLY_REFUNDED:
         return Banner(mode, sale.status.label, f"{sale.refunded.display()} of {received.display()} refunded")
     return Banner(mode, sale.status.label, f"{sale.refunded.display() if sale.refunded.minor else amount} refunded")
+
+
+def countdown(sale: Sale | None, now: datetime) -> str:
+    """Time left until the open sale's request expires: "4:59", "2:04:59", "37 days 4 h" (a due-date
+    charge stays payable for weeks); "" when nothing is counting down."""
+    if sale is None or not sale.status.is_open or sale.expires_at is None:
+        return ""
+    left = max(0, int((sale.expires_at - now).total_seconds()))
+    hours, rest = divmod(left, 3600)
+    if hours >= 24:
+        days, hours = divmod(hours, 24)
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{left // 60}:{left % 60:02d}"
+
+
+def panel_hint(sale: Sale | None, show_qr: bool) -> str:
+    """The words where the QR goes when there is no QR to show."""
+    if show_qr:
+        return ""
+    if sale is None:
+        return "The QR code to scan appears here"
+    if sale.status.is_open:
+        return "Preparing the QR code…"
+    return "Ready for the next sale: type an amount"
 
 
 def _refund_note(received: Money) -> str:

@@ -12,14 +12,15 @@ screen (tests/unit/test_counter_model.py, test_due_form.py):
   provider has ``Capability.DUE_DATE``: its terms go with the charge, and the
   breakdown of what the customer owes today is shown while typing and with the sale;
 - what the banner says (``app.screens.counter_banner``): partial payments never
-  read PAID, over-payments are flagged for refund;
+  read PAID, over-payments are flagged for refund; the countdown and the words where the QR goes too;
 - which sale the screen shows (events can arrive out of order; a newer snapshot
   of the same sale wins, another sale only replaces a finished one);
 - what may be pressed now (no double charge, no cancel without an open sale);
 - the commands: ``charge``, ``cancel``, ``simulate_payment``, ``recover`` await the controller
   (and the sandbox's customer side in demo mode) through the screen's operation runner
   (``app.screens.operations``): busy while awaited, failures in words, a second press while a
-  sale is being created answered at once ("A sale is being started; wait for its QR."), never queued;
+  sale is being created answered at once ("A sale is being started; wait for its QR."), never queued
+  (their words: ``app.screens.counter_words``);
 - the controller's events arrive by one route, ``on_event`` (app.ui.bridge delivers them).
 
 Nothing here depends on the provider's name or on a static payment link: the QR
@@ -29,7 +30,6 @@ has one (``link_payload``), else that payload.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -41,19 +41,16 @@ from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import Capability
 
+from . import counter_banner
 from .amount_entry import AmountEntry
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
+from .counter_words import CANCEL, CHARGE, PAY, RECOVER, banner_says, recovery_report, while_busy
 from .due_form import DueCheck, DueForm, owed_today, summary
-from .operations import Busy, Level, Operations, Outcome, Words
+from .operations import Busy, Level, Operations, Outcome
 
 __all__ = ["Banner", "CounterModel", "Mode"]
 
 _PAYABLE = frozenset({SaleStatus.LINKED, SaleStatus.PROCESSING})
-CHARGE = Words("Could not charge")
-CANCEL = Words("Could not cancel")
-PAY = Words("Simulated payment did not go through")
-RECOVER = Words("Could not check unfinished sales")
-_MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
 
 
 class CounterModel:
@@ -84,7 +81,7 @@ class CounterModel:
         self.sale: Sale | None = controller.current
         self.message = ""
         self.message_level: str = Level.INFO
-        self.ops = Operations(self, _while_busy)  # every command runs through it: busy, words, result
+        self.ops = Operations(self, while_busy)  # every command runs through it: busy, words, result
         self._listeners: list[Callable[[], None]] = []
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
@@ -244,13 +241,7 @@ class CounterModel:
     @property
     def panel_hint(self) -> str:
         """The words where the QR goes when there is no QR to show."""
-        if self.show_qr:
-            return ""
-        if self.sale is None:
-            return "The QR code to scan appears here"
-        if self.sale_open:
-            return "Preparing the QR code…"
-        return "Ready for the next sale: type an amount"
+        return counter_banner.panel_hint(self.sale, self.show_qr)
 
     @property
     def sale_caption(self) -> tuple[str, str]:
@@ -263,17 +254,7 @@ class CounterModel:
     def countdown(self, now: datetime | None = None) -> str:
         """Time left until the open sale's request expires: "4:59", "2:04:59", "37 days 4 h" (a due-date
         charge stays payable for weeks); "" when nothing is counting down."""
-        sale = self.sale
-        if sale is None or not sale.status.is_open or sale.expires_at is None:
-            return ""
-        left = max(0, int((sale.expires_at - (now or self.clock())).total_seconds()))
-        hours, rest = divmod(left, 3600)
-        if hours >= 24:
-            days, hours = divmod(hours, 24)
-            return f"{days} day{'s' if days != 1 else ''} {hours} h"
-        if hours:
-            return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-        return f"{left // 60}:{left % 60:02d}"
+        return counter_banner.countdown(self.sale, now or self.clock())
 
     @property
     def can_charge(self) -> bool:
@@ -322,11 +303,8 @@ class CounterModel:
     def notice(self, level: str, message: str) -> None:
         """A controller notice, in words; one about money to give back only when the banner's note
         does not already say it (same amount, also to refund)."""
-        note = self.banner.note
-        amount = _MONEY.search(message)
-        if note and amount and amount.group(0) in note and "refund" in message.lower():
-            return
-        self._say(message, Level(level))
+        if not banner_says(self.banner.note, message):
+            self._say(message, Level(level))
 
     # -- commands (each through the screen's one operation runner, app.screens.operations) ----
     async def charge(self, reference: str | None = None) -> Sale | None:
@@ -388,38 +366,11 @@ class CounterModel:
         if terms is not None and current is not None:  # a due-date sale resumed: show what is owed today
             self._terms = {current.sale_id: terms}
             self.changed()
-        unsure = ("unreachable", "error")
-        checked = [r for r in found if hasattr(r, "sale") and r.action not in unsure]
-        doubt = [r for r in found if getattr(r, "action", "") in unsure and not r.sale.closed]
-        sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
-        if ok and doubt:
-            amounts = ", ".join(r.sale.amount.display() for r in doubt)
-            why = (
-                "the provider is not answering"
-                if any(r.action == "unreachable" for r in doubt)
-                else f"the provider answered with an error ({doubt[0].sale.reason})"
-            )
-            self._say(
-                f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
-                f"yet: {why}. TillQR keeps asking and shows what it finds."
-                + (f" Checked: {', '.join(sales)}." if sales else ""),
-                Level.WARNING,
-            )
-        elif ok and sales:
-            self._say(f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", Level.INFO)
+        report = recovery_report(found) if ok else None
+        if report is not None:
+            self._say(*report)
         return found
 
     def _say(self, message: str, level: Level) -> None:
         self.message, self.message_level = message, level
         self.changed()
-
-
-def _while_busy(running: Busy, wanted: Busy) -> str:
-    """Why a press waits, in words, said at once (the press is dropped, never queued)."""
-    if running is Busy.CHARGE:
-        return "A sale is being started; wait for its QR." + (" Then cancel it." if wanted is Busy.CANCEL else "")
-    if running is Busy.CANCEL:
-        return "The sale is being cancelled; wait a moment."
-    if running is Busy.RECOVER:
-        return "Unfinished sales from the last run are being checked; wait a moment."
-    return "The simulated payment is on its way; wait a moment."

@@ -1,19 +1,21 @@
 """What the journal screen shows of a sale, in words and without Qt: its table row, its detail
-fields, its event history and its refunds (times in the till's local time, via ``local``).
+fields, its event history and its refunds (times in the till's local time, via ``local``); and the
+day's totals by status (``total_lines``, ``total_entries``).
 
-Used by JournalModel (app/checkout/journal_model.py), which re-exports these names.
+Used by JournalModel (app/screens/journal_model.py), which re-exports these names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.screens.journal_filters import TONES, WORDS, status_words
+from app.storage import reports
 
 COLUMNS = ("Time", "Status", "Amount", "Received", "Refunded", "Provider", "Reference")
 
@@ -139,3 +141,28 @@ def refund_line(sale: Sale, refund: dict[str, Any], local: Local) -> str:
     if refund.get("reason"):
         line += f": {refund['reason']}"
     return line
+
+
+def total_lines(sales: list[Sale], day: date, tz: tzinfo | None) -> list[TotalLine]:
+    """End-of-day totals of ``day`` by status (and currency), every sale of that day."""
+    lines = []
+    for (status, currency), t in reports.day_totals(sales, day, tz).items():
+        st = SaleStatus(status)
+        lines.append(
+            TotalLine(status, WORDS[st], TONES[st], currency, t.count, str(t.amount), str(t.received), str(t.refunded))
+        )
+    return lines
+
+
+def total_entries(lines: list[TotalLine]) -> list[tuple[str, str, str]]:
+    """Per status: (words, "2 sales", "BRL 22.50, received BRL 27.50") for a compact or a full layout."""
+    out = []
+    for t in lines:
+        cur = t.currency
+        money = [f"{cur} {t.amount}"]
+        if t.received != t.amount and Money.parse(t.received, cur, allow_zero=True).minor:
+            money.append(f"received {cur} {t.received}")
+        if Money.parse(t.refunded, cur, allow_zero=True).minor:
+            money.append(f"refunded {cur} {t.refunded}")
+        out.append((t.words, f"{t.count} sale{'s' if t.count != 1 else ''}", ", ".join(money)))
+    return out

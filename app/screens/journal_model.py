@@ -23,8 +23,8 @@ changed. Tested without a screen (tests/unit/test_journal_model.py).
   filtered sales (``reports.export_csv``), written off the loop.
 
 The filter, day and status-word rules live in app/screens/journal_filters.py, the
-row/detail/history lines in app/screens/journal_lines.py; their names are
-re-exported here.
+row/detail/history/totals lines in app/screens/journal_lines.py (their names are
+re-exported here), the refund rules in app/screens/journal_refunds.py.
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from app.checkout.events import Event, SaleChanged
-from app.checkout.refunds import REFUNDABLE
-from app.domain.money import Money, MoneyError
-from app.domain.sale import Sale, SaleStatus, utcnow
-from app.screens import journal_filters, journal_lines
+from app.domain.money import Money
+from app.domain.sale import Sale, utcnow
+from app.screens import journal_filters, journal_lines, journal_refunds
 from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
 from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.screens.operations import Busy, Level, Operations, Words
@@ -64,8 +63,6 @@ log = logging.getLogger("tillqr.journal.screen")
 LOAD = Words("The journal could not be read")
 REFUND = Words("Refund not made", refused="Refund refused", stop=".")
 EXPORT = Words("The CSV could not be written", stop=".")
-
-S = SaleStatus
 
 
 class JournalModel:
@@ -213,15 +210,7 @@ class JournalModel:
     @property
     def totals(self) -> list[TotalLine]:
         """End-of-day totals of ``totals_day`` by status (and currency), every sale of that day."""
-        lines = []
-        for (status, currency), t in reports.day_totals(self.sales, self.totals_day, self.tz).items():
-            st = SaleStatus(status)
-            lines.append(
-                TotalLine(
-                    status, WORDS[st], TONES[st], currency, t.count, str(t.amount), str(t.received), str(t.refunded)
-                )
-            )
-        return lines
+        return journal_lines.total_lines(self.sales, self.totals_day, self.tz)
 
     @property
     def totals_title(self) -> str:
@@ -229,16 +218,7 @@ class JournalModel:
 
     def totals_entries(self) -> list[tuple[str, str, str]]:
         """Per status: (words, "2 sales", "BRL 22.50, received BRL 27.50") for a compact or a full layout."""
-        out = []
-        for t in self.totals:
-            cur = t.currency
-            money = [f"{cur} {t.amount}"]
-            if t.received != t.amount and Money.parse(t.received, cur, allow_zero=True).minor:
-                money.append(f"received {cur} {t.received}")
-            if Money.parse(t.refunded, cur, allow_zero=True).minor:
-                money.append(f"refunded {cur} {t.refunded}")
-            out.append((t.words, f"{t.count} sale{'s' if t.count != 1 else ''}", ", ".join(money)))
-        return out
+        return journal_lines.total_entries(self.totals)
 
     def totals_text(self) -> list[str]:
         """One line per status: "Paid: 2 sales, BRL 22.50, received BRL 27.50"."""
@@ -298,20 +278,9 @@ class JournalModel:
         if self.detail is None:
             return "Select a sale to refund."
         sale = self.detail.sale
-        if not getattr(self.controller.refunds, "available", False):
-            return f"{sale.provider} refunds cannot be made from TillQR: use the provider's own dashboard."
-        if sale.provider != getattr(self.controller.provider, "name", sale.provider):
-            return f"This sale was made on {sale.provider}; this till refunds on {self.controller.provider.name} only."
-        if sale.status not in REFUNDABLE:
-            if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED) and sale.refundable.minor:
-                return (
-                    f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
-                    "give it back through the provider's dashboard."
-                )
-            return f"Only paid sales can be refunded; this one is {WORDS[sale.status].lower()}."
-        if sale.refundable.minor <= 0:
-            return "Nothing is left to refund on this sale."
-        return None
+        available = bool(getattr(self.controller.refunds, "available", False))
+        till = getattr(self.controller.provider, "name", sale.provider) if available else sale.provider
+        return journal_refunds.blocked(sale, available, till)
 
     def refund_default(self) -> str:
         """What the amount field starts with: all that can be refunded."""
@@ -322,17 +291,7 @@ class JournalModel:
         blocked = self.refund_blocked()
         if blocked:
             return blocked
-        sale = self.detail.sale  # type: ignore[union-attr]
-        text = amount_text.strip().replace(",", ".")
-        if not text:
-            return sale.refundable
-        try:
-            money = Money.parse(text, sale.amount.currency)
-        except (MoneyError, ValueError) as exc:
-            return f"The refund amount is not valid: {exc}"
-        if money.minor > sale.refundable.minor:
-            return f"At most {sale.refundable.display()} of this sale can be refunded, not {money.display()}."
-        return money
+        return journal_refunds.amount(self.detail.sale, amount_text)  # type: ignore[union-attr]
 
     async def refund(self, amount_text: str, pin: str) -> bool:
         """Refund ``amount_text`` (empty: everything refundable) of the selected sale after the manager PIN.

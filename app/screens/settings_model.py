@@ -3,7 +3,7 @@
 The form holds text per configuration key ("store.name", "provider.base_url", …, the keys of
 ``app.config.settings``); ``validate`` turns it into a ``Settings`` through ``settings.parse`` so
 an error names the key it is about (``errors`` maps key → message, for the view to show next to
-the field). Credentials typed into the form stay in memory until Save, which writes them to the
+the field). The fields and those rules live in ``app.screens.settings_form``. Credentials typed into the form stay in memory until Save, which writes them to the
 OS keyring only (``app.config.secrets``); when no keyring is usable they are refused in words and
 nothing is written in plain text. The screen never shows a stored secret back: only "set" /
 "not set".
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +34,11 @@ from app.config.pin import PinError, PinGate, hash_pin
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
 from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, linking
-from app.providers.registry import BY_NAME, PROVIDERS, SPECS
+from app.providers.registry import BY_NAME
 from app.providers.spec import ProviderSpec
-from app.screens import connection_test
+from app.screens import connection_test, settings_form
 from app.screens.operations import Busy, Level, Operations, Words
+from app.screens.settings_form import FIELDS, SECTIONS, Field
 
 if TYPE_CHECKING:
     from app.qr.sticker import Sticker  # lazy: type only
@@ -46,48 +47,6 @@ WORKING = "Working…"
 TEST = Words("Cannot test")
 LINK = Words("The link was not created")
 STICKER = Words("No sticker", expected=(ValueError,))
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str  # "section.key" as in config.toml
-    label: str
-    hint: str = ""
-    providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
-
-
-def _provider_fields(specs: tuple[ProviderSpec, ...]) -> tuple[Field, ...]:
-    """The [provider] settings the specs declare (not their secrets), each shown for the providers that have it."""
-    fields: dict[str, Field] = {}
-    for spec in specs:
-        for item in spec.settings:
-            key = f"provider.{item.key}"
-            known = fields.get(key)
-            owners = (known.providers if known else ()) + (spec.name,)
-            fields[key] = Field(key, item.label, item.help, owners)
-    return tuple(fields.values())
-
-
-FIELDS: tuple[Field, ...] = (
-    Field("store.name", "Store name", "as printed on the QR (25 characters at most)"),
-    Field("store.city", "City", "as on the QR (15 characters at most)"),
-    Field("store.country", "Country", "two letters, e.g. BR, IN, SG"),
-    Field("store.currency", "Currency", "ISO 4217, e.g. BRL, INR"),
-    Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
-    Field("provider.name", "Provider", " / ".join(PROVIDERS)),
-    Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
-    *_provider_fields(SPECS),
-    Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
-    Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
-)
-SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout"}
-NAME_LIMITS = {"store.name": 25, "store.city": 15}
-_ATTR = {
-    f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()
-}
-_KIND = {
-    f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items() for key, (_field, kind) in keys.items()
-}
 
 COUNTRY_LANG = {
     "BR": "pt",
@@ -132,14 +91,12 @@ class SettingsModel:
             current = settings_mod.load(self.config_file)
         except SettingsError as exc:
             self.problem = problem or str(exc)
-            self.errors = _errors_of(exc)
+            self.errors = settings_form.errors_of(exc)
         self.stored_pin_hash = current.pin_hash if current else ""
         self.pin_hash = self.stored_pin_hash
         # the lock-out survives a restart: its state sits beside config.toml (this user's folder only)
         self.gate = PinGate(self.stored_pin_hash or None, state_file=self.config_file.parent / "pin-lockout.json")
-        self.values: dict[str, str] = {
-            key: _text(getattr(current or Settings(), attr)) for key, attr in _ATTR.items() if key != "manager.pin_hash"
-        }
+        self.values: dict[str, str] = settings_form.initial_values(current)
         if current is None and self.problem:  # keep what can still be read of a broken file
             self._salvage()
 
@@ -168,46 +125,12 @@ class SettingsModel:
         self.errors.pop(key, None)
 
     def length_note(self, key: str) -> str:
-        limit = NAME_LIMITS.get(key)
-        if not limit:
-            return ""
-        n = len(self.values[key])
-        return f"{n}/{limit}" + (" — too long for the QR" if n > limit else "")
+        return settings_form.length_note(key, self.values[key])
 
     def validate(self) -> Settings | None:
         """The form as Settings, or None with ``errors`` (key → message) filled."""
-        self.errors = {}
-        data: dict[str, dict[str, Any]] = {}
-        for key, text in self.values.items():
-            section, name = key.split(".")
-            kind = _KIND[key]
-            value: Any = text.strip()
-            if kind is int:
-                try:
-                    value = int(value)
-                except ValueError:
-                    self.errors[key] = f"{key} must be a whole number, not {text!r}"
-                    continue
-            elif kind is float:
-                try:
-                    value = float(value.replace(",", "."))
-                except ValueError:
-                    self.errors[key] = f"{key} must be a number, not {text!r}"
-                    continue
-            data.setdefault(section, {})[name] = value
-        for key, limit in NAME_LIMITS.items():
-            if len(self.values[key].strip()) > limit:
-                self.errors[key] = (
-                    f"{key} must be {limit} characters at most (the QR's limit), not {len(self.values[key].strip())}"
-                )
-        if self.errors:
-            return None
-        data["manager"] = {"pin_hash": self.pin_hash}
-        try:
-            return settings_mod.parse(data, self.config_file)
-        except SettingsError as exc:
-            self.errors = _errors_of(exc)
-            return None
+        settings, self.errors = settings_form.read(self.values, self.pin_hash, self.config_file)
+        return settings
 
     # -- credentials -------------------------------------------------------------------
     def credential_keys(self) -> tuple[str, ...]:
@@ -297,7 +220,7 @@ class SettingsModel:
         try:
             settings_mod.save(s, self.config_file)
         except SettingsError as exc:
-            self.errors = _errors_of(exc)
+            self.errors = settings_form.errors_of(exc)
             self.message = f"Not saved: {exc}"
             return False
         except OSError as exc:
@@ -407,22 +330,11 @@ class SettingsModel:
     # -- helpers -----------------------------------------------------------------------
     def _salvage(self) -> None:
         """Fill the form with whatever values of a broken file are readable (so fixing is one edit)."""
-        import tomllib  # lazy: type only
-
-        try:
-            data = tomllib.loads(self.config_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return
-        for section, content in data.items():
-            if not isinstance(content, dict):
-                continue
-            for name, value in content.items():
-                key = f"{section}.{name}"
-                if key in self.values and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                    self.values[key] = _text(value)
-                elif key == "manager.pin_hash" and isinstance(value, str) and value.startswith("scrypt$"):
-                    self.pin_hash = self.stored_pin_hash = value
-                    self.gate.stored = value
+        values, pin_hash = settings_form.salvage(self.config_file, set(self.values))
+        self.values.update(values)
+        if pin_hash is not None:
+            self.pin_hash = self.stored_pin_hash = pin_hash
+            self.gate.stored = pin_hash
 
 
 async def _create_link(prov: LinkingProvider, store_name: str) -> LinkInfo:
@@ -430,18 +342,6 @@ async def _create_link(prov: LinkingProvider, store_name: str) -> LinkInfo:
         return await prov.create_link(f"tillqr-link-{uuid.uuid4().hex}", f"TillQR counter — {store_name}")
     finally:
         await prov.aclose()
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
-
-
-def _errors_of(exc: SettingsError) -> dict[str, str]:
-    """key → message for a SettingsError (the first "section.key" its message names; else "config")."""
-    text = str(exc)
-    message = text.split(": ", 1)[1] if ": " in text else text
-    named = sorted((k for k in list(_ATTR) if k in message), key=message.index)
-    return {(named[0] if named else "config"): message}
 
 
 __all__ = ["FIELDS", "Field", "PinError", "SettingsModel", "SECTIONS", "replace"]

@@ -1,12 +1,12 @@
 """JournalView: the journal screen. Renders a JournalModel; forwards choices and commands to it.
 
 Top: status and day filters (a date picker for "On a date…"), the search box,
-Refresh and Export CSV…. Middle: the sales table (time, status in words and
+Refresh and Export CSV… (app/ui/journal_bars.py). Middle: the sales table (time, status in words and
 colour, amount, received, refunded, provider, reference) and the selected sale's
 detail (app/ui/journal_detail.py): its fields, event history, refunds and the
 refund form (amount and the manager PIN, asked inline: no modal dialog spins a
 nested event loop under qasync).
-Bottom: the day's totals by status.
+Bottom: the day's totals by status (app/ui/journal_bars.py).
 
 Wide (≥ 1000 px): table and detail side by side. Narrow (800×480 kiosks): the
 detail opens as a page over the table, with a way back. Every journal read,
@@ -16,22 +16,16 @@ the file and PIN work off the loop, so the screen never freezes.
 
 from __future__ import annotations
 
-from datetime import date
-from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDateEdit,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,11 +33,10 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 from shiboken6 import isValid
 
-from app.screens.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
-from app.screens.operations import Busy
+from app.screens.journal_model import JournalModel
 
+from .journal_bars import FilterBar, TotalsBar
 from .journal_detail import JournalDetail
-from .journal_detail import button as _button
 from .journal_detail import set_property as _set_property
 from .journal_table import SalesTable
 
@@ -141,34 +134,10 @@ class JournalView(QWidget):
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Show sales by status")
-        for key, (words, _) in STATUS_FILTERS.items():
-            self.status_filter.addItem(words, key)
-        self.day_filter = QComboBox()
-        self.day_filter.setAccessibleName("Show sales of a day")
-        for key, words in DAY_FILTERS.items():
-            self.day_filter.addItem(words, key)
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setDate(QDate.currentDate())
-        self.date.setAccessibleName("Date")
-        self.search = QLineEdit()
-        self.search.setObjectName("journalSearch")
-        self.search.setPlaceholderText("Search id, reference, amount")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search sales")
-        self.refresh = _button("Refresh", "journalRefresh", "Read the journal again")
-        self.export = _button("Export CSV…", "journalExport", "Export the sales shown to a CSV file")
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(self.status_filter)
-        top.addWidget(self.day_filter)
-        top.addWidget(self.date)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.refresh)
-        top.addWidget(self.export)
+        self.filters = FilterBar(self.model)
+        f = self.filters  # its widgets, under the names the view has always had
+        self.status_filter, self.day_filter, self.date, self.search = f.status_filter, f.day_filter, f.date, f.search
+        self.refresh, self.export = f.refresh, f.export
 
         self.summary = QLabel()
         self.summary.setObjectName("journalSummary")
@@ -208,19 +177,8 @@ class JournalView(QWidget):
         self.refund_confirm.clicked.connect(self.confirm_refund)
         self.refund_pin.returnPressed.connect(self.confirm_refund)
 
-        self.totals_title = QLabel()
-        self.totals_title.setObjectName("totalsTitle")
-        self.totals_text = QLabel()
-        self.totals_text.setWordWrap(True)
-        self.totals_text.setTextFormat(Qt.TextFormat.RichText)
-        self.totals_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        totals = QFrame()
-        totals.setObjectName("totals")
-        row = QHBoxLayout(totals)
-        row.setContentsMargins(10, 4, 10, 4)
-        row.addWidget(self.totals_title, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.totals_text, 1)
-        self.totals = totals
+        self.totals = TotalsBar(self.model)
+        self.totals_title, self.totals_text = self.totals.title, self.totals.text
 
         middle = self._middle = QHBoxLayout()
         middle.setSpacing(10)
@@ -230,7 +188,7 @@ class JournalView(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 8, 12, 8)
         root.setSpacing(6)
-        root.addLayout(top)
+        root.addWidget(self.filters)
         status_row = QHBoxLayout()
         status_row.addWidget(self.summary)
         status_row.addWidget(self.message, 1)
@@ -238,12 +196,6 @@ class JournalView(QWidget):
         root.addLayout(middle, 1)
         root.addWidget(self.totals)
 
-        self.status_filter.currentIndexChanged.connect(
-            lambda i: self.model.set_status_filter(self.status_filter.itemData(i))
-        )
-        self.day_filter.currentIndexChanged.connect(self._day_chosen)
-        self.date.dateChanged.connect(lambda _d: self._day_chosen(self.day_filter.currentIndex()))
-        self.search.textChanged.connect(self.model.set_search)
         self.refresh.clicked.connect(self.reload)
         self.export.clicked.connect(self.choose_export)
 
@@ -351,13 +303,6 @@ class JournalView(QWidget):
         self._layout_pages()
         self.table.setFocus()
 
-    def _day_chosen(self, index: int) -> None:
-        key = self.day_filter.itemData(index)
-        self.date.setVisible(key == "date")
-        chosen = self.date.date()
-        day = date(chosen.year(), chosen.month(), chosen.day()) if key == "date" else None
-        self.model.set_day_filter(key, day)
-
     # -- rendering ------------------------------------------------------------------------------
     def redraw(self) -> None:
         if not self.isVisible():
@@ -379,19 +324,13 @@ class JournalView(QWidget):
                 self.table.selectionModel().clearSelection()
         finally:
             self._rendering = False
-        self.date.setVisible(m.day_filter == "date")
+        self.filters.redraw()
         self.summary.setText(m.summary)
         self.message.setText(m.message)
         self.message.setVisible(bool(m.message))
         _set_property(self.message, "level", m.message_level)
-        busy = m.busy is not None
-        self.refresh.setEnabled(not busy)
-        self.export.setEnabled(not busy and bool(m.rows))
-        self.export.setText("Exporting…" if m.busy is Busy.EXPORT else "Export CSV…")
         self._render_detail()
-        self.totals_title.setText(f"{m.totals_title}:")
-        self.totals_text.setText(_totals_html(m.totals_entries(), short=bool(self._narrow)))
-        self.totals_text.setToolTip("\n".join(m.totals_text()))
+        self.totals.redraw(short=bool(self._narrow))
         if self._narrow is None and self.width() > 0:
             self._apply_size(self.width(), self.height())
         if self._narrow is not None and self._narrow and m.selected and m.detail is not None and self._shown_detail:
@@ -405,15 +344,3 @@ class JournalView(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.model.close()
         super().closeEvent(event)
-
-
-def _totals_html(entries: list[tuple[str, str, str]], *, short: bool) -> str:
-    """The day's totals, one unbreakable entry per status (a line breaks between entries, never inside);
-    ``short`` (small screens) leaves out received and refunded, which the tooltip and the CSV keep."""
-    if not entries:
-        return "no sales that day"
-    parts = []
-    for words, count, money in entries:
-        text = f"{count}, {money.split(',')[0]}" if short else f"{count}, {money}"
-        parts.append(f"<b>{escape(words)}</b>&nbsp;{escape(text).replace(' ', '&nbsp;')}")
-    return " &nbsp;&nbsp;·&nbsp;&nbsp; ".join(parts)

@@ -5,7 +5,8 @@ in words under it) over a fixed action bar (Test connection, Create payment link
 Save, Restart now) and the last outcome. Provider calls are awaited on the qasync loop
 (``@asyncSlot``) and run by the model's operation runner (app/screens/operations.py); the
 buttons are disabled while ``model.busy``. Credentials are password fields that are
-never filled back: their state reads "set" / "not set". "Restart now" asks the window's owner
+never filled back: their state reads "set" / "not set" (their box and the Manager PIN's:
+app/ui/settings_secrets.py). "Restart now" asks the window's owner
 (app/ui/app.py) to close the runtime and open it again on the saved configuration.
 """
 
@@ -30,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from app.config.pin import PinError
 from app.providers.registry import PROVIDERS
-from app.screens.amount_entry import sentence
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
+
+from .settings_secrets import CredentialsBox, PinBox
 
 if TYPE_CHECKING:
     from app.qr.sticker import Sticker  # lazy: type only
@@ -149,7 +150,8 @@ class SettingsView(QWidget):
             self.forms[section] = form
             self.form_column.addWidget(box)
             if section == "provider":
-                self._credentials_box()
+                self.credentials = CredentialsBox(model)
+                self.form_column.addWidget(self.credentials)
         for field in FIELDS:
             section = field.key.split(".")[0]
             if field.key == "provider.name":
@@ -168,7 +170,11 @@ class SettingsView(QWidget):
             self.rows[field.key] = row
             self.editors[field.key] = editor
             self.forms[section].addRow(field.label, row)
-        self._pin_box()
+        self.pin_box = PinBox(model)
+        p = self.pin_box  # its widgets, under the names the view has always had
+        self.pin_current, self.pin_new, self.pin_repeat, self.pin_button = p.current, p.new, p.repeat, p.button
+        self.pin_button.clicked.connect(self.set_pin)
+        self.form_column.addWidget(self.pin_box)
         self.form_column.addStretch(1)
 
         actions = QWidget()
@@ -203,70 +209,18 @@ class SettingsView(QWidget):
         model.on_change(self._busy_changed)
         self.refresh()
 
-    # -- building ----------------------------------------------------------------------
-    def _credentials_box(self) -> None:
-        box = QGroupBox("Credentials (stored in the OS keyring only, never shown)")
-        self.cred_form = QFormLayout(box)
-        self.cred_error = QLabel("")
-        self.cred_error.setObjectName("sectionError")
-        self.cred_error.setWordWrap(True)
-        self.cred_fields: dict[str, QLineEdit] = {}
-        self.cred_state: dict[str, QLabel] = {}
-        self.form_column.addWidget(box)
+    # -- the credentials box's widgets (built again when another provider is chosen) ---------------
+    @property
+    def cred_fields(self) -> dict[str, QLineEdit]:
+        return self.credentials.fields
 
-    def _fill_credentials(self) -> None:
-        while self.cred_form.rowCount():
-            self.cred_form.removeRow(0)
-        self.cred_fields, self.cred_state = {}, {}
-        states = self.model.credential_state()
-        for name in self.model.credential_keys():
-            edit = QLineEdit()
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setObjectName(f"credential_{name}")
-            edit.setAccessibleName(name)
-            edit.setPlaceholderText("type to replace" if states.get(name) == "set" else "")
-            edit.textEdited.connect(lambda text, n=name: self._credential_edited(n, text))
-            state = QLabel(states.get(name, ""))
-            state.setObjectName("fieldHint")
-            state.setFixedWidth(230)
-            line = QWidget()
-            row = QHBoxLayout(line)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(edit, 1)
-            row.addWidget(state)
-            self.cred_form.addRow(name, line)
-            self.cred_fields[name], self.cred_state[name] = edit, state
-        self.cred_error = QLabel("")
-        self.cred_error.setObjectName("sectionError")
-        self.cred_error.setWordWrap(True)
-        self.cred_form.addRow(self.cred_error)
+    @property
+    def cred_state(self) -> dict[str, QLabel]:
+        return self.credentials.states
 
-    def _pin_box(self) -> None:
-        box = QGroupBox("Manager PIN")
-        form = QFormLayout(box)
-        self.pin_current = QLineEdit()
-        self.pin_new = QLineEdit()
-        self.pin_repeat = QLineEdit()
-        for edit, name in (
-            (self.pin_current, "pin_current"),
-            (self.pin_new, "pin_new"),
-            (self.pin_repeat, "pin_repeat"),
-        ):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setObjectName(name)
-            edit.setMaxLength(8)
-        self.pin_current_label = QLabel("Current PIN")
-        form.addRow(self.pin_current_label, self.pin_current)
-        form.addRow("New PIN (4–8 digits)", self.pin_new)
-        form.addRow("New PIN again", self.pin_repeat)
-        self.pin_button = QPushButton("Set PIN")
-        self.pin_button.clicked.connect(self.set_pin)
-        self.pin_error = QLabel("")
-        self.pin_error.setObjectName("sectionError")
-        self.pin_error.setWordWrap(True)
-        form.addRow(self.pin_button, self.pin_error)
-        self.pin_form = form
-        self.form_column.addWidget(box)
+    @property
+    def cred_error(self) -> QLabel:
+        return self.credentials.error
 
     # -- showing the model -------------------------------------------------------------
     def refresh(self) -> None:
@@ -286,18 +240,8 @@ class SettingsView(QWidget):
             if note:
                 row.note.setText(note)
             row.show_error(m.errors.get(key, ""))
-        if set(self.cred_fields) != set(m.credential_keys()):
-            self._fill_credentials()
-        else:
-            for name, state in m.credential_state().items():
-                self.cred_state[name].setText(state)
-        self.cred_error.setText(m.errors.get("credentials", ""))
-        self.cred_error.setVisible(bool(self.cred_error.text()))
-        has_gate = m.gate.configured
-        self.pin_form.setRowVisible(self.pin_current, has_gate)
-        self.pin_button.setText("Change PIN" if has_gate else "Set PIN")
-        if "manager.pin_hash" in m.errors:
-            self.pin_error.setText(m.errors["manager.pin_hash"])
+        self.credentials.redraw()
+        self.pin_box.redraw()
         if "config" in m.errors and not m.problem:
             self.show_outcome(False, m.errors["config"])
         self._reveal_first_error()
@@ -335,33 +279,14 @@ class SettingsView(QWidget):
         self.model.set("provider.name", name)
         self.refresh()
 
-    def _credential_edited(self, name: str, text: str) -> None:
-        try:
-            self.model.set_credential(name, text)
-        except ValueError as exc:  # pasted with accents or control characters: said, not stored
-            self.cred_state[name].setText(sentence(str(exc)))
-            return
-        self.model.errors.pop("credentials", None)
-        self.cred_state[name].setText(self.model.credential_state()[name])
-
     def set_pin(self) -> None:
-        try:
-            text = self.model.set_pin(self.pin_new.text(), self.pin_repeat.text(), self.pin_current.text())
-        except PinError as exc:
-            self.pin_error.setText(sentence(str(exc)))
-            self.show_outcome(False, f"PIN not changed: {exc}")
-        else:
-            self.pin_error.setText("")
-            self.show_outcome(True, text)
-        for edit in (self.pin_current, self.pin_new, self.pin_repeat):
-            edit.clear()
+        self.show_outcome(*self.pin_box.set_pin())
         self.refresh()
 
     def save(self) -> bool:
         ok = self.model.save()
         if ok:
-            for edit in self.cred_fields.values():
-                edit.clear()
+            self.credentials.clear_typed()
         self.show_outcome(ok, self.model.message)
         self.refresh()
         if ok:

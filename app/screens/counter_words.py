@@ -1,0 +1,69 @@
+"""What the counter says about its commands, in words, without Qt and without state.
+
+- how each command's failure starts (``CHARGE``, ``CANCEL``, ``PAY``, ``RECOVER``: the operation runner's
+  ``Words``, app.screens.operations);
+- why a press waits while another command runs (``while_busy``): said at once, the press dropped, never queued;
+- what the start-up check of unfinished sales found (``recovery_report``): the sales checked with the
+  provider, and those that could not be checked yet, with why;
+- which controller notices the banner already says (``banner_says``): money to give back, same amount.
+
+Used by CounterModel (app/screens/counter_model.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .operations import Busy, Level, Words
+
+if TYPE_CHECKING:
+    from app.checkout.recovery import Recovered  # lazy: type only
+
+CHARGE = Words("Could not charge")
+CANCEL = Words("Could not cancel")
+PAY = Words("Simulated payment did not go through")
+RECOVER = Words("Could not check unfinished sales")
+_MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
+_UNSURE = ("unreachable", "error")
+
+
+def while_busy(running: Busy, wanted: Busy) -> str:
+    """Why a press waits, in words, said at once (the press is dropped, never queued)."""
+    if running is Busy.CHARGE:
+        return "A sale is being started; wait for its QR." + (" Then cancel it." if wanted is Busy.CANCEL else "")
+    if running is Busy.CANCEL:
+        return "The sale is being cancelled; wait a moment."
+    if running is Busy.RECOVER:
+        return "Unfinished sales from the last run are being checked; wait a moment."
+    return "The simulated payment is on its way; wait a moment."
+
+
+def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
+    """What recovery found, in words and at what level; None when there is nothing to say."""
+    checked = [r for r in found if hasattr(r, "sale") and r.action not in _UNSURE]
+    doubt = [r for r in found if getattr(r, "action", "") in _UNSURE and not r.sale.closed]
+    sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
+    if doubt:
+        amounts = ", ".join(r.sale.amount.display() for r in doubt)
+        why = (
+            "the provider is not answering"
+            if any(r.action == "unreachable" for r in doubt)
+            else f"the provider answered with an error ({doubt[0].sale.reason})"
+        )
+        return (
+            f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
+            f"yet: {why}. TillQR keeps asking and shows what it finds."
+            + (f" Checked: {', '.join(sales)}." if sales else ""),
+            Level.WARNING,
+        )
+    if sales:
+        return f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", Level.INFO
+    return None
+
+
+def banner_says(note: str, message: str) -> bool:
+    """The banner's note already says this notice: money to give back, the same amount."""
+    amount = _MONEY.search(message)
+    return bool(note and amount and amount.group(0) in note and "refund" in message.lower())

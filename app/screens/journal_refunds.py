@@ -1,0 +1,48 @@
+"""The journal screen's refund rules, without Qt and without state: whether a sale can be refunded from
+the till, and if not why, in words (``blocked``); the amount a manager typed read against what is left to
+refund (``amount``). Both answer before any PIN is asked; the controller checks again when it refunds.
+
+Used by JournalModel (app/screens/journal_model.py).
+"""
+
+from __future__ import annotations
+
+from app.checkout.refunds import REFUNDABLE
+from app.domain.money import Money, MoneyError
+from app.domain.sale import Sale, SaleStatus
+from app.screens.journal_filters import WORDS
+
+S = SaleStatus
+
+
+def blocked(sale: Sale, available: bool, till_provider: str) -> str | None:
+    """Why ``sale`` cannot be refunded from this till (``available``: its provider refunds through TillQR;
+    ``till_provider``: the provider this till charges on), in words; None when it can."""
+    if not available:
+        return f"{sale.provider} refunds cannot be made from TillQR: use the provider's own dashboard."
+    if sale.provider != till_provider:
+        return f"This sale was made on {sale.provider}; this till refunds on {till_provider} only."
+    if sale.status not in REFUNDABLE:
+        if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED) and sale.refundable.minor:
+            return (
+                f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
+                "give it back through the provider's dashboard."
+            )
+        return f"Only paid sales can be refunded; this one is {WORDS[sale.status].lower()}."
+    if sale.refundable.minor <= 0:
+        return "Nothing is left to refund on this sale."
+    return None
+
+
+def amount(sale: Sale, amount_text: str) -> Money | str:
+    """The amount to refund of ``sale`` (empty: all that is refundable), or why it cannot be, in words."""
+    text = amount_text.strip().replace(",", ".")
+    if not text:
+        return sale.refundable
+    try:
+        money = Money.parse(text, sale.amount.currency)
+    except (MoneyError, ValueError) as exc:
+        return f"The refund amount is not valid: {exc}"
+    if money.minor > sale.refundable.minor:
+        return f"At most {sale.refundable.display()} of this sale can be refunded, not {money.display()}."
+    return money

@@ -1,0 +1,156 @@
+"""The Settings screen's form, without Qt and without state: which fields it has and where (``FIELDS``
+in ``SECTIONS``), how their text is read into a ``Settings`` (``read``: an error per configuration key, for
+the view to show next to the field), and what of a broken config.toml can still fill it (``salvage``).
+
+The keys are those of ``app.config.settings`` ("store.name", "provider.base_url", …); the provider's
+own settings come from the registry's specs, each shown only for the providers that declare it.
+Used by SettingsModel (app/screens/settings_model.py), which re-exports FIELDS, Field and SECTIONS.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.config import settings as settings_mod
+from app.config.settings import Settings, SettingsError
+from app.providers.registry import PROVIDERS, SPECS
+from app.providers.spec import ProviderSpec
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # "section.key" as in config.toml
+    label: str
+    hint: str = ""
+    providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
+
+
+def _provider_fields(specs: tuple[ProviderSpec, ...]) -> tuple[Field, ...]:
+    """The [provider] settings the specs declare (not their secrets), each shown for the providers that have it."""
+    fields: dict[str, Field] = {}
+    for spec in specs:
+        for item in spec.settings:
+            key = f"provider.{item.key}"
+            known = fields.get(key)
+            owners = (known.providers if known else ()) + (spec.name,)
+            fields[key] = Field(key, item.label, item.help, owners)
+    return tuple(fields.values())
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("store.name", "Store name", "as printed on the QR (25 characters at most)"),
+    Field("store.city", "City", "as on the QR (15 characters at most)"),
+    Field("store.country", "Country", "two letters, e.g. BR, IN, SG"),
+    Field("store.currency", "Currency", "ISO 4217, e.g. BRL, INR"),
+    Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
+    Field("provider.name", "Provider", " / ".join(PROVIDERS)),
+    Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
+    *_provider_fields(SPECS),
+    Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
+    Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
+)
+SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout"}
+NAME_LIMITS = {"store.name": 25, "store.city": 15}
+ATTR = {
+    f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()
+}
+_KIND = {
+    f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items() for key, (_field, kind) in keys.items()
+}
+PIN_KEY = "manager.pin_hash"  # not a field: set through the PIN box, kept as its hash
+
+
+def initial_values(current: Settings | None) -> dict[str, str]:
+    """The form's text per key for ``current`` (None: the defaults)."""
+    return {key: text_of(getattr(current or Settings(), attr)) for key, attr in ATTR.items() if key != PIN_KEY}
+
+
+def length_note(key: str, text: str) -> str:
+    """The count beside a name the QR limits, "12/25" ("… — too long for the QR" past it); "" for other keys."""
+    limit = NAME_LIMITS.get(key)
+    if not limit:
+        return ""
+    n = len(text)
+    return f"{n}/{limit}" + (" — too long for the QR" if n > limit else "")
+
+
+def read(values: dict[str, str], pin_hash: str, config_file: Path) -> tuple[Settings | None, dict[str, str]]:
+    """The form as Settings, or None with the errors (key → message)."""
+    errors: dict[str, str] = {}
+    data: dict[str, dict[str, Any]] = {}
+    for key, text in values.items():
+        section, name = key.split(".")
+        kind = _KIND[key]
+        value: Any = text.strip()
+        if kind is int:
+            try:
+                value = int(value)
+            except ValueError:
+                errors[key] = f"{key} must be a whole number, not {text!r}"
+                continue
+        elif kind is float:
+            try:
+                value = float(value.replace(",", "."))
+            except ValueError:
+                errors[key] = f"{key} must be a number, not {text!r}"
+                continue
+        data.setdefault(section, {})[name] = value
+    for key, limit in NAME_LIMITS.items():
+        if len(values[key].strip()) > limit:
+            errors[key] = f"{key} must be {limit} characters at most (the QR's limit), not {len(values[key].strip())}"
+    if errors:
+        return None, errors
+    data["manager"] = {"pin_hash": pin_hash}
+    try:
+        return settings_mod.parse(data, config_file), {}
+    except SettingsError as exc:
+        return None, errors_of(exc)
+
+
+def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | None]:
+    """Whatever values of a broken file are readable (so fixing is one edit): the text of those of ``keys``
+    it has, and its PIN hash when it holds a well-formed one."""
+    values: dict[str, str] = {}
+    pin_hash: str | None = None
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return values, pin_hash
+    for section, content in data.items():
+        if not isinstance(content, dict):
+            continue
+        for name, value in content.items():
+            key = f"{section}.{name}"
+            if key in keys and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                values[key] = text_of(value)
+            elif key == PIN_KEY and isinstance(value, str) and value.startswith("scrypt$"):
+                pin_hash = value
+    return values, pin_hash
+
+
+def text_of(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def errors_of(exc: SettingsError) -> dict[str, str]:
+    """key → message for a SettingsError (the first "section.key" its message names; else "config")."""
+    text = str(exc)
+    message = text.split(": ", 1)[1] if ": " in text else text
+    named = sorted((k for k in list(ATTR) if k in message), key=message.index)
+    return {(named[0] if named else "config"): message}
+
+
+__all__ = [
+    "FIELDS",
+    "NAME_LIMITS",
+    "SECTIONS",
+    "Field",
+    "errors_of",
+    "initial_values",
+    "length_note",
+    "read",
+    "salvage",
+]
