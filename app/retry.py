@@ -80,11 +80,6 @@ def failure_of(exc: BaseException) -> Failure | None:
     return found if isinstance(found, Failure) else None
 
 
-def is_retried(exc: BaseException, kind: Idempotency) -> bool:
-    failure = failure_of(exc)
-    return failure is not None and failure in RETRIED[kind]
-
-
 class Timer(Protocol):
     def now(self) -> float: ...
 
@@ -196,7 +191,7 @@ async def retrying(
 ) -> T:
     """``call()`` until it succeeds, or raise its last failure when ``policy`` says to stop.
 
-    ``retried`` overrides which failures are tried again (default: ``is_retried(exc, kind)``).
+    ``retried`` overrides which failures are tried again (default: ``policy.retries(exc, kind)``).
     A failure with a ``retry_after`` attribute (seconds) waits that long instead (capped).
     """
     draw = rng or random.Random()

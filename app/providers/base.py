@@ -47,7 +47,7 @@ class Capability(enum.Flag):
 class ProviderError(Exception):
     """Base of every provider failure; ``str()`` is safe to show and to log."""
 
-    retryable = False
+    failure: Failure | None = None  # what kind of failure (app.retry decides what is tried again)
     refund_id: str | None = None  # a refund call whose answer was lost: the id its outcome is read by later
 
     def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
@@ -57,18 +57,21 @@ class ProviderError(Exception):
         self.status_code = status_code
         self.code = code
 
+    @property
+    def retryable(self) -> bool:
+        """A read may be asked again (no answer, or one that could not be read); derived from ``failure``."""
+        return self.failure in (Failure.UNAVAILABLE, Failure.UNREADABLE)
+
     def __str__(self) -> str:
         prefix = f"{self.provider}: " if self.provider else ""
         return f"{prefix}{self.message}"
 
 
 class ProviderUnavailable(ProviderError):
-    retryable = True
     failure = Failure.UNAVAILABLE
 
 
 class ProviderProtocolError(ProviderError):
-    retryable = True
     failure = Failure.UNREADABLE
 
 

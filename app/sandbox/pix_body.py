@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.duedate import problems
-from app.domain.dueterms import Discount, DueTerms
+from app.domain.dueterms import PIX_TERM_FIELDS, Discount, DueTerms
 from app.domain.money import Money, MoneyError, max_amount
 
 from .model import SandboxError
@@ -26,7 +26,7 @@ _TXID = re.compile(r"^[A-Za-z0-9]{26,35}$")
 _DOC = re.compile(r"^(\d{11}|\d{14})$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PIX_KEY = re.compile(r"^(\d{11}|\d{14}|\+55\d{10,11}|[^@\s]{1,64}@[^@\s]+\.[^@\s]+)$")
-TERM_FIELDS = ("expiration_date", "max_payment_days", "fine_amount", "interest_amount", "rebate_amount", "discounts")
+TERM_FIELDS = PIX_TERM_FIELDS  # the due-date fields, as app.domain.dueterms reads and writes them
 FIELDS = {
     "request_control_key",
     "qr_code_type",
