@@ -11,19 +11,15 @@ database from version n to n+1.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 
-T = TypeVar("T")
+from .sqlite import Database, DatabaseError
 
 MIGRATIONS: list[str] = [
     # 0 → 1
@@ -79,7 +75,7 @@ MIGRATIONS: list[str] = [
 ]
 
 
-class JournalError(Exception):
+class JournalError(DatabaseError):
     pass
 
 
@@ -118,75 +114,13 @@ def _row_to_sale(row: sqlite3.Row) -> Sale:
     )
 
 
-class Journal:
-    """Async façade over one SQLite connection owned by one worker thread."""
+class Journal(Database):
+    """The sales journal (``Database``: one SQLite connection on one worker thread)."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tillqr-journal")
-        self._conn: sqlite3.Connection | None = None
-        self._pool.submit(self._open).result()
+    what = "journal"
+    migrations = MIGRATIONS
 
-    # -- plumbing ---------------------------------------------------------
-    def _open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise JournalError(f"the journal {self.path} cannot be opened: {exc}") from exc
-        if version > len(MIGRATIONS):
-            raise JournalError(
-                f"the journal {self.path} is from a newer TillQR (schema {version}, this one knows {len(MIGRATIONS)})"
-            )
-        for n in range(version, len(MIGRATIONS)):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in filter(str.strip, MIGRATIONS[n].split(";")):
-                    conn.execute(stmt)
-                conn.execute(f"PRAGMA user_version={n + 1}")
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
-        self._conn = conn
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._conn
-        assert conn is not None, "journal is closed"
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-            conn.execute("COMMIT")
-            return result
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        def _close() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        self._pool.submit(_close).result()
-        self._pool.shutdown(wait=True)
-
-    async def aclose(self) -> None:
-        conn = self._conn
-        if conn is not None:
-            await self._run(conn.close)
-        self._conn = None
-        self._pool.shutdown(wait=False)
+    error = JournalError
 
     # -- writes -------------------------------------------------------------
     async def record(self, sale: Sale, kind: str, **detail: Any) -> Sale:
@@ -287,9 +221,6 @@ class Journal:
             ]
 
         return await self._run(q)
-
-    async def schema_version(self) -> int:
-        return await self._run(lambda: self._conn.execute("PRAGMA user_version").fetchone()[0])  # type: ignore[union-attr]
 
 
 def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
