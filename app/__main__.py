@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-from app.commands import qr_cli
+from app.commands import bills_args, qr_cli
 from app.commands.cli_support import Parser, delay, err, port, quiet_stdout, seconds, whole_seconds
 
 EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
     qr_cli.add_parser(sub)
+    bills_args.add_parsers(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     return parser
 
@@ -153,6 +154,10 @@ def _main(argv: list[str] | None) -> int:
             from app.commands.selftest import self_test  # lazy: each command loads what it needs
 
             return self_test()
+        if cmd in ("bills", "sync"):
+            from app.commands import bills_cli as field_cli  # lazy: each command loads what it needs
+
+            return field_cli.dispatch(args)
         from app.commands import checkout_cli  # lazy: each command loads what it needs
 
         return checkout_cli.dispatch(args)

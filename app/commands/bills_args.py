@@ -1,0 +1,37 @@
+"""The arguments of ``tillqr bills …`` and ``tillqr sync`` (light: the parser is built for every command;
+the commands themselves are ``bills_cli``, imported only when one of them runs)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    bills = sub.add_parser("bills", help="field work: a route's utility bills and their meter readings")
+    bsub = bills.add_subparsers(dest="bills_command", required=True)
+    im = bsub.add_parser("import", help="load a route's bills (CSV) and create them at the provider")
+    im.add_argument("file", help="the route CSV: bill_id,customer,address,meter_id,previous_reading,tariff[,...]")
+    pr = bsub.add_parser("print", help="the pre-printed bills with their QR codes, as a PDF")
+    pr.add_argument("file", help="the PDF to write")
+    pr.add_argument("--per-page", type=int, choices=(1, 2, 4), default=1, help="bills per A4 sheet (default 1)")
+    rc = bsub.add_parser("record", help="a meter reading taken in the field (works offline)")
+    rc.add_argument("bill_id")
+    rc.add_argument("reading", help="the meter's reading, e.g. 12345")
+    rc.add_argument("--confirm-reset", action="store_true", help="the meter rolled over or was replaced")
+    rc.add_argument("--meter", help="the meter id read on site (checked against the bill's)")
+    ls = bsub.add_parser("list", help="bills with reading, charge and sync state")
+    ls.add_argument("--search", default="", help="find by bill, customer, address or meter")
+    rs = bsub.add_parser("resolve", help="resolve a bill in conflict: re-issue its charge, or drop the reading")
+    rs.add_argument("bill_id")
+    how = rs.add_mutually_exclusive_group(required=True)
+    how.add_argument("--reissue", action="store_true", help="charge the reading on a new payment request")
+    how.add_argument("--drop", metavar="NOTE", help="drop the reading, with a note saying why")
+    bsub.add_parser("close", help="close the synced route: customers' names and addresses leave this laptop")
+    for p in (im, pr, rc, ls, rs, *bsub.choices.values()):
+        if not any(a.dest == "json" for a in p._actions):
+            p.add_argument("--json", action="store_true", help="one JSON answer on stdout")
+            p.add_argument("--demo", dest="sub_demo", action="store_true", help="run on the sandbox")
+    sy = sub.add_parser("sync", help="push the recorded readings to the provider")
+    sy.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
+    sy.add_argument("--json", action="store_true", help="the summary as one JSON object")
+    sy.add_argument("--demo", dest="sub_demo", action="store_true", help="run on the sandbox")
