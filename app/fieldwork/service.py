@@ -24,7 +24,7 @@ from app.storage.fieldbook import Fieldbook, StoredBill, SyncState
 
 from .billing import due_date_for, payable_today, tariff_of, terms_for
 from .importer import ImportProgress, ImportReport, import_route
-from .sync import SyncProgress, SyncReport, push
+from .sync import CONCURRENCY, SyncProgress, SyncReport, push
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,9 @@ class FieldService:
         provider: PaymentProvider | None = None,
         *,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        concurrency: int = CONCURRENCY,
     ):
+        self.concurrency = concurrency  # provider calls in flight at once (import and sync)
         self.book = book
         self.tariffs = tariffs
         self.provider = provider
@@ -239,7 +241,14 @@ class FieldService:
                 progress(p)
             self._emit(p)
 
-        report = await push(self.book, None if dry_run else self._provider(), self.tariffs, tell, dry_run=dry_run)
+        report = await push(
+            self.book,
+            None if dry_run else self._provider(),
+            self.tariffs,
+            tell,
+            dry_run=dry_run,
+            concurrency=self.concurrency,
+        )
         if not dry_run:
             self._set_online(not report.offline)
             self._emit(BillsChanged(()))
@@ -248,7 +257,9 @@ class FieldService:
     async def import_bills(
         self, bills: Sequence[Bill], source: Path | str, progress: Callable[[ImportProgress], None] | None = None
     ) -> ImportReport:
-        report = await import_route(self.book, self._provider(), self.tariffs, bills, str(source), progress)
+        report = await import_route(
+            self.book, self._provider(), self.tariffs, bills, str(source), progress, concurrency=self.concurrency
+        )
         self._set_online(not report.offline)
         self._emit(BillsChanged(()))
         return report
