@@ -102,9 +102,15 @@ def load(path: Path) -> Settings | None:
     return parse(data, path)
 
 
+# Sections of config.toml that other modules read: [tariffs.*] (app.fieldwork.tariff_config).
+READ_ELSEWHERE = frozenset({"tariffs"})
+
+
 def parse(data: dict[str, Any], path: Path) -> Settings:
     values: dict[str, Any] = {}
     for section, content in data.items():
+        if section in READ_ELSEWHERE:
+            continue
         if section not in _SCHEMA:
             raise SettingsError(path, f"unknown section [{section}] (known: {', '.join(_SCHEMA)})")
         if not isinstance(content, dict):
