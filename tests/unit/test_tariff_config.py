@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -98,3 +99,16 @@ def test_the_sample_file_can_be_copied_into_a_config_file(tmp_path: Path):
     store = paths(tmp_path).ensure()
     store.config_file.write_text(DEMO_TARIFFS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     assert tariffs_for(store, demo=False) == load_tariffs(DEMO_TARIFFS_FILE)
+
+
+def test_saving_the_store_settings_keeps_its_tariffs_as_written(tmp_path):
+    store = paths(tmp_path).ensure()
+    sample = DEMO_TARIFFS_FILE.read_text(encoding="utf-8")
+    store.config_file.write_text("[store]\nname = 'Loja'\ncity = 'QUIXERAMOBIM'\n\n" + sample, encoding="utf-8")
+    loaded = settings.load(store.config_file)
+    assert loaded is not None
+    settings.save(replace(loaded, store_name="Loja Nova"), store.config_file)
+    saved = store.config_file.read_text(encoding="utf-8")
+    assert "# Consumption tiers, lowest first" in saved  # the comments too
+    assert tariffs_for(store, demo=False) == load_tariffs(DEMO_TARIFFS_FILE)
+    assert settings.load(store.config_file) == replace(loaded, store_name="Loja Nova")
