@@ -14,6 +14,10 @@ import platformdirs
 
 APP = "tillqr"
 
+# The repository's resources/ folder (style sheet, sample tariffs and route), read from the source tree as
+# an editable install runs it; PyInstaller's spec bundles the folder at the same place next to app/.
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
 
 @dataclass(frozen=True)
 class Paths:

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +104,17 @@ def load(path: Path) -> Settings | None:
     return parse(data, path)
 
 
+# Sections of config.toml that other modules read: [tariffs.*] (app.fieldwork.tariff_config). Settings
+# leave them alone when reading and keep their text as it was when saving.
+READ_ELSEWHERE = frozenset({"tariffs"})
+_TABLE_HEADER = re.compile(r"\s*\[\[?\s*([A-Za-z0-9_-]+)[^\]]*\]\]?\s*(#.*)?")
+
+
 def parse(data: dict[str, Any], path: Path) -> Settings:
     values: dict[str, Any] = {}
     for section, content in data.items():
+        if section in READ_ELSEWHERE:
+            continue
         if section not in _SCHEMA:
             raise SettingsError(path, f"unknown section [{section}] (known: {', '.join(_SCHEMA)})")
         if not isinstance(content, dict):
@@ -145,7 +155,8 @@ def save(settings: Settings, path: Path) -> None:
     """Validate, write atomically (temporary file, fsync, rename; readable by this user only), and only
     after reading the text back to the same settings: a save never leaves a file TillQR cannot read."""
     _validate(settings, path)
-    text = dumps(settings)
+    kept = _kept_sections(path)
+    text = dumps(settings) + kept
     if parse(tomllib.loads(text), path) != settings:
         raise SettingsError(path, "the settings would not read back as saved; nothing was written")
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -156,6 +167,38 @@ def save(settings: Settings, path: Path) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _elsewhere(text: str) -> dict[str, Any]:
+    return {k: v for k, v in tomllib.loads(text, parse_float=Decimal).items() if k in READ_ELSEWHERE}
+
+
+def _kept_sections(path: Path) -> str:
+    """The text of the file's sections other modules read (``READ_ELSEWHERE``), verbatim, to write back after
+    the settings; SettingsError when they cannot be cut out whole (nothing is then written)."""
+    try:
+        old = path.read_text(encoding="utf-8")
+        before = _elsewhere(old)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""  # nothing readable to keep: a broken file is replaced, as before
+    if not before:
+        return ""
+    kept: list[str] = []
+    keeping = False
+    for line in old.splitlines():
+        header = _TABLE_HEADER.fullmatch(line)
+        if header:
+            keeping = header.group(1) in READ_ELSEWHERE
+        if keeping:
+            kept.append(line)
+    text = "\n".join(kept) + "\n"
+    try:
+        same = _elsewhere(text) == before
+    except tomllib.TOMLDecodeError:
+        same = False
+    if not same:
+        raise SettingsError(path, "its [tariffs] tables could not be kept as they are; nothing was written")
+    return text
 
 
 def _validate(s: Settings, path: Path) -> None:

@@ -34,7 +34,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import runtime as till_runtime
-from app.config.paths import paths
+from app.config.paths import RESOURCES, paths
 from app.config.settings import SettingsError
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
@@ -49,7 +49,7 @@ from .qtloop import TillEventLoop
 
 log = logging.getLogger("tillqr.ui")
 
-STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+STYLE = RESOURCES / "style.qss"
 
 
 def apply_style(app: QApplication) -> None:

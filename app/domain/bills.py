@@ -1,0 +1,156 @@
+"""A utility bill and the meter reading a field agent takes for it.
+
+``check_reading`` is the one judge of a typed reading. What it refuses comes back as ``ReadingRejected``
+with a ``ReadingProblem`` and a message the agent can act on; two problems are *confirmable* — the
+agent looked again and the number is right:
+
+- a reading **lower than the previous** one: the meter rolled over (99999 -> 00012 on a 5-digit meter)
+  or was replaced. Confirmed (``confirm_reset=True``), it is a rollover when that gives a plausible
+  consumption (``10**digits - previous + reading <= max_consumption``), else a new meter that started
+  from zero (consumption = reading);
+- an **absurd jump** (more than the tariff's ``max_consumption`` since the previous reading, or more
+  digits than the meter has): confirmed, it is taken as read.
+
+A reading for another meter (``meter_id`` given and not the bill's) is refused outright, as is text that
+is not a plain non-negative number with at most three decimals (``parse_reading``). A decimal comma is
+read as the decimal point ("1234,5" is 1234.5); no thousands separators.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from app.domain.tariffs import Tariff, number_text
+
+MAX_DECIMALS = 3
+_READING = re.compile(r"([0-9]{1,15})(?:[.,]([0-9]{1,15}))?")
+
+
+@dataclass(frozen=True)
+class Bill:
+    bill_id: str
+    customer: str
+    address: str
+    meter_id: str
+    previous_reading: Decimal
+    tariff: str
+    payment_link_id: str | None = None
+    due_date: date | None = None
+
+
+class ReadingProblem(enum.Enum):
+    NOT_A_NUMBER = "not_a_number"
+    NEGATIVE = "negative"
+    TOO_PRECISE = "too_precise"
+    LOWER_THAN_PREVIOUS = "lower_than_previous"
+    ABSURD_JUMP = "absurd_jump"
+    WRONG_METER = "wrong_meter"
+
+    @property
+    def confirmable(self) -> bool:
+        """The agent may confirm the reading as right (``confirm_reset``)."""
+        return self in (ReadingProblem.LOWER_THAN_PREVIOUS, ReadingProblem.ABSURD_JUMP)
+
+
+class ReadingRejected(ValueError):
+    """A reading that cannot be taken as typed; ``message`` is for the field agent."""
+
+    def __init__(self, problem: ReadingProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.message = message
+        self.confirmable = problem.confirmable
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """An accepted reading and the kWh it means; ``reset``: the meter rolled over or was replaced."""
+
+    reading: Decimal
+    consumption: Decimal
+    reset: bool
+
+
+def parse_reading(text: str) -> Decimal:
+    """The number on a meter as typed ("12345", "12345.6", "12345,6"), or ReadingRejected."""
+    raw = text.strip() if isinstance(text, str) else ""
+    negative = raw.startswith("-")
+    match = _READING.fullmatch(raw[1:] if negative else raw)
+    if not match:
+        shown = f"{raw[:20]}…" if len(raw) > 20 else raw
+        what = f"“{shown}” is not a meter reading" if raw else "Type the reading"
+        raise ReadingRejected(
+            ReadingProblem.NOT_A_NUMBER, f"{what}: type the digits on the meter, like 12345 or 12345.6."
+        )
+    whole, decimals = match.group(1), match.group(2) or ""
+    value = Decimal(f"{whole}.{decimals}" if decimals else whole)
+    if negative:
+        raise ReadingRejected(ReadingProblem.NEGATIVE, f"A meter reading cannot be negative (-{number_text(value)}).")
+    if len(decimals) > MAX_DECIMALS:
+        raise ReadingRejected(
+            ReadingProblem.TOO_PRECISE,
+            f"The reading {raw} has more than {MAX_DECIMALS} decimals: type it as the meter shows it.",
+        )
+    return value
+
+
+def _same_meter(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def check_reading(
+    bill: Bill, tariff: Tariff, text: str, *, meter_id: str | None = None, confirm_reset: bool = False
+) -> Consumption:
+    """The consumption a reading typed for ``bill`` means, or ReadingRejected (see the module doc)."""
+    if meter_id is not None and not _same_meter(meter_id, bill.meter_id):
+        raise ReadingRejected(
+            ReadingProblem.WRONG_METER,
+            f"This is meter {meter_id.strip()}, but bill {bill.bill_id} is for meter {bill.meter_id}. "
+            "Find the bill for this meter.",
+        )
+    reading = parse_reading(text)
+    previous = bill.previous_reading
+    shown, before = number_text(reading, grouped=True), number_text(previous, grouped=True)
+    limit = tariff.max_consumption
+    wrap = Decimal(10) ** tariff.meter_digits
+    if reading < previous:
+        if not confirm_reset:
+            raise ReadingRejected(
+                ReadingProblem.LOWER_THAN_PREVIOUS,
+                f"The reading {shown} is lower than the previous reading {before}. "
+                "If the meter rolled over or was replaced, confirm the reset.",
+            )
+        rollover = wrap - previous + reading
+        if previous < wrap and rollover <= limit:
+            return Consumption(reading, rollover, reset=True)
+        return Consumption(reading, reading, reset=True)  # a new meter, counting from zero
+    consumption = reading - previous
+    if not confirm_reset and reading >= wrap:
+        raise ReadingRejected(
+            ReadingProblem.ABSURD_JUMP,
+            f"The reading {shown} has more digits than this {tariff.meter_digits}-digit meter shows. "
+            "Check the number; if the meter was replaced by a bigger one, confirm it.",
+        )
+    if not confirm_reset and consumption > limit:
+        raise ReadingRejected(
+            ReadingProblem.ABSURD_JUMP,
+            f"The reading {shown} means {number_text(consumption, grouped=True)} kWh since the previous reading "
+            f"{before}, more than the {number_text(limit, grouped=True)} kWh expected at most. "
+            "Check the number; if it is right, confirm it.",
+        )
+    return Consumption(reading, consumption, reset=False)
+
+
+__all__ = [
+    "MAX_DECIMALS",
+    "Bill",
+    "Consumption",
+    "ReadingProblem",
+    "ReadingRejected",
+    "check_reading",
+    "parse_reading",
+]
