@@ -19,6 +19,7 @@ from app.qr.render import QrMatrix
 
 FONT_FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK TC", "Noto Sans Devanagari", "Arial", "sans-serif")
 ELLIPSIS = "…"
+_ROUNDING = 1e-6  # mm
 
 
 class Align(enum.Enum):
@@ -120,6 +121,7 @@ def fit(text: str, size: float, max_width: float, bold: bool = False) -> float:
 
 def elide(text: str, size: float, max_width: float, bold: bool = False) -> str:
     """``text``, or as much of it as fits in ``max_width`` followed by "…"."""
+    max_width += _ROUNDING  # a size :func:`fit` chose for exactly this width fits
     if em_width(text, bold) * size <= max_width:
         return text
     cut = len(text)
@@ -132,6 +134,7 @@ def wrap(text: str, size: float, max_width: float, max_lines: int, bold: bool = 
     """``text`` broken at spaces into at most ``max_lines`` lines that fit in ``max_width`` (a word longer
     than a line is broken inside); what does not fit on the last line is elided with "…"."""
     words = text.split()
+    max_width += _ROUNDING
     lines: list[str] = []
     while words and len(lines) < max_lines:
         if len(lines) == max_lines - 1:
