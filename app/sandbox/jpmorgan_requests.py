@@ -47,7 +47,8 @@ def _draw(state: SandboxState, req: SimRequest) -> str:
     """The request's own BR Code: the amount in tag 54 for an IMMEDIATE one, none for a DUE_DATE one (what is
     owed depends on the day, as for a Pix ``cobv``)."""
     creditor = req.extra.get("request", {}).get("creditor") or {}
-    address = creditor.get("address") if isinstance(creditor.get("address"), dict) else {}
+    raw = creditor.get("address")
+    address = raw if isinstance(raw, dict) else {}
     city = address.get("city") if isinstance(address.get("city"), str) and address.get("city") else None
     due = terms_of(req.extra.get("request", {})) is not None
     try:
