@@ -21,6 +21,9 @@ payment links here, in provider-neutral form (the records and the clock are in `
   on the day: ``SimRequest.owed``, e.g. a Pix due-date charge) settles at once; with
   ``settle_delay_s > 0`` the request is PROCESSING until that much clock time
   has passed (again applied on read).
+- revisions: ``SimRequest.revision`` starts at 0 and goes up by one on every change of
+  phase (``set_phase``), amount (``set_amount``) or anything else its provider counts as
+  a change (``touch``), whoever made it; a provider answers it as its version counter.
 - idempotency: ``remember``/``replay`` store a successful (2xx) answer per
   (provider, method, path, key) with a fingerprint of the body; the same key with
   another body is refused (422). Failed answers are not stored, so a corrected
@@ -40,6 +43,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from app.domain.money import Money
 from app.qr.schemes import pix_location
 
 from .model import (
@@ -138,8 +142,27 @@ class SandboxState:
         if req.phase is phase:
             return
         req.phase = phase
+        self.touch(req)
+
+    def set_amount(self, req: SimRequest, amount: Money) -> None:
+        """The request's amount changed at the provider (an update, a test hook); SandboxError 400 when the
+        currency differs."""
+        if amount.currency != req.amount.currency:
+            raise SandboxError(400, "INVALID_AMOUNT", f"the request is in {req.amount.currency}, not {amount.currency}")
+        if amount != req.amount:
+            req.amount = amount
+            self.touch(req)
+
+    def touch(self, req: SimRequest) -> None:
+        """``req`` changed (phase, amount, terms): a new revision, the time noted, the listeners told."""
+        req.revision += 1
         req.updated_at = self.now()
         self.changed(req)
+
+    def repoint(self, req: SimRequest, payload: str) -> None:
+        """``req`` is now scanned as ``payload`` (its provider redrew its QR, e.g. for a new amount)."""
+        req.payload = payload
+        self._register(payload, "request", req.provider, req.id)
 
     def changed(self, req: SimRequest) -> None:
         """Tell the listeners (status websocket, notifications) that ``req`` changed."""
