@@ -290,6 +290,7 @@ class SandboxState:
                     "amount_paid": str(r.amount_paid),
                     "linked_to": r.linked_to,
                     "external_reference": r.reference,
+                    "revision": r.revision,
                 }
                 for r in self.requests()
             ],
