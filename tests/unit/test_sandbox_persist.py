@@ -177,7 +177,9 @@ async def test_a_pix_due_date_charge_owes_the_same_after_a_reload(tmp_path, sb_c
     assert rest.json()["status"] == "finished" and rest.json()["amount_paid"] == str(owed)
     consult = await clients(again, "pix").get_request(info.request_id)
     assert consult.amount_paid == owed
-    events = (await http(again).get(f"/pix/account/{_pix_owner(revived)}/qrcode/{info.request_id}", headers=AUTH)).json()
+    events = (
+        await http(again).get(f"/pix/account/{_pix_owner(revived)}/qrcode/{info.request_id}", headers=AUTH)
+    ).json()
     assert [e["event_type"] for e in events["qr_code_events"]].count("payment") == 2  # the payment hook, revived
 
 
