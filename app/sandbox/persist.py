@@ -44,7 +44,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias, cast
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
 from app.domain.jsontypes import Json, JsonObject
 
@@ -313,17 +314,26 @@ class StateKeeper:
             except OSError as exc:
                 log.warning("the demo sandbox's state could not be saved to %s: %s", self.path, exc)
 
-    def watch(self, app: ASGIApp) -> ASGIApp:
+    def watch(self, app: Starlette) -> WatchedApp:
         """``app``, saving the state after each call that may have changed it, before the caller has its answer."""
-
-        async def watched(scope: Scope, receive: Receive, send: Send) -> None:
-            try:
-                await app(scope, receive, send)
-            finally:
-                if scope["type"] == "http" and scope.get("method") not in UNCHANGING:
-                    await self.save()
-
-        return watched
+        return WatchedApp(app, self)
 
 
-__all__ = ["VERSION", "Damaged", "StateKeeper", "dumps", "load", "read_into", "save", "write"]
+class WatchedApp:
+    """A sandbox app whose state a ``StateKeeper`` saves after each call that may change it; ``state`` is the
+    app's own (``app.state.sandbox`` reads the same through it)."""
+
+    def __init__(self, app: Starlette, keeper: StateKeeper):
+        self.app = app
+        self.state = app.state
+        self.keeper = keeper
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and scope.get("method") not in UNCHANGING:
+                await self.keeper.save()
+
+
+__all__ = ["VERSION", "Damaged", "StateKeeper", "WatchedApp", "dumps", "load", "read_into", "save", "write"]
