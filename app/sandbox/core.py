@@ -26,6 +26,10 @@ payment links here, in provider-neutral form (the records and the clock are in `
   another body is refused (422). Failed answers are not stored, so a corrected
   retry with the same key is possible.
 
+- kept between runs: ``contents()`` and ``restore()`` are what ``persist.py`` saves and
+  loads; a provider whose requests owe by a rule rebuilds ``owed`` through its
+  ``SandboxProvider.revive`` hook (``revivers``).
+
 Nothing here awaits, so every handler's check-then-change runs atomically on
 the event loop.
 """

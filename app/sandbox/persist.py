@@ -164,7 +164,12 @@ def _parse(state: SandboxState, raw: bytes) -> tuple[Contents, timedelta, int, d
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """The OS lock on ``<name>.lock`` beside ``path``, for one read or one write."""
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # a read-only folder: the read (or the write) itself says what it can
+        log.warning("the demo sandbox's state %s cannot be locked (%s)", path, exc.strerror or exc)
+        yield
+        return
     try:
         _flock(fd)
         yield
@@ -192,8 +197,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
+        os.chmod(tmp, 0o600)  # a temp file left by a crash keeps its old mode otherwise
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)  # a temp file left by a crash keeps its old mode otherwise
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -258,7 +263,7 @@ def _set_aside(path: Path, why: object) -> None:
     )
 
 
-def read_into(state: SandboxState, path: Path) -> tuple[bool, Signature]:
+def _read_into(state: SandboxState, path: Path) -> tuple[bool, Signature]:
     """``load``, also giving the file's signature as read (for ``write``'s ``seen``)."""
     c = state.contents()
     if c.requests or c.links or c.answers:
@@ -285,7 +290,7 @@ def read_into(state: SandboxState, path: Path) -> tuple[bool, Signature]:
 def load(state: SandboxState, path: Path) -> bool:
     """Read ``path`` into the empty ``state``: True when loaded, False when there is no file (or it was damaged:
     set aside, a warning logged, the state left empty). ValueError when ``state`` already holds requests."""
-    return read_into(state, path)[0]
+    return _read_into(state, path)[0]
 
 
 # -- one process's embedded sandbox ----------------------------------------------------------------
@@ -302,7 +307,7 @@ class StateKeeper:
         self._lock = asyncio.Lock()
 
     def load(self) -> bool:
-        loaded, self._seen = read_into(self.state, self.path)
+        loaded, self._seen = _read_into(self.state, self.path)
         return loaded
 
     async def save(self) -> None:
@@ -336,4 +341,4 @@ class WatchedApp:
                 await self.keeper.save()
 
 
-__all__ = ["VERSION", "Damaged", "StateKeeper", "WatchedApp", "dumps", "load", "read_into", "save", "write"]
+__all__ = ["VERSION", "Damaged", "StateKeeper", "WatchedApp", "dumps", "load", "save", "write"]

@@ -39,13 +39,13 @@ class Damaged(ValueError):
 # -- values <-> tagged JSON ----------------------------------------------------------------------
 def _name(cls: type) -> str:
     name = f"{cls.__module__}.{cls.__qualname__}"
-    if not name.startswith(CLASS_ROOTS):
-        raise TypeError(f"the sandbox's state cannot hold a {name} (only app.sandbox and app.domain classes)")
+    if not name.startswith(CLASS_ROOTS) or "._" in name or "." in cls.__qualname__:
+        raise TypeError(f"the sandbox's state cannot hold a {name} (only app.sandbox and app.domain public classes)")
     return name
 
 
 def _class(name: object) -> type:
-    if not isinstance(name, str) or not name.startswith(CLASS_ROOTS):
+    if not isinstance(name, str) or not name.startswith(CLASS_ROOTS) or "._" in name:  # no __main__, no privates
         raise Damaged(f"unexpected class {name!r}")
     module, _, qualname = name.rpartition(".")
     found = getattr(importlib.import_module(module), qualname, None)
