@@ -8,6 +8,7 @@ import logging
 import stat
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -20,8 +21,9 @@ from app.providers.base import ChargeSpec, PaymentProvider, linking
 from app.providers.registry import BY_NAME
 from app.sandbox import ManualClock, create_app, persist
 from app.sandbox.core import SandboxState
-from app.sandbox.model import SimRequest
+from app.sandbox.model import Phase, SimRequest
 from app.sandbox.persist import StateKeeper
+from app.sandbox.persist_json import decode, encode
 from tests.support.closing import closed_after
 
 from .conftest import AUTH, JPM_API
@@ -290,3 +292,21 @@ async def test_a_save_over_another_process_changes_warns(tmp_path, sb_clock, cap
     with caplog.at_level(logging.WARNING, logger="tillqr.sandbox.persist"):
         await keeper.save()  # its own last save: no warning
     assert caplog.records == []
+
+
+def test_values_read_back_as_they_were_written():
+    value = {
+        "$tag-like key": ("a", 1, Decimal("0.10")),
+        "when": datetime(2025, 3, 1, 9, 30, tzinfo=BRASILIA),
+        "day": date(2025, 3, 1),
+        "gap": timedelta(days=1, microseconds=5),
+        "phase": Phase.OPEN,
+        "terms": TERMS,
+        "nested": [{"money": Money(5, "INR")}, None, True, 1.5],
+    }
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back == value and type(back["$tag-like key"]) is tuple and back["phase"] is Phase.OPEN
+    with pytest.raises(TypeError, match="cannot hold"):
+        encode({"f": object()})
+    with pytest.raises(TypeError, match="only text keys"):
+        encode({1: "x"})
