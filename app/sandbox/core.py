@@ -29,6 +29,10 @@ payment links here, in provider-neutral form (the records and the clock are in `
   another body is refused (422). Failed answers are not stored, so a corrected
   retry with the same key is possible.
 
+- kept between runs: ``contents()`` and ``restore()`` are what ``persist.py`` saves and
+  loads; a provider whose requests owe by a rule rebuilds ``owed`` through its
+  ``SandboxProvider.revive`` hook (``revivers``).
+
 Nothing here awaits, so every handler's check-then-change runs atomically on
 the event loop.
 """
@@ -69,6 +73,19 @@ class SandboxProvider:
     status_words: Mapping[Phase, str]  # Phase -> the provider's own status word
     error_body: Callable[[int, str, str], dict]  # (http status, code, message) -> JSON body
     setup: Callable[[SandboxState], None] | None = None  # called once with each new state (listeners, rules)
+    # called for each of its requests read back from a saved state (persist.py): rebuilds what JSON cannot
+    # hold, e.g. ``SimRequest.owed`` from the due terms the request keeps in ``extra``
+    revive: Callable[[SimRequest], None] | None = None
+
+
+@dataclass
+class Contents:
+    """A state's records: what ``persist.py`` saves and loads."""
+
+    requests: list[SimRequest]
+    links: list[SimLink]
+    locations: dict[str, tuple[str, str, str]]  # location or payload -> (kind, provider, id)
+    answers: dict[tuple[str, str, str, str], StoredAnswer]  # (provider, method, path, key) -> first answer
 
 
 CALLS_KEPT = 10_000  # a long-running demo sandbox must not grow without bound
@@ -83,6 +100,7 @@ class SandboxState:
         self.status_words: dict[str, Mapping[Phase, str]] = {}
         self.listeners: list[Callable[[SimRequest], None]] = []
         self.pay_rules: dict[str, Callable[[SimRequest], Phase | None]] = {}  # stage rules, see pay()
+        self.revivers: dict[str, Callable[[SimRequest], None]] = {}  # SandboxProvider.revive, by provider
         self.notify_transport: Any = None  # httpx transport for outbound notifications (None: the network)
         self.offset = timedelta(0)  # time travel (``advance``) on top of the clock
         self.reset()
@@ -95,6 +113,7 @@ class SandboxState:
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # the latest calls, for tests and demos
         self.call_count = 0
         self.notifications: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # outbound notifications sent
+        self.dormant: dict[str, list[Any]] = {}  # saved records of providers not mounted here (persist.py)
 
     def now(self) -> datetime:
         now = self.clock()
@@ -274,6 +293,22 @@ class SandboxState:
 
     def remember(self, scope: tuple[str, str, str], key: str, body_fingerprint: str, status: int, body: Any) -> None:
         self._answers[(*scope, key)] = StoredAnswer(body_fingerprint, status, body)
+
+    # -- kept between runs (persist.py) -------------------------------------------
+    def contents(self) -> Contents:
+        """Everything a saved state holds, as it is (no clock applied, no listener called)."""
+        return Contents(
+            list(self._requests.values()), list(self._links.values()), dict(self._locations), dict(self._answers)
+        )
+
+    def restore(self, contents: Contents) -> None:
+        """Put back a saved state's records (already revived); ValueError if this state holds any."""
+        if self._requests or self._links or self._answers:
+            raise ValueError("the sandbox already holds requests: a saved state loads into an empty one only")
+        self._requests = {(r.provider, r.id): r for r in contents.requests}
+        self._links = {(link.provider, link.id): link for link in contents.links}
+        self._locations = dict(contents.locations)
+        self._answers = dict(contents.answers)
 
     # -- truth for tests -----------------------------------------------------------
     def word(self, req: SimRequest) -> str:

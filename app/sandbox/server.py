@@ -251,6 +251,8 @@ def create_app(
     ]
     for provider in providers.values():
         state.status_words[provider.name] = provider.status_words
+        if provider.revive is not None:
+            state.revivers[provider.name] = provider.revive
         if provider.setup is not None:
             provider.setup(state)
         routes.append(Mount(provider.prefix, routes=provider.routes))
