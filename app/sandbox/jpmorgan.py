@@ -308,6 +308,7 @@ def provider() -> SandboxProvider:
         status_words=STATUS_WORDS,
         error_body=lambda status, code, message: error_body(status, code, message),
         setup=_setup,
+        revive=revive,
     )
 
 

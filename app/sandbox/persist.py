@@ -305,19 +305,35 @@ class StateKeeper:
         self.path = path
         self._seen: Signature | None = None
         self._lock = asyncio.Lock()
+        self._changes = 0  # calls that may have changed the state so far
+        self._saved = 0  # of those, how many the file holds
+
+    def changed(self) -> int:
+        """Count one change; returns its number (``save(upto=...)`` waits until the file holds it)."""
+        self._changes += 1
+        return self._changes
 
     def load(self) -> bool:
         loaded, self._seen = _read_into(self.state, self.path)
         return loaded
 
-    async def save(self) -> None:
-        """The state now, on disk; a disk that refuses it is logged (the demo goes on), never raised."""
+    async def save(self, upto: int | None = None) -> None:
+        """The state now (or at least up to change ``upto``), on disk; a disk that refuses it is logged (the
+        demo goes on), never raised. Saves coalesce: callers waiting while one is written are all covered by
+        the next, which writes the state as it is then (one file write for a wave of concurrent calls, not one
+        each: a sync of thousands of bills in demo mode would otherwise rewrite the file thousands of times)."""
+        wanted = self._changes if upto is None else upto
         async with self._lock:
+            if self._saved >= wanted and upto is not None:
+                return
+            covers = self._changes
             data = dumps(self.state)
             try:
                 self._seen = await asyncio.to_thread(write, self.path, data, self._seen)
             except OSError as exc:
                 log.warning("the demo sandbox's state could not be saved to %s: %s", self.path, exc)
+            else:
+                self._saved = max(self._saved, covers)
 
     def watch(self, app: Starlette) -> WatchedApp:
         """``app``, saving the state after each call that may have changed it, before the caller has its answer."""
@@ -338,7 +354,7 @@ class WatchedApp:
             await self.app(scope, receive, send)
         finally:
             if scope["type"] == "http" and scope.get("method") not in UNCHANGING:
-                await self.keeper.save()
+                await self.keeper.save(upto=self.keeper.changed())
 
 
 __all__ = ["VERSION", "Damaged", "StateKeeper", "WatchedApp", "dumps", "load", "save", "write"]
