@@ -190,7 +190,8 @@ class TillLock:
 
     def __init__(self, path: Path):
         self.path = path
-        self._fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600)  # this user's only, like every file
+        self._fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
         try:
             import fcntl  # lazy: POSIX only; Windows has no fcntl (and no lock, as before)
 

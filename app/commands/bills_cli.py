@@ -183,7 +183,7 @@ def _print_import(args: argparse.Namespace, r: ImportReport) -> None:
         return
     say(
         f"{r.bills} bills in the route ({r.added} new); at the provider: {r.links_created} payment links created, "
-        f"{r.requests_created} payment requests created in {r.bulk_calls} bulk calls, {r.linked} linked "
+        f"{r.requests_created} payment requests created in {r.bulk_calls} bulk call(s), {r.linked} linked "
         f"({r.calls} calls); {r.complete} of {r.bills} bills ready to print"
     )
     for bill_id, why in r.refused:
@@ -199,7 +199,7 @@ async def record(args: argparse.Namespace) -> int:
                 args.bill_id, args.reading, confirm_reset=args.confirm_reset, meter_id=args.meter
             )
         except ReadingRejected as exc:
-            hint = " (if that is what the meter says, run again with --confirm-reset)" if exc.confirmable else ""
+            hint = " To confirm it, run the same command with --confirm-reset." if exc.confirmable else ""
             err(f"bill {args.bill_id}: {exc.message}{hint}")
             return 1
         counts = await f.service.counts()

@@ -9,6 +9,8 @@ asyncio loop (the Qt loop, in the GUI) free while SQLite fsyncs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +40,8 @@ class Database:
     def _open(self) -> None:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # created 0600 (its -wal and -shm files take its mode)
+                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
