@@ -95,6 +95,7 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     CREATE INDEX outbox_pending ON outbox (state, seq);
+    CREATE INDEX outbox_bill ON outbox (bill_id, state);
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
 ]
