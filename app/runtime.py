@@ -2,7 +2,13 @@
 
 Demo mode runs on the sandbox: in-process through httpx's ASGI transport, or the
 one at ``TILLQR_SANDBOX_URL``. Demo sales go to their own journal file so they
-never mix with a shop's real sales.
+never mix with a shop's real sales. The in-process sandbox keeps its state in
+``<data>/sandbox-demo.json`` (``app.sandbox.persist``): read when it starts, written
+after every call that changes it and when the runtime closes, so what one command
+created is there for the next (a sale ``recover`` asks about, a route's payment links).
+
+``open_runtime`` opens a till (journal, static link, till lock, controller); ``open_provider``
+only the provider (and the sandbox in demo mode), for the field commands.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import os
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,7 +32,11 @@ from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal
 
+if TYPE_CHECKING:
+    from app.sandbox.persist import StateKeeper
+
 INPROCESS_BASE = "http://sandbox.invalid"
+SANDBOX_STATE_FILE = "sandbox-demo.json"  # in the data folder: the in-process demo sandbox's state
 
 
 class CannotStart(Exception):
@@ -59,10 +69,22 @@ class SandboxUnavailable(CannotStart):
 
 @dataclass
 class SandboxHandle:
-    """The customer's side of the sandbox (and its test hooks)."""
+    """The customer's side of the sandbox (and its test hooks); for the in-process one, its keeper too."""
 
     client: httpx.AsyncClient
     url: str | None  # None when in-process
+    keeper: StateKeeper | None = None  # the in-process sandbox's state file (None: not kept, or not ours)
+
+    async def save(self) -> None:
+        """The in-process sandbox's state to its file now (saved after every change anyway)."""
+        if self.keeper is not None:
+            await self.keeper.save()
+
+    async def aclose(self) -> None:
+        try:
+            await self.save()
+        finally:
+            await self.client.aclose()
 
     async def pay(self, payload: str, amount: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"payload": payload}
@@ -106,21 +128,56 @@ class Runtime:
 
     @property
     def mode_text(self) -> str:
-        if not self.demo:
-            return f"{self.provider.name}"
-        where = self.sandbox.url if self.sandbox and self.sandbox.url else "in-process"
-        return f"DEMO — sandbox ({where}), provider {self.provider.name}"
+        return _mode_text(self.provider, self.demo, self.sandbox)
+
+    async def save_sandbox(self) -> None:
+        """The in-process demo sandbox's state to its file now (for long-running processes; also done
+        after every change and at ``aclose``); nothing to do on a configured provider or an outside sandbox."""
+        if self.sandbox is not None:
+            await self.sandbox.save()
 
     async def aclose(self) -> None:
         await self.controller.aclose()
         if self.hub:
             await self.hub.aclose()
         await self.provider.aclose()
-        if self.sandbox:
-            await self.sandbox.client.aclose()
-        await self.journal.aclose()
-        if self.lock:
-            self.lock.release()
+        try:
+            if self.sandbox:
+                await self.sandbox.aclose()
+        finally:
+            await self.journal.aclose()
+            if self.lock:
+                self.lock.release()
+
+
+@dataclass
+class ProviderHandle:
+    """The provider alone (and in demo mode the sandbox), for the field commands: no journal, no static
+    link, no till lock. ``aclose()`` saves the in-process sandbox's state, as ``Runtime.aclose`` does."""
+
+    provider: PaymentProvider
+    sandbox: SandboxHandle | None
+    demo: bool
+    settings: settings_mod.Settings
+    paths: Paths
+
+    @property
+    def mode_text(self) -> str:
+        return _mode_text(self.provider, self.demo, self.sandbox)
+
+    async def aclose(self) -> None:
+        try:
+            await self.provider.aclose()
+        finally:
+            if self.sandbox is not None:
+                await self.sandbox.aclose()
+
+
+def _mode_text(provider: PaymentProvider, demo: bool, sandbox: SandboxHandle | None) -> str:
+    if not demo:
+        return f"{provider.name}"
+    where = sandbox.url if sandbox and sandbox.url else "in-process"
+    return f"DEMO — sandbox ({where}), provider {provider.name}"
 
 
 class TillBusy(CannotStart):
@@ -180,13 +237,7 @@ async def open_runtime(
         p, configured, demo = paths(home).ensure(), None, True
     else:
         p, configured = load_settings(home)
-    demo = configured is None if demo is None else demo
-    settings = settings_mod.Settings() if demo or configured is None else configured
-    if demo and configured is not None:
-        settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
-    name = provider or settings.provider
-    if name not in BY_NAME:
-        raise CannotStart(unknown(name))
+    demo, settings, name = _choose(configured, demo, provider)
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
@@ -195,6 +246,38 @@ async def open_runtime(
     except BaseException:
         lock.release()
         raise
+
+
+def _choose(
+    configured: settings_mod.Settings | None, demo: bool | None, provider: str | None
+) -> tuple[bool, settings_mod.Settings, str]:
+    """Demo or not (``None``: demo when nothing is configured), the settings in force, the provider's name."""
+    demo = configured is None if demo is None else demo
+    settings = settings_mod.Settings() if demo or configured is None else configured
+    if demo and configured is not None:
+        settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
+    name = provider or settings.provider
+    if name not in BY_NAME:
+        raise CannotStart(unknown(name))
+    return demo, settings, name
+
+
+async def open_provider(
+    *, demo: bool | None = None, home: Path | None = None, provider: str | None = None
+) -> ProviderHandle:
+    """The provider's client for the field commands (``demo=None``: demo when nothing is configured; ``provider``
+    picks a sandbox provider in demo mode): in demo mode on the sandbox (``TILLQR_SANDBOX_URL``'s, or the
+    in-process one with its state kept as ``open_runtime`` keeps it), else the configured provider. No journal,
+    no static link, no till lock: it may run beside an open till (see ``app.sandbox.persist`` for what two
+    processes on one in-process demo sandbox mean)."""
+    p, configured = load_settings(home)
+    demo, settings, name = _choose(configured, demo, provider)
+    if not demo:
+        return ProviderHandle(_real_provider(BY_NAME[name], settings), None, False, settings, p)
+    sandbox, prov, _hub = _demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)  # its hub never started
+    if settings.currency not in prov.currencies:  # each sandbox market has its currency
+        settings = replace(settings, currency=prov.currencies[0])
+    return ProviderHandle(prov, sandbox, True, settings, p)
 
 
 async def _assemble(
@@ -211,8 +294,8 @@ async def _assemble(
     async with contextlib.AsyncExitStack() as opened:
         sandbox = hub = None
         if demo:
-            sandbox, prov, hub = _demo_provider(BY_NAME[name])
-            opened.push_async_callback(sandbox.client.aclose)
+            sandbox, prov, hub = _demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)
+            opened.push_async_callback(sandbox.aclose)
             opened.push_async_callback(prov.aclose)
             opened.push_async_callback(hub.aclose)
             await hub.start()
@@ -246,8 +329,11 @@ async def _assemble(
         return runtime
 
 
-def _demo_provider(spec: ProviderSpec) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
-    """The sandbox's customer side, a client of the ``spec`` provider's API, and its status events."""
+def _demo_provider(
+    spec: ProviderSpec, state_file: Path | None = None
+) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
+    """The sandbox's customer side, a client of the ``spec`` provider's API, and its status events.
+    ``state_file``: where the in-process sandbox's state is kept (read now, saved after every change)."""
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
     credentials = spec.demo_credentials()  # the sandbox takes any non-empty credentials of each provider's scheme
     if url:
@@ -258,10 +344,16 @@ def _demo_provider(spec: ProviderSpec) -> tuple[SandboxHandle, PaymentProvider, 
     from app.sandbox.server import create_app  # lazy: demo mode only; a configured till never loads the sandbox
 
     app = create_app(modules=(spec.sandbox_module,))
-    transport = httpx.ASGITransport(app=app)
+    keeper = None
+    if state_file is not None:
+        from app.sandbox.persist import StateKeeper  # lazy: demo mode only, as the sandbox itself
+
+        keeper = StateKeeper(app.state.sandbox, state_file)
+        keeper.load()
+    transport = httpx.ASGITransport(app=keeper.watch(app) if keeper else app)
     client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
     prov = spec.create(base_url=f"{INPROCESS_BASE}/{spec.name}", credentials=credentials, transport=transport)
-    return SandboxHandle(client, None), prov, SandboxHub(app.state.sandbox)
+    return SandboxHandle(client, None, keeper), prov, SandboxHub(app.state.sandbox)
 
 
 def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvider:
@@ -292,14 +384,17 @@ async def _ensure_link(
         if not s.payment_link_id:
             raise CannotStart("provider.payment_link_id is not set: create the static payment link in Settings")
         return await linking(prov).get_link(s.payment_link_id)
-    key = f"demo_link:{sandbox.url}" if sandbox and sandbox.url else None
+    if sandbox and sandbox.url:
+        key: str | None = f"demo_link:{sandbox.url}"
+    else:  # the in-process sandbox: the link lasts as long as its state file
+        key = f"demo_link:in-process:{prov.name}" if sandbox and sandbox.keeper else None
     if key:
         known = await journal.get_value(key)
         if known:
             try:
                 return await linking(prov).get_link(known)
             except ProviderNotFound:
-                pass  # the sandbox was restarted: make a new one
+                pass  # the sandbox was restarted (or its state file set aside): make a new one
     link = await linking(prov).create_link(uuid.uuid4().hex, "TillQR demo counter")
     if key:
         await journal.set_value(key, link.link_id)

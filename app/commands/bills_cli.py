@@ -257,7 +257,7 @@ async def print_bills(args: argparse.Namespace) -> int:
 
     async with _opened(args, network=False) as f:
         rows = await f.service.bills()
-    pages = print_pdf(rows, Path(args.file), args.per_page, f.store_name)
+    pages = print_pdf(rows, Path(args.file), args.per_page, f.store_name, f.service.tariffs)
     if args.json:
         emit({"file": str(args.file), "bills": len(rows), "pages": pages})
     else:

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from app.domain.tariffs import Tariff
 from app.fieldwork.billsheet import PrintedBill, layout_pages
 from app.fieldwork.service import BillRow
 
 
-def printed(rows: Sequence[BillRow], store_name: str) -> list[PrintedBill]:
+def printed(rows: Sequence[BillRow], store_name: str, tariffs: Mapping[str, Tariff]) -> list[PrintedBill]:
     """The bills as printed; every one needs its payment link's payload (the import creates it)."""
     missing = [r.bill.bill_id for r in rows if not r.payload]
     if missing:
@@ -31,15 +32,18 @@ def printed(rows: Sequence[BillRow], store_name: str) -> list[PrintedBill]:
             due_date=r.bill.due_date,
             payload=r.payload or "",
             store_name=store_name,
+            due_days=tariffs[r.bill.tariff].due_days if r.bill.tariff in tariffs else None,
         )
         for r in rows
     ]
 
 
-def print_pdf(rows: Sequence[BillRow], path: Path, per_page: int, store_name: str) -> int:
+def print_pdf(
+    rows: Sequence[BillRow], path: Path, per_page: int, store_name: str, tariffs: Mapping[str, Tariff]
+) -> int:
     """Write the bills to ``path``; returns the number of pages."""
     from app.ui.bill_render import write_pdf  # lazy: Qt only when printing
 
-    pages = layout_pages(printed(rows, store_name), per_page=per_page)
+    pages = layout_pages(printed(rows, store_name, tariffs), per_page=per_page)
     write_pdf(pages, path)
     return len(pages)

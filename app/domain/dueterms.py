@@ -9,7 +9,11 @@ owed on a day). Each JSON shape is written and read in this one module:
 - the Pix API's shape (``to_pix`` / ``from_pix``): the ``dynamic_term`` fields of the Pix seed
   (``expiration_date``, ``max_payment_days``, ``fine_amount``, ``interest_amount``,
   ``rebate_amount``, ``discounts`` numbered in limit-date order), spoken by the Pix client and
-  the Pix sandbox alike. Amounts go out as ``Decimal`` (the exact JSON writer prints them as numbers).
+  the Pix sandbox alike. Amounts go out as ``Decimal`` (the exact JSON writer prints them as numbers);
+- J.P. Morgan's shape (``to_jpm`` / ``from_jpm``): the ``DUE_DATE`` fields of a payment request's
+  ``request`` object, in the API's camelCase (``dueDate``, ``daysAfterDueDate``, ``fineAmount``,
+  ``interestAmountPerDay``, ``rebateAmount``, ``discounts`` of ``{"amount", "limitDate"}``), amounts as
+  decimal strings like its ``paymentAmount``; spoken by the J.P. Morgan client and sandbox alike.
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ PIX_TERM_FIELDS = (
     "rebate_amount",
     "discounts",
 )
+JPM_TERM_FIELDS = (
+    "dueDate",
+    "daysAfterDueDate",
+    "fineAmount",
+    "interestAmountPerDay",
+    "rebateAmount",
+    "discounts",
+)
+JPM_DISCOUNT_FIELDS = ("amount", "limitDate")
 
 
 @dataclass(frozen=True)
@@ -185,3 +198,43 @@ def _brl(value: Json) -> Money:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise TypeError("not a JSON number")
     return Money.from_decimal(Decimal(value), "BRL")
+
+
+# -- J.P. Morgan's shape (client and sandbox) ------------------------------------------------
+def to_jpm(terms: DueTerms) -> JsonObject:
+    """The ``DUE_DATE`` fields of a J.P. Morgan ``request`` object (``expirationType`` is the caller's)."""
+    return {
+        "dueDate": terms.due_date.isoformat(),
+        "daysAfterDueDate": terms.max_payment_days,
+        "fineAmount": str(terms.fine),
+        "interestAmountPerDay": str(terms.interest_per_day),
+        "rebateAmount": str(terms.rebate),
+        "discounts": [
+            {"amount": str(d.amount), "limitDate": d.limit_date.isoformat()} for _, d in terms.numbered_discounts()
+        ],
+    }
+
+
+def from_jpm(body: JsonObject, currency: str) -> DueTerms:
+    """The terms of a J.P. Morgan ``request`` object (absent charges are zero); DueTermsError when unreadable."""
+
+    def money(value: Json) -> Money:
+        return Money.from_decimal(Decimal(_str(value)), currency)
+
+    try:
+        days = body["daysAfterDueDate"]
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise TypeError("daysAfterDueDate")
+        return DueTerms(
+            due_date=date.fromisoformat(_str(body["dueDate"])),
+            max_payment_days=days,
+            fine=money(body.get("fineAmount") or "0"),
+            interest_per_day=money(body.get("interestAmountPerDay") or "0"),
+            rebate=money(body.get("rebateAmount") or "0"),
+            discounts=tuple(
+                Discount(money(entry["amount"]), date.fromisoformat(_str(entry["limitDate"])))
+                for entry in map(_obj, _list(body.get("discounts") or []))
+            ),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise DueTermsError(f"the due-date terms cannot be read ({type(exc).__name__})") from None

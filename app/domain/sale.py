@@ -6,14 +6,17 @@ expected of the provider. Status and closure are separate on purpose: a sale
 can be SETTLED but not yet closed while the unlink is being retried.
 
     pending ──► linked ──► processing ──► settled ──► partially_refunded ──► refunded
-       │          │            │                          └──────────────────►┘
+       │          │            │             │            └──────────────────►┘
+       │          │            │             └──► returned (the provider sent the payment back)
        └──────────┴────────────┴──► expired / cancelled / failed
 
 Every move not in ``TRANSITIONS`` raises ``IllegalTransition``. The only moves out
 of expired, cancelled and failed lead to settled: the provider's truth wins when
 reconciliation finds a payment after the till had given up on the request (a link
 call whose answer was lost, a cancel that raced the customer, a local expiry while
-the provider was unreachable).
+the provider was unreachable). A payment can be *returned* by the provider (J.P. Morgan's RETURNED):
+from settled, or straight from an open status when the till never saw it settle (paid and returned
+between two looks); returned is final.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class SaleStatus(str, Enum):
     FAILED = "failed"
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    RETURNED = "returned"  # a settled payment the provider sent back
 
     def __str__(self) -> str:
         return self.value
@@ -67,22 +71,25 @@ _LABELS = {
     SaleStatus.FAILED: "Failed",
     SaleStatus.REFUNDED: "Refunded",
     SaleStatus.PARTIALLY_REFUNDED: "Partially refunded",
+    SaleStatus.RETURNED: "Returned",
 }
 
 S = SaleStatus
 TRANSITIONS: dict[SaleStatus, frozenset[SaleStatus]] = {
     # pending → settled/processing: found by recover() when the app died between link and journal.
-    S.PENDING: frozenset({S.LINKED, S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
-    S.LINKED: frozenset({S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
+    # open → returned: paid and sent back before the till saw it settle
+    S.PENDING: frozenset({S.LINKED, S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED, S.RETURNED}),
+    S.LINKED: frozenset({S.PROCESSING, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED, S.RETURNED}),
     # processing → linked: the payment under way failed (e.g. an authorization that was not captured)
-    S.PROCESSING: frozenset({S.LINKED, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED}),
-    S.SETTLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PROCESSING: frozenset({S.LINKED, S.SETTLED, S.EXPIRED, S.CANCELLED, S.FAILED, S.RETURNED}),
+    S.SETTLED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.RETURNED}),
     S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     # a payment found at reconciliation after the till had ended the sale itself
     S.EXPIRED: frozenset({S.SETTLED}),
     S.CANCELLED: frozenset({S.SETTLED}),
     S.FAILED: frozenset({S.SETTLED}),
     S.REFUNDED: frozenset(),
+    S.RETURNED: frozenset(),
 }
 
 

@@ -10,7 +10,8 @@ Errors are typed so the controller can decide without parsing text:
   The call *may* have happened; retrying with the same idempotency key is safe.
 - ``ProviderRejected``: the provider answered 4xx; ``message`` is its own words.
   ``ProviderAuthError`` (401/403) and ``ProviderNotFound`` (404) refine it;
-  ``ProviderConflict`` (409) is e.g. a link already holding another request.
+  ``ProviderConflict`` (409, 412) is e.g. a link already holding another request, or a
+  request changed at the provider since it was read (``code`` says which).
 - ``ProviderProtocolError``: the answer could not be understood (malformed JSON,
   missing fields). Treated like Unavailable for retries of idempotent reads.
 
@@ -20,9 +21,9 @@ No exception text ever contains a credential.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from app.domain.dueterms import DueTerms
@@ -42,6 +43,7 @@ class Capability(enum.Flag):
     PUSH_STATUS = enum.auto()  # status events pushed (websocket / notifications)
     PARTIAL_PAYMENT = enum.auto()
     BULK_CREATE = enum.auto()  # many requests in one call, a result per item (utility bills)
+    SEARCH = enum.auto()  # search requests/links by status, external id, date
 
 
 class ProviderError(Exception):
@@ -102,6 +104,7 @@ class ChargeSpec:
     idempotency_key: str
     due: DueTerms | None = None  # DUE_DATE providers only
     notification_url: str | None = None  # where the provider posts status notifications, if any
+    external_id: str | None = None  # the caller's own id for it, e.g. the bill id (SEARCH finds it by this)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ class RequestInfo:
     expires_at: datetime | None
     amount_refunded: Money | None = None  # REFUND providers: total refunded so far
     image_url: str | None = None  # where the provider serves the QR as an image (Razorpay)
+    revision: int | None = None  # the provider's version counter: +1 on every change of amount/due date/status
+    external_id: str | None = None
+    due_date: date | None = None  # a due-date request's due date
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,18 @@ class LinkInfo:
     payload: str  # the static QR's text (never changes)
     url: str
     linked_request_id: str | None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One item's result of a bulk create, in the order sent: created (or already there with the same body),
+    or refused on its own (the other items are not affected)."""
+
+    index: int
+    request_id: str  # the client-assigned id sent for this item
+    info: RequestInfo | None
+    error: ProviderRejected | None
 
 
 @runtime_checkable
@@ -162,7 +180,9 @@ class PaymentProvider(Protocol):
 class LinkingProvider(PaymentProvider, Protocol):
     """STATIC_LINK: a printed payment link that requests are linked to and unlinked from."""
 
-    async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo: ...
+    async def create_link(
+        self, idempotency_key: str, description: str = "", external_id: str | None = None
+    ) -> LinkInfo: ...
     async def get_link(self, link_id: str) -> LinkInfo: ...
     async def link(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
     async def unlink(self, link_id: str, request_id: str, idempotency_key: str) -> LinkInfo: ...
@@ -176,6 +196,45 @@ class RefundingProvider(PaymentProvider, Protocol):
     async def get_refund(self, request_id: str, refund_id: str) -> RefundInfo: ...
 
 
+@runtime_checkable
+class UpdatingProvider(PaymentProvider, Protocol):
+    """AMOUNT_UPDATE: a new amount (and due terms) for an active request.
+
+    Raises ``ProviderConflict`` with ``code`` "NOT_ACTIVE" when the request is settled, cancelled, expired or
+    returned, "REVISION_MISMATCH" when its revision is no longer ``revision`` (it changed at the provider since
+    it was read); ``revision=None`` updates whatever the revision."""
+
+    async def update_request(
+        self, request_id: str, amount: Money, *, revision: int | None, idempotency_key: str, due: DueTerms | None = None
+    ) -> RequestInfo: ...
+
+
+@runtime_checkable
+class BulkProvider(PaymentProvider, Protocol):
+    """BULK_CREATE: up to ``max_bulk`` requests in one call, one result per item in the order sent. The whole call
+    failing (5xx, timeout, 401) raises as usual; an item refused comes back as its ``BulkItem.error``."""
+
+    max_bulk: int
+
+    async def create_requests(self, specs: Sequence[ChargeSpec], idempotency_key: str) -> list[BulkItem]: ...
+
+
+@runtime_checkable
+class SearchingProvider(PaymentProvider, Protocol):
+    """SEARCH: requests and links found by what they are, every page followed."""
+
+    async def search_requests(
+        self,
+        *,
+        status: SaleStatus | None = None,
+        external_id: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> list[RequestInfo]: ...
+
+    async def search_links(self, *, external_id: str | None = None) -> list[LinkInfo]: ...
+
+
 PROBE_ID = "tillqr-connection-test"  # an id no provider has: asking for it proves only that we may ask
 
 
@@ -187,8 +246,33 @@ async def expect_absent(call: Awaitable[object]) -> None:
         return
 
 
+def _missing(provider: PaymentProvider, what: str) -> TypeError:
+    return TypeError(f"{provider.name} has no {what}")
+
+
 def linking(provider: PaymentProvider) -> LinkingProvider:
     """``provider`` as a LinkingProvider, once it claims STATIC_LINK; TypeError when it has no links."""
     if Capability.STATIC_LINK not in provider.capabilities or not isinstance(provider, LinkingProvider):
-        raise TypeError(f"{provider.name} has no static payment links")
+        raise _missing(provider, "static payment links")
+    return provider
+
+
+def updating(provider: PaymentProvider) -> UpdatingProvider:
+    """``provider`` as an UpdatingProvider, once it claims AMOUNT_UPDATE; TypeError otherwise."""
+    if Capability.AMOUNT_UPDATE not in provider.capabilities or not isinstance(provider, UpdatingProvider):
+        raise _missing(provider, "amount updates")
+    return provider
+
+
+def bulk(provider: PaymentProvider) -> BulkProvider:
+    """``provider`` as a BulkProvider, once it claims BULK_CREATE; TypeError otherwise."""
+    if Capability.BULK_CREATE not in provider.capabilities or not isinstance(provider, BulkProvider):
+        raise _missing(provider, "bulk creation")
+    return provider
+
+
+def searching(provider: PaymentProvider) -> SearchingProvider:
+    """``provider`` as a SearchingProvider, once it claims SEARCH; TypeError otherwise."""
+    if Capability.SEARCH not in provider.capabilities or not isinstance(provider, SearchingProvider):
+        raise _missing(provider, "search")
     return provider

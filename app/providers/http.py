@@ -8,7 +8,8 @@ transport error, dropped connection,        ``ProviderUnavailable`` (retryable)
 timeout, 5xx, 429
 401, 403                                    ``ProviderAuthError``
 404 with a JSON error body                  ``ProviderNotFound``
-409                                         ``ProviderConflict``
+409, 412 (a precondition such as           ``ProviderConflict`` (its ``code`` says which)
+``If-Match`` no longer holds)
 other 4xx                                   ``ProviderRejected`` (the provider's message)
 2xx that is not JSON, or that ``parse``     ``ProviderProtocolError``
 rejects; an unexpected 1xx/3xx; a 404
@@ -367,7 +368,7 @@ class ProviderHttp:
             )
         elif status == 404:
             cls = ProviderNotFound
-        elif status == 409:
+        elif status in (409, 412):  # 412: the thing changed since it was read (If-Match)
             cls = ProviderConflict
         elif status == 429 or status >= 500:
             cls = ProviderUnavailable

@@ -14,142 +14,106 @@ What TillQR uses, and the choices made where the public documentation is silent
   ``{"id", "country": "BR", "request": {"expirationType": "IMMEDIATE", "duration",
   "paymentAmount": "12.50", "currency", "reference", "isAmountAdjustable": false,
   "creditor"?}, "requestMethodType": "QR_CODE", "requestMethod": {"qrCodeType":
-  "DYNAMIC", "contentType": "TEXT"}}``. The answer carries ``qrCode.payload`` (the
-  request's own BR Code), ``expiresAt``, ``paidAmount`` and ``status``.
+  "DYNAMIC", "contentType": "TEXT"}}``; ``spec.external_id`` goes as ``externalId``.
+  With ``spec.due`` the request is ``"expirationType": "DUE_DATE"`` with the terms worded by
+  ``app.domain.dueterms.to_jpm`` (``dueDate``, ``daysAfterDueDate``, ``fineAmount``,
+  ``interestAmountPerDay``, ``rebateAmount``, ``discounts``) instead of ``duration``: what is
+  owed on a day is ``app.domain.duedate.amount_due``, and it expires at the end of its last
+  payable day. The answer carries ``qrCode.payload`` (the request's own BR Code),
+  ``expiresAt``, ``paidAmount``, ``status``, ``revisionNumber`` (→ ``RequestInfo.revision``),
+  ``externalId`` and ``request.dueDate``.
+- ``update_request``: ``PATCH /payment-requests/{id}`` ``{"request": {"paymentAmount",
+  ...the due terms when given}}`` with ``If-Match: "<revision>"`` (when given) and the
+  Idempotency-Key; 409 NOT_ACTIVE and 412 REVISION_MISMATCH → ``ProviderConflict`` with that
+  ``code``. A replay of the key answers the first answer, even after the revision moved on.
+- ``create_requests`` (bulk): ``POST /payment-requests/bulk`` ``{"paymentRequests": [create
+  bodies]}`` (1 to ``max_bulk`` = 25, more is ``ValueError`` before anything is sent) with
+  the call's Idempotency-Key → 207 ``{"results": [{"index", "httpStatus", "paymentRequest"}
+  or {"index", "httpStatus", "error"}]}``, one ``BulkItem`` per spec in order; an item whose
+  id exists with the same body is 200 with the request. A result list of another length, an
+  item that is not an object, out of order or for another id is ``ProviderProtocolError``.
+- ``search_requests`` / ``search_links``: ``GET /payment-requests?status&externalId&
+  createdFrom&createdTo&limit=100`` and ``GET /payment-links?externalId&limit=100``, each
+  ``nextCursor`` followed (``cursor=``) until it is null; reads, so retried as reads.
 - ``get_request``: ``GET /payment-requests/{id}``.
 - ``cancel_request``: ``PATCH /payment-requests/{id}`` ``{"status": "CANCELLED"}``
   (idempotent when already cancelled; 409 → ``ProviderConflict`` once settled/expired).
-- payment links (Brazil only): ``POST /payment-links`` ``{"description"}``,
+- payment links (Brazil only): ``POST /payment-links`` ``{"description", "externalId"?}``,
   ``GET /payment-links/{id}``, ``POST /payment-links/{id}/link`` and ``/unlink``
   with ``{"paymentRequestId"}``; every call that changes something carries an
   Idempotency-Key, so it is safely retried.
 - errors: ``{"responseStatus": "ERROR", "responseCode", "responseMessage",
   "errors": [{"field", "message"}]}``; ``ProviderRejected.message`` is the
   ``responseMessage`` (with the field errors), ``.code`` the ``responseCode``.
-- statuses: ``STATUS_MAP`` below; ACTIVE means "open, waiting for the payer" and
-  maps to TillQR's ``linked``. An unknown status is a ``ProviderProtocolError``.
+- statuses: ``STATUS_MAP`` (``jpmorgan_parse.py``); ACTIVE means "open, waiting for the payer"
+  and maps to TillQR's ``linked``, RETURNED (a settled payment sent back) to ``returned``. An
+  unknown status is a ``ProviderProtocolError``.
 - amounts are decimal strings parsed with ``Money.from_decimal`` (never float);
   timestamps are ISO 8601 and must carry a zone; they are returned in UTC.
 
-Capabilities claimed: STATIC_LINK, DYNAMIC_QR, CANCEL (amount updates and
-notifications are for later issues).
+Capabilities claimed: STATIC_LINK, DYNAMIC_QR, CANCEL, AMOUNT_UPDATE, BULK_CREATE, SEARCH,
+DUE_DATE (notifications are for a later issue). Answers are read in ``jpmorgan_parse.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
-from functools import partial
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import httpx
 
+from app.domain.dueterms import DueTerms, to_jpm
 from app.domain.jsontypes import Json, JsonObject
-from app.domain.money import Money, MoneyError
+from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
-from .base import PROBE_ID, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
+from .base import PROBE_ID, BulkItem, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp, path_segment
-from .parsing import aware_time, error_json, obj, protocol, status_line, text
+from .jpmorgan_parse import (
+    STATUS_MAP,
+    STATUS_WORDS,
+    bulk_parser,
+    page_parser,
+    parse_error,
+    parse_link,
+    parse_request,
+)
+from .parsing import protocol
 from .spec import ConfigField, Options, ProviderSpec
 
 PRODUCTION_URL = "https://api.payments.jpmorgan.com"
 MOCK_URL = "https://api-mock.payments.jpmorgan.com"
 API = "/receivables/request-to-pay/v1"
+MAX_BULK = 25  # the documented most per bulk call
+PAGE = "100"  # the most a search page holds
+T = TypeVar("T")
 
-STATUS_MAP: dict[str, SaleStatus] = {
-    "ACTIVE": SaleStatus.LINKED,
-    "PROCESSING": SaleStatus.PROCESSING,
-    "SETTLED": SaleStatus.SETTLED,
-    "EXPIRED": SaleStatus.EXPIRED,
-    "CANCELLED": SaleStatus.CANCELLED,
-}
+__all__ = ["STATUS_MAP", "JPMorganProvider", "SPEC", "parse_error", "parse_link", "parse_request"]
 
 
-def parse_error(response: httpx.Response) -> tuple[str, str]:
-    """(message, code) from J.P. Morgan's error body; the status line when it is not one."""
-    data = error_json(response)
-    message = data.get("responseMessage") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or not isinstance(message, str):
-        return status_line(response), ""
-    errors = data.get("errors")
-    details = [
-        f"{e.get('field')}: {e.get('message')}"
-        for e in (errors if isinstance(errors, list) else [])
-        if isinstance(e, dict) and e.get("message") and f"{e.get('field')} {e.get('message')}" != message
-    ]
-    if details:
-        message = f"{message} ({'; '.join(details)})"
-    return message, str(data.get("responseCode") or "")
-
-
-_protocol = partial(protocol, "jpmorgan")
-_obj = partial(obj, "jpmorgan")
-_text = partial(text, "jpmorgan")
-_when = partial(aware_time, "jpmorgan")
-
-
-def _money(value: object, currency: str, what: str) -> Money:
-    if not isinstance(value, str):
-        raise _protocol(f"{what} is not a decimal string: {value!r}")
-    try:
-        return Money.from_decimal(Decimal(value), currency)
-    except (InvalidOperation, MoneyError):
-        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
-
-
-def parse_request(data: object) -> RequestInfo:
-    """A payment request answer in TillQR's words, or ProviderProtocolError."""
-    body = _obj(data, "payment request")
-    ident = _text(body, "id", "payment request")
-    word = _text(body, "status", "payment request")
-    if word not in STATUS_MAP:
-        raise _protocol(f"payment request {ident} has an unknown status {word!r}")
-    req = _obj(body.get("request"), "payment request's request")
-    currency = _text(req, "currency", "payment request")
-    try:
-        Money(0, currency)
-    except MoneyError:
-        raise _protocol(f"payment request {ident} has an unknown currency {currency!r}") from None
-    amount = _money(req.get("paymentAmount"), currency, "paymentAmount")
-    paid = _money(body.get("paidAmount", "0"), currency, "paidAmount")
-    qr = body.get("qrCode")
-    payload = qr.get("payload") if isinstance(qr, dict) else None
-    if payload is not None and not isinstance(payload, str):
-        raise _protocol("qrCode.payload is not text")
-    return RequestInfo(
-        request_id=ident,
-        status=STATUS_MAP[word],
-        provider_status=word,
-        amount=amount,
-        amount_paid=paid,
-        payload=payload or None,
-        expires_at=_when(body.get("expiresAt"), "expiresAt"),
-    )
-
-
-def parse_link(data: object) -> LinkInfo:
-    """A payment link answer, or ProviderProtocolError."""
-    body = _obj(data, "payment link")
-    qr = _obj(body.get("qrCode"), "payment link's qrCode")
-    linked = body.get("paymentRequestId")
-    if linked is not None and not isinstance(linked, str):
-        raise _protocol("paymentRequestId is not text")
-    return LinkInfo(
-        link_id=_text(body, "id", "payment link"),
-        payload=_text(qr, "payload", "payment link's qrCode"),
-        url=_text(body, "url", "payment link"),
-        linked_request_id=linked or None,
-    )
+def _iso(when: datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("search times must be aware datetimes")
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class JPMorganProvider:
     """The J.P. Morgan client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
 
     name = "jpmorgan"
-    capabilities = Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
+    capabilities = (
+        Capability.STATIC_LINK
+        | Capability.DYNAMIC_QR
+        | Capability.CANCEL
+        | Capability.AMOUNT_UPDATE
+        | Capability.BULK_CREATE
+        | Capability.SEARCH
+        | Capability.DUE_DATE
+    )
+    max_bulk = MAX_BULK
     currencies: tuple[str, ...] = ("BRL",)  # payment links are Brazil-only (seed); PayNow/FPS requests come later
 
     def __init__(
@@ -190,11 +154,15 @@ class JPMorganProvider:
 
     # -- payment requests -------------------------------------------------------------
     def request_body(self, spec: ChargeSpec) -> JsonObject:
-        if spec.duration_s < 1:
+        if spec.due is None and spec.duration_s < 1:
             raise ValueError("a payment request must last at least one second")
+        expiry: JsonObject = (
+            {"expirationType": "DUE_DATE", **to_jpm(spec.due)}
+            if spec.due is not None
+            else {"expirationType": "IMMEDIATE", "duration": int(spec.duration_s)}
+        )
         request: JsonObject = {
-            "expirationType": "IMMEDIATE",
-            "duration": int(spec.duration_s),
+            **expiry,
             "paymentAmount": str(spec.amount),
             "currency": spec.amount.currency,
             "reference": spec.reference,
@@ -204,6 +172,7 @@ class JPMorganProvider:
             request["creditor"] = self.creditor
         return {
             "id": spec.request_id,
+            **({"externalId": spec.external_id} if spec.external_id is not None else {}),
             "country": self.country,
             "request": request,
             "requestMethodType": "QR_CODE",
@@ -215,10 +184,75 @@ class JPMorganProvider:
             "/payment-requests", self.request_body(spec), idempotency_key=spec.idempotency_key, parse=parse_request
         )
         if info.request_id != spec.request_id:
-            raise _protocol(f"asked for payment request {spec.request_id}, got {info.request_id}")
+            raise protocol("jpmorgan", f"asked for payment request {spec.request_id}, got {info.request_id}")
         if info.amount != spec.amount:
-            raise _protocol(f"asked for {spec.amount.display()}, the request is for {info.amount.display()}")
+            raise protocol("jpmorgan", f"asked for {spec.amount.display()}, the request is for {info.amount.display()}")
         return info
+
+    async def create_requests(self, specs: Sequence[ChargeSpec], idempotency_key: str) -> list[BulkItem]:
+        """Up to ``max_bulk`` requests in one call; one ``BulkItem`` per spec, in order."""
+        if not 1 <= len(specs) <= self.max_bulk:
+            raise ValueError(f"a bulk call creates 1 to {self.max_bulk} payment requests, not {len(specs)}")
+        body: JsonObject = {"paymentRequests": [self.request_body(spec) for spec in specs]}
+        return await self.http.post(
+            "/payment-requests/bulk", body, idempotency_key=idempotency_key, parse=bulk_parser(specs)
+        )
+
+    async def update_request(
+        self,
+        request_id: str,
+        amount: Money,
+        *,
+        revision: int | None,
+        idempotency_key: str,
+        due: DueTerms | None = None,
+    ) -> RequestInfo:
+        """A new amount (and due terms) for an ACTIVE request still at ``revision`` (None: whatever it is)."""
+        request: JsonObject = {"paymentAmount": str(amount), **(to_jpm(due) if due is not None else {})}
+        return await self.http.patch(
+            f"/payment-requests/{path_segment(request_id)}",
+            {"request": request},
+            idempotency_key=idempotency_key,
+            headers={"If-Match": f'"{revision}"'} if revision is not None else None,
+            parse=parse_request,
+        )
+
+    async def _pages(self, path: str, key: str, item: Callable[[Json], T], params: dict[str, str]) -> list[T]:
+        found: list[T] = []
+        parse = page_parser(key, item)
+        while True:
+            page, cursor = await self.http.get(path, params=params, parse=parse)
+            found += page
+            if cursor is None:
+                return found
+            params = {**params, "cursor": cursor}
+
+    async def search_requests(
+        self,
+        *,
+        status: SaleStatus | None = None,
+        external_id: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> list[RequestInfo]:
+        """Every payment request matching all the filters given (every page followed), oldest first."""
+        params = {"limit": PAGE}
+        if status is not None:
+            if status not in STATUS_WORDS:
+                return []  # a status J.P. Morgan never reports: nothing has it
+            params["status"] = STATUS_WORDS[status]
+        if external_id is not None:
+            params["externalId"] = external_id
+        if created_from is not None:
+            params["createdFrom"] = _iso(created_from)
+        if created_to is not None:
+            params["createdTo"] = _iso(created_to)
+        return await self._pages("/payment-requests", "paymentRequests", parse_request, params)
+
+    async def search_links(self, *, external_id: str | None = None) -> list[LinkInfo]:
+        """Every payment link (with ``external_id``, when given), every page followed."""
+        params = {"limit": PAGE, **({"externalId": external_id} if external_id is not None else {})}
+        return await self._pages("/payment-links", "paymentLinks", parse_link, params)
 
     async def get_request(self, request_id: str) -> RequestInfo:
         return await self.http.get(f"/payment-requests/{path_segment(request_id)}", parse=parse_request)
@@ -232,10 +266,13 @@ class JPMorganProvider:
         )
 
     # -- payment links ----------------------------------------------------------------
-    async def create_link(self, idempotency_key: str, description: str = "") -> LinkInfo:
-        return await self.http.post(
-            "/payment-links", {"description": description}, idempotency_key=idempotency_key, parse=parse_link
-        )
+    async def create_link(
+        self, idempotency_key: str, description: str = "", external_id: str | None = None
+    ) -> LinkInfo:
+        body: JsonObject = {"description": description}
+        if external_id is not None:
+            body["externalId"] = external_id
+        return await self.http.post("/payment-links", body, idempotency_key=idempotency_key, parse=parse_link)
 
     async def get_link(self, link_id: str) -> LinkInfo:
         return await self.http.get(f"/payment-links/{path_segment(link_id)}", parse=parse_link)

@@ -44,6 +44,7 @@ none. Choices made where the specification leaves room:
 
 from __future__ import annotations
 
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,13 +73,8 @@ def crc16(data: str) -> str:
 
     ``data`` is the payload up to and including ``"6304"``. ``crc16("123456789") == "29B1"``.
     """
-    crc = 0xFFFF
-    for byte in data.encode("utf-8", "surrogatepass"):
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return f"{crc:04X}"
+    # binascii's CRC-CCITT (XModem polynomial 0x1021, MSB first) started at 0xFFFF is exactly CCITT-FALSE, in C.
+    return f"{binascii.crc_hqx(data.encode('utf-8', 'surrogatepass'), 0xFFFF):04X}"
 
 
 def tlv(tag: str, value: str) -> str:

@@ -14,13 +14,12 @@ be what the store meant to charge.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from app.qr import emv
+from app.qr.printlayout import FONT_FAMILIES, Box, QrBlock, Text, fit, printable
 from app.qr.render import QrMatrix, dark_runs, qr_matrix
 
 #: "Scan to pay" in the languages TillQR's markets speak (the store's language picks one;
@@ -52,49 +51,6 @@ _COMMA_DECIMALS = {"pt", "es", "fr", "de"}
 WIDTH_MM = 100.0
 MARGIN_MM = 6.0
 HEIGHT_MM = 150.0
-FONT_FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK TC", "Noto Sans Devanagari", "Arial", "sans-serif")
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float
-    w: float
-    h: float
-    color: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """One line, centred on ``x``; ``y`` is the baseline; ``size`` the em size; all in mm.
-
-    ``fallback`` is what to print instead when no font on the machine can draw every character
-    (``""``: leave the line out); None: print it anyway.
-    """
-
-    text: str
-    x: float
-    y: float
-    size: float
-    color: str = "#000000"
-    bold: bool = False
-    role: str = ""
-    fallback: str | None = None
-
-
-@dataclass(frozen=True)
-class QrBlock:
-    """The QR code: ``size`` mm square including a quiet zone of ``border`` modules on each side."""
-
-    x: float
-    y: float
-    size: float
-    matrix: QrMatrix
-    border: int = 4
-
-    @property
-    def modules(self) -> int:
-        return len(self.matrix) + 2 * self.border
 
 
 @dataclass(frozen=True)
@@ -122,29 +78,6 @@ def languages(lang: str | None, scheme: str) -> list[str]:
             f"use one or two of {', '.join(SCAN_TO_PAY)} (e.g. en/hi)"
         )
     return wanted[:2]
-
-
-def _em_width(text: str, bold: bool) -> float:
-    """A generous estimate of ``text``'s width in ems (the SVG has no font to measure with)."""
-    total = 0.0
-    for c in text:
-        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
-            continue
-        if unicodedata.east_asian_width(c) in ("W", "F"):
-            total += 1.0
-        elif c == " ":
-            total += 0.32
-        elif c.isupper() or c.isdigit():
-            total += 0.72 if bold else 0.66
-        else:
-            total += 0.62 if bold else 0.56
-    return total
-
-
-def fit(text: str, size: float, max_width: float, bold: bool = False) -> float:
-    """``size``, or smaller so that ``text`` fits in ``max_width`` (never below a third of it)."""
-    width = _em_width(text, bold) * size
-    return size if width <= max_width else max(size / 3, size * max_width / width)
 
 
 def _amount(fields: dict[str, Any], lang: str) -> str | None:
@@ -185,9 +118,7 @@ def _account(scheme: str, fields: dict[str, Any]) -> str | None:
 def layout(payload: str, *, store_name: str | None = None, lang: str | None = None) -> Sticker:
     """Place everything on the card. Raises ValueError for a payload that does not decode cleanly,
     an unknown language, or no store name (neither given nor in the payload)."""
-    decoded = emv.decode(payload)
-    if not decoded.valid:
-        raise ValueError("refusing to print a sticker for a payload with errors: " + "; ".join(decoded.errors))
+    decoded = printable(payload, "a sticker")
     scheme, fields = decoded.scheme, decoded.fields
     langs = languages(lang, scheme)
     name = " ".join((store_name if store_name is not None else str(fields.get("59") or fields.get("pn") or "")).split())
@@ -209,6 +140,7 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
             True,
             "mark",
             mark_fallback if mark_fallback != mark else None,
+            width=usable,
         )
     ]
     lines: list[tuple[float, str, float, str, bool, str, str | None]] = []  # advance, text, size, color, ...
@@ -231,7 +163,7 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     y = qr.y + qr.size
     for advance, text, size, color, bold, role, fallback in lines:
         y += advance
-        texts.append(Text(text, width / 2, y, size, color, bold, role, fallback))
+        texts.append(Text(text, width / 2, y, size, color, bold, role, fallback, width=usable))
     height = max(HEIGHT_MM, round(y + bottom, 1))
     return Sticker(payload, scheme, width, height, boxes, texts, qr)
 

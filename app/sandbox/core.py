@@ -21,10 +21,17 @@ payment links here, in provider-neutral form (the records and the clock are in `
   on the day: ``SimRequest.owed``, e.g. a Pix due-date charge) settles at once; with
   ``settle_delay_s > 0`` the request is PROCESSING until that much clock time
   has passed (again applied on read).
+- revisions: ``SimRequest.revision`` starts at 0 and goes up by one on every change of
+  phase (``set_phase``), amount (``set_amount``) or anything else its provider counts as
+  a change (``touch``), whoever made it; a provider answers it as its version counter.
 - idempotency: ``remember``/``replay`` store a successful (2xx) answer per
   (provider, method, path, key) with a fingerprint of the body; the same key with
   another body is refused (422). Failed answers are not stored, so a corrected
   retry with the same key is possible.
+
+- kept between runs: ``contents()`` and ``restore()`` are what ``persist.py`` saves and
+  loads; a provider whose requests owe by a rule rebuilds ``owed`` through its
+  ``SandboxProvider.revive`` hook (``revivers``).
 
 Nothing here awaits, so every handler's check-then-change runs atomically on
 the event loop.
@@ -40,6 +47,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from app.domain.money import Money
 from app.qr.schemes import pix_location
 
 from .model import (
@@ -65,6 +73,19 @@ class SandboxProvider:
     status_words: Mapping[Phase, str]  # Phase -> the provider's own status word
     error_body: Callable[[int, str, str], dict]  # (http status, code, message) -> JSON body
     setup: Callable[[SandboxState], None] | None = None  # called once with each new state (listeners, rules)
+    # called for each of its requests read back from a saved state (persist.py): rebuilds what JSON cannot
+    # hold, e.g. ``SimRequest.owed`` from the due terms the request keeps in ``extra``
+    revive: Callable[[SimRequest], None] | None = None
+
+
+@dataclass
+class Contents:
+    """A state's records: what ``persist.py`` saves and loads."""
+
+    requests: list[SimRequest]
+    links: list[SimLink]
+    locations: dict[str, tuple[str, str, str]]  # location or payload -> (kind, provider, id)
+    answers: dict[tuple[str, str, str, str], StoredAnswer]  # (provider, method, path, key) -> first answer
 
 
 CALLS_KEPT = 10_000  # a long-running demo sandbox must not grow without bound
@@ -79,6 +100,7 @@ class SandboxState:
         self.status_words: dict[str, Mapping[Phase, str]] = {}
         self.listeners: list[Callable[[SimRequest], None]] = []
         self.pay_rules: dict[str, Callable[[SimRequest], Phase | None]] = {}  # stage rules, see pay()
+        self.revivers: dict[str, Callable[[SimRequest], None]] = {}  # SandboxProvider.revive, by provider
         self.notify_transport: Any = None  # httpx transport for outbound notifications (None: the network)
         self.offset = timedelta(0)  # time travel (``advance``) on top of the clock
         self.reset()
@@ -91,6 +113,7 @@ class SandboxState:
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # the latest calls, for tests and demos
         self.call_count = 0
         self.notifications: deque[dict[str, Any]] = deque(maxlen=CALLS_KEPT)  # outbound notifications sent
+        self.dormant: dict[str, list[Any]] = {}  # saved records of providers not mounted here (persist.py)
 
     def now(self) -> datetime:
         now = self.clock()
@@ -138,8 +161,27 @@ class SandboxState:
         if req.phase is phase:
             return
         req.phase = phase
+        self.touch(req)
+
+    def set_amount(self, req: SimRequest, amount: Money) -> None:
+        """The request's amount changed at the provider (an update, a test hook); SandboxError 400 when the
+        currency differs."""
+        if amount.currency != req.amount.currency:
+            raise SandboxError(400, "INVALID_AMOUNT", f"the request is in {req.amount.currency}, not {amount.currency}")
+        if amount != req.amount:
+            req.amount = amount
+            self.touch(req)
+
+    def touch(self, req: SimRequest) -> None:
+        """``req`` changed (phase, amount, terms): a new revision, the time noted, the listeners told."""
+        req.revision += 1
         req.updated_at = self.now()
         self.changed(req)
+
+    def repoint(self, req: SimRequest, payload: str) -> None:
+        """``req`` is now scanned as ``payload`` (its provider redrew its QR, e.g. for a new amount)."""
+        req.payload = payload
+        self._register(payload, "request", req.provider, req.id)
 
     def changed(self, req: SimRequest) -> None:
         """Tell the listeners (status websocket, notifications) that ``req`` changed."""
@@ -252,6 +294,22 @@ class SandboxState:
     def remember(self, scope: tuple[str, str, str], key: str, body_fingerprint: str, status: int, body: Any) -> None:
         self._answers[(*scope, key)] = StoredAnswer(body_fingerprint, status, body)
 
+    # -- kept between runs (persist.py) -------------------------------------------
+    def contents(self) -> Contents:
+        """Everything a saved state holds, as it is (no clock applied, no listener called)."""
+        return Contents(
+            list(self._requests.values()), list(self._links.values()), dict(self._locations), dict(self._answers)
+        )
+
+    def restore(self, contents: Contents) -> None:
+        """Put back a saved state's records (already revived); ValueError if this state holds any."""
+        if self._requests or self._links or self._answers:
+            raise ValueError("the sandbox already holds requests: a saved state loads into an empty one only")
+        self._requests = {(r.provider, r.id): r for r in contents.requests}
+        self._links = {(link.provider, link.id): link for link in contents.links}
+        self._locations = dict(contents.locations)
+        self._answers = dict(contents.answers)
+
     # -- truth for tests -----------------------------------------------------------
     def word(self, req: SimRequest) -> str:
         return self.status_words.get(req.provider, {}).get(req.phase, req.phase.value.upper())
@@ -267,6 +325,7 @@ class SandboxState:
                     "amount_paid": str(r.amount_paid),
                     "linked_to": r.linked_to,
                     "external_reference": r.reference,
+                    "revision": r.revision,
                 }
                 for r in self.requests()
             ],

@@ -6,16 +6,29 @@ works unchanged. Routes, under ``/jpmorgan/receivables/request-to-pay/v1``:
 
 ==========  ==================================  ===============================================
 POST        /payment-requests                   create (Idempotency-Key honoured) → 201
+POST        /payment-requests/bulk              ``{"paymentRequests": [1..25 create bodies]}``
+                                                → 207 ``{"results": [...]}`` (Idempotency-Key)
+GET         /payment-requests                   search: ``status``, ``externalId``,
+                                                ``createdFrom``, ``createdTo``, ``limit``,
+                                                ``cursor`` → 200 ``{"paymentRequests",
+                                                "nextCursor"}``
 GET         /payment-requests/{id}              current state → 200
-PATCH       /payment-requests/{id}              ``{"status": "CANCELLED"}`` → 200
+PATCH       /payment-requests/{id}              ``{"status": "CANCELLED"}`` → 200, or an
+                                                amount update ``{"request": {"paymentAmount",
+                                                ...}}`` (If-Match, Idempotency-Key) → 200
 POST        /payment-links                      create a static link (Idempotency-Key) → 201
+GET         /payment-links                      search: ``externalId``, ``limit``, ``cursor``
+                                                → 200 ``{"paymentLinks", "nextCursor"}``
 GET         /payment-links/{id}                 → 200
 POST        /payment-links/{id}/link            ``{"paymentRequestId"}`` → 200
 POST        /payment-links/{id}/unlink          ``{"paymentRequestId"}`` → 200
 ==========  ==================================  ===============================================
 
 From the public documentation: the base paths, the statuses ACTIVE, PROCESSING,
-SETTLED, EXPIRED, CANCELLED; the create body (``id`` optional and client-assigned,
+SETTLED, EXPIRED, CANCELLED and RETURNED ("settled or returned"); update or cancel of an
+active request only ("not cancelled, settled, or expired"; the update is Brazil-only);
+bulk creation of up to 25 requests, each with amount, due date, description and external
+identifier; search of requests; expiry at the due date; the create body (``id`` optional and client-assigned,
 ``country``, ``request`` with ``expirationType``, ``duration``, ``paymentAmount``,
 ``currency``, ``reference``, ``isAmountAdjustable``, ``creditor``;
 ``requestMethodType`` QR_CODE and ``requestMethod``); payment links being
@@ -27,12 +40,44 @@ Brazil-only; unique ids. **Choices made here where the docs are silent** (mirror
 - error body: ``{"responseStatus": "ERROR", "responseCode": "<CODE>",
   "responseMessage": "<text>", "errors": [{"field", "message"}]}``; codes used:
   UNAUTHORIZED 401, INVALID_REQUEST/INVALID_JSON 400, NOT_FOUND 404, DUPLICATE_ID 409,
-  LINK_BUSY / ALREADY_LINKED / NOT_ACTIVE / LINKED_TO_OTHER / NOT_CANCELLABLE 409,
-  IDEMPOTENCY_KEY_REUSED 422, SERVICE_UNAVAILABLE 503 (faults);
+  LINK_BUSY / ALREADY_LINKED / NOT_ACTIVE / LINKED_TO_OTHER / NOT_CANCELLABLE /
+  AMOUNT_NOT_ABOVE_PAID 409, REVISION_MISMATCH 412, IDEMPOTENCY_KEY_REUSED 422,
+  SERVICE_UNAVAILABLE 503 (faults);
 - this sandbox is the Brazilian market: ``country`` "BR", ``currency`` "BRL" only,
-  ``expirationType`` "IMMEDIATE" with ``duration`` in whole seconds ≥ 1,
   ``paymentAmount`` a decimal *string* > 0 with at most 2 decimals,
   ``isAmountAdjustable`` false, ``requestMethod`` DYNAMIC + TEXT;
+- ``expirationType`` "IMMEDIATE" with ``duration`` in whole seconds ≥ 1, or "DUE_DATE"
+  with ``dueDate`` "YYYY-MM-DD", ``daysAfterDueDate`` (0–3650) and the optional charges
+  ``fineAmount`` (once, after the due date), ``interestAmountPerDay``, ``rebateAmount``
+  (decimal strings ≥ 0) and ``discounts`` (at most 3 ``{"amount", "limitDate"}``), worded
+  by ``app.domain.dueterms.to_jpm`` and checked by ``app.domain.duedate.problems``; the
+  last payable day must not be past. What a DUE_DATE request owes on a day is
+  ``app.domain.duedate.amount_due`` on the Brasília day of the sandbox clock (as the Pix
+  sandbox does); it expires at the end of ``dueDate + daysAfterDueDate`` (Brasília);
+- optional ``externalId`` (1–35 printable characters, not unique: e.g. the bill id) on
+  requests and payment links, answered on both (null when none);
+- every request answer carries ``revisionNumber``: 0 at creation, +1 on every change of
+  amount, due date or status, by anyone (a payer, the clock, a test hook);
+- amount update: ``PATCH /payment-requests/{id}`` ``{"request": {"paymentAmount"}}``, on a
+  DUE_DATE request also any of its due-date fields (what is not sent stays);
+  ``If-Match: "<revisionNumber>"`` optional. Checked in this order: 404; 409 NOT_ACTIVE
+  when the request is not ACTIVE (its status says more than its revision); 412
+  REVISION_MISMATCH when If-Match names another revision; 400 for the body; 409
+  AMOUNT_NOT_ABOVE_PAID when part paid already covers the new amount. An update that
+  changes nothing keeps the revision. A replay of its Idempotency-Key answers the first
+  answer, even after the revision moved on. The request's BR Code is redrawn with the new
+  amount (same location, so a printed link still reaches it);
+- bulk: every item needs its client-assigned ``id``; per item 201 made, 200 when that id
+  exists with the same body (a resumed import regrouped into other batches is safe), 409
+  DUPLICATE_ID with another body, 400 an invalid body: ``{"index", "httpStatus",
+  "paymentRequest"}`` or ``{"index", "httpStatus", "error": <error body>}``; none or more
+  than 25 items is 400 for the whole call;
+- search: filters combine (AND); ``status`` is an API word; ``createdFrom`` is inclusive,
+  ``createdTo`` exclusive (ISO 8601 with a zone); ``limit`` 1–100 (default 100); pages in
+  creation order, ``nextCursor`` an opaque text or null on the last page; an unknown
+  parameter is 400;
+- RETURNED: a settled payment sent back to the payer (only from SETTLED; in this sandbox
+  only through ``POST /_sandbox/return``);
 - a client-assigned ``id`` is 26–35 letters/digits (a Pix txid; TillQR sends the
   32-hex sale id); a taken id is 409 unless it is an idempotent replay;
 - cancel is ``PATCH`` with ``{"status": "CANCELLED"}``: only an ACTIVE request,
@@ -49,14 +94,15 @@ Brazil-only; unique ids. **Choices made here where the docs are silent** (mirror
   amount in tag 54). ``url`` is that location with ``https://``;
 - replays of an Idempotency-Key return the first answer with ``Duplicate-Request: true``.
 
-The bodies (the create body checked, the entities answered) are ``jpmorgan_body.py``'s.
+The bodies (checked and answered) are ``jpmorgan_body.py``'s, the requests' life ``jpmorgan_requests.py``'s,
+bulk and search ``jpmorgan_bulk.py``'s.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -65,17 +111,15 @@ from starlette.routing import Route
 
 from app.qr.schemes import pix_dynamic
 
+from . import jpmorgan_requests as requests
 from .core import SandboxProvider, SandboxState
-from .jpmorgan_body import STATUS_WORDS, link_json, request_json, validate_create
-from .model import BUSY_PHASES, Phase, SandboxError, SimLink, SimRequest, parse_amount
+from .jpmorgan_body import STATUS_WORDS, check_external_id, error_body, invalid, link_json, request_json
+from .jpmorgan_bulk import bulk, search_links, search_requests
+from .jpmorgan_requests import NAME, revive
+from .model import BUSY_PHASES, Phase, SandboxError, SimLink, SimRequest
 from .web import Handler, bearer_token, endpoint, idempotent
 
-NAME = "jpmorgan"
 API = "/receivables/request-to-pay/v1"
-
-
-def error_body(status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"responseStatus": "ERROR", "responseCode": code, "responseMessage": message, "errors": errors or []}
 
 
 def _error(exc: SandboxError) -> JSONResponse:
@@ -91,111 +135,54 @@ def _answer(status: int, body: Any, replayed: bool) -> JSONResponse:
 
 
 # -- payment requests ------------------------------------------------------------
-def _location(state: SandboxState, kind: str, ident: str) -> str:
-    return f"{state.settings.location_host}/jpm/{kind}/{ident}"
-
-
-def _create_request(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
-    errors, req = validate_create(body)
-    if errors:
-        raise SandboxError(400, "INVALID_REQUEST", f"{errors[0]['field']} {errors[0]['message']}", errors)
-    ident = body.get("id") or uuid.uuid4().hex
-    if state.request(NAME, ident) is not None:
-        raise SandboxError(409, "DUPLICATE_ID", f"a payment request with id {ident} already exists")
-    amount = parse_amount(req["paymentAmount"], "BRL")
-    creditor = req.get("creditor") or {}
-    address = (
-        creditor.get("address") if isinstance(creditor, dict) and isinstance(creditor.get("address"), dict) else {}
-    )
-    address = address if isinstance(address, dict) else {}
-    city = address.get("city") if isinstance(address.get("city"), str) and address.get("city") else None
-    try:
-        payload = pix_dynamic(
-            _location(state, "requests", ident),
-            merchant_name=creditor.get("name") or state.settings.merchant_name,
-            merchant_city=city or state.settings.merchant_city,
-            amount=amount,
-        )
-    except ValueError as exc:
-        raise SandboxError(400, "INVALID_REQUEST", f"cannot build the QR code: {exc}") from None
-    now = state.now()
-    echo = dict(req, paymentAmount=str(amount))
-    sim = SimRequest(
-        id=ident,
-        provider=NAME,
-        amount=amount,
-        reference=req.get("reference", ""),
-        created_at=now,
-        expires_at=now + timedelta(seconds=req["duration"]),
-        payload=payload,
-        extra={
-            "request": echo,
-            "country": "BR",
-            "revisionNumber": 0,
-            "requestMethod": body.get("requestMethod") or {"qrCodeType": "DYNAMIC", "contentType": "TEXT"},
-        },
-    )
-    state.add_request(sim)
-    return 201, request_json(state, sim)
+@_endpoint
+async def create_request(request: Request, state: SandboxState) -> Response:
+    return _answer(*await idempotent(request, state, NAME, lambda body: requests.create(state, body)))
 
 
 @_endpoint
-async def create_request(request: Request, state: SandboxState) -> Response:
-    return _answer(*await idempotent(request, state, NAME, lambda body: _create_request(state, body)))
+async def create_bulk(request: Request, state: SandboxState) -> Response:
+    return _answer(*await idempotent(request, state, NAME, lambda body: bulk(state, body)))
 
 
-def _find_request(state: SandboxState, ident: Any) -> SimRequest:
-    req = state.request(NAME, ident) if isinstance(ident, str) else None
-    if req is None:
-        raise SandboxError(404, "NOT_FOUND", f"payment request {ident} not found")
-    return req
+@_endpoint
+async def find_requests(request: Request, state: SandboxState) -> Response:
+    return JSONResponse(search_requests(state, request.query_params))
 
 
 @_endpoint
 async def get_request(request: Request, state: SandboxState) -> Response:
-    return JSONResponse(request_json(state, _find_request(state, request.path_params["id"])))
+    return JSONResponse(request_json(state, requests.find(state, request.path_params["id"])))
 
 
-def _cancel(state: SandboxState, ident: str, body: dict[str, Any]) -> tuple[int, Any]:
-    req = _find_request(state, ident)
-    if set(body) != {"status"} or body["status"] != "CANCELLED":
-        raise SandboxError(
-            400,
-            "INVALID_REQUEST",
-            'this sandbox only supports {"status": "CANCELLED"}',
-            [{"field": "status", "message": 'must be "CANCELLED"'}],
-        )
-    if req.phase is Phase.OPEN:
-        req.extra["revisionNumber"] = req.extra.get("revisionNumber", 0) + 1
-        state.set_phase(req, Phase.CANCELLED)
-    elif req.phase is not Phase.CANCELLED:
-        raise SandboxError(
-            409,
-            "NOT_CANCELLABLE",
-            f"payment request {ident} is {STATUS_WORDS[req.phase]}: only ACTIVE requests can be cancelled",
-        )
-    return 200, request_json(state, req)
+def _change(state: SandboxState, ident: str, expected: int | None, body: dict[str, Any]) -> tuple[int, Any]:
+    if "status" in body:
+        if set(body) != {"status"} or body["status"] != "CANCELLED":
+            raise invalid([{"field": "status", "message": 'must be "CANCELLED", alone'}])
+        return requests.cancel(state, ident, body)
+    return requests.update(state, ident, body, expected)
 
 
 @_endpoint
 async def patch_request(request: Request, state: SandboxState) -> Response:
     ident = request.path_params["id"]
-    _find_request(state, ident)
-    return _answer(*await idempotent(request, state, NAME, lambda body: _cancel(state, ident, body)))
+    requests.find(state, ident)
+    expected = requests.revision_of(request.headers.get("if-match"))
+    return _answer(*await idempotent(request, state, NAME, lambda body: _change(state, ident, expected, body)))
 
 
 # -- payment links ---------------------------------------------------------------
 def _create_link(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
     description = body.get("description", "")
+    errors = check_external_id(body.get("externalId"))
     if not isinstance(description, str) or len(description) > 140:
-        raise SandboxError(
-            400,
-            "INVALID_REQUEST",
-            "description must be text of at most 140 characters",
-            [{"field": "description", "message": "must be text of at most 140 characters"}],
-        )
+        errors.append({"field": "description", "message": "must be text of at most 140 characters"})
+    for field in sorted(set(body) - {"description", "externalId"}):
+        errors.append({"field": field, "message": "is not a field of a payment link"})
+    if errors:
+        raise invalid(errors)
     ident = uuid.uuid4().hex
-    location = _location(state, "links", ident)
+    location = requests.location(state, "links", ident)
     payload = pix_dynamic(
         location, merchant_name=state.settings.merchant_name, merchant_city=state.settings.merchant_city
     )
@@ -207,6 +194,7 @@ def _create_link(state: SandboxState, body: dict[str, Any]) -> tuple[int, Any]:
             payload=payload,
             description=description,
             created_at=state.now(),
+            extra={"externalId": body.get("externalId")},
         )
     )
     return 201, link_json(link)
@@ -225,6 +213,11 @@ def _find_link(state: SandboxState, ident: str) -> SimLink:
 
 
 @_endpoint
+async def find_links(request: Request, state: SandboxState) -> Response:
+    return JSONResponse(search_links(state, request.query_params))
+
+
+@_endpoint
 async def get_link(request: Request, state: SandboxState) -> Response:
     return JSONResponse(link_json(_find_link(state, request.path_params["id"])))
 
@@ -238,7 +231,7 @@ def _request_of(state: SandboxState, body: dict[str, Any]) -> SimRequest:
             "paymentRequestId is required",
             [{"field": "paymentRequestId", "message": "is required"}],
         )
-    return _find_request(state, ident)
+    return requests.find(state, ident)
 
 
 def _link(state: SandboxState, link: SimLink, body: dict[str, Any]) -> tuple[int, Any]:
@@ -301,9 +294,12 @@ def provider() -> SandboxProvider:
         prefix="/jpmorgan",
         routes=[
             Route(f"{API}/payment-requests", create_request, methods=["POST"]),
+            Route(f"{API}/payment-requests", find_requests, methods=["GET"]),
+            Route(f"{API}/payment-requests/bulk", create_bulk, methods=["POST"]),
             Route(f"{API}/payment-requests/{{id}}", get_request, methods=["GET"]),
             Route(f"{API}/payment-requests/{{id}}", patch_request, methods=["PATCH"]),
             Route(f"{API}/payment-links", create_link, methods=["POST"]),
+            Route(f"{API}/payment-links", find_links, methods=["GET"]),
             Route(f"{API}/payment-links/{{id}}", get_link, methods=["GET"]),
             Route(f"{API}/payment-links/{{id}}/link", _endpoint(_link_action(_link)), methods=["POST"]),
             Route(f"{API}/payment-links/{{id}}/unlink", _endpoint(_link_action(_unlink)), methods=["POST"]),
@@ -311,7 +307,12 @@ def provider() -> SandboxProvider:
         ],
         status_words=STATUS_WORDS,
         error_body=lambda status, code, message: error_body(status, code, message),
+        setup=_setup,
     )
 
 
-__all__ = ["NAME", "API", "STATUS_WORDS", "provider", "error_body", "request_json", "link_json"]
+def _setup(state: SandboxState) -> None:
+    state.listeners.append(partial(requests.keep_qr, state))
+
+
+__all__ = ["NAME", "API", "STATUS_WORDS", "provider", "error_body", "request_json", "link_json", "revive"]

@@ -61,6 +61,7 @@ class Phase(str, enum.Enum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    RETURNED = "returned"  # a settled payment sent back to the payer (only from SETTLED)
 
 
 # A link holding a request in one of these is busy; only OPEN requests can be paid or linked.
@@ -104,6 +105,7 @@ class SimRequest:
     extra: dict[str, Any] = field(default_factory=dict)  # the provider's own fields, echoed back
     owed: Callable[[datetime], Money] | None = None  # the amount owed at a time, where it depends on it
     fixed_amount: bool = False  # its QR carries the amount: paid in full or not at all
+    revision: int = 0  # +1 on every change of amount, terms or phase (SandboxState bumps it)
 
     def __post_init__(self) -> None:
         if self.paid is None:

@@ -49,6 +49,8 @@ public documentation** (QI Tech, docs.qitech.com.br, "Pix indireto"): the consul
 - the BR Code is ``pix_dynamic`` pointing at ``<host>/pix/v2/cob|cobv/<key>``; an instant
   QR carries its amount (tag 54), a term QR none (what is due depends on the day);
   the merchant name is ``additional_data``'s ``merchant_name`` when given;
+- kept between commands (``persist.py``): the parsed order stays in ``extra["order"]`` and
+  ``revive`` rebuilds what a term QR owes from its terms when the state is read back;
 - ``qr_code_events``: registration, payment (one per payment), write_off,
   bank_written_off; codes ``SBX…`` are this sandbox's own.
 
@@ -61,7 +63,7 @@ import base64
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -175,7 +177,6 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
     key = str(uuid.uuid4())
     terms = order.terms
     expires = payable_until(terms) if terms else now + timedelta(seconds=order.expiration_seconds or 0)
-    owed = (lambda when: amount_due(order.amount, terms, local_date(when)).total) if terms else None
     payload = _payload(state, order, key)
     sim = SimRequest(
         id=key,
@@ -185,7 +186,7 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
         created_at=now,
         expires_at=expires,
         payload=payload,
-        owed=owed,
+        owed=_owed(order),
         extra={
             "account": account,
             "alias": alias,
@@ -194,8 +195,6 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
             "events": [(order.request_control_key, "registration", now)],
         },
     )
-    if _note_payments not in state.listeners:
-        state.listeners.append(_note_payments)
     state.add_request(sim)
     return 201, {
         "request_control_key": order.request_control_key,
@@ -204,6 +203,25 @@ def _create(state: SandboxState, account: str, alias: str, body: dict[str, Any])
         "base_64_payload": _b64(payload),
         "created_at": iso(now),
     }
+
+
+def _owed(order: Order) -> Callable[[datetime], Money] | None:
+    """What a term QR owes on the day it is paid (None: an instant QR owes its amount)."""
+    terms = order.terms
+    if terms is None:
+        return None
+    return lambda when: amount_due(order.amount, terms, local_date(when)).total
+
+
+def revive(req: SimRequest) -> None:
+    """(The provider's revive hook.) A QR read back from a saved state owes by its stored order's terms again."""
+    req.owed = _owed(req.extra["order"])
+
+
+def setup(state: SandboxState) -> None:
+    """(The provider's setup hook.) Payments become ``payment`` events, on QRs created or read back alike."""
+    if _note_payments not in state.listeners:
+        state.listeners.append(_note_payments)
 
 
 def _b64(text: str) -> str:
@@ -338,6 +356,8 @@ def provider() -> SandboxProvider:
         ],
         status_words=STATUS_WORDS,
         error_body=lambda status, code, message: error_body(status, code, message),
+        setup=setup,
+        revive=revive,
     )
 
 

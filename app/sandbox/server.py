@@ -8,6 +8,14 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
 - ``POST /_sandbox/pay`` ``{"payload", "amount"?}`` → 200 ``{"request_id", "status",
   "provider", "amount_paid"}``; 400 bad input, 404 nothing payable behind the
   payload, 409 no longer payable;
+- ``POST /_sandbox/change`` ``{"amount"}`` + a selector, ``POST /_sandbox/cancel`` and
+  ``POST /_sandbox/return`` with a selector: what the provider's side does on its own (another
+  system changed the amount of an ACTIVE request, cancelled it, returned a settled payment), each
+  a new revision of the request. The selector is ``{"request_id"}`` (with ``"provider"`` when two
+  providers share the id) or ``{"payload"}``, resolved as ``/_sandbox/pay`` does (a printed link
+  reaches the request linked now). → 200 the ``/_sandbox/pay`` body plus ``"amount"``; 404 no such
+  request; 409 when the request is not open (change, cancel; a cancelled one again is 200) or not
+  settled (return; only providers with a returned status, e.g. J.P. Morgan);
 - ``GET /_sandbox/state`` → ``{"requests": [...], "links": [...]}`` (DESIGN.md);
 - ``POST /_sandbox/faults`` (see ``faults.py``) → 200 the settings now in force;
   ``GET`` and ``DELETE /_sandbox/faults``;
@@ -45,8 +53,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from . import events as sandbox_events
 from .core import SandboxProvider, SandboxState
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
+from .hooks import cancel, change, give_back
 from .model import Clock, SandboxError, SandboxSettings, iso
 from .web import json_object
+from .web import sandbox_error as _sandbox_error
 
 SANDBOX_PREFIX = "/_sandbox"
 
@@ -115,10 +125,6 @@ class SandboxApp(Starlette):
             if path == provider.prefix or path.startswith(provider.prefix + "/"):
                 return provider
         return None
-
-
-def _sandbox_error(exc: SandboxError) -> JSONResponse:
-    return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
 
 
 def _state(request: Request) -> SandboxState:
@@ -229,6 +235,9 @@ def create_app(
     providers = {provider.name: provider for provider in mounted}
     routes: list[Any] = [
         Route(f"{SANDBOX_PREFIX}/pay", pay, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/change", change, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/cancel", cancel, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/return", give_back, methods=["POST"]),
         Route(f"{SANDBOX_PREFIX}/state", get_state, methods=["GET"]),
         Route(f"{SANDBOX_PREFIX}/faults", set_faults, methods=["POST"]),
         Route(f"{SANDBOX_PREFIX}/faults", get_faults, methods=["GET"]),
@@ -242,6 +251,8 @@ def create_app(
     ]
     for provider in providers.values():
         state.status_words[provider.name] = provider.status_words
+        if provider.revive is not None:
+            state.revivers[provider.name] = provider.revive
         if provider.setup is not None:
             provider.setup(state)
         routes.append(Mount(provider.prefix, routes=provider.routes))

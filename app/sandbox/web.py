@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from .core import SandboxState
 from .model import SandboxError, fingerprint
@@ -33,6 +33,11 @@ def endpoint(
 
     answer.__name__ = fn.__name__
     return answer
+
+
+def sandbox_error(exc: SandboxError) -> JSONResponse:
+    """An error of the ``/_sandbox/*`` routes: ``{"error": <message>, "code"}`` with its status."""
+    return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
 
 
 def bearer_token(request: Request) -> str:

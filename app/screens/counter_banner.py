@@ -46,6 +46,7 @@ MODES = {
     SaleStatus.FAILED: Mode.FAILED,
     SaleStatus.REFUNDED: Mode.REFUNDED,
     SaleStatus.PARTIALLY_REFUNDED: Mode.REFUNDED,
+    SaleStatus.RETURNED: Mode.REFUNDED,  # money that went back to the payer, as a refund does
 }
 
 
@@ -118,6 +119,9 @@ def sale_banner(sale: Sale, owed: Money, busy: Busy | None = None) -> Banner:
         )
     if mode is Mode.FAILED:
         return Banner(mode, "Failed", _failure(sale, amount), refund, flag)
+    if sale.status is SaleStatus.RETURNED:
+        got = received if received.minor else owed
+        return Banner(mode, sale.status.label, f"{got.display()} was paid, then returned to the payer by the provider")
     if sale.status is SaleStatus.PARTIALLY_REFUNDED:
         return Banner(mode, sale.status.label, f"{sale.refunded.display()} of {received.display()} refunded")
     return Banner(mode, sale.status.label, f"{sale.refunded.display() if sale.refunded.minor else amount} refunded")

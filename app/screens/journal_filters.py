@@ -36,6 +36,7 @@ WORDS = {
     S.FAILED: "Failed",
     S.REFUNDED: "Refunded",
     S.PARTIALLY_REFUNDED: "Part refunded",
+    S.RETURNED: "Returned",
 }
 
 # a colour group per status, for the view's palette: the words above say the same
@@ -49,6 +50,7 @@ TONES = {
     S.FAILED: "failed",
     S.REFUNDED: "refunded",
     S.PARTIALLY_REFUNDED: "refunded",
+    S.RETURNED: "refunded",
 }
 
 

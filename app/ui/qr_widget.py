@@ -12,7 +12,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.qr.render import QrMatrix, dark_runs, qr_matrix
+from app.qr.render import QrMatrix, qr_matrix
+from app.ui.print_paint import paint_modules
 
 QUIET_ZONE = 4  # modules of white around the symbol (ISO/IEC 18004)
 
@@ -81,13 +82,9 @@ class QrWidget(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(rect, QColor("white"))
-        dark = QColor("black")
-        left = rect.left() + QUIET_ZONE * module
-        top = rect.top() + QUIET_ZONE * module
-        for r, row in enumerate(self._matrix):
-            y = top + r * module
-            for start, end in dark_runs(row):
-                painter.fillRect(left + start * module, y, (end - start) * module, module, dark)
+        paint_modules(
+            painter, self._matrix, rect.left() + QUIET_ZONE * module, rect.top() + QUIET_ZONE * module, module
+        )
         painter.end()
 
     def _paint_hint(self) -> None:

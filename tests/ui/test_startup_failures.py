@@ -40,8 +40,8 @@ async def test_a_failed_assembly_closes_the_push_hub_and_clients_it_opened(tmp_p
     made = []
     real = runtime_mod._demo_provider
 
-    def recording(name):
-        parts = real(name)
+    def recording(*args):
+        parts = real(*args)
         made.append(parts)
         return parts
 

@@ -71,8 +71,16 @@ async def faults(sb_http, **settings) -> None:
 def test_it_is_a_payment_provider_claiming_only_what_works(jpm):
     assert isinstance(jpm, PaymentProvider)
     assert jpm.name == "jpmorgan"
-    assert jpm.capabilities == Capability.STATIC_LINK | Capability.DYNAMIC_QR | Capability.CANCEL
-    assert set(STATUS_MAP) == {"ACTIVE", "PROCESSING", "SETTLED", "EXPIRED", "CANCELLED"}
+    assert jpm.capabilities == (
+        Capability.STATIC_LINK
+        | Capability.DYNAMIC_QR
+        | Capability.CANCEL
+        | Capability.AMOUNT_UPDATE
+        | Capability.BULK_CREATE
+        | Capability.SEARCH
+        | Capability.DUE_DATE
+    )
+    assert set(STATUS_MAP) == {"ACTIVE", "PROCESSING", "SETTLED", "EXPIRED", "CANCELLED", "RETURNED"}
 
 
 async def test_create_request(jpm, sb_http):
