@@ -162,6 +162,11 @@ class FieldModel:
         for task in list(self._tasks):
             task.cancel()
 
+    async def aclose(self) -> None:
+        """``close``, and wait until what was running has stopped (before the field book is closed)."""
+        self.close()
+        await asyncio.gather(*self._tasks, *self.ops.tasks, *self.net.tasks, return_exceptions=True)
+
     # -- the bills ------------------------------------------------------------------------------
     async def load(self) -> None:
         """(Re)read the bills the search finds and the counts; keeps the selection when the bill is still shown."""
@@ -424,7 +429,9 @@ class FieldModel:
             if report.offline or report.synced == 0 or self.pending == 0 or not self.auto_sync:
                 break
         if report is not None:
-            self._say(field_lines.sync_summary(report), Level.WARNING if report.offline or report.conflicts else Level.INFO)
+            self._say(
+                field_lines.sync_summary(report), Level.WARNING if report.offline or report.conflicts else Level.INFO
+            )
         self.progress = None
         self.changed()
         return report
@@ -467,7 +474,9 @@ class FieldModel:
         if report is not None:
             await self.load()
             if report.offline:
-                self._say("The route is loaded only in part: the sandbox could not be reached. Try again.", Level.WARNING)
+                self._say(
+                    "The route is loaded only in part: the sandbox could not be reached. Try again.", Level.WARNING
+                )
             else:
                 self._say(f"Demo route loaded: {field_lines.plural(report.bills, 'bill')} to read.")
         self.changed()

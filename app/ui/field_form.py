@@ -208,10 +208,11 @@ class ReadingForm(QFrame):
         if preview.charge is not None:
             lines = charge_lines(preview.charge)
             html = "".join(
-                f"<tr><td>{escape(label)}</td><td align='right'>{escape(amount)}</td></tr>" for label, amount in lines[:-1]
+                f"<tr><td>{escape(what)}</td><td align='right'>{escape(amount)}</td></tr>"
+                for what, amount in lines[:-1]
             )
-            label, amount = lines[-1]
-            html += f"<tr><td><b>{escape(label)}</b></td><td align='right'><b>{escape(amount)}</b></td></tr>"
+            what, amount = lines[-1]
+            html += f"<tr><td><b>{escape(what)}</b></td><td align='right'><b>{escape(amount)}</b></td></tr>"
             self.charge.setText(f"<table width='100%' cellspacing='0' cellpadding='1'>{html}</table>")
         else:
             self.charge.setText("")
