@@ -499,8 +499,8 @@ class FieldModel:
         elif isinstance(event, OnlineChanged):
             self.online, self.online_detail = event.online, event.detail
             self.changed()
-            if event.online:
-                self._spawn(self.maybe_sync())  # back in range: what waits goes (unless the network side is busy)
+            if event.online and self.net.busy is None:  # back in range: what waits goes (a probe's caller,
+                self._spawn(self.maybe_sync())  # ``tick``, syncs after it itself)
         elif isinstance(event, BillsChanged):
             if event.bill_ids:
                 self._spawn(self._refresh(event.bill_ids))
