@@ -111,6 +111,8 @@ class FieldModel:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._generation = 0  # of the last load asked: an older answer is dropped
         self._watching: asyncio.Task[None] | None = None
+        self._recording: set[str] = set()  # bills whose reading is being written
+        self._writing = asyncio.Lock()  # one reading written at a time, in the order Enter was pressed
 
     # -- observers ----------------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -265,7 +267,14 @@ class FieldModel:
         ids = [r.bill.bill_id for r in self.rows]
         start = ids.index(after) + 1 if after in ids else 0
         order = self.rows[start:] + self.rows[:start]
-        return next((r.bill.bill_id for r in order if r.reading is None and r.bill.bill_id != after), None)
+        return next(
+            (
+                r.bill.bill_id
+                for r in order
+                if r.reading is None and r.bill.bill_id != after and r.bill.bill_id not in self._recording
+            ),
+            None,
+        )
 
     # -- the reading ------------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
@@ -312,11 +321,23 @@ class FieldModel:
 
     async def record(self) -> bool:
         """Enter: the typed reading recorded for the selected bill (offline), then the next unread bill."""
+        taken = self._take()
+        return False if taken is None else await self._write(*taken)
+
+    def record_now(self) -> asyncio.Task[bool] | None:
+        """``record`` for a key press: checked and moved on *now* (the keys typed next go to the next bill's
+        reading, even before the write ends), the write itself a held task. None when refused (said why)."""
+        taken = self._take()
+        return None if taken is None else self._spawn(self._write(*taken))
+
+    def _take(self) -> tuple[str, str, bool] | None:
+        """The reading to write (bill, text, confirmation), the selection moved on to the next bill to read;
+        None (and why, in words) when there is nothing right to record."""
         row = self.current
         if row is None:
             self._say("Pick a bill first.", Level.INFO)
             self.changed()
-            return False
+            return None
         preview = self.preview
         if not preview.ok:
             if preview.problem:
@@ -325,19 +346,29 @@ class FieldModel:
             else:
                 self._say("Type the meter reading, then press Enter.", Level.INFO)
             self.changed()
-            return False
-        bill_id = row.bill.bill_id
-        call = self.service.record(bill_id, self.text, confirm_reset=self.confirm_reset)
-        outcome = await self.ops.run(Busy.RECORD, call, RECORD, doing=None)
-        if outcome.value is None:
-            return False
+            return None
+        taken = (row.bill.bill_id, self.text, self.confirm_reset)
+        self._recording.add(row.bill.bill_id)
+        self._pick(self._next_unread(row.bill.bill_id) or row.bill.bill_id)
+        self.changed()
+        return taken
+
+    async def _write(self, bill_id: str, text: str, confirm: bool) -> bool:
+        try:
+            async with self._writing:  # one at a time, in the order Enter was pressed
+                call = self.service.record(bill_id, text, confirm_reset=confirm)
+                outcome = await self.ops.run(Busy.RECORD, call, RECORD, doing=None)
+        finally:
+            self._recording.discard(bill_id)
         done = outcome.value
+        if done is None:  # not written: back to that bill, with what was typed and why
+            self.selected, self.text, self.confirm_reset = bill_id, text, confirm
+            self.changed()
+            return False
         self._replace(done)
         self.counts = await self.service.counts()
         charge = f": {done.base_charge.display()}" if done.base_charge is not None else ""
         self._say(f"Bill {bill_id}: reading {field_lines.number(done.reading)} recorded{charge}.")
-        if self.selected == bill_id:  # still on it: go on to the next bill to read
-            self._pick(self._next_unread(bill_id) or bill_id)
         self.changed()
         if self.online is True:
             self._spawn(self.maybe_sync())
@@ -422,9 +453,9 @@ class FieldModel:
             if outcome.value is None:
                 break
             report = outcome.value
-            self.report = report
             self.progress = None
             await self.load()
+            self.report = report  # after the bills are read again: the summary and the rows agree
             # readings recorded while it ran go too, as long as the last run moved something
             if report.offline or report.synced == 0 or self.pending == 0 or not self.auto_sync:
                 break

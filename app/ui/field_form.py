@@ -138,11 +138,11 @@ class ReadingForm(QFrame):
         column.addStretch(1)
 
         self.reading.textEdited.connect(model.set_text)
-        self.reading.submitted.connect(self.record)
+        self.reading.submitted.connect(model.record_now)  # moves on now: the next keys are the next reading
         self.reading.cleared.connect(model.clear)
         self.reading.moved.connect(model.move)
         self.confirm.toggled.connect(model.set_confirm)
-        self.record_button.clicked.connect(self.record)
+        self.record_button.clicked.connect(model.record_now)
         self.clear_button.clicked.connect(model.clear)
         self.reissue_button.clicked.connect(self.reissue)
         self.drop_button.clicked.connect(self.drop)
@@ -157,10 +157,6 @@ class ReadingForm(QFrame):
         return label
 
     # -- commands ----------------------------------------------------------------------------
-    @asyncSlot()
-    async def record(self) -> None:
-        await self.model.record()
-
     @asyncSlot()
     async def reissue(self) -> None:
         await self.model.reissue()
@@ -180,7 +176,6 @@ class ReadingForm(QFrame):
     def redraw(self) -> None:
         m = self.model
         row = m.current
-        self.setEnabled(row is not None)
         if row is None:
             self.title.setText("No bill selected")
             for label in (self.customer, self.address, self.meter, self.state_text, self.recorded):

@@ -203,3 +203,17 @@ async def test_an_empty_demo_book_offers_the_demo_route(kit):
     assert model.total == 24 and not model.can_load_demo
     assert model.selected == FIRST and "Demo route loaded" in model.message
     assert not FieldModel(kit.service, demo=False).can_load_demo  # a store imports its own routes
+
+
+async def test_keys_typed_before_a_write_ends_go_to_the_next_bill(kit):
+    model = await model_on(kit, auto_sync=False)
+    model.set_text("5012")
+    first = model.record_now()  # Enter: checked and moved on now, written meanwhile
+    assert first is not None and model.selected == SECOND and model.text == ""
+    model.set_text("14100")  # typed before the first write ended
+    second = model.record_now()
+    assert second is not None and model.selected == THIRD
+    assert await first and await second
+    assert [(r.bill.bill_id, r.reading) for r in model.rows[:2]] == [(FIRST, Decimal(5012)), (SECOND, Decimal(14100))]
+    model.set_text("1")  # refused at once (lower than 762): no write, still on the bill
+    assert model.record_now() is None and model.selected == THIRD and model.pending == 2
