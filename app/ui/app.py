@@ -243,7 +243,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
-                app.processEvents()
+                await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
                 print(f"tillqr: ready ({runtime.mode_text})", flush=True)
                 window.close()
             restart = await ended == "restart"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from app.screens.field_lines import charge_lines, meter_line, reading_line, state_line
+from app.screens.field_lines import STATE_WORDS, charge_lines, meter_line, reading_line, state_line
 from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
 
@@ -89,11 +89,12 @@ class ReadingForm(QFrame):
         column.addWidget(caption)
         self.reading = ReadingEdit()
         self.reading.setObjectName("reading")
-        self.reading.setPlaceholderText("type the meter's number")
+        self.reading.setPlaceholderText("meter's number")
         self.reading.setAccessibleName("New meter reading")
         caption.setBuddy(self.reading)
         column.addWidget(self.reading)
-        self.confirm = QCheckBox("The number is right: meter rolled over, replaced, or a real jump (Ctrl+R)")
+        self.confirm = QCheckBox("I checked: the number is right (Ctrl+R)")
+        self.confirm.setToolTip("The meter rolled over or was replaced, or the consumption really jumped")
         self.confirm.setObjectName("confirmReset")
         self.confirm.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays in the reading
         column.addWidget(self.confirm)
@@ -128,7 +129,8 @@ class ReadingForm(QFrame):
         drop_row = QHBoxLayout()
         self.note = QLineEdit()
         self.note.setObjectName("dropNote")
-        self.note.setPlaceholderText("why the reading is dropped (kept with it)")
+        self.note.setPlaceholderText("why drop it?")
+        self.note.setToolTip("Why the reading is dropped: the note is kept with it")
         self.drop_button = QPushButton("Drop the reading")
         self.drop_button.setObjectName("dropButton")
         drop_row.addWidget(self.note, 1)
@@ -183,7 +185,7 @@ class ReadingForm(QFrame):
             self.state.setText("")
         else:
             self.title.setText(row.bill.bill_id)
-            self.state.setText(row.sync_state.value.capitalize())
+            self.state.setText(STATE_WORDS[row.sync_state])
             restyle(self.state, "state", row.sync_state.value)
             self.customer.setText(row.bill.customer)
             self.address.setText(row.bill.address)

@@ -46,7 +46,7 @@ from app.screens.operations import Busy
 from .field_form import ReadingForm, restyle
 from .field_table import BillsTable
 
-FORM_WIDTH = 430
+FORM_WIDTH = 400
 
 STYLE = """
 QWidget#field { background: #f4f6f8; }
@@ -108,7 +108,10 @@ QLabel#fieldMessage { font-size: 15px; padding: 3px 8px; border-radius: 6px; }
 QLabel#fieldMessage[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; }
 QLabel#fieldMessage[level="info"] { background: #e6f0fb; color: #0b3d75; border: 2px solid #0b57d0; }
 QLabel#fieldMessage[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; }
-QProgressBar#syncProgress { min-height: 20px; font-size: 13px; border: 1px solid #9aa5b1; border-radius: 4px; }
+QProgressBar#syncProgress {
+    min-height: 22px; font-size: 14px; color: #1f2933; text-align: center; background: #ffffff;
+    border: 1px solid #9aa5b1; border-radius: 4px;
+}
 QProgressBar#syncProgress::chunk { background: #0b57d0; }
 QLabel#emptyNote { font-size: 17px; color: #323f4b; }
 """
@@ -341,6 +344,7 @@ class FieldView(QWidget):
             self.summary.setText(m.summary)
             empty = m.loaded and m.total == 0
             self.list_stack.setCurrentWidget(self.empty if empty else self.table)
+            self.form_scroll.setVisible(not empty)  # nothing to read: no form
             self.demo_button.setVisible(m.can_load_demo)
             self.demo_button.setEnabled(m.network_busy is None)
             self.empty_note.setText(

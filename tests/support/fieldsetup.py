@@ -19,8 +19,8 @@ from app.fieldwork.tariff_config import tariffs_for
 from app.providers.http import HttpTimeouts
 from app.providers.jpmorgan import JPMorganProvider
 from app.retry import FakeTimer
-from app.screens.field_model import FieldModel
 from app.sandbox.server import create_app
+from app.screens.field_model import FieldModel
 from app.storage.fieldbook import Fieldbook
 
 
