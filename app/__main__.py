@@ -1,6 +1,6 @@
 """The ``tillqr`` command (see DESIGN.md, "Command-line contract").
 
-    tillqr [--demo] [--provider P]          the kiosk GUI
+    tillqr [--demo] [--provider P] [--field]  the kiosk GUI (--field: opens on the field agent's screen)
     tillqr sandbox [--host H] [--port P]    the simulator alone
     tillqr charge AMOUNT [...]              one sale as JSON lines
     tillqr recover [--cancel-open] [--json] finish sales left open
@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run on the embedded sandbox, whatever is configured")
     parser.add_argument(
         "--provider", help="in demo mode: which sandbox provider to use (default: the first TillQR lists)"
+    )
+    parser.add_argument(
+        "--field", action="store_true", help="open the GUI on the field agent's screen (meter readings)"
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -144,7 +147,7 @@ def _main(argv: list[str] | None) -> int:
             from app.screens import counter_model, settings_model  # noqa: F401 - lazy: as above
             from app.ui.app import run_gui  # lazy: Qt only for the GUI
 
-            return run_gui(demo=True if args.demo else None, provider=args.provider)
+            return run_gui(demo=True if args.demo else None, provider=args.provider, field=args.field)
         if cmd == "sandbox":
             from app.providers.registry import sandbox_modules  # lazy: the registry only for `tillqr sandbox`
             from app.sandbox.server import run  # lazy: the simulator and its web stack only for `tillqr sandbox`

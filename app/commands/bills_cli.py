@@ -26,17 +26,14 @@ from app.domain.bills import ReadingRejected
 from app.domain.tariffs import TariffError
 from app.fieldwork.billing import UnknownTariff
 from app.fieldwork.importer import ImportProgress, ImportReport
+from app.fieldwork.opening import book_file, field_provider, lock_file
 from app.fieldwork.route_csv import RouteError, read_route
 from app.fieldwork.service import BillRow, FieldService, NoSuchBill
 from app.fieldwork.sync import SyncProgress, SyncReport
 from app.fieldwork.tariff_config import tariffs_for
-from app.providers.base import Capability, ProviderError
-from app.providers.registry import SPECS
+from app.providers.base import ProviderError
 from app.runtime import CannotStart, TillLock, load_settings, open_provider
 from app.storage.fieldbook import Fieldbook, FieldbookError
-
-#: What a provider needs for field work: the printed link, and the amount set once the meter is read.
-FIELD_CAPABILITIES = Capability.STATIC_LINK | Capability.AMOUNT_UPDATE
 
 EXPECTED = (
     CannotStart,
@@ -58,35 +55,18 @@ class _Field:
     store_name: str
 
 
-def _book_file(p: Paths, demo: bool) -> Path:
-    return p.data_dir / ("fieldbook-demo.sqlite3" if demo else "fieldbook.sqlite3")
-
-
-def _field_provider(configured_name: str | None, demo: bool) -> str | None:
-    """In demo mode, the first sandbox provider able to do field work; configured: the store's (checked)."""
-    if demo:
-        return next(s.name for s in SPECS if FIELD_CAPABILITIES in s.capabilities)
-    spec = next((s for s in SPECS if s.name == configured_name), None)
-    if spec is not None and FIELD_CAPABILITIES not in spec.capabilities:
-        raise CannotStart(
-            f"{spec.label} cannot update a bill's amount after it is printed: field work needs a provider with "
-            "static payment links and amount updates (J.P. Morgan)"
-        )
-    return configured_name
-
-
 @contextlib.asynccontextmanager
 async def _opened(args: argparse.Namespace, *, network: bool) -> AsyncIterator[_Field]:
     p, settings = load_settings()
     demo = demo_flag(args) or settings is None
     tariffs = tariffs_for(p, demo)
-    book = Fieldbook(_book_file(p, demo))
+    book = Fieldbook(book_file(p, demo))
     handle = None
     lock = None
     try:
         if network:
-            lock = TillLock(p.data_dir / ("field-demo.lock" if demo else "field.lock"))
-            name = _field_provider(settings.provider if settings else None, demo)
+            lock = TillLock(lock_file(p, demo))
+            name = field_provider(settings.provider if settings else None, demo)
             handle = await open_provider(demo=demo, provider=name)
             if demo and not args.json:
                 note(f"demo mode: {handle.mode_text}")

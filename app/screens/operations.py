@@ -64,6 +64,11 @@ class Busy(StrEnum):
     TEST = "test"  # Settings: test the connection
     LINK = "link"  # Settings: create the payment link
     STICKER = "sticker"
+    RECORD = "record"  # Field: a meter reading
+    SYNC = "sync"  # Field: the outbox pushed to the provider
+    PROBE = "probe"  # Field: is the provider reachable?
+    IMPORT = "import"  # Field: a route's bills created at the provider
+    RESOLVE = "resolve"  # Field: a conflict re-issued or dropped
 
 
 class Level(StrEnum):

@@ -66,6 +66,7 @@ def compose(
     problem: str | None = None,
     pages_on_demand: bool = False,
     on_restart: Callable[[], None] | None = None,
+    field: bool = False,
 ) -> MainWindow:
     """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
     bridge is the one route of the controller's events to the models: app/ui/bridge.py).
@@ -73,7 +74,8 @@ def compose(
     ``config_file``: the configuration the Settings page edits (default: the runtime's);
     ``problem``: why it could not be used — the Settings page then opens at once, showing it;
     ``pages_on_demand``: the Journal and Settings pages (behind the PIN) are built when first opened,
-    not before the counter is shown; ``on_restart``: called when Settings asks for a restart."""
+    not before the counter is shown (the Field page always is: it opens its field book then); ``on_restart``: called when Settings asks for a restart;
+    ``field``: open on the Field page (``tillqr --field``), the field agent's mode."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -104,9 +106,13 @@ def compose(
                 window.settings.restart_requested.connect(on_restart)
             return window.settings
 
+        def field_page() -> QWidget:
+            return _field_page(runtime, window)
+
         eager = not pages_on_demand
         window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True)
         window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
+        window.add_page("field", "Field", field_page)  # the agent's mode (no PIN); always opened on demand
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     if settings_model is not None and settings_model.problem:
@@ -117,6 +123,8 @@ def compose(
             )
         else:
             window.show_page("settings")
+    elif field and "field" in window.nav:
+        window.show_page("field")
     return window
 
 
@@ -127,6 +135,19 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     model = JournalModel(runtime.controller, runtime.journal, gate)
     bridge.follow(model.on_event)
     return JournalView(model)
+
+
+def _field_page(runtime: Any, window: MainWindow) -> QWidget:
+    from app.fieldwork.opening import open_session  # lazy: built when the Field page is first opened
+    from app.ui.field_page import FieldPage  # lazy: as above
+
+    settings = runtime.settings
+    opener = partial(
+        open_session, runtime.paths, demo=runtime.demo, configured_provider=settings.provider, lent=runtime.provider
+    )
+    page = FieldPage(opener)
+    window.closers.append(page.aclose)
+    return page
 
 
 def show_fitted(window: MainWindow) -> None:
@@ -192,7 +213,7 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
     return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
 
 
-async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -> int:
+async def _main(app: QApplication, *, demo: bool | None, provider: str | None, field: bool = False) -> int:
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
 
@@ -206,6 +227,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
                 f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)", file=sys.stderr
             )
         restart = False
+        window: MainWindow | None = None
         try:
             ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             window = compose(
@@ -214,13 +236,14 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
                 problem=problem,
                 pages_on_demand=True,
                 on_restart=partial(_resolve, ended, "restart"),
+                field=field,
             )
             window.closed.connect(partial(_resolve, ended, "closed"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
-                app.processEvents()
+                await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
                 print(f"tillqr: ready ({runtime.mode_text})", flush=True)
                 window.close()
             restart = await ended == "restart"
@@ -231,6 +254,8 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None) -
                 recovering.cancel()
                 await asyncio.gather(recovering, return_exceptions=True)
         finally:
+            if window is not None:
+                await window.aclose_pages()  # the Field page's book and provider, before the runtime
             await runtime.aclose()
         if not restart:
             return 0
@@ -258,7 +283,7 @@ def _no_display() -> bool:
     )
 
 
-def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
+def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = False) -> int:
     """Run the kiosk until its window is closed; returns the process exit code."""
     if _no_display():
         print(
@@ -274,7 +299,7 @@ def run_gui(*, demo: bool | None, provider: str | None = None) -> int:
     apply_style(app)
     try:
         with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-            return runner.run(_main(app, demo=demo, provider=provider))
+            return runner.run(_main(app, demo=demo, provider=provider, field=field))
     except StartupFailed as exc:
         _say_cannot_start(str(exc))  # after the asyncio loop has ended: no task to re-enter
         return 1

@@ -1,10 +1,12 @@
-"""MainWindow: a header (store name, demo mark, Counter / Journal / Settings) over a stack of pages.
+"""MainWindow: a header (store name, demo mark, Counter / Journal / Settings / Field) over a stack of pages.
 
 The counter is the home page. Pages added with ``guarded=True`` (Journal, Settings) ask for the
 manager PIN first (app/ui/pin_dialog.py, opened window-modal with ``open()``, so the asyncio loop
 never stops); they lock again whenever the counter is shown. With no PIN set yet (first run), a
 guarded page opens as it is: Settings then asks for a PIN before it saves anything. Shortcuts:
-F1 / Ctrl+1 counter, F2 / Ctrl+2 journal, F3 / Ctrl+3 settings.
+F1 / Ctrl+1 counter, F2 / Ctrl+2 journal, F3 / Ctrl+3 settings, F4 / Ctrl+4 the field agent's
+screen (a mode the user picks, as the counter is the cashier's: no PIN). ``closers``: what a page
+opened of its own (the Field page's field book), closed by ``aclose_pages`` when the app ends.
 
 The window holds no business rules and no reference to the runtime; whoever composes it
 (app/ui/app.py) adds the pages and hands it the PinGate.
@@ -12,7 +14,8 @@ The window holds no business rules and no reference to the runtime; whoever comp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
         self.unlocked = False
         self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
+        self.closers: list[Callable[[], Awaitable[None]]] = []
         self.add_page("counter", "Counter", counter)
         # A manager's page left open goes back to the counter (and locks) after IDLE_LOCK_S without input.
         self.idle = QTimer(self)
@@ -224,6 +228,11 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self.pin_dialog is not None:
             QTimer.singleShot(0, self._refit_pin_dialog)
+
+    async def aclose_pages(self) -> None:
+        """Close what the pages opened of their own (each once; one failing does not stop the others)."""
+        closers, self.closers = self.closers, []
+        await asyncio.gather(*(close() for close in closers), return_exceptions=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         app = QApplication.instance()
