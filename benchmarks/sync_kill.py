@@ -55,7 +55,9 @@ def main() -> None:
             httpx.delete(f"{url}/_sandbox/faults").raise_for_status()
             final = run(home, url, "sync", "--json")
             listed = {b["bill_id"]: b for b in json.loads(run(home, url, "bills", "list", "--json").stdout)}
-            state = {r["external_reference"]: r for r in httpx.get(f"{url}/_sandbox/state").json()["requests"]}
+            state = {
+                r["external_reference"]: r for r in httpx.get(f"{url}/_sandbox/state?with=revision").json()["requests"]
+            }
             wrong = [b for b in ids if state[b]["revision"] != 1 or state[b]["amount"] != listed[b]["charge"]]
             print(
                 json.dumps(

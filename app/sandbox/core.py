@@ -314,7 +314,9 @@ class SandboxState:
     def word(self, req: SimRequest) -> str:
         return self.status_words.get(req.provider, {}).get(req.phase, req.phase.value.upper())
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, revisions: bool = False) -> dict[str, Any]:
+        """``/_sandbox/state``: the documented shape; with ``revisions`` each request's revision too (how many
+        times its amount, due date or status changed: the exactly-once checks of the field sync read it)."""
         return {
             "requests": [
                 {
@@ -325,8 +327,8 @@ class SandboxState:
                     "amount_paid": str(r.amount_paid),
                     "linked_to": r.linked_to,
                     "external_reference": r.reference,
-                    "revision": r.revision,
                 }
+                | ({"revision": r.revision} if revisions else {})
                 for r in self.requests()
             ],
             "links": [

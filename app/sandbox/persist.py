@@ -2,9 +2,11 @@
 
 Demo mode runs the sandbox inside each command, and "what one command created (a route's payment links)
 is there for the next" (DESIGN.md): ``app.runtime`` loads ``<data>/sandbox-demo.json`` when it opens the
-embedded sandbox, saves it after every call that may change something (``StateKeeper.watch``: the answer
-reaches the caller once the state is on disk, so a command killed right after cannot lose it) and when it
-closes. ``save``/``load`` are the plain functions under that.
+embedded sandbox, saves it in the background after every call that may change something
+(``StateKeeper.watch``: saves coalesce, one write covering every change made while the last was written; the
+caller has its answer at once, as from a real provider, so a demo sale pays no fsync for it) and when it closes
+(``save()``, which waits for the background one). A command killed within a few milliseconds of a call may
+lose that call's state: the demo's price for not slowing every call. ``save``/``load`` are the plain functions under that.
 
 The file: ``{"version": 1, "saved_at", "offset", "call_count", "requests": [...], "links": [...],
 "locations": [...], "answers": [...]}``: the requests and links field by field (``dataclasses.fields``, so a
@@ -307,11 +309,26 @@ class StateKeeper:
         self._lock = asyncio.Lock()
         self._changes = 0  # calls that may have changed the state so far
         self._saved = 0  # of those, how many the file holds
+        self._background: asyncio.Task[None] | None = None
 
     def changed(self) -> int:
-        """Count one change; returns its number (``save(upto=...)`` waits until the file holds it)."""
+        """Count one change and see that a background save will cover it; returns its number."""
         self._changes += 1
+        if self._background is None or self._background.done():
+            self._background = asyncio.get_running_loop().create_task(self._save_later())
         return self._changes
+
+    async def settled(self) -> None:
+        """Wait for the background save under way (if any): the file then holds every change made before it."""
+        if self._background is not None:
+            await asyncio.shield(self._background)
+
+    async def _save_later(self) -> None:
+        while self._saved < self._changes:  # changes made while a write was under way get the next one
+            before = self._saved
+            await self.save(upto=self._changes)
+            if self._saved == before:  # the disk refused (logged): the next change tries again
+                return
 
     def load(self) -> bool:
         loaded, self._seen = _read_into(self.state, self.path)
@@ -323,6 +340,8 @@ class StateKeeper:
         the next, which writes the state as it is then (one file write for a wave of concurrent calls, not one
         each: a sync of thousands of bills in demo mode would otherwise rewrite the file thousands of times)."""
         wanted = self._changes if upto is None else upto
+        if upto is None and self._background is not None and not self._background.done():
+            await asyncio.shield(self._background)  # the one under way first: a held task is never dropped
         async with self._lock:
             if self._saved >= wanted and upto is not None:
                 return
@@ -336,7 +355,7 @@ class StateKeeper:
                 self._saved = max(self._saved, covers)
 
     def watch(self, app: Starlette) -> WatchedApp:
-        """``app``, saving the state after each call that may have changed it, before the caller has its answer."""
+        """``app``, saving the state in the background after each call that may have changed it."""
         return WatchedApp(app, self)
 
 
@@ -354,7 +373,7 @@ class WatchedApp:
             await self.app(scope, receive, send)
         finally:
             if scope["type"] == "http" and scope.get("method") not in UNCHANGING:
-                await self.keeper.save(upto=self.keeper.changed())
+                self.keeper.changed()
 
 
 __all__ = ["VERSION", "Damaged", "StateKeeper", "WatchedApp", "dumps", "load", "save", "write"]

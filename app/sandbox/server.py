@@ -16,7 +16,8 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
   reaches the request linked now). → 200 the ``/_sandbox/pay`` body plus ``"amount"``; 404 no such
   request; 409 when the request is not open (change, cancel; a cancelled one again is 200) or not
   settled (return; only providers with a returned status, e.g. J.P. Morgan);
-- ``GET /_sandbox/state`` → ``{"requests": [...], "links": [...]}`` (DESIGN.md);
+- ``GET /_sandbox/state`` → ``{"requests": [...], "links": [...]}`` (DESIGN.md); ``?with=revision`` adds each
+  request's ``revision`` (its changes counted: the field sync's exactly-once checks);
 - ``POST /_sandbox/faults`` (see ``faults.py``) → 200 the settings now in force;
   ``GET`` and ``DELETE /_sandbox/faults``;
 - ``GET /_sandbox/calls`` → ``{"count", "calls": [{"method", "path", "fault"}]}``,
@@ -150,7 +151,7 @@ async def pay(request: Request) -> Response:
 
 
 async def get_state(request: Request) -> Response:
-    return JSONResponse(_state(request).snapshot())
+    return JSONResponse(_state(request).snapshot(revisions=request.query_params.get("with") == "revision"))
 
 
 async def set_faults(request: Request) -> Response:

@@ -76,6 +76,38 @@ def test_a_route_of_1000_bills(sandbox_url: str, tmp_path: Path) -> None:
         paid = httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": bill["payload"]})
         assert paid.status_code == 200, paid.text
         assert paid.json()["amount_paid"] == bill["charge"]
-    state = {r["external_reference"]: r for r in httpx.get(f"{sandbox_url}/_sandbox/state").json()["requests"]}
+    state = {
+        r["external_reference"]: r for r in httpx.get(f"{sandbox_url}/_sandbox/state?with=revision").json()["requests"]
+    }
     for bill_id in (ids[0], ids[499], ids[-1]):
         assert state[bill_id]["status"] == "SETTLED" and state[bill_id]["amount_paid"] == listed[bill_id]["charge"]
+
+
+def test_a_bill_paid_and_one_changed_at_the_provider_are_conflicts_left_untouched(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    route = tmp_path / "route.csv"
+    ids = write_route(route, 4, prefix="C")
+    home = tmp_path / "home"
+    assert tillqr(home, sandbox_url, "bills", "import", str(route)).returncode == 0
+    for i, bill_id in enumerate(ids, 1):
+        assert tillqr(home, sandbox_url, "bills", "record", bill_id, reading_for(i, 1000 + i)).returncode == 0
+    printed = {
+        b["bill_id"]: b["payload"] for b in json.loads(tillqr(home, sandbox_url, "bills", "list", "--json").stdout)
+    }
+    paid = httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": printed[ids[0]]})
+    assert paid.status_code == 200
+    changed = httpx.post(f"{sandbox_url}/_sandbox/change", json={"payload": printed[ids[1]], "amount": "77.70"})
+    assert changed.status_code == 200
+    done = tillqr(home, sandbox_url, "sync")
+    assert done.returncode == 4, done.stderr
+    assert f"conflict: {ids[0]}: paid at the provider" in done.stdout
+    assert f"conflict: {ids[1]}: changed at the provider" in done.stdout and "77.70" in done.stdout
+    state = {
+        r["external_reference"]: r for r in httpx.get(f"{sandbox_url}/_sandbox/state?with=revision").json()["requests"]
+    }
+    assert state[ids[0]]["status"] == "SETTLED" and state[ids[0]]["amount_paid"] == paid.json()["amount_paid"]
+    assert state[ids[1]]["amount"] == "77.70" and state[ids[1]]["revision"] == 1
+    assert state[ids[2]]["revision"] == 1 and state[ids[3]]["revision"] == 1  # the others synced
+    listed = {b["bill_id"]: b for b in json.loads(tillqr(home, sandbox_url, "bills", "list", "--json").stdout)}
+    assert listed[ids[0]]["sync_state"] == "conflict" and "paid at the provider" in listed[ids[0]]["reason"]

@@ -89,7 +89,9 @@ def test_sync_killed_at_random_points_updates_each_bill_once(sandbox_url: str, t
     assert final.returncode == 0, final.stderr
     assert json.loads(final.stdout)["pending"] == 0
     listed = {b["bill_id"]: b for b in json.loads(run(home, sandbox_url, "bills", "list", "--json").stdout)}
-    state = {r["external_reference"]: r for r in httpx.get(f"{sandbox_url}/_sandbox/state").json()["requests"]}
+    state = {
+        r["external_reference"]: r for r in httpx.get(f"{sandbox_url}/_sandbox/state?with=revision").json()["requests"]
+    }
     wrong = [
         (b, state[b]["revision"], state[b]["amount"], listed[b]["charge"])
         for b in ids

@@ -41,7 +41,7 @@ class Laptop:
 
     async def requests(self) -> dict[str, dict[str, Any]]:
         """The sandbox's requests by external reference (the bill id)."""
-        state = (await self.sandbox.get("/_sandbox/state")).json()
+        state = (await self.sandbox.get("/_sandbox/state?with=revision")).json()
         return {r["external_reference"]: r for r in state["requests"]}
 
     async def calls(self, ending: str = "") -> int:

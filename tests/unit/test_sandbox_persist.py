@@ -258,7 +258,7 @@ def test_the_file_is_private_and_replaced_whole(tmp_path, sb_clock):
     assert json.loads(path.read_bytes())["version"] == persist.VERSION
 
 
-async def test_the_keeper_saves_after_each_change_before_answering(tmp_path, sb_clock, clients):
+async def test_the_keeper_saves_each_change_in_the_background(tmp_path, sb_clock, clients):
     app = create_app(clock=sb_clock)
     keeper = StateKeeper(state_of(app), tmp_path / "state.json")
     assert keeper.load() is False
@@ -270,6 +270,7 @@ async def test_the_keeper_saves_after_each_change_before_answering(tmp_path, sb_
     )
     try:
         info = await watched.create_request(charge("3.00", "BRL"))
+        await keeper.settled()  # no save() from here: the one the call started in the background
         on_disk = reloaded(tmp_path / "state.json", sb_clock)  # as a process killed right now would leave it
         assert [r.id for r in state_of(on_disk).requests()] == [info.request_id]
     finally:
