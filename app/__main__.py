@@ -6,9 +6,12 @@
     tillqr recover [--cancel-open] [--json] finish sales left open
     tillqr journal list [--json]            the sales journal
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
+    tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
+    tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
     tillqr self-test                        smoke test of the installation
 
-Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid.
+Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid,
+3 the provider could not be reached (sync, bills import), 4 bills in conflict or refused.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from app.commands import bills_args, qr_cli
 from app.commands.cli_support import Parser, delay, err, port, quiet_stdout, seconds, whole_seconds
 
 EPILOG = """exit codes: 0 success (charge: the sale settled); 1 an error or a usage error, the reason
-on stderr; 2 (charge) the sale ended unpaid: expired, cancelled or failed. `tillqr sync` also
-uses 3 (offline) and 4 (conflicts)."""
+on stderr; 2 (charge) the sale ended unpaid: expired, cancelled or failed. `tillqr sync` and
+`tillqr bills import` also use 3 (the provider could not be reached: nothing is lost, run it again)
+and 4 (some bills in conflict, or refused by the provider: listed with their reasons)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -126,7 +126,8 @@ async def import_bills(args: argparse.Namespace) -> int:
     except RouteError as exc:
         err(f"{args.file}: nothing was imported:")
         for problem in exc.problems:
-            note(f"  line {problem.line}, {problem.column}: {problem.message}")
+            where = f"line {problem.line}, {problem.column}: " if problem.column else ""
+            note(f"  {where}{problem.message}")
         if args.json:
             emit({"imported": False, "problems": [vars(pr) for pr in exc.problems]})
         return 1
