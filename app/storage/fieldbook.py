@@ -18,239 +18,47 @@ a route is closed (``close_route``); the rest stays for the record.
 
 from __future__ import annotations
 
-import enum
 import sqlite3
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from app.domain.bills import Bill
 from app.domain.money import Money
 
+from .fieldbook_rows import (
+    BILL_SELECT,
+    MIGRATIONS,
+    Applied,
+    EntryKind,
+    EntryState,
+    OutboxEntry,
+    StoredBill,
+    SyncState,
+    new_key,
+    now_iso,
+    outbox_entry,
+    parse_date,
+    stored_bill,
+)
 from .sqlite import Database, DatabaseError
 
-MIGRATIONS: list[str] = [
-    # 0 -> 1
-    """
-    CREATE TABLE routes (
-        route_id TEXT PRIMARY KEY,
-        source TEXT NOT NULL,
-        imported_at TEXT NOT NULL,
-        closed_at TEXT
-    );
-    CREATE TABLE bills (
-        bill_id TEXT PRIMARY KEY,
-        route_id TEXT NOT NULL REFERENCES routes (route_id),
-        position INTEGER NOT NULL,
-        customer TEXT,
-        address TEXT,
-        meter_id TEXT NOT NULL,
-        previous_reading TEXT NOT NULL,
-        tariff TEXT NOT NULL,
-        currency TEXT NOT NULL,
-        due_date TEXT,
-        link_key TEXT NOT NULL,
-        payment_link_id TEXT,
-        payload TEXT,
-        request_id TEXT NOT NULL,
-        request_key TEXT NOT NULL,
-        request_created INTEGER NOT NULL DEFAULT 0,
-        link_call_key TEXT NOT NULL,
-        linked INTEGER NOT NULL DEFAULT 0,
-        revision INTEGER,
-        amount_minor INTEGER,
-        sync_state TEXT NOT NULL DEFAULT 'new',
-        reason TEXT NOT NULL DEFAULT '',
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX bills_route ON bills (route_id, position);
-    CREATE TABLE readings (
-        reading_id TEXT PRIMARY KEY,
-        bill_id TEXT NOT NULL REFERENCES bills (bill_id),
-        value TEXT NOT NULL,
-        consumption TEXT NOT NULL,
-        charge_minor INTEGER NOT NULL,
-        reset INTEGER NOT NULL DEFAULT 0,
-        recorded_at TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'active',
-        note TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX readings_bill ON readings (bill_id, recorded_at);
-    CREATE TABLE outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        entry_id TEXT NOT NULL UNIQUE,
-        bill_id TEXT NOT NULL REFERENCES bills (bill_id),
-        reading_id TEXT NOT NULL REFERENCES readings (reading_id),
-        kind TEXT NOT NULL,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        request_id TEXT NOT NULL,
-        amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
-        due_date TEXT,
-        state TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        reason TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX outbox_pending ON outbox (state, seq);
-    CREATE INDEX outbox_bill ON outbox (bill_id, state);
-    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
+__all__ = [
+    "MIGRATIONS",
+    "Applied",
+    "EntryKind",
+    "EntryState",
+    "Fieldbook",
+    "FieldbookError",
+    "OutboxEntry",
+    "StoredBill",
+    "SyncState",
+    "new_key",
 ]
 
 
 class FieldbookError(DatabaseError):
     """The field book cannot be opened or refuses a change; the message says why."""
-
-
-class SyncState(str, enum.Enum):
-    """A bill's sync state, in the words of ``tillqr bills list``."""
-
-    NEW = "new"  # no reading yet
-    PENDING = "pending"  # a reading not yet at the provider
-    SYNCED = "synced"  # the provider charges what the reading says
-    CONFLICT = "conflict"  # the provider's side changed; the agent decides (re-issue or drop)
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class EntryKind(str, enum.Enum):
-    UPDATE = "update"  # set the amount of the bill's payment request
-    REISSUE = "reissue"  # a new payment request for the bill (its old one finished or changed), linked to its link
-
-
-class EntryState(str, enum.Enum):
-    PENDING = "pending"
-    SYNCED = "synced"
-    CONFLICT = "conflict"
-    SUPERSEDED = "superseded"  # a newer reading of the same bill replaced it before it was ever sent
-    DROPPED = "dropped"  # the agent dropped its reading
-
-
-@dataclass(frozen=True)
-class StoredBill:
-    """One bill as the field book keeps it, with what the provider has of it."""
-
-    bill: Bill
-    route_id: str
-    currency: str
-    link_key: str
-    payload: str | None
-    request_id: str
-    request_key: str
-    request_created: bool
-    link_call_key: str
-    linked: bool
-    revision: int | None  # the request's revision TillQR last saw (its version check)
-    amount: Money | None  # what TillQR last set (or created) at the provider
-    sync_state: SyncState
-    reason: str
-    reading: Decimal | None  # the active reading, if any
-    consumption: Decimal | None
-    charge: Money | None  # the reading's charge (before due-date terms)
-    recorded_at: datetime | None
-
-    @property
-    def at_provider(self) -> bool:
-        """Its link and its payment request exist and are linked: the printed QR charges it."""
-        return self.bill.payment_link_id is not None and self.request_created and self.linked
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    entry_id: str
-    bill_id: str
-    reading_id: str
-    kind: EntryKind
-    idempotency_key: str
-    request_id: str
-    amount: Money
-    due_date: date | None
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Applied:
-    """A provider's answer to one outbox entry, to be written (``Fieldbook.apply``)."""
-
-    entry_id: str
-    bill_id: str
-    state: EntryState  # SYNCED or CONFLICT
-    revision: int | None = None
-    amount: Money | None = None
-    request_id: str | None = None  # the request that charges the bill now, when not the entry's own
-    reason: str = ""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-_BILL_SELECT = """
-    SELECT b.*, r.value AS r_value, r.consumption AS r_consumption, r.charge_minor AS r_charge,
-           r.recorded_at AS r_at
-    FROM bills b LEFT JOIN readings r ON r.bill_id = b.bill_id AND r.status = 'active'
-"""
-
-
-def _stored(row: sqlite3.Row) -> StoredBill:
-    cur = row["currency"]
-    bill = Bill(
-        bill_id=row["bill_id"],
-        customer=row["customer"] or "",
-        address=row["address"] or "",
-        meter_id=row["meter_id"],
-        previous_reading=Decimal(row["previous_reading"]),
-        tariff=row["tariff"],
-        payment_link_id=row["payment_link_id"],
-        due_date=_date(row["due_date"]),
-    )
-    return StoredBill(
-        bill=bill,
-        route_id=row["route_id"],
-        currency=cur,
-        link_key=row["link_key"],
-        payload=row["payload"],
-        request_id=row["request_id"],
-        request_key=row["request_key"],
-        request_created=bool(row["request_created"]),
-        link_call_key=row["link_call_key"],
-        linked=bool(row["linked"]),
-        revision=row["revision"],
-        amount=None if row["amount_minor"] is None else Money(row["amount_minor"], cur),
-        sync_state=SyncState(row["sync_state"]),
-        reason=row["reason"],
-        reading=None if row["r_value"] is None else Decimal(row["r_value"]),
-        consumption=None if row["r_consumption"] is None else Decimal(row["r_consumption"]),
-        charge=None if row["r_charge"] is None else Money(row["r_charge"], cur),
-        recorded_at=None if row["r_at"] is None else datetime.fromisoformat(row["r_at"]),
-    )
-
-
-def _entry(row: sqlite3.Row, currency: str) -> OutboxEntry:
-    return OutboxEntry(
-        entry_id=row["entry_id"],
-        bill_id=row["bill_id"],
-        reading_id=row["reading_id"],
-        kind=EntryKind(row["kind"]),
-        idempotency_key=row["idempotency_key"],
-        request_id=row["request_id"],
-        amount=Money(row["amount_minor"], currency),
-        due_date=_date(row["due_date"]),
-        attempts=row["attempts"],
-    )
-
-
-def new_key() -> str:
-    """A fresh idempotency key or client-assigned id: 32 hex digits (a valid Pix txid)."""
-    return uuid.uuid4().hex
 
 
 class Fieldbook(Database):
@@ -277,9 +85,9 @@ class Fieldbook(Database):
                 )
             added = 0
             for position, (bill, currency) in enumerate(bills):
-                old = conn.execute(_BILL_SELECT + " WHERE b.bill_id=?", (bill.bill_id,)).fetchone()
+                old = conn.execute(BILL_SELECT + " WHERE b.bill_id=?", (bill.bill_id,)).fetchone()
                 if old is not None:
-                    kept = _stored(old).bill
+                    kept = stored_bill(old).bill
                     if kept.payment_link_id is not None and bill.payment_link_id is None:
                         kept = Bill(**{**kept.__dict__, "payment_link_id": None})
                     if kept != bill:
@@ -346,20 +154,20 @@ class Fieldbook(Database):
     async def bills(self, *, open_routes_only: bool = True) -> list[StoredBill]:
         where = " WHERE b.route_id IN (SELECT route_id FROM routes WHERE closed_at IS NULL)" if open_routes_only else ""
         return await self.read(
-            lambda c: [_stored(r) for r in c.execute(_BILL_SELECT + where + " ORDER BY b.route_id, b.position")]
+            lambda c: [stored_bill(r) for r in c.execute(BILL_SELECT + where + " ORDER BY b.route_id, b.position")]
         )
 
     async def bill(self, bill_id: str) -> StoredBill | None:
-        rows = await self.read(lambda c: c.execute(_BILL_SELECT + " WHERE b.bill_id=?", (bill_id,)).fetchall())
-        return _stored(rows[0]) if rows else None
+        rows = await self.read(lambda c: c.execute(BILL_SELECT + " WHERE b.bill_id=?", (bill_id,)).fetchall())
+        return stored_bill(rows[0]) if rows else None
 
     async def pending(self) -> list[tuple[OutboxEntry, StoredBill]]:
         """Every pending outbox entry with its bill, oldest first."""
 
         def q(c: sqlite3.Connection) -> list[tuple[OutboxEntry, StoredBill]]:
-            bills = {r["bill_id"]: _stored(r) for r in c.execute(_BILL_SELECT)}
+            bills = {r["bill_id"]: stored_bill(r) for r in c.execute(BILL_SELECT)}
             rows = c.execute("SELECT * FROM outbox WHERE state='pending' ORDER BY seq")
-            return [(_entry(r, bills[r["bill_id"]].currency), bills[r["bill_id"]]) for r in rows]
+            return [(outbox_entry(r, bills[r["bill_id"]].currency), bills[r["bill_id"]]) for r in rows]
 
         return await self.read(q)
 
@@ -448,7 +256,7 @@ class Fieldbook(Database):
             consumption=stored.consumption,
             charge=stored.charge,
             reset=False,
-            due_date=_date(due[0]) if due else None,
+            due_date=parse_date(due[0]) if due else None,
             kind=EntryKind.REISSUE,
         )
 
