@@ -75,6 +75,11 @@ class SandboxHandle:
     url: str | None  # None when in-process
     keeper: StateKeeper | None = None  # the in-process sandbox's state file (None: not kept, or not ours)
 
+    async def settled(self) -> None:
+        """Wait until the in-process sandbox's state file holds every change made so far (no-op otherwise)."""
+        if self.keeper is not None:
+            await self.keeper.settled()
+
     async def save(self) -> None:
         """The in-process sandbox's state to its file now (saved after every change anyway)."""
         if self.keeper is not None:

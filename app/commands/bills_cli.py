@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from app.commands.cli_support import demo_flag, emit, err, note, say
 from app.config.paths import Paths
+from app.config.settings import SettingsError
 from app.domain.bills import ReadingRejected
 from app.domain.tariffs import TariffError
 from app.fieldwork.billing import UnknownTariff
@@ -37,6 +39,8 @@ from app.storage.fieldbook import Fieldbook, FieldbookError
 
 EXPECTED = (
     CannotStart,
+    SettingsError,
+    sqlite3.Error,
     FieldbookError,
     TariffError,
     UnknownTariff,
@@ -73,7 +77,9 @@ async def _opened(args: argparse.Namespace, *, network: bool) -> AsyncIterator[_
         elif demo and not args.json:
             note("demo mode: the sandbox's bills (nothing here reaches a real provider)")
         store = settings.store_name if settings else "TillQR demo utility"
-        yield _Field(FieldService(book, tariffs, handle.provider if handle else None), p, demo, store)
+        durable = handle.sandbox.settled if handle and handle.sandbox else None
+        service = FieldService(book, tariffs, handle.provider if handle else None, durable=durable)
+        yield _Field(service, p, demo, store)
     finally:
         if handle is not None:
             await handle.aclose()
@@ -275,6 +281,7 @@ def _print_sync(args: argparse.Namespace, r: SyncReport) -> None:
                 "dry_run": r.dry_run,
                 "calls": r.calls,
                 "planned": [{"bill_id": p.bill_id, "kind": p.kind.value, "amount": str(p.amount)} for p in r.planned],
+                "waiting_import": list(r.waiting_import),
             }
         )
         return
@@ -286,6 +293,11 @@ def _print_sync(args: argparse.Namespace, r: SyncReport) -> None:
         say(f"synced {r.synced}; still pending {r.pending}; in conflict {len(r.conflicts)}")
     for bill_id, why in r.conflicts:
         say(f"  conflict: {bill_id}: {why}")
+    if r.waiting_import:
+        note(
+            f"{len(r.waiting_import)} bill(s) with a reading are not at the provider yet (their import did not "
+            "finish): run `tillqr bills import` with the route again, then `tillqr sync`"
+        )
     if r.offline:
         note("offline: the provider could not be reached; nothing is lost, run `tillqr sync` again when online")
     elif r.conflicts:

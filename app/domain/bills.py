@@ -59,11 +59,11 @@ class ReadingProblem(enum.Enum):
 class ReadingRejected(ValueError):
     """A reading that cannot be taken as typed; ``message`` is for the field agent."""
 
-    def __init__(self, problem: ReadingProblem, message: str) -> None:
+    def __init__(self, problem: ReadingProblem, message: str, *, confirmable: bool | None = None) -> None:
         super().__init__(message)
         self.problem = problem
         self.message = message
-        self.confirmable = problem.confirmable
+        self.confirmable = problem.confirmable if confirmable is None else confirmable
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,22 @@ def check_reading(
         rollover = wrap - previous + reading
         if previous < wrap and rollover <= limit:
             return Consumption(reading, rollover, reset=True)
+        if reading > limit:  # not a rollover, and too much for a new meter counting from zero: a typing slip
+            raise ReadingRejected(
+                ReadingProblem.ABSURD_JUMP,
+                f"The reading {shown} is lower than the previous reading {before}, but it is no rollover, and a "
+                f"replaced meter would have counted {shown} kWh from zero, more than the "
+                f"{number_text(limit, grouped=True)} kWh expected at most. Check the number on the meter.",
+                confirmable=False,
+            )
         return Consumption(reading, reading, reset=True)  # a new meter, counting from zero
     consumption = reading - previous
-    if not confirm_reset and reading >= wrap:
+    if reading >= wrap:  # no meter of these digits can show it: confirming would only charge a slip
         raise ReadingRejected(
             ReadingProblem.ABSURD_JUMP,
             f"The reading {shown} has more digits than this {tariff.meter_digits}-digit meter shows. "
-            "Check the number; if the meter was replaced by a bigger one, confirm it.",
+            "Check the number on the meter (a meter with more digits needs the tariff's meter_digits changed).",
+            confirmable=False,
         )
     if not confirm_reset and consumption > limit:
         raise ReadingRejected(

@@ -14,7 +14,7 @@ from pathlib import Path
 from app.config.paths import Paths
 from app.providers.base import Capability, PaymentProvider
 from app.providers.registry import SPECS
-from app.runtime import CannotStart, ProviderHandle, TillLock, open_provider
+from app.runtime import CannotStart, ProviderHandle, SandboxHandle, TillLock, open_provider
 from app.storage.fieldbook import Fieldbook
 
 from .service import FieldService
@@ -73,7 +73,12 @@ class FieldSession:
 
 
 async def open_session(
-    p: Paths, *, demo: bool, configured_provider: str | None, lent: PaymentProvider | None = None
+    p: Paths,
+    *,
+    demo: bool,
+    configured_provider: str | None,
+    lent: PaymentProvider | None = None,
+    lent_sandbox: SandboxHandle | None = None,
 ) -> FieldSession:
     """The field book of ``p`` (demo's or the store's), the tariffs and the provider for field work.
 
@@ -88,14 +93,15 @@ async def open_session(
     handle = None
     try:
         if lent is not None and lent.name == name and FIELD_CAPABILITIES in lent.capabilities:
-            provider = lent
+            provider, sandbox = lent, lent_sandbox
         else:
             handle = await open_provider(demo=demo, home=home_of(p), provider=name)
-            provider = handle.provider
+            provider, sandbox = handle.provider, handle.sandbox
         book = Fieldbook(book_file(p, demo))
     except BaseException:
         if handle is not None:
             await handle.aclose()
         lock.release()
         raise
-    return FieldSession(FieldService(book, tariffs, provider), book, demo, handle, lock)
+    service = FieldService(book, tariffs, provider, durable=sandbox.settled if sandbox else None)
+    return FieldSession(service, book, demo, handle, lock)

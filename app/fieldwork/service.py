@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -83,8 +83,10 @@ class FieldService:
         *,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         concurrency: int = CONCURRENCY,
+        durable: Callable[[], Awaitable[None]] | None = None,
     ):
         self.concurrency = concurrency  # provider calls in flight at once (import and sync)
+        self.durable = durable  # awaited before the book records what the provider did (see sync.push)
         self.book = book
         self.tariffs = tariffs
         self.provider = provider
@@ -115,8 +117,10 @@ class FieldService:
         charge = None
         if tariff is not None and stored.charge is not None:
             read_on = stored.recorded_at.date() if stored.recorded_at else self.today()
-            due = due_date_for(stored.bill, tariff, read_on)
-            charge = payable_today(stored.charge, terms_for(tariff, stored.charge, due), self.today())
+            due = stored.charged_due or due_date_for(stored.bill, tariff, read_on)
+            # once synced, what the provider asks (a re-issue after a part payment asks only the rest)
+            base = stored.amount if stored.sync_state is SyncState.SYNCED and stored.amount else stored.charge
+            charge = payable_today(base, terms_for(tariff, base, due), self.today())
         return BillRow(
             bill=stored.bill,
             tariff_label=tariff.label if tariff else stored.bill.tariff,
@@ -258,7 +262,14 @@ class FieldService:
         self, bills: Sequence[Bill], source: Path | str, progress: Callable[[ImportProgress], None] | None = None
     ) -> ImportReport:
         report = await import_route(
-            self.book, self._provider(), self.tariffs, bills, str(source), progress, concurrency=self.concurrency
+            self.book,
+            self._provider(),
+            self.tariffs,
+            bills,
+            str(source),
+            progress,
+            concurrency=self.concurrency,
+            durable=self.durable,
         )
         self._set_online(not report.offline)
         self._emit(BillsChanged(()))

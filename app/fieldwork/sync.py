@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
@@ -49,6 +50,7 @@ from app.storage.fieldbook import Applied, EntryKind, EntryState, Fieldbook, Out
 from .billing import tariff_of, terms_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FLUSH = 100  # answers written per transaction
 CONCURRENCY = 16  # bills in flight at once
@@ -80,15 +82,32 @@ class SyncReport:
     dry_run: bool = False
     calls: int = 0  # provider calls made
     planned: tuple[Planned, ...] = ()  # dry run: what would be sent
+    waiting_import: tuple[str, ...] = ()  # bills with a reading but not yet at the provider (import unfinished)
 
     @property
     def exit_code(self) -> int:
-        """The command line's: 0 all synced, 3 offline (nothing lost), 4 some bills in conflict."""
+        """The command line's: 0 all synced (or a dry run), 3 offline or still pending (nothing lost: run it again;
+        offline wins over conflicts, which the next sync reports again), 4 some bills in conflict."""
+        if self.dry_run:
+            return 0
         if self.offline:
             return 3
         if self.conflicts:
             return 4
         return 0 if self.pending == 0 else 3
+
+
+class _StepRefused(Exception):
+    """A step of a re-issue the provider refused; the message says which (the bill's conflict reason)."""
+
+
+async def _step(what: str, call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except ProviderAuthError:
+        raise
+    except ProviderRejected as exc:
+        raise _StepRefused(f"re-issue: {what} ({exc.message})") from exc
 
 
 class Offline(Exception):
@@ -127,6 +146,7 @@ class _Run:
     tariffs: Mapping[str, Tariff]
     total: int
     progress: Callable[[SyncProgress], None] | None
+    durable: Callable[[], Awaitable[None]] | None = None
     results: list[Applied] = field(default_factory=list)
     done: int = 0
     synced: int = 0
@@ -165,6 +185,8 @@ class _Run:
         async with self.flushing:
             batch, self.results = self.results, []
             if batch:
+                if self.durable is not None:
+                    await self.durable()
                 await self.book.apply(batch)
 
     async def send(self, entry: OutboxEntry, bill: StoredBill, revision: int | None) -> Applied:
@@ -180,16 +202,23 @@ class _Run:
             return Applied(entry.entry_id, entry.bill_id, EntryState.SYNCED, info.revision, info.amount)
         except ProviderAuthError:
             raise
+        except _StepRefused as exc:
+            return Applied(entry.entry_id, entry.bill_id, EntryState.CONFLICT, reason=str(exc))
         except ProviderRejected as exc:
-            return await self.conflict(entry, bill, exc)
+            if exc.status_code in (404, 409, 412) or isinstance(exc, ProviderNotFound):
+                return await self.conflict(entry, bill, exc)  # the request's state: the provider's truth says why
+            return Applied(  # the provider refused what was sent (its validation): not a change made there
+                entry.entry_id, entry.bill_id, EntryState.CONFLICT, reason=f"refused by the provider: {exc.message}"
+            )
         except ProviderError as exc:  # unavailable, or an answer that could not be read: the network's
-            log.warning("sync stopped at bill %s: %s", entry.bill_id, exc)
+            if not self.stop.is_set():
+                log.info("sync stopped at bill %s: %s", entry.bill_id, exc)
             raise Offline(str(exc)) from exc
 
-    def terms(self, tariff: Tariff, entry: OutboxEntry) -> DueTerms | None:
+    def terms(self, tariff: Tariff, entry: OutboxEntry, amount: Money | None = None) -> DueTerms | None:
         if entry.due_date is None or Capability.DUE_DATE not in self.provider.capabilities:
             return None
-        return terms_for(tariff, entry.amount, entry.due_date)
+        return terms_for(tariff, amount or entry.amount, entry.due_date)
 
     async def conflict(self, entry: OutboxEntry, bill: StoredBill, exc: ProviderRejected) -> Applied:
         request_id = bill.request_id
@@ -222,8 +251,11 @@ class _Run:
                     amount = amount - old.amount_paid
                 elif old.status.is_open:
                     self.calls += 1
-                    await self.provider.cancel_request(old.request_id, _key(entry.idempotency_key, "cancel"))
-        terms = self.terms(tariff, entry)
+                    await _step(
+                        "the old payment request could not be cancelled",
+                        self.provider.cancel_request(old.request_id, _key(entry.idempotency_key, "cancel")),
+                    )
+        terms = self.terms(tariff, entry, amount)
         end = terms.due_date + timedelta(days=terms.max_payment_days + 1) if terms else entry.due_date
         until = datetime.combine(end or date.today() + timedelta(days=tariff.due_days), time(), UTC)
         spec = ChargeSpec(
@@ -236,10 +268,13 @@ class _Run:
             external_id=bill.bill.bill_id,
         )
         self.calls += 2
-        created = await self.provider.create_request(spec)
+        created = await _step("the provider refused the new payment request", self.provider.create_request(spec))
         assert bill.bill.payment_link_id is not None, "a bill at the provider has its link"
-        await linking(self.provider).link(
-            bill.bill.payment_link_id, entry.request_id, _key(entry.idempotency_key, "link")
+        await _step(
+            "the new payment request could not be linked to the bill's QR",
+            linking(self.provider).link(
+                bill.bill.payment_link_id, entry.request_id, _key(entry.idempotency_key, "link")
+            ),
         )
         return Applied(entry.entry_id, entry.bill_id, EntryState.SYNCED, created.revision, created.amount)
 
@@ -252,15 +287,19 @@ async def push(
     *,
     dry_run: bool = False,
     concurrency: int = CONCURRENCY,
+    durable: Callable[[], Awaitable[None]] | None = None,
 ) -> SyncReport:
-    """Send every pending outbox entry; the report says what was synced, what waits and what is in conflict."""
+    """Send every pending outbox entry; the report says what was synced, what waits and what is in conflict.
+
+    ``durable`` (when given) is awaited before answers are written: the provider's side must have kept what it
+    answered (the embedded demo sandbox saves its state in the background) before the field book says so."""
     pending = await book.pending()
     if dry_run:
         planned = tuple(Planned(e.bill_id, e.kind, e.amount) for e, _ in pending)
         return SyncReport(0, len(pending), await _conflicts(book), offline=False, dry_run=True, planned=planned)
     if provider is None:
         raise ValueError("a sync needs the provider (only a dry run does without)")
-    run = _Run(book, provider, tariffs, len(pending), progress)
+    run = _Run(book, provider, tariffs, 0, progress, durable=durable)
     if pending:
         try:
             run.calls += 1
@@ -269,11 +308,12 @@ async def push(
             raise
         except ProviderError as exc:
             log.info("sync: the provider cannot be reached (%s)", exc)
-            return SyncReport(0, len(pending), await _conflicts(book), offline=True, calls=run.calls)
+            return await _report(book, run, offline=True)
+        claimed = await book.pending(claim=True)  # one transaction: what goes now, marked attempted
+        run.total = len(claimed)
         lanes: dict[str, list[tuple[OutboxEntry, StoredBill]]] = {}
-        for entry, bill in pending:
+        for entry, bill in claimed:
             lanes.setdefault(entry.bill_id, []).append((entry, bill))
-        await book.attempted([e.entry_id for e, _ in pending])
         queue = list(lanes.values())
         queue.reverse()
 
@@ -285,13 +325,19 @@ async def push(
             await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(queue))))))
         finally:
             await asyncio.shield(run.flush())
+    return await _report(book, run, offline=run.offline)
+
+
+async def _report(book: Fieldbook, run: _Run, *, offline: bool) -> SyncReport:
+    waiting = [b.bill.bill_id for b in await book.bills() if b.sync_state is SyncState.PENDING and not b.at_provider]
     counts = await book.counts()
     return SyncReport(
         synced=run.synced,
         pending=counts[SyncState.PENDING],
         conflicts=await _conflicts(book),
-        offline=run.offline,
+        offline=offline,
         calls=run.calls,
+        waiting_import=tuple(waiting),
     )
 
 

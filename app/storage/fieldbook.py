@@ -38,7 +38,6 @@ from .fieldbook_rows import (
     new_key,
     now_iso,
     outbox_entry,
-    parse_date,
     stored_bill,
 )
 from .sqlite import Database, DatabaseError
@@ -161,15 +160,26 @@ class Fieldbook(Database):
         rows = await self.read(lambda c: c.execute(BILL_SELECT + " WHERE b.bill_id=?", (bill_id,)).fetchall())
         return stored_bill(rows[0]) if rows else None
 
-    async def pending(self) -> list[tuple[OutboxEntry, StoredBill]]:
-        """Every pending outbox entry with its bill, oldest first."""
+    async def pending(self, *, claim: bool = False) -> list[tuple[OutboxEntry, StoredBill]]:
+        """Every pending outbox entry with its bill, oldest first. ``claim``: the sync is about to send them, so
+        they are marked attempted in the same transaction (a reading recorded from now on cannot supersede an
+        entry that may be on its way; it queues behind it)."""
 
         def q(c: sqlite3.Connection) -> list[tuple[OutboxEntry, StoredBill]]:
             bills = {r["bill_id"]: stored_bill(r) for r in c.execute(BILL_SELECT)}
-            rows = c.execute("SELECT * FROM outbox WHERE state='pending' ORDER BY seq")
+            rows = c.execute("SELECT * FROM outbox WHERE state='pending' ORDER BY seq").fetchall()
+            if claim:  # only what can go now: not a bill in conflict (it waits for the agent), nor one not yet imported
+                rows = [
+                    r
+                    for r in rows
+                    if bills[r["bill_id"]].sync_state is not SyncState.CONFLICT and bills[r["bill_id"]].at_provider
+                ]
+                c.executemany(
+                    "UPDATE outbox SET attempts=attempts+1 WHERE entry_id=?", [(r["entry_id"],) for r in rows]
+                )
             return [(outbox_entry(r, bills[r["bill_id"]].currency), bills[r["bill_id"]]) for r in rows]
 
-        return await self.read(q)
+        return await (self.transaction(q) if claim else self.read(q))
 
     async def counts(self) -> dict[SyncState, int]:
         def q(c: sqlite3.Connection) -> dict[SyncState, int]:
@@ -200,9 +210,15 @@ class Fieldbook(Database):
         sent stays ahead of the new one (the provider's answer to it is settled first)."""
 
         def tx(conn: sqlite3.Connection) -> OutboxEntry:
-            row = conn.execute("SELECT request_id, sync_state FROM bills WHERE bill_id=?", (bill_id,)).fetchone()
+            row = conn.execute(
+                "SELECT b.request_id, b.sync_state, r.closed_at FROM bills b JOIN routes r ON r.route_id = b.route_id "
+                "WHERE b.bill_id=?",
+                (bill_id,),
+            ).fetchone()
             if row is None:
                 raise FieldbookError(f"no bill {bill_id} in the field book")
+            if row["closed_at"] is not None:
+                raise FieldbookError(f"bill {bill_id} belongs to a closed route: its readings were all sent")
             at = now_iso()
             conn.execute("UPDATE readings SET status='superseded' WHERE bill_id=? AND status='active'", (bill_id,))
             conn.execute(
@@ -233,9 +249,11 @@ class Fieldbook(Database):
                     at,
                 ),
             )
-            conn.execute(
-                "UPDATE bills SET sync_state='pending', reason='', updated_at=? WHERE bill_id=?", (at, bill_id)
-            )
+            if kind is EntryKind.REISSUE or row["sync_state"] != SyncState.CONFLICT.value:
+                conn.execute(
+                    "UPDATE bills SET sync_state='pending', reason='', updated_at=? WHERE bill_id=?", (at, bill_id)
+                )
+            # else: a bill in conflict stays so (the new reading waits with it) until the agent re-issues or drops
             return OutboxEntry(entry_id, bill_id, reading_id, kind, key, request_id, charge, due_date, 0)
 
         return await self.transaction(tx)
@@ -245,18 +263,13 @@ class Fieldbook(Database):
         stored = await self.bill(bill_id)
         if stored is None or stored.reading is None or stored.charge is None or stored.consumption is None:
             raise FieldbookError(f"bill {bill_id} has no reading to re-issue")
-        due = await self.read(
-            lambda c: c.execute(
-                "SELECT due_date FROM outbox WHERE bill_id=? ORDER BY seq DESC LIMIT 1", (bill_id,)
-            ).fetchone()
-        )
         return await self.record(
             bill_id,
             value=stored.reading,
             consumption=stored.consumption,
             charge=stored.charge,
             reset=False,
-            due_date=parse_date(due[0]) if due else None,
+            due_date=stored.charged_due,
             kind=EntryKind.REISSUE,
         )
 
@@ -280,22 +293,17 @@ class Fieldbook(Database):
 
         await self.transaction(tx)
 
-    async def attempted(self, entry_ids: Sequence[str]) -> None:
-        """These entries are about to be sent (from now on a newer reading cannot simply replace them)."""
-        await self.transaction(
-            lambda c: c.executemany("UPDATE outbox SET attempts=attempts+1 WHERE entry_id=?", [(e,) for e in entry_ids])
-        )
-
     async def apply(self, results: Sequence[Applied]) -> None:
         """Write the provider's answers to outbox entries, in one transaction."""
 
         def tx(conn: sqlite3.Connection) -> None:
             at = now_iso()
             for r in results:
-                conn.execute(
-                    "UPDATE outbox SET state=?, reason=?, updated_at=? WHERE entry_id=?",
+                if not conn.execute(
+                    "UPDATE outbox SET state=?, reason=?, updated_at=? WHERE entry_id=? AND state='pending'",
                     (r.state.value, r.reason, at, r.entry_id),
-                )
+                ).rowcount:
+                    continue  # already answered (a replay's answer written twice): nothing more to change
                 later = conn.execute(
                     "SELECT count(*) FROM outbox WHERE bill_id=? AND state='pending'", (r.bill_id,)
                 ).fetchone()[0]
@@ -318,14 +326,11 @@ class Fieldbook(Database):
                         ),
                     )
                 else:
+                    # what came after a conflicting entry waits with the bill for the agent's decision (the sync
+                    # does not send a bill in conflict); re-issue supersedes it, drop drops it
                     conn.execute(
                         "UPDATE bills SET sync_state='conflict', reason=?, updated_at=? WHERE bill_id=?",
                         (r.reason, at, r.bill_id),
-                    )
-                    # what came after a conflicting entry waits for the agent's decision, not for the network
-                    conn.execute(
-                        "UPDATE outbox SET state='superseded', updated_at=? WHERE bill_id=? AND state='pending'",
-                        (at, r.bill_id),
                     )
 
         await self.transaction(tx)

@@ -131,6 +131,9 @@ class StoredBill:
     consumption: Decimal | None
     charge: Money | None  # the reading's charge (before due-date terms)
     recorded_at: datetime | None
+    imported_at: datetime  # when its route was first imported: what the import's requests are computed from
+    closed: bool  # its route is closed (personal data removed)
+    charged_due: date | None  # the due date the reading's charge was queued with (fixed when it was recorded)
 
     @property
     def at_provider(self) -> bool:
@@ -174,8 +177,11 @@ def parse_date(text: str | None) -> date | None:
 
 BILL_SELECT = """
     SELECT b.*, r.value AS r_value, r.consumption AS r_consumption, r.charge_minor AS r_charge,
-           r.recorded_at AS r_at
-    FROM bills b LEFT JOIN readings r ON r.bill_id = b.bill_id AND r.status = 'active'
+           r.recorded_at AS r_at, rt.imported_at AS rt_imported, rt.closed_at AS rt_closed,
+           (SELECT o.due_date FROM outbox o WHERE o.bill_id = b.bill_id AND o.state NOT IN ('superseded', 'dropped')
+            ORDER BY o.seq DESC LIMIT 1) AS o_due
+    FROM bills b JOIN routes rt ON rt.route_id = b.route_id
+    LEFT JOIN readings r ON r.bill_id = b.bill_id AND r.status = 'active'
 """
 
 
@@ -210,6 +216,9 @@ def stored_bill(row: sqlite3.Row) -> StoredBill:
         consumption=None if row["r_consumption"] is None else Decimal(row["r_consumption"]),
         charge=None if row["r_charge"] is None else Money(row["r_charge"], cur),
         recorded_at=None if row["r_at"] is None else datetime.fromisoformat(row["r_at"]),
+        imported_at=datetime.fromisoformat(row["rt_imported"]),
+        closed=row["rt_closed"] is not None,
+        charged_due=parse_date(row["o_due"]),
     )
 
 

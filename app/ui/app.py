@@ -143,7 +143,12 @@ def _field_page(runtime: Any, window: MainWindow) -> QWidget:
 
     settings = runtime.settings
     opener = partial(
-        open_session, runtime.paths, demo=runtime.demo, configured_provider=settings.provider, lent=runtime.provider
+        open_session,
+        runtime.paths,
+        demo=runtime.demo,
+        configured_provider=settings.provider,
+        lent=runtime.provider,
+        lent_sandbox=runtime.sandbox,
     )
     page = FieldPage(opener)
     window.closers.append(page.aclose)

@@ -87,14 +87,14 @@ async def test_the_charge_is_shown_as_the_reading_is_typed(kit):
 
 async def test_a_questioned_reading_is_refused_until_the_agent_confirms_it(kit):
     model = await model_on(kit)
-    model.set_text("4000")  # lower than 4821
+    model.set_text("400")  # lower than 4821 (a replaced meter that counted 400 kWh, once confirmed)
     assert not await model.record()
     assert model.message_level == Level.ERROR and "Ctrl+R" in model.message
     assert model.pending == 0 and model.selected == FIRST  # nothing written, still on the bill
 
     model.set_confirm(True)  # the meter rolled over or was replaced
     assert model.preview.ok
-    model.set_text("4001")  # another number: the confirmation is asked again
+    model.set_text("401")  # another number: the confirmation is asked again
     assert not model.confirm_reset and not model.preview.ok
     model.set_confirm(True)
     assert await model.record()

@@ -27,6 +27,13 @@ def bill(n: int, **kw: object) -> Bill:
     return Bill(**fields)  # type: ignore[arg-type]
 
 
+async def at_provider(book: Fieldbook, *ids: str) -> None:
+    """As an import leaves them: each bill's link, request and linking done."""
+    await book.set_link([(b, f"link-{b}", f"payload-{b}") for b in ids])
+    await book.set_created([(b, 0, Money(1000, "BRL")) for b in ids])
+    await book.set_linked(ids)
+
+
 @pytest.fixture
 async def book(tmp_path: Path):
     b = Fieldbook(tmp_path / "fieldbook.sqlite3")
@@ -54,11 +61,12 @@ async def test_a_reading_and_its_outbox_entry_are_one_transaction(book: Fieldboo
 
 async def test_a_newer_reading_supersedes_an_unsent_entry_but_not_one_that_may_have_gone(book: Fieldbook) -> None:
     await book.add_route("r", [(bill(1), "BRL")])
+    await at_provider(book, "B001")
     kw = {"consumption": Decimal(10), "reset": False, "due_date": None}
     first = await book.record("B001", value=Decimal(1011), charge=Money(100, "BRL"), **kw)  # type: ignore[arg-type]
     second = await book.record("B001", value=Decimal(1012), charge=Money(200, "BRL"), **kw)  # type: ignore[arg-type]
     assert [e.entry_id for e, _ in await book.pending()] == [second.entry_id]
-    await book.attempted([second.entry_id])  # sent, answer unknown
+    assert [e.entry_id for e, _ in await book.pending(claim=True)] == [second.entry_id]  # sent, answer unknown
     third = await book.record("B001", value=Decimal(1013), charge=Money(300, "BRL"), **kw)  # type: ignore[arg-type]
     assert [e.entry_id for e, _ in await book.pending()] == [second.entry_id, third.entry_id]
     assert first.idempotency_key not in {second.idempotency_key, third.idempotency_key}
@@ -66,10 +74,11 @@ async def test_a_newer_reading_supersedes_an_unsent_entry_but_not_one_that_may_h
 
 async def test_answers_applied_set_the_revision_and_conflicts_hold_what_follows(book: Fieldbook) -> None:
     await book.add_route("r", [(bill(1), "BRL"), (bill(2), "BRL")])
+    await at_provider(book, "B001", "B002")
     kw = {"consumption": Decimal(10), "reset": False, "due_date": None}
     a = await book.record("B001", value=Decimal(1011), charge=Money(100, "BRL"), **kw)  # type: ignore[arg-type]
     b = await book.record("B002", value=Decimal(1012), charge=Money(200, "BRL"), **kw)  # type: ignore[arg-type]
-    await book.attempted([b.entry_id])
+    await book.pending(claim=True)
     b2 = await book.record("B002", value=Decimal(1013), charge=Money(300, "BRL"), **kw)  # type: ignore[arg-type]
     await book.apply(
         [
@@ -80,8 +89,8 @@ async def test_answers_applied_set_the_revision_and_conflicts_hold_what_follows(
     one, two = await book.bill("B001"), await book.bill("B002")
     assert one is not None and one.sync_state is SyncState.SYNCED and one.revision == 1
     assert two is not None and two.sync_state is SyncState.CONFLICT and two.reason == "paid at the provider"
-    assert await book.pending() == []  # b2 waits for the agent's decision, not for the network
-    assert b2.entry_id
+    [(waiting, _)] = await book.pending()  # b2 waits with its bill for the agent's decision, not for the network
+    assert waiting.entry_id == b2.entry_id and await book.pending(claim=True) == []
     await book.drop("B002", "customer paid at the office")
     two = await book.bill("B002")
     assert two is not None and two.sync_state is SyncState.NEW and "customer paid at the office" in two.reason

@@ -65,7 +65,7 @@ def test_an_absurd_jump_is_questioned_and_taken_as_read_when_confirmed():
     assert check_reading(bill(), TARIFF, "25000", confirm_reset=True).consumption == D(23650)
     assert check_reading(bill(), TARIFF, "3350").consumption == D(2000)  # the limit itself is fine
     err = rejected("123456", b=bill(99990))  # more digits than the meter has, even a small step
-    assert err.problem is ReadingProblem.ABSURD_JUMP and "5-digit meter" in err.message
+    assert err.problem is ReadingProblem.ABSURD_JUMP and "5-digit meter" in err.message and not err.confirmable
 
 
 def test_a_wrong_meter_is_refused_and_cannot_be_confirmed():
@@ -102,22 +102,38 @@ readings = st.decimals(min_value=0, max_value=99999, places=3)
 @given(readings, readings)
 def test_any_reading_is_accepted_or_refused_consistently(previous, reading):
     b = bill(str(previous))
+    wrap, limit = D(10**5), TARIFF.max_consumption
     try:
         taken = check_reading(b, TARIFF, f"{reading:f}")
     except ReadingRejected as err:
+        if reading >= wrap:  # no 5-digit meter shows it: refused outright
+            assert err.problem is ReadingProblem.ABSURD_JUMP and not err.confirmable
+            return
         assert err.confirmable
         if reading < previous:
             assert err.problem is ReadingProblem.LOWER_THAN_PREVIOUS
         else:
-            assert err.problem is ReadingProblem.ABSURD_JUMP and reading - previous > TARIFF.max_consumption
-        confirmed = check_reading(b, TARIFF, f"{reading:f}", confirm_reset=True)
+            assert err.problem is ReadingProblem.ABSURD_JUMP and reading - previous > limit
+        try:
+            confirmed = check_reading(b, TARIFF, f"{reading:f}", confirm_reset=True)
+        except ReadingRejected as again:  # confirmed lower, yet neither a rollover nor a plausible new meter
+            assert reading < previous and not again.confirmable and reading > limit
+            assert wrap - previous + reading > limit or previous >= wrap
+            return
         assert confirmed.reading == reading and confirmed.consumption >= 0
         if reading < previous:
-            assert confirmed.reset and confirmed.consumption in (D(10**5) - previous + reading, reading)
-            assert confirmed.consumption <= TARIFF.max_consumption or confirmed.consumption == reading
+            assert confirmed.reset and confirmed.consumption in (wrap - previous + reading, reading)
+            assert confirmed.consumption <= limit
     else:
         assert taken == type(taken)(reading, reading - previous, False)
-        assert 0 <= taken.consumption <= TARIFF.max_consumption
+        assert 0 <= taken.consumption <= limit
+
+
+def test_a_confirmed_reset_still_refuses_what_no_meter_change_explains():
+    err = rejected("13000", b=bill(13907), confirm_reset=True)  # not a rollover; 13,000 kWh on a new meter
+    assert err.problem is ReadingProblem.ABSURD_JUMP and not err.confirmable and "Check the number" in err.message
+    err = rejected("9999999", b=bill(99990), confirm_reset=True)  # more digits than the meter: never confirmed
+    assert err.problem is ReadingProblem.ABSURD_JUMP and not err.confirmable
 
 
 @given(st.text(max_size=30))
