@@ -18,7 +18,7 @@ from app.domain.dueterms import JPM_DISCOUNT_FIELDS, JPM_TERM_FIELDS, DueTerms, 
 from app.domain.money import Money
 
 from .core import SandboxState
-from .model import Phase, SandboxError, SimLink, SimRequest, iso, parse_amount
+from .model import BodyCheck, Phase, SandboxError, SimLink, SimRequest, iso, parse_amount
 
 STATUS_WORDS = {
     Phase.OPEN: "ACTIVE",
@@ -87,26 +87,11 @@ def terms_of(echo: dict[str, Any]) -> DueTerms | None:
 
 
 # -- checks ----------------------------------------------------------------------
-class _Check:
-    def __init__(self) -> None:
-        self.errors: Errors = []
-
-    def bad(self, field: str, message: str) -> None:
-        self.errors.append({"field": field, "message": message})
-
+class _Check(BodyCheck):
     def amount(self, field: str, value: Any) -> None:
         """A decimal string of at least 0 with at most 2 decimals (a due-date charge)."""
         if not isinstance(value, str) or not _AMOUNT.match(value):
             self.bad(field, 'must be a decimal string of at least 0 with at most 2 decimals, like "2.00"')
-
-    def day(self, field: str, value: Any) -> date | None:
-        try:
-            if isinstance(value, str) and len(value) == 10:
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.bad(field, "must be a date written YYYY-MM-DD")
-        return None
 
 
 def check_external_id(value: Any, field: str = "externalId") -> Errors:

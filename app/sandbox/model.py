@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -161,3 +161,23 @@ def fingerprint(body: bytes) -> str:
     except ValueError:
         canonical = body
     return hashlib.sha256(canonical).hexdigest()
+
+
+class BodyCheck:
+    """The field errors found in a request body, in the order found (each provider words them in its error shape)."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, str]] = []
+
+    def bad(self, field: str, message: str) -> None:
+        self.errors.append({"field": field, "message": message})
+
+    def day(self, field: str, value: Any) -> date | None:
+        """A calendar date written YYYY-MM-DD, or None with the error noted."""
+        try:
+            if isinstance(value, str) and len(value) == 10:
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.bad(field, "must be a date written YYYY-MM-DD")
+        return None

@@ -19,7 +19,7 @@ from app.domain.duedate import problems
 from app.domain.dueterms import PIX_TERM_FIELDS, Discount, DueTerms
 from app.domain.money import Money, MoneyError, max_amount
 
-from .model import SandboxError
+from .model import BodyCheck, SandboxError
 
 # -- the create body -----------------------------------------------------------------
 _TXID = re.compile(r"^[A-Za-z0-9]{26,35}$")
@@ -64,13 +64,10 @@ def is_uuid4(value: Any) -> bool:
     return isinstance(value, str) and bool(_UUID.match(value)) and uuid.UUID(value).version == 4
 
 
-class _Check:
+class _Check(BodyCheck):
     def __init__(self, body: dict[str, Any]):
+        super().__init__()
         self.body: dict[str, Any] = body
-        self.errors: list[dict[str, str]] = []
-
-    def bad(self, field: str, message: str) -> None:
-        self.errors.append({"field": field, "message": message})
 
     def text(self, field: str, required: bool, limit: int = 140, pattern: re.Pattern[str] | None = None) -> Any:
         value = self.body.get(field)
@@ -98,15 +95,6 @@ class _Check:
             if money is not None and (money.minor > 0 or not positive) and money.amount <= max_amount("BRL"):
                 return money
         self.bad(field, f"must be a number {'above' if positive else 'of at least'} 0 with at most 2 decimals")
-        return None
-
-    def day(self, field: str, value: Any) -> date | None:
-        try:
-            if isinstance(value, str) and len(value) == 10:
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.bad(field, "must be a date written YYYY-MM-DD")
         return None
 
 
