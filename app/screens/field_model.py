@@ -98,6 +98,8 @@ class FieldModel(FieldNetwork):
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._generation = 0  # of the last load asked: an older answer is dropped
+        self._stamp = 0  # counts the rows re-read one by one (``_replace``), so a slower whole load keeps them
+        self._replaced: dict[str, tuple[int, BillRow]] = {}
         self._watching: asyncio.Task[None] | None = None
         self._recording: set[str] = set()  # bills whose reading is being written
         self._writing = asyncio.Lock()  # one reading written at a time, in the order Enter was pressed
@@ -157,7 +159,7 @@ class FieldModel(FieldNetwork):
     async def load(self) -> None:
         """(Re)read the bills the search finds and the counts; keeps the selection when the bill is still shown."""
         self._generation += 1
-        generation = self._generation
+        generation, started = self._generation, self._stamp
         try:
             rows = await self.service.bills(self.query)
             counts = await self.service.counts()
@@ -168,6 +170,9 @@ class FieldModel(FieldNetwork):
             return
         if generation != self._generation:
             return  # the search changed meanwhile: a newer load is on its way
+        newer = {b: r for b, (stamp, r) in self._replaced.items() if stamp > started}
+        if newer:  # a bill re-read while this load was reading: its newer row wins over this load's older one
+            rows = [newer.get(r.bill.bill_id, r) for r in rows]
         self.rows, self.counts, self.loaded = rows, counts, True
         if self.current is None:
             first = self._next_unread(None) or (rows[0].bill.bill_id if rows else None)
@@ -183,6 +188,8 @@ class FieldModel(FieldNetwork):
         self.changed()
 
     def _replace(self, row: BillRow) -> None:
+        self._stamp += 1
+        self._replaced[row.bill.bill_id] = (self._stamp, row)
         for i, old in enumerate(self.rows):
             if old.bill.bill_id == row.bill.bill_id:
                 self.rows[i] = row
