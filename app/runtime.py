@@ -403,5 +403,7 @@ async def _ensure_link(
                 pass  # the sandbox was restarted (or its state file set aside): make a new one
     link = await linking(prov).create_link(uuid.uuid4().hex, "TillQR demo counter")
     if key:
+        if sandbox is not None:
+            await sandbox.settled()  # the journal names the link only once the sandbox's file holds it
         await journal.set_value(key, link.link_id)
     return link

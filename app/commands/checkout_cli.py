@@ -178,6 +178,8 @@ async def charge(args) -> int:
             linked["amount_due"] = str(breakdown.total)
             for text in breakdown.lines():
                 note(text)
+        if rt.sandbox is not None:
+            await rt.sandbox.settled()  # demo: what this line announces survives a kill (the sandbox's file has it)
         emit(linked)
         if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
             note(
