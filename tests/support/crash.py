@@ -115,7 +115,7 @@ def one_run(home: Path, url: str, provider: str, rng: random.Random, tally: Tall
 
 
 def recover(home: Path, url: str, provider: str) -> None:
-    done = tillqr(home, url, "recover", "--cancel-open", "--demo", "--provider", provider, "--json")
+    done = tillqr(home, url, "--provider", provider, "recover", "--cancel-open", "--demo", "--json")
     if done.returncode != 0:
         raise AssertionError(f"recover failed ({done.returncode}): {done.stderr[-500:]}")
 
