@@ -8,6 +8,7 @@
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
+    tillqr notifications serve [--demo]     the receiver of providers' notifications alone
     tillqr self-test                        smoke test of the installation
 
 Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid,
@@ -102,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
 
+    nt = sub.add_parser("notifications", help="the receiver of providers' notifications (webhooks)")
+    nsub = nt.add_subparsers(dest="notifications_command", required=True)
+    ns = nsub.add_parser("serve", help="run the receiver alone until interrupted: POST /notifications/<provider>")
+    ns.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ns.add_argument("--port", type=port, default=8766, help="port to listen on (default 8766; 0 picks a free one)")
+    ns.add_argument(
+        "--demo", dest="sub_demo", action="store_true", help="the sandbox's demo webhook secret; no keyring needed"
+    )
+
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
@@ -161,6 +171,12 @@ def _main(argv: list[str] | None) -> int:
             from app.commands.selftest import self_test  # lazy: each command loads what it needs
 
             return self_test()
+        if cmd == "notifications":
+            from app.config.paths import paths  # lazy: as above
+            from app.notifications.serve import run as serve_notifications  # lazy: the receiver's web stack
+
+            demo = bool(args.demo or args.sub_demo)
+            return serve_notifications(args.host, args.port, demo=demo, data_dir=paths().data_dir)
         if cmd in ("bills", "sync"):
             from app.commands import bills_cli as field_cli  # lazy: each command loads what it needs
 

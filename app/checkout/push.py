@@ -11,6 +11,8 @@ their normal interval at once, so there is no gap.
   reconnecting with backoff and jitter.
 - ``SandboxHub``: the embedded, in-process sandbox's own change hook (no socket in
   between: it runs in this very process).
+- ``NotificationHub``: providers' notifications received by ``app.notifications``, beside
+  either of the above; polling never slows down for them.
 """
 
 from __future__ import annotations
@@ -153,3 +155,54 @@ class SandboxHub(PushHub, Generic[R]):
         if self._listener in self._state.listeners:
             self._state.listeners.remove(self._listener)
         self.connected = False
+
+
+class NotificationHub(PushHub):
+    """Provider notifications (``app.notifications``'s receiver) as push events, beside another hub.
+
+    ``notify(request_id)`` wakes the watchers of that request, which then ask the provider: a notification is
+    a hint like any event. It never slows polling (``connected`` is the inner hub's, False without one): a
+    kiosk behind NAT receives no notification at all, so polling always remains. Watchers subscribe here and
+    to the inner hub (the sandbox's or a websocket) at once.
+    """
+
+    def __init__(self, inner: PushHub | None = None):
+        super().__init__()
+        self.inner = inner
+        self.notified = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.inner.connected if self.inner is not None else False
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        """Set by ``PushHub`` itself; whether polling may slow down is the inner hub's to say."""
+
+    def watching(self, request_id: str) -> bool:
+        """Whether a watcher of this till follows ``request_id`` now (an order TillQR knows)."""
+        return request_id in self._subs
+
+    def subscribe(self, request_id: str, wake: Wake) -> Callable[[], None]:
+        mine = super().subscribe(request_id, wake)
+        theirs = self.inner.subscribe(request_id, wake) if self.inner is not None else None
+
+        def unsubscribe() -> None:
+            mine()
+            if theirs is not None:
+                theirs()
+
+        return unsubscribe
+
+    def notify(self, request_id: str) -> None:
+        self.notified += 1
+        self.dispatch({"request_id": request_id})
+
+    async def start(self) -> NotificationHub:
+        if self.inner is not None:
+            await self.inner.start()
+        return self
+
+    async def aclose(self) -> None:
+        if self.inner is not None:
+            await self.inner.aclose()

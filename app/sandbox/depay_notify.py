@@ -12,7 +12,8 @@ simulated provider can hand bodies to a ``Notifier``):
   ``backoff_max_s``), at most ``attempts`` times in all, then given up;
 - every notification is recorded in ``SandboxState.notifications`` as ``{"id",
   "provider", "kind", "url", "body", "status", "attempts", "response_status",
-  "error", "created_at"}`` with ``status`` ``pending`` → ``delivered`` / ``failed``,
+  "error", "created_at"}`` (and ``"headers"`` when the sender adds any, e.g. a signature) with
+  ``status`` ``pending`` → ``delivered`` / ``failed``,
   or ``skipped`` when it is never sent: a host under ``.invalid`` (RFC 2606, never
   resolves; TillQR's placeholder when it has no receiver), or no running event loop;
 - the HTTP transport is ``SandboxState.notify_transport`` (``create_app(notify_transport=…)``):
@@ -66,8 +67,10 @@ class Notifier:
         self._queues: dict[str, deque[dict[str, Any]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
 
-    def send(self, url: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
-        """Record and queue one notification; returns its record (updated as delivery goes on)."""
+    def send(self, url: str, body: dict[str, Any], kind: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """Record and queue one notification; returns its record (updated as delivery goes on).
+
+        ``headers``: sent with it besides the content type (a signature over ``dumps(body)``, an event id)."""
         record: dict[str, Any] = {
             "id": next(self._ids),
             "provider": self.provider,
@@ -80,6 +83,8 @@ class Notifier:
             "error": None,
             "created_at": iso(self.state.now()),
         }
+        if headers:
+            record["headers"] = dict(headers)
         self.state.notifications.append(record)
         host = (urlsplit(url).hostname or "").lower()
         if host == "invalid" or host.endswith(".invalid"):
@@ -135,7 +140,11 @@ class Notifier:
                     response = await client.post(
                         record["url"],
                         content=dumps(record["body"]).encode(),
-                        headers={"Content-Type": "application/json", "User-Agent": "TillQR-Sandbox-Notifier/1.0"},
+                        headers={
+                            **record.get("headers", {}),
+                            "Content-Type": "application/json",
+                            "User-Agent": "TillQR-Sandbox-Notifier/1.0",
+                        },
                     )
                 record["response_status"] = response.status_code
                 if 200 <= response.status_code < 300:

@@ -25,7 +25,9 @@ Sandbox routes (never faulted; errors as ``{"error": "<message>"}``):
 - ``POST /_sandbox/reset`` clears requests, links, idempotency keys, faults and calls;
 - ``GET /_sandbox/health`` → ``{"ok": true, "providers": [...]}``;
 - ``POST /_sandbox/clock`` ``{"advance_s": N}`` → ``{"now"}``: time travel (expiry demos, e2e tests);
-- ``WS /_sandbox/events`` status events, ``POST /_sandbox/events/drop`` (see ``events.py``).
+- ``WS /_sandbox/events`` status events, ``POST /_sandbox/events/drop`` (see ``events.py``);
+- ``POST``/``GET``/``DELETE /_sandbox/webhooks``: the receivers of Razorpay's and J.P. Morgan's
+  notifications, and every notification sent with its answer (see ``webhooks.py``).
 
 Which providers it speaks is the caller's to say: ``create_app(modules=...)`` takes the dotted
 paths of the simulators to mount (TillQR's provider specs name them: ``tillqr sandbox`` mounts
@@ -52,6 +54,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from . import events as sandbox_events
+from . import webhooks
 from .core import SandboxProvider, SandboxState
 from .faults import FaultConfig, FaultInjector, drop_connection, hold_answer, send_bytes
 from .hooks import cancel, change, give_back
@@ -249,6 +252,9 @@ def create_app(
         Route(f"{SANDBOX_PREFIX}/clock", advance_clock, methods=["POST"]),
         WebSocketRoute(f"{SANDBOX_PREFIX}/events", sandbox_events.events),
         Route(f"{SANDBOX_PREFIX}/events/drop", sandbox_events.drop, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/webhooks", webhooks.register, methods=["POST"]),
+        Route(f"{SANDBOX_PREFIX}/webhooks", webhooks.listing, methods=["GET"]),
+        Route(f"{SANDBOX_PREFIX}/webhooks", webhooks.forget, methods=["DELETE"]),
     ]
     for provider in providers.values():
         state.status_words[provider.name] = provider.status_words
