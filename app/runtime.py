@@ -221,6 +221,11 @@ class TillLock:
             self._fh.close()
 
 
+def lock_file(p: Paths, demo: bool) -> Path:
+    """The till lock of the shop's journal, or of the demo one."""
+    return p.data_dir / ("till-demo.lock" if demo else "till.lock")
+
+
 def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
     p = paths(home).ensure()
     return p, settings_mod.load(p.config_file)
@@ -246,7 +251,7 @@ async def open_runtime(
     demo, settings, name = _choose(configured, demo, provider)
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
-    lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
+    lock = TillLock(lock_file(p, demo))
     try:
         return await _assemble(p, settings, demo, name, lock, duration_s, poll_interval)
     except BaseException:
