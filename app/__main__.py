@@ -5,6 +5,7 @@
     tillqr charge AMOUNT [...]              one sale as JSON lines
     tillqr recover [--cancel-open] [--json] finish sales left open
     tillqr journal list [--json]            the sales journal
+    tillqr journal restore [BACKUP]         the journal's backups; put one back
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
@@ -102,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     jf.add_argument("--json", action="store_true")
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
+    jb = jsub.add_parser(
+        "restore",
+        help="list the journal's backups, or put one back (the current file is kept aside)",
+        description="Without BACKUP: the journal's backups, newest first. With BACKUP (a name from that list, "
+        "or a file): the current journal is kept aside as journal.sqlite3.replaced-<UTC time> and the backup "
+        "is put in its place. Refused while a till is running on this journal.",
+    )
+    jb.add_argument("backup", nargs="?", help="the backup to put back (its name, or a path)")
+    jb.add_argument("--json", action="store_true")
+    jb.add_argument("--demo", dest="sub_demo", action="store_true")
 
     nt = sub.add_parser("notifications", help="the receiver of providers' notifications (webhooks)")
     nsub = nt.add_subparsers(dest="notifications_command", required=True)

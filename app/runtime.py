@@ -30,7 +30,7 @@ from app.config.secrets import SecretsUnavailable, get_secret
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
-from app.storage.journal import Journal
+from app.storage.journal import Journal, JournalError
 
 if TYPE_CHECKING:
     from app.sandbox.persist import StateKeeper
@@ -189,6 +189,17 @@ class TillBusy(CannotStart):
     """Another TillQR process holds this till."""
 
 
+class JournalUnusable(CannotStart):
+    """The till's journal is damaged (kept aside) or from a newer TillQR; the message says what to do."""
+
+
+def _journal(path: Path) -> Journal:
+    try:
+        return Journal(path)
+    except JournalError as exc:
+        raise JournalUnusable(str(exc)) from exc
+
+
 class TillLock:
     """One TillQR at a time on a till's journal (GUI, charge, recover): two would both think they own
     the counter's sale. An OS file lock, released by the OS too if the process dies."""
@@ -221,6 +232,11 @@ class TillLock:
             self._fh.close()
 
 
+def lock_file(p: Paths, demo: bool) -> Path:
+    """The till lock of the shop's journal, or of the demo one."""
+    return p.data_dir / ("till-demo.lock" if demo else "till.lock")
+
+
 def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
     p = paths(home).ensure()
     return p, settings_mod.load(p.config_file)
@@ -246,7 +262,7 @@ async def open_runtime(
     demo, settings, name = _choose(configured, demo, provider)
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
-    lock = TillLock(p.data_dir / ("till-demo.lock" if demo else "till.lock"))
+    lock = TillLock(lock_file(p, demo))
     try:
         return await _assemble(p, settings, demo, name, lock, duration_s, poll_interval)
     except BaseException:
@@ -305,11 +321,11 @@ async def _assemble(
             opened.push_async_callback(prov.aclose)
             opened.push_async_callback(hub.aclose)
             await hub.start()
-            journal = Journal(p.data_dir / "journal-demo.sqlite3")
+            journal = _journal(p.data_dir / "journal-demo.sqlite3")
         else:
             prov = _real_provider(BY_NAME[name], settings)
             opened.push_async_callback(prov.aclose)
-            journal = Journal(p.journal_file)
+            journal = _journal(p.journal_file)
         opened.push_async_callback(journal.aclose)
         if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
             settings = replace(settings, currency=prov.currencies[0])

@@ -1,7 +1,8 @@
-"""``tillqr journal list|export|totals|refund``: the sales journal from a terminal.
+"""``tillqr journal list|export|totals|refund|restore``: the sales journal from a terminal.
 
 Reading the journal needs no provider: a broken config.toml is reported as a warning and the
 shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs the provider.
+``restore`` lists the journal's backups (``data/backups/``), or puts one back under the till lock.
 """
 
 from __future__ import annotations
@@ -11,26 +12,37 @@ from pathlib import Path
 
 from app.checkout.controller import CheckoutError
 from app.checkout.refunds import RefundError
-from app.config.paths import paths
+from app.config.paths import Paths, paths
 from app.config.settings import SettingsError
 from app.domain.sale import Sale
-from app.runtime import load_settings
-from app.storage.journal import Journal
+from app.runtime import CannotStart, TillBusy, TillLock, load_settings, lock_file
+from app.storage.backups import Backup, BackupFailed, list_backups
+from app.storage.backups import restore as restore_file
+from app.storage.journal import Journal, JournalError
 from app.storage.reports import day_totals, export_csv
 
 from .cli_support import demo_flag, emit, note, say
 
 
-async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
-    """The journal a command reads (demo or the shop's), and whether it is the demo one."""
+def _where(demo_flag: bool | None) -> tuple[Paths, bool]:
+    """The folders, and whether the command works on the demo journal."""
     try:
         p, configured = load_settings()
         unconfigured = configured is None
     except SettingsError as exc:
         note(f"warning: {exc}; reading the journal anyway")
         p, unconfigured = paths().ensure(), False
-    demo = bool(demo_flag or unconfigured)
-    return Journal(p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")), demo
+    return p, bool(demo_flag or unconfigured)
+
+
+def _file(p: Paths, demo: bool) -> Path:
+    return p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")
+
+
+async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
+    """The journal a command reads (demo or the shop's), and whether it is the demo one."""
+    p, demo = _where(demo_flag)
+    return Journal(_file(p, demo)), demo
 
 
 def row(s: Sale) -> dict:
@@ -90,6 +102,8 @@ async def refund(args, open_runtime_for) -> int:
 async def journal(args, open_runtime_for) -> int:
     if args.journal_command == "refund":
         return await refund(args, open_runtime_for)
+    if args.journal_command == "restore":
+        return await restore(args)
     j, demo = await journal_of(args, demo_flag=demo_flag(args))
     try:
         sales = await j.list_sales(limit=None)
@@ -145,3 +159,90 @@ def _totals(sales: list[Sale], args) -> int:
     if not totals and not args.json:
         say(f"no sales on {day}")
     return 0
+
+
+# -- restore ---------------------------------------------------------------------------------------------
+async def restore(args) -> int:
+    """Without ``args.backup``: the backups, newest first. With it: that backup put in place of the journal."""
+    p, demo = _where(demo_flag(args))
+    path = _file(p, demo)
+    if demo:
+        note("demo mode: the demo journal")
+    if args.backup is None:
+        return _list_backups(path, args.json)
+    backup = _chosen(path, args.backup, demo)
+    try:
+        lock = TillLock(lock_file(p, demo))
+    except TillBusy as exc:
+        raise CannotStart(f"the journal cannot be restored now: {exc}") from None
+    try:
+        replaced = restore_file(backup, path)
+        restored = Journal(path)  # opens (checked, brought to this version) as the next till will
+        try:
+            sales = await restored.read(lambda c: int(c.execute("SELECT count(*) FROM sales").fetchone()[0]))
+        finally:
+            await restored.aclose()
+    except BackupFailed as exc:
+        raise JournalError(str(exc)) from None
+    finally:
+        lock.release()
+    if args.json:
+        emit(
+            {
+                "event": "restored",
+                "backup": str(backup),
+                "journal": str(path),
+                "kept_as": str(replaced) if replaced else None,
+                "sales": sales,
+            }
+        )
+    else:
+        say(f"the journal {path} is now the backup {backup.name} ({_sales(sales)})")
+        if replaced:
+            say(f"the file it replaced was kept as {replaced}")
+    return 0
+
+
+def _list_backups(path: Path, as_json: bool) -> int:
+    backups = list_backups(path)
+    for b in backups:
+        sales = b.count("sales")
+        if as_json:
+            emit(
+                {
+                    "backup": b.name,
+                    "path": str(b.path),
+                    "taken_at": b.taken_at.isoformat(),
+                    "size": b.size,
+                    "sales": sales,
+                }
+            )
+        else:
+            counted = "unreadable" if sales is None else _sales(sales)
+            say(f"{b.taken_at:%Y-%m-%d %H:%M:%S} UTC  {_size(b):>10}  {counted:<12} {b.name}")
+    if not backups:
+        note(f"no backups of the journal {path} yet (they are kept in {path.parent / 'backups'})")
+    return 0
+
+
+def _sales(n: int) -> str:
+    return "1 sale" if n == 1 else f"{n} sales"
+
+
+def _size(b: Backup) -> str:
+    n = b.size
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
+
+
+def _chosen(path: Path, name: str, demo: bool) -> Path:
+    """The backup named (one of the list's names, or a file's path)."""
+    for b in list_backups(path):
+        if b.name == name:
+            return b.path
+    given = Path(name).expanduser()
+    if given.is_file():
+        return given
+    listing = f"`tillqr journal restore{' --demo' if demo else ''}`"
+    raise JournalError(f"there is no backup {name!r} of the journal {path}; {listing} lists them")

@@ -67,6 +67,13 @@ class Fieldbook(Database):
     migrations = MIGRATIONS
     error = FieldbookError
 
+    @property
+    def restore_hint(self) -> str:
+        return (
+            "the next start begins an empty field book: import the route again with `tillqr bills import` "
+            "(readings not yet synced are still in the kept file)"
+        )
+
     # -- import --------------------------------------------------------------------------------
     async def add_route(self, source: str, bills: Sequence[tuple[Bill, str]]) -> tuple[str, int]:
         """Add ``bills`` (each with its currency) as one route, all or nothing: (route id, bills added).

@@ -7,6 +7,12 @@ next provider call is made. All database work runs on one dedicated thread
 
 Schema versions live in ``PRAGMA user_version``; ``MIGRATIONS[n]`` moves a
 database from version n to n+1.
+
+Backups (``app.storage.backups``): the journal copies itself with SQLite's online backup API to
+``data/backups/journal-<UTC time>.sqlite3`` (the demo journal to ``journal-demo-…``) when it opens and
+the newest backup is older than a day, and after every ``BACKUP_EVERY`` (100) closed sales; the newest
+``BACKUPS_KEPT`` (7) are kept, and a new one is verified before the oldest is deleted. A journal found
+damaged when it opens is moved aside and never written to; ``tillqr journal restore`` puts a backup back.
 """
 
 from __future__ import annotations
@@ -75,6 +81,11 @@ MIGRATIONS: list[str] = [
 ]
 
 
+BACKUPS_KEPT = 7
+BACKUP_EVERY = 100  # closed sales between two backups
+_CLOSED_SINCE_BACKUP = "backup.closed_since"  # kv: sales closed since the last backup
+
+
 class JournalError(DatabaseError):
     pass
 
@@ -121,6 +132,7 @@ class Journal(Database):
     migrations = MIGRATIONS
 
     error = JournalError
+    backups_kept = BACKUPS_KEPT
 
     # -- writes -------------------------------------------------------------
     async def record(self, sale: Sale, kind: str, **detail: Any) -> Sale:
@@ -129,7 +141,25 @@ class Journal(Database):
         return sale
 
     def _record(self, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
-        self._tx(lambda conn: _write_sale(conn, sale, kind, detail))
+        def tx(conn: sqlite3.Connection) -> bool:
+            closing = sale.closed_at is not None and _still_open(conn, sale.sale_id)
+            _write_sale(conn, sale, kind, detail)
+            return closing and _count_closed(conn) >= BACKUP_EVERY
+
+        if self._tx(tx):
+            self._pool.submit(self._backup_quietly)  # after this write returns: the sale does not wait for it
+
+    # -- backups ------------------------------------------------------------
+    @property
+    def restore_hint(self) -> str:
+        demo = " --demo" if self.path.stem.endswith("-demo") else ""
+        return f"restore a backup with `tillqr journal restore{demo}`"
+
+    def _worth_backing_up(self, conn: sqlite3.Connection) -> bool:
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM sales)").fetchone()[0] == 1
+
+    def _after_backup(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM kv WHERE key=?", (_CLOSED_SINCE_BACKUP,))
 
     async def set_value(self, key: str, value: str) -> None:
         await self._run(
@@ -221,6 +251,21 @@ class Journal(Database):
             ]
 
         return await self._run(q)
+
+
+def _still_open(conn: sqlite3.Connection, sale_id: str) -> bool:
+    """The sale is new, or not closed yet (inside the transaction that may close it)."""
+    row = conn.execute("SELECT closed_at FROM sales WHERE sale_id=?", (sale_id,)).fetchone()
+    return row is None or row[0] is None
+
+
+def _count_closed(conn: sqlite3.Connection) -> int:
+    """One more sale closed since the last backup (inside the caller's transaction); the new count."""
+    conn.execute(
+        "INSERT INTO kv (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value=CAST(value AS INTEGER) + 1",
+        (_CLOSED_SINCE_BACKUP,),
+    )
+    return int(conn.execute("SELECT value FROM kv WHERE key=?", (_CLOSED_SINCE_BACKUP,)).fetchone()[0])
 
 
 def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[str, Any]) -> None:

@@ -4,20 +4,36 @@ WAL mode with ``synchronous=FULL`` (a committed write survives a power cut), for
 versions in ``PRAGMA user_version`` (``migrations[n]`` moves a database from version n to n+1, each in
 one transaction). All work runs on a single-worker executor, which serialises writes and keeps the
 asyncio loop (the Qt loop, in the GUI) free while SQLite fsyncs.
+
+A damaged file is never written to: at open, ``PRAGMA quick_check`` and the tables the migrations made must
+agree, and a file that holds nothing while backups of it exist was a database before. A damaged file is moved
+aside to ``<name>.damaged-<UTC time>`` (with its -wal and -shm), so nothing is lost and the next start does not
+trip on it, and the subclass's error says what happened and what to do. A database with ``backups_kept`` keeps
+rolling backups (``app.storage.backups``): at open when the newest is older than ``backup_age``, and whenever
+the subclass asks (the journal: every ``BACKUP_EVERY`` closed sales).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from .backups import Aside, Backup, BackupFailed, list_backups, quick_check, set_aside, take_backup
+
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+_DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+_CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
+_DROPPED_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
 
 
 class DatabaseError(Exception):
@@ -30,6 +46,8 @@ class Database:
     what = "database"  # how messages name it ("journal", "field book")
     migrations: Sequence[str] = ()
     error: type[DatabaseError] = DatabaseError
+    backups_kept = 0  # rolling backups kept (0: none)
+    backup_age = timedelta(days=1)  # at open, a backup when the newest is older than this
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -40,8 +58,10 @@ class Database:
     def _open(self) -> None:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._refuse_emptied()
             with contextlib.suppress(OSError):  # created 0600 (its -wal and -shm files take its mode)
                 os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
@@ -51,7 +71,12 @@ class Database:
             conn.execute("PRAGMA busy_timeout=5000")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if _is_damage(exc):
+                raise self._damaged(str(exc)) from exc
             raise self.error(f"the {self.what} {self.path} cannot be opened: {exc}") from exc
+        self._refuse_damaged(conn, version)
         known = len(self.migrations)
         if version > known:
             conn.close()
@@ -69,6 +94,7 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
         self._conn = conn
+        self._backup_at_open()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -117,3 +143,100 @@ class Database:
 
     async def schema_version(self) -> int:
         return await self.read(lambda c: int(c.execute("PRAGMA user_version").fetchone()[0]))
+
+    # -- damage and backups -----------------------------------------------------------------------------
+    @property
+    def restore_hint(self) -> str:
+        """What to do about a damaged file, as the end of a sentence."""
+        return f"the next start begins a new, empty {self.what}"
+
+    def _damaged(self, reason: str) -> DatabaseError:
+        """The error for a damaged file, after moving it (with its -wal and -shm) aside."""
+        try:
+            kept = f"it was kept as {set_aside(self.path, Aside.DAMAGED)}"
+        except OSError as exc:
+            kept = f"it could not be moved aside ({exc.strerror or exc}): move it away yourself"
+        return self.error(
+            f"the {self.what} {self.path} cannot be opened: it is damaged ({reason}); {kept}; {self.restore_hint}"
+        )
+
+    def _refuse_emptied(self) -> None:
+        """A file that exists but holds nothing while backups of it exist was a database before."""
+        wal = Path(f"{self.path}-wal")
+        if self.backups_kept and _size(self.path) == 0 and not _size(wal) and list_backups(self.path):
+            raise self._damaged("the file is empty")
+
+    def _refuse_damaged(self, conn: sqlite3.Connection, version: int) -> None:
+        """Raise (the file moved aside) unless quick_check passes and every table the migrations made is there."""
+        try:
+            problems = quick_check(conn)
+            if not problems:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                newer = version > len(self.migrations)  # refused as such once this check passes
+                missing = [] if newer else sorted(_made_tables(self.migrations[:version]) - tables)
+                if missing:
+                    problems = [f"table{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}"]
+                elif version == 0 and not tables and self.backups_kept and list_backups(self.path):
+                    problems = ["it holds no tables"]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems:
+            conn.close()
+            raise self._damaged("; ".join(problems[:3]))
+
+    def _worth_backing_up(self, conn: sqlite3.Connection) -> bool:
+        return True
+
+    def _after_backup(self, conn: sqlite3.Connection) -> None:
+        """Called on the worker thread after each backup (the journal resets its count of closed sales)."""
+
+    def _backup_at_open(self) -> None:
+        if self.backups_kept and str(self.path) != ":memory:":
+            self._pool.submit(self._backup_quietly, True)  # queued behind the open: the caller does not wait
+
+    def _backup(self) -> Backup:
+        backup = take_backup(self.conn, self.path, self.backups_kept)
+        self._after_backup(self.conn)
+        return backup
+
+    def _backup_quietly(self, only_if_old: bool = False) -> None:
+        """A backup, if there is something to keep (and with ``only_if_old``, none is younger than
+        ``backup_age``); a failure is logged, never raised: the sale goes on, the journal is intact."""
+        try:
+            if self._conn is None or not self._worth_backing_up(self._conn):
+                return
+            newest = list_backups(self.path)[:1]
+            if only_if_old and newest and datetime.now(UTC) - newest[0].taken_at < self.backup_age:
+                return
+            self._backup()
+        except (sqlite3.Error, OSError, BackupFailed) as exc:
+            log.warning("no backup of the %s %s: %s", self.what, self.path, exc)
+
+    async def backup(self) -> Backup:
+        """A verified backup now (the oldest beyond ``backups_kept`` deleted); raises BackupFailed or OSError."""
+        return await self._run(self._backup)
+
+    def backups(self) -> list[Backup]:
+        """This database's backups, newest first."""
+        return list_backups(self.path)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite says the file is corrupt, or not a database at all (its header overwritten)."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _DAMAGE_CODES
+
+
+def _made_tables(migrations: Sequence[str]) -> set[str]:
+    """The tables these migrations leave behind."""
+    made: set[str] = set()
+    for migration in migrations:
+        made |= set(_CREATED_TABLE.findall(migration))
+        made -= set(_DROPPED_TABLE.findall(migration))
+    return made

@@ -38,7 +38,7 @@ from app.config.paths import RESOURCES, paths
 from app.config.settings import SettingsError
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
-from app.runtime import CannotStart, SandboxUnavailable, TillBusy
+from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
 from app.screens.settings_model import SettingsModel
 
@@ -180,8 +180,8 @@ async def open_or_fallback(
         raise CannotStart(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
     try:
         return await till_runtime.open_runtime(demo=demo, provider=provider, home=home, **kw), None
-    except (TillBusy, SandboxUnavailable):
-        raise  # another TillQR holds the till / the demo sandbox is down: demo mode cannot help
+    except (TillBusy, SandboxUnavailable, JournalUnusable):
+        raise  # another TillQR holds the till / the demo sandbox is down / the journal is damaged: demo cannot help
     except (SettingsError, CannotStart) as exc:
         problem = str(exc)
     except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
