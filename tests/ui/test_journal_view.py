@@ -17,7 +17,7 @@ from app.ui.journal_view import JournalView
 pytestmark = pytest.mark.ui
 
 CLICK = Qt.MouseButton.LeftButton
-PIN = "2468"
+PIN = "246810"
 
 
 @pytest.fixture(scope="module")
