@@ -1,7 +1,9 @@
 """``tillqr journal list|export|totals|refund``: the sales journal from a terminal.
 
 Reading the journal needs no provider: a broken config.toml is reported as a warning and the
-shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs the provider.
+shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs the provider and
+the manager PIN (app/commands/manager_pin.py), and so does ``refund SALE_ID --close REFUND_ID --note
+TEXT``, which closes a refund left pending once the manager has checked with the provider.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.checkout.controller import CheckoutError
-from app.checkout.refunds import RefundError
+from app.checkout.refunds import RefundError, refund_name
 from app.config.paths import paths
 from app.config.settings import SettingsError
+from app.domain.money import Money
 from app.domain.sale import Sale
 from app.runtime import load_settings
 from app.storage.journal import Journal
 from app.storage.reports import day_totals, export_csv
 
 from .cli_support import demo_flag, emit, note, say
+from .manager_pin import require_pin
 
 
 async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
@@ -61,6 +65,9 @@ def line(s: Sale) -> str:
 
 
 async def refund(args, open_runtime_for) -> int:
+    """A refund, or with ``--close`` a pending refund closed with a note; both behind the manager PIN."""
+    closing = getattr(args, "close", None) is not None
+    _check_close_args(args, closing)
     journal, demo = await journal_of(args, demo_flag=demo_flag(args))
     try:
         sale = await journal.get(args.sale_id)
@@ -68,8 +75,13 @@ async def refund(args, open_runtime_for) -> int:
         await journal.aclose()
     if sale is None:
         raise RefundError(f"there is no sale {args.sale_id} in the {'demo ' if demo else ''}journal")
+    if not closing and args.amount is not None:
+        Money.parse(args.amount, sale.amount.currency)  # a bad amount is said before the PIN is asked
+    require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing="closing refused" if closing else "refund refused")
     rt = await open_runtime_for(args, sale.provider if demo and not getattr(args, "sub_provider", None) else None)
     try:
+        if closing:
+            return _closed(args, await rt.controller.refunds.close(args.sale_id, args.close, args.note))
         sale = await rt.controller.refund(args.sale_id, args.amount)
         done = {
             "event": "refunded",
@@ -85,6 +97,33 @@ async def refund(args, open_runtime_for) -> int:
         return 0
     finally:
         await rt.aclose()
+
+
+def _check_close_args(args, closing: bool) -> None:
+    if closing and args.amount is not None:
+        raise RefundError("--close closes a refund left pending; it takes no amount")
+    if getattr(args, "note", None) is not None and not closing:
+        raise RefundError("--note goes with --close REFUND_ID")
+    if closing and not (args.note or "").strip():
+        raise RefundError("--close needs --note: what the provider said about that refund")
+
+
+def _closed(args, row: dict) -> int:
+    name = refund_name(row)
+    if args.json:
+        emit(
+            {
+                "event": "refund_closed",
+                "sale_id": args.sale_id,
+                "refund_id": name,
+                "status": row["status"],
+                "note": row["note"],
+                "closed_at": row["closed_at"],
+            }
+        )
+    else:
+        say(f"{args.sale_id}: refund {name} closed as rejected, with your note; the sale can be refunded again")
+    return 0
 
 
 async def journal(args, open_runtime_for) -> int:
