@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, NotRequired, TypedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
@@ -55,9 +57,20 @@ def close_hint(sale_id: str, refund: str) -> str:
     )
 
 
-def refund_name(row: dict[str, Any]) -> str:
+def refund_name(row: Mapping[str, object]) -> str:
     """The name a refund goes by: the provider's id where it gave one, else TillQR's key."""
     return str(row.get("refund_id") or row["refund_key"])
+
+
+@dataclass(frozen=True)
+class ClosedRefund:
+    """A refund the manager closed (``Refunds.close``): ``refund`` its name, ``closed_at`` ISO 8601 (UTC)."""
+
+    sale_id: str
+    refund: str
+    status: str
+    note: str
+    closed_at: str
 
 
 class RefundEntry(TypedDict):
@@ -223,7 +236,7 @@ class Refunds:
         self.bus.publish(SaleChanged(fresh))
         return fresh
 
-    async def close(self, sale_id: str, refund: str, note: str) -> dict[str, Any]:
+    async def close(self, sale_id: str, refund: str, note: str) -> ClosedRefund:
         """Close a pending refund of ``sale_id`` (named by its refund id or key) once the manager has checked
         with the provider that nothing was refunded: ``rejected``, final, with ``note``; it no longer blocks
         the sale's next refund. The refund as the journal now keeps it."""
@@ -247,7 +260,7 @@ class Refunds:
             log.info("refund %s of sale %s closed by the manager: %s", refund_name(row), sale_id, note)
             self.bus.publish(SaleChanged(sale))
             now = next(r for r in await self.journal.refunds(sale_id) if r["refund_key"] == row["refund_key"])
-            return now
+            return ClosedRefund(sale_id, refund_name(now), now["status"], now["note"], now["closed_at"])
 
     async def resume(self) -> list[Sale]:
         """Finish refunds left pending by a lost answer or a crash (same idempotency key: never twice)."""

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.checkout.controller import CheckoutError
-from app.checkout.refunds import RefundError, refund_name
+from app.checkout.refunds import ClosedRefund, RefundError
 from app.config.paths import paths
 from app.config.settings import SettingsError
 from app.domain.money import Money
@@ -108,21 +108,20 @@ def _check_close_args(args, closing: bool) -> None:
         raise RefundError("--close needs --note: what the provider said about that refund")
 
 
-def _closed(args, row: dict) -> int:
-    name = refund_name(row)
+def _closed(args, closed: ClosedRefund) -> int:
     if args.json:
         emit(
             {
                 "event": "refund_closed",
-                "sale_id": args.sale_id,
-                "refund_id": name,
-                "status": row["status"],
-                "note": row["note"],
-                "closed_at": row["closed_at"],
+                "sale_id": closed.sale_id,
+                "refund_id": closed.refund,
+                "status": closed.status,
+                "note": closed.note,
+                "closed_at": closed.closed_at,
             }
         )
     else:
-        say(f"{args.sale_id}: refund {name} closed as rejected, with your note; the sale can be refunded again")
+        say(f"{closed.sale_id}: refund {closed.refund} closed as rejected, with your note; it can be refunded again")
     return 0
 
 

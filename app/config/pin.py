@@ -31,11 +31,6 @@ from pathlib import Path
 
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 
-try:
-    import fcntl
-except ImportError:  # Windows: the count is still kept in the file, without a lock between processes
-    fcntl = None  # type: ignore[assignment]
-
 N, R, P = 2**14, 8, 1  # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
 MIN_DIGITS, MAX_DIGITS = 6, 8
 _PIN = re.compile(rf"^[0-9]{{{MIN_DIGITS},{MAX_DIGITS}}}$")
@@ -181,7 +176,7 @@ class PinGate:
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
         """One check at a time across processes (the count read, the PIN tried, the count written)."""
-        if self.state_file is None or fcntl is None:
+        if self.state_file is None:
             yield
             return
         try:
@@ -191,7 +186,12 @@ class PinGate:
             yield
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                import fcntl  # lazy: POSIX only; Windows has no fcntl (the count is kept, without a lock)
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except ImportError:
+                pass
             yield
         finally:
             os.close(fd)  # closing releases the lock

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import keyring
 import pytest
 from keyring.backends import fail
@@ -73,7 +75,7 @@ def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring)
     qtbot.keyClicks(dialog.field, "135790")
     dialog.submit()
     assert "Too many wrong PINs: try again in" in dialog.error.text() and window.current_page() == "counter"
-    window.gate.locked_until = 0
+    window.gate.clock = lambda: time.time() + 301  # the lock-out's five minutes have passed
     qtbot.keyClicks(dialog.field, "135790")
     qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
     assert window.current_page() == "settings"

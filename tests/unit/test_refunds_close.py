@@ -38,15 +38,15 @@ async def test_a_rejected_depay_refund_no_longer_blocks_the_sale_for_ever(depay)
     with pytest.raises(RefundError, match=rf"not confirmed yet.*--close {row['refund_id']}"):
         await depay.controller.refund(sale.sale_id, "10.00")
     closed = await refunds.close(sale.sale_id, row["refund_id"], "Depay support: refund failed,\nnothing was sent")
-    assert closed["status"] == "rejected" and closed["closed_at"]
-    assert closed["note"] == "Depay support: refund failed, nothing was sent"  # one line
+    assert (closed.status, closed.refund, closed.sale_id) == ("rejected", row["refund_id"], sale.sale_id)
+    assert closed.note == "Depay support: refund failed, nothing was sent" and closed.closed_at  # one line
     assert await depay.journal.pending_refunds() == []
     assert await refunds.resume() == []  # a start-up no longer looks at it
     again = await depay.controller.refund(sale.sale_id, "10.00")  # the next refund takes the next turn
     assert again.status == SaleStatus.PARTIALLY_REFUNDED and str(again.refunded) == "10.00"
     events = await depay.journal.events(sale.sale_id)
     [mark] = [e for e in events if e["kind"] == "refund_closed"]
-    assert mark["detail"]["note"] == closed["note"] and mark["detail"]["refund_id"] == row["refund_id"]
+    assert mark["detail"]["note"] == closed.note and mark["detail"]["refund_id"] == row["refund_id"]
 
 
 async def test_closing_a_refund_is_refused_in_words(depay):
