@@ -97,9 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     jt.add_argument("--date", help="the day (YYYY-MM-DD, local time; default today)")
     jt.add_argument("--json", action="store_true")
     jt.add_argument("--demo", dest="sub_demo", action="store_true")
-    jf = jsub.add_parser("refund", help="refund a paid sale, fully or in part (providers that can)")
+    jf = jsub.add_parser(
+        "refund",
+        help="refund a paid sale, fully or in part (providers that can); manager PIN asked, or in TILLQR_MANAGER_PIN",
+    )
     jf.add_argument("sale_id")
     jf.add_argument("amount", nargs="?", help="amount to refund (default: all that is refundable)")
+    jf.add_argument(
+        "--close",
+        metavar="REFUND_ID",
+        help="close a refund left pending (e.g. REJECTED by Depay) after checking with the provider",
+    )
+    jf.add_argument("--note", help="with --close: what the provider said (kept in the journal)")
     jf.add_argument("--json", action="store_true")
     jf.add_argument("--demo", dest="sub_demo", action="store_true")
     jf.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")

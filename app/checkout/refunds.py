@@ -8,12 +8,20 @@ follows it when the provider gave it an id, asks again with the same key only
 where the provider's refunds are idempotent (``refunds_idempotent = True``), and
 otherwise leaves it pending with the reason in words: a refund is never sent twice,
 and no new refund of that sale starts until a person has looked.
+
+That person is the manager: after checking with the provider that nothing was refunded
+(a Depay refund left REJECTED, which Depay calls not final; an answer lost for good), they
+close the pending refund with a note (``close``; the journal screen, or ``tillqr journal
+refund SALE_ID --close REFUND_ID --note TEXT``, behind the PIN). It is then ``rejected``,
+final, with the note and when it was closed, and the sale can be refunded again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from app.domain.money import Money
@@ -38,6 +46,31 @@ UNCONFIRMED = (
     "dashboard before refunding again"
 )
 FINAL = ("refunded", "partially_refunded", "rejected")
+NOTE_MAX = 500  # characters of the manager's note on a closed refund
+
+
+def close_hint(sale_id: str, refund: str) -> str:
+    """What the manager does about a refund left pending, in words (GUI and command line)."""
+    return (
+        "check with the provider; if nothing was refunded, close it with a note (Journal screen, or "
+        f"tillqr journal refund {sale_id} --close {refund} --note '...')"
+    )
+
+
+def refund_name(row: Mapping[str, object]) -> str:
+    """The name a refund goes by: the provider's id where it gave one, else TillQR's key."""
+    return str(row.get("refund_id") or row["refund_key"])
+
+
+@dataclass(frozen=True)
+class ClosedRefund:
+    """A refund the manager closed (``Refunds.close``): ``refund`` its name, ``closed_at`` ISO 8601 (UTC)."""
+
+    sale_id: str
+    refund: str
+    status: str
+    note: str
+    closed_at: str
 
 
 class RefundEntry(TypedDict):
@@ -113,10 +146,11 @@ class Refunds:
             if money.minor <= 0 or money.minor > sale.refundable.minor:
                 raise RefundError(f"at most {sale.refundable.display()} of this sale can be refunded")
             earlier = await self.journal.refunds(sale_id)
-            if any(r["status"] == "pending" for r in earlier):
+            waiting = next((r for r in earlier if r["status"] == "pending"), None)
+            if waiting is not None:
                 raise RefundError(
-                    "an earlier refund of this sale is not confirmed yet; "
-                    "run recover, or check the provider's dashboard, before refunding again"
+                    f"an earlier refund of this sale ({refund_name(waiting)}) is not confirmed yet: run recover, "
+                    f"or {close_hint(sale_id, refund_name(waiting))}, before refunding again"
                 )
             n = len(earlier) + 1
             entry: RefundEntry = {
@@ -171,6 +205,14 @@ class Refunds:
     async def _apply(self, sale: Sale, entry: RefundEntry, info: RefundInfo, money: Money) -> Sale:
         unchanged = info.status == entry.get("status") and info.provider_status == entry.get("provider_status")
         entry = {**entry, "status": info.status, "provider_status": info.provider_status}
+        if info.status not in FINAL and info.provider_status == "REJECTED":
+            # Depay: REJECTED "encountered an error" but is not final; it stays pending until a person has looked
+            if not unchanged:
+                await self._record(sale, {**entry, "reason": "rejected by the provider, which may still retry it"})
+            raise RefundError(
+                f"the provider rejected the refund of {money.display()} ({info.provider_status}) but may still retry it: "
+                + close_hint(sale.sale_id, info.refund_id)
+            )
         if info.status not in FINAL and unchanged:  # asked again, nothing new: no journal entry each time
             raise RefundError(
                 f"the refund of {money.display()} is still {info.provider_status} at the provider; "
@@ -193,6 +235,32 @@ class Refunds:
         log.info("sale %s refunded %s (%s)", fresh.sale_id, money.display(), info.provider_status)
         self.bus.publish(SaleChanged(fresh))
         return fresh
+
+    async def close(self, sale_id: str, refund: str, note: str) -> ClosedRefund:
+        """Close a pending refund of ``sale_id`` (named by its refund id or key) once the manager has checked
+        with the provider that nothing was refunded: ``rejected``, final, with ``note``; it no longer blocks
+        the sale's next refund. The refund as the journal now keeps it."""
+        note = "".join(c if c.isprintable() else " " for c in note or "")
+        note = " ".join(note.split())
+        if not note:
+            raise RefundError("say in a note what the provider said about this refund")
+        if len(note) > NOTE_MAX:
+            raise RefundError(f"the note is {len(note)} characters long; at most {NOTE_MAX}")
+        async with self._lock:  # not while a refund or a recover() of the same sale is under way
+            sale = await self.journal.get(sale_id)
+            if sale is None:
+                raise RefundError(f"there is no sale {sale_id} in the journal")
+            rows = await self.journal.refunds(sale_id)
+            row = next((r for r in rows if refund in (r["refund_id"], r["refund_key"])), None)
+            if row is None:
+                names = ", ".join(refund_name(r) for r in rows) or "none"
+                raise RefundError(f"sale {sale_id} has no refund {refund} (its refunds: {names})")
+            if row["status"] != "pending" or not await self.journal.close_refund(sale, row["refund_key"], note):
+                raise RefundError(f"refund {refund} is {row['status']}: only a refund still pending can be closed")
+            log.info("refund %s of sale %s closed by the manager: %s", refund_name(row), sale_id, note)
+            self.bus.publish(SaleChanged(sale))
+            now = next(r for r in await self.journal.refunds(sale_id) if r["refund_key"] == row["refund_key"])
+            return ClosedRefund(sale_id, refund_name(now), now["status"], now["note"], now["closed_at"])
 
     async def resume(self) -> list[Sale]:
         """Finish refunds left pending by a lost answer or a crash (same idempotency key: never twice)."""

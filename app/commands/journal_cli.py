@@ -1,7 +1,9 @@
 """``tillqr journal list|export|totals|refund|restore``: the sales journal from a terminal.
 
 Reading the journal needs no provider: a broken config.toml is reported as a warning and the
-shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs the provider.
+shop's journal (``TILLQR_HOME``'s data folder) is read anyway; ``refund`` needs the provider and
+the manager PIN (app/commands/manager_pin.py), and so does ``refund SALE_ID --close REFUND_ID --note
+TEXT``, which closes a refund left pending once the manager has checked with the provider.
 ``restore`` lists the journal's backups (``data/backups/``), or puts one back under the till lock.
 """
 
@@ -11,9 +13,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.checkout.controller import CheckoutError
-from app.checkout.refunds import RefundError
+from app.checkout.refunds import ClosedRefund, RefundError
 from app.config.paths import Paths, paths
 from app.config.settings import SettingsError
+from app.domain.money import Money
 from app.domain.sale import Sale
 from app.runtime import CannotStart, TillBusy, TillLock, load_settings, lock_file
 from app.storage.backups import Backup, BackupFailed, list_backups
@@ -22,6 +25,7 @@ from app.storage.journal import Journal, JournalError
 from app.storage.reports import day_totals, export_csv
 
 from .cli_support import demo_flag, emit, note, say
+from .manager_pin import require_pin
 
 
 def _where(demo_flag: bool | None) -> tuple[Paths, bool]:
@@ -73,6 +77,9 @@ def line(s: Sale) -> str:
 
 
 async def refund(args, open_runtime_for) -> int:
+    """A refund, or with ``--close`` a pending refund closed with a note; both behind the manager PIN."""
+    closing = getattr(args, "close", None) is not None
+    _check_close_args(args, closing)
     journal, demo = await journal_of(args, demo_flag=demo_flag(args))
     try:
         sale = await journal.get(args.sale_id)
@@ -80,8 +87,13 @@ async def refund(args, open_runtime_for) -> int:
         await journal.aclose()
     if sale is None:
         raise RefundError(f"there is no sale {args.sale_id} in the {'demo ' if demo else ''}journal")
+    if not closing and args.amount is not None:
+        Money.parse(args.amount, sale.amount.currency)  # a bad amount is said before the PIN is asked
+    require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing="closing refused" if closing else "refund refused")
     rt = await open_runtime_for(args, sale.provider if demo and not getattr(args, "sub_provider", None) else None)
     try:
+        if closing:
+            return _closed(args, await rt.controller.refunds.close(args.sale_id, args.close, args.note))
         sale = await rt.controller.refund(args.sale_id, args.amount)
         done = {
             "event": "refunded",
@@ -97,6 +109,32 @@ async def refund(args, open_runtime_for) -> int:
         return 0
     finally:
         await rt.aclose()
+
+
+def _check_close_args(args, closing: bool) -> None:
+    if closing and args.amount is not None:
+        raise RefundError("--close closes a refund left pending; it takes no amount")
+    if getattr(args, "note", None) is not None and not closing:
+        raise RefundError("--note goes with --close REFUND_ID")
+    if closing and not (args.note or "").strip():
+        raise RefundError("--close needs --note: what the provider said about that refund")
+
+
+def _closed(args, closed: ClosedRefund) -> int:
+    if args.json:
+        emit(
+            {
+                "event": "refund_closed",
+                "sale_id": closed.sale_id,
+                "refund_id": closed.refund,
+                "status": closed.status,
+                "note": closed.note,
+                "closed_at": closed.closed_at,
+            }
+        )
+    else:
+        say(f"{closed.sale_id}: refund {closed.refund} closed as rejected, with your note; it can be refunded again")
+    return 0
 
 
 async def journal(args, open_runtime_for) -> int:

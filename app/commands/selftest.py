@@ -75,8 +75,8 @@ def _keyring() -> str:
 
     try:
         _check_backend()
-    except SecretsUnavailable as exc:
-        raise Warning(str(exc)) from None
+    except SecretsUnavailable as exc:  # the manager PIN then keeps its plain scrypt hash (app.config.pin)
+        raise Warning(f"{exc}; the manager PIN's hash is not peppered with a keyring secret") from None
     return type(keyring.get_keyring()).__module__
 
 

@@ -45,6 +45,7 @@ class Detail:
     fields: list[tuple[str, str]]
     events: list[str] = field(default_factory=list)
     refunds: list[str] = field(default_factory=list)
+    closable: list[str] = field(default_factory=list)  # refunds left pending the manager may close (their names)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def refund_line(sale: Sale, refund: dict[str, Any], local: Local) -> str:
     line = f"{at}  {money} — {refund['status'].replace('_', ' ')}"
     if refund.get("refund_id"):
         line += f" (id {refund['refund_id']})"
-    if refund.get("reason"):
+    if refund.get("closed_at"):
+        line += f", closed by the manager: {refund.get('note', '')}"
+    elif refund.get("reason"):
         line += f": {refund['reason']}"
     return line
 

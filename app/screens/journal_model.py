@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from app.checkout.events import Event, SaleChanged
+from app.checkout.refunds import ClosedRefund
 from app.domain.money import Money
 from app.domain.sale import Sale, utcnow
 from app.screens import journal_filters, journal_lines, journal_refunds
@@ -62,6 +63,7 @@ log = logging.getLogger("tillqr.journal.screen")
 
 LOAD = Words("The journal could not be read")
 REFUND = Words("Refund not made", refused="Refund refused", stop=".")
+CLOSE = Words("Refund not closed", refused="Closing refused", stop=".")
 EXPORT = Words("The CSV could not be written", stop=".")
 
 
@@ -257,6 +259,7 @@ class JournalModel:
             self._fields(sale),
             [self._event_line(e) for e in events],
             [self._refund_line(sale, r) for r in refunds],
+            journal_refunds.closable(refunds),
         )
 
     def _fields(self, sale: Sale) -> list[tuple[str, str]]:
@@ -318,6 +321,26 @@ class JournalModel:
         await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
         self.ops.say(f"Refunding {money.display()}…")
         return await self.controller.refund(sale.sale_id, money)
+
+    async def close_refund(self, refund: str, note: str, pin: str) -> bool:
+        """Close the selected sale's pending ``refund`` with the manager's ``note`` (after they checked with the
+        provider that nothing was refunded), behind the PIN. True when closed; otherwise ``message`` says why."""
+        if self.ops.refuse(Busy.REFUND) or self.detail is None:
+            return False
+        sale_id = self.detail.sale.sale_id
+        outcome = await self.ops.run(
+            Busy.REFUND, self._close(sale_id, refund, note, pin), CLOSE, doing="Checking the PIN…"
+        )
+        if outcome.ok:
+            self._say(f"Refund {refund} closed as rejected; the sale can be refunded again.")
+        if self.selected is not None:
+            await self._load_detail(self.selected)
+        self.changed()
+        return outcome.ok
+
+    async def _close(self, sale_id: str, refund: str, note: str, pin: str) -> ClosedRefund:
+        await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
+        return await self.controller.refunds.close(sale_id, refund, note)
 
     # -- export ------------------------------------------------------------------------
     async def export(self, path: Path | str) -> int | None:

@@ -1,13 +1,17 @@
 """The journal screen's refund rules, without Qt and without state: whether a sale can be refunded from
 the till, and if not why, in words (``blocked``); the amount a manager typed read against what is left to
 refund (``amount``). Both answer before any PIN is asked; the controller checks again when it refunds.
+``closable``: the refunds left pending (a Depay refund REJECTED, an answer lost) that the manager may close
+with a note after checking with the provider (app.checkout.refunds.Refunds.close).
 
 Used by JournalModel (app/screens/journal_model.py).
 """
 
 from __future__ import annotations
 
-from app.checkout.refunds import REFUNDABLE
+from typing import Any
+
+from app.checkout.refunds import REFUNDABLE, refund_name
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus
 from app.screens.journal_filters import WORDS
@@ -46,3 +50,8 @@ def amount(sale: Sale, amount_text: str) -> Money | str:
     if money.minor > sale.refundable.minor:
         return f"At most {sale.refundable.display()} of this sale can be refunded, not {money.display()}."
     return money
+
+
+def closable(refunds: list[dict[str, Any]]) -> list[str]:
+    """The names (refund id, else key) of the refunds still pending, which the manager may close with a note."""
+    return [refund_name(r) for r in refunds if r["status"] == "pending"]

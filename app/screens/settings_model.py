@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from app.config import settings as settings_mod
-from app.config.pin import PinError, PinGate, hash_pin
+from app.config.pin import PinError, PinGate, hash_pin, legacy, make_pepper, manager_gate, peppered
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
 from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, linking
@@ -94,8 +94,8 @@ class SettingsModel:
             self.errors = settings_form.errors_of(exc)
         self.stored_pin_hash = current.pin_hash if current else ""
         self.pin_hash = self.stored_pin_hash
-        # the lock-out survives a restart: its state sits beside config.toml (this user's folder only)
-        self.gate = PinGate(self.stored_pin_hash or None, state_file=self.config_file.parent / "pin-lockout.json")
+        # the lock-out survives a restart: its state sits beside config.toml (shared with the command line)
+        self.gate: PinGate = manager_gate(self.stored_pin_hash, self.config_file)
         self.values: dict[str, str] = settings_form.initial_values(current)
         if current is None and self.problem:  # keep what can still be read of a broken file
             self._salvage()
@@ -182,15 +182,30 @@ class SettingsModel:
     def pin_configured(self) -> bool:
         return bool(self.pin_hash)
 
+    @property
+    def pin_advice(self) -> str | None:
+        """Why the stored PIN should be changed (set under older rules), in words; None when it is fine."""
+        if self.pin_hash and legacy(self.pin_hash):
+            return (
+                "This manager PIN was set under older rules (4 digits were allowed, and it is not tied to this "
+                "machine's keyring): change it to one of 6 to 8 digits."
+            )
+        return None
+
     def set_pin(self, new: str, repeat: str, current: str = "") -> str:
-        """Sets (first run) or changes the PIN; kept with the next Save. Raises PinError in words."""
+        """Sets (first run) or changes the PIN; kept with the next Save. Raises PinError in words.
+
+        Where a keyring is usable the hash is peppered with its secret (app.config.pin); without one
+        the plain hash is kept and said."""
         if new != repeat:
             raise PinError("the two new PINs differ")
         if self.gate.configured:
             self.gate.check(current)
-        self.pin_hash = hash_pin(new)
+        self.pin_hash = hash_pin(new, pepper=make_pepper())
         self.errors.pop("manager.pin_hash", None)
         self.message = "New manager PIN ready: press Save to keep it"
+        if not peppered(self.pin_hash):
+            self.message += " (no OS keyring here: the PIN is not tied to this machine's keyring)"
         return self.message
 
     # -- saving ------------------------------------------------------------------------

@@ -78,6 +78,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX refunds_sale ON refunds (sale_id);
     """,
+    # 2 → 3: a refund the manager closed after checking with the provider (its note, and when)
+    """
+    ALTER TABLE refunds ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE refunds ADD COLUMN closed_at TEXT;
+    """,
 ]
 
 
@@ -203,6 +208,29 @@ class Journal(Database):
             _write_sale(conn, sale, "refund", {k: v for k, v in refund.items() if k != "reason"})
 
         await self._run(self._tx, tx)
+
+    async def close_refund(self, sale: Sale, refund_key: str, note: str) -> bool:
+        """A pending refund of ``sale`` closed by the manager: ``rejected`` (final, nothing refunded) with
+        ``note``, and one sale event, in one transaction. False when no such refund is pending (nothing written)."""
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            now = _iso(utcnow())
+            where = (refund_key, sale.sale_id)
+            row = conn.execute(
+                "SELECT refund_id, amount_minor FROM refunds WHERE refund_key=? AND sale_id=? AND status='pending'",
+                where,
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "UPDATE refunds SET status='rejected', note=?, closed_at=?, updated_at=? WHERE refund_key=? AND sale_id=?",
+                (note, now, now, *where),
+            )
+            detail = {"refund_key": refund_key, "refund_id": row[0], "amount_minor": row[1], "status": "rejected"}
+            _write_sale(conn, sale, "refund_closed", {**detail, "note": note})
+            return True
+
+        return await self._run(self._tx, tx)
 
     async def refunds(self, sale_id: str) -> list[dict[str, Any]]:
         def q() -> list[dict[str, Any]]:

@@ -94,6 +94,8 @@ class JournalDetail(QScrollArea):
         self.refunds_list = _history()
         col.addWidget(self.refunds_title)
         col.addWidget(self.refunds_list)
+        self.close_form = self._close_form()
+        col.addWidget(self.close_form)
         self.events_title = _section("History")
         self.events_list = _history()
         col.addWidget(self.events_title)
@@ -105,6 +107,33 @@ class JournalDetail(QScrollArea):
         self.setWidget(body)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Sale details")
+
+    def _close_form(self) -> QWidget:
+        """A refund left pending, closed with the manager's note (after checking with the provider) and PIN."""
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.close_text = QLabel()
+        self.close_text.setObjectName("refundNote")
+        self.close_text.setWordWrap(True)
+        self.close_note = QLineEdit()
+        self.close_note.setObjectName("refundField")
+        self.close_note.setMaxLength(500)
+        self.close_note.setPlaceholderText("What the provider said")
+        self.close_note.setAccessibleName("Note: what the provider said about the refund")
+        self.close_pin = QLineEdit()
+        self.close_pin.setObjectName("refundField")
+        self.close_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.close_pin.setMaxLength(8)
+        self.close_pin.setPlaceholderText("Manager PIN")
+        self.close_pin.setAccessibleName("Manager PIN")
+        self.close_confirm = button("Close refund", "refundClose", "Close the pending refund with the note")
+        grid.addWidget(self.close_text, 0, 0, 1, 2)
+        grid.addWidget(self.close_note, 1, 0, 1, 2)
+        grid.addWidget(self.close_pin, 2, 0)
+        grid.addWidget(self.close_confirm, 2, 1)
+        box.setVisible(False)
+        return box
 
     # -- the refund form --------------------------------------------------------------------
     def open_refund(self) -> None:
@@ -147,6 +176,7 @@ class JournalDetail(QScrollArea):
                 self.refund_form,
                 self.refunds_title,
                 self.refunds_list,
+                self.close_form,
                 self.events_title,
                 self.events_list,
             ):
@@ -179,6 +209,13 @@ class JournalDetail(QScrollArea):
         self.refunds_title.setVisible(bool(d.refunds))
         self.refunds_list.setVisible(bool(d.refunds))
         self.refunds_list.setText("\n".join(d.refunds))
+        self.close_form.setVisible(bool(d.closable))
+        if d.closable:
+            self.close_text.setText(
+                f"Refund {d.closable[0]} is not confirmed and blocks further refunds. Once the provider has said "
+                "that nothing was refunded, close it with a note."
+            )
+        self.close_confirm.setEnabled(m.busy is None)
         self.events_title.setVisible(True)
         self.events_list.setVisible(True)
         self.events_list.setText("\n".join(d.events) or "no events")

@@ -176,6 +176,9 @@ class JournalView(QWidget):
         self.back.clicked.connect(self._close_detail_page)
         self.refund_confirm.clicked.connect(self.confirm_refund)
         self.refund_pin.returnPressed.connect(self.confirm_refund)
+        self.close_note, self.close_pin, self.close_confirm = d.close_note, d.close_pin, d.close_confirm
+        self.close_confirm.clicked.connect(self.confirm_close)
+        self.close_pin.returnPressed.connect(self.confirm_close)
 
         self.totals = TotalsBar(self.model)
         self.totals_title, self.totals_text = self.totals.title, self.totals.text
@@ -224,6 +227,18 @@ class JournalView(QWidget):
         done = await self.model.refund(self.refund_amount.text(), pin)
         if done and isValid(self):  # the page may have gone while the provider answered
             self.close_refund()
+            self.redraw()
+
+    @asyncSlot()
+    async def confirm_close(self) -> None:
+        """Close the selected sale's pending refund with the typed note, after the manager PIN."""
+        closable = self.model.detail.closable if self.model.detail else []
+        pin = self.close_pin.text()
+        self.close_pin.clear()  # never kept on screen after the try
+        if not closable:
+            return
+        if await self.model.close_refund(closable[0], self.close_note.text(), pin) and isValid(self):
+            self.close_note.clear()
             self.redraw()
 
     def choose_export(self) -> None:

@@ -68,7 +68,7 @@ class PinDialog(QDialog):
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}"))
         self.field.setAccessibleName("Manager PIN")
-        self.field.setPlaceholderText("4 to 8 digits")
+        self.field.setPlaceholderText("Manager PIN")
         self.field.returnPressed.connect(self.submit)
         column.addWidget(self.field)
         self.error = QLabel("")

@@ -98,7 +98,7 @@ class PinBox(QGroupBox):
             edit.setMaxLength(8)
         self.current_label = QLabel("Current PIN")
         self.rows.addRow(self.current_label, self.current)
-        self.rows.addRow("New PIN (4–8 digits)", self.new)
+        self.rows.addRow("New PIN (6–8 digits)", self.new)
         self.rows.addRow("New PIN again", self.repeat)
         self.button = QPushButton("Set PIN")
         self.error = _error_label()
@@ -124,3 +124,5 @@ class PinBox(QGroupBox):
         self.button.setText("Change PIN" if has_gate else "Set PIN")
         if "manager.pin_hash" in self.model.errors:
             self.error.setText(self.model.errors["manager.pin_hash"])
+        elif self.model.pin_advice and not self.error.text():
+            self.error.setText(self.model.pin_advice)

@@ -59,8 +59,8 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
         type_into("provider.base_url", f"{sandbox_url}/jpmorgan")
         qtbot.keyClicks(view.cred_fields["access_token"], CANARY)
         assert view.cred_state["access_token"].text() == "typed, not saved yet"
-        qtbot.keyClicks(view.pin_new, "2468")
-        qtbot.keyClicks(view.pin_repeat, "2468")
+        qtbot.keyClicks(view.pin_new, "246810")
+        qtbot.keyClicks(view.pin_repeat, "246810")
         qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
 
         qtbot.mouseClick(view.test_button, Qt.MouseButton.LeftButton)

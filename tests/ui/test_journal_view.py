@@ -17,7 +17,7 @@ from app.ui.journal_view import JournalView
 pytestmark = pytest.mark.ui
 
 CLICK = Qt.MouseButton.LeftButton
-PIN = "2468"
+PIN = "246810"
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +176,33 @@ def test_small_screen_opens_the_detail_as_a_page(qtbot, run, depay, journal_view
     assert not view.table.isVisible() and view.back.isVisible()
     qtbot.mouseClick(view.back, CLICK)
     assert view.table.isVisible() and not view.detail.isVisible()
+
+
+def test_a_rejected_refund_is_closed_on_screen_with_a_note_and_the_pin(qtbot, run, depay, journal_view):
+    """Issue 12, defect 10: a Depay refund left REJECTED blocked the sale's refunds for ever."""
+    depay.controller.refunds.follow_for = 5.0
+    sale = paid(run, depay, "40.00", "Rejected refund")
+    view = journal_view()
+    click_row(qtbot, view, sale.sale_id)
+    qtbot.mouseClick(view.refund_start, CLICK)
+    view.refund_amount.setText("2.89")  # the sandbox rejects amounts ending in 9
+    qtbot.keyClicks(view.refund_pin, PIN)
+    qtbot.mouseClick(view.refund_confirm, CLICK)
+    qtbot.waitUntil(lambda: "may still retry it" in view.message.text() and view.model.busy is None, timeout=15000)
+    qtbot.waitUntil(view.close_note.isVisible, timeout=10000)
+    assert "blocks further refunds" in view.detail.close_text.text()
+    qtbot.keyClicks(view.close_note, "Depay support: failed, nothing sent")
+    qtbot.keyClicks(view.close_pin, "1111")
+    qtbot.mouseClick(view.close_confirm, CLICK)
+    qtbot.waitUntil(lambda: "Closing refused: wrong PIN" in view.message.text(), timeout=10000)
+    assert view.close_pin.text() == "" and run(depay.journal.refunds(sale.sale_id))[0]["status"] == "pending"
+    qtbot.keyClicks(view.close_pin, PIN)
+    qtbot.keyClick(view.close_pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "closed as rejected" in view.message.text(), timeout=10000)
+    qtbot.waitUntil(lambda: not view.close_note.isVisible(), timeout=10000)
+    assert "closed by the manager: Depay support: failed, nothing sent" in view.refunds_list.text()
+    qtbot.mouseClick(view.refund_start, CLICK)  # the sale can be refunded again
+    view.refund_amount.setText("10.00")
+    qtbot.keyClicks(view.refund_pin, PIN)
+    qtbot.mouseClick(view.refund_confirm, CLICK)
+    qtbot.waitUntil(lambda: "Refunded ARS 10.00" in view.message.text(), timeout=15000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import keyring
 import pytest
 from keyring.backends import fail
@@ -30,8 +32,8 @@ def test_corrupt_config_opens_settings_with_the_key_named(window_for, tmp_path, 
     assert mcc.error.isVisible() and "store.mcc" in mcc.error.text()
     assert view.editors["store.name"].text() == "Padaria Central"  # what was readable is kept
     # fix it on screen and save
-    qtbot.keyClicks(view.pin_new, "2468")
-    qtbot.keyClicks(view.pin_repeat, "2468")
+    qtbot.keyClicks(view.pin_new, "246810")
+    qtbot.keyClicks(view.pin_repeat, "246810")
     qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
     view.editors["store.mcc"].clear()
     qtbot.keyClicks(view.editors["store.mcc"], "5462")
@@ -51,7 +53,7 @@ def test_toml_syntax_error_is_named_too(window_for, tmp_path, ring):
 
 def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring):
     home = tmp_path / "home"
-    st.save(st.Settings(pin_hash=hash_pin("1357")), home / "config" / "config.toml")
+    st.save(st.Settings(pin_hash=hash_pin("135790")), home / "config" / "config.toml")
     # a configured file without a base URL cannot run: demo + Settings behind the PIN
     window = window_for(home)
     assert window.pin_dialog is not None and window.current_page() == "counter"
@@ -70,11 +72,11 @@ def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring)
     qtbot.keyClicks(dialog.field, "9999")
     dialog.submit()
     assert "locked for 300 s" in dialog.error.text()
-    qtbot.keyClicks(dialog.field, "1357")
+    qtbot.keyClicks(dialog.field, "135790")
     dialog.submit()
     assert "Too many wrong PINs: try again in" in dialog.error.text() and window.current_page() == "counter"
-    window.gate.locked_until = 0
-    qtbot.keyClicks(dialog.field, "1357")
+    window.gate.clock = lambda: time.time() + 301  # the lock-out's five minutes have passed
+    qtbot.keyClicks(dialog.field, "135790")
     qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
     assert window.current_page() == "settings"
     window.request_page("journal")  # unlocked until the counter shows again
@@ -108,8 +110,8 @@ def test_credentials_refused_without_a_keyring(window_for, tmp_path, qtbot):
         view = window.settings
         assert view.cred_state["access_token"].text() == "keyring unavailable"
         qtbot.keyClicks(view.cred_fields["access_token"], CANARY)
-        qtbot.keyClicks(view.pin_new, "2468")
-        qtbot.keyClicks(view.pin_repeat, "2468")
+        qtbot.keyClicks(view.pin_new, "246810")
+        qtbot.keyClicks(view.pin_repeat, "246810")
         qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
         qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
         assert "no OS keyring" in view.outcome.text() and "no OS keyring" in view.cred_error.text()
@@ -143,7 +145,7 @@ def test_provider_choice_shows_its_pos_ids_and_credentials(window_for, tmp_path,
 
 def test_a_managers_page_left_idle_locks_again(window_for, tmp_path, qtbot, ring):
     home = tmp_path / "home"
-    st.save(st.Settings(pin_hash=hash_pin("1357")), home / "config" / "config.toml")
+    st.save(st.Settings(pin_hash=hash_pin("135790")), home / "config" / "config.toml")
     window = window_for(home)
     if window.pin_dialog is not None:
         window.pin_dialog.reject()

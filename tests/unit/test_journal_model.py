@@ -17,7 +17,7 @@ from app.storage.journal import Journal
 
 UTC = UTC
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
-PIN = "2468"
+PIN = "246810"
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def test_round_trip_through_save_and_load(tmp_path):
         pos_external_reference="POS-9",
         local_country="AR",
         currency="ARS",
-        pin_hash=hash_pin("2468"),
+        pin_hash=hash_pin("246810"),
     )
     st.save(s, path)
     assert st.load(path) == s
@@ -66,34 +66,34 @@ def test_binary_garbage_is_a_clear_error(tmp_path):
 
 
 def test_pin_hash_is_slow_salted_and_never_the_pin():
-    h1, h2 = hash_pin("2468"), hash_pin("2468")
+    h1, h2 = hash_pin("246810"), hash_pin("246810")
     # The stored form is exactly: scheme, cost parameters, a random salt and a digest, all hex.
     # (A plain "'2468' not in h1" is wrong: any 4 digits turn up by chance in 112 hex digits.)
-    kind, n, r, p, salt, digest = h1.split("$")
-    assert (kind, int(n) >= 2**14) == ("scrypt", True)
+    kind, version, pepper, n, r, p, salt, digest = h1.split("$")
+    assert (kind, version, pepper, int(n) >= 2**14) == ("scrypt", "v2", "-", True)  # no pepper given: "-"
     assert re.fullmatch(r"[0-9a-f]{32}", salt) and re.fullmatch(r"[0-9a-f]{64}", digest)
-    assert h1 != h2 and salt != h2.split("$")[4]  # salted: the same PIN never stores the same
-    assert digest == hashlib.scrypt(b"2468", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32).hex()
-    assert verify_pin("2468", h1) and not verify_pin("2469", h1) and not verify_pin("", h1)
-    assert not verify_pin("2468", "garbage")
-    for bad in ("12", "abcd", "123456789", ""):
+    assert h1 != h2 and salt != h2.split("$")[6]  # salted: the same PIN never stores the same
+    assert digest == hashlib.scrypt(b"246810", salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32).hex()
+    assert verify_pin("246810", h1) and not verify_pin("246811", h1) and not verify_pin("", h1)
+    assert not verify_pin("246810", "garbage")
+    for bad in ("12", "abcd", "1234", "12345", "123456789", ""):  # new PINs: 6 to 8 digits
         with pytest.raises(PinError):
             hash_pin(bad)
 
 
 def test_pin_gate_locks_out_after_repeated_failures():
     now = [0.0]
-    gate = PinGate(hash_pin("1357"), max_failures=3, lockout_s=60, clock=lambda: now[0])
-    gate.check("1357")
+    gate = PinGate(hash_pin("135790"), max_failures=3, lockout_s=60, clock=lambda: now[0])
+    gate.check("135790")
     for _ in range(2):
         with pytest.raises(PinError, match="tries left"):
             gate.check("0000")
     with pytest.raises(PinError, match="locked"):
         gate.check("0000")
     with pytest.raises(PinError, match="too many"):
-        gate.check("1357")  # even the right PIN waits out the lock
+        gate.check("135790")  # even the right PIN waits out the lock
     now[0] = 61
-    gate.check("1357")
+    gate.check("135790")
 
 
 def test_a_control_character_is_refused_and_a_save_always_reads_back(tmp_path):
@@ -114,7 +114,7 @@ def test_mcc_must_be_ascii_digits(tmp_path):
 def test_pin_lockout_survives_a_restart(tmp_path):
     now = [1000.0]
     state = tmp_path / "data" / "pin-lockout.json"
-    stored = hash_pin("1357")
+    stored = hash_pin("135790")
     gate = PinGate(stored, max_failures=2, lockout_s=60, clock=lambda: now[0], state_file=state)
     with pytest.raises(PinError, match="tries left"):
         gate.check("0000")
@@ -123,6 +123,6 @@ def test_pin_lockout_survives_a_restart(tmp_path):
         again.check("0000")
     restarted = PinGate(stored, max_failures=2, lockout_s=60, clock=lambda: now[0], state_file=state)
     with pytest.raises(PinError, match="too many"):
-        restarted.check("1357")
+        restarted.check("135790")
     now[0] += 61
-    restarted.check("1357")
+    restarted.check("135790")

@@ -55,7 +55,7 @@ def test_save_writes_config_and_keyring_only(tmp_path, ring):
     m = model_for(tmp_path, store__name="Padaria", provider__base_url="https://api.example.com")
     m.set_credential("access_token", CANARY)
     assert m.save() is False and "PIN" in m.message  # a PIN first: it guards this screen
-    m.set_pin("2468", "2468")
+    m.set_pin("246810", "246810")
     assert m.save() is True, m.message
     assert "Restart" in m.message
     loaded = st.load(tmp_path / "config" / "config.toml")
@@ -69,7 +69,7 @@ def test_save_writes_config_and_keyring_only(tmp_path, ring):
 
 def test_credentials_refused_without_keyring(tmp_path, no_keyring):
     m = model_for(tmp_path, provider__base_url="https://api.example.com")
-    m.set_pin("2468", "2468")
+    m.set_pin("246810", "246810")
     m.set_credential("access_token", CANARY)
     assert m.credential_state() == {"access_token": "typed, not saved yet"}
     assert m.save() is False
@@ -82,17 +82,31 @@ def test_credentials_refused_without_keyring(tmp_path, no_keyring):
 
 def test_pin_change_needs_the_current_pin(tmp_path, ring):
     path = tmp_path / "config" / "config.toml"
-    st.save(st.Settings(pin_hash=hash_pin("1357")), path)
+    st.save(st.Settings(pin_hash=hash_pin("135790")), path)
     m = SettingsModel(path)
     with pytest.raises(PinError, match="wrong PIN"):
-        m.set_pin("2468", "2468", current="0000")
+        m.set_pin("246810", "246810", current="0000")
     with pytest.raises(PinError, match="differ"):
-        m.set_pin("2468", "2469", current="1357")
-    m.set_pin("2468", "2468", current="1357")
+        m.set_pin("246810", "246811", current="135790")
+    m.set_pin("246810", "246810", current="135790")
     assert m.save(), m.message
-    from app.config.pin import verify_pin
+    from app.config.pin import peppered, read_pepper, verify_pin
 
-    assert verify_pin("2468", st.load(path).pin_hash)
+    stored = st.load(path).pin_hash
+    assert peppered(stored) and verify_pin("246810", stored, pepper=read_pepper())  # a keyring here: peppered
+
+
+def test_a_pin_set_under_the_old_rules_asks_to_be_changed(tmp_path, ring):
+    from tests.unit.test_pin import version1_hash
+
+    path = tmp_path / "config" / "config.toml"
+    st.save(st.Settings(pin_hash=version1_hash("1357")), path)
+    m = SettingsModel(path)
+    assert m.pin_advice and "6 to 8 digits" in m.pin_advice
+    with pytest.raises(PinError, match="6 to 8 digits"):
+        m.set_pin("2468", "2468", current="1357")
+    m.set_pin("246810", "246810", current="1357")  # the old 4-digit PIN still opens the change
+    assert m.pin_advice is None
 
 
 def test_broken_file_names_the_key_and_keeps_the_rest(tmp_path):
@@ -103,7 +117,7 @@ def test_broken_file_names_the_key_and_keeps_the_rest(tmp_path):
     assert "store.mcc" in m.problem and list(m.errors) == ["store.mcc"]
     assert m.values["store.name"] == "Chai Point"
     m.set("store.mcc", "5814")
-    m.set_pin("2468", "2468")
+    m.set_pin("246810", "246810")
     assert m.save(), m.message
     assert st.load(path).store_mcc == "5814"
 
