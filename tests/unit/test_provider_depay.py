@@ -193,12 +193,12 @@ async def test_a_brazilian_till_charges_in_brl(make):
 
 def test_constructor_checks_and_capabilities():
     with pytest.raises(ValueError, match="token"):
-        DepayProvider("http://x", " ", pos_external_reference="P")
+        DepayProvider("https://x", " ", pos_external_reference="P")
     with pytest.raises(ValueError, match="pos_external_reference"):
-        DepayProvider("http://x", "t", pos_external_reference="")
+        DepayProvider("https://x", "t", pos_external_reference="")
     with pytest.raises(ValueError, match="local_country"):
-        DepayProvider("http://x", "t", pos_external_reference="P", local_country="US")
-    dp = DepayProvider("http://x", "secret-token", pos_external_reference="P")
+        DepayProvider("https://x", "t", pos_external_reference="P", local_country="US")
+    dp = DepayProvider("https://x", "secret-token", pos_external_reference="P")
     assert dp.capabilities == Capability.DYNAMIC_QR | Capability.CANCEL | Capability.REFUND
     assert dp.currencies == ("ARS",) and dp.name == "depay" and "secret" not in repr(dp)
 
@@ -607,7 +607,7 @@ async def test_registry_builds_the_depay_client(app):
         await dp.aclose()
     assert CREDENTIAL_KEYS["depay"] == ("access_token",)
     with pytest.raises(ValueError, match="access_token"):
-        create_provider("depay", base_url="http://x", credentials={})
+        create_provider("depay", base_url="https://x", credentials={})
 
 
 @pytest.mark.parametrize(
