@@ -59,8 +59,8 @@ from urllib.parse import quote
 import httpx
 
 from app.domain.jsontypes import Json
-from app.urlcheck import checked_url
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
+from app.urlcheck import checked_url
 
 from .base import (
     ProviderAuthError,

@@ -79,4 +79,3 @@ async def test_recovery_of_a_sale_never_created_still_says_so_and_what_to_do(tmp
         assert r.sale.status is SaleStatus.FAILED
         assert r.sale.reason.startswith("interrupted before the provider created the request")
         assert "nothing was charged" in r.sale.reason
-

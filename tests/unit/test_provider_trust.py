@@ -143,7 +143,7 @@ async def test_a_self_signed_https_endpoint_is_refused_once_with_a_clear_error(t
         try:
             await reader.readuntil(b"\r\n\r\n")
             answered.append(1)  # a request came through: the client trusted the certificate
-            writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
             await writer.drain()
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
             pass

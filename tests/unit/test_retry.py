@@ -135,7 +135,10 @@ async def test_a_provider_client_keeps_the_tighter_deadline_of_its_policy_and_it
         assert timer.slept == [4.0, 4.0] and http.attempts == 3  # a third wait would end past 10 s
     finally:
         await http.aclose()
-    made = [ProviderHttp("p", "https://x", retry=replace(PROVIDER_CALL, deadline_s=3.0)), ProviderHttp("p", "https://x")]
+    made = [
+        ProviderHttp("p", "https://x", retry=replace(PROVIDER_CALL, deadline_s=3.0)),
+        ProviderHttp("p", "https://x"),
+    ]
     assert [h.policy.deadline_s for h in made] == [3.0, PROVIDER_CALL.deadline_s]
     for h in made:
         await h.aclose()
