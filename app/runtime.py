@@ -27,10 +27,19 @@ from app.checkout.push import PushHub, SandboxHub, WebSocketHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
-from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
+from app.providers.base import (
+    Capability,
+    LinkInfo,
+    PaymentProvider,
+    ProviderNotFound,
+    ProviderTimeout,
+    ProviderUnavailable,
+    linking,
+)
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal, JournalError
+from app.urlcheck import UnsafeUrl, checked_url
 
 if TYPE_CHECKING:
     from app.sandbox.persist import StateKeeper
@@ -56,6 +65,11 @@ class SandboxUnavailable(CannotStart):
             super().__init__(
                 f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
                 "try again (its simulated faults are cleared with DELETE /_sandbox/faults)"
+            )
+        elif isinstance(cause, ProviderTimeout):  # it is up but slow (e.g. its simulated latency): not "start it"
+            super().__init__(
+                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) is slow: it did not answer in time ({cause}); "
+                "try again (its simulated latency and faults are cleared with DELETE /_sandbox/faults)"
             )
         else:
             port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
@@ -357,6 +371,11 @@ def _demo_provider(
     """The sandbox's customer side, a client of the ``spec`` provider's API, and its status events.
     ``state_file``: where the in-process sandbox's state is kept (read now, saved after every change)."""
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
+    if url:
+        try:
+            checked_url(url, "TILLQR_SANDBOX_URL")
+        except UnsafeUrl as exc:
+            raise CannotStart(str(exc)) from None
     credentials = spec.demo_credentials()  # the sandbox takes any non-empty credentials of each provider's scheme
     if url:
         client = httpx.AsyncClient(base_url=url, timeout=10.0)

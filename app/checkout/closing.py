@@ -50,6 +50,30 @@ def apply_info(sale: Sale, info: RequestInfo) -> Sale:
     return sale.with_(**changes)
 
 
+def learned(sale: Sale, info: RequestInfo) -> Sale:
+    """``sale`` with every provider id and detail ``info`` tells that it lacked (nothing else changed): the
+    journal keeps what it learns, whatever the sale's status (a create that timed out, found again later)."""
+    changes: dict[str, object] = {}
+    if sale.request_id != info.request_id:
+        changes["request_id"] = info.request_id
+    if info.payload and not sale.payload:
+        changes["payload"] = info.payload
+    if info.expires_at and not sale.expires_at:
+        changes["expires_at"] = info.expires_at
+    return sale.with_(**changes) if changes else sale
+
+
+def not_found_reason(request_id: str | None) -> str:
+    """Why a sale failed when the provider answers it has no such request: never created, or (a request id
+    already known, e.g. ``request_created`` in its history) no longer known to the provider."""
+    if request_id is None:
+        return "interrupted before the provider created the request: nothing was charged; charge it again if needed"
+    return (
+        f"the provider no longer knows request {request_id}, which it had created (a demo sandbox restarted "
+        "without its state?); nothing was received through it: check the provider's records"
+    )
+
+
 def settled_due(sale: Sale) -> Sale:
     """A due-date charge the provider settled: what it took that day (fine, interest, discounts applied by
     the provider on the day of payment) is what was due, so it is never mistaken for an over-payment."""
@@ -71,8 +95,9 @@ async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
         info = await provider.get_request(sale.request_id or sale.sale_id)
     except ProviderNotFound:
         if sale.status.is_open:
-            return sale.move(SaleStatus.FAILED, reason="the provider has no such request: it was never created")
+            return sale.move(SaleStatus.FAILED, reason=not_found_reason(sale.request_id))
         return sale
+    sale = learned(sale, info)  # a create whose answer was lost: the id found now is kept whatever follows
     if info.status == SaleStatus.LINKED:  # ACTIVE: still payable, so stop it first
         try:
             info = await provider.cancel_request(info.request_id, sale.idempotency_key("cancel"))

@@ -16,7 +16,16 @@ from app.domain.duedate import problems as due_problems
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
-from app.providers.base import Capability, ProviderError, ProviderRejected, ProviderUnavailable, RequestInfo
+from app.providers.base import (
+    Capability,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRejected,
+    ProviderTimeout,
+    ProviderUnavailable,
+    ProviderUntrusted,
+    RequestInfo,
+)
 
 from .closing import apply_info, settled_due
 from .errors import ChargeFailed
@@ -42,10 +51,29 @@ def checked_charge(
 
 
 def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
-    """Why a start that did not reach its QR stopped (journaled) and what the cashier reads."""
+    """Why a start that did not reach its QR stopped (journaled) and what the cashier reads: what happened,
+    in the cashier's words, and what to do next."""
+    if isinstance(exc, ProviderAuthError):
+        return str(exc), ChargeFailed(
+            f"The provider refused TillQR's credentials ({exc.message}). Nothing was charged. "
+            "Check the API key and secret in Settings → provider credentials, then try again."
+        )
+    if isinstance(exc, ProviderUntrusted):
+        return str(exc), ChargeFailed(
+            f"TillQR did not trust the provider's server: {exc.message}. Nothing was sent or charged."
+        )
     if isinstance(exc, ProviderRejected):
-        return str(exc), ChargeFailed(f"The provider refused the sale: {exc.message}")
-    what = "did not answer" if isinstance(exc, ProviderUnavailable) else "gave an answer that could not be used"
+        return str(exc), ChargeFailed(
+            f"The provider refused the sale: {exc.message}. Nothing was charged; check the amount and try again."
+        )
+    if isinstance(exc, ProviderTimeout):
+        what = "is slow: it did not answer in time"
+    elif isinstance(exc, ProviderUnavailable) and exc.status_code:
+        what = "is having trouble: it answered with an error"
+    elif isinstance(exc, ProviderUnavailable):
+        what = "cannot be reached"
+    else:
+        what = "gave an answer that could not be used"
     return f"provider unreachable: {exc}", ChargeFailed(
         f"The provider {what} ({exc.message}). The sale was stopped; if the "
         "customer paid anyway, the payment is found and shown. Try again."

@@ -37,7 +37,7 @@ from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound,
 from app.retry import IN_DOUBT, RetryPolicy, Timer
 from app.storage.journal import Journal
 
-from .closing import apply_info, settled_due
+from .closing import apply_info, not_found_reason, settled_due
 from .errors import SaleInProgress
 from .events import Level
 from .refunds import Refunds
@@ -129,11 +129,9 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
         info = await ctl.provider.get_request(sale.request_id or sale.sale_id)
     except ProviderNotFound:
         if sale.status.is_open:
-            sale = await _record(
-                ctl,
-                sale.move(SaleStatus.FAILED, reason="interrupted before the provider created the request"),
-                "recovered",
-            )
+            created = sale.request_id is not None or await _created_in_history(ctl, sale)
+            why = not_found_reason(sale.request_id or sale.sale_id if created else None)
+            sale = await _record(ctl, sale.move(SaleStatus.FAILED, reason=why), "recovered")
         return await _finish(ctl, sale, decided_locally=False)
 
     has_due = "due" in await _created_detail(ctl, sale)
@@ -170,6 +168,14 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
         else "interrupted before it was shown"
     )
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
+
+
+CREATED_KINDS = ("request_created", "linked")  # history events that prove the provider made the request
+
+
+async def _created_in_history(ctl: Counter, sale: Sale) -> bool:
+    """The sale's history shows the provider made its request (``request_created`` or ``linked``)."""
+    return any(e["kind"] in CREATED_KINDS for e in await ctl.journal.events(sale.sale_id))
 
 
 async def _created_detail(ctl: Counter, sale: Sale) -> JsonObject:

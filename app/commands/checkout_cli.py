@@ -20,7 +20,7 @@ from app.checkout.refunds import RefundError
 from app.config.settings import SettingsError
 from app.domain.money import MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import ProviderError, ProviderUnavailable
+from app.providers.base import ProviderAuthError, ProviderError, ProviderTimeout, ProviderUnavailable
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
 from app.storage.journal import JournalError
 
@@ -91,16 +91,27 @@ def _unreachable(args, exc: ProviderError) -> str:
     except (SettingsError, OSError):
         return str(exc)
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
+    slow = isinstance(exc, ProviderTimeout)
     if demo_flag(args) or configured is None:
+        if url and slow:
+            return (
+                f"the sandbox at {_public(url)} (TILLQR_SANDBOX_URL) is slow: it did not answer in time "
+                f"({exc.message}); try again, or clear its simulated latency with DELETE /_sandbox/faults"
+            )
         if url:
             return (
-                f"the sandbox at {_public(url)} is not answering (TILLQR_SANDBOX_URL): {exc.message}; "
+                f"the sandbox at {_public(url)} cannot be reached (TILLQR_SANDBOX_URL): {exc.message}; "
                 "start it with `tillqr sandbox`, or unset TILLQR_SANDBOX_URL to run one inside this command"
             )
         return str(exc)
+    if slow:
+        return (
+            f"{configured.provider} at {_public(configured.base_url)} is slow: it did not answer in time "
+            f"({exc.message}); try again shortly (check the network if it keeps happening)"
+        )
     return (
-        f"{configured.provider} at {_public(configured.base_url)} is not answering: {exc.message} "
-        f"(provider.base_url in {p.config_file})"
+        f"{configured.provider} at {_public(configured.base_url)} cannot be reached: {exc.message}; "
+        f"check the network, and provider.base_url in {p.config_file}"
     )
 
 
@@ -110,6 +121,11 @@ async def _open(args, provider: str | None = None, **kw) -> Runtime:
         rt = await open_runtime(demo=demo_flag(args), provider=provider or asked, **kw)
     except ProviderUnavailable as exc:
         raise CannotStart(_unreachable(args, exc)) from None
+    except ProviderAuthError as exc:
+        raise CannotStart(
+            f"{exc.provider or 'the provider'} refused TillQR's credentials ({exc.message}): set them again in "
+            "Settings → provider credentials (`tillqr` opens Settings)"
+        ) from None
     except CannotStart as exc:
         text = str(exc)
         if "is not set" in text and text.startswith("provider."):  # name the file to fix

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.money import MoneyError, minor_units
+from app.urlcheck import UnsafeUrl, checked_url
 
 
 class SettingsError(Exception):
@@ -217,8 +218,11 @@ def _validate(s: Settings, path: Path) -> None:
                 raise SettingsError(path, f"{section}.{key} has a control character (typed by mistake?)")
     if s.provider not in PROVIDERS:
         raise SettingsError(path, f"provider.name {s.provider!r} is not one of {', '.join(PROVIDERS)}")
-    if s.base_url and not s.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise SettingsError(path, "provider.base_url must be https:// (plain http only for a local sandbox)")
+    if s.base_url:
+        try:
+            checked_url(s.base_url, "provider.base_url")
+        except UnsafeUrl as exc:
+            raise SettingsError(path, str(exc)) from None
     if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
         raise SettingsError(path, f"store.country must be a two-letter ISO 3166 code like BR, not {s.store_country!r}")
     if not (len(s.store_mcc) == 4 and s.store_mcc.isascii() and s.store_mcc.isdigit()):

@@ -8,6 +8,8 @@ Errors are typed so the controller can decide without parsing text:
 
 - ``ProviderUnavailable``: network error, timeout, 5xx, connection dropped.
   The call *may* have happened; retrying with the same idempotency key is safe.
+  ``ProviderTimeout`` refines it: connected, but no answer in time (slow, not unreachable).
+- ``ProviderUntrusted``: the server's TLS certificate did not verify; never retried.
 - ``ProviderRejected``: the provider answered 4xx; ``message`` is its own words.
   ``ProviderAuthError`` (401/403) and ``ProviderNotFound`` (404) refine it;
   ``ProviderConflict`` (409, 412) is e.g. a link already holding another request, or a
@@ -71,6 +73,16 @@ class ProviderError(Exception):
 
 class ProviderUnavailable(ProviderError):
     failure = Failure.UNAVAILABLE
+
+
+class ProviderTimeout(ProviderUnavailable):
+    """Reached, but no answer in time: the provider (or the network on the way) is slow."""
+
+
+class ProviderUntrusted(ProviderError):
+    """The server's TLS certificate did not verify (self-signed, expired, another host's): nothing was sent."""
+
+    failure = Failure.REFUSED
 
 
 class ProviderProtocolError(ProviderError):

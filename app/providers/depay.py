@@ -94,6 +94,20 @@ from .spec import ConfigField, Options, ProviderSpec
 log = logging.getLogger("tillqr.providers.depay")
 
 
+def order_item(spec: ChargeSpec) -> JsonObject:
+    """The order's ``items`` (seed: sku_number, category, name, quantity, unit_price, total_amount): a till
+    sale is one item, the amount charged, named by the sale's reference."""
+    amount = Decimal(str(spec.amount))
+    return {
+        "sku_number": spec.request_id,
+        "category": "sale",
+        "name": spec.reference or "Sale",
+        "quantity": Decimal(1),
+        "unit_price": amount,
+        "total_amount": amount,
+    }
+
+
 class DepayProvider:
     """The Depay client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
 
@@ -143,7 +157,10 @@ class DepayProvider:
             error_parser=parse_error,
             json_decimals=True,
         )
-        self.refunds = DepayRefunds(self.http, self._order, notification_url)
+        # The seed names the header of cancel and refund ``Authentication``; both it and ``Authorization``
+        # are sent there, so either reading of the documentation finds the token.
+        self._seed_auth = {"Authentication": f"Bearer {token.strip()}"}
+        self.refunds = DepayRefunds(self.http, self._order, notification_url, headers=self._seed_auth)
 
     def __repr__(self) -> str:  # never shows the token
         return f"DepayProvider({self.http.base_url!r}, pos={self.pos_external_reference!r})"
@@ -167,6 +184,7 @@ class DepayProvider:
         }
         if self.tax_id:
             body["tax_id"] = self.tax_id
+        body["items"] = [order_item(spec)]
         return body
 
     async def create_request(self, spec: ChargeSpec) -> RequestInfo:
@@ -224,7 +242,7 @@ class DepayProvider:
         order_id = self._order_id(request_id)
         for attempt in itertools.count(1):
             try:
-                await self.http.request("DELETE", f"/v2/payins/qr/{path_segment(order_id)}")
+                await self.http.request("DELETE", f"/v2/payins/qr/{path_segment(order_id)}", headers=self._seed_auth)
                 break
             except ProviderUnavailable:
                 if self.http.policy.gives_up_after(attempt):

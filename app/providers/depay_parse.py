@@ -185,14 +185,19 @@ def parse_created(data: object, amount: Money, sent_at: datetime) -> RequestInfo
 
 
 def encode(body: Mapping[str, Json]) -> bytes:
-    """A flat JSON object with each ``Decimal`` written as the exact number it is (never through float)."""
-    return (
-        "{"
-        + ",".join(
-            f"{json.dumps(k)}:{format(v, 'f') if isinstance(v, Decimal) else json.dumps(v)}" for k, v in body.items()
-        )
-        + "}"
-    ).encode()
+    """A JSON object (the order's ``items`` nested in it) with each ``Decimal`` written as the exact number it
+    is (never through float)."""
+    return _exact(dict(body)).encode()
+
+
+def _exact(value: Json) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list):
+        return "[" + ",".join(_exact(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_exact(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
 
 
 __all__ = [

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -97,8 +97,11 @@ class DepayRefunds:
         http: ProviderHttp,
         read_order: Callable[[str], Awaitable[JsonObject]],
         notification_url: str | None,
+        *,
+        headers: Mapping[str, str] | None = None,
     ):
         self.http = http
+        self.headers = dict(headers or {})  # sent with every refund call (the seed's ``Authentication``)
         self._read_order = read_order  # the order's body (GET), by TillQR's request id
         self.notification_url = notification_url
         self._turns: dict[str, int] = {}  # order id -> the turn of the next refund this client asks
@@ -135,7 +138,9 @@ class DepayRefunds:
         if self.notification_url:
             request["notification_url"] = self.notification_url
         try:
-            data = await self.http.post("/v2/qr/refund", encode(request), parse=lambda d: _obj(d, "refund answer"))
+            data = await self.http.post(
+                "/v2/qr/refund", encode(request), parse=lambda d: _obj(d, "refund answer"), headers=self.headers
+            )
         except ProviderConflict as exc:
             if partial or "totally refunded" not in exc.message:
                 raise

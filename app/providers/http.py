@@ -33,7 +33,12 @@ Each attempt is bounded twice: by httpx's connect/read/write timeouts and by an
 overall per-attempt timeout enforced with ``asyncio.timeout`` — which also holds
 for in-process ASGI transports, where httpx's own timeouts do not apply.
 
-TLS certificates are always verified (httpx's default; nothing here turns it off).
+TLS certificates are always verified (``verify=True``, nothing here turns it off); a certificate that
+does not verify (self-signed, expired, another host's) is ``ProviderUntrusted``, never retried. The base
+URL of a client on the network (no ``transport`` given) passes ``app.urlcheck.checked_url``: https, or
+plain http to this machine only; a client handed an in-process transport (the embedded sandbox, tests)
+sends nothing over a network. A read that gets no answer in time is ``ProviderTimeout`` (slow, not
+unreachable).
 The credentials live only in the client's default headers: no message, log line
 or ``repr`` contains them.
 """
@@ -44,6 +49,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -54,6 +60,7 @@ import httpx
 
 from app.domain.jsontypes import Json
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
+from app.urlcheck import checked_url
 
 from .base import (
     ProviderAuthError,
@@ -62,7 +69,9 @@ from .base import (
     ProviderNotFound,
     ProviderProtocolError,
     ProviderRejected,
+    ProviderTimeout,
     ProviderUnavailable,
+    ProviderUntrusted,
 )
 from .parsing import error_json, status_line
 
@@ -127,6 +136,18 @@ def _json_object(response: httpx.Response) -> bool:
         return False
 
 
+def _certificate_problem(exc: BaseException) -> str | None:
+    """Why the server's certificate was refused, when that is what ``exc`` (or what it wraps) says."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps ssl
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     try:
@@ -164,12 +185,15 @@ class ProviderHttp:
         self.error_parser = error_parser
         self.json_decimals = json_decimals  # answers' JSON numbers with a fraction as Decimal, never float
         self._rng = rng or random.Random()
+        if transport is None:  # over the network: credentials go only where they are safe (ValueError otherwise)
+            checked_url(base_url, f"{provider}'s base URL")
         t = self.timeouts
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Accept": "application/json", "User-Agent": "TillQR/0.1", **(headers or {})},
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             transport=transport,
+            verify=True,
             follow_redirects=False,
         )
         self.attempts = 0  # attempts made over this client's life (for tests and diagnostics)
@@ -310,10 +334,19 @@ class ProviderHttp:
                 else:
                     response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
         except TimeoutError:
-            raise self._error(ProviderUnavailable, f"no answer within {limit:.1f} s") from None
+            raise self._error(ProviderTimeout, f"did not answer within {limit:.1f} s") from None
+        except httpx.ConnectTimeout:
+            raise self._error(ProviderUnavailable, "could not connect in time (connection timed out)") from None
         except httpx.TimeoutException as exc:
-            raise self._error(ProviderUnavailable, f"timed out ({type(exc).__name__})") from None
+            raise self._error(ProviderTimeout, f"did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            untrusted = _certificate_problem(exc)
+            if untrusted is not None:
+                raise self._error(
+                    ProviderUntrusted,
+                    f"its TLS certificate could not be verified ({untrusted}); TillQR talks only to a server "
+                    "with a valid certificate: check the provider's base URL in Settings",
+                ) from None
             raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
         except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
             raise self._error(ProviderProtocolError, f"answer could not be read ({type(exc).__name__})") from None

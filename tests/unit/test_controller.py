@@ -158,7 +158,7 @@ async def test_an_answer_that_is_not_json_is_not_called_no_answer(tmp_path):
 async def test_provider_down_at_create_fails_cleanly_and_leaves_nothing_linked(tmp_path):
     async with demo_till(tmp_path) as rt:
         await rt.sandbox.faults(error_rate=1.0)
-        with pytest.raises(ChargeFailed, match="did not answer"):
+        with pytest.raises(ChargeFailed, match="is having trouble: it answered with an error"):
             await rt.controller.charge("5.00")
         failed = (await rt.journal.list_sales())[0]
         assert failed.status == SaleStatus.FAILED and not failed.closed

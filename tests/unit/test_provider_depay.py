@@ -78,10 +78,12 @@ class Recording(httpx.AsyncBaseTransport):
 
     def __init__(self, inner: httpx.AsyncBaseTransport):
         self.inner, self.sent = inner, []
+        self.auth: list[tuple[str, str | None, str | None]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         self.sent.append((request.method, request.url.path, request.content.decode()))
+        self.auth.append((request.method, request.headers.get("authorization"), request.headers.get("authentication")))
         return await self.inner.handle_async_request(request)
 
 
@@ -164,7 +166,11 @@ async def test_create_sends_the_documented_body_and_reads_the_answer(dp, http):
         "pos_external_reference": "POS-1",
         "external_reference": SALE,
         "notification_url": NO_RECEIVER_URL,
-    }
+        "items": [  # the order's items (seed): a till sale is one item of the amount charged
+            {"sku_number": SALE, "category": "sale", "name": "r", "quantity": 1, "unit_price": 12.5,
+             "total_amount": 12.5}
+        ],
+    }  # fmt: skip
     assert uuid.UUID(info.request_id) and info.status == SaleStatus.LINKED and info.provider_status == "CREATED"
     assert info.amount == Money.parse("12.50", "ARS") and info.amount_paid == Money(0, "ARS")
     assert info.expires_at == T0 + timedelta(minutes=10)  # Depay's 10 minutes, not duration_s
@@ -193,12 +199,12 @@ async def test_a_brazilian_till_charges_in_brl(make):
 
 def test_constructor_checks_and_capabilities():
     with pytest.raises(ValueError, match="token"):
-        DepayProvider("http://x", " ", pos_external_reference="P")
+        DepayProvider("https://x", " ", pos_external_reference="P")
     with pytest.raises(ValueError, match="pos_external_reference"):
-        DepayProvider("http://x", "t", pos_external_reference="")
+        DepayProvider("https://x", "t", pos_external_reference="")
     with pytest.raises(ValueError, match="local_country"):
-        DepayProvider("http://x", "t", pos_external_reference="P", local_country="US")
-    dp = DepayProvider("http://x", "secret-token", pos_external_reference="P")
+        DepayProvider("https://x", "t", pos_external_reference="P", local_country="US")
+    dp = DepayProvider("https://x", "secret-token", pos_external_reference="P")
     assert dp.capabilities == Capability.DYNAMIC_QR | Capability.CANCEL | Capability.REFUND
     assert dp.currencies == ("ARS",) and dp.name == "depay" and "secret" not in repr(dp)
 
@@ -412,6 +418,25 @@ async def test_a_cancel_whose_answer_was_lost_is_sent_again(dp, http):
 
 
 # -- refunds ------------------------------------------------------------------------------------------
+async def test_cancel_and_refund_send_the_seeds_authentication_header_beside_authorization(dp, http):
+    """The seed names the header of DELETE and refund ``Authentication``; the client sends both it and
+    ``Authorization`` there (either reading of the documentation finds the token), and the order's ``items``."""
+    info = await dp.create_request(spec())
+    await pay(http, info.payload)
+    await dp.refund(SALE, info.amount, "sale:refund-1")
+    second = await dp.create_request(spec(sale="b" * 32))
+    await dp.cancel_request(second.request_id, "k")
+    sent = dp.http._client._transport
+    both = ("Bearer test-token", "Bearer test-token")
+    assert [a for (m, p, _), a in zip(sent.sent, sent.auth, strict=True) if p == "/depay/v2/qr/refund"] == [
+        ("POST", *both)
+    ]
+    assert [a for (m, p, _), a in zip(sent.sent, sent.auth, strict=True) if m == "DELETE"] == [("DELETE", *both)]
+    assert {a[2] for (m, p, _), a in zip(sent.sent, sent.auth, strict=True) if p == "/depay/v2/qr"} == {None}
+    body = sent_bodies(dp)[0]
+    assert body["items"][0]["total_amount"] == Decimal("12.50")
+
+
 async def test_full_refund_followed_to_refunded(dp, http):
     info = await dp.create_request(spec())
     await pay(http, info.payload)
@@ -607,7 +632,7 @@ async def test_registry_builds_the_depay_client(app):
         await dp.aclose()
     assert CREDENTIAL_KEYS["depay"] == ("access_token",)
     with pytest.raises(ValueError, match="access_token"):
-        create_provider("depay", base_url="http://x", credentials={})
+        create_provider("depay", base_url="https://x", credentials={})
 
 
 @pytest.mark.parametrize(

@@ -152,12 +152,13 @@ async def test_what_razorpay_cannot_charge_is_refused_before_any_call(rzp, sb_ht
     assert await calls(sb_http) == []
 
 
-async def test_partial_payments_then_settled(rzp, sb_http):
+async def test_fixed_amount_refuses_another_amount_then_the_full_payment_settles(rzp, sb_http):
     info = await rzp.create_request(spec())
-    await sb_http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "8.00"})
-    partial = await rzp.get_request(info.request_id)
-    assert (partial.status, partial.amount_paid) == (SaleStatus.LINKED, Money(800, "INR"))
-    assert partial.payload == info.payload  # cached: polling downloads no image
+    refused = await sb_http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "8.00"})
+    assert refused.status_code == 409  # fixed_amount: the customer's app cannot pay another amount
+    unpaid = await rzp.get_request(info.request_id)
+    assert (unpaid.status, unpaid.amount_paid) == (SaleStatus.LINKED, Money(0, "INR"))
+    assert unpaid.payload == info.payload  # cached: polling downloads no image
     await sb_http.post("/_sandbox/pay", json={"payload": info.payload})
     paid = await rzp.get_request(info.request_id)
     assert (paid.status, paid.provider_status, paid.amount_paid) == (SaleStatus.SETTLED, "closed/paid", info.amount)
@@ -223,26 +224,6 @@ async def test_a_payment_in_flight_reads_as_processing(slow_rzp, sb_clock):
     sb_clock.advance(5)
     paid = await rzp.get_request(info.request_id)
     assert (paid.status, paid.provider_status, paid.amount_paid) == (SaleStatus.SETTLED, "closed/paid", info.amount)
-
-
-async def test_a_part_payment_in_flight_is_not_received_yet(slow_rzp, sb_clock):
-    rzp, http = slow_rzp
-    info = await rzp.create_request(spec())
-    await http.post("/_sandbox/pay", json={"payload": info.payload, "amount": "8.00"})
-    part = await rzp.get_request(info.request_id)
-    assert (part.status, part.provider_status, part.amount_paid) == (
-        SaleStatus.LINKED,
-        "active/authorized",
-        Money(0, "INR"),
-    )  # still payable: LINKED, nothing received yet
-    sb_clock.advance(5)
-    part = await rzp.get_request(info.request_id)
-    assert (part.status, part.provider_status, part.amount_paid) == (SaleStatus.LINKED, "active", Money(800, "INR"))
-    await http.post("/_sandbox/pay", json={"payload": info.payload})
-    rest = await rzp.get_request(SALE)
-    assert (rest.status, rest.amount_paid) == (SaleStatus.PROCESSING, Money(1250, "INR"))  # 8.00 + 4.50 on its way
-    sb_clock.advance(5)
-    assert (await rzp.get_request(info.request_id)).status is SaleStatus.SETTLED
 
 
 async def test_the_till_closing_a_sale_waits_for_the_payment_in_flight(slow_rzp, sb_clock):

@@ -135,12 +135,15 @@ async def test_a_provider_client_keeps_the_tighter_deadline_of_its_policy_and_it
         assert timer.slept == [4.0, 4.0] and http.attempts == 3  # a third wait would end past 10 s
     finally:
         await http.aclose()
-    made = [ProviderHttp("p", "http://x", retry=replace(PROVIDER_CALL, deadline_s=3.0)), ProviderHttp("p", "http://x")]
+    made = [
+        ProviderHttp("p", "https://x", retry=replace(PROVIDER_CALL, deadline_s=3.0)),
+        ProviderHttp("p", "https://x"),
+    ]
     assert [h.policy.deadline_s for h in made] == [3.0, PROVIDER_CALL.deadline_s]
     for h in made:
         await h.aclose()
     with pytest.raises(ValueError, match="limit its attempts"):
-        ProviderHttp("p", "http://x", retry=CLOSE)  # the provider modules' own loops count attempts
+        ProviderHttp("p", "https://x", retry=CLOSE)  # the provider modules' own loops count attempts
 
 
 def test_a_policy_with_other_attempts_and_when_it_gives_up():

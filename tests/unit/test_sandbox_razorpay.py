@@ -249,21 +249,24 @@ async def test_unknown_ids_and_paths(sb_http):
     )
 
 
-async def test_partial_payments_add_up_and_full_payment_closes_it_as_paid(sb_http, sb_clock):
+async def test_fixed_amount_refuses_a_payment_of_another_amount_and_single_use_closes_as_paid(sb_http, sb_clock):
+    """The seed's ``fixed_amount`` (only the QR's amount is taken) and ``single_use`` (closed, reason
+    ``paid``, after the first payment; no second one)."""
     qr = await create(sb_http)
     link = await scan(sb_http, qr)
-    r = await pay(sb_http, link, "1.00")
-    assert r.json() == {"request_id": qr["id"], "status": "active", "provider": "razorpay", "amount_paid": "1.00"}
+    for other in ("1.00", "5.00"):  # less and more than the QR's 3.00 are both refused, nothing taken
+        refused = await pay(sb_http, link, other)
+        assert refused.status_code == 409 and "fixed-amount" in refused.text
     after = await fetch(sb_http, qr["id"])
-    assert (after["status"], after["payments_amount_received"], after["payments_count_received"]) == ("active", 100, 1)
+    assert (after["status"], after["payments_amount_received"], after["payments_count_received"]) == ("active", 0, 0)
     sb_clock.advance(30)
     assert (await pay(sb_http, link)).json()["status"] == "closed"
     paid = await fetch(sb_http, qr["id"])
     assert (paid["status"], paid["close_reason"], paid["closed_at"]) == ("closed", "paid", NOW + 30)
-    assert (paid["payments_amount_received"], paid["payments_count_received"]) == (300, 2)
+    assert (paid["payments_amount_received"], paid["payments_count_received"]) == (300, 1)
     payments = (await sb_http.get(f"{QR}/{qr['id']}/payments", auth=AUTH)).json()
-    assert payments["entity"] == "collection" and payments["count"] == 2
-    assert [(p["amount"], p["created_at"]) for p in payments["items"]] == [(200, NOW + 30), (100, NOW)]
+    assert payments["entity"] == "collection" and payments["count"] == 1
+    assert [(p["amount"], p["created_at"]) for p in payments["items"]] == [(300, NOW + 30)]
     first = payments["items"][0]
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", first["id"])
     assert (first["entity"], first["currency"], first["status"], first["method"], first["captured"]) == (
@@ -274,15 +277,9 @@ async def test_partial_payments_add_up_and_full_payment_closes_it_as_paid(sb_htt
         True,
     )
     assert first["customer_id"] == "cust_HKsR5se84c5LTO" and re.fullmatch(r"\d{12}", first["acquirer_data"]["rrn"])
-    assert (await pay(sb_http, link)).status_code == 409
+    again = await pay(sb_http, link)  # single_use: a second payment finds it closed
+    assert again.status_code == 409 and "can no longer be paid" in again.text
     assert (await stored(sb_http))[0]["status"] == "closed"
-
-
-async def test_an_over_payment_is_received_in_full(sb_http):
-    qr = await create(sb_http)
-    await pay(sb_http, await scan(sb_http, qr), "5.00")
-    paid = await fetch(sb_http, qr["id"])
-    assert (paid["close_reason"], paid["payments_amount_received"]) == ("paid", 500)
 
 
 async def test_close_on_demand_and_close_again(sb_http, sb_clock):
@@ -342,28 +339,19 @@ async def test_with_a_settle_delay_every_payment_is_authorized_then_captured(sb_
             assert all(not k.startswith("_") for p in items for k in p)  # the capture time stays inside
             return [(p["amount"], p["status"], p["captured"]) for p in items]
 
-        await pay(http, link, "1.00")  # a part payment: authorized, not received yet
+        await pay(http, link)  # the payment (fixed_amount: the whole of it): authorized, not received yet
         part = await fetch(http, qr["id"])
         assert (part["status"], part["payments_amount_received"], part["payments_count_received"]) == ("active", 0, 0)
-        assert await payments() == [(100, "authorized", False)]
+        assert await payments() == [(300, "authorized", False)]
         r = await http.post(f"{QR}/{qr['id']}/close", auth=AUTH)
         assert_error(r, "A payment on this QR code is being processed; it cannot be closed now.")
-        sb_clock.advance(5)
-        part = await fetch(http, qr["id"])
-        assert (part["status"], part["payments_amount_received"], part["payments_count_received"]) == ("active", 100, 1)
-        assert await payments() == [(100, "captured", True)]
-
-        sb_clock.advance(1)
-        await pay(http, link)  # the rest: in flight, the QR still active
-        assert (await fetch(http, qr["id"]))["payments_amount_received"] == 100
-        assert await payments() == [(200, "authorized", False), (100, "captured", True)]
         sb_clock.advance(4.9)
         assert (await fetch(http, qr["id"]))["status"] == "active"
         sb_clock.advance(0.1)
         paid = await fetch(http, qr["id"])
-        assert (paid["status"], paid["close_reason"], paid["closed_at"]) == ("closed", "paid", NOW + 11)
-        assert (paid["payments_amount_received"], paid["payments_count_received"]) == (300, 2)
-        assert await payments() == [(200, "captured", True), (100, "captured", True)]
+        assert (paid["status"], paid["close_reason"], paid["closed_at"]) == ("closed", "paid", NOW + 5)
+        assert (paid["payments_amount_received"], paid["payments_count_received"]) == (300, 1)
+        assert await payments() == [(300, "captured", True)]
 
 
 async def test_list_newest_first_with_count_skip_from_to_and_filters(sb_http, sb_clock):
@@ -385,7 +373,7 @@ async def test_list_newest_first_with_count_skip_from_to_and_filters(sb_http, sb
     assert await ids(**{"from": NOW + 10}) == [made[2]["id"], made[1]["id"]]
     assert await ids(to=NOW + 10) == [made[1]["id"], made[0]["id"]]
     assert await ids(customer_id="cust_AAAAAAAAAAAAA0") == [made[0]["id"]]
-    await pay(sb_http, await scan(sb_http, made[0]), "1.00")
+    await pay(sb_http, await scan(sb_http, made[0]))
     payment = (await sb_http.get(f"{QR}/{made[0]['id']}/payments", auth=AUTH)).json()["items"][0]["id"]
     assert await ids(payment_id=payment) == [made[0]["id"]]
     assert_error(
@@ -410,9 +398,9 @@ async def test_events_and_state_speak_razorpays_words(sb_app, sb_http):
     sb_app.sandbox.listeners.append(lambda req: seen.append((req.id, sb_app.sandbox.word(req), str(req.amount_paid))))
     qr = await create(sb_http)
     link = await scan(sb_http, qr)
-    await pay(sb_http, link, "1.00")
+    assert (await pay(sb_http, link, "1.00")).status_code == 409  # fixed_amount: nothing taken, no event
     await pay(sb_http, link)
-    assert seen == [(qr["id"], "active", "1.00"), (qr["id"], "closed", "3.00")]
+    assert seen == [(qr["id"], "closed", "3.00")]
     assert await stored(sb_http) == [
         {
             "id": qr["id"],
