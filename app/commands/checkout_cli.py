@@ -18,6 +18,7 @@ from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
 from app.config.settings import SettingsError
+from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderError, ProviderUnavailable
@@ -242,7 +243,7 @@ def _due_terms(args, currency: str):
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {text!r}") from None
+            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {excerpt(text)}") from None
 
     def money(text: str) -> Money:
         return Money.parse(text, currency, allow_zero=True)
@@ -251,7 +252,7 @@ def _due_terms(args, currency: str):
     for spec in args.discount:
         amount, _, limit = spec.partition("@")
         if not limit:
-            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {spec!r}")
+            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {excerpt(spec)}")
         discounts.append(Discount(money(amount), day(limit, "a discount's limit date")))
     if not 0 <= args.max_days <= 3650:
         raise CheckoutError("--max-days must be between 0 and 3650")

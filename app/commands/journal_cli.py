@@ -13,6 +13,7 @@ from app.checkout.controller import CheckoutError
 from app.checkout.refunds import RefundError
 from app.config.paths import paths
 from app.config.settings import SettingsError
+from app.domain.excerpt import excerpt
 from app.domain.sale import Sale
 from app.runtime import load_settings
 from app.storage.journal import Journal
@@ -122,7 +123,7 @@ def _totals(sales: list[Sale], args) -> int:
     try:
         day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
     except ValueError:
-        raise CheckoutError(f"--date must look like 2026-11-25, not {args.date!r}") from None
+        raise CheckoutError(f"--date must look like 2026-11-25, not {excerpt(args.date)}") from None
     totals = day_totals(sales, day)
     for (status, currency), t in totals.items():
         if args.json:
