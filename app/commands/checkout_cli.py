@@ -19,7 +19,7 @@ from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
 from app.config.settings import SettingsError
 from app.domain.excerpt import excerpt
-from app.domain.money import MoneyError
+from app.domain.money import Money, MoneyError, amount_text
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderError, ProviderUnavailable
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
@@ -135,11 +135,20 @@ def _closed_line(sale: Sale) -> dict:
     }
 
 
+def _check_before_opening(args) -> None:
+    """What can be refused before the till opens (no journal, no sandbox, no provider touched): the
+    amount's form, and with --currency that code and the amount in it."""
+    amount_text(args.amount)
+    if args.currency:
+        Money.parse(args.amount, args.currency)
+
+
 async def charge(args) -> int:
+    _check_before_opening(args)
     rt = await _open(args, duration_s=args.expires_in)
     try:
         if args.currency and args.currency.strip().upper() != rt.settings.currency:
-            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.upper()}")
+            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.strip().upper()}")
         ctl = rt.controller
         for r in await ctl.recover():
             note(f"recovered sale {r.sale.sale_id}: {r.action}")
@@ -237,7 +246,6 @@ def _due_terms(args, currency: str):
     from datetime import date  # lazy: due-date maths only for a charge with --due
 
     from app.domain.dueterms import Discount, DueTerms  # lazy: due-date maths only for a charge with --due
-    from app.domain.money import Money  # lazy: due-date maths only for a charge with --due
 
     def day(text: str, what: str) -> date:
         try:

@@ -9,13 +9,14 @@ Every message in TillQR that quotes a user's input goes through it.
 from __future__ import annotations
 
 EXCERPT_CHARS = 24  # characters of the input itself in a message; the rest is counted, not shown
+_HUGE_INT_BITS = 10_000  # str() refuses ints of over 4,300 digits (about 14,000 bits): they are described
 
 
 def plain_text(value: object) -> str:
     """``value`` as text (a number too long for ``str()`` as a phrase saying so)."""
     if isinstance(value, str):
         return value
-    if isinstance(value, int) and value.bit_length() > 10_000:  # str() refuses ints of over 4,300 digits
+    if isinstance(value, int) and value.bit_length() > _HUGE_INT_BITS:
         return f"<a number of about {value.bit_length() * 0.30103:,.0f} digits>"
     return str(value)
 
@@ -24,6 +25,8 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS, *, bare: bool = False) ->
     """``value`` quoted for a message (like ``repr`` of its text); when longer than ``limit`` characters,
     its first ``limit`` characters, an ellipsis and its length: ``'12345678…' (10,000 characters)``.
     ``bare``: a short text of printable characters without blanks is given as it is, unquoted (a name)."""
+    if isinstance(value, int) and value.bit_length() > _HUGE_INT_BITS:
+        return plain_text(value)  # a phrase about it, not its digits
     text = plain_text(value)
     if len(text) <= limit:
         return text if bare and text.isprintable() and text and not any(c.isspace() for c in text) else repr(text)

@@ -111,6 +111,25 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS[code]
 
 
+def amount_text(text: str | Decimal | int) -> str:
+    """``text`` as the plain decimal number an amount must be ("12.50", "12,50", "7"), whatever the currency;
+    MoneyError (quoting at most an excerpt of it) when it is not one: what can be refused before anything opens."""
+    if isinstance(text, float):
+        raise MoneyError("amounts are never floats: pass a string or a Decimal")
+    raw = (text if isinstance(text, str) else plain_text(text)).strip()
+    if not raw:
+        raise MoneyError("enter an amount")
+    if len(raw) > MAX_AMOUNT_CHARS:  # from here on ``raw`` is short enough to quote whole
+        raise MoneyError(f"{excerpt(raw)} is too long to be an amount: type it like 12.50")
+    if raw.startswith("-"):
+        raise MoneyError(f"the amount must be positive, not {excerpt(raw)}")
+    if raw.startswith("+"):
+        raw = raw[1:]
+    if not _PLAIN.match(raw):
+        raise MoneyError(f"{excerpt(raw)} is not an amount: use digits and one decimal point, like 12.50")
+    return raw
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     """An amount in integer minor units of one currency."""
@@ -129,19 +148,7 @@ class Money:
     def parse(cls, text: str | Decimal | int, currency: str, *, allow_zero: bool = False) -> Money:
         """Parse what a person typed ("12.50", "12,50", "7") into Money, or raise MoneyError."""
         digits = minor_units(currency)
-        if isinstance(text, float):
-            raise MoneyError("amounts are never floats: pass a string or a Decimal")
-        raw = (text if isinstance(text, str) else plain_text(text)).strip()
-        if not raw:
-            raise MoneyError("enter an amount")
-        if len(raw) > MAX_AMOUNT_CHARS:  # from here on ``raw`` is short enough to quote whole
-            raise MoneyError(f"{excerpt(raw)} is too long to be an amount: type it like 12.50")
-        if raw.startswith("-"):
-            raise MoneyError(f"the amount must be positive, not {excerpt(raw)}")
-        if raw.startswith("+"):
-            raw = raw[1:]
-        if not _PLAIN.match(raw):
-            raise MoneyError(f"{excerpt(raw)} is not an amount: use digits and one decimal point, like 12.50")
+        raw = amount_text(text)
         value = Decimal(raw.replace(",", "."))
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)
