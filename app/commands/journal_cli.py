@@ -22,12 +22,16 @@ from app.storage.reports import day_totals, export_csv
 from .cli_support import demo_flag, emit, note, say
 
 
-async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
-    """The journal a command reads (demo or the shop's), and whether it is the demo one."""
+async def journal_of(args, *, demo_flag: bool | None, lenient: bool = False) -> tuple[Journal, bool]:
+    """The journal a command reads (demo or the shop's), and whether it is the demo one. A config.toml that
+    cannot be read is the command's error (SettingsError), except when ``lenient`` (only reading the journal:
+    list, export, totals), where it is a warning and the shop's journal is read anyway."""
     try:
         p, configured = load_settings()
         unconfigured = configured is None
     except SettingsError as exc:
+        if not lenient:
+            raise
         note(f"warning: {exc}; reading the journal anyway")
         p, unconfigured = paths().ensure(), False
     demo = bool(demo_flag or unconfigured)
@@ -91,7 +95,7 @@ async def refund(args, open_runtime_for) -> int:
 async def journal(args, open_runtime_for) -> int:
     if args.journal_command == "refund":
         return await refund(args, open_runtime_for)
-    j, demo = await journal_of(args, demo_flag=demo_flag(args))
+    j, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=True)
     try:
         sales = await j.list_sales(limit=None)
     finally:
