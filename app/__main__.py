@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--field", action="store_true", help="open the GUI on the field agent's screen (meter readings)"
     )
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command")
 
     sb = sub.add_parser("sandbox", help="run the provider simulator until interrupted")
@@ -135,7 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
+    _verbose_beside_demo(parser)
     return parser
+
+
+VERBOSE_HELP = "echo the log on stderr (otherwise it goes only to its file)"
+
+
+def _verbose_beside_demo(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` on every subcommand that takes ``--demo`` (DESIGN.md: every command takes both)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if any(a.dest == "sub_demo" for a in child._actions):
+                    child.add_argument("--verbose", dest="sub_verbose", action="store_true", help=VERBOSE_HELP)
+                _verbose_beside_demo(child)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +182,7 @@ def _main(argv: list[str] | None) -> int:
         from app.config.paths import paths  # lazy: as above
 
         try:
-            setup_logging(paths().ensure())
+            setup_logging(paths().ensure(), verbose=args.verbose or getattr(args, "sub_verbose", False))
         except OSError as exc:
             where = os.environ.get("TILLQR_HOME")
             folder = f"the TillQR home {where} (TILLQR_HOME)" if where else "TillQR's folders"

@@ -25,7 +25,7 @@ import httpx
 from app.checkout.controller import CheckoutController
 from app.checkout.push import PushHub, SandboxHub, WebSocketHub
 from app.config import settings as settings_mod
-from app.config.paths import Paths, paths
+from app.config.paths import Paths, paths, private_file
 from app.config.secrets import SecretsUnavailable, get_secret
 from app.providers.base import (
     Capability,
@@ -221,6 +221,7 @@ class TillLock:
     def __init__(self, path: Path):
         self.path = path
         fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600)  # this user's only, like every file
+        private_file(path, fd)  # one an older TillQR left open (0644) too
         self._fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
         try:
             import fcntl  # lazy: POSIX only; Windows has no fcntl (and no lock, as before)

@@ -18,7 +18,8 @@ from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
 from app.config.settings import SettingsError
-from app.domain.money import MoneyError
+from app.domain.excerpt import excerpt
+from app.domain.money import Money, MoneyError, amount_text
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderAuthError, ProviderError, ProviderTimeout, ProviderUnavailable
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
@@ -150,11 +151,20 @@ def _closed_line(sale: Sale) -> dict:
     }
 
 
+def _check_before_opening(args) -> None:
+    """What can be refused before the till opens (no journal, no sandbox, no provider touched): the
+    amount's form, and with --currency that code and the amount in it."""
+    amount_text(args.amount)
+    if args.currency:
+        Money.parse(args.amount, args.currency)
+
+
 async def charge(args) -> int:
+    _check_before_opening(args)
     rt = await _open(args, duration_s=args.expires_in)
     try:
         if args.currency and args.currency.strip().upper() != rt.settings.currency:
-            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.upper()}")
+            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.strip().upper()}")
         ctl = rt.controller
         for r in await ctl.recover():
             note(f"recovered sale {r.sale.sale_id}: {r.action}")
@@ -254,13 +264,12 @@ def _due_terms(args, currency: str):
     from datetime import date  # lazy: due-date maths only for a charge with --due
 
     from app.domain.dueterms import Discount, DueTerms  # lazy: due-date maths only for a charge with --due
-    from app.domain.money import Money  # lazy: due-date maths only for a charge with --due
 
     def day(text: str, what: str) -> date:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {text!r}") from None
+            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {excerpt(text)}") from None
 
     def money(text: str) -> Money:
         return Money.parse(text, currency, allow_zero=True)
@@ -269,7 +278,7 @@ def _due_terms(args, currency: str):
     for spec in args.discount:
         amount, _, limit = spec.partition("@")
         if not limit:
-            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {spec!r}")
+            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {excerpt(spec)}")
         discounts.append(Discount(money(amount), day(limit, "a discount's limit date")))
     if not 0 <= args.max_days <= 3650:
         raise CheckoutError("--max-days must be between 0 and 3650")

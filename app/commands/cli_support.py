@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+from app.domain.excerpt import excerpt
+
 T = TypeVar("T")
 
 
@@ -83,9 +85,9 @@ def seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {excerpt(text)}") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {excerpt(text)}")
     return value
 
 
@@ -94,9 +96,9 @@ def delay(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {excerpt(text)}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be zero or more seconds, not {excerpt(text)}")
     return value
 
 
@@ -107,7 +109,7 @@ def _int_between(low: int, high: int, what: str):
         except ValueError:
             value = None
         if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}, not {text!r}")
+            raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}, not {excerpt(text)}")
         return value
 
     return parse

@@ -16,6 +16,7 @@ from app.checkout.controller import CheckoutError
 from app.checkout.refunds import ClosedRefund, RefundError
 from app.config.paths import Paths, paths
 from app.config.settings import SettingsError
+from app.domain.excerpt import excerpt
 from app.domain.money import Money
 from app.domain.sale import Sale
 from app.runtime import CannotStart, TillBusy, TillLock, load_settings, lock_file
@@ -28,12 +29,16 @@ from .cli_support import demo_flag, emit, note, say
 from .manager_pin import require_pin
 
 
-def _where(demo_flag: bool | None) -> tuple[Paths, bool]:
-    """The folders, and whether the command works on the demo journal."""
+def _where(demo_flag: bool | None, *, lenient: bool = False) -> tuple[Paths, bool]:
+    """The folders, and whether the command works on the demo journal. A config.toml that cannot be read is
+    the command's error (SettingsError), except when ``lenient`` (only reading the journal: list, export,
+    totals), where it is a warning and the shop's journal is read anyway."""
     try:
         p, configured = load_settings()
         unconfigured = configured is None
     except SettingsError as exc:
+        if not lenient:
+            raise
         note(f"warning: {exc}; reading the journal anyway")
         p, unconfigured = paths().ensure(), False
     return p, bool(demo_flag or unconfigured)
@@ -43,9 +48,9 @@ def _file(p: Paths, demo: bool) -> Path:
     return p.data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")
 
 
-async def journal_of(args, *, demo_flag: bool | None) -> tuple[Journal, bool]:
+async def journal_of(args, *, demo_flag: bool | None, lenient: bool = False) -> tuple[Journal, bool]:
     """The journal a command reads (demo or the shop's), and whether it is the demo one."""
-    p, demo = _where(demo_flag)
+    p, demo = _where(demo_flag, lenient=lenient)
     return Journal(_file(p, demo)), demo
 
 
@@ -142,7 +147,7 @@ async def journal(args, open_runtime_for) -> int:
         return await refund(args, open_runtime_for)
     if args.journal_command == "restore":
         return await restore(args)
-    j, demo = await journal_of(args, demo_flag=demo_flag(args))
+    j, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=True)
     try:
         sales = await j.list_sales(limit=None)
     finally:
@@ -174,7 +179,7 @@ def _totals(sales: list[Sale], args) -> int:
     try:
         day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
     except ValueError:
-        raise CheckoutError(f"--date must look like 2026-11-25, not {args.date!r}") from None
+        raise CheckoutError(f"--date must look like 2026-11-25, not {excerpt(args.date)}") from None
     totals = day_totals(sales, day)
     for (status, currency), t in totals.items():
         if args.json:

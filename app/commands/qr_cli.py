@@ -20,6 +20,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from app.domain.excerpt import excerpt
 from app.domain.money import Money, MoneyError
 from app.qr.rules import Scheme
 
@@ -141,7 +142,7 @@ def _expiry(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"--expiry must be a date like 2030-12-31, not {text!r}") from None
+        raise ValueError(f"--expiry must be a date like 2030-12-31, not {excerpt(text)}") from None
 
 
 def build_payload(args: argparse.Namespace) -> str:
@@ -222,7 +223,7 @@ def shortened(args: argparse.Namespace) -> list[str]:
         if len(plain) > limit:
             found.append(
                 f"{option} is longer than the QR standard's {limit} characters: the code carries "
-                f"{plain[:limit].rstrip()!r} (cut: {plain[limit:]!r})"
+                f"{plain[:limit].rstrip()!r} (cut: {excerpt(plain[limit:])})"
             )
     return found
 

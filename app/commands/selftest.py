@@ -1,7 +1,8 @@
 """``tillqr self-test``: is this installation able to run a till? (smoke test for packaged builds)
 
 Checks, each printed as PASS / WARN / FAIL with a reason:
-imports, the Qt platform plugin, SQLite (WAL + fsync), the keyring backend
+imports, the Qt platform plugin, SQLite (the journal mode and synchronous level it really gives, read back
+in the data folder), the keyring backend
 (WARN when missing: demo mode needs none, a configured till does), a QR round trip
 (payload → segno matrix → painted by Qt → decoded by zxing-cpp), and one sale
 through the in-process sandbox. Exit 0 when nothing FAILed.
@@ -48,22 +49,34 @@ def _qt_refcounts() -> str:
 
 
 def _sqlite() -> str:
+    """A journal written and read back in TillQR's own data folder (its filesystem is the one that counts),
+    and the journal mode and synchronous level SQLite really gives it there, read back."""
+    from app.config.paths import paths  # lazy: self-test: importing it is the check
     from app.storage.journal import Journal  # lazy: self-test: importing it is the check
 
-    with tempfile.TemporaryDirectory() as tmp:
+    try:
+        where = "in the data folder"
+        scratch = tempfile.TemporaryDirectory(prefix="self-test-", dir=paths().ensure().data_dir)
+    except OSError as exc:
+        where = f"in {tempfile.gettempdir()} (the data folder: {exc.strerror})"
+        scratch = tempfile.TemporaryDirectory(prefix="tillqr-self-test-")
+    with scratch as tmp:
 
         async def run() -> str:
             from app.domain.money import Money  # lazy: self-test: importing it is the check
             from app.domain.sale import Sale  # lazy: self-test: importing it is the check
 
             j = Journal(Path(tmp) / "t.sqlite3")
-            sale = Sale.new(Money.parse("1.00", "BRL"), "self-test")
-            await j.record(sale, "created")
-            back = await j.get(sale.sale_id)
-            version = await j.schema_version()
-            await j.aclose()
+            try:
+                sale = Sale.new(Money.parse("1.00", "BRL"), "self-test")
+                await j.record(sale, "created")
+                back = await j.get(sale.sale_id)
+                version = await j.schema_version()
+                durability = await j.durability()
+            finally:
+                await j.aclose()
             assert back == sale, "journal did not read back what it wrote"
-            return f"schema v{version}, WAL, synchronous=FULL"
+            return f"schema v{version}, {durability} (read back, {where})"
 
         return asyncio.run(run())
 

@@ -33,12 +33,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError, minor_units
 from app.urlcheck import UnsafeUrl, checked_url
 
@@ -92,17 +96,63 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
 }
 
 
-def load(path: Path) -> Settings | None:
-    """The settings in ``path``; None when there is no file."""
-    if not path.exists():
-        return None
+MAX_CONFIG_BYTES = 1_000_000  # a store's configuration is a few kilobytes; more is not a config file
+
+
+def read_toml(path: Path, *, parse_float: Callable[[str], object] = float) -> dict[str, Any] | None:
+    """The TOML in ``path`` (None when there is no file), read and never changed; whatever keeps it from
+    being read (a folder, no permission, not UTF-8, too big, not TOML, nested too deeply) is one
+    SettingsError naming the file, and the line where it is known."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(path, f"not valid TOML: {exc}") from exc
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
-        raise SettingsError(path, f"cannot be read: {exc.strerror}") from exc
-    return parse(data, path)
+        raise SettingsError(path, f"cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SettingsError(path, "is a folder, not a file: move it aside and save the settings again")
+    if not stat.S_ISREG(info.st_mode):
+        raise SettingsError(path, "is not a regular file: move it aside and save the settings again")
+    too_big = f"is too big to be a configuration (over {MAX_CONFIG_BYTES:,} bytes)"
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise SettingsError(path, too_big)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise SettingsError(path, f"cannot be read: {exc.strerror} (check its owner and permissions)") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise SettingsError(path, too_big)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SettingsError(path, f"is not UTF-8 text (line {line}): save it as UTF-8") from None
+    try:
+        return tomllib.loads(text, parse_float=parse_float)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SettingsError(path, f"not valid TOML: nested too deeply ({_deepest(text)})") from None
+    except ValueError:  # an integer of thousands of digits (int()'s limit), which TOML's parser does not catch
+        raise SettingsError(path, "not valid TOML: a number in it has too many digits") from None
+
+
+def _deepest(text: str) -> str:
+    """Where the nesting of ``[`` and ``{`` first goes past 100 levels, roughly (strings are not told apart)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        for char in line:
+            depth += 1 if char in "[{" else -1 if char in "]}" else 0
+            if depth > 100:
+                return f"more than 100 levels from line {number}"
+    return "more than Python can follow"
+
+
+def load(path: Path) -> Settings | None:
+    """The settings in ``path``; None when there is no file; SettingsError when it cannot be used."""
+    data = read_toml(path)
+    return None if data is None else parse(data, path)
 
 
 # Sections of config.toml that other modules read: [tariffs.*] (app.fieldwork.tariff_config). Settings
@@ -117,21 +167,39 @@ def parse(data: dict[str, Any], path: Path) -> Settings:
         if section in READ_ELSEWHERE:
             continue
         if section not in _SCHEMA:
-            raise SettingsError(path, f"unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+            raise SettingsError(path, f"unknown section [{excerpt(section, bare=True)}] (known: {', '.join(_SCHEMA)})")
         if not isinstance(content, dict):
             raise SettingsError(path, f"[{section}] must be a table")
         for key, value in content.items():
             if key not in _SCHEMA[section]:
-                raise SettingsError(path, f"unknown key {section}.{key}")
+                raise SettingsError(path, f"unknown key {section}.{excerpt(key, bare=True)}")
             field, kind = _SCHEMA[section][key]
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
+                try:
+                    value = float(value)
+                except OverflowError:
+                    raise SettingsError(path, f"{section}.{key} is far too large a number") from None
             if not isinstance(value, kind) or isinstance(value, bool):
-                raise SettingsError(path, f"{section}.{key} must be a {kind.__name__}, not {value!r}")
+                raise SettingsError(path, f"{section}.{key} must be {_KINDS[kind]}, not {_what(value)}")
             values[field] = value
     settings = Settings(**values)
     _validate(settings, path)
     return settings
+
+
+_KINDS: dict[type, str] = {str: "text in quotes", int: "a whole number", float: "a number"}
+
+
+def _what(value: object) -> str:
+    """A TOML value, described for a message: what it is and a short excerpt of it."""
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (yes/no)"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    kind = "text" if isinstance(value, str) else "a number" if isinstance(value, (int, float)) else "a date or time"
+    return f"{excerpt(value)} ({kind})"
 
 
 def dumps(settings: Settings) -> str:
@@ -152,9 +220,10 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def save(settings: Settings, path: Path) -> None:
+def save(settings: Settings, path: Path) -> Path | None:
     """Validate, write atomically (temporary file, fsync, rename; readable by this user only), and only
-    after reading the text back to the same settings: a save never leaves a file TillQR cannot read."""
+    after reading the text back to the same settings: a save never leaves a file TillQR cannot read.
+    A file there that could not be used is not lost: it is moved aside as it was, and that path returned."""
     _validate(settings, path)
     kept = _kept_sections(path)
     text = dumps(settings) + kept
@@ -167,7 +236,25 @@ def save(settings: Settings, path: Path) -> None:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
+    aside = _set_aside_if_unusable(path)
     os.replace(tmp, path)
+    return aside
+
+
+def _set_aside_if_unusable(path: Path) -> Path | None:
+    """Move ``path`` aside, untouched, when it is there and cannot be used as settings; its new path."""
+    try:
+        load(path)
+        return None
+    except SettingsError:
+        pass
+    aside = path.with_name(f"{path.name}.unusable-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while aside.exists() or aside.is_symlink():
+        n += 1
+        aside = aside.with_name(f"{path.name}.unusable-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    os.replace(path, aside)
+    return aside
 
 
 def _elsewhere(text: str) -> dict[str, Any]:
@@ -178,10 +265,11 @@ def _kept_sections(path: Path) -> str:
     """The text of the file's sections other modules read (``READ_ELSEWHERE``), verbatim, to write back after
     the settings; SettingsError when they cannot be cut out whole (nothing is then written)."""
     try:
-        old = path.read_text(encoding="utf-8")
-        before = _elsewhere(old)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return ""  # nothing readable to keep: a broken file is replaced, as before
+        data = read_toml(path, parse_float=Decimal)
+        old = path.read_text(encoding="utf-8") if data else ""
+    except (SettingsError, OSError, UnicodeDecodeError):
+        return ""  # nothing readable to keep: a broken file is replaced (``save`` keeps a copy of it aside)
+    before = {k: v for k, v in (data or {}).items() if k in READ_ELSEWHERE}
     if not before:
         return ""
     kept: list[str] = []
@@ -217,16 +305,18 @@ def _validate(s: Settings, path: Path) -> None:
             if kind is str and any(ord(c) < 32 or ord(c) == 127 for c in value):
                 raise SettingsError(path, f"{section}.{key} has a control character (typed by mistake?)")
     if s.provider not in PROVIDERS:
-        raise SettingsError(path, f"provider.name {s.provider!r} is not one of {', '.join(PROVIDERS)}")
+        raise SettingsError(path, f"provider.name {excerpt(s.provider)} is not one of {', '.join(PROVIDERS)}")
     if s.base_url:
         try:
             checked_url(s.base_url, "provider.base_url")
         except UnsafeUrl as exc:
             raise SettingsError(path, str(exc)) from None
     if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
-        raise SettingsError(path, f"store.country must be a two-letter ISO 3166 code like BR, not {s.store_country!r}")
+        raise SettingsError(
+            path, f"store.country must be a two-letter ISO 3166 code like BR, not {excerpt(s.store_country)}"
+        )
     if not (len(s.store_mcc) == 4 and s.store_mcc.isascii() and s.store_mcc.isdigit()):
-        raise SettingsError(path, f"store.mcc must be a four-digit merchant category code, not {s.store_mcc!r}")
+        raise SettingsError(path, f"store.mcc must be a four-digit merchant category code, not {excerpt(s.store_mcc)}")
     if s.pin_hash and not s.pin_hash.startswith("scrypt$"):
         raise SettingsError(path, "manager.pin_hash is not a PIN hash (set the PIN in Settings)")
     if not 30 <= s.expires_in <= 86400:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app.domain.excerpt import excerpt
 from app.domain.tariffs import Tariff, number_text
 
 MAX_DECIMALS = 3
@@ -81,8 +82,7 @@ def parse_reading(text: str) -> Decimal:
     negative = raw.startswith("-")
     match = _READING.fullmatch(raw[1:] if negative else raw)
     if not match:
-        shown = f"{raw[:20]}…" if len(raw) > 20 else raw
-        what = f"“{shown}” is not a meter reading" if raw else "Type the reading"
+        what = f"{excerpt(raw)} is not a meter reading" if raw else "Type the reading"
         raise ReadingRejected(
             ReadingProblem.NOT_A_NUMBER, f"{what}: type the digits on the meter, like 12345 or 12345.6."
         )
@@ -93,7 +93,7 @@ def parse_reading(text: str) -> Decimal:
     if len(decimals) > MAX_DECIMALS:
         raise ReadingRejected(
             ReadingProblem.TOO_PRECISE,
-            f"The reading {raw} has more than {MAX_DECIMALS} decimals: type it as the meter shows it.",
+            f"The reading {excerpt(raw)} has more than {MAX_DECIMALS} decimals: type it as the meter shows it.",
         )
     return value
 

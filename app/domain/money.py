@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from app.domain.excerpt import excerpt, plain_text
+
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {
     "BRL": 2,
@@ -94,6 +96,7 @@ def max_amount(currency: str) -> Decimal:
     return MAX_MAJOR_UNITS_BY_CURRENCY.get(currency.strip().upper(), MAX_MAJOR_UNITS)
 
 
+MAX_AMOUNT_CHARS = 40  # longer text is never an amount (the largest cap has 9 digits before the point)
 _PLAIN = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
 
@@ -104,8 +107,27 @@ class MoneyError(ValueError):
 def minor_units(currency: str) -> int:
     code = (currency or "").strip().upper()
     if code not in MINOR_UNITS:
-        raise MoneyError(f"unknown currency {currency!r}: use an ISO 4217 code such as BRL, SGD, HKD or INR")
+        raise MoneyError(f"unknown currency {excerpt(currency)}: use an ISO 4217 code such as BRL, SGD, HKD or INR")
     return MINOR_UNITS[code]
+
+
+def amount_text(text: str | Decimal | int) -> str:
+    """``text`` as the plain decimal number an amount must be ("12.50", "12,50", "7"), whatever the currency;
+    MoneyError (quoting at most an excerpt of it) when it is not one: what can be refused before anything opens."""
+    if isinstance(text, float):
+        raise MoneyError("amounts are never floats: pass a string or a Decimal")
+    raw = (text if isinstance(text, str) else plain_text(text)).strip()
+    if not raw:
+        raise MoneyError("enter an amount")
+    if len(raw) > MAX_AMOUNT_CHARS:  # from here on ``raw`` is short enough to quote whole
+        raise MoneyError(f"{excerpt(raw)} is too long to be an amount: type it like 12.50")
+    if raw.startswith("-"):
+        raise MoneyError(f"the amount must be positive, not {excerpt(raw)}")
+    if raw.startswith("+"):
+        raw = raw[1:]
+    if not _PLAIN.match(raw):
+        raise MoneyError(f"{excerpt(raw)} is not an amount: use digits and one decimal point, like 12.50")
+    return raw
 
 
 @dataclass(frozen=True, order=True)
@@ -126,20 +148,11 @@ class Money:
     def parse(cls, text: str | Decimal | int, currency: str, *, allow_zero: bool = False) -> Money:
         """Parse what a person typed ("12.50", "12,50", "7") into Money, or raise MoneyError."""
         digits = minor_units(currency)
-        if isinstance(text, float):
-            raise MoneyError("amounts are never floats: pass a string or a Decimal")
-        raw = str(text).strip()
-        if not raw:
-            raise MoneyError("enter an amount")
-        if raw.startswith("-"):
-            raise MoneyError(f"the amount must be positive, not {raw}")
-        if raw.startswith("+"):
-            raw = raw[1:]
-        if not _PLAIN.match(raw):
-            raise MoneyError(f"{raw!r} is not an amount: use digits and one decimal point, like 12.50")
+        raw = amount_text(text)
         value = Decimal(raw.replace(",", "."))
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)
+        code = currency.strip().upper()
         if -exponent > digits:
             # "1,000" typed for a thousand: the comma is a decimal comma here; say so, never guess.
             hint = (
@@ -148,16 +161,13 @@ class Money:
                 else ""
             )
             if digits == 0:
-                raise MoneyError(f"{currency.upper()} has no decimals: {raw} cannot be charged{hint}")
-            raise MoneyError(f"{currency.upper()} has {digits} decimals: {raw} has too many{hint}")
+                raise MoneyError(f"{code} has no decimals: {raw} cannot be charged{hint}")
+            raise MoneyError(f"{code} has {digits} decimals: {raw} has too many{hint}")
         if value == 0 and not allow_zero:
             raise MoneyError("the amount must be more than zero")
         cap = max_amount(currency)
         if value > cap:
-            raise MoneyError(
-                f"{raw} {currency.upper()} is more than one sale can be "
-                f"(at most {cap:,} {currency.upper()}); check the amount"
-            )
+            raise MoneyError(f"{raw} {code} is more than one sale can be (at most {cap:,} {code}); check the amount")
         return cls(int(value.scaleb(digits)), currency)
 
     @classmethod
@@ -167,7 +177,7 @@ class Money:
         try:
             scaled = Decimal(value).scaleb(digits)
         except (InvalidOperation, TypeError) as exc:
-            raise MoneyError(f"{value!r} is not an amount") from exc
+            raise MoneyError(f"{excerpt(value)} is not an amount") from exc
         if scaled != scaled.to_integral_value() or scaled < 0:
             raise MoneyError(f"{value} is not a valid {currency.upper()} amount")
         return cls(int(scaled), currency)

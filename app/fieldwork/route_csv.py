@@ -25,6 +25,7 @@ from pathlib import Path
 
 from app.config.paths import RESOURCES
 from app.domain.bills import Bill, ReadingRejected, parse_reading
+from app.domain.excerpt import excerpt
 from app.domain.tariffs import Tariff, number_text
 
 DEMO_ROUTE_FILE = RESOURCES / "route-demo.csv"
@@ -118,7 +119,7 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
     before = len(check.problems)
     bill_id = check.values.get("bill_id", "").strip()
     if not _BILL_ID.fullmatch(bill_id):
-        check.fail("bill_id", f"{bill_id!r} must be 1 to 35 letters, digits, - or _ (no spaces)")
+        check.fail("bill_id", f"{excerpt(bill_id)} must be 1 to 35 letters, digits, - or _ (no spaces)")
     elif bill_id in first_line:
         check.fail("bill_id", f"{bill_id} is already on line {first_line[bill_id]}")
     else:
@@ -128,7 +129,7 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
     tariff_name = check.values.get("tariff", "").strip()
     tariff = tariffs.get(tariff_name)
     if tariff is None:
-        check.fail("tariff", f"{tariff_name!r} is not a tariff (known: {', '.join(sorted(tariffs)) or 'none'})")
+        check.fail("tariff", f"{excerpt(tariff_name)} is not a tariff (known: {', '.join(sorted(tariffs)) or 'none'})")
     previous = Decimal(0)
     try:
         previous = parse_reading(check.values.get("previous_reading", ""))
@@ -149,7 +150,7 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
         except ValueError:
             due = None
         if due is None:
-            check.fail("due_date", f"{due_text!r} is not a date: write it as YYYY-MM-DD, like 2025-07-10")
+            check.fail("due_date", f"{excerpt(due_text)} is not a date: write it as YYYY-MM-DD, like 2025-07-10")
     if len(check.problems) > before:
         return None
     return Bill(bill_id, customer, address, meter_id, previous, tariff_name, link or None, due)

@@ -8,28 +8,27 @@ copies into ``config.toml``). Numbers are read as exact decimals (``parse_float=
 
 from __future__ import annotations
 
-import tomllib
+import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
 from app.config.paths import RESOURCES, Paths
+from app.config.settings import SettingsError, read_toml
 from app.domain.tariffs import Tariff, TariffError, tariff_from_mapping
 
 DEMO_TARIFFS_FILE = RESOURCES / "tariffs.toml"
 
 
 def _read(path: Path) -> dict[str, object]:
+    """The TOML of ``path``, read as settings read it (``read_toml``: one reader, one set of limits)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise TariffError(f"{path}: the file does not exist") from None
-    except OSError as exc:
-        raise TariffError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise TariffError(f"{path}: is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TariffError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path, parse_float=Decimal)
+    except SettingsError as exc:
+        raise TariffError(str(exc)) from None
+    if data is None:
+        raise TariffError(f"{path}: the file does not exist")
+    return data
 
 
 def _tariffs_table(data: Mapping[str, object], path: Path) -> Mapping[str, object] | None:
@@ -68,7 +67,7 @@ def tariffs_for(paths: Paths, demo: bool) -> dict[str, Tariff]:
     if demo:
         return load_tariffs(DEMO_TARIFFS_FILE)
     config = paths.config_file
-    table = _tariffs_table(_read(config), config) if config.exists() else None
+    table = _tariffs_table(_read(config), config) if os.path.lexists(config) else None
     if table is None:
         raise TariffError(
             f"{config}: no tariffs are configured; copy the [tariffs.*] tables of {DEMO_TARIFFS_FILE} "

@@ -42,6 +42,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from app.domain.excerpt import excerpt
+
 
 class Scheme(enum.StrEnum):
     """The QR schemes TillQR tells apart: the words of ``tillqr qr decode``'s ``scheme``."""
@@ -229,18 +231,18 @@ def check_upi_link(fields: Mapping[str, str], errors: list[str]) -> None:
     if pa is None:
         errors.append("missing parameter 'pa' (payee address)")
     elif not VPA.match(pa):
-        errors.append(f"parameter 'pa' must be a UPI address like name@bank, not {pa!r}")
+        errors.append(f"parameter 'pa' must be a UPI address like name@bank, not {excerpt(pa)}")
     if "pn" in fields and not fields["pn"].strip():
         errors.append("parameter 'pn' (payee name) is empty")
     am = fields.get("am")
     if am is not None and not _UPI_AMOUNT.match(am):
-        errors.append(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {am!r}")
+        errors.append(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {excerpt(am)}")
     cu = fields.get("cu")
     if cu is not None and cu != "INR":
-        errors.append(f"parameter 'cu' must be 'INR', not {cu!r}")
+        errors.append(f"parameter 'cu' must be 'INR', not {excerpt(cu)}")
     mc = fields.get("mc")
     if mc is not None and not re.fullmatch(r"[0-9]{4}", mc):
-        errors.append(f"parameter 'mc' (merchant category code) must be 4 digits, not {mc!r}")
+        errors.append(f"parameter 'mc' (merchant category code) must be 4 digits, not {excerpt(mc)}")
 
 
 # -- Pix keys (DICT) --------------------------------------------------------------------------

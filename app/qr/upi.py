@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from app.domain.excerpt import excerpt
 from app.qr import rules
 
 #: Characters a ``upi://pay`` parameter value keeps as they are; everything else is percent-encoded (UTF-8).
@@ -32,29 +33,29 @@ def decode_upi_link(payload: str) -> tuple[dict[str, Any], list[str]]:
     errors: list[str] = []
     head, sep, query = payload.partition("?")
     if head.lower() != "upi://pay":
-        errors.append(f"a UPI payment link starts with 'upi://pay?', not {head + sep!r}")
+        errors.append(f"a UPI payment link starts with 'upi://pay?', not {excerpt(head + sep)}")
     fields: dict[str, Any] = {}
     for pair in query.split("&") if query else []:
         if "=" not in pair:
-            errors.append(f"parameter {pair!r} has no '=' and value")
+            errors.append(f"parameter {excerpt(pair)} has no '=' and value")
             continue
         parsed = parse_qsl(pair, keep_blank_values=True)
         if not parsed or not parsed[0][0]:
-            errors.append(f"parameter {pair!r} has no name")
+            errors.append(f"parameter {excerpt(pair)} has no name")
             continue
         key, value = parsed[0]
         raw = pair.partition("=")[2]
         bad = _BAD_ESCAPE.search(raw)
         if bad:
-            errors.append(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
+            errors.append(f"parameter {excerpt(key)} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
         unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
         if unencoded:
             errors.append(
-                f"parameter {key!r} has characters that must be percent-encoded: "
+                f"parameter {excerpt(key)} has characters that must be percent-encoded: "
                 + ", ".join(repr(c) for c in unencoded)
             )
         if key in fields:
-            errors.append(f"parameter {key!r} appears more than once (first value kept)")
+            errors.append(f"parameter {excerpt(key)} appears more than once (first value kept)")
             continue
         fields[key] = value
     if not query:

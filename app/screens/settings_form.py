@@ -9,7 +9,6 @@ Used by SettingsModel (app/screens/settings_model.py), which re-exports FIELDS, 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,8 @@ def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | No
     values: dict[str, str] = {}
     pin_hash: str | None = None
     try:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = settings_mod.read_toml(config_file) or {}
+    except SettingsError:
         return values, pin_hash
     for section, content in data.items():
         if not isinstance(content, dict):

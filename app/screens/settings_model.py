@@ -233,7 +233,7 @@ class SettingsModel:
                 return False
             self.pending_credentials.clear()
         try:
-            settings_mod.save(s, self.config_file)
+            aside = settings_mod.save(s, self.config_file)
         except SettingsError as exc:
             self.errors = settings_form.errors_of(exc)
             self.message = f"Not saved: {exc}"
@@ -245,7 +245,9 @@ class SettingsModel:
         self.gate.stored = s.pin_hash
         self.problem = None
         self.saved = True
-        self.message = "Saved. Restart TillQR (Restart now) to use the new configuration."
+        self.message = "Saved. Restart TillQR (Restart now) to use the new configuration." + (
+            f" The file that could not be used was kept as {aside}." if aside else ""
+        )
         return True
 
     # -- provider calls ----------------------------------------------------------------

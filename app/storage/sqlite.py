@@ -1,7 +1,8 @@
 """One SQLite database owned by one worker thread: the journal's and the field book's common plumbing.
 
-WAL mode with ``synchronous=FULL`` (a committed write survives a power cut), foreign keys on, schema
-versions in ``PRAGMA user_version`` (``migrations[n]`` moves a database from version n to n+1, each in
+WAL mode with ``synchronous=FULL`` (a committed write survives a power cut), both read back when the
+database opens: where SQLite cannot give them (a filesystem that cannot do WAL) it is refused, never
+used in a weaker mode. Foreign keys on, schema versions in ``PRAGMA user_version`` (``migrations[n]`` moves a database from version n to n+1, each in
 one transaction). All work runs on a single-worker executor, which serialises writes and keeps the
 asyncio loop (the Qt loop, in the GUI) free while SQLite fsyncs.
 
@@ -23,9 +24,11 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 from .backups import Aside, Backup, BackupFailed, list_backups, quick_check, set_aside, take_backup
 
@@ -36,14 +39,53 @@ _CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?
 _DROPPED_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
 
 
+def _private(path: Path, *, create: bool) -> None:
+    """``path`` this user's only (0600): created so when ``create`` and missing, tightened when an older TillQR
+    left it open. An existing file is never opened here: closing a descriptor of a database file drops every
+    POSIX lock this process holds on it (another connection's, in the same process)."""
+    with contextlib.suppress(OSError):  # not there (a -wal file), or not ours: SQLite says what it can't open
+        if create and not os.path.lexists(path):
+            with contextlib.suppress(FileExistsError):  # made meanwhile by another process: tightened below
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+
+
 class DatabaseError(Exception):
     """A database that cannot be opened or is from a newer TillQR; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Durability:
+    """What SQLite really runs a database with, read back (``PRAGMA journal_mode``, ``PRAGMA synchronous``)."""
+
+    journal_mode: str  # "wal", or what SQLite fell back to ("delete", "memory", ...)
+    synchronous: int  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+    @property
+    def safe(self) -> bool:
+        """WAL, and every commit fsync'd (FULL or EXTRA): a committed sale survives a power cut."""
+        return self.journal_mode == "wal" and self.synchronous >= _FULL
+
+    def __str__(self) -> str:  # "WAL, synchronous=FULL"
+        names = ("OFF", "NORMAL", "FULL", "EXTRA")
+        level = names[self.synchronous] if 0 <= self.synchronous < len(names) else str(self.synchronous)
+        return f"journal_mode={self.journal_mode.upper()}, synchronous={level}"
+
+
+_FULL = 2
+
+
+def _durability(conn: sqlite3.Connection) -> Durability:
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    return Durability(str(mode).lower(), int(conn.execute("PRAGMA synchronous").fetchone()[0]))
 
 
 class Database:
     """Async façade over one SQLite connection owned by one worker thread."""
 
     what = "database"  # how messages name it ("journal", "field book")
+    vfs: str | None = None  # SQLite's VFS (None: the platform's); one without shared memory cannot do WAL
     migrations: Sequence[str] = ()
     error: type[DatabaseError] = DatabaseError
     backups_kept = 0  # rolling backups kept (0: none)
@@ -59,17 +101,22 @@ class Database:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._refuse_emptied()
-            with contextlib.suppress(OSError):  # created 0600 (its -wal and -shm files take its mode)
-                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            for path in (self.path, *(self.path.with_name(self.path.name + tail) for tail in ("-wal", "-shm"))):
+                _private(path, create=path == self.path)  # 0600; SQLite gives its -wal and -shm files its mode
         conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            if self.vfs is None:
+                conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            else:
+                uri = f"file:{quote(str(self.path.absolute()))}?vfs={self.vfs}"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            durability = _durability(conn)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -77,6 +124,13 @@ class Database:
                 raise self._damaged(str(exc)) from exc
             raise self.error(f"the {self.what} {self.path} cannot be opened: {exc}") from exc
         self._refuse_damaged(conn, version)
+        if not durability.safe and str(self.path) != ":memory:":
+            conn.close()
+            raise self.error(
+                f"the {self.what} {self.path} cannot be kept safely there: SQLite runs it with "
+                f"{durability}, not WAL and synchronous=FULL (a folder on a network share, or a filesystem "
+                "without shared memory?); put TILLQR_HOME on a local disk"
+            )
         known = len(self.migrations)
         if version > known:
             conn.close()
@@ -140,6 +194,10 @@ class Database:
             await self._run(conn.close)
         self._conn = None
         self._pool.shutdown(wait=False)
+
+    async def durability(self) -> Durability:
+        """The journal mode and synchronous level in force now, read back from SQLite (not what was asked)."""
+        return await self.read(_durability)
 
     async def schema_version(self) -> int:
         return await self.read(lambda c: int(c.execute("PRAGMA user_version").fetchone()[0]))

@@ -191,3 +191,30 @@ def test_a_sandbox_that_is_up_but_answers_503_is_not_told_to_be_started(sandbox_
         httpx.delete(f"{sandbox_url}/_sandbox/faults").raise_for_status()
     assert proc.returncode == 1 and "answered 503" in proc.stderr and "start it with" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+NESTED_CONFIG = ("a = " + "[" * 100_000 + "]" * 100_000 + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["charge", "5"],
+        ["recover"],
+        ["journal", "refund", "nosuchsale"],
+        ["bills", "list"],
+        ["bills", "record", "B1", "5"],
+        ["bills", "import", "route.csv"],
+        ["sync"],
+        ["sync", "--dry-run"],
+    ],
+)
+def test_a_deeply_nested_config_is_one_line_and_exit_1_for_every_command(tmp_path, args):
+    """Issue 12, defect 1: it ended in a RecursionError traceback."""
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir()
+    config.write_bytes(NESTED_CONFIG)
+    proc = run(*args, home=tmp_path, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and str(config) in proc.stderr and "nested too deeply" in proc.stderr
+    assert config.read_bytes() == NESTED_CONFIG

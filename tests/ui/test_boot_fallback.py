@@ -3,6 +3,7 @@
 import socket
 
 import keyring
+import pytest
 
 from app.config.secrets import set_secret
 from app.ui.app import open_or_fallback
@@ -30,3 +31,36 @@ async def test_unreachable_provider_at_boot_falls_back_to_demo_with_the_problem(
             await runtime.aclose()
     finally:
         keyring.set_keyring(before)
+
+
+NESTED_CONFIG = ("a = " + "[" * 100_000 + "]" * 100_000 + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (NESTED_CONFIG, "nested too deeply"),
+        ('[store]\nname = "Caf\xe9"\n'.encode("latin-1"), "not UTF-8 text (line 2)"),
+        (bytes(range(256)) * 4, "not UTF-8 text"),
+        (b"[store]\nname = 5\n", "store.name must be text"),
+    ],
+    ids=["nested", "latin1", "binary", "wrong_type"],
+)
+def test_an_unreadable_config_opens_demo_mode_on_settings_and_keeps_the_file(window_for, tmp_path, content, said):
+    home = tmp_path / "home"
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(content)
+    window = window_for(home)
+    assert window.current_page() == "settings" and window.demo_mark is not None
+    assert str(config) in window.settings.problem.text() and said in window.settings.problem.text()
+    assert config.read_bytes() == content  # read, never changed
+
+
+def test_a_folder_in_place_of_the_config_file_opens_settings_too(window_for, tmp_path):
+    home = tmp_path / "home"
+    config = home / "config" / "config.toml"
+    config.mkdir(parents=True)
+    window = window_for(home)
+    assert window.current_page() == "settings" and "is a folder" in window.settings.problem.text()
+    assert config.is_dir()

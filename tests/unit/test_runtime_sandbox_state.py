@@ -79,6 +79,7 @@ async def test_the_demo_till_keeps_its_static_link_and_saves_on_demand(tmp_path)
     rt = await open_runtime(demo=True, home=tmp_path, poll_interval=0.05)
     try:
         first = rt.link
+        await rt.sandbox.settled()  # the save after the link's creation runs in the background
         assert first is not None and state_file(tmp_path).exists()
         before = state_file(tmp_path).stat().st_mtime_ns
         rt.sandbox.keeper.state.advance(1)  # a change no provider call made: only an explicit save keeps it
