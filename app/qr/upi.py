@@ -46,11 +46,11 @@ def decode_upi_link(payload: str) -> tuple[dict[str, Any], Findings]:
             found.warn(f"parameter {pair!r} has no name (ignored)")
             continue
         key, value = parsed[0]
-        raw = pair.partition("=")[2]
+        raw_key, _, raw = pair.partition("=")
         bad = _BAD_ESCAPE.search(raw)
         if bad:
             found.warn(f"parameter {key!r} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
-        unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
+        unencoded = sorted({c for c in raw_key + raw if c == " " or not " " < c <= "~"})
         if unencoded:
             found.warn(
                 f"parameter {key!r} has characters that must be percent-encoded: "
