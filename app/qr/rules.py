@@ -11,9 +11,15 @@ Sources, and the choices made where they leave room:
   manual): GUI ``br.gov.bcb.pix`` (compared case-insensitively: it is a domain name, and
   widely used generators write it upper-case), then either ``01`` the key or ``25`` the
   location URL (without ``https://``), optional ``02`` description; 53 ``986``; 58 ``BR``;
-  62/05 the reference label (txid) is required, ``***`` when there is none; a static code's
-  txid is at most 25 letters and digits. A dynamic code's 62/05 is not checked further:
-  Banco Central's own dynamic example carries ``RP12345678-2019``.
+  62/05 the reference label (txid), ``***`` when there is none; a static code's txid is at
+  most 25 letters and digits. A dynamic code's 62/05 is not checked further: Banco Central's
+  own dynamic example carries ``RP12345678-2019``. Errors: no key and no location, or both;
+  the currency or country; an identifier one or two letters from a known scheme's
+  (``br.gov.bcb.spi``, ``SG.PAYNOWW``). Warnings: an upper-case identifier, a key in a form
+  DICT does not use (a phone without ``+55``), a location with ``https://``, a missing or
+  punctuated txid. PayNow and FPS likewise: a proxy type, payee, currency or country that
+  cannot pay is an error; a mobile without ``+65``/``+852-``, a UEN or participant code of
+  another shape, a missing editable flag or a malformed expiry are warnings.
 * **PayNow** (SGQR): GUI ``SG.PAYNOW``; ``01`` proxy type ``0`` (mobile) or ``2`` (UEN);
   ``02`` the proxy value (``+65`` and eight digits for a mobile); ``03`` editable flag ``0``
   or ``1``; ``04`` expiry, digits (published codes use ``YYYYMMDD``, ``YYMMDDhhmmss`` and
