@@ -1,8 +1,9 @@
 """``tillqr qr decode`` and ``tillqr qr build`` (DESIGN.md, "Command-line contract").
 
     tillqr qr decode PAYLOAD
-        prints {"valid", "crc_ok", "scheme", "fields", "errors"} as JSON on stdout; exit 0 when the
-        payload is valid, 1 when not (each reason also on stderr). Never a traceback.
+        prints {"valid", "crc_ok", "scheme", "fields", "errors", "warnings"} as JSON on stdout; exit 0
+        when the payload is valid (it may have warnings: what was tolerated, see app/qr/emv.py), 1 when
+        not (each reason also on stderr, as is each warning). Never a traceback.
     tillqr qr build pix|paynow|fps|upi [options] [--png FILE] [--svg FILE] [--pdf FILE]
         prints the payload; the files are a print-ready counter sticker (QR with its quiet zone,
         store name, "scan to pay" in the store's language, the scheme's text mark). Exit 1 with
@@ -126,6 +127,8 @@ def decode_command(payload: str) -> int:
     sys.stdout.flush()
     for error in decoded.errors:
         print(f"invalid: {error}", file=sys.stderr)
+    for warning in decoded.warnings:
+        print(f"tolerated: {warning}", file=sys.stderr)
     return 0 if decoded.valid else 1
 
 

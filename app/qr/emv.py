@@ -5,40 +5,67 @@ A payload is a string of TLV data objects: a two-digit tag, a two-digit length
 (26-51 merchant account information, 62 additional data, 64 language template,
 80-99 unreserved) hold TLV data objects of their own. The payload starts with
 ``000201`` and ends with ``6304`` followed by the CRC-16/CCITT-FALSE of
-everything before it (``6304`` included), as four upper-case hex digits.
+everything before it (``6304`` included, as UTF-8 bytes), as four upper-case hex digits.
 
-:func:`decode` never raises. It reads as much as it can and lists a precise
-reason for every defect in ``errors``; ``valid`` is true only when there is
-none. Choices made where the specification leaves room:
+:func:`decode` never raises. It reads as much as it can and sorts what departs from the
+standard into ``errors`` and ``warnings``; ``valid`` is true when there is no error. The
+rule (:mod:`app.qr.findings`): stickers and banking apps in the wild bend the letter of
+EMV, and a payload that still reads one way only is valid, with each thing tolerated named
+in ``warnings``; only what makes a payload mean nothing or something else is an error.
 
-* ``crc_ok`` means "the payload ends with ``6304`` and four hex digits that
-  equal the CRC of what precedes them", compared case-insensitively and
-  independently of whether the rest of the structure parses.
-* lower-case CRC hex digits are reported as an error ("CRC must be upper-case
-  hex"), so ``valid`` is false, while ``crc_ok`` may still be true.
-* a duplicated tag keeps its first value and is reported.
-* a ``upi://pay?...`` link has no CRC; its query parameters become ``fields``,
-  it is valid when ``pa`` (the payee address) is present and well formed (see
-  :func:`app.qr.rules.check_upi_link`), and ``crc_ok`` is true (there is no CRC that could fail).
-* after a structural error (a length that runs past the end, a tag that is not two
-  digits, ...) nothing further can be read with certainty, so reading stops there;
-  the fields before it are kept, and so is the CRC when the payload still ends with
-  ``6304`` and four characters.
+Errors:
+
+* the text: empty, or not encodable as UTF-8 (lone surrogates);
+* structure: a tag or length that is not two digits, length 00, a value running past the
+  end, a template whose data objects do not parse, a tag given twice (the first value is
+  kept), tag 00 not first, tag 63 not last or not four characters, lengths that can be
+  read in more than one way (see below);
+* the CRC: missing, not four hex digits, or not the CRC of what precedes it;
+* a missing mandatory field: 00, 52, 53, 58, 59, 60, 63 and a merchant account (02-51),
+  and the scheme's own account data (the Pix key or location, the PayNow proxy type and
+  value, the FPS payee, the UPI address);
+* a wrong scheme identifier: a merchant account template (26-51) without a globally
+  unique identifier (00), or one that is neither an application identifier (hex) nor a
+  reverse domain name, or a near miss of a known scheme's (``br.gov.bcb.pixx``);
+* what the money depends on: 00 is ``01``; 53 three digits; 54 and 56 digits with an
+  optional ``.``, at most the currency's minor units (ISO 4217, when TillQR knows it), at
+  most 13 characters; 55 ``01``-``03`` with 56 or 57 as it asks; 58 two letters; the
+  scheme's currency and country; a payee that is not an address (a UPI address, an FPS ID,
+  mobile or e-mail, a PayNow mobile that is not a Singapore number).
+
+Warnings (the payload is read anyway):
+
+* text outside printable ASCII in any value (UTF-8 names and cities, emoji, free text in
+  template sub-tags), except inside template 64, which is made for it;
+* lengths: 59 over 25 characters, 60 over 15, 61 over 10, 62's sub-tags 01-08 over 25;
+* formats: 01 not ``11``/``12``, 52 not four digits, 58 in lower case, 62/09, template 64's
+  sub-tags, an unreserved template's (80-99) identifier, and the schemes' softer rules
+  (:mod:`app.qr.rules`: a proxy without its country code, a Pix txid with punctuation or
+  none, an upper-case Pix identifier, a PayNow flag or expiry, ...);
+* the CRC in lower-case hex (``crc_ok`` true; ``fields["63"]`` is given in upper case);
+* lengths counted in UTF-8 bytes or UTF-16 code units instead of characters. TillQR counts
+  characters (so does EMVCo's own example, ``tests/data/qr/published.json``); when a
+  payload does not parse that way, :mod:`app.qr.lengths` tries each data object's length
+  as characters, UTF-8 bytes or UTF-16 units, and a payload with exactly one complete
+  reading is read so, with a warning per object that did not count characters; more than
+  one reading is an error.
+
+Other choices:
+
+* ``crc_ok`` means "the payload ends with ``6304`` and four hex digits that equal the CRC
+  of what precedes them", compared case-insensitively and independently of whether the
+  rest of the structure parses.
+* a ``upi://pay?...`` link has no CRC; its query parameters become ``fields``, its payee
+  address ``pa`` is required (see :mod:`app.qr.upi` and :func:`app.qr.rules.check_upi_link`),
+  and ``crc_ok`` is true (there is no CRC that could fail).
+* after a structural error nothing further can be read with certainty, so reading stops
+  there; the fields before it are kept, and so is the CRC when the payload still ends with
+  ``6304`` and four characters. A template whose declared length is wrong while one other
+  length makes everything parse is read through (:func:`_repair`), with an error.
 * template values are one level deep: a template's sub-tags map to strings (the
   payment-system templates 50-99 inside tag 62 stay as their TLV text).
-* value rules (EMVCo MPM 1.1): 00 is ``01``; 01 is ``11`` or ``12``; 52 four digits;
-  53 three digits; 54 digits with an optional ``.`` and at most the currency's minor
-  units (ISO 4217, when TillQR knows the currency), at most 13 characters; 55 ``01``,
-  ``02`` or ``03``, with 56 (fixed fee) or 57 (percentage) as it asks; 58 two upper-case
-  letters; 59 at most 25 characters; 60 at most 15; 61 at most 10; 62's sub-tags
-  01-08 at most 25 characters and 09 at most 3; 64 needs 00 (two letters) and 01
-  (at most 25), 02 at most 15; every merchant account and unreserved template
-  (26-51, 80-99) needs its globally unique identifier 00 (at most 32 characters).
-  Values are printable ASCII, except inside template 64 (the merchant's name and city
-  in another language, in UTF-8).
-* then the scheme's own rules, see :mod:`app.qr.rules`.
 
-:func:`encode` is the inverse of :func:`decode` for payloads without errors:
+:func:`encode` is the inverse of :func:`decode` for payloads without errors or warnings:
 ``encode(decode(p)) == p``.
 """
 
@@ -50,7 +77,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.qr import rules
+from app.qr import lengths, rules
+from app.qr.findings import Findings
 from app.qr.upi import decode_upi_link, encode_upi_link
 from app.qr.values import DECIMALS_BY_NUMERIC, check_templates, check_values  # noqa: F401
 
@@ -122,6 +150,8 @@ class Decoded:
     scheme: str
     fields: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    #: What was tolerated: the payload departs from the standard but reads one way only.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``tillqr qr decode`` JSON object."""
@@ -131,6 +161,7 @@ class Decoded:
             "scheme": self.scheme,
             "fields": {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.fields.items()},
             "errors": list(self.errors),
+            "warnings": list(self.warnings),
         }
 
 
@@ -177,7 +208,7 @@ def _repair(
     cleanly up to a final tag 63; of those, the reading with the fewest rule violations wins
     (then the one nearest the declared length). None when no single correction works.
     """
-    best: tuple[int, int, list[tuple[str, str, int]], str] | None = None
+    best: tuple[tuple[int, int], int, list[tuple[str, str, int]], str] | None = None
     for index, (tag, value, pos) in enumerate(items):
         if tag not in TEMPLATE_TAGS or (_template_ok(value) and structural is None):
             continue
@@ -202,8 +233,8 @@ def _repair(
     return None if best is None else (best[2], best[3])
 
 
-def _violations(items: list[tuple[str, str, int]]) -> int:
-    """How many rule violations a reading of the payload has (for choosing between readings)."""
+def _violations(items: list[tuple[str, str, int]]) -> tuple[int, int]:
+    """How many errors and warnings a reading of the payload has (for choosing between readings)."""
     fields: dict[str, Any] = {}
     duplicates = 0
     for tag, value, _ in items:
@@ -211,29 +242,61 @@ def _violations(items: list[tuple[str, str, int]]) -> int:
             duplicates += 1
             continue
         fields[tag] = {t: v for t, v, _ in _parse(value)[0]} if tag in TEMPLATE_TAGS else value
-    errors: list[str] = []
-    check_values(fields, errors)
-    check_templates(fields, errors)
-    rules.check(rules.scheme_of(fields), fields, errors)
+    found = Findings()
+    check_values(fields, found)
+    check_templates(fields, found)
+    rules.check(rules.scheme_of(fields), fields, found)
     missing = sum(1 for t in MANDATORY_TAGS if t not in fields)
-    return len(errors) + duplicates + missing
+    return len(found.errors) + duplicates + missing, len(found.warnings)
 
 
-def _check_crc(payload: str, errors: list[str]) -> bool:
+def _check_crc(payload: str, found: Findings) -> bool:
     tail = payload[-8:]
     if len(payload) < 8 or not tail.startswith("6304"):
         return False
     given = tail[4:]
-    if not _HEX4.match(given):
-        errors.append(f"CRC {given!r} is not four hex digits")
+    if not _HEX4.fullmatch(given):
+        found.error(f"CRC {given!r} is not four hex digits")
         return False
-    if given != given.upper():
-        errors.append(f"CRC must be upper-case hex: {given!r}")
     expected = crc16(payload[:-4])
     if given.upper() != expected:
-        errors.append(f"CRC mismatch: payload says {given.upper()}, computed {expected}")
+        found.error(f"CRC mismatch: payload says {given.upper()}, computed {expected}")
         return False
+    if given != given.upper():
+        found.warn(f"CRC in lower-case hex: {given!r} (the standard writes {expected})")
     return True
+
+
+def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], dict[int, list[tuple[str, str, int]]]]:
+    """The payload's data objects (tag, value, position) and, by position, the data objects of each template
+    read otherwise than by plain characters; structural errors, and warnings for what was tolerated, in ``found``."""
+    items, structural = _parse(payload)
+    inner: dict[int, list[tuple[str, str, int]]] = {}
+    broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
+    if broken and not payload.isascii():
+        reading, count = lengths.read(payload, TEMPLATE_TAGS)
+        if reading is not None:
+            for warning in lengths.departures(reading):
+                found.warn(warning)
+            items = [(i.tag, i.value, i.pos) for i in reading]
+            inner = {i.pos: [(s.tag, s.value, s.pos) for s in i.inner] for i in reading if i.tag in TEMPLATE_TAGS}
+            return items, inner
+        if count > 1:
+            found.error(
+                "the lengths can be read in more than one way (as characters, UTF-8 bytes or UTF-16 units), "
+                "so the fields are not certain"
+            )
+    repaired = _repair(payload, items, structural) if broken else None
+    if repaired is not None:
+        items, note = repaired
+        found.error(note)
+        return items, inner
+    if structural:
+        found.error(structural)
+        tail = payload[-8:]
+        if len(payload) >= 8 and tail.startswith("6304") and all(tag != "63" for tag, _, _ in items):
+            items.append(("63", tail[4:], -1))  # the CRC is still readable at the end (position -1: not parsed)
+    return items, inner
 
 
 def decode(payload: str) -> Decoded:
@@ -251,70 +314,64 @@ def decode(payload: str) -> Decoded:
             [f"payload is not valid text: undecodable byte(s) at position {exc.start} (it must be UTF-8)"],
         )
     if payload[:4].lower() == "upi:":
-        fields, errors = decode_upi_link(payload)
-        return Decoded(valid=not errors, crc_ok=True, scheme="upi", fields=fields, errors=errors)
+        link_fields, link = decode_upi_link(payload)
+        return Decoded(not link.errors, True, "upi", link_fields, link.errors, link.warnings)
     if not payload:
         return Decoded(False, False, "emv", {}, ["empty payload"])
-    errors = []
-    crc_ok = _check_crc(payload, errors)
-    items, structural = _parse(payload)
-    broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
-    repaired = _repair(payload, items, structural) if broken else None
-    if repaired is not None:
-        items, note = repaired
-        structural = None
-        errors.append(note)
-    crc_from_tail = False
-    if structural:
-        errors.append(structural)
-        tail = payload[-8:]
-        if len(payload) >= 8 and tail.startswith("6304") and all(tag != "63" for tag, _, _ in items):
-            items.append(("63", tail[4:], len(payload) - 8))  # the CRC is still readable at the end
-            crc_from_tail = True
-
-    fields = {}
+    found = Findings()
+    crc_ok = _check_crc(payload, found)
+    items, inner = _read(payload, found)
+    fields: dict[str, Any] = {}
     for index, (tag, value, pos) in enumerate(items):
         if tag in fields:
-            errors.append(f"tag {tag} at position {pos} appears more than once (first value kept)")
+            found.error(f"tag {tag} at position {pos} appears more than once (first value kept)")
             continue
-        if tag in TEMPLATE_TAGS:
-            sub_items, sub_error = _parse(value)
-            if sub_error:
-                errors.append(f"template {tag} is not valid TLV: {sub_error}")
-                fields[tag] = value
-            else:
-                sub: dict[str, str] = {}
-                for sub_tag, sub_value, _sub_pos in sub_items:
-                    if sub_tag in sub:
-                        errors.append(f"template {tag}: sub-tag {sub_tag} appears more than once (first value kept)")
-                    else:
-                        sub[sub_tag] = sub_value
-                fields[tag] = sub
-        else:
-            fields[tag] = value
+        fields[tag] = _field(tag, value, inner.get(pos), found)
         if tag == "00" and index != 0:
-            errors.append(f"tag 00 (payload format indicator) must be the first field, found at position {pos}")
-        if tag == "63" and not crc_from_tail:
+            found.error(f"tag 00 (payload format indicator) must be the first field, found at position {pos}")
+        if tag == "63" and pos >= 0:
             if len(value) != 4:
-                errors.append(f"tag 63 (CRC) must have length 04, not {len(value):02d}")
+                found.error(f"tag 63 (CRC) must have length 04, not {len(value):02d}")
             after = len(payload) - (pos + 4 + len(value))
             if index != len(items) - 1 or after:
-                errors.append(f"tag 63 (CRC) must be the last field; {after} character(s) follow it")
-
+                found.error(f"tag 63 (CRC) must be the last field; {after} character(s) follow it")
+    if crc_ok:
+        fields["63"] = fields[
+            "63"
+        ].upper()  # a lower-case CRC was tolerated (a warning): read as the standard writes it
     if items and items[0][0] != "00":
-        errors.append(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
-    check_values(fields, errors)
-    check_templates(fields, errors)
+        found.error(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
+    check_values(fields, found)
+    check_templates(fields, found)
     for tag in MANDATORY_TAGS:
         if tag not in fields:
-            errors.append(f"missing mandatory tag {tag}")
+            found.error(f"missing mandatory tag {tag}")
     if not MERCHANT_ACCOUNT_TAGS & fields.keys():
-        errors.append("missing merchant account information (one of tags 02-51)")
-    if "63" in fields and not crc_ok and not any("CRC" in e for e in errors):
-        errors.append("CRC could not be checked: the payload does not end with 6304 and four hex digits")
+        found.error("missing merchant account information (one of tags 02-51)")
+    if "63" in fields and not crc_ok and not any("CRC" in e for e in found.errors):
+        found.error("CRC could not be checked: the payload does not end with 6304 and four hex digits")
     scheme = rules.scheme_of(fields)
-    rules.check(scheme, fields, errors)
-    return Decoded(valid=not errors, crc_ok=crc_ok, scheme=scheme, fields=fields, errors=errors)
+    rules.check(scheme, fields, found)
+    return Decoded(not found.errors, crc_ok, scheme, fields, found.errors, found.warnings)
+
+
+def _field(tag: str, value: str, inner: list[tuple[str, str, int]] | None, found: Findings) -> FieldValue:
+    """A top-level value: a template's sub-tags as a mapping (its raw text when they do not parse), else the text."""
+    if tag not in TEMPLATE_TAGS:
+        return value
+    if inner is None:
+        sub_items, sub_error = _parse(value)
+        if sub_error:
+            found.error(f"template {tag} is not valid TLV: {sub_error}")
+            return value
+        inner = sub_items
+    sub: dict[str, str] = {}
+    for sub_tag, sub_value, _sub_pos in inner:
+        if sub_tag in sub:
+            found.error(f"template {tag}: sub-tag {sub_tag} appears more than once (first value kept)")
+        else:
+            sub[sub_tag] = sub_value
+    return sub
 
 
 def encode(decoded: Decoded | Mapping[str, Any], scheme: str | None = None) -> str:

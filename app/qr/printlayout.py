@@ -157,7 +157,9 @@ def wrap(text: str, size: float, max_width: float, max_lines: int, bold: bool = 
 
 def printable(payload: str, what: str) -> emv.Decoded:
     """``payload`` decoded; ValueError naming ``what`` ("a sticker", "bill B-17") when it has errors:
-    what a customer scans must be what the store meant to charge."""
+    what a customer scans must be what the store meant to charge. Warnings (what was tolerated, e.g. a
+    UTF-8 city the store typed) do not stop printing: the payload still reads one way only; they are in
+    the result's ``warnings`` for the caller to show."""
     decoded = emv.decode(payload)
     if not decoded.valid:
         raise ValueError(f"refusing to print {what} for a payload with errors: " + "; ".join(decoded.errors))

@@ -2,7 +2,8 @@
 
 :func:`scheme_of` tells the scheme from the merchant account templates' globally unique
 identifiers (GUI, sub-tag 00); :func:`check` appends one precise sentence per deviation to
-``errors``. Nothing here raises, and nothing imports :mod:`app.qr.emv` (it imports us).
+the :class:`~app.qr.findings.Findings` (an error or a warning, by the rule in
+:mod:`app.qr.findings`). Nothing here raises, and nothing imports :mod:`app.qr.emv` (it imports us).
 
 Sources, and the choices made where they leave room:
 
@@ -10,9 +11,15 @@ Sources, and the choices made where they leave room:
   manual): GUI ``br.gov.bcb.pix`` (compared case-insensitively: it is a domain name, and
   widely used generators write it upper-case), then either ``01`` the key or ``25`` the
   location URL (without ``https://``), optional ``02`` description; 53 ``986``; 58 ``BR``;
-  62/05 the reference label (txid) is required, ``***`` when there is none; a static code's
-  txid is at most 25 letters and digits. A dynamic code's 62/05 is not checked further:
-  Banco Central's own dynamic example carries ``RP12345678-2019``.
+  62/05 the reference label (txid), ``***`` when there is none; a static code's txid is at
+  most 25 letters and digits. A dynamic code's 62/05 is not checked further: Banco Central's
+  own dynamic example carries ``RP12345678-2019``. Errors: no key and no location, or both;
+  the currency or country; an identifier one or two letters from a known scheme's
+  (``br.gov.bcb.spi``, ``SG.PAYNOWW``). Warnings: an upper-case identifier, a key in a form
+  DICT does not use (a phone without ``+55``), a location with ``https://``, a missing or
+  punctuated txid. PayNow and FPS likewise: a proxy type, payee, currency or country that
+  cannot pay is an error; a mobile without ``+65``/``+852-``, a UEN or participant code of
+  another shape, a missing editable flag or a malformed expiry are warnings.
 * **PayNow** (SGQR): GUI ``SG.PAYNOW``; ``01`` proxy type ``0`` (mobile) or ``2`` (UEN);
   ``02`` the proxy value (``+65`` and eight digits for a mobile); ``03`` editable flag ``0``
   or ``1``; ``04`` expiry, digits (published codes use ``YYYYMMDD``, ``YYMMDDhhmmss`` and
@@ -38,11 +45,12 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from app.domain.excerpt import excerpt
+from app.qr.findings import Findings
 
 
 class Scheme(enum.StrEnum):
@@ -95,7 +103,7 @@ def scheme_of(fields: Mapping[str, Any]) -> Scheme:
     return Scheme.EMV
 
 
-def _template(fields: Mapping[str, Any], match) -> tuple[str, Mapping[str, str]] | None:
+def _template(fields: Mapping[str, Any], match: Callable[[str], bool]) -> tuple[str, Mapping[str, str]] | None:
     for tag, template in merchant_templates(fields):
         if match(_gui(template)):
             return tag, template
@@ -103,68 +111,118 @@ def _template(fields: Mapping[str, Any], match) -> tuple[str, Mapping[str, str]]
 
 
 def _expect(
-    fields: Mapping[str, Any], tag: str, allowed: tuple[str, ...], scheme: str, what: str, errors: list[str]
+    fields: Mapping[str, Any], tag: str, allowed: tuple[str, ...], scheme: str, what: str, found: Findings
 ) -> None:
     value = fields.get(tag)
-    if isinstance(value, str) and value not in allowed:
+    if isinstance(value, str) and value.upper() not in allowed:
         want = " or ".join(repr(a) for a in allowed)
-        errors.append(f"{scheme}: tag {tag} ({what}) must be {want}, not {value!r}")
+        found.error(f"{scheme}: tag {tag} ({what}) must be {want}, not {value!r}")
 
 
-def _check_pix(fields: Mapping[str, Any], errors: list[str]) -> None:
-    found = _template(fields, lambda g: g.lower() == PIX_GUI)
-    if found is None:
+def _near(a: str, b: str) -> bool:
+    """Whether ``a`` is one or two edits (insert, delete, replace) away from ``b``, ignoring case."""
+    a, b = a.lower(), b.lower()
+    if a == b or abs(len(a) - len(b)) > 2:
+        return False
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1] <= 2
+
+
+def check_scheme_identifiers(fields: Mapping[str, Any], found: Findings) -> None:
+    """A merchant account template whose identifier is a near miss of a known scheme's is an error:
+    ``br.gov.bcb.pixx`` pays nobody, and the payer's app would not know that scheme."""
+    for tag, template in merchant_templates(fields):
+        gui = _gui(template)
+        for known in (PIX_GUI, PAYNOW_GUI, FPS_GUI):  # not AIDs: registered numbers sit close together
+            if _near(gui, known):
+                found.error(f"template {tag}: identifier {gui!r} is not a known scheme's; did the code mean {known!r}?")
+                break
+
+
+def _pix_key_warning(key: str) -> str | None:
+    """A Pix key in a form DICT does not use, read anyway: a phone without +55, a punctuated CPF, ..."""
+    problem = pix_key_problem(key)
+    if problem is None:
+        return None
+    digits = re.sub(r"[\s().\-/]", "", key)
+    if re.fullmatch(r"[1-9][1-9]9?[0-9]{8}", digits):
+        return f"the Pix key {key!r} looks like a Brazilian phone number without +55 (banks look up +55{digits})"
+    if re.fullmatch(r"\+?55[1-9][1-9]9?[0-9]{8}", digits):
+        return f"the Pix key {key!r} looks like a Brazilian phone number not written as +55{digits.lstrip('+')[2:]}"
+    return f"the Pix key {key!r} is not in a form DICT uses ({problem}); the payer's bank decides"
+
+
+def _check_pix(fields: Mapping[str, Any], found: Findings) -> None:
+    match = _template(fields, lambda g: g.lower() == PIX_GUI)
+    if match is None:
         return
-    tag, t = found
+    tag, t = match
+    if _gui(t) != PIX_GUI:
+        found.warn(f"pix: identifier {_gui(t)!r} (template {tag}) is written as {PIX_GUI!r} in the BR Code manual")
     has_key, has_url = "01" in t, "25" in t
     if has_key and has_url:
-        errors.append(f"pix: template {tag} has both a key (01) and a location (25); it must have one")
+        found.error(f"pix: template {tag} has both a key (01) and a location (25); it must have one")
     elif not has_key and not has_url:
-        errors.append(f"pix: template {tag} has neither a key (01) nor a location (25)")
+        found.error(f"pix: template {tag} has neither a key (01) nor a location (25)")
+    elif has_key and (warning := _pix_key_warning(t["01"])):
+        found.warn(f"pix: {warning}")
     if has_url and t["25"].lower().startswith(("https://", "http://")):
-        errors.append(f"pix: the location (template {tag}, sub-tag 25) must not start with a URL scheme")
-    _expect(fields, "53", ("986",), "pix", "currency", errors)
-    _expect(fields, "58", ("BR",), "pix", "country", errors)
+        found.warn(f"pix: the location (template {tag}, sub-tag 25) should not start with a URL scheme")
+    _expect(fields, "53", ("986",), "pix", "currency", found)
+    _expect(fields, "58", ("BR",), "pix", "country", found)
     extra = fields.get("62")
     txid = extra.get("05") if isinstance(extra, Mapping) else None
     if "62" not in fields or (isinstance(extra, Mapping) and txid is None):
-        errors.append("pix: missing the reference label (txid, tag 62 sub-tag 05); use '***' when there is none")
+        found.warn("pix: no reference label (txid, tag 62 sub-tag 05); the BR Code manual asks for '***' when none")
     elif has_key and isinstance(txid, str) and txid != "***" and not _TXID.match(txid):
-        errors.append(f"pix: a static code's txid (62/05) must be '***' or 1 to 25 letters and digits, not {txid!r}")
+        found.warn(f"pix: a static code's txid (62/05) should be '***' or 1 to 25 letters and digits, not {txid!r}")
 
 
-def _check_paynow(fields: Mapping[str, Any], errors: list[str]) -> None:
-    found = _template(fields, lambda g: g.upper() == PAYNOW_GUI)
-    if found is None:
+def _phone(value: str, country: str, written: str, length: int) -> str | None:
+    """``value`` as ``written`` + the national number when it is one written otherwise, else None."""
+    digits = re.sub(r"[\s\-()]", "", value)
+    national = rf"[0-9]{{{length}}}"
+    if re.fullmatch(national, digits) or re.fullmatch(rf"\+?{country}{national}", digits):
+        return written + digits[-length:]
+    return None
+
+
+def _check_paynow(fields: Mapping[str, Any], found: Findings) -> None:
+    match = _template(fields, lambda g: g.upper() == PAYNOW_GUI)
+    if match is None:
         return
-    tag, t = found
+    tag, t = match
     kind, value = t.get("01"), t.get("02")
     if kind is None:
-        errors.append(f"paynow: template {tag} has no proxy type (sub-tag 01)")
+        found.error(f"paynow: template {tag} has no proxy type (sub-tag 01)")
     elif kind not in ("0", "2"):
-        errors.append(
-            f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), not {kind!r}"
-        )
+        found.error(f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), not {kind!r}")
     if value is None:
-        errors.append(f"paynow: template {tag} has no proxy value (sub-tag 02)")
+        found.error(f"paynow: template {tag} has no proxy value (sub-tag 02)")
     elif kind == "0" and not re.fullmatch(r"\+65[0-9]{8}", value):
-        errors.append(f"paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}")
+        mobile = _phone(value, "65", "+65", 8)
+        if mobile is None:
+            found.error(f"paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}")
+        else:
+            found.warn(f"paynow: the mobile proxy {value!r} (template {tag}, sub-tag 02) is not written as {mobile}")
     elif kind == "2" and not re.fullmatch(r"[0-9A-Za-z]{9,13}", value):
-        errors.append(
-            f"paynow: a UEN proxy (template {tag}, sub-tag 02) must be 9 to 13 letters and digits, not {value!r}"
-        )
+        found.warn(f"paynow: a UEN proxy (template {tag}, sub-tag 02) should be 9 to 13 letters and digits: {value!r}")
     editable = t.get("03")
     if editable is None:
-        errors.append(f"paynow: template {tag} has no editable-amount flag (sub-tag 03)")
+        found.warn(f"paynow: template {tag} has no editable-amount flag (sub-tag 03); the payer's app decides")
     elif editable not in ("0", "1"):
-        errors.append(f"paynow: editable flag (template {tag}, sub-tag 03) must be '0' or '1', not {editable!r}")
+        found.warn(f"paynow: editable flag (template {tag}, sub-tag 03) should be '0' or '1', not {editable!r}")
     expiry = t.get("04")
     if expiry is not None and not _DIGITS.match(expiry):
-        errors.append(f"paynow: expiry date (template {tag}, sub-tag 04) must be digits (YYYYMMDD), not {expiry!r}")
+        found.warn(f"paynow: expiry date (template {tag}, sub-tag 04) should be digits (YYYYMMDD), not {expiry!r}")
     elif expiry is not None and len(expiry) == 8 and not _is_date(expiry):
-        errors.append(f"paynow: expiry date (template {tag}, sub-tag 04) {expiry!r} is not a date (YYYYMMDD)")
-    _expect(fields, "53", ("702",), "paynow", "currency", errors)
-    _expect(fields, "58", ("SG",), "paynow", "country", errors)
+        found.warn(f"paynow: expiry date (template {tag}, sub-tag 04) {expiry!r} is not a date (YYYYMMDD)")
+    _expect(fields, "53", ("702",), "paynow", "currency", found)
+    _expect(fields, "58", ("SG",), "paynow", "country", found)
 
 
 def _is_date(text: str) -> bool:
@@ -175,74 +233,83 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _check_fps(fields: Mapping[str, Any], errors: list[str]) -> None:
-    found = _template(fields, lambda g: g.lower() == FPS_GUI)
-    if found is None:
+def _check_fps(fields: Mapping[str, Any], found: Findings) -> None:
+    match = _template(fields, lambda g: g.lower() == FPS_GUI)
+    if match is None:
         return
-    tag, t = found
+    tag, t = match
     ids = [s for s in ("02", "03", "04") if s in t]
     if not ids:
-        errors.append(f"fps: template {tag} has no payee: an FPS ID (02), a mobile (03) or an e-mail (04)")
+        found.error(f"fps: template {tag} has no payee: an FPS ID (02), a mobile (03) or an e-mail (04)")
     elif len(ids) > 1:
-        errors.append(f"fps: template {tag} has more than one payee ({', '.join(ids)}); it must have one")
+        found.error(f"fps: template {tag} has more than one payee ({', '.join(ids)}); it must have one")
     if "01" in t and not re.fullmatch(r"[0-9]{3}", t["01"]):
-        errors.append(f"fps: participant code (template {tag}, sub-tag 01) must be 3 digits, not {t['01']!r}")
+        found.warn(f"fps: participant code (template {tag}, sub-tag 01) should be 3 digits, not {t['01']!r}")
     if "02" in t and not _DIGITS.match(t["02"]):
-        errors.append(f"fps: FPS ID (template {tag}, sub-tag 02) must be digits, not {t['02']!r}")
+        found.error(f"fps: FPS ID (template {tag}, sub-tag 02) must be digits, not {t['02']!r}")
     if "03" in t and not re.fullmatch(r"\+[0-9]{1,3}-[0-9]{4,15}", t["03"]):
-        errors.append(f"fps: mobile (template {tag}, sub-tag 03) must be like +852-91234567, not {t['03']!r}")
+        mobile = _phone(t["03"], "852", "+852-", 8)
+        if mobile is None:
+            found.error(f"fps: mobile (template {tag}, sub-tag 03) must be like +852-91234567, not {t['03']!r}")
+        else:
+            found.warn(f"fps: the mobile {t['03']!r} (template {tag}, sub-tag 03) is not written as {mobile}")
     if "04" in t and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", t["04"]):
-        errors.append(f"fps: e-mail (template {tag}, sub-tag 04) is not an e-mail address: {t['04']!r}")
-    _expect(fields, "53", ("344", "156"), "fps", "currency", errors)
-    _expect(fields, "58", ("HK",), "fps", "country", errors)
+        found.error(f"fps: e-mail (template {tag}, sub-tag 04) is not an e-mail address: {t['04']!r}")
+    _expect(fields, "53", ("344", "156"), "fps", "currency", found)
+    _expect(fields, "58", ("HK",), "fps", "country", found)
 
 
-def _check_upi_emv(fields: Mapping[str, Any], errors: list[str]) -> None:
-    found = _template(fields, lambda g: _is_upi_gui(g) and g.upper() == NPCI_AID)
-    if found is not None:
-        tag, t = found
+def _check_upi_emv(fields: Mapping[str, Any], found: Findings) -> None:
+    match = _template(fields, lambda g: _is_upi_gui(g) and g.upper() == NPCI_AID)
+    if match is not None:
         vpas = [
             (tg, tm)
             for tg, tm in merchant_templates(fields)
             if _gui(tm).upper() == NPCI_AID and "@" in tm.get("01", "")
         ]
         if not vpas:
-            errors.append(f"upi: no template with GUI {NPCI_AID} carries a UPI address (sub-tag 01, name@handle)")
+            found.error(f"upi: no template with GUI {NPCI_AID} carries a UPI address (sub-tag 01, name@handle)")
         for vtag, vt in vpas:
             if not VPA.match(vt["01"]):
-                errors.append(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: {vt['01']!r}")
-    _expect(fields, "53", ("356",), "upi", "currency", errors)
-    _expect(fields, "58", ("IN",), "upi", "country", errors)
+                found.error(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: {vt['01']!r}")
+    _expect(fields, "53", ("356",), "upi", "currency", found)
+    _expect(fields, "58", ("IN",), "upi", "country", found)
 
 
-_CHECKS = {"pix": _check_pix, "paynow": _check_paynow, "fps": _check_fps, "upi": _check_upi_emv}
+_CHECKS: dict[str, Callable[[Mapping[str, Any], Findings], None]] = {
+    Scheme.PIX: _check_pix,
+    Scheme.PAYNOW: _check_paynow,
+    Scheme.FPS: _check_fps,
+    Scheme.UPI: _check_upi_emv,
+}
 
 
-def check(scheme: str, fields: Mapping[str, Any], errors: list[str]) -> None:
-    """Append the deviations of an EMV payload of ``scheme`` from that scheme's rules."""
+def check(scheme: str, fields: Mapping[str, Any], found: Findings) -> None:
+    """Add the deviations of an EMV payload of ``scheme`` from that scheme's rules."""
+    check_scheme_identifiers(fields, found)
     checker = _CHECKS.get(scheme)
     if checker is not None:
-        checker(fields, errors)
+        checker(fields, found)
 
 
-def check_upi_link(fields: Mapping[str, str], errors: list[str]) -> None:
-    """Append the deviations of a ``upi://pay`` link's parameters from the UPI linking specification."""
+def check_upi_link(fields: Mapping[str, str], found: Findings) -> None:
+    """Add the deviations of a ``upi://pay`` link's parameters from the UPI linking specification."""
     pa = fields.get("pa")
     if pa is None:
-        errors.append("missing parameter 'pa' (payee address)")
+        found.error("missing parameter 'pa' (payee address)")
     elif not VPA.match(pa):
-        errors.append(f"parameter 'pa' must be a UPI address like name@bank, not {excerpt(pa)}")
+        found.error(f"parameter 'pa' must be a UPI address like name@bank, not {excerpt(pa)}")
     if "pn" in fields and not fields["pn"].strip():
-        errors.append("parameter 'pn' (payee name) is empty")
+        found.warn("parameter 'pn' (payee name) is empty")
     am = fields.get("am")
     if am is not None and not _UPI_AMOUNT.match(am):
-        errors.append(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {excerpt(am)}")
+        found.error(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {excerpt(am)}")
     cu = fields.get("cu")
     if cu is not None and cu != "INR":
-        errors.append(f"parameter 'cu' must be 'INR', not {excerpt(cu)}")
+        found.error(f"parameter 'cu' must be 'INR', not {excerpt(cu)}")
     mc = fields.get("mc")
     if mc is not None and not re.fullmatch(r"[0-9]{4}", mc):
-        errors.append(f"parameter 'mc' (merchant category code) must be 4 digits, not {excerpt(mc)}")
+        found.warn(f"parameter 'mc' (merchant category code) should be 4 digits, not {excerpt(mc)}")
 
 
 # -- Pix keys (DICT) --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, quote
 
 from app.domain.excerpt import excerpt
 from app.qr import rules
+from app.qr.findings import Findings
 
 #: Characters a ``upi://pay`` parameter value keeps as they are; everything else is percent-encoded (UTF-8).
 _UPI_SAFE = "-._~"
@@ -28,37 +29,39 @@ def encode_upi_link(fields: Mapping[str, str]) -> str:
     return "upi://pay?" + "&".join(parts)
 
 
-def decode_upi_link(payload: str) -> tuple[dict[str, Any], list[str]]:
-    """The query parameters of a ``upi://pay`` link as fields, and every defect in words."""
-    errors: list[str] = []
+def decode_upi_link(payload: str) -> tuple[dict[str, Any], Findings]:
+    """The query parameters of a ``upi://pay`` link as fields, and every defect in words: errors for
+    what makes the link mean something else or nothing (prefix, payee, amount, currency, a parameter
+    given twice), warnings for what UPI apps read anyway (escapes, unencoded characters, empty pairs)."""
+    found = Findings()
     head, sep, query = payload.partition("?")
     if head.lower() != "upi://pay":
-        errors.append(f"a UPI payment link starts with 'upi://pay?', not {excerpt(head + sep)}")
+        found.error(f"a UPI payment link starts with 'upi://pay?', not {excerpt(head + sep)}")
     fields: dict[str, Any] = {}
     for pair in query.split("&") if query else []:
         if "=" not in pair:
-            errors.append(f"parameter {excerpt(pair)} has no '=' and value")
+            found.warn(f"parameter {excerpt(pair)} has no '=' and value (ignored)")
             continue
         parsed = parse_qsl(pair, keep_blank_values=True)
         if not parsed or not parsed[0][0]:
-            errors.append(f"parameter {excerpt(pair)} has no name")
+            found.warn(f"parameter {excerpt(pair)} has no name (ignored)")
             continue
         key, value = parsed[0]
-        raw = pair.partition("=")[2]
+        raw_key, _, raw = pair.partition("=")
         bad = _BAD_ESCAPE.search(raw)
         if bad:
-            errors.append(f"parameter {excerpt(key)} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
-        unencoded = sorted({c for c in raw if c == " " or not " " < c <= "~"})
+            found.warn(f"parameter {excerpt(key)} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
+        unencoded = sorted({c for c in raw_key + raw if c == " " or not " " < c <= "~"})
         if unencoded:
-            errors.append(
+            found.warn(
                 f"parameter {excerpt(key)} has characters that must be percent-encoded: "
                 + ", ".join(repr(c) for c in unencoded)
             )
         if key in fields:
-            errors.append(f"parameter {excerpt(key)} appears more than once (first value kept)")
+            found.error(f"parameter {excerpt(key)} appears more than once (first value kept)")
             continue
         fields[key] = value
     if not query:
-        errors.append("UPI link has no query parameters")
-    rules.check_upi_link(fields, errors)
-    return fields, errors
+        found.error("UPI link has no query parameters")
+    rules.check_upi_link(fields, found)
+    return fields, found

@@ -1,7 +1,7 @@
 """EMVCo MPM value rules: the format of each top-level value and of the templates' sub-tags.
 
-Used by :func:`app.qr.emv.decode`; every rule appends a reason in words to ``errors``
-(the list is documented in app/qr/emv.py's docstring).
+Used by :func:`app.qr.emv.decode`; every rule adds a reason in words to the :class:`Findings`, as an
+error or a warning (the list is documented in app/qr/emv.py's docstring).
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.domain.money import MINOR_UNITS, NUMERIC_CODES
+from app.qr.findings import Findings
 
-_AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+#: A globally unique identifier: an application identifier (5 to 16 bytes in hex; a UUID without
+#: hyphens is 32 hex digits) or a reverse domain name (labels of letters, digits and hyphens).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_GUI = re.compile(rf"[0-9A-Fa-f]{{10,32}}|{_LABEL}(?:\.{_LABEL})+")
 #: ISO 4217 numeric code -> minor units, for the currencies TillQR knows.
 DECIMALS_BY_NUMERIC: dict[str, int] = {num: MINOR_UNITS[code] for code, num in NUMERIC_CODES.items()}
 _ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.items()}
@@ -21,7 +26,7 @@ _ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.it
 
 def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str | None:
     """Why ``value`` is not an EMV amount in the currency with numeric code ``currency``, else None."""
-    if len(value) > 13 or not _AMOUNT.match(value):
+    if len(value) > 13 or not _AMOUNT.fullmatch(value):
         return (
             f"tag {tag} ({what}) must be digits with an optional '.' decimal part, at most 13 characters, not {value!r}"
         )
@@ -35,41 +40,49 @@ def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str 
     return None
 
 
-def check_values(fields: Mapping[str, Any], errors: list[str]) -> None:
-    """Format checks of the EMVCo values (only those present)."""
-    checks = {
+def check_values(fields: Mapping[str, Any], found: Findings) -> None:
+    """Format checks of the EMVCo values (only those present): errors for what the money depends on
+    (format version, currency, amounts, fees, the country), warnings for the rest."""
+    errors = {
         "00": (lambda v: v == "01", "tag 00 (payload format indicator) must be '01'"),
-        "01": (lambda v: v in ("11", "12"), "tag 01 (point of initiation) must be '11' or '12'"),
-        "52": (lambda v: re.fullmatch(r"[0-9]{4}", v) is not None, "tag 52 (merchant category code) must be 4 digits"),
         "53": (lambda v: re.fullmatch(r"[0-9]{3}", v) is not None, "tag 53 (currency) must be a 3-digit ISO 4217 code"),
         "55": (lambda v: v in ("01", "02", "03"), "tag 55 (tip or convenience indicator) must be '01', '02' or '03'"),
-        "58": (lambda v: re.fullmatch(r"[A-Z]{2}", v) is not None, "tag 58 (country) must be 2 upper-case letters"),
-        "59": (lambda v: len(v) <= 25, "tag 59 (merchant name) must be at most 25 characters"),
-        "60": (lambda v: len(v) <= 15, "tag 60 (merchant city) must be at most 15 characters"),
-        "61": (lambda v: len(v) <= 10, "tag 61 (postal code) must be at most 10 characters"),
+        "58": (lambda v: re.fullmatch(r"[A-Za-z]{2}", v) is not None, "tag 58 (country) must be 2 letters"),
     }
-    for tag, (ok, message) in checks.items():
-        value = fields.get(tag)
-        if isinstance(value, str) and not ok(value):
-            errors.append(f"{message}, not {value!r}")
+    warnings = {
+        "01": (lambda v: v in ("11", "12"), "tag 01 (point of initiation) should be '11' or '12'"),
+        "52": (
+            lambda v: re.fullmatch(r"[0-9]{4}", v) is not None,
+            "tag 52 (merchant category code) should be 4 digits",
+        ),
+        "58": (lambda v: v == v.upper(), "tag 58 (country) should be upper-case"),
+        "59": (lambda v: len(v) <= 25, "tag 59 (merchant name) should be at most 25 characters"),
+        "60": (lambda v: len(v) <= 15, "tag 60 (merchant city) should be at most 15 characters"),
+        "61": (lambda v: len(v) <= 10, "tag 61 (postal code) should be at most 10 characters"),
+    }
+    for rules, report in ((errors, found.error), (warnings, found.warn)):
+        for tag, (ok, message) in rules.items():
+            value = fields.get(tag)
+            if isinstance(value, str) and not ok(value):
+                report(f"{message}, not {value!r}")
     currency = fields.get("53") if isinstance(fields.get("53"), str) else None
     for tag, what in (("54", "amount"), ("56", "convenience fee")):
         value = fields.get(tag)
         if isinstance(value, str):
             problem = _amount_error(tag, what, value, currency)
             if problem:
-                errors.append(problem)
+                found.error(problem)
     pct = fields.get("57")
     if isinstance(pct, str) and not (len(pct) <= 5 and re.fullmatch(r"[0-9]+(\.[0-9]+)?", pct)):
-        errors.append(f"tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {pct!r}")
+        found.error(f"tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {pct!r}")
     tip = fields.get("55")
     if tip == "02" and "56" not in fields:
-        errors.append("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing")
+        found.error("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing")
     if tip == "03" and "57" not in fields:
-        errors.append("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing")
+        found.error("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing")
     for tag, value in fields.items():
-        if isinstance(value, str) and tag != "64" and not _PRINTABLE.match(value):
-            errors.append(f"tag {tag} has characters outside printable ASCII: {_odd(value)}")
+        if isinstance(value, str) and tag != "64" and not _PRINTABLE.fullmatch(value):
+            found.warn(f"tag {tag} has characters outside printable ASCII: {_odd(value)}")
 
 
 def _odd(value: str) -> str:
@@ -77,41 +90,49 @@ def _odd(value: str) -> str:
     return ", ".join(f"U+{ord(c):04X} {c!r}" for c in odd[:5]) + (" ..." if len(odd) > 5 else "")
 
 
-def check_templates(fields: Mapping[str, Any], errors: list[str]) -> None:
+def check_gui(tag: str, gui: str | None, found: Findings) -> None:
+    """A merchant account template (26-51) needs a well-formed globally unique identifier: an error
+    otherwise (the payer's app could not tell whom to pay); in an unreserved template (80-99), a warning."""
+    report = found.error if "26" <= tag <= "51" else found.warn
+    if gui is None:
+        report(f"template {tag} has no globally unique identifier (sub-tag 00)")
+    elif len(gui) > 32:
+        report(f"template {tag}: globally unique identifier (sub-tag 00) must be at most 32 characters, not {len(gui)}")
+    elif not _GUI.fullmatch(gui):
+        report(
+            f"template {tag}: globally unique identifier (sub-tag 00) {gui!r} is neither an application "
+            "identifier (hex digits) nor a reverse domain name"
+        )
+
+
+def check_templates(fields: Mapping[str, Any], found: Findings) -> None:
     """Rules for the sub-tags of templates (only templates that parsed as TLV)."""
     for tag, value in fields.items():
         if not isinstance(value, Mapping):
             continue
         if "26" <= tag <= "51" or "80" <= tag <= "99":
-            gui = value.get("00")
-            if gui is None:
-                errors.append(f"template {tag} has no globally unique identifier (sub-tag 00)")
-            elif len(gui) > 32:
-                errors.append(
-                    f"template {tag}: globally unique identifier (sub-tag 00) must be at most "
-                    f"32 characters, not {len(gui)}"
-                )
+            check_gui(tag, value.get("00"), found)
         if tag == "62":
             for sub, sub_value in value.items():
                 if "01" <= sub <= "08" and len(sub_value) > 25:
-                    errors.append(f"template 62: sub-tag {sub} must be at most 25 characters, not {len(sub_value)}")
+                    found.warn(f"template 62: sub-tag {sub} should be at most 25 characters, not {len(sub_value)}")
                 if sub == "09" and (len(sub_value) > 3 or not set(sub_value) <= set("AME")):
-                    errors.append(
-                        f"template 62: sub-tag 09 (consumer data request) must be up to 3 of the letters "
+                    found.warn(
+                        f"template 62: sub-tag 09 (consumer data request) should be up to 3 of the letters "
                         f"A, M, E, not {sub_value!r}"
                     )
         if tag == "64":
             if not re.fullmatch(r"[A-Za-z]{2}", value.get("00", "")):
-                errors.append("template 64: sub-tag 00 (language preference) must be 2 letters (ISO 639-1)")
+                found.warn("template 64: sub-tag 00 (language preference) should be 2 letters (ISO 639-1)")
             if "01" not in value:
-                errors.append("template 64: sub-tag 01 (merchant name in the other language) is missing")
+                found.warn("template 64: sub-tag 01 (merchant name in the other language) is missing")
             elif len(value["01"]) > 25:
-                errors.append(f"template 64: sub-tag 01 must be at most 25 characters, not {len(value['01'])}")
+                found.warn(f"template 64: sub-tag 01 should be at most 25 characters, not {len(value['01'])}")
             if len(value.get("02", "")) > 15:
-                errors.append(f"template 64: sub-tag 02 must be at most 15 characters, not {len(value['02'])}")
+                found.warn(f"template 64: sub-tag 02 should be at most 15 characters, not {len(value['02'])}")
         if tag != "64":
             for sub, sub_value in value.items():
-                if not _PRINTABLE.match(sub_value):
-                    errors.append(
+                if not _PRINTABLE.fullmatch(sub_value):
+                    found.warn(
                         f"template {tag}: sub-tag {sub} has characters outside printable ASCII: {_odd(sub_value)}"
                     )

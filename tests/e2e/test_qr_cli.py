@@ -41,7 +41,7 @@ def tillqr(*args: str | bytes, env: dict | None = None) -> subprocess.CompletedP
 
 def _json(proc: subprocess.CompletedProcess) -> dict:
     out = json.loads(proc.stdout.decode("utf-8"))
-    assert set(out) == {"valid", "crc_ok", "scheme", "fields", "errors"}
+    assert set(out) == {"valid", "crc_ok", "scheme", "fields", "errors", "warnings"}
     return out
 
 
@@ -58,6 +58,7 @@ def test_decode_valid_prints_the_json_and_exits_0() -> None:
         "crc_ok": True,
         "scheme": "pix",
         "errors": [],
+        "warnings": [],
         "fields": {
             "00": "01",
             "26": {"00": "br.gov.bcb.pix", "01": "123e4567-e12b-12d1-a456-426655440000"},
@@ -85,17 +86,11 @@ MALFORMED = [
     ("bad-length", BCB.replace("5913Fulano de Tal", "5914Fulano de Tal"), "CRC mismatch"),
     ("length-past-end", "000201599912", "declares 99 characters but only 2 remain"),
     ("bad-crc", BCB[:-4] + "1D3E", "CRC mismatch: payload says 1D3E, computed 1D3D"),
-    ("lower-case-crc", BCB[:-4] + "1d3d", "CRC must be upper-case hex: '1d3d'"),
     ("non-numeric-length", BCB.replace("5913", "59x3"), "length 'x3' of tag 59"),
     ("unicode-digit-length", BCB.replace("5913", "59١٣"), "is not two digits"),
     ("trailing-bytes", BCB + "00", "must be the last field; 2 character(s) follow it"),
     ("trailing-newline", BCB + "\n", "truncated"),
     ("empty", "", "empty payload"),
-    (
-        "non-ascii-name",
-        _with_crc(BCB[:-8].replace("5913Fulano de Tal", "5913Fulano de Tál")),
-        "tag 59 has characters outside printable ASCII: U+00E1",
-    ),
     ("non-ascii-garbage", "ÿØÿà 最佳", "is not two digits"),
     (
         "amount-decimals",
@@ -105,6 +100,36 @@ MALFORMED = [
     ("missing-tags", _with_crc("000201"), "missing mandatory tag 52"),
     ("upi-without-payee", "upi://pay?pn=Shop&am=1,5", "missing parameter 'pa'"),
 ]
+
+
+TOLERATED = [
+    ("lower-case-crc", BCB[:-4] + "1d3d", "CRC in lower-case hex: '1d3d'"),
+    (
+        "non-ascii-name",
+        _with_crc(BCB[:-8].replace("5913Fulano de Tal", "5913Fulano de Tál")),
+        "tag 59 has characters outside printable ASCII: U+00E1",
+    ),
+    (
+        "utf8-name-and-emoji",
+        _with_crc(BCB[:-8].replace("5913Fulano de Tal", "5918Padaria São João ☕")),
+        "U+2615 '☕'",
+    ),
+    (
+        "lengths-in-utf8-bytes",
+        _with_crc(BCB[:-8].replace("5913Fulano de Tal", "5922Padaria São João ☕")),
+        "its length 22 counts UTF-8 bytes, not characters (read as 18 characters)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason"), [(p, r) for _, p, r in TOLERATED], ids=[n for n, _, _ in TOLERATED])
+def test_decode_what_apps_read_anyway_exits_0_with_warnings(payload: str, reason: str) -> None:
+    proc = tillqr("qr", "decode", payload)
+    out = _json(proc)
+    assert proc.returncode == 0, out
+    assert out["valid"] is True and out["errors"] == [] and any(reason in w for w in out["warnings"]), out
+    err = proc.stderr.decode("utf-8")
+    assert "Traceback" not in err and all(f"tolerated: {w}" in err for w in out["warnings"])
 
 
 @pytest.mark.parametrize(("payload", "reason"), [(p, r) for _, p, r in MALFORMED], ids=[n for n, _, _ in MALFORMED])

@@ -18,7 +18,11 @@ import pytest
 from app.qr.emv import TEMPLATE_TAGS, decode, encode
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "qr"
-CASES = [(f.stem, case) for f in sorted(DATA.glob("*.json")) for case in json.loads(f.read_text("utf-8"))["payloads"]]
+CASES = [
+    (name, case)
+    for name in ("libraries", "published")  # real_world.json has its own test (test_qr_real_world.py)
+    for case in json.loads((DATA / f"{name}.json").read_text("utf-8"))["payloads"]
+]
 
 
 def _naive_tlv(text: str) -> dict[str, object]:
@@ -33,7 +37,8 @@ def _naive_tlv(text: str) -> dict[str, object]:
 def test_there_are_real_payloads_of_every_scheme_and_some_broken_ones() -> None:
     schemes = {case["expected"]["scheme"] for _, case in CASES}
     assert {"pix", "paynow", "fps", "upi", "emv"} <= schemes
-    assert sum(1 for _, c in CASES if c["expected"]["deviations"]) >= 8
+    assert sum(1 for _, c in CASES if c["expected"]["deviations"]) >= 5
+    assert sum(1 for _, c in CASES if c["expected"].get("tolerated")) >= 3
     assert all(case["source"] for _, case in CASES)
     assert {c["kind"] for _, c in CASES} >= {
         "specification",
@@ -52,8 +57,10 @@ def test_decodes_as_expected(origin: str, case: dict) -> None:
     assert out["fields"] == expected["fields"]
     for deviation in expected["deviations"]:
         assert any(deviation in e for e in d.errors), (deviation, d.errors)
+    for tolerated in expected.get("tolerated", []):
+        assert any(tolerated in w for w in d.warnings), (tolerated, d.warnings)
     assert d.valid == (not expected["deviations"])
-    if d.valid:
+    if d.valid and not d.warnings:
         assert d.errors == []
         if d.fields.keys() & {"00", "63"}:
             assert encode(d) == case["payload"]
@@ -82,5 +89,7 @@ def test_stale_and_lower_case_crcs_keep_every_field() -> None:
     assert d.errors == ["CRC mismatch: payload says 84E1, computed D1A3"]
     lower = next(c for _, c in CASES if c["name"] == "gst-einvoice-sample-lowercase-crc")
     d = decode(lower["payload"])
-    assert d.crc_ok and not d.valid and d.errors == ["CRC must be upper-case hex: 'e9fc'"]
+    assert d.crc_ok and d.valid and d.errors == []
+    assert d.warnings == ["CRC in lower-case hex: 'e9fc' (the standard writes E9FC)"]
+    assert d.fields["63"] == "E9FC"
     assert d.fields["26"]["01"] == "centralwarehousingco.99331959@hdfcbank" and d.scheme == "upi"
