@@ -30,6 +30,8 @@ def _read(path: Path) -> dict[str, object]:
         raise TariffError(f"{path}: is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise TariffError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise TariffError(f"{path}: not valid TOML: its arrays or tables are nested too deeply") from None
 
 
 def _tariffs_table(data: Mapping[str, object], path: Path) -> Mapping[str, object] | None:
