@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {

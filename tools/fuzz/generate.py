@@ -61,7 +61,11 @@ def edited(draw: st.DrawFn, seed: str, max_edits: int = 4) -> str:
     for _ in range(draw(st.integers(1, max_edits))):
         at = draw(st.integers(0, len(text)))
         end = min(len(text), at + draw(st.integers(0, 8)))
-        text = text[:at] + draw(st.text(max_size=6) | st.sampled_from(["\n", '"', "[", "=", ",", ";", "\r\n"])) + text[end:]
+        text = (
+            text[:at]
+            + draw(st.text(max_size=6) | st.sampled_from(["\n", '"', "[", "=", ",", ";", "\r\n"]))
+            + text[end:]
+        )
     return text
 
 
@@ -89,7 +93,9 @@ def toml_value(value: object) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, float):
-        return "nan" if value != value else ("inf" if value > 0 else "-inf") if abs(value) == float("inf") else repr(value)
+        return (
+            "nan" if value != value else ("inf" if value > 0 else "-inf") if abs(value) == float("inf") else repr(value)
+        )
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, list):

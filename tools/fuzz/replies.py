@@ -69,9 +69,7 @@ PIX_QR = {
     "rebate_amount": 0,
     "discounts": [{"discount_number": 1, "discount_value": 1, "discount_limit_date": "2025-01-05"}],
 }
-SPECS = [
-    ChargeSpec(f"r{n}", Money(1250, "BRL"), f"ref {n}", 300, f"key-{n}", external_id=f"B-{n}") for n in (1, 2)
-]
+SPECS = [ChargeSpec(f"r{n}", Money(1250, "BRL"), f"ref {n}", 300, f"key-{n}", external_id=f"B-{n}") for n in (1, 2)]
 
 
 def _razorpay_info(data: Json) -> object:
@@ -180,7 +178,9 @@ def _dump(value: object) -> bytes:
 def replies(draw: st.DrawFn) -> tuple[str, int, str, bytes]:
     name = draw(st.sampled_from(sorted(PARSERS)))
     good = PARSERS[name][4]
-    status = draw(st.sampled_from([200, 201, 200, 200, 400, 401, 404, 409, 412, 422, 429, 500, 503]) | st.integers(100, 599))
+    status = draw(
+        st.sampled_from([200, 201, 200, 200, 400, 401, 404, 409, 412, 422, 429, 500, 503]) | st.integers(100, 599)
+    )
     kind = draw(st.integers(0, 19))
     if kind < 11:
         body = _dump(draw(mutated(good)))
@@ -198,7 +198,9 @@ def replies(draw: st.DrawFn) -> tuple[str, int, str, bytes]:
     elif kind == 17:
         body = draw(nested("[", "]") | nested('{"a":', "}", "1")).encode()
     else:
-        body = _dump(draw(mutated(good))).replace(b"12.50", draw(st.sampled_from([b"1e999999", b"-0", b"NaN", b"1" * 5000])))
+        body = _dump(draw(mutated(good))).replace(
+            b"12.50", draw(st.sampled_from([b"1e999999", b"-0", b"NaN", b"1" * 5000]))
+        )
     content_type = draw(st.sampled_from(["application/json", "application/json; charset=utf-8", "text/html", ""]))
     return name, status, content_type, body
 

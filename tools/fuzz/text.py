@@ -26,9 +26,7 @@ AMOUNT_TEXTS = (
     | st.integers(1, 20_000).map(lambda n: "9" * n)
     | st.sampled_from(["1e3", "NaN", "Infinity", "١٢", "１２", "0x10", "1_000", "12.50.1", "-0", "+0.01", ".5", "5."])
 )
-KEYS = st.lists(
-    st.sampled_from([*"0123456789", "00", ".", ",", "back", "clear"]) | st.text(max_size=3), max_size=40
-)
+KEYS = st.lists(st.sampled_from([*"0123456789", "00", ".", ",", "back", "clear"]) | st.text(max_size=3), max_size=40)
 AMOUNT_INPUTS = st.tuples(AMOUNT_TEXTS, CURRENCIES, KEYS)
 _TYPED = re.compile(r"[0-9]*(\.[0-9]*)?")
 
@@ -94,7 +92,9 @@ def _with_crc(body: str) -> str:
 
 
 TLV_PAYLOADS = st.lists(
-    st.tuples(TAGS, st.text(max_size=30) | st.builds(_tlv, st.lists(st.tuples(TAGS, st.text(max_size=12)), max_size=4))),
+    st.tuples(
+        TAGS, st.text(max_size=30) | st.builds(_tlv, st.lists(st.tuples(TAGS, st.text(max_size=12)), max_size=4))
+    ),
     max_size=10,
 ).map(lambda pairs: _with_crc("000201" + _tlv(pairs)))
 EMV_INPUTS = (
