@@ -2,7 +2,7 @@
 (amount, emv, provider-replies, config, csv, tariffs, or all), one JSON line per target on stdout:
 ``{"target", "inputs", "crashes", "broken", "seconds", "seed"}`` — ``crashes``: unexpected exceptions,
 ``broken``: inputs handled against the contract (see ``tools/fuzz/__init__.py``). The first few of each are
-saved to ``--out`` (default ``fuzz-out``) as ``<target>-<n>.txt``: the input's repr and the traceback.
+saved to ``--out`` (default ``fuzz-out``) as ``<target>-crash-<n>.txt`` / ``<target>-broken-<n>.txt``: the input's repr and the traceback.
 Exit 0 when nothing crashed or broke, 1 otherwise."""
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def run(target: Target, count: int, seed: int, out: Path) -> dict[str, object]:
                 check(case)
             except Broken:
                 broken += 1
-                save(out, target.name, crashes + broken, case)
+                save(out, f"{target.name}-broken", broken, case)
             except Exception:  # noqa: BLE001 - counting what crashed is the point
                 crashes += 1
-                save(out, target.name, crashes + broken, case)
+                save(out, f"{target.name}-crash", crashes, case)
 
         one()
     return {
