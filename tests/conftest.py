@@ -13,6 +13,8 @@ from hypothesis import settings
 # draws new examples each run, to look for such cases on purpose.
 settings.register_profile("repeatable", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
+# The slow suite (tests/fuzz) at length: thousands of bad inputs per target, new ones each run.
+settings.register_profile("fuzz", max_examples=5000, derandomize=False, database=None, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 

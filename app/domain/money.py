@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from app.domain.excerpt import excerpt, plain_text
 
@@ -90,6 +90,10 @@ MAX_MAJOR_UNITS_BY_CURRENCY: dict[str, Decimal] = {
     "HKD": Decimal("10000000"),
     "CNY": Decimal("10000000"),
 }
+
+
+# Minor units SQLite's INTEGER (64-bit) can hold: a provider's answer above it is not an amount.
+MAX_MINOR = 2**63 - 1
 
 
 def max_amount(currency: str) -> Decimal:
@@ -176,10 +180,12 @@ class Money:
         digits = minor_units(currency)
         try:
             scaled = Decimal(value).scaleb(digits)
-        except (InvalidOperation, TypeError) as exc:
+        except (ArithmeticError, TypeError) as exc:  # InvalidOperation, or an exponent past Decimal's range
             raise MoneyError(f"{excerpt(value)} is not an amount") from exc
-        if scaled != scaled.to_integral_value() or scaled < 0:
+        if not scaled.is_finite() or scaled != scaled.to_integral_value() or scaled < 0:
             raise MoneyError(f"{value} is not a valid {currency.upper()} amount")
+        if scaled > MAX_MINOR:
+            raise MoneyError(f"{value} {currency.upper()} is larger than any amount TillQR can keep")
         return cls(int(scaled), currency)
 
     # -- views ----------------------------------------------------------

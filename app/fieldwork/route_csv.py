@@ -75,7 +75,10 @@ def _decode(data: bytes) -> str:
 def _header(first: str) -> tuple[str, list[str]]:
     """The separator and the column names of the header line, or RouteError."""
     sep = ";" if first.count(";") > first.count(",") else ","
-    names = [name.strip().lower() for name in next(csv.reader([first], delimiter=sep))]
+    try:
+        names = [name.strip().lower() for name in next(csv.reader([first], delimiter=sep, strict=True))]
+    except csv.Error as exc:  # e.g. a lone carriage return inside the header line
+        raise RouteError([RowProblem(1, "", f"the header line cannot be read ({exc})")]) from None
     problems = []
     known = REQUIRED + OPTIONAL
     for name in names:

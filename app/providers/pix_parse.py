@@ -32,6 +32,7 @@ STATUS_MAP: dict[str, SaleStatus] = {
     "bank_written_off": SaleStatus.EXPIRED,
 }
 INSTANT_DEFAULT_S = 86400  # documented default of expiration_seconds
+MAX_EXPIRATION_S = 100 * 366 * 86400  # a longer life is not an answer to read (and past what timedelta holds)
 
 
 def dumps(value: ExactJson) -> bytes:
@@ -114,15 +115,21 @@ def parse_qr(data: object) -> RequestInfo:
     terms = parse_terms(body)
     created = _when(body.get("created_at"), "created_at")
     if terms is not None:
-        expires = payable_until(terms).astimezone(UTC)
+        try:
+            expires = payable_until(terms).astimezone(UTC)
+        except OverflowError:  # a due date and payment days past the year 9999
+            raise _protocol("QR Code is payable until past any date") from None
     else:
         seconds = body.get("expiration_seconds")
         seconds = int(seconds) if isinstance(seconds, str) and seconds.isdigit() else seconds
         if seconds is None:
             seconds = INSTANT_DEFAULT_S
-        if isinstance(seconds, bool) or not isinstance(seconds, int):
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_EXPIRATION_S:
             raise _protocol(f"expiration_seconds is not a number of seconds: {seconds!r}")
-        expires = created + timedelta(seconds=seconds)
+        try:
+            expires = created + timedelta(seconds=seconds)
+        except OverflowError:  # past the year 9999
+            raise _protocol(f"created_at {created.isoformat()} + expiration_seconds is past any date") from None
     paid = body.get("paid_amount")
     return RequestInfo(
         request_id=_text(body, "qr_code_key"),

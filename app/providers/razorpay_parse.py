@@ -158,8 +158,11 @@ def status_of(qr: QrCode) -> SaleStatus:
 def _deadline(qr: QrCode) -> datetime | None:
     """The earlier of close_by and the till's own deadline kept in the notes."""
     note = str(qr["notes"].get(NOTE_DEADLINE, ""))
-    known = [t for t in (qr["close_by"], int(note) if note.isdigit() else None) if t is not None]
-    return datetime.fromtimestamp(min(known), UTC) if known else None
+    known = [t for t in (qr["close_by"], int(note) if note.isdigit() and note.isascii() else None) if t is not None]
+    try:
+        return datetime.fromtimestamp(min(known), UTC) if known else None
+    except (OverflowError, OSError, ValueError):  # a time past what the platform's clock holds
+        raise protocol_error(f"QR code {qr['id']} closes at {min(known)}, not a time") from None
 
 
 def to_info(qr: QrCode, payload: str | None) -> RequestInfo:
