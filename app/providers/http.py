@@ -132,7 +132,7 @@ def default_error_parser(response: httpx.Response) -> tuple[str, str]:
 def _json_object(response: httpx.Response) -> bool:
     try:
         return isinstance(response.json(), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # garbage, or JSON nested past the recursion limit
         return False
 
 
@@ -369,7 +369,7 @@ class ProviderHttp:
                     if response.content
                     else None
                 )
-            except ValueError:
+            except (ValueError, RecursionError):  # nested past the recursion limit: unreadable too
                 raise self._error(
                     ProviderProtocolError, f"answered {status} with a body that is not JSON", status
                 ) from None

@@ -49,7 +49,7 @@ def error_json(response: httpx.Response) -> Json:
     """The error answer's JSON, or None when it is not JSON (each provider's ``parse_error`` reads it)."""
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the recursion limit: not an error body
         return None
 
 
