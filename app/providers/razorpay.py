@@ -109,7 +109,7 @@ class RazorpayProvider:
     """The Razorpay QR Codes client; one ``httpx.AsyncClient`` per instance. Close with ``aclose()``."""
 
     name = "razorpay"
-    capabilities = Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
+    capabilities = Capability.DYNAMIC_QR | Capability.CANCEL  # fixed_amount + single_use QR: paid in full or not
     currencies: tuple[str, ...] = ("INR",)
 
     def __init__(

@@ -78,7 +78,7 @@ def test_terms_sort_discounts_by_limit_date():
     "edit, words",
     [
         (lambda f: f.set("fine", "abc"), "Fine: 'abc' is not an amount"),
-        (lambda f: f.set("interest", "-1"), "Interest per day: the amount must be positive, not -1"),
+        (lambda f: f.set("interest", "-1"), "Interest per day: the amount must be positive, not '-1'"),
         (lambda f: f.set("rebate", "1.234"), "Rebate: BRL has 2 decimals: 1.234 has too many"),
         (lambda f: f.set("max_days", "x"), "Days it can be paid late: a whole number from 0 to 3650, not 'x'"),
         (lambda f: f.set("max_days", "4000"), "Days it can be paid late: a whole number from 0 to 3650"),

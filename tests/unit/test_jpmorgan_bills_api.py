@@ -79,10 +79,10 @@ async def calls(sb_http) -> int:
 
 # -- the protocols ---------------------------------------------------------------------------
 async def test_jpmorgan_narrows_to_every_bills_protocol_and_others_do_not():
-    assert isinstance(updating(jpm_any := JPMorganProvider("http://x/jpmorgan", "t")), UpdatingProvider)
+    assert isinstance(updating(jpm_any := JPMorganProvider("https://x/jpmorgan", "t")), UpdatingProvider)
     assert isinstance(bulk(jpm_any), BulkProvider) and bulk(jpm_any).max_bulk == 25
     assert isinstance(searching(jpm_any), SearchingProvider)
-    rzp = RazorpayProvider("http://x/razorpay", "key", "secret")
+    rzp = RazorpayProvider("https://x/razorpay", "key", "secret")
     for narrow in (updating, bulk, searching):
         with pytest.raises(TypeError, match="razorpay has no"):
             narrow(rzp)

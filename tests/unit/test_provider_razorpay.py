@@ -116,7 +116,7 @@ async def calls(sb_http) -> list:
 # -- the protocol and the happy paths ------------------------------------------------------------
 async def test_create_shows_what_the_image_holds(rzp, sb_http):
     assert isinstance(rzp, PaymentProvider) and (rzp.name, rzp.currencies) == ("razorpay", ("INR",))
-    assert rzp.capabilities == Capability.DYNAMIC_QR | Capability.CANCEL | Capability.PARTIAL_PAYMENT
+    assert rzp.capabilities == Capability.DYNAMIC_QR | Capability.CANCEL  # a fixed-amount, single-use QR
     info = await rzp.create_request(spec())
     assert info.request_id.startswith("qr_") and info.request_id != SALE
     assert (info.status, info.provider_status) == (SaleStatus.LINKED, "active")
