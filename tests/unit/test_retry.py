@@ -106,9 +106,11 @@ async def test_retry_after_is_followed_but_capped():
 async def test_closing_retries_every_failure_until_the_provider_answers():
     errors = [down(), ProviderAuthError("token expired", provider="p"), ProviderProtocolError("garbled")] * 20
     call, timer = Flaky(*errors), FakeTimer()
-    assert await retrying(CLOSE, call, kind=Idempotency.KEYED, timer=timer) == "ok"
+    assert await retrying(CLOSE, call, kind=Idempotency.KEYED, timer=timer, rng=random.Random(3)) == "ok"
     assert call.calls == 61 and max(timer.slept) <= CLOSE.max_s
-    assert timer.now() > 600  # ten minutes of asking, without a wall-clock second spent
+    # equal jitter waits at least half of each ceiling: over six minutes of asking, without a wall-clock second
+    floor = sum(min(CLOSE.max_s, CLOSE.base_s * 2 ** (a - 1)) / 2 for a in range(1, 61))
+    assert floor > 400 and timer.now() >= floor
 
 
 async def test_a_provider_http_call_goes_through_the_policy(sandbox_http):
