@@ -335,10 +335,8 @@ def decode(payload: str) -> Decoded:
             after = len(payload) - (pos + 4 + len(value))
             if index != len(items) - 1 or after:
                 found.error(f"tag 63 (CRC) must be the last field; {after} character(s) follow it")
-    if crc_ok:
-        fields["63"] = fields[
-            "63"
-        ].upper()  # a lower-case CRC was tolerated (a warning): read as the standard writes it
+    if crc_ok and isinstance(fields.get("63"), str):  # a lower-case CRC was tolerated (a warning): as written
+        fields["63"] = fields["63"].upper()
     if items and items[0][0] != "00":
         found.error(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
     check_values(fields, found)

@@ -13,6 +13,7 @@ from app.fieldwork.route_csv import RouteError, read_route
 from app.fieldwork.tariff_config import DEMO_TARIFFS_FILE, load_tariffs
 from app.providers import jpmorgan_parse, pix_parse, razorpay_parse
 from app.providers.base import ProviderProtocolError
+from app.qr import emv
 
 PIX = {
     "qr_code_key": "k1",
@@ -74,3 +75,10 @@ def test_a_lone_carriage_return_in_a_routes_header_is_a_route_error(tmp_path):
         read_route(path, load_tariffs(DEMO_TARIFFS_FILE))
     assert [(p.line, p.column) for p in caught.value.problems] == [(1, "")]
     assert "header line cannot be read" in str(caught.value)
+
+
+def test_emv_decode_of_a_payload_whose_crc_checks_but_whose_tag_63_was_not_read_is_an_error_not_a_keyerror():
+    # found by `python -m tools.fuzz emv --seed 33`: a PayNow payload with a broken template length
+    payload = "00020101021126380009SG.PAYNOW0101002,659123456703011,53037025802SG5911Corner Shop6009Si63049ACB"
+    decoded = emv.decode(payload)
+    assert not decoded.valid and decoded.errors
