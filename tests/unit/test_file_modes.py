@@ -46,6 +46,7 @@ async def test_journal_field_book_lock_and_sandbox_state_files_are_0600(tmp_path
         await rt.controller.wait_closed(sale.sale_id, timeout=15)
         book = Fieldbook(tmp_path / "data" / "fieldbook-demo.sqlite3")
         await book.aclose()
+        await rt.sandbox.settled()  # the sandbox's background save done: no temporary file being renamed
         files = sorted(p for p in (tmp_path / "data").iterdir())
         names = {p.name for p in files}
         assert {"journal-demo.sqlite3", "fieldbook-demo.sqlite3", "till-demo.lock", "sandbox-demo.json"} <= names
