@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.checkout.push import NotificationHub
 from app.config.secrets import SecretsUnavailable, get_secret
+from app.webserve import serve_asgi
 
 from .receiver import Receiver, create_receiver
 from .replay import ReplayWindow
@@ -58,34 +59,9 @@ async def serve(
     ready: Callable[[int], None] | None = None,
 ) -> None:
     """Serve ``receiver`` until cancelled; once it listens, prints the banner and calls ``ready(port)``."""
-    import uvicorn  # lazy: the web server only when the receiver runs
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))  # here, not in uvicorn: a port in use is an OSError the caller words
-    config = uvicorn.Config(
-        create_receiver(receiver),
-        log_level="warning",
-        lifespan="off",
-        proxy_headers=False,
-        timeout_graceful_shutdown=2,
+    await serve_asgi(
+        create_receiver(receiver), host, port, banner="TillQR notifications" if announce else None, ready=ready
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
-            await asyncio.sleep(0.01)
-        if server.started and announce:
-            print(f"TillQR notifications on http://{host}:{sock.getsockname()[1]}", flush=True)
-        if server.started and ready is not None:
-            ready(sock.getsockname()[1])
-        await task
-    finally:
-        if not task.done():
-            server.should_exit = True
-            await asyncio.wait({task}, timeout=5)
-        sock.close()
 
 
 def run(host: str, port: int, *, demo: bool, data_dir: Path | None) -> int:

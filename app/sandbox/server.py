@@ -53,6 +53,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from app.webserve import serve_asgi
+
 from . import events as sandbox_events
 from . import webhooks
 from .core import SandboxProvider, SandboxState
@@ -272,18 +274,6 @@ def create_app(
     return app
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Inherited by every accepted connection: without it each answer after the first on a kept-alive
-    # connection waited ~40 ms (Nagle's algorithm meeting the client's delayed ACK).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
-
-
 async def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -298,30 +288,7 @@ async def serve(
     ``port=0`` picks a free port; the line ``TillQR sandbox on http://HOST:PORT`` is
     printed (flushed) once the server accepts connections.
     """
-    import uvicorn  # lazy: the server only when the sandbox runs on its own
-
-    sock = _bind(host, port)
-    actual_port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app or create_app(modules=modules),
-        log_level="warning",
-        lifespan="off",
-        proxy_headers=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no started event
-            await asyncio.sleep(0.01)
-        if server.started and announce:
-            print(f"TillQR sandbox on http://{host}:{actual_port}", flush=True)
-        await task
-    finally:
-        if not task.done():
-            server.should_exit = True
-            await asyncio.wait({task}, timeout=5)
-        sock.close()
+    await serve_asgi(app or create_app(modules=modules), host, port, banner="TillQR sandbox" if announce else None)
 
 
 def run(host: str = "127.0.0.1", port: int = 8765, *, modules: Sequence[str] | None = None) -> int:
