@@ -89,7 +89,7 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     ids = await make_sales(home)
     written: list[Path] = []
-    gate = PinGate(hash_pin("2468"))
+    gate = PinGate(hash_pin("246813"))
     for width, height in sizes:
         rt = await open_runtime(demo=True, provider="depay", home=home, duration_s=600, poll_interval=0.05)
         model = JournalModel(rt.controller, rt.journal, gate)
@@ -116,8 +116,8 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
             await shoot("detail")
             view.open_refund()
             view.refund_amount.setText("80.00")
-            view.refund_pin.setText("2468")
-            await model.refund(view.refund_amount.text(), "2468")
+            view.refund_pin.setText("246813")
+            await model.refund(view.refund_amount.text(), "246813")
             await shoot("refund-form")
             view.close_refund()
             if view._narrow:
