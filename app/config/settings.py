@@ -26,6 +26,11 @@ A missing file means "not configured" (demo mode); a broken one raises
 
     [manager]
     pin_hash = "scrypt$…"        # the manager PIN, as a slow salted hash (app.config.pin), never the PIN
+
+    [notifications]              # providers' signed notifications (app.notifications), received by the GUI
+    port = 0                     # 0: off (a kiosk behind NAT receives none; polling always runs)
+    host = "127.0.0.1"           # where the receiver listens (0.0.0.0 behind the shop's reverse proxy)
+    public_url = ""              # how providers reach it, e.g. https://shop.example/notifications
 """
 
 from __future__ import annotations
@@ -71,6 +76,9 @@ class Settings:
     expires_in: int = 300
     poll_interval: float = 1.0
     pin_hash: str = ""
+    notify_port: int = 0  # 0: no receiver
+    notify_host: str = "127.0.0.1"
+    notify_public_url: str = ""
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
@@ -93,6 +101,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
     },
     "checkout": {"expires_in": ("expires_in", int), "poll_interval": ("poll_interval", float)},
     "manager": {"pin_hash": ("pin_hash", str)},
+    "notifications": {
+        "port": ("notify_port", int),
+        "host": ("notify_host", str),
+        "public_url": ("notify_public_url", str),
+    },
 }
 
 
@@ -323,3 +336,17 @@ def _validate(s: Settings, path: Path) -> None:
         raise SettingsError(path, f"checkout.expires_in must be between 30 and 86400 seconds, not {s.expires_in}")
     if not 0.2 <= s.poll_interval <= 30:
         raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")
+    _validate_notifications(s, path)
+
+
+def _validate_notifications(s: Settings, path: Path) -> None:
+    if not 0 <= s.notify_port <= 65535:
+        raise SettingsError(path, f"notifications.port must be between 0 (off) and 65535, not {s.notify_port}")
+    host = s.notify_host.strip()
+    if not host or len(host) > 253 or any(c.isspace() or c in "/@[]" for c in host):
+        raise SettingsError(path, f"notifications.host must be an address like 127.0.0.1, not {excerpt(host)}")
+    if s.notify_public_url:
+        try:
+            checked_url(s.notify_public_url, "notifications.public_url")
+        except UnsafeUrl as exc:
+            raise SettingsError(path, str(exc)) from None

@@ -316,4 +316,5 @@ SPEC = ProviderSpec(
     schemes=(Scheme.EMV,),
     currencies=tuple(LOCAL_CURRENCY.values()),
     secret_hint="its bearer token",
+    notify_option="notification_url",
 )

@@ -350,6 +350,13 @@ SPEC = ProviderSpec(
     fields=(
         ConfigField("key_id", "key_id", secret=True, help="the API key's id (HTTP Basic user)"),
         ConfigField("key_secret", "key_secret", secret=True, help="the API key's secret (HTTP Basic password)"),
+        ConfigField(
+            "webhook_secret",
+            "webhook_secret",
+            secret=True,
+            required=False,
+            help="the secret set with the webhook in Razorpay's dashboard (checks X-Razorpay-Signature)",
+        ),
     ),
     capabilities=RazorpayProvider.capabilities,
     schemes=(Scheme.UPI,),

@@ -9,7 +9,8 @@ compares a provider's name: it asks the spec (fields, secrets, label) or the cli
 A spec's fields are of two kinds:
 
 - secrets (``secret=True``): credentials, kept in the OS keyring under (provider, key) and
-  handed to the factory in ``credentials``;
+  handed to the factory in ``credentials``; an optional one (``required=False``, Razorpay's webhook
+  secret) may be unset, and is then not handed over;
 - settings: kept in ``config.toml`` under ``[provider]`` (``key`` is the ``Settings``
   attribute and the TOML key); those with an ``option`` go to the client's constructor
   under that keyword, the others are read by set-up code (the counter's payment link).
@@ -56,11 +57,19 @@ class ProviderSpec:
     schemes: tuple[Scheme, ...]  # the QR schemes its payloads are in
     currencies: tuple[str, ...]  # the markets it can charge in (a client may narrow them)
     secret_hint: str = ""  # what the credentials are, for error messages
+    # the client's keyword for the URL the provider notifies (Depay's notification_url), when each request names
+    # it; "" when notifications are set up in the provider's dashboard (Razorpay, J.P. Morgan) or not at all
+    notify_option: str = ""
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """The credentials' names, in the order the settings screen asks for them."""
         return tuple(f.key for f in self.fields if f.secret)
+
+    @property
+    def required_secrets(self) -> tuple[str, ...]:
+        """The credentials a client cannot work without."""
+        return tuple(f.key for f in self.fields if f.secret and f.required)
 
     @property
     def settings(self) -> tuple[ConfigField, ...]:
@@ -86,7 +95,9 @@ class ProviderSpec:
         **options: object,
     ) -> PaymentProvider:
         """A ready client; ValueError (naming what is missing, never a value) when a credential is empty."""
-        missing = [k for k in self.secrets if not (isinstance(credentials.get(k), str) and credentials[k].strip())]
+        missing = [
+            k for k in self.required_secrets if not (isinstance(credentials.get(k), str) and credentials[k].strip())
+        ]
         if missing:
             needs = " and ".join(f"credentials[{k!r}]" for k in missing)
             raise ValueError(f"{self.name} needs {needs}" + (f" ({self.secret_hint})" if self.secret_hint else ""))

@@ -97,7 +97,7 @@ from .depay_flow import (
 )
 from .depay_notify import dumps
 from .model import Phase, SandboxError, SimRequest
-from .web import Handler, endpoint
+from .web import ExactJSON, Handler, endpoint
 
 STATUS_WORDS = {
     Phase.OPEN: "CREATED",
@@ -113,11 +113,7 @@ QR_GUI = "com.depay"
 
 
 # -- answers -----------------------------------------------------------------------------
-class DepayJSON(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return dumps(content).encode("utf-8")
+DepayJSON = ExactJSON  # Depay's amounts are JSON numbers: written exactly
 
 
 def error_body(status: int, code: str, message: Any) -> dict[str, Any]:

@@ -11,8 +11,20 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.domain.exact_json import dumps
+
 from .core import SandboxState
 from .model import SandboxError, fingerprint
+
+
+class ExactJSON(Response):
+    """JSON whose amounts (``Decimal``) are written as the numbers they are, not floats (``exact_json``)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content).encode("utf-8")
+
 
 Handler = Callable[[Request, SandboxState], Awaitable[Response]]
 

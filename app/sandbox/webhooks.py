@@ -43,7 +43,7 @@ from .depay_notify import Notifier, dumps
 from .jpmorgan_body import STATUS_WORDS as JPM_WORDS
 from .model import Phase, SandboxError, SimRequest, iso
 from .razorpay_entities import authorized, new_id, payments_json, qr_json, unix
-from .web import json_object, sandbox_error
+from .web import ExactJSON, json_object, sandbox_error
 
 SIGNATURE_HEADER = "X-Razorpay-Signature"
 EVENT_ID_HEADER = "X-Razorpay-Event-Id"
@@ -188,7 +188,7 @@ def _receiver_json(receiver: Receiver) -> dict[str, Any]:
 
 async def listing(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    return JSONResponse(
+    return ExactJSON(  # a Depay notification's amounts are Decimals
         {
             "webhooks": [_receiver_json(r) for r in hooks(state).receivers.values()],
             "deliveries": list(state.notifications),

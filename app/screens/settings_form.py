@@ -50,8 +50,11 @@ FIELDS: tuple[Field, ...] = (
     *_provider_fields(SPECS),
     Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
     Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
+    Field("notifications.port", "Receiver port", "0 = off; providers' notifications wake a sale at once"),
+    Field("notifications.host", "Receiver address", "127.0.0.1, or 0.0.0.0 behind the shop's proxy"),
+    Field("notifications.public_url", "Public URL", "https://… where providers reach the receiver (optional)"),
 )
-SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout"}
+SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout", "notifications": "Notifications"}
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {
     f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()

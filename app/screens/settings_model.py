@@ -172,9 +172,10 @@ class SettingsModel:
             value = self.pending_credentials.get(name)
             if value is None:
                 value = get_secret(self.provider, name)  # SecretsUnavailable: the caller says so
-            if not value:
+            if value:
+                creds[name] = value
+            elif self.spec and name in self.spec.required_secrets:
                 raise ValueError(f"no {name} for {self.provider}: type it under Credentials")
-            creds[name] = value
         return creds
 
     # -- the manager PIN ---------------------------------------------------------------

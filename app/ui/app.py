@@ -224,13 +224,15 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
 
     while True:
         try:
-            runtime, problem = await open_or_fallback(demo=demo, provider=provider)
+            runtime, problem = await open_or_fallback(demo=demo, provider=provider, receive=True)
         except Exception as exc:  # noqa: BLE001 - said in one line by run_gui, after the loop has ended
             raise _startup_failure(exc) from None
         if problem:
             print(
                 f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)", file=sys.stderr
             )
+        if runtime.notifications_problem:  # the till runs on, polling: notifications only wake it sooner
+            print(f"tillqr: {runtime.notifications_problem}; sales are followed by polling", file=sys.stderr)
         restart = False
         window: MainWindow | None = None
         try:

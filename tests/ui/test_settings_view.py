@@ -129,7 +129,7 @@ def test_provider_choice_shows_its_pos_ids_and_credentials(window_for, tmp_path,
     view = window.settings
     assert view.rows["provider.payment_link_id"].isVisibleTo(view)
     view.editors["provider.name"].setCurrentText("razorpay")
-    assert set(view.cred_fields) == {"key_id", "key_secret"}
+    assert set(view.cred_fields) == {"key_id", "key_secret", "webhook_secret"}
     assert not view.rows["provider.payment_link_id"].isVisibleTo(view) and not view.link_button.isVisibleTo(view)
     view.editors["provider.name"].setCurrentText("depay")
     assert view.rows["provider.pos_external_reference"].isVisibleTo(view)

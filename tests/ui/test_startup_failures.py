@@ -38,14 +38,14 @@ async def test_a_failed_assembly_closes_the_push_hub_and_clients_it_opened(tmp_p
     url = dead_url()
     monkeypatch.setenv("TILLQR_SANDBOX_URL", url)
     made = []
-    real = runtime_mod._demo_provider
+    real = runtime_mod.demo_provider
 
     def recording(*args):
         parts = real(*args)
         made.append(parts)
         return parts
 
-    monkeypatch.setattr(runtime_mod, "_demo_provider", recording)
+    monkeypatch.setattr(runtime_mod, "demo_provider", recording)
     with pytest.raises(Exception) as caught:
         await open_runtime(demo=True, home=tmp_path)
     ((sandbox, provider, hub),) = made

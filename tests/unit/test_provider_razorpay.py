@@ -663,7 +663,7 @@ def test_png_reader_refuses_what_it_cannot_read():
 
 # -- registry ------------------------------------------------------------------------------------------
 async def test_registry_builds_the_razorpay_client(sb_app):
-    assert "razorpay" in PROVIDERS and CREDENTIAL_KEYS["razorpay"] == ("key_id", "key_secret")
+    assert "razorpay" in PROVIDERS and CREDENTIAL_KEYS["razorpay"] == ("key_id", "key_secret", "webhook_secret")
     provider = create_provider(
         "razorpay",
         base_url="http://sandbox/razorpay",

@@ -114,12 +114,15 @@ async def test_in_demo_it_needs_no_settings(spec: ProviderSpec):
 def test_its_secrets_are_exactly_what_the_client_needs(spec: ProviderSpec):
     full = spec.demo_credentials()
     assert set(full) == set(spec.secrets)
-    for key in spec.secrets:
+    for key in spec.required_secrets:
         short = {k: v for k, v in full.items() if k != key}
         with pytest.raises(ValueError, match=key):
             create_provider(spec.name, base_url="https://x", credentials=short)
         with pytest.raises(ValueError, match=key):
             create_provider(spec.name, base_url="https://x", credentials={**full, key: "  "})
+    for key in set(spec.secrets) - set(spec.required_secrets):  # optional (a webhook secret): a client without it
+        prov = create_provider(spec.name, base_url="https://x", credentials={k: v for k, v in full.items() if k != key})
+        assert prov.name == spec.name
 
 
 # -- nobody else asks for a name ---------------------------------------------------------------------------

@@ -29,6 +29,9 @@ def test_round_trip_through_save_and_load(tmp_path):
         local_country="AR",
         currency="ARS",
         pin_hash=hash_pin("246810"),
+        notify_port=8089,
+        notify_host="0.0.0.0",
+        notify_public_url="https://shop.example/notifications",
     )
     st.save(s, path)
     assert st.load(path) == s
@@ -50,6 +53,11 @@ def test_round_trip_through_save_and_load(tmp_path):
         ("[provider]\nname = 'paypal'", "provider.name 'paypal'"),
         ("[provider]\nbase_url = 'http://evil.example'", "must be https://"),
         ("[manager]\npin_hash = '1234'", "manager.pin_hash"),
+        ("[notifications]\nport = 70000", "notifications.port must be between 0 (off) and 65535"),
+        ("[notifications]\nport = '8089'", "notifications.port must be a whole number"),
+        ("[notifications]\nhost = 'user@host'", "notifications.host must be an address"),
+        ("[notifications]\nhost = ''", "notifications.host must be an address"),
+        ("[notifications]\npublic_url = 'http://shop.example/n'", "notifications.public_url must be https://"),
     ],
 )
 def test_broken_files_name_the_bad_key(tmp_path, text, needle):

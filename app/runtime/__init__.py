@@ -14,117 +14,45 @@ only the provider (and the sandbox in demo mode), for the field commands.
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from app.checkout.controller import CheckoutController
-from app.checkout.push import PushHub, SandboxHub, WebSocketHub
+from app.checkout.push import NotificationHub, PushHub
 from app.config import settings as settings_mod
-from app.config.paths import Paths, paths, private_file
+from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
-from app.providers.base import (
-    Capability,
-    LinkInfo,
-    PaymentProvider,
-    ProviderNotFound,
-    ProviderTimeout,
-    ProviderUnavailable,
-    linking,
-)
+from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal, JournalError
-from app.urlcheck import UnsafeUrl, checked_url
+
+from .demo import INPROCESS_BASE, SANDBOX_STATE_FILE, SandboxHandle, demo_provider
+from .errors import CannotStart, JournalUnusable, SandboxError, SandboxUnavailable, TillBusy
+from .lock import TillLock, lock_file
 
 if TYPE_CHECKING:
-    from app.sandbox.persist import StateKeeper
+    from app.notifications.attach import Listening
 
-INPROCESS_BASE = "http://sandbox.invalid"
-SANDBOX_STATE_FILE = "sandbox-demo.json"  # in the data folder: the in-process demo sandbox's state
-
-
-class CannotStart(Exception):
-    """The till cannot start; the message says what to fix."""
-
-
-class SandboxError(Exception):
-    pass
-
-
-class SandboxUnavailable(CannotStart):
-    """Demo mode's sandbox at ``TILLQR_SANDBOX_URL`` does not answer: no demo till can start either."""
-
-    def __init__(self, url: str, cause: Exception):
-        status = getattr(cause, "status_code", None)
-        if status:  # it is up, and answered an error (e.g. one of its simulated faults): not "start it"
-            super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
-                "try again (its simulated faults are cleared with DELETE /_sandbox/faults)"
-            )
-        elif isinstance(cause, ProviderTimeout):  # it is up but slow (e.g. its simulated latency): not "start it"
-            super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) is slow: it did not answer in time ({cause}); "
-                "try again (its simulated latency and faults are cleared with DELETE /_sandbox/faults)"
-            )
-        else:
-            port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
-            start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
-            super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
-                f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one"
-            )
-        self.url = url
-
-
-@dataclass
-class SandboxHandle:
-    """The customer's side of the sandbox (and its test hooks); for the in-process one, its keeper too."""
-
-    client: httpx.AsyncClient
-    url: str | None  # None when in-process
-    keeper: StateKeeper | None = None  # the in-process sandbox's state file (None: not kept, or not ours)
-
-    async def settled(self) -> None:
-        """Wait until the in-process sandbox's state file holds every change made so far (no-op otherwise)."""
-        if self.keeper is not None:
-            await self.keeper.settled()
-
-    async def save(self) -> None:
-        """The in-process sandbox's state to its file now (saved after every change anyway)."""
-        if self.keeper is not None:
-            await self.keeper.save()
-
-    async def aclose(self) -> None:
-        try:
-            await self.save()
-        finally:
-            await self.client.aclose()
-
-    async def pay(self, payload: str, amount: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"payload": payload}
-        if amount is not None:
-            body["amount"] = amount
-        resp = await self.client.post("/_sandbox/pay", json=body)
-        data = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
-        if resp.status_code != 200:
-            raise SandboxError(data.get("message") or data.get("error") or f"sandbox answered {resp.status_code}")
-        return data
-
-    async def state(self) -> dict[str, Any]:
-        resp = await self.client.get("/_sandbox/state")
-        resp.raise_for_status()
-        return resp.json()
-
-    async def faults(self, **rates: Any) -> None:
-        resp = await (
-            self.client.post("/_sandbox/faults", json=rates) if rates else self.client.delete("/_sandbox/faults")
-        )
-        resp.raise_for_status()
+__all__ = [
+    "INPROCESS_BASE",
+    "SANDBOX_STATE_FILE",
+    "CannotStart",
+    "JournalUnusable",
+    "ProviderHandle",
+    "Runtime",
+    "SandboxError",
+    "SandboxHandle",
+    "SandboxUnavailable",
+    "TillBusy",
+    "TillLock",
+    "load_settings",
+    "lock_file",
+    "open_provider",
+    "open_runtime",
+]
 
 
 @dataclass
@@ -140,6 +68,8 @@ class Runtime:
     hub: PushHub | None = None
     _closers: list = field(default_factory=list)
     lock: TillLock | None = None
+    listening: Listening | None = None  # the notification receiver, when configured and started
+    notifications_problem: str = ""  # why it is configured but not listening
 
     @property
     def store_name(self) -> str:
@@ -147,7 +77,8 @@ class Runtime:
 
     @property
     def mode_text(self) -> str:
-        return _mode_text(self.provider, self.demo, self.sandbox)
+        text = _mode_text(self.provider, self.demo, self.sandbox)
+        return f"{text} · {self.listening.text}" if self.listening else text
 
     async def save_sandbox(self) -> None:
         """The in-process demo sandbox's state to its file now (for long-running processes; also done
@@ -156,6 +87,8 @@ class Runtime:
             await self.sandbox.save()
 
     async def aclose(self) -> None:
+        if self.listening:
+            await self.listening.aclose()
         await self.controller.aclose()
         if self.hub:
             await self.hub.aclose()
@@ -199,57 +132,11 @@ def _mode_text(provider: PaymentProvider, demo: bool, sandbox: SandboxHandle | N
     return f"DEMO — sandbox ({where}), provider {provider.name}"
 
 
-class TillBusy(CannotStart):
-    """Another TillQR process holds this till."""
-
-
-class JournalUnusable(CannotStart):
-    """The till's journal is damaged (kept aside) or from a newer TillQR; the message says what to do."""
-
-
 def _journal(path: Path) -> Journal:
     try:
         return Journal(path)
     except JournalError as exc:
         raise JournalUnusable(str(exc)) from exc
-
-
-class TillLock:
-    """One TillQR at a time on a till's journal (GUI, charge, recover): two would both think they own
-    the counter's sale. An OS file lock, released by the OS too if the process dies."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600)  # this user's only, like every file
-        private_file(path, fd)  # one an older TillQR left open (0644) too
-        self._fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the runtime's life
-        try:
-            import fcntl  # lazy: POSIX only; Windows has no fcntl (and no lock, as before)
-
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # no fcntl (Windows): no lock, as before
-            pass
-        except OSError:
-            self._fh.seek(0)
-            holder = self._fh.read().strip()
-            self._fh.close()
-            raise TillBusy(
-                f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
-                "close it first (each till needs its own TILLQR_HOME)"
-            ) from None
-        self._fh.seek(0)
-        self._fh.truncate()
-        self._fh.write(f"pid {os.getpid()}")
-        self._fh.flush()
-
-    def release(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
-
-
-def lock_file(p: Paths, demo: bool) -> Path:
-    """The till lock of the shop's journal, or of the demo one."""
-    return p.data_dir / ("till-demo.lock" if demo else "till.lock")
 
 
 def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
@@ -265,11 +152,14 @@ async def open_runtime(
     duration_s: int | None = None,
     poll_interval: float | None = None,
     ignore_config: bool = False,
+    receive: bool = False,
 ) -> Runtime:
     """Everything a till needs, opened; ``demo=None`` means demo when nothing is configured.
 
     ``ignore_config`` (demo only): do not read config.toml at all — how the GUI still opens, in demo
-    mode on the real data folder, when that file is broken and Settings must show why."""
+    mode on the real data folder, when that file is broken and Settings must show why. ``receive`` (the GUI):
+    run the notification receiver when ``[notifications] port`` is set (``app.notifications.attach``); one
+    that cannot listen is said in ``notifications_problem`` and the till runs on, polling."""
     if ignore_config:
         p, configured, demo = paths(home).ensure(), None, True
     else:
@@ -279,10 +169,17 @@ async def open_runtime(
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     lock = TillLock(lock_file(p, demo))
     try:
-        return await _assemble(p, settings, demo, name, lock, duration_s, poll_interval)
+        runtime = await _assemble(p, settings, demo, name, lock, duration_s, poll_interval, receive)
     except BaseException:
         lock.release()
         raise
+    if receive and runtime.settings.notify_port:
+        try:
+            await _listen(runtime)
+        except BaseException:
+            await runtime.aclose()
+            raise
+    return runtime
 
 
 def _choose(
@@ -291,8 +188,13 @@ def _choose(
     """Demo or not (``None``: demo when nothing is configured), the settings in force, the provider's name."""
     demo = configured is None if demo is None else demo
     settings = settings_mod.Settings() if demo or configured is None else configured
-    if demo and configured is not None:
-        settings = settings_mod.Settings(store_name=configured.store_name, store_city=configured.store_city)
+    if demo and configured is not None:  # the store's names, and its receiver (the demo sandbox notifies it)
+        settings = settings_mod.Settings(
+            store_name=configured.store_name,
+            store_city=configured.store_city,
+            notify_port=configured.notify_port,
+            notify_host=configured.notify_host,
+        )
     name = provider or settings.provider
     if name not in BY_NAME:
         raise CannotStart(unknown(name))
@@ -311,7 +213,7 @@ async def open_provider(
     demo, settings, name = _choose(configured, demo, provider)
     if not demo:
         return ProviderHandle(_real_provider(BY_NAME[name], settings), None, False, settings, p)
-    sandbox, prov, _hub = _demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)  # its hub never started
+    sandbox, prov, _hub = demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)  # its hub never started
     if settings.currency not in prov.currencies:  # each sandbox market has its currency
         settings = replace(settings, currency=prov.currencies[0])
     return ProviderHandle(prov, sandbox, True, settings, p)
@@ -325,13 +227,16 @@ async def _assemble(
     lock: TillLock,
     duration_s: int | None,
     poll_interval: float | None,
+    receive: bool = False,
 ) -> Runtime:
     """The runtime's parts, opened in order; when one fails, those already opened are closed again
     (a push hub left running would keep a task on the loop of a till that never started)."""
     async with contextlib.AsyncExitStack() as opened:
         sandbox = hub = None
+        receiving = receive and settings.notify_port > 0
         if demo:
-            sandbox, prov, hub = _demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)
+            notify = _local_receiver(settings, name) if receiving else None
+            sandbox, prov, hub = demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE, notify)
             opened.push_async_callback(sandbox.aclose)
             opened.push_async_callback(prov.aclose)
             opened.push_async_callback(hub.aclose)
@@ -341,6 +246,8 @@ async def _assemble(
             prov = _real_provider(BY_NAME[name], settings)
             opened.push_async_callback(prov.aclose)
             journal = _journal(p.journal_file)
+        if receiving:
+            hub = NotificationHub(hub)  # notifications wake watchers beside the sandbox's or websocket's events
         opened.push_async_callback(journal.aclose)
         if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
             settings = replace(settings, currency=prov.currencies[0])
@@ -366,38 +273,6 @@ async def _assemble(
         return runtime
 
 
-def _demo_provider(
-    spec: ProviderSpec, state_file: Path | None = None
-) -> tuple[SandboxHandle, PaymentProvider, PushHub]:
-    """The sandbox's customer side, a client of the ``spec`` provider's API, and its status events.
-    ``state_file``: where the in-process sandbox's state is kept (read now, saved after every change)."""
-    url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
-    if url:
-        try:
-            checked_url(url, "TILLQR_SANDBOX_URL")
-        except UnsafeUrl as exc:
-            raise CannotStart(str(exc)) from None
-    credentials = spec.demo_credentials()  # the sandbox takes any non-empty credentials of each provider's scheme
-    if url:
-        client = httpx.AsyncClient(base_url=url, timeout=10.0)
-        prov = spec.create(base_url=f"{url}/{spec.name}", credentials=credentials)
-        ws = "ws" + url[len("http") :] if url.startswith("http") else url
-        return SandboxHandle(client, url), prov, WebSocketHub(f"{ws}/_sandbox/events?provider={spec.name}")
-    from app.sandbox.server import create_app  # lazy: demo mode only; a configured till never loads the sandbox
-
-    app = create_app(modules=(spec.sandbox_module,))
-    keeper = None
-    if state_file is not None:
-        from app.sandbox.persist import StateKeeper  # lazy: demo mode only, as the sandbox itself
-
-        keeper = StateKeeper(app.state.sandbox, state_file)
-        keeper.load()
-    transport = httpx.ASGITransport(app=keeper.watch(app) if keeper else app)
-    client = httpx.AsyncClient(transport=transport, base_url=INPROCESS_BASE)
-    prov = spec.create(base_url=f"{INPROCESS_BASE}/{spec.name}", credentials=credentials, transport=transport)
-    return SandboxHandle(client, None, keeper), prov, SandboxHub(app.state.sandbox)
-
-
 def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvider:
     """The configured provider, its credentials (``spec.secrets``) read from the OS keyring."""
     if not s.base_url:
@@ -406,13 +281,16 @@ def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvi
     try:
         for key in spec.secrets:
             value = get_secret(spec.name, key)
-            if not value:
+            if value:
+                credentials[key] = value
+            elif key in spec.required_secrets:
                 raise CannotStart(f"no {key} for {spec.name} in the keyring: set the credentials in Settings")
-            credentials[key] = value
     except SecretsUnavailable as exc:
         raise CannotStart(str(exc)) from None
     try:
         options: dict[str, Any] = spec.client_options(s)
+        if spec.notify_option and s.notify_public_url:  # each request names where the provider notifies
+            options[spec.notify_option] = f"{s.notify_public_url.rstrip('/')}/{spec.name}"
         return spec.create(base_url=s.base_url, credentials=credentials, **options)
     except ValueError as exc:
         raise CannotStart(str(exc)) from None
@@ -443,3 +321,26 @@ async def _ensure_link(
             await sandbox.settled()  # the journal names the link only once the sandbox's file holds it
         await journal.set_value(key, link.link_id)
     return link
+
+
+def _local_receiver(settings: settings_mod.Settings, name: str) -> str:
+    from app.notifications.attach import receiver_url  # lazy: only a till that receives notifications
+
+    return receiver_url(settings.notify_host, settings.notify_port, name)
+
+
+async def _listen(runtime: Runtime) -> None:
+    """Start the notification receiver on the runtime's hub; in demo mode point the sandbox's webhooks at it."""
+    from app.notifications.attach import CannotListen, listen, register_demo  # lazy: only a receiving till
+
+    s, hub = runtime.settings, runtime.hub
+    assert isinstance(hub, NotificationHub)  # _assemble wraps the hub when a till receives
+    try:
+        runtime.listening = await listen(hub, s.notify_host, s.notify_port, runtime.paths.data_dir, demo=runtime.demo)
+    except CannotListen as exc:
+        runtime.notifications_problem = str(exc)
+        return
+    spec = BY_NAME[runtime.provider.name]
+    if runtime.sandbox is not None and not spec.notify_option:
+        url = _local_receiver(s, spec.name)
+        await register_demo(runtime.sandbox.client, spec.name, url)
