@@ -171,7 +171,9 @@ def read_route(path: Path, tariffs: Mapping[str, Tariff]) -> list[Bill]:
     if not first.strip():
         raise RouteError([RowProblem(1, "", f"the first line must be the header: {','.join(REQUIRED)}")])
     sep, names = _header(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    # lines end at "\n" only (a spreadsheet's "\r\n" too): a lone "\r" inside a quoted value is part of it, so
+    # every line number is the one an editor shows
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=sep, strict=True)
     problems: list[RowProblem] = []
     bills: list[Bill] = []
     first_line: dict[str, int] = {}

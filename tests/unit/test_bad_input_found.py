@@ -77,6 +77,20 @@ def test_a_lone_carriage_return_in_a_routes_header_is_a_route_error(tmp_path):
     assert "header line cannot be read" in str(caught.value)
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_lone_carriage_return_in_a_quoted_value_does_not_move_the_line_numbers(tmp_path, end):
+    path = tmp_path / "route.csv"
+    rows = [
+        "bill_id,customer,address,meter_id,previous_reading,tariff",
+        'B-1,"Ana\rMaria",Rua A,RM-1,10,residential',  # one line in an editor: the \r is inside the quotes
+        "B-2,Bea,Rua B,RM-2,ten,residential",  # line 3: a reading that is not a number
+    ]
+    path.write_bytes(end.join(rows).encode() + end.encode())
+    with pytest.raises(RouteError) as caught:
+        read_route(path, load_tariffs(DEMO_TARIFFS_FILE))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "customer"), (3, "previous_reading")]
+
+
 def test_emv_decode_of_a_payload_whose_crc_checks_but_whose_tag_63_was_not_read_is_an_error_not_a_keyerror():
     # found by `python -m tools.fuzz emv --seed 33`: a PayNow payload with a broken template length
     payload = "00020101021126380009SG.PAYNOW0101002,659123456703011,53037025802SG5911Corner Shop6009Si63049ACB"
