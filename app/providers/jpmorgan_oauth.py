@@ -52,7 +52,6 @@ def default_token_url(base_url: str) -> tuple[str, str]:
 class ClientCredentials(httpx.Auth):
     """Bearer tokens from the client-credentials grant, fetched through the client they authenticate."""
 
-
     def __init__(
         self,
         token_url: str,
@@ -65,6 +64,9 @@ class ClientCredentials(httpx.Auth):
     ):
         if not client_id.strip() or not client_secret.strip():
             raise ValueError(f"{provider} needs a client id and a client secret")
+        where = urlsplit(token_url)
+        if where.scheme not in ("http", "https") or not where.hostname:
+            raise ValueError(f"{provider}'s token URL must be an https:// address")
         self.token_url = token_url
         self.scope = scope
         self.provider = provider
@@ -108,6 +110,13 @@ class ClientCredentials(httpx.Auth):
             if status == 429 or status >= 500:
                 error = self._error(ProviderUnavailable, f"its token endpoint is not answering (HTTP {status})", status)
                 raise error
+            if status == 404:  # no token endpoint there: a wrong base URL (or token URL), not a refusal
+                raise self._error(
+                    ProviderProtocolError,
+                    f"answered 404 at {response.request.url.path} when asked for a token: is the base URL right "
+                    "(or provider.token_url)?",
+                    status,
+                )
             if code == "invalid_client" or status in (401, 403):
                 raise self._error(
                     ProviderAuthError,
