@@ -2,8 +2,9 @@
 
 Checks, each printed as PASS / WARN / FAIL with a reason:
 imports, the Qt platform plugin, SQLite (the journal mode and synchronous level it really gives, read back
-in the data folder), the keyring backend
-(WARN when missing: demo mode needs none, a configured till does), a QR round trip
+in the data folder), the keyring backend in force and whether it keeps secrets across a restart
+(WARN when it does not: demo mode needs none, a configured till does; FAIL when ``TILLQR_KEYRING`` names one that
+cannot be opened), a QR round trip
 (payload → segno matrix → painted by Qt → decoded by zxing-cpp), and one sale
 through the in-process sandbox. Exit 0 when nothing FAILed.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -82,15 +84,23 @@ def _sqlite() -> str:
 
 
 def _keyring() -> str:
-    import keyring  # lazy: self-test: importing it is the check
-
-    from app.config.secrets import SecretsUnavailable, _check_backend  # lazy: self-test: importing it is the check
+    from app.config.secrets import (  # lazy: self-test: importing it is the check
+        BACKEND_ENV,
+        HOW_TO,
+        SecretsUnavailable,
+        backend_info,
+    )
 
     try:
-        _check_backend()
-    except SecretsUnavailable as exc:  # the manager PIN then keeps its plain scrypt hash (app.config.pin)
-        raise Warning(f"{exc}; the manager PIN's hash is not peppered with a keyring secret") from None
-    return type(keyring.get_keyring()).__module__
+        info = backend_info()
+    except SecretsUnavailable as exc:  # a keyring was chosen (TILLQR_KEYRING) and cannot be opened
+        if os.environ.get(BACKEND_ENV):
+            raise
+        raise Warning(f"{exc}; keeps secrets across a restart: no") from None
+    line = f"{info.name}; keeps secrets across a restart: {'yes' if info.keeps_secrets else 'no'}"
+    if not info.keeps_secrets:  # demo mode needs none; the manager PIN then keeps its plain scrypt hash
+        raise Warning(f"{line} (a configured till needs one: {HOW_TO})")
+    return line
 
 
 def _qr() -> str:

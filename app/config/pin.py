@@ -5,7 +5,9 @@ The hash string is self-describing, so the cost can be raised later without lock
 - ``scrypt$v2$<pepper>$n$r$p$<salt hex>$<hash hex>`` (today's): ``pepper`` is ``k`` when the PIN was
   first mixed (HMAC-SHA256) with a random secret kept in the OS keyring (``manager:pin_pepper``), so
   a stolen config.toml alone is not enough to guess the PIN offline, or ``-`` where no keyring was
-  available (self-test warns then);
+  available (self-test warns then). The pepper follows the credentials' rule (``app.config.secrets``):
+  it is kept only in a keyring that outlives a restart, since a PIN peppered with a secret the next
+  start has lost could never be checked again; where the keyring would forget it, the PIN is ``-``;
 - ``scrypt$n$r$p$<salt hex>$<hash hex>`` (version 1, before peppering and when 4 digits were
   allowed): still verified, so a till keeps its PIN; Settings asks to change it (``legacy``).
 
@@ -64,7 +66,8 @@ def read_pepper() -> bytes | None:
 
 
 def make_pepper() -> bytes | None:
-    """The keyring's pepper, made and stored the first time; None when no keyring can be used."""
+    """The keyring's pepper, made and stored the first time; None when no keyring can be used, or only one
+    that would forget it at a restart (``SecretsNotKept``)."""
     found = read_pepper()
     if found:
         return found

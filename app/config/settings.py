@@ -13,6 +13,7 @@ A missing file means "not configured" (demo mode); a broken one raises
     name = "jpmorgan"
     base_url = "https://api.payments.jpmorgan.com"
     payment_link_id = "…"        # the static link printed at the counter
+    token_url = ""               # J.P. Morgan: OAuth2 token endpoint ("": derived from base_url)
 
     pos_external_reference = ""  # Depay: this till's POS id
     local_country = ""           # Depay: the merchant's country (AR, BR, …)
@@ -68,6 +69,7 @@ class Settings:
     provider: str = "jpmorgan"
     base_url: str = ""
     payment_link_id: str = ""
+    token_url: str = ""  # J.P. Morgan's OAuth2 token endpoint; "": derived from base_url
     pos_external_reference: str = ""
     local_country: str = ""
     pix_account: str = ""
@@ -93,6 +95,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "name": ("provider", str),
         "base_url": ("base_url", str),
         "payment_link_id": ("payment_link_id", str),
+        "token_url": ("token_url", str),
         "pos_external_reference": ("pos_external_reference", str),
         "local_country": ("local_country", str),
         "pix_account": ("pix_account", str),
@@ -337,6 +340,15 @@ def _validate(s: Settings, path: Path) -> None:
     if not 0.2 <= s.poll_interval <= 30:
         raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")
     _validate_notifications(s, path)
+    _validate_token_url(s, path)
+
+
+def _validate_token_url(s: Settings, path: Path) -> None:
+    if s.token_url:  # the client secret is sent there: https, or plain http to this machine only
+        try:
+            checked_url(s.token_url, "provider.token_url")
+        except UnsafeUrl as exc:
+            raise SettingsError(path, str(exc)) from None
 
 
 def _validate_notifications(s: Settings, path: Path) -> None:

@@ -39,7 +39,8 @@ URL of a client on the network (no ``transport`` given) passes ``app.urlcheck.ch
 plain http to this machine only; a client handed an in-process transport (the embedded sandbox, tests)
 sends nothing over a network. A read that gets no answer in time is ``ProviderTimeout`` (slow, not
 unreachable).
-The credentials live only in the client's default headers: no message, log line
+The credentials live only in the client's default headers (or its ``auth``, an ``httpx.Auth`` such as
+J.P. Morgan's OAuth2 client credentials, whose errors are ``ProviderError``s too): no message, log line
 or ``repr`` contains them.
 """
 
@@ -173,6 +174,7 @@ class ProviderHttp:
         error_parser: ErrorParser = default_error_parser,
         rng: random.Random | None = None,
         json_decimals: bool = False,
+        auth: httpx.Auth | None = None,
     ):
         if retry.max_attempts is None:  # the provider modules' own protocol loops count on a limit
             raise ValueError(f"{provider}: a provider call's retry policy must limit its attempts")
@@ -193,6 +195,7 @@ class ProviderHttp:
             headers={"Accept": "application/json", "User-Agent": "TillQR/0.1", **(headers or {})},
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             transport=transport,
+            auth=auth,  # e.g. OAuth2 client credentials (jpmorgan_oauth): its errors are ProviderErrors too
             verify=True,
             follow_redirects=False,
         )

@@ -7,8 +7,13 @@ simulator; this client appends ``/receivables/request-to-pay/v1/...``.
 What TillQR uses, and the choices made where the public documentation is silent
 (the sandbox, ``app/sandbox/jpmorgan.py``, implements the same ones):
 
-- auth: ``Authorization: Bearer <access_token>``. At J.P. Morgan the token comes from
-  OAuth2 client credentials; for now this client is handed the token itself.
+- auth: ``Authorization: Bearer <token>``, the token from OAuth2 client credentials
+  (``client_id`` + ``client_secret``, keyring secrets; ``jpmorgan_oauth.py``): fetched from
+  ``token_url`` (the ``provider.token_url`` setting; by default derived from the base URL, see
+  ``jpmorgan_oauth.default_token_url``), kept in memory, renewed before it expires, and renewed
+  once when a call is answered 401. A pre-issued ``access_token`` is still accepted by the
+  constructor (scripts, tests): it is used as it is, never renewed; Settings asks for the client
+  id and secret only, since a pre-issued token expires within the day.
 - ``create_request``: ``POST /payment-requests`` with the sale id as the
   client-assigned ``id`` and ``Idempotency-Key: spec.idempotency_key``; body
   ``{"id", "country": "BR", "request": {"expirationType": "IMMEDIATE", "duration",
@@ -69,9 +74,11 @@ from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
+from app.urlcheck import checked_url
 
 from .base import PROBE_ID, BulkItem, Capability, ChargeSpec, LinkInfo, PaymentProvider, RequestInfo, expect_absent
 from .http import HttpTimeouts, ProviderHttp, path_segment
+from .jpmorgan_oauth import ClientCredentials, default_token_url
 from .jpmorgan_parse import (
     STATUS_MAP,
     STATUS_WORDS,
@@ -119,8 +126,11 @@ class JPMorganProvider:
     def __init__(
         self,
         base_url: str,
-        access_token: str,
+        access_token: str | None = None,
         *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: HttpTimeouts | float | None = None,
         retry: RetryPolicy = PROVIDER_CALL,
@@ -128,19 +138,29 @@ class JPMorganProvider:
         country: str = "BR",
         creditor: Mapping[str, Json] | None = None,
     ):
-        if not isinstance(access_token, str) or not access_token.strip():
-            raise ValueError("jpmorgan needs a non-empty access token")
         self.country = country
         self.creditor = dict(creditor) if creditor else None
+        self.oauth: ClientCredentials | None = None
+        headers: dict[str, str] = {}
+        if client_id is not None or client_secret is not None:
+            url, scope = (token_url, "") if token_url else default_token_url(base_url)
+            if transport is None:  # the secret goes only where it is safe (ValueError otherwise)
+                checked_url(url, "jpmorgan's token URL")
+            self.oauth = ClientCredentials(url, client_id or "", client_secret or "", clock=timer.now, scope=scope)
+        elif isinstance(access_token, str) and access_token.strip():
+            headers["Authorization"] = f"Bearer {access_token.strip()}"
+        else:
+            raise ValueError("jpmorgan needs a client id and a client secret (or a non-empty access token)")
         self.http = ProviderHttp(
             self.name,
             base_url.rstrip("/") + API,
-            headers={"Authorization": f"Bearer {access_token.strip()}"},
+            headers=headers,
             transport=transport,
             timeout=timeout,
             retry=retry,
             timer=timer,
             error_parser=parse_error,
+            auth=self.oauth,
         )
 
     def __repr__(self) -> str:
@@ -298,7 +318,13 @@ def _create(
     base_url: str, credentials: Mapping[str, str], transport: httpx.AsyncBaseTransport | None, given: Options
 ) -> PaymentProvider:
     options: dict[str, Any] = dict(given)  # the constructor's keywords, checked by its own signature
-    return JPMorganProvider(base_url, credentials["access_token"], transport=transport, **options)
+    return JPMorganProvider(
+        base_url,
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        transport=transport,
+        **options,
+    )
 
 
 SPEC = ProviderSpec(
@@ -307,11 +333,19 @@ SPEC = ProviderSpec(
     factory=_create,
     sandbox_module="app.sandbox.jpmorgan",
     fields=(
-        ConfigField("access_token", "access_token", secret=True, help="an OAuth2 bearer token"),
+        ConfigField("client_id", "client_id", secret=True, help="the OAuth2 client id of J.P. Morgan's portal"),
+        ConfigField("client_secret", "client_secret", secret=True, help="its client secret"),
+        ConfigField(
+            "token_url",
+            "Token URL",
+            required=False,
+            option="token_url",
+            help="OAuth2 token endpoint (empty: J.P. Morgan's, or <base URL>/oauth2/token)",
+        ),
         ConfigField("payment_link_id", "Payment link id", help="the static link printed at the counter"),
     ),
     capabilities=JPMorganProvider.capabilities,
     schemes=(Scheme.PIX,),
     currencies=JPMorganProvider.currencies,
-    secret_hint="an OAuth2 bearer token",
+    secret_hint="the OAuth2 client id and secret of J.P. Morgan's developer portal",
 )

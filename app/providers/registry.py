@@ -1,7 +1,7 @@
 """Every provider TillQR has: one line each. The controller asks for capabilities; only set-up code
 asks for names, and what it asks comes from the provider's ``ProviderSpec`` (``spec.py``).
 
-``create_provider("jpmorgan", base_url=..., credentials={"access_token": ...})``.
+``create_provider("jpmorgan", base_url=..., credentials={"client_id": ..., "client_secret": ...})``.
 ``options`` go to the provider's constructor (timeout, retry, timer, creditor, ...).
 """
 

@@ -35,8 +35,10 @@ identifier; search of requests; expiry at the due date; the create body (``id`` 
 Brazil-only; unique ids. **Choices made here where the docs are silent** (mirrored in
 ``app/providers/jpmorgan.py``):
 
-- auth: ``Authorization: Bearer <token>`` (at J.P. Morgan an OAuth2 client-credentials
-  token); any non-empty token is accepted, a missing/empty one gets 401;
+- auth: ``Authorization: Bearer <token>``, the token from the OAuth2 client-credentials
+  endpoint ``POST /jpmorgan/oauth2/token`` (``jpmorgan_oauth.py``: short-lived tokens, a test
+  hook to expire them); a token it issued must be live, any other non-empty token is taken as a
+  pre-issued one; a missing/empty/expired one gets 401;
 - error body: ``{"responseStatus": "ERROR", "responseCode": "<CODE>",
   "responseMessage": "<text>", "errors": [{"field", "message"}]}``; codes used:
   UNAUTHORIZED 401, INVALID_REQUEST/INVALID_JSON 400, NOT_FOUND 404, DUPLICATE_ID 409,
@@ -115,9 +117,11 @@ from . import jpmorgan_requests as requests
 from .core import SandboxProvider, SandboxState
 from .jpmorgan_body import STATUS_WORDS, check_external_id, error_body, invalid, link_json, request_json
 from .jpmorgan_bulk import bulk, search_links, search_requests
+from .jpmorgan_oauth import ROUTES as OAUTH_ROUTES
+from .jpmorgan_oauth import check_token
 from .jpmorgan_requests import NAME, revive
 from .model import BUSY_PHASES, Phase, SandboxError, SimLink, SimRequest
-from .web import Handler, bearer_token, endpoint, idempotent
+from .web import Handler, endpoint, idempotent
 
 API = "/receivables/request-to-pay/v1"
 
@@ -127,7 +131,7 @@ def _error(exc: SandboxError) -> JSONResponse:
 
 
 def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-    return endpoint(fn, _error, bearer_token)
+    return endpoint(fn, _error, check_token)
 
 
 def _answer(status: int, body: Any, replayed: bool) -> JSONResponse:
@@ -303,6 +307,7 @@ def provider() -> SandboxProvider:
             Route(f"{API}/payment-links/{{id}}", get_link, methods=["GET"]),
             Route(f"{API}/payment-links/{{id}}/link", _endpoint(_link_action(_link)), methods=["POST"]),
             Route(f"{API}/payment-links/{{id}}/unlink", _endpoint(_link_action(_unlink)), methods=["POST"]),
+            *OAUTH_ROUTES,
             Route("/{path:path}", not_found, methods=ALL_METHODS),
         ],
         status_words=STATUS_WORDS,

@@ -4,8 +4,8 @@ The form holds text per configuration key ("store.name", "provider.base_url", â€
 ``app.config.settings``); ``validate`` turns it into a ``Settings`` through ``settings.parse`` so
 an error names the key it is about (``errors`` maps key â†’ message, for the view to show next to
 the field). The fields and those rules live in ``app.screens.settings_form``. Credentials typed into the form stay in memory until Save, which writes them to the
-OS keyring only (``app.config.secrets``); when no keyring is usable they are refused in words and
-nothing is written in plain text. The screen never shows a stored secret back: only "set" /
+OS keyring only (``app.config.secrets``); when no keyring is usable, or only one that forgets them at a
+restart, they are refused in words that say what to set up, and nothing is written (no plain text). The screen never shows a stored secret back: only "set" /
 "not set".
 
 "Test connection" makes one harmless call per provider, through ``create_provider`` with the
@@ -206,7 +206,10 @@ class SettingsModel:
         self.errors.pop("manager.pin_hash", None)
         self.message = "New manager PIN ready: press Save to keep it"
         if not peppered(self.pin_hash):
-            self.message += " (no OS keyring here: the PIN is not tied to this machine's keyring)"
+            self.message += (
+                " (no keyring that keeps secrets here: the PIN is not tied to this machine's keyring;"
+                ' see README, "Credentials on a kiosk")'
+            )
         return self.message
 
     # -- saving ------------------------------------------------------------------------

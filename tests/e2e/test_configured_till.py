@@ -45,14 +45,17 @@ async def test_configured_razorpay_till_charges_with_keyring_credentials(sandbox
 async def test_configured_jpmorgan_till_uses_its_static_link(sandbox_url, tmp_path, ring):
     from app.providers.registry import create_provider
 
-    prov = create_provider("jpmorgan", base_url=f"{sandbox_url}/jpmorgan", credentials={"access_token": "t"})
+    prov = create_provider(
+        "jpmorgan", base_url=f"{sandbox_url}/jpmorgan", credentials={"client_id": "c", "client_secret": "s"}
+    )
     link = await prov.create_link("setup-" + tmp_path.name[-20:], "counter 1")
     await prov.aclose()
     write_config(
         tmp_path,
         f'[provider]\nname = "jpmorgan"\nbase_url = "{sandbox_url}/jpmorgan"\npayment_link_id = "{link.link_id}"\n',
     )
-    set_secret("jpmorgan", "access_token", "CANARY-TOKEN-456")
+    set_secret("jpmorgan", "client_id", "till-client")
+    set_secret("jpmorgan", "client_secret", "CANARY-TOKEN-456")
     rt = await open_runtime(home=tmp_path, poll_interval=0.1)
     try:
         assert rt.link.link_id == link.link_id and rt.link.payload == link.payload

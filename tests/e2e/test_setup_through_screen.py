@@ -57,8 +57,9 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
         type_into("store.city", "SAO PAULO")
         view.editors["provider.name"].setCurrentText("jpmorgan")
         type_into("provider.base_url", f"{sandbox_url}/jpmorgan")
-        qtbot.keyClicks(view.cred_fields["access_token"], CANARY)
-        assert view.cred_state["access_token"].text() == "typed, not saved yet"
+        qtbot.keyClicks(view.cred_fields["client_id"], "till-client-1")
+        qtbot.keyClicks(view.cred_fields["client_secret"], CANARY)
+        assert view.cred_state["client_secret"].text() == "typed, not saved yet"
         qtbot.keyClicks(view.pin_new, "246810")
         qtbot.keyClicks(view.pin_repeat, "246810")
         qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
@@ -76,7 +77,7 @@ def test_setup_through_the_screen_then_charge(sandbox_url, tmp_path, qtbot, run,
 
         qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
         assert "Saved" in view.outcome.text(), view.outcome.text()
-        assert view.cred_state["access_token"].text() == "set" and view.cred_fields["access_token"].text() == ""
+        assert view.cred_state["client_secret"].text() == "set" and view.cred_fields["client_secret"].text() == ""
 
         for name in ("sticker.pdf", "sticker.png"):
             ok, text = run(view.print_sticker(str(tmp_path / name)), timeout=30)

@@ -22,7 +22,8 @@ async def test_unreachable_provider_at_boot_falls_back_to_demo_with_the_problem(
     before = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:
-        set_secret("jpmorgan", "access_token", "token")
+        set_secret("jpmorgan", "client_id", "client")
+        set_secret("jpmorgan", "client_secret", "secret")
         runtime, problem = await open_or_fallback(demo=None, provider=None, home=tmp_path)
         try:
             assert runtime.demo and problem and "could not be used at start" in problem

@@ -108,8 +108,8 @@ def test_credentials_refused_without_a_keyring(window_for, tmp_path, qtbot):
         window = window_for(home)
         qtbot.keyClick(window, Qt.Key.Key_F3)
         view = window.settings
-        assert view.cred_state["access_token"].text() == "keyring unavailable"
-        qtbot.keyClicks(view.cred_fields["access_token"], CANARY)
+        assert view.cred_state["client_secret"].text() == "keyring unavailable"
+        qtbot.keyClicks(view.cred_fields["client_secret"], CANARY)
         qtbot.keyClicks(view.pin_new, "246810")
         qtbot.keyClicks(view.pin_repeat, "246810")
         qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)

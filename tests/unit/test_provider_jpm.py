@@ -480,7 +480,7 @@ async def test_registry_builds_the_jpmorgan_client(sb_app):
     provider = create_provider(
         "jpmorgan",
         base_url="http://sandbox/jpmorgan",
-        credentials={"access_token": "t"},
+        credentials={"client_id": "c", "client_secret": "s"},
         transport=httpx.ASGITransport(app=sb_app),
         retry=PROVIDER_CALL.with_attempts(1),
     )
@@ -492,5 +492,5 @@ async def test_registry_builds_the_jpmorgan_client(sb_app):
         await provider.aclose()
     with pytest.raises(ValueError, match="unknown provider"):
         create_provider("paypal", base_url="https://x", credentials={})
-    with pytest.raises(ValueError, match="access_token"):
+    with pytest.raises(ValueError, match="client_id.*client_secret"):
         create_provider("jpmorgan", base_url="https://x", credentials={})

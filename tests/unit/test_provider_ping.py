@@ -19,7 +19,7 @@ from app.screens.connection_test import check
 from tests.support.till import demo_till, second_controller
 
 CREDENTIALS = {
-    "jpmorgan": {"access_token": "t"},
+    "jpmorgan": {"client_id": "c", "client_secret": "s"},
     "razorpay": {"key_id": "rzp_test_1", "key_secret": "s"},
     "depay": {"access_token": "t"},
     "pix": {"access_token": "t"},

@@ -27,6 +27,7 @@ NAMES = pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def sample(spec: ProviderSpec) -> dict[str, str]:
     """Values a store could type for every setting the spec hands its client."""
     valid = {"local_country": "BR", "pix_key": str(uuid.uuid4())}  # Depay knows AR and BR; a Pix key has a form
+    valid["token_url"] = f"http://sandbox/{spec.name}/oauth2/token"  # J.P. Morgan's: where tokens are issued
     return {f.option: valid.get(f.key, f"test-{f.key}") for f in spec.settings if f.option}
 
 

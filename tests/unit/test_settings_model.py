@@ -53,15 +53,16 @@ def test_validation_names_the_key(tmp_path):
 
 def test_save_writes_config_and_keyring_only(tmp_path, ring):
     m = model_for(tmp_path, store__name="Padaria", provider__base_url="https://api.example.com")
-    m.set_credential("access_token", CANARY)
+    m.set_credential("client_id", "till-client-1")
+    m.set_credential("client_secret", CANARY)
     assert m.save() is False and "PIN" in m.message  # a PIN first: it guards this screen
     m.set_pin("246810", "246810")
     assert m.save() is True, m.message
     assert "Restart" in m.message
     loaded = st.load(tmp_path / "config" / "config.toml")
     assert loaded.store_name == "Padaria" and loaded.pin_hash.startswith("scrypt$")
-    assert get_secret("jpmorgan", "access_token") == CANARY
-    assert m.credential_state() == {"access_token": "set"}
+    assert get_secret("jpmorgan", "client_secret") == CANARY
+    assert m.credential_state() == {"client_id": "set", "client_secret": "set"}
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
@@ -70,8 +71,8 @@ def test_save_writes_config_and_keyring_only(tmp_path, ring):
 def test_credentials_refused_without_keyring(tmp_path, no_keyring):
     m = model_for(tmp_path, provider__base_url="https://api.example.com")
     m.set_pin("246810", "246810")
-    m.set_credential("access_token", CANARY)
-    assert m.credential_state() == {"access_token": "typed, not saved yet"}
+    m.set_credential("client_secret", CANARY)
+    assert m.credential_state()["client_secret"] == "typed, not saved yet"
     assert m.save() is False
     assert "no OS keyring" in m.message and "credentials" in m.errors
     assert not (tmp_path / "config" / "config.toml").exists()
@@ -125,7 +126,7 @@ def test_broken_file_names_the_key_and_keeps_the_rest(tmp_path):
 @pytest.mark.parametrize(
     "provider,creds,extra",
     [
-        ("jpmorgan", {"access_token": "t"}, {}),
+        ("jpmorgan", {"client_id": "c", "client_secret": "s"}, {}),
         ("razorpay", {"key_id": "rzp_test_1", "key_secret": "s"}, {"store.currency": "INR"}),
         ("depay", {"access_token": "t"}, {"provider.pos_external_reference": "POS-1"}),
         ("pix", {"access_token": "t"}, {}),
@@ -147,7 +148,7 @@ async def test_connection_ok_on_every_provider(tmp_path, ring, transport, provid
 async def test_connection_reports_missing_credentials_in_words(tmp_path, ring, transport):
     m = model_for(tmp_path, transport, provider__base_url=f"{BASE}/jpmorgan")
     ok, text = await m.test_connection()
-    assert not ok and "no access_token for jpmorgan" in text
+    assert not ok and "no client_id for jpmorgan" in text
 
 
 async def test_connection_refused_credentials(tmp_path, ring, transport):
@@ -160,7 +161,8 @@ async def test_connection_refused_credentials(tmp_path, ring, transport):
 
 async def test_create_link_then_sticker(tmp_path, ring, transport):
     m = model_for(tmp_path, transport, provider__base_url=f"{BASE}/jpmorgan", store__name="Padaria Central")
-    m.set_credential("access_token", "t")
+    m.set_credential("client_id", "c")
+    m.set_credential("client_secret", "t")
     assert m.can_create_link()
     ok, text = await m.create_payment_link()
     assert ok, text
@@ -175,7 +177,8 @@ async def test_create_link_then_sticker(tmp_path, ring, transport):
 
 async def test_print_sticker_through_the_runner_says_each_outcome(tmp_path, ring, transport):
     m = model_for(tmp_path, transport, provider__base_url=f"{BASE}/jpmorgan", store__name="Padaria Central")
-    m.set_credential("access_token", "t")
+    m.set_credential("client_id", "c")
+    m.set_credential("client_secret", "t")
     written: list[Path] = []
 
     def write(sticker, target: Path) -> list[str]:  # the view paints with Qt; here the payload as text
