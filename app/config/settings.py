@@ -31,6 +31,11 @@ A missing file means "not configured" (demo mode); a broken one raises
     port = 0                     # 0: off (a kiosk behind NAT receives none; polling always runs)
     host = "127.0.0.1"           # where the receiver listens (0.0.0.0 behind the shop's reverse proxy)
     public_url = ""              # how providers reach it, e.g. https://shop.example/notifications
+
+    [printer]                    # receipts and the end-of-shift report (app.receipts.printer)
+    kind = "none"                # none | pdf | escpos | system
+    width_mm = 80                # 58 or 80: the paper roll
+    target = ""                  # escpos: /dev/usb/lp0 or host:port; system: a printer's name; pdf: a folder
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from typing import Any
 
 from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError, minor_units
+from app.receipts.printer import target_problem
 from app.urlcheck import UnsafeUrl, checked_url
 
 
@@ -79,6 +85,9 @@ class Settings:
     notify_port: int = 0  # 0: no receiver
     notify_host: str = "127.0.0.1"
     notify_public_url: str = ""
+    printer_kind: str = "none"  # none | pdf | escpos | system (app.receipts.printer)
+    printer_width_mm: int = 80
+    printer_target: str = ""
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
@@ -105,6 +114,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "port": ("notify_port", int),
         "host": ("notify_host", str),
         "public_url": ("notify_public_url", str),
+    },
+    "printer": {
+        "kind": ("printer_kind", str),
+        "width_mm": ("printer_width_mm", int),
+        "target": ("printer_target", str),
     },
 }
 
@@ -337,6 +351,7 @@ def _validate(s: Settings, path: Path) -> None:
     if not 0.2 <= s.poll_interval <= 30:
         raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")
     _validate_notifications(s, path)
+    _validate_printer(s, path)
 
 
 def _validate_notifications(s: Settings, path: Path) -> None:
@@ -350,3 +365,9 @@ def _validate_notifications(s: Settings, path: Path) -> None:
             checked_url(s.notify_public_url, "notifications.public_url")
         except UnsafeUrl as exc:
             raise SettingsError(path, str(exc)) from None
+
+
+def _validate_printer(s: Settings, path: Path) -> None:
+    problem = target_problem(s.printer_kind, s.printer_width_mm, s.printer_target)
+    if problem:
+        raise SettingsError(path, problem)
