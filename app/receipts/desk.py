@@ -15,6 +15,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Protocol
 
+from app.config.settings import Settings
 from app.storage.journal import Journal
 
 from . import escpos_out
@@ -43,6 +44,14 @@ class ReceiptDesk:
     data_dir: Path
     demo: bool = False
     tz: tzinfo | None = None
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, journal: Journal, painter: Painter, data_dir: Path, *, demo: bool
+    ) -> ReceiptDesk:
+        """The desk of a till with ``settings`` (its store and ``[printer]``)."""
+        printer = PrinterConfig(PrinterKind(settings.printer_kind), settings.printer_width_mm, settings.printer_target)
+        return cls(journal, settings.store_name, settings.store_city, printer, painter, data_dir, demo)
 
     @property
     def kind(self) -> PrinterKind:
