@@ -10,15 +10,15 @@ starts now), behind the manager PIN as refunds are. The PDF and system printers 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from app.checkout.controller import CheckoutError
 from app.config.settings import Settings, SettingsError
-from app.receipts.desk import Painter, PrintFailed, ReceiptDesk
+from app.receipts.desk import PrintFailed, ReceiptDesk
 from app.receipts.printer import CHARS_PER_LINE
 from app.receipts.shift import close_shift, load_report, report_lines, start_words, write_csv
 from app.runtime import load_settings
+from app.ui.receipt_painter import LazyQtPainter
 
 from .cli_support import demo_flag, note, say
 from .journal_cli import journal_of
@@ -34,22 +34,6 @@ def _settings() -> Settings:
         return Settings()
 
 
-def _painter() -> Painter:
-    from app.ui.receipt_render import QtPainter  # lazy: Qt only to paint a PDF or print on a system printer
-
-    return QtPainter()
-
-
-class _LazyPainter:
-    """Loads Qt only when a PDF or a system printer is painted (the text and ESC/POS need none)."""
-
-    def pdf(self, lines: Sequence[str], path: Path, width_mm: int, title: str) -> None:
-        _painter().pdf(lines, path, width_mm, title)
-
-    def system(self, lines: Sequence[str], printer_name: str, width_mm: int, title: str) -> str:
-        return _painter().system(lines, printer_name, width_mm, title)
-
-
 async def run(args) -> int:
     """``journal receipt`` or ``journal shift``; exit 0, or 1 with the reason on stderr."""
     journal, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=True)
@@ -57,7 +41,7 @@ async def run(args) -> int:
         note("demo mode: the demo journal")
     settings = _settings()
     data_dir = journal.path.parent
-    desk = ReceiptDesk.for_settings(settings, journal, _LazyPainter(), data_dir, demo=demo)
+    desk = ReceiptDesk.for_settings(settings, journal, LazyQtPainter(), data_dir, demo=demo)
     try:
         if args.journal_command == "receipt":
             return await _receipt(args, desk)
