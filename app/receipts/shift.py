@@ -133,7 +133,8 @@ async def load_report(journal: Journal, *, now: datetime | None = None, tz: tzin
     since, start = await shift_start(journal, now=until, tz=tz)
     sales = await journal.list_sales(limit=None)
     refunds = await journal.refunds_since(since)
-    return build_report(sales, refunds, await journal.open_sales(), since=since, until=until, start=start)
+    waiting = [s for s in await journal.open_sales() if s.status.is_open]  # not a cancelled one still unlinking
+    return build_report(sales, refunds, waiting, since=since, until=until, start=start)
 
 
 async def close_shift(journal: Journal, report: ShiftReport) -> None:
