@@ -147,10 +147,6 @@ async def journal(args, open_runtime_for) -> int:
         return await refund(args, open_runtime_for)
     if args.journal_command == "restore":
         return await restore(args)
-    if args.journal_command in ("receipt", "shift"):
-        from . import receipt_cli  # lazy: receipt_cli imports this module (journal_of)
-
-        return await receipt_cli.run(args)
     j, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=True)
     try:
         sales = await j.list_sales(limit=None)

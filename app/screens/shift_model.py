@@ -69,9 +69,7 @@ class ShiftModel:
         return report_lines(self.report, self.desk.store_name, width, tz=self.tz)
 
     async def load(self) -> bool:
-        outcome = await self.ops.run(
-            Busy.LOAD, load_report(self.desk.journal, now=self.clock(), tz=self.tz), REPORT, doing="Reading…"
-        )
+        outcome = await self.ops.run(Busy.LOAD, load_report(self.desk.journal, now=self.clock(), tz=self.tz), REPORT)
         if outcome.ok:
             self.report = outcome.value
             self.changed()

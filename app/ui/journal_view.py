@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -202,6 +203,7 @@ class JournalView(QWidget):
         status_row.addWidget(self.message, 1)
         self.shift = _button("End of shift…", "shiftReport", "The end-of-shift report: totals, refunds, open sales")
         self.shift.setVisible(self.receipts is not None)
+        self.shift.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.shift.clicked.connect(self.open_shift)
         self.detail.printing = self.receipts is not None
         self.detail.print_receipt.clicked.connect(self.print_selected)

@@ -16,11 +16,10 @@ from qasync import asyncSlot
 from app.screens.operations import Busy
 from app.screens.shift_model import ShiftModel
 
-from .receipt_render import MONO_FAMILIES
-
 STYLE = """
 QDialog#shift { background: #f4f6f8; }
-QLabel#shiftText { background: #ffffff; color: #111111; border: 2px solid #cbd2d9; border-radius: 6px; padding: 10px; }
+QLabel#shiftText { background: #ffffff; color: #111111; border: 2px solid #cbd2d9; border-radius: 6px; padding: 10px;
+    font-family: "DejaVu Sans Mono", "Liberation Mono", "Noto Sans Mono", monospace; font-size: 15px; }
 QLabel#shiftMessage { font-size: 15px; color: #323f4b; }
 QPushButton { font-size: 17px; min-height: 40px; padding: 2px 14px; }
 QPushButton#closeShift { background: #5e35b1; color: #ffffff; border: 2px solid #3f237a; font-weight: bold; }
@@ -41,10 +40,6 @@ class ShiftDialog(QDialog):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setAccessibleName("End-of-shift report")
-        font = self.text.font()
-        font.setFamilies(list(MONO_FAMILIES))
-        font.setPixelSize(15)
-        self.text.setFont(font)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.text)
@@ -70,7 +65,8 @@ class ShiftDialog(QDialog):
         self.done_button.clicked.connect(self.accept)
         stop = model.on_change(self.redraw)
         self.destroyed.connect(lambda *_: stop())
-        self.resize(620, 640)
+        room = parent.window().size() if parent is not None else None  # a 800×480 panel: no bigger than the window
+        self.resize(min(620, room.width()) if room else 620, min(640, room.height()) if room else 640)
         self.redraw()
         QTimer.singleShot(0, self.reload)
 
