@@ -16,11 +16,13 @@ from app.receipts.printer import PrinterConfig, PrinterKind
 from app.runtime import open_runtime
 from app.screens.counter_model import CounterModel
 from app.screens.journal_model import JournalModel
+from app.screens.settings_model import SettingsModel
 from app.ui.bridge import EventBridge
 from app.ui.counter import CounterView
 from app.ui.journal_view import JournalView
 from app.ui.receipt_painter import LazyQtPainter
 from app.ui.receipt_render import print_on
+from app.ui.sticker_render import render_printer
 
 pytestmark = pytest.mark.ui
 
@@ -119,3 +121,20 @@ def test_a_receipt_on_a_pdf_qprinter(qtbot, tmp_path):
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     print_on(printer, ["PADARIA CENTRAL".center(32), "-" * 32, "Amount".ljust(22) + "BRL 12.50"], 58)
     assert is_pdf(tmp_path / "printed.pdf")
+
+
+def test_the_sticker_prints_in_demo_on_the_sandbox_link(qtbot, run, tmp_path):
+    rt = run(open_runtime(demo=True, provider="jpmorgan", home=tmp_path, poll_interval=0.05))
+    try:
+        model = SettingsModel(tmp_path / "config" / "config.toml")
+        assert rt.link is not None
+        model.demo_link = rt.link  # as compose() does in demo mode
+        assert model.can_print_sticker()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "sticker.pdf"))
+        ok, text = run(model.print_sticker_on(lambda s: render_printer(s, printer), printer.outputFileName()))
+        assert ok and text.startswith(f"Sticker sent to {tmp_path / 'sticker.pdf'}")
+        assert is_pdf(tmp_path / "sticker.pdf")
+    finally:
+        run(rt.aclose())

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
+import subprocess
+import sys
 
 from app.__main__ import main
 from app.runtime import open_runtime
@@ -34,9 +37,16 @@ def test_receipt_and_shift_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert any(line.startswith("Amount") and line.endswith("ARS 12.50") for line in out)
     assert out[-1].strip() == "Not a fiscal document"
 
-    pdf = tmp_path / "r.pdf"
-    assert main(["journal", "receipt", sale_id, "--pdf", str(pdf), "--demo"]) == 0
-    assert pdf.read_bytes().startswith(b"%PDF") and f"Receipt saved as {pdf}" in capsys.readouterr().err
+    pdf = tmp_path / "r.pdf"  # in a process of its own: Qt paints the PDF (this one must stay Qt-free for others)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "journal", "receipt", sale_id, "--pdf", str(pdf), "--demo"],
+        env={**os.environ, "TILLQR_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF") and f"Receipt saved as {pdf}" in done.stderr
 
     assert main(["journal", "receipt", "nosuchsale", "--demo"]) == 1
     assert "there is no sale nosuchsale" in capsys.readouterr().err
