@@ -6,6 +6,7 @@
     tillqr recover [--cancel-open] [--json] finish sales left open
     tillqr journal list [--json]            the sales journal
     tillqr journal restore [BACKUP]         the journal's backups; put one back
+    tillqr journal receipt|shift            a sale's receipt; the end-of-shift report (app.receipts)
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     jb.add_argument("backup", nargs="?", help="the backup to put back (its name, or a path)")
     jb.add_argument("--json", action="store_true")
     jb.add_argument("--demo", dest="sub_demo", action="store_true")
+    _receipt_parsers(jsub)
 
     nt = sub.add_parser("notifications", help="the receiver of providers' notifications (webhooks)")
     nsub = nt.add_subparsers(dest="notifications_command", required=True)
@@ -138,6 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
     _verbose_beside_demo(parser)
     return parser
+
+
+def _receipt_parsers(jsub: argparse._SubParsersAction) -> None:
+    """``journal receipt`` and ``journal shift`` (app/commands/receipt_cli.py)."""
+    rp = jsub.add_parser("receipt", help="a sale's receipt: as text, as PDF, or printed (not a fiscal document)")
+    rp.add_argument("sale_id", help="the sale's id (or the short id a receipt shows)")
+    rp.add_argument("--pdf", metavar="FILE", help="write the receipt as a PDF file")
+    rp.add_argument("--print", action="store_true", help="print it where [printer] in config.toml says")
+    rp.add_argument("--demo", dest="sub_demo", action="store_true")
+    sh = jsub.add_parser(
+        "shift",
+        help="the end-of-shift report: counts and totals by provider and status, refunds, open sales",
+        description="A shift runs from when the last report was closed (--close) to now; before any was "
+        "closed, from midnight today.",
+    )
+    sh.add_argument("--csv", metavar="FILE", help="write the report as CSV")
+    sh.add_argument("--pdf", metavar="FILE", help="write the report as a PDF file")
+    sh.add_argument("--print", action="store_true", help="print it where [printer] in config.toml says")
+    sh.add_argument("--close", action="store_true", help="close the report: the next shift starts now (manager PIN)")
+    sh.add_argument("--demo", dest="sub_demo", action="store_true")
 
 
 VERBOSE_HELP = "echo the log on stderr (otherwise it goes only to its file)"

@@ -377,4 +377,8 @@ def _say_waiting(rt: Runtime, sale: Sale) -> None:
 
 
 async def _journal(args) -> int:
+    if args.journal_command in ("receipt", "shift"):
+        from . import receipt_cli  # lazy: receipts only for `journal receipt|shift`
+
+        return await receipt_cli.run(args)
     return await journal_cli.journal(args, _open)

@@ -32,6 +32,11 @@ A missing file means "not configured" (demo mode); a broken one raises
     port = 0                     # 0: off (a kiosk behind NAT receives none; polling always runs)
     host = "127.0.0.1"           # where the receiver listens (0.0.0.0 behind the shop's reverse proxy)
     public_url = ""              # how providers reach it, e.g. https://shop.example/notifications
+
+    [printer]                    # receipts and the end-of-shift report (app.receipts.printer)
+    kind = "none"                # none | pdf | escpos | system
+    width_mm = 80                # 58 or 80: the paper roll
+    target = ""                  # escpos: /dev/usb/lp0 or host:port; system: a printer's name; pdf: a folder
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from typing import Any
 
 from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError, minor_units
+from app.receipts.printer import target_problem
 from app.urlcheck import UnsafeUrl, checked_url
 
 
@@ -81,6 +87,9 @@ class Settings:
     notify_port: int = 0  # 0: no receiver
     notify_host: str = "127.0.0.1"
     notify_public_url: str = ""
+    printer_kind: str = "none"  # none | pdf | escpos | system (app.receipts.printer)
+    printer_width_mm: int = 80
+    printer_target: str = ""
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
@@ -108,6 +117,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "port": ("notify_port", int),
         "host": ("notify_host", str),
         "public_url": ("notify_public_url", str),
+    },
+    "printer": {
+        "kind": ("printer_kind", str),
+        "width_mm": ("printer_width_mm", int),
+        "target": ("printer_target", str),
     },
 }
 
@@ -322,11 +336,7 @@ def _validate(s: Settings, path: Path) -> None:
                 raise SettingsError(path, f"{section}.{key} has a control character (typed by mistake?)")
     if s.provider not in PROVIDERS:
         raise SettingsError(path, f"provider.name {excerpt(s.provider)} is not one of {', '.join(PROVIDERS)}")
-    if s.base_url:
-        try:
-            checked_url(s.base_url, "provider.base_url")
-        except UnsafeUrl as exc:
-            raise SettingsError(path, str(exc)) from None
+    _validate_url(s.base_url, "provider.base_url", path)
     if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
         raise SettingsError(
             path, f"store.country must be a two-letter ISO 3166 code like BR, not {excerpt(s.store_country)}"
@@ -340,13 +350,15 @@ def _validate(s: Settings, path: Path) -> None:
     if not 0.2 <= s.poll_interval <= 30:
         raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")
     _validate_notifications(s, path)
-    _validate_token_url(s, path)
+    _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
+    _validate_printer(s, path)
 
 
-def _validate_token_url(s: Settings, path: Path) -> None:
-    if s.token_url:  # the client secret is sent there: https, or plain http to this machine only
+def _validate_url(url: str, key: str, path: Path) -> None:
+    """An optional URL TillQR sends secrets to or names to providers: https, or plain http to this machine only."""
+    if url:
         try:
-            checked_url(s.token_url, "provider.token_url")
+            checked_url(url, key)
         except UnsafeUrl as exc:
             raise SettingsError(path, str(exc)) from None
 
@@ -357,8 +369,10 @@ def _validate_notifications(s: Settings, path: Path) -> None:
     host = s.notify_host.strip()
     if not host or len(host) > 253 or any(c.isspace() or c in "/@[]" for c in host):
         raise SettingsError(path, f"notifications.host must be an address like 127.0.0.1, not {excerpt(host)}")
-    if s.notify_public_url:
-        try:
-            checked_url(s.notify_public_url, "notifications.public_url")
-        except UnsafeUrl as exc:
-            raise SettingsError(path, str(exc)) from None
+    _validate_url(s.notify_public_url, "notifications.public_url", path)
+
+
+def _validate_printer(s: Settings, path: Path) -> None:
+    problem = target_problem(s.printer_kind, s.printer_width_mm, s.printer_target)
+    if problem:
+        raise SettingsError(path, problem)

@@ -37,6 +37,8 @@ def while_busy(running: Busy, wanted: Busy) -> str:
         return "The sale is being cancelled; wait a moment."
     if running is Busy.RECOVER:
         return "Unfinished sales from the last run are being checked; wait a moment."
+    if running is Busy.PRINT:
+        return "The receipt is being printed; wait a moment."
     return "The simulated payment is on its way; wait a moment."
 
 

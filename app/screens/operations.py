@@ -64,6 +64,8 @@ class Busy(StrEnum):
     TEST = "test"  # Settings: test the connection
     LINK = "link"  # Settings: create the payment link
     STICKER = "sticker"
+    PRINT = "print"  # a receipt or the end-of-shift report (app.receipts)
+    CLOSE_SHIFT = "close_shift"
     RECORD = "record"  # Field: a meter reading
     SYNC = "sync"  # Field: the outbox pushed to the provider
     PROBE = "probe"  # Field: is the provider reachable?

@@ -53,8 +53,17 @@ FIELDS: tuple[Field, ...] = (
     Field("notifications.port", "Receiver port", "0 = off; providers' notifications wake a sale at once"),
     Field("notifications.host", "Receiver address", "127.0.0.1, or 0.0.0.0 behind the shop's proxy"),
     Field("notifications.public_url", "Public URL", "https://… where providers reach the receiver (optional)"),
+    Field("printer.kind", "Receipt printer", "none / pdf / escpos (thermal) / system"),
+    Field("printer.width_mm", "Paper width (mm)", "58 or 80"),
+    Field("printer.target", "Printer", "escpos: /dev/usb/lp0 or host:9100; system: printer name; pdf: a folder"),
 )
-SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout", "notifications": "Notifications"}
+SECTIONS = {
+    "store": "Store",
+    "provider": "Provider",
+    "checkout": "Checkout",
+    "notifications": "Notifications",
+    "printer": "Receipts",
+}
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {
     f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()

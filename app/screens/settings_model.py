@@ -85,6 +85,7 @@ class SettingsModel:
         self.pending_credentials: dict[str, str] = {}
         self._stored: dict[tuple[str, str], str] = {}  # (provider, key) -> "set"/"not set": keyring read once
         self.link: LinkInfo | None = None
+        self.demo_link: LinkInfo | None = None  # demo mode: the sandbox's counter link, its sticker printable
         self.saved = False
         current: Settings | None = None
         try:
@@ -318,6 +319,22 @@ class SettingsModel:
         self.errors.pop("provider.payment_link_id", None)
         return self._said(True, f"Payment link {link.link_id} created: Save, then print its sticker")
 
+    def can_print_sticker(self) -> bool:
+        """A sticker can be printed: the provider has static links, or the demo's link is there."""
+        return self.can_create_link() or self.demo_link is not None
+
+    async def print_sticker_on(self, paint: Callable[[Sticker], list[str]], printer: str) -> tuple[bool, str]:
+        """The counter sticker laid out here and painted by ``paint(sticker)`` on ``printer`` (the view's print
+        dialog's choice: its name in the words said; ``paint`` returns its warnings)."""
+        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=WORKING)
+        if outcome.value is None:
+            return False, self.message
+        try:
+            warnings = paint(outcome.value)
+        except OSError as exc:
+            return self._said(False, f"The sticker was not printed on {printer}: {exc}")
+        return self._said(True, f"Sticker sent to {printer}" + (f" ({'; '.join(warnings)})" if warnings else ""))
+
     async def print_sticker(self, path: Path, write: Callable[[Sticker, Path], list[str]]) -> tuple[bool, str]:
         """The counter sticker to ``path`` (PNG, else PDF): laid out here, painted by ``write(sticker,
         target)`` (the view's Qt painting; returns its warnings)."""
@@ -335,7 +352,9 @@ class SettingsModel:
         """The layout (app.qr.sticker.Sticker) of the counter sticker for the configured link."""
         from app.qr.sticker import layout  # lazy: the sticker's layout only when one is printed
 
-        if self.link is None or self.link.link_id != self.values.get("provider.payment_link_id"):
+        if self.demo_link is not None and not self.values.get("provider.payment_link_id"):
+            self.link = self.demo_link
+        elif self.link is None or self.link.link_id != self.values.get("provider.payment_link_id"):
             if not self.values.get("provider.payment_link_id"):
                 raise ValueError("no payment link yet: create it first")
             s, prov = self._provider()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.money import Money
@@ -244,6 +244,22 @@ class Journal(Database):
         def q() -> list[dict[str, Any]]:
             assert self._conn is not None
             rows = self._conn.execute("SELECT * FROM refunds WHERE status='pending' ORDER BY created_at")
+            return [dict(r) for r in rows.fetchall()]
+
+        return await self._run(q)
+
+    async def refunds_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Refunds made (refunded, partially refunded) since ``since``, oldest first, each with its sale's
+        currency and provider: the refunds of a shift (app.receipts.shift)."""
+
+        def q() -> list[dict[str, Any]]:
+            assert self._conn is not None
+            rows = self._conn.execute(
+                """SELECT r.*, s.currency, s.provider FROM refunds r JOIN sales s USING (sale_id)
+                   WHERE r.status IN ('refunded', 'partially_refunded') AND r.updated_at >= ?
+                   ORDER BY r.updated_at""",
+                (since.astimezone(UTC).isoformat(),),
+            )
             return [dict(r) for r in rows.fetchall()]
 
         return await self._run(q)

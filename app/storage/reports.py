@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import os
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
+from typing import TypeVar
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
@@ -28,6 +29,7 @@ COLUMNS = (
     "reference",
     "reason",
 )
+K = TypeVar("K", bound=Hashable)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -87,25 +89,32 @@ class Total:
     refunded: Money
 
 
-def day_totals(sales: Iterable[Sale], day: date, tz: tzinfo | None = None) -> dict[tuple[str, str], Total]:
-    """Totals of the sales created on ``day`` (in ``tz``, default the machine's), by (status, currency)."""
-    totals: dict[tuple[str, str], Total] = OrderedDict()
+def totals_by(sales: Iterable[Sale], key: Callable[[Sale], K]) -> dict[K, Total]:
+    """Counts and totals of ``sales`` grouped by ``key(sale)``, in the order keys are first met."""
+    totals: dict[K, Total] = OrderedDict()
     for sale in sales:
-        if _local(sale.created_at, tz).date() != day:
-            continue
-        key = (sale.status.value, sale.amount.currency)
-        t = totals.get(key)
+        k = key(sale)
+        t = totals.get(k)
         if t is None:
             zero = Money(0, sale.amount.currency)
-            t = totals[key] = Total(0, zero, zero, zero)
+            t = totals[k] = Total(0, zero, zero, zero)
         t.count += 1
         t.amount, t.received, t.refunded = (
             t.amount + sale.amount,
             t.received + sale.received,
             t.refunded + sale.refunded,
         )
-    order = [s.value for s in SaleStatus]
-    return dict(sorted(totals.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])))
+    return totals
+
+
+STATUS_ORDER = [s.value for s in SaleStatus]
+
+
+def day_totals(sales: Iterable[Sale], day: date, tz: tzinfo | None = None) -> dict[tuple[str, str], Total]:
+    """Totals of the sales created on ``day`` (in ``tz``, default the machine's), by (status, currency)."""
+    on_day = (s for s in sales if _local(s.created_at, tz).date() == day)
+    totals = totals_by(on_day, lambda s: (s.status.value, s.amount.currency))
+    return dict(sorted(totals.items(), key=lambda kv: (STATUS_ORDER.index(kv[0][0]), kv[0][1])))
 
 
 def _local(when: datetime, tz: tzinfo | None) -> datetime:

@@ -38,6 +38,7 @@ from app.config.paths import RESOURCES, paths
 from app.config.settings import SettingsError
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
+from app.receipts.desk import ReceiptDesk
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
 from app.screens.settings_model import SettingsModel
@@ -46,6 +47,7 @@ from .bridge import EventBridge
 from .counter import CounterView
 from .main_window import MainWindow
 from .qtloop import TillEventLoop
+from .receipt_painter import LazyQtPainter
 
 log = logging.getLogger("tillqr.ui")
 
@@ -86,8 +88,11 @@ def compose(
     )
     bridge.follow(model.on_event)
     view = CounterView(model)
+    view.set_receipts(receipt_desk(runtime))
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
+    if settings_model is not None and runtime.demo:
+        settings_model.demo_link = getattr(runtime, "link", None)  # the demo's sticker: the sandbox's counter link
     gate = settings_model.gate if settings_model else None  # one PinGate: its lock-out counts every wrong PIN
     window = MainWindow(
         view, store_name=runtime.store_name, demo=runtime.demo, mode_text=getattr(runtime, "mode_text", ""), gate=gate
@@ -134,7 +139,17 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
 
     model = JournalModel(runtime.controller, runtime.journal, gate)
     bridge.follow(model.on_event)
-    return JournalView(model)
+    return JournalView(model, receipts=receipt_desk(runtime))
+
+
+def receipt_desk(runtime: Any) -> ReceiptDesk | None:
+    """Where the till prints receipts and the shift report ([printer]); None for a bare runtime (tests)."""
+    paths = getattr(runtime, "paths", None)
+    if paths is None:
+        return None
+    return ReceiptDesk.for_settings(
+        runtime.settings, runtime.journal, LazyQtPainter(), paths.data_dir, demo=runtime.demo
+    )
 
 
 def _field_page(runtime: Any, window: MainWindow) -> QWidget:

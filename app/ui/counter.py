@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from app.domain.sale import SaleStatus
+from app.receipts.desk import ReceiptDesk
 from app.screens.counter_model import CounterModel
 from app.screens.operations import Busy
+from app.screens.shift_model import print_receipt
 
 from .due_panel import DuePanel
 from .keypad import CLEAR, Keypad
@@ -102,6 +105,7 @@ class CounterView(QWidget):
     def __init__(self, model: CounterModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+        self.receipts: ReceiptDesk | None = None  # set_receipts: a "Print receipt" button once a sale is paid
         self.setObjectName("counter")
         self._build()
         model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
@@ -177,6 +181,9 @@ class CounterView(QWidget):
         right.addWidget(self.message)
         right.addWidget(self.panel, 1)
         right.addWidget(self.simulate)
+        self.print_receipt = _button("Print receipt", "printReceipt", "Print the receipt of the paid sale")
+        self.print_receipt.setVisible(False)
+        right.addWidget(self.print_receipt)
 
         root = self._root = QHBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
@@ -194,6 +201,12 @@ class CounterView(QWidget):
         self.charge.clicked.connect(self.on_charge)
         self.cancel.clicked.connect(self.on_cancel)
         self.simulate.clicked.connect(self.on_simulate)
+        self.print_receipt.clicked.connect(self.on_print_receipt)
+
+    def set_receipts(self, desk: ReceiptDesk | None) -> None:
+        """Where receipts are printed; the button shows after a paid sale when a printer (or PDF) is set up."""
+        self.receipts = desk
+        self.redraw()
 
     # -- commands (awaited on the qasync loop; the model catches and words every failure) ----
     @asyncSlot()
@@ -208,6 +221,11 @@ class CounterView(QWidget):
     @asyncSlot()
     async def on_simulate(self) -> None:
         await self.model.simulate_payment()
+
+    @asyncSlot()
+    async def on_print_receipt(self) -> None:
+        if self.receipts is not None and self.model.sale is not None:
+            await print_receipt(self.model.ops, self.receipts, self.model.sale.sale_id)
 
     def _toggle_due(self, on: bool) -> None:
         self.model.toggle_due(on)
@@ -251,6 +269,9 @@ class CounterView(QWidget):
         self.cancel.setEnabled(m.can_cancel)
         self.cancel.setText("Cancelling…" if m.busy is Busy.CANCEL else "Cancel")
         self.simulate.setEnabled(m.can_simulate)
+        paid = m.sale is not None and m.sale.status is SaleStatus.SETTLED
+        self.print_receipt.setVisible(paid and self.receipts is not None and self.receipts.can_print)
+        self.print_receipt.setEnabled(m.busy is None)
         self.banner.show_banner(m.banner)
         self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)
         self.message.setText(m.message)

@@ -53,6 +53,8 @@ class JournalDetail(QScrollArea):
         self.refund_note.setObjectName("refundNote")
         self.refund_note.setWordWrap(True)
         self.refund_start = button("Refund…", "refundStart", "Refund this sale, in full or in part")
+        self.print_receipt = button("Print receipt", "printReceipt", "Print this sale's receipt")
+        self.printing = False  # the view sets it when it can print receipts
         self.refund_start.clicked.connect(self.open_refund)
         self.refund_amount = QLineEdit()
         self.refund_amount.setObjectName("refundField")
@@ -83,6 +85,7 @@ class JournalDetail(QScrollArea):
         form.addWidget(self.refund_cancel, 2, 1)
         self.refund_cancel.clicked.connect(self.close_refund)
         refund_row = QHBoxLayout()
+        refund_row.addWidget(self.print_receipt)
         refund_row.addWidget(self.refund_start)
         refund_row.addWidget(self.refund_note, 1)
         col.addLayout(refund_row)  # the action first: on a small screen it stays above the fold
@@ -171,6 +174,7 @@ class JournalDetail(QScrollArea):
             self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
             set_property(self.detail_title, "tone", "")
             for w in (
+                self.print_receipt,
                 self.refund_start,
                 self.refund_note,
                 self.refund_form,
@@ -200,6 +204,8 @@ class JournalDetail(QScrollArea):
         if not form_open and self.refund_form.isVisible():
             self.close_refund()
         self.refund_start.setVisible(not form_open)
+        self.print_receipt.setVisible(self.printing and not form_open)
+        self.print_receipt.setEnabled(m.busy is None)
         self.refund_start.setEnabled(blocked is None and m.busy is None)
         self.refund_note.setVisible(True)
         self.refund_note.setText(blocked or f"Up to {sale.refundable.display()}; the manager PIN is asked.")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,12 +34,16 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 from shiboken6 import isValid
 
+from app.receipts.desk import ReceiptDesk
 from app.screens.journal_model import JournalModel
+from app.screens.shift_model import ShiftModel, print_receipt
 
 from .journal_bars import FilterBar, TotalsBar
 from .journal_detail import JournalDetail
+from .journal_detail import button as _button
 from .journal_detail import set_property as _set_property
 from .journal_table import SalesTable
+from .shift_dialog import ShiftDialog
 
 NARROW_BELOW = 1000  # view width (px) under which the detail opens as a page
 COMPACT_BELOW = 600  # view height (px) under which fonts and paddings shrink
@@ -110,9 +115,10 @@ QWidget#journal[compact="true"] QFrame#totals QLabel { font-size: 13px; }
 
 
 class JournalView(QWidget):
-    def __init__(self, model: JournalModel, parent: QWidget | None = None):
+    def __init__(self, model: JournalModel, parent: QWidget | None = None, *, receipts: ReceiptDesk | None = None):
         super().__init__(parent)
         self.model = model
+        self.receipts = receipts  # prints receipts and the end-of-shift report; None: no such buttons
         self.setObjectName("journal")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(STYLE)
@@ -195,6 +201,13 @@ class JournalView(QWidget):
         status_row = QHBoxLayout()
         status_row.addWidget(self.summary)
         status_row.addWidget(self.message, 1)
+        self.shift = _button("End of shift…", "shiftReport", "The end-of-shift report: totals, refunds, open sales")
+        self.shift.setVisible(self.receipts is not None)
+        self.shift.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.shift.clicked.connect(self.open_shift)
+        self.detail.printing = self.receipts is not None
+        self.detail.print_receipt.clicked.connect(self.print_selected)
+        status_row.addWidget(self.shift)
         root.addLayout(status_row)
         root.addLayout(middle, 1)
         root.addWidget(self.totals)
@@ -240,6 +253,36 @@ class JournalView(QWidget):
         if await self.model.close_refund(closable[0], self.close_note.text(), pin) and isValid(self):
             self.close_note.clear()
             self.redraw()
+
+    @asyncSlot()
+    async def print_selected(self) -> None:
+        """The selected sale's receipt, where [printer] says; with no printer set up, saved as a PDF chosen here."""
+        sale_id = self.model.selected
+        if self.receipts is None or sale_id is None:
+            return
+        if self.receipts.can_print:
+            await print_receipt(self.model.ops, self.receipts, sale_id)
+            return
+        default = str(Path.home() / f"tillqr-receipt-{sale_id[:8]}.pdf")
+        dialog = QFileDialog(self, "Save the receipt as PDF", default, "PDF (*.pdf)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("pdf")
+        dialog.fileSelected.connect(lambda path: path and self.save_receipt(sale_id, path))
+        dialog.open()  # not exec(): the qasync loop keeps running
+
+    @asyncSlot()
+    async def save_receipt(self, sale_id: str, path: str) -> None:
+        if self.receipts is not None:
+            await print_receipt(self.model.ops, self.receipts, sale_id, pdf=Path(path))
+
+    def open_shift(self) -> ShiftDialog | None:
+        """The end-of-shift report, window-modal over the journal (already behind the manager PIN)."""
+        if self.receipts is None:
+            return None
+        dialog = ShiftDialog(ShiftModel(self.receipts, tz=self.model.tz), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+        return dialog
 
     def choose_export(self) -> None:
         default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,6 +37,8 @@ from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 from .settings_secrets import CredentialsBox, PinBox
 
 if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
     from app.qr.sticker import Sticker  # lazy: type only
 
 STYLE = """
@@ -192,6 +194,8 @@ class SettingsView(QWidget):
         self.test_button = QPushButton("Test connection")
         self.link_button = QPushButton("Create payment link")
         self.sticker_button = QPushButton("Print sticker…")
+        self.printer: QPrinter | None = None  # the print dialog's printer, kept while it paints
+        self.print_dialog: QPrintDialog | None = None
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("save")
         self.save_button.setShortcut("Ctrl+S")
@@ -246,7 +250,7 @@ class SettingsView(QWidget):
             self.show_outcome(False, m.errors["config"])
         self._reveal_first_error()
         self.link_button.setVisible(m.can_create_link())
-        self.sticker_button.setVisible(m.can_create_link())
+        self.sticker_button.setVisible(m.can_print_sticker())
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button):
             b.setEnabled(m.busy is None)
 
@@ -315,12 +319,28 @@ class SettingsView(QWidget):
         return self._finished(*await self.model.create_payment_link())
 
     def _choose_sticker_file(self) -> None:
-        dialog = QFileDialog(
-            self, "Save the counter sticker", str(Path.home() / "tillqr-sticker.pdf"), "PDF (*.pdf);;PNG image (*.png)"
-        )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(lambda path: self.print_sticker(path))
-        dialog.open()  # not exec(): the loop keeps running
+        """The print dialog (a printer, or "Print to file" for a PDF); the sticker is painted once it is accepted."""
+        from PySide6.QtPrintSupport import (
+            QPrintDialog,
+            QPrinter,
+            QPrinterInfo,
+        )  # lazy: Qt's printing only when asked for
+
+        printer = self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if not QPrinterInfo.availablePrinters():  # no printer here (a demo, a laptop): a PDF file, as before
+            printer.setOutputFileName(str(Path.home() / "tillqr-sticker.pdf"))
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the counter sticker")
+        dialog.accepted.connect(lambda: self.print_sticker_on(printer))
+        self.print_dialog = dialog
+        QDialog.open(dialog)  # not exec(): the loop keeps running (QPrintDialog's own open() wants a slot)
+
+    @asyncSlot()
+    async def print_sticker_on(self, printer: QPrinter) -> tuple[bool, str]:
+        from app.ui.sticker_render import render_printer  # lazy: Qt painting, only when printing
+
+        where = printer.outputFileName() or printer.printerName() or "the printer"
+        return self._finished(*await self.model.print_sticker_on(lambda s: render_printer(s, printer), where))
 
     @asyncSlot(str)
     async def print_sticker(self, path: str) -> tuple[bool, str]:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSizeF
+from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageSize, QPainter
+from PySide6.QtPrintSupport import QPrinter
 
 from app.qr.sticker import Sticker
 from app.ui.print_paint import begin, image, paint, pdf_writer, png_bytes
@@ -62,3 +63,19 @@ def render_pdf(sticker: Sticker, path: str | Path, *, dpi: int = 1200) -> list[s
     if not target.exists() or target.stat().st_size == 0:
         raise OSError(f"Qt wrote no PDF at {target}")
     return warnings
+
+
+def render_printer(sticker: Sticker, printer: QPrinter) -> list[str]:
+    """Paint the sticker on ``printer`` (as a print dialog set it up) at its resolution, from the top-left
+    corner of its page; a PDF file (the dialog's "Print to file") gets a page the sticker's size."""
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+        size = QPageSize(QSizeF(sticker.width, sticker.height), QPageSize.Unit.Millimeter, "sticker")
+        printer.setPageSize(size)
+        printer.setPageMargins(QMarginsF(0, 0, 0, 0))
+    printer.setDocName(f"TillQR sticker ({sticker.scheme})")
+    painter = QPainter()
+    begin(painter, printer, "the printer did not start the job")  # type: ignore[arg-type]  # any paint device
+    try:
+        return _paint(painter, sticker, printer.resolution())
+    finally:
+        painter.end()

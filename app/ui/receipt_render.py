@@ -1,0 +1,122 @@
+"""Receipt lines (app.receipts.layout: plain text, one layout for every output) painted with Qt in a monospaced
+font: to PDF (QPdfWriter, as the sticker and the bills: app/ui/print_paint.py), to a system printer (QPrinter)
+and to an image (the screenshot, the screen's preview).
+
+The page of a PDF is the paper roll: ``width_mm`` wide, as long as the lines need. On a system printer's page
+(A4, Letter, a roll) the lines are painted from the top-left corner of the printable area, in a column as wide
+as the roll would be, so a receipt looks the same on any printer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QSizeF
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPageSize, QPaintDevice, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+from app.receipts.escpos_out import PrintFailed
+
+from .print_paint import begin, ensure_app, image, pdf_writer
+
+MARGIN_MM = 3.0
+LINE_SPACING = 1.15  # line height, in font heights
+MONO_FAMILIES = ("DejaVu Sans Mono", "Liberation Mono", "Noto Sans Mono", "Courier New", "monospace")
+
+
+def _font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setFamilies(list(MONO_FAMILIES))
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
+def _fitted(lines: Sequence[str], room_px: float) -> QFont:
+    """The monospaced font whose widest line (at least 32 characters) just fills ``room_px``."""
+    font = _font()
+    font.setPixelSize(100)
+    chars = max([32, *(len(line) for line in lines)])
+    advance = QFontMetricsF(font).horizontalAdvance("M" * chars)
+    font.setPixelSize(max(1, int(100 * room_px / advance)))
+    return font
+
+
+def height_mm(lines: Sequence[str], width_mm: int) -> float:
+    """The paper a receipt of ``lines`` takes on a roll ``width_mm`` wide."""
+    ensure_app()
+    font = _fitted(lines, 1000.0)  # measured at 1000 px for the printable width, scaled to mm
+    line_px = QFontMetricsF(font).height() * LINE_SPACING
+    room_mm = width_mm - 2 * MARGIN_MM
+    return 2 * MARGIN_MM + len(lines) * line_px * room_mm / 1000.0
+
+
+def paint_lines(painter: QPainter, lines: Sequence[str], dpi: float, width_mm: float, *, left_mm: float = 0.0) -> None:
+    """``lines`` in black, from (``left_mm`` + margin, margin), filling a column ``width_mm`` wide."""
+    scale = dpi / 25.4
+    room = (width_mm - 2 * MARGIN_MM) * scale
+    font = _fitted(lines, room)
+    painter.setFont(font)
+    painter.setPen(QColor("#000000"))
+    metrics = QFontMetricsF(font)
+    step = metrics.height() * LINE_SPACING
+    x, y = (left_mm + MARGIN_MM) * scale, MARGIN_MM * scale + metrics.ascent()
+    for line in lines:
+        painter.drawText(QPointF(x, y), line)
+        y += step
+
+
+def _paint_page(device: QPaintDevice, lines: Sequence[str], dpi: float, width_mm: float, failure: str) -> None:
+    painter = QPainter()
+    begin(painter, device, failure)  # type: ignore[arg-type]  # any paint device: an image, a PDF, a printer
+    try:
+        if isinstance(device, QImage):
+            device.fill(QColor("#FFFFFF"))
+        paint_lines(painter, lines, dpi, width_mm)
+    finally:
+        painter.end()
+
+
+def write_pdf(lines: Sequence[str], path: Path, width_mm: int, title: str, *, dpi: int = 600) -> None:
+    """``lines`` as a one-page PDF the size of the receipt (text kept as text, the font embedded)."""
+    size = QPageSize(QSizeF(width_mm, height_mm(lines, width_mm)), QPageSize.Unit.Millimeter, "receipt")
+    writer = pdf_writer(path, size, dpi, f"TillQR {title}")
+    _paint_page(writer, lines, dpi, width_mm, f"cannot write a PDF at {path}")
+    if not path.exists() or path.stat().st_size == 0:
+        raise OSError(f"Qt wrote no PDF at {path}")
+
+
+def render_image(lines: Sequence[str], width_mm: int, *, dpi: int = 203) -> QImage:
+    """``lines`` as a white image the size of the receipt (203 dpi: a thermal printer's dots)."""
+    picture = image((width_mm, height_mm(lines, width_mm)), dpi)
+    _paint_page(picture, lines, dpi, width_mm, "cannot paint the receipt")
+    return picture
+
+
+def print_on(printer: QPrinter, lines: Sequence[str], width_mm: int) -> None:
+    """``lines`` on ``printer`` (set up by the caller, or by a print dialog), in a column ``width_mm`` wide."""
+    _paint_page(printer, lines, printer.resolution(), width_mm, "the printer did not start the job")
+
+
+class QtPainter:
+    """app.receipts.desk.Painter with Qt: PDF files and the system's printers."""
+
+    def pdf(self, lines: Sequence[str], path: Path, width_mm: int, title: str) -> None:
+        write_pdf(lines, path, width_mm, title)
+
+    def system(self, lines: Sequence[str], printer_name: str, width_mm: int, title: str) -> str:
+        ensure_app()
+        info = QPrinterInfo.printerInfo(printer_name) if printer_name else QPrinterInfo.defaultPrinter()
+        if info.isNull():
+            raise PrintFailed(
+                f"there is no printer named {printer_name!r} on this computer"
+                if printer_name
+                else "this computer has no default printer"
+            )
+        printer = QPrinter(info)
+        printer.setDocName(f"TillQR {title}")
+        try:
+            print_on(printer, lines, width_mm)
+        except OSError as exc:
+            raise PrintFailed(f"the printer {info.printerName()} did not take the receipt: {exc}") from exc
+        return info.printerName()
