@@ -53,8 +53,15 @@ FIELDS: tuple[Field, ...] = (
     Field("notifications.port", "Receiver port", "0 = off; providers' notifications wake a sale at once"),
     Field("notifications.host", "Receiver address", "127.0.0.1, or 0.0.0.0 behind the shop's proxy"),
     Field("notifications.public_url", "Public URL", "https://… where providers reach the receiver (optional)"),
+    Field("kiosk.enabled", "Kiosk mode", "full screen from the next start; the manager's PIN to leave"),
 )
-SECTIONS = {"store": "Store", "provider": "Provider", "checkout": "Checkout", "notifications": "Notifications"}
+SECTIONS = {
+    "store": "Store",
+    "provider": "Provider",
+    "checkout": "Checkout",
+    "notifications": "Notifications",
+    "kiosk": "Kiosk",
+}
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {
     f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()
@@ -63,6 +70,12 @@ _KIND = {
     f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items() for key, (_field, kind) in keys.items()
 }
 PIN_KEY = "manager.pin_hash"  # not a field: set through the PIN box, kept as its hash
+_YES, _NO = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0", ""})
+
+
+def is_switch(key: str) -> bool:
+    """Whether the setting ``key`` is on/off (its form text is "true" or "false": a check box in the view)."""
+    return _KIND.get(key) is bool
 
 
 def initial_values(current: Settings | None) -> dict[str, str]:
@@ -99,6 +112,11 @@ def read(values: dict[str, str], pin_hash: str, config_file: Path) -> tuple[Sett
             except ValueError:
                 errors[key] = f"{key} must be a number, not {text!r}"
                 continue
+        elif kind is bool:
+            if value.lower() not in _YES | _NO:
+                errors[key] = f"{key} must be true or false, not {text!r}"
+                continue
+            value = value.lower() in _YES
         data.setdefault(section, {})[name] = value
     for key, limit in NAME_LIMITS.items():
         if len(values[key].strip()) > limit:
@@ -126,7 +144,7 @@ def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | No
             continue
         for name, value in content.items():
             key = f"{section}.{name}"
-            if key in keys and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            if key in keys and isinstance(value, (str, int, float)) and (is_switch(key) or not isinstance(value, bool)):
                 values[key] = text_of(value)
             elif key == PIN_KEY and isinstance(value, str) and value.startswith("scrypt$"):
                 pin_hash = value
@@ -134,6 +152,8 @@ def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | No
 
 
 def text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
 
 
@@ -152,6 +172,7 @@ __all__ = [
     "Field",
     "errors_of",
     "initial_values",
+    "is_switch",
     "length_note",
     "read",
     "salvage",
