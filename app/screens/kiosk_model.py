@@ -67,7 +67,7 @@ class KioskModel:
 
     def exit_purpose(self) -> str:
         """The PIN dialog's title for the Exit button."""
-        return "Manager PIN to leave kiosk mode or quit" if self.kiosk else "Manager PIN to quit TillQR"
+        return "Manager PIN to leave or quit" if self.kiosk else "Manager PIN to quit TillQR"
 
     def exit_choices(self) -> tuple[ExitChoice, ...]:
         """What the manager may do once past the PIN; a single choice is done at once, without asking."""

@@ -126,6 +126,7 @@ class PinDialog(QDialog):
     def fit(self) -> None:
         """Compact where the room is short, then centred in the room (kept inside the window)."""
         room = self.room()
+        self.ensurePolished()  # the style sheet's minimums first (at the first open), then the finger's
         compact = room.height() < COMPACT_BELOW
         if self.property("compact") != ("true" if compact else "false"):
             self.setProperty("compact", "true" if compact else "false")
@@ -135,7 +136,7 @@ class PinDialog(QDialog):
             for widget in [self, *self.findChildren(QWidget)]:  # re-apply the [compact] rules
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
-            refit_touch(self)
+        refit_touch(self)
         self.adjustSize()
         size = self.size()
         x = room.x() + max(0, (room.width() - size.width()) // 2)

@@ -17,7 +17,7 @@ from app.screens.touch import FALLBACK_DPI, MIN_TOUCH_MM, mm_to_px, px_to_mm, to
 def test_kiosk_mode_refuses_a_close_until_the_manager_quits():
     model = KioskModel(kiosk=True, pin_set=lambda: True)
     assert model.close_verdict() is CloseVerdict.REFUSE and model.keeps_full_screen()
-    assert model.exit_needs_pin() and "kiosk" in model.exit_purpose()
+    assert model.exit_needs_pin() and "leave" in model.exit_purpose()
     assert model.exit_choices() == (ExitChoice.LEAVE_KIOSK, ExitChoice.QUIT, ExitChoice.STAY)
     model.choose(ExitChoice.STAY)
     assert model.close_verdict() is CloseVerdict.REFUSE
