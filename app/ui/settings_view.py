@@ -163,10 +163,10 @@ class SettingsView(QWidget):
                 choice.currentTextChanged.connect(self._provider_changed)
                 editor: QWidget = choice
             elif is_switch(field.key):  # on/off: the form's text is "true" or "false"
-                box = QCheckBox("On")
-                box.setChecked(model.values[field.key] == "true")
-                box.toggled.connect(lambda on, key=field.key: self._edited(key, "true" if on else "false"))
-                editor = box
+                switch = QCheckBox("On")
+                switch.setChecked(model.values[field.key] == "true")
+                switch.toggled.connect(lambda on, key=field.key: self._edited(key, "true" if on else "false"))
+                editor = switch
             else:
                 line = QLineEdit(model.values[field.key])
                 line.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
