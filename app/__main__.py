@@ -1,6 +1,7 @@
 """The ``tillqr`` command (see DESIGN.md, "Command-line contract").
 
-    tillqr [--demo] [--provider P] [--field]  the kiosk GUI (--field: opens on the field agent's screen)
+    tillqr [--demo] [--provider P] [--field] [--kiosk]  the kiosk GUI (--field: the field agent's screen;
+                                            --kiosk: full screen, frameless, the manager's PIN to leave)
     tillqr sandbox [--host H] [--port P]    the simulator alone
     tillqr charge AMOUNT [...]              one sale as JSON lines
     tillqr recover [--cancel-open] [--json] finish sales left open
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--field", action="store_true", help="open the GUI on the field agent's screen (meter readings)"
+    )
+    parser.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="full screen and frameless, nothing a customer can close; the manager's PIN to leave or quit",
     )
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command")
@@ -218,7 +224,7 @@ def _main(argv: list[str] | None) -> int:
             from app.screens import counter_model, settings_model  # noqa: F401 - lazy: as above
             from app.ui.app import run_gui  # lazy: Qt only for the GUI
 
-            return run_gui(demo=True if args.demo else None, provider=args.provider, field=args.field)
+            return run_gui(demo=True if args.demo else None, provider=args.provider, field=args.field, kiosk=args.kiosk)
         if cmd == "sandbox":
             from app.providers.registry import sandbox_modules  # lazy: the registry only for `tillqr sandbox`
             from app.sandbox.server import run  # lazy: the simulator and its web stack only for `tillqr sandbox`

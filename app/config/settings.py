@@ -37,6 +37,8 @@ A missing file means "not configured" (demo mode); a broken one raises
     kind = "none"                # none | pdf | escpos | system
     width_mm = 80                # 58 or 80: the paper roll
     target = ""                  # escpos: /dev/usb/lp0 or host:port; system: a printer's name; pdf: a folder
+    [kiosk]
+    enabled = false              # true: full screen, frameless, the manager's PIN to leave (as tillqr --kiosk)
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class Settings:
     printer_kind: str = "none"  # none | pdf | escpos | system (app.receipts.printer)
     printer_width_mm: int = 80
     printer_target: str = ""
+    kiosk_enabled: bool = False  # [kiosk] enabled: the GUI as with ``tillqr --kiosk``
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
@@ -123,6 +126,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "width_mm": ("printer_width_mm", int),
         "target": ("printer_target", str),
     },
+    "kiosk": {"enabled": ("kiosk_enabled", bool)},
 }
 
 
@@ -209,7 +213,7 @@ def parse(data: dict[str, Any], path: Path) -> Settings:
                     value = float(value)
                 except OverflowError:
                     raise SettingsError(path, f"{section}.{key} is far too large a number") from None
-            if not isinstance(value, kind) or isinstance(value, bool):
+            if not _is_kind(value, kind):
                 raise SettingsError(path, f"{section}.{key} must be {_KINDS[kind]}, not {_what(value)}")
             values[field] = value
     settings = Settings(**values)
@@ -217,7 +221,12 @@ def parse(data: dict[str, Any], path: Path) -> Settings:
     return settings
 
 
-_KINDS: dict[type, str] = {str: "text in quotes", int: "a whole number", float: "a number"}
+_KINDS: dict[type, str] = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _is_kind(value: object, kind: type) -> bool:
+    """Whether a TOML value is of a schema kind (a bool is no number, though Python says it is an int)."""
+    return isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
 
 
 def _what(value: object) -> str:
@@ -239,10 +248,16 @@ def dumps(settings: Settings) -> str:
         out.append(f"[{section}]")
         for key, (field, kind) in keys.items():
             value = getattr(settings, field)
-            text = _toml_string(value) if kind is str else repr(value)
+            text = _toml_value(value, kind)
             out.append(f"{key} = {text}")
         out.append("")
     return "\n".join(out)
+
+
+def _toml_value(value: object, kind: type) -> str:
+    if kind is bool:
+        return "true" if value else "false"
+    return _toml_string(str(value)) if kind is str else repr(value)
 
 
 def _toml_string(value: str) -> str:

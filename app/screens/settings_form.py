@@ -56,6 +56,7 @@ FIELDS: tuple[Field, ...] = (
     Field("printer.kind", "Receipt printer", "none / pdf / escpos (thermal) / system"),
     Field("printer.width_mm", "Paper width (mm)", "58 or 80"),
     Field("printer.target", "Printer", "escpos: /dev/usb/lp0 or host:9100; system: printer name; pdf: a folder"),
+    Field("kiosk.enabled", "Kiosk mode", "full screen from the next start; the manager's PIN to leave"),
 )
 SECTIONS = {
     "store": "Store",
@@ -63,6 +64,7 @@ SECTIONS = {
     "checkout": "Checkout",
     "notifications": "Notifications",
     "printer": "Receipts",
+    "kiosk": "Kiosk",
 }
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {
@@ -72,6 +74,12 @@ _KIND = {
     f"{section}.{key}": kind for section, keys in settings_mod._SCHEMA.items() for key, (_field, kind) in keys.items()
 }
 PIN_KEY = "manager.pin_hash"  # not a field: set through the PIN box, kept as its hash
+_YES, _NO = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0", ""})
+
+
+def is_switch(key: str) -> bool:
+    """Whether the setting ``key`` is on/off (its form text is "true" or "false": a check box in the view)."""
+    return _KIND.get(key) is bool
 
 
 def initial_values(current: Settings | None) -> dict[str, str]:
@@ -108,6 +116,11 @@ def read(values: dict[str, str], pin_hash: str, config_file: Path) -> tuple[Sett
             except ValueError:
                 errors[key] = f"{key} must be a number, not {text!r}"
                 continue
+        elif kind is bool:
+            if value.lower() not in _YES | _NO:
+                errors[key] = f"{key} must be true or false, not {text!r}"
+                continue
+            value = value.lower() in _YES
         data.setdefault(section, {})[name] = value
     for key, limit in NAME_LIMITS.items():
         if len(values[key].strip()) > limit:
@@ -135,7 +148,7 @@ def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | No
             continue
         for name, value in content.items():
             key = f"{section}.{name}"
-            if key in keys and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            if key in keys and isinstance(value, (str, int, float)) and (is_switch(key) or not isinstance(value, bool)):
                 values[key] = text_of(value)
             elif key == PIN_KEY and isinstance(value, str) and value.startswith("scrypt$"):
                 pin_hash = value
@@ -143,6 +156,8 @@ def salvage(config_file: Path, keys: set[str]) -> tuple[dict[str, str], str | No
 
 
 def text_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
 
 
@@ -161,6 +176,7 @@ __all__ = [
     "Field",
     "errors_of",
     "initial_values",
+    "is_switch",
     "length_note",
     "read",
     "salvage",

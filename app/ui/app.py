@@ -41,6 +41,7 @@ from app.providers.registry import PROVIDERS
 from app.receipts.desk import ReceiptDesk
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
+from app.screens.kiosk_model import kiosk_configured
 from app.screens.settings_model import SettingsModel
 
 from .bridge import EventBridge
@@ -69,6 +70,8 @@ def compose(
     pages_on_demand: bool = False,
     on_restart: Callable[[], None] | None = None,
     field: bool = False,
+    kiosk: bool = False,
+    touch_dpi: float | None = None,
 ) -> MainWindow:
     """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
     bridge is the one route of the controller's events to the models: app/ui/bridge.py).
@@ -77,7 +80,9 @@ def compose(
     ``problem``: why it could not be used — the Settings page then opens at once, showing it;
     ``pages_on_demand``: the Journal and Settings pages (behind the PIN) are built when first opened,
     not before the counter is shown (the Field page always is: it opens its field book then); ``on_restart``: called when Settings asks for a restart;
-    ``field``: open on the Field page (``tillqr --field``), the field agent's mode."""
+    ``field``: open on the Field page (``tillqr --field``), the field agent's mode; ``kiosk``: kiosk mode
+    (full screen once ``show_on_screen``, the manager's PIN to leave); ``touch_dpi``: the density buttons
+    are sized for (default: the screen's)."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -95,7 +100,13 @@ def compose(
         settings_model.demo_link = getattr(runtime, "link", None)  # the demo's sticker: the sandbox's counter link
     gate = settings_model.gate if settings_model else None  # one PinGate: its lock-out counts every wrong PIN
     window = MainWindow(
-        view, store_name=runtime.store_name, demo=runtime.demo, mode_text=getattr(runtime, "mode_text", ""), gate=gate
+        view,
+        store_name=runtime.store_name,
+        demo=runtime.demo,
+        mode_text=getattr(runtime, "mode_text", ""),
+        gate=gate,
+        kiosk=kiosk,
+        touch_dpi=touch_dpi,
     )
     window.settings = None
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
@@ -171,12 +182,8 @@ def _field_page(runtime: Any, window: MainWindow) -> QWidget:
 
 
 def show_fitted(window: MainWindow) -> None:
-    """1280×800 where it fits; maximised on a smaller kiosk screen (800×480)."""
-    screen = window.screen().availableGeometry() if window.screen() else None
-    if screen is not None and (screen.width() < 1280 or screen.height() < 800):
-        window.showMaximized()
-    else:
-        window.show()
+    """Full screen in kiosk mode; else 1280×800 where it fits, maximised on a smaller screen (800×480)."""
+    window.show_on_screen()
 
 
 async def open_or_fallback(
@@ -233,7 +240,9 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
     return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
 
 
-async def _main(app: QApplication, *, demo: bool | None, provider: str | None, field: bool = False) -> int:
+async def _main(
+    app: QApplication, *, demo: bool | None, provider: str | None, field: bool = False, kiosk: bool = False
+) -> int:
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
 
@@ -259,7 +268,10 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
                 pages_on_demand=True,
                 on_restart=partial(_resolve, ended, "restart"),
                 field=field,
+                kiosk=kiosk or kiosk_configured(paths().config_file),  # read again at a restart
             )
+            if window.kiosk.kiosk and not window.gate.configured:
+                log.warning("kiosk mode without a manager PIN: anyone can leave it; set a PIN in Settings")
             window.closed.connect(partial(_resolve, ended, "closed"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
@@ -267,10 +279,10 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
                 await recovering
                 await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
                 print(f"tillqr: ready ({runtime.mode_text})", flush=True)
-                window.close()
+                window.close_for_good()
             restart = await ended == "restart"
             if restart:
-                window.close()  # its closed signal also closes the bridge; ``ended`` is already set
+                window.close_for_good()  # its closed signal also closes the bridge; ``ended`` is already set
                 window.deleteLater()
             if not recovering.done():
                 recovering.cancel()
@@ -305,8 +317,9 @@ def _no_display() -> bool:
     )
 
 
-def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = False) -> int:
-    """Run the kiosk until its window is closed; returns the process exit code."""
+def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = False, kiosk: bool = False) -> int:
+    """Run the kiosk until its window is closed; returns the process exit code. ``kiosk``: kiosk mode
+    whatever config.toml says (``[kiosk] enabled = true`` turns it on too)."""
     if _no_display():
         print(
             "tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
@@ -321,7 +334,7 @@ def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = Fal
     apply_style(app)
     try:
         with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-            return runner.run(_main(app, demo=demo, provider=provider, field=field))
+            return runner.run(_main(app, demo=demo, provider=provider, field=field, kiosk=kiosk))
     except StartupFailed as exc:
         _say_cannot_start(str(exc))  # after the asyncio loop has ended: no task to re-enter
         return 1

@@ -208,6 +208,11 @@ class CounterView(QWidget):
         self.receipts = desk
         self.redraw()
 
+    def touch_targets(self) -> list[QPushButton]:
+        """The buttons a finger presses (the window sizes them for its screen: at least 9 mm)."""
+        buttons = [*self.keypad.buttons.values(), self.clear, self.charge, self.cancel, self.simulate]
+        return buttons + ([self.due_toggle] if self.due_toggle is not None else [])
+
     # -- commands (awaited on the qasync loop; the model catches and words every failure) ----
     @asyncSlot()
     async def on_charge(self) -> None:

@@ -8,6 +8,12 @@ F1 / Ctrl+1 counter, F2 / Ctrl+2 journal, F3 / Ctrl+3 settings, F4 / Ctrl+4 the 
 screen (a mode the user picks, as the counter is the cashier's: no PIN). ``closers``: what a page
 opened of its own (the Field page's field book), closed by ``aclose_pages`` when the app ends.
 
+Kiosk mode (``kiosk=True``, app/screens/kiosk_model.py holds its rules): full screen and frameless
+(``show_on_screen``), the window manager's close refused, back to full screen when taken out of it.
+The header's Exit button and Ctrl+Q are the manager's way out in both modes: the PIN when one is
+set, then (kiosk mode) leave full screen or quit. The app's own closes go through ``close_for_good``.
+Buttons are at least 9 mm on the window's screen (``touch_dpi`` overrides the screen's density).
+
 The window holds no business rules and no reference to the runtime; whoever composes it
 (app/ui/app.py) adds the pages and hands it the PinGate.
 """
@@ -19,20 +25,23 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QStackedWidget,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.config.pin import PinGate
+from app.screens.kiosk_model import CloseVerdict, ExitChoice, KioskModel
+from app.screens.touch import touch_px
 
+from .kiosk import ExitDialog, PageStack, fit_for_touch, refit_touch, screen_touch_px
 from .pin_dialog import PinDialog
 
 if TYPE_CHECKING:
@@ -47,7 +56,11 @@ NAV_STYLE = """
 QPushButton#nav { background: #323f4b; color: #ffffff; border: 2px solid #52606d; border-radius: 6px;
                   padding: 2px 14px; font-size: 17px; font-weight: bold; min-height: 30px; }
 QPushButton#nav:checked { background: #ffffff; color: #1f2933; border-color: #ffffff; }
+QPushButton#exit { background: #1f2933; color: #ffffff; border: 2px solid #9aa5b1; border-radius: 6px;
+                   padding: 2px 12px; font-size: 17px; }
 """
+DEMO_MARK, DEMO_MARK_SHORT = "DEMO — sandbox", "DEMO"
+NARROW_BELOW = 1000  # window width (px) under which the header takes its short words (800-px kiosks)
 
 
 class MainWindow(QMainWindow):
@@ -55,13 +68,24 @@ class MainWindow(QMainWindow):
     page_changed = Signal(str)
 
     def __init__(
-        self, counter: CounterView, *, store_name: str, demo: bool, mode_text: str = "", gate: PinGate | None = None
+        self,
+        counter: CounterView,
+        *,
+        store_name: str,
+        demo: bool,
+        mode_text: str = "",
+        gate: PinGate | None = None,
+        kiosk: bool = False,
+        touch_dpi: float | None = None,
     ):
         super().__init__()
         self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
         self.setMinimumSize(760, 420)
         self.resize(1280, 800)
         self.gate = gate or PinGate(None)
+        self.kiosk = KioskModel(kiosk=kiosk, pin_set=lambda: self.gate.configured)
+        self.touch = touch_px(touch_dpi) if touch_dpi is not None else screen_touch_px(self)  # 9 mm, in px
+        self.exit_dialog: ExitDialog | None = None
 
         header = QWidget()
         header.setObjectName("header")
@@ -71,10 +95,12 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(14, 6, 14, 6)
         self.store_label = QLabel(store_name)
         self.store_label.setObjectName("storeName")
+        self.store_label.setToolTip(store_name)
+        self.store_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, not wider
         row.addWidget(self.store_label, 1)
         self.demo_mark: QLabel | None = None
         if demo:
-            self.demo_mark = QLabel("DEMO — sandbox")
+            self.demo_mark = QLabel(DEMO_MARK)
             self.demo_mark.setObjectName("demoMark")
             self.demo_mark.setToolTip(mode_text or "Demo mode: payments are simulated, no money moves")
             self.demo_mark.setAccessibleName("Demo mode: sandbox, no real payments")
@@ -82,8 +108,17 @@ class MainWindow(QMainWindow):
         self.nav_row = QHBoxLayout()
         self.nav_row.setSpacing(6)
         row.addLayout(self.nav_row)
+        self.exit_button = QPushButton("Exit")
+        self.exit_button.setObjectName("exit")
+        self.exit_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.exit_button.setToolTip("Leave kiosk mode or quit TillQR (Ctrl+Q) — manager PIN")
+        self.exit_button.setAccessibleName("Exit: leave kiosk mode or quit, with the manager PIN")
+        self.exit_button.clicked.connect(self.request_exit)
+        row.addWidget(self.exit_button)
+        QShortcut(QKeySequence("Ctrl+Q"), self).activated.connect(self.request_exit)
+        fit_for_touch(self.touch, self.exit_button)
 
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         page = QWidget()
         page.setObjectName("page")
         column = QVBoxLayout(page)
@@ -103,6 +138,7 @@ class MainWindow(QMainWindow):
         self._compact: bool | None = None
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.add_page("counter", "Counter", counter)
+        fit_for_touch(self.touch, *counter.touch_targets())
         # A manager's page left open goes back to the counter (and locks) after IDLE_LOCK_S without input.
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
@@ -132,6 +168,7 @@ class MainWindow(QMainWindow):
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the counter's amount field keeps the keyboard
         button.setToolTip(f"{title} (F{n} or Ctrl+{n})" + (" — manager PIN" if guarded else ""))
         button.clicked.connect(lambda: self.request_page(name))
+        fit_for_touch(self.touch, button)
         self.nav[name] = button
         self.nav_row.addWidget(button)
         for keys in (f"F{n}", f"Ctrl+{n}"):
@@ -160,11 +197,13 @@ class MainWindow(QMainWindow):
             return
         self.show_page(name)
 
-    def ask_pin(self, then, purpose: str = "Manager PIN to open this page") -> PinDialog:
-        dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack)  # under the header
+    def ask_pin(self, then, purpose: str = "Manager PIN to open this page", *, unlock: bool = True) -> PinDialog:
+        """The PIN dialog; ``then`` once the gate said yes (``unlock``: the manager's pages open too)."""
+        dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack, touch=self.touch)
 
         def unlocked() -> None:
-            self.unlocked = True
+            if unlock:
+                self.unlocked = True
             then()
 
         dialog.accepted.connect(unlocked)
@@ -180,7 +219,68 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() in _INPUT and self.idle.isActive():
             self.idle.start()  # any key, click or touch on a manager's page: still in use
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self.kiosk.kiosk:
+            chord = QKeySequence(event.keyCombination()).toString(QKeySequence.SequenceFormat.PortableText)
+            return self.kiosk.swallows(chord)  # Alt+F4 and the like do nothing in kiosk mode
         return False
+
+    # -- kiosk mode and the manager's exit ------------------------------------------------------
+    def show_on_screen(self) -> None:
+        """Full screen and frameless in kiosk mode; else 1280×800, maximised on a smaller screen."""
+        if self.kiosk.kiosk:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            self.showFullScreen()
+            return
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None and (screen.width() < 1280 or screen.height() < 800):
+            self.showMaximized()
+        else:
+            self.show()
+
+    def request_exit(self) -> None:
+        """The Exit button and Ctrl+Q: the manager PIN when one is set, then the kiosk model's choices."""
+        if self.pin_dialog is not None or self.exit_dialog is not None:
+            return
+        if self.kiosk.exit_needs_pin():
+            self.ask_pin(self._offer_exit, purpose=self.kiosk.exit_purpose(), unlock=False)
+        else:
+            self._offer_exit()
+
+    def _offer_exit(self) -> None:
+        choices = self.kiosk.exit_choices()
+        if len(choices) == 1:
+            self.exit_with(choices[0])
+            return
+        dialog = ExitDialog(choices, touch=self.touch, parent=self)
+        dialog.chosen.connect(self.exit_with)
+        dialog.finished.connect(lambda _code: setattr(self, "exit_dialog", None))
+        self.exit_dialog = dialog
+        dialog.open()
+
+    def exit_with(self, choice: ExitChoice) -> None:
+        """Do what the manager chose (past the PIN)."""
+        self.kiosk.choose(choice)
+        if choice is ExitChoice.LEAVE_KIOSK:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
+            self.showNormal()
+            self.show_on_screen()
+        elif choice is ExitChoice.QUIT:
+            self.close()
+
+    def close_for_good(self) -> None:
+        """The app closes its own window (a restart, a smoke run): never refused, even in kiosk mode."""
+        self.kiosk.release()
+        self.close()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and self.kiosk.keeps_full_screen() and self.isVisible():
+            if not self.isFullScreen():
+                QTimer.singleShot(0, self._back_to_full_screen)
+
+    def _back_to_full_screen(self) -> None:
+        if self.kiosk.keeps_full_screen() and not self.isFullScreen():
+            self.showFullScreen()
 
     def show_page(self, name: str) -> None:
         """Switch without asking (after the PIN, or at start-up with a broken configuration)."""
@@ -205,6 +305,8 @@ class MainWindow(QMainWindow):
     # -- Qt ----------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        if self.demo_mark is not None:  # the long words where there is room for them
+            self.demo_mark.setText(DEMO_MARK if event.size().width() >= NARROW_BELOW else DEMO_MARK_SHORT)
         if self.pin_dialog is not None:  # e.g. asked at start-up, before the window was maximised
             QTimer.singleShot(0, self._refit_pin_dialog)
         compact = event.size().height() < COMPACT_BELOW
@@ -219,6 +321,7 @@ class MainWindow(QMainWindow):
                     widget.setProperty("compact", "true" if compact else "false")
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
+            refit_touch(page)
 
     def _refit_pin_dialog(self) -> None:
         if self.pin_dialog is not None:
@@ -226,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
+        refit_touch(self)  # after the style sheet's first polish
         if self.pin_dialog is not None:
             QTimer.singleShot(0, self._refit_pin_dialog)
 
@@ -235,6 +339,9 @@ class MainWindow(QMainWindow):
         await asyncio.gather(*(close() for close in closers), return_exceptions=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.kiosk.close_verdict() is CloseVerdict.REFUSE:
+            event.ignore()  # kiosk mode: only the manager's Exit (or the app itself) closes the till
+            return
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

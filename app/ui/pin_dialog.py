@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEd
 from app.config.pin import PinError, PinGate
 from app.screens.amount_entry import sentence
 
+from .kiosk import fit_for_touch, refit_touch
+
 STYLE = """
 QDialog#pinDialog { background: #f4f6f8; border: 2px solid #52606d; }
 QLabel#pinTitle { font-size: 22px; font-weight: bold; }
@@ -46,7 +48,9 @@ class PinDialog(QDialog):
         purpose: str = "Manager PIN",
         parent: QWidget | None = None,
         anchor: QWidget | None = None,
+        touch: int | None = None,
     ):
+        """``touch``: the side of a finger's target in px (its keys and buttons at least that big)."""
         super().__init__(parent)
         self.gate = gate
         self.anchor = anchor
@@ -101,6 +105,8 @@ class PinDialog(QDialog):
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
         column.addLayout(row)
+        if touch:
+            fit_for_touch(touch, *grid_buttons(grid), self.cancel_button, self.ok_button)
         self.field.setFocus()
 
     # -- size and place ----------------------------------------------------------------
@@ -120,6 +126,7 @@ class PinDialog(QDialog):
     def fit(self) -> None:
         """Compact where the room is short, then centred in the room (kept inside the window)."""
         room = self.room()
+        self.ensurePolished()  # the style sheet's minimums first (at the first open), then the finger's
         compact = room.height() < COMPACT_BELOW
         if self.property("compact") != ("true" if compact else "false"):
             self.setProperty("compact", "true" if compact else "false")
@@ -129,6 +136,7 @@ class PinDialog(QDialog):
             for widget in [self, *self.findChildren(QWidget)]:  # re-apply the [compact] rules
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
+        refit_touch(self)
         self.adjustSize()
         size = self.size()
         x = room.x() + max(0, (room.width() - size.width()) // 2)
@@ -162,3 +170,8 @@ class PinDialog(QDialog):
             self.field.insert(event.text())
             return
         super().keyPressEvent(event)
+
+
+def grid_buttons(grid: QGridLayout) -> list[QPushButton]:
+    items = (grid.itemAt(i) for i in range(grid.count()))
+    return [w for w in (item.widget() for item in items if item is not None) if isinstance(w, QPushButton)]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.providers.registry import PROVIDERS
+from app.screens.settings_form import is_switch
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
 from .settings_secrets import CredentialsBox, PinBox
@@ -162,6 +164,11 @@ class SettingsView(QWidget):
                 choice.setCurrentText(model.values[field.key])
                 choice.currentTextChanged.connect(self._provider_changed)
                 editor: QWidget = choice
+            elif is_switch(field.key):  # on/off: the form's text is "true" or "false"
+                switch = QCheckBox("On")
+                switch.setChecked(model.values[field.key] == "true")
+                switch.toggled.connect(lambda on, key=field.key: self._edited(key, "true" if on else "false"))
+                editor = switch
             else:
                 line = QLineEdit(model.values[field.key])
                 line.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
@@ -240,6 +247,8 @@ class SettingsView(QWidget):
             editor = self.editors[key]
             if isinstance(editor, QLineEdit) and editor.text() != m.values[key]:
                 editor.setText(m.values[key])
+            elif isinstance(editor, QCheckBox) and editor.isChecked() != (m.values[key] == "true"):
+                editor.setChecked(m.values[key] == "true")
             note = m.length_note(key)
             if note:
                 row.note.setText(note)

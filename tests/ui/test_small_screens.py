@@ -91,7 +91,9 @@ def test_a_broken_config_is_said_first_and_in_view(window_for, tmp_path, qtbot, 
     assert shown_rect(mcc.error) == global_rect(mcc.error)  # and the field it names is in view too
 
 
-@pytest.mark.parametrize("module", ["settings_screenshots", "screenshots", "journal_screenshots", "field_screenshots"])
+@pytest.mark.parametrize(
+    "module", ["settings_screenshots", "screenshots", "journal_screenshots", "field_screenshots", "kiosk_screenshots"]
+)
 def test_screenshot_scripts_answer_help(tmp_path, module):
     env = dict(
         os.environ,
