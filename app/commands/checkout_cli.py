@@ -17,7 +17,7 @@ import httpx
 from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
-from app.config.settings import SettingsError
+from app.config.settings import SettingsError, is_configured
 from app.domain.excerpt import excerpt
 from app.domain.money import Money, MoneyError, amount_text
 from app.domain.sale import Sale, SaleStatus, utcnow
@@ -93,7 +93,7 @@ def _unreachable(args, exc: ProviderError) -> str:
         return str(exc)
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
     slow = isinstance(exc, ProviderTimeout)
-    if demo_flag(args) or configured is None:
+    if demo_flag(args) or not is_configured(configured) or configured is None:
         if url and slow:
             return (
                 f"the sandbox at {_public(url)} (TILLQR_SANDBOX_URL) is slow: it did not answer in time "
