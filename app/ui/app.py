@@ -40,6 +40,7 @@ from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
+from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.settings_model import SettingsModel
 
 from .bridge import EventBridge
@@ -85,6 +86,9 @@ def compose(
         link_payload=runtime.link.payload if runtime.link else None,
     )
     bridge.follow(model.on_event)
+    unfinished = getattr(runtime, "unfinished", ())
+    if unfinished:  # a half-configured store: a demo till, said in words above the banner
+        model.set_standing(Standing.SETUP, setup_unfinished([m.words for m in unfinished]))
     view = CounterView(model)
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
@@ -110,7 +114,7 @@ def compose(
             return _field_page(runtime, window)
 
         eager = not pages_on_demand
-        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True)
+        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True, needs_pin=True)
         window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
         window.add_page("field", "Field", field_page)  # the agent's mode (no PIN); always opened on demand
     bridge.setParent(window)
