@@ -41,6 +41,11 @@ sends nothing over a network. A read that gets no answer in time is ``ProviderTi
 unreachable).
 The credentials live only in the client's default headers: no message, log line
 or ``repr`` contains them.
+
+Every answer's HTTP ``Date`` header is read against this machine's clock (``wall``): ``clock_skew`` keeps the
+latest difference (the provider's clock minus ours, in seconds; None before any answer with a Date), which
+``clock_skew_of(provider)`` reads and ``skew_words`` words for the manager once it is over a minute
+(``SKEW_WARN_S``): a till whose clock is wrong sees requests expire early or late.
 """
 
 from __future__ import annotations
@@ -52,7 +57,9 @@ import random
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
@@ -78,6 +85,7 @@ from .parsing import error_json, status_line
 log = logging.getLogger("tillqr.providers.http")
 
 T = TypeVar("T")
+SKEW_WARN_S = 60.0  # a clock further off than this from the provider's is said to the manager
 ErrorParser = Callable[[httpx.Response], tuple[str, str]]  # -> (message, code)
 Body = Json | bytes  # a request's JSON, or JSON the provider module encoded itself (sent as it is)
 Parse = Callable[[Json], T]  # an answer's JSON read into the caller's words (or ProviderProtocolError)
@@ -148,6 +156,40 @@ def _certificate_problem(exc: BaseException) -> str | None:
     return None
 
 
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
+def answer_date(response: httpx.Response) -> datetime | None:
+    """When the server says it answered (its last ``Date`` header), or None without a readable one."""
+    for value in reversed(response.headers.get_list("date")):
+        try:
+            stamp = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            continue
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return None
+
+
+def clock_skew_of(provider: object) -> float | None:
+    """The provider's clock minus this machine's, in seconds, from its latest dated answer (None: none yet)."""
+    http = getattr(provider, "http", None)
+    return http.clock_skew if isinstance(http, ProviderHttp) else None
+
+
+def skew_words(skew: float | None) -> str | None:
+    """For the manager, a clock over ``SKEW_WARN_S`` off the provider's; None when it is close enough or unknown."""
+    if skew is None or abs(skew) <= SKEW_WARN_S:
+        return None
+    n = abs(skew)
+    size = f"{n / 3600:.1f} hours" if n >= 5400 else f"{round(n / 60)} minutes" if n >= 90 else f"{round(n)} seconds"
+    side = "behind" if skew > 0 else "ahead of"
+    return (
+        f"This computer's clock is {size} {side} the payment provider's. Set the right time (or turn on "
+        "automatic time setting): with a wrong clock, payments expire too early or too late."
+    )
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     try:
@@ -173,6 +215,7 @@ class ProviderHttp:
         error_parser: ErrorParser = default_error_parser,
         rng: random.Random | None = None,
         json_decimals: bool = False,
+        wall: Callable[[], datetime] = _wall,
     ):
         if retry.max_attempts is None:  # the provider modules' own protocol loops count on a limit
             raise ValueError(f"{provider}: a provider call's retry policy must limit its attempts")
@@ -197,6 +240,8 @@ class ProviderHttp:
             follow_redirects=False,
         )
         self.attempts = 0  # attempts made over this client's life (for tests and diagnostics)
+        self.wall = wall  # this machine's clock, read against each answer's Date
+        self.clock_skew: float | None = None  # the provider's clock minus ours (s), from the latest dated answer
 
     def __repr__(self) -> str:  # never shows headers
         return f"ProviderHttp({self.provider!r}, {str(self._client.base_url)!r})"
@@ -338,7 +383,8 @@ class ProviderHttp:
         except httpx.ConnectTimeout:
             raise self._error(ProviderUnavailable, "could not connect in time (connection timed out)") from None
         except httpx.TimeoutException as exc:
-            raise self._error(ProviderTimeout, f"did not answer in time ({type(exc).__name__})") from None
+            log.info("%s %s %s: no answer in time (%s)", self.provider, method, path, type(exc).__name__)
+            raise self._error(ProviderTimeout, "did not answer in time") from None
         except httpx.TransportError as exc:
             untrusted = _certificate_problem(exc)
             if untrusted is not None:
@@ -347,13 +393,27 @@ class ProviderHttp:
                     f"its TLS certificate could not be verified ({untrusted}); TillQR talks only to a server "
                     "with a valid certificate: check the provider's base URL in Settings",
                 ) from None
-            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
         except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
-            raise self._error(ProviderProtocolError, f"answer could not be read ({type(exc).__name__})") from None
+            log.info("%s %s %s: answer unreadable (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderProtocolError, "its answer could not be read") from None
         except OSError as exc:  # an in-process ASGI app dropping the "connection"
-            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
         log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
+        self._note_clock(response)
         return self._result(response, parse)
+
+    def _note_clock(self, response: httpx.Response) -> None:
+        """Keep how far the provider's clock is from ours (its answer's Date; whole seconds, so ±1 s is noise)."""
+        stamp = answer_date(response)
+        if stamp is None:
+            return
+        skew = (stamp - self.wall()).total_seconds()
+        if skew_words(skew) and not skew_words(self.clock_skew):
+            log.warning("%s: its clock is %.0f s from this machine's (Date: %s)", self.provider, skew, stamp)
+        self.clock_skew = skew
 
     def _error(
         self, cls: type[ProviderError], message: str, status: int | None = None, code: str = ""
@@ -380,7 +440,8 @@ class ProviderHttp:
             except ProviderError:
                 raise
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise self._error(ProviderProtocolError, f"answer could not be understood: {exc}", status) from None
+                log.info("%s: answer %d not understood (%s: %s)", self.provider, status, type(exc).__name__, exc)
+                raise self._error(ProviderProtocolError, "its answer could not be understood", status) from None
         if status < 400:
             raise self._error(ProviderProtocolError, f"unexpected HTTP {status}", status)
         try:

@@ -70,7 +70,7 @@ def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
         why = (
             "the provider is not answering"
             if any(r.action == "unreachable" for r in doubt)
-            else f"the provider answered with an error ({doubt[0].sale.reason})"
+            else "the provider answered with an error"
         )
         return (
             f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
