@@ -44,8 +44,7 @@ or ``repr`` contains them.
 
 Every answer's HTTP ``Date`` header is read against this machine's clock (``wall``): ``clock_skew`` keeps the
 latest difference (the provider's clock minus ours, in seconds; None before any answer with a Date), which
-``clock_skew_of(provider)`` reads and ``skew_words`` words for the manager once it is over a minute
-(``SKEW_WARN_S``): a till whose clock is wrong sees requests expire early or late.
+``app.providers.clock`` reads (``clock_skew_of``) and words for the manager once it is over a minute.
 """
 
 from __future__ import annotations
@@ -59,7 +58,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
@@ -80,12 +78,12 @@ from .base import (
     ProviderUnavailable,
     ProviderUntrusted,
 )
+from .clock import answer_date, skew_words
 from .parsing import error_json, status_line
 
 log = logging.getLogger("tillqr.providers.http")
 
 T = TypeVar("T")
-SKEW_WARN_S = 60.0  # a clock further off than this from the provider's is said to the manager
 ErrorParser = Callable[[httpx.Response], tuple[str, str]]  # -> (message, code)
 Body = Json | bytes  # a request's JSON, or JSON the provider module encoded itself (sent as it is)
 Parse = Callable[[Json], T]  # an answer's JSON read into the caller's words (or ProviderProtocolError)
@@ -158,36 +156,6 @@ def _certificate_problem(exc: BaseException) -> str | None:
 
 def _wall() -> datetime:
     return datetime.now(UTC)
-
-
-def answer_date(response: httpx.Response) -> datetime | None:
-    """When the server says it answered (its last ``Date`` header), or None without a readable one."""
-    for value in reversed(response.headers.get_list("date")):
-        try:
-            stamp = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            continue
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-    return None
-
-
-def clock_skew_of(provider: object) -> float | None:
-    """The provider's clock minus this machine's, in seconds, from its latest dated answer (None: none yet)."""
-    http = getattr(provider, "http", None)
-    return http.clock_skew if isinstance(http, ProviderHttp) else None
-
-
-def skew_words(skew: float | None) -> str | None:
-    """For the manager, a clock over ``SKEW_WARN_S`` off the provider's; None when it is close enough or unknown."""
-    if skew is None or abs(skew) <= SKEW_WARN_S:
-        return None
-    n = abs(skew)
-    size = f"{n / 3600:.1f} hours" if n >= 5400 else f"{round(n / 60)} minutes" if n >= 90 else f"{round(n)} seconds"
-    side = "behind" if skew > 0 else "ahead of"
-    return (
-        f"This computer's clock is {size} {side} the payment provider's. Set the right time (or turn on "
-        "automatic time setting): with a wrong clock, payments expire too early or too late."
-    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

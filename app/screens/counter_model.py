@@ -44,6 +44,7 @@ from app.providers.base import Capability
 from . import counter_banner
 from .amount_entry import AmountEntry
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
+from .counter_standing import Standings
 from .counter_words import CANCEL, CHARGE, PAY, RECOVER, Standing, banner_says, recovery_report, while_busy
 from .due_form import DueCheck, DueForm, owed_today, summary
 from .operations import Busy, Level, Operations, Outcome
@@ -91,7 +92,7 @@ class CounterModel:
             )
         self.due_open = False
         self._terms: dict[str, DueTerms] = {}  # the due terms of sales charged from this screen
-        self._standing: dict[Standing, str] = {}  # conditions said above the banner while they hold
+        self.standings = Standings(self.changed)  # conditions said above the banner while they hold
         self._dismissed = ""  # the finished sale the cashier typed past (its late snapshots stay away)
 
     # -- observers ------------------------------------------------------------------
@@ -120,21 +121,15 @@ class CounterModel:
         """The calendar day due dates are written in (Brasília, where Pix due dates live)."""
         return local_date(self.clock())
 
-    # -- what stands above the banner -------------------------------------------------------
+    # -- what stands above the banner (app.screens.counter_standing) ---------------------------
     def set_standing(self, kind: Standing, text: str) -> None:
         """Say ``text`` above the banner until it is set again ("" removes it)."""
-        if self._standing.get(kind, "") == text:
-            return
-        if text:
-            self._standing[kind] = text
-        else:
-            self._standing.pop(kind, None)
-        self.changed()
+        self.standings.set(kind, text)
 
     @property
     def standing(self) -> str:
         """What stands above the banner now ("" when nothing does)."""
-        return " ".join(self._standing[k] for k in Standing if k in self._standing)
+        return self.standings.text
 
     # -- typing the amount ----------------------------------------------------------------
     @property

@@ -37,10 +37,13 @@ from app import runtime as till_runtime
 from app.config.paths import RESOURCES, paths
 from app.config.settings import SettingsError
 from app.providers.base import ProviderError
+from app.providers.clock import clock_skew_of, skew_words
 from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
+from app.screens.counter_standing import watch_provider
 from app.screens.counter_words import Standing, setup_unfinished
+from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
 
 from .bridge import EventBridge
@@ -137,6 +140,9 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     from app.ui.journal_view import JournalView  # lazy: as above
 
     model = JournalModel(runtime.controller, runtime.journal, gate)
+    skew = skew_words(clock_skew_of(runtime.provider))
+    if skew:  # the manager's page: this machine's clock against the provider's answers
+        model.message, model.message_level = skew, Level.WARNING
     bridge.follow(model.on_event)
     return JournalView(model)
 
@@ -252,6 +258,8 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
             window.closed.connect(partial(_resolve, ended, "closed"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
+            # asked at once, so a provider that does not answer is said now, not at the first sale; held
+            asking = asyncio.ensure_future(watch_provider(window.counter.model.standings, runtime.provider.ping))
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
                 await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
@@ -261,9 +269,10 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
             if restart:
                 window.close()  # its closed signal also closes the bridge; ``ended`` is already set
                 window.deleteLater()
-            if not recovering.done():
-                recovering.cancel()
-                await asyncio.gather(recovering, return_exceptions=True)
+            for task in (recovering, asking):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(recovering, asking, return_exceptions=True)
         finally:
             if window is not None:
                 await window.aclose_pages()  # the Field page's book and provider, before the runtime
