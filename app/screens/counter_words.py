@@ -44,7 +44,7 @@ def setup_unfinished(missing: Sequence[str]) -> str:
     """The standing words for a store whose setup lacks ``missing`` (in words: "the payment link")."""
     listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
     return (
-        f"Demo mode: setup is unfinished ({listed} missing). Sales here are simulated; "
+        f"Demo mode: setup is unfinished ({listed} still to be set). Sales here are simulated; "
         "the manager finishes setup in Settings."
     )
 
