@@ -113,7 +113,9 @@ class CheckoutController:
         self._lock = asyncio.Lock()  # state changes only; never held across a provider call
         self._recovering = asyncio.Lock()  # one recover() at a time (it never blocks a charge or a cancel)
         self._closing: asyncio.Task[Sale] | None = None
-        self._background = Background(lambda exc: self.notice(Level.ERROR, f"Internal error: {exc}"))
+        self._background = Background(
+            lambda exc: self.notice(Level.ERROR, "Something went wrong inside TillQR (details in the log).")
+        )
         self.watch = SaleWatch(
             provider, interval=poll_interval, slow_interval=pushed_poll_interval, hub=hub, clock=clock, timer=timer,
             spawn=self._background.spawn, on_info=self._on_info, on_deadline=self._on_deadline, notice=self.notice,
@@ -344,6 +346,7 @@ class CheckoutController:
             # Refused, or the call may have happened (an answer lost on the way back): closing asks the
             # provider, cancels what it finds open, and records a payment if the customer was quicker.
             reason, failure = start_failure(exc)
+            log.info("charge %s stopped: %s", sale.sale_id, exc)
             await self._stopped(sale, reason, str(exc))
             raise failure from exc
         except asyncio.CancelledError:
@@ -351,7 +354,7 @@ class CheckoutController:
         except BaseException as exc:
             log.exception("charge %s failed unexpectedly", sale.sale_id)
             try:
-                await self._stopped(sale, f"internal error: {type(exc).__name__}", type(exc).__name__)
+                await self._stopped(sale, "stopped by an error inside TillQR (details in the log)", type(exc).__name__)
             except Exception:
                 log.exception("could not journal the failure of %s", sale.sale_id)
                 self._begin_close(sale, decided_locally=True)
@@ -383,11 +386,13 @@ class CheckoutController:
                 ) from None
             info = found
         except ProviderError as exc:
+            log.info("cancel of %s not confirmed: %s", sale.sale_id, exc)
             self.notice(
                 Level.ERROR,
-                f"Could not reach the provider to cancel ({exc}). The request expires by itself at its expiry time.",
+                f"The cancel did not reach the payment provider. {exc.words} "
+                "If nothing is done, the payment request expires by itself at its expiry time.",
             )
-            raise CheckoutError(f"cancel not confirmed: {exc}") from exc
+            raise CheckoutError("The cancel is not confirmed yet; try again.") from exc
         if info.status.is_open:
             raise CheckoutError("the provider did not cancel the request; try again")
         async with self._lock:

@@ -51,31 +51,33 @@ def checked_charge(
 
 
 def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
-    """Why a start that did not reach its QR stopped (journaled) and what the cashier reads: what happened,
-    in the cashier's words, and what to do next."""
+    """Why a start that did not reach its QR stopped (journaled as the sale's reason, shown on its banner) and
+    what the cashier reads: what happened, in the cashier's words, and what to do next. The provider's own
+    account (``str(exc)``) goes to the journal's event detail and the log, never to the counter."""
     if isinstance(exc, ProviderAuthError):
-        return str(exc), ChargeFailed(
-            f"The provider refused TillQR's credentials ({exc.message}). Nothing was charged. "
-            "Check the API key and secret in Settings → provider credentials, then try again."
+        return "the provider did not accept the till's access keys", ChargeFailed(
+            "The payment provider did not accept this till's access keys. Nothing was charged. "
+            "The manager must set them again in Settings."
         )
     if isinstance(exc, ProviderUntrusted):
-        return str(exc), ChargeFailed(
-            f"TillQR did not trust the provider's server: {exc.message}. Nothing was sent or charged."
+        return "the provider's server could not be trusted", ChargeFailed(
+            "TillQR could not make sure it was talking to the real payment provider. Nothing was sent or charged. "
+            "Call the manager."
         )
     if isinstance(exc, ProviderRejected):
-        return str(exc), ChargeFailed(
-            f"The provider refused the sale: {exc.message}. Nothing was charged; check the amount and try again."
+        return "the provider refused the sale", ChargeFailed(
+            "The payment provider refused the sale. Nothing was charged; check the amount and try again."
         )
     if isinstance(exc, ProviderTimeout):
         what = "is slow: it did not answer in time"
     elif isinstance(exc, ProviderUnavailable) and exc.status_code:
         what = "is having trouble: it answered with an error"
     elif isinstance(exc, ProviderUnavailable):
-        what = "cannot be reached"
+        what = "does not answer"
     else:
         what = "gave an answer that could not be used"
-    return f"provider unreachable: {exc}", ChargeFailed(
-        f"The provider {what} ({exc.message}). The sale was stopped; if the "
+    return f"provider unreachable: the provider {what}", ChargeFailed(
+        f"The payment provider {what}. The sale was stopped; if the "
         "customer paid anyway, the payment is found and shown. Try again."
     )
 

@@ -9,6 +9,7 @@ timer and the sale's wall clock, in hours at most (a due-date charge lives for w
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from app.retry import Timer
 from .events import Level
 from .push import PushHub
 from .watcher import InfoHandler, PollingWatcher
+
+log = logging.getLogger("tillqr.checkout")
 
 QUICK_TRUTH_S = 3.0  # how long the deadline waits for the provider's word before expiring locally
 
@@ -96,4 +99,5 @@ class SaleWatch:
         if exc is None:
             self._notice(Level.INFO, "Connection to the provider is back.")
         else:
-            self._notice(Level.WARNING, f"Lost contact with the provider ({exc.message}); still trying…")
+            log.info("lost contact with the provider: %s", exc)
+            self._notice(Level.WARNING, "Lost contact with the provider; still trying…")

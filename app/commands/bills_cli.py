@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from app.commands.cli_support import demo_flag, emit, err, note, say
 from app.config.paths import Paths
-from app.config.settings import SettingsError
+from app.config.settings import SettingsError, is_configured
 from app.domain.bills import ReadingRejected
 from app.domain.tariffs import TariffError
 from app.fieldwork.billing import UnknownTariff
@@ -62,7 +62,7 @@ class _Field:
 @contextlib.asynccontextmanager
 async def _opened(args: argparse.Namespace, *, network: bool) -> AsyncIterator[_Field]:
     p, settings = load_settings()
-    demo = demo_flag(args) or settings is None
+    demo = demo_flag(args) or not is_configured(settings)
     tariffs = tariffs_for(p, demo)
     book = Fieldbook(book_file(p, demo))
     handle = None
@@ -125,7 +125,7 @@ def row_json(r: BillRow) -> dict[str, object]:
 # -- the commands ----------------------------------------------------------------------------------
 async def import_bills(args: argparse.Namespace) -> int:
     p, settings = load_settings()
-    demo = demo_flag(args) or settings is None
+    demo = demo_flag(args) or not is_configured(settings)
     try:
         source = await asyncio.to_thread(os.path.abspath, args.file)
         bills = await asyncio.to_thread(read_route, Path(source), tariffs_for(p, demo))

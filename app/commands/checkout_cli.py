@@ -17,11 +17,12 @@ import httpx
 from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
-from app.config.settings import SettingsError
+from app.config.settings import SettingsError, is_configured
 from app.domain.excerpt import excerpt
 from app.domain.money import Money, MoneyError, amount_text
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderAuthError, ProviderError, ProviderTimeout, ProviderUnavailable
+from app.providers.clock import clock_skew_of, skew_words
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
 from app.storage.journal import JournalError
 
@@ -93,7 +94,7 @@ def _unreachable(args, exc: ProviderError) -> str:
         return str(exc)
     url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
     slow = isinstance(exc, ProviderTimeout)
-    if demo_flag(args) or configured is None:
+    if demo_flag(args) or not is_configured(configured) or configured is None:
         if url and slow:
             return (
                 f"the sandbox at {_public(url)} (TILLQR_SANDBOX_URL) is slow: it did not answer in time "
@@ -358,9 +359,23 @@ async def _recover_on(args, provider: str | None) -> int:
                 )
         if not results and not args.json:
             say("nothing to recover: every sale in the journal is closed")
+        await _check_clock(rt)
         return 0 if all(r.action not in ("unreachable", "error") for r in results) else 1
     finally:
         await rt.aclose()
+
+
+async def _check_clock(rt: Runtime) -> None:
+    """Warn (stderr) when this machine's clock is over a minute off the provider's answers; one harmless call
+    when none of this run's answers said the time yet."""
+    if clock_skew_of(rt.provider) is None:
+        try:
+            await rt.provider.ping()
+        except ProviderError:
+            return  # said elsewhere when it matters; the clock stays unknown
+    words = skew_words(clock_skew_of(rt.provider))
+    if words:
+        note(f"warning: {words}")
 
 
 def _say_waiting(rt: Runtime, sale: Sale) -> None:

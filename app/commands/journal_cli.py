@@ -15,7 +15,7 @@ from pathlib import Path
 from app.checkout.controller import CheckoutError
 from app.checkout.refunds import ClosedRefund, RefundError
 from app.config.paths import Paths, paths
-from app.config.settings import SettingsError
+from app.config.settings import SettingsError, is_configured, missing_setup, unfinished_text
 from app.domain.excerpt import excerpt
 from app.domain.money import Money
 from app.domain.sale import Sale
@@ -30,17 +30,20 @@ from .manager_pin import require_pin
 
 
 def _where(demo_flag: bool | None, *, lenient: bool = False) -> tuple[Paths, bool]:
-    """The folders, and whether the command works on the demo journal. A config.toml that cannot be read is
-    the command's error (SettingsError), except when ``lenient`` (only reading the journal: list, export,
-    totals), where it is a warning and the shop's journal is read anyway."""
+    """The folders, and whether the command works on the demo journal (asked for, or a store whose setup is
+    unfinished: said once). A config.toml that cannot be read is the command's error (SettingsError), except
+    when ``lenient`` (only reading the journal: list, export, totals), where it is a warning and the shop's
+    journal is read anyway."""
     try:
         p, configured = load_settings()
-        unconfigured = configured is None
+        unconfigured = not is_configured(configured)
     except SettingsError as exc:
         if not lenient:
             raise
         note(f"warning: {exc}; reading the journal anyway")
-        p, unconfigured = paths().ensure(), False
+        p, configured, unconfigured = paths().ensure(), None, False
+    if configured is not None and unconfigured and not demo_flag:
+        note(f"{unfinished_text(missing_setup(configured))}: the demo journal until it is finished in Settings")
     return p, bool(demo_flag or unconfigured)
 
 
@@ -154,6 +157,8 @@ async def journal(args, open_runtime_for) -> int:
         await j.aclose()
     if demo:
         note("demo mode: the demo journal")
+    elif not sales:
+        await _point_at_demo(paths().ensure())
     if args.journal_command == "export":
         return _export(sales, args.file)
     if args.journal_command == "totals":
@@ -164,6 +169,20 @@ async def journal(args, open_runtime_for) -> int:
         else:
             say(line(s))
     return 0
+
+
+async def _point_at_demo(p: Paths) -> None:
+    """The shop's journal is empty: when the demo journal holds sales, say where they are."""
+    demo_file = _file(p, True)
+    if not demo_file.exists():
+        return
+    demo_journal = Journal(demo_file)
+    try:
+        n = await demo_journal.read(lambda c: int(c.execute("SELECT count(*) FROM sales").fetchone()[0]))
+    finally:
+        await demo_journal.aclose()
+    if n:
+        note(f"no sales in the shop's journal; the demo journal has {_sales(n)}: add --demo")
 
 
 def _export(sales: list[Sale], file: str) -> int:

@@ -95,6 +95,60 @@ class Settings:
     kiosk_enabled: bool = False  # [kiosk] enabled: the GUI as with ``tillqr --kiosk``
 
 
+@dataclass(frozen=True)
+class MissingSetting:
+    """One setting a store still lacks before its provider can be used (``missing_setup``)."""
+
+    key: str  # "provider.base_url": what the manager's Settings screen names
+    words: str  # "the provider's address": what anyone else reads
+
+
+# How a missing [provider] setting reads for someone who never saw config.toml (by Settings attribute);
+# a setting not listed here is called by its Settings screen label.
+SETUP_WORDS: dict[str, str] = {
+    "base_url": "the provider's address",
+    "payment_link_id": "the payment link",
+    "pos_external_reference": "this till's POS reference",
+    "local_country": "the merchant's country",
+    "pix_account": "the Pix account",
+    "pix_alias": "the Pix alias",
+    "pix_key": "the Pix key",
+}
+
+
+def missing_setup(s: Settings) -> list[MissingSetting]:
+    """What the store's provider still needs in config.toml before a real till can run: its address and
+    the settings its spec marks required (credentials are not looked at: they live in the keyring).
+    Empty: the store is configured. A store with something missing runs in demo mode until setup ends."""
+    from app.providers.registry import BY_NAME  # lazy: the registry only when a saved provider is checked
+
+    missing: list[MissingSetting] = []
+    if not s.base_url.strip():
+        missing.append(MissingSetting("provider.base_url", SETUP_WORDS["base_url"]))
+    spec = BY_NAME.get(s.provider)
+    for item in spec.settings if spec else ():
+        value = getattr(s, item.key, "")
+        if item.required and isinstance(value, str) and not value.strip():
+            words = SETUP_WORDS.get(item.key) or f"the {item.label[:1].lower()}{item.label[1:]}"
+            missing.append(MissingSetting(f"provider.{item.key}", words))
+    return missing
+
+
+def is_configured(s: Settings | None) -> bool:
+    """A store is configured once its provider and that provider's required settings are saved."""
+    return s is not None and not missing_setup(s)
+
+
+def unfinished_text(missing: list[MissingSetting] | tuple[MissingSetting, ...]) -> str:
+    """What is missing, in words: "setup is unfinished: the provider's address and the payment link" ("" when
+    nothing is)."""
+    words = [m.words for m in missing]
+    if not words:
+        return ""
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"setup is unfinished: {listed}"
+
+
 _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
     "store": {
         "name": ("store_name", str),

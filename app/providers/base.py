@@ -17,7 +17,9 @@ Errors are typed so the controller can decide without parsing text:
 - ``ProviderProtocolError``: the answer could not be understood (malformed JSON,
   missing fields). Treated like Unavailable for retries of idempotent reads.
 
-No exception text ever contains a credential.
+No exception text ever contains a credential. ``str()`` is the technical account (for the log, the
+journal's event detail and the command line); ``words`` is what a cashier reads: what happened and what to do,
+with no class name, setting or address in it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class ProviderError(Exception):
 
     failure: Failure | None = None  # what kind of failure (app.retry decides what is tried again)
     refund_id: str | None = None  # a refund call whose answer was lost: the id its outcome is read by later
+    # what a cashier reads (each kind in its own words): what happened and what to do
+    words = "The payment provider could not do it. Try again; if it keeps happening, call the manager."
 
     def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
         super().__init__(message)
@@ -73,36 +77,49 @@ class ProviderError(Exception):
 
 class ProviderUnavailable(ProviderError):
     failure = Failure.UNAVAILABLE
+    words = "The payment provider does not answer. Check the internet connection, then try again."
+
+    def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
+        super().__init__(message, provider=provider, status_code=status_code, code=code)
+        if status_code:  # it answered, with an error of its own (5xx, 429)
+            self.words = "The payment provider is having trouble right now. Wait a moment, then try again."
 
 
 class ProviderTimeout(ProviderUnavailable):
     """Reached, but no answer in time: the provider (or the network on the way) is slow."""
+
+    words = "The payment provider is slow to answer. Wait a moment, then try again."
 
 
 class ProviderUntrusted(ProviderError):
     """The server's TLS certificate did not verify (self-signed, expired, another host's): nothing was sent."""
 
     failure = Failure.REFUSED
+    words = (
+        "TillQR could not make sure it was talking to the real payment provider, so nothing was sent. Call the manager."
+    )
 
 
 class ProviderProtocolError(ProviderError):
     failure = Failure.UNREADABLE
+    words = "The payment provider's answer could not be understood. Try again; if it keeps happening, call the manager."
 
 
 class ProviderRejected(ProviderError):
     failure = Failure.REFUSED
+    words = "The payment provider refused it. Check the amount and try again; if it keeps happening, call the manager."
 
 
 class ProviderAuthError(ProviderRejected):
-    pass
+    words = "The payment provider did not accept this till's access keys. The manager must set them again in Settings."
 
 
 class ProviderNotFound(ProviderRejected):
-    pass
+    words = "The payment provider does not know this payment. Call the manager."
 
 
 class ProviderConflict(ProviderRejected):
-    pass
+    words = "The payment provider says this payment changed meanwhile. Try again."
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ unreachable).
 The credentials live only in the client's default headers (or its ``auth``, an ``httpx.Auth`` such as
 J.P. Morgan's OAuth2 client credentials, whose errors are ``ProviderError``s too): no message, log line
 or ``repr`` contains them.
+
+Every answer's HTTP ``Date`` header is read against this machine's clock (``wall``): ``clock_skew`` keeps the
+latest difference (the provider's clock minus ours, in seconds; None before any answer with a Date), which
+``app.providers.clock`` reads (``clock_skew_of``) and words for the manager once it is over a minute.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ import random
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
@@ -74,6 +79,7 @@ from .base import (
     ProviderUnavailable,
     ProviderUntrusted,
 )
+from .clock import answer_date, skew_words
 from .parsing import error_json, status_line
 
 log = logging.getLogger("tillqr.providers.http")
@@ -149,6 +155,10 @@ def _certificate_problem(exc: BaseException) -> str | None:
     return None
 
 
+def _wall() -> datetime:
+    return datetime.now(UTC)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     try:
@@ -175,6 +185,7 @@ class ProviderHttp:
         rng: random.Random | None = None,
         json_decimals: bool = False,
         auth: httpx.Auth | None = None,
+        wall: Callable[[], datetime] = _wall,
     ):
         if retry.max_attempts is None:  # the provider modules' own protocol loops count on a limit
             raise ValueError(f"{provider}: a provider call's retry policy must limit its attempts")
@@ -200,6 +211,8 @@ class ProviderHttp:
             follow_redirects=False,
         )
         self.attempts = 0  # attempts made over this client's life (for tests and diagnostics)
+        self.wall = wall  # this machine's clock, read against each answer's Date
+        self.clock_skew: float | None = None  # the provider's clock minus ours (s), from the latest dated answer
 
     def __repr__(self) -> str:  # never shows headers
         return f"ProviderHttp({self.provider!r}, {str(self._client.base_url)!r})"
@@ -341,7 +354,8 @@ class ProviderHttp:
         except httpx.ConnectTimeout:
             raise self._error(ProviderUnavailable, "could not connect in time (connection timed out)") from None
         except httpx.TimeoutException as exc:
-            raise self._error(ProviderTimeout, f"did not answer in time ({type(exc).__name__})") from None
+            log.info("%s %s %s: no answer in time (%s)", self.provider, method, path, type(exc).__name__)
+            raise self._error(ProviderTimeout, "did not answer in time") from None
         except httpx.TransportError as exc:
             untrusted = _certificate_problem(exc)
             if untrusted is not None:
@@ -350,13 +364,27 @@ class ProviderHttp:
                     f"its TLS certificate could not be verified ({untrusted}); TillQR talks only to a server "
                     "with a valid certificate: check the provider's base URL in Settings",
                 ) from None
-            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
         except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
-            raise self._error(ProviderProtocolError, f"answer could not be read ({type(exc).__name__})") from None
+            log.info("%s %s %s: answer unreadable (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderProtocolError, "its answer could not be read") from None
         except OSError as exc:  # an in-process ASGI app dropping the "connection"
-            raise self._error(ProviderUnavailable, f"connection failed ({type(exc).__name__})") from None
+            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
+            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
         log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
+        self._note_clock(response)
         return self._result(response, parse)
+
+    def _note_clock(self, response: httpx.Response) -> None:
+        """Keep how far the provider's clock is from ours (its answer's Date; whole seconds, so ±1 s is noise)."""
+        stamp = answer_date(response)
+        if stamp is None:
+            return
+        skew = (stamp - self.wall()).total_seconds()
+        if skew_words(skew) and not skew_words(self.clock_skew):
+            log.warning("%s: its clock is %.0f s from this machine's (Date: %s)", self.provider, skew, stamp)
+        self.clock_skew = skew
 
     def _error(
         self, cls: type[ProviderError], message: str, status: int | None = None, code: str = ""
@@ -383,7 +411,8 @@ class ProviderHttp:
             except ProviderError:
                 raise
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise self._error(ProviderProtocolError, f"answer could not be understood: {exc}", status) from None
+                log.info("%s: answer %d not understood (%s: %s)", self.provider, status, type(exc).__name__, exc)
+                raise self._error(ProviderProtocolError, "its answer could not be understood", status) from None
         if status < 400:
             raise self._error(ProviderProtocolError, f"unexpected HTTP {status}", status)
         try:

@@ -70,14 +70,20 @@ class Runtime:
     lock: TillLock | None = None
     listening: Listening | None = None  # the notification receiver, when configured and started
     notifications_problem: str = ""  # why it is configured but not listening
+    unfinished: tuple[settings_mod.MissingSetting, ...] = ()  # a store's setup still lacking these: demo till
 
     @property
     def store_name(self) -> str:
         return self.settings.store_name
 
     @property
+    def setup_note(self) -> str:
+        """While the store's setup lacks something, "setup is unfinished: the provider's address …"; else ""."""
+        return settings_mod.unfinished_text(self.unfinished)
+
+    @property
     def mode_text(self) -> str:
-        text = _mode_text(self.provider, self.demo, self.sandbox)
+        text = _mode_text(self.provider, self.demo, self.sandbox, self.unfinished)
         return f"{text} · {self.listening.text}" if self.listening else text
 
     async def save_sandbox(self) -> None:
@@ -112,10 +118,11 @@ class ProviderHandle:
     demo: bool
     settings: settings_mod.Settings
     paths: Paths
+    unfinished: tuple[settings_mod.MissingSetting, ...] = ()
 
     @property
     def mode_text(self) -> str:
-        return _mode_text(self.provider, self.demo, self.sandbox)
+        return _mode_text(self.provider, self.demo, self.sandbox, self.unfinished)
 
     async def aclose(self) -> None:
         try:
@@ -125,11 +132,17 @@ class ProviderHandle:
                 await self.sandbox.aclose()
 
 
-def _mode_text(provider: PaymentProvider, demo: bool, sandbox: SandboxHandle | None) -> str:
+def _mode_text(
+    provider: PaymentProvider,
+    demo: bool,
+    sandbox: SandboxHandle | None,
+    unfinished: tuple[settings_mod.MissingSetting, ...] = (),
+) -> str:
     if not demo:
         return f"{provider.name}"
     where = sandbox.url if sandbox and sandbox.url else "in-process"
-    return f"DEMO — sandbox ({where}), provider {provider.name}"
+    text = f"DEMO — sandbox ({where}), provider {provider.name}"
+    return f"{text} · {settings_mod.unfinished_text(unfinished)}" if unfinished else text
 
 
 def _journal(path: Path) -> Journal:
@@ -140,6 +153,8 @@ def _journal(path: Path) -> Journal:
 
 
 def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Settings | None]:
+    """The folders and the saved settings (None: no config.toml). Saved settings may still be half set up
+    (``settings.missing_setup``): such a store runs in demo mode, as one with none does."""
     p = paths(home).ensure()
     return p, settings_mod.load(p.config_file)
 
@@ -164,12 +179,13 @@ async def open_runtime(
         p, configured, demo = paths(home).ensure(), None, True
     else:
         p, configured = load_settings(home)
-    demo, settings, name = _choose(configured, demo, provider)
+    demo, settings, name, unfinished = _choose(configured, demo, provider)
     if duration_s is not None and not 1 <= duration_s <= 86400:
         raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
     lock = TillLock(lock_file(p, demo))
     try:
         runtime = await _assemble(p, settings, demo, name, lock, duration_s, poll_interval, receive)
+        runtime.unfinished = unfinished
     except BaseException:
         lock.release()
         raise
@@ -184,9 +200,11 @@ async def open_runtime(
 
 def _choose(
     configured: settings_mod.Settings | None, demo: bool | None, provider: str | None
-) -> tuple[bool, settings_mod.Settings, str]:
-    """Demo or not (``None``: demo when nothing is configured), the settings in force, the provider's name."""
-    demo = configured is None if demo is None else demo
+) -> tuple[bool, settings_mod.Settings, str, tuple[settings_mod.MissingSetting, ...]]:
+    """Demo or not (``None``: demo unless the store is configured: a provider and its required settings
+    saved), the settings in force, the provider's name, and what the store's setup still lacks."""
+    unfinished = tuple(settings_mod.missing_setup(configured)) if configured is not None else ()
+    demo = (configured is None or bool(unfinished)) if demo is None else demo
     settings = settings_mod.Settings() if demo or configured is None else configured
     if demo and configured is not None:  # the store's names, and its receiver (the demo sandbox notifies it)
         settings = settings_mod.Settings(
@@ -198,7 +216,7 @@ def _choose(
     name = provider or settings.provider
     if name not in BY_NAME:
         raise CannotStart(unknown(name))
-    return demo, settings, name
+    return demo, settings, name, unfinished
 
 
 async def open_provider(
@@ -210,13 +228,13 @@ async def open_provider(
     no static link, no till lock: it may run beside an open till (see ``app.sandbox.persist`` for what two
     processes on one in-process demo sandbox mean)."""
     p, configured = load_settings(home)
-    demo, settings, name = _choose(configured, demo, provider)
+    demo, settings, name, unfinished = _choose(configured, demo, provider)
     if not demo:
         return ProviderHandle(_real_provider(BY_NAME[name], settings), None, False, settings, p)
     sandbox, prov, _hub = demo_provider(BY_NAME[name], p.data_dir / SANDBOX_STATE_FILE)  # its hub never started
     if settings.currency not in prov.currencies:  # each sandbox market has its currency
         settings = replace(settings, currency=prov.currencies[0])
-    return ProviderHandle(prov, sandbox, True, settings, p)
+    return ProviderHandle(prov, sandbox, True, settings, p, unfinished)
 
 
 async def _assemble(
@@ -275,8 +293,8 @@ async def _assemble(
 
 def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvider:
     """The configured provider, its credentials (``spec.secrets``) read from the OS keyring."""
-    if not s.base_url:
-        raise CannotStart("provider.base_url is not set in the configuration")
+    if not s.base_url:  # a store without one runs in demo mode (``_choose``); only ``demo=False`` gets here
+        raise CannotStart(f"{settings_mod.unfinished_text(settings_mod.missing_setup(s))} (provider.base_url)")
     credentials: dict[str, str] = {}
     try:
         for key in spec.secrets:
@@ -301,8 +319,8 @@ async def _ensure_link(
 ) -> LinkInfo:
     """The counter's static payment link: the configured one, or in demo mode one made for this sandbox."""
     if not demo:
-        if not s.payment_link_id:
-            raise CannotStart("provider.payment_link_id is not set: create the static payment link in Settings")
+        if not s.payment_link_id:  # as above: only a till forced out of demo mode gets here without one
+            raise CannotStart("setup is unfinished: the payment link (create it in Settings)")
         return await linking(prov).get_link(s.payment_link_id)
     if sandbox and sandbox.url:
         key: str | None = f"demo_link:{sandbox.url}"

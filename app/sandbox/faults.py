@@ -17,6 +17,10 @@ provider call then:
    only while ``auth_rate`` is set, so seeds chosen before it keep their sequence;
 3. otherwise runs normally.
 
+``clock_skew_s`` (a TillQR addition, not a fault rate): the provider's answers carry an HTTP ``Date`` that
+far from the sandbox's clock (negative: behind), as a provider whose clock and the till's disagree; the
+till's clock check (``app.providers.http``) is tested with it. 0: no ``Date`` of the sandbox's own.
+
 A drop on uvicorn aborts the TCP connection (the transport is reached through
 the ASGI ``send`` callable of uvicorn's HTTP cycle), so a client sees the server
 disconnect without a response. In-process, under httpx's ASGI transport, it
@@ -35,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RATES = ("error_rate", "timeout_rate", "drop_rate", "garbage_rate", "auth_rate")
 MAX_LATENCY_MS = 120_000
+MAX_SKEW_S = 10 * 365 * 86400  # ten years either way
 
 
 class ConnectionDropped(ConnectionResetError):
@@ -50,13 +55,14 @@ class FaultConfig:
     garbage_rate: float = 0.0
     auth_rate: float = 0.0
     seed: int | None = None
+    clock_skew_s: float = 0.0  # the answers' Date header is this far from the sandbox's clock
 
     @classmethod
     def from_json(cls, data: Any) -> FaultConfig:
         """Validate what a test or a demo posted; ValueError with a clear message otherwise."""
         if not isinstance(data, dict):
             raise ValueError("faults must be a JSON object")
-        unknown = sorted(set(data) - {"latency_ms", "seed", *RATES})
+        unknown = sorted(set(data) - {"latency_ms", "seed", "clock_skew_s", *RATES})
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
         latency = data.get("latency_ms", 0)
@@ -71,7 +77,10 @@ class FaultConfig:
         seed = data.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError("seed must be an integer")
-        return cls(latency_ms=latency, seed=seed, **rates)
+        skew = data.get("clock_skew_s", 0)
+        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not -MAX_SKEW_S <= skew <= MAX_SKEW_S:
+            raise ValueError(f"clock_skew_s must be a number of seconds from -{MAX_SKEW_S} to {MAX_SKEW_S}")
+        return cls(latency_ms=latency, seed=seed, clock_skew_s=float(skew), **rates)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -46,6 +46,8 @@ import pkgutil
 import socket
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from email.utils import formatdate
 from typing import Any
 
 from starlette.applications import Starlette
@@ -124,7 +126,22 @@ class SandboxApp(Starlette):
             headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
             await super().__call__({**scope, "headers": headers}, receive, send)
         else:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, self._dated(send))
+
+    def _dated(self, send: Any) -> Any:
+        """``send``, adding a ``Date`` header ``clock_skew_s`` away from the sandbox's clock when that is set."""
+        skew = self.faults.config.clock_skew_s
+        if not skew:
+            return send
+        stamp = formatdate((self.sandbox.clock() + timedelta(seconds=skew)).timestamp(), usegmt=True).encode()
+
+        async def dated(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*kept, (b"date", stamp)]}
+            await send(message)
+
+        return dated
 
     def _provider_for(self, path: str) -> SandboxProvider | None:
         for provider in self.providers.values():

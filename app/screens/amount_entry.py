@@ -9,14 +9,25 @@ Keys come from the on-screen keypad or the keyboard: "0"-"9", "00", "." (or ",")
 - at most as many digits before the point as the currency's largest sale has
   (``app.domain.money.max_amount``: 7 for BRL's 1,000,000, 8 for INR's 10,000,000),
   so an amount that ``Money.parse`` refuses as too large can still be typed and is
-  refused in words, never silently cut.
+  refused in words, never silently cut; a digit past that is refused and ``refusal``
+  says why ("Too large: …").
+
+``paste`` takes a whole amount as text, written either way ("1.234,56", "1,234.56", "12.50",
+"12,50"; a lone separator before exactly three digits groups thousands unless the currency has
+three decimals), with blanks and the currency's code or a money sign around it; anything else is
+refused with ``refusal`` set, and the typed text kept.
 
 ``validate`` gives the cashier-readable reason the text cannot be charged.
 """
 
 from __future__ import annotations
 
+import re
+
 from app.domain.money import Money, MoneyError, max_amount, minor_units
+
+_AROUND = re.compile(r"^(?:[A-Za-z]{3}|R\$|[$€£¥₹])?\s*(?P<n>[0-9.,\s\u00a0\u202f']*?)\s*(?:[A-Za-z]{3})?$")
+MAX_PASTE = 40  # longer text is never an amount
 
 
 def integer_digits(currency: str) -> int:
@@ -30,6 +41,7 @@ class AmountEntry:
         self.decimals = minor_units(currency)
         self.max_integer_digits = integer_digits(currency)
         self.text = ""
+        self.refusal = ""  # why the last key or paste was refused, in words ("" when it was not said)
 
     @property
     def placeholder(self) -> str:
@@ -37,7 +49,9 @@ class AmountEntry:
         return "0" if self.decimals == 0 else "0." + "0" * self.decimals
 
     def press(self, key: str) -> bool:
-        """Apply one key; False (and nothing changed) when it does not apply."""
+        """Apply one key; False (and nothing changed) when it does not apply (``refusal``: why, when it is
+        worth saying)."""
+        self.refusal = ""
         new = self.typed(self.text, key)
         if new is None or new == self.text:
             return False
@@ -68,10 +82,72 @@ class AmountEntry:
             elif out == "0":
                 out = digit  # no leading zeros: "0" then "5" is "5"
             elif len(out) >= self.max_integer_digits:
+                self.refusal = self._too_large()
                 return None
             else:
                 out += digit
         return out
+
+    def paste(self, text: str) -> bool:
+        """``text`` as the whole amount; False, with ``refusal`` in words and the typed text kept, when it
+        is not an amount this till can take."""
+        self.refusal = ""
+        plain = self.read_pasted(text)
+        if plain is None:
+            return False
+        self.text = plain
+        return True
+
+    def read_pasted(self, text: str) -> str | None:
+        """Pasted ``text`` as this entry's text ("1234.56"), or None with ``refusal`` set."""
+        found = _AROUND.match(text.strip()) if len(text) <= MAX_PASTE else None
+        number = "".join(found.group("n").split()).replace("'", "") if found else ""
+        whole, fraction = self._split(number) if any(c.isdigit() for c in number) else (None, "")
+        if whole is None:
+            self.refusal = "That is not an amount: paste digits such as 12.50. The amount was not changed."
+            return None
+        whole = whole.lstrip("0") or "0"
+        if len(fraction) > self.decimals:
+            says = f"takes {self.decimals} decimals at most" if self.decimals else "has no decimals"
+            self.refusal = f"{self.currency} {says}. The amount was not changed."
+            return None
+        if len(whole) > self.max_integer_digits:
+            self.refusal = self._too_large()
+            return None
+        return whole + (f".{fraction}" if fraction else "")
+
+    def _split(self, number: str) -> tuple[str | None, str]:
+        """(digits before the point, digits after) of a number written with "." or "," either way;
+        (None, "") when it is not one."""
+        seps = [c for c in number if c in ".,"]
+        if not seps:
+            return number, ""
+        last = seps[-1]
+        if len(set(seps)) == 2:  # "1.234,56" / "1,234.56": the last one is the point, the other groups
+            group = "," if last == "." else "."
+            head, _, fraction = number.rpartition(last)
+            if fraction.isdigit() and self._groups(head, group):
+                return head.replace(group, ""), fraction
+            return None, ""
+        if self._groups(number, last):  # "1.234.567", "1,000"
+            return number.replace(last, ""), ""
+        head, _, fraction = number.partition(last)
+        if seps.count(last) == 1 and (not head or head.isdigit()) and fraction.isdigit():
+            return head or "0", fraction
+        return None, ""
+
+    def _groups(self, number: str, sep: str) -> bool:
+        """``number`` is digits grouped by thousands with ``sep`` ("1.234.567"), and not a currency's three
+        decimals ("1.234" in KWD is one dinar and 234 fils)."""
+        parts = number.split(sep)
+        grouped = len(parts) > 1 and 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+        if not grouped or not all(p.isdigit() for p in parts):
+            return False
+        return not (len(parts) == 2 and self.decimals == 3)
+
+    def _too_large(self) -> str:
+        largest = Money.parse(str(max_amount(self.currency)), self.currency).display()
+        return f"Too large: the largest sale this till takes is {largest}."
 
     def money(self) -> Money:
         """The typed amount as Money; MoneyError (in words) when it cannot be charged."""

@@ -44,7 +44,8 @@ from app.providers.base import Capability
 from . import counter_banner
 from .amount_entry import AmountEntry
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
-from .counter_words import CANCEL, CHARGE, PAY, RECOVER, banner_says, recovery_report, while_busy
+from .counter_standing import Standings
+from .counter_words import CANCEL, CHARGE, PAY, RECOVER, Standing, banner_says, recovery_report, while_busy
 from .due_form import DueCheck, DueForm, owed_today, summary
 from .operations import Busy, Level, Operations, Outcome
 
@@ -91,6 +92,8 @@ class CounterModel:
             )
         self.due_open = False
         self._terms: dict[str, DueTerms] = {}  # the due terms of sales charged from this screen
+        self.standings = Standings(self.changed)  # conditions said above the banner while they hold
+        self._dismissed = ""  # the finished sale the cashier typed past (its late snapshots stay away)
 
     # -- observers ------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -118,6 +121,16 @@ class CounterModel:
         """The calendar day due dates are written in (Brasília, where Pix due dates live)."""
         return local_date(self.clock())
 
+    # -- what stands above the banner (app.screens.counter_standing) ---------------------------
+    def set_standing(self, kind: Standing, text: str) -> None:
+        """Say ``text`` above the banner until it is set again ("" removes it)."""
+        self.standings.set(kind, text)
+
+    @property
+    def standing(self) -> str:
+        """What stands above the banner now ("" when nothing does)."""
+        return self.standings.text
+
     # -- typing the amount ----------------------------------------------------------------
     @property
     def entry(self) -> str:
@@ -132,11 +145,36 @@ class CounterModel:
 
         Returns False (and changes nothing) when the key does not apply now.
         """
-        if self.entry_locked or not self.amount.press(key):
+        if self.entry_locked:
             return False
+        if not self.amount.press(key):
+            if self.amount.refusal:
+                self._say(self.amount.refusal, Level.WARNING)
+            return False
+        self._next_sale()
         self._fixing()
         self.changed()
         return True
+
+    def paste(self, text: str) -> bool:
+        """Pasted text as the whole amount ("1.234,56" or "12.50" as the store writes numbers); refused in
+        words, with what was typed kept, when it is not an amount this till can charge."""
+        if self.entry_locked:
+            return False
+        if not self.amount.paste(text):
+            self._say(self.amount.refusal, Level.WARNING)
+            return False
+        self._next_sale()
+        self._fixing()
+        self.changed()
+        return True
+
+    def _next_sale(self) -> None:
+        """Typing after a sale ended begins the next one: the last sale's banner, QR caption and words go."""
+        if self.sale is not None and not self.sale.status.is_open:
+            self._dismissed = self.sale.sale_id
+            self.sale = None
+            self.message, self.message_level = "", Level.INFO
 
     def set_reference(self, text: str) -> None:
         """The optional reference (table, order number) sent with the next charge."""
@@ -276,6 +314,8 @@ class CounterModel:
     # -- events from the controller ------------------------------------------------------
     def sale_changed(self, sale: Sale) -> None:
         current = self.sale
+        if current is None and sale.sale_id == self._dismissed:
+            return  # a late snapshot of the sale the cashier has moved on from
         if current is not None:
             if sale.sale_id == current.sale_id:
                 if sale.updated_at < current.updated_at:

@@ -5,7 +5,9 @@
 - why a press waits while another command runs (``while_busy``): said at once, the press dropped, never queued;
 - what the start-up check of unfinished sales found (``recovery_report``): the sales checked with the
   provider, and those that could not be checked yet, with why;
-- which controller notices the banner already says (``banner_says``): money to give back, same amount.
+- which controller notices the banner already says (``banner_says``): money to give back, same amount;
+- what stands above the banner while it holds (``Standing``): a setup left unfinished (``setup_unfinished``),
+  a provider that does not answer (``NO_ANSWER``).
 
 Used by CounterModel (app/screens/counter_model.py).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .operations import Busy, Level, Words
@@ -27,6 +30,23 @@ PAY = Words("Simulated payment did not go through")
 RECOVER = Words("Could not check unfinished sales")
 _MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
 _UNSURE = ("unreachable", "error")
+NO_ANSWER = "The payment provider does not answer; sales will start when it is back. TillQR keeps asking."
+
+
+class Standing(StrEnum):
+    """A condition said above the counter's banner for as long as it holds (in this order)."""
+
+    SETUP = "setup"  # the store's setup is unfinished: a demo till
+    PROVIDER = "provider"  # the provider does not answer (start-up check, retried in the background)
+
+
+def setup_unfinished(missing: Sequence[str]) -> str:
+    """The standing words for a store whose setup lacks ``missing`` (in words: "the payment link")."""
+    listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    return (
+        f"Demo mode: setup is unfinished ({listed} still to be set). Sales here are simulated; "
+        "the manager finishes setup in Settings."
+    )
 
 
 def while_busy(running: Busy, wanted: Busy) -> str:
@@ -52,7 +72,7 @@ def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
         why = (
             "the provider is not answering"
             if any(r.action == "unreachable" for r in doubt)
-            else f"the provider answered with an error ({doubt[0].sale.reason})"
+            else "the provider answered with an error"
         )
         return (
             f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "

@@ -122,9 +122,13 @@ EXPECTED: tuple[tuple[type[Exception], Said], ...] = (
 
 
 def reason(exc: BaseException) -> str:
-    """The error's own words: an OSError's ``strerror`` ("Permission denied"), else its message."""
+    """The error's own words: an OSError's ``strerror`` ("Permission denied"), a provider's failure in the
+    words a cashier reads (its technical account goes to the log), else its message."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
+    if isinstance(exc, ProviderError):
+        log.info("provider call failed: %s", exc)
+        return exc.words
     return str(exc)
 
 
@@ -138,7 +142,8 @@ def explain(exc: BaseException, words: Words) -> str | None:
     if said is Said.AS_IS:
         return sentence(str(exc))
     lead = words.refused if said is Said.REFUSED and words.refused else words.failed
-    return f"{lead}: {reason(exc)}{words.stop}"
+    why = reason(exc)
+    return f"{lead}: {why}{'' if why.endswith('.') else words.stop}"
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ class Operations:
             text = explain(exc, words)
             if text is None:
                 log.exception("%s failed", busy.value)
-                text = f"{words.failed}: {exc}{words.stop}"
+                text = f"{words.failed}: something went wrong inside TillQR (the details are in its log){words.stop}"
             self._end()
             self._say(text, level)
             return Outcome(error=text)

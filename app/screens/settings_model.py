@@ -93,6 +93,8 @@ class SettingsModel:
         except SettingsError as exc:
             self.problem = problem or str(exc)
             self.errors = settings_form.errors_of(exc)
+        # what the saved store still lacks before its provider is used (a demo till until then)
+        self.unfinished: list[settings_mod.MissingSetting] = settings_mod.missing_setup(current) if current else []
         self.stored_pin_hash = current.pin_hash if current else ""
         self.pin_hash = self.stored_pin_hash
         # the lock-out survives a restart: its state sits beside config.toml (shared with the command line)
@@ -179,6 +181,18 @@ class SettingsModel:
                 raise ValueError(f"no {name} for {self.provider}: type it under Credentials")
         return creds
 
+    @property
+    def setup_advice(self) -> str | None:
+        """For the manager, what the saved setup still lacks, by the fields' names; None once complete."""
+        if not self.unfinished:
+            return None
+        labels = {f.key: f.label for f in FIELDS}
+        names = [labels.get(m.key, m.key) for m in self.unfinished]
+        return (
+            f"Setup is unfinished: {', '.join(names)} still to fill in and save. Until then the till runs in "
+            "demo mode (simulated sales, its own demo journal)."
+        )
+
     # -- the manager PIN ---------------------------------------------------------------
     @property
     def pin_configured(self) -> bool:
@@ -248,6 +262,7 @@ class SettingsModel:
             return False
         self.stored_pin_hash = s.pin_hash
         self.gate.stored = s.pin_hash
+        self.unfinished = settings_mod.missing_setup(s)
         self.problem = None
         self.saved = True
         self.message = "Saved. Restart TillQR (Restart now) to use the new configuration." + (
@@ -261,8 +276,8 @@ class SettingsModel:
         if s is None:
             raise ValueError("; ".join(self.errors.values()))
         if not s.base_url:
-            self.errors["provider.base_url"] = "provider.base_url is not set"
-            raise ValueError("set provider.base_url first")
+            self.errors["provider.base_url"] = "fill in the provider's Base URL"
+            raise ValueError("fill in the provider's Base URL first")
         spec = BY_NAME[s.provider]  # validate() accepts only the registry's names
         options: dict[str, Any] = spec.client_options(s)
         prov = spec.create(base_url=s.base_url, credentials=self._credentials(), transport=self.transport, **options)

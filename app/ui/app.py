@@ -37,11 +37,15 @@ from app import runtime as till_runtime
 from app.config.paths import RESOURCES, paths
 from app.config.settings import SettingsError
 from app.providers.base import ProviderError
+from app.providers.clock import clock_skew_of, skew_words
 from app.providers.registry import PROVIDERS
 from app.receipts.desk import ReceiptDesk
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
+from app.screens.counter_standing import watch_provider
+from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.kiosk_model import kiosk_configured
+from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
 
 from .bridge import EventBridge
@@ -92,6 +96,9 @@ def compose(
         link_payload=runtime.link.payload if runtime.link else None,
     )
     bridge.follow(model.on_event)
+    unfinished = getattr(runtime, "unfinished", ())
+    if unfinished:  # a half-configured store: a demo till, said in words above the banner
+        model.set_standing(Standing.SETUP, setup_unfinished([m.words for m in unfinished]))
     view = CounterView(model)
     view.set_receipts(receipt_desk(runtime))
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
@@ -126,7 +133,7 @@ def compose(
             return _field_page(runtime, window)
 
         eager = not pages_on_demand
-        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True)
+        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True, needs_pin=True)
         window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
         window.add_page("field", "Field", field_page)  # the agent's mode (no PIN); always opened on demand
     bridge.setParent(window)
@@ -149,6 +156,9 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     from app.ui.journal_view import JournalView  # lazy: as above
 
     model = JournalModel(runtime.controller, runtime.journal, gate)
+    skew = skew_words(clock_skew_of(runtime.provider))
+    if skew:  # the manager's page: this machine's clock against the provider's answers
+        model.message, model.message_level = skew, Level.WARNING
     bridge.follow(model.on_event)
     return JournalView(model, receipts=receipt_desk(runtime))
 
@@ -275,6 +285,8 @@ async def _main(
             window.closed.connect(partial(_resolve, ended, "closed"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
+            # asked at once, so a provider that does not answer is said now, not at the first sale; held
+            asking = asyncio.ensure_future(watch_provider(window.counter.model.standings, runtime.provider.ping))
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
                 await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
@@ -284,9 +296,10 @@ async def _main(
             if restart:
                 window.close_for_good()  # its closed signal also closes the bridge; ``ended`` is already set
                 window.deleteLater()
-            if not recovering.done():
-                recovering.cancel()
-                await asyncio.gather(recovering, return_exceptions=True)
+            for task in (recovering, asking):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(recovering, asking, return_exceptions=True)
         finally:
             if window is not None:
                 await window.aclose_pages()  # the Field page's book and provider, before the runtime

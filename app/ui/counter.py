@@ -16,11 +16,12 @@ answers a second press (Enter, Esc) at once in words.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QContextMenuEvent, QFont, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -43,9 +44,13 @@ _TYPED = set("0123456789.,")
 
 
 class AmountField(QLineEdit):
-    """Shows the model's amount; turns keyboard presses into keypad keys, Enter and Esc into commands."""
+    """Shows the model's amount; turns keyboard presses into keypad keys, Enter and Esc into commands.
+    Select all (Ctrl+A, or the context menu) and paste (Ctrl+V, Shift+Insert, the menu) work: a key typed
+    over the whole amount selected starts it again, and pasted text goes to the model (``pasted``), which
+    reads it or refuses it in words."""
 
     key_typed = Signal(str)
+    pasted = Signal(str)
     submitted = Signal()
     escaped = Signal()
 
@@ -54,10 +59,13 @@ class AmountField(QLineEdit):
         self.setObjectName("amount")
         self.setReadOnly(True)  # the model owns the text; keys arrive through keyPressEvent
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setAccessibleName("Amount")
         self._size = 0
+
+    def _all_selected(self) -> bool:
+        return bool(self.text()) and self.selectedText() == self.text()
 
     def show_amount(self, text: str) -> None:
         if text != self.text():
@@ -83,9 +91,30 @@ class AmountField(QLineEdit):
             self._size = size
             self.setStyleSheet(f"QLineEdit#amount {{ font-size: {size}px; }}")  # beats the app sheet
 
+    def paste_clipboard(self) -> None:
+        self.pasted.emit(QGuiApplication.clipboard().text())
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
+        menu = QMenu(self)
+        menu.addAction("Select all", self.selectAll)
+        menu.addAction("Copy", self.copy).setEnabled(self.hasSelectedText())
+        menu.addAction("Paste", self.paste_clipboard)
+        menu.exec(event.globalPos())
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         key, text = event.key(), event.text()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_clipboard()
+        elif event.matches(QKeySequence.StandardKey.SelectAll):
+            self.selectAll()
+        elif event.matches(QKeySequence.StandardKey.Copy):
+            self.copy()
+        elif self._all_selected() and (key == Qt.Key.Key_Backspace or (text and text in _TYPED)):
+            self.deselect()
+            self.key_typed.emit(CLEAR)  # typing over the whole amount selected starts it again
+            if key != Qt.Key.Key_Backspace:
+                self.key_typed.emit(text)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.submitted.emit()
         elif key == Qt.Key.Key_Escape:
             self.escaped.emit()
@@ -162,6 +191,10 @@ class CounterView(QWidget):
             left.addWidget(self.due_panel, 1)
         left.addLayout(actions)
 
+        self.standing = QLabel()  # what holds until it changes: setup unfinished, the provider not answering
+        self.standing.setObjectName("message")
+        self.standing.setProperty("level", "warning")
+        self.standing.setWordWrap(True)
         self.banner = StatusBanner()
         self.message = QLabel()
         self.message.setObjectName("message")
@@ -177,6 +210,7 @@ class CounterView(QWidget):
 
         right = QVBoxLayout()
         right.setSpacing(8)
+        right.addWidget(self.standing)
         right.addWidget(self.banner)
         right.addWidget(self.message)
         right.addWidget(self.panel, 1)
@@ -192,6 +226,7 @@ class CounterView(QWidget):
         root.addLayout(right, 3)
 
         self.amount.key_typed.connect(m.press)
+        self.amount.pasted.connect(m.paste)
         self.keypad.key_pressed.connect(m.press)
         self.clear.clicked.connect(lambda: m.press(CLEAR))
         self.reference.textEdited.connect(m.set_reference)
@@ -281,6 +316,8 @@ class CounterView(QWidget):
         self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)
         self.message.setText(m.message)
         self.message.setVisible(bool(m.message))
+        self.standing.setText(m.standing)
+        self.standing.setVisible(bool(m.standing))
         _set_property(self.message, "level", m.message_level)
         self._render_countdown()
 

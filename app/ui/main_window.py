@@ -2,8 +2,9 @@
 
 The counter is the home page. Pages added with ``guarded=True`` (Journal, Settings) ask for the
 manager PIN first (app/ui/pin_dialog.py, opened window-modal with ``open()``, so the asyncio loop
-never stops); they lock again whenever the counter is shown. With no PIN set yet (first run), a
-guarded page opens as it is: Settings then asks for a PIN before it saves anything. Shortcuts:
+never stops); they lock again whenever the counter is shown. With no PIN set yet (first run), Settings
+opens as it is and asks for a PIN before it saves anything; a page added with ``needs_pin=True`` (the
+Journal) does not open at all until a PIN exists: Settings opens instead, saying so. Shortcuts:
 F1 / Ctrl+1 counter, F2 / Ctrl+2 journal, F3 / Ctrl+3 settings, F4 / Ctrl+4 the field agent's
 screen (a mode the user picks, as the counter is the cashier's: no PIN). ``closers``: what a page
 opened of its own (the Field page's field book), closed by ``aclose_pages`` when the app ends.
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._builders: dict[str, Callable[[], QWidget]] = {}  # pages built when first shown
         self.guarded: set[str] = set()
+        self.needs_pin: set[str] = set()  # pages that open only once a manager PIN exists
         self.nav: dict[str, QPushButton] = {}
         self.unlocked = False
         self.pin_dialog: PinDialog | None = None
@@ -150,9 +152,16 @@ class MainWindow(QMainWindow):
 
     # -- pages -------------------------------------------------------------------------
     def add_page(
-        self, name: str, title: str, widget: QWidget | Callable[[], QWidget], *, guarded: bool = False
+        self,
+        name: str,
+        title: str,
+        widget: QWidget | Callable[[], QWidget],
+        *,
+        guarded: bool = False,
+        needs_pin: bool = False,
     ) -> None:
-        """``widget``, or a function that builds it when the page is first shown (the counter starts sooner)."""
+        """``widget``, or a function that builds it when the page is first shown (the counter starts sooner);
+        ``needs_pin``: the page stays shut until a manager PIN is set (Settings opens instead)."""
         if isinstance(widget, QWidget):
             self.pages[name] = widget
             self.stack.addWidget(widget)
@@ -160,6 +169,8 @@ class MainWindow(QMainWindow):
             self._builders[name] = widget
         if guarded:
             self.guarded.add(name)
+        if needs_pin:
+            self.needs_pin.add(name)
         n = len(self.nav) + 1
         button = QPushButton(title)
         button.setObjectName("nav")
@@ -190,12 +201,25 @@ class MainWindow(QMainWindow):
         """Show page ``name``, asking for the manager PIN first when it is guarded and locked."""
         if name not in self.pages and name not in self._builders:
             return
+        if name in self.needs_pin and not self.gate.configured:
+            self._pin_first(name)
+            return
         if name in self.guarded and not self.unlocked and self.gate.configured:
             self._sync_nav()
             title = self.nav[name].text() if name in self.nav else name
             self.ask_pin(lambda: self.show_page(name), purpose=f"Manager PIN to open {title}")
             return
         self.show_page(name)
+
+    def _pin_first(self, name: str) -> None:
+        """Page ``name`` asked for before any manager PIN exists: Settings, where the PIN is set, instead."""
+        title = self.nav[name].text() if name in self.nav else name
+        if "settings" in self.pages or "settings" in self._builders:
+            self.show_page("settings")
+        else:
+            self._sync_nav()
+        if self.settings is not None:
+            self.settings.show_outcome(False, f"Set a manager PIN first: the {title} opens once one is saved.")
 
     def ask_pin(self, then, purpose: str = "Manager PIN to open this page", *, unlock: bool = True) -> PinDialog:
         """The PIN dialog; ``then`` once the gate said yes (``unlock``: the manager's pages open too)."""

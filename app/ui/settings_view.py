@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 
     from app.qr.sticker import Sticker  # lazy: type only
 
+FIRST_RUN = (
+    "No manager PIN yet: set one below first (it guards Settings and the Journal), "
+    "then fill in the store and the provider and press Save."
+)
 STYLE = """
 QWidget#settings { background: #f4f6f8; }
 QGroupBox { font-weight: bold; border: 2px solid #cbd2d9; border-radius: 8px; margin-top: 14px; padding: 8px 8px 4px; background: #ffffff; }
@@ -136,10 +140,7 @@ class SettingsView(QWidget):
         outer.addWidget(scroll, 1)
         self.scroll_area = scroll  # not `scroll`: that is QWidget.scroll()
 
-        self.first_run = QLabel(
-            "No manager PIN yet: set one below first (it guards Settings and the Journal), "
-            "then fill in the store and the provider and press Save."
-        )
+        self.first_run = QLabel(FIRST_RUN)
         self.first_run.setObjectName("firstRun")
         self.first_run.setWordWrap(True)
         self.form_column.addWidget(self.first_run)
@@ -239,7 +240,11 @@ class SettingsView(QWidget):
         self.problem.setText(f"The configuration cannot be used: {m.problem}" if m.problem else "")
         self.problem.setVisible(bool(m.problem))
         self.problem_bar.setVisible(bool(m.problem))
-        self.first_run.setVisible(not m.pin_configured)
+        if not m.pin_configured:
+            self.first_run.setText(FIRST_RUN)
+        elif m.setup_advice:
+            self.first_run.setText(m.setup_advice)
+        self.first_run.setVisible(not m.pin_configured or bool(m.setup_advice))
         visible = {f.key for f in m.visible_fields()}
         for key, row in self.rows.items():
             section = key.split(".")[0]

@@ -41,6 +41,9 @@ class StatusBanner(QWidget):
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
         self.note.setVisible(False)
+        keep = self.note.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the banner keeps its height when a note comes or goes: no jump
+        self.note.setSizePolicy(keep)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addWidget(self.note)

@@ -52,11 +52,17 @@ def assert_well_placed(dialog, window) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_pin_dialog_sits_under_the_header_with_margins(window_for, tmp_path, qtbot, size):
+def test_the_pin_dialog_sits_under_the_header_with_margins(window_for, tmp_path, qtbot, size, ring):
     home = tmp_path / "home"
-    st.save(st.Settings(store_name="Padaria Central", pin_hash=hash_pin("135790")), home / "config" / "config.toml")
+    configured = st.Settings(
+        store_name="Padaria Central",
+        pin_hash=hash_pin("135790"),
+        base_url="https://api.example.test/jpmorgan",
+        payment_link_id="L1",
+    )
+    st.save(configured, home / "config" / "config.toml")
     window = window_for(home, size)
-    # asked at start-up (no provider yet), before the window had its size: placed again once it has
+    # asked at start-up (no credentials in the keyring yet), before the window had its size: placed again once it has
     dialog = window.pin_dialog
     assert dialog is not None
     qtbot.waitExposed(dialog)

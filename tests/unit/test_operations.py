@@ -54,7 +54,10 @@ async def test_success_hands_back_the_typed_result_and_busy_goes_on_then_off():
         (SaleInProgress("a sale is being started; wait for its QR"), "A sale is being started; wait for its QR"),
         (RefundError("the provider refused it"), "Refund not made: the provider refused it."),
         (PinError("wrong PIN (2 tries left)"), "Refund refused: wrong PIN (2 tries left)."),
-        (ProviderUnavailable("timeout"), "Refund not made: timeout."),
+        (
+            ProviderUnavailable("timeout"),  # the technical account goes to the log; the words say what to do
+            "Refund not made: The payment provider does not answer. Check the internet connection, then try again.",
+        ),
         (OSError(errno.EACCES, "Permission denied", "/x.csv"), "Refund not made: Permission denied."),
     ],
 )
@@ -79,7 +82,9 @@ async def test_an_unexpected_error_is_logged_and_said_generically(caplog):
 
     with caplog.at_level(logging.ERROR, logger="tillqr.screens"):
         outcome = await screen.ops.run(Busy.EXPORT, bug(), Words("The CSV could not be written"), level=Level.WARNING)
-    assert outcome.error == "The CSV could not be written: 'sale_id'"
+    assert outcome.error == (
+        "The CSV could not be written: something went wrong inside TillQR (the details are in its log)"
+    )
     assert screen.message_level == Level.WARNING and screen.ops.busy is None
     assert [r.exc_info[0] for r in caplog.records] == [KeyError], "the traceback goes to the log"
 
