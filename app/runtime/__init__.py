@@ -14,6 +14,7 @@ only the provider (and the sandbox in demo mode), for the field commands.
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,8 @@ from .lock import TillLock, lock_file
 
 if TYPE_CHECKING:
     from app.notifications.attach import Listening
+
+log = logging.getLogger("tillqr.runtime")
 
 __all__ = [
     "INPROCESS_BASE",
@@ -269,18 +272,24 @@ async def _assemble(
         opened.push_async_callback(journal.aclose)
         if demo and settings.currency not in prov.currencies:  # each sandbox market has its currency
             settings = replace(settings, currency=prov.currencies[0])
-        link = None
+        link, link_id = None, None
         if Capability.STATIC_LINK in prov.capabilities:
             try:
                 link = await _ensure_link(prov, journal, settings, demo, sandbox)
+                link_id = link.link_id
             except ProviderUnavailable as exc:
                 if sandbox is not None and sandbox.url:
                     raise SandboxUnavailable(sandbox.url, exc) from exc
-                raise
+                if demo:
+                    raise
+                # A shop's till whose provider does not answer right now still opens as itself (not in demo mode
+                # for the rest of the day): the counter says the provider does not answer and asks again.
+                log.warning("the payment link could not be read at start: %s", exc)
+                link_id = settings.payment_link_id
         controller = CheckoutController(
             prov,
             journal,
-            link_id=link.link_id if link else None,
+            link_id=link_id,
             currency=settings.currency,
             duration_s=settings.expires_in if duration_s is None else duration_s,
             poll_interval=settings.poll_interval if poll_interval is None else poll_interval,

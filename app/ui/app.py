@@ -216,7 +216,8 @@ async def open_or_fallback(
         raise  # another TillQR holds the till / the demo sandbox is down / the journal is damaged: demo cannot help
     except (SettingsError, CannotStart) as exc:
         problem = str(exc)
-    except ProviderError as exc:  # unreachable or refusing at boot: Settings must still be reachable
+    except ProviderError as exc:  # refusing at boot (keys, link): Settings must still be reachable; an
+        # unreachable provider does not come here: the shop's till opens and its counter says so
         problem = f"the provider could not be used at start: {exc}"
     log.info("configuration cannot be used (%s): demo mode and Settings", problem)
     try:
