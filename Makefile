@@ -34,8 +34,10 @@ test: lint
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
-# sysdeps too: the bundle carries the build machine's copies of Qt's X11 libraries (libxcb-cursor, ...)
-package: sysdeps $(VENV)/.installed-package
+# Qt's system libraries too: the bundle carries the build machine's copies of the X11 ones (libxcb-cursor, ...);
+# binutils: PyInstaller reads binaries with objdump and strips them
+package: $(VENV)/.installed-package
+	@./scripts/ensure-sysdeps.sh binutils
 	PYTHON=$(BIN)/python packaging/build.sh
 	@du -sh dist/tillqr
 
