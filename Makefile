@@ -35,9 +35,9 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
 # Qt's system libraries too: the bundle carries the build machine's copies of the X11 ones (libxcb-cursor, ...);
-# binutils: PyInstaller reads binaries with objdump and strips them
+# binutils: PyInstaller reads binaries with objdump and strips them; Debian's python3 needs libpython3.X beside it
 package: $(VENV)/.installed-package
-	@./scripts/ensure-sysdeps.sh binutils
+	@./scripts/ensure-sysdeps.sh binutils $$($(BIN)/python packaging/libpython.py)
 	PYTHON=$(BIN)/python packaging/build.sh
 	@du -sh dist/tillqr
 

@@ -41,6 +41,7 @@ from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
 from app.screens.settings_model import SettingsModel
+from app.watchdog import Watchdog
 
 from .bridge import EventBridge
 from .counter import CounterView
@@ -222,6 +223,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
 
+    watchdog = Watchdog.from_environ()  # systemd's (packaging/tillqr.service); does nothing without it
     while True:
         try:
             runtime, problem = await open_or_fallback(demo=demo, provider=provider, receive=True)
@@ -248,6 +250,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
             window.closed.connect(partial(_resolve, ended, "closed"))
             show_fitted(window)
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
+            watchdog.start(after=recovering)  # READY=1 once recovery has run, then WATCHDOG=1 from this loop
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
                 await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
@@ -265,6 +268,7 @@ async def _main(app: QApplication, *, demo: bool | None, provider: str | None, f
                 await window.aclose_pages()  # the Field page's book and provider, before the runtime
             await runtime.aclose()
         if not restart:
+            await watchdog.stop()
             return 0
         demo = None if demo is not True else demo  # a restart follows the saved configuration
 
