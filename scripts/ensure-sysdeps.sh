@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu libraries Qt needs (offscreen and on a desktop) when they are missing.
 # Without fonts-dejavu-core, text paints as empty boxes. Safe to run again: it installs only what is missing.
+# Arguments: more packages to ensure (make package: binutils, whose objdump and strip PyInstaller runs).
 set -eu
-PKGS="libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core \
+PKGS="$* libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core \
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1"
 command -v dpkg-query >/dev/null 2>&1 || { echo "sysdeps: not a Debian-like system; install Qt's libraries yourself (see README)"; exit 0; }

@@ -47,6 +47,7 @@ from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.kiosk_model import kiosk_configured
 from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
+from app.watchdog import Watchdog
 
 from .bridge import EventBridge
 from .counter import CounterView
@@ -257,6 +258,7 @@ async def _main(
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
 
+    watchdog = Watchdog.from_environ()  # systemd's (packaging/tillqr.service); does nothing without it
     while True:
         try:
             runtime, problem = await open_or_fallback(demo=demo, provider=provider, receive=True)
@@ -288,6 +290,7 @@ async def _main(
             recovering = asyncio.ensure_future(window.counter.model.recover())  # held; errors shown in words
             # asked at once, so a provider that does not answer is said now, not at the first sale; held
             asking = asyncio.ensure_future(watch_provider(window.counter.model.standings, runtime.provider.ping))
+            watchdog.start(after=recovering)  # READY=1 once recovery has run, then WATCHDOG=1 from this loop
             if os.environ.get("TILLQR_EXIT_WHEN_READY"):  # cold-start benchmark and smoke runs
                 await recovering
                 await asyncio.sleep(0.05)  # Qt paints through the loop (processEvents here would re-enter tasks)
@@ -306,6 +309,7 @@ async def _main(
                 await window.aclose_pages()  # the Field page's book and provider, before the runtime
             await runtime.aclose()
         if not restart:
+            await watchdog.stop()
             return 0
         demo = None if demo is not True else demo  # a restart follows the saved configuration
 
