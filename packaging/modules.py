@@ -41,7 +41,6 @@ EXCLUDES: tuple[str, ...] = (
     "PIL._avif",  # AVIF images (5 MB of libavif): no provider serves its QR as AVIF
     "PIL.AvifImagePlugin",
     "PIL.ImageTk",
-    "yaml",  # uvicorn reads a YAML logging config only when given one; TillQR never does
     "PySide6.QtNetwork",  # TillQR's HTTP is httpx; the Qt network stack and its TLS plugins are unused
     "PySide6.QtQml",
     "PySide6.QtQuick",

@@ -248,3 +248,41 @@ def test_keep_qt_file_reads_windows_paths_too():
     assert not bundle.keep_qt_file("PySide6\\plugins\\platforms\\qminimal.dll")
     assert bundle.keep_qt_file("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll")
     assert bundle.keep_qt_file("PySide6\\Qt6Gui.dll")
+
+
+def _requirement_names(requires: list[str] | None) -> set[str]:
+    names = set()
+    for line in requires or ():
+        if "extra ==" in line:  # an optional extra of that package: not installed for TillQR
+            continue
+        name = line.split(";")[0].strip()
+        for stop in "<>=!~[ (":
+            name = name.split(stop)[0]
+        names.add(name.strip().lower().replace("_", "-").replace(".", "-"))
+    return names
+
+
+def test_nothing_a_runtime_dependency_needs_is_excluded():
+    """An excluded package that one of TillQR's dependencies needs (python-escpos needs PyYAML) would break that
+    dependency in the bundle only: follow the installed dependency tree from pyproject's runtime dependencies."""
+    import importlib.metadata as md
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    todo = _requirement_names(project["dependencies"])
+    needed: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        try:
+            todo |= _requirement_names(md.requires(name)) - needed
+        except md.PackageNotFoundError:
+            continue  # a marker left it out on this platform
+    owners = md.packages_distributions()
+    shipped_by = {top: {d.lower().replace("_", "-").replace(".", "-") for d in dists} for top, dists in owners.items()}
+    cut = {name.split(".")[0] for name in bundle.EXCLUDES if "." not in name}  # whole packages, not submodules
+    wrongly = {top: sorted(shipped_by.get(top, set()) & needed) for top in cut if shipped_by.get(top, set()) & needed}
+    assert "pyyaml" in needed and "python-escpos" in needed  # the walk sees the dependency that needs YAML
+    assert wrongly == {}, f"excluded, yet a runtime dependency needs it: {wrongly}"
