@@ -195,6 +195,32 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `tillqr journal list | head -1`: the reader has what it wanted
         quiet_stdout()
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line for the user, the traceback to the log
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """A failure no command expected: said in one line on stderr, the traceback kept in the log file."""
+    import logging  # lazy: only on this path
+
+    where = ""
+    try:
+        from app.config.logs import setup_logging  # lazy: as above
+        from app.config.paths import paths  # lazy: as above
+
+        if not logging.getLogger().handlers:  # a command that logs nothing (qr): the log file now
+            setup_logging(paths().ensure(), verbose=False)
+        logging.getLogger("tillqr").error("unexpected failure", exc_info=exc)
+        where = f"; the details are in {paths().log_dir / 'tillqr.log'}"
+    except Exception:  # noqa: BLE001 - the folders themselves may be what failed: say it without them
+        pass
+    err(f"an unexpected failure stopped this command ({_first_line(exc)}){where}")
+    return 1
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
 
 
 def _main(argv: list[str] | None) -> int:

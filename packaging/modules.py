@@ -31,6 +31,9 @@ DYNAMIC: tuple[str, ...] = (
     "keyring.backends",
 )
 
+# Packages whose data files they read at import (python-escpos: capabilities.json, the printers' profiles).
+DATA_PACKAGES: tuple[str, ...] = ("escpos",)
+
 # Never shipped. Each is either a test tool or a module nothing in app/ imports (the test checks that).
 EXCLUDES: tuple[str, ...] = (
     "tkinter",

@@ -109,6 +109,15 @@ def _qr() -> str:
     return qr_round_trip()
 
 
+def _receipts() -> str:
+    from app.receipts.escpos_out import escpos_bytes  # lazy: self-test: loading the ESC/POS driver is the check
+
+    data = escpos_bytes(["TillQR self-test", "Not a fiscal document"])
+    if not data.startswith(b"\x1b@") or b"TillQR self-test" not in data:
+        raise AssertionError("the ESC/POS bytes of a receipt are not what a printer takes")
+    return f"ESC/POS driver loaded, a receipt of {len(data)} bytes"
+
+
 def _sandbox_sale() -> str:
     from app.runtime import open_runtime  # lazy: self-test: importing it is the check
 
@@ -138,6 +147,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("sqlite", _sqlite),
     ("keyring", _keyring),
     ("qr round trip", _qr),
+    ("receipts", _receipts),
     ("sandbox sale", _sandbox_sale),
 ]
 

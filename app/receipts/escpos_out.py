@@ -13,6 +13,7 @@ Calls block (a device write, a socket): callers on an event loop run them in a t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 PROFILE = "default"  # python-escpos's generic printer profile: font A, 48 or 32 columns by paper
 NETWORK_TIMEOUT_S = 10.0
+
+
+log = logging.getLogger("tillqr.receipts")
 
 
 class PrintFailed(Exception):
@@ -41,8 +45,13 @@ def _write(printer: Escpos, lines: Sequence[str], qr: str | None) -> None:
 
 
 def escpos_bytes(lines: Sequence[str], qr: str | None = None) -> bytes:
-    """The ESC/POS bytes of ``lines`` (and ``qr``): what :func:`send` writes."""
-    from escpos.printer import Dummy  # lazy: python-escpos and its image stack only when printing
+    """The ESC/POS bytes of ``lines`` (and ``qr``): what :func:`send` writes; PrintFailed when the ESC/POS driver
+    cannot be loaded (an installation missing part of python-escpos)."""
+    try:
+        from escpos.printer import Dummy  # lazy: python-escpos and its image stack only when printing
+    except (ImportError, OSError) as exc:
+        log.error("python-escpos cannot be loaded", exc_info=True)
+        raise PrintFailed("the receipt printer's driver is missing from this installation; reinstall TillQR") from exc
 
     dummy = Dummy(profile=PROFILE)
     _write(dummy, lines, qr)
@@ -51,10 +60,10 @@ def escpos_bytes(lines: Sequence[str], qr: str | None = None) -> bytes:
 
 def send(lines: Sequence[str], target: EscposTarget, qr: str | None = None) -> None:
     """Print ``lines`` on the receipt printer at ``target``; PrintFailed in words when it cannot."""
-    from escpos.exceptions import Error as EscposError  # lazy: as above
+    data = escpos_bytes(lines, qr)  # built first: a bad text never leaves half a receipt in the printer
+    from escpos.exceptions import Error as EscposError  # lazy: as above (loaded by escpos_bytes already)
     from escpos.printer import File, Network  # lazy: as above
 
-    data = escpos_bytes(lines, qr)  # built first: a bad text never leaves half a receipt in the printer
     where = str(target.path) if isinstance(target, DeviceTarget) else f"{target.host}:{target.port}"
     printer: Escpos
     if isinstance(target, DeviceTarget):
