@@ -95,7 +95,7 @@ class CounterModel:
         self.message_level: str = Level.INFO
         self.ops = Operations(self, while_busy)  # every command runs through it: busy, words, result
         self._listeners: list[Callable[[], None]] = []
-        self._ended_listeners: list[Callable[[Sale], None]] = []  # the shown sale ended (sounds, last sales)
+        self._ended_listeners: list[Callable[[Sale], object]] = []  # the shown sale ended (sounds, last sales)
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
         if Capability.DUE_DATE in capabilities:
@@ -115,7 +115,7 @@ class CounterModel:
         for listener in list(self._listeners):
             listener()
 
-    def on_sale_ended(self, listener: Callable[[Sale], None]) -> None:
+    def on_sale_ended(self, listener: Callable[[Sale], object]) -> None:
         """``listener(sale)`` once for each sale this screen showed open and then saw end (paid, expired,
         failed, cancelled); not for sales that ended off the counter (recovery, a refund)."""
         self._ended_listeners.append(listener)
