@@ -61,6 +61,7 @@ from .outcomes import AtExpiry, after_cancel, after_status, at_expiry, checked_c
 from .push import PushHub
 from .recovery import InDoubt, Recovered, recover
 from .refunds import Refunds
+from .reissue import reissue
 from .watch import SaleWatch
 
 log = logging.getLogger("tillqr.checkout")
@@ -148,9 +149,12 @@ class CheckoutController:
         return self.bus.subscribe(listener)
 
     # -- commands --------------------------------------------------------------------------
-    async def charge(self, amount: Money | str, reference: str = "", *, due: DueTerms | None = None) -> Sale:
+    async def charge(
+        self, amount: Money | str, reference: str = "", *, due: DueTerms | None = None, reissue_of: str | None = None
+    ) -> Sale:
         """Open a sale of ``amount``; with ``due`` (DUE_DATE providers) a charge whose amount owed
-        depends on the day it is paid (fine, interest, rebate, discounts; app.domain.duedate)."""
+        depends on the day it is paid (fine, interest, rebate, discounts; app.domain.duedate).
+        ``reissue_of``: the sale this one replaces ("More time", ``more_time``), journaled with its creation."""
         money, reference = checked_charge(
             amount, reference, due, currency=self.currency, capabilities=self.capabilities, provider=self.provider.name
         )
@@ -164,7 +168,8 @@ class CheckoutController:
             sale = Sale.new(money, self.provider.name, reference, self.link_id)
             self._starting = sale.sale_id
             try:
-                await self._save(sale, "created", **({"due": dueterms.to_json(due)} if due else {}))
+                detail = {"due": dueterms.to_json(due)} if due else {}
+                await self._save(sale, "created", **detail, **({"reissue_of": reissue_of} if reissue_of else {}))
             except BaseException:
                 self._starting = None
                 raise
@@ -174,9 +179,9 @@ class CheckoutController:
         finally:
             self._starting = None
 
-    async def cancel(self) -> Sale | None:
+    async def cancel(self, reason: str = "cancelled by the cashier") -> Sale | None:
         """Cancel the open sale: the provider decides atomically whether it can still be paid.
-        A second cancel while one is under way joins it."""
+        A second cancel while one is under way joins it. ``reason``: why, as the journal keeps it."""
         async with self._lock:
             sale = self._current
             if sale is None or not sale.status.is_open:
@@ -184,9 +189,15 @@ class CheckoutController:
             if self._starting == sale.sale_id or sale.request_id is None:
                 raise CheckoutError("the sale is still starting; try again in a moment")
             if self._cancelling is None or self._cancelling.done():
-                self._cancelling = self._background.spawn(self._cancel(sale), report=False)
+                self._cancelling = self._background.spawn(self._cancel(sale, reason), report=False)
             cancelling = self._cancelling
         return await asyncio.shield(cancelling)
+
+    async def more_time(self) -> Sale:
+        """More time for the open sale where no provider can lengthen a request: cancelled, then the same
+        amount charged again as a new sale (app.checkout.reissue). The new sale, or the old one when it ended
+        otherwise meanwhile (paid: nothing is charged again); CheckoutError in words when it cannot be done."""
+        return await reissue(self)
 
     async def finish(self, sale_id: str, *, timeout: float) -> Sale:
         """The sale closed within ``timeout`` s: cancelled first if it is still open (the provider decides
@@ -374,7 +385,7 @@ class CheckoutController:
                 await self._save(latest, "failed", error=error)
             self._begin_close(latest, decided_locally=True)
 
-    async def _cancel(self, sale: Sale) -> Sale | None:
+    async def _cancel(self, sale: Sale, reason: str) -> Sale | None:
         assert sale.request_id is not None
         try:
             info = await self.provider.cancel_request(sale.request_id, sale.idempotency_key("cancel"))
@@ -400,7 +411,7 @@ class CheckoutController:
             if latest is None or latest.sale_id != sale.sale_id or not latest.status.is_open:
                 # the watcher or the expiry ended it meanwhile, from the provider's own answer: that stands
                 return latest if latest is not None and latest.sale_id == sale.sale_id else None
-            update = after_cancel(latest, info)
+            update = after_cancel(latest, info, reason)
             await self._save(update.sale, update.kind)
             if update.warning:
                 self.notice(Level.WARNING, update.warning)

@@ -109,14 +109,14 @@ def after_status(sale: Sale, info: RequestInfo, *, has_due: bool) -> Update | No
     return Update(updated, "status", detail, warning)
 
 
-def after_cancel(sale: Sale, info: RequestInfo) -> Update:
-    """The open sale once the provider answered a cancel that it no longer holds open."""
+def after_cancel(sale: Sale, info: RequestInfo, reason: str = "cancelled by the cashier") -> Update:
+    """The open sale once the provider answered a cancel that it no longer holds open (``reason``: why, journaled)."""
     ended = apply_info(sale, info)
     warning = ""
     if ended.status.is_open:
-        ended = ended.move(SaleStatus.CANCELLED, reason="cancelled by the cashier")
+        ended = ended.move(SaleStatus.CANCELLED, reason=reason)
     elif ended.status == SaleStatus.CANCELLED:
-        ended = ended.with_(reason="cancelled by the cashier")
+        ended = ended.with_(reason=reason)
     else:
         warning = f"Too late to cancel: the sale is {ended.status.label}."
     return Update(ended, "cancel", {}, warning)

@@ -39,6 +39,11 @@ A missing file means "not configured" (demo mode); a broken one raises
     target = ""                  # escpos: /dev/usb/lp0 or host:port; system: a printer's name; pdf: a folder
     [kiosk]
     enabled = false              # true: full screen, frameless, the manager's PIN to leave (as tillqr --kiosk)
+
+    [sound]                      # short sounds at the counter (app.sound: the machine's own player)
+    on_paid = false              # a chime when a sale is paid
+    on_failure = false           # a low buzz when a sale fails or expires
+    volume = 60                  # 0 to 100
 """
 
 from __future__ import annotations
@@ -93,6 +98,9 @@ class Settings:
     printer_width_mm: int = 80
     printer_target: str = ""
     kiosk_enabled: bool = False  # [kiosk] enabled: the GUI as with ``tillqr --kiosk``
+    sound_on_paid: bool = False  # [sound]: a chime when paid (app.sound)
+    sound_on_failure: bool = False  # a buzz when a sale fails or expires
+    sound_volume: int = 60  # 0 to 100
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "target": ("printer_target", str),
     },
     "kiosk": {"enabled": ("kiosk_enabled", bool)},
+    "sound": {
+        "on_paid": ("sound_on_paid", bool),
+        "on_failure": ("sound_on_failure", bool),
+        "volume": ("sound_volume", int),
+    },
 }
 
 
@@ -421,6 +434,7 @@ def _validate(s: Settings, path: Path) -> None:
     _validate_notifications(s, path)
     _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
     _validate_printer(s, path)
+    _validate_sound(s, path)
 
 
 def _validate_url(url: str, key: str, path: Path) -> None:
@@ -445,3 +459,8 @@ def _validate_printer(s: Settings, path: Path) -> None:
     problem = target_problem(s.printer_kind, s.printer_width_mm, s.printer_target)
     if problem:
         raise SettingsError(path, problem)
+
+
+def _validate_sound(s: Settings, path: Path) -> None:
+    if not 0 <= s.sound_volume <= 100:
+        raise SettingsError(path, f"sound.volume must be between 0 (silent) and 100, not {s.sound_volume}")

@@ -44,8 +44,19 @@ from app.providers.base import Capability
 from . import counter_banner
 from .amount_entry import AmountEntry
 from .counter_banner import Banner, Mode, idle_banner, mode_of, sale_banner
+from .counter_expiry import can_reissue, reissued_text, seconds_left, warning_text
 from .counter_standing import Standings
-from .counter_words import CANCEL, CHARGE, PAY, RECOVER, Standing, banner_says, recovery_report, while_busy
+from .counter_words import (
+    CANCEL,
+    CHARGE,
+    MORE_TIME,
+    PAY,
+    RECOVER,
+    Standing,
+    banner_says,
+    recovery_report,
+    while_busy,
+)
 from .due_form import DueCheck, DueForm, owed_today, summary
 from .operations import Busy, Level, Operations, Outcome
 
@@ -84,6 +95,7 @@ class CounterModel:
         self.message_level: str = Level.INFO
         self.ops = Operations(self, while_busy)  # every command runs through it: busy, words, result
         self._listeners: list[Callable[[], None]] = []
+        self._ended_listeners: list[Callable[[Sale], object]] = []  # the shown sale ended (sounds, last sales)
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
         if Capability.DUE_DATE in capabilities:
@@ -102,6 +114,11 @@ class CounterModel:
     def changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    def on_sale_ended(self, listener: Callable[[Sale], object]) -> None:
+        """``listener(sale)`` once for each sale this screen showed open and then saw end (paid, expired,
+        failed, cancelled); not for sales that ended off the counter (recovery, a refund)."""
+        self._ended_listeners.append(listener)
 
     @property
     def busy(self) -> Busy | None:
@@ -307,6 +324,21 @@ class CounterModel:
             and self.sale.status is not SaleStatus.PENDING
         )
 
+    # -- the warning before the sale expires, and "More time" (app.screens.counter_expiry) --------
+    def expiry_warning(self, now: datetime | None = None) -> str:
+        """ "Expires in 0:25 — More time?" in the sale's last seconds; "" before (and when nothing waits)."""
+        left = seconds_left(self.sale, now or self.clock())
+        return "" if left is None else warning_text(left, self.can_more_time)
+
+    @property
+    def can_more_time(self) -> bool:
+        """ "More time" is offered now (a waiting sale the provider can cancel and the till charge again)."""
+        capabilities = getattr(self.controller, "capabilities", Capability.NONE)
+        sale = self.sale
+        return self.busy is None and can_reissue(
+            sale, cancels=Capability.CANCEL in capabilities, due_date=sale is not None and sale.sale_id in self._terms
+        )
+
     @property
     def can_simulate(self) -> bool:
         return self.demo and self.sandbox is not None and self.busy is None and self.show_qr
@@ -331,8 +363,12 @@ class CounterModel:
                     Level.WARNING if sale.status == SaleStatus.SETTLED and sale.received.minor else Level.INFO,
                 )
                 return
+        ended = current is not None and current.sale_id == sale.sale_id and current.status.is_open
         self.sale = sale
         self.changed()
+        if ended and not sale.status.is_open:
+            for listener in list(self._ended_listeners):
+                listener(sale)
 
     def counter_free(self, last: Sale | None) -> None:
         if last is not None:
@@ -385,6 +421,19 @@ class CounterModel:
         if outcome.value is not None:
             self.sale_changed(outcome.value)
         return outcome.value
+
+    async def more_time(self) -> Sale | None:
+        """More time for the waiting sale: its request cancelled and the same amount charged again (the
+        controller's ``more_time``); the new sale, or the old one when it was paid meanwhile."""
+        if self.ops.refuse(Busy.MORE_TIME) or not self.can_more_time:
+            return None
+        outcome: Outcome[Sale] = await self.ops.run(Busy.MORE_TIME, self.controller.more_time(), MORE_TIME)
+        sale = outcome.value
+        if outcome.ok and sale is not None:
+            self.sale_changed(sale)
+            if sale.status.is_open:
+                self._say(reissued_text(sale, bool(self.link_payload)), Level.INFO)
+        return sale
 
     async def simulate_payment(self, amount: str | None = None) -> dict | None:
         """Demo mode: pay what the customer would scan (``amount``: part of it), through the

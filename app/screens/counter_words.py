@@ -28,6 +28,7 @@ CHARGE = Words("Could not charge")
 CANCEL = Words("Could not cancel")
 PAY = Words("Simulated payment did not go through")
 RECOVER = Words("Could not check unfinished sales")
+MORE_TIME = Words("Could not give more time")
 _MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
 _UNSURE = ("unreachable", "error")
 NO_ANSWER = "The payment provider does not answer; sales will start when it is back. TillQR keeps asking."
@@ -57,6 +58,8 @@ def while_busy(running: Busy, wanted: Busy) -> str:
         return "The sale is being cancelled; wait a moment."
     if running is Busy.RECOVER:
         return "Unfinished sales from the last run are being checked; wait a moment."
+    if running is Busy.MORE_TIME:
+        return "A new payment request for the same amount is being made; wait a moment."
     if running is Busy.PRINT:
         return "The receipt is being printed; wait a moment."
     return "The simulated payment is on its way; wait a moment."

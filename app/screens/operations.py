@@ -56,6 +56,7 @@ class Busy(StrEnum):
 
     CHARGE = "charge"
     CANCEL = "cancel"
+    MORE_TIME = "more_time"  # the counter's "More time": cancel and charge again
     PAY = "pay"  # the demo's simulated customer payment
     RECOVER = "recover"
     LOAD = "load"

@@ -57,6 +57,9 @@ FIELDS: tuple[Field, ...] = (
     Field("printer.width_mm", "Paper width (mm)", "58 or 80"),
     Field("printer.target", "Printer", "escpos: /dev/usb/lp0 or host:9100; system: printer name; pdf: a folder"),
     Field("kiosk.enabled", "Kiosk mode", "full screen from the next start; the manager's PIN to leave"),
+    Field("sound.on_paid", "Sound when paid", "a short chime when the customer has paid"),
+    Field("sound.on_failure", "Sound on failure", "a low buzz when a sale fails or expires"),
+    Field("sound.volume", "Volume", "0 (silent) to 100"),
 )
 SECTIONS = {
     "store": "Store",
@@ -65,6 +68,7 @@ SECTIONS = {
     "notifications": "Notifications",
     "printer": "Receipts",
     "kiosk": "Kiosk",
+    "sound": "Sound",
 }
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {

@@ -42,11 +42,14 @@ from app.providers.registry import PROVIDERS
 from app.receipts.desk import ReceiptDesk
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
 from app.screens.counter_model import CounterModel
+from app.screens.counter_sounds import CounterSounds, SoundChoice
 from app.screens.counter_standing import watch_provider
 from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.kiosk_model import kiosk_configured
+from app.screens.last_sales_model import LastSalesModel
 from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
+from app.sound import SoundPlayer
 from app.watchdog import Watchdog
 
 from .bridge import EventBridge
@@ -102,6 +105,7 @@ def compose(
         model.set_standing(Standing.SETUP, setup_unfinished([m.words for m in unfinished]))
     view = CounterView(model)
     view.set_receipts(receipt_desk(runtime))
+    counter_extras(runtime, model, view)
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
     if settings_model is not None and runtime.demo:
@@ -162,6 +166,19 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
         model.message, model.message_level = skew, Level.WARNING
     bridge.follow(model.on_event)
     return JournalView(model, receipts=receipt_desk(runtime))
+
+
+def counter_extras(runtime: Any, model: CounterModel, view: CounterView) -> None:
+    """The counter's sounds ([sound], app.sound: the machine's own player) and its "Last sales" panel."""
+    paths = getattr(runtime, "paths", None)
+    settings = getattr(runtime, "settings", None)
+    choice = SoundChoice.of(settings) if settings is not None else SoundChoice()
+    if choice.any:
+        player = SoundPlayer(paths.data_dir / "sounds" if paths is not None else None)
+        model.on_sale_ended(CounterSounds(player, choice).sale_ended)
+    journal = getattr(runtime, "journal", None)
+    if journal is not None:
+        view.set_last_sales(LastSalesModel(journal, view.receipts))
 
 
 def receipt_desk(runtime: Any) -> ReceiptDesk | None:

@@ -29,14 +29,16 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from app.domain.sale import SaleStatus
+from app.domain.sale import Sale, SaleStatus
 from app.receipts.desk import ReceiptDesk
 from app.screens.counter_model import CounterModel
+from app.screens.last_sales_model import LastSalesModel
 from app.screens.operations import Busy
 from app.screens.shift_model import print_receipt
 
 from .due_panel import DuePanel
 from .keypad import CLEAR, Keypad
+from .last_sales_panel import LastSalesPanel
 from .qr_panel import QrPanel
 from .status_banner import StatusBanner
 
@@ -135,6 +137,7 @@ class CounterView(QWidget):
         super().__init__(parent)
         self.model = model
         self.receipts: ReceiptDesk | None = None  # set_receipts: a "Print receipt" button once a sale is paid
+        self.last_sales: LastSalesPanel | None = None  # set_last_sales: the "Last sales" panel over the keypad
         self.setObjectName("counter")
         self._build()
         model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
@@ -207,6 +210,10 @@ class CounterView(QWidget):
             "Pay the code through the sandbox, as a customer's banking app would",
         )
         self.simulate.setVisible(m.demo and m.sandbox is not None)
+        self.more_time = _button("More time", "moreTime", "Give the customer more time: a new request, same amount")
+        self.more_time.setVisible(False)
+        self.more_time.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.panel.add_caption_widget(self.more_time)  # beside the countdown it answers
 
         right = QVBoxLayout()
         right.setSpacing(8)
@@ -214,11 +221,19 @@ class CounterView(QWidget):
         right.addWidget(self.banner)
         right.addWidget(self.message)
         right.addWidget(self.panel, 1)
-        right.addWidget(self.simulate)
         self.print_receipt = _button("Print receipt", "printReceipt", "Print the receipt of the paid sale")
         self.print_receipt.setVisible(False)
-        right.addWidget(self.print_receipt)
+        self.show_last_sales = _button("Last sales", "lastSalesButton", "The last sales of this till, to reprint")
+        self.show_last_sales.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.show_last_sales.setVisible(False)
+        self._bottom = bottom = QHBoxLayout()  # one row: the demo's payment or the receipt, and the last sales
+        bottom.setSpacing(8)
+        bottom.addWidget(self.simulate, 1)
+        bottom.addWidget(self.print_receipt, 1)
+        bottom.addWidget(self.show_last_sales)
+        right.addLayout(bottom)
 
+        self._left = left
         root = self._root = QHBoxLayout(self)
         root.setContentsMargins(12, 10, 12, 10)
         root.setSpacing(14)
@@ -237,15 +252,34 @@ class CounterView(QWidget):
         self.cancel.clicked.connect(self.on_cancel)
         self.simulate.clicked.connect(self.on_simulate)
         self.print_receipt.clicked.connect(self.on_print_receipt)
+        self.more_time.clicked.connect(self.on_more_time)
 
     def set_receipts(self, desk: ReceiptDesk | None) -> None:
         """Where receipts are printed; the button shows after a paid sale when a printer (or PDF) is set up."""
         self.receipts = desk
         self.redraw()
 
+    def set_last_sales(self, model: LastSalesModel | None) -> None:
+        """The "Last sales" button and its panel (over the keypad), read again whenever the counter's sale ends."""
+        if model is None or self.last_sales is not None:
+            return
+        self.last_sales = LastSalesPanel(model, self)
+        self.last_sales.hide()
+        self.show_last_sales.setVisible(True)
+        self.show_last_sales.clicked.connect(self._open_last_sales)
+        self.last_sales.closed.connect(self.amount.setFocus)
+        self.model.on_sale_ended(self._sale_ended)
+
+    def _sale_ended(self, _sale: Sale) -> None:
+        if self.last_sales is not None:
+            self.last_sales.refresh()
+
     def touch_targets(self) -> list[QPushButton]:
         """The buttons a finger presses (the window sizes them for its screen: at least 9 mm)."""
         buttons = [*self.keypad.buttons.values(), self.clear, self.charge, self.cancel, self.simulate]
+        buttons += [self.more_time, self.show_last_sales, self.print_receipt]
+        if self.last_sales is not None:
+            buttons.append(self.last_sales.close_button)
         return buttons + ([self.due_toggle] if self.due_toggle is not None else [])
 
     # -- commands (awaited on the qasync loop; the model catches and words every failure) ----
@@ -261,6 +295,23 @@ class CounterView(QWidget):
     @asyncSlot()
     async def on_simulate(self) -> None:
         await self.model.simulate_payment()
+
+    @asyncSlot()
+    async def on_more_time(self) -> None:
+        await self.model.more_time()
+
+    def _open_last_sales(self) -> None:
+        if self.last_sales is not None:
+            self._place_last_sales()
+            self.last_sales.open_panel()
+
+    def _place_last_sales(self) -> None:
+        if self.last_sales is not None:
+            self.last_sales.setGeometry(self._left.geometry())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._place_last_sales()
 
     @asyncSlot()
     async def on_print_receipt(self) -> None:
@@ -311,6 +362,7 @@ class CounterView(QWidget):
         self.simulate.setEnabled(m.can_simulate)
         paid = m.sale is not None and m.sale.status is SaleStatus.SETTLED
         self.print_receipt.setVisible(paid and self.receipts is not None and self.receipts.can_print)
+        self.simulate.setVisible(m.demo and m.sandbox is not None and not self.print_receipt.isVisibleTo(self))
         self.print_receipt.setEnabled(m.busy is None)
         self.banner.show_banner(m.banner)
         self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)
@@ -322,7 +374,9 @@ class CounterView(QWidget):
         self._render_countdown()
 
     def _render_countdown(self) -> None:
-        self.panel.set_countdown(self.model.countdown())
+        warning = self.model.expiry_warning()
+        self.panel.set_countdown(self.model.countdown(), warning)
+        self.more_time.setVisible(bool(warning) and self.model.can_more_time)
 
 
 def _button(text: str, name: str, accessible: str) -> QPushButton:

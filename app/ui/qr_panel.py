@@ -76,9 +76,23 @@ class QrPanel(QWidget):
         """The breakdown as plain lines (for tests and accessibility)."""
         return self.details.accessibleDescription()
 
-    def set_countdown(self, text: str) -> None:
-        self.countdown.setText(f"Expires in {text}" if text else "")
-        self.countdown.setVisible(bool(text))
+    def set_countdown(self, text: str, warning: str = "") -> None:
+        """ "Expires in 4:59"; in the sale's last seconds the ``warning`` instead, marked (colour and words)."""
+        self.countdown.setText(warning or (f"Expires in {text}" if text else ""))
+        self.countdown.setVisible(bool(text or warning))
+        self.countdown.setWordWrap(bool(warning))
+        if self.countdown.property("warning") != bool(warning):
+            self.countdown.setProperty("warning", bool(warning))
+            pad = 6 if warning else 0  # margins, not the style's padding: word wrap counts them
+            self.countdown.setContentsMargins(pad, pad // 3, pad, pad // 3)
+            self.countdown.style().unpolish(self.countdown)
+            self.countdown.style().polish(self.countdown)
+
+    def add_caption_widget(self, widget: QWidget) -> None:
+        """A widget under the caption's lines (the counter's "More time", beside the countdown it answers)."""
+        layout = self.caption.layout()
+        if layout is not None:
+            layout.addWidget(widget)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
