@@ -66,6 +66,7 @@ class Busy(StrEnum):
     STICKER = "sticker"
     PRINT = "print"  # a receipt or the end-of-shift report (app.receipts)
     CLOSE_SHIFT = "close_shift"
+    CASHIERS = "cashiers"  # Settings: a cashier added, renamed, given a PIN or deactivated
     RECORD = "record"  # Field: a meter reading
     SYNC = "sync"  # Field: the outbox pushed to the provider
     PROBE = "probe"  # Field: is the provider reachable?

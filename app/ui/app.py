@@ -47,7 +47,9 @@ from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.kiosk_model import kiosk_configured
 from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
+from app.storage.cashiers import Cashiers
 
+from . import cashier_view
 from .bridge import EventBridge
 from .counter import CounterView
 from .main_window import MainWindow
@@ -116,6 +118,12 @@ def compose(
         touch_dpi=touch_dpi,
     )
     window.settings = None
+    journal = getattr(runtime, "journal", None)  # cashiers by name: kept in the journal (none in a bare runtime)
+    cashiers = (
+        cashier_view.attach(window, Cashiers(journal), controller, settings=settings_model is not None)
+        if journal is not None
+        else None
+    )
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
 
         def journal_page() -> QWidget:
@@ -125,6 +133,8 @@ def compose(
             from app.ui.settings_view import SettingsView  # lazy: built when Settings is first opened
 
             window.settings = SettingsView(settings_model)
+            if cashiers is not None and cashiers.admin is not None:
+                cashier_view.settings_box(window.settings.form_column, cashiers.admin)
             if on_restart is not None:
                 window.settings.restart_requested.connect(on_restart)
             return window.settings

@@ -208,7 +208,7 @@ class CounterView(QWidget):
         )
         self.simulate.setVisible(m.demo and m.sandbox is not None)
 
-        right = QVBoxLayout()
+        right = self.right_column = QVBoxLayout()  # app/ui/cashier_view.py puts the cashier's bar on top
         right.setSpacing(8)
         right.addWidget(self.standing)
         right.addWidget(self.banner)
