@@ -25,7 +25,7 @@ from app.storage.cashiers import Cashier, CashierError, Cashiers
 
 from .operations import Busy, Level, Operations, Words
 
-SIGN_OUT_REFUSED = "Finish or cancel the sale first: its code stays on screen until it ends."
+SIGN_OUT_REFUSED = "Finish the sale first."  # its code stays in front of the customer until it ends
 CHANGE = Words("Not saved", expected=(CashierError,))
 READ = Words("The cashiers could not be read")
 
@@ -37,6 +37,8 @@ class _Listened:
         self.message = ""
         self.message_level: str = Level.INFO
         self._listeners: list[Callable[[], None]] = []
+        self.ops = Operations(self)
+        self.loaded = False  # the cashiers were read once (Settings changes nothing before)
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -45,6 +47,11 @@ class _Listened:
     def changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    def stop(self) -> None:
+        """The screen went away: no more listeners, and what still runs is cancelled."""
+        self._listeners.clear()
+        self.ops.close()
 
 
 class CashierModel(_Listened):
@@ -56,7 +63,6 @@ class CashierModel(_Listened):
         self.controller = controller
         self.cashiers: list[Cashier] = []  # the active ones, by name: the sign-in screen's buttons
         self.signed_in: Cashier | None = None
-        self.ops = Operations(self)
 
     @property
     def required(self) -> bool:
@@ -78,7 +84,7 @@ class CashierModel(_Listened):
         outcome = await self.ops.run(Busy.LOAD, self.store.roster(), READ, doing=None)
         if not outcome.ok or outcome.value is None:
             return False
-        self.cashiers = outcome.value
+        self.cashiers, self.loaded = outcome.value, True
         if self.signed_in is not None:
             now = next((c for c in self.cashiers if c.id == self.signed_in.id), None)
             self._set(now)
@@ -127,7 +133,6 @@ class CashierAdmin(_Listened):
         self.store = store
         self.on_roster = on_roster
         self.cashiers: list[Cashier] = []  # everyone: active ones first
-        self.ops = Operations(self)
 
     @property
     def busy(self) -> Busy | None:
@@ -140,7 +145,7 @@ class CashierAdmin(_Listened):
     async def load(self) -> bool:
         outcome = await self.ops.run(Busy.LOAD, self.store.roster(everyone=True), READ, doing=None)
         if outcome.ok and outcome.value is not None:
-            self.cashiers = outcome.value
+            self.cashiers, self.loaded = outcome.value, True
             self.changed()
         return outcome.ok
 
@@ -174,9 +179,9 @@ class CashierAdmin(_Listened):
         if not outcome.ok or outcome.value is None:
             return False
         await self.load()
-        self.ops.say(done.format(outcome.value.name))
         if self.on_roster is not None:
-            await self.on_roster()
+            await self.on_roster()  # the counter first: it may ask for a sign-in now, or no longer
+        self.ops.say(done.format(outcome.value.name))
         return True
 
 

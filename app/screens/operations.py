@@ -202,6 +202,7 @@ class Operations:
         task = loop.create_task(self._run(busy, call, words, level))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _t: call.close())  # cancelled before it ran: closed, never "not awaited"
         return task
 
     async def run(

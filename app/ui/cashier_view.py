@@ -140,9 +140,9 @@ class CashierBar(QWidget):
         self.refused = QLabel("")
         self.refused.setObjectName("message")
         self.refused.setProperty("level", "warning")
-        self.refused.setWordWrap(True)
         row.addWidget(self.label)
-        row.addWidget(self.refused, 1)
+        row.addStretch(1)
+        row.addWidget(self.refused)
         row.addWidget(self.sign_out)
         fit_for_touch(window.touch, self.sign_out)
         model.on_change(self.redraw)
@@ -152,6 +152,7 @@ class CashierBar(QWidget):
         self.setVisible(self.model.signed_in is not None)
         self.label.setText(self.model.label)
         self.refused.setText(self.model.message if self.model.message_level == "warning" else "")
+        self.refused.setVisible(bool(self.refused.text()))
 
     def on_sign_out(self) -> None:
         self.model.sign_out()  # the window follows the model: the sign-in page, in the counter's place
@@ -232,7 +233,7 @@ class CashiersBox(QGroupBox):
 
     def _enable(self) -> None:
         chosen = self.selected()
-        idle = self.admin.busy is None
+        idle = self.admin.busy is None and self.admin.loaded
         active = chosen is not None and chosen.active
         self.add_button.setEnabled(idle and chosen is None)
         for b in (self.rename_button, self.pin_button, self.deactivate_button):
@@ -270,37 +271,47 @@ class CashiersBox(QGroupBox):
 
 @dataclass
 class CashierScreens:
-    """What ``attach`` put in the window: the sign-in page, the counter's bar, and the model they draw."""
+    """What ``attach`` put in the window: the model, the counter's bar, Settings' model, and the sign-in page once
+    it is first needed (never, in a one-person shop)."""
 
     model: CashierModel
-    page: SignInPage
     bar: CashierBar
     admin: CashierAdmin | None
+    page: SignInPage | None = None
     loading: asyncio.Task[None] | None = None  # the first read of the cashiers (held)
+
+    def close(self) -> None:
+        """The window closed: nothing more is drawn, and what still runs is cancelled."""
+        for m in (self.model, *([self.admin] if self.admin is not None else [])):
+            m.stop()
+        if self.loading is not None:
+            self.loading.cancel()
 
 
 def attach(window: MainWindow, store: Cashiers, controller: CheckoutController, *, settings: bool) -> CashierScreens:
-    """Wire cashiers by name into ``window``: the sign-in page in the counter's place while it waits, the bar on
-    the counter, and (``settings``) a model for Settings' Cashiers box (``settings_box``); the cashiers are read
-    at once, in the background."""
+    """Wire cashiers by name into ``window``: the sign-in page in the counter's place while it waits (built the
+    first time it is needed), the bar on the counter, and (``settings``) a model for Settings' Cashiers box
+    (``settings_box``); the cashiers are read at once, in the background."""
     model = CashierModel(store, controller)
     admin = CashierAdmin(store, on_roster=model.load) if settings else None
-    page = SignInPage(model, window)
-    window.add_screen("signin", page)
-    window.sign_in_needed = lambda: model.waiting
     bar = CashierBar(model, window)
     counter = window.counter
     if isinstance(counter, CounterView):
         counter.right_column.insertWidget(0, bar)
+    screens = CashierScreens(model, bar, admin)
+    window.sign_in_needed = lambda: model.waiting
 
     def follow() -> None:
+        if model.waiting and screens.page is None:
+            screens.page = SignInPage(model, window)
+            window.add_screen("signin", screens.page)
         at = window.current_page()
         if at in ("counter", "signin") and (at == "signin") != model.waiting:
             window.show_page("counter")  # to the sign-in page, or back from it
 
     model.on_change(follow)
-    screens = CashierScreens(model, page, bar, admin)
     screens.loading = asyncio.ensure_future(_load(model, admin))
+    window.closed.connect(screens.close)
     return screens
 
 

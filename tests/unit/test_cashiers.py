@@ -6,8 +6,11 @@ import sqlite3
 import pytest
 
 from app.config.pin import PinError, verify_pin
-from app.domain.sale import SaleStatus
+from app.domain.money import Money
+from app.domain.sale import Sale, SaleStatus
+from app.receipts.layout import receipt_lines, receipt_of
 from app.runtime import open_runtime
+from app.screens.journal_lines import event_line, sale_fields
 from app.storage.cashiers import CashierError, Cashiers
 from app.storage.journal import MIGRATIONS, Journal
 from app.storage.sqlite import Database
@@ -184,3 +187,17 @@ async def test_a_refund_records_who_made_it(tmp_path):
         assert (await rt.journal.get(sale.sale_id)).cashier == "Ana"
     finally:
         await rt.aclose()
+
+
+def test_the_journal_screen_and_the_receipt_name_the_cashier():
+    sale = Sale.new(Money.parse("12.50", "BRL"), "depay", cashier_id=3, cashier="Ana")
+    fields = dict(sale_fields(sale, lambda dt: dt))
+    assert fields["Cashier"] == "Ana"
+    assert "Cashier" not in dict(sale_fields(Sale.new(Money.parse("1.00", "BRL"), "depay"), lambda dt: dt))
+    event = {"at": "2026-01-01T10:00:00+00:00", "kind": "cancel", "status": "cancelled"}
+    line = event_line({**event, "detail": {"cashier_id": 4, "cashier": "Bruno"}}, "BRL", lambda dt: dt)
+    assert line.endswith("(cashier Bruno)")
+    lines = receipt_lines(receipt_of(sale, "Shop", ""), 32)
+    assert any(line.startswith("Cashier") and line.endswith("Ana") for line in lines)
+    anonymous = receipt_lines(receipt_of(Sale.new(Money.parse("1.00", "BRL"), "depay"), "Shop", ""), 32)
+    assert not any(line.startswith("Cashier") for line in anonymous)
