@@ -8,6 +8,7 @@
     tillqr journal list [--json]            the sales journal
     tillqr journal restore [BACKUP]         the journal's backups; put one back
     tillqr journal receipt|shift            a sale's receipt; the end-of-shift report (app.receipts)
+    tillqr cashiers list|add|pin|rename|deactivate  the cashiers who sign in (changes: manager PIN)
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("amount", help='amount in major units, e.g. "12.50"')
     ch.add_argument("--currency", help="ISO 4217 code (default: the store's)")
     ch.add_argument("--ref", default="", help="a reference printed with the sale")
+    ch.add_argument(
+        "--cashier", metavar="NAME", help="the active cashier the sale is recorded for (no PIN: the name is a label)"
+    )
     ch.add_argument("--provider", dest="sub_provider", help="in demo mode: which sandbox provider")
     ch.add_argument(
         "--wait", type=seconds, help="seconds to wait for payment before cancelling (default: until expiry)"
@@ -141,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", dest="sub_demo", action="store_true", help="the sandbox's demo webhook secret; no keyring needed"
     )
 
+    _cashier_parsers(sub)
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
     sub.add_parser("self-test", help="check imports, Qt, SQLite, keyring, QR round trip")
@@ -165,7 +170,31 @@ def _receipt_parsers(jsub: argparse._SubParsersAction) -> None:
     sh.add_argument("--pdf", metavar="FILE", help="write the report as a PDF file")
     sh.add_argument("--print", action="store_true", help="print it where [printer] in config.toml says")
     sh.add_argument("--close", action="store_true", help="close the report: the next shift starts now (manager PIN)")
+    sh.add_argument("--cashier", metavar="NAME", help="only this cashier's sales, refunds and open sales")
     sh.add_argument("--demo", dest="sub_demo", action="store_true")
+
+
+CASHIER_PIN_ENV = "TILLQR_CASHIER_PIN"  # app/commands/cashiers_cli.py reads it
+
+
+def _cashier_parsers(sub: argparse._SubParsersAction) -> None:
+    """``cashiers list|add|pin|rename|deactivate`` (app/commands/cashiers_cli.py)."""
+    cs = sub.add_parser("cashiers", help="the cashiers who sign in at the counter (changes: manager PIN)")
+    csub = cs.add_subparsers(dest="cashiers_command", required=True)
+    ls = csub.add_parser("list", help="the cashiers, active ones first")
+    ls.add_argument("--json", action="store_true", help='one object a line: {"id", "name", "active", "created_at"}')
+    typed = f"typed twice, or given in {CASHIER_PIN_ENV}"
+    ad = csub.add_parser("add", help=f"a new cashier; their PIN (4 to 6 digits) is {typed}")
+    ad.add_argument("name")
+    pn = csub.add_parser("pin", help=f"a new PIN for a cashier, {typed}")
+    pn.add_argument("name")
+    rn = csub.add_parser("rename", help="a cashier's new name (their earlier sales keep the old one)")
+    rn.add_argument("name")
+    rn.add_argument("new_name")
+    dv = csub.add_parser("deactivate", help="take a cashier off the sign-in list (their sales keep their name)")
+    dv.add_argument("name")
+    for p in (ls, ad, pn, rn, dv):
+        p.add_argument("--demo", dest="sub_demo", action="store_true", help="the demo journal's cashiers")
 
 
 VERBOSE_HELP = "echo the log on stderr (otherwise it goes only to its file)"
@@ -266,6 +295,10 @@ def _main(argv: list[str] | None) -> int:
 
             demo = bool(args.demo or args.sub_demo)
             return serve_notifications(args.host, args.port, demo=demo, data_dir=paths().data_dir)
+        if cmd == "cashiers":
+            from app.commands import cashiers_cli  # lazy: each command loads what it needs
+
+            return cashiers_cli.dispatch(args)
         if cmd in ("bills", "sync"):
             from app.commands import bills_cli as field_cli  # lazy: each command loads what it needs
 

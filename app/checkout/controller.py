@@ -51,6 +51,7 @@ from app.providers.base import (
     linking,
 )
 from app.retry import CLOSE, CLOSE_AT_RECOVERY, SYSTEM_TIMER, Timer
+from app.storage.cashiers import Cashier
 from app.storage.journal import Journal
 
 from .background import Background, ClosedWaiters
@@ -124,6 +125,9 @@ class CheckoutController:
         self._closed_waiters = ClosedWaiters()
         self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
         self.in_doubt = InDoubt(self)  # sales recover() could not ask about: asked again in the background
+        # Who is signed in at the counter (the counter's model sets it; ``tillqr charge --cashier``): each sale,
+        # cancel and refund records them, in the same journal write. None: nobody (a one-person shop).
+        self.cashier: Cashier | None = None
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -165,11 +169,17 @@ class CheckoutController:
         await self._previous_closed()
         async with self._lock:
             self._check_free()
-            sale = Sale.new(money, self.provider.name, reference, self.link_id)
+            by = self.cashier
+            sale = Sale.new(
+                money, self.provider.name, reference, self.link_id,
+                cashier_id=by.id if by else None, cashier=by.name if by else "",
+            )  # fmt: skip
             self._starting = sale.sale_id
             try:
-                detail = {"due": dueterms.to_json(due)} if due else {}
-                await self._save(sale, "created", **detail, **({"reissue_of": reissue_of} if reissue_of else {}))
+                detail: dict[str, object] = {"due": dueterms.to_json(due)} if due else {}
+                if reissue_of:
+                    detail["reissue_of"] = reissue_of
+                await self._save(sale, "created", **detail, **self._by())
             except BaseException:
                 self._starting = None
                 raise
@@ -243,8 +253,9 @@ class CheckoutController:
             self._closed_waiters.remove(sale_id, fut)
 
     async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
-        """Refund a paid sale, fully or in part (REFUND providers); raises RefundError in words."""
-        return await self.refunds.refund(sale_id, amount)
+        """Refund a paid sale, fully or in part (REFUND providers); raises RefundError in words. The refund
+        records the cashier signed in now."""
+        return await self.refunds.refund(sale_id, amount, by=self.cashier)
 
     async def recover(self, cancel_open: bool = False) -> list[Recovered]:
         """Finish every sale the journal left open (app.checkout.recovery). Sales the provider could
@@ -387,6 +398,7 @@ class CheckoutController:
 
     async def _cancel(self, sale: Sale, reason: str) -> Sale | None:
         assert sale.request_id is not None
+        by = self._by()  # who pressed Cancel, even if they sign out while the provider is asked
         try:
             info = await self.provider.cancel_request(sale.request_id, sale.idempotency_key("cancel"))
         except ProviderConflict:
@@ -412,7 +424,7 @@ class CheckoutController:
                 # the watcher or the expiry ended it meanwhile, from the provider's own answer: that stands
                 return latest if latest is not None and latest.sale_id == sale.sale_id else None
             update = after_cancel(latest, info, reason)
-            await self._save(update.sale, update.kind)
+            await self._save(update.sale, update.kind, **update.detail, **by)
             if update.warning:
                 self.notice(Level.WARNING, update.warning)
             await self._end(update.sale)
@@ -478,6 +490,10 @@ class CheckoutController:
             self.bus.publish(CounterFree(sale))
 
     # -- helpers --------------------------------------------------------------------------
+    def _by(self) -> dict[str, int | str]:
+        """The signed-in cashier as an event's detail (``cashier_id``, ``cashier``), or nothing."""
+        return self.cashier.by if self.cashier is not None else {}
+
     async def _save(self, sale: Sale, kind: str, **detail: object) -> None:
         """Journal first, then the screen; the counter's sale follows its own updates."""
         await self.journal.record(sale, kind, **detail)

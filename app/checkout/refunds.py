@@ -34,6 +34,7 @@ from app.providers.base import (
     RefundInfo,
     RefundingProvider,
 )
+from app.storage.cashiers import Cashier
 from app.storage.journal import Journal
 
 from .events import EventBus, SaleChanged
@@ -82,6 +83,8 @@ class RefundEntry(TypedDict):
     refund_id: NotRequired[str | None]
     provider_status: NotRequired[str]
     reason: NotRequired[str]
+    cashier_id: NotRequired[int]  # who made it (cashiers by name), with their name at that time
+    cashier: NotRequired[str]
 
 
 class RefundError(Exception):
@@ -119,8 +122,9 @@ class Refunds:
     async def _record(self, sale: Sale, entry: RefundEntry) -> None:
         await self.journal.record_refund(sale, dict(entry))
 
-    async def refund(self, sale_id: str, amount: Money | str | None = None) -> Sale:
-        """Refund ``amount`` (default: all that is refundable) of a paid sale; the sale as it ends up."""
+    async def refund(self, sale_id: str, amount: Money | str | None = None, *, by: Cashier | None = None) -> Sale:
+        """Refund ``amount`` (default: all that is refundable) of a paid sale; the sale as it ends up. ``by``: the
+        cashier who makes it (kept with the refund and its journal event), None for nobody signed in."""
         if not self.available:
             raise RefundError(
                 f"{self.provider.name} refunds cannot be made from TillQR; use the provider's own dashboard"
@@ -158,6 +162,8 @@ class Refunds:
                 "amount_minor": money.minor,
                 "status": "pending",
             }
+            if by is not None:
+                entry["cashier_id"], entry["cashier"] = by.id, by.name
             await self._record(sale, entry)  # intent before the call
             return await self._ask(sale, entry, money)
 

@@ -24,6 +24,7 @@ from app.domain.sale import Sale, SaleStatus, utcnow
 from app.providers.base import ProviderAuthError, ProviderError, ProviderTimeout, ProviderUnavailable
 from app.providers.clock import clock_skew_of, skew_words
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
+from app.storage.cashiers import CashierError, Cashiers
 from app.storage.journal import JournalError
 
 from . import journal_cli
@@ -38,6 +39,7 @@ EXPECTED = (
     ProviderError,
     JournalError,
     SandboxError,
+    CashierError,
 )
 UNLINK_GRACE_S = 60.0  # after the sale's end: the cancel and the unlink together, at most
 FAILED_CLOSE_S = 10.0  # after a refused or failed start: closing the failed sale, at most
@@ -167,6 +169,8 @@ async def charge(args) -> int:
         if args.currency and args.currency.strip().upper() != rt.settings.currency:
             raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.strip().upper()}")
         ctl = rt.controller
+        if args.cashier is not None:  # a label for scripts: no PIN (whoever runs this can read the journal anyway)
+            ctl.cashier = await Cashiers(rt.journal).named(args.cashier)
         for r in await ctl.recover():
             note(f"recovered sale {r.sale.sale_id}: {r.action}")
         if ctl.current is not None and ctl.current.status.is_open:

@@ -70,6 +70,7 @@ def row(s: Sale) -> dict:
         "closed_at": s.closed_at.isoformat() if s.closed_at else None,
         "amount_refunded": str(s.refunded),
         "overpaid": str(s.overpaid),
+        "cashier": s.cashier or None,
     }
 
 
@@ -77,6 +78,7 @@ def line(s: Sale) -> str:
     """One sale as text: the sale id (what ``journal refund`` takes) and the provider's request id if it differs."""
     flags = ("" if s.closed else "  (open)") + (f"  over-paid {s.overpaid}" if s.overpaid.minor else "")
     flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
+    flags += f"  cashier {s.cashier}" if s.cashier else ""
     request = f"  request {s.request_id}" if s.request_id and s.request_id != s.sale_id else ""
     return (
         f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "

@@ -4,7 +4,8 @@
 Without an output option both print their text on stdout (the receipt at the configured paper width, the
 report at 48 characters). ``--print`` sends it where ``[printer]`` says (a demo with no printer: a PDF in the
 data folder's receipts/); ``--pdf FILE`` writes a PDF. ``shift --close`` closes the report (the next shift
-starts now), behind the manager PIN as refunds are. The PDF and system printers are painted by Qt
+starts now), behind the manager PIN as refunds are; ``shift --cashier NAME`` is one cashier's report (their sales,
+refunds and open sales). The PDF and system printers are painted by Qt
 (app/ui/receipt_render.py, imported only then).
 """
 
@@ -63,7 +64,9 @@ async def _receipt(args, desk: ReceiptDesk) -> int:
 
 
 async def _shift(args, desk: ReceiptDesk, demo: bool) -> int:
-    report = await load_report(desk.journal)
+    if args.close and args.cashier:
+        raise CheckoutError("--close ends the shift of every cashier: run it without --cashier")
+    report = await load_report(desk.journal, cashier=args.cashier or "")
     width = desk.printer.chars if (args.print or args.pdf) else CHARS_PER_LINE[80]
     lines = report_lines(report, desk.store_name, width)
     if args.csv:

@@ -35,7 +35,7 @@ from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 
 N, R, P = 2**14, 8, 1  # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
 MIN_DIGITS, MAX_DIGITS = 6, 8
-_PIN = re.compile(rf"^[0-9]{{{MIN_DIGITS},{MAX_DIGITS}}}$")
+CASHIER_DIGITS = (4, 6)  # a cashier's PIN (app.storage.cashiers): short, typed many times a day
 PEPPER_KEY = ("manager", "pin_pepper")  # keyring entry "manager:pin_pepper" (service "tillqr")
 LOCKOUT_FILE = "pin-lockout.json"  # beside config.toml
 
@@ -46,10 +46,11 @@ class PinError(ValueError):
     pass
 
 
-def check_format(pin: str) -> None:
-    """A new PIN: 6 to 8 digits."""
-    if not _PIN.match(pin or ""):
-        raise PinError(f"the PIN must be {MIN_DIGITS} to {MAX_DIGITS} digits")
+def check_format(pin: str, digits: tuple[int, int] = (MIN_DIGITS, MAX_DIGITS)) -> None:
+    """A new PIN: 6 to 8 digits (the manager's), or as many as ``digits`` says (a cashier's: 4 to 6)."""
+    low, high = digits
+    if not re.fullmatch(rf"[0-9]{{{low},{high}}}", pin or ""):
+        raise PinError(f"the PIN must be {low} to {high} digits")
 
 
 # -- the pepper (a random secret in the keyring) ----------------------------------------------------
@@ -84,9 +85,16 @@ def _secret(pin: str, pepper: bytes | None) -> bytes:
     return hmac.new(pepper, raw, hashlib.sha256).digest() if pepper else raw
 
 
-def hash_pin(pin: str, *, pepper: bytes | None = None, salt: bytes | None = None) -> str:
-    """A new PIN's stored form (version 2); ``pepper``: the keyring's secret, or None without a keyring."""
-    check_format(pin)
+def hash_pin(
+    pin: str,
+    *,
+    pepper: bytes | None = None,
+    salt: bytes | None = None,
+    digits: tuple[int, int] = (MIN_DIGITS, MAX_DIGITS),
+) -> str:
+    """A new PIN's stored form (version 2); ``pepper``: the keyring's secret, or None without a keyring;
+    ``digits``: how many it may have (``CASHIER_DIGITS`` for a cashier's)."""
+    check_format(pin, digits)
     salt = salt or os.urandom(16)
     digest = hashlib.scrypt(_secret(pin, pepper), salt=salt, n=N, r=R, p=P, dklen=32)
     return f"scrypt$v2${'k' if pepper else '-'}${N}${R}${P}${salt.hex()}${digest.hex()}"

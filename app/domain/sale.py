@@ -133,6 +133,8 @@ class Sale:
     closed_at: datetime | None = None
     unlinked: bool = False
     reason: str = ""
+    cashier_id: int | None = None  # who rang it up (cashiers by name; None in a one-person shop)
+    cashier: str = ""  # their name at that time (kept when they are renamed or leave)
 
     def __post_init__(self) -> None:
         for name in ("amount_received", "amount_refunded"):  # "nothing yet" is zero, never None
@@ -140,7 +142,16 @@ class Sale:
                 object.__setattr__(self, name, Money(0, self.amount.currency))
 
     @classmethod
-    def new(cls, amount: Money, provider: str, reference: str = "", link_id: str | None = None) -> Sale:
+    def new(
+        cls,
+        amount: Money,
+        provider: str,
+        reference: str = "",
+        link_id: str | None = None,
+        *,
+        cashier_id: int | None = None,
+        cashier: str = "",
+    ) -> Sale:
         now = utcnow()
         return cls(
             sale_id=new_sale_id(),
@@ -150,6 +161,8 @@ class Sale:
             link_id=link_id,
             created_at=now,
             updated_at=now,
+            cashier_id=cashier_id,
+            cashier=cashier,
         )
 
     @property

@@ -9,7 +9,7 @@ the one layout every output prints (ESC/POS, a system printer, PDF, the screen),
     ------------------------------
     Date              2026-11-25 14:03   left: the name; right: the value (wrapped under it when long)
     Sale                      3f2a9c1e   the sale's short id (its first 8 characters)
-    Cashier                        Ana   optional (cashiers by name come later)
+    Cashier                        Ana   who rang it up (cashiers by name); no line in a one-person shop
     Provider                     depay
     Request          0f3c…               the provider's request id, whole (wrapped)
     ------------------------------
@@ -49,7 +49,7 @@ class Receipt:
     refunded: Money
     status: str  # in words
     reference: str = ""
-    cashier: str | None = None  # who rang it up (issue 13 item 7 fills it); None: no line
+    cashier: str | None = None  # who rang it up (the sale's cashier); None: no line
 
     @property
     def short_id(self) -> str:
@@ -59,7 +59,8 @@ class Receipt:
 def receipt_of(
     sale: Sale, store_name: str, store_city: str, *, tz: tzinfo | None = None, cashier: str | None = None
 ) -> Receipt:
-    """The receipt of ``sale`` for the store (``tz``: the till's zone, default the machine's)."""
+    """The receipt of ``sale`` for the store (``tz``: the till's zone, default the machine's); ``cashier``: the
+    name printed (default: the sale's own cashier, none when nobody signed in)."""
     return Receipt(
         store_name=store_name,
         store_city=store_city,
@@ -72,7 +73,7 @@ def receipt_of(
         refunded=sale.refunded,
         status=status_words(sale).replace(" · ", ", "),
         reference=sale.reference,
-        cashier=cashier,
+        cashier=cashier if cashier is not None else (sale.cashier or None),
     )
 
 

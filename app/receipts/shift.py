@@ -7,6 +7,9 @@ a report (:func:`close_shift`) starts the next shift; nothing is deleted.
 
 The totals are the journal's own (:func:`app.storage.reports.totals_by`, as ``tillqr journal totals``), over
 the sales created in the shift; refunds are those made in the shift (of any sale, an earlier shift's too).
+Where cashiers sign in (cashiers by name), the totals are also given by cashier (the one who rang each sale up;
+"no cashier" for a sale made while nobody was signed in), and a report can be one cashier's alone (``cashier``:
+their sales, their refunds, their open sales).
 :func:`report_lines` lays the report out in the receipt's plain lines (printed on the same printer),
 :func:`write_csv` as one row per total.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import csv
 import enum
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from pathlib import Path
@@ -30,7 +33,18 @@ from app.storage.reports import STATUS_ORDER, totals_by
 from .layout import MIN_WIDTH, centred, pair, rule
 
 SHIFT_KEY = "shift.closed_at"
-CSV_COLUMNS = ("section", "provider", "status", "currency", "count", "amount", "amount_received", "amount_refunded")
+CSV_COLUMNS = (
+    "section",
+    "provider",
+    "status",
+    "currency",
+    "count",
+    "amount",
+    "amount_received",
+    "amount_refunded",
+    "cashier",  # last: the columns before it keep their places
+)
+NOBODY = "no cashier"  # sales rung up while nobody was signed in, in the totals by cashier
 
 
 class ShiftStart(str, enum.Enum):
@@ -56,6 +70,15 @@ class RefundTotal:
 
 
 @dataclass(frozen=True)
+class CashierTotal:
+    cashier: str  # the name on the sales (``NOBODY`` for none)
+    count: int
+    amount: Money
+    received: Money
+    refunded: Money
+
+
+@dataclass(frozen=True)
 class ShiftReport:
     since: datetime
     until: datetime
@@ -63,6 +86,8 @@ class ShiftReport:
     totals: tuple[ShiftTotal, ...]
     refunds: tuple[RefundTotal, ...]
     open_sales: tuple[Sale, ...]
+    by_cashier: tuple[CashierTotal, ...] = ()  # empty when no sale of the shift has a cashier
+    cashier: str = ""  # the one cashier this report is about; "" for everyone
 
     @property
     def sales(self) -> int:
@@ -103,10 +128,14 @@ def build_report(
     since: datetime,
     until: datetime,
     start: ShiftStart,
+    cashier: str = "",
 ) -> ShiftReport:
     """The report of the ``sales`` created in [since, until], the ``refunds`` rows (Journal.refunds_since)
-    made in it, and the ``open_sales``."""
-    in_shift = [s for s in sales if since <= s.created_at <= until]
+    made in it, and the ``open_sales``; with ``cashier`` (a name, any case) only theirs."""
+    mine = _of(cashier)
+    in_shift = [s for s in sales if since <= s.created_at <= until and mine(s.cashier)]
+    open_sales = [s for s in open_sales if mine(s.cashier)]
+    refunds = [r for r in refunds if mine(str(r.get("cashier_name") or ""))]
     grouped = totals_by(in_shift, lambda s: (s.provider, s.status, s.amount.currency))
     totals = [
         ShiftTotal(provider, status, t.count, t.amount, t.received, t.refunded)
@@ -124,17 +153,36 @@ def build_report(
         by_provider[(provider, currency)] = (
             RefundTotal(provider, known.count + 1, known.amount + amount) if known else RefundTotal(provider, 1, amount)
         )
-    return ShiftReport(since, until, start, tuple(totals), tuple(by_provider.values()), tuple(open_sales))
+    return ShiftReport(
+        since, until, start, tuple(totals), tuple(by_provider.values()), tuple(open_sales),
+        _by_cashier(in_shift), " ".join(cashier.split()),
+    )  # fmt: skip
 
 
-async def load_report(journal: Journal, *, now: datetime | None = None, tz: tzinfo | None = None) -> ShiftReport:
-    """The current shift's report, read from ``journal``."""
+def _of(cashier: str) -> Callable[[str], bool]:
+    """Whether a sale's or refund's cashier name is ``cashier`` (any case); everyone's when ``cashier`` is ""."""
+    wanted = " ".join(cashier.split()).casefold()
+    return lambda name: not wanted or name.casefold() == wanted
+
+
+def _by_cashier(sales: Sequence[Sale]) -> tuple[CashierTotal, ...]:
+    if not any(s.cashier for s in sales):
+        return ()
+    grouped = totals_by(sales, lambda s: (s.cashier or NOBODY, s.amount.currency))
+    rows = [CashierTotal(name, t.count, t.amount, t.received, t.refunded) for (name, _c), t in grouped.items()]
+    return tuple(sorted(rows, key=lambda t: (t.cashier == NOBODY, t.cashier.casefold(), t.amount.currency)))
+
+
+async def load_report(
+    journal: Journal, *, now: datetime | None = None, tz: tzinfo | None = None, cashier: str = ""
+) -> ShiftReport:
+    """The current shift's report, read from ``journal`` (``cashier``: only that cashier's)."""
     until = now or utcnow()
     since, start = await shift_start(journal, now=until, tz=tz)
     sales = await journal.list_sales(limit=None)
     refunds = await journal.refunds_since(since)
     waiting = [s for s in await journal.open_sales() if s.status.is_open]  # not a cancelled one still unlinking
-    return build_report(sales, refunds, waiting, since=since, until=until, start=start)
+    return build_report(sales, refunds, waiting, since=since, until=until, start=start, cashier=cashier)
 
 
 async def close_shift(journal: Journal, report: ShiftReport) -> None:
@@ -153,6 +201,8 @@ def report_lines(report: ShiftReport, store_name: str, width: int, *, tz: tzinfo
     out += pair("From", f"{report.since.astimezone(tz):%Y-%m-%d %H:%M}", width)
     out += pair("To", f"{report.until.astimezone(tz):%Y-%m-%d %H:%M}", width)
     out += centred(f"({start_words(report)})", width)
+    if report.cashier:
+        out += pair("Cashier", report.cashier, width)
     out.append(rule(width))
     provider = None
     for t in report.totals:
@@ -167,6 +217,14 @@ def report_lines(report: ShiftReport, store_name: str, width: int, *, tz: tzinfo
     if not report.totals:
         out.append("No sales in this shift.")
     out.append(rule(width))
+    if report.by_cashier and not report.cashier:
+        out.append("By cashier")
+        for c in report.by_cashier:
+            out += pair(f"  {c.cashier} ({c.count})", c.amount.display(), width)
+            out += pair("    received", c.received.display(), width)
+            if c.refunded.minor:
+                out += pair("    refunded", c.refunded.display(), width)
+        out.append(rule(width))
     for r in report.refunds:
         out += pair(f"Refunds {r.provider} ({r.count})", r.amount.display(), width)
     if not report.refunds:
@@ -185,6 +243,8 @@ def report_lines(report: ShiftReport, store_name: str, width: int, *, tz: tzinfo
 
 
 def csv_rows(report: ShiftReport) -> list[list[str]]:
+    """One row per total (``CSV_COLUMNS``); the cashier column names the cashier of a one-cashier report's rows,
+    of each open sale, and of each "cashier" row (the totals by cashier)."""
     rows = [
         [
             "sales",
@@ -195,15 +255,31 @@ def csv_rows(report: ShiftReport) -> list[list[str]]:
             str(t.amount),
             str(t.received),
             str(t.refunded),
+            report.cashier,
         ]
         for t in report.totals
     ]
     rows += [
-        ["refunds", r.provider, "", r.amount.currency, str(r.count), "", "", str(r.amount)] for r in report.refunds
+        ["refunds", r.provider, "", r.amount.currency, str(r.count), "", "", str(r.amount), report.cashier]
+        for r in report.refunds
     ]
     rows += [
-        ["open", s.provider, s.status.value, s.amount.currency, "1", str(s.amount), str(s.received), str(s.refunded)]
+        [
+            "open",
+            s.provider,
+            s.status.value,
+            s.amount.currency,
+            "1",
+            str(s.amount),
+            str(s.received),
+            str(s.refunded),
+            s.cashier,
+        ]
         for s in report.open_sales
+    ]
+    rows += [
+        ["cashier", "", "", c.amount.currency, str(c.count), str(c.amount), str(c.received), str(c.refunded), c.cashier]
+        for c in report.by_cashier
     ]
     return rows
 

@@ -99,6 +99,7 @@ def sale_fields(sale: Sale, local: Local) -> list[tuple[str, str]]:
         ("Provider", sale.provider),
         ("Request id", sale.request_id or "—"),
         ("Reference", sale.reference or "—"),
+        *([("Cashier", sale.cashier)] if sale.cashier else []),  # who rang it up (cashiers by name)
         ("Sale id", sale.sale_id),
         ("Created", when(sale.created_at)),
         ("Closed", when(sale.closed_at) if sale.closed else "not yet"),
@@ -118,6 +119,7 @@ def event_line(event: dict[str, Any], currency: str, local: Local) -> str:
         at = str(event.get("at", ""))
     detail = dict(event.get("detail") or {})
     detail.pop("refund_key", None)  # an internal idempotency key: nothing a manager reads
+    detail.pop("cashier_id", None)  # the cashier's name says who it was
     if isinstance(detail.get("amount_minor"), int) and currency:
         detail["amount"] = Money(detail.pop("amount_minor"), currency).display()
     extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in detail.items() if v not in (None, "", [], {}))
@@ -139,6 +141,8 @@ def refund_line(sale: Sale, refund: dict[str, Any], local: Local) -> str:
     line = f"{at}  {money} — {refund['status'].replace('_', ' ')}"
     if refund.get("refund_id"):
         line += f" (id {refund['refund_id']})"
+    if refund.get("cashier_name"):
+        line += f", by {refund['cashier_name']}"
     if refund.get("closed_at"):
         line += f", closed by the manager: {refund.get('note', '')}"
     elif refund.get("reason"):

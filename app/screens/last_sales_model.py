@@ -1,7 +1,7 @@
 """The counter's "Last sales": the till's last few sales at a glance, each paid one with "Reprint", without Qt.
 
-``load`` reads the journal's newest sales (``Journal.list_sales``; ``fetch`` can be swapped for one filtered by
-cashier once sales record who rang them up); the counter reloads it when its sale ends
+``load`` reads the journal's newest sales (``Journal.list_sales``), or with cashiers by name the signed-in
+cashier's (``cashier_first``, the counter's ``fetch``); the counter reloads it when its sale ends
 (``CounterModel.on_sale_ended``) and when the panel opens. ``reprint`` prints a receipt again where
 ``[printer]`` says (``print_receipt``, the same path as the counter's and the Journal's "Print receipt"; in demo
 mode a PDF). The list shows time, amount and status in the Journal's words; it opens no sale and changes none.
@@ -17,9 +17,24 @@ from app.domain.sale import Sale, SaleStatus
 from app.receipts.desk import ReceiptDesk
 from app.storage.journal import Journal
 
+from .cashier_model import CashierModel
 from .journal_filters import status_words
 from .operations import Busy, Level, Operations, Words
 from .shift_model import print_receipt
+
+Fetch = Callable[[int], Coroutine[object, None, list[Sale]]]
+
+
+def cashier_first(cashiers: CashierModel, journal: Journal) -> Fetch:
+    """The signed-in cashier's last sales; the till's own when nobody is signed in (a shop without cashiers)."""
+
+    async def fetch(n: int) -> list[Sale]:
+        if cashiers.signed_in is not None:
+            return await cashiers.last_sales(n)
+        return await journal.list_sales(limit=n)
+
+    return fetch
+
 
 SHOWN = 8  # sales in the list: a glance, not the Journal
 LOAD = Words("The last sales could not be read")
@@ -58,7 +73,7 @@ class LastSalesModel:
         desk: ReceiptDesk | None,
         *,
         limit: int = SHOWN,
-        fetch: Callable[[int], Coroutine[object, None, list[Sale]]] | None = None,
+        fetch: Fetch | None = None,
         tz: tzinfo | None = None,
     ):
         self.journal = journal

@@ -67,6 +67,7 @@ class Busy(StrEnum):
     STICKER = "sticker"
     PRINT = "print"  # a receipt or the end-of-shift report (app.receipts)
     CLOSE_SHIFT = "close_shift"
+    CASHIERS = "cashiers"  # Settings: a cashier added, renamed, given a PIN or deactivated
     RECORD = "record"  # Field: a meter reading
     SYNC = "sync"  # Field: the outbox pushed to the provider
     PROBE = "probe"  # Field: is the provider reachable?
@@ -202,6 +203,7 @@ class Operations:
         task = loop.create_task(self._run(busy, call, words, level))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _t: call.close())  # cancelled before it ran: closed, never "not awaited"
         return task
 
     async def run(

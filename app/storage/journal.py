@@ -83,6 +83,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE refunds ADD COLUMN note TEXT NOT NULL DEFAULT '';
     ALTER TABLE refunds ADD COLUMN closed_at TEXT;
     """,
+    # 3 → 4: cashiers by name (app.storage.cashiers); who rang up each sale and made each refund, by id and by
+    # their name at that time. A cashier is never deleted (only made inactive), so old rows keep their name.
+    """
+    CREATE TABLE cashiers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        pin_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX cashiers_active_name ON cashiers (name COLLATE NOCASE) WHERE active = 1;
+    ALTER TABLE sales ADD COLUMN cashier_id INTEGER REFERENCES cashiers (id);
+    ALTER TABLE sales ADD COLUMN cashier_name TEXT NOT NULL DEFAULT '';
+    CREATE INDEX sales_cashier ON sales (cashier_id, created_at) WHERE cashier_id IS NOT NULL;
+    ALTER TABLE refunds ADD COLUMN cashier_id INTEGER REFERENCES cashiers (id);
+    ALTER TABLE refunds ADD COLUMN cashier_name TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -127,6 +144,8 @@ def _row_to_sale(row: sqlite3.Row) -> Sale:
         closed_at=_dt(row["closed_at"]),
         unlinked=bool(row["unlinked"]),
         reason=row["reason"],
+        cashier_id=row["cashier_id"],
+        cashier=row["cashier_name"],
     )
 
 
@@ -189,7 +208,7 @@ class Journal(Database):
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
                 """INSERT INTO refunds (refund_key, sale_id, refund_id, amount_minor, status, provider_status,
-                       created_at, updated_at, reason) VALUES (?,?,?,?,?,?,?,?,?)
+                       created_at, updated_at, reason, cashier_id, cashier_name) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT (refund_key) DO UPDATE SET refund_id=excluded.refund_id, status=excluded.status,
                        provider_status=excluded.provider_status, updated_at=excluded.updated_at,
                        reason=excluded.reason""",
@@ -203,6 +222,8 @@ class Journal(Database):
                     _iso(utcnow()),
                     _iso(utcnow()),
                     refund.get("reason", ""),
+                    refund.get("cashier_id"),
+                    refund.get("cashier", ""),
                 ),
             )
             _write_sale(conn, sale, "refund", {k: v for k, v in refund.items() if k != "reason"})
@@ -277,6 +298,14 @@ class Journal(Database):
         """Every sale not CLOSED, oldest first: what recover() must finish."""
         return await self._run(self._query, "SELECT * FROM sales WHERE closed_at IS NULL ORDER BY created_at")
 
+    async def sales_by_cashier(self, cashier_id: int, limit: int = 10) -> list[Sale]:
+        """The last ``limit`` sales the cashier ``cashier_id`` rang up, newest first (their last sales at a glance)."""
+        return await self._run(
+            self._query,
+            "SELECT * FROM sales WHERE cashier_id=? ORDER BY created_at DESC LIMIT ?",
+            (cashier_id, limit),
+        )
+
     async def list_sales(self, limit: int | None = 1000) -> list[Sale]:
         """Newest first; ``limit=None`` for every sale (reconciliation)."""
         return await self._run(
@@ -317,8 +346,8 @@ def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[st
     conn.execute(
         """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
                link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, amount_due_minor,
-               created_at, updated_at, closed_at, unlinked, reason)
-           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+               created_at, updated_at, closed_at, unlinked, reason, cashier_id, cashier_name)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
            ON CONFLICT (sale_id) DO UPDATE SET status=excluded.status, request_id=excluded.request_id,
                link_id=excluded.link_id, payload=excluded.payload, expires_at=excluded.expires_at,
                amount_received_minor=excluded.amount_received_minor,
@@ -344,6 +373,8 @@ def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[st
             _iso(sale.closed_at),
             int(sale.unlinked),
             sale.reason,
+            sale.cashier_id,
+            sale.cashier,
         ),
     )
     conn.execute(

@@ -28,6 +28,7 @@ COLUMNS = (
     "request_id",
     "reference",
     "reason",
+    "cashier",  # last: the columns before it keep their places (cashiers by name came later)
 )
 K = TypeVar("K", bound=Hashable)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +57,7 @@ def row(sale: Sale) -> list[str]:
             sale.request_id or "",
             sale.reference,
             sale.reason,
+            sale.cashier,
         )
     ]
 

@@ -46,12 +46,14 @@ from app.screens.counter_sounds import CounterSounds, SoundChoice
 from app.screens.counter_standing import watch_provider
 from app.screens.counter_words import Standing, setup_unfinished
 from app.screens.kiosk_model import kiosk_configured
-from app.screens.last_sales_model import LastSalesModel
+from app.screens.last_sales_model import LastSalesModel, cashier_first
 from app.screens.operations import Level
 from app.screens.settings_model import SettingsModel
 from app.sound import SoundPlayer
+from app.storage.cashiers import Cashiers
 from app.watchdog import Watchdog
 
+from . import cashier_view
 from .bridge import EventBridge
 from .counter import CounterView
 from .main_window import MainWindow
@@ -105,7 +107,7 @@ def compose(
         model.set_standing(Standing.SETUP, setup_unfinished([m.words for m in unfinished]))
     view = CounterView(model)
     view.set_receipts(receipt_desk(runtime))
-    counter_extras(runtime, model, view)
+    last_sales = counter_extras(runtime, model, view)
     config_file = config_file or (runtime.paths.config_file if getattr(runtime, "paths", None) else None)
     settings_model = SettingsModel(config_file, problem=problem) if config_file else None
     if settings_model is not None and runtime.demo:
@@ -121,6 +123,14 @@ def compose(
         touch_dpi=touch_dpi,
     )
     window.settings = None
+    journal = getattr(runtime, "journal", None)  # cashiers by name: kept in the journal (none in a bare runtime)
+    cashiers = (
+        cashier_view.attach(window, Cashiers(journal), controller, settings=settings_model is not None)
+        if journal is not None
+        else None
+    )
+    if cashiers is not None and last_sales is not None and journal is not None:  # the signed-in cashier's last sales
+        last_sales.fetch = cashier_first(cashiers.model, journal)
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
 
         def journal_page() -> QWidget:
@@ -130,6 +140,8 @@ def compose(
             from app.ui.settings_view import SettingsView  # lazy: built when Settings is first opened
 
             window.settings = SettingsView(settings_model)
+            if cashiers is not None and cashiers.admin is not None:
+                cashier_view.settings_box(window.settings.form_column, cashiers.admin)
             if on_restart is not None:
                 window.settings.restart_requested.connect(on_restart)
             return window.settings
@@ -168,8 +180,8 @@ def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     return JournalView(model, receipts=receipt_desk(runtime))
 
 
-def counter_extras(runtime: Any, model: CounterModel, view: CounterView) -> None:
-    """The counter's sounds ([sound], app.sound: the machine's own player) and its "Last sales" panel."""
+def counter_extras(runtime: Any, model: CounterModel, view: CounterView) -> LastSalesModel | None:
+    """The counter's sounds ([sound], app.sound: the machine's own player) and its "Last sales" panel (returned)."""
     paths = getattr(runtime, "paths", None)
     settings = getattr(runtime, "settings", None)
     choice = SoundChoice.of(settings) if settings is not None else SoundChoice()
@@ -177,8 +189,11 @@ def counter_extras(runtime: Any, model: CounterModel, view: CounterView) -> None
         player = SoundPlayer(paths.data_dir / "sounds" if paths is not None else None)
         model.on_sale_ended(CounterSounds(player, choice).sale_ended)
     journal = getattr(runtime, "journal", None)
-    if journal is not None:
-        view.set_last_sales(LastSalesModel(journal, view.receipts))
+    if journal is None:
+        return None
+    last = LastSalesModel(journal, view.receipts)
+    view.set_last_sales(last)
+    return last
 
 
 def receipt_desk(runtime: Any) -> ReceiptDesk | None:

@@ -215,7 +215,7 @@ class CounterView(QWidget):
         self.more_time.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.panel.add_caption_widget(self.more_time)  # beside the countdown it answers
 
-        right = QVBoxLayout()
+        right = self.right_column = QVBoxLayout()  # app/ui/cashier_view.py puts the cashier's bar on top
         right.setSpacing(8)
         right.addWidget(self.standing)
         right.addWidget(self.banner)

@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
         self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
         self.closers: list[Callable[[], Awaitable[None]]] = []
+        # Cashiers by name (app/ui/cashier_view.py): True while the counter waits for a cashier to sign in;
+        # the counter page then shows the "signin" page in its place.
+        self.sign_in_needed: Callable[[], bool] | None = None
         self.add_page("counter", "Counter", counter)
         fit_for_touch(self.touch, *counter.touch_targets())
         # A manager's page left open goes back to the counter (and locks) after IDLE_LOCK_S without input.
@@ -185,6 +188,11 @@ class MainWindow(QMainWindow):
         for keys in (f"F{n}", f"Ctrl+{n}"):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(lambda: self.request_page(name))
+
+    def add_screen(self, name: str, widget: QWidget) -> None:
+        """A page with no navigation button of its own (the cashiers' sign-in, shown in the counter's place)."""
+        self.pages[name] = widget
+        self.stack.addWidget(widget)
 
     def page(self, name: str) -> QWidget:
         """Page ``name``, built now if it was added as a builder and is shown for the first time."""
@@ -308,21 +316,23 @@ class MainWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         """Switch without asking (after the PIN, or at start-up with a broken configuration)."""
+        if name == "counter" and self.sign_in_needed is not None and self.sign_in_needed() and "signin" in self.pages:
+            name = "signin"  # the counter is the signed-in cashier's
         if name in self.guarded:
             self.unlocked = True
             self.idle.start()
         else:
             self.idle.stop()
-        if name == "counter":
+        if name in ("counter", "signin"):
             self.unlocked = False  # back at the counter: the manager's pages lock again
         self.stack.setCurrentWidget(self.page(name))
         self._sync_nav()
-        if name == "counter":
-            self.counter.setFocus()
+        if name in ("counter", "signin"):
+            self.page(name).setFocus()
         self.page_changed.emit(name)
 
     def _sync_nav(self) -> None:
-        current = self.current_page()
+        current = "counter" if self.current_page() == "signin" else self.current_page()
         for n, button in self.nav.items():
             button.setChecked(n == current)
 

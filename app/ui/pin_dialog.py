@@ -1,4 +1,4 @@
-"""PinDialog: the manager PIN, typed on a digits keypad or the keyboard, checked by a PinGate.
+"""PinDialog: the manager PIN (or a cashier's), typed on a digits keypad or the keyboard, checked by a PinGate.
 
 Window-modal and opened with ``open()`` (never ``exec()``): the asyncio loop keeps running
 underneath. A wrong PIN and the lock-out after too many are said in words (PinGate's messages);
@@ -49,13 +49,15 @@ class PinDialog(QDialog):
         parent: QWidget | None = None,
         anchor: QWidget | None = None,
         touch: int | None = None,
+        field_name: str = "Manager PIN",
     ):
-        """``touch``: the side of a finger's target in px (its keys and buttons at least that big)."""
+        """``touch``: the side of a finger's target in px (its keys and buttons at least that big);
+        ``field_name``: whose PIN it is, as the field and the window name it (a cashier's: "PIN")."""
         super().__init__(parent)
         self.gate = gate
         self.anchor = anchor
         self.setObjectName("pinDialog")
-        self.setWindowTitle("Manager PIN")
+        self.setWindowTitle(field_name)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setStyleSheet(STYLE)
         self.setMinimumWidth(440)  # "Manager PIN to open Settings" on one line
@@ -71,8 +73,8 @@ class PinDialog(QDialog):
         self.field.setObjectName("pinField")
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}"))
-        self.field.setAccessibleName("Manager PIN")
-        self.field.setPlaceholderText("Manager PIN")
+        self.field.setAccessibleName(field_name)
+        self.field.setPlaceholderText(field_name)
         self.field.returnPressed.connect(self.submit)
         column.addWidget(self.field)
         self.error = QLabel("")
