@@ -1,7 +1,9 @@
 """The ``tillqr`` command (see DESIGN.md, "Command-line contract").
 
-    tillqr [--demo] [--provider P] [--field] [--kiosk]  the kiosk GUI (--field: the field agent's screen;
-                                            --kiosk: full screen, frameless, the manager's PIN to leave)
+    tillqr [--demo] [--provider P] [--field] [--kiosk] [--customer-display auto|window|off]
+                                            the kiosk GUI (--field: the field agent's screen; --kiosk: full
+                                            screen, frameless, the manager's PIN to leave; --customer-display:
+                                            the customer's screen, whatever [display] mode says)
     tillqr sandbox [--host H] [--port P]    the simulator alone
     tillqr charge AMOUNT [...]              one sale as JSON lines
     tillqr recover [--cancel-open] [--json] finish sales left open
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--kiosk",
         action="store_true",
         help="full screen and frameless, nothing a customer can close; the manager's PIN to leave or quit",
+    )
+    parser.add_argument(
+        "--customer-display",
+        choices=("auto", "window", "off"),
+        help="the customer's screen: auto (on a second screen when there is one), window (always), off; "
+        "default: [display] mode in the settings",
     )
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command")
@@ -276,10 +284,18 @@ def _main(argv: list[str] | None) -> int:
             # The GUI's Qt-free layers first: once PySide6 is imported, its import hook reads the source of
             # every module imported after it (about a third of the counter's import time).
             from app import runtime  # noqa: F401 - lazy: imported before Qt, see above
+            from app.config.settings import DisplayMode  # lazy: as above
             from app.screens import counter_model, settings_model  # noqa: F401 - lazy: as above
             from app.ui.app import run_gui  # lazy: Qt only for the GUI
 
-            return run_gui(demo=True if args.demo else None, provider=args.provider, field=args.field, kiosk=args.kiosk)
+            shown = DisplayMode(args.customer_display) if args.customer_display else None
+            return run_gui(
+                demo=True if args.demo else None,
+                provider=args.provider,
+                field=args.field,
+                kiosk=args.kiosk,
+                display=shown,
+            )
         if cmd == "sandbox":
             from app.providers.registry import sandbox_modules  # lazy: the registry only for `tillqr sandbox`
             from app.sandbox.server import run  # lazy: the simulator and its web stack only for `tillqr sandbox`

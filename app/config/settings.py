@@ -44,6 +44,11 @@ A missing file means "not configured" (demo mode); a broken one raises
     on_paid = false              # a chime when a sale is paid
     on_failure = false           # a low buzz when a sale fails or expires
     volume = 60                  # 0 to 100
+
+    [display]                    # the customer's own screen (app/ui/customer_display.py)
+    mode = "auto"                # auto: on a second screen when there is one | window: always | off
+    idle_message = ""            # shown between sales when there is no static sticker's QR ("": Welcome)
+    result_seconds = 5           # how long PAID / EXPIRED / CANCELLED stays up (1 to 60)
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +71,14 @@ from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError, minor_units
 from app.receipts.printer import target_problem
 from app.urlcheck import UnsafeUrl, checked_url
+
+
+class DisplayMode(str, Enum):
+    """[display] mode: where the customer display goes."""
+
+    AUTO = "auto"  # full screen on a second screen when there is one; none otherwise
+    WINDOW = "window"  # always: on a second screen when there is one, else a window on the cashier's
+    OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,9 @@ class Settings:
     sound_on_paid: bool = False  # [sound]: a chime when paid (app.sound)
     sound_on_failure: bool = False  # a buzz when a sale fails or expires
     sound_volume: int = 60  # 0 to 100
+    display_mode: str = DisplayMode.AUTO.value  # [display]: a DisplayMode's value (app/ui/customer_display.py)
+    display_idle_message: str = ""  # between sales without a static QR ("": a welcome)
+    display_result_seconds: int = 5  # how long PAID / EXPIRED … stays on the customer's screen
 
 
 @dataclass(frozen=True)
@@ -188,6 +205,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "on_paid": ("sound_on_paid", bool),
         "on_failure": ("sound_on_failure", bool),
         "volume": ("sound_volume", int),
+    },
+    "display": {
+        "mode": ("display_mode", str),
+        "idle_message": ("display_idle_message", str),
+        "result_seconds": ("display_result_seconds", int),
     },
 }
 
@@ -377,6 +399,7 @@ def _validate(s: Settings, path: Path) -> None:
     _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
     _validate_printer(s, path)
     _validate_sound(s, path)
+    _validate_display(s, path)
 
 
 def _validate_url(url: str, key: str, path: Path) -> None:
@@ -406,3 +429,15 @@ def _validate_printer(s: Settings, path: Path) -> None:
 def _validate_sound(s: Settings, path: Path) -> None:
     if not 0 <= s.sound_volume <= 100:
         raise SettingsError(path, f"sound.volume must be between 0 (silent) and 100, not {s.sound_volume}")
+
+
+def _validate_display(s: Settings, path: Path) -> None:
+    modes = [m.value for m in DisplayMode]
+    if s.display_mode not in modes:
+        raise SettingsError(path, f"display.mode must be one of {', '.join(modes)}, not {excerpt(s.display_mode)}")
+    if not 1 <= s.display_result_seconds <= 60:
+        raise SettingsError(
+            path, f"display.result_seconds must be between 1 and 60 seconds, not {s.display_result_seconds}"
+        )
+    if len(s.display_idle_message) > 120:
+        raise SettingsError(path, "display.idle_message must be 120 characters at most")

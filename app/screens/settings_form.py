@@ -60,6 +60,9 @@ FIELDS: tuple[Field, ...] = (
     Field("sound.on_paid", "Sound when paid", "a short chime when the customer has paid"),
     Field("sound.on_failure", "Sound on failure", "a low buzz when a sale fails or expires"),
     Field("sound.volume", "Volume", "0 (silent) to 100"),
+    Field("display.mode", "Customer display", "auto (on a second screen when there is one) / window / off"),
+    Field("display.idle_message", "Message between sales", "shown when there is no sticker's QR (empty: Welcome)"),
+    Field("display.result_seconds", "Result shown for (s)", "how long PAID or EXPIRED stays up: 1 to 60"),
 )
 SECTIONS = {
     "store": "Store",
@@ -69,6 +72,7 @@ SECTIONS = {
     "printer": "Receipts",
     "kiosk": "Kiosk",
     "sound": "Sound",
+    "display": "Customer display",
 }
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import runtime as till_runtime
 from app.config.paths import RESOURCES, paths
-from app.config.settings import SettingsError
+from app.config.settings import DisplayMode, SettingsError
 from app.providers.base import ProviderError
 from app.providers.clock import clock_skew_of, skew_words
 from app.providers.registry import PROVIDERS
@@ -45,6 +45,7 @@ from app.screens.counter_model import CounterModel
 from app.screens.counter_sounds import CounterSounds, SoundChoice
 from app.screens.counter_standing import watch_provider
 from app.screens.counter_words import Standing, setup_unfinished
+from app.screens.customer_display_model import CustomerDisplayModel
 from app.screens.kiosk_model import kiosk_configured
 from app.screens.last_sales_model import LastSalesModel, cashier_first
 from app.screens.operations import Level
@@ -56,6 +57,7 @@ from app.watchdog import Watchdog
 from . import cashier_view
 from .bridge import EventBridge
 from .counter import CounterView
+from .customer_display import CustomerDisplay
 from .main_window import MainWindow
 from .qtloop import TillEventLoop
 from .receipt_painter import LazyQtPainter
@@ -82,6 +84,7 @@ def compose(
     field: bool = False,
     kiosk: bool = False,
     touch_dpi: float | None = None,
+    display: DisplayMode | None = None,
 ) -> MainWindow:
     """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
     bridge is the one route of the controller's events to the models: app/ui/bridge.py).
@@ -92,7 +95,8 @@ def compose(
     not before the counter is shown (the Field page always is: it opens its field book then); ``on_restart``: called when Settings asks for a restart;
     ``field``: open on the Field page (``tillqr --field``), the field agent's mode; ``kiosk``: kiosk mode
     (full screen once ``show_on_screen``, the manager's PIN to leave); ``touch_dpi``: the density buttons
-    are sized for (default: the screen's)."""
+    are sized for (default: the screen's); ``display``: where the customer display goes (default: the
+    settings' [display] mode; placed by ``show_fitted``)."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -153,6 +157,7 @@ def compose(
         window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True, needs_pin=True)
         window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
         window.add_page("field", "Field", field_page)  # the agent's mode (no PIN); always opened on demand
+    customer_display(runtime, bridge, window, display)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     if settings_model is not None and settings_model.problem:
@@ -166,6 +171,30 @@ def compose(
     elif field and "field" in window.nav:
         window.show_page("field")
     return window
+
+
+def customer_display(
+    runtime: Any, bridge: EventBridge, window: MainWindow, mode: DisplayMode | None = None
+) -> CustomerDisplay | None:
+    """The customer's window ([display]; app/ui/customer_display.py), following the controller's events as the
+    counter does; None when it is off. Closed with the till's window."""
+    settings = getattr(runtime, "settings", None)
+    mode = mode or DisplayMode(settings.display_mode if settings is not None else DisplayMode.AUTO.value)
+    if mode is DisplayMode.OFF:
+        return None
+    link = getattr(runtime, "link", None)
+    model = CustomerDisplayModel(
+        runtime.store_name,
+        static_payload=link.payload if link else None,
+        idle_message=settings.display_idle_message if settings is not None else "",
+        result_seconds=settings.display_result_seconds if settings is not None else 5,
+        current=runtime.controller.current,
+    )
+    bridge.follow(model.on_event)
+    display = CustomerDisplay(model, mode, anchor=window)
+    window.customer_display = display
+    window.closed.connect(display.close_for_good)
+    return display
 
 
 def _journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
@@ -225,8 +254,11 @@ def _field_page(runtime: Any, window: MainWindow) -> QWidget:
 
 
 def show_fitted(window: MainWindow) -> None:
-    """Full screen in kiosk mode; else 1280×800 where it fits, maximised on a smaller screen (800×480)."""
+    """Full screen in kiosk mode; else 1280×800 where it fits, maximised on a smaller screen (800×480); then
+    the customer display on its screen (app/ui/customer_display.py)."""
     window.show_on_screen()
+    if isinstance(window.customer_display, CustomerDisplay):
+        window.customer_display.place_now()
 
 
 async def open_or_fallback(
@@ -285,7 +317,13 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
 
 
 async def _main(
-    app: QApplication, *, demo: bool | None, provider: str | None, field: bool = False, kiosk: bool = False
+    app: QApplication,
+    *,
+    demo: bool | None,
+    provider: str | None,
+    field: bool = False,
+    kiosk: bool = False,
+    display: DisplayMode | None = None,
 ) -> int:
     """Runs the till until its window closes; a start-up failure is raised as ``StartupFailed``
     (never shown here: a modal box would run a nested event loop inside this very task)."""
@@ -314,6 +352,7 @@ async def _main(
                 on_restart=partial(_resolve, ended, "restart"),
                 field=field,
                 kiosk=kiosk or kiosk_configured(paths().config_file),  # read again at a restart
+                display=display,
             )
             if window.kiosk.kiosk and not window.gate.configured:
                 log.warning("kiosk mode without a manager PIN: anyone can leave it; set a PIN in Settings")
@@ -367,9 +406,17 @@ def _no_display() -> bool:
     )
 
 
-def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = False, kiosk: bool = False) -> int:
+def run_gui(
+    *,
+    demo: bool | None,
+    provider: str | None = None,
+    field: bool = False,
+    kiosk: bool = False,
+    display: DisplayMode | None = None,
+) -> int:
     """Run the kiosk until its window is closed; returns the process exit code. ``kiosk``: kiosk mode
-    whatever config.toml says (``[kiosk] enabled = true`` turns it on too)."""
+    whatever config.toml says (``[kiosk] enabled = true`` turns it on too); ``display``: the customer
+    display's mode whatever [display] says."""
     if _no_display():
         print(
             "tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
@@ -384,7 +431,7 @@ def run_gui(*, demo: bool | None, provider: str | None = None, field: bool = Fal
     apply_style(app)
     try:
         with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
-            return runner.run(_main(app, demo=demo, provider=provider, field=field, kiosk=kiosk))
+            return runner.run(_main(app, demo=demo, provider=provider, field=field, kiosk=kiosk, display=display))
     except StartupFailed as exc:
         _say_cannot_start(str(exc))  # after the asyncio loop has ended: no task to re-enter
         return 1

@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
         self.closers: list[Callable[[], Awaitable[None]]] = []
+        self.customer_display: QWidget | None = None  # the customer's window, when shown (app.ui.app.compose)
         # Cashiers by name (app/ui/cashier_view.py): True while the counter waits for a cashier to sign in;
         # the counter page then shows the "signin" page in its place.
         self.sign_in_needed: Callable[[], bool] | None = None
