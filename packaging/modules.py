@@ -34,6 +34,24 @@ DYNAMIC: tuple[str, ...] = (
 # Packages whose data files they read at import (python-escpos: capabilities.json, the printers' profiles).
 DATA_PACKAGES: tuple[str, ...] = ("escpos",)
 
+
+def data_files(packages: Iterable[str] = DATA_PACKAGES) -> list[tuple[str, str]]:
+    """(source file, folder in the bundle) for every file of ``packages`` that is not Python code, as PyInstaller's
+    ``collect_data_files`` gives them (found here without PyInstaller, so the test reads the same list)."""
+    import importlib.util  # lazy: only the spec and its test ask
+    from pathlib import Path
+
+    found: list[tuple[str, str]] = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            base = Path(root)
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and path.suffix not in (".py", ".pyc", ".pyi") and "__pycache__" not in path.parts:
+                    found.append((str(path), str(Path(package, *path.relative_to(base).parts[:-1]))))
+    return found
+
+
 # Never shipped. Each is either a test tool or a module nothing in app/ imports (the test checks that).
 EXCLUDES: tuple[str, ...] = (
     "tkinter",

@@ -286,3 +286,11 @@ def test_nothing_a_runtime_dependency_needs_is_excluded():
     wrongly = {top: sorted(shipped_by.get(top, set()) & needed) for top in cut if shipped_by.get(top, set()) & needed}
     assert "pyyaml" in needed and "python-escpos" in needed  # the walk sees the dependency that needs YAML
     assert wrongly == {}, f"excluded, yet a runtime dependency needs it: {wrongly}"
+
+
+def test_python_escpos_data_files_ship(spec_options):
+    """python-escpos reads ``capabilities.json`` at import: without it every receipt failed in the bundle."""
+    datas = spec_options["datas"]
+    assert isinstance(datas, list)
+    shipped = {(Path(src).name, dest) for src, dest in datas}
+    assert ("capabilities.json", "escpos") in shipped
