@@ -19,6 +19,7 @@ from app.receipts.desk import PrintFailed, ReceiptDesk
 from app.receipts.printer import CHARS_PER_LINE
 from app.receipts.shift import close_shift, load_report, report_lines, start_words, write_csv
 from app.runtime import load_settings
+from app.storage.cashiers import Cashiers
 from app.ui.receipt_painter import LazyQtPainter
 
 from .cli_support import demo_flag, note, say
@@ -67,6 +68,8 @@ async def _shift(args, desk: ReceiptDesk, demo: bool) -> int:
     if args.close and args.cashier:
         raise CheckoutError("--close ends the shift of every cashier: run it without --cashier")
     report = await load_report(desk.journal, cashier=args.cashier or "")
+    if args.cashier and not (report.sales or report.refunds or report.open_sales):
+        await _known_cashier(desk, args.cashier)  # a mistyped name is said, not shown as an empty shift
     width = desk.printer.chars if (args.print or args.pdf) else CHARS_PER_LINE[80]
     lines = report_lines(report, desk.store_name, width)
     if args.csv:
@@ -87,3 +90,10 @@ async def _shift(args, desk: ReceiptDesk, demo: bool) -> int:
         await close_shift(desk.journal, report)
         note(f"shift closed (it ran {start_words(report)}); the next one starts now")
     return 0
+
+
+async def _known_cashier(desk: ReceiptDesk, name: str) -> None:
+    """CheckoutError when no cashier, active or not, is called ``name`` (any case)."""
+    wanted = " ".join(name.split()).casefold()
+    if not any(c.name.casefold() == wanted for c in await Cashiers(desk.journal).roster(everyone=True)):
+        raise CheckoutError(f"there is no cashier called {' '.join(name.split())!r}; `tillqr cashiers list` names them")

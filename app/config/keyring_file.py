@@ -99,7 +99,21 @@ def unlock_password() -> str | None:
 
 
 def missing_password() -> str:
-    """What to do when no unlock password was given, in words."""
+    """What to do when no unlock password was given, in words (naming the password file that gave none)."""
+    named = os.environ.get(PASSWORD_FILE_ENV, "")
+    why = ""
+    try:
+        if named and not Path(named).read_text(encoding="utf-8").strip():
+            why = "is empty"
+    except UnicodeDecodeError:
+        why = "is not text"
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc})"
+    if why:
+        return (
+            f"the encrypted keyring needs its unlock password, and {named} (named by {PASSWORD_FILE_ENV}) {why}: "
+            'put the password in it, readable by the till\'s user (see README, "Credentials on a kiosk")'
+        )
     return (
         f"the encrypted keyring needs its unlock password: the systemd credential {CREDENTIAL_NAME}, "
         f'the file named by {PASSWORD_FILE_ENV}, or {PASSWORD_ENV} (see README, "Credentials on a kiosk")'

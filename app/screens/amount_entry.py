@@ -140,7 +140,9 @@ class AmountEntry:
         """``number`` is digits grouped by thousands with ``sep`` ("1.234.567"), and not a currency's three
         decimals ("1.234" in KWD is one dinar and 234 fils)."""
         parts = number.split(sep)
-        grouped = len(parts) > 1 and 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+        # a thousands group never starts with 0 ("0.001" is a fraction, too fine for most currencies, not 1)
+        head_ok = 1 <= len(parts[0]) <= 3 and not parts[0].startswith("0")
+        grouped = len(parts) > 1 and head_ok and all(len(p) == 3 for p in parts[1:])
         if not grouped or not all(p.isdigit() for p in parts):
             return False
         return not (len(parts) == 2 and self.decimals == 3)

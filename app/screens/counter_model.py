@@ -93,6 +93,7 @@ class CounterModel:
         self.sale: Sale | None = controller.current
         self.message = ""
         self.message_level: str = Level.INFO
+        self._amount_refusal = ""  # the amount field's last refusal, said until the amount is typed again
         self.ops = Operations(self, while_busy)  # every command runs through it: busy, words, result
         self._listeners: list[Callable[[], None]] = []
         self._ended_listeners: list[Callable[[Sale], object]] = []  # the shown sale ended (sounds, last sales)
@@ -166,7 +167,7 @@ class CounterModel:
             return False
         if not self.amount.press(key):
             if self.amount.refusal:
-                self._say(self.amount.refusal, Level.WARNING)
+                self._refused(self.amount.refusal)
             return False
         self._next_sale()
         self._fixing()
@@ -179,7 +180,7 @@ class CounterModel:
         if self.entry_locked:
             return False
         if not self.amount.paste(text):
-            self._say(self.amount.refusal, Level.WARNING)
+            self._refused(self.amount.refusal)
             return False
         self._next_sale()
         self._fixing()
@@ -210,9 +211,15 @@ class CounterModel:
         """The cashier-readable reason the typed amount cannot be charged, or None."""
         return self.amount.validate()
 
+    def _refused(self, why: str) -> None:
+        """The amount's own refusal ("Too large: …"), said until the amount is typed again."""
+        self._amount_refusal = why
+        self._say(why, Level.WARNING)
+
     def _fixing(self) -> None:
-        if self.message_level == Level.ERROR:
+        if self.message_level == Level.ERROR or (self.message and self.message == self._amount_refusal):
             self.message = ""  # the cashier is fixing it
+        self._amount_refusal = ""
 
     # -- the due-date section (DUE_DATE providers) ----------------------------------------
     def toggle_due(self, on: bool | None = None) -> bool:

@@ -108,3 +108,17 @@ def test_a_sale_by_name_shows_in_the_journal_receipt_and_shift(home, monkeypatch
     assert by_cashier["Ana"] == ["1", "12.50", "12.50"] and by_cashier["no cashier"] == ["1", "3.00", "3.00"]
     assert main(["journal", "shift", "--demo", "--cashier", "Ana", "--close"]) == 1
     assert "every cashier" in capsys.readouterr().err
+
+
+def test_a_shift_report_for_a_mistyped_cashier_is_refused_in_words(home, monkeypatch, capsys):
+    """``journal shift --cashier Zed`` printed an empty report ("No sales in this shift.") for a name nobody has."""
+    monkeypatch.setenv("TILLQR_MANAGER_PIN", PIN)
+    monkeypatch.setenv("TILLQR_CASHIER_PIN", "4821")
+    assert main(["cashiers", "add", "Ana", "--demo"]) == 0
+    assert main(["cashiers", "deactivate", "Ana", "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["journal", "shift", "--demo", "--cashier", "Zed"]) == 1
+    said = capsys.readouterr()
+    assert "there is no cashier called 'Zed'" in said.err and "No sales" not in said.out
+    assert main(["journal", "shift", "--demo", "--cashier", "ana"]) == 0  # known (inactive too): her empty shift
+    assert "No sales in this shift." in capsys.readouterr().out

@@ -12,6 +12,7 @@ from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import Capability
 from app.screens.counter_model import CounterModel, Mode
+from app.screens.operations import Level
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -103,6 +104,34 @@ def test_validation_messages(keys, words):
     m = model()
     typed(m, keys)
     assert words in m.validate().lower()
+
+
+@pytest.mark.parametrize("pasted", ["0.001", "0,001", "00.500"])
+def test_a_pasted_fraction_too_fine_is_refused_not_read_as_thousands(pasted):
+    """ "0.001" is a thousandth, not 1: a thousands group never starts with 0 (it was read as BRL 1.00)."""
+    m = model()
+    typed(m, "7")
+    assert not m.paste(pasted) and m.entry == "7"
+    assert "decimals" in m.message
+    assert m.paste("1.500") and m.entry == "1500"  # a real thousands group still reads as one
+
+
+def test_the_amount_refusal_goes_once_the_amount_is_fixed():
+    """ "Too large: …" (a key or a paste refused) stayed on screen after the cashier fixed the amount."""
+    m = model()
+    typed(m, "99999999")
+    assert "Too large" in m.message
+    typed(m, "<<")
+    assert m.message == ""
+    assert not m.paste("twelve") and "not an amount" in m.message
+    assert m.paste("12,50") and m.entry == "12.50" and m.message == ""
+
+
+def test_typing_keeps_a_warning_that_is_not_about_the_amount():
+    m = model()
+    m.message, m.message_level = "2 unfinished sale(s) could not be checked yet", Level.WARNING
+    typed(m, "5")
+    assert "could not be checked" in m.message
 
 
 def test_change_listener_and_refused_keys():

@@ -101,6 +101,21 @@ def test_the_password_from_a_systemd_credential_or_a_file(tmp_path, cryptfile, m
     assert none.returncode == 3 and "unlock password" in none.stdout and "Credentials on a kiosk" in none.stdout
 
 
+def test_a_password_file_that_gives_nothing_is_named(tmp_path, cryptfile, monkeypatch):
+    """TILLQR_KEYRING_PASSWORD_FILE naming a missing or empty file was said as "needs its unlock password: the
+    systemd credential …, the file named by …", never naming the file the manager had set up."""
+    monkeypatch.delenv(PASSWORD_ENV)
+    missing = tmp_path / "no-such-password"
+    monkeypatch.setenv(PASSWORD_FILE_ENV, str(missing))
+    with pytest.raises(secrets.SecretsUnavailable, match=f"{missing} .*cannot be read \\(No such file"):
+        selftest._keyring()
+    empty = tmp_path / "empty-password"
+    empty.write_text("\n", encoding="utf-8")
+    monkeypatch.setenv(PASSWORD_FILE_ENV, str(empty))
+    with pytest.raises(secrets.SecretsUnavailable, match=f"{empty} .*is empty"):
+        selftest._keyring()
+
+
 def test_auto_falls_back_to_the_file_only_where_the_system_keeps_nothing(monkeypatch, forgetful, _tillqr_home):
     assert secrets.backend_info() == secrets.BackendInfo("tests.support.memkeyring.MemoryKeyring", False)
     monkeypatch.setenv(PASSWORD_ENV, "another test password")
