@@ -19,7 +19,9 @@ from app.domain.sale import Sale, SaleStatus
 from app.providers.base import (
     Capability,
     ProviderAuthError,
+    ProviderConflict,
     ProviderError,
+    ProviderMisconfigured,
     ProviderRejected,
     ProviderTimeout,
     ProviderUnavailable,
@@ -54,6 +56,13 @@ def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
     """Why a start that did not reach its QR stopped (journaled as the sale's reason, shown on its banner) and
     what the cashier reads: what happened, in the cashier's words, and what to do next. The provider's own
     account (``str(exc)``) goes to the journal's event detail and the log, never to the counter."""
+    if isinstance(exc, ProviderMisconfigured):
+        return "the provider's settings look wrong", ChargeFailed(ProviderMisconfigured.words)
+    if isinstance(exc, ProviderConflict):  # e.g. the counter's QR still holds another payment (another till?)
+        return "the provider refused the sale: something is still in the way", ChargeFailed(
+            "The payment provider refused the sale: the counter's QR or this payment is still tied to another one. "
+            "Nothing was charged. Try again in a moment; if it keeps happening, call the manager."
+        )
     if isinstance(exc, ProviderAuthError):
         return "the provider did not accept the till's access keys", ChargeFailed(
             "The payment provider did not accept this till's access keys. Nothing was charged. "
@@ -66,7 +75,8 @@ def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
         )
     if isinstance(exc, ProviderRejected):
         return "the provider refused the sale", ChargeFailed(
-            "The payment provider refused the sale. Nothing was charged; check the amount and try again."
+            "The payment provider refused the sale. Nothing was charged. Check the amount and try again; "
+            "if it keeps happening, call the manager."
         )
     if isinstance(exc, ProviderTimeout):
         what = "is slow: it did not answer in time"

@@ -114,6 +114,15 @@ class ProviderAuthError(ProviderRejected):
     words = "The payment provider did not accept this till's access keys. The manager must set them again in Settings."
 
 
+class ProviderMisconfigured(ProviderRejected):
+    """The provider has nothing at the address the till's settings name (a wrong base or token URL): a setup
+    problem for the manager, which trying again does not mend."""
+
+    words = (
+        "The till's payment provider settings look wrong. Nothing was charged. The manager must check them in Settings."
+    )
+
+
 class ProviderNotFound(ProviderRejected):
     words = "The payment provider does not know this payment. Call the manager."
 

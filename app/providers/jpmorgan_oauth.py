@@ -29,7 +29,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .base import ProviderAuthError, ProviderError, ProviderProtocolError, ProviderRejected, ProviderUnavailable
+from .base import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderMisconfigured,
+    ProviderProtocolError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 
 log = logging.getLogger("tillqr.providers.jpmorgan")
 
@@ -112,7 +119,7 @@ class ClientCredentials(httpx.Auth):
                 raise error
             if status == 404:  # no token endpoint there: a wrong base URL (or token URL), not a refusal
                 raise self._error(
-                    ProviderProtocolError,
+                    ProviderMisconfigured,
                     f"answered 404 at {response.request.url.path} when asked for a token: is the base URL right "
                     "(or provider.token_url)?",
                     status,

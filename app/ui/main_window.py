@@ -64,6 +64,22 @@ DEMO_MARK, DEMO_MARK_SHORT = "DEMO — sandbox", "DEMO"
 NARROW_BELOW = 1000  # window width (px) under which the header takes its short words (800-px kiosks)
 
 
+class ElidedLabel(QLabel):
+    """A label that ends in "…" where its room ends (the store's name in a narrow header), never cut mid-letter;
+    the whole text stays its tooltip and accessible name."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.full_text = text
+        self.setAccessibleName(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if shown != self.text():
+            self.setText(shown)
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
     page_changed = Signal(str)
@@ -94,7 +110,7 @@ class MainWindow(QMainWindow):
         header.setStyleSheet(NAV_STYLE)
         row = QHBoxLayout(header)
         row.setContentsMargins(14, 6, 14, 6)
-        self.store_label = QLabel(store_name)
+        self.store_label = ElidedLabel(store_name)
         self.store_label.setObjectName("storeName")
         self.store_label.setToolTip(store_name)
         self.store_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clipped, not wider

@@ -117,3 +117,17 @@ def test_screenshot_scripts_answer_help(tmp_path, module):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:") and "OUT_DIR" in done.stdout
     assert list(tmp_path.iterdir()) == []  # no ./--help/ folder, no PNG
+
+
+def test_a_long_store_name_ends_in_an_ellipsis_not_mid_letter(qtbot):
+    from app.ui.main_window import ElidedLabel
+
+    label = ElidedLabel("Padaria e Confeitaria Central de Quixeramobim")
+    qtbot.addWidget(label)
+    label.resize(120, 30)
+    label.show()
+    qtbot.waitUntil(lambda: label.text() != label.full_text)
+    assert label.text().endswith("…") and label.full_text.startswith(label.text()[:-1])
+    assert label.accessibleName() == label.full_text
+    label.resize(2000, 30)
+    qtbot.waitUntil(lambda: label.text() == label.full_text)  # room again: the whole name

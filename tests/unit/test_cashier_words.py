@@ -80,3 +80,21 @@ def test_the_pattern_catches_what_it_must():
     assert CLASS_NAME.search("ReadTimeoutException")
     assert DOTTED_KEY.search("set provider.base_url first")
     assert not DOTTED_KEY.search("Try again. Call the manager.")
+
+
+async def test_a_counter_qr_held_by_another_payment_is_not_blamed_on_the_amount(tmp_path):
+    from app.domain.money import Money
+    from app.providers.base import ChargeSpec, linking
+
+    async with bare_till(tmp_path, timeout=0.3) as till:
+        link_id = till.controller.link_id
+        assert link_id is not None
+        other = await till.provider.create_request(ChargeSpec("f" * 32, Money(300, "BRL"), "another till", 300, "k1"))
+        await linking(till.provider).link(link_id, other.request_id, "k2")  # a second till on the same sticker
+        m = CounterModel(till.controller)
+        m.press("5")
+        assert await m.charge() is None
+        assert "tied to another" in m.message and "check the amount" not in m.message.lower(), m.message
+        assert_plain(cashier_reads(m))
+        if till.controller.current is not None:
+            await till.controller.wait_closed(till.controller.current.sale_id, timeout=10)

@@ -16,7 +16,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.config.settings import Settings
-from app.providers.base import ProviderAuthError, ProviderError, ProviderProtocolError, ProviderUnavailable
+from app.providers.base import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderMisconfigured,
+    ProviderProtocolError,
+    ProviderUnavailable,
+)
 from app.providers.jpmorgan import JPMorganProvider
 from app.providers.jpmorgan_oauth import JPM_TEST_SCOPE, JPM_TOKEN_URL, default_token_url
 from app.retry import FakeTimer
@@ -179,6 +185,10 @@ async def answer_mac_token(request: Request) -> Response:
     return JSONResponse({"access_token": "tok", "token_type": "mac", "expires_in": 60})
 
 
+async def answer_404(request: Request) -> Response:
+    return PlainTextResponse("Not Found", status_code=404)
+
+
 async def answer_503(request: Request) -> Response:
     return PlainTextResponse(f"upstream down (client {SECRET})", status_code=503)
 
@@ -191,6 +201,7 @@ async def answer_503(request: Request) -> Response:
         (answer_no_lifetime, ProviderProtocolError, "without a valid expires_in"),
         (answer_mac_token, ProviderProtocolError, "without a bearer token"),
         (answer_503, ProviderUnavailable, "its token endpoint is not answering (HTTP 503)"),
+        (answer_404, ProviderMisconfigured, "when asked for a token: is the base URL right"),  # setup, not "try again"
     ],
 )
 async def test_a_bad_token_endpoint_is_a_clear_error_without_the_secret(caplog, answer, error, words):
