@@ -66,6 +66,8 @@ def send(lines: Sequence[str], target: EscposTarget, qr: str | None = None) -> N
 
     where = str(target.path) if isinstance(target, DeviceTarget) else f"{target.host}:{target.port}"
     printer: Escpos
+    if isinstance(target, DeviceTarget) and target.path.is_dir():
+        raise PrintFailed(f"{where} is a folder, not the receipt printer's device: set the printer in Settings")
     if isinstance(target, DeviceTarget):
         printer = File(str(target.path), profile=PROFILE)
     else:

@@ -109,6 +109,12 @@ def test_an_unreachable_printer_is_said_in_words(tmp_path):
         send(["x"], DeviceTarget(tmp_path / "no-such-folder" / "lp0"))
 
 
+def test_a_folder_named_as_the_printer_is_said_as_such(tmp_path):
+    with pytest.raises(PrintFailed, match="is a folder, not the receipt printer's device"):
+        send(["x"], DeviceTarget(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # nothing written there
+
+
 def test_printer_targets():
     assert escpos_target("/dev/usb/lp0") == DeviceTarget(Path("/dev/usb/lp0"))
     assert escpos_target("192.168.1.50") == NetworkTarget("192.168.1.50", 9100)
