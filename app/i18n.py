@@ -160,9 +160,10 @@ def set_language(code: str | None) -> Language:
     LanguageError (nothing changed) when ``code`` is not a language."""
     global _current
     chosen = _build(code or "")
+    before = current()
     with _lock:
-        before, _current = _current, chosen
-    if before is None or before.code != chosen.code or before.translations is not chosen.translations:
+        _current = chosen
+    if before.code != chosen.code:
         for listener in list(_listeners):
             listener(chosen)
     return chosen
