@@ -19,7 +19,7 @@ from app.config.settings import Settings, SettingsError, parse
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.i18n import LanguageError, format_date, format_datetime, format_money, format_number, lazy_, set_language
-from app.screens.journal_filters import WORDS, day_title, status_words
+from app.screens.journal_filters import WORDS, day_title, export_choices, status_words
 from app.storage.journal import Journal
 from app.storage.reports import CsvDialect, export_csv
 
@@ -171,6 +171,15 @@ def test_csv_dialects(tmp_path, language, dialect, delimiter, amount):
     else:  # local time, as every spreadsheet reads a date and time
         local = datetime(2026, 11, 25, 14, 3, 5, tzinfo=UTC).astimezone()
         assert row["created_at"] == f"{local:%Y-%m-%d %H:%M:%S}"
+
+
+def test_the_journal_screen_offers_both_dialects_in_the_language():
+    set_language("pt_BR")
+    (neutral, programs), (locale, sheets) = export_choices()
+    assert (neutral, locale) == (CsvDialect.NEUTRAL, CsvDialect.LOCALE)
+    assert "programas" in programs and "planilhas" in sheets and "“;”" in sheets and "“,” nos valores" in sheets
+    set_language("hi")
+    assert export_choices()[1][1] == "हिंदी स्प्रेडशीट के लिए CSV (कॉलमों के बीच “,”, राशियों में “.”)"
 
 
 # -- the command line, in a real process ----------------------------------------------------------------

@@ -121,7 +121,9 @@ def literal_misuse(root: Path) -> list[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TEXT_ARGS:
                 texts = node.args[: _TEXT_ARGS[node.func.id]]
-                if len(texts) < _TEXT_ARGS[node.func.id] or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in texts):
+                if len(texts) < _TEXT_ARGS[node.func.id] or not all(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in texts
+                ):
                     found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
     return found
 
