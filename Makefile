@@ -3,13 +3,40 @@
 # make lint  — the checks alone (also run by pre-commit)
 # make bench — print the benchmark figures as JSON
 # make package — build dist/tillqr/ (PyInstaller, packaging/tillqr.spec), run its self-test, print its size
+# make translations — extract the words of app/ to translations/tillqr.pot, update each language's .po, compile
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench package sysdeps setup clean
+.PHONY: run test lint bench package sysdeps setup clean translations catalogues
 
-setup: sysdeps $(VENV)/.installed
+setup: sysdeps $(VENV)/.installed catalogues
+
+# The languages TillQR ships (app/i18n.py LANGUAGES, less English, the source text). A .po is the source;
+# its .mo is built from it (not kept in git) by `make setup`, `make test` and `make package`.
+LANGS  := pt_BR es hi
+PO     := $(foreach l,$(LANGS),translations/$(l)/LC_MESSAGES/tillqr.po)
+MO     := $(PO:.po=.mo)
+KEYWORDS := -k _ -k ngettext:1,2 -k pgettext:1c,2 -k lazy_ -k lazy_p:1c,2
+
+catalogues: $(MO)
+
+# (the venv is made first by whichever target asks: setup, test, package; fuzzy entries are left out)
+translations/%/LC_MESSAGES/tillqr.mo: translations/%/LC_MESSAGES/tillqr.po
+	$(BIN)/pybabel compile -D tillqr -i $< -o $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(KEYWORDS) --sort-output --add-location=file \
+	  --project=TillQR --copyright-holder="TillQR's authors" -o translations/tillqr.pot .
+	@for l in $(LANGS); do \
+	  if [ -f translations/$$l/LC_MESSAGES/tillqr.po ]; then \
+	    $(BIN)/pybabel update -D tillqr -i translations/tillqr.pot -d translations -l $$l --ignore-obsolete; \
+	  else \
+	    $(BIN)/pybabel init -D tillqr -i translations/tillqr.pot -d translations -l $$l; \
+	  fi; \
+	done
+	$(MAKE) catalogues
+	@echo "now translate what is new or fuzzy in translations/*/LC_MESSAGES/tillqr.po; tests/unit/test_translations.py checks"
 
 sysdeps:
 	@./scripts/ensure-sysdeps.sh
@@ -36,7 +63,7 @@ bench: setup
 
 # Qt's system libraries too: the bundle carries the build machine's copies of the X11 ones (libxcb-cursor, ...);
 # binutils: PyInstaller reads binaries with objdump and strips them; Debian's python3 needs libpython3.X beside it
-package: $(VENV)/.installed-package
+package: $(VENV)/.installed-package catalogues
 	@./scripts/ensure-sysdeps.sh binutils $$($(BIN)/python packaging/libpython.py)
 	PYTHON=$(BIN)/python packaging/build.sh
 	@du -sh dist/tillqr

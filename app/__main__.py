@@ -112,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     jl.add_argument("--demo", dest="sub_demo", action="store_true")
     je = jsub.add_parser("export", help="the sales journal as CSV, for reconciliation")
     je.add_argument("file", help="the CSV file to write")
+    je.add_argument(
+        "--dialect",
+        choices=["neutral", "locale"],
+        default="neutral",
+        help="neutral (default): ',' and 12.50, for programs; locale: the store's language's spreadsheet form "
+        "(pt_BR, es: ';' and 12,50)",
+    )
     je.add_argument("--demo", dest="sub_demo", action="store_true")
     jt = jsub.add_parser("totals", help="end-of-day totals by status")
     jt.add_argument("--date", help="the day (YYYY-MM-DD, local time; default today)")

@@ -18,12 +18,13 @@ from app.config.paths import Paths, paths
 from app.config.settings import SettingsError, is_configured, missing_setup, unfinished_text
 from app.domain.excerpt import excerpt
 from app.domain.money import Money
-from app.domain.sale import Sale
+from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, format_date, format_datetime, format_number, ngettext
 from app.runtime import CannotStart, TillBusy, TillLock, load_settings, lock_file
 from app.storage.backups import Backup, BackupFailed, list_backups
 from app.storage.backups import restore as restore_file
 from app.storage.journal import Journal, JournalError
-from app.storage.reports import day_totals, export_csv
+from app.storage.reports import CsvDialect, Total, day_totals, export_csv
 
 from .cli_support import demo_flag, emit, note, say
 from .manager_pin import require_pin
@@ -74,15 +75,22 @@ def row(s: Sale) -> dict:
     }
 
 
+def _number(m: Money) -> str:
+    return format_number(m.amount, m.digits)
+
+
 def line(s: Sale) -> str:
-    """One sale as text: the sale id (what ``journal refund`` takes) and the provider's request id if it differs."""
-    flags = ("" if s.closed else "  (open)") + (f"  over-paid {s.overpaid}" if s.overpaid.minor else "")
-    flags += f"  refunded {s.refunded}" if s.refunded.minor else ""
-    flags += f"  cashier {s.cashier}" if s.cashier else ""
-    request = f"  request {s.request_id}" if s.request_id and s.request_id != s.sale_id else ""
+    """One sale as text, in the store's language: the time, the status, the amount, what was received, the
+    sale id (what ``journal refund`` takes) and the provider's request id if it differs."""
+    flags = "" if s.closed else "  " + _("(open)")
+    flags += "  " + _("over-paid {amount}").format(amount=_number(s.overpaid)) if s.overpaid.minor else ""
+    flags += "  " + _("refunded {amount}").format(amount=_number(s.refunded)) if s.refunded.minor else ""
+    flags += "  " + _("cashier {name}").format(name=s.cashier) if s.cashier else ""
+    request = "  " + _("request {id}").format(id=s.request_id) if s.request_id and s.request_id != s.sale_id else ""
+    received = _("received {amount}").format(amount=f"{_number(s.received):>10}")
     return (
-        f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.status.value:<18} {s.amount.display():>14}  "
-        f"received {str(s.received):>10}  {s.provider:<9} {s.sale_id}{request}{flags}"
+        f"{format_datetime(s.created_at)}  {s.status.word:<18} {s.amount.display():>14}  "
+        f"{received}  {s.provider:<9} {s.sale_id}{request}{flags}"
     )
 
 
@@ -158,11 +166,11 @@ async def journal(args, open_runtime_for) -> int:
     finally:
         await j.aclose()
     if demo:
-        note("demo mode: the demo journal")
+        note(_("demo mode: the demo journal"))
     elif not sales:
         await _point_at_demo(paths().ensure())
     if args.journal_command == "export":
-        return _export(sales, args.file)
+        return _export(sales, args.file, CsvDialect(getattr(args, "dialect", None) or CsvDialect.NEUTRAL))
     if args.journal_command == "totals":
         return _totals(sales, args)
     for s in sales:
@@ -184,15 +192,15 @@ async def _point_at_demo(p: Paths) -> None:
     finally:
         await demo_journal.aclose()
     if n:
-        note(f"no sales in the shop's journal; the demo journal has {_sales(n)}: add --demo")
+        note(_("no sales in the shop's journal; the demo journal has {sales}: add --demo").format(sales=_sales(n)))
 
 
-def _export(sales: list[Sale], file: str) -> int:
+def _export(sales: list[Sale], file: str, dialect: CsvDialect) -> int:
     try:
-        n = export_csv(reversed(sales), Path(file))
+        n = export_csv(reversed(sales), Path(file), dialect)
     except OSError as exc:
         raise CheckoutError(f"cannot write {file}: {exc.strerror}") from None
-    note(f"{n} sales written to {file}")
+    note(ngettext("{n} sale written to {file}", "{n} sales written to {file}", n).format(n=n, file=file))
     return 0
 
 
@@ -216,13 +224,17 @@ def _totals(sales: list[Sale], args) -> int:
                 }
             )
         else:
-            say(
-                f"{status:<18} {t.count:>5}  {currency} {str(t.amount):>12}  received {str(t.received):>12}"
-                f"  refunded {str(t.refunded):>10}"
-            )
+            say(_total_line(SaleStatus(status), t))
     if not totals and not args.json:
-        say(f"no sales on {day}")
+        say(_("no sales on {date}").format(date=format_date(day)))
     return 0
+
+
+def _total_line(status: SaleStatus, t: Total) -> str:
+    """One line of the day's totals, in the store's language: status, count, amount, received, refunded."""
+    received = _("received {amount}").format(amount=f"{t.received.display():>16}")
+    refunded = _("refunded {amount}").format(amount=f"{t.refunded.display():>14}")
+    return f"{status.word:<18} {t.count:>5}  {t.amount.display():>16}  {received}  {refunded}"
 
 
 # -- restore ---------------------------------------------------------------------------------------------
@@ -290,7 +302,7 @@ def _list_backups(path: Path, as_json: bool) -> int:
 
 
 def _sales(n: int) -> str:
-    return "1 sale" if n == 1 else f"{n} sales"
+    return ngettext("{n} sale", "{n} sales", n).format(n=format_number(n))
 
 
 def _size(b: Backup) -> str:

@@ -8,6 +8,7 @@ A missing file means "not configured" (demo mode); a broken one raises
     name = "Padaria Central"     # ≤ 25 characters on the QR
     city = "SAO PAULO"           # ≤ 15 characters on the QR
     currency = "BRL"
+    language = "pt_BR"           # words and formats (app.i18n); "": the system's (LANGUAGE, LC_ALL, LANG)
 
     [provider]
     name = "jpmorgan"
@@ -69,6 +70,7 @@ from app.config.tomlfile import SettingsError as SettingsError
 from app.config.tomlfile import read_toml as read_toml
 from app.domain.excerpt import excerpt
 from app.domain.money import MoneyError, minor_units
+from app.i18n import is_language
 from app.receipts.printer import target_problem
 from app.urlcheck import UnsafeUrl, checked_url
 
@@ -88,6 +90,7 @@ class Settings:
     store_country: str = "BR"
     store_mcc: str = "0000"
     currency: str = "BRL"
+    language: str = ""  # [store] language: "pt_BR", "es", "hi", … ("": the system's; app.i18n)
     provider: str = "jpmorgan"
     base_url: str = ""
     payment_link_id: str = ""
@@ -176,6 +179,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "country": ("store_country", str),
         "mcc": ("store_mcc", str),
         "currency": ("currency", str),
+        "language": ("language", str),
     },
     "provider": {
         "name": ("provider", str),
@@ -373,6 +377,10 @@ def _validate(s: Settings, path: Path) -> None:
         minor_units(s.currency)
     except MoneyError as exc:
         raise SettingsError(path, f"store.currency: {exc}") from exc
+    if not is_language(s.language):
+        raise SettingsError(
+            path, f"store.language must be a code like pt_BR, es or hi (empty: the system's), not {excerpt(s.language)}"
+        )
     if not s.store_name.strip() or not s.store_city.strip():
         raise SettingsError(path, "store.name and store.city must not be empty")
     for section, keys in _SCHEMA.items():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.domain.excerpt import excerpt, plain_text
+from app.i18n import format_money
 
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {
@@ -200,8 +201,10 @@ class Money:
     def __str__(self) -> str:  # "12.50"
         return f"{self.amount:.{self.digits}f}"
 
-    def display(self) -> str:  # "BRL 12.50"
-        return f"{self.currency} {self}"
+    def display(self) -> str:
+        """The amount for people, in the store's locale (``app.i18n.format_money``): "R$ 12,50" in pt_BR,
+        "BRL 12.50" when no language is set (``str()`` is always the plain "12.50")."""
+        return format_money(self)
 
     @property
     def numeric_code(self) -> str:

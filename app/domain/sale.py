@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
 
+from app.i18n import LazyWords, lazy_, lazy_p
+
 from .money import Money
 
 
@@ -56,23 +58,49 @@ class SaleStatus(str, Enum):
 
     @property
     def label(self) -> str:
+        """The counter's words ("Waiting for payment"), in the store's language."""
         return _LABELS[self]
+
+    @property
+    def word(self) -> str:
+        """The status's own word ("settled") as the command line's human output says it, in the store's
+        language (the value itself, ``str(status)``, is what JSON and files carry)."""
+        return _WORDS[self]
 
 
 OPEN_STATUSES = frozenset({SaleStatus.PENDING, SaleStatus.LINKED, SaleStatus.PROCESSING})
 
-_LABELS = {
-    SaleStatus.PENDING: "Starting…",
-    SaleStatus.LINKED: "Waiting for payment",
-    SaleStatus.PROCESSING: "Payment processing",
-    SaleStatus.SETTLED: "PAID",
-    SaleStatus.EXPIRED: "Expired",
-    SaleStatus.CANCELLED: "Cancelled",
-    SaleStatus.FAILED: "Failed",
-    SaleStatus.REFUNDED: "Refunded",
-    SaleStatus.PARTIALLY_REFUNDED: "Partially refunded",
-    SaleStatus.RETURNED: "Returned",
-}
+# the counter's words for a status, in the store's language when shown
+_LABELS = LazyWords(
+    {
+        SaleStatus.PENDING: lazy_("Starting…"),
+        SaleStatus.LINKED: lazy_("Waiting for payment"),
+        SaleStatus.PROCESSING: lazy_("Payment processing"),
+        SaleStatus.SETTLED: lazy_("PAID"),
+        SaleStatus.EXPIRED: lazy_("Expired"),
+        SaleStatus.CANCELLED: lazy_("Cancelled"),
+        SaleStatus.FAILED: lazy_("Failed"),
+        SaleStatus.REFUNDED: lazy_("Refunded"),
+        SaleStatus.PARTIALLY_REFUNDED: lazy_("Partially refunded"),
+        SaleStatus.RETURNED: lazy_("Returned"),
+    }
+)
+
+# TillQR's own status words (the values), for people: a context keeps "settled" the status apart
+_WORDS = LazyWords(
+    {
+        SaleStatus.PENDING: lazy_p("status", "pending"),
+        SaleStatus.LINKED: lazy_p("status", "linked"),
+        SaleStatus.PROCESSING: lazy_p("status", "processing"),
+        SaleStatus.SETTLED: lazy_p("status", "settled"),
+        SaleStatus.EXPIRED: lazy_p("status", "expired"),
+        SaleStatus.CANCELLED: lazy_p("status", "cancelled"),
+        SaleStatus.FAILED: lazy_p("status", "failed"),
+        SaleStatus.REFUNDED: lazy_p("status", "refunded"),
+        SaleStatus.PARTIALLY_REFUNDED: lazy_p("status", "partially_refunded"),
+        SaleStatus.RETURNED: lazy_p("status", "returned"),
+    }
+)
 
 S = SaleStatus
 TRANSITIONS: dict[SaleStatus, frozenset[SaleStatus]] = {

@@ -29,6 +29,7 @@ from datetime import datetime, tzinfo
 
 from app.domain.money import Money
 from app.domain.sale import Sale
+from app.i18n import format_datetime
 from app.screens.journal_filters import status_words
 
 SHORT_ID = 8
@@ -103,7 +104,7 @@ def receipt_lines(receipt: Receipt, width: int) -> list[str]:
     if r.store_city.strip():
         out += centred(r.store_city, width)
     out.append(rule(width))
-    out += pair("Date", f"{r.when:%Y-%m-%d %H:%M}", width)
+    out += pair("Date", format_datetime(r.when, seconds=False), width)
     out += pair("Sale", r.short_id, width)
     if r.cashier:
         out += pair("Cashier", r.cashier, width)

@@ -25,6 +25,7 @@ from app.checkout.push import NotificationHub, PushHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
+from app.i18n import set_language
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
@@ -159,7 +160,9 @@ def load_settings(home: Path | None = None) -> tuple[Paths, settings_mod.Setting
     """The folders and the saved settings (None: no config.toml). Saved settings may still be half set up
     (``settings.missing_setup``): such a store runs in demo mode, as one with none does."""
     p = paths(home).ensure()
-    return p, settings_mod.load(p.config_file)
+    configured = settings_mod.load(p.config_file)
+    set_language(configured.language if configured else "")  # the store's words and formats, else the system's
+    return p, configured
 
 
 async def open_runtime(

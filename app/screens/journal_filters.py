@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 
 from app.domain.sale import OPEN_STATUSES, Sale, SaleStatus
+from app.i18n import LazyWords, _, format_date, lazy_
+from app.storage.reports import CsvDialect, csv_form
 
 S = SaleStatus
 
@@ -23,21 +25,26 @@ STATUS_FILTERS: dict[str, tuple[str, Callable[[Sale], bool]]] = {
     "to_refund": ("Money to give back", lambda s: s.overpaid.minor > 0 and s.refundable.minor > 0),
 }
 
-DAY_FILTERS = {"all": "All days", "today": "Today", "yesterday": "Yesterday", "date": "On a date…"}
+DAY_FILTERS = LazyWords(
+    {"all": lazy_("All days"), "today": lazy_("Today"), "yesterday": lazy_("Yesterday"), "date": lazy_("On a date…")}
+)
 
-# the status in words for the table (the colour in the view always comes with these words)
-WORDS = {
-    S.PENDING: "Starting",
-    S.LINKED: "Waiting",
-    S.PROCESSING: "Processing",
-    S.SETTLED: "Paid",
-    S.EXPIRED: "Expired",
-    S.CANCELLED: "Cancelled",
-    S.FAILED: "Failed",
-    S.REFUNDED: "Refunded",
-    S.PARTIALLY_REFUNDED: "Part refunded",
-    S.RETURNED: "Returned",
-}
+# the status in words for the table (the colour in the view always comes with these words), in the store's
+# language each time they are read
+WORDS = LazyWords(
+    {
+        S.PENDING: lazy_("Starting"),
+        S.LINKED: lazy_("Waiting"),
+        S.PROCESSING: lazy_("Processing"),
+        S.SETTLED: lazy_("Paid"),
+        S.EXPIRED: lazy_("Expired"),
+        S.CANCELLED: lazy_("Cancelled"),
+        S.FAILED: lazy_("Failed"),
+        S.REFUNDED: lazy_("Refunded"),
+        S.PARTIALLY_REFUNDED: lazy_("Part refunded"),
+        S.RETURNED: lazy_("Returned"),
+    }
+)
 
 # a colour group per status, for the view's palette: the words above say the same
 TONES = {
@@ -59,10 +66,19 @@ def status_words(sale: Sale) -> str:
     words = WORDS[sale.status]
     if sale.overpaid.minor and sale.refundable.minor:
         if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED):
-            words += " · part paid"
-        else:
-            words += " · over-paid"
+            return _("{status} · part paid").format(status=words)
+        return _("{status} · over-paid").format(status=words)
     return words
+
+
+def export_choices() -> list[tuple[CsvDialect, str]]:
+    """The CSV dialects the export offers, each with its words (a file dialog's name filters, ``*.csv``)."""
+    form = csv_form(CsvDialect.LOCALE)
+    local = _("CSV for this language's spreadsheets (“{separator}” between columns, “{decimal}” in amounts)")
+    return [
+        (CsvDialect.NEUTRAL, _("CSV for programs (“,” between columns, “.” in amounts)")),
+        (CsvDialect.LOCALE, local.format(separator=form.separator, decimal=form.decimal)),
+    ]
 
 
 def day_of(day_filter: str, day: date | None, today: date) -> date | None:
@@ -77,9 +93,13 @@ def day_of(day_filter: str, day: date | None, today: date) -> date | None:
 
 
 def day_title(day: date, today: date) -> str:
-    """ "Today (2024-05-01)", "Yesterday (2024-04-30)" or the date itself."""
-    name = "Today" if day == today else "Yesterday" if day == today - timedelta(days=1) else day.isoformat()
-    return f"{name} ({day.isoformat()})" if name in ("Today", "Yesterday") else name
+    """ "Today (2024-05-01)", "Yesterday (2024-04-30)" or the date itself (in the locale's form)."""
+    shown = format_date(day)
+    if day == today:
+        return _("Today ({date})").format(date=shown)
+    if day == today - timedelta(days=1):
+        return _("Yesterday ({date})").format(date=shown)
+    return shown
 
 
 def matches(sale: Sale, status_filter: str, day: date | None, search: str, tz: tzinfo | None) -> bool:

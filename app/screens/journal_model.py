@@ -40,11 +40,13 @@ from app.checkout.events import Event, SaleChanged
 from app.checkout.refunds import ClosedRefund
 from app.domain.money import Money
 from app.domain.sale import Sale, utcnow
+from app.i18n import ngettext
 from app.screens import journal_filters, journal_lines, journal_refunds
 from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
 from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
 from app.screens.operations import Busy, Level, Operations, Words
 from app.storage import reports
+from app.storage.reports import CsvDialect
 
 __all__ = [
     "COLUMNS",
@@ -343,15 +345,19 @@ class JournalModel:
         return await self.controller.refunds.close(sale_id, refund, note)
 
     # -- export ------------------------------------------------------------------------
-    async def export(self, path: Path | str) -> int | None:
-        """The filtered sales to ``path`` as CSV (written off the loop); the number written, or None."""
+    async def export(self, path: Path | str, dialect: CsvDialect = CsvDialect.NEUTRAL) -> int | None:
+        """The filtered sales to ``path`` as CSV in ``dialect`` (written off the loop); the number written, or
+        None."""
         if self.ops.refuse(Busy.EXPORT):
             return None
-        write = asyncio.get_running_loop().run_in_executor(None, reports.export_csv, self.filtered, Path(path))
+        loop = asyncio.get_running_loop()
+        write = loop.run_in_executor(None, reports.export_csv, self.filtered, Path(path), dialect)
         outcome = await self.ops.run(Busy.EXPORT, _awaited(write), EXPORT, doing=None)
         n = outcome.value
         if n is not None:
-            self._say(f"Exported {n} sale{'s' if n != 1 else ''} to {path}.")
+            self._say(
+                ngettext("Exported {n} sale to {path}.", "Exported {n} sales to {path}.", n).format(n=n, path=path)
+            )
             self.changed()
         return n
 

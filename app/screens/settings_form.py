@@ -45,6 +45,7 @@ FIELDS: tuple[Field, ...] = (
     Field("store.country", "Country", "two letters, e.g. BR, IN, SG"),
     Field("store.currency", "Currency", "ISO 4217, e.g. BRL, INR"),
     Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
+    Field("store.language", "Language", "pt_BR, es, hi, en… for words, amounts and dates (empty: the system's)"),
     Field("provider.name", "Provider", " / ".join(PROVIDERS)),
     Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
     *_provider_fields(SPECS),

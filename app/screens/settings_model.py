@@ -33,6 +33,7 @@ from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin, legacy, make_pepper, manager_gate, peppered
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
+from app.i18n import set_language
 from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, linking
 from app.providers.registry import BY_NAME
 from app.providers.spec import ProviderSpec
@@ -260,6 +261,7 @@ class SettingsModel:
         except OSError as exc:
             self.message = f"Not saved: {self.config_file} cannot be written ({exc.strerror})"
             return False
+        set_language(s.language)  # words and formats at once: the screens hear of it, a sale goes on
         self.stored_pin_hash = s.pin_hash
         self.gate.stored = s.pin_hash
         self.unfinished = settings_mod.missing_setup(s)

@@ -1,4 +1,11 @@
-"""The journal for reconciliation: CSV export and end-of-day totals (Qt-free; used by the CLI and the screen)."""
+"""The journal for reconciliation: CSV export and end-of-day totals (Qt-free; used by the CLI and the screen).
+
+The CSV comes in two dialects (``CsvDialect``): *neutral*, the default, for programs (comma separated, amounts
+"12.50", times in ISO 8601 with their offset), and *locale*, for the spreadsheet of the store's language: where
+that language writes a decimal comma (pt_BR, es) the columns are separated by ``;`` and amounts read "12,50";
+elsewhere (en, hi) it is the neutral separator and point. Its times are local, "2026-11-25 14:03:05", a form
+every spreadsheet reads as a date and time. The column names are the same in both.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import decimal_symbol
 
 COLUMNS = (
     "sale_id",
@@ -40,19 +49,50 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def row(sale: Sale) -> list[str]:
+class CsvDialect(str, Enum):
+    NEUTRAL = "neutral"  # for programs: "," and "12.50"
+    LOCALE = "locale"  # for the store's language's spreadsheets: ";" and "12,50" where it writes a decimal comma
+
+
+@dataclass(frozen=True)
+class CsvForm:
+    """How a dialect writes: the column separator, the decimal mark, and times local (spreadsheet) or ISO."""
+
+    separator: str
+    decimal: str
+    local_times: bool
+
+
+def csv_form(dialect: CsvDialect) -> CsvForm:
+    """The separator and decimal mark of ``dialect`` in the language in force."""
+    if dialect is CsvDialect.NEUTRAL:
+        return CsvForm(",", ".", local_times=False)
+    decimal = decimal_symbol()
+    return CsvForm(";" if decimal == "," else ",", decimal, local_times=True)
+
+
+def _time(when: datetime, form: CsvForm) -> str:
+    return f"{when.astimezone():%Y-%m-%d %H:%M:%S}" if form.local_times else when.isoformat()
+
+
+def row(sale: Sale, form: CsvForm | None = None) -> list[str]:
+    form = form or csv_form(CsvDialect.NEUTRAL)
+
+    def amount(m: Money) -> str:
+        return str(m).replace(".", form.decimal)
+
     return [
         _cell(v)
         for v in (
             sale.sale_id,
-            sale.created_at.isoformat(),
-            sale.closed_at.isoformat() if sale.closed_at else "",
+            _time(sale.created_at, form),
+            _time(sale.closed_at, form) if sale.closed_at else "",
             sale.status.value,
             sale.amount.currency,
-            sale.amount,
-            sale.received,
-            sale.refunded,
-            sale.overpaid,
+            amount(sale.amount),
+            amount(sale.received),
+            amount(sale.refunded),
+            amount(sale.overpaid),
             sale.provider,
             sale.request_id or "",
             sale.reference,
@@ -62,17 +102,19 @@ def row(sale: Sale) -> list[str]:
     ]
 
 
-def export_csv(sales: Iterable[Sale], path: Path) -> int:
-    """Write ``sales`` to ``path`` (UTF-8 with BOM for spreadsheets), atomically; the number written."""
+def export_csv(sales: Iterable[Sale], path: Path, dialect: CsvDialect = CsvDialect.NEUTRAL) -> int:
+    """Write ``sales`` to ``path`` (UTF-8 with BOM for spreadsheets) in ``dialect``, atomically; the number
+    written."""
     path = Path(path)
+    form = csv_form(dialect)
     tmp = path.with_name(path.name + ".tmp")
     n = 0
     try:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csv.writer(fh, delimiter=form.separator)
             writer.writerow(COLUMNS)
             for sale in sales:
-                writer.writerow(row(sale))
+                writer.writerow(row(sale, form))
                 n += 1
             fh.flush()
             os.fsync(fh.fileno())

@@ -59,6 +59,7 @@ from .bridge import EventBridge
 from .counter import CounterView
 from .customer_display import CustomerDisplay
 from .main_window import MainWindow
+from .qt_translations import install_qt_translations
 from .qtloop import TillEventLoop
 from .receipt_painter import LazyQtPainter
 
@@ -429,6 +430,7 @@ def run_gui(
     app.setApplicationName("TillQR")
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when to stop, after closing the runtime
     apply_style(app)
+    install_qt_translations(app)  # Qt's own dialogs in the store's language, again on each switch
     try:
         with asyncio.Runner(loop_factory=lambda: TillEventLoop(app)) as runner:
             return runner.run(_main(app, demo=demo, provider=provider, field=field, kiosk=kiosk, display=display))

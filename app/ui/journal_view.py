@@ -35,8 +35,10 @@ from qasync import asyncSlot
 from shiboken6 import isValid
 
 from app.receipts.desk import ReceiptDesk
+from app.screens.journal_filters import export_choices
 from app.screens.journal_model import JournalModel
 from app.screens.shift_model import ShiftModel, print_receipt
+from app.storage.reports import CsvDialect
 
 from .journal_bars import FilterBar, TotalsBar
 from .journal_detail import JournalDetail
@@ -286,15 +288,19 @@ class JournalView(QWidget):
 
     def choose_export(self) -> None:
         default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"
-        dialog = QFileDialog(self, "Export the sales shown", str(Path.home() / default), "CSV files (*.csv)")
+        dialog = QFileDialog(self, "Export the sales shown", str(Path.home() / default))
+        choices = {f"{words} (*.csv)": dialect for dialect, words in export_choices()}  # the filter is the dialect
+        dialog.setNameFilters(list(choices))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: path and self.export_to(path))
+        dialog.fileSelected.connect(
+            lambda path: path and self.export_to(path, choices.get(dialog.selectedNameFilter(), CsvDialect.NEUTRAL))
+        )
         dialog.open()  # not exec(): no nested event loop, the qasync loop keeps running
 
     @asyncSlot()
-    async def export_to(self, path: str) -> None:
-        await self.model.export(path)
+    async def export_to(self, path: str, dialect: CsvDialect = CsvDialect.NEUTRAL) -> None:
+        await self.model.export(path, dialect)
 
     # -- events -------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API

@@ -112,6 +112,11 @@ def test_the_domain_imports_nothing_above_it():
     assert _violations(graph(ROOT), "app.domain", above) == []
 
 
+def test_i18n_imports_nothing_from_app():
+    """app.i18n is the floor under the domain (``Money.display`` formats through it): it stands on Babel alone."""
+    assert sorted(m for m in imports_of(APP / "i18n.py", ROOT) if m == "app" or m.startswith("app.")) == []
+
+
 def test_the_sandbox_never_imports_the_client_layer():
     assert _violations(graph(ROOT), "app.sandbox", ("app.providers", "app.checkout", "app.screens", "app.ui")) == []
 

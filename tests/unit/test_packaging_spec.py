@@ -124,6 +124,14 @@ def test_the_spec_hands_pyinstaller_the_lists_of_packaging_modules(spec_options)
     assert (str(ROOT / "resources"), "resources") in spec_options["datas"]  # app.config.paths.RESOURCES
 
 
+def test_the_spec_ships_every_compiled_catalogue(spec_options):
+    """Each language's tillqr.mo goes where app.i18n looks for it: translations/<lang>/LC_MESSAGES next to app/."""
+    sources = sorted((ROOT / "translations").glob("*/LC_MESSAGES/tillqr.po"))
+    assert {po.parents[1].name for po in sources} >= {"pt_BR", "es", "hi"}
+    for po in sources:
+        assert (str(po.with_suffix(".mo")), f"translations/{po.parents[1].name}/LC_MESSAGES") in spec_options["datas"]
+
+
 def test_every_module_the_registry_names_is_a_hidden_import():
     named = {spec.sandbox_module for spec in SPECS} | {spec.factory.__module__ for spec in SPECS}
     assert named <= set(bundle.hidden_imports())
