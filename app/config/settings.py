@@ -44,6 +44,10 @@ A missing file means "not configured" (demo mode); a broken one raises
     on_paid = false              # a chime when a sale is paid
     on_failure = false           # a low buzz when a sale fails or expires
     volume = 60                  # 0 to 100
+
+    [accessibility]              # applied at start (app.ui.qss, app.ui.fonts)
+    high_contrast = false        # true: white on black, thick outlines, a yellow focus frame
+    text_scale = 100             # percent of the normal text size, 100 to 200
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ class Settings:
     sound_on_paid: bool = False  # [sound]: a chime when paid (app.sound)
     sound_on_failure: bool = False  # a buzz when a sale fails or expires
     sound_volume: int = 60  # 0 to 100
+    high_contrast: bool = False  # [accessibility]: the high-contrast look (resources/style-contrast.qss)
+    text_scale: int = 100  # percent of the normal text size, 100 to 200
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "on_failure": ("sound_on_failure", bool),
         "volume": ("sound_volume", int),
     },
+    "accessibility": {"high_contrast": ("high_contrast", bool), "text_scale": ("text_scale", int)},
 }
 
 
@@ -377,6 +384,7 @@ def _validate(s: Settings, path: Path) -> None:
     _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
     _validate_printer(s, path)
     _validate_sound(s, path)
+    _validate_accessibility(s, path)
 
 
 def _validate_url(url: str, key: str, path: Path) -> None:
@@ -406,3 +414,14 @@ def _validate_printer(s: Settings, path: Path) -> None:
 def _validate_sound(s: Settings, path: Path) -> None:
     if not 0 <= s.sound_volume <= 100:
         raise SettingsError(path, f"sound.volume must be between 0 (silent) and 100, not {s.sound_volume}")
+
+
+TEXT_SCALES = (100, 200)  # [accessibility] text_scale: the smallest and largest, in percent
+
+
+def _validate_accessibility(s: Settings, path: Path) -> None:
+    low, high = TEXT_SCALES
+    if not low <= s.text_scale <= high:
+        raise SettingsError(
+            path, f"accessibility.text_scale must be between {low} and {high} (percent), not {s.text_scale}"
+        )

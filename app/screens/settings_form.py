@@ -60,6 +60,8 @@ FIELDS: tuple[Field, ...] = (
     Field("sound.on_paid", "Sound when paid", "a short chime when the customer has paid"),
     Field("sound.on_failure", "Sound on failure", "a low buzz when a sale fails or expires"),
     Field("sound.volume", "Volume", "0 (silent) to 100"),
+    Field("accessibility.high_contrast", "High contrast", "white on black, thick outlines; from the next start"),
+    Field("accessibility.text_scale", "Text size (%)", "100 to 200; from the next start"),
 )
 SECTIONS = {
     "store": "Store",
@@ -69,6 +71,7 @@ SECTIONS = {
     "printer": "Receipts",
     "kiosk": "Kiosk",
     "sound": "Sound",
+    "accessibility": "Accessibility",
 }
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {

@@ -45,6 +45,7 @@ from app.screens.operations import Busy
 
 from .field_form import ReadingForm, restyle
 from .field_table import BillsTable
+from .qss import local
 
 FORM_WIDTH = 400
 
@@ -112,7 +113,7 @@ QProgressBar#syncProgress {
     min-height: 22px; font-size: 14px; color: #1f2933; text-align: center; background: #ffffff;
     border: 1px solid #9aa5b1; border-radius: 4px;
 }
-QProgressBar#syncProgress::chunk { background: #0b57d0; }
+QProgressBar#syncProgress::chunk { background: #8fb8f2; }
 QLabel#emptyNote { font-size: 17px; color: #323f4b; }
 """
 
@@ -158,7 +159,7 @@ class FieldView(QWidget):
         self.model = model
         self.setObjectName("field")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self._rendering = False
         self._build()
         self._shortcuts()

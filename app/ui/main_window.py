@@ -44,6 +44,7 @@ from app.screens.touch import touch_px
 
 from .kiosk import ExitDialog, PageStack, fit_for_touch, refit_touch, screen_touch_px
 from .pin_dialog import PinDialog
+from .qss import local
 
 if TYPE_CHECKING:
     from .counter import CounterView
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         header = QWidget()
         header.setObjectName("header")
         header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        header.setStyleSheet(NAV_STYLE)
+        header.setStyleSheet(local(NAV_STYLE))
         row = QHBoxLayout(header)
         row.setContentsMargins(14, 6, 14, 6)
         self.store_label = QLabel(store_name)

@@ -19,6 +19,7 @@ from app.config.pin import PinError, PinGate
 from app.screens.amount_entry import sentence
 
 from .kiosk import fit_for_touch, refit_touch
+from .qss import local
 
 STYLE = """
 QDialog#pinDialog { background: #f4f6f8; border: 2px solid #52606d; }
@@ -59,7 +60,7 @@ class PinDialog(QDialog):
         self.setObjectName("pinDialog")
         self.setWindowTitle(field_name)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self.setMinimumWidth(440)  # "Manager PIN to open Settings" on one line
         column = QVBoxLayout(self)
         column.setContentsMargins(22, 18, 22, 18)

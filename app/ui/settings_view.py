@@ -36,6 +36,7 @@ from app.providers.registry import PROVIDERS
 from app.screens.settings_form import is_switch
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
+from .qss import local
 from .settings_secrets import CredentialsBox, PinBox
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ QLabel#outcome[ok="true"] { color: #1b7f3b; }
 QLabel#outcome[ok="false"] { color: #b00020; }
 QWidget#actions { background: #e4e7eb; border-top: 2px solid #cbd2d9; }
 QPushButton#save { background: #1b7f3b; color: #ffffff; border-color: #10592a; font-weight: bold; }
-QPushButton#save:disabled { background: #a7c7b2; color: #eef5f0; }
+QPushButton#save:disabled { background: #d4e6da; color: #2d4a37; }
 QWidget#settings[compact="true"] QPushButton { padding: 3px 8px; font-size: 16px; }
 QWidget#settings[compact="true"] QLineEdit, QWidget#settings[compact="true"] QComboBox { min-height: 24px; }
 """
@@ -110,7 +111,7 @@ class SettingsView(QWidget):
         self.model = model
         self.setObjectName("settings")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
