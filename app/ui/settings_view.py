@@ -36,6 +36,7 @@ from app.providers.registry import PROVIDERS
 from app.screens.settings_form import is_switch
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
+from .a11y import describe
 from .qss import local
 from .settings_secrets import CredentialsBox, PinBox
 
@@ -210,6 +211,11 @@ class SettingsView(QWidget):
         self.save_button.setShortcut("Ctrl+S")
         self.restart_button = QPushButton("Restart now")
         self.restart_button.setToolTip("Close the till and open it again on the saved configuration")
+        describe(self.test_button, "Test connection", "Asks the provider whether these settings and credentials work")
+        describe(self.link_button, "Create payment link", "Creates the static payment link the counter's sticker shows")
+        describe(self.sticker_button, "Print sticker", "Prints or saves the counter's QR sticker")
+        describe(self.save_button, "Save settings", "Checks and saves the settings (Ctrl+S)")
+        describe(self.restart_button, "Restart now", "Closes the till and opens it again on the saved configuration")
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button, self.restart_button):
             buttons.addWidget(b)
         bar.addLayout(buttons)
