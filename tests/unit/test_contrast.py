@@ -176,3 +176,18 @@ def test_text_scale_scales_every_font_size():
         qss.scaled(sheet, 150) == "QLabel { font-size: 30px; } QPushButton#key { font-size: 45px; font-weight: bold; }"
     )
     assert qss.scaled(sheet, 100) == sheet
+
+
+def test_the_accessibility_settings_are_read_validated_and_kept(tmp_path):
+    from app.config import settings as s
+
+    path = tmp_path / "config.toml"
+    path.write_text("[accessibility]\nhigh_contrast = true\ntext_scale = 150\n", encoding="utf-8")
+    assert qss.look_of(path) == qss.Look(high_contrast=True, text_scale=150)
+    loaded = s.load(path)
+    assert loaded is not None and "[accessibility]\nhigh_contrast = true\ntext_scale = 150" in s.dumps(loaded)
+    path.write_text("[accessibility]\ntext_scale = 250\n", encoding="utf-8")
+    with pytest.raises(s.SettingsError, match="accessibility.text_scale must be between 100 and 200"):
+        s.load(path)
+    assert qss.look_of(path) == qss.Look()  # a broken file: the normal look (Settings names the problem)
+    assert qss.look_of(None) == qss.Look()
