@@ -50,6 +50,9 @@ A missing file means "not configured" (demo mode); a broken one raises
     mode = "auto"                # auto: on a second screen when there is one | window: always | off
     idle_message = ""            # shown between sales when there is no static sticker's QR ("": Welcome)
     result_seconds = 5           # how long PAID / EXPIRED / CANCELLED stays up (1 to 60)
+    [accessibility]              # applied at start (app.ui.qss, app.ui.fonts)
+    high_contrast = false        # true: white on black, thick outlines, a yellow focus frame
+    text_scale = 100             # percent of the normal text size, 100 to 200
 """
 
 from __future__ import annotations
@@ -116,6 +119,8 @@ class Settings:
     display_mode: str = DisplayMode.AUTO.value  # [display]: a DisplayMode's value (app/ui/customer_display.py)
     display_idle_message: str = ""  # between sales without a static QR ("": a welcome)
     display_result_seconds: int = 5  # how long PAID / EXPIRED … stays on the customer's screen
+    high_contrast: bool = False  # [accessibility]: the high-contrast look (resources/style-contrast.qss)
+    text_scale: int = 100  # percent of the normal text size, 100 to 200
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "idle_message": ("display_idle_message", str),
         "result_seconds": ("display_result_seconds", int),
     },
+    "accessibility": {"high_contrast": ("high_contrast", bool), "text_scale": ("text_scale", int)},
 }
 
 
@@ -408,6 +414,7 @@ def _validate(s: Settings, path: Path) -> None:
     _validate_printer(s, path)
     _validate_sound(s, path)
     _validate_display(s, path)
+    _validate_accessibility(s, path)
 
 
 def _validate_url(url: str, key: str, path: Path) -> None:
@@ -449,3 +456,14 @@ def _validate_display(s: Settings, path: Path) -> None:
         )
     if len(s.display_idle_message) > 120:
         raise SettingsError(path, "display.idle_message must be 120 characters at most")
+
+
+TEXT_SCALES = (100, 200)  # [accessibility] text_scale: the smallest and largest, in percent
+
+
+def _validate_accessibility(s: Settings, path: Path) -> None:
+    low, high = TEXT_SCALES
+    if not low <= s.text_scale <= high:
+        raise SettingsError(
+            path, f"accessibility.text_scale must be between {low} and {high} (percent), not {s.text_scale}"
+        )

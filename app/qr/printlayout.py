@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from app.qr import emv
 from app.qr.render import QrMatrix
 
-FONT_FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK TC", "Noto Sans Devanagari", "Arial", "sans-serif")
+#: The families TillQR bundles (resources/fonts/, loaded by app.ui.fonts): Noto Sans first, Noto Sans Devanagari
+#: for what it lacks. Printed text and the GUI use them, so output does not depend on the host's fonts.
+BUNDLED_FAMILIES = ("Noto Sans", "Noto Sans Devanagari")
+#: Printed text: the bundled families, then the host's for scripts they do not cover (Chinese: Noto Sans CJK).
+FONT_FAMILIES = (*BUNDLED_FAMILIES, "Noto Sans CJK TC", "DejaVu Sans", "Arial", "sans-serif")
 ELLIPSIS = "…"
 _ROUNDING = 1e-6  # mm
 

@@ -64,6 +64,8 @@ FIELDS: tuple[Field, ...] = (
     Field("display.mode", "Customer display", "auto (on a second screen when there is one) / window / off"),
     Field("display.idle_message", "Message between sales", "shown when there is no sticker's QR (empty: Welcome)"),
     Field("display.result_seconds", "Result shown for (s)", "how long PAID or EXPIRED stays up: 1 to 60"),
+    Field("accessibility.high_contrast", "High contrast", "white on black, thick outlines; from the next start"),
+    Field("accessibility.text_scale", "Text size (%)", "100 to 200; from the next start"),
 )
 SECTIONS = {
     "store": "Store",
@@ -74,6 +76,7 @@ SECTIONS = {
     "kiosk": "Kiosk",
     "sound": "Sound",
     "display": "Customer display",
+    "accessibility": "Accessibility",
 }
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {

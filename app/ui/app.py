@@ -34,7 +34,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import runtime as till_runtime
-from app.config.paths import RESOURCES, paths
+from app.config.paths import paths
 from app.config.settings import DisplayMode, SettingsError
 from app.providers.base import ProviderError
 from app.providers.clock import clock_skew_of, skew_words
@@ -54,10 +54,11 @@ from app.sound import SoundPlayer
 from app.storage.cashiers import Cashiers
 from app.watchdog import Watchdog
 
-from . import cashier_view
+from . import cashier_view, qss
 from .bridge import EventBridge
 from .counter import CounterView
 from .customer_display import CustomerDisplay
+from .fonts import apply_app_font
 from .main_window import MainWindow
 from .qt_translations import install_qt_translations
 from .qtloop import TillEventLoop
@@ -65,12 +66,16 @@ from .receipt_painter import LazyQtPainter
 
 log = logging.getLogger("tillqr.ui")
 
-STYLE = RESOURCES / "style.qss"
+STYLE = qss.STYLE
 
 
-def apply_style(app: QApplication) -> None:
+def apply_style(app: QApplication, look: qss.Look | None = None) -> None:
+    """The bundled fonts as the application's font and the style sheet, at ``look``'s contrast and text scale
+    (default: the normal look)."""
+    look = look or qss.Look()
+    apply_app_font(app, look.text_scale)
     try:
-        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+        app.setStyleSheet(qss.sheet(look))
     except OSError:
         log.warning("style sheet %s not found; using Qt's default look", STYLE)
 
@@ -343,6 +348,7 @@ async def _main(
             print(f"tillqr: {runtime.notifications_problem}; sales are followed by polling", file=sys.stderr)
         restart = False
         window: MainWindow | None = None
+        apply_style(app, qss.look_of(paths().config_file))  # [accessibility], read again at a restart
         try:
             ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
             window = compose(

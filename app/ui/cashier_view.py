@@ -35,6 +35,7 @@ from .counter import CounterView
 from .kiosk import fit_for_touch, refit_touch
 from .main_window import MainWindow
 from .pin_dialog import PinDialog
+from .qss import local
 
 STYLE = """
 QWidget#signIn { background: #f4f6f8; }
@@ -58,7 +59,7 @@ class SignInPage(QWidget):
         self.window_ = window
         self.setObjectName("signIn")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self.pin_dialog: PinDialog | None = None
         column = QVBoxLayout(self)
         column.setContentsMargins(24, 16, 24, 16)
@@ -127,7 +128,7 @@ class CashierBar(QWidget):
         super().__init__()
         self.model = model
         self.window_ = window
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("")

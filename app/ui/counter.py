@@ -36,6 +36,7 @@ from app.screens.last_sales_model import LastSalesModel
 from app.screens.operations import Busy
 from app.screens.shift_model import print_receipt
 
+from .a11y import describe, tab_order
 from .due_panel import DuePanel
 from .keypad import CLEAR, Keypad
 from .last_sales_panel import LastSalesPanel
@@ -164,7 +165,7 @@ class CounterView(QWidget):
         self.reference.setObjectName("reference")
         self.reference.setPlaceholderText("Reference (optional)")
         self.reference.setMaxLength(72)
-        self.reference.setAccessibleName("Reference")
+        describe(self.reference, "Reference", "Optional: an order or table number, sent with the request")
         reference_row = QHBoxLayout()
         reference_row.addWidget(self.reference, 1)
         self.due_toggle: QPushButton | None = None
@@ -240,6 +241,11 @@ class CounterView(QWidget):
         root.addLayout(left, 2)
         root.addLayout(right, 3)
 
+        keys = self.keypad.buttons.values()
+        tab_order(
+            self.amount, self.clear, self.reference, self.due_toggle, *keys, self.charge, self.cancel, self.more_time
+        )
+        tab_order(self.cancel, self.more_time, self.simulate, self.print_receipt, self.show_last_sales)
         self.amount.key_typed.connect(m.press)
         self.amount.pasted.connect(m.paste)
         self.keypad.key_pressed.connect(m.press)
@@ -325,10 +331,16 @@ class CounterView(QWidget):
         else:
             self.amount.setFocus()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Esc from the reference field
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - keys a focused button or field left unused
+        """Esc cancels; Enter presses the focused button; digits and Backspace on a button still reach the amount."""
+        focused = self.focusWidget()
         if event.key() == Qt.Key.Key_Escape:
             self.on_cancel()
             event.accept()
+        elif isinstance(focused, QPushButton) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused.animateClick()
+        elif focused is not self.amount and (event.key() == Qt.Key.Key_Backspace or event.text() in _TYPED | {"\r"}):
+            self.amount.keyPressEvent(event)
         else:
             super().keyPressEvent(event)
 
@@ -380,10 +392,11 @@ class CounterView(QWidget):
 
 
 def _button(text: str, name: str, accessible: str) -> QPushButton:
-    button = QPushButton(text)
+    """Named as it reads (WCAG's label in name), ``accessible`` its description; reached by Tab, never by a click
+    (a press leaves the keyboard with the amount field)."""
+    button = describe(QPushButton(text), text.replace("&", "").rstrip("…"), accessible)
     button.setObjectName(name)
-    button.setAccessibleName(accessible)
-    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays with the amount field
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return button
 

@@ -23,6 +23,9 @@ from app.screens.field_model import FieldModel
 from app.storage.fieldbook import FieldbookError
 
 from .field_view import FieldBridge, FieldView
+from .qss import local
+
+NOTE_STYLE = "font-size: 18px; color: #323f4b; padding: 24px;"
 
 log = logging.getLogger("tillqr.ui.field")
 
@@ -44,7 +47,7 @@ class FieldPage(QStackedWidget):
         self.note.setObjectName("fieldOpening")
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("font-size: 18px; color: #323f4b; padding: 24px;")
+        self.note.setStyleSheet(local(NOTE_STYLE))
         self.addWidget(self.note)
         self.view: FieldView | None = None
         self.session: FieldSession | None = None

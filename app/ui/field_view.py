@@ -43,8 +43,10 @@ from app.screens.field_lines import COLUMNS
 from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
 
+from .a11y import describe
 from .field_form import ReadingForm, restyle
 from .field_table import BillsTable
+from .qss import local
 
 FORM_WIDTH = 400
 
@@ -112,7 +114,7 @@ QProgressBar#syncProgress {
     min-height: 22px; font-size: 14px; color: #1f2933; text-align: center; background: #ffffff;
     border: 1px solid #9aa5b1; border-radius: 4px;
 }
-QProgressBar#syncProgress::chunk { background: #0b57d0; }
+QProgressBar#syncProgress::chunk { background: #8fb8f2; }
 QLabel#emptyNote { font-size: 17px; color: #323f4b; }
 """
 
@@ -158,7 +160,7 @@ class FieldView(QWidget):
         self.model = model
         self.setObjectName("field")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self._rendering = False
         self._build()
         self._shortcuts()
@@ -187,7 +189,9 @@ class FieldView(QWidget):
         self.banner_counts.setObjectName("bannerCounts")
         self.banner_counts.setWordWrap(True)
         self.sync_button = QPushButton("Sync now (Ctrl+S)")
-        self.sync_button.setObjectName("syncButton")
+        describe(self.sync_button, "Sync now", "Sends the recorded readings to the provider (Ctrl+S)").setObjectName(
+            "syncButton"
+        )
         self.sync_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sync_button.clicked.connect(self.sync)
         row.addWidget(self.banner_state)
@@ -202,7 +206,9 @@ class FieldView(QWidget):
 
         search_row = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setObjectName("fieldSearch")
+        describe(self.search, "Search bills", "Filters by bill, customer, address or meter (Ctrl+F)").setObjectName(
+            "fieldSearch"
+        )
         self.search.setPlaceholderText("Search: bill, customer, address or meter (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
@@ -218,7 +224,7 @@ class FieldView(QWidget):
         body.setSpacing(10)
         self.list_stack = QStackedWidget()
         self.table = BillsView()
-        self.table.setObjectName("bills")
+        describe(self.table, "Bills", "The route's bills; Enter records a reading").setObjectName("bills")
         self.table_model = BillsTable(self.model, self.table)
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -242,7 +248,7 @@ class FieldView(QWidget):
         self.empty_note.setWordWrap(True)
         empty_column.addWidget(self.empty_note)
         self.demo_button = QPushButton("Load the demo route")
-        self.demo_button.setObjectName("demoRoute")
+        describe(self.demo_button, "Load the demo route", "Imports the sample route").setObjectName("demoRoute")
         self.demo_button.clicked.connect(self.load_demo)
         empty_column.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty_column.addStretch(2)

@@ -45,6 +45,7 @@ from .journal_detail import JournalDetail
 from .journal_detail import button as _button
 from .journal_detail import set_property as _set_property
 from .journal_table import SalesTable
+from .qss import local
 from .shift_dialog import ShiftDialog
 
 NARROW_BELOW = 1000  # view width (px) under which the detail opens as a page
@@ -62,7 +63,7 @@ QPushButton#refundStart, QPushButton#refundConfirm {
     background: #5e35b1; color: #ffffff; border: 2px solid #3f237a; font-weight: bold;
 }
 QPushButton#refundStart:disabled, QPushButton#refundConfirm:disabled {
-    background: #ddd6ea; color: #6b6478; border-color: #c9bfdc;
+    background: #ddd6ea; color: #564f63; border-color: #c9bfdc;
 }
 QLabel#journalSummary { font-size: 16px; color: #323f4b; }
 QTableView#sales {
@@ -123,7 +124,7 @@ class JournalView(QWidget):
         self.receipts = receipts  # prints receipts and the end-of-shift report; None: no such buttons
         self.setObjectName("journal")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self._narrow: bool | None = None
         self._compact: bool | None = None
         self._shown_detail = False  # narrow layout: the detail page is open

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
+from .a11y import describe
+
 BACK = "back"
 CLEAR = "clear"
 
@@ -31,8 +33,11 @@ class Keypad(QWidget):
             button = QPushButton("⌫" if key == BACK else key)
             button.setObjectName("key")
             button.setProperty("key", key)
-            button.setAccessibleName("Backspace" if key == BACK else f"Key {key}")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the amount field keeps the keyboard
+            if key == BACK:
+                describe(button, "Delete last digit", "Deletes the amount's last digit (Backspace)")
+            else:
+                describe(button, f"Key {key}", f"Types {'the decimal point' if key == '.' else key} (or type it)")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the amount focused
             button.setAutoRepeat(key == BACK)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.setMinimumSize(56, 32)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QStackedWidget, QVBo
 
 from app.screens.kiosk_model import CHOICE_WORDS, ExitChoice
 from app.screens.touch import touch_px
+from app.ui.qss import local
 
 STYLE = """
 QDialog#exitDialog { background: #f4f6f8; border: 2px solid #52606d; }
@@ -80,7 +81,7 @@ class ExitDialog(QDialog):
         self.setObjectName("exitDialog")
         self.setWindowTitle("Exit")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         column = QVBoxLayout(self)
         column.setContentsMargins(22, 16, 22, 16)
         column.setSpacing(10)

@@ -42,8 +42,10 @@ from app.config.pin import PinGate
 from app.screens.kiosk_model import CloseVerdict, ExitChoice, KioskModel
 from app.screens.touch import touch_px
 
+from .a11y import describe
 from .kiosk import ExitDialog, PageStack, fit_for_touch, refit_touch, screen_touch_px
 from .pin_dialog import PinDialog
+from .qss import local
 
 if TYPE_CHECKING:
     from .counter import CounterView
@@ -107,7 +109,7 @@ class MainWindow(QMainWindow):
         header = QWidget()
         header.setObjectName("header")
         header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        header.setStyleSheet(NAV_STYLE)
+        header.setStyleSheet(local(NAV_STYLE))
         row = QHBoxLayout(header)
         row.setContentsMargins(14, 6, 14, 6)
         self.store_label = ElidedLabel(store_name)
@@ -198,6 +200,11 @@ class MainWindow(QMainWindow):
         button.setChecked(name == self.current_page())
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the counter's amount field keeps the keyboard
         button.setToolTip(f"{title} (F{n} or Ctrl+{n})" + (" — manager PIN" if guarded else ""))
+        describe(
+            button,
+            f"{title} page",
+            f"Opens the {title} page; key F{n} or Ctrl+{n}" + (", manager PIN" if guarded else ""),
+        )
         button.clicked.connect(lambda: self.request_page(name))
         fit_for_touch(self.touch, button)
         self.nav[name] = button

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEd
 from app.config.pin import PinError, PinGate
 from app.screens.amount_entry import sentence
 
+from .a11y import describe
 from .kiosk import fit_for_touch, refit_touch
+from .qss import local
 
 STYLE = """
 QDialog#pinDialog { background: #f4f6f8; border: 2px solid #52606d; }
@@ -59,7 +61,7 @@ class PinDialog(QDialog):
         self.setObjectName("pinDialog")
         self.setWindowTitle(field_name)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self.setMinimumWidth(440)  # "Manager PIN to open Settings" on one line
         column = QVBoxLayout(self)
         column.setContentsMargins(22, 18, 22, 18)
@@ -87,12 +89,13 @@ class PinDialog(QDialog):
             grid.addWidget(self._key(key), i // 3, i % 3)
         clear = QPushButton("Clear")
         clear.setObjectName("pinKey")
+        describe(clear, "Clear the PIN", "Deletes every digit typed")
         clear.clicked.connect(self.field.clear)
         grid.addWidget(clear, 3, 0)
         grid.addWidget(self._key("0"), 3, 1)
         back = QPushButton("⌫")
         back.setObjectName("pinKey")
-        back.setAccessibleName("Delete last digit")
+        describe(back, "Delete last digit", "Deletes the last digit of the PIN (Backspace)")
         back.clicked.connect(self.field.backspace)
         grid.addWidget(back, 3, 2)
         column.addLayout(grid)
@@ -103,6 +106,8 @@ class PinDialog(QDialog):
         self.ok_button = QPushButton("Unlock")
         self.ok_button.setObjectName("pinOk")
         self.ok_button.setDefault(True)
+        describe(self.cancel_button, "Cancel", "Closes without unlocking (Escape)")
+        describe(self.ok_button, "Unlock", "Checks the PIN typed (Enter)")
         self.ok_button.clicked.connect(self.submit)
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
@@ -153,6 +158,7 @@ class PinDialog(QDialog):
     def _key(self, digit: str) -> QPushButton:
         button = QPushButton(digit)
         button.setObjectName("pinKey")
+        describe(button, f"Digit {digit}", "Types this digit into the PIN")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the keyboard
         button.clicked.connect(lambda: self.field.insert(digit))
         return button

@@ -32,6 +32,8 @@ from PySide6.QtGui import (
 from app.qr.printlayout import FONT_FAMILIES, Align, Box, Line, QrBlock, Text
 from app.qr.render import QrMatrix, dark_runs
 
+from .fonts import load_bundled_fonts
+
 _app: QGuiApplication | None = None
 
 
@@ -44,6 +46,7 @@ def ensure_app() -> None:
         # return say it once, in words.
         os.environ.setdefault("QT_LOGGING_RULES", "qt.text.font.db=false")
         _app = QGuiApplication([])
+    load_bundled_fonts()  # once: the fonts TillQR brings, so no text prints as boxes on a bare machine
 
 
 _has_glyph: dict[int, bool] = {}

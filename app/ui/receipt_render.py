@@ -16,13 +16,16 @@ from PySide6.QtCore import QPointF, QSizeF
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPageSize, QPaintDevice, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from app.qr.printlayout import BUNDLED_FAMILIES
 from app.receipts.escpos_out import PrintFailed
 
 from .print_paint import begin, ensure_app, image, pdf_writer
 
 MARGIN_MM = 3.0
 LINE_SPACING = 1.15  # line height, in font heights
-MONO_FAMILIES = ("DejaVu Sans Mono", "Liberation Mono", "Noto Sans Mono", "Courier New", "monospace")
+# monospaced (the receipt's columns are padded with spaces), then the bundled families (app.ui.fonts) for the
+# characters a monospaced font lacks (Devanagari, ₹): no box on a bare machine
+MONO_FAMILIES = ("DejaVu Sans Mono", "Liberation Mono", "Noto Sans Mono", "Courier New", *BUNDLED_FAMILIES, "monospace")
 
 
 def _font() -> QFont:

@@ -36,6 +36,8 @@ from app.providers.registry import PROVIDERS
 from app.screens.settings_form import is_switch
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 
+from .a11y import describe
+from .qss import local
 from .settings_secrets import CredentialsBox, PinBox
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ QLabel#outcome[ok="true"] { color: #1b7f3b; }
 QLabel#outcome[ok="false"] { color: #b00020; }
 QWidget#actions { background: #e4e7eb; border-top: 2px solid #cbd2d9; }
 QPushButton#save { background: #1b7f3b; color: #ffffff; border-color: #10592a; font-weight: bold; }
-QPushButton#save:disabled { background: #a7c7b2; color: #eef5f0; }
+QPushButton#save:disabled { background: #d4e6da; color: #2d4a37; }
 QWidget#settings[compact="true"] QPushButton { padding: 3px 8px; font-size: 16px; }
 QWidget#settings[compact="true"] QLineEdit, QWidget#settings[compact="true"] QComboBox { min-height: 24px; }
 """
@@ -110,7 +112,7 @@ class SettingsView(QWidget):
         self.model = model
         self.setObjectName("settings")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -209,6 +211,11 @@ class SettingsView(QWidget):
         self.save_button.setShortcut("Ctrl+S")
         self.restart_button = QPushButton("Restart now")
         self.restart_button.setToolTip("Close the till and open it again on the saved configuration")
+        describe(self.test_button, "Test connection", "Asks the provider whether these settings and credentials work")
+        describe(self.link_button, "Create payment link", "Creates the static payment link the counter's sticker shows")
+        describe(self.sticker_button, "Print sticker", "Prints or saves the counter's QR sticker")
+        describe(self.save_button, "Save settings", "Checks and saves the settings (Ctrl+S)")
+        describe(self.restart_button, "Restart now", "Closes the till and opens it again on the saved configuration")
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button, self.restart_button):
             buttons.addWidget(b)
         bar.addLayout(buttons)

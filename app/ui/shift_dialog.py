@@ -15,6 +15,7 @@ from qasync import asyncSlot
 
 from app.screens.operations import Busy
 from app.screens.shift_model import ShiftModel
+from app.ui.qss import local
 
 STYLE = """
 QDialog#shift { background: #f4f6f8; }
@@ -23,7 +24,7 @@ QLabel#shiftText { background: #ffffff; color: #111111; border: 2px solid #cbd2d
 QLabel#shiftMessage { font-size: 15px; color: #323f4b; }
 QPushButton { font-size: 17px; min-height: 40px; padding: 2px 14px; }
 QPushButton#closeShift { background: #5e35b1; color: #ffffff; border: 2px solid #3f237a; font-weight: bold; }
-QPushButton#closeShift:disabled { background: #ddd6ea; color: #6b6478; }
+QPushButton#closeShift:disabled { background: #ddd6ea; color: #564f63; }
 """
 
 
@@ -33,7 +34,7 @@ class ShiftDialog(QDialog):
         self.model = model
         self.setObjectName("shift")
         self.setWindowTitle("End-of-shift report")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(local(STYLE))
         self.text = QLabel()
         self.text.setObjectName("shiftText")
         self.text.setTextFormat(Qt.TextFormat.PlainText)

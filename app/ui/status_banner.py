@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.screens.counter_model import Banner, Mode
 
+from .a11y import announce
+
+# The states a screen reader says at once, interrupting (the others wait for a pause).
+_URGENT = {Mode.PAID, Mode.EXPIRED, Mode.FAILED}
 # A symbol in front of the title, so the state reads even without colour vision.
 _SYMBOL = {
     Mode.IDLE: "",
@@ -20,12 +24,16 @@ _SYMBOL = {
 
 
 class StatusBanner(QWidget):
-    """Its ``mode`` property selects the colours in resources/style.qss."""
+    """Its ``mode`` property selects the colours in resources/style.qss. Every change of its words is announced to
+    assistive technology (app/ui/a11y.py) and emitted as ``announced``."""
+
+    announced = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAccessibleDescription("The sale's state in words; read out when it changes")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.setSpacing(0)
@@ -56,7 +64,9 @@ class StatusBanner(QWidget):
         self.detail.setText(banner.detail)
         self.note.setText(f"⚠ {banner.note}" if banner.note else "")
         self.note.setVisible(bool(banner.note))
-        self.setAccessibleName(" ".join(f"{t}." for t in (banner.title, banner.detail, banner.note) if t))
+        words = " ".join(f"{t}." for t in (banner.title, banner.detail, banner.note) if t)
+        if announce(self, words, urgent=banner.mode in _URGENT):
+            self.announced.emit(words)
         if (banner.mode, banner.flag) != self._style:
             self._style = (banner.mode, banner.flag)
             self.setProperty("mode", banner.mode.value)
