@@ -1,5 +1,8 @@
 """Settings: one TOML file (``config.toml`` under the config folder), validated on load.
 
+Its shape (``Settings``, the sections' keys) is ``app.config.schema``'s, its rules ``app.config.checks``', the
+reading of the file ``app.config.tomlfile``'s; this module reads, writes and re-exports them.
+
 Secrets are never here: they live in the OS keyring (``app.config.secrets``).
 A missing file means "not configured" (demo mode); a broken one raises
 ``SettingsError`` naming the file and the bad key, never a traceback.
@@ -64,63 +67,17 @@ import time
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from app.config.checks import validate as _validate
+from app.config.schema import SCHEMA as _SCHEMA
+from app.config.schema import DisplayMode as DisplayMode
+from app.config.schema import Settings as Settings
 from app.config.tomlfile import MAX_CONFIG_BYTES as MAX_CONFIG_BYTES
 from app.config.tomlfile import SettingsError as SettingsError
 from app.config.tomlfile import read_toml as read_toml
 from app.domain.excerpt import excerpt
-from app.domain.money import MoneyError, minor_units
-from app.i18n import is_language
-from app.receipts.printer import target_problem
-from app.urlcheck import UnsafeUrl, checked_url
-
-
-class DisplayMode(str, Enum):
-    """[display] mode: where the customer display goes."""
-
-    AUTO = "auto"  # full screen on a second screen when there is one; none otherwise
-    WINDOW = "window"  # always: on a second screen when there is one, else a window on the cashier's
-    OFF = "off"
-
-
-@dataclass(frozen=True)
-class Settings:
-    store_name: str = "TillQR Demo Store"
-    store_city: str = "SAO PAULO"
-    store_country: str = "BR"
-    store_mcc: str = "0000"
-    currency: str = "BRL"
-    language: str = ""  # [store] language: "pt_BR", "es", "hi", … ("": the system's; app.i18n)
-    provider: str = "jpmorgan"
-    base_url: str = ""
-    payment_link_id: str = ""
-    token_url: str = ""  # J.P. Morgan's OAuth2 token endpoint; "": derived from base_url
-    pos_external_reference: str = ""
-    local_country: str = ""
-    pix_account: str = ""
-    pix_alias: str = ""
-    pix_key: str = ""
-    expires_in: int = 300
-    poll_interval: float = 1.0
-    pin_hash: str = ""
-    notify_port: int = 0  # 0: no receiver
-    notify_host: str = "127.0.0.1"
-    notify_public_url: str = ""
-    printer_kind: str = "none"  # none | pdf | escpos | system (app.receipts.printer)
-    printer_width_mm: int = 80
-    printer_target: str = ""
-    kiosk_enabled: bool = False  # [kiosk] enabled: the GUI as with ``tillqr --kiosk``
-    sound_on_paid: bool = False  # [sound]: a chime when paid (app.sound)
-    sound_on_failure: bool = False  # a buzz when a sale fails or expires
-    sound_volume: int = 60  # 0 to 100
-    display_mode: str = DisplayMode.AUTO.value  # [display]: a DisplayMode's value (app/ui/customer_display.py)
-    display_idle_message: str = ""  # between sales without a static QR ("": a welcome)
-    display_result_seconds: int = 5  # how long PAID / EXPIRED … stays on the customer's screen
-    high_contrast: bool = False  # [accessibility]: the high-contrast look (resources/style-contrast.qss)
-    text_scale: int = 100  # percent of the normal text size, 100 to 200
 
 
 @dataclass(frozen=True)
@@ -175,53 +132,6 @@ def unfinished_text(missing: list[MissingSetting] | tuple[MissingSetting, ...]) 
         return ""
     listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
     return f"setup is unfinished: {listed}"
-
-
-_SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
-    "store": {
-        "name": ("store_name", str),
-        "city": ("store_city", str),
-        "country": ("store_country", str),
-        "mcc": ("store_mcc", str),
-        "currency": ("currency", str),
-        "language": ("language", str),
-    },
-    "provider": {
-        "name": ("provider", str),
-        "base_url": ("base_url", str),
-        "payment_link_id": ("payment_link_id", str),
-        "token_url": ("token_url", str),
-        "pos_external_reference": ("pos_external_reference", str),
-        "local_country": ("local_country", str),
-        "pix_account": ("pix_account", str),
-        "pix_alias": ("pix_alias", str),
-        "pix_key": ("pix_key", str),
-    },
-    "checkout": {"expires_in": ("expires_in", int), "poll_interval": ("poll_interval", float)},
-    "manager": {"pin_hash": ("pin_hash", str)},
-    "notifications": {
-        "port": ("notify_port", int),
-        "host": ("notify_host", str),
-        "public_url": ("notify_public_url", str),
-    },
-    "printer": {
-        "kind": ("printer_kind", str),
-        "width_mm": ("printer_width_mm", int),
-        "target": ("printer_target", str),
-    },
-    "kiosk": {"enabled": ("kiosk_enabled", bool)},
-    "sound": {
-        "on_paid": ("sound_on_paid", bool),
-        "on_failure": ("sound_on_failure", bool),
-        "volume": ("sound_volume", int),
-    },
-    "display": {
-        "mode": ("display_mode", str),
-        "idle_message": ("display_idle_message", str),
-        "result_seconds": ("display_result_seconds", int),
-    },
-    "accessibility": {"high_contrast": ("high_contrast", bool), "text_scale": ("text_scale", int)},
-}
 
 
 def load(path: Path) -> Settings | None:
@@ -374,96 +284,3 @@ def _kept_sections(path: Path) -> str:
     if not same:
         raise SettingsError(path, "its [tariffs] tables could not be kept as they are; nothing was written")
     return text
-
-
-def _validate(s: Settings, path: Path) -> None:
-    from app.providers.registry import PROVIDERS  # lazy: the provider registry only when a saved provider is checked
-
-    try:
-        minor_units(s.currency)
-    except MoneyError as exc:
-        raise SettingsError(path, f"store.currency: {exc}") from exc
-    if not is_language(s.language):
-        raise SettingsError(
-            path, f"store.language must be a code like pt_BR, es or hi (empty: the system's), not {excerpt(s.language)}"
-        )
-    if not s.store_name.strip() or not s.store_city.strip():
-        raise SettingsError(path, "store.name and store.city must not be empty")
-    for section, keys in _SCHEMA.items():
-        for key, (field, kind) in keys.items():
-            value = getattr(s, field)
-            if kind is str and any(ord(c) < 32 or ord(c) == 127 for c in value):
-                raise SettingsError(path, f"{section}.{key} has a control character (typed by mistake?)")
-    if s.provider not in PROVIDERS:
-        raise SettingsError(path, f"provider.name {excerpt(s.provider)} is not one of {', '.join(PROVIDERS)}")
-    _validate_url(s.base_url, "provider.base_url", path)
-    if not (len(s.store_country) == 2 and s.store_country.isascii() and s.store_country.isupper()):
-        raise SettingsError(
-            path, f"store.country must be a two-letter ISO 3166 code like BR, not {excerpt(s.store_country)}"
-        )
-    if not (len(s.store_mcc) == 4 and s.store_mcc.isascii() and s.store_mcc.isdigit()):
-        raise SettingsError(path, f"store.mcc must be a four-digit merchant category code, not {excerpt(s.store_mcc)}")
-    if s.pin_hash and not s.pin_hash.startswith("scrypt$"):
-        raise SettingsError(path, "manager.pin_hash is not a PIN hash (set the PIN in Settings)")
-    if not 30 <= s.expires_in <= 86400:
-        raise SettingsError(path, f"checkout.expires_in must be between 30 and 86400 seconds, not {s.expires_in}")
-    if not 0.2 <= s.poll_interval <= 30:
-        raise SettingsError(path, f"checkout.poll_interval must be between 0.2 and 30 seconds, not {s.poll_interval}")
-    _validate_notifications(s, path)
-    _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
-    _validate_printer(s, path)
-    _validate_sound(s, path)
-    _validate_display(s, path)
-    _validate_accessibility(s, path)
-
-
-def _validate_url(url: str, key: str, path: Path) -> None:
-    """An optional URL TillQR sends secrets to or names to providers: https, or plain http to this machine only."""
-    if url:
-        try:
-            checked_url(url, key)
-        except UnsafeUrl as exc:
-            raise SettingsError(path, str(exc)) from None
-
-
-def _validate_notifications(s: Settings, path: Path) -> None:
-    if not 0 <= s.notify_port <= 65535:
-        raise SettingsError(path, f"notifications.port must be between 0 (off) and 65535, not {s.notify_port}")
-    host = s.notify_host.strip()
-    if not host or len(host) > 253 or any(c.isspace() or c in "/@[]" for c in host):
-        raise SettingsError(path, f"notifications.host must be an address like 127.0.0.1, not {excerpt(host)}")
-    _validate_url(s.notify_public_url, "notifications.public_url", path)
-
-
-def _validate_printer(s: Settings, path: Path) -> None:
-    problem = target_problem(s.printer_kind, s.printer_width_mm, s.printer_target)
-    if problem:
-        raise SettingsError(path, problem)
-
-
-def _validate_sound(s: Settings, path: Path) -> None:
-    if not 0 <= s.sound_volume <= 100:
-        raise SettingsError(path, f"sound.volume must be between 0 (silent) and 100, not {s.sound_volume}")
-
-
-def _validate_display(s: Settings, path: Path) -> None:
-    modes = [m.value for m in DisplayMode]
-    if s.display_mode not in modes:
-        raise SettingsError(path, f"display.mode must be one of {', '.join(modes)}, not {excerpt(s.display_mode)}")
-    if not 1 <= s.display_result_seconds <= 60:
-        raise SettingsError(
-            path, f"display.result_seconds must be between 1 and 60 seconds, not {s.display_result_seconds}"
-        )
-    if len(s.display_idle_message) > 120:
-        raise SettingsError(path, "display.idle_message must be 120 characters at most")
-
-
-TEXT_SCALES = (100, 200)  # [accessibility] text_scale: the smallest and largest, in percent
-
-
-def _validate_accessibility(s: Settings, path: Path) -> None:
-    low, high = TEXT_SCALES
-    if not low <= s.text_scale <= high:
-        raise SettingsError(
-            path, f"accessibility.text_scale must be between {low} and {high} (percent), not {s.text_scale}"
-        )
