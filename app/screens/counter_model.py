@@ -109,8 +109,15 @@ class CounterModel:
         self._dismissed = ""  # the finished sale the cashier typed past (its late snapshots stay away)
 
     # -- observers ------------------------------------------------------------------
-    def on_change(self, listener: Callable[[], None]) -> None:
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """``listener()`` after each change; returns what stops it (a view gone before a press's task ends)."""
         self._listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop
 
     def changed(self) -> None:
         for listener in list(self._listeners):

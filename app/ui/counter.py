@@ -141,7 +141,8 @@ class CounterView(QWidget):
         self.last_sales: LastSalesPanel | None = None  # set_last_sales: the "Last sales" panel over the keypad
         self.setObjectName("counter")
         self._build()
-        model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
+        stop = model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
+        self.destroyed.connect(lambda *_: stop())  # a press's task may end after the window is gone
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._render_countdown)  # the clock only; status comes from events
