@@ -149,6 +149,20 @@ def keep_qt_file(dest: str) -> bool:
     return wanted is None or _stem(rest.name) in wanted
 
 
+# Babel's CLDR data (32 MB, 1,000+ locales): only the languages TillQR speaks, with every region of each (pt_BR,
+# es_AR, hi_IN …), and root, which every locale falls back to. A store set to another language gets English words
+# and neutral formats in the bundle (app.i18n skips a locale Babel has no data for), as it would without a catalogue.
+BABEL_LANGUAGES: frozenset[str] = frozenset({"root", "en", "pt", "es", "hi"})
+
+
+def keep_babel_file(dest: str) -> bool:
+    """False for a Babel locale file of a language TillQR does not ship; True for everything else."""
+    path = PurePosixPath(_path(dest))
+    if path.parent.as_posix() != "babel/locale-data" or path.suffix != ".dat":
+        return True
+    return path.stem.split("_")[0] in BABEL_LANGUAGES
+
+
 def _closure(roots: Iterable[str], needs: Callable[[str], Iterable[str]], by_name: dict[str, list[Entry]]) -> set[str]:
     """The file names of the bundle's libraries that ``roots`` (file names) need, directly or not, with roots."""
     seen: set[str] = set()
@@ -190,12 +204,12 @@ def trim(
     binaries: Iterable[Entry], datas: Iterable[Entry], needs: Callable[[str], Iterable[str]]
 ) -> tuple[list[Entry], list[Entry]]:
     """The Analysis' ``binaries`` and ``datas`` with what TillQR does not use cut: Qt plugins and translations
-    (``keep_qt_file``), the libraries only the cut plugins needed, and the symbolic links to what was cut.
+    (``keep_qt_file``), Babel's data of languages TillQR does not speak (``keep_babel_file``), the libraries only the cut plugins needed, and the symbolic links to what was cut.
 
     ``needs(source)`` names (file names) the shared libraries a binary links."""
     kept_binaries = _prune([e for e in binaries if e[2] != "SYMLINK"], needs)
     links = [e for e in [*binaries, *datas] if e[2] == "SYMLINK"]
-    kept_datas = [e for e in datas if e[2] != "SYMLINK" and keep_qt_file(e[0])]
+    kept_datas = [e for e in datas if e[2] != "SYMLINK" and keep_qt_file(e[0]) and keep_babel_file(e[0])]
     there = {_path(e[0]) for e in [*kept_binaries, *kept_datas]}
     kept_links = [e for e in links if _path(posixpath.join(posixpath.dirname(_path(e[0])), e[1])) in there]
     in_binaries = {e[0] for e in binaries if e[2] == "SYMLINK"}

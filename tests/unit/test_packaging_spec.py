@@ -302,3 +302,22 @@ def test_python_escpos_data_files_ship(spec_options):
     assert isinstance(datas, list)
     shipped = {(Path(src).name, dest) for src, dest in datas}
     assert ("capabilities.json", "escpos") in shipped
+
+
+def test_babel_keeps_the_languages_tillqr_speaks_and_cuts_the_rest():
+    kept = [
+        "babel/locale-data/root.dat",
+        "babel/locale-data/pt_BR.dat",
+        "babel/locale-data/pt.dat",
+        "babel/locale-data/es_AR.dat",
+        "babel/locale-data/hi.dat",
+        "babel/locale-data/en_US_POSIX.dat",
+        "babel/global.dat",
+        "app/i18n.py",
+    ]
+    assert all(bundle.keep_babel_file(dest) for dest in kept)
+    assert not any(bundle.keep_babel_file(f"babel/locale-data/{name}.dat") for name in ("de", "fr_FR", "zh_Hant_HK"))
+    # every language the app ships a catalogue for keeps its formats in the bundle
+    from app.i18n import LANGUAGES
+
+    assert {code.split("_")[0] for code in LANGUAGES} <= bundle.BABEL_LANGUAGES
