@@ -31,7 +31,8 @@ CANCEL = Words(lazy_("Could not cancel"))
 PAY = Words(lazy_("Simulated payment did not go through"))
 RECOVER = Words(lazy_("Could not check unfinished sales"))
 MORE_TIME = Words(lazy_("Could not give more time"))
-_MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
+# an amount's digits as Money.display() writes them in any language: "2.50" (BRL 2.50), "2,50" (R$ 2,50), "1,250.00"
+_AMOUNT = re.compile(r"\d[\d.,\u00a0\u202f']*\d")
 _UNSURE = ("unreachable", "error")
 NO_ANSWER = lazy_("The payment provider does not answer; sales will start when it is back. TillQR keeps asking.")
 
@@ -104,6 +105,6 @@ def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
 
 
 def banner_says(note: str, message: str) -> bool:
-    """The banner's note already says this notice: money to give back, the same amount."""
-    amount = _MONEY.search(message)
-    return bool(note and amount and amount.group(0) in note and "refund" in message.lower())
+    """The banner's note already says this notice: money to give back (the only thing a note says), the same
+    amount; read from the digits, so it holds in every language."""
+    return bool(note) and any(amount in note for amount in _AMOUNT.findall(message))

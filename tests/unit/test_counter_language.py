@@ -76,3 +76,20 @@ async def test_too_large_is_refused_in_hindi_with_the_amount_as_india_writes_it(
         assert model.message.startswith("बहुत बड़ी राशि: यह काउंटर अधिकतम ")
         assert "R$" in model.message and "," in model.message  # Babel's BRL in hi: R$ and Indian grouping
         assert model.placeholder == "0.00"  # hi writes the decimal point
+
+
+async def test_an_over_payment_is_said_once_in_portuguese_on_the_banner(tmp_path):
+    async with demo_till(tmp_path, duration_s=300) as rt:
+        set_language("pt_BR")
+        model = counter(rt)
+        for key in "12,50":
+            model.press(key)
+        sale = await model.charge()
+        assert sale is not None
+
+        await rt.sandbox.pay(sale.payload, "15.00")
+        await rt.controller.wait_closed(sale.sale_id, timeout=10)
+
+        assert model.banner.detail == f"R${NBSP}15,00 recebido por R${NBSP}12,50"
+        assert model.banner.note == f"Pago a mais: R${NBSP}2,50 — devolva a diferença ao cliente"
+        assert model.message == "", "the controller's notice of the same amount is not said twice"
