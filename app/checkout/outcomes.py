@@ -16,7 +16,7 @@ from app.domain.duedate import problems as due_problems
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.providers.base import (
     Capability,
     ProviderAuthError,
@@ -57,51 +57,71 @@ def checked_charge(
     return money, tidy
 
 
+# Why a start stopped: the journal keeps the English source (``.message``, neutral like the rest of it), the
+# banner says it in the store's language (``reason_words``).
+MISCONFIGURED = lazy_("the provider's settings look wrong")
+IN_THE_WAY = lazy_("the provider refused the sale: something is still in the way")
+KEYS_REFUSED = lazy_("the provider did not accept the till's access keys")
+UNTRUSTED = lazy_("the provider's server could not be trusted")
+REFUSED = lazy_("the provider refused the sale")
+SLOW = lazy_("provider unreachable: the provider is slow: it did not answer in time")
+TROUBLE = lazy_("provider unreachable: the provider is having trouble: it answered with an error")
+SILENT = lazy_("provider unreachable: the provider does not answer")
+UNUSABLE = lazy_("provider unreachable: the provider gave an answer that could not be used")
+_REASONS = {
+    r.message: r for r in (MISCONFIGURED, IN_THE_WAY, KEYS_REFUSED, UNTRUSTED, REFUSED, SLOW, TROUBLE, SILENT, UNUSABLE)
+}
+
+
+def reason_words(reason: str) -> str:
+    """A journaled reason why a start stopped, in the store's language (another reason: as it is)."""
+    known = _REASONS.get(reason)
+    return str(known) if known is not None else reason
+
+
 def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
     """Why a start that did not reach its QR stopped (journaled as the sale's reason, shown on its banner) and
     what the cashier reads: what happened, in the cashier's words, and what to do next. The provider's own
     account (``str(exc)``) goes to the journal's event detail and the log, never to the counter."""
     if isinstance(exc, ProviderMisconfigured):
-        return "the provider's settings look wrong", ChargeFailed(str(ProviderMisconfigured.words))
+        return MISCONFIGURED.message, ChargeFailed(str(ProviderMisconfigured.words))
     if isinstance(exc, ProviderConflict):  # e.g. the counter's QR still holds another payment (another till?)
-        return "the provider refused the sale: something is still in the way", ChargeFailed(
+        return IN_THE_WAY.message, ChargeFailed(
             _(
                 "The payment provider refused the sale: the counter's QR or this payment is still tied to another "
                 "one. Nothing was charged. Try again in a moment; if it keeps happening, call the manager."
             )
         )
     if isinstance(exc, ProviderAuthError):
-        return "the provider did not accept the till's access keys", ChargeFailed(
+        return KEYS_REFUSED.message, ChargeFailed(
             _(
                 "The payment provider did not accept this till's access keys. Nothing was charged. "
                 "The manager must set them again in Settings."
             )
         )
     if isinstance(exc, ProviderUntrusted):
-        return "the provider's server could not be trusted", ChargeFailed(
+        return UNTRUSTED.message, ChargeFailed(
             _(
                 "TillQR could not make sure it was talking to the real payment provider. Nothing was sent or "
                 "charged. Call the manager."
             )
         )
     if isinstance(exc, ProviderRejected):
-        return "the provider refused the sale", ChargeFailed(
+        return REFUSED.message, ChargeFailed(
             _(
                 "The payment provider refused the sale. Nothing was charged. Check the amount and try again; "
                 "if it keeps happening, call the manager."
             )
         )
     if isinstance(exc, ProviderTimeout):
-        what, said = "is slow: it did not answer in time", _("The payment provider is slow: it did not answer in time.")
+        why, said = SLOW, _("The payment provider is slow: it did not answer in time.")
     elif isinstance(exc, ProviderUnavailable) and exc.status_code:
-        what = "is having trouble: it answered with an error"
-        said = _("The payment provider is having trouble: it answered with an error.")
+        why, said = TROUBLE, _("The payment provider is having trouble: it answered with an error.")
     elif isinstance(exc, ProviderUnavailable):
-        what, said = "does not answer", _("The payment provider does not answer.")
+        why, said = SILENT, _("The payment provider does not answer.")
     else:
-        what = "gave an answer that could not be used"
-        said = _("The payment provider gave an answer that could not be used.")
-    return f"provider unreachable: the provider {what}", ChargeFailed(
+        why, said = UNUSABLE, _("The payment provider gave an answer that could not be used.")
+    return why.message, ChargeFailed(
         said + " " + _("The sale was stopped; if the customer paid anyway, the payment is found and shown. Try again.")
     )
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from app.checkout.outcomes import reason_words
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.i18n import _, ngettext
@@ -187,4 +188,5 @@ def _failure(sale: Sale, amount: str) -> str:
         return _("{amount} could not be charged (provider status {status})").format(
             amount=amount, status=reason[len("provider: ") :]
         )
-    return reason[:1].upper() + reason[1:]
+    said = reason_words(reason)
+    return said[:1].upper() + said[1:]

@@ -93,3 +93,22 @@ async def test_an_over_payment_is_said_once_in_portuguese_on_the_banner(tmp_path
         assert model.banner.detail == f"R${NBSP}15,00 recebido por R${NBSP}12,50"
         assert model.banner.note == f"Pago a mais: R${NBSP}2,50 — devolva a diferença ao cliente"
         assert model.message == "", "the controller's notice of the same amount is not said twice"
+
+
+async def test_why_a_start_stopped_is_journaled_in_english_and_shown_in_the_store_s_language(tmp_path):
+    from app.checkout.outcomes import start_failure
+    from app.domain.money import Money
+    from app.domain.sale import Sale
+    from app.providers.base import ProviderTimeout
+
+    async with demo_till(tmp_path) as rt:
+        set_language("es")
+        reason, failed = start_failure(ProviderTimeout("slow"))
+        assert reason == "provider unreachable: the provider is slow: it did not answer in time"  # the journal's
+        assert str(failed).startswith("El proveedor de pagos está lento")
+        model = counter(rt)
+        model.sale_changed(Sale.new(Money.parse("12.50", "BRL"), "demo").move(SaleStatus.FAILED, reason=reason))
+        assert (model.banner.title, model.banner.detail) == (
+            "Fallida",
+            "Proveedor inaccesible: el proveedor está lento, no respondió a tiempo",
+        )
