@@ -112,3 +112,23 @@ async def test_why_a_start_stopped_is_journaled_in_english_and_shown_in_the_stor
             "Fallida",
             "Proveedor inaccesible: el proveedor está lento, no respondió a tiempo",
         )
+
+
+def test_a_due_date_breakdown_reads_in_portuguese_with_brazilian_dates():
+    from datetime import date
+
+    from app.domain.dueterms import DueTerms
+    from app.domain.money import Money
+    from app.screens.due_form import summary
+
+    def brl(text: str) -> Money:
+        return Money.parse(text, "BRL")
+
+    set_language("pt_BR")
+    terms = DueTerms(date(2026, 11, 25), 30, brl("2.00"), brl("0.10"), Money(0, "BRL"))
+    lines = summary(brl("100.00"), terms, date(2026, 11, 28))
+    assert lines[0] == "Vencimento 25/11/2026"
+    assert lines[1] == f"Valor: R${NBSP}100,00"
+    assert f"Multa após 25/11/2026: R${NBSP}2,00" in lines
+    assert f"Juros, 2 dias x R${NBSP}0,10: R${NBSP}0,20" in lines
+    assert lines[-1] == f"Total devido em 28/11/2026: R${NBSP}102,20"
