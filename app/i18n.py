@@ -286,6 +286,14 @@ def format_date(day: date, width: Width = "short") -> str:
     return day.isoformat() if locale is None else _babel_date(day, width, locale=locale)
 
 
+def format_time(when: datetime, *, seconds: bool = False) -> str:
+    """A time of day in ``when``'s own zone: "14:05" (pt_BR, es, neutral), "2:05 pm" (hi)."""
+    locale = current().locale
+    if locale is None:
+        return f"{when:%H:%M:%S}" if seconds else f"{when:%H:%M}"
+    return _babel_time(when, "medium" if seconds else "short", locale=locale)
+
+
 def format_datetime(when: datetime, width: Width = "short", *, seconds: bool = True) -> str:
     """A moment in its own time zone: the locale's date of ``width`` and its time ("25/11/2026 14:03:05" in
     pt_BR); "2026-11-25 14:03:05" when neutral. ``seconds=False``: to the minute."""

@@ -41,6 +41,7 @@ from app.domain import dueterms
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.i18n import _, lazy_
 from app.providers.base import (
     Capability,
     ChargeSpec,
@@ -72,7 +73,7 @@ __all__ = ["ChargeFailed", "CheckoutController", "CheckoutError", "SaleInProgres
 PAYING_RECHECK_S = 5.0  # a payment under way at expiry: asked about again after this long
 UNPAID_ENDS = (SaleStatus.EXPIRED, SaleStatus.CANCELLED, SaleStatus.FAILED)
 PREVIOUS_CLOSE_WAIT_S = 5.0  # a new charge waits this long for the previous sale's unlink
-STARTING = "a sale is being started; wait for its QR"
+STARTING = lazy_("a sale is being started; wait for its QR")
 
 
 class _Keep:
@@ -163,7 +164,7 @@ class CheckoutController:
             amount, reference, due, currency=self.currency, capabilities=self.capabilities, provider=self.provider.name
         )
         if self._starting is not None:
-            raise SaleInProgress(STARTING)
+            raise SaleInProgress(str(STARTING))
         if self.in_doubt.sales and self.link_id:
             await self.in_doubt.before_charge()
         await self._previous_closed()
@@ -197,7 +198,7 @@ class CheckoutController:
             if sale is None or not sale.status.is_open:
                 return None
             if self._starting == sale.sale_id or sale.request_id is None:
-                raise CheckoutError("the sale is still starting; try again in a moment")
+                raise CheckoutError(_("the sale is still starting; try again in a moment"))
             if self._cancelling is None or self._cancelling.done():
                 self._cancelling = self._background.spawn(self._cancel(sale, reason), report=False)
             cancelling = self._cancelling
@@ -330,15 +331,19 @@ class CheckoutController:
         """Under the lock: the counter takes a new sale, or SaleInProgress / ChargeFailed in words."""
         current = self._current
         if self._starting is not None:
-            raise SaleInProgress(STARTING)
+            raise SaleInProgress(str(STARTING))
         if current is None:
             return
         if current.status.is_open:
-            raise SaleInProgress(f"a sale of {current.amount.display()} is open: finish or cancel it first")
+            raise SaleInProgress(
+                _("a sale of {amount} is open: finish or cancel it first").format(amount=current.amount.display())
+            )
         if self._closing is not None and not self._closing.done():
             raise ChargeFailed(
-                "the previous sale is still being unlinked from the payment link "
-                "(the provider is not answering); try again shortly"
+                _(
+                    "the previous sale is still being unlinked from the payment link "
+                    "(the provider is not answering); try again shortly"
+                )
             )
         self._set_current(None)
 
@@ -405,19 +410,21 @@ class CheckoutController:
             found = await self.watch.truth(sale)
             if found is None:
                 raise CheckoutError(
-                    "the provider would not cancel and its status could not be read; try again"
+                    _("the provider would not cancel and its status could not be read; try again")
                 ) from None
             info = found
         except ProviderError as exc:
             log.info("cancel of %s not confirmed: %s", sale.sale_id, exc)
             self.notice(
                 Level.ERROR,
-                f"The cancel did not reach the payment provider. {exc.words} "
-                "If nothing is done, the payment request expires by itself at its expiry time.",
+                _(
+                    "The cancel did not reach the payment provider. {why} "
+                    "If nothing is done, the payment request expires by itself at its expiry time."
+                ).format(why=exc.words),
             )
-            raise CheckoutError("The cancel is not confirmed yet; try again.") from exc
+            raise CheckoutError(_("The cancel is not confirmed yet; try again.")) from exc
         if info.status.is_open:
-            raise CheckoutError("the provider did not cancel the request; try again")
+            raise CheckoutError(_("the provider did not cancel the request; try again"))
         async with self._lock:
             latest = self._current
             if latest is None or latest.sale_id != sale.sale_id or not latest.status.is_open:

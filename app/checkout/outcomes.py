@@ -16,6 +16,7 @@ from app.domain.duedate import problems as due_problems
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, lazy_
 from app.providers.base import (
     Capability,
     ProviderAuthError,
@@ -41,15 +42,41 @@ def checked_charge(
     """The amount as Money and the reference tidied, or ChargeFailed / MoneyError in words."""
     money = amount if isinstance(amount, Money) else Money.parse(amount, currency)
     if due is not None and Capability.DUE_DATE not in capabilities:
-        raise ChargeFailed(f"{provider} has no charges with a due date")
+        raise ChargeFailed(_("{provider} has no charges with a due date").format(provider=provider))
     if due is not None and (found := due_problems(money, due)):
-        raise ChargeFailed("the due-date terms cannot be charged: " + "; ".join(found))
+        raise ChargeFailed(_("the due-date terms cannot be charged: {problems}").format(problems="; ".join(found)))
     if money.currency != currency:
-        raise ChargeFailed(f"this till charges in {currency}, not {money.currency}")
+        raise ChargeFailed(
+            _("this till charges in {currency}, not {other}").format(currency=currency, other=money.currency)
+        )
     tidy = " ".join(str(reference).split())
     if len(tidy) > MAX_REFERENCE:
-        raise ChargeFailed(f"the reference is too long ({len(tidy)} characters, at most {MAX_REFERENCE})")
+        raise ChargeFailed(
+            _("the reference is too long ({n} characters, at most {most})").format(n=len(tidy), most=MAX_REFERENCE)
+        )
     return money, tidy
+
+
+# Why a start stopped: the journal keeps the English source (``.message``, neutral like the rest of it), the
+# banner says it in the store's language (``reason_words``).
+MISCONFIGURED = lazy_("the provider's settings look wrong")
+IN_THE_WAY = lazy_("the provider refused the sale: something is still in the way")
+KEYS_REFUSED = lazy_("the provider did not accept the till's access keys")
+UNTRUSTED = lazy_("the provider's server could not be trusted")
+REFUSED = lazy_("the provider refused the sale")
+SLOW = lazy_("provider unreachable: the provider is slow: it did not answer in time")
+TROUBLE = lazy_("provider unreachable: the provider is having trouble: it answered with an error")
+SILENT = lazy_("provider unreachable: the provider does not answer")
+UNUSABLE = lazy_("provider unreachable: the provider gave an answer that could not be used")
+_REASONS = {
+    r.message: r for r in (MISCONFIGURED, IN_THE_WAY, KEYS_REFUSED, UNTRUSTED, REFUSED, SLOW, TROUBLE, SILENT, UNUSABLE)
+}
+
+
+def reason_words(reason: str) -> str:
+    """A journaled reason why a start stopped, in the store's language (another reason: as it is)."""
+    known = _REASONS.get(reason)
+    return str(known) if known is not None else reason
 
 
 def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
@@ -57,38 +84,45 @@ def start_failure(exc: ProviderError) -> tuple[str, ChargeFailed]:
     what the cashier reads: what happened, in the cashier's words, and what to do next. The provider's own
     account (``str(exc)``) goes to the journal's event detail and the log, never to the counter."""
     if isinstance(exc, ProviderMisconfigured):
-        return "the provider's settings look wrong", ChargeFailed(ProviderMisconfigured.words)
+        return MISCONFIGURED.message, ChargeFailed(str(ProviderMisconfigured.words))
     if isinstance(exc, ProviderConflict):  # e.g. the counter's QR still holds another payment (another till?)
-        return "the provider refused the sale: something is still in the way", ChargeFailed(
-            "The payment provider refused the sale: the counter's QR or this payment is still tied to another one. "
-            "Nothing was charged. Try again in a moment; if it keeps happening, call the manager."
+        return IN_THE_WAY.message, ChargeFailed(
+            _(
+                "The payment provider refused the sale: the counter's QR or this payment is still tied to another "
+                "one. Nothing was charged. Try again in a moment; if it keeps happening, call the manager."
+            )
         )
     if isinstance(exc, ProviderAuthError):
-        return "the provider did not accept the till's access keys", ChargeFailed(
-            "The payment provider did not accept this till's access keys. Nothing was charged. "
-            "The manager must set them again in Settings."
+        return KEYS_REFUSED.message, ChargeFailed(
+            _(
+                "The payment provider did not accept this till's access keys. Nothing was charged. "
+                "The manager must set them again in Settings."
+            )
         )
     if isinstance(exc, ProviderUntrusted):
-        return "the provider's server could not be trusted", ChargeFailed(
-            "TillQR could not make sure it was talking to the real payment provider. Nothing was sent or charged. "
-            "Call the manager."
+        return UNTRUSTED.message, ChargeFailed(
+            _(
+                "TillQR could not make sure it was talking to the real payment provider. Nothing was sent or "
+                "charged. Call the manager."
+            )
         )
     if isinstance(exc, ProviderRejected):
-        return "the provider refused the sale", ChargeFailed(
-            "The payment provider refused the sale. Nothing was charged. Check the amount and try again; "
-            "if it keeps happening, call the manager."
+        return REFUSED.message, ChargeFailed(
+            _(
+                "The payment provider refused the sale. Nothing was charged. Check the amount and try again; "
+                "if it keeps happening, call the manager."
+            )
         )
     if isinstance(exc, ProviderTimeout):
-        what = "is slow: it did not answer in time"
+        why, said = SLOW, _("The payment provider is slow: it did not answer in time.")
     elif isinstance(exc, ProviderUnavailable) and exc.status_code:
-        what = "is having trouble: it answered with an error"
+        why, said = TROUBLE, _("The payment provider is having trouble: it answered with an error.")
     elif isinstance(exc, ProviderUnavailable):
-        what = "does not answer"
+        why, said = SILENT, _("The payment provider does not answer.")
     else:
-        what = "gave an answer that could not be used"
-    return f"provider unreachable: the provider {what}", ChargeFailed(
-        f"The payment provider {what}. The sale was stopped; if the "
-        "customer paid anyway, the payment is found and shown. Try again."
+        why, said = UNUSABLE, _("The payment provider gave an answer that could not be used.")
+    return why.message, ChargeFailed(
+        said + " " + _("The sale was stopped; if the customer paid anyway, the payment is found and shown. Try again.")
     )
 
 
@@ -115,7 +149,9 @@ def after_status(sale: Sale, info: RequestInfo, *, has_due: bool) -> Update | No
     warning = ""
     if updated.overpaid.minor:
         detail["overpaid"] = str(updated.overpaid)
-        warning = f"Over-paid by {updated.overpaid.display()}: refund the difference to the customer."
+        warning = _("Over-paid by {over}: refund the difference to the customer.").format(
+            over=updated.overpaid.display()
+        )
     return Update(updated, "status", detail, warning)
 
 
@@ -128,7 +164,7 @@ def after_cancel(sale: Sale, info: RequestInfo, reason: str = "cancelled by the 
     elif ended.status == SaleStatus.CANCELLED:
         ended = ended.with_(reason=reason)
     else:
-        warning = f"Too late to cancel: the sale is {ended.status.label}."
+        warning = _("Too late to cancel: the sale is {status}.").format(status=ended.status.label)
     return Update(ended, "cancel", {}, warning)
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _
 from app.providers.base import Capability
 
 from .errors import CheckoutError
@@ -49,16 +50,16 @@ async def reissue(till: Till) -> Sale:
     """Cancel the open sale and charge its amount again; the new sale, or the old one if it ended otherwise."""
     sale = till.current
     if sale is None or not sale.status.is_open:
-        raise CheckoutError("there is no sale waiting for payment")
+        raise CheckoutError(_("there is no sale waiting for payment"))
     if Capability.CANCEL not in till.capabilities:
-        raise CheckoutError("this provider cannot cancel a request, so it cannot be charged again")
+        raise CheckoutError(_("this provider cannot cancel a request, so it cannot be charged again"))
     if till.due_terms is not None:
-        raise CheckoutError("a charge with a due date stays payable until its last day; it needs no more time")
+        raise CheckoutError(_("a charge with a due date stays payable until its last day; it needs no more time"))
     if sale.received.minor:
-        raise CheckoutError("part of it is paid already; let it finish, or cancel it and refund")
+        raise CheckoutError(_("part of it is paid already; let it finish, or cancel it and refund"))
     ended = await till.cancel(REASON)
     if ended is None or ended.sale_id != sale.sale_id:
-        raise CheckoutError("the sale ended meanwhile; check the banner")
+        raise CheckoutError(_("the sale ended meanwhile; check the banner"))
     if ended.status not in _REISSUABLE_ENDS or ended.received.minor:
         return ended  # paid (or part paid) meanwhile: it stands, nothing is charged again
     return await till.charge(sale.amount, sale.reference, reissue_of=sale.sale_id)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
+from app.i18n import _, ngettext
 
 N, R, P = 2**14, 8, 1  # ~50 ms and 16 MiB on a small kiosk: slow to guess, quick to type
 MIN_DIGITS, MAX_DIGITS = 6, 8
@@ -50,7 +51,7 @@ def check_format(pin: str, digits: tuple[int, int] = (MIN_DIGITS, MAX_DIGITS)) -
     """A new PIN: 6 to 8 digits (the manager's), or as many as ``digits`` says (a cashier's: 4 to 6)."""
     low, high = digits
     if not re.fullmatch(rf"[0-9]{{{low},{high}}}", pin or ""):
-        raise PinError(f"the PIN must be {low} to {high} digits")
+        raise PinError(_("the PIN must be {low} to {high} digits").format(low=low, high=high))
 
 
 # -- the pepper (a random secret in the keyring) ----------------------------------------------------
@@ -217,9 +218,11 @@ class PinGate:
             self._load()  # another process may have counted since
             now = self.clock()
             if now < self.locked_until:
-                raise PinError(f"too many wrong PINs: try again in {int(self.locked_until - now) + 1} s")
+                raise PinError(
+                    _("too many wrong PINs: try again in {seconds} s").format(seconds=int(self.locked_until - now) + 1)
+                )
             if not self.stored:
-                raise PinError("no manager PIN is set yet")
+                raise PinError(_("no manager PIN is set yet"))
             if verify_pin(pin, self.stored, pepper=self.pepper() if peppered(self.stored) else None):
                 if self.failures:
                     self.failures = 0
@@ -230,9 +233,10 @@ class PinGate:
                 self.failures = 0
                 self.locked_until = now + self.lockout_s
                 self._persist()
-                raise PinError(f"wrong PIN; locked for {int(self.lockout_s)} s")
+                raise PinError(_("wrong PIN; locked for {seconds} s").format(seconds=int(self.lockout_s)))
             self._persist()
-            raise PinError(f"wrong PIN ({self.max_failures - self.failures} tries left)")
+            left = self.max_failures - self.failures
+            raise PinError(ngettext("wrong PIN ({n} try left)", "wrong PIN ({n} tries left)", left).format(n=left))
 
 
 def manager_gate(stored: str | None, config_file: Path) -> PinGate:

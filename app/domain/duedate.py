@@ -50,6 +50,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, minor_units
+from app.i18n import _, format_date, ngettext
 
 BRASILIA = timezone(timedelta(hours=-3), "BRT")
 
@@ -108,24 +109,33 @@ class DueBreakdown:
 
     def lines(self) -> list[str]:
         """Human-readable lines for the cashier, last one the total."""
-        out = [f"Amount: {self.base.display()}"]
+        out = [_("Amount: {amount}").format(amount=self.base.display())]
         if self.rebate.minor:
-            out.append(f"Rebate: -{self.rebate.display()}")
-        if self.discount.minor:
-            out.append(f"Discount until {self.discount_limit}: -{self.discount.display()}")
+            out.append(_("Rebate: -{amount}").format(amount=self.rebate.display()))
+        if self.discount.minor and self.discount_limit is not None:
+            out.append(
+                _("Discount until {date}: -{amount}").format(
+                    date=format_date(self.discount_limit), amount=self.discount.display()
+                )
+            )
         if self.fine.minor:
-            out.append(f"Fine after {self.due_date}: {self.fine.display()}")
+            out.append(
+                _("Fine after {date}: {amount}").format(date=format_date(self.due_date), amount=self.fine.display())
+            )
         if self.interest.minor:
             per_day = Money(self.interest.minor // self.interest_days, self.interest.currency)
             out.append(
-                f"Interest, {self.interest_days} day{'s' if self.interest_days != 1 else ''} "
-                f"x {per_day.display()}: {self.interest.display()}"
+                ngettext(
+                    "Interest, {n} day x {per_day}: {amount}",
+                    "Interest, {n} days x {per_day}: {amount}",
+                    self.interest_days,
+                ).format(n=self.interest_days, per_day=per_day.display(), amount=self.interest.display())
             )
         if self.clamped:
-            out.append("Deductions exceed the amount: nothing is owed (total set to zero)")
+            out.append(_("Deductions exceed the amount: nothing is owed (total set to zero)"))
         if not self.payable:
-            out.append(f"No longer payable: the last day was {self.last_payable_day}")
-        out.append(f"Total due on {self.on}: {self.total.display()}")
+            out.append(_("No longer payable: the last day was {date}").format(date=format_date(self.last_payable_day)))
+        out.append(_("Total due on {date}: {amount}").format(date=format_date(self.on), amount=self.total.display()))
         return out
 
 

@@ -33,6 +33,7 @@ from typing import Protocol, runtime_checkable
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
+from app.i18n import LazyText, lazy_
 from app.retry import Failure
 
 
@@ -56,7 +57,9 @@ class ProviderError(Exception):
     failure: Failure | None = None  # what kind of failure (app.retry decides what is tried again)
     refund_id: str | None = None  # a refund call whose answer was lost: the id its outcome is read by later
     # what a cashier reads (each kind in its own words): what happened and what to do
-    words = "The payment provider could not do it. Try again; if it keeps happening, call the manager."
+    words: str | LazyText = lazy_(
+        "The payment provider could not do it. Try again; if it keeps happening, call the manager."
+    )
 
     def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
         super().__init__(message)
@@ -77,58 +80,64 @@ class ProviderError(Exception):
 
 class ProviderUnavailable(ProviderError):
     failure = Failure.UNAVAILABLE
-    words = "The payment provider does not answer. Check the internet connection, then try again."
+    words = lazy_("The payment provider does not answer. Check the internet connection, then try again.")
 
     def __init__(self, message: str, *, provider: str = "", status_code: int | None = None, code: str = ""):
         super().__init__(message, provider=provider, status_code=status_code, code=code)
         if status_code:  # it answered, with an error of its own (5xx, 429)
-            self.words = "The payment provider is having trouble right now. Wait a moment, then try again."
+            self.words = lazy_("The payment provider is having trouble right now. Wait a moment, then try again.")
 
 
 class ProviderTimeout(ProviderUnavailable):
     """Reached, but no answer in time: the provider (or the network on the way) is slow."""
 
-    words = "The payment provider is slow to answer. Wait a moment, then try again."
+    words = lazy_("The payment provider is slow to answer. Wait a moment, then try again.")
 
 
 class ProviderUntrusted(ProviderError):
     """The server's TLS certificate did not verify (self-signed, expired, another host's): nothing was sent."""
 
     failure = Failure.REFUSED
-    words = (
+    words = lazy_(
         "TillQR could not make sure it was talking to the real payment provider, so nothing was sent. Call the manager."
     )
 
 
 class ProviderProtocolError(ProviderError):
     failure = Failure.UNREADABLE
-    words = "The payment provider's answer could not be understood. Try again; if it keeps happening, call the manager."
+    words = lazy_(
+        "The payment provider's answer could not be understood. Try again; if it keeps happening, call the manager."
+    )
 
 
 class ProviderRejected(ProviderError):
     failure = Failure.REFUSED
-    words = "The payment provider refused it. Check the amount and try again; if it keeps happening, call the manager."
+    words = lazy_(
+        "The payment provider refused it. Check the amount and try again; if it keeps happening, call the manager."
+    )
 
 
 class ProviderAuthError(ProviderRejected):
-    words = "The payment provider did not accept this till's access keys. The manager must set them again in Settings."
+    words = lazy_(
+        "The payment provider did not accept this till's access keys. The manager must set them again in Settings."
+    )
 
 
 class ProviderMisconfigured(ProviderRejected):
     """The provider has nothing at the address the till's settings name (a wrong base or token URL): a setup
     problem for the manager, which trying again does not mend."""
 
-    words = (
+    words = lazy_(
         "The till's payment provider settings look wrong. Nothing was charged. The manager must check them in Settings."
     )
 
 
 class ProviderNotFound(ProviderRejected):
-    words = "The payment provider does not know this payment. Call the manager."
+    words = lazy_("The payment provider does not know this payment. Call the manager.")
 
 
 class ProviderConflict(ProviderRejected):
-    words = "The payment provider says this payment changed meanwhile. Try again."
+    words = lazy_("The payment provider says this payment changed meanwhile. Try again.")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from app.domain.money import Money, MoneyError, max_amount, minor_units
+from app.i18n import _, decimal_symbol, ngettext
 
 _AROUND = re.compile(r"^(?:[A-Za-z]{3}|R\$|[$€£¥₹])?\s*(?P<n>[0-9.,\s\u00a0\u202f']*?)\s*(?:[A-Za-z]{3})?$")
 MAX_PASTE = 40  # longer text is never an amount
@@ -46,7 +47,11 @@ class AmountEntry:
     @property
     def placeholder(self) -> str:
         """The greyed hint while nothing is typed: "0.00", "0" (JPY), "0.000" (KWD)."""
-        return "0" if self.decimals == 0 else "0." + "0" * self.decimals
+        return "0" if self.decimals == 0 else "0" + decimal_symbol() + "0" * self.decimals
+
+    def shown(self, text: str | None = None) -> str:
+        """``text`` (by default what is typed, kept with a point) as the store writes it: "12,50" in pt_BR."""
+        return (self.text if text is None else text).replace(".", decimal_symbol())
 
     def press(self, key: str) -> bool:
         """Apply one key; False (and nothing changed) when it does not apply (``refusal``: why, when it is
@@ -104,12 +109,21 @@ class AmountEntry:
         number = "".join(found.group("n").split()).replace("'", "") if found else ""
         whole, fraction = self._split(number) if any(c.isdigit() for c in number) else (None, "")
         if whole is None:
-            self.refusal = "That is not an amount: paste digits such as 12.50. The amount was not changed."
+            self.refusal = _(
+                "That is not an amount: paste digits such as {example}. The amount was not changed."
+            ).format(example=self.shown("12.50"))
             return None
         whole = whole.lstrip("0") or "0"
         if len(fraction) > self.decimals:
-            says = f"takes {self.decimals} decimals at most" if self.decimals else "has no decimals"
-            self.refusal = f"{self.currency} {says}. The amount was not changed."
+            self.refusal = (
+                ngettext(
+                    "{currency} takes {n} decimal at most. The amount was not changed.",
+                    "{currency} takes {n} decimals at most. The amount was not changed.",
+                    self.decimals,
+                ).format(currency=self.currency, n=self.decimals)
+                if self.decimals
+                else _("{currency} has no decimals. The amount was not changed.").format(currency=self.currency)
+            )
             return None
         if len(whole) > self.max_integer_digits:
             self.refusal = self._too_large()
@@ -125,13 +139,13 @@ class AmountEntry:
         last = seps[-1]
         if len(set(seps)) == 2:  # "1.234,56" / "1,234.56": the last one is the point, the other groups
             group = "," if last == "." else "."
-            head, _, fraction = number.rpartition(last)
+            head, _sep, fraction = number.rpartition(last)
             if fraction.isdigit() and self._groups(head, group):
                 return head.replace(group, ""), fraction
             return None, ""
         if self._groups(number, last):  # "1.234.567", "1,000"
             return number.replace(last, ""), ""
-        head, _, fraction = number.partition(last)
+        head, _sep, fraction = number.partition(last)
         if seps.count(last) == 1 and (not head or head.isdigit()) and fraction.isdigit():
             return head or "0", fraction
         return None, ""
@@ -149,7 +163,7 @@ class AmountEntry:
 
     def _too_large(self) -> str:
         largest = Money.parse(str(max_amount(self.currency)), self.currency).display()
-        return f"Too large: the largest sale this till takes is {largest}."
+        return _("Too large: the largest sale this till takes is {largest}.").format(largest=largest)
 
     def money(self) -> Money:
         """The typed amount as Money; MoneyError (in words) when it cannot be charged."""

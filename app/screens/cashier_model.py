@@ -21,13 +21,14 @@ from typing import Any
 from app.checkout.controller import CheckoutController
 from app.config.pin import CASHIER_DIGITS, PinError, PinGate
 from app.domain.sale import Sale
+from app.i18n import _, lazy_
 from app.storage.cashiers import Cashier, CashierError, Cashiers
 
 from .operations import Busy, Level, Operations, Words
 
-SIGN_OUT_REFUSED = "Finish the sale first."  # its code stays in front of the customer until it ends
-CHANGE = Words("Not saved", expected=(CashierError,))
-READ = Words("The cashiers could not be read")
+SIGN_OUT_REFUSED = lazy_("Finish the sale first.")  # its code stays in front of the customer until it ends
+CHANGE = Words(lazy_("Not saved"), expected=(CashierError,))
+READ = Words(lazy_("The cashiers could not be read"))
 
 
 class _Listened:
@@ -76,7 +77,7 @@ class CashierModel(_Listened):
 
     @property
     def label(self) -> str:
-        return f"Cashier: {self.signed_in.name}" if self.signed_in else ""
+        return _("Cashier: {name}").format(name=self.signed_in.name) if self.signed_in else ""
 
     async def load(self) -> bool:
         """Read the active cashiers; a signed-in cashier who was renamed keeps on under the new name, one who
@@ -105,7 +106,7 @@ class CashierModel(_Listened):
         """Back to the sign-in screen; refused (in words) while a sale is starting or open."""
         current = self.controller.current
         if self.controller.starting or (current is not None and current.status.is_open):
-            self.message, self.message_level = SIGN_OUT_REFUSED, Level.WARNING
+            self.message, self.message_level = str(SIGN_OUT_REFUSED), Level.WARNING
             self.changed()
             return False
         self._set(None)

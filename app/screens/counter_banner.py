@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from app.checkout.outcomes import reason_words
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, ngettext
 
 from .operations import Busy
 
@@ -69,10 +71,10 @@ def mode_of(sale: Sale | None) -> Mode:
 
 def idle_banner(busy: Busy | None) -> Banner:
     if busy is Busy.RECOVER:
-        return Banner(Mode.IDLE, "Starting…", "Checking unfinished sales with the provider")
+        return Banner(Mode.IDLE, _("Starting…"), _("Checking unfinished sales with the provider"))
     if busy is Busy.CHARGE:
-        return Banner(Mode.IDLE, "Starting…", "Creating the payment request")
-    return Banner(Mode.IDLE, "Ready", "Type an amount and press Charge")
+        return Banner(Mode.IDLE, _("Starting…"), _("Creating the payment request"))
+    return Banner(Mode.IDLE, _("Ready"), _("Type an amount and press Charge"))
 
 
 def sale_banner(sale: Sale, owed: Money, busy: Busy | None = None) -> Banner:
@@ -80,51 +82,70 @@ def sale_banner(sale: Sale, owed: Money, busy: Busy | None = None) -> Banner:
     received = sale.received
     if mode is Mode.WAITING:
         if busy is Busy.CANCEL:
-            return Banner(mode, "Cancelling…", f"{amount}: asking the provider to cancel")
+            return Banner(mode, _("Cancelling…"), _("{amount}: asking the provider to cancel").format(amount=amount))
         if sale.status is SaleStatus.PENDING:
-            return Banner(mode, "Starting…", f"Creating the payment request for {amount}")
+            return Banner(mode, _("Starting…"), _("Creating the payment request for {amount}").format(amount=amount))
         if received.minor and received.minor < owed.minor:
             left = Money(owed.minor - received.minor, owed.currency)
-            title = "Partly paid" if sale.status is SaleStatus.LINKED else sale.status.label
+            title = _("Partly paid") if sale.status is SaleStatus.LINKED else sale.status.label
             return Banner(
                 mode,
                 title,
-                f"Received {received.display()} of {amount} · {left.display()} still to pay",
+                _("Received {received} of {amount} · {left} still to pay").format(
+                    received=received.display(), amount=amount, left=left.display()
+                ),
                 flag="partial",
             )
         if received.minor:
-            return Banner(mode, sale.status.label, f"Received {received.display()} of {amount}: confirming")
-        return Banner(mode, sale.status.label, f"Scan to pay {amount}")
+            return Banner(
+                mode,
+                sale.status.label,
+                _("Received {received} of {amount}: confirming").format(received=received.display(), amount=amount),
+            )
+        return Banner(mode, sale.status.label, _("Scan to pay {amount}").format(amount=amount))
     if mode is Mode.PAID:
         got = received if received.minor else owed
         if received.minor > owed.minor:
             over = Money(received.minor - owed.minor, owed.currency)
             return Banner(
                 mode,
-                "PAID",
-                f"{got.display()} received for {amount}",
-                note=f"Over-paid by {over.display()} — refund the difference to the customer",
+                _("PAID"),
+                _("{received} received for {amount}").format(received=got.display(), amount=amount),
+                note=_("Over-paid by {over} — refund the difference to the customer").format(over=over.display()),
                 flag="overpaid",
             )
-        return Banner(mode, "PAID", f"{got.display()} received")
+        return Banner(mode, _("PAID"), _("{received} received").format(received=got.display()))
     refund = _refund_note(received) if mode in (Mode.EXPIRED, Mode.CANCELLED, Mode.FAILED) else ""
-    nothing = "" if refund else " Nothing was charged."
+    nothing = "" if refund else " " + _("Nothing was charged.")
     flag = "refund" if refund else ""
     if mode is Mode.EXPIRED:
-        return Banner(mode, "Expired", f"{amount} was not paid in time.{nothing}", refund, flag)
-    if mode is Mode.CANCELLED:
-        who = "by the provider" if sale.reason.startswith("provider") else ""
         return Banner(
-            mode, "Cancelled", " ".join(filter(None, [amount, "cancelled", who])) + f".{nothing}", refund, flag
+            mode, _("Expired"), _("{amount} was not paid in time.").format(amount=amount) + nothing, refund, flag
         )
+    if mode is Mode.CANCELLED:
+        said = (
+            _("{amount} cancelled by the provider.") if sale.reason.startswith("provider") else _("{amount} cancelled.")
+        )
+        return Banner(mode, _("Cancelled"), said.format(amount=amount) + nothing, refund, flag)
     if mode is Mode.FAILED:
-        return Banner(mode, "Failed", _failure(sale, amount), refund, flag)
+        return Banner(mode, _("Failed"), _failure(sale, amount), refund, flag)
     if sale.status is SaleStatus.RETURNED:
         got = received if received.minor else owed
-        return Banner(mode, sale.status.label, f"{got.display()} was paid, then returned to the payer by the provider")
+        return Banner(
+            mode,
+            sale.status.label,
+            _("{amount} was paid, then returned to the payer by the provider").format(amount=got.display()),
+        )
     if sale.status is SaleStatus.PARTIALLY_REFUNDED:
-        return Banner(mode, sale.status.label, f"{sale.refunded.display()} of {received.display()} refunded")
-    return Banner(mode, sale.status.label, f"{sale.refunded.display() if sale.refunded.minor else amount} refunded")
+        return Banner(
+            mode,
+            sale.status.label,
+            _("{refunded} of {received} refunded").format(
+                refunded=sale.refunded.display(), received=received.display()
+            ),
+        )
+    refunded = sale.refunded.display() if sale.refunded.minor else amount
+    return Banner(mode, sale.status.label, _("{amount} refunded").format(amount=refunded))
 
 
 def countdown(sale: Sale | None, now: datetime) -> str:
@@ -136,7 +157,7 @@ def countdown(sale: Sale | None, now: datetime) -> str:
     hours, rest = divmod(left, 3600)
     if hours >= 24:
         days, hours = divmod(hours, 24)
-        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+        return ngettext("{days} day {hours} h", "{days} days {hours} h", days).format(days=days, hours=hours)
     if hours:
         return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
     return f"{left // 60}:{left % 60:02d}"
@@ -147,22 +168,25 @@ def panel_hint(sale: Sale | None, show_qr: bool) -> str:
     if show_qr:
         return ""
     if sale is None:
-        return "The QR code to scan appears here"
+        return _("The QR code to scan appears here")
     if sale.status.is_open:
-        return "Preparing the QR code…"
-    return "Ready for the next sale: type an amount"
+        return _("Preparing the QR code…")
+    return _("Ready for the next sale: type an amount")
 
 
 def _refund_note(received: Money) -> str:
     if not received.minor:
         return ""
-    return f"{received.display()} was received before it ended — refund it to the customer"
+    return _("{received} was received before it ended — refund it to the customer").format(received=received.display())
 
 
 def _failure(sale: Sale, amount: str) -> str:
     reason = sale.reason.strip()
     if not reason:
-        return f"{amount} could not be charged"
+        return _("{amount} could not be charged").format(amount=amount)
     if reason.startswith("provider: "):  # the provider's own status word
-        return f"{amount} could not be charged (provider status {reason[len('provider: ') :]})"
-    return reason[:1].upper() + reason[1:]
+        return _("{amount} could not be charged (provider status {status})").format(
+            amount=amount, status=reason[len("provider: ") :]
+        )
+    said = reason_words(reason)
+    return said[:1].upper() + said[1:]

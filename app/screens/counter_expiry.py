@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _
 
 WARN_SHARE = 0.2  # of the request's lifetime
 WARN_LONGEST_S = 60.0
@@ -55,11 +56,18 @@ def can_reissue(sale: Sale | None, *, cancels: bool, due_date: bool) -> bool:
 def warning_text(left: float, offer: bool) -> str:
     """ "Expires in 0:25 — More time?" (without the question when it is not offered)."""
     whole = int(left)
-    text = f"Expires in {whole // 60}:{whole % 60:02d}"
-    return f"{text} — More time?" if offer else text
+    left_text = f"{whole // 60}:{whole % 60:02d}"
+    if offer:
+        return _("Expires in {left} — More time?").format(left=left_text)
+    return _("Expires in {left}").format(left=left_text)
 
 
 def reissued_text(sale: Sale, static_link: bool) -> str:
     """What the cashier reads once the sale was charged again."""
-    scan = "The customer scans the sticker again." if static_link else "The customer scans the new code."
-    return f"More time: a new payment request for {sale.amount.display()}. {scan}"
+    if static_link:
+        return _("More time: a new payment request for {amount}. The customer scans the sticker again.").format(
+            amount=sale.amount.display()
+        )
+    return _("More time: a new payment request for {amount}. The customer scans the new code.").format(
+        amount=sale.amount.display()
+    )

@@ -39,6 +39,7 @@ from app.domain.duedate import local_date
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.i18n import _, format_date
 from app.providers.base import Capability
 
 from . import counter_banner
@@ -208,7 +209,7 @@ class CounterModel:
     @property
     def amount_text(self) -> str:
         """What the amount field shows: the typed text, or a greyed "0.00" hint when empty."""
-        return self.amount.text or self.amount.placeholder
+        return self.amount.shown() or self.amount.placeholder
 
     @property
     def placeholder(self) -> str:
@@ -268,7 +269,8 @@ class CounterModel:
             if check.problems:
                 return [], list(check.problems)
             assert self.due is not None
-            return [f"Due date {self.due.due_date}", *(check.lines or ["Type the amount to see what is due today"])], []
+            due = _("Due date {date}").format(date=format_date(self.due.due_date))
+            return [due, *(check.lines or [_("Type the amount to see what is due today")])], []
         terms = self._terms.get(self.sale.sale_id) if self.sale else None
         if self.sale is not None and terms is not None:
             return summary(self.sale.amount, terms, self.today()), []
@@ -371,9 +373,13 @@ class CounterModel:
             elif not sale.status.is_open:
                 # An earlier sale ended off the counter (found by recovery, refunded from the Journal):
                 # said in words; the counter keeps showing the last sale the cashier rang up.
+                said = (
+                    _("An earlier sale of {amount} is now {status}: {reason}.")
+                    if sale.reason
+                    else _("An earlier sale of {amount} is now {status}.")
+                )
                 self._say(
-                    f"An earlier sale of {sale.amount.display()} is now {sale.status.label.lower()}"
-                    + (f": {sale.reason}." if sale.reason else "."),
+                    said.format(amount=sale.amount.display(), status=sale.status.label.lower(), reason=sale.reason),
                     Level.WARNING if sale.status == SaleStatus.SETTLED and sale.received.minor else Level.INFO,
                 )
                 return

@@ -51,9 +51,9 @@ async def watch_provider(
         try:
             await ping()
         except (ProviderUnavailable, ProviderProtocolError):
-            standings.set(Standing.PROVIDER, NO_ANSWER)
+            standings.set(Standing.PROVIDER, str(NO_ANSWER))
         except ProviderError as exc:
-            standings.set(Standing.PROVIDER, exc.words)
+            standings.set(Standing.PROVIDER, str(exc.words))
             return
         else:
             standings.set(Standing.PROVIDER, "")

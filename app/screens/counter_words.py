@@ -19,19 +19,22 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.i18n import _, lazy_, ngettext
+
 from .operations import Busy, Level, Words
 
 if TYPE_CHECKING:
     from app.checkout.recovery import Recovered  # lazy: type only
 
-CHARGE = Words("Could not charge")
-CANCEL = Words("Could not cancel")
-PAY = Words("Simulated payment did not go through")
-RECOVER = Words("Could not check unfinished sales")
-MORE_TIME = Words("Could not give more time")
-_MONEY = re.compile(r"\b[A-Z]{3} \d+(?:\.\d+)?")  # "BRL 2.50" as Money.display() writes it
+CHARGE = Words(lazy_("Could not charge"))
+CANCEL = Words(lazy_("Could not cancel"))
+PAY = Words(lazy_("Simulated payment did not go through"))
+RECOVER = Words(lazy_("Could not check unfinished sales"))
+MORE_TIME = Words(lazy_("Could not give more time"))
+# an amount's digits as Money.display() writes them in any language: "2.50" (BRL 2.50), "2,50" (R$ 2,50), "1,250.00"
+_AMOUNT = re.compile(r"\d[\d.,\u00a0\u202f']*\d")
 _UNSURE = ("unreachable", "error")
-NO_ANSWER = "The payment provider does not answer; sales will start when it is back. TillQR keeps asking."
+NO_ANSWER = lazy_("The payment provider does not answer; sales will start when it is back. TillQR keeps asking.")
 
 
 class Standing(StrEnum):
@@ -43,26 +46,32 @@ class Standing(StrEnum):
 
 def setup_unfinished(missing: Sequence[str]) -> str:
     """The standing words for a store whose setup lacks ``missing`` (in words: "the payment link")."""
-    listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
-    return (
-        f"Demo mode: setup is unfinished ({listed} still to be set). Sales here are simulated; "
-        "the manager finishes setup in Settings."
+    listed = (
+        missing[0]
+        if len(missing) == 1
+        else _("{items} and {last}").format(items=", ".join(missing[:-1]), last=missing[-1])
     )
+    return _(
+        "Demo mode: setup is unfinished ({missing} still to be set). Sales here are simulated; "
+        "the manager finishes setup in Settings."
+    ).format(missing=listed)
 
 
 def while_busy(running: Busy, wanted: Busy) -> str:
     """Why a press waits, in words, said at once (the press is dropped, never queued)."""
     if running is Busy.CHARGE:
-        return "A sale is being started; wait for its QR." + (" Then cancel it." if wanted is Busy.CANCEL else "")
+        if wanted is Busy.CANCEL:
+            return _("A sale is being started; wait for its QR. Then cancel it.")
+        return _("A sale is being started; wait for its QR.")
     if running is Busy.CANCEL:
-        return "The sale is being cancelled; wait a moment."
+        return _("The sale is being cancelled; wait a moment.")
     if running is Busy.RECOVER:
-        return "Unfinished sales from the last run are being checked; wait a moment."
+        return _("Unfinished sales from the last run are being checked; wait a moment.")
     if running is Busy.MORE_TIME:
-        return "A new payment request for the same amount is being made; wait a moment."
+        return _("A new payment request for the same amount is being made; wait a moment.")
     if running is Busy.PRINT:
-        return "The receipt is being printed; wait a moment."
-    return "The simulated payment is on its way; wait a moment."
+        return _("The receipt is being printed; wait a moment.")
+    return _("The simulated payment is on its way; wait a moment.")
 
 
 def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
@@ -73,22 +82,29 @@ def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
     if doubt:
         amounts = ", ".join(r.sale.amount.display() for r in doubt)
         why = (
-            "the provider is not answering"
+            _("the provider is not answering")
             if any(r.action == "unreachable" for r in doubt)
-            else "the provider answered with an error"
+            else _("the provider answered with an error")
         )
-        return (
-            f"{len(doubt)} unfinished sale(s) from the last run ({amounts}) could not be checked "
-            f"yet: {why}. TillQR keeps asking and shows what it finds."
-            + (f" Checked: {', '.join(sales)}." if sales else ""),
-            Level.WARNING,
-        )
+        said = ngettext(
+            "{n} unfinished sale from the last run ({amounts}) could not be checked yet: {why}. "
+            "TillQR keeps asking and shows what it finds.",
+            "{n} unfinished sales from the last run ({amounts}) could not be checked yet: {why}. "
+            "TillQR keeps asking and shows what it finds.",
+            len(doubt),
+        ).format(n=len(doubt), amounts=amounts, why=why)
+        if sales:
+            said += " " + _("Checked: {sales}.").format(sales=", ".join(sales))
+        return said, Level.WARNING
     if sales:
-        return f"Unfinished sales from the last run, checked with the provider: {', '.join(sales)}.", Level.INFO
+        return (
+            _("Unfinished sales from the last run, checked with the provider: {sales}.").format(sales=", ".join(sales)),
+            Level.INFO,
+        )
     return None
 
 
 def banner_says(note: str, message: str) -> bool:
-    """The banner's note already says this notice: money to give back, the same amount."""
-    amount = _MONEY.search(message)
-    return bool(note and amount and amount.group(0) in note and "refund" in message.lower())
+    """The banner's note already says this notice: money to give back (the only thing a note says), the same
+    amount; read from the digits, so it holds in every language."""
+    return bool(note) and any(amount in note for amount in _AMOUNT.findall(message))

@@ -35,12 +35,13 @@ from app.checkout.reissue import REASON as REISSUE_REASON
 from app.config.settings import DisplayMode
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.i18n import LazyWords, _, lazy_
 
 from .counter_banner import countdown
 
 __all__ = ["COLOURS", "CustomerDisplayModel", "Face", "Look", "Placement", "ScreenBox", "amount_text", "place"]
 
-DEFAULT_IDLE_MESSAGE = "Welcome"
+DEFAULT_IDLE_MESSAGE = lazy_("Welcome")
 HANDOVER_SECONDS = 60  # "One moment…" at most this long after "More time" cancelled the request
 
 
@@ -59,18 +60,22 @@ _RESULTS = {
     SaleStatus.CANCELLED: Face.CANCELLED,
     SaleStatus.FAILED: Face.FAILED,
 }
-_TITLES = {
-    Face.PAID: "PAID",
-    Face.EXPIRED: "EXPIRED",
-    Face.CANCELLED: "CANCELLED",
-    Face.FAILED: "NOT PAID",
-}
-_DETAILS = {
-    Face.PAID: "Thank you!",
-    Face.EXPIRED: "The time to pay has run out. Nothing was charged.",
-    Face.CANCELLED: "The payment was cancelled. Nothing was charged.",
-    Face.FAILED: "The payment did not go through. Please ask at the counter.",
-}
+_TITLES = LazyWords(
+    {
+        Face.PAID: lazy_("PAID"),
+        Face.EXPIRED: lazy_("EXPIRED"),
+        Face.CANCELLED: lazy_("CANCELLED"),
+        Face.FAILED: lazy_("NOT PAID"),
+    }
+)
+_DETAILS = LazyWords(
+    {
+        Face.PAID: lazy_("Thank you!"),
+        Face.EXPIRED: lazy_("The time to pay has run out. Nothing was charged."),
+        Face.CANCELLED: lazy_("The payment was cancelled. Nothing was charged."),
+        Face.FAILED: lazy_("The payment did not go through. Please ask at the counter."),
+    }
+)
 # (background, text) per face; every pair has a contrast of at least 4.5:1 (WCAG 2.2 AA), checked by
 # tests/unit/test_customer_display_model.py; the title never relies on colour alone (it names the state)
 COLOURS: dict[Face, tuple[str, str]] = {
@@ -122,7 +127,7 @@ class CustomerDisplayModel:
     ):
         self.store_name = store_name
         self.static_payload = static_payload or None
-        self.idle_message = idle_message.strip() or DEFAULT_IDLE_MESSAGE
+        self.idle_message = idle_message.strip()  # "" : the welcome, in the language in force
         self.result_for = timedelta(seconds=max(0.0, result_seconds))
         self.clock = clock
         self.sale: Sale | None = None  # the sale on screen (open, or its result while it lasts)
@@ -203,30 +208,43 @@ class CustomerDisplayModel:
             return self._idle()
         detail = _DETAILS[face]
         if face is not Face.PAID and sale.received.minor:
-            detail = f"{amount_text(sale.received)} was received: it will be refunded at the counter."
+            detail = _("{amount} was received: it will be refunded at the counter.").format(
+                amount=amount_text(sale.received)
+            )
         return Look(face, self.store_name, _TITLES[face], amount_text(_owed(sale)), detail=detail)
 
     def _idle(self) -> Look:
+        message = self.idle_message or str(DEFAULT_IDLE_MESSAGE)
         if self.static_payload:
-            detail = "Pay with this code once your amount is shown"
-            return Look(Face.IDLE, self.store_name, self.idle_message, payload=self.static_payload, detail=detail)
-        return Look(Face.IDLE, self.store_name, self.idle_message)
+            detail = _("Pay with this code once your amount is shown")
+            return Look(Face.IDLE, self.store_name, message, payload=self.static_payload, detail=detail)
+        return Look(Face.IDLE, self.store_name, message)
 
     def _waiting(self, sale: Sale, now: datetime) -> Look:
         owed = _owed(sale)
         linked = sale.status.is_open and sale.status is not SaleStatus.PENDING and bool(sale.payload)
         if not linked:
-            return Look(Face.WAITING, self.store_name, "One moment…", amount_text(owed), detail="Preparing the code")
+            return Look(
+                Face.WAITING, self.store_name, _("One moment…"), amount_text(owed), detail=_("Preparing the code")
+            )
         received = sale.received
         if sale.status is SaleStatus.PROCESSING:
-            detail = "Payment in progress…"
+            detail = _("Payment in progress…")
         elif received.minor and received.minor < owed.minor:
             left = Money(owed.minor - received.minor, owed.currency)
-            detail = f"Received {amount_text(received)} · {amount_text(left)} still to pay"
+            detail = _("Received {received} · {left} still to pay").format(
+                received=amount_text(received), left=amount_text(left)
+            )
         else:
-            detail = "Scan the code with your banking app"
+            detail = _("Scan the code with your banking app")
         return Look(
-            Face.WAITING, self.store_name, "Scan to pay", amount_text(owed), sale.payload, countdown(sale, now), detail
+            Face.WAITING,
+            self.store_name,
+            _("Scan to pay"),
+            amount_text(owed),
+            sale.payload,
+            countdown(sale, now),
+            detail,
         )
 
 

@@ -25,6 +25,7 @@ from app.domain.duedate import amount_due
 from app.domain.duedate import problems as term_problems
 from app.domain.dueterms import Discount, DueTerms
 from app.domain.money import Money, MoneyError
+from app.i18n import LazyWords, _, format_date, lazy_
 
 from .amount_entry import sentence
 
@@ -34,7 +35,7 @@ MAX_DAYS_LIMIT = 3650
 MAX_DISCOUNTS = 3
 
 # the amount fields and how the cashier reads them
-LABELS = {"fine": "Fine", "interest": "Interest per day", "rebate": "Rebate"}
+LABELS = LazyWords({"fine": lazy_("Fine"), "interest": lazy_("Interest per day"), "rebate": lazy_("Rebate")})
 
 
 @dataclass
@@ -145,21 +146,33 @@ class DueForm:
             try:
                 amounts[name] = self._money(self.values[name])
             except MoneyError as exc:
-                problems.append(f"{label}: {exc}")
+                problems.append(_("{field}: {problem}").format(field=label, problem=exc))
         days = self.max_days.strip()
         if not days.isdigit() or int(days) > MAX_DAYS_LIMIT:
-            problems.append(f"Days it can be paid late: a whole number from 0 to {MAX_DAYS_LIMIT}, not {days!r}")
+            problems.append(
+                _("Days it can be paid late: a whole number from 0 to {most}, not {days}").format(
+                    most=MAX_DAYS_LIMIT, days=repr(days)
+                )
+            )
         if self.due_date < today:
-            problems.append(f"The due date {self.due_date} is before today ({today})")
+            problems.append(
+                _("The due date {date} is before today ({today})").format(
+                    date=format_date(self.due_date), today=format_date(today)
+                )
+            )
         discounts: list[Discount] = []
         for n, line in enumerate(self.discounts, 1):
             try:
                 money = Money.parse(line.amount, self.currency)
             except MoneyError as exc:
-                problems.append(f"Discount {n}: {exc}")
+                problems.append(_("Discount {n}: {problem}").format(n=n, problem=exc))
                 continue
             if line.limit < today:
-                problems.append(f"Discount {n}: its limit date {line.limit} has already passed")
+                problems.append(
+                    _("Discount {n}: its limit date {date} has already passed").format(
+                        n=n, date=format_date(line.limit)
+                    )
+                )
             discounts.append(Discount(money, line.limit))
         if problems:
             return DueCheck(None, tuple(problems))
@@ -190,4 +203,4 @@ def owed_today(base: Money, terms: DueTerms, today: date) -> Money:
 
 def summary(base: Money, terms: DueTerms, today: date) -> list[str]:
     """The breakdown of a sale already charged, headed by its due date."""
-    return [f"Due date {terms.due_date}", *amount_due(base, terms, today).lines()]
+    return [_("Due date {date}").format(date=format_date(terms.due_date)), *amount_due(base, terms, today).lines()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, format_time, lazy_
 from app.receipts.desk import ReceiptDesk
 from app.storage.journal import Journal
 
@@ -37,7 +38,7 @@ def cashier_first(cashiers: CashierModel, journal: Journal) -> Fetch:
 
 
 SHOWN = 8  # sales in the list: a glance, not the Journal
-LOAD = Words("The last sales could not be read")
+LOAD = Words(lazy_("The last sales could not be read"))
 _RECEIPTED = frozenset({SaleStatus.SETTLED, SaleStatus.REFUNDED, SaleStatus.PARTIALLY_REFUNDED, SaleStatus.RETURNED})
 
 
@@ -56,7 +57,7 @@ class SaleLine:
 def line_of(sale: Sale, tz: tzinfo | None = None) -> SaleLine:
     return SaleLine(
         sale_id=sale.sale_id,
-        time=f"{sale.created_at.astimezone(tz):%H:%M}",
+        time=format_time(sale.created_at.astimezone(tz)),
         amount=sale.amount.display(),
         status=status_words(sale),
         reference=sale.reference,
@@ -105,7 +106,7 @@ class LastSalesModel:
 
     @property
     def empty_text(self) -> str:
-        return "No sales yet on this till." if self.loaded and not self.lines else ""
+        return _("No sales yet on this till.") if self.loaded and not self.lines else ""
 
     async def load(self) -> bool:
         """Read the newest sales again (a read that fails is said in words; the old list stays). Skipped while

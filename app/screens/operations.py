@@ -42,6 +42,7 @@ from app.config.pin import PinError
 from app.config.secrets import SecretsUnavailable
 from app.config.settings import SettingsError
 from app.domain.money import MoneyError
+from app.i18n import LazyText, _
 from app.providers.base import ProviderError
 
 from .amount_entry import sentence
@@ -97,8 +98,8 @@ class Words:
     ends the sentence ("." on the journal); ``expected``: more error types this operation expects
     (e.g. ValueError from a form's own checks), said like the table's without a traceback."""
 
-    failed: str
-    refused: str = ""
+    failed: str | LazyText
+    refused: str | LazyText = ""
     stop: str = ""
     expected: tuple[type[Exception], ...] = ()
 
@@ -130,7 +131,7 @@ def reason(exc: BaseException) -> str:
         return exc.strerror
     if isinstance(exc, ProviderError):
         log.info("provider call failed: %s", exc)
-        return exc.words
+        return str(exc.words)
     return str(exc)
 
 
@@ -143,7 +144,7 @@ def explain(exc: BaseException, words: Words) -> str | None:
         return None
     if said is Said.AS_IS:
         return sentence(str(exc))
-    lead = words.refused if said is Said.REFUSED and words.refused else words.failed
+    lead = str(words.refused if said is Said.REFUSED and words.refused else words.failed)
     why = reason(exc)
     return f"{lead}: {why}{'' if why.endswith('.') else words.stop}"
 
@@ -168,7 +169,7 @@ class Operations:
     ``running`` is still going (default: "Still busy: wait a moment.")."""
 
     screen: Screen
-    while_busy: Callable[[Busy, Busy], str] = lambda running, wanted: "Still busy: wait a moment."
+    while_busy: Callable[[Busy, Busy], str] = lambda running, wanted: _("Still busy: wait a moment.")
     busy: Busy | None = field(default=None, init=False)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
     _refusal: str = field(default="", init=False)  # a refused press's words, cleared when the operation ends
@@ -234,7 +235,12 @@ class Operations:
             text = explain(exc, words)
             if text is None:
                 log.exception("%s failed", busy.value)
-                text = f"{words.failed}: something went wrong inside TillQR (the details are in its log){words.stop}"
+                text = (
+                    _("{failed}: something went wrong inside TillQR (the details are in its log)").format(
+                        failed=words.failed
+                    )
+                    + words.stop
+                )
             self._end()
             self._say(text, level)
             return Outcome(error=text)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app import runtime as till_runtime
 from app.config.paths import paths
 from app.config.settings import DisplayMode, SettingsError
+from app.i18n import lazy_
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
@@ -154,9 +155,11 @@ def compose(
             return build_field_page(runtime, window)
 
         eager = not pages_on_demand
-        window.add_page("journal", "Journal", journal_page() if eager else journal_page, guarded=True, needs_pin=True)
-        window.add_page("settings", "Settings", settings_page() if eager else settings_page, guarded=True)
-        window.add_page("field", "Field", field_page)  # the agent's mode (no PIN); always opened on demand
+        window.add_page(
+            "journal", lazy_("Journal"), journal_page() if eager else journal_page, guarded=True, needs_pin=True
+        )
+        window.add_page("settings", lazy_("Settings"), settings_page() if eager else settings_page, guarded=True)
+        window.add_page("field", lazy_("Field"), field_page)  # the agent's mode (no PIN); always opened on demand
     customer_display(runtime, bridge, window, display)
     bridge.setParent(window)
     window.closed.connect(bridge.close)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.checkout.controller import CheckoutController
+from app.i18n import _
 from app.screens.cashier_model import CashierAdmin, CashierModel
 from app.storage.cashiers import Cashier, Cashiers
 
@@ -64,9 +65,9 @@ class SignInPage(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(24, 16, 24, 16)
         column.setSpacing(10)
-        title = QLabel("Who is at the till?")
+        title = QLabel(_("Who is at the till?"))
         title.setObjectName("signInTitle")
-        hint = QLabel("Touch your name, then type your PIN.")
+        hint = QLabel(_("Touch your name, then type your PIN."))
         hint.setObjectName("signInHint")
         column.addWidget(title)
         column.addWidget(hint)
@@ -91,9 +92,9 @@ class SignInPage(QWidget):
             for i, cashier in enumerate(self.model.cashiers):
                 button = QPushButton(cashier.name)
                 button.setObjectName("cashierName")
-                button.setAccessibleName(f"Sign in as {cashier.name}")
+                button.setAccessibleName(_("Sign in as {name}").format(name=cashier.name))
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-                button.clicked.connect(lambda _=False, c=cashier: self.ask_pin(c))
+                button.clicked.connect(lambda _checked=False, c=cashier: self.ask_pin(c))
                 self.grid.addWidget(button, i // COLUMNS, i % COLUMNS)
                 self.buttons[cashier.id] = button
             fit_for_touch(self.window_.touch, *self.buttons.values())
@@ -106,13 +107,13 @@ class SignInPage(QWidget):
         """The PIN dialog on the cashier's own gate; the counter is theirs once it says yes."""
         dialog = PinDialog(
             self.model.gate(cashier),
-            purpose=f"{cashier.name}: your PIN",
+            purpose=_("{name}: your PIN").format(name=cashier.name),
             parent=self.window_,
             anchor=self.window_.stack,
             touch=self.window_.touch,
-            field_name="PIN",
+            field_name=_("PIN"),
         )
-        dialog.ok_button.setText("Sign in")
+        dialog.ok_button.setText(_("Sign in"))
 
         dialog.accepted.connect(lambda: self.model.signed(cashier))  # the window follows the model
         dialog.finished.connect(lambda _code: setattr(self, "pin_dialog", None))
@@ -133,10 +134,10 @@ class CashierBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("")
         self.label.setObjectName("cashierLabel")
-        self.sign_out = QPushButton("Sign out")
+        self.sign_out = QPushButton(_("Sign out"))
         self.sign_out.setObjectName("signOut")
         self.sign_out.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the amount field keeps the keyboard
-        self.sign_out.setAccessibleName("Sign out: the next cashier signs in")
+        self.sign_out.setAccessibleName(_("Sign out: the next cashier signs in"))
         self.sign_out.clicked.connect(self.on_sign_out)
         self.refused = QLabel("")
         self.refused.setObjectName("message")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, on_language_changed
 from app.receipts.desk import ReceiptDesk
 from app.screens.counter_model import CounterModel
 from app.screens.last_sales_model import LastSalesModel
@@ -64,7 +65,6 @@ class AmountField(QLineEdit):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.setAccessibleName("Amount")
         self._size = 0
 
     def _all_selected(self) -> bool:
@@ -99,9 +99,9 @@ class AmountField(QLineEdit):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
         menu = QMenu(self)
-        menu.addAction("Select all", self.selectAll)
-        menu.addAction("Copy", self.copy).setEnabled(self.hasSelectedText())
-        menu.addAction("Paste", self.paste_clipboard)
+        menu.addAction(_("Select all"), self.selectAll)
+        menu.addAction(_("Copy"), self.copy).setEnabled(self.hasSelectedText())
+        menu.addAction(_("Paste"), self.paste_clipboard)
         menu.exec(event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
@@ -142,7 +142,8 @@ class CounterView(QWidget):
         self.setObjectName("counter")
         self._build()
         stop = model.on_change(self.redraw)  # the controller's events reach the model, not the view (app/ui/bridge.py)
-        self.destroyed.connect(lambda *_: stop())  # a press's task may end after the window is gone
+        stop_words = on_language_changed(lambda _language: self.retranslate())  # a switch: the new words at once
+        self.destroyed.connect(lambda *_args: (stop(), stop_words()))  # a press's task may end after the window is gone
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._render_countdown)  # the clock only; status comes from events
@@ -156,7 +157,7 @@ class CounterView(QWidget):
         self.currency = QLabel(m.currency)
         self.currency.setObjectName("currency")
         self.amount = AmountField()
-        self.clear = _button("Clear", "clear", "Clear the amount")
+        self.clear = _button("clear")
         amount_row = QHBoxLayout()
         amount_row.addWidget(self.currency)
         amount_row.addWidget(self.amount, 1)
@@ -164,15 +165,13 @@ class CounterView(QWidget):
 
         self.reference = QLineEdit()
         self.reference.setObjectName("reference")
-        self.reference.setPlaceholderText("Reference (optional)")
         self.reference.setMaxLength(72)
-        describe(self.reference, "Reference", "Optional: an order or table number, sent with the request")
         reference_row = QHBoxLayout()
         reference_row.addWidget(self.reference, 1)
         self.due_toggle: QPushButton | None = None
         self.due_panel: DuePanel | None = None
         if m.due is not None:
-            self.due_toggle = _button("&Due date…", "dueToggle", "Charge with a due date, fine, interest, discounts")
+            self.due_toggle = _button("dueToggle")
             self.due_toggle.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             self.due_toggle.setCheckable(True)
             self.due_toggle.toggled.connect(self._toggle_due)
@@ -180,8 +179,8 @@ class CounterView(QWidget):
             self.due_panel = DuePanel(m.due, m.placeholder)
             self.due_panel.submitted.connect(self.on_charge)
         self.keypad = Keypad(decimals=m.decimals)
-        self.charge = _button("Charge", "charge", "Charge the amount")
-        self.cancel = _button("Cancel", "cancel", "Cancel the open sale")
+        self.charge = _button("charge")
+        self.cancel = _button("cancel")
         actions = QHBoxLayout()
         actions.setSpacing(10)
         actions.addWidget(self.charge, 3)
@@ -206,13 +205,9 @@ class CounterView(QWidget):
         self.message.setWordWrap(True)
         self.panel = QrPanel()
         self.qr = self.panel.qr
-        self.simulate = _button(
-            "Simulate customer payment (demo)",
-            "simulate",
-            "Pay the code through the sandbox, as a customer's banking app would",
-        )
+        self.simulate = _button("simulate")
         self.simulate.setVisible(m.demo and m.sandbox is not None)
-        self.more_time = _button("More time", "moreTime", "Give the customer more time: a new request, same amount")
+        self.more_time = _button("moreTime")
         self.more_time.setVisible(False)
         self.more_time.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.panel.add_caption_widget(self.more_time)  # beside the countdown it answers
@@ -223,9 +218,9 @@ class CounterView(QWidget):
         right.addWidget(self.banner)
         right.addWidget(self.message)
         right.addWidget(self.panel, 1)
-        self.print_receipt = _button("Print receipt", "printReceipt", "Print the receipt of the paid sale")
+        self.print_receipt = _button("printReceipt")
         self.print_receipt.setVisible(False)
-        self.show_last_sales = _button("Last sales", "lastSalesButton", "The last sales of this till, to reprint")
+        self.show_last_sales = _button("lastSalesButton")
         self.show_last_sales.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.show_last_sales.setVisible(False)
         self._bottom = bottom = QHBoxLayout()  # one row: the demo's payment or the receipt, and the last sales
@@ -260,6 +255,26 @@ class CounterView(QWidget):
         self.simulate.clicked.connect(self.on_simulate)
         self.print_receipt.clicked.connect(self.on_print_receipt)
         self.more_time.clicked.connect(self.on_more_time)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The counter's fixed words in the language in force (at start and on a switch); the rest repaints."""
+        _words(self.clear, _("Clear"), _("Clear the amount"))
+        self.reference.setPlaceholderText(_("Reference (optional)"))
+        describe(self.reference, _("Reference"), _("Optional: an order or table number, sent with the request"))
+        self.amount.setAccessibleName(_("Amount"))
+        if self.due_toggle is not None:
+            _words(self.due_toggle, _("&Due date…"), _("Charge with a due date, fine, interest, discounts"))
+        _words(
+            self.simulate,
+            _("Simulate customer payment (demo)"),
+            _("Pay the code through the sandbox, as a customer's banking app would"),
+        )
+        _words(self.more_time, _("More time"), _("Give the customer more time: a new request, same amount"))
+        _words(self.print_receipt, _("Print receipt"), _("Print the receipt of the paid sale"))
+        _words(self.show_last_sales, _("Last sales"), _("The last sales of this till, to reprint"))
+        self.keypad.retranslate()
+        self.redraw()
 
     def set_receipts(self, desk: ReceiptDesk | None) -> None:
         """Where receipts are printed; the button shows after a paid sale when a printer (or PDF) is set up."""
@@ -369,9 +384,9 @@ class CounterView(QWidget):
         if self.reference.text() != m.reference:
             self.reference.setText(m.reference)
         self.charge.setEnabled(m.can_charge)
-        self.charge.setText("Charging…" if m.busy is Busy.CHARGE else "Charge")
+        _words(self.charge, _("Charging…") if m.busy is Busy.CHARGE else _("Charge"), _("Charge the amount"))
         self.cancel.setEnabled(m.can_cancel)
-        self.cancel.setText("Cancelling…" if m.busy is Busy.CANCEL else "Cancel")
+        _words(self.cancel, _("Cancelling…") if m.busy is Busy.CANCEL else _("Cancel"), _("Cancel the open sale"))
         self.simulate.setEnabled(m.can_simulate)
         paid = m.sale is not None and m.sale.status is SaleStatus.SETTLED
         self.print_receipt.setVisible(paid and self.receipts is not None and self.receipts.can_print)
@@ -392,14 +407,21 @@ class CounterView(QWidget):
         self.more_time.setVisible(bool(warning) and self.model.can_more_time)
 
 
-def _button(text: str, name: str, accessible: str) -> QPushButton:
-    """Named as it reads (WCAG's label in name), ``accessible`` its description; reached by Tab, never by a click
-    (a press leaves the keyboard with the amount field)."""
-    button = describe(QPushButton(text), text.replace("&", "").rstrip("…"), accessible)
+def _button(name: str) -> QPushButton:
+    """A button of the counter (its words: ``_words``); reached by Tab, never by a click (a press leaves the
+    keyboard with the amount field)."""
+    button = QPushButton()
     button.setObjectName(name)
     button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return button
+
+
+def _words(button: QPushButton, text: str, accessible: str) -> None:
+    """Named as it reads (WCAG's label in name), ``accessible`` its description."""
+    if button.text() != text:
+        button.setText(text)
+    describe(button, text.replace("&", "").rstrip("…"), accessible)
 
 
 def _set_property(widget: QWidget, name: str, value: object) -> None:

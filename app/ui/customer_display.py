@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QResizeEvent, QS
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.config.settings import DisplayMode
+from app.i18n import _
 from app.screens.customer_display_model import CustomerDisplayModel, Look, Placement, ScreenBox, place
 
 from .qr_widget import QrWidget
@@ -45,8 +46,8 @@ class CustomerDisplay(QWidget):
         self.screens = screens
         self.placement = Placement(False)
         self.setObjectName("customerDisplay")
-        self.setWindowTitle("TillQR — customer display")
-        self.setAccessibleName("Customer display")
+        self.setWindowTitle(_("TillQR — customer display"))
+        self.setAccessibleName(_("Customer display"))
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
         self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
@@ -69,7 +70,7 @@ class CustomerDisplay(QWidget):
         self.store = _label("cdStore")
         self.qr = QrWidget()
         self.qr.setMinimumSize(0, 0)
-        self.qr.setAccessibleName("QR code to pay")
+        self.qr.setAccessibleName(_("QR code to pay"))
         self.title = _label("cdTitle")
         self.amount = _label("cdAmount")
         self.countdown = _label("cdCountdown")
@@ -115,7 +116,7 @@ class CustomerDisplay(QWidget):
         self._fit_code()
 
     def _show_countdown(self, look: Look) -> None:
-        text = f"Time left {look.countdown}" if look.countdown else ""
+        text = _("Time left {left}").format(left=look.countdown) if look.countdown else ""
         self.countdown.setText(text)
         self.countdown.setVisible(bool(text))
         self.countdown.setAccessibleDescription(text)

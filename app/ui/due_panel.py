@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import _
 from app.screens.due_form import LABELS, MAX_DISCOUNTS, DueForm
 
 DATE_FORMAT = "yyyy-MM-dd"
@@ -55,12 +56,12 @@ class DuePanel(QScrollArea):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
-        self.due_date = _date_edit("Due date")
+        self.due_date = _date_edit(_("Due date"))
         self.due_date.dateChanged.connect(lambda d: form.set_due_date(_py(d)))
-        grid.addWidget(_label("Due date"), 0, 0)
+        grid.addWidget(_label(_("Due date")), 0, 0)
         grid.addWidget(self.due_date, 0, 1)
         self.fields: dict[str, QLineEdit] = {}
-        for row, (name, label) in enumerate([*LABELS.items(), ("max_days", "Days payable late")], start=1):
+        for row, (name, label) in enumerate([*LABELS.items(), ("max_days", _("Days payable late"))], start=1):
             edit = QLineEdit()
             edit.setObjectName("dueField")
             edit.setAccessibleName(label)
@@ -77,9 +78,9 @@ class DuePanel(QScrollArea):
         self.discount_box.setSpacing(6)
         column.addLayout(self.discount_box)
         self.discount_rows: list[_DiscountRow] = []
-        self.add = QPushButton(f"+ Discount (up to {MAX_DISCOUNTS})")
+        self.add = QPushButton(_("+ Discount (up to {n})").format(n=MAX_DISCOUNTS))
         self.add.setObjectName("addDiscount")
-        self.add.setAccessibleName("Add a discount for paying early")
+        self.add.setAccessibleName(_("Add a discount for paying early"))
         self.add.clicked.connect(self._add_discount)
         column.addWidget(self.add)
         self.problems = QLabel()
@@ -139,18 +140,18 @@ class _DiscountRow(QWidget):
         self.amount.setObjectName("dueField")
         self.amount.setPlaceholderText(placeholder)
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.amount.setAccessibleName(f"Discount {index + 1} amount")
+        self.amount.setAccessibleName(_("Discount {n} amount").format(n=index + 1))
         self.amount.textEdited.connect(lambda text: form.set_discount(index, amount=text))
-        self.limit = _date_edit(f"Discount {index + 1} limit date")
+        self.limit = _date_edit(_("Discount {n} limit date").format(n=index + 1))
         self.limit.dateChanged.connect(lambda d: form.set_discount(index, limit=_py(d)))
         self.remove = QPushButton("✖")
         self.remove.setObjectName("removeDiscount")
-        self.remove.setAccessibleName(f"Remove discount {index + 1}")
-        self.remove.setToolTip("Remove this discount")
+        self.remove.setAccessibleName(_("Remove discount {n}").format(n=index + 1))
+        self.remove.setToolTip(_("Remove this discount"))
         self.remove.clicked.connect(lambda: form.remove_discount(index))
-        row.addWidget(_label(f"Discount {index + 1}"))
+        row.addWidget(_label(_("Discount {n}").format(n=index + 1)))
         row.addWidget(self.amount, 1)
-        row.addWidget(_label("until"))
+        row.addWidget(_label(_("until")))
         row.addWidget(self.limit, 1)
         row.addWidget(self.remove)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
+from app.i18n import _, decimal_symbol
+
 from .a11y import describe
 
 BACK = "back"
@@ -33,14 +35,22 @@ class Keypad(QWidget):
             button = QPushButton("⌫" if key == BACK else key)
             button.setObjectName("key")
             button.setProperty("key", key)
-            if key == BACK:
-                describe(button, "Delete last digit", "Deletes the amount's last digit (Backspace)")
-            else:
-                describe(button, f"Key {key}", f"Types {'the decimal point' if key == '.' else key} (or type it)")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the amount focused
             button.setAutoRepeat(key == BACK)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.setMinimumSize(56, 32)
-            button.clicked.connect(lambda _=False, k=key: self.key_pressed.emit(k))
+            button.clicked.connect(lambda _checked=False, k=key: self.key_pressed.emit(k))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[key] = button
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The keys' words in the language in force; the point key shows the store's decimal sign ("," in pt_BR)."""
+        for key, button in self.buttons.items():
+            if key == BACK:
+                describe(button, _("Delete last digit"), _("Deletes the amount's last digit (Backspace)"))
+            elif key == ".":
+                button.setText(decimal_symbol())
+                describe(button, _("Decimal point"), _("Types the decimal point (or type it)"))
+            else:
+                describe(button, _("Key {key}").format(key=key), _("Types {key} (or type it)").format(key=key))

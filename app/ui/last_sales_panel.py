@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from app.i18n import _
 from app.screens.last_sales_model import LastSalesModel, SaleLine
 
 from .kiosk import TOUCH_PX, fit_for_touch
@@ -25,11 +26,11 @@ class LastSalesPanel(QFrame):
         self.model = model
         self.setObjectName("lastSales")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        title = QLabel("Last sales")
+        title = QLabel(_("Last sales"))
         title.setObjectName("lastSalesTitle")
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         self.close_button.setObjectName("lastSalesClose")
-        self.close_button.setAccessibleName("Close the last sales")
+        self.close_button.setAccessibleName(_("Close the last sales"))
         self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.close_button.clicked.connect(self.hide_panel)
         head = QHBoxLayout()
@@ -116,16 +117,18 @@ class LastSalesPanel(QFrame):
         layout.setContentsMargins(6, 2, 4, 2)
         layout.addWidget(words, 1)
         if line.can_reprint:
-            button = QPushButton("Reprint")
+            button = QPushButton(_("Reprint"))
             button.setObjectName("reprint")
-            button.setAccessibleName(f"Reprint the receipt of {line.amount} at {line.time}")
+            button.setAccessibleName(
+                _("Reprint the receipt of {amount} at {time}").format(amount=line.amount, time=line.time)
+            )
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             px = self.close_button.property(TOUCH_PX)  # the window sized Close for a finger on this screen
             if isinstance(px, int):
                 fit_for_touch(px, button)
             button.setEnabled(self.model.can_reprint)
-            button.clicked.connect(lambda _=False, sale_id=line.sale_id: self.reprint(sale_id))
+            button.clicked.connect(lambda _checked=False, sale_id=line.sale_id: self.reprint(sale_id))
             layout.addWidget(button)
             self.reprint_buttons[line.sale_id] = button
         return row

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config.pin import PinGate
+from app.i18n import LazyText, _, lazy_, on_language_changed
 from app.screens.kiosk_model import CloseVerdict, ExitChoice, KioskModel
 from app.screens.touch import touch_px
 
@@ -62,7 +63,7 @@ QPushButton#nav:checked { background: #ffffff; color: #1f2933; border-color: #ff
 QPushButton#exit { background: #1f2933; color: #ffffff; border: 2px solid #9aa5b1; border-radius: 6px;
                    padding: 2px 12px; font-size: 17px; }
 """
-DEMO_MARK, DEMO_MARK_SHORT = "DEMO — sandbox", "DEMO"
+DEMO_MARK, DEMO_MARK_SHORT = lazy_("DEMO — sandbox"), lazy_("DEMO")
 NARROW_BELOW = 1000  # window width (px) under which the header takes its short words (800-px kiosks)
 
 
@@ -98,7 +99,7 @@ class MainWindow(QMainWindow):
         touch_dpi: float | None = None,
     ):
         super().__init__()
-        self.setWindowTitle(f"TillQR — {store_name}" + (" — DEMO" if demo else ""))
+        self.setWindowTitle(f"TillQR — {store_name}" + (f" — {DEMO_MARK_SHORT}" if demo else ""))
         self.setMinimumSize(760, 420)
         self.resize(1280, 800)
         self.gate = gate or PinGate(None)
@@ -119,19 +120,19 @@ class MainWindow(QMainWindow):
         row.addWidget(self.store_label, 1)
         self.demo_mark: QLabel | None = None
         if demo:
-            self.demo_mark = QLabel(DEMO_MARK)
+            self.demo_mark = QLabel(str(DEMO_MARK))
             self.demo_mark.setObjectName("demoMark")
-            self.demo_mark.setToolTip(mode_text or "Demo mode: payments are simulated, no money moves")
-            self.demo_mark.setAccessibleName("Demo mode: sandbox, no real payments")
+            self.demo_mark.setToolTip(mode_text or _("Demo mode: payments are simulated, no money moves"))
+            self.demo_mark.setAccessibleName(_("Demo mode: sandbox, no real payments"))
             row.addWidget(self.demo_mark)
         self.nav_row = QHBoxLayout()
         self.nav_row.setSpacing(6)
         row.addLayout(self.nav_row)
-        self.exit_button = QPushButton("Exit")
+        self.exit_button = QPushButton(_("Exit"))
         self.exit_button.setObjectName("exit")
         self.exit_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.exit_button.setToolTip("Leave kiosk mode or quit TillQR (Ctrl+Q) — manager PIN")
-        self.exit_button.setAccessibleName("Exit: leave kiosk mode or quit, with the manager PIN")
+        self.exit_button.setToolTip(_("Leave kiosk mode or quit TillQR (Ctrl+Q) — manager PIN"))
+        self.exit_button.setAccessibleName(_("Exit: leave kiosk mode or quit, with the manager PIN"))
         self.exit_button.clicked.connect(self.request_exit)
         row.addWidget(self.exit_button)
         QShortcut(QKeySequence("Ctrl+Q"), self).activated.connect(self.request_exit)
@@ -153,6 +154,9 @@ class MainWindow(QMainWindow):
         self.guarded: set[str] = set()
         self.needs_pin: set[str] = set()  # pages that open only once a manager PIN exists
         self.nav: dict[str, QPushButton] = {}
+        self._titles: dict[str, str | LazyText] = {}  # each page's button words (lazy: a switch re-reads them)
+        stop_words = on_language_changed(lambda _language: self.retranslate())
+        self.destroyed.connect(lambda *_args: stop_words())
         self.unlocked = False
         self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
@@ -161,7 +165,7 @@ class MainWindow(QMainWindow):
         # Cashiers by name (app/ui/cashier_view.py): True while the counter waits for a cashier to sign in;
         # the counter page then shows the "signin" page in its place.
         self.sign_in_needed: Callable[[], bool] | None = None
-        self.add_page("counter", "Counter", counter)
+        self.add_page("counter", lazy_("Counter"), counter)
         fit_for_touch(self.touch, *counter.touch_targets())
         # A manager's page left open goes back to the counter (and locks) after IDLE_LOCK_S without input.
         self.idle = QTimer(self)
@@ -176,7 +180,7 @@ class MainWindow(QMainWindow):
     def add_page(
         self,
         name: str,
-        title: str,
+        title: str | LazyText,
         widget: QWidget | Callable[[], QWidget],
         *,
         guarded: bool = False,
@@ -194,20 +198,22 @@ class MainWindow(QMainWindow):
         if needs_pin:
             self.needs_pin.add(name)
         n = len(self.nav) + 1
-        button = QPushButton(title)
+        button = QPushButton(str(title))
         button.setObjectName("nav")
         button.setCheckable(True)
         button.setChecked(name == self.current_page())
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the counter's amount field keeps the keyboard
-        button.setToolTip(f"{title} (F{n} or Ctrl+{n})" + (" — manager PIN" if guarded else ""))
-        describe(
-            button,
-            f"{title} page",
-            f"Opens the {title} page; key F{n} or Ctrl+{n}" + (", manager PIN" if guarded else ""),
-        )
+        if guarded:
+            button.setToolTip(_("{page} (F{n} or Ctrl+{n}) — manager PIN").format(page=title, n=n))
+            opens = _("Opens the {page} page; key F{n} or Ctrl+{n}, manager PIN").format(page=title, n=n)
+        else:
+            button.setToolTip(_("{page} (F{n} or Ctrl+{n})").format(page=title, n=n))
+            opens = _("Opens the {page} page; key F{n} or Ctrl+{n}").format(page=title, n=n)
+        describe(button, _("{page} page").format(page=title), opens)
         button.clicked.connect(lambda: self.request_page(name))
         fit_for_touch(self.touch, button)
         self.nav[name] = button
+        self._titles[name] = title
         self.nav_row.addWidget(button)
         for keys in (f"F{n}", f"Ctrl+{n}"):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -225,6 +231,14 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self.pages[name])
         return self.pages[name]
 
+    def retranslate(self) -> None:
+        """The header's words in the language in force (after a switch); the pages word themselves."""
+        for name, button in self.nav.items():
+            button.setText(str(self._titles[name]))
+        self.exit_button.setText(_("Exit"))
+        if self.demo_mark is not None:
+            self.demo_mark.setText(str(DEMO_MARK if self.width() >= NARROW_BELOW else DEMO_MARK_SHORT))
+
     def current_page(self) -> str:
         current = self.stack.currentWidget()
         return next((n for n, w in self.pages.items() if w is current), "counter")
@@ -239,7 +253,7 @@ class MainWindow(QMainWindow):
         if name in self.guarded and not self.unlocked and self.gate.configured:
             self._sync_nav()
             title = self.nav[name].text() if name in self.nav else name
-            self.ask_pin(lambda: self.show_page(name), purpose=f"Manager PIN to open {title}")
+            self.ask_pin(lambda: self.show_page(name), purpose=_("Manager PIN to open {page}").format(page=title))
             return
         self.show_page(name)
 
@@ -251,10 +265,13 @@ class MainWindow(QMainWindow):
         else:
             self._sync_nav()
         if self.settings is not None:
-            self.settings.show_outcome(False, f"Set a manager PIN first: the {title} opens once one is saved.")
+            self.settings.show_outcome(
+                False, _("Set a manager PIN first: the {page} opens once one is saved.").format(page=title)
+            )
 
-    def ask_pin(self, then, purpose: str = "Manager PIN to open this page", *, unlock: bool = True) -> PinDialog:
+    def ask_pin(self, then, purpose: str = "", *, unlock: bool = True) -> PinDialog:
         """The PIN dialog; ``then`` once the gate said yes (``unlock``: the manager's pages open too)."""
+        purpose = purpose or _("Manager PIN to open this page")
         dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack, touch=self.touch)
 
         def unlocked() -> None:
@@ -364,7 +381,7 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         if self.demo_mark is not None:  # the long words where there is room for them
-            self.demo_mark.setText(DEMO_MARK if event.size().width() >= NARROW_BELOW else DEMO_MARK_SHORT)
+            self.demo_mark.setText(str(DEMO_MARK if event.size().width() >= NARROW_BELOW else DEMO_MARK_SHORT))
         if self.pin_dialog is not None:  # e.g. asked at start-up, before the window was maximised
             QTimer.singleShot(0, self._refit_pin_dialog)
         compact = event.size().height() < COMPACT_BELOW

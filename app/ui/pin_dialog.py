@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.config.pin import PinError, PinGate
+from app.i18n import _
 from app.screens.amount_entry import sentence
 
 from .a11y import describe
@@ -47,15 +48,17 @@ class PinDialog(QDialog):
         self,
         gate: PinGate,
         *,
-        purpose: str = "Manager PIN",
+        purpose: str = "",
         parent: QWidget | None = None,
         anchor: QWidget | None = None,
         touch: int | None = None,
-        field_name: str = "Manager PIN",
+        field_name: str = "",
     ):
         """``touch``: the side of a finger's target in px (its keys and buttons at least that big);
         ``field_name``: whose PIN it is, as the field and the window name it (a cashier's: "PIN")."""
         super().__init__(parent)
+        field_name = field_name or _("Manager PIN")
+        purpose = purpose or field_name
         self.gate = gate
         self.anchor = anchor
         self.setObjectName("pinDialog")
@@ -87,27 +90,27 @@ class PinDialog(QDialog):
         grid.setSpacing(4)
         for i, key in enumerate("123456789"):
             grid.addWidget(self._key(key), i // 3, i % 3)
-        clear = QPushButton("Clear")
+        clear = QPushButton(_("Clear"))
         clear.setObjectName("pinKey")
-        describe(clear, "Clear the PIN", "Deletes every digit typed")
+        describe(clear, _("Clear the PIN"), _("Deletes every digit typed"))
         clear.clicked.connect(self.field.clear)
         grid.addWidget(clear, 3, 0)
         grid.addWidget(self._key("0"), 3, 1)
         back = QPushButton("⌫")
         back.setObjectName("pinKey")
-        describe(back, "Delete last digit", "Deletes the last digit of the PIN (Backspace)")
+        describe(back, _("Delete last digit"), _("Deletes the last digit of the PIN (Backspace)"))
         back.clicked.connect(self.field.backspace)
         grid.addWidget(back, 3, 2)
         column.addLayout(grid)
         row = QHBoxLayout()
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setObjectName("pinCancel")
         self.cancel_button.clicked.connect(self.reject)
-        self.ok_button = QPushButton("Unlock")
+        self.ok_button = QPushButton(_("Unlock"))
         self.ok_button.setObjectName("pinOk")
         self.ok_button.setDefault(True)
-        describe(self.cancel_button, "Cancel", "Closes without unlocking (Escape)")
-        describe(self.ok_button, "Unlock", "Checks the PIN typed (Enter)")
+        describe(self.cancel_button, _("Cancel"), _("Closes without unlocking (Escape)"))
+        describe(self.ok_button, _("Unlock"), _("Checks the PIN typed (Enter)"))
         self.ok_button.clicked.connect(self.submit)
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
@@ -158,7 +161,7 @@ class PinDialog(QDialog):
     def _key(self, digit: str) -> QPushButton:
         button = QPushButton(digit)
         button.setObjectName("pinKey")
-        describe(button, f"Digit {digit}", "Types this digit into the PIN")
+        describe(button, _("Digit {digit}").format(digit=digit), _("Types this digit into the PIN"))
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the keyboard
         button.clicked.connect(lambda: self.field.insert(digit))
         return button

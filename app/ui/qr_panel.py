@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.i18n import _
+
 from .qr_widget import QrWidget
 
 WIDE = 1.45  # width / height above which the caption moves beside the code
@@ -78,7 +80,7 @@ class QrPanel(QWidget):
 
     def set_countdown(self, text: str, warning: str = "") -> None:
         """ "Expires in 4:59"; in the sale's last seconds the ``warning`` instead, marked (colour and words)."""
-        self.countdown.setText(warning or (f"Expires in {text}" if text else ""))
+        self.countdown.setText(warning or (_("Expires in {left}").format(left=text) if text else ""))
         self.countdown.setVisible(bool(text or warning))
         self.countdown.setWordWrap(bool(warning))
         if self.countdown.property("warning") != bool(warning):

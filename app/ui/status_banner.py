@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.i18n import _
 from app.screens.counter_model import Banner, Mode
 
 from .a11y import announce
@@ -33,7 +34,7 @@ class StatusBanner(QWidget):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setAccessibleDescription("The sale's state in words; read out when it changes")
+        self.setAccessibleDescription(_("The sale's state in words; read out when it changes"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.setSpacing(0)

@@ -36,7 +36,7 @@ async def test_unreachable_provider_at_boot_opens_the_shops_till_and_says_it_doe
             assert runtime.link is None and runtime.controller.link_id == "L1"
             standings = Standings(lambda: None)
             asking = asyncio.ensure_future(watch_provider(standings, runtime.provider.ping, waits=(60.0,)))
-            await until(lambda: standings.text == NO_ANSWER)  # said at once, not at the first sale
+            await until(lambda: standings.text == str(NO_ANSWER))  # said at once, not at the first sale
             asking.cancel()
             await asyncio.gather(asking, return_exceptions=True)
         finally:

@@ -71,7 +71,7 @@ def test_settings_and_journal_ask_for_the_pin(window_for, tmp_path, qtbot, ring)
             next(b for b in dialog.findChildren(type(dialog.ok_button)) if b.text() == digit), Qt.MouseButton.LeftButton
         )
     dialog.submit()
-    assert "Wrong PIN" in dialog.error.text() and "1 tries left" in dialog.error.text()
+    assert "Wrong PIN" in dialog.error.text() and "1 try left" in dialog.error.text()
     qtbot.keyClicks(dialog.field, "9999")
     dialog.submit()
     assert "locked for 300 s" in dialog.error.text()

@@ -191,7 +191,7 @@ async def test_wrong_pins_lock_out(stocked, pin_hash):
     model.pin = gate(pin_hash, max_failures=2, lockout_s=60)
     await model.select(sales["paid"].sale_id)
     assert not await model.refund("1.00", "0000")
-    assert model.message == "Refund refused: wrong PIN (1 tries left)."
+    assert model.message == "Refund refused: wrong PIN (1 try left)."
     assert not await model.refund("1.00", "0000")
     assert "locked for 60 s" in model.message
     assert not await model.refund("1.00", PIN)  # even the right one, while locked

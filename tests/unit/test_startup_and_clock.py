@@ -27,7 +27,7 @@ async def test_a_provider_that_does_not_answer_at_start_is_said_at_once_and_aske
                 await till.sandbox.faults()
 
         await watch_provider(m.standings, till.provider.ping, sleep=wait)
-        assert seen == [NO_ANSWER, NO_ANSWER]  # said before any sale, while it kept asking
+        assert seen == [str(NO_ANSWER), str(NO_ANSWER)]  # said before any sale, while it kept asking
         assert m.standing == ""  # and gone once it answers
 
 
