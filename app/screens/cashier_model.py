@@ -24,6 +24,7 @@ from app.domain.sale import Sale
 from app.i18n import _, lazy_
 from app.storage.cashiers import Cashier, CashierError, Cashiers
 
+from .observed import Listeners
 from .operations import Busy, Level, Operations, Words
 
 SIGN_OUT_REFUSED = lazy_("Finish the sale first.")  # its code stays in front of the customer until it ends
@@ -37,17 +38,15 @@ class _Listened:
     def __init__(self) -> None:
         self.message = ""
         self.message_level: str = Level.INFO
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self.ops = Operations(self)
         self.loaded = False  # the cashiers were read once (Settings changes nothing before)
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     def stop(self) -> None:
         """The screen went away: no more listeners, and what still runs is cancelled."""

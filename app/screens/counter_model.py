@@ -59,6 +59,7 @@ from .counter_words import (
     while_busy,
 )
 from .due_form import DueCheck, DueForm, owed_today, summary
+from .observed import Listeners
 from .operations import Busy, Level, Operations, Outcome
 
 __all__ = ["Banner", "CounterModel", "Mode"]
@@ -96,7 +97,7 @@ class CounterModel:
         self.message_level: str = Level.INFO
         self._amount_refusal = ""  # the amount field's last refusal, said until the amount is typed again
         self.ops = Operations(self, while_busy)  # every command runs through it: busy, words, result
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self._ended_listeners: list[Callable[[Sale], object]] = []  # the shown sale ended (sounds, last sales)
         capabilities = getattr(controller, "capabilities", Capability.NONE)
         self.due: DueForm | None = None
@@ -112,17 +113,10 @@ class CounterModel:
     # -- observers ------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """``listener()`` after each change; returns what stops it (a view gone before a press's task ends)."""
-        self._listeners.append(listener)
-
-        def stop() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return stop
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     def on_sale_ended(self, listener: Callable[[Sale], object]) -> None:
         """``listener(sale)`` once for each sale this screen showed open and then saw end (paid, expired,

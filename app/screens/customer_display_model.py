@@ -38,6 +38,7 @@ from app.domain.sale import Sale, SaleStatus, utcnow
 from app.i18n import LazyWords, _, lazy_
 
 from .counter_banner import countdown
+from .observed import Listeners
 
 __all__ = ["COLOURS", "CustomerDisplayModel", "Face", "Look", "Placement", "ScreenBox", "amount_text", "place"]
 
@@ -133,17 +134,16 @@ class CustomerDisplayModel:
         self.sale: Sale | None = None  # the sale on screen (open, or its result while it lasts)
         self._until: datetime | None = None  # when the shown result (or a handover) gives way to IDLE
         self._retired = ""  # the last sale whose result has gone: its late snapshots stay away
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         if current is not None and current.status.is_open:
             self.sale = current
 
     # -- observers ------------------------------------------------------------------------------
-    def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self._listeners.add(listener)
 
     def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     # -- events from the controller (app.ui.bridge) ---------------------------------------------
     def on_event(self, event: Event) -> None:

@@ -47,6 +47,7 @@ from app.storage.fieldbook import FieldbookError, SyncState
 from . import field_lines
 from .field_lines import Banner, Connection, Preview
 from .field_network import FieldNetwork, while_busy
+from .observed import Listeners
 from .operations import Busy, Level, Operations, Words
 
 __all__ = ["Banner", "Connection", "FieldModel", "Preview"]
@@ -95,7 +96,7 @@ class FieldModel(FieldNetwork):
         self.message_level: str = Level.INFO
         self.ops = Operations(self, while_busy)  # the form: record, resolve
         self.net = Operations(self, while_busy)  # the network: probe, sync, import
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._generation = 0  # of the last load asked: an older answer is dropped
         self._stamp = 0  # counts the rows re-read one by one (``_replace``), so a slower whole load keeps them
@@ -107,12 +108,10 @@ class FieldModel(FieldNetwork):
     # -- observers ----------------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` after every change; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     @property
     def busy(self) -> Busy | None:

@@ -44,6 +44,7 @@ from app.i18n import ngettext
 from app.screens import journal_filters, journal_lines, journal_refunds
 from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
 from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
+from app.screens.observed import Listeners
 from app.screens.operations import Busy, Level, Operations, Words
 from app.storage import reports
 from app.storage.reports import CsvDialect
@@ -102,14 +103,13 @@ class JournalModel:
         self.loaded = False
         self.detail_currency = ""
         self._rows: list[Row] | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self._tasks: set[asyncio.Task] = set()
 
     # -- observers ------------------------------------------------------------------
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` after every change; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     @property
     def busy(self) -> Busy | None:
@@ -118,8 +118,7 @@ class JournalModel:
 
     def changed(self) -> None:
         self._rows = None
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     def close(self) -> None:
         """The view is going away: stop what is still running."""

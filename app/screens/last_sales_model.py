@@ -20,6 +20,7 @@ from app.storage.journal import Journal
 
 from .cashier_model import CashierModel
 from .journal_filters import status_words
+from .observed import Listeners
 from .operations import Busy, Level, Operations, Words
 from .shift_model import print_receipt
 
@@ -87,14 +88,13 @@ class LastSalesModel:
         self.message = ""
         self.message_level: str = Level.INFO
         self.ops = Operations(self)
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     @property
     def busy(self) -> Busy | None:

@@ -38,6 +38,7 @@ from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentPro
 from app.providers.registry import BY_NAME
 from app.providers.spec import ProviderSpec
 from app.screens import connection_test, settings_form
+from app.screens.observed import Listeners
 from app.screens.operations import Busy, Level, Operations, Words
 from app.screens.settings_form import FIELDS, SECTIONS, Field
 
@@ -81,7 +82,7 @@ class SettingsModel:
         self.errors: dict[str, str] = {}
         self.message = ""
         self.message_level: str = Level.INFO
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self.ops = Operations(self)  # test connection, create link, sticker: busy, words, result
         self.pending_credentials: dict[str, str] = {}
         self._stored: dict[tuple[str, str], str] = {}  # (provider, key) -> "set"/"not set": keyring read once
@@ -291,12 +292,11 @@ class SettingsModel:
         """What the screen is waiting for (the view disables its buttons meanwhile)."""
         return self.ops.busy
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     def _said(self, ok: bool, text: str) -> tuple[bool, str]:
         self.message, self.message_level = text, Level.INFO if ok else Level.ERROR

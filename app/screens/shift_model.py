@@ -20,6 +20,7 @@ from app.receipts.desk import PrintFailed, ReceiptDesk
 from app.receipts.printer import CHARS_PER_LINE
 from app.receipts.shift import ShiftReport, close_shift, load_report, report_lines, write_csv
 
+from .observed import Listeners
 from .operations import Busy, Level, Operations, Words
 
 PRINT = Words("Not printed", expected=(PrintFailed,))
@@ -48,15 +49,13 @@ class ShiftModel:
         self.message = ""
         self.message_level: str = Level.INFO
         self.ops = Operations(self)
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners()
 
     @property
     def busy(self) -> Busy | None:
