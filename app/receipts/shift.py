@@ -16,9 +16,7 @@ their sales, their refunds, their open sales).
 
 from __future__ import annotations
 
-import csv
 import enum
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
@@ -28,7 +26,7 @@ from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.screens.journal_filters import WORDS
 from app.storage.journal import Journal
-from app.storage.reports import STATUS_ORDER, totals_by
+from app.storage.reports import STATUS_ORDER, totals_by, write_rows
 
 from .layout import MIN_WIDTH, centred, pair, rule
 
@@ -286,17 +284,4 @@ def csv_rows(report: ShiftReport) -> list[list[str]]:
 
 def write_csv(report: ShiftReport, path: Path) -> int:
     """The report as CSV (UTF-8 with BOM for spreadsheets, ``CSV_COLUMNS``), written atomically; rows written."""
-    tmp = path.with_name(path.name + ".tmp")
-    rows = csv_rows(report)
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows(rows)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return len(rows)
+    return write_rows(path, CSV_COLUMNS, csv_rows(report))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import Enum
@@ -105,22 +105,27 @@ def row(sale: Sale, form: CsvForm | None = None) -> list[str]:
 def export_csv(sales: Iterable[Sale], path: Path, dialect: CsvDialect = CsvDialect.NEUTRAL) -> int:
     """Write ``sales`` to ``path`` (UTF-8 with BOM for spreadsheets) in ``dialect``, atomically; the number
     written."""
-    path = Path(path)
     form = csv_form(dialect)
+    return write_rows(Path(path), COLUMNS, (row(sale, form) for sale in sales), delimiter=form.separator)
+
+
+def write_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], *, delimiter: str = ",") -> int:
+    """A CSV file for spreadsheets (UTF-8 with BOM), written atomically: a temporary file, fsync, rename; never a
+    stray half file beside the target. The number of rows written (the header not counted)."""
     tmp = path.with_name(path.name + ".tmp")
     n = 0
     try:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=form.separator)
-            writer.writerow(COLUMNS)
-            for sale in sales:
-                writer.writerow(row(sale, form))
+            writer = csv.writer(fh, delimiter=delimiter)
+            writer.writerow(header)
+            for line in rows:
+                writer.writerow(line)
                 n += 1
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)  # never a stray half file beside the target
+        tmp.unlink(missing_ok=True)
         raise
     return n
 
