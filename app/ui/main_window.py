@@ -44,6 +44,7 @@ from app.screens.kiosk_model import CloseVerdict, ExitChoice, KioskModel
 from app.screens.touch import touch_px
 
 from .a11y import describe
+from .elided_label import ElidedLabel
 from .kiosk import ExitDialog, PageStack, fit_for_touch, refit_touch, screen_touch_px
 from .pin_dialog import PinDialog
 from .qss import local
@@ -65,22 +66,6 @@ QPushButton#exit { background: #1f2933; color: #ffffff; border: 2px solid #9aa5b
 """
 DEMO_MARK, DEMO_MARK_SHORT = lazy_("DEMO — sandbox"), lazy_("DEMO")
 NARROW_BELOW = 1000  # window width (px) under which the header takes its short words (800-px kiosks)
-
-
-class ElidedLabel(QLabel):
-    """A label that ends in "…" where its room ends (the store's name in a narrow header), never cut mid-letter;
-    the whole text stays its tooltip and accessible name."""
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.full_text = text
-        self.setAccessibleName(text)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(0, self.width()))
-        if shown != self.text():
-            self.setText(shown)
 
 
 class MainWindow(QMainWindow):

@@ -120,7 +120,7 @@ def test_screenshot_scripts_answer_help(tmp_path, module):
 
 
 def test_a_long_store_name_ends_in_an_ellipsis_not_mid_letter(qtbot):
-    from app.ui.main_window import ElidedLabel
+    from app.ui.elided_label import ElidedLabel
 
     label = ElidedLabel("Padaria e Confeitaria Central de Quixeramobim")
     qtbot.addWidget(label)
