@@ -27,7 +27,7 @@ class QrWidget(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(120, 120)  # smaller than its room on a short panel would be cut, not shrunk
         self.setAccessibleName("Payment QR code")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
 
