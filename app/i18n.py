@@ -140,6 +140,7 @@ def _build(code: str, environ: Mapping[str, str] | None = None) -> Language:
 
 _lock = threading.Lock()
 _current: Language | None = None
+_held = False  # hold_neutral(): machine output for the rest of the process
 _listeners: list[Callable[[Language], None]] = []
 
 
@@ -159,6 +160,8 @@ def set_language(code: str | None) -> Language:
     """Use ``code`` ("pt_BR"; "" or None: the environment's) from now on; the listeners hear of a change.
     LanguageError (nothing changed) when ``code`` is not a language."""
     global _current
+    if _held:
+        return current()
     chosen = _build(code or "")
     before = current()
     with _lock:
@@ -166,6 +169,17 @@ def set_language(code: str | None) -> Language:
     if before.code != chosen.code:
         for listener in list(_listeners):
             listener(chosen)
+    return chosen
+
+
+def hold_neutral() -> Language:
+    """Neutral words and formats for the rest of this process, whatever ``set_language`` is asked later: for
+    a command whose output is for programs (``--json``, ``charge``'s JSON lines), so that every text in it,
+    an error's reason too, reads the same under every language."""
+    global _current, _held
+    chosen = _build("C")
+    with _lock:
+        _current, _held = chosen, True
     return chosen
 
 

@@ -35,6 +35,7 @@ def _language_put_back():
     listeners = list(i18n._listeners)
     yield
     i18n._current = None  # read again from the environment at the next use
+    i18n._held = False
     i18n._listeners[:] = listeners
 
 

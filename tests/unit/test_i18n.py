@@ -224,3 +224,12 @@ def test_journal_list_and_totals_speak_the_language(demo_home, lang, words, mone
     assert words[3] in listed.stderr
     as_json = tillqr("journal", "list", "--demo", "--json", lang=lang, home=demo_home).stdout
     assert '"amount": "12.50"' in as_json and '"status": "settled"' in as_json  # machines read it the same
+
+
+def test_machine_output_holds_the_neutral_language_whatever_is_asked_later():
+    set_language("pt_BR")
+    assert Money(1250, "BRL").display() == f"R${NBSP}12,50"
+    i18n.hold_neutral()
+    assert Money(1250, "BRL").display() == "BRL 12.50"
+    set_language("pt_BR")  # what opening the store's runtime asks: held, nothing changes
+    assert Money(1250, "BRL").display() == "BRL 12.50" and i18n._("settled") == "settled"
