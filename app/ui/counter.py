@@ -39,10 +39,13 @@ from app.screens.shift_model import print_receipt
 from .a11y import describe, tab_order
 from .amount_field import TYPED, AmountField
 from .due_panel import DuePanel
+from .elided_label import FittingNote
 from .keypad import CLEAR, Keypad
 from .last_sales_panel import LastSalesPanel
 from .qr_panel import QrPanel
 from .status_banner import StatusBanner
+
+SHORT_PANEL = 600  # px of counter height under which the notes above the QR keep to one line (800×480, 1024×600)
 
 
 class CounterView(QWidget):
@@ -107,10 +110,9 @@ class CounterView(QWidget):
             left.addWidget(self.due_panel, 1)
         left.addLayout(actions)
 
-        self.standing = QLabel()  # what holds until it changes: setup unfinished, the provider not answering
+        self.standing = FittingNote()  # what holds until it changes: setup unfinished, the provider not answering
         self.standing.setObjectName("message")
         self.standing.setProperty("level", "warning")
-        self.standing.setWordWrap(True)
         self.banner = StatusBanner()
         self.message = QLabel()
         self.message.setObjectName("message")
@@ -246,6 +248,9 @@ class CounterView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._place_last_sales()
+        short = self.height() < SHORT_PANEL  # the notes keep to a line each: the room goes to the QR
+        self.standing.set_compact(short)
+        self.banner.set_compact(short)
 
     @asyncSlot()
     async def on_print_receipt(self) -> None:
@@ -308,7 +313,7 @@ class CounterView(QWidget):
         self.panel.show_sale(m.qr_payload, m.panel_hint, *m.sale_caption)
         self.message.setText(m.message)
         self.message.setVisible(bool(m.message))
-        self.standing.setText(m.standing)
+        self.standing.set_note(m.standing)
         self.standing.setVisible(bool(m.standing))
         _set_property(self.message, "level", m.message_level)
         self._render_countdown()

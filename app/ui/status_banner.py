@@ -58,6 +58,13 @@ class StatusBanner(QWidget):
         layout.addWidget(self.note)
         self._style: tuple[Mode, str] | None = None
 
+    def set_compact(self, compact: bool) -> None:
+        """On a short panel the banner gives up the line it keeps for a note that is not there (it grows when
+        one comes); on a tall one it keeps it, so nothing jumps."""
+        keep = self.note.sizePolicy()
+        keep.setRetainSizeWhenHidden(not compact)
+        self.note.setSizePolicy(keep)
+
     def show_banner(self, banner: Banner) -> None:
         symbol = _SYMBOL.get(banner.mode, "")
         text = banner.title if banner.mode is Mode.WAITING or not symbol else f"{symbol} {banner.title}"

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from app.domain.sale import SaleStatus
 from app.qr import emv
+from app.screens.counter_words import Standing
 from app.ui.app import compose
 from tests.ui.fakes import FakeController, FakeRuntime
 from tests.ui.qrgrab import decode_qr
@@ -177,3 +178,21 @@ def test_the_longest_amount_is_never_clipped(make_window, qtbot, size):
     qtbot.wait(50)
     shown = QFontMetrics(view.amount.font()).horizontalAdvance(view.amount.text())
     assert shown <= view.amount.contentsRect().width() - 24
+
+
+def test_on_a_short_panel_the_notes_give_way_to_the_qr(make_window, qtbot):
+    """800×480 with both standing notes said: the notes shrink to a line each (their whole text in the
+    tooltip), so the code keeps at least 3 px a module and scans."""
+    _, view, controller, _ = make_window(size=(800, 480))
+    unfinished = "Setup is unfinished: the provider's address and the payment link (Settings names the fields)."
+    view.model.set_standing(Standing.SETUP, unfinished)
+    view.model.set_standing(Standing.PROVIDER, "The provider does not answer: sales cannot start until it does.")
+    qtbot.keyClicks(view.amount, "3")
+    qtbot.mouseClick(view.charge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.qr.payload() is not None, timeout=10000)
+    qtbot.wait(50)
+    rect, n = view.qr.symbol_rect(), view.qr.modules()
+    assert rect.width() // n >= 3, f"{rect.width()} px for {n} modules"
+    assert decode_qr(view.qr) == [view.qr.payload()]
+    assert view.standing.toolTip().startswith(unfinished) and view.standing.text().endswith("…")
+    assert view.standing.height() <= 2 * view.standing.fontMetrics().height() + 12
