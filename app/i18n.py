@@ -96,7 +96,9 @@ def parse_language(code: str) -> Locale | None:
     try:
         return Locale.parse(name)
     except (UnknownLocaleError, ValueError, TypeError):
-        raise LanguageError(f"{code!r} is not a language TillQR knows: use a code like pt_BR, es or hi") from None
+        raise LanguageError(
+            _("{code} is not a language TillQR knows: use a code like pt_BR, es or hi").format(code=repr(code))
+        ) from None
 
 
 def system_languages(environ: Mapping[str, str] | None = None) -> list[Locale]:
