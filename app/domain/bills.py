@@ -25,7 +25,8 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain.excerpt import excerpt
-from app.domain.tariffs import Tariff, number_text
+from app.domain.tariffs import Tariff, shown_number
+from app.i18n import _, decimal_symbol
 
 MAX_DECIMALS = 3
 _READING = re.compile(r"([0-9]{1,15})(?:[.,]([0-9]{1,15}))?")
@@ -82,20 +83,33 @@ def parse_reading(text: str) -> Decimal:
     negative = raw.startswith("-")
     match = _READING.fullmatch(raw[1:] if negative else raw)
     if not match:
-        what = f"{excerpt(raw)} is not a meter reading" if raw else "Type the reading"
-        raise ReadingRejected(
-            ReadingProblem.NOT_A_NUMBER, f"{what}: type the digits on the meter, like 12345 or 12345.6."
-        )
+        if raw:
+            said = _("{text} is not a meter reading: type the digits on the meter, like {example}.").format(
+                text=excerpt(raw), example=_example()
+            )
+        else:
+            said = _("Type the reading: the digits on the meter, like {example}.").format(example=_example())
+        raise ReadingRejected(ReadingProblem.NOT_A_NUMBER, said)
     whole, decimals = match.group(1), match.group(2) or ""
     value = Decimal(f"{whole}.{decimals}" if decimals else whole)
     if negative:
-        raise ReadingRejected(ReadingProblem.NEGATIVE, f"A meter reading cannot be negative (-{number_text(value)}).")
+        raise ReadingRejected(
+            ReadingProblem.NEGATIVE,
+            _("A meter reading cannot be negative (-{reading}).").format(reading=shown_number(value)),
+        )
     if len(decimals) > MAX_DECIMALS:
         raise ReadingRejected(
             ReadingProblem.TOO_PRECISE,
-            f"The reading {excerpt(raw)} has more than {MAX_DECIMALS} decimals: type it as the meter shows it.",
+            _("The reading {text} has more than {most} decimals: type it as the meter shows it.").format(
+                text=excerpt(raw), most=MAX_DECIMALS
+            ),
         )
     return value
+
+
+def _example() -> str:
+    """A reading as the agent may type it, with the locale's decimal mark ("12345 or 12345,6" in pt_BR)."""
+    return _("{whole} or {decimal}").format(whole="12345", decimal="12345" + decimal_symbol() + "6")
 
 
 def _same_meter(a: str, b: str) -> bool:
@@ -109,20 +123,23 @@ def check_reading(
     if meter_id is not None and not _same_meter(meter_id, bill.meter_id):
         raise ReadingRejected(
             ReadingProblem.WRONG_METER,
-            f"This is meter {meter_id.strip()}, but bill {bill.bill_id} is for meter {bill.meter_id}. "
-            "Find the bill for this meter.",
+            _("This is meter {meter}, but bill {bill} is for meter {expected}. Find the bill for this meter.").format(
+                meter=meter_id.strip(), bill=bill.bill_id, expected=bill.meter_id
+            ),
         )
     reading = parse_reading(text)
     previous = bill.previous_reading
-    shown, before = number_text(reading, grouped=True), number_text(previous, grouped=True)
+    shown, before = shown_number(reading), shown_number(previous)
     limit = tariff.max_consumption
     wrap = Decimal(10) ** tariff.meter_digits
     if reading < previous:
         if not confirm_reset:
             raise ReadingRejected(
                 ReadingProblem.LOWER_THAN_PREVIOUS,
-                f"The reading {shown} is lower than the previous reading {before}. "
-                "If the meter rolled over or was replaced, confirm the reset.",
+                _(
+                    "The reading {reading} is lower than the previous reading {previous}. "
+                    "If the meter rolled over or was replaced, confirm the reset."
+                ).format(reading=shown, previous=before),
             )
         rollover = wrap - previous + reading
         if previous < wrap and rollover <= limit:
@@ -130,9 +147,11 @@ def check_reading(
         if reading > limit:  # not a rollover, and too much for a new meter counting from zero: a typing slip
             raise ReadingRejected(
                 ReadingProblem.ABSURD_JUMP,
-                f"The reading {shown} is lower than the previous reading {before}, but it is no rollover, and a "
-                f"replaced meter would have counted {shown} kWh from zero, more than the "
-                f"{number_text(limit, grouped=True)} kWh expected at most. Check the number on the meter.",
+                _(
+                    "The reading {reading} is lower than the previous reading {previous}, but it is no rollover, "
+                    "and a replaced meter would have counted {reading} kWh from zero, more than the {most} kWh "
+                    "expected at most. Check the number on the meter."
+                ).format(reading=shown, previous=before, most=shown_number(limit)),
                 confirmable=False,
             )
         return Consumption(reading, reading, reset=True)  # a new meter, counting from zero
@@ -140,16 +159,19 @@ def check_reading(
     if reading >= wrap:  # no meter of these digits can show it: confirming would only charge a slip
         raise ReadingRejected(
             ReadingProblem.ABSURD_JUMP,
-            f"The reading {shown} has more digits than this {tariff.meter_digits}-digit meter shows. "
-            "Check the number on the meter (a meter with more digits needs the tariff's meter_digits changed).",
+            _(
+                "The reading {reading} has more digits than this {digits}-digit meter shows. Check the number on "
+                "the meter (a meter with more digits needs the tariff's meter_digits changed)."
+            ).format(reading=shown, digits=tariff.meter_digits),
             confirmable=False,
         )
     if not confirm_reset and consumption > limit:
         raise ReadingRejected(
             ReadingProblem.ABSURD_JUMP,
-            f"The reading {shown} means {number_text(consumption, grouped=True)} kWh since the previous reading "
-            f"{before}, more than the {number_text(limit, grouped=True)} kWh expected at most. "
-            "Check the number; if it is right, confirm it.",
+            _(
+                "The reading {reading} means {kwh} kWh since the previous reading {previous}, more than the {most} "
+                "kWh expected at most. Check the number; if it is right, confirm it."
+            ).format(reading=shown, kwh=shown_number(consumption), previous=before, most=shown_number(limit)),
         )
     return Consumption(reading, consumption, reset=False)
 

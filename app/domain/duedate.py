@@ -142,9 +142,13 @@ class DueBreakdown:
 def _same(currency: str, *amounts: Money) -> None:
     for m in amounts:
         if m.currency != currency:
-            raise ValueError(f"due-date terms in {m.currency} for a charge in {currency}")
+            raise ValueError(
+                _("due-date terms in {currency} for a charge in {charged}").format(
+                    currency=m.currency, charged=currency
+                )
+            )
         if m.minor < 0:
-            raise ValueError(f"due-date amounts cannot be negative: {m}")
+            raise ValueError(_("due-date amounts cannot be negative: {amount}").format(amount=m.display()))
 
 
 def amount_due(base: Money, terms: DueTerms, on: date) -> DueBreakdown:
@@ -193,21 +197,36 @@ def problems(base: Money, terms: DueTerms) -> list[str]:
         out.append(str(exc))
         return out
     if terms.max_payment_days < 0:
-        out.append("max_payment_days cannot be negative")
+        out.append(_("the days it can be paid late cannot be negative"))
     elif date.max - terms.due_date <= timedelta(days=terms.max_payment_days + 1):
-        out.append(f"the due date {terms.due_date} plus {terms.max_payment_days} days is past the calendar's end")
+        out.append(
+            ngettext(
+                "the due date {date} plus {n} day is past the calendar's end",
+                "the due date {date} plus {n} days is past the calendar's end",
+                terms.max_payment_days,
+            ).format(date=format_date(terms.due_date), n=terms.max_payment_days)
+        )
     if terms.rebate.minor >= base.minor:
-        out.append(f"the rebate ({terms.rebate}) must be less than the amount ({base})")
+        out.append(
+            _("the rebate ({rebate}) must be less than the amount ({amount})").format(
+                rebate=terms.rebate.display(), amount=base.display()
+            )
+        )
     dates = [d.limit_date for d in terms.discounts]
     if len(set(dates)) != len(dates):
-        out.append("two discounts have the same limit date")
+        out.append(_("two discounts have the same limit date"))
     for d in terms.discounts:
+        limit = format_date(d.limit_date)
         if d.amount.minor <= 0:
-            out.append(f"the discount until {d.limit_date} must be more than zero")
+            out.append(_("the discount until {date} must be more than zero").format(date=limit))
         if d.limit_date > terms.due_date:
-            out.append(f"the discount limit date {d.limit_date} is after the due date {terms.due_date}")
+            out.append(
+                _("the discount limit date {date} is after the due date {due}").format(
+                    date=limit, due=format_date(terms.due_date)
+                )
+            )
         if terms.rebate.minor + d.amount.minor >= base.minor:
-            out.append(f"the rebate and the discount until {d.limit_date} leave nothing to pay")
+            out.append(_("the rebate and the discount until {date} leave nothing to pay").format(date=limit))
     return out
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from app.domain.duedate import to_money
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money, MoneyError, max_amount, minor_units
+from app.i18n import _, current, format_number
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,17 @@ def number_text(value: Decimal, *, grouped: bool = False) -> str:
     return f"{normal:,f}" if grouped else f"{normal:f}"
 
 
+def shown_number(value: Decimal, *, grouped: bool = True) -> str:
+    """``value`` on a screen or a printed bill, as the store's locale writes it: "1.350,5" in pt_BR; when
+    neutral ``number_text`` ("1,350.5", or "1350.5" not ``grouped``); no exponent, no trailing zeros."""
+    if current().neutral:
+        return number_text(value, grouped=grouped)
+    return format_number(Decimal(number_text(value)))
+
+
 def percent_text(rate: Decimal) -> str:
-    """0.18 -> "18 %", 0.0465 -> "4.65 %"."""
-    return f"{number_text(rate * 100)} %"
+    """0.18 -> "18 %", 0.0465 -> "4.65 %" ("4,65 %" in pt_BR)."""
+    return _("{rate} %").format(rate=shown_number(rate * 100, grouped=False))
 
 
 def compute_charge(tariff: Tariff, consumption: Decimal) -> Charge:
@@ -98,22 +107,29 @@ def compute_charge(tariff: Tariff, consumption: Decimal) -> Charge:
     if not isinstance(consumption, Decimal) or not consumption.is_finite():
         raise ValueError(f"consumption must be a finite Decimal, not {consumption!r}")
     if consumption < 0:
-        raise ValueError(f"consumption cannot be negative ({consumption} kWh)")
+        raise ValueError(_("The consumption cannot be negative ({kwh} kWh).").format(kwh=shown_number(consumption)))
     cur = tariff.currency
-    lines = [ChargeLine("Fixed fee", tariff.fixed_fee)]
+    lines = [ChargeLine(_("Fixed fee"), tariff.fixed_fee)]
     start = Decimal(0)
     for tier in tariff.tiers:
         if consumption <= start:
             break
         end = consumption if tier.up_to is None else min(consumption, tier.up_to)
-        label = f"{number_text(start)}–{number_text(end)} kWh × {number_text(tier.price)}"
+        label = _("{start}–{end} kWh × {price}").format(
+            start=shown_number(start, grouped=False),
+            end=shown_number(end, grouped=False),
+            price=shown_number(tier.price, grouped=False),
+        )
         lines.append(ChargeLine(label, to_money((end - start) * tier.price, cur)))
         if tier.up_to is None:
             break
         start = tier.up_to
     subtotal = Money(sum(line.amount.minor for line in lines), cur)
     tax_lines = [
-        ChargeLine(f"{tax.name} {percent_text(tax.rate)}", to_money(subtotal.amount * tax.rate, cur))
+        ChargeLine(
+            _("{tax} {rate}").format(tax=tax.name, rate=percent_text(tax.rate)),
+            to_money(subtotal.amount * tax.rate, cur),
+        )
         for tax in tariff.taxes
     ]
     taxes = Money(sum(line.amount.minor for line in tax_lines), cur)
@@ -184,10 +200,18 @@ class _Table:
 
     def decimal(self, name: str, *, low: Decimal, high: Decimal = MAX_NUMBER, above_low: bool = False) -> Decimal:
         value = self.table[name]
-        rule = f"{'>' if above_low else '≥'} {number_text(low)}"
         if high != MAX_NUMBER:
-            rule = f"between {number_text(low)} and {number_text(high)}"
-        problem = f"{self.key(name)} must be a decimal number {rule}, not {value!r}"
+            problem = _("{key} must be a decimal number between {low} and {high}, not {value}").format(
+                key=self.key(name), low=number_text(low), high=number_text(high), value=repr(value)
+            )
+        elif above_low:
+            problem = _("{key} must be a decimal number > {low}, not {value}").format(
+                key=self.key(name), low=number_text(low), value=repr(value)
+            )
+        else:
+            problem = _("{key} must be a decimal number ≥ {low}, not {value}").format(
+                key=self.key(name), low=number_text(low), value=repr(value)
+            )
         if isinstance(value, float):  # read with parse_float=Decimal: a float would not be exact
             raise TariffError(f"{self.key(name)} was read as a float; read the TOML with parse_float=Decimal")
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
@@ -203,13 +227,21 @@ class _Table:
     def integer(self, name: str, low: int, high: int) -> int:
         value = self.table[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise TariffError(f"{self.key(name)} must be a whole number between {low} and {high}, not {value!r}")
+            raise TariffError(
+                _("{key} must be a whole number between {low} and {high}, not {value}").format(
+                    key=self.key(name), low=low, high=high, value=repr(value)
+                )
+            )
         return value
 
     def text(self, name: str, max_len: int) -> str:
         value = self.table[name]
         if not isinstance(value, str) or not value.strip() or len(value) > max_len or not value.isprintable():
-            raise TariffError(f"{self.key(name)} must be a text of 1 to {max_len} characters, not {value!r}")
+            raise TariffError(
+                _("{key} must be a text of 1 to {most} characters, not {value}").format(
+                    key=self.key(name), most=max_len, value=repr(value)
+                )
+            )
         return value.strip()
 
     def money(self, name: str, currency: str) -> Money:
@@ -218,44 +250,59 @@ class _Table:
             return Money.from_decimal(amount, currency)
         except MoneyError:
             digits = minor_units(currency)
-            raise TariffError(f"{self.key(name)} has more than the {digits} decimals of {currency}: {amount}") from None
+            raise TariffError(
+                _("{key} has more than the {digits} decimals of {currency}: {amount}").format(
+                    key=self.key(name), digits=digits, currency=currency, amount=amount
+                )
+            ) from None
 
     def tables(self, name: str) -> list[_Table]:
         value = self.table[name]
         if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-            raise TariffError(f"{self.key(name)} must be a list of tables like {{ up_to = 100, price = 0.65 }}")
+            raise TariffError(
+                _("{key} must be a list of tables like {example}").format(
+                    key=self.key(name), example="{ up_to = 100, price = 0.65 }"
+                )
+            )
         return [_Table(f"{self.key(name)}[{i}]", item) for i, item in enumerate(value, 1)]
 
     def only(self, known: frozenset[str]) -> None:
         for name in self.table:
             if name not in known:
-                raise TariffError(f"{self.key(name)} is not a tariff setting (known: {', '.join(sorted(known))})")
+                raise TariffError(
+                    _("{key} is not a tariff setting (known: {known})").format(
+                        key=self.key(name), known=", ".join(sorted(known))
+                    )
+                )
 
 
 def _tiers(table: _Table) -> tuple[Tier, ...]:
     rows = table.tables("tiers")
     if not rows:
-        raise TariffError(f"{table.key('tiers')} must have at least one tier")
+        raise TariffError(_("{key} must have at least one tier").format(key=table.key("tiers")))
     tiers: list[Tier] = []
     for n, row in enumerate(rows, 1):
         row.only(frozenset({"up_to", "price"}))
         if not row.has("price"):
-            raise TariffError(f"{row.key('price')} is missing (the price of one kWh in this tier)")
+            raise TariffError(_("{key} is missing (the price of one kWh in this tier)").format(key=row.key("price")))
         price = row.decimal("price", low=Decimal(0))
         last = n == len(rows)
         if not row.has("up_to"):
             if not last:
-                raise TariffError(f"{row.key('up_to')} is missing: only the last tier is open-ended")
+                raise TariffError(_("{key} is missing: only the last tier is open-ended").format(key=row.key("up_to")))
             tiers.append(Tier(None, price))
             continue
         if last:
-            raise TariffError(f"{row.key('up_to')} must be left out: the last tier prices all the rest")
+            raise TariffError(
+                _("{key} must be left out: the last tier prices all the rest").format(key=row.key("up_to"))
+            )
         up_to = row.decimal("up_to", low=Decimal(0), above_low=True)
         before = tiers[-1].up_to if tiers else None
         if before is not None and up_to <= before:
             raise TariffError(
-                f"{row.key('up_to')} ({number_text(up_to)}) must be more than the tier before it "
-                f"({number_text(before)}): tiers go up"
+                _("{key} ({value}) must be more than the tier before it ({before}): tiers go up").format(
+                    key=row.key("up_to"), value=number_text(up_to), before=number_text(before)
+                )
             )
         tiers.append(Tier(up_to, price))
     return tuple(tiers)
@@ -269,7 +316,7 @@ def _taxes(table: _Table) -> tuple[Tax, ...]:
         row.only(frozenset({"name", "rate"}))
         for key in ("name", "rate"):
             if not row.has(key):
-                raise TariffError(f"{row.key(key)} is missing")
+                raise TariffError(_("{key} is missing").format(key=row.key(key)))
         taxes.append(Tax(row.text("name", 40), row.decimal("rate", low=Decimal(0), high=Decimal(1))))
     return tuple(taxes)
 
@@ -278,12 +325,16 @@ def tariff_from_mapping(name: str, table: Mapping[str, object]) -> Tariff:
     """The tariff ``[tariffs.<name>]`` of a TOML file (read with ``parse_float=Decimal``), or TariffError."""
     where = f"tariffs.{name}"
     if not _NAME.fullmatch(name):
-        raise TariffError(f"{where}: a tariff's name has 1 to 35 letters, digits, - or _ (it goes in the route's CSV)")
+        raise TariffError(
+            _("{key}: a tariff's name has 1 to 35 letters, digits, - or _ (it goes in the route's CSV)").format(
+                key=where
+            )
+        )
     t = _Table(where, table)
     t.only(_KEYS)
     for key in _REQUIRED:
         if not t.has(key):
-            raise TariffError(f"{t.key(key)} is missing")
+            raise TariffError(_("{key} is missing").format(key=t.key(key)))
     raw_currency = t.text("currency", 3).upper()
     try:
         minor_units(raw_currency)
@@ -320,5 +371,6 @@ __all__ = [
     "due_terms",
     "number_text",
     "percent_text",
+    "shown_number",
     "tariff_from_mapping",
 ]

@@ -12,6 +12,7 @@ from app.domain.duedate import amount_due
 from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.tariffs import Tariff, compute_charge, due_terms
+from app.i18n import _
 
 
 class UnknownTariff(LookupError):
@@ -19,8 +20,10 @@ class UnknownTariff(LookupError):
 
     def __init__(self, bill: Bill):
         super().__init__(
-            f"bill {bill.bill_id} uses the tariff {bill.tariff!r}, which is not in the configuration: "
-            "add it back under [tariffs] in config.toml"
+            _(
+                "bill {bill} uses the tariff {tariff}, which is not in the configuration: add it back under "
+                "[tariffs] in config.toml"
+            ).format(bill=bill.bill_id, tariff=repr(bill.tariff))
         )
 
 

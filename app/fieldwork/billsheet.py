@@ -10,7 +10,7 @@ the new reading and the date by hand. Several bills on a sheet are parted by das
 
 Only a payload that decodes without errors is printed (ValueError naming the bill otherwise): what the
 customer scans must be what the utility charges. Long texts are wrapped or elided to stay inside the bill's
-rectangle. Numbers and dates are written plainly (ISO dates) until the store's formats come (issue 14).
+rectangle. Words, numbers and dates are the store's language and formats (app.i18n), in force when laid out.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app.i18n import _, decimal_symbol, format_date, lazy_, ngettext, pgettext
 from app.qr.printlayout import Align, Box, Line, QrBlock, Text, elide, fit, printable, wrap
 from app.qr.render import qr_matrix
 
@@ -27,7 +28,7 @@ A4_MM = (210.0, 297.0)
 PER_PAGE = (1, 2, 4)
 #: The QR code (quiet zone included) is never smaller than this, so a phone scans it from paper.
 MIN_QR_MM = 32.0
-SCAN_WORDS = "Scan to pay once the reading is sent"
+SCAN_WORDS = lazy_("Scan to pay once the reading is sent")
 BAND = "#1F3A5F"  # the header band behind the utility's name
 GREY = "#555555"
 _ADDRESS_LINES = 3
@@ -109,16 +110,19 @@ class Page:
 
 
 def plain_number(value: Decimal) -> str:
-    """``value`` as digits, never in exponent form ("1E+3" is "1000")."""
-    return f"{value:f}"
+    """``value`` as the store's locale writes a meter's number (no grouping, its decimal mark: "4821,5" in
+    pt_BR), never in exponent form ("1E+3" is "1000")."""
+    return f"{value:f}".replace(".", decimal_symbol())
 
 
 def due_words(bill: PrintedBill) -> str:
     if bill.due_date is not None:
-        return bill.due_date.isoformat()
+        return format_date(bill.due_date)
     if bill.due_days is not None:
-        return f"{bill.due_days} days after the reading"
-    return "set when the meter is read"
+        return ngettext("{n} day after the reading", "{n} days after the reading", bill.due_days).format(
+            n=bill.due_days
+        )
+    return _("set when the meter is read")
 
 
 def _clean(text: str) -> str:
@@ -130,9 +134,11 @@ def _checked(bill: PrintedBill) -> PrintedBill:
     what = f"bill {bill.bill_id!r}"
     printable(bill.payload, what)
     if not _clean(bill.bill_id):
-        raise ValueError(f"refusing to print a bill without a number (customer {bill.customer!r})")
+        raise ValueError(
+            _("refusing to print a bill without a number (customer {customer})").format(customer=repr(bill.customer))
+        )
     if not _clean(bill.store_name):
-        raise ValueError(f"refusing to print {what} without the utility's name")
+        raise ValueError(_("refusing to print bill {bill} without the utility's name").format(bill=repr(bill.bill_id)))
     return bill
 
 
@@ -174,7 +180,9 @@ class _Writer:
         name, room = _clean(bill.store_name), r.w - 6 * s
         baseline = r.y + 6 * s + 0.36 * self.size(name, 5.2 * s, room, True)  # the capitals centred in the band
         self.line(name, r.x + 3 * s, baseline, 5.2 * s, room, role="store", bold=True, color="#FFFFFF")
-        self.line(f"Bill {_clean(bill.bill_id)}", r.x, r.y + 20 * s, 4.6 * s, r.w, role="bill", bold=True)
+        self.line(
+            _("Bill {bill}").format(bill=_clean(bill.bill_id)), r.x, r.y + 20 * s, 4.6 * s, r.w, role="bill", bold=True
+        )
         return r.y + 22.5 * s
 
     def details(self, bill: PrintedBill, x: float, y: float, width: float) -> float:
@@ -183,12 +191,20 @@ class _Writer:
         label_w = 29 * s
         value_x, value_w = x + label_w, width - label_w
         rows: list[tuple[str, list[str], str]] = [
-            ("Customer", wrap(_clean(bill.customer), 3.4 * s, value_w * _ROOM, _CUSTOMER_LINES), "customer"),
-            ("Address", wrap(_clean(bill.address), 3.4 * s, value_w * _ROOM, _ADDRESS_LINES), "address"),
-            ("Meter", [_clean(bill.meter_id)], "meter"),
-            ("Previous reading", [plain_number(bill.previous_reading)], "previous"),
-            ("Tariff", [_clean(bill.tariff_label)], "tariff"),
-            ("Due date", [due_words(bill)], "due"),
+            (
+                pgettext("printed bill", "Customer"),
+                wrap(_clean(bill.customer), 3.4 * s, value_w * _ROOM, _CUSTOMER_LINES),
+                "customer",
+            ),
+            (
+                pgettext("printed bill", "Address"),
+                wrap(_clean(bill.address), 3.4 * s, value_w * _ROOM, _ADDRESS_LINES),
+                "address",
+            ),
+            (pgettext("printed bill", "Meter"), [_clean(bill.meter_id)], "meter"),
+            (pgettext("printed bill", "Previous reading"), [plain_number(bill.previous_reading)], "previous"),
+            (pgettext("printed bill", "Tariff"), [_clean(bill.tariff_label)], "tariff"),
+            (pgettext("printed bill", "Due date"), [due_words(bill)], "due"),
         ]
         for label, values, role in rows:
             y += 5.2 * s
@@ -200,7 +216,9 @@ class _Writer:
 
     def scan(self, qr_x: float, qr_y: float, q: float, payload: str, middle: float, width: float) -> QrBlock:
         """The QR code at (``qr_x``, ``qr_y``), ``q`` mm, and the words under it, centred on ``middle``."""
-        self.line(SCAN_WORDS, middle, qr_y + q + 4.6 * self.s, 3.4 * self.s, width, role="scan", align=Align.CENTER)
+        self.line(
+            str(SCAN_WORDS), middle, qr_y + q + 4.6 * self.s, 3.4 * self.s, width, role="scan", align=Align.CENTER
+        )
         return QrBlock(qr_x, qr_y, q, qr_matrix(payload))
 
     def reading_box(self, x: float, y: float, width: float, height: float) -> None:
@@ -209,8 +227,24 @@ class _Writer:
         split = x + width * 0.62
         self.boxes.append(Box(x, y, width, height, "#000000", stroke=0.35))
         self.boxes.append(Box(split, y, 0.3, height, "#000000"))
-        self.line("New reading", x + 2 * s, y + 4.2 * s, 2.9 * s, split - x - 4 * s, role="reading", bold=True)
-        self.line("Date", split + 2 * s, y + 4.2 * s, 2.9 * s, x + width - split - 4 * s, role="date", bold=True)
+        self.line(
+            pgettext("printed bill", "New reading"),
+            x + 2 * s,
+            y + 4.2 * s,
+            2.9 * s,
+            split - x - 4 * s,
+            role="reading",
+            bold=True,
+        )
+        self.line(
+            pgettext("printed bill", "Date"),
+            split + 2 * s,
+            y + 4.2 * s,
+            2.9 * s,
+            x + width - split - 4 * s,
+            role="date",
+            bold=True,
+        )
 
 
 _SCAN_SPACE = 7.5  # mm (times the scale) the words under the QR take
@@ -271,7 +305,7 @@ def layout_pages(bills: Sequence[PrintedBill], per_page: int = 1) -> list[Page]:
     """The bills on A4 sheets, ``per_page`` (1, 2 or 4) a sheet in reading order. ValueError for another
     ``per_page``, or naming the first bill whose payload has errors or that has no number or utility name."""
     if per_page not in PER_PAGE:
-        raise ValueError(f"bills per page must be 1, 2 or 4, not {per_page}")
+        raise ValueError(_("bills per page must be 1, 2 or 4, not {n}").format(n=per_page))
     checked = [_checked(b) for b in bills]
     columns, rows, margin, s = _GRID[per_page]
     cell_w, cell_h = A4_MM[0] / columns, A4_MM[1] / rows

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config.paths import Paths
+from app.i18n import _
 from app.providers.base import Capability, PaymentProvider
 from app.providers.registry import SPECS
 from app.runtime import CannotStart, ProviderHandle, SandboxHandle, TillLock, open_provider
@@ -40,8 +41,10 @@ def field_provider(configured_name: str | None, demo: bool) -> str | None:
     spec = next((s for s in SPECS if s.name == configured_name), None)
     if spec is not None and FIELD_CAPABILITIES not in spec.capabilities:
         raise CannotStart(
-            f"{spec.label} cannot update a bill's amount after it is printed: field work needs a provider with "
-            "static payment links and amount updates (J.P. Morgan)"
+            _(
+                "{provider} cannot update a bill's amount after it is printed: field work needs a provider with "
+                "static payment links and amount updates (J.P. Morgan)"
+            ).format(provider=spec.label)
         )
     return configured_name
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from app.config.paths import RESOURCES
 from app.domain.bills import Bill, ReadingRejected, parse_reading
 from app.domain.excerpt import excerpt
-from app.domain.tariffs import Tariff, number_text
+from app.domain.tariffs import Tariff, shown_number
+from app.i18n import _, ngettext, pgettext
 
 DEMO_ROUTE_FILE = RESOURCES / "route-demo.csv"
 REQUIRED = ("bill_id", "customer", "address", "meter_id", "previous_reading", "tariff")
@@ -45,9 +46,11 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"line {self.line}, {self.column}: {self.message}" if self.column else f"line {self.line}: {self.message}"
-        )
+        if self.column:
+            return _("line {line}, {column}: {problem}").format(
+                line=self.line, column=self.column, problem=self.message
+            )
+        return _("line {line}: {problem}").format(line=self.line, problem=self.message)
 
 
 class RouteError(ValueError):
@@ -56,10 +59,15 @@ class RouteError(ValueError):
     def __init__(self, problems: list[RowProblem]) -> None:
         self.problems = problems
         shown = [str(p) for p in problems[:MAX_SHOWN]]
-        if len(problems) > MAX_SHOWN:
-            shown.append(f"… and {len(problems) - MAX_SHOWN} more problems")
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"The route cannot be imported ({count}; nothing was imported):\n" + "\n".join(shown))
+        more = len(problems) - MAX_SHOWN
+        if more > 0:
+            shown.append(ngettext("… and {n} more problem", "… and {n} more problems", more).format(n=more))
+        head = ngettext(
+            "The route cannot be imported ({n} problem; nothing was imported):",
+            "The route cannot be imported ({n} problems; nothing was imported):",
+            len(problems),
+        ).format(n=len(problems))
+        super().__init__("\n".join([head, *shown]))
 
 
 def _decode(data: bytes) -> str:
@@ -68,7 +76,7 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise RouteError(
-            [RowProblem(line, "", "the file is not UTF-8 text; save it from the spreadsheet as “CSV UTF-8”")]
+            [RowProblem(line, "", _("the file is not UTF-8 text; save it from the spreadsheet as “CSV UTF-8”"))]
         ) from None
 
 
@@ -78,17 +86,19 @@ def _header(first: str) -> tuple[str, list[str]]:
     try:
         names = [name.strip().lower() for name in next(csv.reader([first], delimiter=sep, strict=True))]
     except csv.Error as exc:  # e.g. a lone carriage return inside the header line
-        raise RouteError([RowProblem(1, "", f"the header line cannot be read ({exc})")]) from None
+        raise RouteError([RowProblem(1, "", _("the header line cannot be read ({error})").format(error=exc))]) from None
     problems = []
     known = REQUIRED + OPTIONAL
     for name in names:
         if name not in known:
-            problems.append(RowProblem(1, name, f"unknown column (the columns are {', '.join(known)})"))
+            problems.append(
+                RowProblem(1, name, _("unknown column (the columns are {columns})").format(columns=", ".join(known)))
+            )
         elif names.count(name) > 1:
-            problems.append(RowProblem(1, name, "this column appears twice"))
-    problems += [RowProblem(1, name, "missing column") for name in REQUIRED if name not in names]
+            problems.append(RowProblem(1, name, _("this column appears twice")))
+    problems += [RowProblem(1, name, _("missing column")) for name in REQUIRED if name not in names]
     if "\t" in first and len(names) == 1:
-        problems = [RowProblem(1, "", "the columns are separated by tabs: save the file as comma-separated CSV")]
+        problems = [RowProblem(1, "", _("the columns are separated by tabs: save the file as comma-separated CSV"))]
     if problems:
         raise RouteError(list(dict.fromkeys(problems)))
     return sep, names
@@ -110,11 +120,11 @@ class _RowCheck:
         limit = TEXT_LIMITS.get(column, 35)
         if not value:
             if required:
-                self.fail(column, "empty")
+                self.fail(column, pgettext("csv value", "empty"))
         elif len(value) > limit:
-            self.fail(column, f"too long ({len(value)} characters, at most {limit})")
+            self.fail(column, _("too long ({length} characters, at most {most})").format(length=len(value), most=limit))
         elif not value.isprintable():
-            self.fail(column, "has a line break or a control character")
+            self.fail(column, _("has a line break or a control character"))
         return value
 
 
@@ -122,9 +132,11 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
     before = len(check.problems)
     bill_id = check.values.get("bill_id", "").strip()
     if not _BILL_ID.fullmatch(bill_id):
-        check.fail("bill_id", f"{excerpt(bill_id)} must be 1 to 35 letters, digits, - or _ (no spaces)")
+        check.fail(
+            "bill_id", _("{value} must be 1 to 35 letters, digits, - or _ (no spaces)").format(value=excerpt(bill_id))
+        )
     elif bill_id in first_line:
-        check.fail("bill_id", f"{bill_id} is already on line {first_line[bill_id]}")
+        check.fail("bill_id", _("{value} is already on line {line}").format(value=bill_id, line=first_line[bill_id]))
     else:
         first_line[bill_id] = check.line
     customer, address, meter_id = check.text("customer"), check.text("address"), check.text("meter_id")
@@ -132,7 +144,10 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
     tariff_name = check.values.get("tariff", "").strip()
     tariff = tariffs.get(tariff_name)
     if tariff is None:
-        check.fail("tariff", f"{excerpt(tariff_name)} is not a tariff (known: {', '.join(sorted(tariffs)) or 'none'})")
+        known = ", ".join(sorted(tariffs)) or pgettext("tariffs", "none")
+        check.fail(
+            "tariff", _("{value} is not a tariff (known: {known})").format(value=excerpt(tariff_name), known=known)
+        )
     previous = Decimal(0)
     try:
         previous = parse_reading(check.values.get("previous_reading", ""))
@@ -142,8 +157,9 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
         if tariff is not None and previous >= Decimal(10) ** tariff.meter_digits:
             check.fail(
                 "previous_reading",
-                f"{number_text(previous, grouped=True)} has more digits than the {tariff.meter_digits}-digit "
-                f"meters of tariff {tariff.name}",
+                _("{value} has more digits than the {digits}-digit meters of tariff {tariff}").format(
+                    value=shown_number(previous), digits=tariff.meter_digits, tariff=tariff.name
+                ),
             )
     due: date | None = None
     due_text = check.values.get("due_date", "").strip()
@@ -153,7 +169,10 @@ def _row(check: _RowCheck, tariffs: Mapping[str, Tariff], first_line: dict[str, 
         except ValueError:
             due = None
         if due is None:
-            check.fail("due_date", f"{excerpt(due_text)} is not a date: write it as YYYY-MM-DD, like 2025-07-10")
+            check.fail(
+                "due_date",
+                _("{value} is not a date: write it as YYYY-MM-DD, like 2025-07-10").format(value=excerpt(due_text)),
+            )
     if len(check.problems) > before:
         return None
     return Bill(bill_id, customer, address, meter_id, previous, tariff_name, link or None, due)
@@ -163,13 +182,19 @@ def read_route(path: Path, tariffs: Mapping[str, Tariff]) -> list[Bill]:
     """Every bill of the route file ``path``, in file order, or RouteError listing every problem."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise RouteError([RowProblem(1, "", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")])
+            raise RouteError(
+                [RowProblem(1, "", _("the file is larger than {size} MB").format(size=MAX_FILE_BYTES // 2**20))]
+            )
         text = _decode(path.read_bytes())
     except OSError as exc:
-        raise RouteError([RowProblem(1, "", f"the file cannot be read ({exc.strerror})")]) from None
+        raise RouteError(
+            [RowProblem(1, "", _("the file cannot be read ({error})").format(error=exc.strerror))]
+        ) from None
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
-        raise RouteError([RowProblem(1, "", f"the first line must be the header: {','.join(REQUIRED)}")])
+        raise RouteError(
+            [RowProblem(1, "", _("the first line must be the header: {columns}").format(columns=",".join(REQUIRED)))]
+        )
     sep, names = _header(first)
     # lines end at "\n" only (a spreadsheet's "\r\n" too): a lone "\r" inside a quoted value is part of it, so
     # every line number is the one an editor shows
@@ -190,7 +215,11 @@ def read_route(path: Path, tariffs: Mapping[str, Tariff]) -> list[Bill]:
                     RowProblem(
                         start,
                         "",
-                        f"{len(record)} values for {len(names)} columns (a value with a {sep} must be in quotes)",
+                        ngettext(
+                            "{n} value for {columns} columns (a value with a {separator} must be in quotes)",
+                            "{n} values for {columns} columns (a value with a {separator} must be in quotes)",
+                            len(record),
+                        ).format(n=len(record), columns=len(names), separator=sep),
                     )
                 )
                 continue
@@ -198,9 +227,9 @@ def read_route(path: Path, tariffs: Mapping[str, Tariff]) -> list[Bill]:
             if bill is not None:
                 bills.append(bill)
     except csv.Error as exc:
-        problems.append(RowProblem(line, "", f"the CSV cannot be read from here on ({exc})"))
+        problems.append(RowProblem(line, "", _("the CSV cannot be read from here on ({error})").format(error=exc)))
     if not problems and not bills:
-        problems.append(RowProblem(2, "", "the route has no bills"))
+        problems.append(RowProblem(2, "", _("the route has no bills")))
     if problems:
         raise RouteError(problems)
     return bills

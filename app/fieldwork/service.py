@@ -19,6 +19,7 @@ from pathlib import Path
 from app.domain.bills import Bill, check_reading
 from app.domain.money import Money
 from app.domain.tariffs import Charge, Tariff, compute_charge
+from app.i18n import _
 from app.providers.base import PaymentProvider, ProviderAuthError, ProviderError
 from app.storage.fieldbook import Fieldbook, StoredBill, SyncState
 
@@ -71,7 +72,11 @@ def _fold(text: str) -> str:
 
 class NoSuchBill(LookupError):
     def __init__(self, bill_id: str):
-        super().__init__(f"no bill {bill_id!r} on this laptop (`tillqr bills list` shows them)")
+        super().__init__(
+            _("no bill {bill} on this laptop (`{command}` shows them)").format(
+                bill=repr(bill_id), command="tillqr bills list"
+            )
+        )
 
 
 class FieldService:
@@ -202,7 +207,7 @@ class FieldService:
     async def drop(self, bill_id: str, note: str) -> BillRow:
         """Resolve a conflict by dropping the reading, with the agent's note."""
         if not note.strip():
-            raise ValueError("say why the reading is dropped (a note is kept with it)")
+            raise ValueError(_("say why the reading is dropped (a note is kept with it)"))
         await self._conflicted(bill_id)
         await self.book.drop(bill_id, note.strip())
         self._emit(BillsChanged((bill_id,)))
@@ -215,7 +220,7 @@ class FieldService:
         if stored is None:
             raise NoSuchBill(bill_id)
         if stored.sync_state is not SyncState.CONFLICT:
-            raise ValueError(f"bill {bill_id} is {stored.sync_state}, not in conflict: there is nothing to resolve")
+            raise ValueError(_("bill {bill} is not in conflict: there is nothing to resolve").format(bill=bill_id))
         return stored
 
     # -- the network -----------------------------------------------------------------------------

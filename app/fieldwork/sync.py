@@ -33,6 +33,7 @@ from app.domain.dueterms import DueTerms
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
 from app.domain.tariffs import Tariff
+from app.i18n import _
 from app.providers.base import (
     Capability,
     ChargeSpec,
@@ -107,7 +108,7 @@ async def _step(what: str, call: Awaitable[T]) -> T:
     except ProviderAuthError:
         raise
     except ProviderRejected as exc:
-        raise _StepRefused(f"re-issue: {what} ({exc.message})") from exc
+        raise _StepRefused(_("re-issue: {step} ({reason})").format(step=what, reason=exc.message)) from exc
 
 
 class Offline(Exception):
@@ -123,20 +124,24 @@ def _why(info: RequestInfo, exc: ProviderError, ours: Money | None) -> str:
     """The provider's truth about a refused update, in the agent's words."""
     status = info.status
     if status in (SaleStatus.SETTLED, SaleStatus.REFUNDED, SaleStatus.PARTIALLY_REFUNDED):
-        return f"paid at the provider before this reading was sent ({info.amount_paid.display()} received)"
+        return _("paid at the provider before this reading was sent ({amount} received)").format(
+            amount=info.amount_paid.display()
+        )
     if status is SaleStatus.PROCESSING:
-        return "being paid at the provider right now"
+        return _("being paid at the provider right now")
     if status is SaleStatus.CANCELLED:
-        return "cancelled at the provider"
+        return _("cancelled at the provider")
     if status is SaleStatus.EXPIRED:
-        return "expired at the provider without being paid"
+        return _("expired at the provider without being paid")
     if status is SaleStatus.RETURNED:
-        return "its payment was returned by the provider"
+        return _("its payment was returned by the provider")
     if status is SaleStatus.FAILED:
-        return "failed at the provider"
+        return _("failed at the provider")
     if ours is not None and info.amount != ours:
-        return f"changed at the provider: it now asks {info.amount.display()}, TillQR had set {ours.display()}"
-    return f"changed at the provider since TillQR last saw it ({exc.message})"
+        return _("changed at the provider: it now asks {amount}, TillQR had set {ours}").format(
+            amount=info.amount.display(), ours=ours.display()
+        )
+    return _("changed at the provider since TillQR last saw it ({reason})").format(reason=exc.message)
 
 
 @dataclass
@@ -208,7 +213,10 @@ class _Run:
             if exc.status_code in (404, 409, 412) or isinstance(exc, ProviderNotFound):
                 return await self.conflict(entry, bill, exc)  # the request's state: the provider's truth says why
             return Applied(  # the provider refused what was sent (its validation): not a change made there
-                entry.entry_id, entry.bill_id, EntryState.CONFLICT, reason=f"refused by the provider: {exc.message}"
+                entry.entry_id,
+                entry.bill_id,
+                EntryState.CONFLICT,
+                reason=_("refused by the provider: {reason}").format(reason=exc.message),
             )
         except ProviderError as exc:  # unavailable, or an answer that could not be read: the network's
             if not self.stop.is_set():
@@ -226,9 +234,9 @@ class _Run:
             self.calls += 1
             info = await self.provider.get_request(request_id)
         except ProviderNotFound:
-            reason = "the payment request is unknown at the provider"
+            reason = _("the payment request is unknown at the provider")
         except ProviderRejected:
-            reason = f"refused by the provider: {exc.message}"
+            reason = _("refused by the provider: {reason}").format(reason=exc.message)
         else:
             reason = _why(info, exc, bill.amount)
         return Applied(entry.entry_id, entry.bill_id, EntryState.CONFLICT, reason=reason)
@@ -252,7 +260,7 @@ class _Run:
                 elif old.status.is_open:
                     self.calls += 1
                     await _step(
-                        "the old payment request could not be cancelled",
+                        _("the old payment request could not be cancelled"),
                         self.provider.cancel_request(old.request_id, _key(entry.idempotency_key, "cancel")),
                     )
         terms = self.terms(tariff, entry, amount)
@@ -268,10 +276,10 @@ class _Run:
             external_id=bill.bill.bill_id,
         )
         self.calls += 2
-        created = await _step("the provider refused the new payment request", self.provider.create_request(spec))
+        created = await _step(_("the provider refused the new payment request"), self.provider.create_request(spec))
         assert bill.bill.payment_link_id is not None, "a bill at the provider has its link"
         await _step(
-            "the new payment request could not be linked to the bill's QR",
+            _("the new payment request could not be linked to the bill's QR"),
             linking(self.provider).link(
                 bill.bill.payment_link_id, entry.request_id, _key(entry.idempotency_key, "link")
             ),

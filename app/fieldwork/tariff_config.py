@@ -16,6 +16,7 @@ from pathlib import Path
 from app.config.paths import RESOURCES, Paths
 from app.config.settings import SettingsError, read_toml
 from app.domain.tariffs import Tariff, TariffError, tariff_from_mapping
+from app.i18n import _
 
 DEMO_TARIFFS_FILE = RESOURCES / "tariffs.toml"
 
@@ -27,7 +28,7 @@ def _read(path: Path) -> dict[str, object]:
     except SettingsError as exc:
         raise TariffError(str(exc)) from None
     if data is None:
-        raise TariffError(f"{path}: the file does not exist")
+        raise TariffError(_("{path}: the file does not exist").format(path=path))
     return data
 
 
@@ -36,7 +37,7 @@ def _tariffs_table(data: Mapping[str, object], path: Path) -> Mapping[str, objec
     if table is None:
         return None
     if not isinstance(table, Mapping):
-        raise TariffError(f"{path}: tariffs must be tables like [tariffs.residential]")
+        raise TariffError(_("{path}: tariffs must be tables like [tariffs.residential]").format(path=path))
     return table
 
 
@@ -44,13 +45,17 @@ def _build(table: Mapping[str, object], path: Path) -> dict[str, Tariff]:
     tariffs: dict[str, Tariff] = {}
     for name, entry in table.items():
         if not isinstance(entry, Mapping):
-            raise TariffError(f"{path}: tariffs.{name} must be a table like [tariffs.{name}]")
+            raise TariffError(
+                _("{path}: tariffs.{name} must be a table like [tariffs.{name}]").format(path=path, name=name)
+            )
         try:
             tariffs[name] = tariff_from_mapping(name, entry)
         except TariffError as exc:
             raise TariffError(f"{path}: {exc}") from None
     if not tariffs:
-        raise TariffError(f"{path}: [tariffs] has no tariff in it (add one like [tariffs.residential])")
+        raise TariffError(
+            _("{path}: [tariffs] has no tariff in it (add one like [tariffs.residential])").format(path=path)
+        )
     return tariffs
 
 
@@ -58,7 +63,7 @@ def load_tariffs(path: Path) -> dict[str, Tariff]:
     """Every ``[tariffs.<name>]`` of the TOML file ``path`` (other tables are left alone), or TariffError."""
     table = _tariffs_table(_read(path), path)
     if table is None:
-        raise TariffError(f"{path}: no tariffs in it (add tables like [tariffs.residential])")
+        raise TariffError(_("{path}: no tariffs in it (add tables like [tariffs.residential])").format(path=path))
     return _build(table, path)
 
 
@@ -70,8 +75,10 @@ def tariffs_for(paths: Paths, demo: bool) -> dict[str, Tariff]:
     table = _tariffs_table(_read(config), config) if os.path.lexists(config) else None
     if table is None:
         raise TariffError(
-            f"{config}: no tariffs are configured; copy the [tariffs.*] tables of {DEMO_TARIFFS_FILE} "
-            "into it and set the utility's own numbers"
+            _(
+                "{path}: no tariffs are configured; copy the [tariffs.*] tables of {example} into it and set the "
+                "utility's own numbers"
+            ).format(path=config, example=DEMO_TARIFFS_FILE)
         )
     return _build(table, config)
 

@@ -41,6 +41,7 @@ from app.fieldwork.importer import ImportProgress
 from app.fieldwork.route_csv import DEMO_ROUTE_FILE, RouteError
 from app.fieldwork.service import BillRow, BillsChanged, FieldEvent, FieldService, NoSuchBill, OnlineChanged
 from app.fieldwork.sync import SyncProgress, SyncReport
+from app.i18n import _, lazy_
 from app.retry import SYSTEM_TIMER, Timer
 from app.storage.fieldbook import FieldbookError, SyncState
 
@@ -55,8 +56,8 @@ __all__ = ["Banner", "Connection", "FieldModel", "Preview"]
 log = logging.getLogger("tillqr.field.screen")
 
 _FIELD_ERRORS = (ReadingRejected, NoSuchBill, UnknownTariff, FieldbookError, TariffError, RouteError, ValueError)
-RECORD = Words("Reading not recorded", stop=".", expected=_FIELD_ERRORS)
-RESOLVE = Words("Conflict not resolved", stop=".", expected=_FIELD_ERRORS)
+RECORD = Words(lazy_("Reading not recorded"), stop=".", expected=_FIELD_ERRORS)
+RESOLVE = Words(lazy_("Conflict not resolved"), stop=".", expected=_FIELD_ERRORS)
 PROBE_EVERY_S = 30.0
 
 
@@ -164,7 +165,7 @@ class FieldModel(FieldNetwork):
             counts = await self.service.counts()
         except FieldbookError as exc:
             log.exception("the field book could not be read")
-            self._say(f"The field book could not be read: {exc}.", Level.ERROR)
+            self._say(_("The field book could not be read: {error}.").format(error=exc), Level.ERROR)
             self.changed()
             return
         if generation != self._generation:
@@ -200,14 +201,7 @@ class FieldModel(FieldNetwork):
 
     @property
     def summary(self) -> str:
-        if not self.loaded:
-            return "Reading the field book…"
-        if self.total == 0:
-            return "No route on this laptop yet."
-        shown = len(self.rows)
-        unread = self.counts.get(SyncState.NEW, 0)
-        found = f"{shown} of {self.total} bills" if self.query else f"{self.total} bills"
-        return f"{found} · {unread} to read"
+        return field_lines.summary(self.loaded, len(self.rows), self.total, self.counts, bool(self.query))
 
     # -- search and selection ---------------------------------------------------------------------
     async def set_query(self, text: str) -> None:
@@ -311,16 +305,15 @@ class FieldModel(FieldNetwork):
         None (and why, in words) when there is nothing right to record."""
         row = self.current
         if row is None:
-            self._say("Pick a bill first.", Level.INFO)
+            self._say(_("Pick a bill first."), Level.INFO)
             self.changed()
             return None
         preview = self.preview
         if not preview.ok:
             if preview.problem:
-                hint = " Look again; if it is right, tick the confirmation (Ctrl+R)." if preview.confirmable else ""
-                self._say(f"{preview.problem}{hint}", Level.ERROR)
+                self._say(field_lines.problem_words(preview), Level.ERROR)
             else:
-                self._say("Type the meter reading, then press Enter.", Level.INFO)
+                self._say(_("Type the meter reading, then press Enter."), Level.INFO)
             self.changed()
             return None
         taken = (row.bill.bill_id, self.text, self.confirm_reset)
@@ -343,8 +336,7 @@ class FieldModel(FieldNetwork):
             return False
         self._replace(done)
         self.counts = await self.service.counts()
-        charge = f": {done.base_charge.display()}" if done.base_charge is not None else ""
-        self._say(f"Bill {bill_id}: reading {field_lines.number(done.reading)} recorded{charge}.")
+        self._say(field_lines.recorded_words(bill_id, done))
         self.changed()
         if self.online is True:
             self._spawn(self.maybe_sync())
@@ -363,7 +355,7 @@ class FieldModel(FieldNetwork):
     async def drop(self, note: str) -> bool:
         """The selected conflict resolved by dropping its reading; ``note`` says why (kept with it)."""
         if not note.strip():
-            self._say("Say why the reading is dropped: the note is kept with it.", Level.ERROR)
+            self._say(_("Say why the reading is dropped: the note is kept with it."), Level.ERROR)
             self.changed()
             return False
         return await self._resolve(note)
@@ -371,7 +363,7 @@ class FieldModel(FieldNetwork):
     async def _resolve(self, note: str | None) -> bool:
         row = self.current
         if row is None or row.sync_state is not SyncState.CONFLICT:
-            self._say("Pick a bill in conflict first.", Level.INFO)
+            self._say(_("Pick a bill in conflict first."), Level.INFO)
             self.changed()
             return False
         bill_id = row.bill.bill_id
@@ -381,8 +373,10 @@ class FieldModel(FieldNetwork):
             return False
         self._replace(outcome.value)
         self.counts = await self.service.counts()
-        done = "re-issued: it goes with the next sync" if note is None else "reading dropped, with your note"
-        self._say(f"Bill {bill_id}: {done}.")
+        if note is None:
+            self._say(_("Bill {bill}: re-issued: it goes with the next sync.").format(bill=bill_id))
+        else:
+            self._say(_("Bill {bill}: reading dropped, with your note.").format(bill=bill_id))
         self.changed()
         if note is None and self.online is True:
             self._spawn(self.maybe_sync())

@@ -16,6 +16,7 @@ from app.fieldwork.importer import ImportProgress, ImportReport
 from app.fieldwork.route_csv import RouteError, read_route
 from app.fieldwork.service import FieldService
 from app.fieldwork.sync import SyncProgress, SyncReport
+from app.i18n import _, lazy_
 from app.retry import Timer
 from app.storage.fieldbook import FieldbookError, SyncState
 
@@ -25,19 +26,19 @@ from .operations import Busy, Level, Operations, Words
 
 log = logging.getLogger("tillqr.field.screen")
 
-SYNC = Words("Sync failed", stop=".", expected=(FieldbookError, ValueError))
-PROBE = Words("The connection could not be checked", stop=".")
-IMPORT = Words("The demo route could not be loaded", stop=".", expected=(RouteError, FieldbookError, ValueError))
+SYNC = Words(lazy_("Sync failed"), stop=".", expected=(FieldbookError, ValueError))
+PROBE = Words(lazy_("The connection could not be checked"), stop=".")
+IMPORT = Words(lazy_("The demo route could not be loaded"), stop=".", expected=(RouteError, FieldbookError, ValueError))
 
 
 def while_busy(running: Busy, wanted: Busy) -> str:
     if running is Busy.SYNC:
-        return "A sync is running; it goes on by itself."
+        return _("A sync is running; it goes on by itself.")
     if running is Busy.PROBE:
-        return "Checking the connection; try again in a moment."
+        return _("Checking the connection; try again in a moment.")
     if running is Busy.IMPORT:
-        return "The route is being loaded; wait a moment."
-    return "Still busy: wait a moment."
+        return _("The route is being loaded; wait a moment.")
+    return _("Still busy: wait a moment.")
 
 
 class FieldNetwork:
@@ -118,13 +119,13 @@ class FieldNetwork:
     async def sync(self) -> SyncReport | None:
         """Ctrl+S: every pending reading pushed; the report (also kept in ``report``), or None when it did not run."""
         if self.service.provider is None:
-            self._say("No provider is set up: readings stay on this laptop.", Level.WARNING)
+            self._say(_("No provider is set up: readings stay on this laptop."), Level.WARNING)
             self.changed()
             return None
         report = None
         while True:
             self.progress = None
-            outcome = await self.net.run(Busy.SYNC, self.service.sync(), SYNC, doing="Syncing…")
+            outcome = await self.net.run(Busy.SYNC, self.service.sync(), SYNC, doing=_("Syncing…"))
             if outcome.value is None:
                 break
             report = outcome.value
@@ -174,17 +175,17 @@ class FieldNetwork:
         """Demo mode: the sample route (resources/route-demo.csv) imported, its bills created at the sandbox."""
         if not self.can_load_demo:
             return None
-        outcome = await self.net.run(Busy.IMPORT, self._import(self.demo_route), IMPORT, doing="Loading the route…")
+        outcome = await self.net.run(Busy.IMPORT, self._import(self.demo_route), IMPORT, doing=_("Loading the route…"))
         self.import_progress = None
         report = outcome.value
         if report is not None:
             await self.load()
             if report.offline:
                 self._say(
-                    "The route is loaded only in part: the sandbox could not be reached. Try again.", Level.WARNING
+                    _("The route is loaded only in part: the sandbox could not be reached. Try again."), Level.WARNING
                 )
             else:
-                self._say(f"Demo route loaded: {field_lines.plural(report.bills, 'bill')} to read.")
+                self._say(field_lines.demo_loaded(report.bills))
         self.changed()
         return report
 

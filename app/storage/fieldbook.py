@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from app.domain.bills import Bill
 from app.domain.money import Money
+from app.i18n import _, ngettext
 
 from .fieldbook_rows import (
     BILL_SELECT,
@@ -69,10 +70,10 @@ class Fieldbook(Database):
 
     @property
     def restore_hint(self) -> str:
-        return (
-            "the next start begins an empty field book: import the route again with `tillqr bills import` "
+        return _(
+            "the next start begins an empty field book: import the route again with `{command}` "
             "(readings not yet synced are still in the kept file)"
-        )
+        ).format(command="tillqr bills import")
 
     # -- import --------------------------------------------------------------------------------
     async def add_route(self, source: str, bills: Sequence[tuple[Bill, str]]) -> tuple[str, int]:
@@ -98,8 +99,9 @@ class Fieldbook(Database):
                         kept = Bill(**{**kept.__dict__, "payment_link_id": None})
                     if kept != bill:
                         raise FieldbookError(
-                            f"bill {bill.bill_id} is already in the field book with other details; "
-                            "a bill id is imported once"
+                            _(
+                                "bill {bill} is already in the field book with other details; a bill id is imported once"
+                            ).format(bill=bill.bill_id)
                         )
                     continue
                 conn.execute(
@@ -223,9 +225,11 @@ class Fieldbook(Database):
                 (bill_id,),
             ).fetchone()
             if row is None:
-                raise FieldbookError(f"no bill {bill_id} in the field book")
+                raise FieldbookError(_("no bill {bill} in the field book").format(bill=bill_id))
             if row["closed_at"] is not None:
-                raise FieldbookError(f"bill {bill_id} belongs to a closed route: its readings were all sent")
+                raise FieldbookError(
+                    _("bill {bill} belongs to a closed route: its readings were all sent").format(bill=bill_id)
+                )
             at = now_iso()
             conn.execute("UPDATE readings SET status='superseded' WHERE bill_id=? AND status='active'", (bill_id,))
             conn.execute(
@@ -269,7 +273,7 @@ class Fieldbook(Database):
         """The bill's active reading again, as a new payment request (its conflict is being resolved)."""
         stored = await self.bill(bill_id)
         if stored is None or stored.reading is None or stored.charge is None or stored.consumption is None:
-            raise FieldbookError(f"bill {bill_id} has no reading to re-issue")
+            raise FieldbookError(_("bill {bill} has no reading to re-issue").format(bill=bill_id))
         return await self.record(
             bill_id,
             value=stored.reading,
@@ -295,7 +299,7 @@ class Fieldbook(Database):
             )
             conn.execute(
                 "UPDATE bills SET sync_state='new', reason=?, updated_at=? WHERE bill_id=?",
-                (f"reading dropped: {note}", at, bill_id),
+                (_("reading dropped: {note}").format(note=note), at, bill_id),
             )
 
         await self.transaction(tx)
@@ -361,7 +365,11 @@ class Fieldbook(Database):
             ).fetchone()[0]
             if busy:
                 raise FieldbookError(
-                    f"{busy} bill(s) still have a reading to sync or a conflict to resolve: sync them first"
+                    ngettext(
+                        "{n} bill still has a reading to sync or a conflict to resolve: sync it first",
+                        "{n} bills still have a reading to sync or a conflict to resolve: sync them first",
+                        busy,
+                    ).format(n=busy)
                 )
             conn.execute(f"UPDATE routes SET closed_at=? WHERE route_id IN ({marks})", (now_iso(), *routes))
             return int(

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
 from app.fieldwork.billsheet import Page
+from app.i18n import _
 from app.ui.print_paint import begin, image, paint, pdf_writer
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def page_image(page: Page, dpi: int = 150) -> QImage:
     """The sheet as an image at ``dpi`` (to look at, or to decode its QR codes back)."""
     picture = image((page.width, page.height), dpi)
     painter = QPainter()
-    begin(painter, picture, "cannot paint the bill sheet")
+    begin(painter, picture, _("cannot paint the bill sheet"))
     try:
         for warning in _paint(painter, page, dpi):
             log.warning("bill sheet: %s", warning)
@@ -45,11 +46,11 @@ def page_image(page: Page, dpi: int = 150) -> QImage:
 
 def _write(pages: Sequence[Page], writer: QPdfWriter, target: Path) -> None:
     painter = QPainter()
-    begin(painter, writer, f"cannot write a PDF at {target}")
+    begin(painter, writer, _("cannot write a PDF at {path}").format(path=target))
     try:
         for n, page in enumerate(pages):
             if n and not writer.newPage():
-                raise OSError(f"cannot start page {n + 1} of the PDF at {target}")
+                raise OSError(_("cannot start page {n} of the PDF at {path}").format(n=n + 1, path=target))
             for warning in _paint(painter, page, PDF_DPI):
                 log.warning("bill sheet %d: %s", n + 1, warning)
     finally:
@@ -60,7 +61,7 @@ def write_pdf(pages: Sequence[Page], path: Path) -> None:
     """The sheets as an A4 PDF at ``path``, one page a sheet, 0600, written whole or not at all.
     ValueError when there is no page; OSError when it cannot be written."""
     if not pages:
-        raise ValueError("no bills to print")
+        raise ValueError(_("no bills to print"))
     target = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # 0600
     os.close(fd)
@@ -70,7 +71,7 @@ def write_pdf(pages: Sequence[Page], path: Path) -> None:
         _write(pages, writer, tmp)
         del writer  # flushes and closes the file
         if tmp.stat().st_size == 0:
-            raise OSError(f"Qt wrote no PDF at {target}")
+            raise OSError(_("Qt wrote no PDF at {path}").format(path=target))
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)

@@ -10,9 +10,10 @@ owed today is shown beside the QR (QrPanel.show_details).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -27,10 +28,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, current, on_language_changed
 from app.screens.due_form import LABELS, MAX_DISCOUNTS, DueForm
 
-DATE_FORMAT = "yyyy-MM-dd"
+NEUTRAL_DATE_FORMAT = "yyyy-MM-dd"
+# a CLDR date pattern's fields: a run of one letter, a quoted literal, or anything else
+_FIELD = re.compile(r"([A-Za-z])\1*|'(?:[^']|'')*'|[^A-Za-z']+")
+
+
+def date_format() -> str:
+    """The Qt display format of the store locale's short date ("dd/MM/yyyy" in pt_BR, "d/M/yyyy" in es and hi;
+    "yyyy-MM-dd" when neutral), from Babel's CLDR pattern; the year is always written whole (a two-digit year
+    would be read as the 1900s)."""
+    locale = current().locale
+    if locale is None:
+        return NEUTRAL_DATE_FORMAT
+    out = []
+    for match in _FIELD.finditer(locale.date_formats["short"].pattern):
+        part = match.group(0)
+        letter = part[0]
+        if letter in "dML":
+            out.append(("M" if letter == "L" else letter) * min(len(part), 4 if letter != "d" else 2))
+        elif letter == "y":
+            out.append("yyyy")
+        elif letter.isalpha():
+            return NEUTRAL_DATE_FORMAT  # an era or a weekday: not a pattern a date field can be typed in
+        else:
+            out.append(part)
+    return "".join(out)
 
 
 class DuePanel(QScrollArea):
@@ -56,19 +81,21 @@ class DuePanel(QScrollArea):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
-        self.due_date = _date_edit(_("Due date"))
+        self.due_date = _date_edit()
         self.due_date.dateChanged.connect(lambda d: form.set_due_date(_py(d)))
-        grid.addWidget(_label(_("Due date")), 0, 0)
+        self.due_label = _label()
+        grid.addWidget(self.due_label, 0, 0)
         grid.addWidget(self.due_date, 0, 1)
         self.fields: dict[str, QLineEdit] = {}
-        for row, (name, label) in enumerate([*LABELS.items(), ("max_days", _("Days payable late"))], start=1):
+        self.field_labels: dict[str, QLabel] = {}
+        for row, name in enumerate([*LABELS, "max_days"], start=1):
             edit = QLineEdit()
             edit.setObjectName("dueField")
-            edit.setAccessibleName(label)
             edit.setPlaceholderText("0" if name == "max_days" else placeholder)
             edit.setAlignment(Qt.AlignmentFlag.AlignRight)
             edit.textEdited.connect(lambda text, n=name: form.set(n, text))
-            grid.addWidget(_label(label), row, 0)
+            self.field_labels[name] = _label()
+            grid.addWidget(self.field_labels[name], row, 0)
             grid.addWidget(edit, row, 1)
             self.fields[name] = edit
         grid.setColumnStretch(1, 1)
@@ -78,9 +105,8 @@ class DuePanel(QScrollArea):
         self.discount_box.setSpacing(6)
         column.addLayout(self.discount_box)
         self.discount_rows: list[_DiscountRow] = []
-        self.add = QPushButton(_("+ Discount (up to {n})").format(n=MAX_DISCOUNTS))
+        self.add = QPushButton()
         self.add.setObjectName("addDiscount")
-        self.add.setAccessibleName(_("Add a discount for paying early"))
         self.add.clicked.connect(self._add_discount)
         column.addWidget(self.add)
         self.problems = QLabel()
@@ -88,6 +114,23 @@ class DuePanel(QScrollArea):
         self.problems.setWordWrap(True)
         column.addWidget(self.problems)
         column.addStretch(1)
+        stop_words = on_language_changed(lambda _language: self.retranslate())  # a switch: new words and dates
+        self.destroyed.connect(lambda *_args: stop_words())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The panel's words and its dates' format in the language in force (at start and on a switch)."""
+        self.due_label.setText(_("Due date"))
+        self.due_date.setAccessibleName(_("Due date"))
+        _show_dates(self.due_date)
+        for name, edit in self.fields.items():
+            label = _("Days payable late") if name == "max_days" else LABELS[name]
+            edit.setAccessibleName(label)
+            self.field_labels[name].setText(label)
+        self.add.setText(_("+ Discount (up to {n})").format(n=MAX_DISCOUNTS))
+        self.add.setAccessibleName(_("Add a discount for paying early"))
+        for row in self.discount_rows:
+            row.retranslate()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Enter from any field (they pass it on)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -133,6 +176,7 @@ class _DiscountRow(QWidget):
     def __init__(self, index: int, form: DueForm, placeholder: str):
         super().__init__()
         self.setObjectName("discountRow")
+        self.index = index
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
@@ -140,35 +184,50 @@ class _DiscountRow(QWidget):
         self.amount.setObjectName("dueField")
         self.amount.setPlaceholderText(placeholder)
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.amount.setAccessibleName(_("Discount {n} amount").format(n=index + 1))
         self.amount.textEdited.connect(lambda text: form.set_discount(index, amount=text))
-        self.limit = _date_edit(_("Discount {n} limit date").format(n=index + 1))
+        self.limit = _date_edit()
         self.limit.dateChanged.connect(lambda d: form.set_discount(index, limit=_py(d)))
         self.remove = QPushButton("✖")
         self.remove.setObjectName("removeDiscount")
-        self.remove.setAccessibleName(_("Remove discount {n}").format(n=index + 1))
-        self.remove.setToolTip(_("Remove this discount"))
         self.remove.clicked.connect(lambda: form.remove_discount(index))
-        row.addWidget(_label(_("Discount {n}").format(n=index + 1)))
+        self.title = _label()
+        self.until = _label()
+        row.addWidget(self.title)
         row.addWidget(self.amount, 1)
-        row.addWidget(_label(_("until")))
+        row.addWidget(self.until)
         row.addWidget(self.limit, 1)
         row.addWidget(self.remove)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        n = self.index + 1
+        self.amount.setAccessibleName(_("Discount {n} amount").format(n=n))
+        self.limit.setAccessibleName(_("Discount {n} limit date").format(n=n))
+        _show_dates(self.limit)
+        self.remove.setAccessibleName(_("Remove discount {n}").format(n=n))
+        self.remove.setToolTip(_("Remove this discount"))
+        self.title.setText(_("Discount {n}").format(n=n))
+        self.until.setText(_("until"))
 
 
-def _label(text: str) -> QLabel:
-    label = QLabel(text)
+def _label() -> QLabel:
+    label = QLabel()
     label.setObjectName("dueLabel")
     return label
 
 
-def _date_edit(name: str) -> QDateEdit:
+def _date_edit() -> QDateEdit:
     edit = QDateEdit()
     edit.setObjectName("dueDate")
-    edit.setDisplayFormat(DATE_FORMAT)
     edit.setCalendarPopup(True)
-    edit.setAccessibleName(name)
     return edit
+
+
+def _show_dates(edit: QDateEdit) -> None:
+    """The store locale's date format (typed in it too) and its calendar's month and day names."""
+    language = current()
+    edit.setLocale(QLocale(language.code) if language.locale is not None else QLocale.c())
+    edit.setDisplayFormat(date_format())
 
 
 def _py(value: QDate) -> date:

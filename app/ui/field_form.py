@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from app.i18n import _
 from app.screens.field_lines import STATE_WORDS, charge_lines, meter_line, reading_line, state_line
 from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
@@ -84,17 +85,14 @@ class ReadingForm(QFrame):
         self.state_text = self._label("billState", column)
         self.recorded = self._label("billRecorded", column)
 
-        caption = QLabel("New reading")
-        caption.setObjectName("readingCaption")
-        column.addWidget(caption)
+        self.caption = QLabel()
+        self.caption.setObjectName("readingCaption")
+        column.addWidget(self.caption)
         self.reading = ReadingEdit()
         self.reading.setObjectName("reading")
-        self.reading.setPlaceholderText("meter's number")
-        self.reading.setAccessibleName("New meter reading")
-        caption.setBuddy(self.reading)
+        self.caption.setBuddy(self.reading)
         column.addWidget(self.reading)
-        self.confirm = QCheckBox("I checked: the number is right (Ctrl+R)")
-        self.confirm.setToolTip("The meter rolled over or was replaced, or the consumption really jumped")
+        self.confirm = QCheckBox()
         self.confirm.setObjectName("confirmReset")
         self.confirm.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard stays in the reading
         column.addWidget(self.confirm)
@@ -106,9 +104,9 @@ class ReadingForm(QFrame):
         column.addWidget(self.charge)
 
         buttons = QHBoxLayout()
-        self.record_button = QPushButton("Record (Enter)")
+        self.record_button = QPushButton()
         self.record_button.setObjectName("recordButton")
-        self.clear_button = QPushButton("Clear (Esc)")
+        self.clear_button = QPushButton()
         for b in (self.record_button, self.clear_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(b)
@@ -119,19 +117,16 @@ class ReadingForm(QFrame):
         box = QVBoxLayout(self.conflict)
         box.setContentsMargins(10, 6, 10, 8)
         box.setSpacing(4)
-        title = QLabel("Resolve the conflict")
-        title.setObjectName("conflictTitle")
-        box.addWidget(title)
-        self.reissue_button = QPushButton("Re-issue the charge")
+        self.conflict_title = QLabel()
+        self.conflict_title.setObjectName("conflictTitle")
+        box.addWidget(self.conflict_title)
+        self.reissue_button = QPushButton()
         self.reissue_button.setObjectName("reissueButton")
-        self.reissue_button.setToolTip("A new payment request for this reading, linked to the printed QR")
         box.addWidget(self.reissue_button)
         drop_row = QHBoxLayout()
         self.note = QLineEdit()
         self.note.setObjectName("dropNote")
-        self.note.setPlaceholderText("why drop it?")
-        self.note.setToolTip("Why the reading is dropped: the note is kept with it")
-        self.drop_button = QPushButton("Drop the reading")
+        self.drop_button = QPushButton()
         self.drop_button.setObjectName("dropButton")
         drop_row.addWidget(self.note, 1)
         drop_row.addWidget(self.drop_button)
@@ -149,6 +144,22 @@ class ReadingForm(QFrame):
         self.reissue_button.clicked.connect(self.reissue)
         self.drop_button.clicked.connect(self.drop)
         self.note.returnPressed.connect(self.drop)
+
+    def retranslate(self) -> None:
+        """The form's fixed words in the language in force (the view calls it at start and on a switch)."""
+        self.caption.setText(_("New reading"))
+        self.reading.setPlaceholderText(_("meter's number"))
+        self.reading.setAccessibleName(_("New meter reading"))
+        self.confirm.setText(_("I checked: the number is right (Ctrl+R)"))
+        self.confirm.setToolTip(_("The meter rolled over or was replaced, or the consumption really jumped"))
+        self.record_button.setText(_("Record (Enter)"))
+        self.clear_button.setText(_("Clear (Esc)"))
+        self.conflict_title.setText(_("Resolve the conflict"))
+        self.reissue_button.setText(_("Re-issue the charge"))
+        self.reissue_button.setToolTip(_("A new payment request for this reading, linked to the printed QR"))
+        self.note.setPlaceholderText(_("why drop it?"))
+        self.note.setToolTip(_("Why the reading is dropped: the note is kept with it"))
+        self.drop_button.setText(_("Drop the reading"))
 
     @staticmethod
     def _label(name: str, column: QVBoxLayout) -> QLabel:
@@ -179,7 +190,7 @@ class ReadingForm(QFrame):
         m = self.model
         row = m.current
         if row is None:
-            self.title.setText("No bill selected")
+            self.title.setText(_("No bill selected"))
             for label in (self.customer, self.address, self.meter, self.state_text, self.recorded):
                 label.setText("")
             self.state.setText("")
@@ -226,4 +237,5 @@ class ReadingForm(QFrame):
         preview = self.model.preview
         if preview.charge is None:
             return preview.problem
-        return "\n".join(f"{label}: {amount}" for label, amount in charge_lines(preview.charge))
+        lines = charge_lines(preview.charge)
+        return "\n".join(f"{label}: {amount}" for label, amount in lines)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from app.domain.tariffs import TariffError
 from app.fieldwork.opening import FieldSession
+from app.i18n import _
 from app.providers.base import ProviderError
 from app.retry import SYSTEM_TIMER, Timer
 from app.runtime import CannotStart
@@ -43,7 +44,7 @@ class FieldPage(QStackedWidget):
         super().__init__(parent)
         self.setObjectName("fieldPage")
         self.timer = timer
-        self.note = QLabel("Opening the field book…")
+        self.note = QLabel(_("Opening the field book…"))
         self.note.setObjectName("fieldOpening")
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
@@ -59,11 +60,11 @@ class FieldPage(QStackedWidget):
             session = await opener()
         except EXPECTED as exc:
             log.info("the field screen cannot open: %s", exc, exc_info=True)
-            self.note.setText(f"The field screen cannot open: {exc}")
+            self.note.setText(_("The field screen cannot open: {error}").format(error=exc))
             return
         except Exception as exc:
             log.exception("the field screen cannot open")
-            self.note.setText(f"The field screen cannot open: {type(exc).__name__}: {exc}")
+            self.note.setText(_("The field screen cannot open: {error}").format(error=f"{type(exc).__name__}: {exc}"))
             return
         self.session = session
         model = FieldModel(session.service, demo=session.demo, timer=self.timer)

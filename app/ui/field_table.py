@@ -44,6 +44,12 @@ class BillsTable(QAbstractTableModel):
             self.beginResetModel()
             self.endResetModel()
 
+    def retranslate(self) -> None:
+        """The headings and the state words in the language in force (after a switch)."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
     def bill_id(self, row: int) -> str | None:
         return self._rows[row].bill.bill_id if 0 <= row < len(self._rows) else None
 
@@ -61,7 +67,7 @@ class BillsTable(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> str | None:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return str(COLUMNS[section])
         return None
 
     def data(

@@ -39,84 +39,18 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.fieldwork.service import FieldEvent, FieldService
-from app.screens.field_lines import COLUMNS
+from app.i18n import _, on_language_changed
+from app.screens.field_lines import CUSTOMER_COLUMN
 from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
 
 from .a11y import describe
 from .field_form import ReadingForm, restyle
+from .field_style import STYLE
 from .field_table import BillsTable
 from .qss import local
 
 FORM_WIDTH = 400
-
-STYLE = """
-QWidget#field { background: #f4f6f8; }
-QFrame#fieldBanner { border-radius: 8px; border: 2px solid #52606d; background: #e4e7eb; }
-QFrame#fieldBanner QLabel { color: #1f2933; }
-QFrame#fieldBanner[connection="online"] { background: #d8f0df; border-color: #1e7b3c; }
-QFrame#fieldBanner[connection="online"] QLabel { color: #0d4a22; }
-QFrame#fieldBanner[connection="offline"] { background: #fff0c7; border-color: #b26a00; }
-QFrame#fieldBanner[connection="offline"] QLabel { color: #563900; }
-QFrame#fieldBanner[connection="syncing"] { background: #dce9fa; border-color: #0b57d0; }
-QFrame#fieldBanner[connection="syncing"] QLabel { color: #0b3d75; }
-QLabel#bannerState { font-size: 20px; font-weight: bold; }
-QLabel#bannerCounts { font-size: 16px; }
-QWidget#field QPushButton { font-size: 16px; min-height: 32px; padding: 2px 12px; }
-QPushButton#syncButton, QPushButton#recordButton, QPushButton#demoRoute {
-    background: #0b57d0; color: #ffffff; border: 2px solid #083f96; border-radius: 6px; font-weight: bold;
-}
-QPushButton#syncButton:disabled, QPushButton#recordButton:disabled {
-    background: #d5deea; color: #52606d; border-color: #c0cad6;
-}
-QLineEdit#fieldSearch, QLineEdit#dropNote {
-    font-size: 16px; padding: 3px 8px; min-height: 30px; background: #ffffff;
-    border: 2px solid #9aa5b1; border-radius: 6px;
-}
-QLineEdit#fieldSearch:focus, QLineEdit#dropNote:focus, QLineEdit#reading:focus { border-color: #0b57d0; }
-QLabel#fieldSummary, QLabel#lastSync { font-size: 15px; color: #323f4b; }
-QTableView#bills {
-    font-size: 15px; background: #ffffff; border: 2px solid #cbd2d9; border-radius: 6px; gridline-color: #e4e7eb;
-    selection-background-color: #0b57d0; selection-color: #ffffff;
-}
-QTableView#bills QHeaderView::section {
-    font-size: 14px; font-weight: bold; background: #e4e7eb; color: #1f2933; padding: 4px 6px;
-    border: none; border-right: 1px solid #cbd2d9;
-}
-QScrollArea#formScroll { background: #ffffff; border: 2px solid #cbd2d9; border-radius: 8px; }
-QFrame#readingForm { background: #ffffff; }
-QLabel#billTitle { font-size: 20px; font-weight: bold; color: #1f2933; }
-QLabel#stateChip { font-size: 14px; font-weight: bold; padding: 2px 8px; border-radius: 6px; }
-QLabel#stateChip[state="new"] { background: #e4e7eb; color: #1f2933; }
-QLabel#stateChip[state="pending"] { background: #fff0c7; color: #563900; }
-QLabel#stateChip[state="synced"] { background: #d8f0df; color: #0d4a22; }
-QLabel#stateChip[state="conflict"] { background: #fde3e7; color: #7a0013; }
-QLabel#billCustomer { font-size: 17px; color: #111111; }
-QLabel#billAddress, QLabel#billMeter, QLabel#billRecorded { font-size: 14px; color: #3e4c59; }
-QLabel#billState { font-size: 14px; color: #1f2933; background: #f0f4f8; border-radius: 6px; padding: 3px 6px; }
-QLabel#readingCaption { font-size: 15px; font-weight: bold; color: #1f2933; margin-top: 4px; }
-QLineEdit#reading {
-    font-size: 28px; font-weight: bold; padding: 2px 10px; min-height: 44px; background: #ffffff; color: #111111;
-    border: 2px solid #9aa5b1; border-radius: 6px; font-family: "DejaVu Sans Mono", monospace;
-}
-QCheckBox#confirmReset { font-size: 14px; color: #563900; }
-QLabel#readingProblem {
-    font-size: 15px; background: #fde8eb; color: #8a0016; border: 2px solid #b00020; border-radius: 6px; padding: 4px 6px;
-}
-QLabel#chargePreview { font-size: 15px; color: #1f2933; background: #f0f4f8; border-radius: 6px; padding: 4px 6px; }
-QFrame#conflictBox { background: #fde3e7; border: 2px solid #b00020; border-radius: 8px; }
-QLabel#conflictTitle { font-size: 15px; font-weight: bold; color: #7a0013; }
-QLabel#fieldMessage { font-size: 15px; padding: 3px 8px; border-radius: 6px; }
-QLabel#fieldMessage[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; }
-QLabel#fieldMessage[level="info"] { background: #e6f0fb; color: #0b3d75; border: 2px solid #0b57d0; }
-QLabel#fieldMessage[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; }
-QProgressBar#syncProgress {
-    min-height: 22px; font-size: 14px; color: #1f2933; text-align: center; background: #ffffff;
-    border: 1px solid #9aa5b1; border-radius: 4px;
-}
-QProgressBar#syncProgress::chunk { background: #8fb8f2; }
-QLabel#emptyNote { font-size: 17px; color: #323f4b; }
-"""
 
 
 class FieldBridge(QObject):
@@ -165,13 +99,15 @@ class FieldView(QWidget):
         self._build()
         self._shortcuts()
         stop = model.on_change(self.redraw)
+        stop_words = on_language_changed(lambda _language: self.retranslate())  # a switch: the new words at once
 
-        def gone(*_: object) -> None:  # a read or sync still awaited must not paint a deleted widget
+        def gone(*_args: object) -> None:  # a read or sync still awaited must not paint a deleted widget
             stop()
+            stop_words()
             model.close()
 
         self.destroyed.connect(gone)
-        self.redraw()
+        self.retranslate()
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -188,10 +124,8 @@ class FieldView(QWidget):
         self.banner_counts = QLabel()
         self.banner_counts.setObjectName("bannerCounts")
         self.banner_counts.setWordWrap(True)
-        self.sync_button = QPushButton("Sync now (Ctrl+S)")
-        describe(self.sync_button, "Sync now", "Sends the recorded readings to the provider (Ctrl+S)").setObjectName(
-            "syncButton"
-        )
+        self.sync_button = QPushButton()
+        self.sync_button.setObjectName("syncButton")
         self.sync_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sync_button.clicked.connect(self.sync)
         row.addWidget(self.banner_state)
@@ -206,10 +140,7 @@ class FieldView(QWidget):
 
         search_row = QHBoxLayout()
         self.search = QLineEdit()
-        describe(self.search, "Search bills", "Filters by bill, customer, address or meter (Ctrl+F)").setObjectName(
-            "fieldSearch"
-        )
-        self.search.setPlaceholderText("Search: bill, customer, address or meter (Ctrl+F)")
+        self.search.setObjectName("fieldSearch")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
         self.search.returnPressed.connect(self.focus_reading)
@@ -224,7 +155,7 @@ class FieldView(QWidget):
         body.setSpacing(10)
         self.list_stack = QStackedWidget()
         self.table = BillsView()
-        describe(self.table, "Bills", "The route's bills; Enter records a reading").setObjectName("bills")
+        self.table.setObjectName("bills")
         self.table_model = BillsTable(self.model, self.table)
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -234,7 +165,7 @@ class FieldView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COLUMNS.index("Customer"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(CUSTOMER_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_picked)
         self.table.typed.connect(self._typed_on_table)
         self.list_stack.addWidget(self.table)
@@ -242,13 +173,13 @@ class FieldView(QWidget):
         self.empty = QWidget()
         empty_column = QVBoxLayout(self.empty)
         empty_column.addStretch(1)
-        self.empty_note = QLabel("No route on this laptop yet.")
+        self.empty_note = QLabel()
         self.empty_note.setObjectName("emptyNote")
         self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_note.setWordWrap(True)
         empty_column.addWidget(self.empty_note)
-        self.demo_button = QPushButton("Load the demo route")
-        describe(self.demo_button, "Load the demo route", "Imports the sample route").setObjectName("demoRoute")
+        self.demo_button = QPushButton()
+        self.demo_button.setObjectName("demoRoute")
         self.demo_button.clicked.connect(self.load_demo)
         empty_column.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty_column.addStretch(2)
@@ -287,6 +218,19 @@ class FieldView(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(context)
             shortcut.activated.connect(slot)
+
+    def retranslate(self) -> None:
+        """The screen's fixed words in the language in force (at start and on a switch); the rest repaints."""
+        self.sync_button.setText(_("Sync now (Ctrl+S)"))
+        describe(self.sync_button, _("Sync now"), _("Sends the recorded readings to the provider (Ctrl+S)"))
+        describe(self.search, _("Search bills"), _("Filters by bill, customer, address or meter (Ctrl+F)"))
+        self.search.setPlaceholderText(_("Search: bill, customer, address or meter (Ctrl+F)"))
+        describe(self.table, _("Bills"), _("The route's bills; Enter records a reading"))
+        self.demo_button.setText(_("Load the demo route"))
+        describe(self.demo_button, _("Load the demo route"), _("Imports the sample route"))
+        self.table_model.retranslate()
+        self.form.retranslate()
+        self.redraw()
 
     # -- input -----------------------------------------------------------------------------
     def focus_reading(self) -> None:
@@ -354,9 +298,11 @@ class FieldView(QWidget):
             self.demo_button.setVisible(m.can_load_demo)
             self.demo_button.setEnabled(m.network_busy is None)
             self.empty_note.setText(
-                "No route on this laptop yet. In demo mode, load the sample route to try the field screen."
+                _("No route on this laptop yet. In demo mode, load the sample route to try the field screen.")
                 if m.demo
-                else "No route on this laptop yet: import one with `tillqr bills import FILE.csv`."
+                else _("No route on this laptop yet: import one with `{command}`.").format(
+                    command="tillqr bills import FILE.csv"
+                )
             )
             self.table_model.refresh()
             self._select_current()
@@ -375,12 +321,16 @@ class FieldView(QWidget):
             p = m.progress
             self.progress.setRange(0, p.total)
             self.progress.setValue(p.done)
-            self.progress.setFormat(f"Syncing: %v of %m ({p.synced} synced, {p.conflicts} in conflict)")
+            self.progress.setFormat(
+                _("Syncing: {done} of {total} ({synced} synced, {conflicts} in conflict)").format(
+                    done="%v", total="%m", synced=p.synced, conflicts=p.conflicts
+                )
+            )
         elif m.network_busy is Busy.IMPORT and m.import_progress is not None and m.import_progress.total:
             step = m.import_progress
             self.progress.setRange(0, step.total)
             self.progress.setValue(step.done)
-            self.progress.setFormat("Loading the route: %v of %m")
+            self.progress.setFormat(_("Loading the route: {done} of {total}").format(done="%v", total="%m"))
         elif m.syncing or m.network_busy is Busy.IMPORT:
             self.progress.setRange(0, 0)  # busy, no count yet
         self.progress.setVisible(m.syncing or m.network_busy is Busy.IMPORT)

@@ -63,7 +63,7 @@ def test_each_bill_says_what_the_agent_and_the_customer_need(qapp) -> None:
     assert first.text("meter") == ["M1001"] and first.text("previous") == ["12345.5"]
     assert first.text("tariff") == ["Residential"] and first.text("due") == ["2024-08-10"]
     assert second.text("due") == ["10 days after the reading"] and third.text("due") == ["set when the meter is read"]
-    assert first.text("scan") == [SCAN_WORDS] == ["Scan to pay once the reading is sent"]
+    assert first.text("scan") == [str(SCAN_WORDS)] == ["Scan to pay once the reading is sent"]
     assert first.text("reading") == ["New reading"] and first.text("date") == ["Date"]
     assert any(b.stroke > 0 for b in first.boxes)  # the box the reading is written in
     assert len(page.lines) == 2 and all(line.dashed for line in page.lines)  # cut lines: one across, one down

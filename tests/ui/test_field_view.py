@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.domain.tariffs import compute_charge
+from app.i18n import set_language
 from app.screens.field_model import FieldModel
 from app.storage.fieldbook import SyncState
 from app.ui.field_table import TONES
@@ -209,3 +210,26 @@ def test_the_field_page_opens_from_the_header_with_the_demo_route(run, qtbot, wi
         assert view.model.online is True  # the import's calls answered
     finally:
         run(window.aclose_pages())
+
+
+def test_the_field_screen_speaks_the_store_s_language(run, qtbot, kit, field_view):
+    run(kit.import_demo_route())
+    set_language("pt_BR")  # as the store's [store] language would, before the screen is built
+    view, _ticks = field_view()
+    heading = view.table_model.headerData(0, Qt.Orientation.Horizontal)
+    assert (view.sync_button.text(), heading, state_cell(view, 0)) == (
+        "Sincronizar agora (Ctrl+S)",
+        "Conta",
+        "○ Não lida",
+    )
+    assert "leitura anterior 4.821" in view.form.meter.text()  # the locale's thousands separator
+    qtbot.keyClicks(view.reading, "5012")  # 191 kWh
+    qtbot.waitUntil(view.form.charge.isVisible)
+    said = view.form.charge_text()
+    assert "Taxa fixa: R$\u00a0" in said and "Total para 191 kWh: R$\u00a0" in said
+    total = compute_charge(kit.service.tariffs["residential"], Decimal(191)).total
+    assert total.display().startswith("R$\u00a0") and "," in total.display() and total.display() in said
+    set_language("es")  # a switch: the screen re-words itself at once
+    assert view.sync_button.text() == "Sincronizar ahora (Ctrl+S)"
+    assert view.table_model.headerData(0, Qt.Orientation.Horizontal) == "Factura"
+    assert view.form.record_button.text() == "Registrar (Enter)" and "Total por 191 kWh" in view.form.charge_text()

@@ -95,7 +95,7 @@ def test_terms_sort_discounts_by_limit_date():
             lambda f: (f.add_discount(), f.set_discount(0, amount="1", limit=TODAY + timedelta(days=30))),
             "is after the due date",
         ),
-        (lambda f: f.set("rebate", "10"), "The rebate (10.00) must be less than the amount (10.00)"),
+        (lambda f: f.set("rebate", "10"), "The rebate (BRL 10.00) must be less than the amount (BRL 10.00)"),
         (
             lambda f: (f.add_discount(), f.set_discount(0, amount="9.99"), f.set("rebate", "0.01")),
             "The rebate and the discount until",

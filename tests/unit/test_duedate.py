@@ -96,8 +96,8 @@ def test_problems_of_bad_terms():
         discounts=(Discount(brl("0"), DUE + timedelta(days=1)), Discount(brl("1"), DUE + timedelta(days=1))),
     )
     found = problems(BASE, bad)
-    assert "max_payment_days cannot be negative" in found
-    assert "the rebate (10.25) must be less than the amount (10.25)" in found
+    assert "the days it can be paid late cannot be negative" in found
+    assert "the rebate (BRL 10.25) must be less than the amount (BRL 10.25)" in found
     assert "two discounts have the same limit date" in found
     assert any("after the due date" in p for p in found)
     assert problems(BASE, DueTerms(DUE, 1, Money(100, "USD"), brl("0"), brl("0"))) == [

@@ -115,7 +115,7 @@ async def test_closing_a_route_removes_names_and_addresses_from_the_file(book: F
     await book.record(
         "B001", value=Decimal(1011), consumption=Decimal(10), charge=Money(100, "BRL"), reset=False, due_date=None
     )
-    with pytest.raises(FieldbookError, match="still have a reading to sync"):
+    with pytest.raises(FieldbookError, match="still has a reading to sync"):
         await book.close_route()
     [(entry, _)] = await book.pending()
     await book.apply([Applied(entry.entry_id, "B001", EntryState.SYNCED, revision=1, amount=Money(100, "BRL"))])

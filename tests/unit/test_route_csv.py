@@ -11,6 +11,7 @@ import pytest
 from app.domain.bills import Bill
 from app.fieldwork.route_csv import DEMO_ROUTE_FILE, MAX_SHOWN, RouteError, RowProblem, read_route
 from app.fieldwork.tariff_config import DEMO_TARIFFS_FILE, load_tariffs
+from app.i18n import set_language
 
 TARIFFS = load_tariffs(DEMO_TARIFFS_FILE)
 HEADER = "bill_id,customer,address,meter_id,previous_reading,tariff"
@@ -147,3 +148,16 @@ def test_ten_thousand_rows_load(tmp_path):
     rows = [f'B-{i:05d},Cliente {i},"Rua {i}, {i}",RM-{i},{i % 99999},residential' for i in range(10_000)]
     bills = read_route(write(tmp_path, "\n".join([HEADER, *rows])), TARIFFS)
     assert len(bills) == 10_000 and bills[-1].bill_id == "B-09999"
+
+
+def test_a_route_s_problems_read_in_the_store_s_language(tmp_path):
+    set_language("es")
+    text = f"{HEADER}\n{GOOD}\nB 2,Ana,Rua B,RM-2,abc,rural\n"
+    with pytest.raises(RouteError) as caught:
+        read_route(write(tmp_path, text), TARIFFS)
+    said = str(caught.value).splitlines()
+    assert said[0] == "La ruta no se puede importar (3 problemas; no se importó nada):"
+    assert said[1] == "línea 3, bill_id: 'B 2' debe tener de 1 a 35 letras, dígitos, - o _ (sin espacios)"
+    assert said[2] == "línea 3, tariff: 'rural' no es una tarifa (conocidas: commercial, residential)"
+    assert said[3].startswith("línea 3, previous_reading: 'abc' no es una lectura de medidor")
+    assert said[3].endswith("como 12345 o 12345,6.")  # the decimal mark the agent types in es
