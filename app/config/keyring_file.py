@@ -30,6 +30,8 @@ from pathlib import Path
 
 import keyring.backend
 
+from app.i18n import _
+
 CREDENTIAL_NAME = "tillqr-keyring"  # systemd: $CREDENTIALS_DIRECTORY/tillqr-keyring
 PASSWORD_ENV = "TILLQR_KEYRING_PASSWORD"
 PASSWORD_FILE_ENV = "TILLQR_KEYRING_PASSWORD_FILE"
@@ -62,7 +64,9 @@ class TillFileKeyring(CryptFileKeyring):
         try:
             found.keyring_key = password  # unlocks the file, or starts a new one with this password
         except (ValueError, KeyError, configparser.Error):
-            raise ValueError(f"the unlock password does not open {path} (or the file is damaged)") from None
+            raise ValueError(
+                _("the unlock password does not open {path} (or the file is damaged)").format(path=path)
+            ) from None
         return found
 
     def _write_config_value(self, service: str, key: str, value: str) -> None:
@@ -101,20 +105,22 @@ def unlock_password() -> str | None:
 def missing_password() -> str:
     """What to do when no unlock password was given, in words (naming the password file that gave none)."""
     named = os.environ.get(PASSWORD_FILE_ENV, "")
-    why = ""
+    problem = ""
     try:
         if named and not Path(named).read_text(encoding="utf-8").strip():
-            why = "is empty"
+            problem = _("{path} (named by {variable}) is empty").format(path=named, variable=PASSWORD_FILE_ENV)
     except UnicodeDecodeError:
-        why = "is not text"
+        problem = _("{path} (named by {variable}) is not text").format(path=named, variable=PASSWORD_FILE_ENV)
     except OSError as exc:
-        why = f"cannot be read ({exc.strerror or exc})"
-    if why:
-        return (
-            f"the encrypted keyring needs its unlock password, and {named} (named by {PASSWORD_FILE_ENV}) {why}: "
-            'put the password in it, readable by the till\'s user (see README, "Credentials on a kiosk")'
+        problem = _("{path} (named by {variable}) cannot be read ({reason})").format(
+            path=named, variable=PASSWORD_FILE_ENV, reason=exc.strerror or exc
         )
-    return (
-        f"the encrypted keyring needs its unlock password: the systemd credential {CREDENTIAL_NAME}, "
-        f'the file named by {PASSWORD_FILE_ENV}, or {PASSWORD_ENV} (see README, "Credentials on a kiosk")'
-    )
+    if problem:
+        return _(
+            "the encrypted keyring needs its unlock password, and {problem}: put the password in it, readable by "
+            'the till\'s user (see README, "Credentials on a kiosk")'
+        ).format(problem=problem)
+    return _(
+        "the encrypted keyring needs its unlock password: the systemd credential {credential}, the file named by "
+        '{variable}, or {password_variable} (see README, "Credentials on a kiosk")'
+    ).format(credential=CREDENTIAL_NAME, variable=PASSWORD_FILE_ENV, password_variable=PASSWORD_ENV)

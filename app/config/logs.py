@@ -13,6 +13,8 @@ import re
 import sys
 from logging.handlers import RotatingFileHandler
 
+from app.i18n import _
+
 from .paths import Paths, private_file, private_folder
 
 _SECRET = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
@@ -57,7 +59,12 @@ def setup_logging(paths: Paths, *, verbose: bool = False) -> None:
         file_handler.setFormatter(fmt)
         handlers.append(file_handler)
     except OSError as exc:  # a read-only home must not stop the till
-        print(f"tillqr: warning: cannot write logs to {paths.log_dir}: {exc.strerror}", file=sys.stderr)
+        print(
+            _("tillqr: warning: cannot write logs to {folder}: {reason}").format(
+                folder=paths.log_dir, reason=exc.strerror
+            ),
+            file=sys.stderr,
+        )
     if verbose:
         console = logging.StreamHandler()
         console.setFormatter(logging.Formatter("tillqr: %(levelname)s: %(message)s"))

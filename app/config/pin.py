@@ -117,8 +117,10 @@ def verify_pin(pin: str, stored: str, *, pepper: bytes | None = None) -> bool:
     if len(parts) == 8 and parts[:2] == ["scrypt", "v2"] and parts[2] in ("k", "-"):
         if parts[2] == "k" and not pepper:
             raise PinError(
-                "the manager PIN is tied to a secret in the OS keyring, which cannot be read here "
-                "(unlock the keyring; if it is lost, remove manager.pin_hash from config.toml and set a new PIN)"
+                _(
+                    "the manager PIN is tied to a secret in the OS keyring, which cannot be read here "
+                    "(unlock the keyring; if it is lost, remove {key} from config.toml and set a new PIN)"
+                ).format(key="manager.pin_hash")
             )
         secret, fields = _secret(pin, pepper if parts[2] == "k" else None), parts[3:]
     elif len(parts) == 6 and parts[0] == "scrypt":

@@ -28,13 +28,14 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
 from app.config.paths import paths
+from app.i18n import _, lazy_
 
 if TYPE_CHECKING:
     from app.config.keyring_file import TillFileKeyring  # lazy: type only
 
 SERVICE = "tillqr"
 BACKEND_ENV = "TILLQR_KEYRING"
-HOW_TO = (
+HOW_TO = lazy_(
     "set up a keyring that keeps them: the encrypted file keyring (TILLQR_KEYRING=cryptfile and an unlock "
     'password) on a kiosk, or a desktop keyring (Secret Service); see README, "Credentials on a kiosk"'
 )
@@ -66,7 +67,9 @@ def choice() -> KeyringChoice:
         return KeyringChoice(word)
     except ValueError:
         raise SecretsUnavailable(
-            f"{BACKEND_ENV} must be one of {', '.join(c.value for c in KeyringChoice)}, not {word[:20]!r}"
+            _("{variable} must be one of {choices}, not {value}").format(
+                variable=BACKEND_ENV, choices=", ".join(c.value for c in KeyringChoice), value=repr(word[:20])
+            )
         ) from None
 
 
@@ -93,7 +96,7 @@ def _describe(backend: KeyringBackend) -> str:
     path = getattr(backend, "file_path", None)
     name = f"{type(backend).__module__}.{type(backend).__qualname__}"
     if isinstance(path, str):
-        return f"encrypted file keyring {path}"
+        return _("encrypted file keyring {path}").format(path=path)
     if isinstance(backend, chainer.ChainerBackend):
         chained = [_describe(b) for b in backend.backends]
         return f"{name} of {', '.join(chained) if chained else 'no backend'}"
@@ -139,7 +142,9 @@ def _system() -> KeyringBackend:
         keyring.core.init_backend(_not_a_library_file_keyring)  # also keeps a chainer from chaining them
         found = keyring.get_keyring()
         if not clean(found):
-            raise SecretsUnavailable(f"keyring was told to use {_describe(found)}; {HOW_TO}")
+            raise SecretsUnavailable(
+                _("keyring was told to use {backend}; {how_to}").format(backend=_describe(found), how_to=HOW_TO)
+            )
     return found
 
 
@@ -168,7 +173,7 @@ def _usable() -> KeyringBackend:
 
     found = backend()
     if isinstance(found, (fail.Keyring, null.Keyring)):
-        raise SecretsUnavailable(f"no OS keyring is available on this machine; {HOW_TO}")
+        raise SecretsUnavailable(_("no OS keyring is available on this machine; {how_to}").format(how_to=HOW_TO))
     return found
 
 
@@ -177,17 +182,29 @@ def get_secret(provider: str, name: str) -> str | None:
     try:
         return found.get_password(SERVICE, f"{provider}:{name}")
     except (KeyringError, ValueError) as exc:  # ValueError: an encrypted entry that does not decrypt
-        raise SecretsUnavailable(f"the keyring refused to read {provider}:{name} ({type(exc).__name__})") from None
+        raise SecretsUnavailable(
+            _("the keyring refused to read {credential} ({error})").format(
+                credential=f"{provider}:{name}", error=type(exc).__name__
+            )
+        ) from None
 
 
 def set_secret(provider: str, name: str, value: str) -> None:
     """Stores a credential, only where it outlives a restart (SecretsNotKept otherwise, nothing stored)."""
     found = _usable()
     if not value:
-        raise ValueError(f"{provider}:{name} must not be empty")
+        raise ValueError(_("{credential} must not be empty").format(credential=f"{provider}:{name}"))
     if not keeps_secrets(found):
-        raise SecretsNotKept(f"this machine's keyring ({_describe(found)}) forgets credentials at a restart; {HOW_TO}")
+        raise SecretsNotKept(
+            _("this machine's keyring ({backend}) forgets credentials at a restart; {how_to}").format(
+                backend=_describe(found), how_to=HOW_TO
+            )
+        )
     try:
         found.set_password(SERVICE, f"{provider}:{name}", value)
     except KeyringError as exc:
-        raise SecretsUnavailable(f"the keyring refused to store {provider}:{name} ({type(exc).__name__})") from None
+        raise SecretsUnavailable(
+            _("the keyring refused to store {credential} ({error})").format(
+                credential=f"{provider}:{name}", error=type(exc).__name__
+            )
+        ) from None

@@ -78,6 +78,7 @@ from app.config.tomlfile import MAX_CONFIG_BYTES as MAX_CONFIG_BYTES
 from app.config.tomlfile import SettingsError as SettingsError
 from app.config.tomlfile import read_toml as read_toml
 from app.domain.excerpt import excerpt
+from app.i18n import LazyWords, _, lazy_
 
 
 @dataclass(frozen=True)
@@ -90,15 +91,17 @@ class MissingSetting:
 
 # How a missing [provider] setting reads for someone who never saw config.toml (by Settings attribute);
 # a setting not listed here is called by its Settings screen label.
-SETUP_WORDS: dict[str, str] = {
-    "base_url": "the provider's address",
-    "payment_link_id": "the payment link",
-    "pos_external_reference": "this till's POS reference",
-    "local_country": "the merchant's country",
-    "pix_account": "the Pix account",
-    "pix_alias": "the Pix alias",
-    "pix_key": "the Pix key",
-}
+SETUP_WORDS: LazyWords[str] = LazyWords(
+    {
+        "base_url": lazy_("the provider's address"),
+        "payment_link_id": lazy_("the payment link"),
+        "pos_external_reference": lazy_("this till's POS reference"),
+        "local_country": lazy_("the merchant's country"),
+        "pix_account": lazy_("the Pix account"),
+        "pix_alias": lazy_("the Pix alias"),
+        "pix_key": lazy_("the Pix key"),
+    }
+)
 
 
 def missing_setup(s: Settings) -> list[MissingSetting]:
@@ -114,7 +117,8 @@ def missing_setup(s: Settings) -> list[MissingSetting]:
     for item in spec.settings if spec else ():
         value = getattr(s, item.key, "")
         if item.required and isinstance(value, str) and not value.strip():
-            words = SETUP_WORDS.get(item.key) or f"the {item.label[:1].lower()}{item.label[1:]}"
+            label = str(item.label)
+            words = SETUP_WORDS.get(item.key) or _("the {setting}").format(setting=label[:1].lower() + label[1:])
             missing.append(MissingSetting(f"provider.{item.key}", words))
     return missing
 
@@ -130,8 +134,10 @@ def unfinished_text(missing: list[MissingSetting] | tuple[MissingSetting, ...]) 
     words = [m.words for m in missing]
     if not words:
         return ""
-    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-    return f"setup is unfinished: {listed}"
+    listed = (
+        words[0] if len(words) == 1 else _("{items} and {last}").format(items=", ".join(words[:-1]), last=words[-1])
+    )
+    return _("setup is unfinished: {missing}").format(missing=listed)
 
 
 def load(path: Path) -> Settings | None:
@@ -152,27 +158,41 @@ def parse(data: dict[str, Any], path: Path) -> Settings:
         if section in READ_ELSEWHERE:
             continue
         if section not in _SCHEMA:
-            raise SettingsError(path, f"unknown section [{excerpt(section, bare=True)}] (known: {', '.join(_SCHEMA)})")
+            raise SettingsError(
+                path,
+                _("unknown section [{section}] (known: {known})").format(
+                    section=excerpt(section, bare=True), known=", ".join(_SCHEMA)
+                ),
+            )
         if not isinstance(content, dict):
-            raise SettingsError(path, f"[{section}] must be a table")
+            raise SettingsError(path, _("[{section}] must be a table").format(section=section))
         for key, value in content.items():
             if key not in _SCHEMA[section]:
-                raise SettingsError(path, f"unknown key {section}.{excerpt(key, bare=True)}")
+                raise SettingsError(path, _("unknown key {key}").format(key=f"{section}.{excerpt(key, bare=True)}"))
             field, kind = _SCHEMA[section][key]
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
                 try:
                     value = float(value)
                 except OverflowError:
-                    raise SettingsError(path, f"{section}.{key} is far too large a number") from None
+                    raise SettingsError(
+                        path, _("{key} is far too large a number").format(key=f"{section}.{key}")
+                    ) from None
             if not _is_kind(value, kind):
-                raise SettingsError(path, f"{section}.{key} must be {_KINDS[kind]}, not {_what(value)}")
+                raise SettingsError(
+                    path,
+                    _("{key} must be {kind}, not {value}").format(
+                        key=f"{section}.{key}", kind=_KINDS[kind], value=_what(value)
+                    ),
+                )
             values[field] = value
     settings = Settings(**values)
     _validate(settings, path)
     return settings
 
 
-_KINDS: dict[type, str] = {str: "text in quotes", int: "a whole number", float: "a number", bool: "true or false"}
+_KINDS: LazyWords[type] = LazyWords(
+    {str: lazy_("text in quotes"), int: lazy_("a whole number"), float: lazy_("a number"), bool: lazy_("true or false")}
+)
 
 
 def _is_kind(value: object, kind: type) -> bool:
@@ -183,13 +203,16 @@ def _is_kind(value: object, kind: type) -> bool:
 def _what(value: object) -> str:
     """A TOML value, described for a message: what it is and a short excerpt of it."""
     if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (yes/no)"
+        return _("{value} (yes/no)").format(value="true" if value else "false")
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, list):
-        return "a list"
-    kind = "text" if isinstance(value, str) else "a number" if isinstance(value, (int, float)) else "a date or time"
-    return f"{excerpt(value)} ({kind})"
+        return _("a list")
+    if isinstance(value, str):
+        return _("{value} (text)").format(value=excerpt(value))
+    if isinstance(value, (int, float)):
+        return _("{value} (a number)").format(value=excerpt(value))
+    return _("{value} (a date or time)").format(value=excerpt(value))
 
 
 def dumps(settings: Settings) -> str:
@@ -224,7 +247,7 @@ def save(settings: Settings, path: Path) -> Path | None:
     kept = _kept_sections(path)
     text = dumps(settings) + kept
     if parse(tomllib.loads(text), path) != settings:
-        raise SettingsError(path, "the settings would not read back as saved; nothing was written")
+        raise SettingsError(path, _("the settings would not read back as saved; nothing was written"))
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -282,5 +305,7 @@ def _kept_sections(path: Path) -> str:
     except tomllib.TOMLDecodeError:
         same = False
     if not same:
-        raise SettingsError(path, "its [tariffs] tables could not be kept as they are; nothing was written")
+        raise SettingsError(
+            path, _("its {tables} tables could not be kept as they are; nothing was written").format(tables="[tariffs]")
+        )
     return text

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.i18n import _, format_number
+
 
 class SettingsError(Exception):
     def __init__(self, path: Path, message: str):
@@ -32,34 +34,38 @@ def read_toml(path: Path, *, parse_float: Callable[[str], object] = float) -> di
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SettingsError(path, f"cannot be read: {exc.strerror}") from None
+        raise SettingsError(path, _("cannot be read: {reason}").format(reason=exc.strerror)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise SettingsError(path, "is a folder, not a file: move it aside and save the settings again")
+        raise SettingsError(path, _("is a folder, not a file: move it aside and save the settings again"))
     if not stat.S_ISREG(info.st_mode):
-        raise SettingsError(path, "is not a regular file: move it aside and save the settings again")
-    too_big = f"is too big to be a configuration (over {MAX_CONFIG_BYTES:,} bytes)"
+        raise SettingsError(path, _("is not a regular file: move it aside and save the settings again"))
+    too_big = _("is too big to be a configuration (over {n} bytes)").format(n=format_number(MAX_CONFIG_BYTES))
     if info.st_size > MAX_CONFIG_BYTES:
         raise SettingsError(path, too_big)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise SettingsError(path, f"cannot be read: {exc.strerror} (check its owner and permissions)") from None
+        raise SettingsError(
+            path, _("cannot be read: {reason} (check its owner and permissions)").format(reason=exc.strerror)
+        ) from None
     if len(raw) > MAX_CONFIG_BYTES:
         raise SettingsError(path, too_big)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise SettingsError(path, f"is not UTF-8 text (line {line}): save it as UTF-8") from None
+        raise SettingsError(path, _("is not UTF-8 text (line {line}): save it as UTF-8").format(line=line)) from None
     try:
         return tomllib.loads(text, parse_float=parse_float)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(path, f"not valid TOML: {exc}") from None
+        raise SettingsError(path, _("not valid TOML: {reason}").format(reason=exc)) from None
     except RecursionError:
-        raise SettingsError(path, f"not valid TOML: nested too deeply ({_deepest(text)})") from None
+        raise SettingsError(
+            path, _("not valid TOML: nested too deeply ({where})").format(where=_deepest(text))
+        ) from None
     except ValueError:  # an integer of thousands of digits (int()'s limit), which TOML's parser does not catch
-        raise SettingsError(path, "not valid TOML: a number in it has too many digits") from None
+        raise SettingsError(path, _("not valid TOML: a number in it has too many digits")) from None
 
 
 def _deepest(text: str) -> str:
@@ -69,5 +75,5 @@ def _deepest(text: str) -> str:
         for char in line:
             depth += 1 if char in "[{" else -1 if char in "]}" else 0
             if depth > 100:
-                return f"more than 100 levels from line {number}"
-    return "more than Python can follow"
+                return _("more than 100 levels from line {line}").format(line=number)
+    return _("more than Python can follow")

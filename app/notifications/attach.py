@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from app.checkout.push import NotificationHub
+from app.i18n import _
 
 from .receiver import Receiver
 from .serve import DEMO_SECRET, receiver_for, serve
@@ -52,7 +53,7 @@ class Listening:
 
     @property
     def text(self) -> str:
-        return f"notifications on {self.host}:{self.port}"
+        return _("notifications on {address}").format(address=f"{self.host}:{self.port}")
 
     async def aclose(self) -> None:
         if not self.task.done():
@@ -77,8 +78,12 @@ async def listen(hub: NotificationHub, host: str, port: int, data_dir: Path | No
     if not started.done():
         started.cancel()
         exc = task.exception() if not task.cancelled() else None
-        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc or "it stopped")
-        raise CannotListen(f"the notification receiver cannot listen on {host}:{port}: {reason}")
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc or _("it stopped"))
+        raise CannotListen(
+            _("the notification receiver cannot listen on {address}: {reason}").format(
+                address=f"{host}:{port}", reason=reason
+            )
+        )
     log.info("notification receiver on %s:%d", host, ports[0])
     return Listening(receiver, host, ports[0], task)
 

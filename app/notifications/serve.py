@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.checkout.push import NotificationHub
 from app.config.secrets import SecretsUnavailable, get_secret
+from app.i18n import _
 from app.webserve import serve_asgi
 
 from .receiver import Receiver, create_receiver
@@ -74,7 +75,12 @@ def run(host: str, port: int, *, demo: bool, data_dir: Path | None) -> int:
     except (OSError, OverflowError) as exc:
         reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
         if isinstance(exc, socket.gaierror):
-            reason = f"unknown host ({reason})"
-        print(f"tillqr notifications: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+            reason = _("unknown host ({reason})").format(reason=reason)
+        print(
+            _("tillqr notifications: cannot listen on {address}: {reason}").format(
+                address=f"{host}:{port}", reason=reason
+            ),
+            file=sys.stderr,
+        )
         return 1
     return 0

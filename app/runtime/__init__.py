@@ -25,7 +25,7 @@ from app.checkout.push import NotificationHub, PushHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
-from app.i18n import set_language
+from app.i18n import _, set_language
 from app.providers.base import Capability, LinkInfo, PaymentProvider, ProviderNotFound, ProviderUnavailable, linking
 from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
@@ -144,8 +144,8 @@ def _mode_text(
 ) -> str:
     if not demo:
         return f"{provider.name}"
-    where = sandbox.url if sandbox and sandbox.url else "in-process"
-    text = f"DEMO — sandbox ({where}), provider {provider.name}"
+    where = sandbox.url if sandbox and sandbox.url else _("in-process")
+    text = _("DEMO — sandbox ({where}), provider {provider}").format(where=where, provider=provider.name)
     return f"{text} · {settings_mod.unfinished_text(unfinished)}" if unfinished else text
 
 
@@ -187,7 +187,9 @@ async def open_runtime(
         p, configured = load_settings(home)
     demo, settings, name, unfinished = _choose(configured, demo, provider)
     if duration_s is not None and not 1 <= duration_s <= 86400:
-        raise CannotStart(f"a request must stay payable between 1 and 86400 seconds, not {duration_s}")
+        raise CannotStart(
+            _("a request must stay payable between 1 and 86400 seconds, not {seconds}").format(seconds=duration_s)
+        )
     lock = TillLock(lock_file(p, demo))
     try:
         runtime = await _assemble(p, settings, demo, name, lock, duration_s, poll_interval, receive)
@@ -314,7 +316,11 @@ def _real_provider(spec: ProviderSpec, s: settings_mod.Settings) -> PaymentProvi
             if value:
                 credentials[key] = value
             elif key in spec.required_secrets:
-                raise CannotStart(f"no {key} for {spec.name} in the keyring: set the credentials in Settings")
+                raise CannotStart(
+                    _("no {name} for {provider} in the keyring: set the credentials in Settings").format(
+                        name=key, provider=spec.name
+                    )
+                )
     except SecretsUnavailable as exc:
         raise CannotStart(str(exc)) from None
     try:
@@ -332,7 +338,7 @@ async def _ensure_link(
     """The counter's static payment link: the configured one, or in demo mode one made for this sandbox."""
     if not demo:
         if not s.payment_link_id:  # as above: only a till forced out of demo mode gets here without one
-            raise CannotStart("setup is unfinished: the payment link (create it in Settings)")
+            raise CannotStart(_("setup is unfinished: the payment link (create it in Settings)"))
         return await linking(prov).get_link(s.payment_link_id)
     if sandbox and sandbox.url:
         key: str | None = f"demo_link:{sandbox.url}"

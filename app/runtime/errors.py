@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.i18n import _
 from app.providers.base import ProviderTimeout
 
 
@@ -20,20 +21,26 @@ class SandboxUnavailable(CannotStart):
         status = getattr(cause, "status_code", None)
         if status:  # it is up, and answered an error (e.g. one of its simulated faults): not "start it"
             super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) answered {status} ({cause}); "
-                "try again (its simulated faults are cleared with DELETE /_sandbox/faults)"
+                _(
+                    "the demo sandbox at {url} ({variable}) answered {status} ({cause}); "
+                    "try again (its simulated faults are cleared with DELETE /_sandbox/faults)"
+                ).format(url=url, variable="TILLQR_SANDBOX_URL", status=status, cause=cause)
             )
         elif isinstance(cause, ProviderTimeout):  # it is up but slow (e.g. its simulated latency): not "start it"
             super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) is slow: it did not answer in time ({cause}); "
-                "try again (its simulated latency and faults are cleared with DELETE /_sandbox/faults)"
+                _(
+                    "the demo sandbox at {url} ({variable}) is slow: it did not answer in time ({cause}); "
+                    "try again (its simulated latency and faults are cleared with DELETE /_sandbox/faults)"
+                ).format(url=url, variable="TILLQR_SANDBOX_URL", cause=cause)
             )
         else:
             port = url.rsplit(":", 1)[-1].split("/")[0] if url.count(":") > 1 else ""
             start = f"`tillqr sandbox --port {port}`" if port.isdigit() else "`tillqr sandbox`"
             super().__init__(
-                f"the demo sandbox at {url} (TILLQR_SANDBOX_URL) cannot be reached ({cause}): "
-                f"start it with {start}, or unset TILLQR_SANDBOX_URL to use the built-in one"
+                _(
+                    "the demo sandbox at {url} ({variable}) cannot be reached ({cause}): "
+                    "start it with {command}, or unset {variable} to use the built-in one"
+                ).format(url=url, variable="TILLQR_SANDBOX_URL", cause=cause, command=start)
             )
         self.url = url
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from app.config.paths import Paths, private_file
+from app.i18n import _
 
 from .errors import TillBusy
 
@@ -30,8 +31,10 @@ class TillLock:
             holder = self._fh.read().strip()
             self._fh.close()
             raise TillBusy(
-                f"another TillQR is already running on this till ({holder or 'pid unknown'}); "
-                "close it first (each till needs its own TILLQR_HOME)"
+                _(
+                    "another TillQR is already running on this till ({holder}); close it first (each till needs its "
+                    "own {variable})"
+                ).format(holder=holder or _("pid unknown"), variable="TILLQR_HOME")
             ) from None
         self._fh.seek(0)
         self._fh.truncate()

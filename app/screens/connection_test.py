@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from app.config.settings import Settings
+from app.i18n import _
 from app.providers.base import (
     Capability,
     LinkInfo,
@@ -32,16 +33,22 @@ async def check(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> 
         finally:
             await prov.aclose()
     except ProviderAuthError as exc:
-        return False, f"Credentials refused by {s.provider} at {where} ({exc.status_code}): check them"
+        return False, _("Credentials refused by {provider} at {url} ({status}): check them").format(
+            provider=s.provider, url=where, status=exc.status_code
+        )
     except ProviderUnavailable as exc:
-        return False, f"Cannot reach {s.provider} at {where}: {exc}"
+        return False, _("Cannot reach {provider} at {url}: {reason}").format(provider=s.provider, url=where, reason=exc)
     except ProviderNotFound as exc:
-        return False, f"Connected, credentials accepted, but {exc}"
+        return False, _("Connected, credentials accepted, but {reason}").format(reason=exc)
     except ProviderError as exc:
-        return False, f"{s.provider} answered with an error: {exc}"
+        return False, _("{provider} answered with an error: {reason}").format(provider=s.provider, reason=exc)
     except (httpx.HTTPError, OSError) as exc:
-        return False, f"Cannot reach {where}: {type(exc).__name__}"
-    return True, f"Connection OK: {s.provider} at {where} accepted the credentials" + (f"; {found}" if found else "")
+        return False, _("Cannot reach {url}: {error}").format(url=where, error=type(exc).__name__)
+    if found:
+        return True, _("Connection OK: {provider} at {url} accepted the credentials; {found}").format(
+            provider=s.provider, url=where, found=found
+        )
+    return True, _("Connection OK: {provider} at {url} accepted the credentials").format(provider=s.provider, url=where)
 
 
 async def probe(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> str:
@@ -52,6 +59,6 @@ async def probe(prov: Any, s: Settings, on_link: Callable[[LinkInfo], None]) -> 
     if s.payment_link_id and Capability.STATIC_LINK in prov.capabilities:
         link = await prov.get_link(s.payment_link_id)
         on_link(link)
-        return f"payment link {link.link_id} found"
+        return _("payment link {link} found").format(link=link.link_id)
     await prov.ping()
     return ""

@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 
 from app.config.settings import SettingsError, read_toml
+from app.i18n import LazyWords, _, lazy_
 
 
 class ExitChoice(Enum):
@@ -31,11 +32,13 @@ class CloseVerdict(Enum):
     REFUSE = "refuse"
 
 
-CHOICE_WORDS: dict[ExitChoice, str] = {
-    ExitChoice.LEAVE_KIOSK: "Leave full screen",
-    ExitChoice.QUIT: "Quit TillQR",
-    ExitChoice.STAY: "Back to the counter",
-}
+CHOICE_WORDS: LazyWords[ExitChoice] = LazyWords(
+    {
+        ExitChoice.LEAVE_KIOSK: lazy_("Leave full screen"),
+        ExitChoice.QUIT: lazy_("Quit TillQR"),
+        ExitChoice.STAY: lazy_("Back to the counter"),
+    }
+)
 # Key chords a window manager or toolkit may turn into "close this window"; swallowed in kiosk mode
 # (the window's refusal to close catches them too, where the window manager sends a close instead).
 CLOSING_CHORDS = frozenset({"Alt+F4", "Ctrl+W", "Ctrl+F4"})
@@ -67,7 +70,7 @@ class KioskModel:
 
     def exit_purpose(self) -> str:
         """The PIN dialog's title for the Exit button."""
-        return "Manager PIN to leave or quit" if self.kiosk else "Manager PIN to quit TillQR"
+        return _("Manager PIN to leave or quit") if self.kiosk else _("Manager PIN to quit TillQR")
 
     def exit_choices(self) -> tuple[ExitChoice, ...]:
         """What the manager may do once past the PIN; a single choice is done at once, without asking."""

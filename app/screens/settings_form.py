@@ -15,6 +15,7 @@ from typing import Any
 
 from app.config import settings as settings_mod
 from app.config.settings import Settings, SettingsError
+from app.i18n import LazyText, LazyWords, _, lazy_, lazy_p
 from app.providers.registry import PROVIDERS, SPECS
 from app.providers.spec import ProviderSpec
 
@@ -22,8 +23,8 @@ from app.providers.spec import ProviderSpec
 @dataclass(frozen=True)
 class Field:
     key: str  # "section.key" as in config.toml
-    label: str
-    hint: str = ""
+    label: str | LazyText  # shown in the language in force: str() it when drawn
+    hint: str | LazyText = ""
     providers: tuple[str, ...] = ()  # shown only for these providers (empty: always)
 
 
@@ -40,44 +41,68 @@ def _provider_fields(specs: tuple[ProviderSpec, ...]) -> tuple[Field, ...]:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("store.name", "Store name", "as printed on the QR (25 characters at most)"),
-    Field("store.city", "City", "as on the QR (15 characters at most)"),
-    Field("store.country", "Country", "two letters, e.g. BR, IN, SG"),
-    Field("store.currency", "Currency", "ISO 4217, e.g. BRL, INR"),
-    Field("store.mcc", "Merchant category (MCC)", "four digits, 0000 if unknown"),
-    Field("store.language", "Language", "pt_BR, es, hi, en… for words, amounts and dates (empty: the system's)"),
-    Field("provider.name", "Provider", " / ".join(PROVIDERS)),
-    Field("provider.base_url", "Base URL", "https://… (http only for a local sandbox)"),
+    Field("store.name", lazy_("Store name"), lazy_("as printed on the QR (25 characters at most)")),
+    Field("store.city", lazy_("City"), lazy_("as on the QR (15 characters at most)")),
+    Field("store.country", lazy_("Country"), lazy_("two letters, e.g. BR, IN, SG")),
+    Field("store.currency", lazy_("Currency"), lazy_("ISO 4217, e.g. BRL, INR")),
+    Field("store.mcc", lazy_("Merchant category (MCC)"), lazy_("four digits, 0000 if unknown")),
+    Field(
+        "store.language",
+        lazy_("Language"),
+        lazy_("pt_BR, es, hi, en… for words, amounts and dates (empty: the system's)"),
+    ),
+    Field("provider.name", lazy_("Provider"), " / ".join(PROVIDERS)),
+    Field("provider.base_url", lazy_("Base URL"), lazy_("https://… (http only for a local sandbox)")),
     *_provider_fields(SPECS),
-    Field("checkout.expires_in", "Request lifetime (s)", "30 to 86400"),
-    Field("checkout.poll_interval", "Status poll interval (s)", "0.2 to 30"),
-    Field("notifications.port", "Receiver port", "0 = off; providers' notifications wake a sale at once"),
-    Field("notifications.host", "Receiver address", "127.0.0.1, or 0.0.0.0 behind the shop's proxy"),
-    Field("notifications.public_url", "Public URL", "https://… where providers reach the receiver (optional)"),
-    Field("printer.kind", "Receipt printer", "none / pdf / escpos (thermal) / system"),
-    Field("printer.width_mm", "Paper width (mm)", "58 or 80"),
-    Field("printer.target", "Printer", "escpos: /dev/usb/lp0 or host:9100; system: printer name; pdf: a folder"),
-    Field("kiosk.enabled", "Kiosk mode", "full screen from the next start; the manager's PIN to leave"),
-    Field("sound.on_paid", "Sound when paid", "a short chime when the customer has paid"),
-    Field("sound.on_failure", "Sound on failure", "a low buzz when a sale fails or expires"),
-    Field("sound.volume", "Volume", "0 (silent) to 100"),
-    Field("display.mode", "Customer display", "auto (on a second screen when there is one) / window / off"),
-    Field("display.idle_message", "Message between sales", "shown when there is no sticker's QR (empty: Welcome)"),
-    Field("display.result_seconds", "Result shown for (s)", "how long PAID or EXPIRED stays up: 1 to 60"),
-    Field("accessibility.high_contrast", "High contrast", "white on black, thick outlines; from the next start"),
-    Field("accessibility.text_scale", "Text size (%)", "100 to 200; from the next start"),
+    Field("checkout.expires_in", lazy_("Request lifetime (s)"), lazy_("30 to 86400")),
+    Field("checkout.poll_interval", lazy_("Status poll interval (s)"), lazy_("0.2 to 30")),
+    Field("notifications.port", lazy_("Receiver port"), lazy_("0 = off; providers' notifications wake a sale at once")),
+    Field("notifications.host", lazy_("Receiver address"), lazy_("127.0.0.1, or 0.0.0.0 behind the shop's proxy")),
+    Field(
+        "notifications.public_url",
+        lazy_("Public URL"),
+        lazy_("https://… where providers reach the receiver (optional)"),
+    ),
+    Field("printer.kind", lazy_("Receipt printer"), lazy_("none / pdf / escpos (thermal) / system")),
+    Field("printer.width_mm", lazy_("Paper width (mm)"), lazy_("58 or 80")),
+    Field(
+        "printer.target",
+        lazy_("Printer"),
+        lazy_("escpos: /dev/usb/lp0 or host:9100; system: printer name; pdf: a folder"),
+    ),
+    Field("kiosk.enabled", lazy_("Kiosk mode"), lazy_("full screen from the next start; the manager's PIN to leave")),
+    Field("sound.on_paid", lazy_("Sound when paid"), lazy_("a short chime when the customer has paid")),
+    Field("sound.on_failure", lazy_("Sound on failure"), lazy_("a low buzz when a sale fails or expires")),
+    Field("sound.volume", lazy_("Volume"), lazy_("0 (silent) to 100")),
+    Field(
+        "display.mode", lazy_("Customer display"), lazy_("auto (on a second screen when there is one) / window / off")
+    ),
+    Field(
+        "display.idle_message",
+        lazy_("Message between sales"),
+        lazy_("shown when there is no sticker's QR (empty: Welcome)"),
+    ),
+    Field("display.result_seconds", lazy_("Result shown for (s)"), lazy_("how long PAID or EXPIRED stays up: 1 to 60")),
+    Field(
+        "accessibility.high_contrast",
+        lazy_("High contrast"),
+        lazy_("white on black, thick outlines; from the next start"),
+    ),
+    Field("accessibility.text_scale", lazy_("Text size (%)"), lazy_("100 to 200; from the next start")),
 )
-SECTIONS = {
-    "store": "Store",
-    "provider": "Provider",
-    "checkout": "Checkout",
-    "notifications": "Notifications",
-    "printer": "Receipts",
-    "kiosk": "Kiosk",
-    "sound": "Sound",
-    "display": "Customer display",
-    "accessibility": "Accessibility",
-}
+SECTIONS: LazyWords[str] = LazyWords(
+    {
+        "store": lazy_p("settings section", "Store"),
+        "provider": lazy_p("settings section", "Provider"),
+        "checkout": lazy_p("settings section", "Checkout"),
+        "notifications": lazy_p("settings section", "Notifications"),
+        "printer": lazy_p("settings section", "Receipts"),
+        "kiosk": lazy_p("settings section", "Kiosk"),
+        "sound": lazy_p("settings section", "Sound"),
+        "display": lazy_p("settings section", "Customer display"),
+        "accessibility": lazy_p("settings section", "Accessibility"),
+    }
+)
 NAME_LIMITS = {"store.name": 25, "store.city": 15}
 ATTR = {
     f"{section}.{key}": field for section, keys in settings_mod._SCHEMA.items() for key, (field, _kind) in keys.items()
@@ -105,7 +130,9 @@ def length_note(key: str, text: str) -> str:
     if not limit:
         return ""
     n = len(text)
-    return f"{n}/{limit}" + (" — too long for the QR" if n > limit else "")
+    if n > limit:
+        return _("{n}/{limit} — too long for the QR").format(n=n, limit=limit)
+    return f"{n}/{limit}"
 
 
 def read(values: dict[str, str], pin_hash: str, config_file: Path) -> tuple[Settings | None, dict[str, str]]:
@@ -120,23 +147,25 @@ def read(values: dict[str, str], pin_hash: str, config_file: Path) -> tuple[Sett
             try:
                 value = int(value)
             except ValueError:
-                errors[key] = f"{key} must be a whole number, not {text!r}"
+                errors[key] = _("{key} must be a whole number, not {value}").format(key=key, value=repr(text))
                 continue
         elif kind is float:
             try:
                 value = float(value.replace(",", "."))
             except ValueError:
-                errors[key] = f"{key} must be a number, not {text!r}"
+                errors[key] = _("{key} must be a number, not {value}").format(key=key, value=repr(text))
                 continue
         elif kind is bool:
             if value.lower() not in _YES | _NO:
-                errors[key] = f"{key} must be true or false, not {text!r}"
+                errors[key] = _("{key} must be true or false, not {value}").format(key=key, value=repr(text))
                 continue
             value = value.lower() in _YES
         data.setdefault(section, {})[name] = value
     for key, limit in NAME_LIMITS.items():
         if len(values[key].strip()) > limit:
-            errors[key] = f"{key} must be {limit} characters at most (the QR's limit), not {len(values[key].strip())}"
+            errors[key] = _("{key} must be {limit} characters at most (the QR's limit), not {n}").format(
+                key=key, limit=limit, n=len(values[key].strip())
+            )
     if errors:
         return None, errors
     data["manager"] = {"pin_hash": pin_hash}

@@ -33,41 +33,30 @@ from app.config import settings as settings_mod
 from app.config.pin import PinError, PinGate, hash_pin, legacy, make_pepper, manager_gate, peppered
 from app.config.secrets import SecretsUnavailable, get_secret, set_secret
 from app.config.settings import Settings, SettingsError
-from app.i18n import set_language
+from app.i18n import _, set_language
 from app.providers.base import Capability, LinkInfo, LinkingProvider, PaymentProvider, linking
 from app.providers.registry import BY_NAME
 from app.providers.spec import ProviderSpec
 from app.screens import connection_test, settings_form
 from app.screens.observed import Listeners
-from app.screens.operations import Busy, Level, Operations, Words
+from app.screens.operations import Busy, Level, Operations
 from app.screens.settings_form import FIELDS, SECTIONS, Field
+from app.screens.settings_words import (
+    COUNTRY_LANG,
+    LINK,
+    PIN_ADVICE,
+    STICKER,
+    TEST,
+    WORKING,
+    CredentialState,
+    pin_ready,
+    saved,
+    setup_advice,
+    sticker_done,
+)
 
 if TYPE_CHECKING:
     from app.qr.sticker import Sticker  # lazy: type only
-
-WORKING = "Working…"
-TEST = Words("Cannot test")
-LINK = Words("The link was not created")
-STICKER = Words("No sticker", expected=(ValueError,))
-
-COUNTRY_LANG = {
-    "BR": "pt",
-    "PT": "pt",
-    "AR": "es",
-    "ES": "es",
-    "MX": "es",
-    "CL": "es",
-    "CO": "es",
-    "PE": "es",
-    "UY": "es",
-    "FR": "fr",
-    "DE": "de",
-    "AT": "de",
-    "MY": "ms",
-    "HK": "zh-hk/en",
-    "CN": "zh",
-    "IN": "en/hi",
-}
 
 
 class SettingsModel:
@@ -85,7 +74,7 @@ class SettingsModel:
         self._listeners = Listeners()
         self.ops = Operations(self)  # test connection, create link, sticker: busy, words, result
         self.pending_credentials: dict[str, str] = {}
-        self._stored: dict[tuple[str, str], str] = {}  # (provider, key) -> "set"/"not set": keyring read once
+        self._stored: dict[tuple[str, str], CredentialState] = {}  # (provider, key): the keyring read once
         self.link: LinkInfo | None = None
         self.demo_link: LinkInfo | None = None  # demo mode: the sandbox's counter link, its sticker printable
         self.saved = False
@@ -147,27 +136,30 @@ class SettingsModel:
         value = value.strip()
         if value and not (value.isascii() and value.isprintable()):
             raise ValueError(
-                f"{name} has characters no provider key has (spaces inside, accents, control "
-                "characters): check what was pasted"
+                _(
+                    "{name} has characters no provider key has (spaces inside, accents, control characters): "
+                    "check what was pasted"
+                ).format(name=name)
             )
         if value:
             self.pending_credentials[name] = value
         else:
             self.pending_credentials.pop(name, None)
 
-    def credential_state(self) -> dict[str, str]:
-        """name → "typed, not saved yet" / "set" / "not set" / "keyring unavailable" (never the value)."""
+    def credential_state(self) -> dict[str, CredentialState]:
+        """name → typed, not saved yet / set / not set / keyring unavailable (never the value)."""
         out = {}
         for name in self.credential_keys():
             if name in self.pending_credentials:
-                out[name] = "typed, not saved yet"
+                out[name] = CredentialState.TYPED
                 continue
             key = (self.provider, name)
             if key not in self._stored:  # one keyring read per credential, not one per keystroke
                 try:
-                    self._stored[key] = "set" if get_secret(self.provider, name) else "not set"
+                    found = get_secret(self.provider, name)
+                    self._stored[key] = CredentialState.SET if found else CredentialState.NOT_SET
                 except SecretsUnavailable:
-                    self._stored[key] = "keyring unavailable"
+                    self._stored[key] = CredentialState.UNAVAILABLE
             out[name] = self._stored[key]
         return out
 
@@ -180,7 +172,9 @@ class SettingsModel:
             if value:
                 creds[name] = value
             elif self.spec and name in self.spec.required_secrets:
-                raise ValueError(f"no {name} for {self.provider}: type it under Credentials")
+                raise ValueError(
+                    _("no {name} for {provider}: type it under Credentials").format(name=name, provider=self.provider)
+                )
         return creds
 
     @property
@@ -188,12 +182,8 @@ class SettingsModel:
         """For the manager, what the saved setup still lacks, by the fields' names; None once complete."""
         if not self.unfinished:
             return None
-        labels = {f.key: f.label for f in FIELDS}
-        names = [labels.get(m.key, m.key) for m in self.unfinished]
-        return (
-            f"Setup is unfinished: {', '.join(names)} still to fill in and save. Until then the till runs in "
-            "demo mode (simulated sales, its own demo journal)."
-        )
+        labels = {f.key: str(f.label) for f in FIELDS}
+        return setup_advice([labels.get(m.key, m.key) for m in self.unfinished])
 
     # -- the manager PIN ---------------------------------------------------------------
     @property
@@ -204,10 +194,7 @@ class SettingsModel:
     def pin_advice(self) -> str | None:
         """Why the stored PIN should be changed (set under older rules), in words; None when it is fine."""
         if self.pin_hash and legacy(self.pin_hash):
-            return (
-                "This manager PIN was set under older rules (4 digits were allowed, and it is not tied to this "
-                "machine's keyring): change it to one of 6 to 8 digits."
-            )
+            return str(PIN_ADVICE)
         return None
 
     def set_pin(self, new: str, repeat: str, current: str = "") -> str:
@@ -216,17 +203,12 @@ class SettingsModel:
         Where a keyring is usable the hash is peppered with its secret (app.config.pin); without one
         the plain hash is kept and said."""
         if new != repeat:
-            raise PinError("the two new PINs differ")
+            raise PinError(_("the two new PINs differ"))
         if self.gate.configured:
             self.gate.check(current)
         self.pin_hash = hash_pin(new, pepper=make_pepper())
         self.errors.pop("manager.pin_hash", None)
-        self.message = "New manager PIN ready: press Save to keep it"
-        if not peppered(self.pin_hash):
-            self.message += (
-                " (no keyring that keeps secrets here: the PIN is not tied to this machine's keyring;"
-                ' see README, "Credentials on a kiosk")'
-            )
+        self.message = pin_ready(peppered(self.pin_hash))
         return self.message
 
     # -- saving ------------------------------------------------------------------------
@@ -237,30 +219,32 @@ class SettingsModel:
         self.saved = False
         s = self.validate()
         if s is None:
-            self.message = "Not saved: " + "; ".join(self.errors.values())
+            self.message = _("Not saved: {reason}").format(reason="; ".join(self.errors.values()))
             return False
         if not s.pin_hash:
-            self.errors["manager.pin_hash"] = "set a manager PIN first"
-            self.message = "Not saved: set a manager PIN first (it guards this screen)"
+            self.errors["manager.pin_hash"] = _("set a manager PIN first")
+            self.message = _("Not saved: set a manager PIN first (it guards this screen)")
             return False
         if self.pending_credentials:
             try:
                 for name, value in self.pending_credentials.items():
                     set_secret(s.provider, name, value)
-                    self._stored[(s.provider, name)] = "set"
+                    self._stored[(s.provider, name)] = CredentialState.SET
             except SecretsUnavailable as exc:
-                self.errors["credentials"] = f"credentials not stored: {exc}"
-                self.message = f"Not saved: {exc}"
+                self.errors["credentials"] = _("credentials not stored: {reason}").format(reason=exc)
+                self.message = _("Not saved: {reason}").format(reason=exc)
                 return False
             self.pending_credentials.clear()
         try:
             aside = settings_mod.save(s, self.config_file)
         except SettingsError as exc:
             self.errors = settings_form.errors_of(exc)
-            self.message = f"Not saved: {exc}"
+            self.message = _("Not saved: {reason}").format(reason=exc)
             return False
         except OSError as exc:
-            self.message = f"Not saved: {self.config_file} cannot be written ({exc.strerror})"
+            self.message = _("Not saved: {path} cannot be written ({reason})").format(
+                path=self.config_file, reason=exc.strerror
+            )
             return False
         set_language(s.language)  # words and formats at once: the screens hear of it, a sale goes on
         self.stored_pin_hash = s.pin_hash
@@ -268,9 +252,7 @@ class SettingsModel:
         self.unfinished = settings_mod.missing_setup(s)
         self.problem = None
         self.saved = True
-        self.message = "Saved. Restart TillQR (Restart now) to use the new configuration." + (
-            f" The file that could not be used was kept as {aside}." if aside else ""
-        )
+        self.message = saved(aside)
         return True
 
     # -- provider calls ----------------------------------------------------------------
@@ -279,8 +261,8 @@ class SettingsModel:
         if s is None:
             raise ValueError("; ".join(self.errors.values()))
         if not s.base_url:
-            self.errors["provider.base_url"] = "fill in the provider's Base URL"
-            raise ValueError("fill in the provider's Base URL first")
+            self.errors["provider.base_url"] = _("fill in the provider's Base URL")
+            raise ValueError(_("fill in the provider's Base URL first"))
         spec = BY_NAME[s.provider]  # validate() accepts only the registry's names
         options: dict[str, Any] = spec.client_options(s)
         prov = spec.create(base_url=s.base_url, credentials=self._credentials(), transport=self.transport, **options)
@@ -308,8 +290,9 @@ class SettingsModel:
         try:
             s, prov = self._provider()
         except (ValueError, SecretsUnavailable) as exc:
-            return self._said(False, f"Cannot test: {exc}")
-        outcome = await self.ops.run(Busy.TEST, connection_test.check(prov, s, self._found_link), TEST, doing=WORKING)
+            return self._said(False, _("Cannot test: {reason}").format(reason=exc))
+        test = connection_test.check(prov, s, self._found_link)
+        outcome = await self.ops.run(Busy.TEST, test, TEST, doing=str(WORKING))
         return self._said(*outcome.value) if outcome.value is not None else (False, self.message)
 
     def _found_link(self, link: LinkInfo) -> None:
@@ -323,18 +306,21 @@ class SettingsModel:
         try:
             s, prov = self._provider()
         except (ValueError, SecretsUnavailable) as exc:
-            return self._said(False, f"Cannot create the link: {exc}")
+            return self._said(False, _("Cannot create the link: {reason}").format(reason=exc))
         if Capability.STATIC_LINK not in prov.capabilities:
             await prov.aclose()
-            return self._said(False, f"{s.provider} has no static payment links: each sale shows its own QR")
-        outcome = await self.ops.run(Busy.LINK, _create_link(linking(prov), s.store_name), LINK, doing=WORKING)
+            said = _("{provider} has no static payment links: each sale shows its own QR").format(provider=s.provider)
+            return self._said(False, said)
+        outcome = await self.ops.run(Busy.LINK, _create_link(linking(prov), s.store_name), LINK, doing=str(WORKING))
         link = outcome.value
         if link is None:
             return False, self.message
         self.link = link
         self.values["provider.payment_link_id"] = link.link_id
         self.errors.pop("provider.payment_link_id", None)
-        return self._said(True, f"Payment link {link.link_id} created: Save, then print its sticker")
+        return self._said(
+            True, _("Payment link {link} created: Save, then print its sticker").format(link=link.link_id)
+        )
 
     def can_print_sticker(self) -> bool:
         """A sticker can be printed: the provider has static links, or the demo's link is there."""
@@ -343,27 +329,31 @@ class SettingsModel:
     async def print_sticker_on(self, paint: Callable[[Sticker], list[str]], printer: str) -> tuple[bool, str]:
         """The counter sticker laid out here and painted by ``paint(sticker)`` on ``printer`` (the view's print
         dialog's choice: its name in the words said; ``paint`` returns its warnings)."""
-        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=WORKING)
+        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=str(WORKING))
         if outcome.value is None:
             return False, self.message
         try:
             warnings = paint(outcome.value)
         except OSError as exc:
-            return self._said(False, f"The sticker was not printed on {printer}: {exc}")
-        return self._said(True, f"Sticker sent to {printer}" + (f" ({'; '.join(warnings)})" if warnings else ""))
+            return self._said(
+                False, _("The sticker was not printed on {printer}: {reason}").format(printer=printer, reason=exc)
+            )
+        return self._said(True, sticker_done(True, printer, warnings))
 
     async def print_sticker(self, path: Path, write: Callable[[Sticker, Path], list[str]]) -> tuple[bool, str]:
         """The counter sticker to ``path`` (PNG, else PDF): laid out here, painted by ``write(sticker,
         target)`` (the view's Qt painting; returns its warnings)."""
-        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=WORKING)
+        outcome = await self.ops.run(Busy.STICKER, self.sticker(), STICKER, doing=str(WORKING))
         if outcome.value is None:
             return False, self.message
         target = path if path.suffix.lower() in (".png", ".pdf") else path.with_suffix(".pdf")
         try:
             warnings = write(outcome.value, target)
         except OSError as exc:
-            return self._said(False, f"The sticker was not written to {target}: {exc.strerror}")
-        return self._said(True, f"Sticker written to {target}" + (f" ({'; '.join(warnings)})" if warnings else ""))
+            return self._said(
+                False, _("The sticker was not written to {path}: {reason}").format(path=target, reason=exc.strerror)
+            )
+        return self._said(True, sticker_done(False, target, warnings))
 
     async def sticker(self) -> Sticker:
         """The layout (app.qr.sticker.Sticker) of the counter sticker for the configured link."""
@@ -373,11 +363,11 @@ class SettingsModel:
             self.link = self.demo_link
         elif self.link is None or self.link.link_id != self.values.get("provider.payment_link_id"):
             if not self.values.get("provider.payment_link_id"):
-                raise ValueError("no payment link yet: create it first")
+                raise ValueError(_("no payment link yet: create it first"))
             s, prov = self._provider()
             try:
                 if not isinstance(prov, LinkingProvider):
-                    raise ValueError(f"{s.provider} has no static payment links")
+                    raise ValueError(_("{provider} has no static payment links").format(provider=s.provider))
                 self.link = await prov.get_link(self.values["provider.payment_link_id"])
             finally:
                 await prov.aclose()

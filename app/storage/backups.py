@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
+from app.i18n import _
+
 BACKUP_FOLDER = "backups"
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 _ASIDE_STAMP = "%Y%m%dT%H%M%SZ"
@@ -127,7 +129,11 @@ def take_backup(conn: sqlite3.Connection, db_path: Path, keep: int, now: datetim
         finally:
             dest.close()
         if problems:
-            raise BackupFailed(f"the backup of {db_path} failed its check: {'; '.join(problems[:3])}")
+            raise BackupFailed(
+                _("the backup of {path} failed its check: {problems}").format(
+                    path=db_path, problems="; ".join(problems[:3])
+                )
+            )
         _fsync(part)
         os.replace(part, target)
         _fsync_folder(folder)
@@ -172,7 +178,9 @@ def restore(backup: Path, db_path: Path) -> Path | None:
     except sqlite3.Error as exc:
         problems = [str(exc)]
     if problems:
-        raise BackupFailed(f"{backup} is not a sound backup: {'; '.join(problems[:3])}")
+        raise BackupFailed(
+            _("{path} is not a sound backup: {problems}").format(path=backup, problems="; ".join(problems[:3]))
+        )
     part = db_path.with_name(db_path.name + ".restoring")
     os.close(os.open(part, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
     try:
@@ -195,7 +203,7 @@ def _exists(db_path: Path) -> bool:
 def _read_only(path: Path) -> sqlite3.Connection:
     """``path`` opened without writing anything, not even a -wal or -shm beside it."""
     if not path.is_file():
-        raise sqlite3.OperationalError(f"no such file: {path}")
+        raise sqlite3.OperationalError(_("no such file: {path}").format(path=path))
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 

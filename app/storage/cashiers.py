@@ -28,6 +28,7 @@ from pathlib import Path
 
 from app.config.pin import CASHIER_DIGITS, Pepper, PinError, PinGate, hash_pin, make_pepper, read_pepper
 from app.domain.sale import Sale, utcnow
+from app.i18n import _
 
 from .journal import Journal
 
@@ -69,11 +70,11 @@ def clean_name(name: str) -> str:
     """A cashier's name as kept: spaces trimmed and runs of them made one; refused when empty or too long."""
     text = " ".join((name or "").split())
     if not text:
-        raise CashierError("a cashier needs a name")
+        raise CashierError(_("a cashier needs a name"))
     if len(text) > NAME_MAX:
-        raise CashierError(f"a cashier's name has at most {NAME_MAX} characters")
+        raise CashierError(_("a cashier's name has at most {n} characters").format(n=NAME_MAX))
     if not text.isprintable():
-        raise CashierError("a cashier's name has only printable characters")
+        raise CashierError(_("a cashier's name has only printable characters"))
     return text
 
 
@@ -133,7 +134,7 @@ class Cashiers:
         """The active cashier called ``name``; CashierError in words when there is none."""
         found = await self.find(name)
         if found is None:
-            raise CashierError(f"there is no active cashier called {' '.join(name.split())!r}")
+            raise CashierError(_("there is no active cashier called {name}").format(name=repr(" ".join(name.split()))))
         return found
 
     async def last_sales(self, cashier_id: int, n: int = 10) -> list[Sale]:
@@ -165,7 +166,7 @@ class Cashiers:
         def tx(c: sqlite3.Connection) -> None:
             self._check_free(c, text, but=cashier_id)
             if not c.execute("UPDATE cashiers SET name=? WHERE id=? AND active=1", (text, cashier_id)).rowcount:
-                raise CashierError("that cashier is no longer active")
+                raise CashierError(_("that cashier is no longer active"))
 
         await self.journal.transaction(tx)
         return await self._must(cashier_id)
@@ -176,7 +177,7 @@ class Cashiers:
 
         def tx(c: sqlite3.Connection) -> None:
             if not c.execute("UPDATE cashiers SET pin_hash=? WHERE id=? AND active=1", (stored, cashier_id)).rowcount:
-                raise CashierError("that cashier is no longer active")
+                raise CashierError(_("that cashier is no longer active"))
 
         await self.journal.transaction(tx)
         self._lockout_file(cashier_id).unlink(missing_ok=True)
@@ -186,7 +187,7 @@ class Cashiers:
 
         def tx(c: sqlite3.Connection) -> None:
             if not c.execute("UPDATE cashiers SET active=0 WHERE id=? AND active=1", (cashier_id,)).rowcount:
-                raise CashierError("that cashier is no longer active")
+                raise CashierError(_("that cashier is no longer active"))
 
         await self.journal.transaction(tx)
         return await self._must(cashier_id)
@@ -204,7 +205,7 @@ class Cashiers:
         PIN, the lock-out), CashierError when there is no such cashier."""
         cashier = await (self._must(who) if isinstance(who, int) else self.named(who))
         if not cashier.active:
-            raise CashierError(f"{cashier.name} is no longer an active cashier")
+            raise CashierError(_("{name} is no longer an active cashier").format(name=cashier.name))
         await asyncio.to_thread(self.gate(cashier).check, pin)
         return cashier
 
@@ -215,7 +216,7 @@ class Cashiers:
     async def _must(self, cashier_id: int) -> Cashier:
         found = await self.get(cashier_id)
         if found is None:
-            raise CashierError(f"there is no cashier {cashier_id}")
+            raise CashierError(_("there is no cashier {id}").format(id=cashier_id))
         return found
 
     def _lockout_file(self, cashier_id: int) -> Path:
@@ -227,4 +228,4 @@ class Cashiers:
             "SELECT id FROM cashiers WHERE active = 1 AND name = ? COLLATE NOCASE AND id IS NOT ?", (name, but)
         ).fetchone()
         if row is not None:
-            raise CashierError(f"there is already a cashier called {name}")
+            raise CashierError(_("there is already a cashier called {name}").format(name=name))

@@ -24,6 +24,7 @@ from typing import Any
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.i18n import _, lazy_
 
 from .sqlite import Database, DatabaseError
 
@@ -153,6 +154,7 @@ class Journal(Database):
     """The sales journal (``Database``: one SQLite connection on one worker thread)."""
 
     what = "journal"
+    title = lazy_("the journal {path}")
     migrations = MIGRATIONS
 
     error = JournalError
@@ -177,7 +179,7 @@ class Journal(Database):
     @property
     def restore_hint(self) -> str:
         demo = " --demo" if self.path.stem.endswith("-demo") else ""
-        return f"restore a backup with `tillqr journal restore{demo}`"
+        return _("restore a backup with {command}").format(command=f"`tillqr journal restore{demo}`")
 
     def _worth_backing_up(self, conn: sqlite3.Connection) -> bool:
         return conn.execute("SELECT EXISTS (SELECT 1 FROM sales)").fetchone()[0] == 1

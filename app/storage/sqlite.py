@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
+from app.i18n import LazyText, _, ngettext
+
 from .backups import Aside, Backup, BackupFailed, list_backups, quick_check, set_aside, take_backup
 
 T = TypeVar("T")
@@ -84,7 +86,8 @@ def _durability(conn: sqlite3.Connection) -> Durability:
 class Database:
     """Async façade over one SQLite connection owned by one worker thread."""
 
-    what = "database"  # how messages name it ("journal", "field book")
+    what = "database"  # how the log names it ("journal", "field book")
+    title: LazyText | None = None  # how messages name it: lazy_("the journal {path}"); None: "the <what> <path>"
     vfs: str | None = None  # SQLite's VFS (None: the platform's); one without shared memory cannot do WAL
     migrations: Sequence[str] = ()
     error: type[DatabaseError] = DatabaseError
@@ -122,20 +125,26 @@ class Database:
                 conn.close()
             if _is_damage(exc):
                 raise self._damaged(str(exc)) from exc
-            raise self.error(f"the {self.what} {self.path} cannot be opened: {exc}") from exc
+            raise self.error(
+                _("{database} cannot be opened: {reason}").format(database=self.named, reason=exc)
+            ) from exc
         self._refuse_damaged(conn, version)
         if not durability.safe and str(self.path) != ":memory:":
             conn.close()
             raise self.error(
-                f"the {self.what} {self.path} cannot be kept safely there: SQLite runs it with "
-                f"{durability}, not WAL and synchronous=FULL (a folder on a network share, or a filesystem "
-                "without shared memory?); put TILLQR_HOME on a local disk"
+                _(
+                    "{database} cannot be kept safely there: SQLite runs it with {durability}, not WAL and "
+                    "synchronous=FULL (a folder on a network share, or a filesystem without shared memory?); "
+                    "put {variable} on a local disk"
+                ).format(database=self.named, durability=durability, variable="TILLQR_HOME")
             )
         known = len(self.migrations)
         if version > known:
             conn.close()
             raise self.error(
-                f"the {self.what} {self.path} is from a newer TillQR (schema {version}, this one knows {known})"
+                _("{database} is from a newer TillQR (schema {version}, this one knows {known})").format(
+                    database=self.named, version=version, known=known
+                )
             )
         for n in range(version, known):
             conn.execute("BEGIN IMMEDIATE")
@@ -154,7 +163,7 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         """The connection, for code running on the worker thread (inside ``_run``)."""
         if self._conn is None:
-            raise self.error(f"the {self.what} {self.path} is closed")
+            raise self.error(_("{database} is closed").format(database=self.named))
         return self._conn
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
@@ -206,23 +215,32 @@ class Database:
     @property
     def restore_hint(self) -> str:
         """What to do about a damaged file, as the end of a sentence."""
-        return f"the next start begins a new, empty {self.what}"
+        return _("the next start begins a new, empty database")
 
     def _damaged(self, reason: str) -> DatabaseError:
         """The error for a damaged file, after moving it (with its -wal and -shm) aside."""
         try:
-            kept = f"it was kept as {set_aside(self.path, Aside.DAMAGED)}"
+            kept = _("it was kept as {path}").format(path=set_aside(self.path, Aside.DAMAGED))
         except OSError as exc:
-            kept = f"it could not be moved aside ({exc.strerror or exc}): move it away yourself"
+            kept = _("it could not be moved aside ({reason}): move it away yourself").format(reason=exc.strerror or exc)
         return self.error(
-            f"the {self.what} {self.path} cannot be opened: it is damaged ({reason}); {kept}; {self.restore_hint}"
+            _("{database} cannot be opened: it is damaged ({reason}); {kept}; {hint}").format(
+                database=self.named, reason=reason, kept=kept, hint=self.restore_hint
+            )
         )
+
+    @property
+    def named(self) -> str:
+        """How a message names this file: "the journal /…/journal.sqlite3"."""
+        if self.title is not None:
+            return self.title.format(path=self.path)
+        return f"the {self.what} {self.path}"
 
     def _refuse_emptied(self) -> None:
         """A file that exists but holds nothing while backups of it exist was a database before."""
         wal = Path(f"{self.path}-wal")
         if self.backups_kept and _size(self.path) == 0 and not _size(wal) and list_backups(self.path):
-            raise self._damaged("the file is empty")
+            raise self._damaged(_("the file is empty"))
 
     def _refuse_damaged(self, conn: sqlite3.Connection, version: int) -> None:
         """Raise (the file moved aside) unless quick_check passes and every table the migrations made is there."""
@@ -233,9 +251,13 @@ class Database:
                 newer = version > len(self.migrations)  # refused as such once this check passes
                 missing = [] if newer else sorted(_made_tables(self.migrations[:version]) - tables)
                 if missing:
-                    problems = [f"table{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}"]
+                    problems = [
+                        ngettext("table missing: {tables}", "tables missing: {tables}", len(missing)).format(
+                            tables=", ".join(missing)
+                        )
+                    ]
                 elif version == 0 and not tables and self.backups_kept and list_backups(self.path):
-                    problems = ["it holds no tables"]
+                    problems = [_("it holds no tables")]
         except sqlite3.DatabaseError as exc:
             problems = [str(exc)]
         if problems:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app import runtime as till_runtime
 from app.config.paths import paths
 from app.config.settings import DisplayMode, SettingsError
-from app.i18n import lazy_
+from app.i18n import _, lazy_
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
@@ -167,7 +167,7 @@ def compose(
         if settings_model.gate.configured:
             window.ask_pin(
                 lambda: window.show_page("settings"),
-                purpose="The configuration needs fixing: manager PIN to open Settings",
+                purpose=_("The configuration needs fixing: manager PIN to open Settings"),
             )
         else:
             window.show_page("settings")
@@ -197,7 +197,11 @@ async def open_or_fallback(
     its error is raised with the configuration's problem added."""
 
     if provider is not None and provider not in PROVIDERS:
-        raise CannotStart(f"unknown provider {provider!r}: choose one of {', '.join(PROVIDERS)}")
+        raise CannotStart(
+            _("unknown provider {name}: choose one of {choices}").format(
+                name=repr(provider), choices=", ".join(PROVIDERS)
+            )
+        )
     try:
         return await till_runtime.open_runtime(demo=demo, provider=provider, home=home, **kw), None
     except (TillBusy, SandboxUnavailable, JournalUnusable):
@@ -206,12 +210,14 @@ async def open_or_fallback(
         problem = str(exc)
     except ProviderError as exc:  # refusing at boot (keys, link): Settings must still be reachable; an
         # unreachable provider does not come here: the shop's till opens and its counter says so
-        problem = f"the provider could not be used at start: {exc}"
+        problem = _("the provider could not be used at start: {reason}").format(reason=exc)
     log.info("configuration cannot be used (%s): demo mode and Settings", problem)
     try:
         runtime = await till_runtime.open_runtime(demo=True, provider=provider, home=home, ignore_config=True, **kw)
     except (CannotStart, ProviderError) as exc:  # demo mode cannot start either: say both
-        raise CannotStart(f"{exc}; and the configuration cannot be used: {problem}") from exc
+        raise CannotStart(
+            _("{error}; and the configuration cannot be used: {problem}").format(error=exc, problem=problem)
+        ) from exc
     return runtime, problem
 
 
@@ -236,7 +242,11 @@ def _startup_failure(exc: BaseException) -> StartupFailed:
         return StartupFailed(str(exc))
     log.info("cannot start (unexpected %s)", type(exc).__name__, exc_info=True)
 
-    return StartupFailed(f"{type(exc).__name__}: {exc} (details in {paths().log_dir / 'tillqr.log'})")
+    return StartupFailed(
+        _("{error}: {reason} (details in {log})").format(
+            error=type(exc).__name__, reason=exc, log=paths().log_dir / "tillqr.log"
+        )
+    )
 
 
 async def _main(
@@ -259,10 +269,16 @@ async def _main(
             raise _startup_failure(exc) from None
         if problem:
             print(
-                f"tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)", file=sys.stderr
+                _("tillqr: the configuration cannot be used: {problem} (demo mode; fix it in Settings)").format(
+                    problem=problem
+                ),
+                file=sys.stderr,
             )
         if runtime.notifications_problem:  # the till runs on, polling: notifications only wake it sooner
-            print(f"tillqr: {runtime.notifications_problem}; sales are followed by polling", file=sys.stderr)
+            print(
+                _("tillqr: {problem}; sales are followed by polling").format(problem=runtime.notifications_problem),
+                file=sys.stderr,
+            )
         restart = False
         window: MainWindow | None = None
         apply_style(app, qss.look_of(paths().config_file))  # [accessibility], read again at a restart
@@ -316,9 +332,9 @@ def _dialogs_wanted() -> bool:
 
 
 def _say_cannot_start(text: str) -> None:
-    print(f"tillqr: cannot start: {text}", file=sys.stderr, flush=True)
+    print(_("tillqr: cannot start: {reason}").format(reason=text), file=sys.stderr, flush=True)
     if _dialogs_wanted():
-        QMessageBox.critical(None, "TillQR cannot start", text)  # Qt's own loop; asyncio's has ended
+        QMessageBox.critical(None, _("TillQR cannot start"), text)  # Qt's own loop; asyncio's has ended
 
 
 def _no_display() -> bool:
@@ -343,8 +359,10 @@ def run_gui(
     display's mode whatever [display] says."""
     if _no_display():
         print(
-            "tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
-            "QT_QPA_PLATFORM=offscreen to run it headless; `tillqr charge` works without a screen",
+            _(
+                "tillqr: no display: start TillQR from a desktop session (X11 or Wayland), or set "
+                "{variable}=offscreen to run it headless; {command} works without a screen"
+            ).format(variable="QT_QPA_PLATFORM", command="`tillqr charge`"),
             file=sys.stderr,
         )
         return 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from app.i18n import _
 from app.screens.kiosk_model import CHOICE_WORDS, ExitChoice
 from app.screens.touch import touch_px
 from app.ui.qss import local
@@ -79,13 +80,13 @@ class ExitDialog(QDialog):
     def __init__(self, choices: tuple[ExitChoice, ...], *, touch: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("exitDialog")
-        self.setWindowTitle("Exit")
+        self.setWindowTitle(_("Exit"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setStyleSheet(local(STYLE))
         column = QVBoxLayout(self)
         column.setContentsMargins(22, 16, 22, 16)
         column.setSpacing(10)
-        title = QLabel("What would you like to do?")
+        title = QLabel(_("What would you like to do?"))
         title.setObjectName("exitTitle")
         column.addWidget(title)
         self.buttons: dict[ExitChoice, QPushButton] = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from app.i18n import _
+
 
 def qt_app():
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -28,15 +30,17 @@ def qt_refcounts() -> str:
     qt_app()
     color = QColor("black")
     before = sys.getrefcount(None)
-    for _ in range(200):
+    for _call in range(200):
         color.setRed(1)
     lost = before - sys.getrefcount(None)
     if lost > 50:
         raise AssertionError(
-            f"this PySide6 release loses references to None ({lost} in 200 calls); "
-            "install another release (pyproject.toml excludes 6.12.0)"
+            _(
+                "this PySide6 release loses references to None ({lost} in 200 calls); "
+                "install another release (pyproject.toml excludes 6.12.0)"
+            ).format(lost=lost)
         )
-    return "void calls keep their references"
+    return _("void calls keep their references")
 
 
 def qr_round_trip() -> str:
@@ -63,7 +67,7 @@ def qr_round_trip() -> str:
     painter.end()
     found = zxingcpp.read_barcodes(img)
     if not found or found[0].text != payload:
-        raise AssertionError("the painted QR did not decode back to its payload")
+        raise AssertionError(_("the painted QR did not decode back to its payload"))
     if not decode(found[0].text).valid:
-        raise AssertionError("the decoded payload is not a valid EMV QR")
-    return f"{len(matrix)}×{len(matrix)} modules, decoded back"
+        raise AssertionError(_("the decoded payload is not a valid EMV QR"))
+    return _("{n}×{n} modules, decoded back").format(n=len(matrix))

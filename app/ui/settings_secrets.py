@@ -1,7 +1,7 @@
 """The Settings page's two boxes of secrets, drawn from a SettingsModel: password fields never filled back.
 
-- CredentialsBox: the chosen provider's credentials, one row each with its state beside it ("set",
-  "not set", "typed, not saved yet", "keyring unavailable"; never the value) and the section's error
+- CredentialsBox: the chosen provider's credentials, one row each with its state beside it (set, not set,
+  typed, not saved yet, keyring unavailable: ``CREDENTIAL_WORDS``; never the value) and the section's error
   under them; its rows are built again when another provider is chosen.
 - PinBox: the manager PIN, set on first run or changed with the current one (kept with the next Save).
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.config.pin import PinError
+from app.i18n import _
 from app.screens.amount_entry import sentence
 from app.screens.settings_model import SettingsModel
+from app.screens.settings_words import CREDENTIAL_WORDS, CredentialState
 
 
 def _error_label() -> QLabel:
@@ -26,12 +28,22 @@ def _error_label() -> QLabel:
 
 class CredentialsBox(QGroupBox):
     def __init__(self, model: SettingsModel):
-        super().__init__("Credentials (stored in the OS keyring only, never shown)")
+        super().__init__()
         self.model = model
         self.rows = QFormLayout(self)
         self.error = _error_label()
         self.fields: dict[str, QLineEdit] = {}
         self.states: dict[str, QLabel] = {}
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Its words in the language in force (at start and on a switch); the rows' states are redrawn."""
+        self.setTitle(_("Credentials (stored in the OS keyring only, never shown)"))
+        for name, state in (self.model.credential_state() if self.states else {}).items():
+            if name in self.states:
+                self.states[name].setText(CREDENTIAL_WORDS[state])
+            if name in self.fields:
+                self.fields[name].setPlaceholderText(_("type to replace") if state is CredentialState.SET else "")
 
     def fill(self) -> None:
         """One row per credential of the chosen provider (the previous provider's rows go)."""
@@ -44,9 +56,9 @@ class CredentialsBox(QGroupBox):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setObjectName(f"credential_{name}")
             edit.setAccessibleName(name)
-            edit.setPlaceholderText("type to replace" if states.get(name) == "set" else "")
+            edit.setPlaceholderText(_("type to replace") if states.get(name) is CredentialState.SET else "")
             edit.textEdited.connect(lambda text, n=name: self._edited(n, text))
-            state = QLabel(states.get(name, ""))
+            state = QLabel(CREDENTIAL_WORDS[states[name]] if name in states else "")
             state.setObjectName("fieldHint")
             state.setFixedWidth(230)
             line = QWidget()
@@ -65,7 +77,7 @@ class CredentialsBox(QGroupBox):
             self.fill()
         else:
             for name, state in m.credential_state().items():
-                self.states[name].setText(state)
+                self.states[name].setText(CREDENTIAL_WORDS[state])
         self.error.setText(m.errors.get("credentials", ""))
         self.error.setVisible(bool(self.error.text()))
 
@@ -81,12 +93,12 @@ class CredentialsBox(QGroupBox):
             self.states[name].setText(sentence(str(exc)))
             return
         self.model.errors.pop("credentials", None)
-        self.states[name].setText(self.model.credential_state()[name])
+        self.states[name].setText(CREDENTIAL_WORDS[self.model.credential_state()[name]])
 
 
 class PinBox(QGroupBox):
     def __init__(self, model: SettingsModel):
-        super().__init__("Manager PIN")
+        super().__init__()
         self.model = model
         self.rows = QFormLayout(self)
         self.current = QLineEdit()
@@ -96,13 +108,24 @@ class PinBox(QGroupBox):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setObjectName(name)
             edit.setMaxLength(8)
-        self.current_label = QLabel("Current PIN")
+        self.current_label = QLabel()
+        self.new_label = QLabel()
+        self.repeat_label = QLabel()
         self.rows.addRow(self.current_label, self.current)
-        self.rows.addRow("New PIN (6–8 digits)", self.new)
-        self.rows.addRow("New PIN again", self.repeat)
-        self.button = QPushButton("Set PIN")
+        self.rows.addRow(self.new_label, self.new)
+        self.rows.addRow(self.repeat_label, self.repeat)
+        self.button = QPushButton()
         self.error = _error_label()
         self.rows.addRow(self.button, self.error)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Its words in the language in force (at start and on a switch)."""
+        self.setTitle(_("Manager PIN"))
+        self.current_label.setText(_("Current PIN"))
+        self.new_label.setText(_("New PIN (6–8 digits)"))
+        self.repeat_label.setText(_("New PIN again"))
+        self.redraw()
 
     def set_pin(self) -> tuple[bool, str]:
         """The typed PINs to the model (the fields are cleared either way); (ok, what happened in words)."""
@@ -110,7 +133,7 @@ class PinBox(QGroupBox):
             text = self.model.set_pin(self.new.text(), self.repeat.text(), self.current.text())
         except PinError as exc:
             self.error.setText(sentence(str(exc)))
-            outcome = False, f"PIN not changed: {exc}"
+            outcome = False, _("PIN not changed: {reason}").format(reason=exc)
         else:
             self.error.setText("")
             outcome = True, text
@@ -121,7 +144,7 @@ class PinBox(QGroupBox):
     def redraw(self) -> None:
         has_gate = self.model.gate.configured
         self.rows.setRowVisible(self.current, has_gate)
-        self.button.setText("Change PIN" if has_gate else "Set PIN")
+        self.button.setText(_("Change PIN") if has_gate else _("Set PIN"))
         if "manager.pin_hash" in self.model.errors:
             self.error.setText(self.model.errors["manager.pin_hash"])
         elif self.model.pin_advice and not self.error.text():

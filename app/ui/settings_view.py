@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from app.i18n import _, lazy_, on_language_changed
 from app.providers.registry import PROVIDERS
 from app.screens.settings_form import is_switch
 from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
@@ -39,36 +40,17 @@ from app.screens.settings_model import FIELDS, SECTIONS, SettingsModel
 from .a11y import describe
 from .qss import local
 from .settings_secrets import CredentialsBox, PinBox
+from .settings_style import STYLE
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
     from app.qr.sticker import Sticker  # lazy: type only
 
-FIRST_RUN = (
+FIRST_RUN = lazy_(
     "No manager PIN yet: set one below first (it guards Settings and the Journal), "
     "then fill in the store and the provider and press Save."
 )
-STYLE = """
-QWidget#settings { background: #f4f6f8; }
-QGroupBox { font-weight: bold; border: 2px solid #cbd2d9; border-radius: 8px; margin-top: 14px; padding: 8px 8px 4px; background: #ffffff; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
-QLineEdit, QComboBox { padding: 3px 8px; min-height: 30px; background: #ffffff; border: 2px solid #9aa5b1; border-radius: 6px; }
-QLineEdit:focus, QComboBox:focus { border-color: #0b57d0; }
-QLineEdit[bad="true"], QComboBox[bad="true"] { border-color: #b00020; }
-QLabel#fieldError, QLabel#sectionError { color: #b00020; font-size: 15px; font-weight: bold; }
-QLabel#fieldHint { color: #52606d; font-size: 14px; }
-QLabel#problem { background: #b00020; color: #ffffff; font-weight: bold; padding: 8px 12px; border-radius: 6px; }
-QLabel#firstRun { background: #ffd400; color: #000000; font-weight: bold; padding: 8px 12px; border: 2px solid #000; border-radius: 6px; }
-QLabel#outcome { font-weight: bold; padding: 4px 2px; }
-QLabel#outcome[ok="true"] { color: #1b7f3b; }
-QLabel#outcome[ok="false"] { color: #b00020; }
-QWidget#actions { background: #e4e7eb; border-top: 2px solid #cbd2d9; }
-QPushButton#save { background: #1b7f3b; color: #ffffff; border-color: #10592a; font-weight: bold; }
-QPushButton#save:disabled { background: #d4e6da; color: #2d4a37; }
-QWidget#settings[compact="true"] QPushButton { padding: 3px 8px; font-size: 16px; }
-QWidget#settings[compact="true"] QLineEdit, QWidget#settings[compact="true"] QComboBox { min-height: 24px; }
-"""
 
 
 class _Row(QWidget):
@@ -142,7 +124,7 @@ class SettingsView(QWidget):
         outer.addWidget(scroll, 1)
         self.scroll_area = scroll  # not `scroll`: that is QWidget.scroll()
 
-        self.first_run = QLabel(FIRST_RUN)
+        self.first_run = QLabel(str(FIRST_RUN))
         self.first_run.setObjectName("firstRun")
         self.first_run.setWordWrap(True)
         self.form_column.addWidget(self.first_run)
@@ -150,8 +132,11 @@ class SettingsView(QWidget):
         self.rows: dict[str, _Row] = {}
         self.editors: dict[str, QWidget] = {}
         self.forms: dict[str, QFormLayout] = {}
-        for section, title in SECTIONS.items():
-            box = QGroupBox(title)
+        self.boxes: dict[str, QGroupBox] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.switches: list[QCheckBox] = []
+        for section in SECTIONS:
+            box = self.boxes[section] = QGroupBox()
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             self.forms[section] = form
@@ -168,7 +153,8 @@ class SettingsView(QWidget):
                 choice.currentTextChanged.connect(self._provider_changed)
                 editor: QWidget = choice
             elif is_switch(field.key):  # on/off: the form's text is "true" or "false"
-                switch = QCheckBox("On")
+                switch = QCheckBox()
+                self.switches.append(switch)
                 switch.setChecked(model.values[field.key] == "true")
                 switch.toggled.connect(lambda on, key=field.key: self._edited(key, "true" if on else "false"))
                 editor = switch
@@ -177,11 +163,11 @@ class SettingsView(QWidget):
                 line.textEdited.connect(lambda text, key=field.key: self._edited(key, text))
                 editor = line
             editor.setObjectName(field.key.replace(".", "_"))
-            editor.setAccessibleName(field.label)
-            row = _Row(editor, field.hint)
+            row = _Row(editor, "")
             self.rows[field.key] = row
             self.editors[field.key] = editor
-            self.forms[section].addRow(field.label, row)
+            self.labels[field.key] = QLabel()
+            self.forms[section].addRow(self.labels[field.key], row)
         self.pin_box = PinBox(model)
         p = self.pin_box  # its widgets, under the names the view has always had
         self.pin_current, self.pin_new, self.pin_repeat, self.pin_button = p.current, p.new, p.repeat, p.button
@@ -201,21 +187,15 @@ class SettingsView(QWidget):
         self.outcome.hide()
         bar.addWidget(self.outcome)
         buttons = QHBoxLayout()
-        self.test_button = QPushButton("Test connection")
-        self.link_button = QPushButton("Create payment link")
-        self.sticker_button = QPushButton("Print sticker…")
+        self.test_button = QPushButton()
+        self.link_button = QPushButton()
+        self.sticker_button = QPushButton()
         self.printer: QPrinter | None = None  # the print dialog's printer, kept while it paints
         self.print_dialog: QPrintDialog | None = None
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton()
         self.save_button.setObjectName("save")
         self.save_button.setShortcut("Ctrl+S")
-        self.restart_button = QPushButton("Restart now")
-        self.restart_button.setToolTip("Close the till and open it again on the saved configuration")
-        describe(self.test_button, "Test connection", "Asks the provider whether these settings and credentials work")
-        describe(self.link_button, "Create payment link", "Creates the static payment link the counter's sticker shows")
-        describe(self.sticker_button, "Print sticker", "Prints or saves the counter's QR sticker")
-        describe(self.save_button, "Save settings", "Checks and saves the settings (Ctrl+S)")
-        describe(self.restart_button, "Restart now", "Closes the till and opens it again on the saved configuration")
+        self.restart_button = QPushButton()
         for b in (self.test_button, self.link_button, self.sticker_button, self.save_button, self.restart_button):
             buttons.addWidget(b)
         bar.addLayout(buttons)
@@ -225,7 +205,44 @@ class SettingsView(QWidget):
         self.sticker_button.clicked.connect(self._choose_sticker_file)
         self.save_button.clicked.connect(self.save)
         self.restart_button.clicked.connect(self.restart_requested)
-        model.on_change(self._busy_changed)
+        stop = model.on_change(self._busy_changed)
+        stop_words = on_language_changed(lambda _language: self.retranslate())  # switched here: at once
+        self.destroyed.connect(lambda *_args: (stop(), stop_words()))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The page's fixed words in the language in force (at start and on a switch, saving here included);
+        the model's state is redrawn after them."""
+        for section, box in self.boxes.items():
+            box.setTitle(SECTIONS[section])
+        for field in FIELDS:
+            label = str(field.label)
+            self.labels[field.key].setText(label)
+            self.editors[field.key].setAccessibleName(label)
+            self.rows[field.key].note.setText(str(field.hint))
+        for switch in self.switches:
+            switch.setText(_("On"))
+        self.test_button.setText(_("Test connection"))
+        self.link_button.setText(_("Create payment link"))
+        self.sticker_button.setText(_("Print sticker…"))
+        self.save_button.setText(_("Save"))
+        self.restart_button.setText(_("Restart now"))
+        self.restart_button.setToolTip(_("Close the till and open it again on the saved configuration"))
+        describe(
+            self.test_button, _("Test connection"), _("Asks the provider whether these settings and credentials work")
+        )
+        describe(
+            self.link_button,
+            _("Create payment link"),
+            _("Creates the static payment link the counter's sticker shows"),
+        )
+        describe(self.sticker_button, _("Print sticker"), _("Prints or saves the counter's QR sticker"))
+        describe(self.save_button, _("Save settings"), _("Checks and saves the settings (Ctrl+S)"))
+        describe(
+            self.restart_button, _("Restart now"), _("Closes the till and opens it again on the saved configuration")
+        )
+        self.credentials.retranslate()
+        self.pin_box.retranslate()
         self.refresh()
 
     # -- the credentials box's widgets (built again when another provider is chosen) ---------------
@@ -244,11 +261,13 @@ class SettingsView(QWidget):
     # -- showing the model -------------------------------------------------------------
     def refresh(self) -> None:
         m = self.model
-        self.problem.setText(f"The configuration cannot be used: {m.problem}" if m.problem else "")
+        self.problem.setText(
+            _("The configuration cannot be used: {problem}").format(problem=m.problem) if m.problem else ""
+        )
         self.problem.setVisible(bool(m.problem))
         self.problem_bar.setVisible(bool(m.problem))
         if not m.pin_configured:
-            self.first_run.setText(FIRST_RUN)
+            self.first_run.setText(str(FIRST_RUN))
         elif m.setup_advice:
             self.first_run.setText(m.setup_advice)
         self.first_run.setVisible(not m.pin_configured or bool(m.setup_advice))
@@ -351,7 +370,7 @@ class SettingsView(QWidget):
         if not QPrinterInfo.availablePrinters():  # no printer here (a demo, a laptop): a PDF file, as before
             printer.setOutputFileName(str(Path.home() / "tillqr-sticker.pdf"))
         dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("Print the counter sticker")
+        dialog.setWindowTitle(_("Print the counter sticker"))
         dialog.accepted.connect(lambda: self.print_sticker_on(printer))
         self.print_dialog = dialog
         QDialog.open(dialog)  # not exec(): the loop keeps running (QPrintDialog's own open() wants a slot)
@@ -360,7 +379,7 @@ class SettingsView(QWidget):
     async def print_sticker_on(self, printer: QPrinter) -> tuple[bool, str]:
         from app.ui.sticker_render import render_printer  # lazy: Qt painting, only when printing
 
-        where = printer.outputFileName() or printer.printerName() or "the printer"
+        where = printer.outputFileName() or printer.printerName() or _("the printer")
         return self._finished(*await self.model.print_sticker_on(lambda s: render_printer(s, printer), where))
 
     @asyncSlot(str)
