@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -27,15 +28,18 @@ from app.config.settings import SettingsError, is_configured
 from app.domain.bills import ReadingRejected
 from app.domain.tariffs import TariffError
 from app.fieldwork.billing import UnknownTariff
-from app.fieldwork.importer import ImportProgress, ImportReport
+from app.fieldwork.importer import ImportProgress
 from app.fieldwork.opening import book_file, field_provider, lock_file
 from app.fieldwork.route_csv import RouteError, read_route
 from app.fieldwork.service import BillRow, FieldService, NoSuchBill
-from app.fieldwork.sync import SyncProgress, SyncReport
+from app.fieldwork.sync import SyncProgress
 from app.fieldwork.tariff_config import tariffs_for
+from app.i18n import _, format_number, ngettext, pgettext
 from app.providers.base import ProviderError
 from app.runtime import CannotStart, TillLock, load_settings, open_provider
 from app.storage.fieldbook import Fieldbook, FieldbookError
+
+from .bills_text import STATES, STEPS, print_import, print_sync
 
 EXPECTED = (
     CannotStart,
@@ -73,10 +77,10 @@ async def _opened(args: argparse.Namespace, *, network: bool) -> AsyncIterator[_
             name = field_provider(settings.provider if settings else None, demo)
             handle = await open_provider(demo=demo, provider=name)
             if demo and not args.json:
-                note(f"demo mode: {handle.mode_text}")
+                note(_("demo mode: {mode}").format(mode=handle.mode_text))
         elif demo and not args.json:
-            note("demo mode: the sandbox's bills (nothing here reaches a real provider)")
-        store = settings.store_name if settings else "TillQR demo utility"
+            note(_("demo mode: the sandbox's bills (nothing here reaches a real provider)"))
+        store = settings.store_name if settings else _("TillQR demo utility")
         durable = handle.sandbox.settled if handle and handle.sandbox else None
         service = FieldService(book, tariffs, handle.provider if handle else None, durable=durable)
         yield _Field(service, p, demo, store)
@@ -122,6 +126,10 @@ def row_json(r: BillRow) -> dict[str, object]:
     }
 
 
+def _number(value: Decimal | None) -> str:
+    return "-" if value is None else format_number(value)
+
+
 # -- the commands ----------------------------------------------------------------------------------
 async def import_bills(args: argparse.Namespace) -> int:
     p, settings = load_settings()
@@ -130,10 +138,15 @@ async def import_bills(args: argparse.Namespace) -> int:
         source = await asyncio.to_thread(os.path.abspath, args.file)
         bills = await asyncio.to_thread(read_route, Path(source), tariffs_for(p, demo))
     except RouteError as exc:
-        err(f"{args.file}: nothing was imported:")
+        err(_("{file}: nothing was imported:").format(file=args.file))
         for problem in exc.problems:
-            where = f"line {problem.line}, {problem.column}: " if problem.column else ""
-            note(f"  {where}{problem.message}")
+            if problem.column:
+                said = _("line {line}, {column}: {problem}").format(
+                    line=problem.line, column=problem.column, problem=problem.message
+                )
+            else:
+                said = problem.message
+            note(f"  {said}")
         if args.json:
             emit({"imported": False, "problems": [vars(pr) for pr in exc.problems]})
         return 1
@@ -143,40 +156,12 @@ async def import_bills(args: argparse.Namespace) -> int:
 
             def on(step: ImportProgress) -> None:
                 if step.step not in tasks:
-                    tasks[step.step] = bar.add_task(f"{step.step}", total=step.total)
+                    tasks[step.step] = bar.add_task(STEPS.get(step.step, step.step), total=step.total)
                 bar.update(tasks[step.step], completed=step.done)
 
             report = await f.service.import_bills(bills, source, on)
-    _print_import(args, report)
+    print_import(args, report)
     return report.exit_code
-
-
-def _print_import(args: argparse.Namespace, r: ImportReport) -> None:
-    if args.json:
-        emit(
-            {
-                "bills": r.bills,
-                "added": r.added,
-                "links_created": r.links_created,
-                "requests_created": r.requests_created,
-                "bulk_calls": r.bulk_calls,
-                "linked": r.linked,
-                "calls": r.calls,
-                "complete": r.complete,
-                "offline": r.offline,
-                "refused": [{"bill_id": b, "reason": why} for b, why in r.refused],
-            }
-        )
-        return
-    say(
-        f"{r.bills} bills in the route ({r.added} new); at the provider: {r.links_created} payment links created, "
-        f"{r.requests_created} payment requests created in {r.bulk_calls} bulk call(s), {r.linked} linked "
-        f"({r.calls} calls); {r.complete} of {r.bills} bills ready to print"
-    )
-    for bill_id, why in r.refused:
-        say(f"  refused: {bill_id}: {why}")
-    if r.offline:
-        note("the provider could not be reached: nothing is lost; run the same import again when online")
 
 
 async def record(args: argparse.Namespace) -> int:
@@ -186,17 +171,23 @@ async def record(args: argparse.Namespace) -> int:
                 args.bill_id, args.reading, confirm_reset=args.confirm_reset, meter_id=args.meter
             )
         except ReadingRejected as exc:
-            hint = " To confirm it, run the same command with --confirm-reset." if exc.confirmable else ""
-            err(f"bill {args.bill_id}: {exc.message}{hint}")
+            said = _("bill {bill}: {reason}").format(bill=args.bill_id, reason=exc.message)
+            hint = " " + _("To confirm it, run the same command with --confirm-reset.") if exc.confirmable else ""
+            err(said + hint)
             return 1
         counts = await f.service.counts()
     if args.json:
         emit(row_json(row))
     else:
-        charge = row.charge.display() if row.charge else "-"
         say(
-            f"bill {row.bill.bill_id}: reading {row.reading} ({row.consumption} kWh), charge {charge}, "
-            f"queued to sync ({counts[row.sync_state]} {row.sync_state})"
+            _("bill {bill}: reading {reading} ({used} kWh), charge {charge}, queued to sync ({count} {state})").format(
+                bill=row.bill.bill_id,
+                reading=_number(row.reading),
+                used=_number(row.consumption),
+                charge=row.charge.display() if row.charge else "-",
+                count=counts[row.sync_state],
+                state=STATES[row.sync_state],
+            )
         )
     return 0
 
@@ -209,11 +200,11 @@ async def list_bills(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         charge = r.charge.display() if r.charge else "-"
-        reading = "-" if r.reading is None else str(r.reading)
+        reading = _number(r.reading)
         why = f"  ({r.reason})" if r.reason else ""
-        say(f"{r.bill.bill_id:<14} {r.bill.customer[:24]:<24} {reading:>10} {charge:>14}  {r.sync_state}{why}")
+        say(f"{r.bill.bill_id:<14} {r.bill.customer[:24]:<24} {reading:>10} {charge:>14}  {STATES[r.sync_state]}{why}")
     if not rows:
-        note("no bills: import a route first (`tillqr bills import ROUTE.csv`)")
+        note(_("no bills: import a route first (`tillqr bills import ROUTE.csv`)"))
     return 0
 
 
@@ -223,9 +214,10 @@ async def resolve(args: argparse.Namespace) -> int:
     if args.json:
         emit(row_json(row))
     else:
-        say(f"bill {row.bill.bill_id}: {row.sync_state}" + (f" ({row.reason})" if row.reason else ""))
+        state = STATES[row.sync_state] + (f" ({row.reason})" if row.reason else "")
+        say(_("bill {bill}: {state}").format(bill=row.bill.bill_id, state=state))
         if args.reissue:
-            say("the new charge is sent by the next `tillqr sync`")
+            say(_("the new charge is sent by the next `tillqr sync`"))
     return 0
 
 
@@ -235,7 +227,13 @@ async def close(args: argparse.Namespace) -> int:
     if args.json:
         emit({"closed": closed})
     else:
-        say(f"route closed: {closed} bills; customers' names and addresses removed from this laptop")
+        say(
+            ngettext(
+                "route closed: {n} bill; customers' names and addresses removed from this laptop",
+                "route closed: {n} bills; customers' names and addresses removed from this laptop",
+                closed,
+            ).format(n=closed)
+        )
     return 0
 
 
@@ -248,60 +246,28 @@ async def print_bills(args: argparse.Namespace) -> int:
     if args.json:
         emit({"file": str(args.file), "bills": len(rows), "pages": pages})
     else:
-        say(f"{len(rows)} bills on {pages} pages: {args.file}")
+        say(_("{file}: bills: {bills}; pages: {pages}").format(file=args.file, bills=len(rows), pages=pages))
     return 0
 
 
 async def sync(args: argparse.Namespace) -> int:
     async with _opened(args, network=not args.dry_run) as f:
         with _bar(args, "sync") as bar:
-            task = bar.add_task("sync", total=None)
+            task = bar.add_task(pgettext("progress", "sync"), total=None)
 
             def on(p: SyncProgress) -> None:
                 bar.update(
                     task,
                     total=p.total,
                     completed=p.done,
-                    description=f"synced {p.synced}, conflicts {p.conflicts}",
+                    description=_("synced {synced}, conflicts {conflicts}").format(
+                        synced=p.synced, conflicts=p.conflicts
+                    ),
                 )
 
             report = await f.service.sync(on, dry_run=args.dry_run)
-    _print_sync(args, report)
+    print_sync(args, report)
     return report.exit_code
-
-
-def _print_sync(args: argparse.Namespace, r: SyncReport) -> None:
-    if args.json:
-        emit(
-            {
-                "synced": r.synced,
-                "pending": r.pending,
-                "conflicts": [{"bill_id": b, "reason": why} for b, why in r.conflicts],
-                "offline": r.offline,
-                "dry_run": r.dry_run,
-                "calls": r.calls,
-                "planned": [{"bill_id": p.bill_id, "kind": p.kind.value, "amount": str(p.amount)} for p in r.planned],
-                "waiting_import": list(r.waiting_import),
-            }
-        )
-        return
-    if r.dry_run:
-        say(f"dry run: {r.pending} charges would be sent")
-        for p in r.planned:
-            say(f"  {p.bill_id}: {p.kind.value} {p.amount.display()}")
-    else:
-        say(f"synced {r.synced}; still pending {r.pending}; in conflict {len(r.conflicts)}")
-    for bill_id, why in r.conflicts:
-        say(f"  conflict: {bill_id}: {why}")
-    if r.waiting_import:
-        note(
-            f"{len(r.waiting_import)} bill(s) with a reading are not at the provider yet (their import did not "
-            "finish): run `tillqr bills import` with the route again, then `tillqr sync`"
-        )
-    if r.offline:
-        note("offline: the provider could not be reached; nothing is lost, run `tillqr sync` again when online")
-    elif r.conflicts:
-        note("resolve each conflict with `tillqr bills resolve BILL_ID --reissue` or `--drop NOTE`")
 
 
 COMMANDS = {

@@ -9,18 +9,25 @@ from pathlib import Path
 from app.domain.tariffs import Tariff
 from app.fieldwork.billsheet import PrintedBill, layout_pages
 from app.fieldwork.service import BillRow
+from app.i18n import _, ngettext
 
 
 def printed(rows: Sequence[BillRow], store_name: str, tariffs: Mapping[str, Tariff]) -> list[PrintedBill]:
     """The bills as printed; every one needs its payment link's payload (the import creates it)."""
     missing = [r.bill.bill_id for r in rows if not r.payload]
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        shown = ", ".join(missing[:5])
+        if len(missing) > 5:
+            shown = _("{bills} and {n} more").format(bills=shown, n=len(missing) - 5)
         raise ValueError(
-            f"{len(missing)} bills have no payment link yet ({shown}): run `tillqr bills import` again when online"
+            ngettext(
+                "{n} bill has no payment link yet ({bills}): run `tillqr bills import` again when online",
+                "{n} bills have no payment link yet ({bills}): run `tillqr bills import` again when online",
+                len(missing),
+            ).format(n=len(missing), bills=shown)
         )
     if not rows:
-        raise ValueError("no bills to print: import a route first (`tillqr bills import ROUTE.csv`)")
+        raise ValueError(_("no bills to print: import a route first (`tillqr bills import ROUTE.csv`)"))
     return [
         PrintedBill(
             bill_id=r.bill.bill_id,

@@ -17,6 +17,7 @@ from argparse import Namespace
 
 from app.config.pin import CASHIER_DIGITS, PinError
 from app.config.settings import SettingsError
+from app.i18n import _, format_date, pgettext
 from app.storage.cashiers import Cashier, CashierError, Cashiers
 from app.storage.journal import JournalError
 
@@ -28,7 +29,7 @@ ENV = "TILLQR_CASHIER_PIN"  # as app.__main__ says in its help
 
 
 def _digits() -> str:
-    return f"{CASHIER_DIGITS[0]} to {CASHIER_DIGITS[1]} digits"
+    return _("{low} to {high} digits").format(low=CASHIER_DIGITS[0], high=CASHIER_DIGITS[1])
 
 
 def dispatch(args: Namespace) -> int:
@@ -42,7 +43,7 @@ def dispatch(args: Namespace) -> int:
 async def _run(args: Namespace) -> int:
     journal, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=args.cashiers_command == "list")
     if demo:
-        note("demo mode: the demo journal's cashiers")
+        note(_("demo mode: the demo journal's cashiers"))
     store = Cashiers(journal)
     try:
         command = args.cashiers_command
@@ -50,21 +51,25 @@ async def _run(args: Namespace) -> int:
             return _list(await store.roster(everyone=True), as_json=args.json)
         if command != "add":
             await store.named(args.name)  # an unknown name is said before the PIN is asked
-        require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing=f"{command} refused")
+        require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing=_("{command} refused").format(command=command))
         if command == "add":
             done = await store.add(args.name, _new_pin(args.name))
-            say(f"cashier {done.name} added; they sign in at the counter with their PIN")
+            say(_("cashier {name} added; they sign in at the counter with their PIN").format(name=done.name))
         elif command == "pin":
             cashier = await store.named(args.name)
             await store.set_pin(cashier.id, _new_pin(cashier.name))
-            say(f"{cashier.name} has a new PIN")
+            say(_("{name} has a new PIN").format(name=cashier.name))
         elif command == "rename":
             cashier = await store.named(args.name)
             done = await store.rename(cashier.id, args.new_name)
-            say(f"{cashier.name} is now {done.name} (earlier sales keep the name they had)")
+            say(
+                _("{name} is now {new_name} (earlier sales keep the name they had)").format(
+                    name=cashier.name, new_name=done.name
+                )
+            )
         else:
             done = await store.deactivate((await store.named(args.name)).id)
-            say(f"{done.name} can no longer sign in; their sales keep their name")
+            say(_("{name} can no longer sign in; their sales keep their name").format(name=done.name))
         return 0
     finally:
         await journal.aclose()
@@ -75,9 +80,11 @@ def _list(cashiers: list[Cashier], *, as_json: bool) -> int:
         if as_json:
             emit({"id": c.id, "name": c.name, "active": c.active, "created_at": c.created_at.isoformat()})
         else:
-            say(f"{c.id:>4}  {c.name:<24} {'active' if c.active else 'inactive':<9} since {c.created_at:%Y-%m-%d}")
+            state = pgettext("cashier", "active") if c.active else pgettext("cashier", "inactive")
+            since = _("since {date}").format(date=format_date(c.created_at.astimezone().date()))
+            say(f"{c.id:>4}  {c.name:<24} {state:<9} {since}")
     if not cashiers and not as_json:
-        note("no cashiers: the counter asks nobody to sign in (add one with `tillqr cashiers add NAME`)")
+        note(_("no cashiers: the counter asks nobody to sign in (add one with `tillqr cashiers add NAME`)"))
     return 0
 
 
@@ -87,12 +94,16 @@ def _new_pin(name: str) -> str:
     if given is not None:
         return given
     if not sys.stdin.isatty():
-        raise PinRefused(f"{name}'s PIN is needed: run this in a terminal to type it, or give it in {ENV}")
+        raise PinRefused(
+            _("{name}'s PIN is needed: run this in a terminal to type it, or give it in {variable}").format(
+                name=name, variable=ENV
+            )
+        )
     try:
-        first = getpass.getpass(f"{name}'s PIN ({_digits()}): ")
-        again = getpass.getpass("The same PIN again: ")
+        first = getpass.getpass(_("{name}'s PIN ({digits}): ").format(name=name, digits=_digits()))
+        again = getpass.getpass(_("The same PIN again: "))
     except EOFError:
-        raise PinRefused("no PIN was typed") from None
+        raise PinRefused(_("no PIN was typed")) from None
     if first != again:
-        raise PinRefused("the two PINs differ; nothing was changed")
+        raise PinRefused(_("the two PINs differ; nothing was changed"))
     return first

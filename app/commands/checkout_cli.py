@@ -8,20 +8,19 @@ handled like Ctrl-C: the open sale is cancelled and unlinked before the command 
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from app.checkout.controller import CheckoutError
 from app.checkout.events import SaleChanged
 from app.checkout.refunds import RefundError
-from app.config.settings import SettingsError, is_configured
+from app.config.settings import SettingsError
 from app.domain.excerpt import excerpt
 from app.domain.money import Money, MoneyError, amount_text
 from app.domain.sale import Sale, SaleStatus, utcnow
-from app.providers.base import ProviderAuthError, ProviderError, ProviderTimeout, ProviderUnavailable
+from app.i18n import _
+from app.providers.base import ProviderAuthError, ProviderError, ProviderUnavailable
 from app.providers.clock import clock_skew_of, skew_words
 from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
 from app.storage.cashiers import CashierError, Cashiers
@@ -29,6 +28,8 @@ from app.storage.journal import JournalError
 
 from . import journal_cli
 from .cli_support import StdoutGone, demo_flag, emit, err, note, on_sigterm, say
+from .reach import unreachable, where
+from .recover_text import recovered_line, waiting_words
 
 EXPECTED = (
     MoneyError,
@@ -67,7 +68,7 @@ def dispatch(args) -> int:
     try:
         return asyncio.run(main())
     except asyncio.CancelledError:  # SIGTERM before a sale was open: nothing to cancel
-        note("terminated")
+        note(_("terminated"))
         return SIGTERM_EXIT
     except EXPECTED as exc:
         err(str(exc))
@@ -78,69 +79,30 @@ def _asked_provider(args) -> str | None:
     return getattr(args, "sub_provider", None) or args.provider
 
 
-def _public(url: str) -> str:
-    """``url`` without any user:password part (never printed)."""
-    parts = urlsplit(url)
-    return (
-        urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
-        if parts.hostname and "@" in parts.netloc
-        else url
-    )
-
-
-def _unreachable(args, exc: ProviderError) -> str:
-    """Who is not answering, where, and what to do about it."""
-    try:
-        p, configured = load_settings()
-    except (SettingsError, OSError):
-        return str(exc)
-    url = os.environ.get("TILLQR_SANDBOX_URL", "").rstrip("/")
-    slow = isinstance(exc, ProviderTimeout)
-    if demo_flag(args) or not is_configured(configured) or configured is None:
-        if url and slow:
-            return (
-                f"the sandbox at {_public(url)} (TILLQR_SANDBOX_URL) is slow: it did not answer in time "
-                f"({exc.message}); try again, or clear its simulated latency with DELETE /_sandbox/faults"
-            )
-        if url:
-            return (
-                f"the sandbox at {_public(url)} cannot be reached (TILLQR_SANDBOX_URL): {exc.message}; "
-                "start it with `tillqr sandbox`, or unset TILLQR_SANDBOX_URL to run one inside this command"
-            )
-        return str(exc)
-    if slow:
-        return (
-            f"{configured.provider} at {_public(configured.base_url)} is slow: it did not answer in time "
-            f"({exc.message}); try again shortly (check the network if it keeps happening)"
-        )
-    return (
-        f"{configured.provider} at {_public(configured.base_url)} cannot be reached: {exc.message}; "
-        f"check the network, and provider.base_url in {p.config_file}"
-    )
-
-
 async def _open(args, provider: str | None = None, **kw) -> Runtime:
     asked = _asked_provider(args)
     try:
         rt = await open_runtime(demo=demo_flag(args), provider=provider or asked, **kw)
     except ProviderUnavailable as exc:
-        raise CannotStart(_unreachable(args, exc)) from None
+        raise CannotStart(unreachable(args, exc)) from None
     except ProviderAuthError as exc:
         raise CannotStart(
-            f"{exc.provider or 'the provider'} refused TillQR's credentials ({exc.message}): set them again in "
-            "Settings → provider credentials (`tillqr` opens Settings)"
+            _(
+                "{provider} refused TillQR's credentials ({reason}): set them again in Settings → provider "
+                "credentials (`tillqr` opens Settings)"
+            ).format(provider=exc.provider or _("the provider"), reason=exc.message)
         ) from None
     except CannotStart as exc:
         text = str(exc)
         if "is not set" in text and text.startswith("provider."):  # name the file to fix
-            p, _ = load_settings()
-            raise CannotStart(f"{text} (in {p.config_file})") from None
+            p = load_settings()[0]
+            raise CannotStart(_("{reason} (in {file})").format(reason=text, file=p.config_file)) from None
         raise
     if rt.demo:
-        note(f"demo mode: {rt.mode_text}")
+        note(_("demo mode: {mode}").format(mode=rt.mode_text))
     elif asked:
         await rt.aclose()
-        raise CannotStart("--provider picks a sandbox provider and needs demo mode (--demo)")
+        raise CannotStart(_("--provider picks a sandbox provider and needs demo mode (--demo)"))
     return rt
 
 
@@ -167,16 +129,21 @@ async def charge(args) -> int:
     rt = await _open(args, duration_s=args.expires_in)
     try:
         if args.currency and args.currency.strip().upper() != rt.settings.currency:
-            raise CheckoutError(f"this till charges in {rt.settings.currency}, not {args.currency.strip().upper()}")
+            raise CheckoutError(
+                _("this till charges in {currency}, not {asked}").format(
+                    currency=rt.settings.currency, asked=args.currency.strip().upper()
+                )
+            )
         ctl = rt.controller
         if args.cashier is not None:  # a label for scripts: no PIN (whoever runs this can read the journal anyway)
             ctl.cashier = await Cashiers(rt.journal).named(args.cashier)
         for r in await ctl.recover():
-            note(f"recovered sale {r.sale.sale_id}: {r.action}")
+            note(_("recovered sale {sale}: {action}").format(sale=r.sale.sale_id, action=r.action))
         if ctl.current is not None and ctl.current.status.is_open:
             raise CheckoutError(
-                f"sale {ctl.current.sale_id} is still open on this till; "
-                "finish it or run `tillqr recover --cancel-open`"
+                _("sale {sale} is still open on this till; finish it or run `tillqr recover --cancel-open`").format(
+                    sale=ctl.current.sale_id
+                )
             )
         printed: list[SaleStatus] = []
         sale_id: list[str] = []
@@ -214,13 +181,15 @@ async def charge(args) -> int:
         emit(linked)
         if rt.sandbox is not None and rt.sandbox.url is None and args.pay_after is None:
             note(
-                "the sandbox runs inside this process, so only --pay-after can pay this sale; "
-                "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside"
+                _(
+                    "the sandbox runs inside this process, so only --pay-after can pay this sale; "
+                    "or run `tillqr sandbox` and set TILLQR_SANDBOX_URL to pay it from outside"
+                )
             )
         paying = None
         if args.pay_after is not None and not StdoutGone.gone:
             if rt.sandbox is None:
-                raise CheckoutError("--pay-after works in demo mode only")
+                raise CheckoutError(_("--pay-after works in demo mode only"))
             paying = asyncio.ensure_future(_pay_later(rt, sale, args.pay_after))  # held until the sale ends
         # nobody got the payload (stdout closed): nobody can pay it, so cancel it at once
         closed = await _wait(rt, sale, 0.0 if StdoutGone.gone else args.wait)
@@ -243,28 +212,24 @@ async def _start(rt: Runtime, args, due) -> Sale:
         if failed is None or failed is before or failed.closed:
             raise
         if isinstance(exc.__cause__, ProviderUnavailable):
-            exc = CheckoutError(f"{exc} [{_where(rt)}]")
+            exc = CheckoutError(f"{exc} [{where(rt)}]")
         try:
             await ctl.wait_closed(failed.sale_id, timeout=FAILED_CLOSE_S)
         except TimeoutError:
             raise CheckoutError(
-                f"{exc} The failed sale {failed.sale_id} could not be closed yet; "
-                "run `tillqr recover` when the provider answers"
+                _(
+                    "{reason} The failed sale {sale} could not be closed yet; run `tillqr recover` when the "
+                    "provider answers"
+                ).format(reason=exc, sale=failed.sale_id)
             ) from None
         raise exc from None
-
-
-def _where(rt: Runtime) -> str:
-    if rt.sandbox is not None:
-        return f"the sandbox at {_public(rt.sandbox.url)}" if rt.sandbox.url else "the sandbox in this process"
-    return f"{rt.settings.provider} at {_public(rt.settings.base_url)}"
 
 
 def _due_terms(args, currency: str):
     """DueTerms from the --due options, or None; MoneyError/CheckoutError in words for bad values."""
     if not args.due:
         if args.discount or any(getattr(args, k) != "0" for k in ("fine", "interest", "rebate")):
-            raise CheckoutError("--fine, --interest, --rebate and --discount need --due")
+            raise CheckoutError(_("--fine, --interest, --rebate and --discount need --due"))
         return None
     from datetime import date  # lazy: due-date maths only for a charge with --due
 
@@ -274,19 +239,21 @@ def _due_terms(args, currency: str):
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise CheckoutError(f"{what} must be a date like 2026-12-31, not {excerpt(text)}") from None
+            raise CheckoutError(
+                _("{what} must be a date like 2026-12-31, not {text}").format(what=what, text=excerpt(text))
+            ) from None
 
     def money(text: str) -> Money:
         return Money.parse(text, currency, allow_zero=True)
 
     discounts = []
     for spec in args.discount:
-        amount, _, limit = spec.partition("@")
+        amount, _at, limit = spec.partition("@")
         if not limit:
-            raise CheckoutError(f"--discount must look like 1.00@2026-12-01, not {excerpt(spec)}")
-        discounts.append(Discount(money(amount), day(limit, "a discount's limit date")))
+            raise CheckoutError(_("--discount must look like 1.00@2026-12-01, not {text}").format(text=excerpt(spec)))
+        discounts.append(Discount(money(amount), day(limit, _("a discount's limit date"))))
     if not 0 <= args.max_days <= 3650:
-        raise CheckoutError("--max-days must be between 0 and 3650")
+        raise CheckoutError(_("--max-days must be between 0 and 3650"))
     return DueTerms(
         due_date=day(args.due, "--due"),
         max_payment_days=args.max_days,
@@ -304,7 +271,7 @@ async def _pay_later(rt: Runtime, sale: Sale, delay: float) -> None:
     try:
         await rt.sandbox.pay(payload)
     except (SandboxError, httpx.HTTPError) as exc:
-        note(f"the sandbox customer could not pay: {exc}")
+        note(_("the sandbox customer could not pay: {reason}").format(reason=exc))
 
 
 async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
@@ -325,7 +292,7 @@ async def _wait(rt: Runtime, sale: Sale, wait: float | None) -> Sale:
         return await rt.controller.finish(sale.sale_id, timeout=UNLINK_GRACE_S)
     finally:
         if interrupted:
-            note("interrupted")
+            note(_("interrupted"))
 
 
 async def recover(args) -> int:
@@ -357,12 +324,9 @@ async def _recover_on(args, provider: str | None) -> int:
             if args.json:
                 emit(r.to_json())
             else:
-                say(
-                    f"{r.sale.sale_id}  {r.action:<14} {r.sale.status.value:<10} "
-                    f"{r.sale.amount.display():>14}  {r.sale.reason}"
-                )
+                say(recovered_line(r))
         if not results and not args.json:
-            say("nothing to recover: every sale in the journal is closed")
+            say(_("nothing to recover: every sale in the journal is closed"))
         await _check_clock(rt)
         return 0 if all(r.action not in ("unreachable", "error") for r in results) else 1
     finally:
@@ -379,20 +343,12 @@ async def _check_clock(rt: Runtime) -> None:
             return  # said elsewhere when it matters; the clock stays unknown
     words = skew_words(clock_skew_of(rt.provider))
     if words:
-        note(f"warning: {words}")
+        note(_("warning: {message}").format(message=words))
 
 
 def _say_waiting(rt: Runtime, sale: Sale) -> None:
     """recover waits for an open sale: say for what and until when, and how not to wait."""
-    if sale.expires_at is not None:
-        until = f"until it expires at {sale.expires_at.astimezone():%Y-%m-%d %H:%M:%S}"
-    else:
-        until = f"for up to {rt.settings.expires_in} s"
-    note(
-        f"sale {sale.sale_id} ({sale.amount.display()}) is still open at {sale.provider}: waiting {until} "
-        f"(and up to {UNLINK_GRACE_S:.0f} s more to unlink) for it to be paid or expire; "
-        "`tillqr recover --cancel-open` cancels it instead"
-    )
+    note(waiting_words(sale, rt.settings.expires_in, UNLINK_GRACE_S))
 
 
 async def _journal(args) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gettext
 import json
 import math
 import os
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
 from app.domain.excerpt import excerpt
+from app.i18n import DOMAIN, TRANSLATIONS, LazyText, _, lazy_
 
 T = TypeVar("T")
 
@@ -52,7 +54,7 @@ def emit(obj: dict) -> None:
 
 
 def err(message: str) -> None:
-    note(f"error: {message}")
+    note(_("error: {message}").format(message=message))
 
 
 def note(message: str) -> None:
@@ -85,9 +87,13 @@ def seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {excerpt(text)}") from None
+        raise argparse.ArgumentTypeError(
+            _("must be a number of seconds, not {text}").format(text=excerpt(text))
+        ) from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {excerpt(text)}")
+        raise argparse.ArgumentTypeError(
+            _("must be a positive number of seconds, not {text}").format(text=excerpt(text))
+        )
     return value
 
 
@@ -96,35 +102,51 @@ def delay(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {excerpt(text)}") from None
+        raise argparse.ArgumentTypeError(
+            _("must be a number of seconds, not {text}").format(text=excerpt(text))
+        ) from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more seconds, not {excerpt(text)}")
+        raise argparse.ArgumentTypeError(_("must be zero or more seconds, not {text}").format(text=excerpt(text)))
     return value
 
 
-def _int_between(low: int, high: int, what: str):
+def _int_between(low: int, high: int, words: LazyText) -> Callable[[str], int]:
+    """``words``: the whole refusal, with {low}, {high} and {text}."""
+
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
         except ValueError:
             value = None
         if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}, not {excerpt(text)}")
+            raise argparse.ArgumentTypeError(words.format(low=low, high=high, text=excerpt(text)))
         return value
 
     return parse
 
 
-whole_seconds = _int_between(1, 86400, "whole seconds")  # a request's lifetime (--expires-in)
-port = _int_between(0, 65535, "a port number")  # a TCP port; 0: any free one
+# a request's lifetime (--expires-in)
+whole_seconds = _int_between(1, 86400, lazy_("must be whole seconds from {low} to {high}, not {text}"))
+port = _int_between(0, 65535, lazy_("must be a port number from {low} to {high}, not {text}"))  # 0: any free one
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error exits 1: exit 2 is reserved for "the sale ended unpaid" (``charge``)."""
+    """argparse, but a usage error exits 1: exit 2 is reserved for "the sale ended unpaid" (``charge``), and
+    the error line reads as ``err``'s do, in the language in force."""
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(1, f"{self.prog}: error: {message}\n")
+        self.exit(1, f"{self.prog}: " + _("error: {message}").format(message=message) + "\n")
+
+
+def speak_argparse() -> None:
+    """argparse's own words ("usage:", "options", "the following arguments are required: …") from TillQR's
+    catalogue: argparse asks gettext's default domain for them, so TillQR's domain becomes that default (the
+    standard library's documented switch; ``argparse_words`` lists the texts so the catalogue carries them).
+    gettext then reads the language from the environment, as ``app.i18n`` does before the store's settings
+    are read, which is when every command line is parsed."""
+    gettext.bindtextdomain(DOMAIN, str(TRANSLATIONS))
+    gettext.textdomain(DOMAIN)
 
 
 def demo_flag(args) -> bool | None:

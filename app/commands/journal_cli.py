@@ -10,6 +10,7 @@ TEXT``, which closes a refund left pending once the manager has checked with the
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from app.checkout.controller import CheckoutError
@@ -41,10 +42,14 @@ def _where(demo_flag: bool | None, *, lenient: bool = False) -> tuple[Paths, boo
     except SettingsError as exc:
         if not lenient:
             raise
-        note(f"warning: {exc}; reading the journal anyway")
+        note(_("warning: {message}; reading the journal anyway").format(message=exc))
         p, configured, unconfigured = paths().ensure(), None, False
     if configured is not None and unconfigured and not demo_flag:
-        note(f"{unfinished_text(missing_setup(configured))}: the demo journal until it is finished in Settings")
+        note(
+            _("{unfinished}: the demo journal until it is finished in Settings").format(
+                unfinished=unfinished_text(missing_setup(configured))
+            )
+        )
     return p, bool(demo_flag or unconfigured)
 
 
@@ -104,10 +109,15 @@ async def refund(args, open_runtime_for) -> int:
     finally:
         await journal.aclose()
     if sale is None:
-        raise RefundError(f"there is no sale {args.sale_id} in the {'demo ' if demo else ''}journal")
+        there_is_none = (
+            _("there is no sale {sale} in the demo journal") if demo else _("there is no sale {sale} in the journal")
+        )
+        raise RefundError(there_is_none.format(sale=args.sale_id))
     if not closing and args.amount is not None:
         Money.parse(args.amount, sale.amount.currency)  # a bad amount is said before the PIN is asked
-    require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing="closing refused" if closing else "refund refused")
+    require_pin(
+        demo=demo, demo_asked=bool(demo_flag(args)), doing=_("closing refused") if closing else _("refund refused")
+    )
     rt = await open_runtime_for(args, sale.provider if demo and not getattr(args, "sub_provider", None) else None)
     try:
         if closing:
@@ -123,7 +133,11 @@ async def refund(args, open_runtime_for) -> int:
         if args.json:
             emit(done)
         else:
-            say(f"{sale.sale_id}: {sale.status.label}, {sale.refunded.display()} refunded in all")
+            say(
+                _("{sale}: {status}, {amount} refunded in all").format(
+                    sale=sale.sale_id, status=sale.status.label, amount=sale.refunded.display()
+                )
+            )
         return 0
     finally:
         await rt.aclose()
@@ -131,11 +145,11 @@ async def refund(args, open_runtime_for) -> int:
 
 def _check_close_args(args, closing: bool) -> None:
     if closing and args.amount is not None:
-        raise RefundError("--close closes a refund left pending; it takes no amount")
+        raise RefundError(_("--close closes a refund left pending; it takes no amount"))
     if getattr(args, "note", None) is not None and not closing:
-        raise RefundError("--note goes with --close REFUND_ID")
+        raise RefundError(_("--note goes with --close REFUND_ID"))
     if closing and not (args.note or "").strip():
-        raise RefundError("--close needs --note: what the provider said about that refund")
+        raise RefundError(_("--close needs --note: what the provider said about that refund"))
 
 
 def _closed(args, closed: ClosedRefund) -> int:
@@ -151,7 +165,11 @@ def _closed(args, closed: ClosedRefund) -> int:
             }
         )
     else:
-        say(f"{closed.sale_id}: refund {closed.refund} closed as rejected, with your note; it can be refunded again")
+        say(
+            _("{sale}: refund {refund} closed as rejected, with your note; it can be refunded again").format(
+                sale=closed.sale_id, refund=closed.refund
+            )
+        )
     return 0
 
 
@@ -199,7 +217,7 @@ def _export(sales: list[Sale], file: str, dialect: CsvDialect) -> int:
     try:
         n = export_csv(reversed(sales), Path(file), dialect)
     except OSError as exc:
-        raise CheckoutError(f"cannot write {file}: {exc.strerror}") from None
+        raise CheckoutError(_("cannot write {file}: {reason}").format(file=file, reason=exc.strerror)) from None
     note(ngettext("{n} sale written to {file}", "{n} sales written to {file}", n).format(n=n, file=file))
     return 0
 
@@ -208,7 +226,7 @@ def _totals(sales: list[Sale], args) -> int:
     try:
         day = date.fromisoformat(args.date) if args.date else datetime.now().astimezone().date()
     except ValueError:
-        raise CheckoutError(f"--date must look like 2026-11-25, not {excerpt(args.date)}") from None
+        raise CheckoutError(_("--date must look like 2026-11-25, not {text}").format(text=excerpt(args.date))) from None
     totals = day_totals(sales, day)
     for (status, currency), t in totals.items():
         if args.json:
@@ -243,14 +261,14 @@ async def restore(args) -> int:
     p, demo = _where(demo_flag(args))
     path = _file(p, demo)
     if demo:
-        note("demo mode: the demo journal")
+        note(_("demo mode: the demo journal"))
     if args.backup is None:
         return _list_backups(path, args.json)
     backup = _chosen(path, args.backup, demo)
     try:
         lock = TillLock(lock_file(p, demo))
     except TillBusy as exc:
-        raise CannotStart(f"the journal cannot be restored now: {exc}") from None
+        raise CannotStart(_("the journal cannot be restored now: {reason}").format(reason=exc)) from None
     try:
         replaced = restore_file(backup, path)
         restored = Journal(path)  # opens (checked, brought to this version) as the next till will
@@ -273,9 +291,13 @@ async def restore(args) -> int:
             }
         )
     else:
-        say(f"the journal {path} is now the backup {backup.name} ({_sales(sales)})")
+        say(
+            _("the journal {journal} is now the backup {backup} ({sales})").format(
+                journal=path, backup=backup.name, sales=_sales(sales)
+            )
+        )
         if replaced:
-            say(f"the file it replaced was kept as {replaced}")
+            say(_("the file it replaced was kept as {file}").format(file=replaced))
     return 0
 
 
@@ -294,10 +316,14 @@ def _list_backups(path: Path, as_json: bool) -> int:
                 }
             )
         else:
-            counted = "unreadable" if sales is None else _sales(sales)
-            say(f"{b.taken_at:%Y-%m-%d %H:%M:%S} UTC  {_size(b):>10}  {counted:<12} {b.name}")
+            counted = _("unreadable") if sales is None else _sales(sales)
+            say(f"{format_datetime(b.taken_at)} UTC  {_size(b):>10}  {counted:<12} {b.name}")  # as in its name
     if not backups:
-        note(f"no backups of the journal {path} yet (they are kept in {path.parent / 'backups'})")
+        note(
+            _("no backups of the journal {journal} yet (they are kept in {folder})").format(
+                journal=path, folder=path.parent / "backups"
+            )
+        )
     return 0
 
 
@@ -308,8 +334,10 @@ def _sales(n: int) -> str:
 def _size(b: Backup) -> str:
     n = b.size
     if n < 1024:
-        return f"{n} bytes"
-    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
+        return ngettext("{n} byte", "{n} bytes", n).format(n=format_number(n))
+    if n < 1024 * 1024:
+        return _("{size} KiB").format(size=format_number(Decimal(n) / 1024, 1))
+    return _("{size} MiB").format(size=format_number(Decimal(n) / 1024 / 1024, 1))
 
 
 def _chosen(path: Path, name: str, demo: bool) -> Path:
@@ -321,4 +349,8 @@ def _chosen(path: Path, name: str, demo: bool) -> Path:
     if given.is_file():
         return given
     listing = f"`tillqr journal restore{' --demo' if demo else ''}`"
-    raise JournalError(f"there is no backup {name!r} of the journal {path}; {listing} lists them")
+    raise JournalError(
+        _("there is no backup {name} of the journal {journal}; {command} lists them").format(
+            name=repr(name), journal=path, command=listing
+        )
+    )

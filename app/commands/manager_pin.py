@@ -16,6 +16,7 @@ import sys
 from app.checkout.refunds import RefundError
 from app.config.pin import PinError, manager_gate
 from app.config.settings import SettingsError
+from app.i18n import _
 from app.runtime import load_settings
 
 from .cli_support import note
@@ -32,11 +33,15 @@ def _typed() -> str:
     if pin is not None:
         return pin
     if not sys.stdin.isatty():
-        raise PinRefused(f"the manager PIN is needed: run this in a terminal to type it, or give it in {ENV}")
+        raise PinRefused(
+            _("the manager PIN is needed: run this in a terminal to type it, or give it in {variable}").format(
+                variable=ENV
+            )
+        )
     try:
-        return getpass.getpass("Manager PIN: ")
+        return getpass.getpass(_("Manager PIN: "))
     except EOFError:
-        raise PinRefused("no manager PIN was typed") from None
+        raise PinRefused(_("no manager PIN was typed")) from None
 
 
 def require_pin(*, demo: bool, demo_asked: bool, doing: str) -> None:
@@ -45,16 +50,24 @@ def require_pin(*, demo: bool, demo_asked: bool, doing: str) -> None:
     try:
         p, settings = load_settings()
     except SettingsError as exc:
-        raise PinRefused(f"{doing}: the manager PIN cannot be checked, {exc}") from None
+        raise PinRefused(
+            _("{doing}: the manager PIN cannot be checked, {reason}").format(doing=doing, reason=exc)
+        ) from None
     stored = settings.pin_hash if settings is not None else ""
     if not stored:
         if demo and demo_asked:
-            note("demo mode: no manager PIN is set, so the demo journal is changed without one")
+            note(_("demo mode: no manager PIN is set, so the demo journal is changed without one"))
             return
-        hint = " (or add --demo to use the demo journal without one)" if demo else ""
-        raise PinRefused(f"{doing}: no manager PIN is set; set one in TillQR's Settings{hint}")
+        if demo:
+            raise PinRefused(
+                _(
+                    "{doing}: no manager PIN is set; set one in TillQR's Settings (or add --demo to use the demo "
+                    "journal without one)"
+                ).format(doing=doing)
+            )
+        raise PinRefused(_("{doing}: no manager PIN is set; set one in TillQR's Settings").format(doing=doing))
     gate = manager_gate(stored, p.config_file)
     try:
         gate.check(_typed())
     except PinError as exc:
-        raise PinRefused(f"{doing}: {exc}") from None
+        raise PinRefused(_("{doing}: {reason}").format(doing=doing, reason=exc)) from None

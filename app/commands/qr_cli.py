@@ -23,6 +23,7 @@ from typing import Any
 
 from app.domain.excerpt import excerpt
 from app.domain.money import Money, MoneyError
+from app.i18n import _
 from app.qr.rules import Scheme
 
 SCHEMES = ("pix", "paynow", "fps", "upi")
@@ -31,70 +32,72 @@ CURRENCY = {"pix": "BRL", "paynow": "SGD", "fps": "HKD", "upi": "INR"}
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``qr decode`` and ``qr build`` on the top-level subparsers."""
-    qr = sub.add_parser("qr", help="decode or build payment QR payloads; print stickers")
+    qr = sub.add_parser("qr", help=_("decode or build payment QR payloads; print stickers"))
     qsub = qr.add_subparsers(dest="qr_command", required=True)
-    dec = qsub.add_parser("decode", help="decode an EMV QR payload or a upi://pay link as JSON")
-    dec.add_argument("payload", help="the text of the QR code (quote it)")
+    dec = qsub.add_parser("decode", help=_("decode an EMV QR payload or a upi://pay link as JSON"))
+    dec.add_argument("payload", help=_("the text of the QR code (quote it)"))
 
-    build = qsub.add_parser("build", help="print a payload for a scheme; --png/--svg/--pdf write a sticker")
+    build = qsub.add_parser("build", help=_("print a payload for a scheme; --png/--svg/--pdf write a sticker"))
     bsub = build.add_subparsers(dest="scheme", required=True, metavar="SCHEME")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--name", help="the store's name (merchant name; at most 25 characters in EMV codes)")
-    common.add_argument("--amount", help='amount in major units, e.g. "12.50" (none: the payer types it)')
-    common.add_argument("--currency", help="ISO 4217 code (the scheme's own by default)")
-    out = common.add_argument_group("sticker")
-    out.add_argument("--png", metavar="FILE", help="write the sticker as PNG (300 dpi)")
-    out.add_argument("--svg", metavar="FILE", help="write the sticker as SVG")
-    out.add_argument("--pdf", metavar="FILE", help="write the sticker as PDF")
+    common.add_argument("--name", help=_("the store's name (merchant name; at most 25 characters in EMV codes)"))
+    common.add_argument("--amount", help=_('amount in major units, e.g. "12.50" (none: the payer types it)'))
+    common.add_argument("--currency", help=_("ISO 4217 code (the scheme's own by default)"))
+    out = common.add_argument_group(_("sticker"))
+    out.add_argument("--png", metavar="FILE", help=_("write the sticker as PNG (300 dpi)"))
+    out.add_argument("--svg", metavar="FILE", help=_("write the sticker as SVG"))
+    out.add_argument("--pdf", metavar="FILE", help=_("write the sticker as PDF"))
     out.add_argument(
         "--lang",
-        help="sticker language(s): pt, en, es, fr, de, ms, zh-hk, zh, hi, or two as en/hi "
-        "(default: pix pt, paynow/fps en, upi en/hi)",
+        help=_(
+            "sticker language(s): pt, en, es, fr, de, ms, zh-hk, zh, hi, or two as en/hi "
+            "(default: pix pt, paynow/fps en, upi en/hi)"
+        ),
     )
-    out.add_argument("--store-name", help="the name printed on the sticker (default: --name, in full)")
+    out.add_argument("--store-name", help=_("the name printed on the sticker (default: --name, in full)"))
 
-    pix = bsub.add_parser("pix", parents=[common], help="Pix BR Code (Brazil)")
+    pix = bsub.add_parser("pix", parents=[common], help=_("Pix BR Code (Brazil)"))
     who = pix.add_mutually_exclusive_group(required=True)
-    who.add_argument("--key", help="Pix key (CPF/CNPJ digits, e-mail, +55 phone or random key): a static code")
-    who.add_argument("--location", help="the PSP's payload URL: a dynamic code")
-    pix.add_argument("--city", required=True, help="merchant city (at most 15 characters)")
-    pix.add_argument("--txid", "--reference", dest="reference", help="txid: 1-25 letters and digits (default ***)")
-    pix.add_argument("--description", help="text shown to the payer (static codes)")
+    who.add_argument("--key", help=_("Pix key (CPF/CNPJ digits, e-mail, +55 phone or random key): a static code"))
+    who.add_argument("--location", help=_("the PSP's payload URL: a dynamic code"))
+    pix.add_argument("--city", required=True, help=_("merchant city (at most 15 characters)"))
+    pix.add_argument("--txid", "--reference", dest="reference", help=_("txid: 1-25 letters and digits (default ***)"))
+    pix.add_argument("--description", help=_("text shown to the payer (static codes)"))
 
-    pn = bsub.add_parser("paynow", parents=[common], help="PayNow SGQR (Singapore)")
+    pn = bsub.add_parser("paynow", parents=[common], help=_("PayNow SGQR (Singapore)"))
     who = pn.add_mutually_exclusive_group(required=True)
-    who.add_argument("--mobile", help="a Singapore mobile number (+65 optional)")
-    who.add_argument("--uen", help="the company's UEN")
-    pn.add_argument("--city", default="Singapore", help="merchant city (default Singapore)")
-    pn.add_argument("--reference", help="reference shown to the payer (bill number, at most 25 characters)")
-    pn.add_argument("--expiry", metavar="YYYY-MM-DD", help="last day the code can be paid")
+    who.add_argument("--mobile", help=_("a Singapore mobile number (+65 optional)"))
+    who.add_argument("--uen", help=_("the company's UEN"))
+    pn.add_argument("--city", default="Singapore", help=_("merchant city (default Singapore)"))
+    pn.add_argument("--reference", help=_("reference shown to the payer (bill number, at most 25 characters)"))
+    pn.add_argument("--expiry", metavar="YYYY-MM-DD", help=_("last day the code can be paid"))
     edit = pn.add_mutually_exclusive_group()
     edit.add_argument(
         "--editable",
         dest="editable",
         action="store_true",
         default=None,
-        help="the payer may change the amount (default when there is no amount)",
+        help=_("the payer may change the amount (default when there is no amount)"),
     )
-    edit.add_argument("--fixed", dest="editable", action="store_false", help="the payer may not change the amount")
+    edit.add_argument("--fixed", dest="editable", action="store_false", help=_("the payer may not change the amount"))
 
-    fp = bsub.add_parser("fps", parents=[common], help="FPS 轉數快 (Hong Kong)")
+    fp = bsub.add_parser("fps", parents=[common], help=_("FPS 轉數快 (Hong Kong)"))
     who = fp.add_mutually_exclusive_group(required=True)
-    who.add_argument("--fps-id", help="FPS identifier (7-10 digits)")
-    who.add_argument("--mobile", help="a Hong Kong mobile number (+852 optional)")
-    who.add_argument("--email", help="the e-mail address registered with FPS")
-    fp.add_argument("--city", default="HK", help="merchant city (default HK)")
-    fp.add_argument("--reference", help="reference label (at most 25 characters)")
-    fp.add_argument("--bill-number", help="bill number (at most 25 characters)")
+    who.add_argument("--fps-id", help=_("FPS identifier (7-10 digits)"))
+    who.add_argument("--mobile", help=_("a Hong Kong mobile number (+852 optional)"))
+    who.add_argument("--email", help=_("the e-mail address registered with FPS"))
+    fp.add_argument("--city", default="HK", help=_("merchant city (default HK)"))
+    fp.add_argument("--reference", help=_("reference label (at most 25 characters)"))
+    fp.add_argument("--bill-number", help=_("bill number (at most 25 characters)"))
 
-    up = bsub.add_parser("upi", parents=[common], help="UPI (India): a upi://pay link, or --emv for Bharat QR")
-    up.add_argument("--vpa", required=True, help="the UPI address, e.g. shop@okbank")
-    up.add_argument("--note", help="transaction note (tn), at most 50 characters")
-    up.add_argument("--reference", help="transaction reference (tr)")
-    up.add_argument("--mcc", help="merchant category code, 4 digits")
-    up.add_argument("--emv", action="store_true", help="build the EMV (Bharat QR) form instead of a link")
-    up.add_argument("--city", help="merchant city (--emv only; required there)")
-    up.add_argument("--postal-code", help="PIN code (--emv only)")
+    up = bsub.add_parser("upi", parents=[common], help=_("UPI (India): a upi://pay link, or --emv for Bharat QR"))
+    up.add_argument("--vpa", required=True, help=_("the UPI address, e.g. shop@okbank"))
+    up.add_argument("--note", help=_("transaction note (tn), at most 50 characters"))
+    up.add_argument("--reference", help=_("transaction reference (tr)"))
+    up.add_argument("--mcc", help=_("merchant category code, 4 digits"))
+    up.add_argument("--emv", action="store_true", help=_("build the EMV (Bharat QR) form instead of a link"))
+    up.add_argument("--city", help=_("merchant city (--emv only; required there)"))
+    up.add_argument("--postal-code", help=_("PIN code (--emv only)"))
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -107,8 +110,16 @@ def dispatch(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # stdout's reader is gone: `tillqr` ends quietly (app/__main__.py)
     except Exception as exc:  # noqa: BLE001 - the contract: never a traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _error(f"{type(exc).__name__}: {exc}")
         return 1
+
+
+def _error(message: str) -> None:
+    print(_("error: {message}").format(message=message), file=sys.stderr)
+
+
+def _warning(message: str) -> None:
+    print(_("warning: {message}").format(message=message), file=sys.stderr)
 
 
 def _print_json(obj: dict[str, Any]) -> None:
@@ -125,6 +136,7 @@ def decode_command(payload: str) -> int:
     decoded = decode(payload)
     _print_json(decoded.to_json_dict())
     sys.stdout.flush()
+    # (held neutral, app/__main__.py: the reasons read as the JSON's do, whatever the language)
     for error in decoded.errors:
         print(f"invalid: {error}", file=sys.stderr)
     for warning in decoded.warnings:
@@ -145,7 +157,7 @@ def _expiry(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"--expiry must be a date like 2030-12-31, not {excerpt(text)}") from None
+        raise ValueError(_("--expiry must be a date like 2030-12-31, not {text}").format(text=excerpt(text))) from None
 
 
 def build_payload(args: argparse.Namespace) -> str:
@@ -156,7 +168,7 @@ def build_payload(args: argparse.Namespace) -> str:
     name = args.name
     if scheme == Scheme.PIX:
         if not name:
-            raise ValueError("--name is required for Pix")
+            raise ValueError(_("--name is required for Pix"))
         common = dict(merchant_name=name, merchant_city=args.city, amount=amount, txid=args.reference or "***")
         if args.key is not None:
             payload = schemes.pix_static(args.key, description=args.description, **common)
@@ -166,7 +178,7 @@ def build_payload(args: argparse.Namespace) -> str:
                 raise ValueError(f"--key: {problem}")
             return payload
         if args.description:
-            raise ValueError("--description is for static codes (--key); a dynamic code's text is at its location")
+            raise ValueError(_("--description is for static codes (--key); a dynamic code's text is at its location"))
         return schemes.pix_dynamic(args.location, **common)
     if scheme == Scheme.PAYNOW:
         return schemes.paynow(
@@ -192,10 +204,10 @@ def build_payload(args: argparse.Namespace) -> str:
             bill_number=args.bill_number,
         )
     if not name:
-        raise ValueError("--name (the payee name) is required for UPI")
+        raise ValueError(_("--name (the payee name) is required for UPI"))
     if args.emv:
         if not args.city:
-            raise ValueError("--city is required for the EMV (Bharat QR) form")
+            raise ValueError(_("--city is required for the EMV (Bharat QR) form"))
         return schemes.upi_emv(
             args.vpa,
             merchant_name=name,
@@ -206,9 +218,9 @@ def build_payload(args: argparse.Namespace) -> str:
             postal_code=args.postal_code,
         )
     if args.city or args.postal_code:
-        raise ValueError("--city and --postal-code are for the EMV form (--emv); a upi://pay link has neither")
+        raise ValueError(_("--city and --postal-code are for the EMV form (--emv); a upi://pay link has neither"))
     if args.note and len(args.note) > 50:
-        raise ValueError("--note must be at most 50 characters")
+        raise ValueError(_("--note must be at most 50 characters"))
     return schemes.upi_link(
         args.vpa, payee_name=name, amount=amount, note=args.note, reference=args.reference, mcc=args.mcc
     )
@@ -225,8 +237,9 @@ def shortened(args: argparse.Namespace) -> list[str]:
         plain = ascii_text(value) if isinstance(value, str) else ""
         if len(plain) > limit:
             found.append(
-                f"{option} is longer than the QR standard's {limit} characters: the code carries "
-                f"{plain[:limit].rstrip()!r} (cut: {excerpt(plain[limit:])})"
+                _(
+                    "{option} is longer than the QR standard's {limit} characters: the code carries {kept} (cut: {cut})"
+                ).format(option=option, limit=limit, kept=repr(plain[:limit].rstrip()), cut=excerpt(plain[limit:]))
             )
     return found
 
@@ -235,22 +248,22 @@ def build_command(args: argparse.Namespace) -> int:
     try:
         payload = build_payload(args)
     except (ValueError, MoneyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 1
     for warning in shortened(args):
-        print(f"warning: {warning}", file=sys.stderr)
+        _warning(warning)
     files = [(kind, getattr(args, kind)) for kind in ("svg", "png", "pdf") if getattr(args, kind)]
     if files:
         from app.qr.sticker import layout, to_svg  # lazy: `tillqr qr` loads only what its subcommand uses
 
         store = args.store_name or args.name
         if not store:
-            print("error: a sticker needs the store's name: give --name (or --store-name)", file=sys.stderr)
+            _error(_("a sticker needs the store's name: give --name (or --store-name)"))
             return 1
         try:
             card = layout(payload, store_name=store, lang=args.lang)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            _error(str(exc))
             return 1
         warnings: list[str] = []
         for kind, path in files:
@@ -266,9 +279,13 @@ def build_command(args: argparse.Namespace) -> int:
                     else:
                         warnings += sticker_render.render_pdf(card, path)
             except OSError as exc:
-                print(f"error: cannot write the {kind.upper()} sticker to {path}: {exc}", file=sys.stderr)
+                _error(
+                    _("cannot write the {kind} sticker to {file}: {reason}").format(
+                        kind=kind.upper(), file=path, reason=exc
+                    )
+                )
                 return 1
         for warning in dict.fromkeys(warnings):
-            print(f"warning: {warning}", file=sys.stderr)
+            _warning(warning)
     print(payload)
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.checkout.controller import CheckoutError
 from app.config.settings import Settings, SettingsError
+from app.i18n import _, ngettext
 from app.receipts.desk import PrintFailed, ReceiptDesk
 from app.receipts.printer import CHARS_PER_LINE
 from app.receipts.shift import close_shift, load_report, report_lines, start_words, write_csv
@@ -40,7 +41,7 @@ async def run(args) -> int:
     """``journal receipt`` or ``journal shift``; exit 0, or 1 with the reason on stderr."""
     journal, demo = await journal_of(args, demo_flag=demo_flag(args), lenient=True)
     if demo:
-        note("demo mode: the demo journal")
+        note(_("demo mode: the demo journal"))
     settings = _settings()
     data_dir = journal.path.parent
     desk = ReceiptDesk.for_settings(settings, journal, LazyQtPainter(), data_dir, demo=demo)
@@ -66,7 +67,7 @@ async def _receipt(args, desk: ReceiptDesk) -> int:
 
 async def _shift(args, desk: ReceiptDesk, demo: bool) -> int:
     if args.close and args.cashier:
-        raise CheckoutError("--close ends the shift of every cashier: run it without --cashier")
+        raise CheckoutError(_("--close ends the shift of every cashier: run it without --cashier"))
     report = await load_report(desk.journal, cashier=args.cashier or "")
     if args.cashier and not (report.sales or report.refunds or report.open_sales):
         await _known_cashier(desk, args.cashier)  # a mistyped name is said, not shown as an empty shift
@@ -76,19 +77,19 @@ async def _shift(args, desk: ReceiptDesk, demo: bool) -> int:
         try:
             n = write_csv(report, Path(args.csv))
         except OSError as exc:
-            raise CheckoutError(f"cannot write {args.csv}: {exc.strerror}") from None
-        note(f"{n} rows written to {args.csv}")
+            raise CheckoutError(_("cannot write {file}: {reason}").format(file=args.csv, reason=exc.strerror)) from None
+        note(ngettext("{n} row written to {file}", "{n} rows written to {file}", n).format(n=n, file=args.csv))
     if args.print or args.pdf:
         name = f"shift-{report.until.astimezone():%Y%m%d-%H%M}"
         pdf = Path(args.pdf) if args.pdf else None
-        note(await desk.print_lines(lines, name, pdf=pdf, what="Shift report"))
+        note(await desk.print_lines(lines, name, pdf=pdf, what=_("Shift report")))
     elif not args.csv:
         for line in lines:
             say(line)
     if args.close:
-        require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing="closing the shift refused")
+        require_pin(demo=demo, demo_asked=bool(demo_flag(args)), doing=_("closing the shift refused"))
         await close_shift(desk.journal, report)
-        note(f"shift closed (it ran {start_words(report)}); the next one starts now")
+        note(_("shift closed (it ran {since}); the next one starts now").format(since=start_words(report)))
     return 0
 
 
@@ -96,4 +97,8 @@ async def _known_cashier(desk: ReceiptDesk, name: str) -> None:
     """CheckoutError when no cashier, active or not, is called ``name`` (any case)."""
     wanted = " ".join(name.split()).casefold()
     if not any(c.name.casefold() == wanted for c in await Cashiers(desk.journal).roster(everyone=True)):
-        raise CheckoutError(f"there is no cashier called {' '.join(name.split())!r}; `tillqr cashiers list` names them")
+        raise CheckoutError(
+            _("there is no cashier called {name}; `tillqr cashiers list` names them").format(
+                name=repr(" ".join(name.split()))
+            )
+        )

@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from app.i18n import _, ngettext
+
 Check = Callable[[], str]
 
 
@@ -57,10 +59,10 @@ def _sqlite() -> str:
     from app.storage.journal import Journal  # lazy: self-test: importing it is the check
 
     try:
-        where = "in the data folder"
+        where = _("in the data folder")
         scratch = tempfile.TemporaryDirectory(prefix="self-test-", dir=paths().ensure().data_dir)
     except OSError as exc:
-        where = f"in {tempfile.gettempdir()} (the data folder: {exc.strerror})"
+        where = _("in {folder} (the data folder: {reason})").format(folder=tempfile.gettempdir(), reason=exc.strerror)
         scratch = tempfile.TemporaryDirectory(prefix="tillqr-self-test-")
     with scratch as tmp:
 
@@ -77,8 +79,11 @@ def _sqlite() -> str:
                 durability = await j.durability()
             finally:
                 await j.aclose()
-            assert back == sale, "journal did not read back what it wrote"
-            return f"schema v{version}, {durability} (read back, {where})"
+            if back != sale:
+                raise AssertionError(_("the journal did not read back what it wrote"))
+            return _("schema v{version}, {durability} (read back, {where})").format(
+                version=version, durability=durability, where=where
+            )
 
         return asyncio.run(run())
 
@@ -96,11 +101,14 @@ def _keyring() -> str:
     except SecretsUnavailable as exc:  # a keyring was chosen (TILLQR_KEYRING) and cannot be opened
         if os.environ.get(BACKEND_ENV):
             raise
-        raise Warning(f"{exc}; keeps secrets across a restart: no") from None
-    line = f"{info.name}; keeps secrets across a restart: {'yes' if info.keeps_secrets else 'no'}"
+        raise Warning(_("{reason}; keeps secrets across a restart: no").format(reason=exc)) from None
     if not info.keeps_secrets:  # demo mode needs none; the manager PIN then keeps its plain scrypt hash
-        raise Warning(f"{line} (a configured till needs one: {HOW_TO})")
-    return line
+        raise Warning(
+            _("{backend}; keeps secrets across a restart: no (a configured till needs one: {how})").format(
+                backend=info.name, how=HOW_TO
+            )
+        )
+    return _("{backend}; keeps secrets across a restart: yes").format(backend=info.name)
 
 
 def _qr() -> str:
@@ -114,8 +122,8 @@ def _receipts() -> str:
 
     data = escpos_bytes(["TillQR self-test", "Not a fiscal document"])
     if not data.startswith(b"\x1b@") or b"TillQR self-test" not in data:
-        raise AssertionError("the ESC/POS bytes of a receipt are not what a printer takes")
-    return f"ESC/POS driver loaded, a receipt of {len(data)} bytes"
+        raise AssertionError(_("the ESC/POS bytes of a receipt are not what a printer takes"))
+    return _("ESC/POS driver loaded, a receipt of {n} bytes").format(n=len(data))
 
 
 def _sandbox_sale() -> str:
@@ -134,7 +142,11 @@ def _sandbox_sale() -> str:
             finally:
                 await rt.aclose()
             if closed.status.value != "settled" or not closed.unlinked:
-                raise AssertionError(f"the sale ended {closed.status.value}, unlinked={closed.unlinked}")
+                raise AssertionError(
+                    _("the sale ended {status}, unlinked={unlinked}").format(
+                        status=closed.status.value, unlinked=closed.unlinked
+                    )
+                )
             return "charge → link → pay → settled → unlinked"
 
         return asyncio.run(run())
@@ -164,5 +176,8 @@ def self_test() -> int:
             detail, verdict = (str(exc) if ours else f"{type(exc).__name__}: {exc}"), "FAIL"
             failed += 1
         print(f"{verdict:<5} {name:<14} {detail}", flush=True)
-    print("self-test: " + ("all checks passed" if not failed else f"{failed} check(s) failed"))
+    if failed:
+        print(ngettext("self-test: {n} check failed", "self-test: {n} checks failed", failed).format(n=failed))
+    else:
+        print(_("self-test: all checks passed"))
     return 0 if not failed else 1

@@ -1,8 +1,8 @@
-"""Error messages of the command line that name where to look (app/commands/checkout_cli.py)."""
+"""Error messages of the command line that name where to look (app/commands/reach.py)."""
 
 from types import SimpleNamespace
 
-from app.commands import checkout_cli
+from app.commands import reach
 from app.config import settings as settings_mod
 from app.providers.base import ProviderTimeout, ProviderUnavailable
 
@@ -19,7 +19,7 @@ def test_an_unreachable_configured_provider_is_named_with_its_base_url_and_file(
         config,
     )
     exc = ProviderUnavailable("connection failed (ConnectError)", provider="razorpay")
-    text = checkout_cli._unreachable(SimpleNamespace(demo=False, sub_demo=False), exc)
+    text = reach.unreachable(SimpleNamespace(demo=False, sub_demo=False), exc)
     assert text.startswith("razorpay at https://api.example.test/v1 cannot be reached: connection failed")
     assert str(config) in text
 
@@ -28,7 +28,7 @@ def test_a_down_demo_sandbox_is_named_with_its_url(tmp_path, monkeypatch):
     monkeypatch.setenv("TILLQR_HOME", str(tmp_path))
     monkeypatch.setenv("TILLQR_SANDBOX_URL", "http://127.0.0.1:1/")
     exc = ProviderUnavailable("connection failed (ConnectError)", provider="jpmorgan")
-    text = checkout_cli._unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
+    text = reach.unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
     assert text.startswith("the sandbox at http://127.0.0.1:1 cannot be reached (TILLQR_SANDBOX_URL)")
 
 
@@ -36,6 +36,6 @@ def test_a_slow_sandbox_is_said_to_be_slow_not_unreachable(tmp_path, monkeypatch
     monkeypatch.setenv("TILLQR_HOME", str(tmp_path))
     monkeypatch.setenv("TILLQR_SANDBOX_URL", "http://127.0.0.1:1/")
     exc = ProviderTimeout("did not answer in time (ReadTimeout)", provider="jpmorgan")
-    text = checkout_cli._unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
+    text = reach.unreachable(SimpleNamespace(demo=True, sub_demo=False), exc)
     assert "is slow: it did not answer in time" in text and "cannot be reached" not in text
     assert "DELETE /_sandbox/faults" in text
