@@ -22,7 +22,7 @@ from app.domain.sale import Sale, SaleStatus, utcnow
 from app.i18n import _
 from app.providers.base import ProviderAuthError, ProviderError, ProviderUnavailable
 from app.providers.clock import clock_skew_of, skew_words
-from app.runtime import CannotStart, Runtime, SandboxError, load_settings, open_runtime
+from app.runtime import CannotStart, Runtime, SandboxError, open_runtime
 from app.storage.cashiers import CashierError, Cashiers
 from app.storage.journal import JournalError
 
@@ -92,12 +92,6 @@ async def _open(args, provider: str | None = None, **kw) -> Runtime:
                 "credentials (`tillqr` opens Settings)"
             ).format(provider=exc.provider or _("the provider"), reason=exc.message)
         ) from None
-    except CannotStart as exc:
-        text = str(exc)
-        if "is not set" in text and text.startswith("provider."):  # name the file to fix
-            p = load_settings()[0]
-            raise CannotStart(_("{reason} (in {file})").format(reason=text, file=p.config_file)) from None
-        raise
     if rt.demo:
         note(_("demo mode: {mode}").format(mode=rt.mode_text))
     elif asked:
