@@ -375,7 +375,11 @@ class JournalModel:
         except RuntimeError:
             return
         self._tasks.add(task)
-        task.add_done_callback(lambda t: (self._tasks.discard(t), self.changed()))
+        task.add_done_callback(self._detail_read)
+
+    def _detail_read(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self.changed()
 
     def _replace(self, sale: Sale) -> None:
         for i, old in enumerate(self.sales):

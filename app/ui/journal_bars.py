@@ -65,8 +65,8 @@ class FilterBar(QWidget):
         for i, (words, _test) in enumerate(STATUS_FILTERS.values()):
             self.status_filter.setItemText(i, str(words))
         self.day_filter.setAccessibleName(_("Show sales of a day"))
-        for i, words in enumerate(DAY_FILTERS.values()):
-            self.day_filter.setItemText(i, words)
+        for i, day in enumerate(DAY_FILTERS.values()):
+            self.day_filter.setItemText(i, day)
         self.date.setDisplayFormat(_date_format())
         self.date.setAccessibleName(_("Date"))
         self.search.setPlaceholderText(_("Search id, reference, amount"))
