@@ -34,6 +34,9 @@ class FilterBar(QWidget):
         self.day_filter = QComboBox()
         for key in DAY_FILTERS:
             self.day_filter.addItem("", key)
+        for combo in (self.status_filter, self.day_filter):  # a long filter name must not widen the bar past 800 px
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self.date.setDate(QDate.currentDate())
