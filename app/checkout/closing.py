@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 
 from app.domain.sale import Sale, SaleStatus, can_transition, utcnow
+from app.i18n import lazy_
 from app.providers.base import (
     Capability,
     PaymentProvider,
@@ -63,11 +64,18 @@ def learned(sale: Sale, info: RequestInfo) -> Sale:
     return sale.with_(**changes) if changes else sale
 
 
+# Reasons the journal keeps in English (``.message``); the Journal screen says them in the store's language.
+NEVER_CREATED = lazy_(
+    "interrupted before the provider created the request: nothing was charged; charge it again if needed"
+)
+PAID_LATE = lazy_("payment found after the till had ended the sale")
+
+
 def not_found_reason(request_id: str | None) -> str:
     """Why a sale failed when the provider answers it has no such request: never created, or (a request id
     already known, e.g. ``request_created`` in its history) no longer known to the provider."""
     if request_id is None:
-        return "interrupted before the provider created the request: nothing was charged; charge it again if needed"
+        return NEVER_CREATED.message
     return (
         f"the provider no longer knows request {request_id}, which it had created (a demo sandbox restarted "
         "without its state?); nothing was received through it: check the provider's records"
@@ -112,7 +120,7 @@ async def settle_with_provider(provider: PaymentProvider, sale: Sale) -> Sale:
         return sale.move(
             SaleStatus.SETTLED,
             amount_received=info.amount_paid,
-            reason="payment found after the till had ended the sale" if late else "",
+            reason=PAID_LATE.message if late else "",
         )
     if sale.status.is_open:
         return apply_info(sale, info)

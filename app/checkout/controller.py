@@ -117,7 +117,7 @@ class CheckoutController:
         self._recovering = asyncio.Lock()  # one recover() at a time (it never blocks a charge or a cancel)
         self._closing: asyncio.Task[Sale] | None = None
         self._background = Background(
-            lambda exc: self.notice(Level.ERROR, "Something went wrong inside TillQR (details in the log).")
+            lambda exc: self.notice(Level.ERROR, _("Something went wrong inside TillQR (details in the log)."))
         )
         self.watch = SaleWatch(
             provider, interval=poll_interval, slow_interval=pushed_poll_interval, hub=hub, clock=clock, timer=timer,
@@ -223,20 +223,20 @@ class CheckoutController:
                 async with asyncio.timeout(timeout):
                     await self.cancel()
             except CheckoutError as exc:
-                trouble = f"could not cancel it ({exc}); "
+                trouble = _("could not cancel it ({reason}); ").format(reason=exc)
             except TimeoutError:
-                trouble = "the provider did not confirm the cancel in time; "
+                trouble = _("the provider did not confirm the cancel in time; ")
         try:
             return await self.wait_closed(sale_id, timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
             stored = await self.journal.get(sale_id)
             where = (
-                "is still open"
+                _("sale {sale} is still open")
                 if stored is None or stored.status.is_open
-                else f"ended ({stored.status.value}) here, but the provider has not confirmed its unlink yet"
-            )
+                else _("sale {sale} ended ({status}) here, but the provider has not confirmed its unlink yet")
+            ).format(sale=sale_id, status=stored.status.word if stored else "")
             raise CheckoutError(
-                f"sale {sale_id} {where}: {trouble}run `tillqr recover` when the provider is back"
+                _("{what}: {trouble}run `tillqr recover` when the provider is back").format(what=where, trouble=trouble)
             ) from None
 
     async def wait_closed(self, sale_id: str, timeout: float | None = None) -> Sale:
@@ -488,11 +488,8 @@ class CheckoutController:
             self._set_current(None if sale.closed else sale)
         self.publish(sale)
         if sale.closed and sale.received.minor and sale.status in UNPAID_ENDS:
-            self.notice(
-                Level.WARNING,
-                f"{sale.received.display()} was received for a sale that ended "
-                f"{sale.status.label.lower()}: refund it to the customer.",
-            )
+            words = _("{amount} was received for a sale that ended {status}: refund it to the customer.")
+            self.notice(Level.WARNING, words.format(amount=sale.received.display(), status=sale.status.label.lower()))
         if sale.closed and self._current is None:
             self.bus.publish(CounterFree(sale))
 

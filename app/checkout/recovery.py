@@ -33,6 +33,7 @@ from app.domain import dueterms
 from app.domain.dueterms import DueTerms
 from app.domain.jsontypes import Json, JsonObject
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, lazy_
 from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable, linking
 from app.retry import IN_DOUBT, RetryPolicy, Timer
 from app.storage.journal import Journal
@@ -41,6 +42,13 @@ from .closing import apply_info, not_found_reason, settled_due
 from .errors import SaleInProgress
 from .events import Level
 from .refunds import Refunds
+
+# Why recovery ended a sale: the journal keeps the English source (``.message``), the Journal screen says it in
+# the store's language.
+RESUMED = lazy_("resumed after restart")
+EXPIRED_WHILE_DOWN = lazy_("expired while the till was down")
+CANCELLED_AT_RECOVERY = lazy_("cancelled at recovery")
+NEVER_SHOWN = lazy_("interrupted before it was shown")
 
 log = logging.getLogger("tillqr.recovery")
 
@@ -150,7 +158,7 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
     processing = info.status == SaleStatus.PROCESSING  # a payment under way is followed, never cut short
     if processing or not (expired or cancel_open or not shown or ctl.current is not None):
         if sale.status == SaleStatus.PENDING:
-            sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED, reason="resumed after restart")
+            sale = sale.move(SaleStatus.PROCESSING if processing else SaleStatus.LINKED, reason=RESUMED.message)
         due = _due_terms((await _created_detail(ctl, sale)).get("due"), sale.amount.currency)
         if ctl.current is None and await ctl.adopt(sale, due):
             return Recovered(sale, "resumed")
@@ -161,11 +169,11 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
         return Recovered(sale, "busy")
     # The provider decides how it ends: cancelled (or expired) once it confirms, paid if the customer won the race.
     why = (
-        "expired while the till was down"
+        EXPIRED_WHILE_DOWN.message
         if expired
-        else "cancelled at recovery"
+        else CANCELLED_AT_RECOVERY.message
         if (cancel_open or shown)
-        else "interrupted before it was shown"
+        else NEVER_SHOWN.message
     )
     return await _finish(ctl, sale.with_(reason=why), decided_locally=True)
 
@@ -222,8 +230,10 @@ async def _unlink_stale(ctl: Counter) -> Recovered | None:
     if ours is None:
         ctl.notice(
             Level.WARNING,
-            f"The payment link holds request {held}, which this till did not make; "
-            "it will refuse new sales until that request ends or is unlinked.",
+            _(
+                "The payment link holds request {request}, which this till did not make; "
+                "it will refuse new sales until that request ends or is unlinked."
+            ).format(request=held),
         )
         return None
     try:
@@ -292,9 +302,10 @@ class InDoubt:
         ]
         if holding:
             raise SaleInProgress(
-                f"an earlier sale of {holding[0].amount.display()} could not be checked with the "
-                "provider yet and may still be payable on the sticker; TillQR keeps asking: "
-                "try again shortly"
+                _(
+                    "an earlier sale of {amount} could not be checked with the provider yet and may still be "
+                    "payable on the sticker; TillQR keeps asking: try again shortly"
+                ).format(amount=holding[0].amount.display())
             )
 
 

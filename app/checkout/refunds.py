@@ -26,6 +26,7 @@ from typing import NotRequired, TypedDict
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, lazy_, pgettext
 from app.providers.base import (
     Capability,
     PaymentProvider,
@@ -42,20 +43,23 @@ from .events import EventBus, SaleChanged
 log = logging.getLogger("tillqr.refunds")
 
 REFUNDABLE = (SaleStatus.SETTLED, SaleStatus.PARTIALLY_REFUNDED)
-UNCONFIRMED = (
+# reasons the journal keeps in English (``.message``); the Journal screen says them in the store's language
+_UNCONFIRMED = lazy_(
     "its answer was lost and the provider cannot say whether it was made; check the provider's "
     "dashboard before refunding again"
 )
+UNCONFIRMED = _UNCONFIRMED.message
+MAY_RETRY = lazy_("rejected by the provider, which may still retry it")
 FINAL = ("refunded", "partially_refunded", "rejected")
 NOTE_MAX = 500  # characters of the manager's note on a closed refund
 
 
 def close_hint(sale_id: str, refund: str) -> str:
     """What the manager does about a refund left pending, in words (GUI and command line)."""
-    return (
+    return _(
         "check with the provider; if nothing was refunded, close it with a note (Journal screen, or "
-        f"tillqr journal refund {sale_id} --close {refund} --note '...')"
-    )
+        "tillqr journal refund {sale} --close {refund} --note '...')"
+    ).format(sale=sale_id, refund=refund)
 
 
 def refund_name(row: Mapping[str, object]) -> str:
@@ -116,7 +120,7 @@ class Refunds:
     def _refunder(self) -> RefundingProvider:
         """The provider, where it refunds (each caller has checked ``available``)."""
         if not isinstance(self.provider, RefundingProvider):
-            raise RefundError(f"{self.provider.name} refunds cannot be made from TillQR")
+            raise RefundError(_("{provider} refunds cannot be made from TillQR").format(provider=self.provider.name))
         return self.provider
 
     async def _record(self, sale: Sale, entry: RefundEntry) -> None:
@@ -127,34 +131,47 @@ class Refunds:
         cashier who makes it (kept with the refund and its journal event), None for nobody signed in."""
         if not self.available:
             raise RefundError(
-                f"{self.provider.name} refunds cannot be made from TillQR; use the provider's own dashboard"
+                _("{provider} refunds cannot be made from TillQR; use the provider's own dashboard").format(
+                    provider=self.provider.name
+                )
             )
         async with self._lock:
             sale = await self.journal.get(sale_id)
             if sale is None:
-                raise RefundError(f"there is no sale {sale_id} in the journal")
+                raise RefundError(_("there is no sale {sale} in the journal").format(sale=sale_id))
             if sale.provider != self.provider.name:
                 raise RefundError(
-                    f"that sale was made with {sale.provider}; this till now uses "
-                    f"{self.provider.name}, which knows nothing of it"
+                    _(
+                        "that sale was made with {provider}; this till now uses {till}, which knows nothing of it"
+                    ).format(provider=sale.provider, till=self.provider.name)
                 )
             if sale.status not in REFUNDABLE:
-                raise RefundError(f"only paid sales can be refunded; this one is {sale.status.label.lower()}")
+                raise RefundError(
+                    _("only paid sales can be refunded; this one is {status}").format(status=sale.status.label.lower())
+                )
             money = (
                 sale.refundable
                 if amount is None
                 else (amount if isinstance(amount, Money) else Money.parse(amount, sale.amount.currency))
             )
             if money.currency != sale.amount.currency:
-                raise RefundError(f"the sale was in {sale.amount.currency}, not {money.currency}")
+                raise RefundError(
+                    _("the sale was in {currency}, not {other}").format(
+                        currency=sale.amount.currency, other=money.currency
+                    )
+                )
             if money.minor <= 0 or money.minor > sale.refundable.minor:
-                raise RefundError(f"at most {sale.refundable.display()} of this sale can be refunded")
+                raise RefundError(
+                    _("at most {amount} of this sale can be refunded").format(amount=sale.refundable.display())
+                )
             earlier = await self.journal.refunds(sale_id)
             waiting = next((r for r in earlier if r["status"] == "pending"), None)
             if waiting is not None:
                 raise RefundError(
-                    f"an earlier refund of this sale ({refund_name(waiting)}) is not confirmed yet: run recover, "
-                    f"or {close_hint(sale_id, refund_name(waiting))}, before refunding again"
+                    _(
+                        "an earlier refund of this sale ({refund}) is not confirmed yet: run recover, or {hint}, "
+                        "before refunding again"
+                    ).format(refund=refund_name(waiting), hint=close_hint(sale_id, refund_name(waiting)))
                 )
             n = len(earlier) + 1
             entry: RefundEntry = {
@@ -172,26 +189,34 @@ class Refunds:
             info = await self._refunder.refund(sale.request_id or sale.sale_id, money, entry["refund_key"])
         except ProviderRejected as exc:
             await self.journal.record_refund(sale, {**entry, "status": "rejected", "reason": exc.message})
-            raise RefundError(f"the provider refused the refund: {exc.message}") from exc
+            raise RefundError(_("the provider refused the refund: {reason}").format(reason=exc.message)) from exc
         except ProviderError as exc:
             if getattr(exc, "nothing_sent", False):  # it failed before any refund was asked for
                 await self.journal.record_refund(
                     sale, {**entry, "status": "rejected", "reason": f"not sent: {exc.message}"}
                 )
-                raise RefundError(f"nothing was refunded: {exc.message}. Try again when the provider answers") from exc
+                raise RefundError(
+                    _("nothing was refunded: {reason}. Try again when the provider answers").format(reason=exc.message)
+                ) from exc
             known = getattr(exc, "refund_id", None)  # the provider can name it before it answers (Depay)
             if known:
                 await self.journal.record_refund(sale, {**entry, "refund_id": known})
                 raise RefundError(
-                    f"the refund is not confirmed ({exc.message}); its outcome is read from the "
-                    "provider at the next start or recover, and it is never sent twice"
+                    _(
+                        "the refund is not confirmed ({reason}); its outcome is read from the provider at the next "
+                        "start or recover, and it is never sent twice"
+                    ).format(reason=exc.message)
                 ) from exc
             if getattr(self.provider, "refunds_idempotent", False):
                 raise RefundError(
-                    f"the refund is not confirmed ({exc.message}); it is asked again with the same "
-                    "key, never made twice, at the next start or recover"
+                    _(
+                        "the refund is not confirmed ({reason}); it is asked again with the same key, never made "
+                        "twice, at the next start or recover"
+                    ).format(reason=exc.message)
                 ) from exc
-            raise RefundError(f"the refund is not confirmed ({exc.message}): {UNCONFIRMED}") from exc
+            raise RefundError(
+                _("the refund is not confirmed ({reason}): {why}").format(reason=exc.message, why=_UNCONFIRMED)
+            ) from exc
         entry = {**entry, "refund_id": info.refund_id, "status": info.status, "provider_status": info.provider_status}
         await self._record(sale, entry)
         info = await self._follow(sale, info)
@@ -214,25 +239,23 @@ class Refunds:
         if info.status not in FINAL and info.provider_status == "REJECTED":
             # Depay: REJECTED "encountered an error" but is not final; it stays pending until a person has looked
             if not unchanged:
-                await self._record(sale, {**entry, "reason": "rejected by the provider, which may still retry it"})
+                await self._record(sale, {**entry, "reason": MAY_RETRY.message})
             raise RefundError(
-                f"the provider rejected the refund of {money.display()} ({info.provider_status}) but may still retry it: "
-                + close_hint(sale.sale_id, info.refund_id)
+                _("the provider rejected the refund of {amount} ({status}) but may still retry it: {hint}").format(
+                    amount=money.display(), status=info.provider_status, hint=close_hint(sale.sale_id, info.refund_id)
+                )
             )
+        still = _(
+            "the refund of {amount} is still {status} at the provider; it is followed again at the next start or recover"
+        )
         if info.status not in FINAL and unchanged:  # asked again, nothing new: no journal entry each time
-            raise RefundError(
-                f"the refund of {money.display()} is still {info.provider_status} at the provider; "
-                "it is followed again at the next start or recover"
-            )
+            raise RefundError(still.format(amount=money.display(), status=info.provider_status))
         if info.status == "rejected":
             await self._record(sale, entry)
-            raise RefundError(f"the provider rejected the refund ({info.provider_status})")
+            raise RefundError(_("the provider rejected the refund ({status})").format(status=info.provider_status))
         if info.status not in FINAL:
             await self._record(sale, entry)
-            raise RefundError(
-                f"the refund of {money.display()} is still {info.provider_status} at the provider; "
-                "it is followed again at the next start or recover"
-            )
+            raise RefundError(still.format(amount=money.display(), status=info.provider_status))
         fresh = await self.journal.get(sale.sale_id) or sale
         refunded = fresh.refunded + money
         status = SaleStatus.REFUNDED if refunded.minor >= fresh.received.minor else SaleStatus.PARTIALLY_REFUNDED
@@ -249,20 +272,28 @@ class Refunds:
         note = "".join(c if c.isprintable() else " " for c in note or "")
         note = " ".join(note.split())
         if not note:
-            raise RefundError("say in a note what the provider said about this refund")
+            raise RefundError(_("say in a note what the provider said about this refund"))
         if len(note) > NOTE_MAX:
-            raise RefundError(f"the note is {len(note)} characters long; at most {NOTE_MAX}")
+            raise RefundError(_("the note is {n} characters long; at most {most}").format(n=len(note), most=NOTE_MAX))
         async with self._lock:  # not while a refund or a recover() of the same sale is under way
             sale = await self.journal.get(sale_id)
             if sale is None:
-                raise RefundError(f"there is no sale {sale_id} in the journal")
+                raise RefundError(_("there is no sale {sale} in the journal").format(sale=sale_id))
             rows = await self.journal.refunds(sale_id)
             row = next((r for r in rows if refund in (r["refund_id"], r["refund_key"])), None)
             if row is None:
-                names = ", ".join(refund_name(r) for r in rows) or "none"
-                raise RefundError(f"sale {sale_id} has no refund {refund} (its refunds: {names})")
+                names = ", ".join(refund_name(r) for r in rows) or pgettext("refunds", "none")
+                raise RefundError(
+                    _("sale {sale} has no refund {refund} (its refunds: {names})").format(
+                        sale=sale_id, refund=refund, names=names
+                    )
+                )
             if row["status"] != "pending" or not await self.journal.close_refund(sale, row["refund_key"], note):
-                raise RefundError(f"refund {refund} is {row['status']}: only a refund still pending can be closed")
+                raise RefundError(
+                    _("refund {refund} is {status}: only a refund still pending can be closed").format(
+                        refund=refund, status=row["status"]
+                    )
+                )
             log.info("refund %s of sale %s closed by the manager: %s", refund_name(row), sale_id, note)
             self.bus.publish(SaleChanged(sale))
             now = next(r for r in await self.journal.refunds(sale_id) if r["refund_key"] == row["refund_key"])

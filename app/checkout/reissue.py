@@ -18,12 +18,12 @@ from typing import Protocol
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.providers.base import Capability
 
 from .errors import CheckoutError
 
-REASON = "cancelled for more time: charged again as a new sale"
+REASON = lazy_("cancelled for more time: charged again as a new sale").message  # the journal keeps English
 _REISSUABLE_ENDS = frozenset({SaleStatus.CANCELLED, SaleStatus.EXPIRED})
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 
 from app.domain.sale import Sale
+from app.i18n import _
 from app.providers.base import PaymentProvider, ProviderError, RequestInfo
 from app.retry import Timer
 
@@ -97,7 +98,7 @@ class SaleWatch:
 
     def _on_trouble(self, exc: ProviderError | None) -> None:
         if exc is None:
-            self._notice(Level.INFO, "Connection to the provider is back.")
+            self._notice(Level.INFO, _("Connection to the provider is back."))
         else:
             log.info("lost contact with the provider: %s", exc)
-            self._notice(Level.WARNING, "Lost contact with the provider; still trying…")
+            self._notice(Level.WARNING, _("Lost contact with the provider; still trying…"))

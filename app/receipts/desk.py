@@ -12,10 +12,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from app.config.settings import Settings
+from app.i18n import LazyText, _, lazy_
 from app.storage.journal import Journal
 
 from . import escpos_out
@@ -23,7 +25,29 @@ from .escpos_out import PrintFailed
 from .layout import Receipt, receipt_lines, receipt_of
 from .printer import PrinterConfig, PrinterKind, effective_kind, escpos_target, pdf_folder
 
-__all__ = ["Painter", "PrintFailed", "ReceiptDesk"]
+__all__ = ["Painter", "PrintFailed", "Printout", "ReceiptDesk"]
+
+
+class Printout(StrEnum):
+    """What is printed (``print_lines``' ``what``; the plain "Shift report" is the same)."""
+
+    RECEIPT = "Receipt"
+    REPORT = "Shift report"
+
+
+# what was done, in words: (on the receipt printer, on a system printer, saved as a PDF)
+DONE: dict[Printout, tuple[LazyText, LazyText, LazyText]] = {
+    Printout.RECEIPT: (
+        lazy_("Receipt printed on the receipt printer ({printer})"),
+        lazy_("Receipt sent to the printer {printer}"),
+        lazy_("Receipt saved as {path}"),
+    ),
+    Printout.REPORT: (
+        lazy_("Shift report printed on the receipt printer ({printer})"),
+        lazy_("Shift report sent to the printer {printer}"),
+        lazy_("Shift report saved as {path}"),
+    ),
+}
 
 
 class Painter(Protocol):
@@ -70,7 +94,7 @@ class ReceiptDesk:
             matches = [s for s in await self.journal.list_sales(limit=None) if s.sale_id.startswith(sale_id)]
             sale = matches[0] if len(matches) == 1 else None
         if sale is None:
-            raise PrintFailed(f"there is no sale {sale_id} in the journal")
+            raise PrintFailed(_("there is no sale {sale} in the journal").format(sale=sale_id))
         return receipt_of(sale, self.store_name, self.store_city, tz=self.tz)
 
     def lines(self, receipt: Receipt) -> list[str]:
@@ -79,24 +103,31 @@ class ReceiptDesk:
     async def print_sale(self, sale_id: str, *, pdf: Path | None = None) -> str:
         """Print the receipt of ``sale_id`` (to the PDF file ``pdf`` when given); what was done, in words."""
         receipt = await self.receipt(sale_id)
-        return await self.print_lines(self.lines(receipt), f"receipt-{receipt.short_id}", pdf=pdf, what="Receipt")
+        return await self.print_lines(
+            self.lines(receipt), f"receipt-{receipt.short_id}", pdf=pdf, what=Printout.RECEIPT
+        )
 
     async def print_lines(self, lines: Sequence[str], name: str, *, pdf: Path | None = None, what: str) -> str:
-        """Print ``lines``; ``name``: the PDF's file name (without .pdf) and the print job's title."""
+        """Print ``lines``; ``name``: the PDF's file name (without .pdf) and the print job's title; ``what``: a
+        ``Printout``."""
+        on_escpos, on_system, saved = DONE[Printout(what)]
         kind = PrinterKind.PDF if pdf is not None else self.kind
         if kind is PrinterKind.ESCPOS:
             target = escpos_target(self.printer.target)
             await asyncio.to_thread(escpos_out.send, lines, target)
-            return f"{what} printed on the receipt printer ({self.printer.target})"
+            return on_escpos.format(printer=self.printer.target)
         if kind is PrinterKind.SYSTEM:
             used = self.painter.system(lines, self.printer.target.strip(), self.printer.width_mm, name)
-            return f"{what} sent to the printer {used}"
+            return on_system.format(printer=used)
         if kind is PrinterKind.NONE:
-            raise PrintFailed("no receipt printer is set up: choose one in Settings (Receipts), or save a PDF")
+            raise PrintFailed(_("no receipt printer is set up: choose one in Settings (Receipts), or save a PDF"))
         path = pdf or pdf_folder(self.printer, self.data_dir) / f"{name}.pdf"
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.painter.pdf(lines, path, self.printer.width_mm, name)
         except OSError as exc:
-            raise PrintFailed(f"the PDF could not be written to {path}: {exc.strerror or exc}") from exc
-        return f"{what} saved as {path}"
+            why = exc.strerror or str(exc)
+            raise PrintFailed(
+                _("the PDF could not be written to {path}: {reason}").format(path=path, reason=why)
+            ) from exc
+        return saved.format(path=path)

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from app.i18n import _
+
 from .printer import DeviceTarget, EscposTarget
 
 if TYPE_CHECKING:
@@ -51,7 +53,9 @@ def escpos_bytes(lines: Sequence[str], qr: str | None = None) -> bytes:
         from escpos.printer import Dummy  # lazy: python-escpos and its image stack only when printing
     except (ImportError, OSError) as exc:
         log.error("python-escpos cannot be loaded", exc_info=True)
-        raise PrintFailed("the receipt printer's driver is missing from this installation; reinstall TillQR") from exc
+        raise PrintFailed(
+            _("the receipt printer's driver is missing from this installation; reinstall TillQR")
+        ) from exc
 
     dummy = Dummy(profile=PROFILE)
     _write(dummy, lines, qr)
@@ -67,7 +71,9 @@ def send(lines: Sequence[str], target: EscposTarget, qr: str | None = None) -> N
     where = str(target.path) if isinstance(target, DeviceTarget) else f"{target.host}:{target.port}"
     printer: Escpos
     if isinstance(target, DeviceTarget) and target.path.is_dir():
-        raise PrintFailed(f"{where} is a folder, not the receipt printer's device: set the printer in Settings")
+        raise PrintFailed(
+            _("{where} is a folder, not the receipt printer's device: set the printer in Settings").format(where=where)
+        )
     if isinstance(target, DeviceTarget):
         printer = File(str(target.path), profile=PROFILE)
     else:
@@ -77,9 +83,12 @@ def send(lines: Sequence[str], target: EscposTarget, qr: str | None = None) -> N
         printer._raw(data)
     except EscposError as exc:
         raise PrintFailed(
-            f"the receipt printer at {where} cannot be reached; check that it is on and connected"
+            _("the receipt printer at {where} cannot be reached; check that it is on and connected").format(where=where)
         ) from exc
     except OSError as exc:
-        raise PrintFailed(f"the receipt printer at {where} did not take the receipt: {exc.strerror or exc}") from exc
+        why = exc.strerror or str(exc)
+        raise PrintFailed(
+            _("the receipt printer at {where} did not take the receipt: {reason}").format(where=where, reason=why)
+        ) from exc
     finally:
         printer.close()

@@ -24,16 +24,17 @@ the one layout every output prints (ESC/POS, a system printer, PDF, the screen),
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from app.domain.money import Money
 from app.domain.sale import Sale
-from app.i18n import format_datetime
+from app.i18n import _, format_datetime, lazy_, pgettext
 from app.screens.journal_filters import status_words
 
 SHORT_ID = 8
-NOT_FISCAL = "Not a fiscal document"
+NOT_FISCAL = lazy_("Not a fiscal document")
 MIN_WIDTH = 24
 
 
@@ -82,18 +83,32 @@ def rule(width: int) -> str:
     return "-" * width
 
 
+def cells(text: str) -> int:
+    """The columns ``text`` takes on paper: a combining mark (a Devanagari vowel sign or virama) takes none."""
+    return sum(0 if unicodedata.combining(ch) or unicodedata.category(ch) == "Mn" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    room = " " * max(0, width - cells(text))
+    return room + text if right else text + room
+
+
 def centred(text: str, width: int) -> list[str]:
     """``text`` wrapped to ``width`` and each line centred."""
-    return [line.center(width).rstrip() for line in textwrap.wrap(text, width) or [""]]
+    out = []
+    for line in textwrap.wrap(text, width) or [""]:
+        left = max(0, width - cells(line)) // 2
+        out.append((" " * left + line).rstrip())
+    return out
 
 
 def pair(name: str, value: str, width: int) -> list[str]:
     """``name`` on the left, ``value`` right-aligned on the same line; a value with no room there goes on
     the lines under it, wrapped and right-aligned."""
-    room = width - len(name) - 1
-    if len(value) <= room:
-        return [name + value.rjust(width - len(name))]
-    return [name, *(part.rjust(width) for part in textwrap.wrap(value, width, break_on_hyphens=False))]
+    room = width - cells(name) - 1
+    if cells(value) <= room:
+        return [name + _pad(value, width - cells(name), right=True)]
+    return [name, *(_pad(part, width, right=True) for part in textwrap.wrap(value, width, break_on_hyphens=False))]
 
 
 def receipt_lines(receipt: Receipt, width: int) -> list[str]:
@@ -104,21 +119,21 @@ def receipt_lines(receipt: Receipt, width: int) -> list[str]:
     if r.store_city.strip():
         out += centred(r.store_city, width)
     out.append(rule(width))
-    out += pair("Date", format_datetime(r.when, seconds=False), width)
-    out += pair("Sale", r.short_id, width)
+    out += pair(_("Date"), format_datetime(r.when, seconds=False), width)
+    out += pair(pgettext("receipt", "Sale"), r.short_id, width)
     if r.cashier:
-        out += pair("Cashier", r.cashier, width)
-    out += pair("Provider", r.provider, width)
+        out += pair(_("Cashier"), r.cashier, width)
+    out += pair(_("Provider"), r.provider, width)
     if r.request_id and r.request_id != r.sale_id:
-        out += pair("Request", r.request_id, width)
+        out += pair(pgettext("receipt", "Request"), r.request_id, width)
     if r.reference:
-        out += pair("Reference", r.reference, width)
+        out += pair(_("Reference"), r.reference, width)
     out.append(rule(width))
-    out += pair("Amount", r.amount.display(), width)
-    out += pair("Received", r.received.display(), width)
+    out += pair(_("Amount"), r.amount.display(), width)
+    out += pair(_("Received"), r.received.display(), width)
     if r.refunded.minor:
-        out += pair("Refunded", r.refunded.display(), width)
-    out += pair("Status", r.status, width)
+        out += pair(_("Refunded"), r.refunded.display(), width)
+    out += pair(_("Status"), r.status, width)
     out.append(rule(width))
-    out += centred(NOT_FISCAL, width)
+    out += centred(str(NOT_FISCAL), width)
     return out

@@ -17,6 +17,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.i18n import _
+
 #: characters a line at font A, by paper width in mm
 CHARS_PER_LINE = {58: 32, 80: 48}
 DEFAULT_PORT = 9100
@@ -62,12 +64,12 @@ def target_problem(kind: str, width_mm: int, target: str) -> str | None:
     """What is wrong with a ``[printer]`` setting, in words naming its key; None when it can be used."""
     kinds = [k.value for k in PrinterKind]
     if kind not in kinds:
-        return f"printer.kind must be one of {', '.join(kinds)}, not {kind!r}"
+        return _("printer.kind must be one of {kinds}, not {kind}").format(kinds=", ".join(kinds), kind=repr(kind))
     if width_mm not in CHARS_PER_LINE:
-        return f"printer.width_mm must be 58 or 80 (the paper roll's width), not {width_mm}"
+        return _("printer.width_mm must be 58 or 80 (the paper roll's width), not {width}").format(width=width_mm)
     if kind == PrinterKind.ESCPOS.value:
         if not target.strip():
-            return "printer.target must say where the receipt printer is: /dev/usb/lp0, or host:port"
+            return _("printer.target must say where the receipt printer is: /dev/usb/lp0, or host:port")
         try:
             escpos_target(target)
         except ValueError as exc:
@@ -81,11 +83,15 @@ def escpos_target(target: str) -> EscposTarget:
     text = target.strip()
     if text.startswith(("/", ".", "~", "\\\\")) or text.upper().startswith(("COM", "LPT")):
         return DeviceTarget(Path(text).expanduser())
-    host, _, port = text.rpartition(":") if ":" in text else (text, "", str(DEFAULT_PORT))
+    host, _colon, port = text.rpartition(":") if ":" in text else (text, "", str(DEFAULT_PORT))
     if not host or any(c.isspace() or c in "/@[]" for c in host) or len(host) > 253:
-        raise ValueError(f"printer.target must be a device like /dev/usb/lp0 or host:port, not {text!r}")
+        raise ValueError(
+            _("printer.target must be a device like /dev/usb/lp0 or host:port, not {target}").format(target=repr(text))
+        )
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"printer.target's port must be a number from 1 to 65535, not {port!r}")
+        raise ValueError(
+            _("printer.target's port must be a number from 1 to 65535, not {port}").format(port=repr(port))
+        )
     return NetworkTarget(host, int(port))
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
+from app.i18n import _, format_datetime, format_number, lazy_, pgettext
 from app.screens.journal_filters import WORDS
 from app.storage.journal import Journal
 from app.storage.reports import STATUS_ORDER, totals_by, write_rows
@@ -42,7 +43,8 @@ CSV_COLUMNS = (
     "amount_refunded",
     "cashier",  # last: the columns before it keep their places
 )
-NOBODY = "no cashier"  # sales rung up while nobody was signed in, in the totals by cashier
+NOBODY = "no cashier"  # sales rung up while nobody was signed in, in the totals by cashier (said as NOBODY_WORDS)
+NOBODY_WORDS = lazy_("no cashier")
 
 
 class ShiftStart(str, enum.Enum):
@@ -189,54 +191,60 @@ async def close_shift(journal: Journal, report: ShiftReport) -> None:
 
 
 def start_words(report: ShiftReport) -> str:
-    return "since the last report was closed" if report.start is ShiftStart.LAST_CLOSE else "since midnight"
+    return _("since the last report was closed") if report.start is ShiftStart.LAST_CLOSE else _("since midnight")
+
+
+def _count(words: str, n: int) -> str:
+    return _("{what} ({n})").format(what=words, n=n)
 
 
 def report_lines(report: ShiftReport, store_name: str, width: int, *, tz: tzinfo | None = None) -> list[str]:
     """The report as lines of at most ``width`` characters, as a receipt prints them."""
     width = max(MIN_WIDTH, width)
-    out = [*centred(store_name.upper(), width), *centred("End-of-shift report", width), rule(width)]
-    out += pair("From", f"{report.since.astimezone(tz):%Y-%m-%d %H:%M}", width)
-    out += pair("To", f"{report.until.astimezone(tz):%Y-%m-%d %H:%M}", width)
+    out = [*centred(store_name.upper(), width), *centred(_("End-of-shift report"), width), rule(width)]
+    out += pair(pgettext("shift", "From"), format_datetime(report.since.astimezone(tz), seconds=False), width)
+    out += pair(pgettext("shift", "To"), format_datetime(report.until.astimezone(tz), seconds=False), width)
     out += centred(f"({start_words(report)})", width)
     if report.cashier:
-        out += pair("Cashier", report.cashier, width)
+        out += pair(_("Cashier"), report.cashier, width)
+    received, refunded = "    " + pgettext("shift", "received"), "    " + pgettext("shift", "refunded")
     out.append(rule(width))
     provider = None
     for t in report.totals:
         if t.provider != provider:
             provider = t.provider
             out.append(provider)
-        out += pair(f"  {WORDS[t.status]} ({t.count})", t.amount.display(), width)
+        out += pair("  " + _count(WORDS[t.status], t.count), t.amount.display(), width)
         if t.received.minor and t.received != t.amount:
-            out += pair("    received", t.received.display(), width)
+            out += pair(received, t.received.display(), width)
         if t.refunded.minor:
-            out += pair("    refunded", t.refunded.display(), width)
+            out += pair(refunded, t.refunded.display(), width)
     if not report.totals:
-        out.append("No sales in this shift.")
+        out.append(_("No sales in this shift."))
     out.append(rule(width))
     if report.by_cashier and not report.cashier:
-        out.append("By cashier")
+        out.append(_("By cashier"))
         for c in report.by_cashier:
-            out += pair(f"  {c.cashier} ({c.count})", c.amount.display(), width)
-            out += pair("    received", c.received.display(), width)
+            name = str(NOBODY_WORDS) if c.cashier == NOBODY else c.cashier
+            out += pair("  " + _count(name, c.count), c.amount.display(), width)
+            out += pair(received, c.received.display(), width)
             if c.refunded.minor:
-                out += pair("    refunded", c.refunded.display(), width)
+                out += pair(refunded, c.refunded.display(), width)
         out.append(rule(width))
     for r in report.refunds:
-        out += pair(f"Refunds {r.provider} ({r.count})", r.amount.display(), width)
+        out += pair(_count(_("Refunds {provider}").format(provider=r.provider), r.count), r.amount.display(), width)
     if not report.refunds:
-        out += pair("Refunds", "none", width)
-    out += pair("Open sales", str(len(report.open_sales)), width)
+        out += pair(_("Refunds"), pgettext("refunds", "none"), width)
+    out += pair(_("Open sales"), format_number(len(report.open_sales)), width)
     for s in report.open_sales:
         out += pair(f"  {s.sale_id[:8]} {WORDS[s.status]}", s.amount.display(), width)
     out.append(rule(width))
-    refunded = report.refunded()
-    for currency, received in report.received().items():
-        out += pair("Received in all", received.display(), width)
-        back = refunded.get(currency, Money(0, currency))
-        out += pair("Refunded in the shift", back.display(), width)
-        out += pair("Net", (received - back).display(), width)
+    back_by_currency = report.refunded()
+    for currency, took in report.received().items():
+        out += pair(_("Received in all"), took.display(), width)
+        back = back_by_currency.get(currency, Money(0, currency))
+        out += pair(_("Refunded in the shift"), back.display(), width)
+        out += pair(_("Net"), (took - back).display(), width)
     return out
 
 

@@ -140,7 +140,7 @@ class CashierAdmin(_Listened):
 
     @property
     def digits(self) -> str:
-        return f"{CASHIER_DIGITS[0]} to {CASHIER_DIGITS[1]} digits"
+        return _("{least} to {most} digits").format(least=CASHIER_DIGITS[0], most=CASHIER_DIGITS[1])
 
     async def load(self) -> bool:
         outcome = await self.ops.run(Busy.LOAD, self.store.roster(everyone=True), READ, doing=None)
@@ -150,19 +150,19 @@ class CashierAdmin(_Listened):
         return outcome.ok
 
     async def add(self, name: str, pin: str, repeat: str) -> bool:
-        return await self._change(self._add(name, pin, repeat), "{} added: they sign in at the counter.")
+        return await self._change(self._add(name, pin, repeat), _("{name} added: they sign in at the counter."))
 
     async def rename(self, cashier: Cashier, name: str) -> bool:
         return await self._change(
-            self.store.rename(cashier.id, name), "Renamed to {} (earlier sales keep the old name)."
+            self.store.rename(cashier.id, name), _("Renamed to {name} (earlier sales keep the old name).")
         )
 
     async def set_pin(self, cashier: Cashier, pin: str, repeat: str) -> bool:
-        return await self._change(self._new_pin(cashier, pin, repeat), "{} has a new PIN.")
+        return await self._change(self._new_pin(cashier, pin, repeat), _("{name} has a new PIN."))
 
     async def deactivate(self, cashier: Cashier) -> bool:
         return await self._change(
-            self.store.deactivate(cashier.id), "{} can no longer sign in; their sales keep their name."
+            self.store.deactivate(cashier.id), _("{name} can no longer sign in; their sales keep their name.")
         )
 
     async def _add(self, name: str, pin: str, repeat: str) -> Cashier:
@@ -175,16 +175,16 @@ class CashierAdmin(_Listened):
         return cashier
 
     async def _change(self, call: Coroutine[Any, Any, Cashier], done: str) -> bool:
-        outcome = await self.ops.run(Busy.CASHIERS, call, CHANGE, doing="Saving…")
+        outcome = await self.ops.run(Busy.CASHIERS, call, CHANGE, doing=_("Saving…"))
         if not outcome.ok or outcome.value is None:
             return False
         await self.load()
         if self.on_roster is not None:
             await self.on_roster()  # the counter first: it may ask for a sign-in now, or no longer
-        self.ops.say(done.format(outcome.value.name))
+        self.ops.say(done.format(name=outcome.value.name))
         return True
 
 
 def _same(pin: str, repeat: str) -> None:
     if pin != repeat:
-        raise PinError("the two PINs differ")
+        raise PinError(_("the two PINs differ"))

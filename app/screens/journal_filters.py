@@ -10,19 +10,22 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 
 from app.domain.sale import OPEN_STATUSES, Sale, SaleStatus
-from app.i18n import LazyWords, _, format_date, lazy_
+from app.i18n import LazyText, LazyWords, _, format_date, lazy_
 from app.storage.reports import CsvDialect, csv_form
 
 S = SaleStatus
 
 # (key, words on screen, test)
-STATUS_FILTERS: dict[str, tuple[str, Callable[[Sale], bool]]] = {
-    "all": ("All sales", lambda s: True),
-    "paid": ("Paid", lambda s: s.status == S.SETTLED),
-    "refunded": ("Refunded (in full or part)", lambda s: s.status in (S.REFUNDED, S.PARTIALLY_REFUNDED)),
-    "unpaid": ("Not paid (expired, cancelled, failed)", lambda s: s.status in (S.EXPIRED, S.CANCELLED, S.FAILED)),
-    "open": ("Open (waiting, processing)", lambda s: s.status in OPEN_STATUSES),
-    "to_refund": ("Money to give back", lambda s: s.overpaid.minor > 0 and s.refundable.minor > 0),
+STATUS_FILTERS: dict[str, tuple[LazyText, Callable[[Sale], bool]]] = {
+    "all": (lazy_("All sales"), lambda s: True),
+    "paid": (lazy_("Paid"), lambda s: s.status == S.SETTLED),
+    "refunded": (lazy_("Refunded (in full or part)"), lambda s: s.status in (S.REFUNDED, S.PARTIALLY_REFUNDED)),
+    "unpaid": (
+        lazy_("Not paid (expired, cancelled, failed)"),
+        lambda s: s.status in (S.EXPIRED, S.CANCELLED, S.FAILED),
+    ),
+    "open": (lazy_("Open (waiting, processing)"), lambda s: s.status in OPEN_STATUSES),
+    "to_refund": (lazy_("Money to give back"), lambda s: s.overpaid.minor > 0 and s.refundable.minor > 0),
 }
 
 DAY_FILTERS = LazyWords(

@@ -14,10 +14,23 @@ from typing import Any
 
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _, format_datetime, format_time, ngettext, pgettext
 from app.screens.journal_filters import TONES, WORDS, status_words
+from app.screens.journal_words import DETAIL_NAMES, EVENT_KINDS, REFUND_STATUSES, said, stored
 from app.storage import reports
 
-COLUMNS = ("Time", "Status", "Amount", "Received", "Refunded", "Provider", "Reference")
+__all__ = [
+    "Detail",
+    "Local",
+    "Row",
+    "TotalLine",
+    "event_line",
+    "refund_line",
+    "sale_fields",
+    "sale_row",
+    "total_entries",
+    "total_lines",
+]
 
 Local = Callable[[datetime], datetime]
 
@@ -55,15 +68,15 @@ class TotalLine:
     tone: str
     currency: str
     count: int
-    amount: str
-    received: str
-    refunded: str
+    amount: Money
+    received: Money
+    refunded: Money
 
 
 def sale_row(sale: Sale, local: Local, today: date) -> Row:
     """The table row of ``sale``: the time alone when it is of ``today``, else the date too."""
     when = local(sale.created_at)
-    time = when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")
+    time = format_time(when, seconds=True) if when.date() == today else format_datetime(when, seconds=False)
     zero = sale.received.minor == 0
     return Row(
         sale.sale_id,
@@ -71,8 +84,8 @@ def sale_row(sale: Sale, local: Local, today: date) -> Row:
         status_words(sale),
         TONES[sale.status],
         sale.amount.display(),
-        "—" if zero else str(sale.received),
-        str(sale.refunded) if sale.refunded.minor else "—",
+        "—" if zero else sale.received.display(),
+        sale.refunded.display() if sale.refunded.minor else "—",
         sale.provider,
         sale.reference,
         attention=sale.overpaid.minor > 0 and sale.refundable.minor > 0,
@@ -80,41 +93,47 @@ def sale_row(sale: Sale, local: Local, today: date) -> Row:
 
 
 def sale_fields(sale: Sale, local: Local) -> list[tuple[str, str]]:
-    """Every field of the detail, as (name, value)."""
+    """Every field of the detail, as (name, value), in the store's language."""
 
     def when(dt: datetime | None) -> str:
-        return local(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else "—"
+        return format_datetime(local(dt)) if dt else "—"
 
-    out = [("Status", f"{status_words(sale)} ({sale.status.value})"), ("Amount", sale.amount.display())]
+    out = [(_("Status"), f"{status_words(sale)} ({sale.status.value})"), (_("Amount"), sale.amount.display())]
     if sale.amount_due is not None and sale.amount_due != sale.amount:
-        out.append(("Amount due that day", sale.amount_due.display()))
+        out.append((_("Amount due that day"), sale.amount_due.display()))
     out += [
-        ("Received", sale.received.display()),
-        ("Refunded", sale.refunded.display()),
-        ("Refundable", sale.refundable.display()),
+        (_("Received"), sale.received.display()),
+        (_("Refunded"), sale.refunded.display()),
+        (_("Refundable"), sale.refundable.display()),
     ]
     if sale.overpaid.minor:
-        out.append(("To give back", sale.overpaid.display()))
+        out.append((_("To give back"), sale.overpaid.display()))
     out += [
-        ("Provider", sale.provider),
-        ("Request id", sale.request_id or "—"),
-        ("Reference", sale.reference or "—"),
-        *([("Cashier", sale.cashier)] if sale.cashier else []),  # who rang it up (cashiers by name)
-        ("Sale id", sale.sale_id),
-        ("Created", when(sale.created_at)),
-        ("Closed", when(sale.closed_at) if sale.closed else "not yet"),
+        (_("Provider"), sale.provider),
+        (_("Request id"), sale.request_id or "—"),
+        (_("Reference"), sale.reference or "—"),
+        *([(_("Cashier"), sale.cashier)] if sale.cashier else []),  # who rang it up (cashiers by name)
+        (_("Sale id"), sale.sale_id),
+        (_("Created"), when(sale.created_at)),
+        (_("Closed"), when(sale.closed_at) if sale.closed else _("not yet")),
     ]
     if sale.expires_at:
-        out.append(("Expires", when(sale.expires_at)))
+        out.append((_("Expires"), when(sale.expires_at)))
     if sale.reason:
-        out.append(("Reason", sale.reason))
+        out.append((_("Reason"), stored(sale.reason)))  # the journal keeps TillQR's own reasons in English
     return out
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return pgettext("answer", "yes") if value else pgettext("answer", "no")
+    return stored(value) if isinstance(value, str) else str(value)
 
 
 def event_line(event: dict[str, Any], currency: str, local: Local) -> str:
     """One line of the history; amounts in minor units are said in ``currency`` (when known)."""
     try:
-        at = local(datetime.fromisoformat(event["at"])).strftime("%H:%M:%S")
+        at = format_time(local(datetime.fromisoformat(event["at"])), seconds=True)
     except (TypeError, ValueError):
         at = str(event.get("at", ""))
     detail = dict(event.get("detail") or {})
@@ -122,31 +141,33 @@ def event_line(event: dict[str, Any], currency: str, local: Local) -> str:
     detail.pop("cashier_id", None)  # the cashier's name says who it was
     if isinstance(detail.get("amount_minor"), int) and currency:
         detail["amount"] = Money(detail.pop("amount_minor"), currency).display()
-    extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in detail.items() if v not in (None, "", [], {}))
+    if "status" in detail and str(detail["status"]) in REFUND_STATUSES:
+        detail["status"] = REFUND_STATUSES[str(detail["status"])]
+    extra = ", ".join(f"{said(DETAIL_NAMES, k)} {_value(v)}" for k, v in detail.items() if v not in (None, "", [], {}))
     words = (
         WORDS.get(SaleStatus(event["status"]), event["status"])
         if event.get("status") in SaleStatus._value2member_map_
         else event.get("status", "")
     )
-    return f"{at}  {event.get('kind', '').replace('_', ' ')} → {words}" + (f"  ({extra})" if extra else "")
+    return f"{at}  {said(EVENT_KINDS, str(event.get('kind', '')))} → {words}" + (f"  ({extra})" if extra else "")
 
 
 def refund_line(sale: Sale, refund: dict[str, Any], local: Local) -> str:
     """One line of the refunds list."""
     money = Money(refund["amount_minor"], sale.amount.currency).display()
     try:
-        at = local(datetime.fromisoformat(refund["created_at"])).strftime("%Y-%m-%d %H:%M")
+        at = format_datetime(local(datetime.fromisoformat(refund["created_at"])), seconds=False)
     except (TypeError, ValueError, KeyError):
         at = ""
-    line = f"{at}  {money} — {refund['status'].replace('_', ' ')}"
+    line = f"{at}  {money} — {said(REFUND_STATUSES, refund['status'])}"
     if refund.get("refund_id"):
-        line += f" (id {refund['refund_id']})"
+        line += " " + _("(id {refund})").format(refund=refund["refund_id"])
     if refund.get("cashier_name"):
-        line += f", by {refund['cashier_name']}"
+        line += _(", by {cashier}").format(cashier=refund["cashier_name"])
     if refund.get("closed_at"):
-        line += f", closed by the manager: {refund.get('note', '')}"
+        line += _(", closed by the manager: {note}").format(note=refund.get("note", ""))
     elif refund.get("reason"):
-        line += f": {refund['reason']}"
+        line += f": {stored(refund['reason'])}"  # the journal keeps TillQR's own reasons in English
     return line
 
 
@@ -155,9 +176,7 @@ def total_lines(sales: list[Sale], day: date, tz: tzinfo | None) -> list[TotalLi
     lines = []
     for (status, currency), t in reports.day_totals(sales, day, tz).items():
         st = SaleStatus(status)
-        lines.append(
-            TotalLine(status, WORDS[st], TONES[st], currency, t.count, str(t.amount), str(t.received), str(t.refunded))
-        )
+        lines.append(TotalLine(status, WORDS[st], TONES[st], currency, t.count, t.amount, t.received, t.refunded))
     return lines
 
 
@@ -165,11 +184,11 @@ def total_entries(lines: list[TotalLine]) -> list[tuple[str, str, str]]:
     """Per status: (words, "2 sales", "BRL 22.50, received BRL 27.50") for a compact or a full layout."""
     out = []
     for t in lines:
-        cur = t.currency
-        money = [f"{cur} {t.amount}"]
-        if t.received != t.amount and Money.parse(t.received, cur, allow_zero=True).minor:
-            money.append(f"received {cur} {t.received}")
-        if Money.parse(t.refunded, cur, allow_zero=True).minor:
-            money.append(f"refunded {cur} {t.refunded}")
-        out.append((t.words, f"{t.count} sale{'s' if t.count != 1 else ''}", ", ".join(money)))
+        money = [t.amount.display()]
+        if t.received != t.amount and t.received.minor:
+            money.append(_("received {amount}").format(amount=t.received.display()))
+        if t.refunded.minor:
+            money.append(_("refunded {amount}").format(amount=t.refunded.display()))
+        count = ngettext("{n} sale", "{n} sales", t.count).format(n=t.count)
+        out.append((t.words, count, ", ".join(money)))
     return out

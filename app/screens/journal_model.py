@@ -20,11 +20,11 @@ changed. Tested without a screen (tests/unit/test_journal_model.py).
 - load, refund and export run through the screen's operation runner (app.screens.operations):
   busy while awaited, failures in words, a typed result;
 - the day's totals by status (``reports.day_totals``) and a CSV export of the
-  filtered sales (``reports.export_csv``), written off the loop.
+  filtered sales (``reports.export_csv``), written off the loop;
+- every word in the store's language; ``relabel`` says it all again after a switch.
 
-The filter, day and status-word rules live in app/screens/journal_filters.py, the
-row/detail/history/totals lines in app/screens/journal_lines.py (their names are
-re-exported here), the refund rules in app/screens/journal_refunds.py.
+Rules: filters and status words in journal_filters.py, row/detail/history/totals lines in
+journal_lines.py, refunds in journal_refunds.py.
 """
 
 from __future__ import annotations
@@ -40,34 +40,21 @@ from app.checkout.events import Event, SaleChanged
 from app.checkout.refunds import ClosedRefund
 from app.domain.money import Money
 from app.domain.sale import Sale, utcnow
-from app.i18n import ngettext
+from app.i18n import _, lazy_, ngettext
 from app.screens import journal_filters, journal_lines, journal_refunds
-from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, TONES, WORDS, status_words
-from app.screens.journal_lines import COLUMNS, Detail, Row, TotalLine
+from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS, WORDS
+from app.screens.journal_lines import Detail, Row, TotalLine
 from app.screens.observed import Listeners
 from app.screens.operations import Busy, Level, Operations, Words
 from app.storage import reports
 from app.storage.reports import CsvDialect
 
-__all__ = [
-    "COLUMNS",
-    "DAY_FILTERS",
-    "STATUS_FILTERS",
-    "TONES",
-    "WORDS",
-    "Detail",
-    "JournalModel",
-    "Row",
-    "TotalLine",
-    "status_words",
-]
-
 log = logging.getLogger("tillqr.journal.screen")
 
-LOAD = Words("The journal could not be read")
-REFUND = Words("Refund not made", refused="Refund refused", stop=".")
-CLOSE = Words("Refund not closed", refused="Closing refused", stop=".")
-EXPORT = Words("The CSV could not be written", stop=".")
+LOAD = Words(lazy_("The journal could not be read"))
+REFUND = Words(lazy_("Refund not made"), refused=lazy_("Refund refused"), stop=".")
+CLOSE = Words(lazy_("Refund not closed"), refused=lazy_("Closing refused"), stop=".")
+EXPORT = Words(lazy_("The CSV could not be written"), stop=".")
 
 
 class JournalModel:
@@ -159,7 +146,7 @@ class JournalModel:
         if outcome.ok and outcome.value is not None:
             self.sales = outcome.value
             self.loaded = True
-            if self.message_level == Level.ERROR and self.message.startswith("The journal"):
+            if self.message_level == Level.ERROR and self.message.startswith(str(LOAD.failed)):
                 self._say("")
         if self.selected is not None:
             await self._load_detail(self.selected)
@@ -204,10 +191,12 @@ class JournalModel:
     def summary(self) -> str:
         shown, total = len(self.rows), len(self.sales)
         if not self.loaded:
-            return "Loading the journal…" if self.busy is Busy.LOAD else ""
+            return _("Loading the journal…") if self.busy is Busy.LOAD else ""
         if total == 0:
-            return "No sales yet."
-        return f"{shown} of {total} sales" if shown != total else f"{total} sales"
+            return _("No sales yet.")
+        if shown != total:
+            return ngettext("{shown} of {n} sale", "{shown} of {n} sales", total).format(shown=shown, n=total)
+        return ngettext("{n} sale", "{n} sales", total).format(n=total)
 
     # -- totals ---------------------------------------------------------------------
     @property
@@ -250,7 +239,7 @@ class JournalModel:
             refunds = await self.journal.refunds(sale_id)
         except Exception as exc:
             log.exception("journal detail failed")
-            self._say(f"The journal could not be read: {exc}", Level.ERROR)
+            self._say(_("The journal could not be read: {reason}").format(reason=exc), Level.ERROR)
             return
         if self.selected != sale_id:
             return  # another row was picked meanwhile
@@ -280,7 +269,7 @@ class JournalModel:
     def refund_blocked(self) -> str | None:
         """Why the selected sale cannot be refunded from here, in words; None when it can."""
         if self.detail is None:
-            return "Select a sale to refund."
+            return _("Select a sale to refund.")
         sale = self.detail.sale
         available = bool(getattr(self.controller.refunds, "available", False))
         till = getattr(self.controller.provider, "name", sale.provider) if available else sale.provider
@@ -308,10 +297,12 @@ class JournalModel:
             self.changed()
             return False
         sale = self.detail.sale  # type: ignore[union-attr]
-        outcome = await self.ops.run(Busy.REFUND, self._refund(sale, money, pin), REFUND, doing="Checking the PIN…")
+        doing = _("Checking the PIN…")
+        outcome = await self.ops.run(Busy.REFUND, self._refund(sale, money, pin), REFUND, doing=doing)
         if outcome.value is not None:
             self._replace(outcome.value)
-            self._say(f"Refunded {money.display()}; the sale is now {WORDS[outcome.value.status].lower()}.")
+            status = WORDS[outcome.value.status].lower()
+            self._say(_("Refunded {amount}; the sale is now {status}.").format(amount=money.display(), status=status))
         if self.selected is not None:
             await self._load_detail(self.selected)
         self.changed()
@@ -320,7 +311,7 @@ class JournalModel:
     async def _refund(self, sale: Sale, money: Money, pin: str) -> Sale:
         # scrypt takes a moment: off the loop, so the screen keeps painting (PinError: "Refund refused: …")
         await asyncio.get_running_loop().run_in_executor(None, self.pin.check, pin)
-        self.ops.say(f"Refunding {money.display()}…")
+        self.ops.say(_("Refunding {amount}…").format(amount=money.display()))
         return await self.controller.refund(sale.sale_id, money)
 
     async def close_refund(self, refund: str, note: str, pin: str) -> bool:
@@ -329,11 +320,10 @@ class JournalModel:
         if self.ops.refuse(Busy.REFUND) or self.detail is None:
             return False
         sale_id = self.detail.sale.sale_id
-        outcome = await self.ops.run(
-            Busy.REFUND, self._close(sale_id, refund, note, pin), CLOSE, doing="Checking the PIN…"
-        )
+        doing = _("Checking the PIN…")
+        outcome = await self.ops.run(Busy.REFUND, self._close(sale_id, refund, note, pin), CLOSE, doing=doing)
         if outcome.ok:
-            self._say(f"Refund {refund} closed as rejected; the sale can be refunded again.")
+            self._say(_("Refund {refund} closed as rejected; the sale can be refunded again.").format(refund=refund))
         if self.selected is not None:
             await self._load_detail(self.selected)
         self.changed()
@@ -368,17 +358,27 @@ class JournalModel:
         sale = event.sale
         self._replace(sale)
         if self.selected == sale.sale_id and self.busy is not Busy.REFUND:
-            try:
-                task = asyncio.get_running_loop().create_task(self._refresh_detail(sale.sale_id))
-            except RuntimeError:
-                pass
-            else:
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            self._refresh_detail(sale.sale_id)
         self.changed()
 
-    async def _refresh_detail(self, sale_id: str) -> None:
-        await self._load_detail(sale_id)
+    def relabel(self) -> None:
+        """The store's language changed: the rows, the detail and the totals are said again in it."""
+        self._rows = None
+        if self.selected is not None:
+            self._refresh_detail(self.selected)
+        self.changed()
+
+    def _refresh_detail(self, sale_id: str) -> None:
+        """Read the detail again in a held task (none without a running loop: the next select reads it)."""
+        try:
+            task = asyncio.get_running_loop().create_task(self._load_detail(sale_id))
+        except RuntimeError:
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._detail_read)
+
+    def _detail_read(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
         self.changed()
 
     def _replace(self, sale: Sale) -> None:

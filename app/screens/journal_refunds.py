@@ -14,6 +14,7 @@ from typing import Any
 from app.checkout.refunds import REFUNDABLE, refund_name
 from app.domain.money import Money, MoneyError
 from app.domain.sale import Sale, SaleStatus
+from app.i18n import _
 from app.screens.journal_filters import WORDS
 
 S = SaleStatus
@@ -23,18 +24,22 @@ def blocked(sale: Sale, available: bool, till_provider: str) -> str | None:
     """Why ``sale`` cannot be refunded from this till (``available``: its provider refunds through TillQR;
     ``till_provider``: the provider this till charges on), in words; None when it can."""
     if not available:
-        return f"{sale.provider} refunds cannot be made from TillQR: use the provider's own dashboard."
+        return _("{provider} refunds cannot be made from TillQR: use the provider's own dashboard.").format(
+            provider=sale.provider
+        )
     if sale.provider != till_provider:
-        return f"This sale was made on {sale.provider}; this till refunds on {till_provider} only."
+        return _("This sale was made on {provider}; this till refunds on {till} only.").format(
+            provider=sale.provider, till=till_provider
+        )
+    status = WORDS[sale.status].lower()
     if sale.status not in REFUNDABLE:
         if sale.status in (S.EXPIRED, S.CANCELLED, S.FAILED) and sale.refundable.minor:
-            return (
-                f"This sale ended {WORDS[sale.status].lower()} with {sale.refundable.display()} received: "
-                "give it back through the provider's dashboard."
-            )
-        return f"Only paid sales can be refunded; this one is {WORDS[sale.status].lower()}."
+            return _(
+                "This sale ended {status} with {amount} received: give it back through the provider's dashboard."
+            ).format(status=status, amount=sale.refundable.display())
+        return _("Only paid sales can be refunded; this one is {status}.").format(status=status)
     if sale.refundable.minor <= 0:
-        return "Nothing is left to refund on this sale."
+        return _("Nothing is left to refund on this sale.")
     return None
 
 
@@ -46,9 +51,11 @@ def amount(sale: Sale, amount_text: str) -> Money | str:
     try:
         money = Money.parse(text, sale.amount.currency)
     except (MoneyError, ValueError) as exc:
-        return f"The refund amount is not valid: {exc}"
+        return _("The refund amount is not valid: {reason}").format(reason=exc)
     if money.minor > sale.refundable.minor:
-        return f"At most {sale.refundable.display()} of this sale can be refunded, not {money.display()}."
+        return _("At most {most} of this sale can be refunded, not {amount}.").format(
+            most=sale.refundable.display(), amount=money.display()
+        )
     return money
 
 

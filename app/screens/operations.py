@@ -146,7 +146,7 @@ def explain(exc: BaseException, words: Words) -> str | None:
         return sentence(str(exc))
     lead = str(words.refused if said is Said.REFUSED and words.refused else words.failed)
     why = reason(exc)
-    return f"{lead}: {why}{'' if why.endswith('.') else words.stop}"
+    return _("{failed}: {reason}").format(failed=lead, reason=why) + ("" if why.endswith(".") else words.stop)
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,25 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from app.domain.sale import utcnow
-from app.receipts.desk import PrintFailed, ReceiptDesk
+from app.i18n import _, lazy_, ngettext
+from app.receipts.desk import PrintFailed, Printout, ReceiptDesk
 from app.receipts.printer import CHARS_PER_LINE
 from app.receipts.shift import ShiftReport, close_shift, load_report, report_lines, write_csv
 
 from .observed import Listeners
 from .operations import Busy, Level, Operations, Words
 
-PRINT = Words("Not printed", expected=(PrintFailed,))
-REPORT = Words("The report could not be read")
-EXPORT = Words("The CSV could not be written")
-CLOSE = Words("The shift was not closed")
+PRINT = Words(lazy_("Not printed"), expected=(PrintFailed,))
+REPORT = Words(lazy_("The report could not be read"))
+EXPORT = Words(lazy_("The CSV could not be written"))
+CLOSE = Words(lazy_("The shift was not closed"))
 SCREEN_CHARS = CHARS_PER_LINE[80]
 
 
 async def print_receipt(ops: Operations, desk: ReceiptDesk, sale_id: str, *, pdf: Path | None = None) -> bool:
     """Print the receipt of ``sale_id`` through ``ops`` (the screen's runner); whether it was printed."""
-    outcome = await ops.run(Busy.PRINT, desk.print_sale(sale_id, pdf=pdf), PRINT, doing="Printing the receipt…")
+    doing = _("Printing the receipt…")
+    outcome = await ops.run(Busy.PRINT, desk.print_sale(sale_id, pdf=pdf), PRINT, doing=doing)
     if outcome.ok and outcome.value:
         ops.say(outcome.value + ".")
     return outcome.ok
@@ -79,9 +81,8 @@ class ShiftModel:
             return False
         name = f"shift-{self.report.until.astimezone(self.tz):%Y%m%d-%H%M}"
         lines = self.lines(self.desk.printer.chars)
-        outcome = await self.ops.run(
-            Busy.PRINT, self.desk.print_lines(lines, name, pdf=pdf, what="Shift report"), PRINT, doing="Printing…"
-        )
+        printing = self.desk.print_lines(lines, name, pdf=pdf, what=Printout.REPORT)
+        outcome = await self.ops.run(Busy.PRINT, printing, PRINT, doing=_("Printing…"))
         if outcome.ok and outcome.value:
             self.ops.say(outcome.value + ".")
         return outcome.ok
@@ -94,9 +95,12 @@ class ShiftModel:
         async def write() -> int:
             return write_csv(report, path)
 
-        outcome = await self.ops.run(Busy.EXPORT, write(), EXPORT, doing="Writing…")
-        if outcome.ok:
-            self.ops.say(f"{outcome.value} rows written to {path}.")
+        outcome = await self.ops.run(Busy.EXPORT, write(), EXPORT, doing=_("Writing…"))
+        if outcome.ok and outcome.value is not None:
+            n = outcome.value
+            self.ops.say(
+                ngettext("{n} row written to {path}.", "{n} rows written to {path}.", n).format(n=n, path=path)
+            )
         return outcome.ok
 
     async def close_shift(self) -> bool:
@@ -107,5 +111,5 @@ class ShiftModel:
         if not outcome.ok:
             return False
         await self.load()
-        self.ops.say("Shift closed: the next one starts now.")
+        self.ops.say(_("Shift closed: the next one starts now."))
         return True

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.checkout.controller import CheckoutController
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.screens.cashier_model import CashierAdmin, CashierModel
 from app.storage.cashiers import Cashier, Cashiers
 
@@ -163,39 +163,41 @@ class CashierBar(QWidget):
 class CashiersBox(QGroupBox):
     """Settings' Cashiers section: pick a cashier (or "New cashier"), then add, rename, set a PIN, deactivate."""
 
-    NEW = "New cashier"
+    NEW = lazy_("New cashier")
 
     def __init__(self, admin: CashierAdmin):
-        super().__init__("Cashiers")
+        super().__init__(_("Cashiers"))
         self.admin = admin
         self.setObjectName("cashiers")
         form = QFormLayout(self)
         self.note = QLabel(
-            "With no cashier, nobody signs in. Once there is one, each cashier signs in at the counter with their "
-            f"name and PIN ({admin.digits}), and every sale, cancel and refund records who made it."
+            _(
+                "With no cashier, nobody signs in. Once there is one, each cashier signs in at the counter with their "
+                "name and PIN ({digits}), and every sale, cancel and refund records who made it."
+            ).format(digits=admin.digits)
         )
         self.note.setWordWrap(True)
         form.addRow(self.note)
         self.choice = QComboBox()
-        self.choice.setAccessibleName("Cashier")
+        self.choice.setAccessibleName(_("Cashier"))
         self.choice.currentIndexChanged.connect(self._picked)
-        form.addRow("Cashier", self.choice)
+        form.addRow(_("Cashier"), self.choice)
         self.name = QLineEdit()
-        self.name.setAccessibleName("Name")
+        self.name.setAccessibleName(_("Name"))
         self.name.setMaxLength(40)
-        form.addRow("Name", self.name)
+        form.addRow(_("Name"), self.name)
         self.pin = QLineEdit()
         self.repeat = QLineEdit()
-        for field, label in ((self.pin, "PIN"), (self.repeat, "PIN again")):
+        for field, label in ((self.pin, _("PIN")), (self.repeat, _("PIN again"))):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(6)
             field.setAccessibleName(label)
             form.addRow(label, field)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add")
-        self.rename_button = QPushButton("Rename")
-        self.pin_button = QPushButton("Set PIN")
-        self.deactivate_button = QPushButton("Deactivate")
+        self.add_button = QPushButton(_("Add"))
+        self.rename_button = QPushButton(_("Rename"))
+        self.pin_button = QPushButton(_("Set PIN"))
+        self.deactivate_button = QPushButton(_("Deactivate"))
         for b in (self.add_button, self.rename_button, self.pin_button, self.deactivate_button):
             buttons.addWidget(b)
         form.addRow(buttons)
@@ -218,9 +220,9 @@ class CashiersBox(QGroupBox):
         keep = self.choice.currentData()
         self.choice.blockSignals(True)
         self.choice.clear()
-        self.choice.addItem(self.NEW, None)
+        self.choice.addItem(str(self.NEW), None)
         for c in self.admin.cashiers:
-            self.choice.addItem(c.name if c.active else f"{c.name} (inactive)", c.id)
+            self.choice.addItem(c.name if c.active else _("{name} (inactive)").format(name=c.name), c.id)
         at = self.choice.findData(keep)
         self.choice.setCurrentIndex(max(0, at))
         self.choice.blockSignals(False)

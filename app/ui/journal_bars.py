@@ -13,10 +13,12 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from app.screens.journal_model import DAY_FILTERS, STATUS_FILTERS, JournalModel
+from app.i18n import _, current
+from app.screens.journal_filters import DAY_FILTERS, STATUS_FILTERS
+from app.screens.journal_model import JournalModel
 from app.screens.operations import Busy
 
 from .journal_detail import button as _button
@@ -27,25 +29,23 @@ class FilterBar(QWidget):
         super().__init__()
         self.model = model
         self.status_filter = QComboBox()
-        self.status_filter.setAccessibleName("Show sales by status")
-        for key, (words, _) in STATUS_FILTERS.items():
-            self.status_filter.addItem(words, key)
+        for key in STATUS_FILTERS:
+            self.status_filter.addItem("", key)
         self.day_filter = QComboBox()
-        self.day_filter.setAccessibleName("Show sales of a day")
-        for key, words in DAY_FILTERS.items():
-            self.day_filter.addItem(words, key)
+        for key in DAY_FILTERS:
+            self.day_filter.addItem("", key)
+        for combo in (self.status_filter, self.day_filter):  # a long filter name must not widen the bar past 800 px
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setDate(QDate.currentDate())
-        self.date.setAccessibleName("Date")
         self.search = QLineEdit()
         self.search.setObjectName("journalSearch")
-        self.search.setPlaceholderText("Search id, reference, amount")
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search sales")
-        self.refresh = _button("Refresh", "journalRefresh", "Read the journal again")
-        self.export = _button("Export CSV…", "journalExport", "Export the sales shown to a CSV file")
+        self.refresh = _button("", "journalRefresh", "")
+        self.export = _button("", "journalExport", "")
+        self.retranslate()
         top = QHBoxLayout(self)
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(8)
@@ -62,6 +62,23 @@ class FilterBar(QWidget):
         self.date.dateChanged.connect(lambda _d: self._day_chosen(self.day_filter.currentIndex()))
         self.search.textChanged.connect(self.model.set_search)
 
+    def retranslate(self) -> None:
+        """Every word of the bar in the store's language (at start and after a switch)."""
+        self.status_filter.setAccessibleName(_("Show sales by status"))
+        for i, (words, _test) in enumerate(STATUS_FILTERS.values()):
+            self.status_filter.setItemText(i, str(words))
+        self.day_filter.setAccessibleName(_("Show sales of a day"))
+        for i, day in enumerate(DAY_FILTERS.values()):
+            self.day_filter.setItemText(i, day)
+        self.date.setDisplayFormat(_date_format())
+        self.date.setAccessibleName(_("Date"))
+        self.search.setPlaceholderText(_("Search id, reference, amount"))
+        self.search.setAccessibleName(_("Search sales"))
+        self.refresh.setText(_("Refresh"))
+        self.refresh.setAccessibleName(_("Read the journal again"))
+        self.export.setAccessibleName(_("Export the sales shown to a CSV file"))
+        self.redraw()
+
     def _day_chosen(self, index: int) -> None:
         key = self.day_filter.itemData(index)
         self.date.setVisible(key == "date")
@@ -75,7 +92,15 @@ class FilterBar(QWidget):
         busy = m.busy is not None
         self.refresh.setEnabled(not busy)
         self.export.setEnabled(not busy and bool(m.rows))
-        self.export.setText("Exporting…" if m.busy is Busy.EXPORT else "Export CSV…")
+        self.export.setText(_("Exporting…") if m.busy is Busy.EXPORT else _("Export CSV…"))
+
+
+def _date_format() -> str:
+    """The date picker's format: the store locale's short date (Qt's CLDR data), ISO when neutral."""
+    language = current()
+    if language.neutral:
+        return "yyyy-MM-dd"
+    return QLocale(language.code).dateFormat(QLocale.FormatType.ShortFormat)
 
 
 class TotalsBar(QFrame):
@@ -105,7 +130,7 @@ def _totals_html(entries: list[tuple[str, str, str]], *, short: bool) -> str:
     """The day's totals, one unbreakable entry per status (a line breaks between entries, never inside);
     ``short`` (small screens) leaves out received and refunded, which the tooltip and the CSV keep."""
     if not entries:
-        return "no sales that day"
+        return _("no sales that day")
     parts = []
     for words, count, money in entries:
         text = f"{count}, {money.split(',')[0]}" if short else f"{count}, {money}"

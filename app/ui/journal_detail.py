@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.screens.journal_model import TONES, JournalModel, status_words
+from app.i18n import _
+from app.screens.journal_filters import TONES, status_words
+from app.screens.journal_model import JournalModel
 from app.screens.operations import Busy
 
 
@@ -38,9 +40,9 @@ class JournalDetail(QScrollArea):
         col = QVBoxLayout(body)
         col.setContentsMargins(10, 8, 10, 8)
         col.setSpacing(6)
-        self.back = button("← Back to the list", "journalBack", "Back to the list of sales")
+        self.back = button("", "journalBack", "")
         col.addWidget(self.back)
-        self.detail_title = QLabel("Select a sale to see its details.")
+        self.detail_title = QLabel()
         self.detail_title.setObjectName("detailTitle")
         self.detail_title.setWordWrap(True)
         col.addWidget(self.detail_title)
@@ -52,22 +54,18 @@ class JournalDetail(QScrollArea):
         self.refund_note = QLabel()
         self.refund_note.setObjectName("refundNote")
         self.refund_note.setWordWrap(True)
-        self.refund_start = button("Refund…", "refundStart", "Refund this sale, in full or in part")
-        self.print_receipt = button("Print receipt", "printReceipt", "Print this sale's receipt")
+        self.refund_start = button("", "refundStart", "")
+        self.print_receipt = button("", "printReceipt", "")
         self.printing = False  # the view sets it when it can print receipts
         self.refund_start.clicked.connect(self.open_refund)
         self.refund_amount = QLineEdit()
         self.refund_amount.setObjectName("refundField")
-        self.refund_amount.setAccessibleName("Amount to refund")
-        self.refund_amount.setPlaceholderText("Amount")
         self.refund_pin = QLineEdit()
         self.refund_pin.setObjectName("refundField")
         self.refund_pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.refund_pin.setMaxLength(8)
-        self.refund_pin.setPlaceholderText("Manager PIN")
-        self.refund_pin.setAccessibleName("Manager PIN")
-        self.refund_confirm = button("Refund", "refundConfirm", "Refund the amount, with the manager PIN")
-        self.refund_cancel = button("Cancel", "refundCancel", "Close the refund form")
+        self.refund_confirm = button("", "refundConfirm", "")
+        self.refund_cancel = button("", "refundCancel", "")
         self.refund_form = QWidget()
         form = QGridLayout(self.refund_form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -75,7 +73,7 @@ class JournalDetail(QScrollArea):
         form.setVerticalSpacing(4)
         self.refund_currency = QLabel()  # "Amount to refund (ARS)"
         self.refund_currency.setObjectName("fieldName")
-        pin_label = QLabel("Manager PIN")
+        self.pin_label = pin_label = QLabel()
         pin_label.setObjectName("fieldName")
         form.addWidget(self.refund_currency, 0, 0)
         form.addWidget(pin_label, 0, 1)
@@ -93,13 +91,13 @@ class JournalDetail(QScrollArea):
         self.refund_form.setVisible(False)
         col.addLayout(self.fields)
 
-        self.refunds_title = _section("Refunds")
+        self.refunds_title = _section()
         self.refunds_list = _history()
         col.addWidget(self.refunds_title)
         col.addWidget(self.refunds_list)
         self.close_form = self._close_form()
         col.addWidget(self.close_form)
-        self.events_title = _section("History")
+        self.events_title = _section()
         self.events_list = _history()
         col.addWidget(self.events_title)
         col.addWidget(self.events_list)
@@ -109,7 +107,33 @@ class JournalDetail(QScrollArea):
         self.setWidgetResizable(True)
         self.setWidget(body)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAccessibleName("Sale details")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The panel's fixed words in the store's language (at start and after a switch; ``redraw`` the rest)."""
+        self.setAccessibleName(_("Sale details"))
+        for widget, text, accessible in (
+            (self.back, _("← Back to the list"), _("Back to the list of sales")),
+            (self.refund_start, _("Refund…"), _("Refund this sale, in full or in part")),
+            (self.print_receipt, _("Print receipt"), _("Print this sale's receipt")),
+            (self.refund_cancel, _("Cancel"), _("Close the refund form")),
+            (self.refund_confirm, None, _("Refund the amount, with the manager PIN")),
+            (self.close_confirm, _("Close refund"), _("Close the pending refund with the note")),
+        ):
+            if text is not None:
+                widget.setText(text)
+            widget.setAccessibleName(accessible)
+        self.refund_amount.setAccessibleName(_("Amount to refund"))
+        self.refund_amount.setPlaceholderText(_("Amount"))
+        for pin in (self.refund_pin, self.close_pin):
+            pin.setPlaceholderText(_("Manager PIN"))
+            pin.setAccessibleName(_("Manager PIN"))
+        self.pin_label.setText(_("Manager PIN"))
+        self.close_note.setPlaceholderText(_("What the provider said"))
+        self.close_note.setAccessibleName(_("Note: what the provider said about the refund"))
+        self.refunds_title.setText(_("Refunds"))
+        self.events_title.setText(_("History"))
+        self.redraw()
 
     def _close_form(self) -> QWidget:
         """A refund left pending, closed with the manager's note (after checking with the provider) and PIN."""
@@ -122,15 +146,11 @@ class JournalDetail(QScrollArea):
         self.close_note = QLineEdit()
         self.close_note.setObjectName("refundField")
         self.close_note.setMaxLength(500)
-        self.close_note.setPlaceholderText("What the provider said")
-        self.close_note.setAccessibleName("Note: what the provider said about the refund")
         self.close_pin = QLineEdit()
         self.close_pin.setObjectName("refundField")
         self.close_pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.close_pin.setMaxLength(8)
-        self.close_pin.setPlaceholderText("Manager PIN")
-        self.close_pin.setAccessibleName("Manager PIN")
-        self.close_confirm = button("Close refund", "refundClose", "Close the pending refund with the note")
+        self.close_confirm = button("", "refundClose", "")
         grid.addWidget(self.close_text, 0, 0, 1, 2)
         grid.addWidget(self.close_note, 1, 0, 1, 2)
         grid.addWidget(self.close_pin, 2, 0)
@@ -146,7 +166,8 @@ class JournalDetail(QScrollArea):
         if blocked or m.detail is None:
             return
         self.refund_for = m.detail.sale.sale_id
-        self.refund_currency.setText(f"Amount to refund ({m.detail.sale.amount.currency})")
+        currency = m.detail.sale.amount.currency
+        self.refund_currency.setText(_("Amount to refund ({currency})").format(currency=currency))
         self.refund_amount.setText(m.refund_default())
         self.refund_pin.clear()
         self.refund_form.setVisible(True)
@@ -171,7 +192,7 @@ class JournalDetail(QScrollArea):
             if gone is not None:
                 gone.deleteLater()
         if d is None:
-            self.detail_title.setText("Select a sale to see its details, its history and to refund it.")
+            self.detail_title.setText(_("Select a sale to see its details, its history and to refund it."))
             set_property(self.detail_title, "tone", "")
             for w in (
                 self.print_receipt,
@@ -193,7 +214,7 @@ class JournalDetail(QScrollArea):
             label = QLabel(name)
             label.setObjectName("fieldName")
             text = QLabel(value)
-            text.setObjectName("fieldId" if name.endswith(" id") else "fieldValue")  # long ids: smaller
+            text.setObjectName("fieldId" if name in (_("Request id"), _("Sale id")) else "fieldValue")  # long: smaller
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -208,23 +229,26 @@ class JournalDetail(QScrollArea):
         self.print_receipt.setEnabled(m.busy is None)
         self.refund_start.setEnabled(blocked is None and m.busy is None)
         self.refund_note.setVisible(True)
-        self.refund_note.setText(blocked or f"Up to {sale.refundable.display()}; the manager PIN is asked.")
+        up_to = _("Up to {amount}; the manager PIN is asked.").format(amount=sale.refundable.display())
+        self.refund_note.setText(blocked or up_to)
         self.refund_form.setVisible(form_open)
         self.refund_confirm.setEnabled(m.busy is None)
-        self.refund_confirm.setText("Refunding…" if m.busy is Busy.REFUND else "Refund")
+        self.refund_confirm.setText(_("Refunding…") if m.busy is Busy.REFUND else _("Refund"))
         self.refunds_title.setVisible(bool(d.refunds))
         self.refunds_list.setVisible(bool(d.refunds))
         self.refunds_list.setText("\n".join(d.refunds))
         self.close_form.setVisible(bool(d.closable))
         if d.closable:
             self.close_text.setText(
-                f"Refund {d.closable[0]} is not confirmed and blocks further refunds. Once the provider has said "
-                "that nothing was refunded, close it with a note."
+                _(
+                    "Refund {refund} is not confirmed and blocks further refunds. Once the provider has said "
+                    "that nothing was refunded, close it with a note."
+                ).format(refund=d.closable[0])
             )
         self.close_confirm.setEnabled(m.busy is None)
         self.events_title.setVisible(True)
         self.events_list.setVisible(True)
-        self.events_list.setText("\n".join(d.events) or "no events")
+        self.events_list.setText("\n".join(d.events) or _("no events"))
         return True
 
 
@@ -235,8 +259,8 @@ def button(text: str, name: str, accessible: str) -> QPushButton:
     return button
 
 
-def _section(text: str) -> QLabel:
-    label = QLabel(text)
+def _section() -> QLabel:
+    label = QLabel()
     label.setObjectName("sectionTitle")
     return label
 

@@ -12,7 +12,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.screens.journal_model import COLUMNS, JournalModel
+from app.i18n import _
+from app.screens.journal_model import JournalModel
+from app.screens.journal_words import COLUMNS
 
 # tone → (background, text): each pair reads at WCAG AA contrast or better
 TONES = {
@@ -45,6 +47,10 @@ class SalesTable(QAbstractTableModel):
             self.beginResetModel()
             self.endResetModel()
 
+    def retranslate(self) -> None:
+        """The headings in the store's language (the rows follow the model's ``relabel``)."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+
     def sale_id(self, row: int) -> str | None:
         return self._rows[row].sale_id if 0 <= row < len(self._rows) else None
 
@@ -63,7 +69,7 @@ class SalesTable(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return str(COLUMNS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section in RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -75,7 +81,7 @@ class SalesTable(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.cells()[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.status} — sale {row.sale_id}"
+            return _("{status} — sale {sale}").format(status=row.status, sale=row.sale_id)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col in RIGHT:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

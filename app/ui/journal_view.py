@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 from shiboken6 import isValid
 
+from app.i18n import _, on_language_changed
 from app.receipts.desk import ReceiptDesk
 from app.screens.journal_filters import export_choices
 from app.screens.journal_model import JournalModel
@@ -44,77 +45,13 @@ from .journal_bars import FilterBar, TotalsBar
 from .journal_detail import JournalDetail
 from .journal_detail import button as _button
 from .journal_detail import set_property as _set_property
+from .journal_style import STYLE
 from .journal_table import SalesTable
 from .qss import local
 from .shift_dialog import ShiftDialog
 
 NARROW_BELOW = 1000  # view width (px) under which the detail opens as a page
 COMPACT_BELOW = 600  # view height (px) under which fonts and paddings shrink
-
-STYLE = """
-QWidget#journal { background: #f4f6f8; }
-QWidget#journal QComboBox, QWidget#journal QDateEdit, QLineEdit#journalSearch, QLineEdit#refundField {
-    font-size: 17px; padding: 3px 8px; min-height: 32px; background: #ffffff;
-    border: 2px solid #9aa5b1; border-radius: 6px;
-}
-QLineEdit#journalSearch:focus, QLineEdit#refundField:focus { border-color: #0b57d0; }
-QWidget#journal QPushButton { font-size: 17px; min-height: 34px; padding: 2px 12px; }
-QPushButton#refundStart, QPushButton#refundConfirm {
-    background: #5e35b1; color: #ffffff; border: 2px solid #3f237a; font-weight: bold;
-}
-QPushButton#refundStart:disabled, QPushButton#refundConfirm:disabled {
-    background: #ddd6ea; color: #564f63; border-color: #c9bfdc;
-}
-QLabel#journalSummary { font-size: 16px; color: #323f4b; }
-QTableView#sales {
-    font-size: 15px; background: #ffffff; alternate-background-color: #f7f9fb;
-    border: 2px solid #cbd2d9; border-radius: 6px; gridline-color: #e4e7eb;
-    selection-background-color: #0b57d0; selection-color: #ffffff;
-}
-QTableView#sales QHeaderView::section {
-    font-size: 15px; font-weight: bold; background: #e4e7eb; color: #1f2933; padding: 4px 6px;
-    border: none; border-right: 1px solid #cbd2d9;
-}
-QScrollArea#detail { background: #ffffff; border: 2px solid #cbd2d9; border-radius: 8px; }
-QWidget#detailBody { background: #ffffff; }
-QLabel#detailTitle { font-size: 22px; font-weight: bold; padding: 4px 8px; border-radius: 6px; }
-QLabel#detailTitle[tone="paid"] { background: #d8f0df; color: #0d4a22; }
-QLabel#detailTitle[tone="refunded"] { background: #e9e1f8; color: #3f237a; }
-QLabel#detailTitle[tone="unpaid"] { background: #fff0c7; color: #563900; }
-QLabel#detailTitle[tone="failed"] { background: #fde3e7; color: #7a0013; }
-QLabel#detailTitle[tone="open"] { background: #dce9fa; color: #0b3d75; }
-QLabel#fieldName { font-size: 15px; color: #52606d; }
-QLabel#fieldValue { font-size: 16px; color: #111111; }
-QLabel#fieldId { font-size: 13px; color: #111111; font-family: "DejaVu Sans Mono", monospace; }
-QLabel#sectionTitle { font-size: 16px; font-weight: bold; color: #1f2933; margin-top: 6px; }
-QLabel#history { font-size: 14px; color: #1f2933; background: #f0f4f8; border-radius: 6px; padding: 4px 6px; }
-QLabel#refundNote { font-size: 15px; color: #3e4c59; }
-QLabel#journalMessage { font-size: 16px; padding: 4px 8px; border-radius: 6px; }
-QLabel#journalMessage[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; }
-QLabel#journalMessage[level="info"] { background: #e6f0fb; color: #0b3d75; border: 2px solid #0b57d0; }
-QLabel#journalMessage[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; }
-QFrame#totals { background: #1f2933; border-radius: 8px; }
-QFrame#totals QLabel { color: #ffffff; font-size: 16px; }
-QFrame#totals QLabel#totalsTitle { font-weight: bold; }
-
-QWidget#journal[compact="true"] QComboBox, QWidget#journal[compact="true"] QDateEdit,
-QWidget#journal[compact="true"] QLineEdit#journalSearch, QWidget#journal[compact="true"] QLineEdit#refundField {
-    font-size: 14px; min-height: 24px; padding: 1px 6px;
-}
-QWidget#journal[compact="true"] QPushButton { font-size: 14px; min-height: 26px; padding: 1px 8px; }
-QWidget#journal[compact="true"] QTableView#sales { font-size: 14px; }
-QWidget#journal[compact="true"] QTableView#sales QHeaderView::section { font-size: 13px; padding: 2px 4px; }
-QWidget#journal[compact="true"] QLabel#detailTitle { font-size: 17px; padding: 2px 6px; }
-QWidget#journal[compact="true"] QLabel#fieldName { font-size: 13px; }
-QWidget#journal[compact="true"] QLabel#fieldValue { font-size: 14px; }
-QWidget#journal[compact="true"] QLabel#fieldId { font-size: 12px; }
-QWidget#journal[compact="true"] QLabel#sectionTitle { font-size: 14px; margin-top: 2px; }
-QWidget#journal[compact="true"] QLabel#history { font-size: 13px; }
-QWidget#journal[compact="true"] QLabel#journalSummary,
-QWidget#journal[compact="true"] QLabel#refundNote { font-size: 13px; }
-QWidget#journal[compact="true"] QLabel#journalMessage { font-size: 14px; padding: 2px 6px; }
-QWidget#journal[compact="true"] QFrame#totals QLabel { font-size: 13px; }
-"""
 
 
 class JournalView(QWidget):
@@ -132,10 +69,12 @@ class JournalView(QWidget):
         self._rendering = False
         self._build()
         stop = model.on_change(self.redraw)
+        unheard = on_language_changed(lambda _language: self.retranslate())
 
         # a refund or read still awaited when the page goes away must not paint a deleted widget
-        def gone(*_: object) -> None:
+        def gone(*_args: object) -> None:
             stop()
+            unheard()
             model.close()
 
         self.destroyed.connect(gone)
@@ -166,7 +105,7 @@ class JournalView(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
-        self.table.setAccessibleName("Sales")
+
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
@@ -204,7 +143,7 @@ class JournalView(QWidget):
         status_row = QHBoxLayout()
         status_row.addWidget(self.summary)
         status_row.addWidget(self.message, 1)
-        self.shift = _button("End of shift…", "shiftReport", "The end-of-shift report: totals, refunds, open sales")
+        self.shift = _button("", "shiftReport", "")
         self.shift.setVisible(self.receipts is not None)
         self.shift.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.shift.clicked.connect(self.open_shift)
@@ -217,6 +156,20 @@ class JournalView(QWidget):
 
         self.refresh.clicked.connect(self.reload)
         self.export.clicked.connect(self.choose_export)
+        self._words()
+
+    def _words(self) -> None:
+        self.table.setAccessibleName(_("Sales"))
+        self.shift.setText(_("End of shift…"))
+        self.shift.setAccessibleName(_("The end-of-shift report: totals, refunds, open sales"))
+
+    def retranslate(self) -> None:
+        """The store's language changed: every word of the page is said again in it."""
+        self._words()
+        self.filters.retranslate()
+        self.detail.retranslate()
+        self.table_model.retranslate()
+        self.model.relabel()
 
     # -- commands (awaited on the qasync loop) ----------------------------------------------
     @asyncSlot()
@@ -267,7 +220,7 @@ class JournalView(QWidget):
             await print_receipt(self.model.ops, self.receipts, sale_id)
             return
         default = str(Path.home() / f"tillqr-receipt-{sale_id[:8]}.pdf")
-        dialog = QFileDialog(self, "Save the receipt as PDF", default, "PDF (*.pdf)")
+        dialog = QFileDialog(self, _("Save the receipt as PDF"), default, "PDF (*.pdf)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")
         dialog.fileSelected.connect(lambda path: path and self.save_receipt(sale_id, path))
@@ -289,7 +242,7 @@ class JournalView(QWidget):
 
     def choose_export(self) -> None:
         default = f"tillqr-journal-{self.model.totals_day.isoformat()}.csv"
-        dialog = QFileDialog(self, "Export the sales shown", str(Path.home() / default))
+        dialog = QFileDialog(self, _("Export the sales shown"), str(Path.home() / default))
         choices = {f"{words} (*.csv)": dialect for dialect, words in export_choices()}  # the filter is the dialect
         dialog.setNameFilters(list(choices))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)

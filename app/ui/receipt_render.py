@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QSizeF
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPageSize, QPaintDevice, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from app.i18n import _
 from app.qr.printlayout import BUNDLED_FAMILIES
 from app.receipts.escpos_out import PrintFailed
 
@@ -84,21 +85,21 @@ def write_pdf(lines: Sequence[str], path: Path, width_mm: int, title: str, *, dp
     """``lines`` as a one-page PDF the size of the receipt (text kept as text, the font embedded)."""
     size = QPageSize(QSizeF(width_mm, height_mm(lines, width_mm)), QPageSize.Unit.Millimeter, "receipt")
     writer = pdf_writer(path, size, dpi, f"TillQR {title}")
-    _paint_page(writer, lines, dpi, width_mm, f"cannot write a PDF at {path}")
+    _paint_page(writer, lines, dpi, width_mm, _("cannot write a PDF at {path}").format(path=path))
     if not path.exists() or path.stat().st_size == 0:
-        raise OSError(f"Qt wrote no PDF at {path}")
+        raise OSError(_("no PDF was written at {path}").format(path=path))
 
 
 def render_image(lines: Sequence[str], width_mm: int, *, dpi: int = 203) -> QImage:
     """``lines`` as a white image the size of the receipt (203 dpi: a thermal printer's dots)."""
     picture = image((width_mm, height_mm(lines, width_mm)), dpi)
-    _paint_page(picture, lines, dpi, width_mm, "cannot paint the receipt")
+    _paint_page(picture, lines, dpi, width_mm, _("cannot paint the receipt"))
     return picture
 
 
 def print_on(printer: QPrinter, lines: Sequence[str], width_mm: int) -> None:
     """``lines`` on ``printer`` (set up by the caller, or by a print dialog), in a column ``width_mm`` wide."""
-    _paint_page(printer, lines, printer.resolution(), width_mm, "the printer did not start the job")
+    _paint_page(printer, lines, printer.resolution(), width_mm, _("the printer did not start the job"))
 
 
 class QtPainter:
@@ -112,14 +113,18 @@ class QtPainter:
         info = QPrinterInfo.printerInfo(printer_name) if printer_name else QPrinterInfo.defaultPrinter()
         if info.isNull():
             raise PrintFailed(
-                f"there is no printer named {printer_name!r} on this computer"
+                _("there is no printer named {printer} on this computer").format(printer=repr(printer_name))
                 if printer_name
-                else "this computer has no default printer"
+                else _("this computer has no default printer")
             )
         printer = QPrinter(info)
         printer.setDocName(f"TillQR {title}")
         try:
             print_on(printer, lines, width_mm)
         except OSError as exc:
-            raise PrintFailed(f"the printer {info.printerName()} did not take the receipt: {exc}") from exc
+            raise PrintFailed(
+                _("the printer {printer} did not take the receipt: {reason}").format(
+                    printer=info.printerName(), reason=exc
+                )
+            ) from exc
         return info.printerName()

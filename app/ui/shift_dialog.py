@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from app.i18n import _
 from app.screens.operations import Busy
 from app.screens.shift_model import ShiftModel
 from app.ui.qss import local
@@ -33,24 +34,26 @@ class ShiftDialog(QDialog):
         super().__init__(parent)
         self.model = model
         self.setObjectName("shift")
-        self.setWindowTitle("End-of-shift report")
+        self.setWindowTitle(_("End-of-shift report"))
         self.setStyleSheet(local(STYLE))
         self.text = QLabel()
         self.text.setObjectName("shiftText")
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.text.setAccessibleName("End-of-shift report")
+        self.text.setAccessibleName(_("End-of-shift report"))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.text)
         self.message = QLabel()
         self.message.setObjectName("shiftMessage")
         self.message.setWordWrap(True)
-        self.print_button = _button("Print", "printShift", "Print the report where receipts are printed")
-        self.csv_button = _button("Save CSV…", "shiftCsv", "Save the report as a CSV file")
-        self.close_shift_button = _button("Close shift", "closeShift", "Close this report: the next shift starts now")
-        self.done_button = _button("Done", "shiftDone", "Back to the journal")
+        self.print_button = _button(_("Print"), "printShift", _("Print the report where receipts are printed"))
+        self.csv_button = _button(_("Save CSV…"), "shiftCsv", _("Save the report as a CSV file"))
+        self.close_shift_button = _button(
+            _("Close shift"), "closeShift", _("Close this report: the next shift starts now")
+        )
+        self.done_button = _button(_("Done"), "shiftDone", _("Back to the journal"))
         row = QHBoxLayout()
         for b in (self.print_button, self.csv_button, self.close_shift_button):
             row.addWidget(b)
@@ -73,13 +76,13 @@ class ShiftDialog(QDialog):
 
     def redraw(self) -> None:
         m = self.model
-        self.text.setText("\n".join(m.lines()) or "Reading the journal…")
+        self.text.setText("\n".join(m.lines()) or _("Reading the journal…"))
         self.message.setText(m.message)
         self.message.setVisible(bool(m.message))
         idle = m.busy is None and m.report is not None
         for b in (self.print_button, self.csv_button, self.close_shift_button):
             b.setEnabled(idle)
-        self.print_button.setText("Printing…" if m.busy is Busy.PRINT else "Print")
+        self.print_button.setText(_("Printing…") if m.busy is Busy.PRINT else _("Print"))
 
     @asyncSlot()
     async def reload(self) -> None:
@@ -97,7 +100,7 @@ class ShiftDialog(QDialog):
         report = self.model.report
         day = report.until.astimezone(self.model.tz) if report else None
         default = f"tillqr-shift-{day:%Y%m%d-%H%M}.csv" if day else "tillqr-shift.csv"
-        dialog = QFileDialog(self, "Save the shift report", str(Path.home() / default), "CSV files (*.csv)")
+        dialog = QFileDialog(self, _("Save the shift report"), str(Path.home() / default), _("CSV files (*.csv)"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.fileSelected.connect(lambda path: path and self.export_to(path))

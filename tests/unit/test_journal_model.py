@@ -236,14 +236,14 @@ async def test_refund_on_depay_after_the_pin_and_live_rows(depay, pin_hash):
     assert model.rows == []
     s = await paid(depay, "100.00")
     row = [r for r in model.rows if r.sale_id == s.sale_id]  # live: from the controller's events
-    assert row and row[0].status == "Paid" and row[0].received == "100.00"
+    assert row and row[0].status == "Paid" and row[0].received == "ARS 100.00"
     await model.select(s.sale_id)
     assert model.can_refund
     assert not await model.refund("30.00", "1111")
     assert model.message.startswith("Refund refused: wrong PIN")
     assert await depay.journal.refunds(s.sale_id) == []
     assert await model.refund("30.00", PIN), model.message
-    assert model.rows[0].status == "Part refunded" and model.rows[0].refunded == "30.00"
+    assert model.rows[0].status == "Part refunded" and model.rows[0].refunded == "ARS 30.00"
     assert "partially_refunded" in dict(model.detail.fields)["Status"]
     assert any("refund →" in e for e in model.detail.events)
     assert len(model.detail.refunds) == 1 and "30.00" in model.detail.refunds[0]
