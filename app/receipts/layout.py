@@ -132,7 +132,7 @@ def receipt_lines(receipt: Receipt, width: int) -> list[str]:
     out += pair(_("Amount"), r.amount.display(), width)
     out += pair(_("Received"), r.received.display(), width)
     if r.refunded.minor:
-        out += pair(_("Refunded"), r.refunded.display(), width)
+        out += pair(pgettext("amount", "Refunded"), r.refunded.display(), width)
     out += pair(_("Status"), r.status, width)
     out.append(rule(width))
     out += centred(str(NOT_FISCAL), width)

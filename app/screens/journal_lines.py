@@ -103,7 +103,7 @@ def sale_fields(sale: Sale, local: Local) -> list[tuple[str, str]]:
         out.append((_("Amount due that day"), sale.amount_due.display()))
     out += [
         (_("Received"), sale.received.display()),
-        (_("Refunded"), sale.refunded.display()),
+        (pgettext("amount", "Refunded"), sale.refunded.display()),
         (_("Refundable"), sale.refundable.display()),
     ]
     if sale.overpaid.minor:
