@@ -19,9 +19,8 @@ import tempfile
 from pathlib import Path
 
 from app.config.pin import PinGate, hash_pin
-from app.screens.journal_model import JournalModel
+from app.ui.app import compose
 from app.ui.journal_view import JournalView
-from app.ui.main_window import MainWindow
 from tools import shots
 
 SIZES = ((1280, 800), (800, 480))
@@ -92,13 +91,16 @@ async def capture(out: Path, home: Path, sizes=SIZES) -> list[Path]:
     gate = PinGate(hash_pin("246813"))
     for width, height in sizes:
         rt = await open_runtime(demo=True, provider="depay", home=home, duration_s=600, poll_interval=0.05)
-        model = JournalModel(rt.controller, rt.journal, gate)
-        view = JournalView(model)
-        window = MainWindow(view, store_name="Padaria Central", demo=True)
+        window = compose(rt)  # the till's own window, its Journal page opened as after the manager's PIN
+        view = window.page("journal")
+        assert isinstance(view, JournalView)
+        model = view.model
+        model.pin = gate
         try:
             open_sale = await rt.controller.charge("7.25", "Waiting at the till")  # one left open
             window.resize(width, height)
             window.show()
+            window.show_page("journal")
             await _settle()
             while not model.loaded:
                 await asyncio.sleep(0.05)
