@@ -77,6 +77,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import _
 from app.qr import lengths, rules
 from app.qr.findings import Findings
 from app.qr.upi import decode_upi_link, encode_upi_link
@@ -112,7 +113,9 @@ def tlv(tag: str, value: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"value of tag {tag} must be a string, not {type(value).__name__}")
     if not 1 <= len(value) <= 99:
-        raise ValueError(f"value of tag {tag} must be 1 to 99 characters long, not {len(value)}")
+        raise ValueError(
+            _("value of tag {tag} must be 1 to 99 characters long, not {length}").format(tag=tag, length=len(value))
+        )
     return f"{tag}{len(value):02d}{value}"
 
 
@@ -133,7 +136,7 @@ def build(fields: Mapping[str, FieldValue]) -> str:
             try:
                 inner = "".join(tlv(sub, subvalue) for sub, subvalue in value.items())
             except ValueError as exc:
-                raise ValueError(f"in template {tag}: {exc}") from None
+                raise ValueError(_("in template {tag}: {reason}").format(tag=tag, reason=exc)) from None
             parts.append(tlv(tag, inner))
         else:
             parts.append(tlv(tag, value))
@@ -172,19 +175,23 @@ def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
     while pos < len(text):
         head = text[pos : pos + 4]
         if len(head) < 4:
-            return items, f"truncated at position {pos}: {len(head)} character(s) left, a data object needs at least 4"
+            return items, _(
+                "truncated at position {pos}: {left} character(s) left, a data object needs at least 4"
+            ).format(pos=pos, left=len(head))
         tag, length = head[:2], head[2:]
         if not _TAG.match(tag):
-            return items, f"tag {tag!r} at position {pos} is not two digits"
+            return items, _("tag {tag!r} at position {pos} is not two digits").format(tag=tag, pos=pos)
         if not _TAG.match(length):
-            return items, f"length {length!r} of tag {tag} at position {pos + 2} is not two digits"
+            return items, _("length {length!r} of tag {tag} at position {pos} is not two digits").format(
+                length=length, tag=tag, pos=pos + 2
+            )
         size = int(length)
         if size == 0:
-            return items, f"tag {tag} at position {pos} has length 00 (must be 01..99)"
+            return items, _("tag {tag} at position {pos} has length 00 (must be 01..99)").format(tag=tag, pos=pos)
         start = pos + 4
         if start + size > len(text):
-            return items, (
-                f"tag {tag} at position {pos} declares {size} characters but only {len(text) - start} remain"
+            return items, _("tag {tag} at position {pos} declares {size} characters but only {left} remain").format(
+                tag=tag, pos=pos, size=size, left=len(text) - start
             )
         items.append((tag, text[start : start + size], pos))
         pos = start + size
@@ -225,10 +232,10 @@ def _repair(
             fixed += [(t, v, p + start + size) for t, v, p in rest]
             score = (_violations(fixed), abs(size - len(value)))
             if best is None or score < best[:2]:
-                note = (
-                    f"tag {tag} at position {pos} declares length {len(value):02d}, but its data objects "
-                    f"take {size} characters; read as {size} (the fields after it depend on this)"
-                )
+                note = _(
+                    "tag {tag} at position {pos} declares length {length}, but its data objects take {size} "
+                    "characters; read as {size} (the fields after it depend on this)"
+                ).format(tag=tag, pos=pos, length=f"{len(value):02d}", size=size)
                 best = (*score, fixed, note)
     return None if best is None else (best[2], best[3])
 
@@ -237,7 +244,7 @@ def _violations(items: list[tuple[str, str, int]]) -> tuple[int, int]:
     """How many errors and warnings a reading of the payload has (for choosing between readings)."""
     fields: dict[str, Any] = {}
     duplicates = 0
-    for tag, value, _ in items:
+    for tag, value, _pos in items:
         if tag in fields:
             duplicates += 1
             continue
@@ -256,14 +263,18 @@ def _check_crc(payload: str, found: Findings) -> bool:
         return False
     given = tail[4:]
     if not _HEX4.fullmatch(given):
-        found.error(f"CRC {given!r} is not four hex digits")
+        found.error(_("CRC {crc!r} is not four hex digits").format(crc=given))
         return False
     expected = crc16(payload[:-4])
     if given.upper() != expected:
-        found.error(f"CRC mismatch: payload says {given.upper()}, computed {expected}")
+        found.error(
+            _("CRC mismatch: payload says {given}, computed {expected}").format(given=given.upper(), expected=expected)
+        )
         return False
     if given != given.upper():
-        found.warn(f"CRC in lower-case hex: {given!r} (the standard writes {expected})")
+        found.warn(
+            _("CRC in lower-case hex: {crc!r} (the standard writes {expected})").format(crc=given, expected=expected)
+        )
     return True
 
 
@@ -283,8 +294,10 @@ def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], di
             return items, inner
         if count > 1:
             found.error(
-                "the lengths can be read in more than one way (as characters, UTF-8 bytes or UTF-16 units), "
-                "so the fields are not certain"
+                _(
+                    "the lengths can be read in more than one way (as characters, UTF-8 bytes or UTF-16 units), "
+                    "so the fields are not certain"
+                )
             )
     repaired = _repair(payload, items, structural) if broken else None
     if repaired is not None:
@@ -302,7 +315,9 @@ def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], di
 def decode(payload: str) -> Decoded:
     """Decode an EMV MPM payload (or a ``upi://pay`` link). Never raises; see the module docstring."""
     if not isinstance(payload, str):
-        return Decoded(False, False, "emv", {}, [f"payload must be text, not {type(payload).__name__}"])
+        return Decoded(
+            False, False, "emv", {}, [_("payload must be text, not {kind}").format(kind=type(payload).__name__)]
+        )
     try:
         payload.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -311,43 +326,58 @@ def decode(payload: str) -> Decoded:
             False,
             "emv",
             {},
-            [f"payload is not valid text: undecodable byte(s) at position {exc.start} (it must be UTF-8)"],
+            [
+                _("payload is not valid text: undecodable byte(s) at position {pos} (it must be UTF-8)").format(
+                    pos=exc.start
+                )
+            ],
         )
     if payload[:4].lower() == "upi:":
         link_fields, link = decode_upi_link(payload)
         return Decoded(not link.errors, True, "upi", link_fields, link.errors, link.warnings)
     if not payload:
-        return Decoded(False, False, "emv", {}, ["empty payload"])
+        return Decoded(False, False, "emv", {}, [_("empty payload")])
     found = Findings()
     crc_ok = _check_crc(payload, found)
+    crc_said = bool(found.errors)  # the CRC's own error is said: no second one about it
     items, inner = _read(payload, found)
     fields: dict[str, Any] = {}
     for index, (tag, value, pos) in enumerate(items):
         if tag in fields:
-            found.error(f"tag {tag} at position {pos} appears more than once (first value kept)")
+            found.error(
+                _("tag {tag} at position {pos} appears more than once (first value kept)").format(tag=tag, pos=pos)
+            )
             continue
         fields[tag] = _field(tag, value, inner.get(pos), found)
         if tag == "00" and index != 0:
-            found.error(f"tag 00 (payload format indicator) must be the first field, found at position {pos}")
+            found.error(
+                _("tag 00 (payload format indicator) must be the first field, found at position {pos}").format(pos=pos)
+            )
         if tag == "63" and pos >= 0:
             if len(value) != 4:
-                found.error(f"tag 63 (CRC) must have length 04, not {len(value):02d}")
+                found.error(_("tag 63 (CRC) must have length 04, not {length}").format(length=f"{len(value):02d}"))
+                crc_said = True
             after = len(payload) - (pos + 4 + len(value))
             if index != len(items) - 1 or after:
-                found.error(f"tag 63 (CRC) must be the last field; {after} character(s) follow it")
+                found.error(
+                    _("tag 63 (CRC) must be the last field; {after} character(s) follow it").format(after=after)
+                )
+                crc_said = True
     if crc_ok and isinstance(fields.get("63"), str):  # a lower-case CRC was tolerated (a warning): as written
         fields["63"] = fields["63"].upper()
     if items and items[0][0] != "00":
-        found.error(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
+        found.error(
+            _("payload must start with tag 00 (payload format indicator), not tag {tag}").format(tag=items[0][0])
+        )
     check_values(fields, found)
     check_templates(fields, found)
     for tag in MANDATORY_TAGS:
         if tag not in fields:
-            found.error(f"missing mandatory tag {tag}")
+            found.error(_("missing mandatory tag {tag}").format(tag=tag))
     if not MERCHANT_ACCOUNT_TAGS & fields.keys():
-        found.error("missing merchant account information (one of tags 02-51)")
-    if "63" in fields and not crc_ok and not any("CRC" in e for e in found.errors):
-        found.error("CRC could not be checked: the payload does not end with 6304 and four hex digits")
+        found.error(_("missing merchant account information (one of tags 02-51)"))
+    if "63" in fields and not crc_ok and not crc_said:
+        found.error(_("CRC could not be checked: the payload does not end with 6304 and four hex digits"))
     scheme = rules.scheme_of(fields)
     rules.check(scheme, fields, found)
     return Decoded(not found.errors, crc_ok, scheme, fields, found.errors, found.warnings)
@@ -360,13 +390,17 @@ def _field(tag: str, value: str, inner: list[tuple[str, str, int]] | None, found
     if inner is None:
         sub_items, sub_error = _parse(value)
         if sub_error:
-            found.error(f"template {tag} is not valid TLV: {sub_error}")
+            found.error(_("template {tag} is not valid TLV: {reason}").format(tag=tag, reason=sub_error))
             return value
         inner = sub_items
     sub: dict[str, str] = {}
     for sub_tag, sub_value, _sub_pos in inner:
         if sub_tag in sub:
-            found.error(f"template {tag}: sub-tag {sub_tag} appears more than once (first value kept)")
+            found.error(
+                _("template {tag}: sub-tag {sub} appears more than once (first value kept)").format(
+                    tag=tag, sub=sub_tag
+                )
+            )
         else:
             sub[sub_tag] = sub_value
     return sub
