@@ -80,20 +80,13 @@ from typing import Any
 from app.i18n import _
 from app.qr import lengths, rules
 from app.qr.findings import Findings
+from app.qr.tlv import MANDATORY_TAGS, TAG, TEMPLATE_TAGS, repair, split, template_ok
 from app.qr.upi import decode_upi_link, encode_upi_link
 from app.qr.values import DECIMALS_BY_NUMERIC, check_templates, check_values  # noqa: F401
 
 FieldValue = str | Mapping[str, str]
 
-#: Template tags whose value is itself TLV.
-TEMPLATE_TAGS: frozenset[str] = frozenset(
-    [f"{t:02d}" for t in range(26, 52)] + ["62", "64"] + [f"{t:02d}" for t in range(80, 100)]
-)
-#: Tags every MPM payload must carry (plus one merchant account tag 02-51).
-MANDATORY_TAGS: tuple[str, ...] = ("00", "52", "53", "58", "59", "60", "63")
 MERCHANT_ACCOUNT_TAGS: frozenset[str] = frozenset(f"{t:02d}" for t in range(2, 52))
-
-_TAG = re.compile(r"^[0-9][0-9]$")
 _HEX4 = re.compile(r"^[0-9A-Fa-f]{4}$")
 
 
@@ -108,7 +101,7 @@ def crc16(data: str) -> str:
 
 def tlv(tag: str, value: str) -> str:
     """One data object: ``tag`` (two digits) + two-digit length + ``value`` (1..99 characters)."""
-    if not isinstance(tag, str) or not _TAG.match(tag):
+    if not isinstance(tag, str) or not TAG.match(tag):
         raise ValueError(f"EMV tag must be two digits, not {tag!r}")
     if not isinstance(value, str):
         raise ValueError(f"value of tag {tag} must be a string, not {type(value).__name__}")
@@ -168,95 +161,6 @@ class Decoded:
         }
 
 
-def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
-    """Split ``text`` into (tag, value, position) triples; stop at the first structural error."""
-    items: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        head = text[pos : pos + 4]
-        if len(head) < 4:
-            return items, _(
-                "truncated at position {pos}: {left} character(s) left, a data object needs at least 4"
-            ).format(pos=pos, left=len(head))
-        tag, length = head[:2], head[2:]
-        if not _TAG.match(tag):
-            return items, _("tag {tag!r} at position {pos} is not two digits").format(tag=tag, pos=pos)
-        if not _TAG.match(length):
-            return items, _("length {length!r} of tag {tag} at position {pos} is not two digits").format(
-                length=length, tag=tag, pos=pos + 2
-            )
-        size = int(length)
-        if size == 0:
-            return items, _("tag {tag} at position {pos} has length 00 (must be 01..99)").format(tag=tag, pos=pos)
-        start = pos + 4
-        if start + size > len(text):
-            return items, _("tag {tag} at position {pos} declares {size} characters but only {left} remain").format(
-                tag=tag, pos=pos, size=size, left=len(text) - start
-            )
-        items.append((tag, text[start : start + size], pos))
-        pos = start + size
-    return items, None
-
-
-def _template_ok(value: str) -> bool:
-    sub, error = _parse(value)
-    return error is None and len({t for t, _, _ in sub}) == len(sub)
-
-
-def _repair(
-    payload: str, items: list[tuple[str, str, int]], structural: str | None
-) -> tuple[list[tuple[str, str, int]], str] | None:
-    """Find the one wrong template length that, corrected, makes the whole payload parse.
-
-    Generators that count a template's length wrong (a real library bug) leave everything after
-    it unreadable or misread. The candidates are the templates whose own data objects do not
-    parse, and, after a structural error, every template before it. A corrected length counts
-    when the template's data objects then end exactly there and the rest of the payload parses
-    cleanly up to a final tag 63; of those, the reading with the fewest rule violations wins
-    (then the one nearest the declared length). None when no single correction works.
-    """
-    best: tuple[tuple[int, int], int, list[tuple[str, str, int]], str] | None = None
-    for index, (tag, value, pos) in enumerate(items):
-        if tag not in TEMPLATE_TAGS or (_template_ok(value) and structural is None):
-            continue
-        start = pos + 4
-        for size in range(1, 100):
-            if size == len(value) or start + size > len(payload) or not _template_ok(payload[start : start + size]):
-                continue
-            rest, error = _parse(payload[start + size :])
-            if error is not None or not rest or rest[-1][0] != "63":
-                continue
-            if not all(_template_ok(v) for t, v, _ in rest if t in TEMPLATE_TAGS):
-                continue
-            fixed = items[:index] + [(tag, payload[start : start + size], pos)]
-            fixed += [(t, v, p + start + size) for t, v, p in rest]
-            score = (_violations(fixed), abs(size - len(value)))
-            if best is None or score < best[:2]:
-                note = _(
-                    "tag {tag} at position {pos} declares length {length}, but its data objects take {size} "
-                    "characters; read as {size} (the fields after it depend on this)"
-                ).format(tag=tag, pos=pos, length=f"{len(value):02d}", size=size)
-                best = (*score, fixed, note)
-    return None if best is None else (best[2], best[3])
-
-
-def _violations(items: list[tuple[str, str, int]]) -> tuple[int, int]:
-    """How many errors and warnings a reading of the payload has (for choosing between readings)."""
-    fields: dict[str, Any] = {}
-    duplicates = 0
-    for tag, value, _pos in items:
-        if tag in fields:
-            duplicates += 1
-            continue
-        fields[tag] = {t: v for t, v, _ in _parse(value)[0]} if tag in TEMPLATE_TAGS else value
-    found = Findings()
-    check_values(fields, found)
-    check_templates(fields, found)
-    rules.check(rules.scheme_of(fields), fields, found)
-    missing = sum(1 for t in MANDATORY_TAGS if t not in fields)
-    return len(found.errors) + duplicates + missing, len(found.warnings)
-
-
 def _check_crc(payload: str, found: Findings) -> bool:
     tail = payload[-8:]
     if len(payload) < 8 or not tail.startswith("6304"):
@@ -281,9 +185,9 @@ def _check_crc(payload: str, found: Findings) -> bool:
 def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], dict[int, list[tuple[str, str, int]]]]:
     """The payload's data objects (tag, value, position) and, by position, the data objects of each template
     read otherwise than by plain characters; structural errors, and warnings for what was tolerated, in ``found``."""
-    items, structural = _parse(payload)
+    items, structural = split(payload)
     inner: dict[int, list[tuple[str, str, int]]] = {}
-    broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
+    broken = structural or any(t in TEMPLATE_TAGS and not template_ok(v) for t, v, _ in items)
     if broken and not payload.isascii():
         reading, count = lengths.read(payload, TEMPLATE_TAGS)
         if reading is not None:
@@ -299,7 +203,7 @@ def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], di
                     "so the fields are not certain"
                 )
             )
-    repaired = _repair(payload, items, structural) if broken else None
+    repaired = repair(payload, items, structural) if broken else None
     if repaired is not None:
         items, note = repaired
         found.error(note)
@@ -388,7 +292,7 @@ def _field(tag: str, value: str, inner: list[tuple[str, str, int]] | None, found
     if tag not in TEMPLATE_TAGS:
         return value
     if inner is None:
-        sub_items, sub_error = _parse(value)
+        sub_items, sub_error = split(value)
         if sub_error:
             found.error(_("template {tag} is not valid TLV: {reason}").format(tag=tag, reason=sub_error))
             return value
@@ -416,6 +320,6 @@ def encode(decoded: Decoded | Mapping[str, Any], scheme: str | None = None) -> s
         scheme = decoded.scheme
     else:
         fields = decoded
-    if scheme == "upi" and fields and not any(_TAG.match(k) for k in fields):
+    if scheme == "upi" and fields and not any(TAG.match(k) for k in fields):
         return encode_upi_link(fields)
     return build({k: v for k, v in fields.items() if k != "63"})
