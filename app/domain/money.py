@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.domain.excerpt import excerpt, plain_text
-from app.i18n import format_money
+from app.i18n import _, current, format_money, format_number, ngettext
 
 # ISO 4217 minor units of the currencies TillQR's providers and markets use.
 MINOR_UNITS: dict[str, int] = {
@@ -112,7 +112,11 @@ class MoneyError(ValueError):
 def minor_units(currency: str) -> int:
     code = (currency or "").strip().upper()
     if code not in MINOR_UNITS:
-        raise MoneyError(f"unknown currency {excerpt(currency)}: use an ISO 4217 code such as BRL, SGD, HKD or INR")
+        raise MoneyError(
+            _("unknown currency {currency}: use an ISO 4217 code such as BRL, SGD, HKD or INR").format(
+                currency=excerpt(currency)
+            )
+        )
     return MINOR_UNITS[code]
 
 
@@ -123,16 +127,45 @@ def amount_text(text: str | Decimal | int) -> str:
         raise MoneyError("amounts are never floats: pass a string or a Decimal")
     raw = (text if isinstance(text, str) else plain_text(text)).strip()
     if not raw:
-        raise MoneyError("enter an amount")
+        raise MoneyError(_("enter an amount"))
     if len(raw) > MAX_AMOUNT_CHARS:  # from here on ``raw`` is short enough to quote whole
-        raise MoneyError(f"{excerpt(raw)} is too long to be an amount: type it like 12.50")
+        raise MoneyError(_("{text} is too long to be an amount: type it like 12.50").format(text=excerpt(raw)))
     if raw.startswith("-"):
-        raise MoneyError(f"the amount must be positive, not {excerpt(raw)}")
+        raise MoneyError(_("the amount must be positive, not {text}").format(text=excerpt(raw)))
     if raw.startswith("+"):
         raw = raw[1:]
     if not _PLAIN.match(raw):
-        raise MoneyError(f"{excerpt(raw)} is not an amount: use digits and one decimal point, like 12.50")
+        raise MoneyError(
+            _("{text} is not an amount: use digits and one decimal point, like 12.50").format(text=excerpt(raw))
+        )
     return raw
+
+
+def _too_many_decimals(code: str, digits: int, raw: str) -> str:
+    """Why ``raw`` has more decimals than ``code`` allows; "1,000" typed for a thousand is read with a decimal
+    comma here: say so, never guess."""
+    if digits == 0 and "," in raw:
+        text = _(
+            "{code} has no decimals: {text} cannot be charged (a comma is read as the decimal point; "
+            "for {whole} type it without the comma)"
+        )
+    elif digits == 0:
+        text = _("{code} has no decimals: {text} cannot be charged")
+    elif "," in raw:
+        text = ngettext(
+            "{code} has {digits} decimal: {text} has too many (a comma is read as the decimal point; "
+            "for {whole} type it without the comma)",
+            "{code} has {digits} decimals: {text} has too many (a comma is read as the decimal point; "
+            "for {whole} type it without the comma)",
+            digits,
+        )
+    else:
+        text = ngettext(
+            "{code} has {digits} decimal: {text} has too many",
+            "{code} has {digits} decimals: {text} has too many",
+            digits,
+        )
+    return text.format(code=code, digits=digits, text=raw, whole=raw.replace(",", ""))
 
 
 @dataclass(frozen=True, order=True)
@@ -160,19 +193,17 @@ class Money:
         code = currency.strip().upper()
         if -exponent > digits:
             # "1,000" typed for a thousand: the comma is a decimal comma here; say so, never guess.
-            hint = (
-                f" (a comma is read as the decimal point; for {raw.replace(',', '')} type it without the comma)"
-                if "," in raw
-                else ""
-            )
-            if digits == 0:
-                raise MoneyError(f"{code} has no decimals: {raw} cannot be charged{hint}")
-            raise MoneyError(f"{code} has {digits} decimals: {raw} has too many{hint}")
+            raise MoneyError(_too_many_decimals(code, digits, raw))
         if value == 0 and not allow_zero:
-            raise MoneyError("the amount must be more than zero")
+            raise MoneyError(_("the amount must be more than zero"))
         cap = max_amount(currency)
         if value > cap:
-            raise MoneyError(f"{raw} {code} is more than one sale can be (at most {cap:,} {code}); check the amount")
+            most = f"{cap:,}" if current().neutral else format_number(cap)
+            raise MoneyError(
+                _("{text} {code} is more than one sale can be (at most {most} {code}); check the amount").format(
+                    text=raw, code=code, most=most
+                )
+            )
         return cls(int(value.scaleb(digits)), currency)
 
     @classmethod
@@ -182,11 +213,17 @@ class Money:
         try:
             scaled = Decimal(value).scaleb(digits)
         except (ArithmeticError, TypeError) as exc:  # InvalidOperation, or an exponent past Decimal's range
-            raise MoneyError(f"{excerpt(value)} is not an amount") from exc
+            raise MoneyError(_("{value} is not an amount").format(value=excerpt(value))) from exc
         if not scaled.is_finite() or scaled != scaled.to_integral_value() or scaled < 0:
-            raise MoneyError(f"{value} is not a valid {currency.upper()} amount")
+            raise MoneyError(
+                _("{value} is not a valid {currency} amount").format(value=value, currency=currency.upper())
+            )
         if scaled > MAX_MINOR:
-            raise MoneyError(f"{value} {currency.upper()} is larger than any amount TillQR can keep")
+            raise MoneyError(
+                _("{value} {currency} is larger than any amount TillQR can keep").format(
+                    value=value, currency=currency.upper()
+                )
+            )
         return cls(int(scaled), currency)
 
     # -- views ----------------------------------------------------------
@@ -213,7 +250,7 @@ class Money:
     # -- arithmetic -----------------------------------------------------
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
-            raise MoneyError(f"cannot mix {self.currency} and {other.currency}")
+            raise MoneyError(_("cannot mix {one} and {other}").format(one=self.currency, other=other.currency))
 
     def __add__(self, other: Money) -> Money:
         self._same(other)

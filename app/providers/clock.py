@@ -5,9 +5,12 @@ a till whose clock is wrong sees requests expire too early or too late."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from app.i18n import _, format_number, ngettext
 
 SKEW_WARN_S = 60.0  # a clock further off than this from the provider's is said to the manager
 
@@ -34,9 +37,20 @@ def skew_words(skew: float | None) -> str | None:
     if skew is None or abs(skew) <= SKEW_WARN_S:
         return None
     n = abs(skew)
-    size = f"{n / 3600:.1f} hours" if n >= 5400 else f"{round(n / 60)} minutes" if n >= 90 else f"{round(n)} seconds"
-    side = "behind" if skew > 0 else "ahead of"
-    return (
-        f"This computer's clock is {size} {side} the payment provider's. Set the right time (or turn on "
-        "automatic time setting): with a wrong clock, payments expire too early or too late."
-    )
+    if n >= 5400:
+        size = _("{hours} hours").format(hours=format_number(Decimal(f"{n / 3600:.1f}"), 1))
+    elif n >= 90:
+        size = ngettext("{n} minute", "{n} minutes", round(n / 60)).format(n=format_number(round(n / 60)))
+    else:
+        size = ngettext("{n} second", "{n} seconds", round(n)).format(n=format_number(round(n)))
+    if skew > 0:
+        text = _(
+            "This computer's clock is {size} behind the payment provider's. Set the right time (or turn on "
+            "automatic time setting): with a wrong clock, payments expire too early or too late."
+        )
+    else:
+        text = _(
+            "This computer's clock is {size} ahead of the payment provider's. Set the right time (or turn on "
+            "automatic time setting): with a wrong clock, payments expire too early or too late."
+        )
+    return text.format(size=size)

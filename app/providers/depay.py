@@ -58,6 +58,7 @@ import httpx
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import utcnow
+from app.i18n import _
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
@@ -78,6 +79,7 @@ from .depay_parse import (
     EXPIRY,
     LOCAL_CURRENCY,
     NO_RECEIVER_URL,
+    ORDER,
     REFUND_STATUS,
     STAGE_URL,
     STATUS_MAP,
@@ -131,11 +133,13 @@ class DepayProvider:
         clock: Callable[[], datetime] = utcnow,
     ):
         if not isinstance(token, str) or not token.strip():
-            raise ValueError("depay needs a non-empty bearer token")
+            raise ValueError(_("{provider} needs a non-empty bearer token").format(provider="depay"))
         if not isinstance(pos_external_reference, str) or not pos_external_reference.strip():
-            raise ValueError("depay needs the till's pos_external_reference (from the merchant onboarding)")
+            raise ValueError(_("depay needs the till's pos_external_reference (from the merchant onboarding)"))
         if local_country not in LOCAL_CURRENCY:
-            raise ValueError(f"depay: local_country must be one of {', '.join(LOCAL_CURRENCY)}")
+            raise ValueError(
+                _("depay: local_country must be one of {countries}").format(countries=", ".join(LOCAL_CURRENCY))
+            )
         self.pos_external_reference = pos_external_reference.strip()
         self.local_country = local_country
         self.qr_from = qr_from or local_country
@@ -190,7 +194,9 @@ class DepayProvider:
     async def create_request(self, spec: ChargeSpec) -> RequestInfo:
         if spec.amount.currency != self.currencies[0]:
             raise ProviderRejected(
-                f"Depay charges in {self.currencies[0]} in {self.local_country}, not {spec.amount.currency}",
+                _("Depay charges in {currency} in {country}, not {asked}").format(
+                    currency=self.currencies[0], country=self.local_country, asked=spec.amount.currency
+                ),
                 provider=self.name,
             )
         reference, lost, attempt, suffix = spec.request_id, False, 0, 1
@@ -228,7 +234,7 @@ class DepayProvider:
 
     async def _order(self, request_id: str) -> JsonObject:
         return await self.http.get(
-            f"/v2/payins/orders/{path_segment(self._order_id(request_id))}", parse=lambda data: _obj(data, "order")
+            f"/v2/payins/orders/{path_segment(self._order_id(request_id))}", parse=lambda data: _obj(data, ORDER)
         )
 
     async def get_request(self, request_id: str) -> RequestInfo:

@@ -14,6 +14,7 @@ import httpx
 from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
+from app.i18n import LazyText, _, lazy_p
 
 from .base import ProviderProtocolError, RequestInfo
 from .parsing import error_json, obj, protocol, status_line, text
@@ -58,36 +59,42 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
 _protocol = partial(protocol, "depay")
 _obj = partial(obj, "depay")
 _text = partial(text, "depay")
+# what each answer is, when it is said to be malformed
+ORDER = lazy_p("provider answer", "order")
+QR_ANSWER = lazy_p("provider answer", "QR answer")
+REFUND_ANSWER = lazy_p("provider answer", "refund answer")
 
 
-def _decimal(value: object, what: str) -> Decimal:
+def _decimal(value: object, what: str | LazyText) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise _protocol(f"{what} is not a number: {value!r}")
+        raise _protocol(_("{what} is not a number: {value!r}").format(what=what, value=value))
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise _protocol(f"{what} is not a number: {value!r}") from None
+        raise _protocol(_("{what} is not a number: {value!r}").format(what=what, value=value)) from None
     if not number.is_finite():
-        raise _protocol(f"{what} is not a number: {value!r}")
+        raise _protocol(_("{what} is not a number: {value!r}").format(what=what, value=value))
     return number
 
 
-def _money(value: object, currency: str, what: str) -> Money:
+def _money(value: object, currency: str, what: str | LazyText) -> Money:
     try:
         return Money.from_decimal(_decimal(value, what), currency)
     except MoneyError:
-        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
+        raise _protocol(
+            _("{what} is not a valid {currency} amount: {value!r}").format(what=what, currency=currency, value=value)
+        ) from None
 
 
-def _when(value: object, what: str) -> datetime:
+def _when(value: object, what: str | LazyText) -> datetime:
     """``2023-05-15T11:45:38.2678234+00:00`` or ``2024-11-01 20:01:30.948423`` (no zone: UTC)."""
     if not isinstance(value, str):
-        raise _protocol(f"{what} is not a time: {value!r}")
+        raise _protocol(_("{what} is not a time: {value!r}").format(what=what, value=value))
     text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip().replace("Z", "+00:00"))
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise _protocol(f"{what} is not a time: {value!r}") from None
+        raise _protocol(_("{what} is not a time: {value!r}").format(what=what, value=value)) from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
@@ -96,7 +103,7 @@ def history(body: JsonObject) -> list[tuple[str, datetime]]:
     entries: list[tuple[str, datetime]] = []
     raw = body.get("statuses") or []
     if not isinstance(raw, list):
-        raise _protocol("statuses is not a list")
+        raise _protocol(_("{what} is not a list").format(what="statuses"))
     for entry in raw:
         word = entry.get("status") if isinstance(entry, dict) else None
         if isinstance(entry, dict) and isinstance(word, str):
@@ -143,16 +150,18 @@ def _expired(body: JsonObject, created: datetime) -> bool:
 
 def parse_order(data: object, payload: str | None = None) -> RequestInfo:
     """A ``GET /v2/payins/orders/{id}`` answer in TillQR's words, or ProviderProtocolError."""
-    body = _obj(data, "order")
-    ident = _text(body, "id", "order")
-    word = _text(body, "status", "order")
+    body = _obj(data, ORDER)
+    ident = _text(body, "id", ORDER)
+    word = _text(body, "status", ORDER)
     if word not in STATUS_MAP:
-        raise _protocol(f"order {ident} has an unknown status {word!r}")
-    currency = _text(body, "local_currency", "order")
+        raise _protocol(_("order {id} has an unknown status {word!r}").format(id=ident, word=word))
+    currency = _text(body, "local_currency", ORDER)
     try:
         Money(0, currency)
     except MoneyError:
-        raise _protocol(f"order {ident} has an unknown currency {currency!r}") from None
+        raise _protocol(
+            _("order {id} has an unknown currency {currency!r}").format(id=ident, currency=currency)
+        ) from None
     amount = _money(body.get("local_amount"), currency, "local_amount")
     created = _when(body.get("creation_date"), "creation_date")
     status = SaleStatus.EXPIRED if word == "CANCELED" and _expired(body, created) else STATUS_MAP[word]
@@ -170,16 +179,16 @@ def parse_order(data: object, payload: str | None = None) -> RequestInfo:
 
 def parse_created(data: object, amount: Money, sent_at: datetime) -> RequestInfo:
     """A ``POST /v2/qr`` 201 answer: the order is CREATED, for ``amount``, until ``sent_at`` + 10 minutes."""
-    body = _obj(data, "QR answer")
+    body = _obj(data, QR_ANSWER)
     if body.get("status") != "success":
-        raise _protocol(f"QR answer status is {body.get('status')!r}, not 'success'")
+        raise _protocol(_("QR answer status is {status!r}, not 'success'").format(status=body.get("status")))
     return RequestInfo(
-        request_id=_text(body, "order_id", "QR answer"),
+        request_id=_text(body, "order_id", QR_ANSWER),
         status=SaleStatus.LINKED,
         provider_status="CREATED",
         amount=amount,
         amount_paid=Money(0, amount.currency),
-        payload=_text(body, "qr_data", "QR answer"),
+        payload=_text(body, "qr_data", QR_ANSWER),
         expires_at=sent_at + EXPIRY,
     )
 

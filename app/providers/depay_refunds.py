@@ -43,6 +43,7 @@ from decimal import Decimal
 
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money, MoneyError
+from app.i18n import _
 
 from .base import (
     ProviderConflict,
@@ -53,7 +54,7 @@ from .base import (
     RefundInfo,
     RequestInfo,
 )
-from .depay_parse import REFUND_STATUS, _obj, _protocol, _text, encode, parse_order, refund_trail
+from .depay_parse import REFUND_ANSWER, REFUND_STATUS, _obj, _protocol, _text, encode, parse_order, refund_trail
 from .http import ProviderHttp
 
 NAME = "depay"
@@ -115,15 +116,22 @@ class DepayRefunds:
             raise
         order = parse_order(body)
         if amount.currency != order.amount.currency:
-            raise ProviderRejected(f"the order is in {order.amount.currency}, not {amount.currency}", provider=NAME)
+            raise ProviderRejected(
+                _("the order is in {currency}, not {asked}").format(
+                    currency=order.amount.currency, asked=amount.currency
+                ),
+                provider=NAME,
+            )
         partial = amount != order.amount
         trail = refund_trail(body)
         lost = self._unanswered.get(idempotency_key)
         if lost is not None:  # asked before, answer lost: Depay has no look-up and no key, so never send it twice
             if len(trail) <= lost.turn:
                 raise ProviderUnavailable(
-                    f"the answer to refund {idempotency_key} was lost and the order shows no "
-                    "refund since: it is not sent again (check the order)",
+                    _(
+                        "the answer to refund {refund} was lost and the order shows no refund since: it is not sent "
+                        "again (check the order)"
+                    ).format(refund=idempotency_key),
                     provider=NAME,
                 )
             del self._unanswered[idempotency_key]
@@ -139,7 +147,7 @@ class DepayRefunds:
             request["notification_url"] = self.notification_url
         try:
             data = await self.http.post(
-                "/v2/qr/refund", encode(request), parse=lambda d: _obj(d, "refund answer"), headers=self.headers
+                "/v2/qr/refund", encode(request), parse=lambda d: _obj(d, REFUND_ANSWER), headers=self.headers
             )
         except ProviderConflict as exc:
             if partial or "totally refunded" not in exc.message:
@@ -154,9 +162,9 @@ class DepayRefunds:
             exc.refund_id = make_refund_id(order.request_id, turn, amount)
             raise  # ... and any later process can read its outcome at that turn (get_refund)
         self._turns[order.request_id] = turn + 1
-        depay_id, word = _text(data, "id", "refund answer"), _text(data, "status", "refund answer")
+        depay_id, word = _text(data, "id", REFUND_ANSWER), _text(data, "status", REFUND_ANSWER)
         if word not in REFUND_STATUS:
-            raise _protocol(f"refund {depay_id} has an unknown status {word!r}")
+            raise _protocol(_("refund {id} has an unknown status {word!r}").format(id=depay_id, word=word))
         info = refund_info(order, turn, amount, word)
         log.info("depay refund %s (Depay's id %s): %s", info.refund_id, depay_id, word)
         return info

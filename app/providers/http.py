@@ -65,6 +65,7 @@ from urllib.parse import quote
 import httpx
 
 from app.domain.jsontypes import Json
+from app.i18n import _, format_number
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 from app.urlcheck import checked_url
 
@@ -80,6 +81,7 @@ from .base import (
     ProviderUntrusted,
 )
 from .clock import answer_date, skew_words
+from .http_words import NO_ANSWER_WITHIN, NO_SUCH_PATH, NOT_JSON, UNREACHABLE, UNTRUSTED
 from .parsing import error_json, status_line
 
 log = logging.getLogger("tillqr.providers.http")
@@ -146,7 +148,7 @@ def _json_object(response: httpx.Response) -> bool:
 def _certificate_problem(exc: BaseException) -> str | None:
     """Why the server's certificate was refused, when that is what ``exc`` (or what it wraps) says."""
     seen: BaseException | None = exc
-    for _ in range(8):  # httpx wraps httpcore, which wraps ssl
+    for _depth in range(8):  # httpx wraps httpcore, which wraps ssl
         if seen is None:
             return None
         if isinstance(seen, ssl.SSLCertVerificationError):
@@ -199,7 +201,7 @@ class ProviderHttp:
         self.json_decimals = json_decimals  # answers' JSON numbers with a fraction as Decimal, never float
         self._rng = rng or random.Random()
         if transport is None:  # over the network: credentials go only where they are safe (ValueError otherwise)
-            checked_url(base_url, f"{provider}'s base URL")
+            checked_url(base_url, _("{provider}'s base URL").format(provider=provider))
         t = self.timeouts
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -350,28 +352,26 @@ class ProviderHttp:
                 else:
                     response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
         except TimeoutError:
-            raise self._error(ProviderTimeout, f"did not answer within {limit:.1f} s") from None
+            raise self._error(
+                ProviderTimeout, NO_ANSWER_WITHIN.format(seconds=format_number(Decimal(f"{limit:.1f}"), 1))
+            ) from None
         except httpx.ConnectTimeout:
-            raise self._error(ProviderUnavailable, "could not connect in time (connection timed out)") from None
+            raise self._error(ProviderUnavailable, _("could not connect in time (connection timed out)")) from None
         except httpx.TimeoutException as exc:
             log.info("%s %s %s: no answer in time (%s)", self.provider, method, path, type(exc).__name__)
-            raise self._error(ProviderTimeout, "did not answer in time") from None
+            raise self._error(ProviderTimeout, _("did not answer in time")) from None
         except httpx.TransportError as exc:
             untrusted = _certificate_problem(exc)
             if untrusted is not None:
-                raise self._error(
-                    ProviderUntrusted,
-                    f"its TLS certificate could not be verified ({untrusted}); TillQR talks only to a server "
-                    "with a valid certificate: check the provider's base URL in Settings",
-                ) from None
+                raise self._error(ProviderUntrusted, UNTRUSTED.format(why=untrusted)) from None
             log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
+            raise self._error(ProviderUnavailable, str(UNREACHABLE)) from None
         except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
             log.info("%s %s %s: answer unreadable (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderProtocolError, "its answer could not be read") from None
+            raise self._error(ProviderProtocolError, _("its answer could not be read")) from None
         except OSError as exc:  # an in-process ASGI app dropping the "connection"
             log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderUnavailable, "could not be reached (the connection failed)") from None
+            raise self._error(ProviderUnavailable, str(UNREACHABLE)) from None
         log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
         self._note_clock(response)
         return self._result(response, parse)
@@ -401,9 +401,7 @@ class ProviderHttp:
                     else None
                 )
             except (ValueError, RecursionError):  # nested past the recursion limit: unreadable too
-                raise self._error(
-                    ProviderProtocolError, f"answered {status} with a body that is not JSON", status
-                ) from None
+                raise self._error(ProviderProtocolError, NOT_JSON.format(status=status), status) from None
             if parse is None:
                 return data
             try:
@@ -412,9 +410,9 @@ class ProviderHttp:
                 raise
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 log.info("%s: answer %d not understood (%s: %s)", self.provider, status, type(exc).__name__, exc)
-                raise self._error(ProviderProtocolError, "its answer could not be understood", status) from None
+                raise self._error(ProviderProtocolError, _("its answer could not be understood"), status) from None
         if status < 400:
-            raise self._error(ProviderProtocolError, f"unexpected HTTP {status}", status)
+            raise self._error(ProviderProtocolError, _("unexpected HTTP {status}").format(status=status), status)
         try:
             message, code = self.error_parser(response)
         except Exception:  # noqa: BLE001 - a broken error body must not hide the status
@@ -424,13 +422,7 @@ class ProviderHttp:
         elif status == 404 and not _json_object(response):
             # No error body of the provider's: the path itself is unknown here (a wrong base URL, a
             # gateway, a proxy). Not proof that a request is absent, so never ProviderNotFound.
-            cls, message = (
-                ProviderProtocolError,
-                (
-                    f"answered 404 at {response.request.url.path} without an "
-                    "error body of the provider's: is the base URL right?"
-                ),
-            )
+            cls, message = ProviderProtocolError, NO_SUCH_PATH.format(path=response.request.url.path)
         elif status == 404:
             cls = ProviderNotFound
         elif status in (409, 412):  # 412: the thing changed since it was read (If-Match)

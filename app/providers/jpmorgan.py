@@ -72,6 +72,7 @@ from app.domain.dueterms import DueTerms, to_jpm
 from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
+from app.i18n import _
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 from app.urlcheck import checked_url
@@ -145,12 +146,16 @@ class JPMorganProvider:
         if client_id is not None or client_secret is not None:
             url, scope = (token_url, "") if token_url else default_token_url(base_url)
             if transport is None:  # the secret goes only where it is safe (ValueError otherwise)
-                checked_url(url, "jpmorgan's token URL")
+                checked_url(url, _("{provider}'s token URL").format(provider="jpmorgan"))
             self.oauth = ClientCredentials(url, client_id or "", client_secret or "", clock=timer.now, scope=scope)
         elif isinstance(access_token, str) and access_token.strip():
             headers["Authorization"] = f"Bearer {access_token.strip()}"
         else:
-            raise ValueError("jpmorgan needs a client id and a client secret (or a non-empty access token)")
+            raise ValueError(
+                _("{provider} needs a client id and a client secret (or a non-empty access token)").format(
+                    provider="jpmorgan"
+                )
+            )
         self.http = ProviderHttp(
             self.name,
             base_url.rstrip("/") + API,
@@ -204,9 +209,17 @@ class JPMorganProvider:
             "/payment-requests", self.request_body(spec), idempotency_key=spec.idempotency_key, parse=parse_request
         )
         if info.request_id != spec.request_id:
-            raise protocol("jpmorgan", f"asked for payment request {spec.request_id}, got {info.request_id}")
+            raise protocol(
+                "jpmorgan",
+                _("asked for payment request {wanted}, got {id}").format(wanted=spec.request_id, id=info.request_id),
+            )
         if info.amount != spec.amount:
-            raise protocol("jpmorgan", f"asked for {spec.amount.display()}, the request is for {info.amount.display()}")
+            raise protocol(
+                "jpmorgan",
+                _("asked for {wanted}, the request is for {amount}").format(
+                    wanted=spec.amount.display(), amount=info.amount.display()
+                ),
+            )
         return info
 
     async def create_requests(self, specs: Sequence[ChargeSpec], idempotency_key: str) -> list[BulkItem]:

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.i18n import _
+
 from .base import (
     ProviderAuthError,
     ProviderError,
@@ -70,10 +72,10 @@ class ClientCredentials(httpx.Auth):
         provider: str = "jpmorgan",
     ):
         if not client_id.strip() or not client_secret.strip():
-            raise ValueError(f"{provider} needs a client id and a client secret")
+            raise ValueError(_("{provider} needs a client id and a client secret").format(provider=provider))
         where = urlsplit(token_url)
         if where.scheme not in ("http", "https") or not where.hostname:
-            raise ValueError(f"{provider}'s token URL must be an https:// address")
+            raise ValueError(_("{provider}'s token URL must be an https:// address").format(provider=provider))
         self.token_url = token_url
         self.scope = scope
         self.provider = provider
@@ -115,25 +117,29 @@ class ClientCredentials(httpx.Auth):
             raw = data.get("error") if isinstance(data, dict) else None
             code = raw if isinstance(raw, str) and _OAUTH_CODE.match(raw) else ""
             if status == 429 or status >= 500:
-                error = self._error(ProviderUnavailable, f"its token endpoint is not answering (HTTP {status})", status)
+                said = _("its token endpoint is not answering (HTTP {status})").format(status=status)
+                error = self._error(ProviderUnavailable, said, status)
                 raise error
             if status == 404:  # no token endpoint there: a wrong base URL (or token URL), not a refusal
                 raise self._error(
                     ProviderMisconfigured,
-                    f"answered 404 at {response.request.url.path} when asked for a token: is the base URL right "
-                    "(or provider.token_url)?",
+                    _(
+                        "answered 404 at {path} when asked for a token: is the base URL right (or provider.token_url)?"
+                    ).format(path=response.request.url.path),
                     status,
                 )
             if code == "invalid_client" or status in (401, 403):
                 raise self._error(
                     ProviderAuthError,
-                    f"refused the client id and secret ({code or f'HTTP {status}'}): check them in Settings",
+                    _("refused the client id and secret ({code}): check them in Settings").format(
+                        code=code or f"HTTP {status}"
+                    ),
                     status,
                     code,
                 )
             raise self._error(
                 ProviderRejected,
-                f"its token endpoint refused to issue a token ({code or f'HTTP {status}'})",
+                _("its token endpoint refused to issue a token ({code})").format(code=code or f"HTTP {status}"),
                 status,
                 code,
             )
@@ -141,9 +147,11 @@ class ClientCredentials(httpx.Auth):
         life = data.get("expires_in") if isinstance(data, dict) else None
         kind = data.get("token_type", "Bearer") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token.strip() or not isinstance(kind, str) or kind.lower() != "bearer":
-            raise self._error(ProviderProtocolError, "its token endpoint answered without a bearer token", status)
+            raise self._error(ProviderProtocolError, _("its token endpoint answered without a bearer token"), status)
         if isinstance(life, bool) or not isinstance(life, (int, float)) or life <= 0:
-            raise self._error(ProviderProtocolError, "its token endpoint answered without a valid expires_in", status)
+            raise self._error(
+                ProviderProtocolError, _("its token endpoint answered without a valid expires_in"), status
+            )
         self.fetches += 1
         self._token = token.strip()
         self._renew_at = self.clock() + float(life) - min(60.0, float(life) / 10)

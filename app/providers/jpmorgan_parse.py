@@ -15,6 +15,7 @@ import httpx
 from app.domain.jsontypes import Json
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
+from app.i18n import LazyText, _, lazy_p
 
 from .base import (
     BulkItem,
@@ -45,6 +46,13 @@ _protocol = partial(protocol, NAME)
 _obj = partial(obj, NAME)
 _text = partial(text, NAME)
 _when = partial(aware_time, NAME)
+# what each answer is, when it is said to be malformed
+_REQUEST = lazy_p("provider answer", "payment request")
+_REQUESTS_REQUEST = lazy_p("provider answer", "payment request's request")
+_LINK = lazy_p("provider answer", "payment link")
+_LINK_QR = lazy_p("provider answer", "payment link's qrCode")
+_BULK = lazy_p("provider answer", "bulk answer")
+_SEARCH = lazy_p("provider answer", "search answer")
 
 
 def error_words(data: Json) -> tuple[str, str] | None:
@@ -68,18 +76,20 @@ def parse_error(response: httpx.Response) -> tuple[str, str]:
     return error_words(error_json(response)) or (status_line(response), "")
 
 
-def _money(value: object, currency: str, what: str) -> Money:
+def _money(value: object, currency: str, what: str | LazyText) -> Money:
     if not isinstance(value, str):
-        raise _protocol(f"{what} is not a decimal string: {value!r}")
+        raise _protocol(_("{what} is not a decimal string: {value!r}").format(what=what, value=value))
     try:
         return Money.from_decimal(Decimal(value), currency)
     except (InvalidOperation, MoneyError):
-        raise _protocol(f"{what} is not a valid {currency} amount: {value!r}") from None
+        raise _protocol(
+            _("{what} is not a valid {currency} amount: {value!r}").format(what=what, currency=currency, value=value)
+        ) from None
 
 
-def _optional_text(value: Json, what: str) -> str | None:
+def _optional_text(value: Json, what: str | LazyText) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise _protocol(f"{what} is not text")
+        raise _protocol(_("{what} is not text").format(what=what))
     return value or None
 
 
@@ -91,26 +101,32 @@ def _day(value: Json, what: str) -> date | None:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    raise _protocol(f"{what} is not a date written YYYY-MM-DD: {value!r}")
+    raise _protocol(_("{what} is not a date written YYYY-MM-DD: {value!r}").format(what=what, value=value))
 
 
 def parse_request(data: Json) -> RequestInfo:
     """A payment request answer in TillQR's words, or ProviderProtocolError."""
-    body = _obj(data, "payment request")
-    ident = _text(body, "id", "payment request")
-    word = _text(body, "status", "payment request")
+    body = _obj(data, _REQUEST)
+    ident = _text(body, "id", _REQUEST)
+    word = _text(body, "status", _REQUEST)
     if word not in STATUS_MAP:
-        raise _protocol(f"payment request {ident} has an unknown status {word!r}")
-    req = _obj(body.get("request"), "payment request's request")
-    currency = _text(req, "currency", "payment request")
+        raise _protocol(_("payment request {id} has an unknown status {word!r}").format(id=ident, word=word))
+    req = _obj(body.get("request"), _REQUESTS_REQUEST)
+    currency = _text(req, "currency", _REQUEST)
     try:
         Money(0, currency)
     except MoneyError:
-        raise _protocol(f"payment request {ident} has an unknown currency {currency!r}") from None
+        raise _protocol(
+            _("payment request {id} has an unknown currency {currency!r}").format(id=ident, currency=currency)
+        ) from None
     qr = body.get("qrCode")
     revision = body.get("revisionNumber")
     if revision is not None and (isinstance(revision, bool) or not isinstance(revision, int) or revision < 0):
-        raise _protocol(f"payment request {ident} has a revisionNumber that is not a count: {revision!r}")
+        raise _protocol(
+            _("payment request {id} has a revisionNumber that is not a count: {revision!r}").format(
+                id=ident, revision=revision
+            )
+        )
     return RequestInfo(
         request_id=ident,
         status=STATUS_MAP[word],
@@ -127,12 +143,12 @@ def parse_request(data: Json) -> RequestInfo:
 
 def parse_link(data: Json) -> LinkInfo:
     """A payment link answer, or ProviderProtocolError."""
-    body = _obj(data, "payment link")
-    qr = _obj(body.get("qrCode"), "payment link's qrCode")
+    body = _obj(data, _LINK)
+    qr = _obj(body.get("qrCode"), _LINK_QR)
     return LinkInfo(
-        link_id=_text(body, "id", "payment link"),
-        payload=_text(qr, "payload", "payment link's qrCode"),
-        url=_text(body, "url", "payment link"),
+        link_id=_text(body, "id", _LINK),
+        payload=_text(qr, "payload", _LINK_QR),
+        url=_text(body, "url", _LINK),
         linked_request_id=_optional_text(body.get("paymentRequestId"), "paymentRequestId"),
         external_id=_optional_text(body.get("externalId"), "externalId"),
     )
@@ -141,38 +157,46 @@ def parse_link(data: Json) -> LinkInfo:
 def _item_error(status: int, data: Json, index: int) -> ProviderRejected:
     words = error_words(data)
     if words is None:
-        raise _protocol(f"bulk result {index} is an error without an error body")
+        raise _protocol(_("bulk result {index} is an error without an error body").format(index=index))
     message, code = words
     kind = ProviderConflict if status in (409, 412) else ProviderNotFound if status == 404 else ProviderRejected
     return kind(message, provider=NAME, status_code=status, code=code)
 
 
 def _bulk_item(index: int, spec: ChargeSpec, data: Json) -> BulkItem:
-    item = _obj(data, f"bulk result {index}")
+    item = _obj(data, _("bulk result {index}").format(index=index))
     status = item.get("httpStatus")
     if item.get("index") != index or isinstance(item.get("index"), bool):
-        raise _protocol(f"bulk result {index} is numbered {item.get('index')!r}")
+        raise _protocol(_("bulk result {index} is numbered {number!r}").format(index=index, number=item.get("index")))
     if isinstance(status, bool) or not isinstance(status, int):
-        raise _protocol(f"bulk result {index} has no httpStatus")
+        raise _protocol(_("bulk result {index} has no httpStatus").format(index=index))
     if 200 <= status < 300:
         info = parse_request(item.get("paymentRequest"))
         if info.request_id != spec.request_id:
-            raise _protocol(f"bulk result {index} is payment request {info.request_id}, not {spec.request_id}")
+            raise _protocol(
+                _("bulk result {index} is payment request {id}, not {wanted}").format(
+                    index=index, id=info.request_id, wanted=spec.request_id
+                )
+            )
         return BulkItem(index, spec.request_id, info, None)
     if 400 <= status < 500:
         return BulkItem(index, spec.request_id, None, _item_error(status, item.get("error"), index))
-    raise _protocol(f"bulk result {index} has an httpStatus of {status}")
+    raise _protocol(_("bulk result {index} has an httpStatus of {status}").format(index=index, status=status))
 
 
 def bulk_parser(specs: Sequence[ChargeSpec]) -> Callable[[Json], list[BulkItem]]:
     """The reader of a bulk answer to ``specs``: one result per spec, in the order sent, else a protocol error."""
 
     def parse(data: Json) -> list[BulkItem]:
-        results = _obj(data, "bulk answer").get("results")
+        results = _obj(data, _BULK).get("results")
         if not isinstance(results, list):
-            raise _protocol("the bulk answer has no results list")
+            raise _protocol(_("the bulk answer has no results list"))
         if len(results) != len(specs):
-            raise _protocol(f"the bulk answer has {len(results)} results for {len(specs)} requests")
+            raise _protocol(
+                _("the bulk answer has {results} results for {requests} requests").format(
+                    results=len(results), requests=len(specs)
+                )
+            )
         return [_bulk_item(i, spec, item) for i, (spec, item) in enumerate(zip(specs, results, strict=True))]
 
     return parse
@@ -182,10 +206,10 @@ def page_parser(key: str, item: Callable[[Json], T]) -> Callable[[Json], tuple[l
     """The reader of one search page: its ``key`` list read by ``item``, and ``nextCursor``."""
 
     def parse(data: Json) -> tuple[list[T], str | None]:
-        body = _obj(data, "search answer")
+        body = _obj(data, _SEARCH)
         found = body.get(key)
         if not isinstance(found, list):
-            raise _protocol(f"the search answer has no {key} list")
+            raise _protocol(_("the search answer has no {key} list").format(key=key))
         return [item(x) for x in found], _optional_text(body.get("nextCursor"), "nextCursor")
 
     return parse

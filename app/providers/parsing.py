@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from app.domain.jsontypes import Json, JsonObject
+from app.i18n import LazyText, _
 
 from .base import ProviderProtocolError
 
@@ -19,20 +20,20 @@ def protocol(provider: str, what: str) -> ProviderProtocolError:
     return ProviderProtocolError(what, provider=provider)
 
 
-def obj(provider: str, data: object, what: str) -> JsonObject:
+def obj(provider: str, data: object, what: str | LazyText) -> JsonObject:
     if not isinstance(data, dict):
-        raise protocol(provider, f"{what} is not a JSON object")
+        raise protocol(provider, _("{what} is not a JSON object").format(what=what))
     return data
 
 
-def text(provider: str, data: JsonObject, key: str, what: str) -> str:
+def text(provider: str, data: JsonObject, key: str, what: str | LazyText) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
-        raise protocol(provider, f"{what} has no {key}")
+        raise protocol(provider, _("{what} has no {key}").format(what=what, key=key))
     return value
 
 
-def aware_time(provider: str, value: object, what: str) -> datetime | None:
+def aware_time(provider: str, value: object, what: str | LazyText) -> datetime | None:
     """An ISO 8601 time with a zone, in UTC; None stays None."""
     if value is None:
         return None
@@ -41,7 +42,9 @@ def aware_time(provider: str, value: object, what: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise protocol(provider, f"{what} is not an ISO 8601 time with a zone: {value!r}")
+        raise protocol(
+            provider, _("{what} is not an ISO 8601 time with a zone: {value!r}").format(what=what, value=value)
+        )
     return parsed.astimezone(UTC)
 
 

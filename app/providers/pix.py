@@ -57,6 +57,7 @@ from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_unt
 from app.domain.exact_json import ExactObject
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
+from app.i18n import _
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
@@ -136,10 +137,10 @@ class PixProvider:
         clock: Callable[[], datetime] | None = None,
     ):
         if not isinstance(token, str) or not token.strip():
-            raise ValueError("pix needs a non-empty access token")
+            raise ValueError(_("{provider} needs a non-empty access token").format(provider="pix"))
         for what, value in (("account", account), ("alias", alias), ("pix_key", pix_key)):
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"pix needs a {what}")
+                raise ValueError(_("pix needs a {setting}").format(setting=what))
         self.pix_key = pix_key.strip()
         self.merchant_name = merchant_name
         self.payer_name, self.payer_document = payer_name, payer_document  # for due-date terms without a payer
@@ -170,7 +171,7 @@ class PixProvider:
 
     def request_body(self, spec: ChargeSpec) -> ExactObject:
         if spec.amount.currency != "BRL":
-            raise ValueError(f"Pix charges are in BRL, not {spec.amount.currency}")
+            raise ValueError(_("Pix charges are in BRL, not {currency}").format(currency=spec.amount.currency))
         body: ExactObject = {
             "request_control_key": control_key(spec.idempotency_key),
             "qr_code_type": "dynamic_term" if spec.due else "dynamic_instant",
@@ -230,14 +231,18 @@ class PixProvider:
             return self._keys[ident]
         raw = self._bodies.get(ident)
         if raw is None:
-            raise ProviderNotFound(f"no QR Code known for sale {ident}", provider=NAME, status_code=404)
+            raise ProviderNotFound(
+                _("no QR Code known for sale {sale}").format(sale=ident), provider=NAME, status_code=404
+            )
         key = json.loads(raw)["request_control_key"]
         try:
             data = await self.http.post(self.path, raw, idempotency_key=key, parse=lambda d: _obj(d, "answer"))
         except ProviderRejected as exc:  # the provider refuses that body: no QR Code was ever made of it
             self._bodies.pop(ident, None)
             raise ProviderNotFound(
-                f"no QR Code for sale {ident}: {exc.message}", provider=NAME, status_code=404
+                _("no QR Code for sale {sale}: {reason}").format(sale=ident, reason=exc.message),
+                provider=NAME,
+                status_code=404,
             ) from exc
         self._keys[ident] = _text(data, "qr_code_key")
         return self._keys[ident]
@@ -283,7 +288,7 @@ def _create(
         options.setdefault("payer_name", DEMO["payer_name"])
         options.setdefault("payer_document", DEMO["payer_document"])
     elif not all(where.values()):
-        raise ValueError("pix needs its account, alias and pix_key (all three)")
+        raise ValueError(_("pix needs its account, alias and pix_key (all three)"))
     account, alias, pix_key = where["account"], where["alias"], where["pix_key"]
     return PixProvider(
         base_url,

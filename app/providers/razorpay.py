@@ -58,6 +58,7 @@ import httpx
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
+from app.i18n import _
 from app.qr.rules import Scheme
 from app.qr.scan import read_qr_image
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
@@ -127,7 +128,7 @@ class RazorpayProvider:
         clock: Callable[[], datetime] | None = None,
     ):
         if not all(isinstance(k, str) and k.strip() for k in (key_id, key_secret)):
-            raise ValueError("razorpay needs a non-empty key id and key secret")
+            raise ValueError(_("{provider} needs a non-empty key id and key secret").format(provider="razorpay"))
         pair = base64.b64encode(f"{key_id.strip()}:{key_secret.strip()}".encode()).decode()
         self._auth = {"Authorization": f"Basic {pair}"}
         self.label, self.search_pages = label, search_pages
@@ -173,10 +174,14 @@ class RazorpayProvider:
     # -- create ------------------------------------------------------------------------
     def request_body(self, spec: ChargeSpec, now: int) -> JsonObject:
         if spec.amount.currency != "INR":
-            raise ProviderRejected(f"Razorpay QR codes charge in INR, not {spec.amount.currency}", provider=self.name)
+            raise ProviderRejected(
+                _("Razorpay QR codes charge in INR, not {currency}").format(currency=spec.amount.currency),
+                provider=self.name,
+            )
         if not 1 <= spec.duration_s <= MAX_CLOSE_BY_S:
             raise ProviderRejected(
-                f"a QR code can stay open from 1 second to 45 days, not {spec.duration_s} s", provider=self.name
+                _("a QR code can stay open from 1 second to 45 days, not {seconds} s").format(seconds=spec.duration_s),
+                provider=self.name,
             )
         notes = {NOTE_SALE: spec.request_id, NOTE_DEADLINE: str(now + int(spec.duration_s))}
         described = {"description": spec.reference[:256]} if spec.reference else {}
@@ -213,8 +218,12 @@ class RazorpayProvider:
             break
         if qr["notes"].get(NOTE_SALE) != spec.request_id or qr["amount"] != spec.amount.minor:
             raise protocol_error(
-                f"asked for a QR code of {spec.amount.display()} for sale {spec.request_id}, "
-                f"got {qr['id']} of INR {Money(qr['amount'], 'INR')}"
+                _("asked for a QR code of {wanted} for sale {sale}, got {id} of {amount}").format(
+                    wanted=spec.amount.display(),
+                    sale=spec.request_id,
+                    id=qr["id"],
+                    amount=Money(qr["amount"], "INR").display(),
+                )
             )
         return to_info(qr, await self._payload(qr))
 
@@ -244,7 +253,9 @@ class RazorpayProvider:
         absolute = urljoin(self.http.base_url + "/", url or "")
         api, image = urlsplit(self.http.base_url), urlsplit(absolute)
         if not url or (image.scheme != "https" and (image.scheme, image.netloc) != (api.scheme, api.netloc)):
-            raise protocol_error(f"QR code {ident} has no image_url, or one neither https nor on the API's host")
+            raise protocol_error(
+                _("QR code {id} has no image_url, or one neither https nor on the API's host").format(id=ident)
+            )
         return absolute
 
     async def _payload(self, qr: QrCode) -> str:
@@ -254,7 +265,9 @@ class RazorpayProvider:
         try:
             payload = read_qr_image(png)
         except (ValueError, zlib.error, struct.error) as exc:
-            raise protocol_error(f"the image of QR code {qr['id']} could not be read: {exc}") from None
+            raise protocol_error(
+                _("the image of QR code {id} could not be read: {error}").format(id=qr["id"], error=exc)
+            ) from None
         self._payloads[qr["id"]] = check_upi(payload, qr)
         return payload
 
@@ -270,14 +283,17 @@ class RazorpayProvider:
                     return r.content
                 if r.status_code < 500 and r.status_code != 429:
                     raise protocol_error(
-                        f"the image of QR code {ident} answered {r.status_code} "
-                        f"{r.headers.get('content-type', '')}, not an image"
+                        _("the image of QR code {id} answered {status} {type}, not an image").format(
+                            id=ident, status=r.status_code, type=r.headers.get("content-type", "")
+                        )
                     )
-                problem = f"answered {r.status_code}"
+                problem = _("the image of QR code {id} answered {status}").format(id=ident, status=r.status_code)
             except (TimeoutError, httpx.HTTPError, OSError) as exc:
-                problem = f"could not be fetched ({type(exc).__name__})"
+                problem = _("the image of QR code {id} could not be fetched ({error})").format(
+                    id=ident, error=type(exc).__name__
+                )
             if self.http.policy.gives_up_after(attempt):
-                raise ProviderUnavailable(f"the image of QR code {ident} {problem}", provider=self.name)
+                raise ProviderUnavailable(problem, provider=self.name)
             await self.http.pause(attempt)
 
     # -- read, close ---------------------------------------------------------------------
@@ -286,7 +302,7 @@ class RazorpayProvider:
         if not request_id.startswith("qr_"):
             found = await self.find_by_sale(request_id)
             if not found:
-                raise ProviderNotFound(f"no QR code carries sale {request_id}", provider=self.name)
+                raise ProviderNotFound(_("no QR code carries sale {sale}").format(sale=request_id), provider=self.name)
             found = [await self._with_in_flight(qr) for qr in found]
             order = {SaleStatus.SETTLED: 0, SaleStatus.PROCESSING: 1, SaleStatus.LINKED: 2}
             qr = min(found, key=lambda q: order.get(status_of(q), 3))  # money first, then what is still open

@@ -13,6 +13,7 @@ import httpx
 from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
+from app.i18n import _
 from app.qr.emv import decode as decode_payload
 
 from .base import ProviderProtocolError, RequestInfo
@@ -89,21 +90,21 @@ def _int(value: object, what: str, *, optional: bool = False) -> int | None:
         return value
     if isinstance(value, str) and value.isdigit():  # Razorpay's webhooks write close_by as a string
         return int(value)
-    raise protocol_error(f"{what} is not a whole number: {value!r}")
+    raise protocol_error(_("{what} is not a whole number: {value!r}").format(what=what, value=value))
 
 
 def parse_qr(data: object) -> QrCode:
     """The QR Code entity, checked, with ints in place: or ProviderProtocolError."""
     if not isinstance(data, dict):
-        raise protocol_error("the QR code is not a JSON object")
+        raise protocol_error(_("the QR code is not a JSON object"))
     ident, status = data.get("id"), data.get("status")
     if not isinstance(ident, str) or not ident:
-        raise protocol_error("the QR code has no id")
+        raise protocol_error(_("the QR code has no id"))
     if status not in ("active", "closed"):
-        raise protocol_error(f"QR code {ident} has an unknown status {status!r}")
+        raise protocol_error(_("QR code {id} has an unknown status {status!r}").format(id=ident, status=status))
     notes, reason, image_url = data.get("notes") or {}, data.get("close_reason"), data.get("image_url")
     if not isinstance(notes, dict) or not all(v is None or isinstance(v, str) for v in (reason, image_url)):
-        raise protocol_error(f"QR code {ident} has notes, close_reason or image_url of the wrong type")
+        raise protocol_error(_("QR code {id} has notes, close_reason or image_url of the wrong type").format(id=ident))
     return {
         "id": ident,
         "status": status,
@@ -121,15 +122,13 @@ def parse_qr(data: object) -> QrCode:
 def parse_payments(data: object) -> list[Payment]:
     """A page of a QR code's payments as (id, status, amount): or ProviderProtocolError."""
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise protocol_error("the QR code's payments are not a collection")
+        raise protocol_error(_("the QR code's payments are not a collection"))
     payments: list[Payment] = []
     for item in data["items"]:
         status = item.get("status") if isinstance(item, dict) else None
         if not isinstance(item, dict) or not isinstance(status, str):
-            raise protocol_error("a payment of the QR code has no status")
-        payments.append(
-            {"id": item.get("id"), "status": status, "amount": _int(item.get("amount"), "a payment's amount")}
-        )
+            raise protocol_error(_("a payment of the QR code has no status"))
+        payments.append({"id": item.get("id"), "status": status, "amount": _int(item.get("amount"), "amount")})
     return payments
 
 
@@ -143,7 +142,7 @@ def in_flight(qr: QrCode, payments: list[Payment]) -> int:
 
 def parse_list(data: object) -> list[QrCode]:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise protocol_error("the QR code list is not a collection")
+        raise protocol_error(_("the QR code list is not a collection"))
     return [parse_qr(item) for item in data["items"]]
 
 
@@ -162,7 +161,9 @@ def _deadline(qr: QrCode) -> datetime | None:
     try:
         return datetime.fromtimestamp(min(known), UTC) if known else None
     except (OverflowError, OSError, ValueError):  # a time past what the platform's clock holds
-        raise protocol_error(f"QR code {qr['id']} closes at {min(known)}, not a time") from None
+        raise protocol_error(
+            _("QR code {id} closes at {when}, not a time").format(id=qr["id"], when=min(known))
+        ) from None
 
 
 def to_info(qr: QrCode, payload: str | None) -> RequestInfo:
@@ -192,10 +193,15 @@ def check_upi(payload: str, qr: QrCode) -> str:
     decoded = decode_payload(payload)
     fields, am = decoded.fields, decoded.fields.get("am")
     if decoded.scheme != "upi" or not decoded.valid:
-        raise protocol_error(f"the image of QR code {qr['id']} holds no valid upi://pay link: {decoded.errors}")
+        raise protocol_error(
+            _("the image of QR code {id} holds no valid upi://pay link: {errors}").format(
+                id=qr["id"], errors="; ".join(decoded.errors)
+            )
+        )
     if (am is not None and Decimal(am) * 100 != qr["amount"]) or fields.get("cu", "INR") != "INR":
         raise protocol_error(
-            f"the image of QR code {qr['id']} charges {fields.get('am')} {fields.get('cu', '')}, "
-            f"not {Money(qr['amount'], 'INR')} INR"
+            _("the image of QR code {id} charges {amount} {currency}, not {wanted} INR").format(
+                id=qr["id"], amount=fields.get("am"), currency=fields.get("cu", ""), wanted=Money(qr["amount"], "INR")
+            )
         )
     return payload

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 import httpx
 
+from app.i18n import _
+
 from . import depay, jpmorgan, pix, razorpay
 from .base import PaymentProvider
 from .spec import ProviderSpec
@@ -31,7 +33,7 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {spec.name: spec.secrets for spec 
 
 def unknown(name: str) -> str:
     """The words for a provider name that is none of these."""
-    return f"unknown provider {name!r}: choose one of {', '.join(PROVIDERS)}"
+    return _("unknown provider {name!r}: choose one of {names}").format(name=name, names=", ".join(PROVIDERS))
 
 
 def spec_of(name: str) -> ProviderSpec:

@@ -77,22 +77,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import _
 from app.qr import lengths, rules
 from app.qr.findings import Findings
+from app.qr.tlv import MANDATORY_TAGS, TAG, TEMPLATE_TAGS, repair, split, template_ok
 from app.qr.upi import decode_upi_link, encode_upi_link
 from app.qr.values import DECIMALS_BY_NUMERIC, check_templates, check_values  # noqa: F401
 
 FieldValue = str | Mapping[str, str]
 
-#: Template tags whose value is itself TLV.
-TEMPLATE_TAGS: frozenset[str] = frozenset(
-    [f"{t:02d}" for t in range(26, 52)] + ["62", "64"] + [f"{t:02d}" for t in range(80, 100)]
-)
-#: Tags every MPM payload must carry (plus one merchant account tag 02-51).
-MANDATORY_TAGS: tuple[str, ...] = ("00", "52", "53", "58", "59", "60", "63")
 MERCHANT_ACCOUNT_TAGS: frozenset[str] = frozenset(f"{t:02d}" for t in range(2, 52))
-
-_TAG = re.compile(r"^[0-9][0-9]$")
 _HEX4 = re.compile(r"^[0-9A-Fa-f]{4}$")
 
 
@@ -107,12 +101,14 @@ def crc16(data: str) -> str:
 
 def tlv(tag: str, value: str) -> str:
     """One data object: ``tag`` (two digits) + two-digit length + ``value`` (1..99 characters)."""
-    if not isinstance(tag, str) or not _TAG.match(tag):
+    if not isinstance(tag, str) or not TAG.match(tag):
         raise ValueError(f"EMV tag must be two digits, not {tag!r}")
     if not isinstance(value, str):
         raise ValueError(f"value of tag {tag} must be a string, not {type(value).__name__}")
     if not 1 <= len(value) <= 99:
-        raise ValueError(f"value of tag {tag} must be 1 to 99 characters long, not {len(value)}")
+        raise ValueError(
+            _("value of tag {tag} must be 1 to 99 characters long, not {length}").format(tag=tag, length=len(value))
+        )
     return f"{tag}{len(value):02d}{value}"
 
 
@@ -133,7 +129,7 @@ def build(fields: Mapping[str, FieldValue]) -> str:
             try:
                 inner = "".join(tlv(sub, subvalue) for sub, subvalue in value.items())
             except ValueError as exc:
-                raise ValueError(f"in template {tag}: {exc}") from None
+                raise ValueError(_("in template {tag}: {reason}").format(tag=tag, reason=exc)) from None
             parts.append(tlv(tag, inner))
         else:
             parts.append(tlv(tag, value))
@@ -165,114 +161,33 @@ class Decoded:
         }
 
 
-def _parse(text: str) -> tuple[list[tuple[str, str, int]], str | None]:
-    """Split ``text`` into (tag, value, position) triples; stop at the first structural error."""
-    items: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        head = text[pos : pos + 4]
-        if len(head) < 4:
-            return items, f"truncated at position {pos}: {len(head)} character(s) left, a data object needs at least 4"
-        tag, length = head[:2], head[2:]
-        if not _TAG.match(tag):
-            return items, f"tag {tag!r} at position {pos} is not two digits"
-        if not _TAG.match(length):
-            return items, f"length {length!r} of tag {tag} at position {pos + 2} is not two digits"
-        size = int(length)
-        if size == 0:
-            return items, f"tag {tag} at position {pos} has length 00 (must be 01..99)"
-        start = pos + 4
-        if start + size > len(text):
-            return items, (
-                f"tag {tag} at position {pos} declares {size} characters but only {len(text) - start} remain"
-            )
-        items.append((tag, text[start : start + size], pos))
-        pos = start + size
-    return items, None
-
-
-def _template_ok(value: str) -> bool:
-    sub, error = _parse(value)
-    return error is None and len({t for t, _, _ in sub}) == len(sub)
-
-
-def _repair(
-    payload: str, items: list[tuple[str, str, int]], structural: str | None
-) -> tuple[list[tuple[str, str, int]], str] | None:
-    """Find the one wrong template length that, corrected, makes the whole payload parse.
-
-    Generators that count a template's length wrong (a real library bug) leave everything after
-    it unreadable or misread. The candidates are the templates whose own data objects do not
-    parse, and, after a structural error, every template before it. A corrected length counts
-    when the template's data objects then end exactly there and the rest of the payload parses
-    cleanly up to a final tag 63; of those, the reading with the fewest rule violations wins
-    (then the one nearest the declared length). None when no single correction works.
-    """
-    best: tuple[tuple[int, int], int, list[tuple[str, str, int]], str] | None = None
-    for index, (tag, value, pos) in enumerate(items):
-        if tag not in TEMPLATE_TAGS or (_template_ok(value) and structural is None):
-            continue
-        start = pos + 4
-        for size in range(1, 100):
-            if size == len(value) or start + size > len(payload) or not _template_ok(payload[start : start + size]):
-                continue
-            rest, error = _parse(payload[start + size :])
-            if error is not None or not rest or rest[-1][0] != "63":
-                continue
-            if not all(_template_ok(v) for t, v, _ in rest if t in TEMPLATE_TAGS):
-                continue
-            fixed = items[:index] + [(tag, payload[start : start + size], pos)]
-            fixed += [(t, v, p + start + size) for t, v, p in rest]
-            score = (_violations(fixed), abs(size - len(value)))
-            if best is None or score < best[:2]:
-                note = (
-                    f"tag {tag} at position {pos} declares length {len(value):02d}, but its data objects "
-                    f"take {size} characters; read as {size} (the fields after it depend on this)"
-                )
-                best = (*score, fixed, note)
-    return None if best is None else (best[2], best[3])
-
-
-def _violations(items: list[tuple[str, str, int]]) -> tuple[int, int]:
-    """How many errors and warnings a reading of the payload has (for choosing between readings)."""
-    fields: dict[str, Any] = {}
-    duplicates = 0
-    for tag, value, _ in items:
-        if tag in fields:
-            duplicates += 1
-            continue
-        fields[tag] = {t: v for t, v, _ in _parse(value)[0]} if tag in TEMPLATE_TAGS else value
-    found = Findings()
-    check_values(fields, found)
-    check_templates(fields, found)
-    rules.check(rules.scheme_of(fields), fields, found)
-    missing = sum(1 for t in MANDATORY_TAGS if t not in fields)
-    return len(found.errors) + duplicates + missing, len(found.warnings)
-
-
 def _check_crc(payload: str, found: Findings) -> bool:
     tail = payload[-8:]
     if len(payload) < 8 or not tail.startswith("6304"):
         return False
     given = tail[4:]
     if not _HEX4.fullmatch(given):
-        found.error(f"CRC {given!r} is not four hex digits")
+        found.error(_("CRC {crc!r} is not four hex digits").format(crc=given))
         return False
     expected = crc16(payload[:-4])
     if given.upper() != expected:
-        found.error(f"CRC mismatch: payload says {given.upper()}, computed {expected}")
+        found.error(
+            _("CRC mismatch: payload says {given}, computed {expected}").format(given=given.upper(), expected=expected)
+        )
         return False
     if given != given.upper():
-        found.warn(f"CRC in lower-case hex: {given!r} (the standard writes {expected})")
+        found.warn(
+            _("CRC in lower-case hex: {crc!r} (the standard writes {expected})").format(crc=given, expected=expected)
+        )
     return True
 
 
 def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], dict[int, list[tuple[str, str, int]]]]:
     """The payload's data objects (tag, value, position) and, by position, the data objects of each template
     read otherwise than by plain characters; structural errors, and warnings for what was tolerated, in ``found``."""
-    items, structural = _parse(payload)
+    items, structural = split(payload)
     inner: dict[int, list[tuple[str, str, int]]] = {}
-    broken = structural or any(t in TEMPLATE_TAGS and not _template_ok(v) for t, v, _ in items)
+    broken = structural or any(t in TEMPLATE_TAGS and not template_ok(v) for t, v, _ in items)
     if broken and not payload.isascii():
         reading, count = lengths.read(payload, TEMPLATE_TAGS)
         if reading is not None:
@@ -283,10 +198,12 @@ def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], di
             return items, inner
         if count > 1:
             found.error(
-                "the lengths can be read in more than one way (as characters, UTF-8 bytes or UTF-16 units), "
-                "so the fields are not certain"
+                _(
+                    "the lengths can be read in more than one way (as characters, UTF-8 bytes or UTF-16 units), "
+                    "so the fields are not certain"
+                )
             )
-    repaired = _repair(payload, items, structural) if broken else None
+    repaired = repair(payload, items, structural) if broken else None
     if repaired is not None:
         items, note = repaired
         found.error(note)
@@ -302,7 +219,9 @@ def _read(payload: str, found: Findings) -> tuple[list[tuple[str, str, int]], di
 def decode(payload: str) -> Decoded:
     """Decode an EMV MPM payload (or a ``upi://pay`` link). Never raises; see the module docstring."""
     if not isinstance(payload, str):
-        return Decoded(False, False, "emv", {}, [f"payload must be text, not {type(payload).__name__}"])
+        return Decoded(
+            False, False, "emv", {}, [_("payload must be text, not {kind}").format(kind=type(payload).__name__)]
+        )
     try:
         payload.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -311,43 +230,58 @@ def decode(payload: str) -> Decoded:
             False,
             "emv",
             {},
-            [f"payload is not valid text: undecodable byte(s) at position {exc.start} (it must be UTF-8)"],
+            [
+                _("payload is not valid text: undecodable byte(s) at position {pos} (it must be UTF-8)").format(
+                    pos=exc.start
+                )
+            ],
         )
     if payload[:4].lower() == "upi:":
         link_fields, link = decode_upi_link(payload)
         return Decoded(not link.errors, True, "upi", link_fields, link.errors, link.warnings)
     if not payload:
-        return Decoded(False, False, "emv", {}, ["empty payload"])
+        return Decoded(False, False, "emv", {}, [_("empty payload")])
     found = Findings()
     crc_ok = _check_crc(payload, found)
+    crc_said = bool(found.errors)  # the CRC's own error is said: no second one about it
     items, inner = _read(payload, found)
     fields: dict[str, Any] = {}
     for index, (tag, value, pos) in enumerate(items):
         if tag in fields:
-            found.error(f"tag {tag} at position {pos} appears more than once (first value kept)")
+            found.error(
+                _("tag {tag} at position {pos} appears more than once (first value kept)").format(tag=tag, pos=pos)
+            )
             continue
         fields[tag] = _field(tag, value, inner.get(pos), found)
         if tag == "00" and index != 0:
-            found.error(f"tag 00 (payload format indicator) must be the first field, found at position {pos}")
+            found.error(
+                _("tag 00 (payload format indicator) must be the first field, found at position {pos}").format(pos=pos)
+            )
         if tag == "63" and pos >= 0:
             if len(value) != 4:
-                found.error(f"tag 63 (CRC) must have length 04, not {len(value):02d}")
+                found.error(_("tag 63 (CRC) must have length 04, not {length}").format(length=f"{len(value):02d}"))
+                crc_said = True
             after = len(payload) - (pos + 4 + len(value))
             if index != len(items) - 1 or after:
-                found.error(f"tag 63 (CRC) must be the last field; {after} character(s) follow it")
+                found.error(
+                    _("tag 63 (CRC) must be the last field; {after} character(s) follow it").format(after=after)
+                )
+                crc_said = True
     if crc_ok and isinstance(fields.get("63"), str):  # a lower-case CRC was tolerated (a warning): as written
         fields["63"] = fields["63"].upper()
     if items and items[0][0] != "00":
-        found.error(f"payload must start with tag 00 (payload format indicator), not tag {items[0][0]}")
+        found.error(
+            _("payload must start with tag 00 (payload format indicator), not tag {tag}").format(tag=items[0][0])
+        )
     check_values(fields, found)
     check_templates(fields, found)
     for tag in MANDATORY_TAGS:
         if tag not in fields:
-            found.error(f"missing mandatory tag {tag}")
+            found.error(_("missing mandatory tag {tag}").format(tag=tag))
     if not MERCHANT_ACCOUNT_TAGS & fields.keys():
-        found.error("missing merchant account information (one of tags 02-51)")
-    if "63" in fields and not crc_ok and not any("CRC" in e for e in found.errors):
-        found.error("CRC could not be checked: the payload does not end with 6304 and four hex digits")
+        found.error(_("missing merchant account information (one of tags 02-51)"))
+    if "63" in fields and not crc_ok and not crc_said:
+        found.error(_("CRC could not be checked: the payload does not end with 6304 and four hex digits"))
     scheme = rules.scheme_of(fields)
     rules.check(scheme, fields, found)
     return Decoded(not found.errors, crc_ok, scheme, fields, found.errors, found.warnings)
@@ -358,15 +292,19 @@ def _field(tag: str, value: str, inner: list[tuple[str, str, int]] | None, found
     if tag not in TEMPLATE_TAGS:
         return value
     if inner is None:
-        sub_items, sub_error = _parse(value)
+        sub_items, sub_error = split(value)
         if sub_error:
-            found.error(f"template {tag} is not valid TLV: {sub_error}")
+            found.error(_("template {tag} is not valid TLV: {reason}").format(tag=tag, reason=sub_error))
             return value
         inner = sub_items
     sub: dict[str, str] = {}
     for sub_tag, sub_value, _sub_pos in inner:
         if sub_tag in sub:
-            found.error(f"template {tag}: sub-tag {sub_tag} appears more than once (first value kept)")
+            found.error(
+                _("template {tag}: sub-tag {sub} appears more than once (first value kept)").format(
+                    tag=tag, sub=sub_tag
+                )
+            )
         else:
             sub[sub_tag] = sub_value
     return sub
@@ -382,6 +320,6 @@ def encode(decoded: Decoded | Mapping[str, Any], scheme: str | None = None) -> s
         scheme = decoded.scheme
     else:
         fields = decoded
-    if scheme == "upi" and fields and not any(_TAG.match(k) for k in fields):
+    if scheme == "upi" and fields and not any(TAG.match(k) for k in fields):
         return encode_upi_link(fields)
     return build({k: v for k, v in fields.items() if k != "63"})

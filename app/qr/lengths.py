@@ -19,6 +19,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from app.i18n import LazyWords, _, lazy_
+
 #: EMV payloads are at most 512 characters; longer text is not tried (its plain reading's errors stand).
 MAX_CHARS = 512
 
@@ -31,6 +33,16 @@ class Measure(enum.Enum):
     CHARACTERS = "characters"
     UTF8_BYTES = "UTF-8 bytes"
     UTF16_UNITS = "UTF-16 code units"
+
+
+#: What each measure is called in a warning.
+MEASURE_WORDS: LazyWords[Measure] = LazyWords(
+    {
+        Measure.CHARACTERS: lazy_("characters"),
+        Measure.UTF8_BYTES: lazy_("UTF-8 bytes"),
+        Measure.UTF16_UNITS: lazy_("UTF-16 code units"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -138,14 +150,31 @@ def departures(items: tuple[Item, ...]) -> list[str]:
     for item in items:
         if item.measure is not Measure.CHARACTERS:
             found.append(
-                f"tag {item.tag} at position {item.pos}: its length {_declared(item)} counts "
-                f"{item.measure.value}, not characters (read as {len(item.value)} characters)"
+                _(
+                    "tag {tag} at position {pos}: its length {length} counts {measure}, not characters "
+                    "(read as {count} characters)"
+                ).format(
+                    tag=item.tag,
+                    pos=item.pos,
+                    length=_declared(item),
+                    measure=MEASURE_WORDS[item.measure],
+                    count=len(item.value),
+                )
             )
         for sub in item.inner:
             if sub.measure is not Measure.CHARACTERS:
                 found.append(
-                    f"template {item.tag}, sub-tag {sub.tag} at position {sub.pos}: its length {_declared(sub)} "
-                    f"counts {sub.measure.value}, not characters (read as {len(sub.value)} characters)"
+                    _(
+                        "template {tag}, sub-tag {sub} at position {pos}: its length {length} counts {measure}, "
+                        "not characters (read as {count} characters)"
+                    ).format(
+                        tag=item.tag,
+                        sub=sub.tag,
+                        pos=sub.pos,
+                        length=_declared(sub),
+                        measure=MEASURE_WORDS[sub.measure],
+                        count=len(sub.value),
+                    )
                 )
     return found
 

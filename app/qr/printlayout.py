@@ -14,6 +14,7 @@ import enum
 import unicodedata
 from dataclasses import dataclass
 
+from app.i18n import _
 from app.qr import emv
 from app.qr.render import QrMatrix
 
@@ -166,5 +167,9 @@ def printable(payload: str, what: str) -> emv.Decoded:
     the result's ``warnings`` for the caller to show."""
     decoded = emv.decode(payload)
     if not decoded.valid:
-        raise ValueError(f"refusing to print {what} for a payload with errors: " + "; ".join(decoded.errors))
+        raise ValueError(
+            _("refusing to print {what} for a payload with errors: {errors}").format(
+                what=what, errors="; ".join(decoded.errors)
+            )
+        )
     return decoded

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 
 import segno
 
+from app.i18n import _
+
 #: A QR code's modules, row by row, as segno keeps them: one ``bytearray`` a row, a byte a module, 0 light,
 #: 1 dark; no quiet zone. Painted as it is (no image in between): see :func:`dark_runs`.
 QrMatrix = Sequence[bytearray]
@@ -23,7 +25,7 @@ _LEVELS = ("L", "M", "Q", "H")
 
 def _make(payload: str, error: str) -> segno.QRCode:
     if not isinstance(payload, str) or not payload:
-        raise ValueError("nothing to encode: the payload is empty")
+        raise ValueError(_("nothing to encode: the payload is empty"))
     level = (error or "").upper()
     if level not in _LEVELS:
         raise ValueError(f"error correction level must be one of L, M, Q, H, not {error!r}")
@@ -31,7 +33,11 @@ def _make(payload: str, error: str) -> segno.QRCode:
     try:
         return segno.make(payload, error=level, micro=False, mode="byte", encoding=encoding)
     except segno.DataOverflowError as exc:
-        raise ValueError(f"payload of {len(payload)} characters does not fit in a QR code: {exc}") from exc
+        raise ValueError(
+            _("payload of {count} characters does not fit in a QR code: {reason}").format(
+                count=len(payload), reason=exc
+            )
+        ) from exc
 
 
 def qr_matrix(payload: str, *, error: str = "M") -> QrMatrix:

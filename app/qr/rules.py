@@ -50,7 +50,10 @@ from datetime import date
 from typing import Any
 
 from app.domain.excerpt import excerpt
+from app.i18n import _, pgettext
 from app.qr.findings import Findings
+from app.qr.pixkeys import pix_key_problem as pix_key_problem  # the command line asks it here
+from app.qr.pixkeys import pix_key_warning
 
 
 class Scheme(enum.StrEnum):
@@ -115,8 +118,13 @@ def _expect(
 ) -> None:
     value = fields.get(tag)
     if isinstance(value, str) and value.upper() not in allowed:
-        want = " or ".join(repr(a) for a in allowed)
-        found.error(f"{scheme}: tag {tag} ({what}) must be {want}, not {value!r}")
+        first, *more = (repr(a) for a in allowed)
+        want = _("{first} or {second}").format(first=first, second=more[0]) if more else first
+        found.error(
+            _("{scheme}: tag {tag} ({what}) must be {want}, not {value!r}").format(
+                scheme=scheme, tag=tag, what=what, want=want, value=value
+            )
+        )
 
 
 def _near(a: str, b: str) -> bool:
@@ -139,21 +147,12 @@ def check_scheme_identifiers(fields: Mapping[str, Any], found: Findings) -> None
         gui = _gui(template)
         for known in (PIX_GUI, PAYNOW_GUI, FPS_GUI):  # not AIDs: registered numbers sit close together
             if _near(gui, known):
-                found.error(f"template {tag}: identifier {gui!r} is not a known scheme's; did the code mean {known!r}?")
+                found.error(
+                    _(
+                        "template {tag}: identifier {gui!r} is not a known scheme's; did the code mean {known!r}?"
+                    ).format(tag=tag, gui=gui, known=known)
+                )
                 break
-
-
-def _pix_key_warning(key: str) -> str | None:
-    """A Pix key in a form DICT does not use, read anyway: a phone without +55, a punctuated CPF, ..."""
-    problem = pix_key_problem(key)
-    if problem is None:
-        return None
-    digits = re.sub(r"[\s().\-/]", "", key)
-    if re.fullmatch(r"[1-9][1-9]9?[0-9]{8}", digits):
-        return f"the Pix key {key!r} looks like a Brazilian phone number without +55 (banks look up +55{digits})"
-    if re.fullmatch(r"\+?55[1-9][1-9]9?[0-9]{8}", digits):
-        return f"the Pix key {key!r} looks like a Brazilian phone number not written as +55{digits.lstrip('+')[2:]}"
-    return f"the Pix key {key!r} is not in a form DICT uses ({problem}); the payer's bank decides"
 
 
 def _check_pix(fields: Mapping[str, Any], found: Findings) -> None:
@@ -162,24 +161,34 @@ def _check_pix(fields: Mapping[str, Any], found: Findings) -> None:
         return
     tag, t = match
     if _gui(t) != PIX_GUI:
-        found.warn(f"pix: identifier {_gui(t)!r} (template {tag}) is written as {PIX_GUI!r} in the BR Code manual")
+        found.warn(
+            _("pix: identifier {gui!r} (template {tag}) is written as {known!r} in the BR Code manual").format(
+                gui=_gui(t), tag=tag, known=PIX_GUI
+            )
+        )
     has_key, has_url = "01" in t, "25" in t
     if has_key and has_url:
-        found.error(f"pix: template {tag} has both a key (01) and a location (25); it must have one")
+        found.error(_("pix: template {tag} has both a key (01) and a location (25); it must have one").format(tag=tag))
     elif not has_key and not has_url:
-        found.error(f"pix: template {tag} has neither a key (01) nor a location (25)")
-    elif has_key and (warning := _pix_key_warning(t["01"])):
+        found.error(_("pix: template {tag} has neither a key (01) nor a location (25)").format(tag=tag))
+    elif has_key and (warning := pix_key_warning(t["01"])):
         found.warn(f"pix: {warning}")
     if has_url and t["25"].lower().startswith(("https://", "http://")):
-        found.warn(f"pix: the location (template {tag}, sub-tag 25) should not start with a URL scheme")
-    _expect(fields, "53", ("986",), "pix", "currency", found)
-    _expect(fields, "58", ("BR",), "pix", "country", found)
+        found.warn(
+            _("pix: the location (template {tag}, sub-tag 25) should not start with a URL scheme").format(tag=tag)
+        )
+    _expect(fields, "53", ("986",), "pix", pgettext("EMV field", "currency"), found)
+    _expect(fields, "58", ("BR",), "pix", pgettext("EMV field", "country"), found)
     extra = fields.get("62")
     txid = extra.get("05") if isinstance(extra, Mapping) else None
     if "62" not in fields or (isinstance(extra, Mapping) and txid is None):
-        found.warn("pix: no reference label (txid, tag 62 sub-tag 05); the BR Code manual asks for '***' when none")
+        found.warn(_("pix: no reference label (txid, tag 62 sub-tag 05); the BR Code manual asks for '***' when none"))
     elif has_key and isinstance(txid, str) and txid != "***" and not _TXID.match(txid):
-        found.warn(f"pix: a static code's txid (62/05) should be '***' or 1 to 25 letters and digits, not {txid!r}")
+        found.warn(
+            _("pix: a static code's txid (62/05) should be '***' or 1 to 25 letters and digits, not {txid!r}").format(
+                txid=txid
+            )
+        )
 
 
 def _phone(value: str, country: str, written: str, length: int) -> str | None:
@@ -198,31 +207,63 @@ def _check_paynow(fields: Mapping[str, Any], found: Findings) -> None:
     tag, t = match
     kind, value = t.get("01"), t.get("02")
     if kind is None:
-        found.error(f"paynow: template {tag} has no proxy type (sub-tag 01)")
+        found.error(_("paynow: template {tag} has no proxy type (sub-tag 01)").format(tag=tag))
     elif kind not in ("0", "2"):
-        found.error(f"paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), not {kind!r}")
+        found.error(
+            _("paynow: proxy type (template {tag}, sub-tag 01) must be '0' (mobile) or '2' (UEN), not {kind!r}").format(
+                tag=tag, kind=kind
+            )
+        )
     if value is None:
-        found.error(f"paynow: template {tag} has no proxy value (sub-tag 02)")
+        found.error(_("paynow: template {tag} has no proxy value (sub-tag 02)").format(tag=tag))
     elif kind == "0" and not re.fullmatch(r"\+65[0-9]{8}", value):
         mobile = _phone(value, "65", "+65", 8)
         if mobile is None:
-            found.error(f"paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}")
+            found.error(
+                _("paynow: a mobile proxy (template {tag}, sub-tag 02) must be +65 and 8 digits, not {value!r}").format(
+                    tag=tag, value=value
+                )
+            )
         else:
-            found.warn(f"paynow: the mobile proxy {value!r} (template {tag}, sub-tag 02) is not written as {mobile}")
+            found.warn(
+                _("paynow: the mobile proxy {value!r} (template {tag}, sub-tag 02) is not written as {mobile}").format(
+                    value=value, tag=tag, mobile=mobile
+                )
+            )
     elif kind == "2" and not re.fullmatch(r"[0-9A-Za-z]{9,13}", value):
-        found.warn(f"paynow: a UEN proxy (template {tag}, sub-tag 02) should be 9 to 13 letters and digits: {value!r}")
+        found.warn(
+            _(
+                "paynow: a UEN proxy (template {tag}, sub-tag 02) should be 9 to 13 letters and digits: {value!r}"
+            ).format(tag=tag, value=value)
+        )
     editable = t.get("03")
     if editable is None:
-        found.warn(f"paynow: template {tag} has no editable-amount flag (sub-tag 03); the payer's app decides")
+        found.warn(
+            _("paynow: template {tag} has no editable-amount flag (sub-tag 03); the payer's app decides").format(
+                tag=tag
+            )
+        )
     elif editable not in ("0", "1"):
-        found.warn(f"paynow: editable flag (template {tag}, sub-tag 03) should be '0' or '1', not {editable!r}")
+        found.warn(
+            _("paynow: editable flag (template {tag}, sub-tag 03) should be '0' or '1', not {value!r}").format(
+                tag=tag, value=editable
+            )
+        )
     expiry = t.get("04")
     if expiry is not None and not _DIGITS.match(expiry):
-        found.warn(f"paynow: expiry date (template {tag}, sub-tag 04) should be digits (YYYYMMDD), not {expiry!r}")
+        found.warn(
+            _("paynow: expiry date (template {tag}, sub-tag 04) should be digits (YYYYMMDD), not {value!r}").format(
+                tag=tag, value=expiry
+            )
+        )
     elif expiry is not None and len(expiry) == 8 and not _is_date(expiry):
-        found.warn(f"paynow: expiry date (template {tag}, sub-tag 04) {expiry!r} is not a date (YYYYMMDD)")
-    _expect(fields, "53", ("702",), "paynow", "currency", found)
-    _expect(fields, "58", ("SG",), "paynow", "country", found)
+        found.warn(
+            _("paynow: expiry date (template {tag}, sub-tag 04) {value!r} is not a date (YYYYMMDD)").format(
+                tag=tag, value=expiry
+            )
+        )
+    _expect(fields, "53", ("702",), "paynow", pgettext("EMV field", "currency"), found)
+    _expect(fields, "58", ("SG",), "paynow", pgettext("EMV field", "country"), found)
 
 
 def _is_date(text: str) -> bool:
@@ -240,23 +281,47 @@ def _check_fps(fields: Mapping[str, Any], found: Findings) -> None:
     tag, t = match
     ids = [s for s in ("02", "03", "04") if s in t]
     if not ids:
-        found.error(f"fps: template {tag} has no payee: an FPS ID (02), a mobile (03) or an e-mail (04)")
+        found.error(
+            _("fps: template {tag} has no payee: an FPS ID (02), a mobile (03) or an e-mail (04)").format(tag=tag)
+        )
     elif len(ids) > 1:
-        found.error(f"fps: template {tag} has more than one payee ({', '.join(ids)}); it must have one")
+        found.error(
+            _("fps: template {tag} has more than one payee ({subs}); it must have one").format(
+                tag=tag, subs=", ".join(ids)
+            )
+        )
     if "01" in t and not re.fullmatch(r"[0-9]{3}", t["01"]):
-        found.warn(f"fps: participant code (template {tag}, sub-tag 01) should be 3 digits, not {t['01']!r}")
+        found.warn(
+            _("fps: participant code (template {tag}, sub-tag 01) should be 3 digits, not {value!r}").format(
+                tag=tag, value=t["01"]
+            )
+        )
     if "02" in t and not _DIGITS.match(t["02"]):
-        found.error(f"fps: FPS ID (template {tag}, sub-tag 02) must be digits, not {t['02']!r}")
+        found.error(
+            _("fps: FPS ID (template {tag}, sub-tag 02) must be digits, not {value!r}").format(tag=tag, value=t["02"])
+        )
     if "03" in t and not re.fullmatch(r"\+[0-9]{1,3}-[0-9]{4,15}", t["03"]):
         mobile = _phone(t["03"], "852", "+852-", 8)
         if mobile is None:
-            found.error(f"fps: mobile (template {tag}, sub-tag 03) must be like +852-91234567, not {t['03']!r}")
+            found.error(
+                _("fps: mobile (template {tag}, sub-tag 03) must be like +852-91234567, not {value!r}").format(
+                    tag=tag, value=t["03"]
+                )
+            )
         else:
-            found.warn(f"fps: the mobile {t['03']!r} (template {tag}, sub-tag 03) is not written as {mobile}")
+            found.warn(
+                _("fps: the mobile {value!r} (template {tag}, sub-tag 03) is not written as {mobile}").format(
+                    value=t["03"], tag=tag, mobile=mobile
+                )
+            )
     if "04" in t and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", t["04"]):
-        found.error(f"fps: e-mail (template {tag}, sub-tag 04) is not an e-mail address: {t['04']!r}")
-    _expect(fields, "53", ("344", "156"), "fps", "currency", found)
-    _expect(fields, "58", ("HK",), "fps", "country", found)
+        found.error(
+            _("fps: e-mail (template {tag}, sub-tag 04) is not an e-mail address: {value!r}").format(
+                tag=tag, value=t["04"]
+            )
+        )
+    _expect(fields, "53", ("344", "156"), "fps", pgettext("EMV field", "currency"), found)
+    _expect(fields, "58", ("HK",), "fps", pgettext("EMV field", "country"), found)
 
 
 def _check_upi_emv(fields: Mapping[str, Any], found: Findings) -> None:
@@ -268,12 +333,20 @@ def _check_upi_emv(fields: Mapping[str, Any], found: Findings) -> None:
             if _gui(tm).upper() == NPCI_AID and "@" in tm.get("01", "")
         ]
         if not vpas:
-            found.error(f"upi: no template with GUI {NPCI_AID} carries a UPI address (sub-tag 01, name@handle)")
+            found.error(
+                _("upi: no template with GUI {gui} carries a UPI address (sub-tag 01, name@handle)").format(
+                    gui=NPCI_AID
+                )
+            )
         for vtag, vt in vpas:
             if not VPA.match(vt["01"]):
-                found.error(f"upi: UPI address (template {vtag}, sub-tag 01) is not like name@handle: {vt['01']!r}")
-    _expect(fields, "53", ("356",), "upi", "currency", found)
-    _expect(fields, "58", ("IN",), "upi", "country", found)
+                found.error(
+                    _("upi: UPI address (template {tag}, sub-tag 01) is not like name@handle: {value!r}").format(
+                        tag=vtag, value=vt["01"]
+                    )
+                )
+    _expect(fields, "53", ("356",), "upi", pgettext("EMV field", "currency"), found)
+    _expect(fields, "58", ("IN",), "upi", pgettext("EMV field", "country"), found)
 
 
 _CHECKS: dict[str, Callable[[Mapping[str, Any], Findings], None]] = {
@@ -296,54 +369,21 @@ def check_upi_link(fields: Mapping[str, str], found: Findings) -> None:
     """Add the deviations of a ``upi://pay`` link's parameters from the UPI linking specification."""
     pa = fields.get("pa")
     if pa is None:
-        found.error("missing parameter 'pa' (payee address)")
+        found.error(_("missing parameter 'pa' (payee address)"))
     elif not VPA.match(pa):
-        found.error(f"parameter 'pa' must be a UPI address like name@bank, not {excerpt(pa)}")
+        found.error(_("parameter 'pa' must be a UPI address like name@bank, not {value}").format(value=excerpt(pa)))
     if "pn" in fields and not fields["pn"].strip():
-        found.warn("parameter 'pn' (payee name) is empty")
+        found.warn(_("parameter 'pn' (payee name) is empty"))
     am = fields.get("am")
     if am is not None and not _UPI_AMOUNT.match(am):
-        found.error(f"parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {excerpt(am)}")
+        found.error(
+            _("parameter 'am' must be an amount like 12.50 (at most 2 decimals), not {value}").format(value=excerpt(am))
+        )
     cu = fields.get("cu")
     if cu is not None and cu != "INR":
-        found.error(f"parameter 'cu' must be 'INR', not {excerpt(cu)}")
+        found.error(_("parameter 'cu' must be 'INR', not {value}").format(value=excerpt(cu)))
     mc = fields.get("mc")
     if mc is not None and not re.fullmatch(r"[0-9]{4}", mc):
-        found.warn(f"parameter 'mc' (merchant category code) should be 4 digits, not {excerpt(mc)}")
-
-
-# -- Pix keys (DICT) --------------------------------------------------------------------------
-_PIX_PHONE = re.compile(r"^\+55[1-9][0-9]9?[0-9]{8}$")
-_PIX_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PIX_EVP = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def _check_digits_ok(digits: str) -> bool:
-    """CPF (11 digits) or CNPJ (14 digits) with its two check digits (mod 11)."""
-    weights = (
-        [list(range(10, 1, -1)), list(range(11, 1, -1))]
-        if len(digits) == 11
-        else [[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]]
-    )
-    if len(set(digits)) == 1:
-        return False
-    for w in weights:
-        n = len(w)
-        r = sum(int(d) * k for d, k in zip(digits[:n], w)) % 11
-        if int(digits[n]) != (0 if r < 2 else 11 - r):
-            return False
-    return True
-
-
-def pix_key_problem(key: str) -> str | None:
-    """Why ``key`` is not a Pix key (DICT: CPF or CNPJ digits, +55 phone, e-mail, or a random UUID key), or None."""
-    k = key.strip() if isinstance(key, str) else ""
-    if k.isdigit() and len(k) in (11, 14):
-        return None if _check_digits_ok(k) else f"{k} is not a valid {'CPF' if len(k) == 11 else 'CNPJ'} (check digits)"
-    if _PIX_PHONE.match(k) or _PIX_EVP.match(k) or (_PIX_EMAIL.match(k) and len(k) <= 77):
-        return None
-    if k.startswith("+"):
-        return f"{k!r} is not a Brazilian phone key: write it as +55, the area code and the number (+5561912345678)"
-    if any(c.isdigit() for c in k) and all(c.isdigit() or c in ".-/ ()" for c in k):
-        return f"{k!r}: write a CPF (11) or CNPJ (14) as digits only, and a phone as +55…"
-    return f"{k!r} is not a Pix key: use CPF/CNPJ digits, a +55 phone number, an e-mail address, or a random key (UUID)"
+        found.warn(
+            _("parameter 'mc' (merchant category code) should be 4 digits, not {value}").format(value=excerpt(mc))
+        )

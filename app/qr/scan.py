@@ -15,10 +15,16 @@ import struct
 import zlib
 from typing import TYPE_CHECKING
 
+from app.i18n import _
+
 if TYPE_CHECKING:
     import zxingcpp
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class NoQrCode(ValueError):
+    """The image was read, but it holds no QR code (the message is for people)."""
 
 
 def _unfilter(kind: int, row: bytearray, prev: bytes, bpp: int) -> None:
@@ -50,7 +56,7 @@ def png_pixels(data: bytes) -> tuple[bytes, int, int, zxingcpp.ImageFormat]:
         chunks[kind] = chunks.get(kind, b"") + data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     header = chunks.get(b"IHDR", b"").ljust(13, b"\0")[:13]
-    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    width, height, depth, color, _compression, _filter, interlace = struct.unpack(">IIBBBBB", header)
     channels, palette = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(color, 0), chunks.get(b"PLTE", b"")
     if (
         not channels
@@ -95,7 +101,7 @@ def read_qr_png(data: bytes) -> str:
     pixels, width, height, fmt = png_pixels(data)
     found = zxingcpp.read_barcodes(zxingcpp.ImageView(pixels, width, height, fmt), formats=zxingcpp.QRCode)  # type: ignore[arg-type]  # its stub wants the flags type; one format is taken
     if not found or not found[0].text:
-        raise ValueError("no QR code in the image")
+        raise NoQrCode(_("no QR code in the image"))
     return found[0].text
 
 
@@ -104,7 +110,7 @@ def read_qr_image(data: bytes) -> str:
     try:
         return read_qr_png(data)
     except (ValueError, zlib.error, struct.error) as exc:
-        if str(exc) == "no QR code in the image":
+        if isinstance(exc, NoQrCode):
             raise
         first = exc
     import zxingcpp  # lazy: only when an image is read, never on the till's start path
@@ -113,11 +119,15 @@ def read_qr_image(data: bytes) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > 16_000_000:
-                raise ValueError(f"the image is too large ({image.width}×{image.height})")
+                raise ValueError(
+                    _("the image is too large ({width}×{height})").format(width=image.width, height=image.height)
+                )
             grey = image.convert("L")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"not an image that can be read ({first}; {type(exc).__name__})") from None
+        raise ValueError(
+            _("not an image that can be read ({reason}; {error})").format(reason=first, error=type(exc).__name__)
+        ) from None
     found = zxingcpp.read_barcodes(grey, formats=zxingcpp.QRCode)  # type: ignore[arg-type]  # its stub wants the flags type; one format is taken
     if not found or not found[0].text:
-        raise ValueError("no QR code in the image")
+        raise NoQrCode(_("no QR code in the image"))
     return found[0].text

@@ -39,6 +39,7 @@ import re
 from datetime import date
 
 from app.domain.money import Money
+from app.i18n import _
 from app.qr import emv, rules
 from app.qr.inputs import PRINTABLE, ascii_text, check_amount, check_reference, merchant_fields
 from app.qr.schemes_upi import NPCI_AID, upi_address, upi_emv, upi_link
@@ -49,7 +50,7 @@ _TXID = re.compile(r"^[A-Za-z0-9]{1,25}$")
 
 def _txid(txid: str) -> str:
     if txid != "***" and not (isinstance(txid, str) and _TXID.match(txid)):
-        raise ValueError(f"txid must be '***' or 1 to 25 letters and digits, not {txid!r}")
+        raise ValueError(_("txid must be '***' or 1 to 25 letters and digits, not {txid!r}").format(txid=txid))
     return txid
 
 
@@ -61,7 +62,9 @@ def _pix(
         fields["01"] = "12"
     template = {"00": PIX_GUI, **account}
     if len("".join(emv.tlv(k, v) for k, v in template.items())) > 99:
-        raise ValueError("Pix key/location and description together are too long for one QR template (99 characters)")
+        raise ValueError(
+            _("Pix key/location and description together are too long for one QR template (99 characters)")
+        )
     fields["26"] = template
     fields["52"] = "0000"
     fields["53"] = "986"
@@ -89,13 +92,17 @@ def pix_dynamic(
     if loc.lower().startswith("https://"):
         loc = loc[len("https://") :]
     if loc.lower().startswith("http://"):
-        raise ValueError(f"Pix locations must be https, not {location!r}")
+        raise ValueError(_("Pix locations must be https, not {location!r}").format(location=location))
     if not loc:
-        raise ValueError("location is empty")
+        raise ValueError(_("location is empty"))
     if not PRINTABLE.match(loc):
-        raise ValueError(f"location must be a URL of printable ASCII without spaces, not {location!r}")
+        raise ValueError(
+            _("location must be a URL of printable ASCII without spaces, not {location!r}").format(location=location)
+        )
     if len(loc) > 77:
-        raise ValueError(f"location must be at most 77 characters without https://, not {len(loc)}")
+        raise ValueError(
+            _("location must be at most 77 characters without https://, not {length}").format(length=len(loc))
+        )
     return _pix({"25": loc}, merchant_name, merchant_city, amount, txid, dynamic=True)
 
 
@@ -113,15 +120,17 @@ def pix_static(
     ``description`` (26/02) is optional free text for the payer. Raises ValueError on bad input.
     """
     if not isinstance(key, str) or not key.strip():
-        raise ValueError("Pix key is empty")
+        raise ValueError(_("Pix key is empty"))
     k = key.strip()
     if not PRINTABLE.match(k) or len(k) > 77:
-        raise ValueError(f"Pix key must be at most 77 printable characters without spaces, not {key!r}")
+        raise ValueError(
+            _("Pix key must be at most 77 printable characters without spaces, not {key!r}").format(key=key)
+        )
     account = {"01": k}
     if description is not None:
         desc = ascii_text(description)
         if not desc:
-            raise ValueError("description is empty; pass None for no description")
+            raise ValueError(_("description is empty; pass None for no description"))
         account["02"] = desc
     return _pix(account, merchant_name, merchant_city, amount, txid, dynamic=False)
 
@@ -151,7 +160,11 @@ def paynow_mobile(mobile: str) -> str:
     elif digits.startswith("65") and len(digits) == 10:
         digits = digits[2:]
     if not re.fullmatch(r"[389][0-9]{7}", digits):
-        raise ValueError(f"a PayNow mobile is 8 digits starting with 8, 9 or 3 (optionally +65), not {mobile!r}")
+        raise ValueError(
+            _("a PayNow mobile is 8 digits starting with 8, 9 or 3 (optionally +65), not {mobile!r}").format(
+                mobile=mobile
+            )
+        )
     return "+65" + digits
 
 
@@ -173,13 +186,13 @@ def paynow(
     is shown to the payer and comes back with the payment.
     """
     if (mobile is None) == (uen is None):
-        raise ValueError("give exactly one PayNow proxy: a mobile number or a UEN")
+        raise ValueError(_("give exactly one PayNow proxy: a mobile number or a UEN"))
     if mobile is not None:
         proxy = {"01": "0", "02": paynow_mobile(mobile)}
     else:
         value = re.sub(r"\s", "", uen or "").upper()
         if not _UEN.match(value):
-            raise ValueError(f"a UEN is 9 to 13 letters and digits (e.g. 201403121W), not {uen!r}")
+            raise ValueError(_("a UEN is 9 to 13 letters and digits (e.g. 201403121W), not {uen!r}").format(uen=uen))
         proxy = {"01": "2", "02": value}
     amount_text = check_amount(amount, ("SGD",), "PayNow")
     if editable is None:
@@ -187,7 +200,7 @@ def paynow(
     template = {"00": PAYNOW_GUI, **proxy, "03": "1" if editable else "0"}
     if expiry is not None:
         if not isinstance(expiry, date):
-            raise ValueError("expiry must be a date")
+            raise ValueError(_("expiry must be a date"))
         template["04"] = expiry.strftime("%Y%m%d")
     fields: dict[str, emv.FieldValue] = {
         "00": "01",
@@ -217,7 +230,9 @@ def fps_mobile(mobile: str) -> str:
         digits = digits[3:].lstrip("-")
     digits = digits.replace("-", "")
     if not re.fullmatch(r"[4-9][0-9]{7}", digits):
-        raise ValueError(f"an FPS mobile is a Hong Kong number of 8 digits (optionally +852), not {mobile!r}")
+        raise ValueError(
+            _("an FPS mobile is a Hong Kong number of 8 digits (optionally +852), not {mobile!r}").format(mobile=mobile)
+        )
     return "+852-" + digits
 
 
@@ -239,22 +254,22 @@ def fps(
     """
     given = [(k, v) for k, v in (("02", fps_id), ("03", mobile), ("04", email)) if v is not None]
     if len(given) != 1:
-        raise ValueError("give exactly one FPS payee: an FPS ID, a mobile number or an e-mail address")
+        raise ValueError(_("give exactly one FPS payee: an FPS ID, a mobile number or an e-mail address"))
     sub, value = given[0]
     if sub == "02":
         value = re.sub(r"[\s\-]", "", value)
         if not re.fullmatch(r"[0-9]{7,10}", value):
-            raise ValueError(f"an FPS ID is 7 to 10 digits, not {fps_id!r}")
+            raise ValueError(_("an FPS ID is 7 to 10 digits, not {fps_id!r}").format(fps_id=fps_id))
     elif sub == "03":
         value = fps_mobile(value)
     else:
         value = value.strip()
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or not PRINTABLE.match(value) or len(value) > 64:
-            raise ValueError(f"not an e-mail address FPS can carry: {email!r}")
+            raise ValueError(_("not an e-mail address FPS can carry: {email!r}").format(email=email))
     amount_text = check_amount(amount, ("HKD", "CNY"), "FPS")
     code = amount.currency if amount is not None else (currency or "").strip().upper()
     if code not in ("HKD", "CNY"):
-        raise ValueError(f"FPS charges are in HKD or CNY, not {currency!r}")
+        raise ValueError(_("FPS charges are in HKD or CNY, not {currency!r}").format(currency=currency))
     fields: dict[str, emv.FieldValue] = {
         "00": "01",
         "01": "12" if amount_text else "11",
@@ -267,7 +282,7 @@ def fps(
     fields.update(merchant_fields("HK", merchant_name, merchant_city))
     extra = {}
     if bill_number:
-        extra["01"] = check_reference(bill_number, "bill number")
+        extra["01"] = check_reference(bill_number, _("bill number"))
     if reference:
         extra["05"] = check_reference(reference)
     if extra:

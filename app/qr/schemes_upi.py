@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from app.domain.money import Money
+from app.i18n import _
 from app.qr import emv, rules
 from app.qr.inputs import check_amount, check_reference, merchant_fields
 
@@ -29,7 +30,7 @@ def upi_address(vpa: str) -> str:
     """A UPI address (VPA) like ``shop@okbank``, or ValueError."""
     value = (vpa or "").strip()
     if not rules.VPA.match(value):
-        raise ValueError(f"a UPI address looks like name@bank, not {vpa!r}")
+        raise ValueError(_("a UPI address looks like name@bank, not {vpa!r}").format(vpa=vpa))
     return value
 
 
@@ -39,7 +40,7 @@ def _upi_amount(amount: Money | None) -> str | None:
 
 def _mcc(mcc: str) -> str:
     if not isinstance(mcc, str) or not re.fullmatch(r"[0-9]{4}", mcc):
-        raise ValueError(f"a merchant category code is 4 digits, not {mcc!r}")
+        raise ValueError(_("a merchant category code is 4 digits, not {mcc!r}").format(mcc=mcc))
     return mcc
 
 
@@ -58,9 +59,9 @@ def upi_link(
     """
     name = " ".join((payee_name or "").split())
     if not name:
-        raise ValueError("the payee name is empty")
+        raise ValueError(_("the payee name is empty"))
     if len(name) > 99:
-        raise ValueError(f"the payee name must be at most 99 characters, not {len(name)}")
+        raise ValueError(_("the payee name must be at most 99 characters, not {length}").format(length=len(name)))
     fields = {"pa": upi_address(vpa), "pn": name}
     if mcc is not None:
         fields["mc"] = _mcc(mcc)
@@ -68,7 +69,9 @@ def upi_link(
         ref = reference.strip()
         if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", ref):
             raise ValueError(
-                f"a UPI transaction reference is 1 to 35 letters, digits, '.', '-' or '_', not {reference!r}"
+                _("a UPI transaction reference is 1 to 35 letters, digits, '.', '-' or '_', not {reference!r}").format(
+                    reference=reference
+                )
             )
         fields["tr"] = ref
     amount_text = _upi_amount(amount)
@@ -78,7 +81,7 @@ def upi_link(
     if note:
         text = " ".join(note.split())
         if len(text) > 50:
-            raise ValueError(f"a UPI note must be at most 50 characters, not {len(text)}")
+            raise ValueError(_("a UPI note must be at most 50 characters, not {length}").format(length=len(text)))
         fields["tn"] = text
     return emv.encode_upi_link(fields)
 
@@ -96,7 +99,9 @@ def upi_emv(
     """The EMV (Bharat QR) form of a UPI payment: see the module docstring for its provenance."""
     address = upi_address(vpa)
     if len(address) > 95:
-        raise ValueError(f"the UPI address is too long for a QR template: {len(address)} characters")
+        raise ValueError(
+            _("the UPI address is too long for a QR template: {length} characters").format(length=len(address))
+        )
     fields: dict[str, emv.FieldValue] = {"00": "01"}
     amount_text = _upi_amount(amount)
     fields["01"] = "12" if amount_text else "11"
@@ -111,7 +116,7 @@ def upi_emv(
     fields.update(merchant_fields("IN", merchant_name, merchant_city))
     if postal_code is not None:
         if not re.fullmatch(r"[0-9]{6}", postal_code.strip()):
-            raise ValueError(f"an Indian PIN code is 6 digits, not {postal_code!r}")
+            raise ValueError(_("an Indian PIN code is 6 digits, not {code!r}").format(code=postal_code))
         fields["61"] = postal_code.strip()
     if ref is not None:
         fields["62"] = {"05": ref}

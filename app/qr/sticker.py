@@ -19,22 +19,13 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+from app.i18n import _
 from app.qr.printlayout import FONT_FAMILIES, Box, QrBlock, Text, fit, printable
 from app.qr.render import QrMatrix, dark_runs, qr_matrix
+from app.qr.sticker_words import PIX_KEY, SCAN, UPI_ID, ScanToPay, say, store_language
 
-#: "Scan to pay" in the languages TillQR's markets speak (the store's language picks one;
-#: "en/hi" prints two lines).
-SCAN_TO_PAY: dict[str, str] = {
-    "pt": "Escaneie para pagar",
-    "en": "Scan to pay",
-    "es": "Escanea para pagar",
-    "fr": "Scannez pour payer",
-    "de": "Scannen und bezahlen",
-    "ms": "Imbas untuk bayar",
-    "zh-hk": "掃碼付款",
-    "zh": "扫码付款",
-    "hi": "स्कैन करें और भुगतान करें",
-}
+#: "Scan to pay" in the languages TillQR's markets speak (the store's language picks one; "en/hi" prints two lines).
+SCAN_TO_PAY = ScanToPay()
 #: The language a scheme's stickers speak unless the store says otherwise.
 DEFAULT_LANG: dict[str, str] = {"pix": "pt", "paynow": "en", "fps": "en", "upi": "en/hi", "emv": "en"}
 #: The scheme's logo-free text mark, its band colour, and what to print when no font can draw it all.
@@ -68,14 +59,20 @@ class Sticker:
 
 
 def languages(lang: str | None, scheme: str) -> list[str]:
-    """The sticker's languages from ``--lang`` ("pt", "en/hi", ...) or the scheme's default."""
-    wanted = [p.strip().lower() for p in (lang or DEFAULT_LANG.get(scheme, "en")).replace(",", "/").split("/")]
+    """The sticker's languages from ``--lang`` ("pt", "en/hi", ...), else the store's (first, when the scheme's
+    default pair has it: "hi/en" for UPI), else the scheme's default."""
+    default = DEFAULT_LANG.get(scheme, "en").split("/")
+    store = store_language()
+    if not lang and store is not None:
+        default = [store, *(d for d in default if d != store)] if store in default else [store]
+    wanted = [p.strip().lower() for p in (lang or "/".join(default)).replace(",", "/").split("/")]
     wanted = [w for w in wanted if w]
     unknown = [w for w in wanted if w not in SCAN_TO_PAY]
     if unknown or not wanted:
         raise ValueError(
-            f"unknown sticker language {', '.join(unknown) or lang!r}: "
-            f"use one or two of {', '.join(SCAN_TO_PAY)} (e.g. en/hi)"
+            _("unknown sticker language {lang}: use one or two of {languages} (e.g. en/hi)").format(
+                lang=", ".join(unknown) or repr(lang), languages=", ".join(SCAN_TO_PAY)
+            )
         )
     return wanted[:2]
 
@@ -95,15 +92,15 @@ def _amount(fields: dict[str, Any], lang: str) -> str | None:
     return f"{symbol} {text}"
 
 
-def _account(scheme: str, fields: dict[str, Any]) -> str | None:
+def _account(scheme: str, fields: dict[str, Any], lang: str) -> str | None:
     """The payee as a person would type it if the camera fails (Pix key, PayNow proxy, FPS ID, VPA)."""
     if "pa" in fields:
-        return f"UPI ID: {fields['pa']}"
+        return say(UPI_ID, lang).format(id=fields["pa"])
     templates = {t: v for t, v in fields.items() if "26" <= t <= "51" and isinstance(v, dict)}
     for template in templates.values():
         gui = template.get("00", "").lower()
         if gui == "br.gov.bcb.pix" and "01" in template:
-            return f"Chave Pix: {template['01']}"
+            return say(PIX_KEY, lang).format(key=template["01"])
         if gui == "sg.paynow" and "02" in template:
             return ("UEN " if template.get("01") == "2" else "PayNow ") + template["02"]
         if gui == "hk.com.hkicl":
@@ -111,21 +108,21 @@ def _account(scheme: str, fields: dict[str, Any]) -> str | None:
                 if sub in template:
                     return f"{label} {template[sub]}"
         if gui == "a000000524" and "@" in template.get("01", ""):
-            return f"UPI ID: {template['01']}"
+            return say(UPI_ID, lang).format(id=template["01"])
     return None
 
 
 def layout(payload: str, *, store_name: str | None = None, lang: str | None = None) -> Sticker:
     """Place everything on the card. Raises ValueError for a payload that does not decode cleanly,
     an unknown language, or no store name (neither given nor in the payload)."""
-    decoded = printable(payload, "a sticker")
+    decoded = printable(payload, _("a sticker"))
     scheme, fields = decoded.scheme, decoded.fields
     langs = languages(lang, scheme)
     name = " ".join((store_name if store_name is not None else str(fields.get("59") or fields.get("pn") or "")).split())
     if not name:
-        raise ValueError("the sticker needs the store's name (--name)")
+        raise ValueError(_("the sticker needs the store's name (--name)"))
     if not name.isprintable():
-        raise ValueError("the store's name has a control character (typed by mistake?)")
+        raise ValueError(_("the store's name has a control character (typed by mistake?)"))
     mark, color, mark_fallback = MARKS.get(scheme, MARKS["emv"])
     width, margin = WIDTH_MM, MARGIN_MM
     usable = width - 2 * margin
@@ -149,12 +146,12 @@ def layout(payload: str, *, store_name: str | None = None, lang: str | None = No
     if amount:
         lines.append((8.5, amount, fit(amount, 6.5, usable, True), "#000000", True, "amount", None))
     for i, code in enumerate(langs):
-        phrase = SCAN_TO_PAY[code]
+        phrase = say(SCAN, code)
         # the first language must stay; a second one is left out where no font can draw it
         lines.append(
             (8.0 if i == 0 else 6.8, phrase, fit(phrase, 5.4, usable), "#222222", False, "call", None if i == 0 else "")
         )
-    account = _account(scheme, fields)
+    account = _account(scheme, fields, langs[0])
     if account:
         lines.append((6.5, account, fit(account, 3.4, usable), "#555555", False, "account", None))
     qr_top, bottom = 27.0, 5.5

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from app.domain.excerpt import excerpt
+from app.i18n import _
 from app.qr import rules
 from app.qr.findings import Findings
 
@@ -36,32 +37,37 @@ def decode_upi_link(payload: str) -> tuple[dict[str, Any], Findings]:
     found = Findings()
     head, sep, query = payload.partition("?")
     if head.lower() != "upi://pay":
-        found.error(f"a UPI payment link starts with 'upi://pay?', not {excerpt(head + sep)}")
+        found.error(_("a UPI payment link starts with 'upi://pay?', not {start}").format(start=excerpt(head + sep)))
     fields: dict[str, Any] = {}
     for pair in query.split("&") if query else []:
         if "=" not in pair:
-            found.warn(f"parameter {excerpt(pair)} has no '=' and value (ignored)")
+            found.warn(_("parameter {name} has no '=' and value (ignored)").format(name=excerpt(pair)))
             continue
         parsed = parse_qsl(pair, keep_blank_values=True)
         if not parsed or not parsed[0][0]:
-            found.warn(f"parameter {excerpt(pair)} has no name (ignored)")
+            found.warn(_("parameter {name} has no name (ignored)").format(name=excerpt(pair)))
             continue
         key, value = parsed[0]
-        raw_key, _, raw = pair.partition("=")
+        raw_key, _eq, raw = pair.partition("=")
         bad = _BAD_ESCAPE.search(raw)
         if bad:
-            found.warn(f"parameter {excerpt(key)} has a malformed percent-escape {bad.group(0)!r} (kept as is)")
+            found.warn(
+                _("parameter {name} has a malformed percent-escape {escape!r} (kept as is)").format(
+                    name=excerpt(key), escape=bad.group(0)
+                )
+            )
         unencoded = sorted({c for c in raw_key + raw if c == " " or not " " < c <= "~"})
         if unencoded:
             found.warn(
-                f"parameter {excerpt(key)} has characters that must be percent-encoded: "
-                + ", ".join(repr(c) for c in unencoded)
+                _("parameter {name} has characters that must be percent-encoded: {chars}").format(
+                    name=excerpt(key), chars=", ".join(repr(c) for c in unencoded)
+                )
             )
         if key in fields:
-            found.error(f"parameter {excerpt(key)} appears more than once (first value kept)")
+            found.error(_("parameter {name} appears more than once (first value kept)").format(name=excerpt(key)))
             continue
         fields[key] = value
     if not query:
-        found.error("UPI link has no query parameters")
+        found.error(_("UPI link has no query parameters"))
     rules.check_upi_link(fields, found)
     return fields, found

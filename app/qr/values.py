@@ -7,10 +7,11 @@ error or a warning (the list is documented in app/qr/emv.py's docstring).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.domain.money import MINOR_UNITS, NUMERIC_CODES
+from app.i18n import LazyText, _, lazy_, pgettext
 from app.qr.findings import Findings
 
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -27,46 +28,62 @@ _ALPHA_BY_NUMERIC: dict[str, str] = {num: code for code, num in NUMERIC_CODES.it
 def _amount_error(tag: str, what: str, value: str, currency: str | None) -> str | None:
     """Why ``value`` is not an EMV amount in the currency with numeric code ``currency``, else None."""
     if len(value) > 13 or not _AMOUNT.fullmatch(value):
-        return (
-            f"tag {tag} ({what}) must be digits with an optional '.' decimal part, at most 13 characters, not {value!r}"
-        )
+        return _(
+            "tag {tag} ({what}) must be digits with an optional '.' decimal part, at most 13 characters, not {value!r}"
+        ).format(tag=tag, what=what, value=value)
     decimals = len(value.partition(".")[2])
     allowed = DECIMALS_BY_NUMERIC.get(currency or "")
     if allowed is not None and decimals > allowed:
         code = _ALPHA_BY_NUMERIC[currency or ""]
         if allowed == 0:
-            return f"tag {tag} ({what}) {value!r} has decimals, but {code} ({currency}) has none"
-        return f"tag {tag} ({what}) {value!r} has {decimals} decimals, but {code} ({currency}) has {allowed}"
+            return _("tag {tag} ({what}) {value!r} has decimals, but {code} ({number}) has none").format(
+                tag=tag, what=what, value=value, code=code, number=currency
+            )
+        return _("tag {tag} ({what}) {value!r} has {decimals} decimals, but {code} ({number}) has {allowed}").format(
+            tag=tag, what=what, value=value, decimals=decimals, code=code, number=currency, allowed=allowed
+        )
     return None
+
+
+# Each top-level value's rule and what is said when it is broken: errors (the money depends on it), warnings.
+_ERRORS: dict[str, tuple[Callable[[str], bool], LazyText]] = {
+    "00": (lambda v: v == "01", lazy_("tag 00 (payload format indicator) must be '01', not {value!r}")),
+    "53": (
+        lambda v: re.fullmatch(r"[0-9]{3}", v) is not None,
+        lazy_("tag 53 (currency) must be a 3-digit ISO 4217 code, not {value!r}"),
+    ),
+    "55": (
+        lambda v: v in ("01", "02", "03"),
+        lazy_("tag 55 (tip or convenience indicator) must be '01', '02' or '03', not {value!r}"),
+    ),
+    "58": (
+        lambda v: re.fullmatch(r"[A-Za-z]{2}", v) is not None,
+        lazy_("tag 58 (country) must be 2 letters, not {value!r}"),
+    ),
+}
+_WARNINGS: dict[str, tuple[Callable[[str], bool], LazyText]] = {
+    "01": (lambda v: v in ("11", "12"), lazy_("tag 01 (point of initiation) should be '11' or '12', not {value!r}")),
+    "52": (
+        lambda v: re.fullmatch(r"[0-9]{4}", v) is not None,
+        lazy_("tag 52 (merchant category code) should be 4 digits, not {value!r}"),
+    ),
+    "58": (lambda v: v == v.upper(), lazy_("tag 58 (country) should be upper-case, not {value!r}")),
+    "59": (lambda v: len(v) <= 25, lazy_("tag 59 (merchant name) should be at most 25 characters, not {value!r}")),
+    "60": (lambda v: len(v) <= 15, lazy_("tag 60 (merchant city) should be at most 15 characters, not {value!r}")),
+    "61": (lambda v: len(v) <= 10, lazy_("tag 61 (postal code) should be at most 10 characters, not {value!r}")),
+}
 
 
 def check_values(fields: Mapping[str, Any], found: Findings) -> None:
     """Format checks of the EMVCo values (only those present): errors for what the money depends on
     (format version, currency, amounts, fees, the country), warnings for the rest."""
-    errors = {
-        "00": (lambda v: v == "01", "tag 00 (payload format indicator) must be '01'"),
-        "53": (lambda v: re.fullmatch(r"[0-9]{3}", v) is not None, "tag 53 (currency) must be a 3-digit ISO 4217 code"),
-        "55": (lambda v: v in ("01", "02", "03"), "tag 55 (tip or convenience indicator) must be '01', '02' or '03'"),
-        "58": (lambda v: re.fullmatch(r"[A-Za-z]{2}", v) is not None, "tag 58 (country) must be 2 letters"),
-    }
-    warnings = {
-        "01": (lambda v: v in ("11", "12"), "tag 01 (point of initiation) should be '11' or '12'"),
-        "52": (
-            lambda v: re.fullmatch(r"[0-9]{4}", v) is not None,
-            "tag 52 (merchant category code) should be 4 digits",
-        ),
-        "58": (lambda v: v == v.upper(), "tag 58 (country) should be upper-case"),
-        "59": (lambda v: len(v) <= 25, "tag 59 (merchant name) should be at most 25 characters"),
-        "60": (lambda v: len(v) <= 15, "tag 60 (merchant city) should be at most 15 characters"),
-        "61": (lambda v: len(v) <= 10, "tag 61 (postal code) should be at most 10 characters"),
-    }
-    for rules, report in ((errors, found.error), (warnings, found.warn)):
+    for rules, report in ((_ERRORS, found.error), (_WARNINGS, found.warn)):
         for tag, (ok, message) in rules.items():
             value = fields.get(tag)
             if isinstance(value, str) and not ok(value):
-                report(f"{message}, not {value!r}")
+                report(message.format(value=value))
     currency = fields.get("53") if isinstance(fields.get("53"), str) else None
-    for tag, what in (("54", "amount"), ("56", "convenience fee")):
+    for tag, what in (("54", pgettext("EMV field", "amount")), ("56", pgettext("EMV field", "convenience fee"))):
         value = fields.get(tag)
         if isinstance(value, str):
             problem = _amount_error(tag, what, value, currency)
@@ -74,15 +91,21 @@ def check_values(fields: Mapping[str, Any], found: Findings) -> None:
                 found.error(problem)
     pct = fields.get("57")
     if isinstance(pct, str) and not (len(pct) <= 5 and re.fullmatch(r"[0-9]+(\.[0-9]+)?", pct)):
-        found.error(f"tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {pct!r}")
+        found.error(
+            _("tag 57 (convenience fee percentage) must be a number of at most 5 characters, not {value!r}").format(
+                value=pct
+            )
+        )
     tip = fields.get("55")
     if tip == "02" and "56" not in fields:
-        found.error("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing")
+        found.error(_("tag 55 is '02' (fixed convenience fee) but tag 56 (the fee) is missing"))
     if tip == "03" and "57" not in fields:
-        found.error("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing")
+        found.error(_("tag 55 is '03' (percentage convenience fee) but tag 57 (the percentage) is missing"))
     for tag, value in fields.items():
         if isinstance(value, str) and tag != "64" and not _PRINTABLE.fullmatch(value):
-            found.warn(f"tag {tag} has characters outside printable ASCII: {_odd(value)}")
+            found.warn(
+                _("tag {tag} has characters outside printable ASCII: {chars}").format(tag=tag, chars=_odd(value))
+            )
 
 
 def _odd(value: str) -> str:
@@ -95,13 +118,19 @@ def check_gui(tag: str, gui: str | None, found: Findings) -> None:
     otherwise (the payer's app could not tell whom to pay); in an unreserved template (80-99), a warning."""
     report = found.error if "26" <= tag <= "51" else found.warn
     if gui is None:
-        report(f"template {tag} has no globally unique identifier (sub-tag 00)")
+        report(_("template {tag} has no globally unique identifier (sub-tag 00)").format(tag=tag))
     elif len(gui) > 32:
-        report(f"template {tag}: globally unique identifier (sub-tag 00) must be at most 32 characters, not {len(gui)}")
+        report(
+            _(
+                "template {tag}: globally unique identifier (sub-tag 00) must be at most 32 characters, not {length}"
+            ).format(tag=tag, length=len(gui))
+        )
     elif not _GUI.fullmatch(gui):
         report(
-            f"template {tag}: globally unique identifier (sub-tag 00) {gui!r} is neither an application "
-            "identifier (hex digits) nor a reverse domain name"
+            _(
+                "template {tag}: globally unique identifier (sub-tag 00) {gui!r} is neither an application "
+                "identifier (hex digits) nor a reverse domain name"
+            ).format(tag=tag, gui=gui)
         )
 
 
@@ -115,24 +144,40 @@ def check_templates(fields: Mapping[str, Any], found: Findings) -> None:
         if tag == "62":
             for sub, sub_value in value.items():
                 if "01" <= sub <= "08" and len(sub_value) > 25:
-                    found.warn(f"template 62: sub-tag {sub} should be at most 25 characters, not {len(sub_value)}")
+                    found.warn(
+                        _("template 62: sub-tag {sub} should be at most 25 characters, not {length}").format(
+                            sub=sub, length=len(sub_value)
+                        )
+                    )
                 if sub == "09" and (len(sub_value) > 3 or not set(sub_value) <= set("AME")):
                     found.warn(
-                        f"template 62: sub-tag 09 (consumer data request) should be up to 3 of the letters "
-                        f"A, M, E, not {sub_value!r}"
+                        _(
+                            "template 62: sub-tag 09 (consumer data request) should be up to 3 of the letters "
+                            "A, M, E, not {value!r}"
+                        ).format(value=sub_value)
                     )
         if tag == "64":
             if not re.fullmatch(r"[A-Za-z]{2}", value.get("00", "")):
-                found.warn("template 64: sub-tag 00 (language preference) should be 2 letters (ISO 639-1)")
+                found.warn(_("template 64: sub-tag 00 (language preference) should be 2 letters (ISO 639-1)"))
             if "01" not in value:
-                found.warn("template 64: sub-tag 01 (merchant name in the other language) is missing")
+                found.warn(_("template 64: sub-tag 01 (merchant name in the other language) is missing"))
             elif len(value["01"]) > 25:
-                found.warn(f"template 64: sub-tag 01 should be at most 25 characters, not {len(value['01'])}")
+                found.warn(
+                    _("template 64: sub-tag {sub} should be at most {most} characters, not {length}").format(
+                        sub="01", most=25, length=len(value["01"])
+                    )
+                )
             if len(value.get("02", "")) > 15:
-                found.warn(f"template 64: sub-tag 02 should be at most 15 characters, not {len(value['02'])}")
+                found.warn(
+                    _("template 64: sub-tag {sub} should be at most {most} characters, not {length}").format(
+                        sub="02", most=15, length=len(value["02"])
+                    )
+                )
         if tag != "64":
             for sub, sub_value in value.items():
                 if not _PRINTABLE.fullmatch(sub_value):
                     found.warn(
-                        f"template {tag}: sub-tag {sub} has characters outside printable ASCII: {_odd(sub_value)}"
+                        _("template {tag}: sub-tag {sub} has characters outside printable ASCII: {chars}").format(
+                            tag=tag, sub=sub, chars=_odd(sub_value)
+                        )
                     )

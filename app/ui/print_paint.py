@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from app.i18n import _
 from app.qr.printlayout import FONT_FAMILIES, Align, Box, Line, QrBlock, Text
 from app.qr.render import QrMatrix, dark_runs
 
@@ -99,14 +100,16 @@ def _content(t: Text, warnings: list[str]) -> str:
         return t.text
     if t.fallback is None:
         warnings.append(
-            f"no installed font can draw every character of {t.text!r}; install one "
-            f"(e.g. Noto Sans CJK or Noto Sans Devanagari) for a clean print"
+            _(
+                "no installed font can draw every character of {text!r}; install one (e.g. Noto Sans CJK or "
+                "Noto Sans Devanagari) for a clean print"
+            ).format(text=t.text)
         )
         return t.text
     warnings.append(
-        f"no installed font can draw {t.text!r}; printed {t.fallback!r} instead"
+        _("no installed font can draw {text!r}; printed {fallback!r} instead").format(text=t.text, fallback=t.fallback)
         if t.fallback
-        else f"no installed font can draw {t.text!r}; left it out"
+        else _("no installed font can draw {text!r}; left it out").format(text=t.text)
     )
     return t.fallback
 
@@ -191,7 +194,7 @@ def png_bytes(picture: QImage) -> bytes:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not picture.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stub says bytes; PySide6 takes str only
-        raise OSError("Qt could not encode the image as PNG")
+        raise OSError(_("Qt could not encode the image as PNG"))
     return bytes(data.data())
 
 

@@ -8,10 +8,11 @@ between. The widget holds no rules beyond painting.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.i18n import _, ngettext
 from app.qr.render import QrMatrix, qr_matrix
 from app.ui.print_paint import paint_modules
 
@@ -28,7 +29,7 @@ class QrWidget(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setMinimumSize(120, 120)  # smaller than its room on a short panel would be cut, not shrunk
-        self.setAccessibleName("Payment QR code")
+        self._say()
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
 
     # -- content -------------------------------------------------------------------------
@@ -40,8 +41,21 @@ class QrWidget(QWidget):
             return
         self._payload = payload or None
         self._matrix = qr_matrix(payload) if payload else ()
-        self.setAccessibleDescription(f"QR code, {len(self._matrix)} modules" if self._matrix else "no code")
+        self._say()
         self.update()
+
+    def _say(self) -> None:
+        """Its accessible name and description, in the language in force."""
+        self.setAccessibleName(_("Payment QR code"))
+        n = len(self._matrix)
+        self.setAccessibleDescription(
+            ngettext("QR code, {n} module", "QR code, {n} modules", n).format(n=n) if n else _("no code")
+        )
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:  # Qt's catalogue changed with the store's language
+            self._say()
+        super().changeEvent(event)
 
     def set_hint(self, text: str) -> None:
         """Words painted in place of the code while there is none."""

@@ -19,8 +19,14 @@ from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter
 
+from app.i18n import _
 from app.qr.sticker import Sticker
 from app.ui.print_paint import begin, image, paint, pdf_writer, png_bytes
+
+
+def _doc_name(sticker: Sticker) -> str:
+    """The print job's and the PDF's title."""
+    return _("TillQR sticker ({scheme})").format(scheme=sticker.scheme)
 
 
 def _paint(painter: QPainter, sticker: Sticker, dpi: float) -> list[str]:
@@ -38,7 +44,7 @@ def render_png(sticker: Sticker, path: str | Path | None = None, *, dpi: int = 3
     """The sticker as PNG bytes at ``dpi`` (written to ``path`` too when given), and any font warnings."""
     picture = image((sticker.width, sticker.height), dpi)
     painter = QPainter()
-    begin(painter, picture, "cannot paint the sticker")
+    begin(painter, picture, _("cannot paint the sticker"))
     try:
         warnings = _paint(painter, sticker, dpi)
     finally:
@@ -53,15 +59,15 @@ def render_pdf(sticker: Sticker, path: str | Path, *, dpi: int = 1200) -> list[s
     """Write the sticker as a one-page PDF of its size (vector QR and text, fonts embedded)."""
     target = Path(path)
     size = QPageSize(QSizeF(sticker.width, sticker.height), QPageSize.Unit.Millimeter, "sticker")
-    writer = pdf_writer(target, size, dpi, f"TillQR sticker ({sticker.scheme})")
+    writer = pdf_writer(target, size, dpi, _doc_name(sticker))
     painter = QPainter()
-    begin(painter, writer, f"cannot write a PDF at {target}")
+    begin(painter, writer, _("cannot write a PDF at {path}").format(path=target))
     try:
         warnings = _paint(painter, sticker, dpi)
     finally:
         painter.end()
     if not target.exists() or target.stat().st_size == 0:
-        raise OSError(f"Qt wrote no PDF at {target}")
+        raise OSError(_("Qt wrote no PDF at {path}").format(path=target))
     return warnings
 
 
@@ -72,9 +78,9 @@ def render_printer(sticker: Sticker, printer: QPrinter) -> list[str]:
         size = QPageSize(QSizeF(sticker.width, sticker.height), QPageSize.Unit.Millimeter, "sticker")
         printer.setPageSize(size)
         printer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    printer.setDocName(f"TillQR sticker ({sticker.scheme})")
+    printer.setDocName(_doc_name(sticker))
     painter = QPainter()
-    begin(painter, printer, "the printer did not start the job")  # type: ignore[arg-type]  # any paint device
+    begin(painter, printer, _("the printer did not start the job"))  # type: ignore[arg-type]  # any paint device
     try:
         return _paint(painter, sticker, printer.resolution())
     finally:
