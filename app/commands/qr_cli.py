@@ -51,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--lang",
         help=_(
             "sticker language(s): pt, en, es, fr, de, ms, zh-hk, zh, hi, or two as en/hi "
-            "(default: pix pt, paynow/fps en, upi en/hi)"
+            "(default: the language in force, when it has sticker words; else pix pt, paynow/fps en, upi en/hi)"
         ),
     )
     out.add_argument("--store-name", help=_("the name printed on the sticker (default: --name, in full)"))

@@ -58,7 +58,7 @@ import httpx
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import utcnow
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
@@ -303,24 +303,24 @@ SPEC = ProviderSpec(
     factory=_create,
     sandbox_module="app.sandbox.depay",
     fields=(
-        ConfigField("access_token", "access_token", secret=True, help="its bearer token"),
+        ConfigField("access_token", "access_token", secret=True, help=lazy_("its bearer token")),
         ConfigField(
             "pos_external_reference",
-            "POS reference",
-            help="this till's POS id at Depay",
+            lazy_("POS reference"),
+            help=lazy_("this till's POS id at Depay"),
             option="pos_external_reference",
         ),
         ConfigField(
             "local_country",
-            "Local country",
+            lazy_("Local country"),
             required=False,
-            help="the merchant's country at Depay (AR, BR, …)",
+            help=lazy_("the merchant's country at Depay (AR, BR, …)"),
             option="local_country",
         ),
     ),
     capabilities=DepayProvider.capabilities,
     schemes=(Scheme.EMV,),
     currencies=tuple(LOCAL_CURRENCY.values()),
-    secret_hint="its bearer token",
+    secret_hint=lazy_("its bearer token"),
     notify_option="notification_url",
 )

@@ -72,7 +72,7 @@ from app.domain.dueterms import DueTerms, to_jpm
 from app.domain.jsontypes import Json, JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 from app.urlcheck import checked_url
@@ -346,19 +346,19 @@ SPEC = ProviderSpec(
     factory=_create,
     sandbox_module="app.sandbox.jpmorgan",
     fields=(
-        ConfigField("client_id", "client_id", secret=True, help="the OAuth2 client id of J.P. Morgan's portal"),
-        ConfigField("client_secret", "client_secret", secret=True, help="its client secret"),
+        ConfigField("client_id", "client_id", secret=True, help=lazy_("the OAuth2 client id of J.P. Morgan's portal")),
+        ConfigField("client_secret", "client_secret", secret=True, help=lazy_("its client secret")),
         ConfigField(
             "token_url",
-            "Token URL",
+            lazy_("Token URL"),
             required=False,
             option="token_url",
-            help="OAuth2 token endpoint (empty: J.P. Morgan's, or <base URL>/oauth2/token)",
+            help=lazy_("OAuth2 token endpoint (empty: J.P. Morgan's, or <base URL>/oauth2/token)"),
         ),
-        ConfigField("payment_link_id", "Payment link id", help="the static link printed at the counter"),
+        ConfigField("payment_link_id", lazy_("Payment link id"), help=lazy_("the static link printed at the counter")),
     ),
     capabilities=JPMorganProvider.capabilities,
     schemes=(Scheme.PIX,),
     currencies=JPMorganProvider.currencies,
-    secret_hint="the OAuth2 client id and secret of J.P. Morgan's developer portal",
+    secret_hint=lazy_("the OAuth2 client id and secret of J.P. Morgan's developer portal"),
 )

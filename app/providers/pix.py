@@ -57,7 +57,7 @@ from app.domain.duedate import DueBreakdown, amount_due, local_date, payable_unt
 from app.domain.exact_json import ExactObject
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.qr.rules import Scheme
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
 
@@ -307,13 +307,13 @@ SPEC = ProviderSpec(
     factory=_create,
     sandbox_module="app.sandbox.pix",
     fields=(
-        ConfigField("access_token", "access_token", secret=True, help="a bearer token"),
-        ConfigField("pix_account", "Pix account", option="account"),
-        ConfigField("pix_alias", "Pix alias", option="alias"),
-        ConfigField("pix_key", "Pix key", option="pix_key"),
+        ConfigField("access_token", "access_token", secret=True, help=lazy_("a bearer token")),
+        ConfigField("pix_account", lazy_("Pix account"), option="account"),
+        ConfigField("pix_alias", lazy_("Pix alias"), option="alias"),
+        ConfigField("pix_key", lazy_("Pix key"), option="pix_key"),
     ),
     capabilities=PixProvider.capabilities,
     schemes=(Scheme.PIX,),
     currencies=PixProvider.currencies,
-    secret_hint="a bearer token",
+    secret_hint=lazy_("a bearer token"),
 )

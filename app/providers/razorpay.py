@@ -58,7 +58,7 @@ import httpx
 from app.domain.jsontypes import JsonObject
 from app.domain.money import Money
 from app.domain.sale import SaleStatus
-from app.i18n import _
+from app.i18n import _, lazy_
 from app.qr.rules import Scheme
 from app.qr.scan import read_qr_image
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, RetryPolicy, Timer
@@ -364,18 +364,18 @@ SPEC = ProviderSpec(
     factory=_create,
     sandbox_module="app.sandbox.razorpay",
     fields=(
-        ConfigField("key_id", "key_id", secret=True, help="the API key's id (HTTP Basic user)"),
-        ConfigField("key_secret", "key_secret", secret=True, help="the API key's secret (HTTP Basic password)"),
+        ConfigField("key_id", "key_id", secret=True, help=lazy_("the API key's id (HTTP Basic user)")),
+        ConfigField("key_secret", "key_secret", secret=True, help=lazy_("the API key's secret (HTTP Basic password)")),
         ConfigField(
             "webhook_secret",
             "webhook_secret",
             secret=True,
             required=False,
-            help="the secret set with the webhook in Razorpay's dashboard (checks X-Razorpay-Signature)",
+            help=lazy_("the secret set with the webhook in Razorpay's dashboard (checks X-Razorpay-Signature)"),
         ),
     ),
     capabilities=RazorpayProvider.capabilities,
     schemes=(Scheme.UPI,),
     currencies=RazorpayProvider.currencies,
-    secret_hint="its API key pair",
+    secret_hint=lazy_("its API key pair"),
 )

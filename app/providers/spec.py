@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from app.i18n import LazyText, _
 from app.qr.rules import Scheme
 
 from .base import Capability, PaymentProvider
@@ -39,10 +40,10 @@ class ConfigField:
     """One thing a store configures for a provider."""
 
     key: str  # secret: the credential's name; otherwise the Settings attribute / config.toml key under [provider]
-    label: str  # what the settings screen calls it
+    label: str | LazyText  # what the settings screen calls it (a credential: the provider's own name for it)
     secret: bool = False  # True: the keyring, never a file
     required: bool = True  # a real (not demo) till needs it
-    help: str = ""  # the hint shown beside it
+    help: str | LazyText = ""  # the hint shown beside it
     option: str = ""  # settings only: the client's keyword argument ("" = not handed to the client)
 
 
@@ -56,7 +57,7 @@ class ProviderSpec:
     capabilities: Capability  # what every client of this provider can do
     schemes: tuple[Scheme, ...]  # the QR schemes its payloads are in
     currencies: tuple[str, ...]  # the markets it can charge in (a client may narrow them)
-    secret_hint: str = ""  # what the credentials are, for error messages
+    secret_hint: str | LazyText = ""  # what the credentials are, for error messages
     # the client's keyword for the URL the provider notifies (Depay's notification_url), when each request names
     # it; "" when notifications are set up in the provider's dashboard (Razorpay, J.P. Morgan) or not at all
     notify_option: str = ""
@@ -100,5 +101,11 @@ class ProviderSpec:
         ]
         if missing:
             needs = " and ".join(f"credentials[{k!r}]" for k in missing)
-            raise ValueError(f"{self.name} needs {needs}" + (f" ({self.secret_hint})" if self.secret_hint else ""))
+            if self.secret_hint:
+                raise ValueError(
+                    _("{provider} needs {credentials} ({hint})").format(
+                        provider=self.name, credentials=needs, hint=self.secret_hint
+                    )
+                )
+            raise ValueError(_("{provider} needs {credentials}").format(provider=self.name, credentials=needs))
         return self.factory(base_url, credentials, transport, dict(options))
