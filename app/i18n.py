@@ -272,10 +272,12 @@ class LazyWords(Mapping[K, str]):
 
 
 # -- formats --------------------------------------------------------------------------------------------
-def format_money(money: Amount) -> str:
+def format_money(money: Amount, language: str | None = None) -> str:
     """An amount as people read it: "R$ 12,50" (pt_BR), "₹1,250.00" (hi), "BRL 12.50" when neutral.
-    Babel's CLDR data gives the currency's symbol and place; the decimals are always the currency's."""
-    locale = current().locale
+    Babel's CLDR data gives the currency's symbol and place; the decimals are always the currency's.
+    ``language``: that locale's form instead of the language in force (a sticker printed in its own language);
+    LanguageError when Babel has no data for it."""
+    locale = current().locale if language is None else parse_language(language)
     if locale is None:
         return f"{money.currency} {money.amount:.{money.digits}f}"
     pattern = copy(locale.currency_formats["standard"])

@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from app.i18n import _
+from app.domain.money import NUMERIC_CODES
+from app.i18n import LanguageError, _, format_money
 from app.qr.printlayout import FONT_FAMILIES, Box, QrBlock, Text, fit, printable
 from app.qr.render import QrMatrix, dark_runs, qr_matrix
 from app.qr.sticker_words import PIX_KEY, SCAN, UPI_ID, ScanToPay, say, store_language
@@ -38,6 +39,18 @@ MARKS: dict[str, tuple[str, str, str]] = {
 }
 _CURRENCY = {"986": ("R$", 2), "702": ("S$", 2), "344": ("HK$", 2), "156": ("CNY", 2), "356": ("₹", 2)}
 _COMMA_DECIMALS = {"pt", "es", "fr", "de"}
+_ALPHA = {numeric: alpha for alpha, numeric in NUMERIC_CODES.items()}
+_LOCALES = {"pt": "pt_BR", "zh-hk": "zh_Hant_HK", "zh": "zh_Hans_CN"}  # a sticker language → its Babel locale
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """An amount as ``format_money`` reads it (``app.i18n.Amount``)."""
+
+    amount: Decimal
+    currency: str
+    digits: int
+
 
 WIDTH_MM = 100.0
 MARGIN_MM = 6.0
@@ -84,9 +97,16 @@ def _amount(fields: dict[str, Any], lang: str) -> str | None:
     code = fields.get("53") if "00" in fields else "356"
     symbol, decimals = _CURRENCY.get(str(code), (str(code), 2))
     try:
-        text = f"{Decimal(value):.{decimals}f}"
+        amount = Decimal(value).quantize(Decimal(1).scaleb(-decimals))
+        text = f"{amount:.{decimals}f}"
     except ArithmeticError:
         return None
+    alpha = _ALPHA.get(str(code))
+    if alpha is not None and amount.is_finite():
+        try:  # the sticker language's own form, from Babel: "R$ 12,50", "₹1,250.00", "S$12.50"
+            return format_money(_Shown(amount, alpha, decimals), _LOCALES.get(lang, lang))
+        except LanguageError:
+            pass  # a language whose CLDR data is not shipped (the bundle keeps TillQR's own): the plain form
     if lang in _COMMA_DECIMALS:
         text = text.replace(".", ",")
     return f"{symbol} {text}"

@@ -21,7 +21,7 @@ def test_layout_has_mark_qr_name_amount_call_and_account() -> None:
     assert card.scheme == "pix" and card.payload == PIX
     assert card.text("mark") == ["Pix"]
     assert card.text("name") == ["Padaria São João"]
-    assert card.text("amount") == ["R$ 12,50"]
+    assert card.text("amount") == ["R$\xa012,50"]  # Babel keeps the symbol with its amount
     assert card.text("call") == ["Escaneie para pagar"]
     assert card.text("account") == ["Chave Pix: fulano@example.com"]
     qr = card.qr
@@ -57,7 +57,7 @@ def test_languages() -> None:
     with pytest.raises(ValueError, match="unknown sticker language"):
         languages("xx", "pix")
     card = layout(PIX, lang="en")
-    assert card.text("call") == ["Scan to pay"] and card.text("amount") == ["R$ 12.50"]
+    assert card.text("call") == ["Scan to pay"] and card.text("amount") == ["R$12.50"]  # CLDR English
 
 
 def test_refuses_invalid_payloads_and_nameless_stickers() -> None:
@@ -87,3 +87,11 @@ def test_svg_is_xml_with_the_payload_name_and_a_whole_module_qr() -> None:
     path = root.find(f"{SVG}g/{SVG}path").get("d")
     dark = sum(int(seg.split("h")[1].split("v")[0]) for seg in path.split("M")[1:])
     assert dark == sum(sum(row) for row in card.qr.matrix)
+
+
+def test_an_upi_sticker_amount_is_written_as_india_writes_it() -> None:
+    from app.domain.money import Money
+    from app.qr.schemes_upi import upi_link
+
+    card = layout(upi_link("shop@okbank", payee_name="Kirana", amount=Money.parse("1250.00", "INR")), lang="hi/en")
+    assert card.text("amount") == ["₹1,250.00"]
