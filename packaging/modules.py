@@ -111,6 +111,11 @@ def registry_modules() -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+#: Modules of app/ that nothing imports: they only mark texts for the catalogue (their translations ship in
+#: the .mo files), so the bundle needs them no more than the running till does.
+CATALOGUE_ONLY = ("app.commands.argparse_words",)
+
+
 def hidden_imports() -> list[str]:
     """What the spec hands PyInstaller as ``hiddenimports``."""
     return [*registry_modules(), *DYNAMIC]
