@@ -9,6 +9,7 @@ as the roll would be, so a receipt looks the same on any printer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from app.i18n import _
 from app.qr.printlayout import BUNDLED_FAMILIES
 from app.receipts.escpos_out import PrintFailed
+from app.receipts.layout import cells
 
 from .print_paint import begin, ensure_app, image, pdf_writer
 
@@ -65,9 +67,35 @@ def paint_lines(painter: QPainter, lines: Sequence[str], dpi: float, width_mm: f
     metrics = QFontMetricsF(font)
     step = metrics.height() * LINE_SPACING
     x, y = (left_mm + MARGIN_MM) * scale, MARGIN_MM * scale + metrics.ascent()
+    cell = metrics.horizontalAdvance("M")
     for line in lines:
-        painter.drawText(QPointF(x, y), line)
+        for left, run in _placed(line, metrics, cell):
+            painter.drawText(QPointF(x + left, y), run)
         y += step
+
+
+_RUN = re.compile(r"\S+(?: \S+)*")  # a column's text: words apart by single spaces; columns apart by two or more
+
+
+def _placed(line: str, metrics: QFontMetricsF, cell: float) -> list[tuple[float, str]]:
+    """Where each column of ``line`` starts, in px. The layout pads columns with spaces counted in cells
+    (``app.receipts.layout.cells``); a script the monospaced font lacks (Devanagari, drawn in the bundled
+    proportional family) is not one cell a character, so each column is placed by its cells instead: the
+    last of several ends where its cells end (amounts stay right-aligned), a lone indented one is centred
+    on its cells, the others start where theirs start."""
+    if line.isascii():
+        return [(0.0, line)]
+    runs = [(cells(line[: m.start()]), m.group()) for m in _RUN.finditer(line)]
+    out = []
+    for i, (start, run) in enumerate(runs):
+        end, natural = start + cells(run), metrics.horizontalAdvance(run)
+        if start and i == len(runs) - 1 and len(runs) > 1:
+            out.append((end * cell - natural, run))
+        elif start and len(runs) == 1:
+            out.append(((start + end) * cell / 2 - natural / 2, run))
+        else:
+            out.append((start * cell, run))
+    return out
 
 
 def _paint_page(device: QPaintDevice, lines: Sequence[str], dpi: float, width_mm: float, failure: str) -> None:

@@ -139,3 +139,46 @@ def test_the_sticker_prints_in_demo_on_the_sandbox_link(qtbot, run, tmp_path):
         assert is_pdf(tmp_path / "sticker.pdf")
     finally:
         run(rt.aclose())
+
+
+def test_a_hindi_receipt_keeps_its_amounts_right_aligned_on_paper(qtbot):
+    """Devanagari is drawn in the bundled proportional family, not one cell a letter: each column is placed by
+    its cells, so the amounts of a Hindi receipt end at one edge, as the layout padded them."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.domain.money import Money
+    from app.domain.sale import Sale, SaleStatus
+    from app.i18n import set_language
+    from app.receipts.layout import receipt_lines, receipt_of
+    from app.ui.receipt_render import LINE_SPACING, MARGIN_MM, _fitted, render_image
+
+    set_language("hi")
+    base = Sale.new(Money.parse("1234.50", "INR"), "razorpay", "table 4")
+    sale = base.with_(
+        status=SaleStatus.PARTIALLY_REFUNDED,
+        amount_received=base.amount,
+        amount_refunded=Money.parse("34.50", "INR"),
+        created_at=datetime(2026, 11, 25, 14, 3, tzinfo=UTC),
+    )
+    lines = receipt_lines(receipt_of(sale, "Chai Corner", "Pune", tz=UTC), 32)
+    image = render_image(lines, 58)  # 203 dpi, as a thermal printer
+    scale = 203 / 25.4
+    step = QFontMetricsF(_fitted(lines, (58 - 2 * MARGIN_MM) * scale)).height() * LINE_SPACING
+    rows = [i for i, line in enumerate(lines) if line.rstrip().endswith(("₹1,234.50", "₹34.50"))]
+    assert len(rows) == 3  # amount, received, refunded
+
+    def right_edge(row: int) -> int:
+        top = int(MARGIN_MM * scale + row * step)
+        ink = [
+            x
+            for y in range(top + 1, int(top + step) - 1)
+            for x in range(image.width())
+            if image.pixelColor(x, y).value() < 128
+        ]
+        return max(ink, default=-1)
+
+    edges = [right_edge(row) for row in rows]
+    assert min(edges) > image.width() // 2, edges  # each found, at the right
+    assert max(edges) - min(edges) <= 3, edges
