@@ -115,6 +115,9 @@ def registry_modules() -> tuple[str, ...]:
 #: the .mo files), so the bundle needs them no more than the running till does.
 CATALOGUE_ONLY = ("app.commands.argparse_words",)
 
+#: The back office service (``tillqr backoffice serve``) runs on a server, never on a till: the bundle leaves it out.
+SERVICE_ONLY = ("app.backoffice",)
+
 
 def hidden_imports() -> list[str]:
     """What the spec hands PyInstaller as ``hiddenimports``."""
