@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from app.checkout.controller import CheckoutController
-from app.i18n import _, lazy_
+from app.i18n import _, lazy_, on_language_changed
 from app.screens.cashier_model import CashierAdmin, CashierModel
 from app.storage.cashiers import Cashier, Cashiers
 
@@ -166,38 +166,29 @@ class CashiersBox(QGroupBox):
     NEW = lazy_("New cashier")
 
     def __init__(self, admin: CashierAdmin):
-        super().__init__(_("Cashiers"))
+        super().__init__()
         self.admin = admin
         self.setObjectName("cashiers")
-        form = QFormLayout(self)
-        self.note = QLabel(
-            _(
-                "With no cashier, nobody signs in. Once there is one, each cashier signs in at the counter with their "
-                "name and PIN ({digits}), and every sale, cancel and refund records who made it."
-            ).format(digits=admin.digits)
-        )
+        form = self._form = QFormLayout(self)
+        self.note = QLabel()
         self.note.setWordWrap(True)
         form.addRow(self.note)
         self.choice = QComboBox()
-        self.choice.setAccessibleName(_("Cashier"))
         self.choice.currentIndexChanged.connect(self._picked)
-        form.addRow(_("Cashier"), self.choice)
         self.name = QLineEdit()
-        self.name.setAccessibleName(_("Name"))
         self.name.setMaxLength(40)
-        form.addRow(_("Name"), self.name)
         self.pin = QLineEdit()
         self.repeat = QLineEdit()
-        for field, label in ((self.pin, _("PIN")), (self.repeat, _("PIN again"))):
+        for field in (self.choice, self.name, self.pin, self.repeat):
+            form.addRow(QLabel(), field)  # its words: retranslate()
+        for field in (self.pin, self.repeat):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(6)
-            field.setAccessibleName(label)
-            form.addRow(label, field)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton(_("Add"))
-        self.rename_button = QPushButton(_("Rename"))
-        self.pin_button = QPushButton(_("Set PIN"))
-        self.deactivate_button = QPushButton(_("Deactivate"))
+        self.add_button = QPushButton()
+        self.rename_button = QPushButton()
+        self.pin_button = QPushButton()
+        self.deactivate_button = QPushButton()
         for b in (self.add_button, self.rename_button, self.pin_button, self.deactivate_button):
             buttons.addWidget(b)
         form.addRow(buttons)
@@ -210,7 +201,41 @@ class CashiersBox(QGroupBox):
         self.pin_button.clicked.connect(self.on_pin)
         self.deactivate_button.clicked.connect(self.on_deactivate)
         admin.on_change(self.redraw)
+        stop_words = on_language_changed(lambda _language: self._reword())  # a switch: the new words at once
+        self.destroyed.connect(lambda *_args: stop_words())
+        self.retranslate()
         self.redraw()
+
+    def _reword(self) -> None:
+        self.retranslate()
+        self.redraw()
+
+    def retranslate(self) -> None:
+        """The box's fixed words in the language in force (at start and on a switch)."""
+        self.setTitle(_("Cashiers"))
+        self.note.setText(
+            _(
+                "With no cashier, nobody signs in. Once there is one, each cashier signs in at the counter with their "
+                "name and PIN ({digits}), and every sale, cancel and refund records who made it."
+            ).format(digits=self.admin.digits)
+        )
+        for field, label in (
+            (self.choice, _("Cashier")),
+            (self.name, _("Name")),
+            (self.pin, _("PIN")),
+            (self.repeat, _("PIN again")),
+        ):
+            field.setAccessibleName(label)
+            shown = self._form.labelForField(field)
+            if isinstance(shown, QLabel):
+                shown.setText(label)
+        for button, text in (
+            (self.add_button, _("Add")),
+            (self.rename_button, _("Rename")),
+            (self.pin_button, _("Set PIN")),
+            (self.deactivate_button, _("Deactivate")),
+        ):
+            button.setText(text)
 
     def selected(self) -> Cashier | None:
         data = self.choice.currentData()

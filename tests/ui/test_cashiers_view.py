@@ -131,6 +131,27 @@ def test_the_manager_adds_a_cashier_in_settings_and_the_counter_asks_for_a_sign_
     assert window.current_page() == "counter"  # no active cashier left: a one-person shop again
 
 
+def test_the_cashiers_box_follows_a_language_switch(window_for, qtbot, ring, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    from app.i18n import set_language
+
+    home = tmp_path / "home"
+    st.save(st.Settings(pin_hash=hash_pin(MANAGER_PIN)), home / "config" / "config.toml")
+    window = window_for(home)
+    if window.pin_dialog is None:
+        window.request_page("settings")
+    type_pin(qtbot, window.pin_dialog, MANAGER_PIN)
+    qtbot.waitUntil(lambda: window.current_page() == "settings")
+    box = window.settings.findChild(CashiersBox)
+    assert box.title() == "Cashiers" and box.add_button.text() == "Add"
+    set_language("pt_BR")  # what saving [store] language in Settings does
+    label = box._form.labelForField(box.repeat)
+    assert box.title() == "Caixas" and box.add_button.text() == "Adicionar"
+    assert isinstance(label, QLabel) and label.text() == "PIN de novo" and box.repeat.accessibleName() == "PIN de novo"
+    assert box.choice.itemText(0) == "Novo caixa"
+
+
 def test_a_shop_without_cashiers_never_sees_a_sign_in(till, qtbot):
     window, view, rt = till()
     bar = window.findChild(CashierBar)
