@@ -117,9 +117,7 @@ def status_lines(s: BackofficeStatus) -> list[str]:
     lines.append(_("Records waiting: {n}").format(n=format_number(s.waiting)))
     if s.set_aside:
         lines.append(_("Records set aside (refused or in conflict): {n}").format(n=format_number(s.set_aside)))
-    lines.append(
-        _("Last push: {when}").format(when=format_datetime(s.last_push) if s.last_push else _("never"))
-    )
+    lines.append(_("Last push: {when}").format(when=format_datetime(s.last_push) if s.last_push else _("never")))
     if s.last_error:
         lines.append(_("Last error: {error}").format(error=s.last_error))
     if s.skew_flagged and s.skew_s is not None:

@@ -81,7 +81,9 @@ class BackofficeDouble:
 
     def kept(self, device_id: str, stream: Stream) -> list[Record]:
         """The records held for a device's stream, by seq."""
-        return [r for (d, s, _), r in sorted(self.records.items(), key=lambda kv: kv[0][2]) if (d, s) == (device_id, stream)]
+        return [
+            r for (d, s, _), r in sorted(self.records.items(), key=lambda kv: kv[0][2]) if (d, s) == (device_id, stream)
+        ]
 
     # -- the endpoints -----------------------------------------------------------------------------------------
     async def _register(self, request: Request) -> JSONResponse:
@@ -90,7 +92,9 @@ class BackofficeDouble:
         if code not in self.codes:
             return JSONResponse({"error": "unknown or used enrolment code"}, status_code=403)
         self.codes.discard(code)
-        device = Device(f"dev-{secrets.token_hex(4)}", secrets.token_urlsafe(32), body.get("name", ""), body.get("kind", ""))
+        device = Device(
+            f"dev-{secrets.token_hex(4)}", secrets.token_urlsafe(32), body.get("name", ""), body.get("kind", "")
+        )
         self.devices[device.token] = device
         return JSONResponse({"device_id": device.device_id, "token": device.token})
 

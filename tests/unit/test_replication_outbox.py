@@ -65,9 +65,7 @@ async def test_a_sale_change_appends_its_sale_and_event_records(journal: Journal
 async def test_an_outbox_write_that_fails_takes_the_sale_with_it(journal: Journal) -> None:
     """A crash between the change and its record is impossible by construction: one transaction."""
     await journal.transaction(
-        lambda c: c.execute(
-            f"CREATE TRIGGER full BEFORE INSERT ON {TABLE} BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        )
+        lambda c: c.execute(f"CREATE TRIGGER full BEFORE INSERT ON {TABLE} BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     )
     sale = a_sale()
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
