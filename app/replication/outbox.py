@@ -18,9 +18,12 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from app.domain.jsontypes import JsonObject
 from app.replication.wire import MAX_BATCH, Outcome, Record, RecordKind, RecordResult, Stream, now_iso
+from app.storage.fieldbook import Fieldbook
+from app.storage.journal import Journal
 from app.storage.replica import FORGET_FIELDBOOK, FORGET_JOURNAL, TABLE, RowState, forget
 from app.storage.sqlite import Database
 
@@ -161,3 +164,22 @@ def _ack_through(c: sqlite3.Connection, cursor: int, at: str) -> int:
     elif row is not None and row[0] < cursor:
         c.execute("UPDATE sqlite_sequence SET seq=? WHERE name=?", (cursor, TABLE))
     return int(done)
+
+
+def journal_path(data_dir: Path, demo: bool) -> Path:
+    return data_dir / ("journal-demo.sqlite3" if demo else "journal.sqlite3")
+
+
+def fieldbook_path(data_dir: Path, demo: bool) -> Path:
+    return data_dir / ("fieldbook-demo.sqlite3" if demo else "fieldbook.sqlite3")
+
+
+def open_outboxes(data_dir: Path, demo: bool) -> list[Outbox]:
+    """The outboxes of this machine's journal and field book (the demo ones with ``demo``), those whose file
+    exists (a till has no field book, a field laptop may have no journal); each ``db`` to be closed by the caller."""
+    found: list[Outbox] = []
+    if journal_path(data_dir, demo).exists():
+        found.append(Outbox(Journal(journal_path(data_dir, demo)), Stream.JOURNAL))
+    if fieldbook_path(data_dir, demo).exists():
+        found.append(Outbox(Fieldbook(fieldbook_path(data_dir, demo)), Stream.FIELDBOOK))
+    return found
