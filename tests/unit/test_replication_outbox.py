@@ -171,3 +171,31 @@ async def test_forgetting_personal_data_removes_it_from_the_files(journal: Journ
     for path in (journal.path, book.path):
         data = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert b"CANARY-REF-7f3e" not in data and b"Maria da Silva" not in data
+
+
+async def test_a_journal_of_version_4_gets_the_outbox_and_its_sales_stay(tmp_path: Path) -> None:
+    from app.storage.journal import MIGRATIONS
+    from app.storage.sqlite import Database
+
+    path = tmp_path / "journal.sqlite3"
+
+    class Previous(Database):  # the journal as the code before the back office made it (schema 4)
+        migrations = MIGRATIONS[:4]
+
+    old = Previous(path)
+    await old.transaction(
+        lambda c: c.execute(
+            "INSERT INTO sales (sale_id, status, amount_minor, currency, provider, created_at, updated_at,"
+            " amount_received_minor) VALUES ('s1', 'settled', 1250, 'BRL', 'depay', "
+            "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1250)"
+        )
+    )
+    await old.aclose()
+    journal = Journal(path)
+    try:
+        assert await journal.schema_version() == 5 and (await journal.get("s1")) is not None
+        assert rows(path) == []  # sales from before are not in the outbox: only changes from now on
+        await journal.record(a_sale(), "created")
+        assert [r["seq"] for r in rows(path)] == [1, 2]
+    finally:
+        await journal.aclose()
