@@ -14,6 +14,7 @@
     tillqr qr decode PAYLOAD | qr build S   QR payloads as JSON; payloads and stickers
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
+    tillqr backoffice register|status|push  this machine and the back office (register: manager PIN)
     tillqr notifications serve [--demo]     the receiver of providers' notifications alone
     tillqr self-test                        smoke test of the installation
 
@@ -27,7 +28,7 @@ import argparse
 import os
 import sys
 
-from app.commands import bills_args, qr_cli
+from app.commands import backoffice_args, bills_args, qr_cli
 from app.commands.cli_support import (
     Parser,
     delay,
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cashier_parsers(sub)
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
+    backoffice_args.add_parsers(sub)
     sub.add_parser("self-test", help=_("check imports, Qt, SQLite, keyring, QR round trip"))
     _verbose_beside_demo(parser)
     return parser
@@ -374,6 +376,10 @@ def _main(argv: list[str] | None) -> int:
             from app.commands import cashiers_cli  # lazy: each command loads what it needs
 
             return cashiers_cli.dispatch(args)
+        if cmd == "backoffice":
+            from app.commands import backoffice_cli  # lazy: each command loads what it needs
+
+            return backoffice_cli.dispatch(args)
         if cmd in ("bills", "sync"):
             from app.commands import bills_cli as field_cli  # lazy: each command loads what it needs
 

@@ -177,6 +177,15 @@ CLOSE_AT_RECOVERY = RetryPolicy(
 )
 #: Asking again about the sales in doubt: every 2 s at first, doubling up to once a minute, for ever.
 IN_DOUBT = RetryPolicy("in doubt", max_attempts=None, base_s=2.0, max_s=60.0, deadline_s=None, jitter=Jitter.NONE)
+#: One batch of the replication outbox to the back office (app.replication.sender): a batch is keyed by its
+#: records' (device, stream, seq), so sending it again is always safe (a duplicate is acknowledged again);
+#: five tries within a minute, then the push ends with the back office unreachable (nothing lost).
+BACKOFFICE_PUSH = RetryPolicy("back office push", max_attempts=5, base_s=0.5, max_s=10.0, deadline_s=60.0)
+#: The background sender after a push that found the back office unreachable: 5 s at first, doubling up to
+#: 5 minutes, for ever (never at once: many tills coming back after an outage spread out).
+BACKOFFICE_AWAY = RetryPolicy(
+    "back office away", max_attempts=None, base_s=5.0, max_s=300.0, deadline_s=None, jitter=Jitter.EQUAL
+)
 
 
 async def retrying(

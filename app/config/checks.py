@@ -68,6 +68,7 @@ def validate(s: Settings, path: Path) -> None:
         raise SettingsError(path, _between("checkout.poll_interval", Decimal("0.2"), 30, s.poll_interval))
     _validate_notifications(s, path)
     _validate_url(s.token_url, "provider.token_url", path)  # the client secret is sent there
+    _validate_url(s.backoffice_url, "backoffice.url", path)  # the device token is sent there
     _validate_printer(s, path)
     _validate_sound(s, path)
     _validate_display(s, path)

@@ -50,6 +50,7 @@ class Settings:
     display_result_seconds: int = 5  # how long PAID / EXPIRED … stays on the customer's screen
     high_contrast: bool = False  # [accessibility]: the high-contrast look (resources/style-contrast.qss)
     text_scale: int = 100  # percent of the normal text size, 100 to 200
+    backoffice_url: str = ""  # [backoffice] url: the back office this till replicates to ("": none; app.replication)
 
 
 SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
@@ -96,4 +97,5 @@ SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
         "result_seconds": ("display_result_seconds", int),
     },
     "accessibility": {"high_contrast": ("high_contrast", bool), "text_scale": ("text_scale", int)},
+    "backoffice": {"url": ("backoffice_url", str)},
 }

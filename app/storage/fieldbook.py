@@ -36,9 +36,11 @@ from .fieldbook_rows import (
     OutboxEntry,
     StoredBill,
     SyncState,
+    bill_state_record,
     new_key,
     now_iso,
     outbox_entry,
+    reading_record,
     stored_bill,
 )
 from .sqlite import Database, DatabaseError
@@ -265,7 +267,9 @@ class Fieldbook(Database):
                     "UPDATE bills SET sync_state='pending', reason='', updated_at=? WHERE bill_id=?", (at, bill_id)
                 )
             # else: a bill in conflict stays so (the new reading waits with it) until the agent re-issues or drops
-            return OutboxEntry(entry_id, bill_id, reading_id, kind, key, request_id, charge, due_date, 0)
+            entry = OutboxEntry(entry_id, bill_id, reading_id, kind, key, request_id, charge, due_date, 0)
+            reading_record(conn, reading_id, entry, value, reset)
+            return entry
 
         return await self.transaction(tx)
 
@@ -301,6 +305,7 @@ class Fieldbook(Database):
                 "UPDATE bills SET sync_state='new', reason=?, updated_at=? WHERE bill_id=?",
                 (_("reading dropped: {note}").format(note=note), at, bill_id),
             )
+            bill_state_record(conn, bill_id)
 
         await self.transaction(tx)
 
@@ -343,6 +348,7 @@ class Fieldbook(Database):
                         "UPDATE bills SET sync_state='conflict', reason=?, updated_at=? WHERE bill_id=?",
                         (r.reason, at, r.bill_id),
                     )
+                bill_state_record(conn, r.bill_id)
 
         await self.transaction(tx)
 

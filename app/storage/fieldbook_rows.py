@@ -13,6 +13,10 @@ from decimal import Decimal
 
 from app.domain.bills import Bill
 from app.domain.money import Money
+from app.replication.wire import RecordKind
+
+from .replica import MIGRATION as REPLICA_TABLE
+from .replica import append
 
 MIGRATIONS: list[str] = [
     # 0 -> 1
@@ -81,6 +85,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_bill ON outbox (bill_id, state);
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 1 -> 2: the replication outbox to the back office (app.storage.replica), appended to in the same transaction
+    # as each reading and each bill's sync state
+    REPLICA_TABLE,
 ]
 
 
@@ -239,3 +246,57 @@ def outbox_entry(row: sqlite3.Row, currency: str) -> OutboxEntry:
 def new_key() -> str:
     """A fresh idempotency key or client-assigned id: 32 hex digits (a valid Pix txid)."""
     return uuid.uuid4().hex
+
+
+# -- records for the back office (app.storage.replica), inside the caller's transaction ---------------------------
+# No customer's name or address: the back office needs the bill, its meter and the amounts.
+def reading_record(conn: sqlite3.Connection, reading_id: str, entry: OutboxEntry, value: Decimal, reset: bool) -> None:
+    row = conn.execute(
+        "SELECT r.consumption, r.recorded_at, b.meter_id, b.route_id, b.currency FROM readings r "
+        "JOIN bills b ON b.bill_id = r.bill_id WHERE r.reading_id=?",
+        (reading_id,),
+    ).fetchone()
+    append(
+        conn,
+        RecordKind.READING,
+        {
+            "reading_id": reading_id,
+            "bill_id": entry.bill_id,
+            "route_id": row["route_id"],
+            "meter_id": row["meter_id"],
+            "value": str(value),
+            "consumption": row["consumption"],
+            "charge": str(entry.amount),
+            "currency": row["currency"],
+            "reset": reset,
+            "kind": entry.kind.value,
+            "request_id": entry.request_id,
+            "due_date": entry.due_date.isoformat() if entry.due_date else None,
+            "recorded_at": row["recorded_at"],
+        },
+    )
+
+
+def bill_state_record(conn: sqlite3.Connection, bill_id: str) -> None:
+    """The bill's sync state as it now stands (after a provider's answer, or a reading dropped)."""
+    row = conn.execute(
+        "SELECT route_id, sync_state, reason, revision, amount_minor, currency, request_id, updated_at FROM bills "
+        "WHERE bill_id=?",
+        (bill_id,),
+    ).fetchone()
+    amount = None if row["amount_minor"] is None else str(Money(row["amount_minor"], row["currency"]))
+    append(
+        conn,
+        RecordKind.BILL_STATE,
+        {
+            "bill_id": bill_id,
+            "route_id": row["route_id"],
+            "sync_state": row["sync_state"],
+            "reason": row["reason"],
+            "revision": row["revision"],
+            "amount": amount,
+            "currency": row["currency"],
+            "request_id": row["request_id"],
+            "updated_at": row["updated_at"],
+        },
+    )

@@ -26,6 +26,8 @@ from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus, utcnow
 from app.i18n import _, lazy_
 
+from .journal_records import refund_record, sale_records
+from .replica import MIGRATION as REPLICA_TABLE
 from .sqlite import Database, DatabaseError
 
 MIGRATIONS: list[str] = [
@@ -101,6 +103,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE refunds ADD COLUMN cashier_id INTEGER REFERENCES cashiers (id);
     ALTER TABLE refunds ADD COLUMN cashier_name TEXT NOT NULL DEFAULT '';
     """,
+    # 4 → 5: the replication outbox (app.storage.replica): every change below appends its record to it in the
+    # same transaction, for the back office
+    REPLICA_TABLE,
 ]
 
 
@@ -229,6 +234,7 @@ class Journal(Database):
                 ),
             )
             _write_sale(conn, sale, "refund", {k: v for k, v in refund.items() if k != "reason"})
+            refund_record(conn, sale, refund)
 
         await self._run(self._tx, tx)
 
@@ -251,6 +257,7 @@ class Journal(Database):
             )
             detail = {"refund_key": refund_key, "refund_id": row[0], "amount_minor": row[1], "status": "rejected"}
             _write_sale(conn, sale, "refund_closed", {**detail, "note": note})
+            refund_record(conn, sale, {**detail, "note": note, "closed_at": now})
             return True
 
         return await self._run(self._tx, tx)
@@ -344,7 +351,8 @@ def _count_closed(conn: sqlite3.Connection) -> int:
 
 
 def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[str, Any]) -> None:
-    """Upsert ``sale`` and append one event (inside the caller's transaction)."""
+    """Upsert ``sale`` and append one event, and their records to the replication outbox (inside the caller's
+    transaction)."""
     conn.execute(
         """INSERT INTO sales (sale_id, status, amount_minor, currency, reference, provider, request_id,
                link_id, payload, expires_at, amount_received_minor, amount_refunded_minor, amount_due_minor,
@@ -379,7 +387,10 @@ def _write_sale(conn: sqlite3.Connection, sale: Sale, kind: str, detail: dict[st
             sale.cashier,
         ),
     )
-    conn.execute(
+    at = _iso(utcnow())
+    text = json.dumps(detail, default=str)
+    event = conn.execute(
         "INSERT INTO sale_events (sale_id, at, kind, status, detail) VALUES (?,?,?,?,?)",
-        (sale.sale_id, _iso(utcnow()), kind, sale.status.value, json.dumps(detail, default=str)),
+        (sale.sale_id, at, kind, sale.status.value, text),
     )
+    sale_records(conn, sale, int(event.lastrowid or 0), at or "", kind, json.loads(text))

@@ -127,7 +127,7 @@ async def test_a_journal_of_the_previous_version_gets_the_cashier_columns(tmp_pa
     await old.aclose()
     journal = Journal(path)
     try:
-        assert await journal.schema_version() == len(MIGRATIONS) == 4
+        assert await journal.schema_version() == len(MIGRATIONS) and len(MIGRATIONS) >= 4
         sale = await journal.get("s1")
         assert sale.status == SaleStatus.SETTLED and sale.cashier_id is None and sale.cashier == ""
         assert await Cashiers(journal).any_active() is False
