@@ -15,6 +15,7 @@
     tillqr bills import|print|record|list   a field agent's route of utility bills (works offline)
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
     tillqr notifications serve [--demo]     the receiver of providers' notifications alone
+    tillqr backoffice serve|migrate|enrol|revoke  the back office service on PostgreSQL (its extra)
     tillqr self-test                        smoke test of the installation
 
 Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid,
@@ -27,7 +28,7 @@ import argparse
 import os
 import sys
 
-from app.commands import bills_args, qr_cli
+from app.commands import backoffice_serve_args, bills_args, qr_cli
 from app.commands.cli_support import (
     Parser,
     delay,
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cashier_parsers(sub)
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
+    _backoffice_parsers(sub)
     sub.add_parser("self-test", help=_("check imports, Qt, SQLite, keyring, QR round trip"))
     _verbose_beside_demo(parser)
     return parser
@@ -213,6 +215,13 @@ def _receipt_parsers(jsub: argparse._SubParsersAction) -> None:
     sh.add_argument("--close", action="store_true", help=_("close the report: the next shift starts now (manager PIN)"))
     sh.add_argument("--cashier", metavar="NAME", help=_("only this cashier's sales, refunds and open sales"))
     sh.add_argument("--demo", dest="sub_demo", action="store_true")
+
+
+def _backoffice_parsers(sub: argparse._SubParsersAction) -> None:
+    """``backoffice …``: the service's commands (app/commands/backoffice_serve_args.py)."""
+    bo = sub.add_parser("backoffice", help=_("the chain's back office on PostgreSQL"))
+    bsub = bo.add_subparsers(dest="backoffice_command", required=True)
+    backoffice_serve_args.add_service_parsers(bsub)
 
 
 CASHIER_PIN_ENV = "TILLQR_CASHIER_PIN"  # app/commands/cashiers_cli.py reads it
@@ -374,6 +383,10 @@ def _main(argv: list[str] | None) -> int:
             from app.commands import cashiers_cli  # lazy: each command loads what it needs
 
             return cashiers_cli.dispatch(args)
+        if cmd == "backoffice" and args.backoffice_command in backoffice_serve_args.SERVICE_COMMANDS:
+            from app.commands import backoffice_serve_cli  # lazy: the service's commands (and its extra)
+
+            return backoffice_serve_cli.dispatch(args)
         if cmd in ("bills", "sync"):
             from app.commands import bills_cli as field_cli  # lazy: each command loads what it needs
 
