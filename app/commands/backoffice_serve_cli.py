@@ -10,9 +10,9 @@ from app.commands.cli_support import emit, err, say
 from app.i18n import _
 
 try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
-    import psycopg
+    import psycopg  # lazy: optional, this module being loaded only for these commands
 
-    from app.backoffice import db, migrate
+    from app.backoffice import db, migrate  # lazy: as above (they import psycopg)
 except ModuleNotFoundError as missing:
     _MISSING: str | None = missing.name
 else:
