@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
-from app.domain.jsontypes import Json, JsonObject
+from app.domain.jsontypes import Json
 from app.replication.wire import Batch, BatchReply, Outcome, Record, RecordKind, RecordResult, Stream, canonical
 
 from .db import Device
@@ -114,6 +115,10 @@ SELECT coalesce(max(seq), %(c)s) FROM (
 """
 
 
+# A NUL in canonical JSON: "\u0000" after an even number of backslashes (an odd one makes it the text "\u0000")
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 class BatchRefused(ValueError):
     """A batch that is not one (HTTP 400): the message says why."""
 
@@ -156,20 +161,22 @@ def check_batch(device: Device, batch: Batch) -> None:
         seen.add((r.stream, r.seq))
 
 
-def refusal(record: Record) -> str:
-    """Why the back office refuses ``record`` for good ("" when it takes it): the contract's reasons, and the two
-    PostgreSQL adds (a time without its offset has no business day; jsonb cannot hold a NUL character)."""
+def refusal(record: Record) -> tuple[str, bytes]:
+    """Why the back office refuses ``record`` for good ("" when it takes it), and its payload's canonical bytes:
+    the contract's reasons, and the two PostgreSQL adds (a time without its offset has no business day; jsonb
+    cannot hold a NUL character)."""
     try:
         problem = record.problem()
     except ValueError as exc:  # NaN, or a lone surrogate: bytes that cannot be hashed as the contract says
-        return f"the payload cannot be hashed ({exc})"
+        return f"the payload cannot be hashed ({exc})", b""
     if problem:
-        return problem
+        return problem, b""
     if _aware(record.device_time) is None:
-        return "device_time must be ISO 8601 with its offset"
-    if _has_nul(record.payload):
-        return "the payload holds a NUL character"
-    return ""
+        return "device_time must be ISO 8601 with its offset", b""
+    body = canonical(record.payload)
+    if _NUL.search(body):
+        return "the payload holds a NUL character", b""
+    return "", body
 
 
 async def _store(
@@ -181,12 +188,12 @@ async def _store(
     async with conn.cursor() as cur:
         async with cur.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
             for r in batch.records:
-                reason = refusal(r)
+                reason, body = refusal(r)
                 if reason:
                     refused.append((r, reason))
                     outcomes[(r.stream, r.seq)] = _Filed(Outcome.REFUSED, reason)
                 else:
-                    await copy.write_row(_staged(r))
+                    await copy.write_row(_staged(r, body))
         keys = {"device": device.id, "store": device.store}
         await cur.execute(_INSERT, keys)
         await cur.execute("SELECT stream, seq FROM staging WHERE accepted")
@@ -258,7 +265,7 @@ async def read_cursors(cur: psycopg.AsyncCursor, device_id: str) -> dict[Stream,
     return {Stream(s): int(n) for s, n in await cur.fetchall() if s in known}
 
 
-def _staged(r: Record) -> tuple[object, ...]:
+def _staged(r: Record, body: bytes) -> tuple[object, ...]:
     at = _aware(r.device_time)
     assert at is not None  # refusal() checked it
     day = at.date()
@@ -277,8 +284,8 @@ def _staged(r: Record) -> tuple[object, ...]:
             created.date() if created else day,
         )
     bill = _text(p.get("bill_id")) if r.kind in _READING_SQL else None
-    body = canonical(r.payload).decode()
-    return (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body, r.sha256, at, day, *sale, bill)
+    row = (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body.decode(), r.sha256, at, day)
+    return (*row, *sale, bill)
 
 
 def _refused_row(device_id: str, r: Record, reason: str) -> tuple[object, ...]:
@@ -308,13 +315,3 @@ def _decimal(value: Json) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
-
-
-def _has_nul(value: Json | JsonObject) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in k or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
