@@ -32,6 +32,11 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
     rv.add_argument("device", help=_("the device's id"))
     for p in (sv, mg, en, rv):
         p.add_argument("--dsn", help=dsn_help)
-        p.add_argument("--verbose", dest="sub_verbose", action="store_true", help=_("echo the log on stderr"))
+        p.add_argument(
+            "--verbose",
+            dest="sub_verbose",
+            action="store_true",
+            help=_("echo the log on stderr (otherwise it goes only to its file)"),
+        )
     for p in (mg, en, rv):
         p.add_argument("--json", action="store_true", help=_("one JSON answer on stdout"))
