@@ -1,5 +1,6 @@
 # make run   — set everything up and start TillQR (demo mode on the embedded sandbox when unconfigured)
 # make test  — set everything up, check the code (ruff, formatter, mypy) and run the whole test suite headless
+#              (with PostgreSQL installed for the back office's tests)
 # make lint  — the checks alone (also run by pre-commit)
 # make bench — print the benchmark figures as JSON
 # make package — build dist/tillqr/ (PyInstaller, packaging/tillqr.spec), run its self-test, print its size
@@ -55,7 +56,9 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# PostgreSQL (Debian's postgresql package) for the back office's tests only: `make run` never installs it
 test: lint
+	@./scripts/ensure-sysdeps.sh postgresql
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n auto --dist loadscope
 
 bench: setup

@@ -16,6 +16,7 @@
     tillqr sync [--dry-run] [--json]        the recorded readings pushed to the provider
     tillqr backoffice register|status|push  this machine and the back office (register: manager PIN)
     tillqr notifications serve [--demo]     the receiver of providers' notifications alone
+    tillqr backoffice serve|migrate|enrol|revoke  the back office service on PostgreSQL (its extra)
     tillqr self-test                        smoke test of the installation
 
 Exit codes: 0 success, 1 error or usage error (reason on stderr), 2 a sale that ended unpaid,
@@ -28,7 +29,7 @@ import argparse
 import os
 import sys
 
-from app.commands import backoffice_args, bills_args, qr_cli
+from app.commands import backoffice_args, backoffice_serve_args, bills_args, qr_cli
 from app.commands.cli_support import (
     Parser,
     delay,
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cashier_parsers(sub)
     qr_cli.add_parser(sub)
     bills_args.add_parsers(sub)
-    backoffice_args.add_parsers(sub)
+    backoffice_serve_args.add_service_parsers(backoffice_args.add_parsers(sub))  # this machine's, then the service's
     sub.add_parser("self-test", help=_("check imports, Qt, SQLite, keyring, QR round trip"))
     _verbose_beside_demo(parser)
     return parser
@@ -376,6 +377,10 @@ def _main(argv: list[str] | None) -> int:
             from app.commands import cashiers_cli  # lazy: each command loads what it needs
 
             return cashiers_cli.dispatch(args)
+        if cmd == "backoffice" and args.backoffice_command in backoffice_serve_args.SERVICE_COMMANDS:
+            from app.commands import backoffice_serve_cli  # lazy: the service's commands (and its extra)
+
+            return backoffice_serve_cli.dispatch(args)
         if cmd == "backoffice":
             from app.commands import backoffice_cli  # lazy: each command loads what it needs
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu libraries Qt needs (offscreen and on a desktop) when they are missing.
 # Without fonts-dejavu-core, text paints as empty boxes. Safe to run again: it installs only what is missing.
-# Arguments: more packages to ensure (make package: binutils, whose objdump and strip PyInstaller runs).
+# Arguments: more packages to ensure (make package: binutils, whose objdump and strip PyInstaller runs; make test:
+# postgresql, for the back office's tests).
 set -eu
 PKGS="$* libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core \
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
@@ -12,7 +13,7 @@ for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-echo "sysdeps: installing Qt's system libraries:$missing"
+echo "sysdeps: installing system packages:$missing"
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
   echo "sysdeps: run as root: apt-get install -y$missing"; exit 1; fi
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,34 @@
+"""``tillqr backoffice serve``: the schema brought up to date, then the ingest API on uvicorn until interrupted.
+
+Several instances may be started on one database (behind a load balancer, or on several ports): they share
+nothing but PostgreSQL, and the first to start migrates while the others wait on its advisory lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from app.webserve import serve_asgi
+
+from .db import make_pool
+from .ingest import create_app
+from .migrate import migrate
+
+
+async def serve(
+    dsn: str, host: str, port: int, *, banner: str | None = None, ready: Callable[[int], None] | None = None
+) -> None:
+    """Serves until cancelled (the schema must be current: ``run`` migrates first)."""
+    pool = make_pool(dsn)
+    await pool.open(wait=True, timeout=30)
+    try:
+        await serve_asgi(create_app(pool), host, port, banner=banner, ready=ready)
+    finally:
+        await pool.close()
+
+
+def run(dsn: str, host: str, port: int, *, banner: str | None = None) -> None:
+    """Migrates, then serves until interrupted (KeyboardInterrupt reaches the caller)."""
+    migrate(dsn)
+    asyncio.run(serve(dsn, host, port, banner=banner))

@@ -1,0 +1,86 @@
+"""``tillqr backoffice serve|migrate|enrol|revoke``: the back office service's commands (its arguments are
+``backoffice_serve_args``). They need the ``backoffice`` extra (psycopg); without it they say how to add it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from app.commands.cli_support import emit, err, say
+from app.i18n import _
+
+try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
+    import psycopg  # lazy: optional, this module being loaded only for these commands
+
+    from app.backoffice import db, migrate  # lazy: as above (they import psycopg)
+except ModuleNotFoundError as missing:
+    _MISSING: str | None = missing.name
+else:
+    _MISSING = None
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if _MISSING is not None:
+        err(
+            _("the back office needs its extra ({module} is missing): pip install 'tillqr[backoffice]'").format(
+                module=_MISSING
+            )
+        )
+        return 1
+    dsn = db.dsn_from(args.dsn)
+    if not dsn:
+        err(_("no database given: --dsn, or TILLQR_BACKOFFICE_DSN"))
+        return 1
+    try:
+        return _run(args, dsn)
+    except psycopg.OperationalError as exc:
+        err(_("cannot reach the back office's database: {reason}").format(reason=str(exc).strip().splitlines()[0]))
+        return 1
+
+
+def _run(args: argparse.Namespace, dsn: str) -> int:
+    command = args.backoffice_command
+    if command == "serve":
+        from app.backoffice.serve import run  # lazy: the web stack only to serve
+
+        run(dsn, args.host, args.port, banner=_("TillQR back office"))
+        return 0
+    if command == "migrate":
+        applied = migrate.migrate(dsn)
+        version = migrate.current_version(dsn)
+        if args.json:
+            emit({"version": version, "applied": [f"{m.version:04d}_{m.name}" for m in applied]})
+        elif applied:
+            say(_("schema brought to version {version}").format(version=version))
+        else:
+            say(_("schema already at version {version}").format(version=version))
+        return 0
+    if command == "enrol":
+        migrate.migrate(dsn)
+        enrolment = asyncio.run(_enrol(dsn, args.name, args.store, db.DeviceKind(args.kind)))
+        until = enrolment.expires_at.isoformat(timespec="seconds")
+        if args.json:
+            emit({"code": enrolment.code, "expires_at": until})
+        else:
+            say(_("enrolment code: {code}").format(code=enrolment.code))
+            say(_("valid once, until {time}; it is not shown again").format(time=until))
+        return 0
+    revoked = asyncio.run(_revoke(dsn, args.device))
+    if args.json:
+        emit({"device_id": args.device, "revoked": revoked})
+    elif revoked:
+        say(_("device {device} revoked").format(device=args.device))
+    if not revoked:
+        err(_("no device {device}").format(device=args.device))
+        return 1
+    return 0
+
+
+async def _enrol(dsn: str, name: str, store: str, kind: db.DeviceKind) -> db.Enrolment:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        return await db.enrol(conn, name=name, store=store, kind=kind)
+
+
+async def _revoke(dsn: str, device: str) -> bool:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        return await db.revoke(conn, device)
