@@ -33,7 +33,7 @@ import psycopg  # noqa: E402 - as above
 from app.backoffice import db  # noqa: E402 - as above
 from app.backoffice.batches import store_batch  # noqa: E402 - as above
 from app.backoffice.migrate import migrate  # noqa: E402 - as above
-from app.replication.wire import API, Batch, Record, RecordKind, Stream  # noqa: E402 - as above
+from app.replication.wire import API, INGEST, Batch, Record, RecordKind, Stream  # noqa: E402 - as above
 from tests.support.pg import PgCluster, new_database, start_cluster  # noqa: E402 - as above
 
 GOAL = ">= 15000 records/s on two cores, fsync on"
@@ -82,7 +82,7 @@ async def over_http(urls: list[str], dsn: str, devices: int, per_device: int, si
             for batch in batches:
                 t = time.perf_counter()
                 answer = await client.post(
-                    f"{API}/batches", json=batch.to_json(), headers={"Authorization": f"Bearer {token}"}
+                    f"{API}{INGEST}", json=batch.to_json(), headers={"Authorization": f"Bearer {token}"}
                 )
                 answer.raise_for_status()
                 times.append(time.perf_counter() - t)

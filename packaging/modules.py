@@ -52,8 +52,16 @@ def data_files(packages: Iterable[str] = DATA_PACKAGES) -> list[tuple[str, str]]
     return found
 
 
-# Never shipped. Each is either a test tool or a module nothing in app/ imports (the test checks that).
+#: The back office service (``tillqr backoffice serve``) runs on a server, never on a till: the bundle leaves it
+#: and its extra's packages out (the bundle's ``tillqr backoffice serve`` says the extra is missing).
+SERVICE_ONLY = ("app.backoffice",)
+SERVICE_EXTRA = ("psycopg", "psycopg_pool", "psycopg_binary", "jinja2")  # argon2: keyrings.cryptfile needs it
+
+# Never shipped. Each is either a test tool, the back office service, or a module nothing in app/ imports (the
+# test checks that).
 EXCLUDES: tuple[str, ...] = (
+    *SERVICE_ONLY,
+    *SERVICE_EXTRA,
     "tkinter",
     "pytest",
     "_pytest",
@@ -114,9 +122,6 @@ def registry_modules() -> tuple[str, ...]:
 #: Modules of app/ that nothing imports: they only mark texts for the catalogue (their translations ship in
 #: the .mo files), so the bundle needs them no more than the running till does.
 CATALOGUE_ONLY = ("app.commands.argparse_words",)
-
-#: The back office service (``tillqr backoffice serve``) runs on a server, never on a till: the bundle leaves it out.
-SERVICE_ONLY = ("app.backoffice",)
 
 
 def hidden_imports() -> list[str]:

@@ -2,8 +2,9 @@
 
     POST /api/v1/devices   {"enrolment_code", "name"?} → 201 {"device_id", "token"} (the token is shown once);
                            403 {"error"} for a code unknown, used or expired
-    GET  /api/v1/cursor    Bearer token → {"device_id", "cursors": {stream: seq}}
-    POST /api/v1/batches   Bearer token, a Batch → 200 BatchReply; 400 a batch that is not one, 401 an unknown
+    GET  /api/v1/devices/{id}/cursor  that device's Bearer token → {"device_id", "cursors": {stream: seq}};
+                           403 for another device's cursor
+    POST /api/v1/ingest    Bearer token, a Batch → 200 BatchReply; 400 a batch that is not one, 401 an unknown
                            token, 403 {"revoked": true}, 413 over MAX_BATCH records (or MAX_BODY bytes)
     GET  /api/v1/health    {"ok": true} once the database answers
 
@@ -25,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.replication.wire import API, MAX_BATCH, Batch, Record, WireError
+from app.replication.wire import API, INGEST, MAX_BATCH, Batch, Record, WireError
 
 from . import db
 from .batches import BatchRefused, read_cursors, store_batch
@@ -62,6 +63,8 @@ def create_app(pool: AsyncConnectionPool) -> Starlette:
             device = await _device(conn, request)
             if isinstance(device, Response):
                 return device
+            if request.path_params["device_id"] != device.id:
+                return _error(403, "a device reads its own cursor only")
             async with conn.cursor() as cur:
                 cursors = await read_cursors(cur, device.id)
         return JSONResponse({"device_id": device.id, "cursors": {s.value: n for s, n in cursors.items()}})
@@ -89,8 +92,8 @@ def create_app(pool: AsyncConnectionPool) -> Starlette:
 
     routes = [
         Route(f"{API}/devices", _guarded(register), methods=["POST"]),
-        Route(f"{API}/cursor", _guarded(cursor), methods=["GET"]),
-        Route(f"{API}/batches", _guarded(batches), methods=["POST"]),
+        Route(f"{API}/devices/{{device_id}}/cursor", _guarded(cursor), methods=["GET"]),
+        Route(f"{API}{INGEST}", _guarded(batches), methods=["POST"]),
         Route(f"{API}/health", health, methods=["GET"]),
     ]
     return Starlette(routes=routes)

@@ -23,7 +23,7 @@ import httpx
 
 from app.config.secrets import get_secret, set_secret
 from app.i18n import _
-from app.replication.wire import API, now_iso
+from app.replication.wire import API, DEVICES, now_iso
 from app.urlcheck import checked_url
 
 TOKEN = "device_token"
@@ -111,7 +111,7 @@ async def register(
     own = client is None
     http = client or httpx.AsyncClient(timeout=REGISTER_TIMEOUT_S)
     try:
-        reply = await http.post(f"{base}{API}/devices", json=body)
+        reply = await http.post(f"{base}{API}{DEVICES}", json=body)
     except httpx.HTTPError as exc:
         raise RegistrationError(
             _("the back office at {url} cannot be reached ({reason})").format(url=base, reason=type(exc).__name__)

@@ -3,10 +3,10 @@
 One sender per machine and journal (``data/backoffice.lock``, an OS file lock: the GUI's background sender and
 ``tillqr backoffice push`` never push at once). A push:
 
-1. asks the back office for this device's cursors (``GET /api/v1/cursor``) and acknowledges, unsent, every
+1. asks the back office for this device's cursors (``GET /api/v1/devices/{id}/cursor``) and acknowledges, unsent, every
    waiting record at or below them (``Outbox.resume``: a journal put back from a backup sends nothing twice);
 2. sends the waiting records of each stream in ``seq`` order, in batches of up to ``MAX_BATCH``
-   (``POST /api/v1/batches``), each batch tried again with ``app.retry.BACKOFFICE_PUSH``'s backoff and jitter
+   (``POST /api/v1/ingest``), each batch tried again with ``app.retry.BACKOFFICE_PUSH``'s backoff and jitter
    while the back office is unavailable (no answer, a timeout, 5xx, 429) or answers what is not a batch reply:
    sending a batch again is always safe, the back office keys records by (device, stream, seq);
 3. writes the answer only after a 200 ``BatchReply`` (``Outbox.settle``): accepted and duplicate records
@@ -40,7 +40,18 @@ from app.domain.jsontypes import JsonObject
 from app.i18n import _
 from app.replication.identity import DeviceIdentity, save_identity
 from app.replication.outbox import Outbox
-from app.replication.wire import API, MAX_BATCH, Batch, BatchReply, Outcome, Stream, WireError, now_iso
+from app.replication.wire import (
+    API,
+    INGEST,
+    MAX_BATCH,
+    Batch,
+    BatchReply,
+    Outcome,
+    Stream,
+    WireError,
+    cursor_path,
+    now_iso,
+)
 from app.retry import (
     BACKOFFICE_AWAY,
     BACKOFFICE_PUSH,
@@ -238,7 +249,7 @@ class Sender:
         )
 
     async def _cursors(self) -> dict[Stream, int]:
-        raw = await self._retried("GET", "/cursor")
+        raw = await self._retried("GET", cursor_path(self.identity.device_id))
         try:
             assert isinstance(raw, dict)
             return {Stream(s): int(n) for s, n in raw["cursors"].items() if s in Stream.__members__.values()}
@@ -250,7 +261,7 @@ class Sender:
         while records := await outbox.next_batch(self.identity.device_id, size):
             batch = Batch(self.identity.device_id, records)
             try:
-                raw = await self._retried("POST", "/batches", batch.to_json())
+                raw = await self._retried("POST", INGEST, batch.to_json())
                 reply = BatchReply.from_json(raw)
             except WireError as exc:
                 raise BackofficeUnreadable(str(exc)) from None

@@ -11,10 +11,11 @@ conflict (reported, listed for a person, never overwritten) — ODK Central's ru
 ``payload`` is JSON with money as strings ("12.50") and times as ISO 8601 with their offset; ``sha256`` is the
 hex digest of ``canonical(payload)``: keys sorted, no spaces, UTF-8. Both sides compute it the same way here.
 
-    POST /api/v1/devices             register (enrolment code) → {"device_id", "token"}
-    GET  /api/v1/cursor              (Bearer token) → {"device_id", "cursors": {stream: seq}}
-    POST /api/v1/batches             (Bearer token) Batch → BatchReply; 401 unknown token, 403 revoked
-                                     (``{"revoked": true}``), 413 over MAX_BATCH, 400 a batch that is not one
+    POST /api/v1/devices                 register (enrolment code) → {"device_id", "token"}
+    GET  /api/v1/devices/{id}/cursor     (Bearer token of that device) → {"device_id", "cursors": {stream: seq}}
+    POST /api/v1/ingest                  (Bearer token) Batch → BatchReply; 401 unknown token, 403 revoked
+                                         (``{"revoked": true}``), 413 over MAX_BATCH, 400 a batch that is not one
+(the paths of DESIGN.md's command-line contract, ``tillqr backoffice serve``)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from urllib.parse import quote
 
 from app.domain.jsontypes import JsonObject
 
@@ -33,6 +35,13 @@ SCHEMA_VERSION = 1  # of the payloads this code writes
 ACCEPTED_SCHEMA_VERSIONS = tuple(v for v in (SCHEMA_VERSION - 1, SCHEMA_VERSION) if v >= 1)  # the last two
 MAX_BATCH = 500  # records in one batch
 API = "/api/v1"
+DEVICES = "/devices"  # under API: registration
+INGEST = "/ingest"  # under API: a batch of outbox records
+
+
+def cursor_path(device_id: str) -> str:
+    """Under API: the device's cursor per stream."""
+    return f"/devices/{quote(device_id, safe='')}/cursor"
 
 
 class RecordKind(StrEnum):

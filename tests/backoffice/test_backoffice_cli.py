@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.__main__ import main
-from app.replication.wire import API, Batch, BatchReply, Outcome, Record, RecordKind, Stream
+from app.replication.wire import API, INGEST, Batch, BatchReply, Outcome, Record, RecordKind, Stream
 from tests.support.pg import PgCluster, drop_database, free_port, new_database
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -81,10 +81,10 @@ def test_serve_registers_a_device_ingests_and_refuses_it_once_revoked(
             record = Record.make(device_id, Stream.JOURNAL, 1, RecordKind.SALE, {"sale_id": "s1", "amount": "1.00"})
             batch = Batch(device_id, [record], datetime.now(UTC).isoformat()).to_json()
             auth = {"Authorization": f"Bearer {token}"}
-            reply = BatchReply.from_json(http.post(f"{API}/batches", json=batch, headers=auth).json())
+            reply = BatchReply.from_json(http.post(f"{API}{INGEST}", json=batch, headers=auth).json())
             assert reply.results[0].outcome is Outcome.ACCEPTED and reply.cursors == {Stream.JOURNAL: 1}
             assert main(["backoffice", "revoke", device_id, "--dsn", fresh_dsn]) == 0
-            refused = http.post(f"{API}/batches", json=batch, headers=auth)
+            refused = http.post(f"{API}{INGEST}", json=batch, headers=auth)
             assert refused.status_code == 403 and refused.json()["revoked"] is True
     finally:
         proc.terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.backoffice import db
-from app.replication.wire import API, MAX_BATCH, Outcome, Record, RecordKind, Stream, digest
+from app.replication.wire import API, INGEST, MAX_BATCH, Outcome, Record, RecordKind, Stream, cursor_path, digest
 from tests.support.service import Service, sale_payload
 
 
@@ -81,8 +81,10 @@ async def test_the_cursor_stops_at_a_gap_and_moves_once_it_is_filled(service: Se
     one, two, three, four = (service.record(seq=n) for n in (1, 2, 3, 4))
     reply = await service.push([one, two, four])
     assert reply.cursors == {Stream.JOURNAL: 2}
-    answer = await service.client.get(f"{API}/cursor", headers=service.auth)
+    answer = await service.client.get(f"{API}{cursor_path(service.device_id)}", headers=service.auth)
     assert answer.json() == {"device_id": service.device_id, "cursors": {"journal": 2}}
+    other = await service.client.get(f"{API}{cursor_path('another-device')}", headers=service.auth)
+    assert other.status_code == 403  # a device reads its own cursor only
     reply = await service.push([three])
     assert reply.cursors == {Stream.JOURNAL: 4}
     field = await service.push([service.record(RecordKind.READING, {"bill_id": "B1", "reading": 7},
@@ -127,7 +129,7 @@ async def test_a_revoked_device_is_answered_403_revoked(service: Service) -> Non
         assert not await db.revoke(conn, "no-such-device")
     answer = await service.send([service.record()])
     assert answer.status_code == 403 and answer.json()["revoked"] is True
-    cursor = await service.client.get(f"{API}/cursor", headers=service.auth)
+    cursor = await service.client.get(f"{API}{cursor_path(service.device_id)}", headers=service.auth)
     assert cursor.status_code == 403 and cursor.json()["revoked"] is True
     assert await service.rows("SELECT count(*) FROM records") == [(0,)]
 
@@ -136,7 +138,7 @@ async def test_an_unknown_or_missing_token_is_401(service: Service) -> None:
     records = [service.record().to_json()]
     body = {"device_id": service.device_id, "sent_at": datetime.now(UTC).isoformat(), "records": records}
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic eDp5"}):
-        answer = await service.client.post(f"{API}/batches", json=body, headers=headers)
+        answer = await service.client.post(f"{API}{INGEST}", json=body, headers=headers)
         assert answer.status_code == 401, headers
 
 
@@ -144,7 +146,7 @@ async def test_a_batch_over_max_batch_is_413_and_nothing_is_kept(service: Servic
     answer = await service.send([service.record() for _ in range(MAX_BATCH + 1)])
     assert answer.status_code == 413
     huge = b'{"device_id": "x", "sent_at": "y", "records": [' + b" " * (17 * 1024 * 1024) + b"]}"
-    answer = await service.client.post(f"{API}/batches", content=huge, headers=service.auth)
+    answer = await service.client.post(f"{API}{INGEST}", content=huge, headers=service.auth)
     assert answer.status_code == 413
     assert await service.rows("SELECT count(*) FROM records") == [(0,)]
 
@@ -163,11 +165,11 @@ async def test_malformed_batches_are_400_and_nothing_is_kept(service: Service) -
         {"device_id": service.device_id, "sent_at": "yesterday", "records": [good]},
     ]
     for body in bad_bodies:
-        answer = await service.client.post(f"{API}/batches", json=body, headers=service.auth)
+        answer = await service.client.post(f"{API}{INGEST}", json=body, headers=service.auth)
         assert answer.status_code == 400, body
         assert answer.json()["error"]
     for raw in (b"{", b'{"records": NaN}', b"\xff"):
-        answer = await service.client.post(f"{API}/batches", content=raw, headers=service.auth)
+        answer = await service.client.post(f"{API}{INGEST}", content=raw, headers=service.auth)
         assert answer.status_code == 400, raw
     assert await service.rows("SELECT count(*) FROM records") == [(0,)]
 

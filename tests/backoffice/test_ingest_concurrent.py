@@ -9,7 +9,7 @@ import httpx
 
 from app.backoffice import db
 from app.backoffice.ingest import create_app
-from app.replication.wire import API, BatchReply, Outcome, Stream
+from app.replication.wire import API, INGEST, BatchReply, Outcome, Stream
 from tests.support.service import Service
 
 
@@ -30,7 +30,7 @@ async def test_two_instances_ingesting_the_same_batches_at_once_keep_each_record
                 for part in batches:
                     body = {"device_id": service.device_id, "sent_at": "2030-01-01T00:00:00+00:00",
                             "records": [r.to_json() for r in part]}  # fmt: skip
-                    sends.append(client.post(f"{API}/batches", json=body, headers=service.auth))
+                    sends.append(client.post(f"{API}{INGEST}", json=body, headers=service.auth))
             answers = await asyncio.gather(*sends)
     finally:
         await other_pool.close()

@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from app.replication.wire import (
     API,
+    INGEST,
     MAX_BATCH,
     BatchReply,
     Outcome,
@@ -63,8 +64,8 @@ class BackofficeDouble:
         self.app = Starlette(
             routes=[
                 Route(f"{API}/devices", self._register, methods=["POST"]),
-                Route(f"{API}/cursor", self._cursor, methods=["GET"]),
-                Route(f"{API}/batches", self._batches, methods=["POST"]),
+                Route(f"{API}/devices/{{device_id}}/cursor", self._cursor, methods=["GET"]),
+                Route(f"{API}{INGEST}", self._batches, methods=["POST"]),
             ]
         )
 
@@ -111,6 +112,8 @@ class BackofficeDouble:
         device = self._device(request)
         if isinstance(device, JSONResponse):
             return device
+        if request.path_params["device_id"] != device.device_id:
+            return JSONResponse({"error": "a device reads its own cursor only"}, status_code=403)
         cursors = {s.value: self.cursors.get((device.device_id, s), 0) for s in Stream}
         return JSONResponse({"device_id": device.device_id, "cursors": cursors})
 
@@ -183,13 +186,13 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         self.posts = 0  # batch posts that reached the double
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        fault = self.faults.pop(0) if self.faults and request.url.path.endswith("/batches") else None
+        fault = self.faults.pop(0) if self.faults and request.url.path.endswith(INGEST) else None
         if fault is Fault.TIMEOUT_BEFORE:
             raise httpx.ConnectTimeout("no answer", request=request)
         if fault is Fault.UNAVAILABLE:
             return httpx.Response(503, json={"error": "unavailable"}, request=request)
         response = await self.inner.handle_async_request(request)
-        if request.url.path.endswith("/batches"):
+        if request.url.path.endswith(INGEST):
             self.posts += 1
         if fault is Fault.TIMEOUT_AFTER:
             await response.aread()

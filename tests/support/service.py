@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from app.backoffice import db
 from app.domain.jsontypes import JsonObject
-from app.replication.wire import API, Batch, BatchReply, Record, RecordKind, Stream
+from app.replication.wire import API, INGEST, Batch, BatchReply, Record, RecordKind, Stream
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Service:
     async def send(self, records: list[Record], *, sent_at: datetime | None = None) -> httpx.Response:
         at = (sent_at or datetime.now(UTC)).isoformat(timespec="milliseconds")
         batch = Batch(self.device_id, records, at)
-        return await self.client.post(f"{API}/batches", json=batch.to_json(), headers=self.auth)
+        return await self.client.post(f"{API}{INGEST}", json=batch.to_json(), headers=self.auth)
 
     async def push(self, records: list[Record], *, sent_at: datetime | None = None) -> BatchReply:
         answer = await self.send(records, sent_at=sent_at)
