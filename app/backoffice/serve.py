@@ -1,4 +1,4 @@
-"""``tillqr backoffice serve``: the schema brought up to date, then the ingest API on uvicorn until interrupted.
+"""``tillqr backoffice serve``: the schema brought up to date, then the ingest API and the pages on uvicorn until interrupted.
 
 Several instances may be started on one database (behind a load balancer, or on several ports): they share
 nothing but PostgreSQL, and the first to start migrates while the others wait on its advisory lock.
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from app.webserve import serve_asgi
 
 from .db import make_pool
-from .ingest import create_app
 from .migrate import migrate
+from .service import create_service
 
 
 async def serve(
@@ -23,7 +23,7 @@ async def serve(
     pool = make_pool(dsn)
     await pool.open(wait=True, timeout=30)
     try:
-        await serve_asgi(create_app(pool), host, port, banner=banner, ready=ready)
+        await serve_asgi(create_service(pool), host, port, banner=banner, ready=ready)
     finally:
         await pool.close()
 

@@ -8,7 +8,8 @@ import argparse
 from app.commands.cli_support import port
 from app.i18n import _
 
-SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke"})
+SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke", "manager"})
+PASSWORD_ENV = "TILLQR_BACKOFFICE_PASSWORD"
 DEFAULT_PORT = 8780
 
 
@@ -30,7 +31,15 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
     en.add_argument("--kind", choices=("till", "laptop"), default="till", help=_("a till (default) or a laptop"))
     rv = bsub.add_parser("revoke", help=_("revoke a device: refused from now on; a laptop deletes its customers' data"))
     rv.add_argument("device", help=_("the device's id"))
-    for p in (sv, mg, en, rv):
+    mn = bsub.add_parser("manager", help=_("the managers who log in to the back office's pages"))
+    msub = mn.add_subparsers(dest="manager_command", required=True)
+    ma = msub.add_parser(
+        "add",
+        help=_("add a manager (the password is asked, or read from ${env})").format(env=PASSWORD_ENV),
+    )
+    ma.add_argument("name", help=_("the manager's name, typed to log in"))
+    ma.add_argument("--replace", action="store_true", help=_("set a new password for a manager who exists"))
+    for p in (sv, mg, en, rv, ma):
         p.add_argument("--dsn", help=dsn_help)
         p.add_argument(
             "--verbose",
@@ -38,5 +47,5 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
             action="store_true",
             help=_("echo the log on stderr (otherwise it goes only to its file)"),
         )
-    for p in (mg, en, rv):
+    for p in (mg, en, rv, ma):
         p.add_argument("--json", action="store_true", help=_("one JSON answer on stdout"))

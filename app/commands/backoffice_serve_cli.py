@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import os
+import sys
 
+from app.commands.backoffice_serve_args import PASSWORD_ENV
 from app.commands.cli_support import emit, err, say
 from app.i18n import _
 
 try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
     import psycopg  # lazy: optional, this module being loaded only for these commands
 
-    from app.backoffice import db, migrate  # lazy: as above (they import psycopg)
+    from app.backoffice import db, managers, migrate  # lazy: as above (they import psycopg)
 except ModuleNotFoundError as missing:
     _MISSING: str | None = missing.name
 else:
@@ -65,6 +69,8 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
             say(_("enrolment code: {code}").format(code=enrolment.code))
             say(_("valid once, until {time}; it is not shown again").format(time=until))
         return 0
+    if command == "manager":
+        return _add_manager(args, dsn)
     revoked = asyncio.run(_revoke(dsn, args.device))
     if args.json:
         emit({"device_id": args.device, "revoked": revoked})
@@ -84,3 +90,42 @@ async def _enrol(dsn: str, name: str, store: str, kind: db.DeviceKind) -> db.Enr
 async def _revoke(dsn: str, device: str) -> bool:
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
         return await db.revoke(conn, device)
+
+
+def _password() -> str | None:
+    """The new manager's password: $TILLQR_BACKOFFICE_PASSWORD, else typed twice; None when it cannot be had."""
+    given = os.environ.get(PASSWORD_ENV)
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        err(_("no password: type it at a terminal, or set {env}").format(env=PASSWORD_ENV))
+        return None
+    first = getpass.getpass(_("Password: "))
+    if getpass.getpass(_("The password again: ")) != first:
+        err(_("the two passwords differ"))
+        return None
+    return first
+
+
+def _add_manager(args: argparse.Namespace, dsn: str) -> int:
+    password = _password()
+    if password is None:
+        return 1
+    migrate.migrate(dsn)
+    try:
+        added = asyncio.run(_manager(dsn, args.name, password, args.replace))
+    except managers.ManagerError as exc:
+        err(str(exc))
+        return 1
+    if args.json:
+        emit({"manager": args.name.strip(), "added": added})
+    elif added:
+        say(_("manager {name} added").format(name=args.name.strip()))
+    else:
+        say(_("manager {name}: new password set").format(name=args.name.strip()))
+    return 0
+
+
+async def _manager(dsn: str, name: str, password: str, replace: bool) -> bool:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        return await managers.add_manager(conn, name, password, replace=replace)

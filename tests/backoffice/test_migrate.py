@@ -53,7 +53,7 @@ def test_instances_starting_at_once_migrate_once(empty_dsn: str) -> None:
 def test_a_migration_changed_after_it_was_applied_is_refused(empty_dsn: str) -> None:
     assert current_version(empty_dsn) == 0
     migrate(empty_dsn)
-    edited = [replace(migrations()[0], sql=migrations()[0].sql + "\n-- edited\n")]
+    edited = [replace(migrations()[0], sql=migrations()[0].sql + "\n-- edited\n"), *migrations()[1:]]
     with pytest.raises(MigrationError, match="changed after it was applied"):
         migrate(empty_dsn, edited)
 
