@@ -58,7 +58,7 @@ lint: setup
 
 # PostgreSQL (Debian's postgresql package) for the back office's tests only: `make run` never installs it
 test: lint
-	@./scripts/ensure-sysdeps.sh postgresql
+	@./scripts/ensure-sysdeps.sh postgresql chromium chromium-driver
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n auto --dist loadscope
 
 bench: setup

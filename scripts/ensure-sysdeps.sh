@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu libraries Qt needs (offscreen and on a desktop) when they are missing.
 # Without fonts-dejavu-core, text paints as empty boxes. Safe to run again: it installs only what is missing.
 # Arguments: more packages to ensure (make package: binutils, whose objdump and strip PyInstaller runs; make test:
-# postgresql, for the back office's tests).
+# postgresql, chromium and chromium-driver, for the back office's tests and its pages in a headless browser).
 set -eu
 PKGS="$* libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core \
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \

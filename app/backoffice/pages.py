@@ -67,7 +67,7 @@ def page_routes(pool: AsyncConnectionPool) -> list[BaseRoute]:
                 keys.append(await managers.page_key(conn))
         return keys[0]
 
-    def render(name: str, status: int = 200, **context: object) -> HTMLResponse:
+    def render(name: str, status: int = 200, /, **context: object) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**context), status_code=status, headers=HEADERS)
 
     async def session_of(request: Request) -> tuple[str, managers.Session] | None:

@@ -252,7 +252,10 @@ async def devices(conn: psycopg.AsyncConnection) -> list[DeviceRow]:
             "SELECT id, name, kind, store, created_at, last_seen, last_skew_s, flagged_skew, revoked_at FROM devices"
             " ORDER BY store, name, id"
         )
-        return [DeviceRow(*row, streams=lags.get(row[0], [])) for row in await cur.fetchall()]
+        return [
+            DeviceRow(id_, name, kind, store, created, seen, skew, flagged, revoked, lags.get(id_, []))
+            for id_, name, kind, store, created, seen, skew, flagged, revoked in await cur.fetchall()
+        ]
 
 
 async def conflicts(conn: psycopg.AsyncConnection) -> list[ConflictRow]:

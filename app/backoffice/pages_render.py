@@ -31,7 +31,7 @@ def money(amount: Decimal | str | None, currency: str) -> str:
 def when(at: datetime | str | None) -> str:
     if isinstance(at, str):
         try:
-            at = datetime.fromisoformat(at)
+            return format_datetime(datetime.fromisoformat(at))
         except ValueError:
             return at
     return format_datetime(at) if at is not None else ""
@@ -50,7 +50,10 @@ def status(value: str | None) -> str:
 
 
 def skew(seconds: float | None) -> str:
-    return "" if seconds is None else _("{seconds} s").format(seconds=format_number(Decimal(f"{seconds:.1f}"), 1))
+    if seconds is None:
+        return ""
+    tenths = Decimal(f"{seconds:.1f}") + 0  # + 0: no "-0.0"
+    return _("{seconds} s").format(seconds=format_number(tenths.copy_abs() if tenths.is_zero() else tenths, 1))
 
 
 def pretty(payload: object) -> str:

@@ -33,9 +33,12 @@ def keywords() -> dict[str, object]:
 def extracted(root: Path = APP) -> dict[Key, tuple[str, ...]]:
     """(context, msgid) → the texts (singular, plural) of every translatable string under ``root``."""
     found: dict[Key, tuple[str, ...]] = {}
-    for path in sorted(root.rglob("*.py")):
+    # the Python, and the back office's Jinja2 templates (babel.cfg's [jinja2: …] section)
+    sources = [("python", p) for p in sorted(root.rglob("*.py"))]
+    sources += [("jinja2", p) for p in sorted(root.rglob("backoffice/templates/*.html"))]
+    for method, path in sources:
         with open(path, "rb") as fh:
-            for _line, message, _comments, context in extract("python", fh, keywords=keywords()):
+            for _line, message, _comments, context in extract(method, fh, keywords=keywords()):
                 texts = (message,) if isinstance(message, str) else tuple(message)
                 found[(context, texts[0])] = texts
     return found
