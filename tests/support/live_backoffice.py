@@ -1,7 +1,7 @@
 """The real back office for the machine's side's tests: ``app.backoffice.ingest`` on a real PostgreSQL
 (tests/support/pg.py's ``pg_dsn``), reached in process through httpx's ASGI transport (``LiveBackoffice``) or on
-a real socket on 127.0.0.1 (``ServedBackoffice``: uvicorn in a thread of its own, stopped and started again on
-the same port to play a back office that goes away and comes back).
+a real socket on 127.0.0.1 (``ServedBackoffice``: ``tillqr backoffice serve`` as a process, killed and started
+again on the same port to play a back office that goes away and comes back).
 
 Faults are the network's and a proxy's, put in front of the real app (``FaultyTransport``): a 503, a timeout
 before the request arrives or after the batch was committed, an answer that is not JSON, a 413 from a proxy with
@@ -13,20 +13,23 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
-import threading
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psycopg
 
 from app.backoffice import db
 from app.backoffice.ingest import create_app
-from app.backoffice.serve import serve
 from app.replication.wire import INGEST, Stream
 
+ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:9"  # what the in-process tests register with: the ASGI transport never opens it
 
 
@@ -162,52 +165,35 @@ async def live_backoffice(dsn: str) -> AsyncIterator[LiveBackoffice]:
 
 
 class ServedBackoffice:
-    """``app.backoffice.serve.serve`` on 127.0.0.1 in a thread with its own event loop; ``stop`` and ``start``
-    again keep the port (the address a till registered with)."""
+    """``tillqr backoffice serve`` as its own process on 127.0.0.1 (as a shop runs it); ``stop`` kills it (its
+    connections die with it, as with a crash or a pulled cable's RST) and ``start`` again keeps the port (the
+    address a till registered with)."""
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.held = Held(dsn)
         self.port = 0
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[object] | None = None
+        self._proc: subprocess.Popen[str] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        listening = threading.Event()
-        failed: list[BaseException] = []
-
-        def ready(port: int) -> None:
-            self.port = port
-            listening.set()
-
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._task = asyncio.current_task()  # the task asyncio.run made
-            await serve(self.dsn, "127.0.0.1", self.port, ready=ready)
-
-        def run() -> None:
-            try:
-                asyncio.run(main())
-            except asyncio.CancelledError:
-                pass
-            except BaseException as exc:  # handed to the test's thread, which raises it
-                failed.append(exc)
-                listening.set()
-
-        self._thread = threading.Thread(target=run, name="backoffice", daemon=True)
-        self._thread.start()
-        assert listening.wait(30), "the back office did not start"
-        if failed:
-            raise failed[0]
+        env = {**os.environ, "TILLQR_BACKOFFICE_DSN": self.dsn, "PYTHONPATH": str(ROOT)}
+        argv = [sys.executable, "-m", "app", "backoffice", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self._proc = proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
+        banner = proc.stdout.readline() if proc.stdout else ""  # printed once it listens (it migrated first)
+        if " on http://127.0.0.1:" not in banner:
+            proc.kill()
+            _out, err = proc.communicate(timeout=10)
+            raise RuntimeError(f"the back office did not start: {banner!r} {err.strip()}")
+        self.port = int(banner.strip().rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        if self._loop is not None and self._task is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._task.cancel)
-            self._thread.join(15)
-            assert not self._thread.is_alive(), "the back office did not stop"
-        self._thread = self._loop = self._task = None
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.communicate(timeout=10)
+            self._proc = None
