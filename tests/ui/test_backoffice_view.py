@@ -98,7 +98,7 @@ def test_registered_from_settings_a_counter_sale_reaches_postgresql(demo_window,
     box = window.settings.findChild(BackofficeBox)
     assert box is not None and not box.push_button.isEnabled()  # not registered: nothing to push
     qtbot.waitUntil(lambda: "no back office" in box.lines.text())
-    shot(window, "settings-not-registered", tmp_path)
+    shot(box, "settings-not-registered", tmp_path)
     qtbot.mouseClick(box.register_button, CLICK)
     dialog = box.dialog
     assert dialog is not None
@@ -115,7 +115,7 @@ def test_registered_from_settings_a_counter_sale_reaches_postgresql(demo_window,
     qtbot.waitUntil(lambda: sale.sale_id in served.held.sale_ids(), timeout=10000)
     window.show_page("settings")
     qtbot.waitUntil(lambda: "Records waiting: 0" in box.lines.text() and "Last push" in box.lines.text())
-    shot(window, "settings-connected", tmp_path)
+    shot(box, "settings-connected", tmp_path)
 
     qtbot.mouseClick(box.push_button, CLICK)  # nothing waits: sent none, said so
     qtbot.waitUntil(lambda: "0 records sent" in box.outcome.text(), timeout=10000)
