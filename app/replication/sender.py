@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -177,6 +177,7 @@ class Sender:
         rng: random.Random | None = None,
         policy: RetryPolicy = BACKOFFICE_PUSH,
         max_batch: int = MAX_BATCH,
+        away: RetryPolicy = BACKOFFICE_AWAY,
     ) -> None:
         self.identity = identity
         self.identity_path = identity_path
@@ -189,7 +190,9 @@ class Sender:
         self.rng = rng or random.Random()
         self.policy = policy
         self.max_batch = max_batch
+        self.away = away
         self.wake = asyncio.Event()  # set by whoever wrote records: the background sender pushes at once
+        self.pushed: Callable[[PushReport], None] | None = None  # told after each push of ``run``
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -327,10 +330,15 @@ class Sender:
             while not stop.is_set():
                 self.wake.clear()
                 report = await self.push()
+                self.wake.clear()  # the push's own writes (resume, settle) woke it: records written meanwhile
+                if self.pushed is not None:  # are in ``report.waiting``
+                    self.pushed(report)
                 if report.revoked:
                     return
                 away = away + 1 if report.unreachable or report.error else 0
-                pause = BACKOFFICE_AWAY.wait(away, self.rng) if away else IDLE_S
+                if not away and report.waiting:
+                    continue  # written while this push was under way: at once
+                pause = self.away.wait(away, self.rng) if away else IDLE_S
                 await self._pause(pause, stop)
         finally:
             lock.close()

@@ -74,6 +74,8 @@ class Busy(StrEnum):
     PROBE = "probe"  # Field: is the provider reachable?
     IMPORT = "import"  # Field: a route's bills created at the provider
     RESOLVE = "resolve"  # Field: a conflict re-issued or dropped
+    PUSH = "push"  # Settings: the back office's "Push now"
+    REGISTER = "register"  # Settings: this till registered with a back office
 
 
 class Level(StrEnum):

@@ -12,6 +12,9 @@ aside to ``<name>.damaged-<UTC time>`` (with its -wal and -shm), so nothing is l
 trip on it, and the subclass's error says what happened and what to do. A database with ``backups_kept`` keeps
 rolling backups (``app.storage.backups``): at open when the newest is older than ``backup_age``, and whenever
 the subclass asks (the journal: every ``BACKUP_EVERY`` closed sales).
+
+``on_commit(path, listener)``: ``listener()`` is called on the asyncio loop after each write transaction to the
+file at ``path`` commits, whichever ``Database`` object wrote it (the till's background sender is woken so).
 """
 
 from __future__ import annotations
@@ -36,6 +39,30 @@ from .backups import Aside, Backup, BackupFailed, list_backups, quick_check, set
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+_committed: dict[Path, list[Callable[[], None]]] = {}  # by the file's resolved path: told after each commit
+
+
+def on_commit(path: Path, listener: Callable[[], None]) -> Callable[[], None]:
+    """``listener()`` after each committed write transaction to the database file at ``path``; returns the
+    function that stops it."""
+    listeners = _committed.setdefault(path.resolve(), [])
+    listeners.append(listener)
+
+    def stop() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return stop
+
+
+def _tell_committed(path: Path) -> None:
+    for listener in list(_committed.get(path, ())):
+        try:
+            listener()
+        except Exception:  # a listener's failure is its own: the write is committed
+            log.exception("a commit listener of %s failed", path)
+
+
 _DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
 _DROPPED_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
@@ -96,6 +123,7 @@ class Database:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the last call (on_commit's listeners)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tillqr-{self.what.replace(' ', '-')}")
         self._conn: sqlite3.Connection | None = None
         self._pool.submit(self._open).result()
@@ -167,7 +195,8 @@ class Database:
         return self._conn
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        self._loop = asyncio.get_running_loop()
+        return await self._loop.run_in_executor(self._pool, fn, *args)
 
     def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.conn
@@ -175,6 +204,9 @@ class Database:
         try:
             result = fn(conn)
             conn.execute("COMMIT")
+            if _committed and self._loop is not None:
+                with contextlib.suppress(RuntimeError):  # a loop already closed: nobody left to tell
+                    self._loop.call_soon_threadsafe(_tell_committed, self.path.resolve())  # on_commit's listeners
             return result
         except BaseException:
             conn.execute("ROLLBACK")

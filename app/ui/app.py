@@ -40,6 +40,7 @@ from app.i18n import _, lazy_
 from app.providers.base import ProviderError
 from app.providers.registry import PROVIDERS
 from app.runtime import CannotStart, JournalUnusable, SandboxUnavailable, TillBusy
+from app.screens.backoffice_model import BackofficeModel
 from app.screens.counter_model import CounterModel
 from app.screens.counter_standing import watch_provider
 from app.screens.counter_words import Standing, setup_unfinished
@@ -49,7 +50,7 @@ from app.screens.settings_model import SettingsModel
 from app.storage.cashiers import Cashiers
 from app.watchdog import Watchdog
 
-from . import cashier_view, qss
+from . import backoffice_view, cashier_view, qss
 from .bridge import EventBridge
 from .counter import CounterView
 from .customer_display import CustomerDisplay
@@ -57,7 +58,14 @@ from .fonts import apply_app_font
 from .main_window import MainWindow
 from .qt_translations import install_qt_translations
 from .qtloop import TillEventLoop
-from .till_parts import build_field_page, build_journal_page, counter_extras, customer_display, receipt_desk
+from .till_parts import (
+    backoffice_for,
+    build_field_page,
+    build_journal_page,
+    counter_extras,
+    customer_display,
+    receipt_desk,
+)
 
 log = logging.getLogger("tillqr.ui")
 
@@ -86,6 +94,7 @@ def compose(
     kiosk: bool = False,
     touch_dpi: float | None = None,
     display: DisplayMode | None = None,
+    backoffice: BackofficeModel | None = None,
 ) -> MainWindow:
     """The main window for ``runtime``: bridge → models → views, each handed what it needs (the
     bridge is the one route of the controller's events to the models: app/ui/bridge.py).
@@ -97,7 +106,8 @@ def compose(
     ``field``: open on the Field page (``tillqr --field``), the field agent's mode; ``kiosk``: kiosk mode
     (full screen once ``show_on_screen``, the manager's PIN to leave); ``touch_dpi``: the density buttons
     are sized for (default: the screen's); ``display``: where the customer display goes (default: the
-    settings' [display] mode; placed by ``show_fitted``)."""
+    settings' [display] mode; placed by ``show_fitted``); ``backoffice``: the back office's model (default: one on
+    the runtime's journal, its background sender started when the till is registered: app/ui/till_parts.py)."""
     controller = runtime.controller
     bridge = EventBridge(controller)
     model = CounterModel(
@@ -136,10 +146,15 @@ def compose(
     )
     if cashiers is not None and last_sales is not None and journal is not None:  # the signed-in cashier's last sales
         last_sales.fetch = cashier_first(cashiers.model, journal)
+    backoffice = backoffice or backoffice_for(runtime, config_file)
+    if backoffice is not None:
+        window.closers.append(backoffice.aclose)
+        if settings_model is not None:  # the URL Register saves is the form's too: Save keeps it
+            backoffice.registered = partial(settings_model.values.__setitem__, "backoffice.url")
     if settings_model is not None:  # a bare runtime (tests of the counter alone) has no files to edit
 
         def journal_page() -> QWidget:
-            return build_journal_page(runtime, window.gate, bridge)
+            return build_journal_page(runtime, window.gate, bridge, backoffice)
 
         def settings_page() -> QWidget:
             from app.ui.settings_view import SettingsView  # lazy: built when Settings is first opened
@@ -147,6 +162,8 @@ def compose(
             window.settings = SettingsView(settings_model)
             if cashiers is not None and cashiers.admin is not None:
                 cashier_view.settings_box(window.settings.form_column, cashiers.admin)
+            if backoffice is not None:
+                backoffice_view.settings_box(window.settings.form_column, backoffice)
             if on_restart is not None:
                 window.settings.restart_requested.connect(on_restart)
             return window.settings

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.config.settings import DisplayMode
 from app.providers.clock import clock_skew_of, skew_words
 from app.receipts.desk import ReceiptDesk
+from app.screens.backoffice_model import BackofficeModel
 from app.screens.counter_model import CounterModel
 from app.screens.counter_sounds import CounterSounds, SoundChoice
 from app.screens.customer_display_model import CustomerDisplayModel
@@ -18,6 +21,7 @@ from app.screens.last_sales_model import LastSalesModel
 from app.screens.operations import Level
 from app.sound import SoundPlayer
 
+from .backoffice_view import BackofficeLine
 from .bridge import EventBridge
 from .counter import CounterView
 from .customer_display import CustomerDisplay
@@ -49,7 +53,26 @@ def customer_display(
     return display
 
 
-def build_journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
+def backoffice_for(runtime: Any, config_file: Path | None) -> BackofficeModel | None:
+    """The back office's model on the runtime's journal (None for a bare runtime without one), started when a
+    loop runs: its background sender sends when ``[backoffice] url`` is set and the till is registered."""
+    journal, paths, settings = (getattr(runtime, name, None) for name in ("journal", "paths", "settings"))
+    if journal is None or paths is None or settings is None:
+        return None
+    model = BackofficeModel(
+        paths.data_dir, journal, demo=runtime.demo, url=settings.backoffice_url, config_file=config_file
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return model  # composed without a loop (a screenshot script): the state only, never sent
+    model.start()
+    return model
+
+
+def build_journal_page(
+    runtime: Any, gate: Any, bridge: EventBridge, backoffice: BackofficeModel | None = None
+) -> QWidget:
     from app.screens.journal_model import JournalModel  # lazy: built when the Journal is first opened
     from app.ui.journal_view import JournalView  # lazy: as above
 
@@ -58,7 +81,12 @@ def build_journal_page(runtime: Any, gate: Any, bridge: EventBridge) -> QWidget:
     if skew:  # the manager's page: this machine's clock against the provider's answers
         model.message, model.message_level = skew, Level.WARNING
     bridge.follow(model.on_event)
-    return JournalView(model, receipts=receipt_desk(runtime))
+    view = JournalView(model, receipts=receipt_desk(runtime))
+    if backoffice is not None:  # under the status row: connected, records waiting, last push
+        layout = view.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(2, BackofficeLine(backoffice))
+    return view
 
 
 def counter_extras(runtime: Any, model: CounterModel, view: CounterView) -> LastSalesModel | None:

@@ -1,6 +1,7 @@
 """The replication outbox on real SQLite: each change's record appended in the change's own transaction (a failing
-write on either side leaves neither), seq gap-free, batches in order, answers settled, the cursor resumed, and a
-revoked device's personal data gone from the files."""
+write on either side leaves neither), seq gap-free, batches in order, answers settled, the cursor resumed, a
+revoked device's personal data gone from the files, and both outboxes' records held by the real back office (on a
+real PostgreSQL) with the same bytes."""
 
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ import pytest
 from app.domain.bills import Bill
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
+from app.replication.identity import identity_file, register
 from app.replication.outbox import Outbox
+from app.replication.sender import Sender
 from app.replication.wire import Outcome, RecordKind, RecordResult, Stream, digest
 from app.storage.fieldbook import Applied, EntryState, Fieldbook
 from app.storage.journal import Journal
 from app.storage.replica import TABLE
+from tests.support.live_backoffice import URL, HeldRecord, live_backoffice
+from tests.support.pg import pg_cluster, pg_dsn  # noqa: F401 - fixtures: a real PostgreSQL
 
 
 @pytest.fixture
@@ -199,3 +204,31 @@ async def test_a_journal_of_version_4_gets_the_outbox_and_its_sales_stay(tmp_pat
         assert [r["seq"] for r in rows(path)] == [1, 2]
     finally:
         await journal.aclose()
+
+
+async def test_both_outboxes_reach_the_real_back_office_byte_for_byte(
+    tmp_path: Path, journal: Journal, book: Fieldbook, pg_dsn: str, ring
+) -> None:
+    """What the journal and the field book append is what PostgreSQL holds: each stream's seqs, record ids and
+    hashes, the sale in the sales projection, the bill's reading in the readings one."""
+    sale = a_sale().move(SaleStatus.LINKED).move(SaleStatus.SETTLED)
+    await journal.record(sale, "settled")
+    await journal.record_refund(sale, {"refund_key": "K1", "refund_id": None, "amount_minor": 500, "status": "pending"})
+    await book.add_route("route.csv", [(bill(1), "BRL")])
+    await book.record(
+        "B1", value=Decimal(1100), consumption=Decimal(100), charge=Money(8000, "BRL"), reset=False, due_date=None
+    )
+    async with live_backoffice(pg_dsn) as live:
+        identity = await register(URL, live.held.enrol(), data_dir=tmp_path, client=live.client, kind="laptop")
+        token = identity.token()
+        assert token
+        outboxes = [Outbox(journal, Stream.JOURNAL), Outbox(book, Stream.FIELDBOOK)]
+        sender = Sender(identity, identity_file(tmp_path, False), outboxes, token=token, client=live.client)
+        report = await sender.push()
+        assert (report.error, report.waiting) == ("", 0)
+        for path, stream in ((journal.path, Stream.JOURNAL), (book.path, Stream.FIELDBOOK)):
+            mine = [HeldRecord(r["seq"], r["record_id"], r["sha256"]) for r in rows(path)]
+            assert live.held.records(identity.device_id, stream) == mine and mine
+        assert live.held.sale_ids() == [sale.sale_id]
+        [(bill_id, value)] = live.held.readings(identity.device_id)
+        assert (bill_id, value) == ("B1", "1100")
