@@ -24,7 +24,17 @@ from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
 from app.domain.jsontypes import Json
-from app.replication.wire import Batch, BatchReply, Outcome, Record, RecordKind, RecordResult, Stream, canonical
+from app.replication.wire import (
+    ACCEPTED_SCHEMA_VERSIONS,
+    Batch,
+    BatchReply,
+    Outcome,
+    Record,
+    RecordKind,
+    RecordResult,
+    Stream,
+    canonical,
+)
 
 from .db import Device
 
@@ -165,18 +175,27 @@ def refusal(record: Record) -> tuple[str, bytes]:
     """Why the back office refuses ``record`` for good ("" when it takes it), and its payload's canonical bytes:
     the contract's reasons, and the two PostgreSQL adds (a time without its offset has no business day; jsonb
     cannot hold a NUL character)."""
+    vetted = _vet(record)
+    return (vetted, b"") if isinstance(vetted, str) else ("", vetted[0])
+
+
+def _vet(record: Record) -> str | tuple[bytes, datetime]:
+    """``refusal``'s work: the reason, or the canonical bytes (made once: hashed, then COPYed) and the device time."""
+    if not isinstance(record.kind, RecordKind) or record.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
+        return record.problem()
     try:
-        problem = record.problem()
+        body = canonical(record.payload)
     except ValueError as exc:  # NaN, or a lone surrogate: bytes that cannot be hashed as the contract says
-        return f"the payload cannot be hashed ({exc})", b""
+        return f"the payload cannot be hashed ({exc})"
+    problem = record.problem(body)
     if problem:
-        return problem, b""
-    if _aware(record.device_time) is None:
-        return "device_time must be ISO 8601 with its offset", b""
-    body = canonical(record.payload)
-    if _NUL.search(body):
-        return "the payload holds a NUL character", b""
-    return "", body
+        return problem
+    at = _aware(record.device_time)
+    if at is None:
+        return "device_time must be ISO 8601 with its offset"
+    if b"\\u0000" in body and _NUL.search(body):  # the plain search first: the pattern is slow, NULs are rare
+        return "the payload holds a NUL character"
+    return body, at
 
 
 async def _store(
@@ -185,15 +204,19 @@ async def _store(
     await conn.execute(_STAGING)
     outcomes: dict[tuple[Stream, int], _Filed] = {}
     refused = []
+    rows: list[tuple[object, ...]] = []
+    for r in batch.records:
+        vetted = _vet(r)
+        if isinstance(vetted, str):
+            refused.append((r, vetted))
+            outcomes[(r.stream, r.seq)] = _Filed(Outcome.REFUSED, vetted)
+        else:
+            rows.append(_staged(r, *vetted))
     async with conn.cursor() as cur:
-        async with cur.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
-            for r in batch.records:
-                reason, body = refusal(r)
-                if reason:
-                    refused.append((r, reason))
-                    outcomes[(r.stream, r.seq)] = _Filed(Outcome.REFUSED, reason)
-                else:
-                    await copy.write_row(_staged(r, body))
+        if rows:
+            async with cur.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    await copy.write_row(row)
         keys = {"device": device.id, "store": device.store}
         await cur.execute(_INSERT, keys)
         await cur.execute("SELECT stream, seq FROM staging WHERE accepted")
@@ -265,12 +288,11 @@ async def read_cursors(cur: psycopg.AsyncCursor, device_id: str) -> dict[Stream,
     return {Stream(s): int(n) for s, n in await cur.fetchall() if s in known}
 
 
-def _staged(r: Record, body: bytes) -> tuple[object, ...]:
-    at = _aware(r.device_time)
-    assert at is not None  # refusal() checked it
+def _staged(r: Record, body: bytes, at: datetime) -> tuple[object, ...]:
+    """The record's staging row (its columns: ``_COLUMNS``)."""
     day = at.date()
     p = r.payload
-    sale: tuple[object, ...] = (None,) * 8
+    sale: tuple[object, ...] = _NO_SALE
     if r.kind is RecordKind.SALE:
         created = _aware(_text(p.get("created_at")))
         sale = (
@@ -284,8 +306,11 @@ def _staged(r: Record, body: bytes) -> tuple[object, ...]:
             created.date() if created else day,
         )
     bill = _text(p.get("bill_id")) if r.kind in _READING_SQL else None
-    row = (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body.decode(), r.sha256, at, day)
-    return (*row, *sale, bill)
+    return (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body.decode(), r.sha256, at, day,
+            *sale, bill)  # fmt: skip
+
+
+_NO_SALE = (None,) * 8
 
 
 def _refused_row(device_id: str, r: Record, reason: str) -> tuple[object, ...]:
