@@ -66,6 +66,7 @@ WITH ins AS (
     RETURNING stream, seq
 )
 UPDATE staging s SET accepted = true FROM ins WHERE s.stream = ins.stream AND s.seq = ins.seq
+RETURNING s.stream, s.seq
 """
 _SALES = """
 INSERT INTO sales (sale_id, device_id, seq, store, status, amount, currency, provider, created_at, closed_at,
@@ -218,17 +219,25 @@ async def _store(
                 for row in rows:
                     await copy.write_row(row)
         keys = {"device": device.id, "store": device.store}
-        await cur.execute(_INSERT, keys)
-        await cur.execute("SELECT stream, seq FROM staging WHERE accepted")
-        for stream, seq in await cur.fetchall():
-            outcomes[(Stream(stream), seq)] = _Filed(Outcome.ACCEPTED, "")
-        if any(o.outcome is Outcome.ACCEPTED for o in outcomes.values()):
-            await cur.execute(_SALES, keys)
+        accepted = 0
+        if rows:  # one round trip: filed, and which were
+            await cur.execute(_INSERT, keys)
+            for stream, seq in await cur.fetchall():
+                outcomes[(_STREAMS[stream], seq)] = _Filed(Outcome.ACCEPTED, "")
+                accepted += 1
+        if accepted:  # the projections of the kinds the batch holds
+            kinds = {r.kind for r in batch.records}
+            if RecordKind.SALE in kinds:
+                await cur.execute(_SALES, keys)
             for kind, sql in _READING_SQL.items():
-                await cur.execute(sql, {**keys, "kind": kind.value})
-        await cur.execute(_FILED, keys)
+                if kind in kinds:
+                    await cur.execute(sql, {**keys, "kind": kind.value})
+        found = []
+        if accepted < len(rows):  # some were filed before: as they were (a duplicate), or not (a conflict)
+            await cur.execute(_FILED, keys)
+            found = await cur.fetchall()
         conflicts = []
-        for stream, seq, rid, sha, payload, f_dev, f_stream, f_seq, f_rid, f_sha in await cur.fetchall():
+        for stream, seq, rid, sha, payload, f_dev, f_stream, f_seq, f_rid, f_sha in found:
             here = (f_dev, f_stream, f_seq) == (device.id, stream, seq)
             if here and f_rid == rid and f_sha == sha:
                 outcomes[(Stream(stream), seq)] = _Filed(Outcome.DUPLICATE, "")
@@ -264,22 +273,22 @@ def _pair(filed: _Filed) -> tuple[Outcome, str]:
 
 
 async def _advance(cur: psycopg.AsyncCursor, device_id: str, stream: Stream) -> None:
-    """Moves the stream's cursor as far as every seq is handled, under its row's lock."""
-    await cur.execute(
-        "INSERT INTO cursors (device_id, stream) VALUES (%s, %s) ON CONFLICT DO NOTHING", (device_id, stream.value)
-    )
-    await cur.execute(
-        "SELECT seq FROM cursors WHERE device_id = %s AND stream = %s FOR UPDATE", (device_id, stream.value)
-    )
+    """Moves the stream's cursor as far as every seq is handled, under its row's lock (taken by the upsert)."""
+    keys = {"d": device_id, "s": stream.value}
+    await cur.execute(_LOCK_CURSOR, keys)
     row = await cur.fetchone()
     assert row is not None
-    await cur.execute(_HANDLED_UP_TO, {"d": device_id, "s": stream.value, "c": row[0]})
-    up_to = await cur.fetchone()
-    assert up_to is not None
-    if up_to[0] > row[0]:
-        await cur.execute(
-            "UPDATE cursors SET seq = %s WHERE device_id = %s AND stream = %s", (up_to[0], device_id, stream.value)
-        )
+    await cur.execute(_MOVE_CURSOR, {**keys, "c": row[0]})
+
+
+_LOCK_CURSOR = """
+INSERT INTO cursors (device_id, stream) VALUES (%(d)s, %(s)s)
+ON CONFLICT (device_id, stream) DO UPDATE SET seq = cursors.seq RETURNING seq
+"""
+_MOVE_CURSOR = f"""
+UPDATE cursors SET seq = h.up_to FROM ({_HANDLED_UP_TO}) h (up_to)
+WHERE device_id = %(d)s AND stream = %(s)s AND h.up_to > cursors.seq
+"""
 
 
 async def read_cursors(cur: psycopg.AsyncCursor, device_id: str) -> dict[Stream, int]:
@@ -311,6 +320,7 @@ def _staged(r: Record, body: bytes, at: datetime) -> tuple[object, ...]:
 
 
 _NO_SALE = (None,) * 8
+_STREAMS = {s.value: s for s in Stream}
 
 
 def _refused_row(device_id: str, r: Record, reason: str) -> tuple[object, ...]:
