@@ -24,7 +24,17 @@ from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
 from app.domain.jsontypes import Json
-from app.replication.wire import Batch, BatchReply, Outcome, Record, RecordKind, RecordResult, Stream, canonical
+from app.replication.wire import (
+    ACCEPTED_SCHEMA_VERSIONS,
+    Batch,
+    BatchReply,
+    Outcome,
+    Record,
+    RecordKind,
+    RecordResult,
+    Stream,
+    canonical,
+)
 
 from .db import Device
 
@@ -56,6 +66,7 @@ WITH ins AS (
     RETURNING stream, seq
 )
 UPDATE staging s SET accepted = true FROM ins WHERE s.stream = ins.stream AND s.seq = ins.seq
+RETURNING s.stream, s.seq
 """
 _SALES = """
 INSERT INTO sales (sale_id, device_id, seq, store, status, amount, currency, provider, created_at, closed_at,
@@ -165,18 +176,27 @@ def refusal(record: Record) -> tuple[str, bytes]:
     """Why the back office refuses ``record`` for good ("" when it takes it), and its payload's canonical bytes:
     the contract's reasons, and the two PostgreSQL adds (a time without its offset has no business day; jsonb
     cannot hold a NUL character)."""
+    vetted = _vet(record)
+    return (vetted, b"") if isinstance(vetted, str) else ("", vetted[0])
+
+
+def _vet(record: Record) -> str | tuple[bytes, datetime]:
+    """``refusal``'s work: the reason, or the canonical bytes (made once: hashed, then COPYed) and the device time."""
+    if not isinstance(record.kind, RecordKind) or record.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
+        return record.problem()
     try:
-        problem = record.problem()
+        body = canonical(record.payload)
     except ValueError as exc:  # NaN, or a lone surrogate: bytes that cannot be hashed as the contract says
-        return f"the payload cannot be hashed ({exc})", b""
+        return f"the payload cannot be hashed ({exc})"
+    problem = record.problem(body)
     if problem:
-        return problem, b""
-    if _aware(record.device_time) is None:
-        return "device_time must be ISO 8601 with its offset", b""
-    body = canonical(record.payload)
-    if _NUL.search(body):
-        return "the payload holds a NUL character", b""
-    return "", body
+        return problem
+    at = _aware(record.device_time)
+    if at is None:
+        return "device_time must be ISO 8601 with its offset"
+    if b"\\u0000" in body and _NUL.search(body):  # the plain search first: the pattern is slow, NULs are rare
+        return "the payload holds a NUL character"
+    return body, at
 
 
 async def _store(
@@ -185,27 +205,39 @@ async def _store(
     await conn.execute(_STAGING)
     outcomes: dict[tuple[Stream, int], _Filed] = {}
     refused = []
+    rows: list[tuple[object, ...]] = []
+    for r in batch.records:
+        vetted = _vet(r)
+        if isinstance(vetted, str):
+            refused.append((r, vetted))
+            outcomes[(r.stream, r.seq)] = _Filed(Outcome.REFUSED, vetted)
+        else:
+            rows.append(_staged(r, *vetted))
     async with conn.cursor() as cur:
-        async with cur.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
-            for r in batch.records:
-                reason, body = refusal(r)
-                if reason:
-                    refused.append((r, reason))
-                    outcomes[(r.stream, r.seq)] = _Filed(Outcome.REFUSED, reason)
-                else:
-                    await copy.write_row(_staged(r, body))
+        if rows:
+            async with cur.copy(f"COPY staging ({_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    await copy.write_row(row)
         keys = {"device": device.id, "store": device.store}
-        await cur.execute(_INSERT, keys)
-        await cur.execute("SELECT stream, seq FROM staging WHERE accepted")
-        for stream, seq in await cur.fetchall():
-            outcomes[(Stream(stream), seq)] = _Filed(Outcome.ACCEPTED, "")
-        if any(o.outcome is Outcome.ACCEPTED for o in outcomes.values()):
-            await cur.execute(_SALES, keys)
+        accepted = 0
+        if rows:  # one round trip: filed, and which were
+            await cur.execute(_INSERT, keys)
+            for stream, seq in await cur.fetchall():
+                outcomes[(_STREAMS[stream], seq)] = _Filed(Outcome.ACCEPTED, "")
+                accepted += 1
+        if accepted:  # the projections of the kinds the batch holds
+            kinds = {r.kind for r in batch.records}
+            if RecordKind.SALE in kinds:
+                await cur.execute(_SALES, keys)
             for kind, sql in _READING_SQL.items():
-                await cur.execute(sql, {**keys, "kind": kind.value})
-        await cur.execute(_FILED, keys)
+                if kind in kinds:
+                    await cur.execute(sql, {**keys, "kind": kind.value})
+        found = []
+        if accepted < len(rows):  # some were filed before: as they were (a duplicate), or not (a conflict)
+            await cur.execute(_FILED, keys)
+            found = await cur.fetchall()
         conflicts = []
-        for stream, seq, rid, sha, payload, f_dev, f_stream, f_seq, f_rid, f_sha in await cur.fetchall():
+        for stream, seq, rid, sha, payload, f_dev, f_stream, f_seq, f_rid, f_sha in found:
             here = (f_dev, f_stream, f_seq) == (device.id, stream, seq)
             if here and f_rid == rid and f_sha == sha:
                 outcomes[(Stream(stream), seq)] = _Filed(Outcome.DUPLICATE, "")
@@ -241,22 +273,22 @@ def _pair(filed: _Filed) -> tuple[Outcome, str]:
 
 
 async def _advance(cur: psycopg.AsyncCursor, device_id: str, stream: Stream) -> None:
-    """Moves the stream's cursor as far as every seq is handled, under its row's lock."""
-    await cur.execute(
-        "INSERT INTO cursors (device_id, stream) VALUES (%s, %s) ON CONFLICT DO NOTHING", (device_id, stream.value)
-    )
-    await cur.execute(
-        "SELECT seq FROM cursors WHERE device_id = %s AND stream = %s FOR UPDATE", (device_id, stream.value)
-    )
+    """Moves the stream's cursor as far as every seq is handled, under its row's lock (taken by the upsert)."""
+    keys = {"d": device_id, "s": stream.value}
+    await cur.execute(_LOCK_CURSOR, keys)
     row = await cur.fetchone()
     assert row is not None
-    await cur.execute(_HANDLED_UP_TO, {"d": device_id, "s": stream.value, "c": row[0]})
-    up_to = await cur.fetchone()
-    assert up_to is not None
-    if up_to[0] > row[0]:
-        await cur.execute(
-            "UPDATE cursors SET seq = %s WHERE device_id = %s AND stream = %s", (up_to[0], device_id, stream.value)
-        )
+    await cur.execute(_MOVE_CURSOR, {**keys, "c": row[0]})
+
+
+_LOCK_CURSOR = """
+INSERT INTO cursors (device_id, stream) VALUES (%(d)s, %(s)s)
+ON CONFLICT (device_id, stream) DO UPDATE SET seq = cursors.seq RETURNING seq
+"""
+_MOVE_CURSOR = f"""
+UPDATE cursors SET seq = h.up_to FROM ({_HANDLED_UP_TO}) h (up_to)
+WHERE device_id = %(d)s AND stream = %(s)s AND h.up_to > cursors.seq
+"""
 
 
 async def read_cursors(cur: psycopg.AsyncCursor, device_id: str) -> dict[Stream, int]:
@@ -265,12 +297,11 @@ async def read_cursors(cur: psycopg.AsyncCursor, device_id: str) -> dict[Stream,
     return {Stream(s): int(n) for s, n in await cur.fetchall() if s in known}
 
 
-def _staged(r: Record, body: bytes) -> tuple[object, ...]:
-    at = _aware(r.device_time)
-    assert at is not None  # refusal() checked it
+def _staged(r: Record, body: bytes, at: datetime) -> tuple[object, ...]:
+    """The record's staging row (its columns: ``_COLUMNS``)."""
     day = at.date()
     p = r.payload
-    sale: tuple[object, ...] = (None,) * 8
+    sale: tuple[object, ...] = _NO_SALE
     if r.kind is RecordKind.SALE:
         created = _aware(_text(p.get("created_at")))
         sale = (
@@ -284,8 +315,12 @@ def _staged(r: Record, body: bytes) -> tuple[object, ...]:
             created.date() if created else day,
         )
     bill = _text(p.get("bill_id")) if r.kind in _READING_SQL else None
-    row = (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body.decode(), r.sha256, at, day)
-    return (*row, *sale, bill)
+    return (r.stream.value, r.seq, r.record_id, str(r.kind), r.schema_version, body.decode(), r.sha256, at, day,
+            *sale, bill)  # fmt: skip
+
+
+_NO_SALE = (None,) * 8
+_STREAMS = {s.value: s for s in Stream}
 
 
 def _refused_row(device_id: str, r: Record, reason: str) -> tuple[object, ...]:

@@ -158,30 +158,29 @@ class Record:
         for name, value in (("device_id", device_id), ("record_id", record_id), ("kind", kind), ("device_time", at)):
             if not (isinstance(value, str) and value and len(value) <= 200):
                 raise WireError(f"{name} must be a non-empty string")
-        if stream not in Stream.__members__.values():
+        known = _STREAMS.get(stream) if isinstance(stream, str) else None
+        if known is None:
             raise WireError(f"stream must be one of {', '.join(Stream)}, not {stream!r}")
         if not (isinstance(sha, str) and _HEX64.fullmatch(sha)):
             raise WireError("sha256 must be 64 lowercase hex digits")
-        return cls(device_id, Stream(stream), seq, record_id, _kind(kind), version, payload, sha, at)
+        return cls(device_id, known, seq, record_id, _KINDS.get(kind) or str(kind), version, payload, sha, at)
 
-    def problem(self) -> str:
-        """Why the back office must refuse this record for good ("" when it need not)."""
+    def problem(self, body: bytes | None = None) -> str:
+        """Why the back office must refuse this record for good ("" when it need not). ``body``: the payload's
+        ``canonical`` bytes when the caller has them already (they are not made twice)."""
         if not isinstance(self.kind, RecordKind):
             return f"unknown kind {self.kind!r}"
         if self.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
             taken = ", ".join(map(str, ACCEPTED_SCHEMA_VERSIONS))
             return f"schema version {self.schema_version} is not accepted (this back office takes {taken})"
-        if digest(self.payload) != self.sha256:
+        if hashlib.sha256(canonical(self.payload) if body is None else body).hexdigest() != self.sha256:
             return "sha256 does not match the payload"
         return ""
 
 
-def _kind(value: str) -> RecordKind | str:
-    """The kind as a RecordKind, or the unknown string as it came (refused per record, not per batch)."""
-    try:
-        return RecordKind(value)
-    except ValueError:
-        return value
+# A kind this side does not know stays the string it came as (refused per record, not per batch).
+_KINDS: dict[object, RecordKind] = {k.value: k for k in RecordKind}
+_STREAMS: dict[str, Stream] = {s.value: s for s in Stream}
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,9 @@ class Database:
         for n in range(version, known):
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] > n:  # another process opening it migrated it
+                    conn.execute("COMMIT")
+                    continue
                 for stmt in filter(str.strip, self.migrations[n].split(";")):
                     conn.execute(stmt)
                 conn.execute(f"PRAGMA user_version={n + 1}")
