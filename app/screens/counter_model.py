@@ -412,21 +412,25 @@ class CounterModel:
             return None
         due = check.terms if check is not None else None
         reference = (self.reference if reference is None else reference).strip()
-        call = (
-            self.controller.charge(self.entry, reference, due=due)
-            if due is not None
-            else self.controller.charge(self.entry, reference)
-        )
-        outcome: Outcome[Sale] = await self.ops.run(Busy.CHARGE, call, CHARGE)
-        sale = outcome.value
-        if outcome.ok and sale is not None:
+        entry = self.entry
+
+        async def charged() -> Sale:
+            """The charge, and the screen made ready for the next sale before the press ends (a screen that
+            sees the press over sees the sale's breakdown and an empty entry, never the moment between)."""
+            if due is not None:
+                sale = await self.controller.charge(entry, reference, due=due)
+            else:
+                sale = await self.controller.charge(entry, reference)
             self._terms = {sale.sale_id: due} if due is not None else {}
             if due is not None and self.due is not None:
                 self.due.reset()
             self.amount.clear()
             self.reference = ""
             self.sale_changed(sale)
-        return sale
+            return sale
+
+        outcome: Outcome[Sale] = await self.ops.run(Busy.CHARGE, charged(), CHARGE)
+        return outcome.value if outcome.ok else None
 
     async def cancel(self) -> Sale | None:
         if self.ops.refuse(Busy.CANCEL) or not self.can_cancel:
