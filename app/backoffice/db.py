@@ -59,8 +59,16 @@ def dsn_from(arg: str | None) -> str:
 
 
 def make_pool(dsn: str, *, max_size: int = 10) -> AsyncConnectionPool:
-    """An unopened pool of autocommit connections (each unit of work opens its own transaction)."""
-    return AsyncConnectionPool(dsn, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True})
+    """An unopened pool of autocommit connections (each unit of work opens its own transaction). Each connection
+    is checked as it is handed out, so after PostgreSQL restarts no request gets a dead one (a 500)."""
+    return AsyncConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        kwargs={"autocommit": True},
+        check=AsyncConnectionPool.check_connection,
+    )
 
 
 def token_hash(token: str) -> bytes:

@@ -117,6 +117,20 @@ class Outbox:
         sequence moved past it; how many were acknowledged."""
         return await self.db.transaction(lambda c: _ack_through(c, cursor, now_iso()))
 
+    async def resend_above(self, cursor: int) -> int:
+        """Records this machine holds as acknowledged (or set aside) above the back office's ``cursor`` made to
+        wait again: the back office no longer has them (its database put back from a backup, or a crash with
+        ``synchronous_commit`` off lost what it had answered). Sent again with the same bytes they are filed once,
+        or acknowledged as duplicates; how many wait again."""
+        return await self.db.transaction(
+            lambda c: (
+                c.execute(
+                    f"UPDATE {TABLE} SET state=?, acked_at=NULL WHERE state IN (?, ?) AND seq>?",
+                    (RowState.WAITING, RowState.ACKED, RowState.SET_ASIDE, cursor),
+                ).rowcount
+            )
+        )
+
     async def counts(self) -> OutboxCounts:
         def q(c: sqlite3.Connection) -> OutboxCounts:
             found = dict(c.execute(f"SELECT state, count(*) FROM {TABLE} GROUP BY state").fetchall())

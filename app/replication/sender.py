@@ -105,6 +105,7 @@ class PushReport:
     duplicates: int = 0
     set_aside: int = 0  # refused or in conflict this time
     resumed: int = 0  # acknowledged from the back office's cursor, unsent
+    resent: int = 0  # acknowledged before, above the back office's cursor: it lost them, sent again
     waiting: int = 0  # still waiting after the push
     skew_s: float | None = None
     error: str = ""  # why the push stopped early ("": it did not)
@@ -208,6 +209,7 @@ class Sender:
                 raise DeviceRevoked(_("the back office revoked this device"))
             cursors = await self._cursors()
             for outbox in self.outboxes:
+                report.resent += await outbox.resend_above(cursors.get(outbox.stream, 0))
                 report.resumed += await outbox.resume(cursors.get(outbox.stream, 0))
             for outbox in self.outboxes:
                 await self._push_stream(outbox, report)

@@ -43,6 +43,9 @@ QLabel#journalMessage { font-size: 16px; padding: 4px 8px; border-radius: 6px; }
 QLabel#journalMessage[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; }
 QLabel#journalMessage[level="info"] { background: #e6f0fb; color: #0b3d75; border: 2px solid #0b57d0; }
 QLabel#journalMessage[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; }
+QLabel#backofficeLine { font-size: 15px; color: #3e4c59; background: #f4f6f8; }
+QLabel#backofficeLine[level="warning"] { background: #fff4d6; color: #5c3d00; border: 2px solid #b26a00; border-radius: 6px; padding: 2px 8px; }
+QLabel#backofficeLine[level="error"] { background: #fde8eb; color: #8a0016; border: 2px solid #b00020; border-radius: 6px; padding: 2px 8px; }
 QFrame#totals { background: #1f2933; border-radius: 8px; }
 QFrame#totals QLabel { color: #ffffff; font-size: 16px; }
 QFrame#totals QLabel#totalsTitle { font-weight: bold; }

@@ -293,6 +293,22 @@ async def test_a_restored_journal_resumes_from_the_cursor(tmp_path, identity, jo
     assert report.resumed == 4 and report.sent == 0 and transport.posts == posts
 
 
+async def test_what_the_back_office_lost_is_sent_again(tmp_path, identity, journal, client, held) -> None:
+    """The back office's database put back from a backup (or a crash with synchronous_commit off) no longer has
+    what it acknowledged: its cursor is below what this till holds as sent, and the rest goes again, once."""
+    await sales(journal, 3)
+    sender, _ = sender_for(identity, journal, client, tmp_path)
+    await sender.push()
+    assert held.cursor(identity.device_id) == 6
+    held._run("DELETE FROM records WHERE device_id=%s AND seq>2", identity.device_id)  # as the backup had it
+    held._run("UPDATE cursors SET seq=2 WHERE device_id=%s", identity.device_id)
+    report = await sender.push()
+    assert (report.resent, report.sent, report.error) == (4, 4, "")
+    assert seqs(held, identity) == [1, 2, 3, 4, 5, 6] and held.cursor(identity.device_id) == 6
+    mine = {r["seq"]: r["sha256"] for r in rows_of(journal)}
+    assert {r.seq: r.sha256 for r in held.records(identity.device_id)} == mine and states(journal) == {"acked": 6}
+
+
 async def test_one_sender_at_a_time(tmp_path, identity, journal, client) -> None:
     lock = tmp_path / "backoffice.lock"
     held_lock = hold_sender_lock(lock)
