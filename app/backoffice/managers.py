@@ -74,6 +74,33 @@ async def add_manager(conn: psycopg.AsyncConnection, name: str, password: str, *
     return bool(row[0])
 
 
+MAX_FAILURES = 5  # wrong passwords for one name within FAILURE_WINDOW, then it waits
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+async def locked_for(conn: psycopg.AsyncConnection, name: str) -> timedelta | None:
+    """How long ``name`` must wait before another try (None: it may try now): past MAX_FAILURES wrong passwords
+    within FAILURE_WINDOW, until the oldest of them leaves the window. By name, not by address: behind the shop's
+    proxy every address is the proxy's."""
+    await conn.execute("DELETE FROM login_failures WHERE at < now() - %s", (FAILURE_WINDOW,))
+    cur = await conn.execute(
+        "SELECT count(*), min(at) + %s - now() FROM login_failures WHERE name = %s", (FAILURE_WINDOW, name)
+    )
+    row = await cur.fetchone()
+    if row is None or row[0] < MAX_FAILURES:
+        return None
+    wait = row[1]
+    return wait if isinstance(wait, timedelta) and wait > timedelta(0) else timedelta(seconds=1)
+
+
+async def note_failure(conn: psycopg.AsyncConnection, name: str) -> None:
+    await conn.execute("INSERT INTO login_failures (name) VALUES (%s)", (name,))
+
+
+async def forget_failures(conn: psycopg.AsyncConnection, name: str) -> None:
+    await conn.execute("DELETE FROM login_failures WHERE name = %s", (name,))
+
+
 async def check_password(conn: psycopg.AsyncConnection, name: str, password: str) -> bool:
     """True when ``name`` is an active manager and ``password`` is theirs."""
     cur = await conn.execute("SELECT password_hash FROM managers WHERE name = %s AND disabled_at IS NULL", (name,))

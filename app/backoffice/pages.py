@@ -31,7 +31,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.i18n import _
+from app.i18n import _, ngettext
 
 from . import db, managers, pages_data
 from .pages_data import Dimension, Resolution
@@ -121,8 +121,22 @@ def page_routes(pool: AsyncConnectionPool) -> list[BaseRoute]:
             return await login_form(request, _("This form has expired: log in again."), 403)
         name = form.get("name", "").strip()
         async with pool.connection() as conn:
+            wait = await managers.locked_for(conn, name)
+            if wait is not None:
+                minutes = max(1, -(-int(wait.total_seconds()) // 60))
+                return await login_form(
+                    request,
+                    ngettext(
+                        "Too many wrong passwords for this name: try again in {n} minute.",
+                        "Too many wrong passwords for this name: try again in {n} minutes.",
+                        minutes,
+                    ).format(n=minutes),
+                    429,
+                )
             if not await managers.check_password(conn, name, form.get("password", "")):
+                await managers.note_failure(conn, name)
                 return await login_form(request, _("Wrong name or password."), 401)
+            await managers.forget_failures(conn, name)
             session_id, _session = await managers.open_session(conn, name)
         answer = RedirectResponse(_next(form.get("next", "/")), status_code=303, headers=HEADERS)
         _cookie(answer, request, SESSION_COOKIE, managers.sign(await key(), session_id))

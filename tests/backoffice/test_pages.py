@@ -78,6 +78,19 @@ async def test_a_wrong_password_or_an_unknown_name_is_refused(site: Service) -> 
     assert str(stored[0][0]).startswith("$argon2id$") and PASSWORD not in str(stored)
 
 
+async def test_wrong_passwords_past_the_limit_make_the_name_wait(site: Service) -> None:
+    from app.backoffice.managers import MAX_FAILURES
+
+    for _try in range(MAX_FAILURES):
+        assert (await login(site, "ana", "wrong password!")).status_code == 401
+    answer = await login(site)  # the right password, too late: the name waits
+    assert answer.status_code == 429 and "try again in 15 minutes" in answer.text
+    assert "tillqr_session" not in answer.cookies
+    await site.rows("UPDATE login_failures SET at = at - interval '16 minutes' RETURNING 1")  # a quarter hour on
+    assert (await login(site)).status_code == 303
+    assert await site.rows("SELECT count(*) FROM login_failures") == [(0,)]  # a login forgets the failures
+
+
 async def test_the_session_cookie_is_signed_http_only_and_same_site(site: Service) -> None:
     answer = await login(site)
     cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("tillqr_session"))
