@@ -27,7 +27,9 @@ def _open_at_once(path: str, barrier: multiprocessing.synchronize.Barrier, resul
 
 def test_a_new_journal_opened_by_several_processes_at_once_is_migrated_once(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context(
+        "spawn"
+    )  # not fork: a forked child of a threaded test process can inherit a held lock
     barrier, results = ctx.Barrier(OPENERS), ctx.Queue()
     procs = [ctx.Process(target=_open_at_once, args=(str(path), barrier, results)) for _ in range(OPENERS)]
     for p in procs:
