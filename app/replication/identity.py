@@ -14,6 +14,7 @@ and whether the back office revoked this device. TLS always; plain http only to 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,7 @@ from app.replication.wire import API, DEVICES, now_iso
 from app.urlcheck import checked_url
 
 TOKEN = "device_token"
+log = logging.getLogger("tillqr.replication")
 REGISTER_TIMEOUT_S = 20.0
 
 
@@ -113,9 +115,8 @@ async def register(
     try:
         reply = await http.post(f"{base}{API}{DEVICES}", json=body)
     except httpx.HTTPError as exc:
-        raise RegistrationError(
-            _("the back office at {url} cannot be reached ({reason})").format(url=base, reason=type(exc).__name__)
-        ) from None
+        log.info("back office registration: %s cannot be reached (%r)", base, exc)
+        raise RegistrationError(_("the back office at {url} cannot be reached").format(url=base)) from None
     finally:
         if own:
             await http.aclose()

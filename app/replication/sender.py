@@ -227,11 +227,11 @@ class Sender:
         try:
             reply = await self.client.request(method, f"{self.base}{API}{path}", json=body, headers=self._headers)
         except httpx.TimeoutException as exc:
-            raise BackofficeUnavailable(_("the back office did not answer in time ({reason})").format(
-                reason=type(exc).__name__)) from None  # fmt: skip
+            log.info("back office: no answer in time (%r)", exc)  # the exception's kind for support, not for people
+            raise BackofficeUnavailable(_("the back office did not answer in time")) from None
         except httpx.HTTPError as exc:
-            raise BackofficeUnavailable(_("the back office cannot be reached ({reason})").format(
-                reason=type(exc).__name__)) from None  # fmt: skip
+            log.info("back office: cannot be reached (%r)", exc)
+            raise BackofficeUnavailable(_("the back office cannot be reached")) from None
         _check(reply)
         return reply
 
