@@ -13,13 +13,18 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from app.config.settings import DisplayMode
 from app.ui.app import compose, show_fitted
 from app.ui.customer_display import CustomerDisplay
+from app.ui.main_window import MainWindow
 from tools import shots
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime  # lazy at run time: after the platform is chosen
 from tools.screenshots import _typed, _until
 
 SIZE = (1280, 800)
@@ -39,17 +44,23 @@ def two_screens(folder: Path) -> None:
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
+def till_with_display(rt: Runtime) -> tuple[MainWindow, CustomerDisplay]:
+    """The till's window at SIZE and its customer display, shown (the two screens of ``two_screens``)."""
+    window = compose(rt, display=DisplayMode.AUTO)
+    window.resize(*SIZE)
+    show_fitted(window)
+    display = window.customer_display
+    assert isinstance(display, CustomerDisplay), "no customer display"
+    return window, display
+
+
 async def capture(_app: QApplication, out: Path, home: Path) -> list[Path]:
     from app.runtime import open_runtime  # lazy: after the platform is chosen
 
     rt = await open_runtime(demo=True, home=home, duration_s=300, poll_interval=0.05)
     written: list[Path] = []
     try:
-        window = compose(rt, display=DisplayMode.AUTO)
-        window.resize(*SIZE)
-        show_fitted(window)
-        display = window.customer_display
-        assert isinstance(display, CustomerDisplay), "no customer display"
+        window, display = till_with_display(rt)
         model = window.counter.model
 
         async def shoot(state: str) -> None:

@@ -14,12 +14,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from app.config.settings import DisplayMode
 from app.i18n import set_language
-from app.ui.app import compose, show_fitted
-from app.ui.customer_display import CustomerDisplay
 from tools import shots
-from tools.display_screenshots import SIZE, two_screens
+from tools.display_screenshots import till_with_display, two_screens
 from tools.screenshots import _typed, _until
 
 LANGS = ("pt_BR", "es", "hi")
@@ -33,11 +30,7 @@ async def capture(_app: QApplication, out: Path, home: Path, languages: list[str
         rt = await open_runtime(demo=True, home=home / str(n), duration_s=300, poll_interval=0.05)
         try:
             set_language(language)  # as the store's [store] language would
-            window = compose(rt, display=DisplayMode.AUTO)
-            window.resize(*SIZE)
-            show_fitted(window)
-            display = window.customer_display
-            assert isinstance(display, CustomerDisplay), "no customer display"
+            window, display = till_with_display(rt)
             model = window.counter.model
 
             async def shoot(state: str) -> None:
