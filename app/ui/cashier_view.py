@@ -268,15 +268,18 @@ class CashiersBox(QGroupBox):
         for b in (self.rename_button, self.pin_button, self.deactivate_button):
             b.setEnabled(idle and active)
 
-    def _clear_pins(self) -> None:
+    def _take_pins(self) -> tuple[str, str]:
+        """The typed PINs, cleared from the form before they are checked (never kept on screen after a try)."""
+        typed = self.pin.text(), self.repeat.text()
         self.pin.clear()
         self.repeat.clear()
+        return typed
 
     @asyncSlot()
     async def on_add(self) -> None:
-        if await self.admin.add(self.name.text(), self.pin.text(), self.repeat.text()):
+        pin, repeat = self._take_pins()
+        if await self.admin.add(self.name.text(), pin, repeat):
             self.name.clear()
-        self._clear_pins()
 
     @asyncSlot()
     async def on_rename(self) -> None:
@@ -287,9 +290,9 @@ class CashiersBox(QGroupBox):
     @asyncSlot()
     async def on_pin(self) -> None:
         chosen = self.selected()
+        pin, repeat = self._take_pins()
         if chosen is not None:
-            await self.admin.set_pin(chosen, self.pin.text(), self.repeat.text())
-        self._clear_pins()
+            await self.admin.set_pin(chosen, pin, repeat)
 
     @asyncSlot()
     async def on_deactivate(self) -> None:

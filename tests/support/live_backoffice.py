@@ -50,6 +50,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         self.proxy_limit: int | None = None
         self.posts = 0  # batch posts that reached the back office
         self.sizes: list[int] = []  # records in each of them
+        self.gate: asyncio.Event | None = None  # when set: batch posts wait for it (a slow network)
+        self.held_back = 0  # batch posts waiting at the gate now
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         is_batch = request.url.path.endswith(INGEST)
@@ -58,6 +60,12 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectTimeout("no answer", request=request)
         if fault is Fault.UNAVAILABLE:
             return httpx.Response(503, json={"error": "unavailable"}, request=request)
+        if is_batch and self.gate is not None:
+            self.held_back += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.held_back -= 1
         if is_batch:
             size = len(json.loads(request.content)["records"])
             if self.proxy_limit is not None and size > self.proxy_limit:

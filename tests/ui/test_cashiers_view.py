@@ -108,12 +108,12 @@ def test_the_manager_adds_a_cashier_in_settings_and_the_counter_asks_for_a_sign_
     qtbot.waitUntil(lambda: box.admin.busy is None and box.add_button.isEnabled())  # the list read first
     window.settings.scroll_area.ensureWidgetVisible(box.add_button)  # the box is at the end of the form
     qtbot.mouseClick(box.add_button, CLICK)
-    qtbot.waitUntil(lambda: "the two PINs differ" in box.outcome.text())
+    qtbot.waitUntil(lambda: "the two PINs differ" in box.outcome.text() and box.pin.text() == "")  # cleared, too
     box.pin.setText("4821")
     box.repeat.setText("4821")
     qtbot.mouseClick(box.add_button, CLICK)
-    qtbot.waitUntil(lambda: "Ana added" in box.outcome.text())
-    assert box.pin.text() == "" and [c.name for c in box.admin.cashiers] == ["Ana"]
+    qtbot.waitUntil(lambda: "Ana added" in box.outcome.text() and box.pin.text() == "")
+    assert [c.name for c in box.admin.cashiers] == ["Ana"]
     box.choice.setCurrentIndex(box.choice.findText("Ana"))
     box.name.setText("Ana Souza")
     qtbot.mouseClick(box.rename_button, CLICK)

@@ -18,6 +18,7 @@ import pytest
 
 from app.domain.money import Money
 from app.domain.sale import Sale
+from app.replication.background import TillSender
 from app.replication.identity import DeviceIdentity, identity_file, load_identity, register
 from app.replication.outbox import Outbox
 from app.replication.sender import Sender, SenderBusy, hold_sender_lock
@@ -331,3 +332,25 @@ async def test_the_background_sender_pushes_when_woken(tmp_path, identity, journ
     stop.set()
     await asyncio.wait_for(task, 5)
     assert states(journal) == {"acked": 2}
+
+
+async def test_push_now_during_a_background_push_answers_with_it_and_what_it_drained(
+    tmp_path, identity, journal, client, held, transport
+) -> None:
+    sender, _ = sender_for(identity, journal, client, tmp_path)
+    till = TillSender(sender, tmp_path / "backoffice.lock", owned=[])
+    till.start()
+    try:
+        await until(lambda: till.last is not None)  # the first push, with nothing to send
+        transport.gate = asyncio.Event()
+        await sales(journal, 1)  # the commit wakes the sender: its push waits on the network
+        await until(lambda: transport.held_back == 1)
+        await sales(journal, 2)  # written after that push read its first batch
+        pressed = asyncio.ensure_future(till.push_now())  # the manager's "Push now" meanwhile
+        await until(lambda: sender.wake.is_set())
+        transport.gate.set()
+        report = await asyncio.wait_for(pressed, 10)
+        assert (report.batches, report.sent, report.waiting) == (2, 6, 0)  # the push goes on until nothing waits
+        assert seqs(held, identity) == [1, 2, 3, 4, 5, 6] and states(journal) == {"acked": 6}
+    finally:
+        await till.aclose()
