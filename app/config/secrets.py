@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import keyring
 from keyring.backend import KeyringBackend
-from keyring.errors import KeyringError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 from app.config.paths import paths
 from app.i18n import _, lazy_
@@ -184,6 +184,21 @@ def get_secret(provider: str, name: str) -> str | None:
     except (KeyringError, ValueError) as exc:  # ValueError: an encrypted entry that does not decrypt
         raise SecretsUnavailable(
             _("the keyring refused to read {credential} ({error})").format(
+                credential=f"{provider}:{name}", error=type(exc).__name__
+            )
+        ) from None
+
+
+def delete_secret(provider: str, name: str) -> None:
+    """Removes a credential (nothing to do when none is stored); SecretsUnavailable when the keyring refuses."""
+    found = _usable()
+    try:
+        found.delete_password(SERVICE, f"{provider}:{name}")
+    except PasswordDeleteError:
+        return
+    except KeyringError as exc:
+        raise SecretsUnavailable(
+            _("the keyring refused to delete {credential} ({error})").format(
                 credential=f"{provider}:{name}", error=type(exc).__name__
             )
         ) from None

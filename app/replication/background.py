@@ -39,7 +39,9 @@ class TillSender:
         lock_path: Path,
         *,
         owned: list[Outbox],
+        book: Path | None = None,
     ) -> None:
+        """``book``: a field book not written yet: its outbox is opened and sent from its first commit on."""
         self.sender = sender
         self.lock_path = lock_path
         self.owned = owned  # outboxes opened for the sender alone (the field book's): closed with it
@@ -49,6 +51,9 @@ class TillSender:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unwatch = [on_commit(o.db.path, self._committed) for o in sender.outboxes]
+        self._book = book
+        if book is not None:
+            self._unwatch.append(on_commit(book, self._book_committed))
         sender.pushed = self._pushed
 
     @property
@@ -85,6 +90,17 @@ class TillSender:
         await self.sender.aclose()
         for outbox in self.owned:
             await outbox.db.aclose()
+
+    def _book_committed(self) -> None:
+        """The field book's first commit in this process (a new route, a first reading): sent from now on."""
+        book, self._book = self._book, None
+        if book is None:
+            return  # opened already: its own listener wakes the sender
+        outbox = Outbox(Fieldbook(book), Stream.FIELDBOOK)
+        self.owned.append(outbox)
+        self.sender.outboxes.append(outbox)  # the next push resumes it from the back office's cursor
+        self._unwatch.append(on_commit(outbox.db.path, self._committed))
+        self._committed()
 
     def _committed(self) -> None:
         self.sender.wake.set()
@@ -144,7 +160,8 @@ def open_till_sender(
     outboxes = [Outbox(journal, Stream.JOURNAL)]
     owned: list[Outbox] = []
     book = fieldbook_path(data_dir, demo)
-    if book.exists():
+    opened = book.exists()  # not yet: opened at its first commit (a till that never goes out creates no file)
+    if opened:
         owned.append(Outbox(Fieldbook(book), Stream.FIELDBOOK))
     sender = Sender(
         identity,
@@ -156,4 +173,4 @@ def open_till_sender(
         policy=policy,
         away=away,
     )
-    return TillSender(sender, sender_lock_file(data_dir, demo), owned=owned)
+    return TillSender(sender, sender_lock_file(data_dir, demo), owned=owned, book=None if opened else book)

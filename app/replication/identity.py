@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from app.config.secrets import get_secret, set_secret
+from app.config.secrets import delete_secret, get_secret, set_secret
 from app.i18n import _
 from app.replication.wire import API, DEVICES, now_iso
 from app.urlcheck import checked_url
@@ -63,6 +63,10 @@ class DeviceIdentity:
     def token(self) -> str | None:
         """The device token from the keyring (SecretsUnavailable when the keyring cannot be read)."""
         return get_secret(self.secret_group, TOKEN)
+
+    def forget_token(self) -> None:
+        """The device token removed from the keyring (a revoked device's; SecretsUnavailable when refused)."""
+        delete_secret(self.secret_group, TOKEN)
 
 
 def secret_group(demo: bool) -> str:

@@ -36,6 +36,7 @@ from typing import TextIO
 import httpx
 
 from app.config.filelock import LockHeld, hold
+from app.config.secrets import SecretsUnavailable
 from app.domain.jsontypes import JsonObject
 from app.i18n import _
 from app.replication.identity import DeviceIdentity, save_identity
@@ -303,6 +304,10 @@ class Sender:
             await outbox.forget_personal_data()
         if not self.identity.revoked_at:
             self.identity = replace(self.identity, revoked_at=now_iso())
+        try:
+            self.identity.forget_token()  # refused from now on anyway: no credential is kept for nothing
+        except SecretsUnavailable as exc:
+            log.warning("the revoked device's token stays in the keyring: %s", exc)
         log.warning(
             "the back office revoked device %s: its customers' personal data was deleted", self.identity.device_id
         )

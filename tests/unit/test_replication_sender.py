@@ -11,11 +11,13 @@ import asyncio
 import random
 import sqlite3
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.domain.bills import Bill
 from app.domain.money import Money
 from app.domain.sale import Sale
 from app.replication.background import TillSender
@@ -25,6 +27,7 @@ from app.replication.sender import Sender, SenderBusy, hold_sender_lock
 from app.replication.status import BackofficeState, backoffice_status, status_lines
 from app.replication.wire import API, INGEST, MAX_BATCH, Batch, Record, RecordKind, Stream
 from app.retry import BACKOFFICE_PUSH, FakeTimer
+from app.storage.fieldbook import Fieldbook
 from app.storage.journal import Journal
 from app.storage.replica import TABLE
 from tests.support.live_backoffice import URL, Fault, FaultyTransport, Held, LiveBackoffice, live_backoffice
@@ -205,6 +208,7 @@ async def test_a_revoked_device_forgets_its_customers_and_stops(tmp_path, identi
     assert b"CANARY-CUSTOMER-51" not in data
     kept = load_identity(identity_file(tmp_path, False))
     assert kept is not None and kept.revoked_at
+    assert kept.token() is None  # the useless credential is not kept either
     assert backoffice_status(URL, kept, []).state is BackofficeState.REVOKED
     posts = transport.posts
     assert (await sender.push()).revoked and transport.posts == posts  # nothing more is sent
@@ -354,3 +358,25 @@ async def test_push_now_during_a_background_push_answers_with_it_and_what_it_dra
         assert seqs(held, identity) == [1, 2, 3, 4, 5, 6] and states(journal) == {"acked": 6}
     finally:
         await till.aclose()
+
+
+async def test_a_field_book_made_after_the_start_is_sent_from_its_first_reading(
+    tmp_path, identity, journal, client, held
+) -> None:
+    sender, _ = sender_for(identity, journal, client, tmp_path)
+    path = tmp_path / "fieldbook.sqlite3"
+    assert not path.exists()  # a till that had never gone out when it started
+    till = TillSender(sender, tmp_path / "backoffice.lock", owned=[], book=path)
+    till.start()
+    book = Fieldbook(path)  # the Field screen's own
+    try:
+        await until(lambda: till.last is not None)
+        await book.add_route("route.csv", [(Bill("B1", "Maria", "Sítio", "M1", Decimal(1000), "residential"), "BRL")])
+        await book.record(
+            "B1", value=Decimal(1100), consumption=Decimal(100), charge=Money(8000, "BRL"), reset=False, due_date=None
+        )
+        await until(lambda: held.readings(identity.device_id) == [("B1", "1100")])
+        assert [r.seq for r in held.records(identity.device_id, Stream.FIELDBOOK)] == [1]  # the reading
+    finally:
+        await till.aclose()
+        await book.aclose()
