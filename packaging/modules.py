@@ -55,7 +55,15 @@ def data_files(packages: Iterable[str] = DATA_PACKAGES) -> list[tuple[str, str]]
 #: The back office service (``tillqr backoffice serve``) runs on a server, never on a till: the bundle leaves it
 #: and its extra's packages out (the bundle's ``tillqr backoffice serve`` says the extra is missing).
 SERVICE_ONLY = ("app.backoffice",)
-SERVICE_EXTRA = ("psycopg", "psycopg_pool", "psycopg_binary", "jinja2")  # argon2: keyrings.cryptfile needs it
+SERVICE_EXTRA = (
+    "psycopg",
+    "psycopg_pool",
+    "psycopg_binary",
+    "jinja2",
+    "orjson",
+    "httptools",
+    "uvloop",
+)  # argon2: keyrings.cryptfile needs it
 
 # Never shipped. Each is either a test tool, the back office service, or a module nothing in app/ imports (the
 # test checks that).

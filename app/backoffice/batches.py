@@ -33,10 +33,10 @@ from app.replication.wire import (
     RecordKind,
     RecordResult,
     Stream,
-    canonical,
 )
 
 from .db import Device
+from .fastjson import hashed_canonical
 
 log = logging.getLogger("tillqr.backoffice")
 
@@ -185,12 +185,11 @@ def _vet(record: Record) -> str | tuple[bytes, datetime]:
     if not isinstance(record.kind, RecordKind) or record.schema_version not in ACCEPTED_SCHEMA_VERSIONS:
         return record.problem()
     try:
-        body = canonical(record.payload)
+        body, matches = hashed_canonical(record.payload, record.sha256)
     except ValueError as exc:  # NaN, or a lone surrogate: bytes that cannot be hashed as the contract says
         return f"the payload cannot be hashed ({exc})"
-    problem = record.problem(body)
-    if problem:
-        return problem
+    if not matches:
+        return record.problem(body)
     at = _aware(record.device_time)
     if at is None:
         return "device_time must be ISO 8601 with its offset"
