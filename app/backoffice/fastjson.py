@@ -1,10 +1,7 @@
-"""JSON at the ingest's speed: orjson where it gives the very bytes the contract asks for, the standard library
-where it might not.
+"""Canonical JSON at the ingest's speed: orjson where it gives the very bytes the contract asks for, the
+standard library where it might not (parsing stays ``json``'s: orjson reads an integer past 64 bits as a float,
+and guarding against that cost more than it saved).
 
-- ``loads``: a body parsed by orjson, or by ``json`` with the contract's rules (no NaN or Infinity) when orjson
-  refuses it (a lone surrogate) or might read it otherwise: orjson reads an integer past 64 bits as a float, so a
-  body with a run of 19 digits or more anywhere goes to ``json``. A body is taken or refused exactly as before,
-  only sooner.
 - ``hashed_canonical``: a payload's canonical bytes (``app.replication.wire.canonical``) when they hash to the
   record's ``sha256``. orjson's sorted, compact UTF-8 output is those bytes for every payload a till writes;
   where it could differ (a float, NaN) the hash does not match and ``canonical`` makes them again, so the answer
@@ -14,29 +11,11 @@ where it might not.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 
 import orjson
 
 from app.domain.jsontypes import JsonObject
 from app.replication.wire import canonical
-
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # maybe an integer orjson would read as a float
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads(body: bytes) -> object:
-    """The body's JSON (ValueError or RecursionError when it is not JSON under the contract's rules)."""
-    if not _LONG_DIGITS.search(body):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass  # the standard library's verdict, in its words
-    return json.loads(body, parse_constant=_no_constant)
 
 
 def hashed_canonical(payload: JsonObject, sha256: str) -> tuple[bytes, bool]:

@@ -14,6 +14,7 @@ protocol text (English), never a person's words.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from starlette.routing import Route
 
 from app.replication.wire import API, INGEST, MAX_BATCH, Batch, Record, WireError
 
-from . import db, fastjson
+from . import db
 from .batches import BatchRefused, read_cursors, store_batch
 
 log = logging.getLogger("tillqr.backoffice")
@@ -133,7 +134,7 @@ async def _json_body(request: Request) -> dict[str, object] | Response:
             raise _TooLarge
         chunks.append(chunk)
     try:
-        body = fastjson.loads(b"".join(chunks))
+        body = json.loads(b"".join(chunks), parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         return _error(400, f"the body is not JSON ({str(exc)[:100]})")
     if not isinstance(body, dict):
@@ -151,6 +152,10 @@ def _batch(body: dict[str, object]) -> Batch | Response:
         return Batch(device_id, [Record.from_json(raw) for raw in records], sent_at)
     except WireError as exc:
         return _error(400, str(exc))
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -227,3 +227,20 @@ async def test_an_enrolment_code_registers_one_device_once(service: Service) -> 
         expired = await db.enrol(conn, valid=timedelta(seconds=-1))
     late = await service.client.post(f"{API}/devices", json={"enrolment_code": expired.code})
     assert late.status_code == 403
+
+
+async def test_backslashes_tabs_and_line_ends_go_through_copy_unchanged(service: Service) -> None:
+    """COPY's text form escapes them: every staged text column and the payload come back byte for byte."""
+    odd = 'a\\b\tc\nd\re \\N \\t "q" \u2028 ç 🙂 \x01'
+    payload = sale_payload(odd, status=odd, provider=odd, reference=odd, amount="1E+2")
+    payload["currency"] = "B\\RL\t"
+    record = service.record(payload=payload)
+    reading = service.record(RecordKind.READING, {"bill_id": odd, "value": "1100", "note": odd})
+    reply = await service.push([record, reading])
+    assert [r.outcome for r in reply.results] == [Outcome.ACCEPTED] * 2
+    [(stored, sha)] = await service.rows("SELECT payload, sha256 FROM records WHERE seq = %s", record.seq)
+    assert stored == payload and digest(stored) == sha == record.sha256
+    assert await service.rows("SELECT sale_id, status, provider, currency, amount::text FROM sales") == [
+        (odd, odd, odd, "B\\RL\t", "100")
+    ]
+    assert await service.rows("SELECT bill_id, reading->>'note' FROM readings") == [(odd, odd)]
