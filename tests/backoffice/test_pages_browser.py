@@ -1,6 +1,7 @@
 """The pages in a real headless Chromium (issue 15, "What it must show"): the service on 127.0.0.1, a manager logs
 in, a sale made on a till (a real Journal in this test's TILLQR_HOME, registered, pushed by the real Sender)
-appears on the open page without a reload, and the day's export downloads with it."""
+appears on the open page without a reload, and the day's export downloads with it. The back office speaks
+Brazilian Portuguese here: the pages' words and amounts follow its language, the CSV export stays neutral."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from app import i18n
 from app.backoffice import db, managers
 from app.domain.money import Money
 from app.domain.sale import Sale
@@ -46,6 +48,7 @@ async def _prepare(dsn: str) -> str:
 async def test_a_sale_made_on_a_till_appears_live_and_is_exported(
     pg_dsn: str, tmp_path: Path, _tillqr_home: Path, ring: object
 ) -> None:
+    i18n.set_language("pt_BR")  # the back office's language: the pages speak it, the export stays neutral
     code = await _prepare(pg_dsn)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
@@ -66,7 +69,7 @@ async def test_a_sale_made_on_a_till_appears_live_and_is_exported(
             driver.find_element(By.ID, "password").send_keys("not the password")
             driver.find_element(By.ID, "login").click()
             wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.error")))
-            assert "Wrong name or password." in driver.find_element(By.CSS_SELECTOR, "p.error").text
+            assert "Nome ou senha errados." in driver.find_element(By.CSS_SELECTOR, "p.error").text
             driver.find_element(By.ID, "name").send_keys("ana")
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             driver.find_element(By.ID, "login").click()
@@ -81,7 +84,7 @@ async def test_a_sale_made_on_a_till_appears_live_and_is_exported(
             row = (By.CSS_SELECTOR, f'#day-sales tr[data-sale-id="{sale.sale_id}"]')
             wait.until(ec.presence_of_element_located(row))
             assert driver.execute_script("return window.tillqrNotReloaded === true;")
-            assert "Rua Augusta" in driver.find_element(*row).text and "12.50" in driver.find_element(*row).text
+            assert "Rua Augusta" in driver.find_element(*row).text and "R$ 12,50" in driver.find_element(*row).text
             shot(driver, "day")
 
             driver.find_element(By.ID, "export").click()
