@@ -1,4 +1,4 @@
-"""``tillqr backoffice serve|migrate|enrol|revoke``: the back office service's commands (its arguments are
+"""``tillqr backoffice serve|migrate|enrol|revoke|manager|reconcile``: the back office service's commands (its arguments are
 ``backoffice_serve_args``). They need the ``backoffice`` extra (psycopg); without it they say how to add it."""
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
         return 0
     if command == "manager":
         return _add_manager(args, dsn)
+    if command == "reconcile":
+        from app.commands import reconcile_cli  # lazy: the providers' clients only to reconcile
+
+        migrate.migrate(dsn)
+        return reconcile_cli.run(args, dsn)
     revoked = asyncio.run(_revoke(dsn, args.device))
     if args.json:
         emit({"device_id": args.device, "revoked": revoked})

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import httpx
 
+from app.backoffice import db
+from app.backoffice.ingest import create_app as create_ingest
 from app.domain.money import Money
 from app.providers.base import ChargeSpec, PaymentProvider, RequestInfo
 from app.providers.registry import BY_NAME
@@ -66,3 +68,18 @@ async def chain(service: Service, provider: str = "jpmorgan") -> AsyncIterator[C
             yield Chain(client, sandbox, service)
     finally:
         await client.aclose()
+
+
+@asynccontextmanager
+async def ingest(dsn: str) -> AsyncIterator[Service]:
+    """The ingest API on ``dsn`` in process, one device of "Rua Augusta" registered (for tests without the
+    ``service`` fixture's loop: a command line run between)."""
+    pool = db.make_pool(dsn, max_size=2)
+    await pool.open(wait=True)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_ingest(pool)), base_url="http://backoffice.test"
+        ) as client:
+            yield await Service.start(client, pool, store="Rua Augusta")
+    finally:
+        await pool.close()
