@@ -58,16 +58,23 @@ class Chain:
 
 
 @asynccontextmanager
-async def chain(service: Service, provider: str = "jpmorgan") -> AsyncIterator[Chain]:
-    """``provider``'s client on the sandbox in process, beside the back office of ``service``."""
+async def on_sandbox(provider: str = "jpmorgan") -> AsyncIterator[tuple[PaymentProvider, httpx.AsyncClient]]:
+    """``provider``'s client on the sandbox in process, and a client of the sandbox's own routes."""
     spec = BY_NAME[provider]
     transport = httpx.ASGITransport(app=create_app(modules=(spec.sandbox_module,)))
     client = spec.create(base_url=f"{SANDBOX}/{provider}", credentials=spec.demo_credentials(), transport=transport)
     try:
         async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as sandbox:
-            yield Chain(client, sandbox, service)
+            yield client, sandbox
     finally:
         await client.aclose()
+
+
+@asynccontextmanager
+async def chain(service: Service, provider: str = "jpmorgan") -> AsyncIterator[Chain]:
+    """``provider``'s client on the sandbox in process, beside the back office of ``service``."""
+    async with on_sandbox(provider) as (client, sandbox):
+        yield Chain(client, sandbox, service)
 
 
 @asynccontextmanager
