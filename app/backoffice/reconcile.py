@@ -29,13 +29,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import class_row
 
 from app.domain.sale import SaleStatus
 from app.i18n import _
-from app.providers.base import PaymentProvider, ProviderNotFound, RequestInfo, SearchingProvider, searching
+from app.providers.base import (
+    Capability,
+    PaymentProvider,
+    ProviderNotFound,
+    RequestInfo,
+    SearchingProvider,
+    searching,
+)
+from app.providers.registry import SPECS
+
+if TYPE_CHECKING:
+    from app.runtime import ProviderHandle
 
 log = logging.getLogger("tillqr.backoffice.reconcile")
 
@@ -119,6 +131,26 @@ def searcher(provider: PaymentProvider) -> SearchingProvider:
                 " reconciliation needs a provider that can search (J.P. Morgan)."
             ).format(provider=provider.name)
         ) from None
+
+
+def searching_provider(configured: str | None, demo: bool) -> str | None:
+    """Which provider to reconcile: in demo mode the first sandbox provider that can search; else the store's."""
+    if demo:
+        return next(s.name for s in SPECS if Capability.SEARCH in s.capabilities)
+    return configured
+
+
+async def open_searching(demo: bool | None = None) -> ProviderHandle:
+    """The chain's provider as this machine is set up (its settings and keyring, as a till builds it), or in demo
+    mode (``demo``, or nothing set up) the embedded sandbox's first provider that can search. Close it with
+    ``aclose()``. ``CannotStart`` when the configured one cannot be built."""
+    from app.config import settings as settings_mod  # lazy: a provider is opened only to reconcile
+    from app.runtime import load_settings, open_provider  # lazy: as above (the runtime's provider building)
+
+    _paths, configured = load_settings()
+    demo = bool(demo) or configured is None or bool(settings_mod.missing_setup(configured))
+    name = searching_provider(configured.provider if configured else None, demo)
+    return await open_provider(demo=demo, provider=name)
 
 
 def day_window(day: date, zone: tzinfo | None = None) -> tuple[datetime, datetime]:

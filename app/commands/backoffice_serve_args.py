@@ -25,6 +25,11 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
         default=DEFAULT_PORT,
         help=_("port to listen on (default {port}; 0 picks a free one)").format(port=DEFAULT_PORT),
     )
+    sv.add_argument(
+        "--reconcile",
+        action="store_true",
+        help=_("give the /reconcile page a Run now button, with this machine's provider (the sandbox's in demo mode)"),
+    )
     mg = bsub.add_parser("migrate", help=_("bring the back office's database schema up to date"))
     en = bsub.add_parser("enrol", help=_("make a one-time code a till or laptop registers with"))
     en.add_argument("--name", default="", help=_("the device's name, as people will see it"))

@@ -12,6 +12,7 @@ import sys
 from app.commands.backoffice_serve_args import PASSWORD_ENV
 from app.commands.cli_support import emit, err, say
 from app.i18n import _
+from app.runtime.errors import CannotStart
 
 try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
     import psycopg  # lazy: optional, this module being loaded only for these commands
@@ -47,7 +48,11 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
     if command == "serve":
         from app.backoffice.serve import run  # lazy: the web stack only to serve
 
-        run(dsn, args.host, args.port, banner=_("TillQR back office"))
+        try:
+            run(dsn, args.host, args.port, banner=_("TillQR back office"), reconcile=args.reconcile)
+        except CannotStart as exc:
+            err(str(exc))
+            return 1
         return 0
     if command == "migrate":
         applied = migrate.migrate(dsn)

@@ -20,13 +20,11 @@ from datetime import date
 import psycopg
 
 from app.backoffice.pages_render import money, status
-from app.backoffice.reconcile import CannotSearch, Finding, Kind, Run, reconcile
+from app.backoffice.reconcile import CannotSearch, Finding, Kind, Run, open_searching, reconcile
 from app.commands.cli_support import demo_flag, emit, err, note, say
-from app.config import settings as settings_mod
 from app.i18n import _, format_date, format_datetime, ngettext
-from app.providers.base import Capability, ProviderError, ProviderUnavailable
-from app.providers.registry import SPECS
-from app.runtime import CannotStart, load_settings, open_provider
+from app.providers.base import ProviderError, ProviderUnavailable
+from app.runtime import CannotStart
 
 EXIT_CLEAN = 0
 EXIT_ERROR = 1
@@ -67,20 +65,10 @@ def run(args: argparse.Namespace, dsn: str) -> int:
     return EXIT_CLEAN if done.clean else EXIT_FINDINGS
 
 
-def searching_provider(configured: str | None, demo: bool) -> str | None:
-    """In demo mode, the first sandbox provider that can search; configured: the store's own."""
-    if demo:
-        return next(s.name for s in SPECS if Capability.SEARCH in s.capabilities)
-    return configured
-
-
 async def _reconcile(dsn: str, day: date, demo: bool | None, *, quiet: bool) -> Run:
-    _paths, configured = load_settings()
-    demo = demo or configured is None or bool(settings_mod.missing_setup(configured))
-    name = searching_provider(configured.provider if configured else None, demo)
-    handle = await open_provider(demo=demo, provider=name)
+    handle = await open_searching(demo)
     try:
-        if demo and not quiet:
+        if handle.demo and not quiet:
             note(_("demo mode: {mode}").format(mode=handle.mode_text))
         async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
             return await reconcile(conn, handle.provider, day)
