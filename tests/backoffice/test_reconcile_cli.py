@@ -15,6 +15,7 @@ from app.config import settings as settings_mod
 from app.config.paths import paths
 from app.config.secrets import set_secret
 from app.runtime import open_provider
+from tests.support.pg import free_port
 from tests.support.reconcile import Chain, ingest
 
 
@@ -86,5 +87,15 @@ def test_a_store_whose_provider_cannot_search_is_told_so_and_nothing_is_stored(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "razorpay cannot list its payment requests, so there is nothing to reconcile against" in captured.err
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM reconciliation_runs").fetchone() == (0,)
+
+
+def test_a_provider_that_does_not_answer_exits_3_and_nothing_is_stored(
+    pg_dsn: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILLQR_SANDBOX_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    assert main(["backoffice", "reconcile", "--demo", "--dsn", pg_dsn]) == 3
+    assert "the provider cannot be reached, nothing was compared" in capsys.readouterr().err
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute("SELECT count(*) FROM reconciliation_runs").fetchone() == (0,)

@@ -115,3 +115,14 @@ async def test_without_a_provider_the_page_shows_the_last_run_and_no_run_button(
         assert rows_of(page, "paid_not_reported") == [paid.request_id] and 'action="/reconcile"' not in page
         refused = await plain.client.post("/reconcile", data={"csrf": csrf})
         assert refused.status_code == 409 and "started without a provider" in refused.text
+
+
+async def test_run_now_with_a_provider_that_cannot_search_says_so(kit: tuple[Chain, AsyncConnectionPool]) -> None:
+    _c, pool = kit
+    async with on_sandbox("razorpay") as (razorpay, _sandbox), site(pool, razorpay) as plain:
+        csrf = await logged_in(plain)
+        answer = await plain.client.post("/reconcile", data={"csrf": csrf, "day": "2026-01-02"})
+        assert answer.status_code == 409 and "razorpay cannot list its payment requests" in html.unescape(answer.text)
+        bad_day = await plain.client.post("/reconcile", data={"csrf": csrf, "day": "Jan 2"})
+        assert bad_day.status_code == 400 and "Jan 2 is not a day" in bad_day.text
+    assert await plain.rows("SELECT count(*) FROM reconciliation_runs") == [(0,)]
