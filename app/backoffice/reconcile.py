@@ -221,8 +221,12 @@ async def reconcile(
     listed = [r for r in await search.search_requests(created_from=start, created_to=end) if r.external_id is None]
     of_day = await _held(conn, "s.business_day = %s AND s.provider = %s", (day, provider.name))
     known = {s.request_id for s in of_day}
-    others = [r.request_id for r in listed if r.request_id not in known]
-    held = [*of_day, *(await _held(conn, "s.payload->>'request_id' = ANY(%s)", (others,)) if others else [])]
+    others = [r.request_id for r in listed if r.request_id not in known]  # held under another day, or not at all
+    elsewhere = (
+        await _held(conn, "s.payload->>'request_id' = ANY(%s) AND s.provider = %s", (others, provider.name))
+        if others
+        else []
+    )
     listed_ids = {r.request_id for r in listed}
     asked: list[RequestInfo | str] = []
     for sale in of_day:
@@ -231,7 +235,7 @@ async def reconcile(
                 asked.append(await provider.get_request(sale.request_id))
             except ProviderNotFound:
                 asked.append(sale.request_id)
-    findings = compare(day, listed, held, asked)
+    findings = compare(day, listed, [*of_day, *elsewhere], asked)
     run = await _store(conn, provider.name, day, started, len(listed), len(of_day), run_by, findings)
     log.info("reconciled %s on %s: %d requests, %d sales, %d findings", provider.name, day, len(listed),
              len(of_day), len(findings))  # fmt: skip

@@ -98,6 +98,30 @@ async def test_a_clean_day_stores_a_run_without_findings(service: Service) -> No
     assert latest is not None and latest.id == second.id > first.id
 
 
+async def test_a_sale_filed_under_the_next_day_is_asked_for_on_its_own(service: Service) -> None:
+    """The till's clock put the sale just past midnight; the provider made its request before: the next day's run
+    asks the provider for it (its search of that day does not list it), today's leaves it to the next day's."""
+    async with chain(service) as c:
+        agreed, short = await c.request("6.00"), await c.request("8.00")
+        await c.pay(agreed)
+        await c.pay(short)
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        await service.push(
+            [
+                c.sale(agreed.request_id, "settled", "6.00", created_at=tomorrow),
+                c.sale(short.request_id, "settled", "8.00", received="7.00", created_at=tomorrow),
+            ]
+        )
+        today = await run(service, c.provider)
+        async with service.pool.connection() as conn:
+            next_day = await reconcile.reconcile(conn, c.provider, TODAY + timedelta(days=1), zone=UTC)
+    assert today.clean and (today.requests_seen, today.sales_seen) == (2, 0)
+    assert (next_day.requests_seen, next_day.sales_seen) == (0, 2)
+    assert [(f.kind, f.request_id, f.provider_amount, f.held_amount) for f in next_day.findings] == [
+        (Kind.AMOUNT_DIFFERS, short.request_id, Decimal("8.00"), Decimal("7.00"))
+    ]
+
+
 async def test_a_provider_that_cannot_search_says_so_and_stores_nothing(service: Service) -> None:
     async with chain(service, "razorpay") as c:
         with pytest.raises(CannotSearch, match="razorpay cannot list its payment requests"):
