@@ -9,6 +9,7 @@
     GET  /devices           devices: lag, skew, flagged, revoked; POST /devices/{id}/revoke
     GET  /conflicts         conflicts with both versions; POST /conflicts/{id}/resolve (keep first / take second)
     GET  /export.csv        the day's sales as CSV (``?day=``), amounts as the payloads' exact decimal strings
+    GET  /reconcile         the last reconciliation run; POST /reconcile runs one (``pages_reconcile``)
 
 Every page but /login needs a session: the cookie (HttpOnly, SameSite=Lax, Secure over https) holds the session's
 id signed with the database's page key; every POST form carries the session's CSRF token (the login form a
@@ -32,9 +33,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.i18n import _, ngettext
+from app.providers.base import PaymentProvider
 
 from . import db, managers, pages_data
 from .pages_data import Dimension, Resolution
+from .pages_reconcile import PageKit, reconcile_routes
 from .pages_render import STATIC, environment
 
 SESSION_COOKIE = "tillqr_session"
@@ -56,8 +59,9 @@ class _Refused(Exception):
         self.status = status
 
 
-def page_routes(pool: AsyncConnectionPool) -> list[BaseRoute]:
-    """The pages' routes on ``pool`` (opened and closed by the caller)."""
+def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = None) -> list[BaseRoute]:
+    """The pages' routes on ``pool`` (opened and closed by the caller); ``provider``: the one ``/reconcile``'s
+    "Run now" asks (None: the page shows the last run only)."""
     env = environment()
     keys: list[bytes] = []  # the page key, read once (it never changes)
 
@@ -241,6 +245,7 @@ def page_routes(pool: AsyncConnectionPool) -> list[BaseRoute]:
         Route("/conflicts", authed(conflicts_page), methods=["GET"]),
         Route("/conflicts/{conflict_id:int}/resolve", authed(resolve), methods=["POST"]),
         Route("/export.csv", authed(export), methods=["GET"]),
+        *reconcile_routes(pool, provider, PageKit(authed, posted, render, HEADERS)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

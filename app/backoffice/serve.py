@@ -13,27 +13,39 @@ from app.webserve import serve_asgi
 
 from .db import make_pool
 from .migrate import migrate
+from .reconcile import open_searching
 from .service import create_service
 
 
 async def serve(
-    dsn: str, host: str, port: int, *, banner: str | None = None, ready: Callable[[int], None] | None = None
+    dsn: str,
+    host: str,
+    port: int,
+    *,
+    banner: str | None = None,
+    ready: Callable[[int], None] | None = None,
+    reconcile: bool = False,
 ) -> None:
-    """Serves until cancelled (the schema must be current: ``run`` migrates first)."""
+    """Serves until cancelled (the schema must be current: ``run`` migrates first). ``reconcile``: with the chain's
+    provider as this machine is set up (``open_searching``), for the /reconcile page's "Run now"."""
+    handle = await open_searching() if reconcile else None
     pool = make_pool(dsn)
-    await pool.open(wait=True, timeout=30)
     try:
-        await serve_asgi(create_service(pool), host, port, banner=banner, ready=ready)
+        await pool.open(wait=True, timeout=30)
+        service = create_service(pool, handle.provider if handle else None)
+        await serve_asgi(service, host, port, banner=banner, ready=ready)
     finally:
         await pool.close()
+        if handle is not None:
+            await handle.aclose()
 
 
-def run(dsn: str, host: str, port: int, *, banner: str | None = None) -> None:
+def run(dsn: str, host: str, port: int, *, banner: str | None = None, reconcile: bool = False) -> None:
     """Migrates, then serves until interrupted (KeyboardInterrupt reaches the caller), on uvloop where it is
     installed (the ``backoffice`` extra: a quicker loop for the same code; asyncio's own elsewhere)."""
     migrate(dsn)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(serve(dsn, host, port, banner=banner))
+        runner.run(serve(dsn, host, port, banner=banner, reconcile=reconcile))
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -1,5 +1,6 @@
-"""The arguments of the back office service's commands: ``tillqr backoffice serve|migrate|enrol|revoke`` (light:
-the parser is built for every command; they run in ``backoffice_serve_cli``, imported only when one runs)."""
+"""The arguments of the back office service's commands: ``tillqr backoffice serve|migrate|enrol|revoke|manager|
+reconcile`` (light: the parser is built for every command; they run in ``backoffice_serve_cli``, imported only
+when one runs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 from app.commands.cli_support import port
 from app.i18n import _
 
-SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke", "manager"})
+SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke", "manager", "reconcile"})
 PASSWORD_ENV = "TILLQR_BACKOFFICE_PASSWORD"
 DEFAULT_PORT = 8780
 
@@ -23,6 +24,11 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
         type=port,
         default=DEFAULT_PORT,
         help=_("port to listen on (default {port}; 0 picks a free one)").format(port=DEFAULT_PORT),
+    )
+    sv.add_argument(
+        "--reconcile",
+        action="store_true",
+        help=_("give the /reconcile page a Run now button, with this machine's provider (the sandbox's in demo mode)"),
     )
     mg = bsub.add_parser("migrate", help=_("bring the back office's database schema up to date"))
     en = bsub.add_parser("enrol", help=_("make a one-time code a till or laptop registers with"))
@@ -39,6 +45,15 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
     )
     ma.add_argument("name", help=_("the manager's name, typed to log in"))
     ma.add_argument("--replace", action="store_true", help=_("set a new password for a manager who exists"))
+    rc = bsub.add_parser(
+        "reconcile",
+        help=_("compare the provider's paid requests of a day with the sales the devices reported"),
+    )
+    rc.add_argument("--day", help=_("the business day (YYYY-MM-DD, this machine's time; default today)"))
+    rc.add_argument(
+        "--demo", dest="sub_demo", action="store_true", help=_("the embedded sandbox's provider, whatever is set up")
+    )
+    rc.add_argument("--dsn", help=dsn_help)  # its --verbose comes with its --demo (app.__main__)
     for p in (sv, mg, en, rv, ma):
         p.add_argument("--dsn", help=dsn_help)
         p.add_argument(
@@ -47,5 +62,5 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
             action="store_true",
             help=_("echo the log on stderr (otherwise it goes only to its file)"),
         )
-    for p in (mg, en, rv, ma):
+    for p in (mg, en, rv, ma, rc):
         p.add_argument("--json", action="store_true", help=_("one JSON answer on stdout"))

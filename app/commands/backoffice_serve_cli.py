@@ -1,4 +1,4 @@
-"""``tillqr backoffice serve|migrate|enrol|revoke``: the back office service's commands (its arguments are
+"""``tillqr backoffice serve|migrate|enrol|revoke|manager|reconcile``: the back office service's commands (its arguments are
 ``backoffice_serve_args``). They need the ``backoffice`` extra (psycopg); without it they say how to add it."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from app.commands.backoffice_serve_args import PASSWORD_ENV
 from app.commands.cli_support import emit, err, say
 from app.i18n import _
+from app.runtime.errors import CannotStart
 
 try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
     import psycopg  # lazy: optional, this module being loaded only for these commands
@@ -47,7 +48,11 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
     if command == "serve":
         from app.backoffice.serve import run  # lazy: the web stack only to serve
 
-        run(dsn, args.host, args.port, banner=_("TillQR back office"))
+        try:
+            run(dsn, args.host, args.port, banner=_("TillQR back office"), reconcile=args.reconcile)
+        except CannotStart as exc:
+            err(str(exc))
+            return 1
         return 0
     if command == "migrate":
         applied = migrate.migrate(dsn)
@@ -71,6 +76,11 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
         return 0
     if command == "manager":
         return _add_manager(args, dsn)
+    if command == "reconcile":
+        from app.commands import reconcile_cli  # lazy: the providers' clients only to reconcile
+
+        migrate.migrate(dsn)
+        return reconcile_cli.run(args, dsn)
     revoked = asyncio.run(_revoke(dsn, args.device))
     if args.json:
         emit({"device_id": args.device, "revoked": revoked})
