@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
     if command == "serve":
         from app.backoffice.serve import run  # lazy: the web stack only to serve
 
-        run(dsn, args.host, args.port, banner=_("TillQR back office"))
+        run(dsn, args.host, args.port, banner=_("TillQR back office"), demo=args.demo)
         return 0
     if command == "migrate":
         applied = migrate.migrate(dsn)
