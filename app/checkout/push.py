@@ -89,13 +89,37 @@ class PushHub:
 
 
 class WebSocketHub(PushHub):
-    def __init__(self, url: str, *, max_backoff: float = 10.0, open_timeout: float = 5.0):
+    """Events read from a websocket. ``headers`` go with each handshake (the back office's relay wants the device
+    token). An event with an integer ``id`` (the relay's) is remembered, and a reconnect asks for what came
+    after it (``?after=<id>``), so nothing relayed meanwhile is missed."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_backoff: float = 10.0,
+        open_timeout: float = 5.0,
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__()
         self.url = url
         self.max_backoff = max_backoff
         self.open_timeout = open_timeout
+        self.headers = dict(headers or {})
         self._task: asyncio.Task[None] | None = None
         self.connects = 0
+        self.last_id: int | None = None  # the newest relayed event's id
+
+    def dispatch(self, event: Mapping[str, object]) -> None:
+        event_id = event.get("id") if isinstance(event, Mapping) else None
+        if isinstance(event_id, int) and not isinstance(event_id, bool):
+            self.last_id = max(event_id, self.last_id or 0)
+        super().dispatch(event)
+
+    def _resume_url(self) -> str:
+        if self.last_id is None:
+            return self.url
+        return f"{self.url}{'&' if '?' in self.url else '?'}after={self.last_id}"
 
     async def start(self) -> WebSocketHub:
         if self._task is None:
@@ -115,7 +139,9 @@ class WebSocketHub(PushHub):
         failures = 0
         while True:
             try:
-                async with websockets.connect(self.url, open_timeout=self.open_timeout) as ws:
+                async with websockets.connect(
+                    self._resume_url(), open_timeout=self.open_timeout, additional_headers=self.headers or None
+                ) as ws:
                     self.connected, failures = True, 0
                     self.connects += 1
                     log.info("status events connected (%s)", self.url)
