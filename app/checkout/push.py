@@ -13,6 +13,8 @@ their normal interval at once, so there is no gap.
   between: it runs in this very process).
 - ``NotificationHub``: providers' notifications received by ``app.notifications``, beside
   either of the above; polling never slows down for them.
+- ``JoinedHub``: several of these at once (a till registered with a back office hears its relayed
+  notifications on a ``WebSocketHub`` beside its own hub); polling follows the main hub only.
 """
 
 from __future__ import annotations
@@ -181,6 +183,45 @@ class SandboxHub(PushHub, Generic[R]):
         if self._listener in self._state.listeners:
             self._state.listeners.remove(self._listener)
         self.connected = False
+
+
+class JoinedHub(PushHub):
+    """Watchers subscribed to several hubs at once, woken by whichever hears first.
+
+    Whether polling may slow down (``connected``) is ``main``'s to say alone (False without one): the others
+    are hints beside it, as the back office's relayed notifications beside the sandbox's events or none.
+    """
+
+    def __init__(self, main: PushHub | None, *others: PushHub):
+        super().__init__()
+        self.main = main
+        self.hubs: tuple[PushHub, ...] = ((main,) if main is not None else ()) + others
+
+    @property
+    def connected(self) -> bool:
+        return self.main.connected if self.main is not None else False
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        """Set by ``PushHub`` itself; whether polling may slow down is ``main``'s to say."""
+
+    def subscribe(self, request_id: str, wake: Wake) -> Callable[[], None]:
+        undo = [hub.subscribe(request_id, wake) for hub in self.hubs]
+
+        def unsubscribe() -> None:
+            for each in undo:
+                each()
+
+        return unsubscribe
+
+    async def start(self) -> JoinedHub:
+        for hub in self.hubs:
+            await hub.start()
+        return self
+
+    async def aclose(self) -> None:
+        for hub in self.hubs:
+            await hub.aclose()
 
 
 class NotificationHub(PushHub):
