@@ -14,7 +14,11 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from app.notifications.serve import DEMO_SECRET
+from app.backoffice import db
+from app.backoffice.service import create_service
+from app.notifications.intake import MAX_BODY
+from app.notifications.serve import DEMO_SECRET, demo_secret
+from app.notifications.sources import signature
 from app.replication.wire import API
 from tests.support.relaying import Till, instance, jpmorgan, razorpay, register
 from tests.support.waiting import until
@@ -192,3 +196,26 @@ async def test_unknown_revoked_and_other_devices_are_refused(
     assert revoked.value.response.status_code == 403 and b"revoked" in revoked.value.response.body
     health = await client.get(f"{base}{API}/health")
     assert health.json() == {"ok": True}
+
+
+async def test_the_back_office_makes_the_tills_checks(pg_dsn: str) -> None:
+    pool = db.make_pool(pg_dsn, max_size=2)
+    await pool.open(wait=True)
+    app = create_service(pool, secret_for=demo_secret)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bo.test") as c:
+            body, headers = razorpay("qr_x")
+            assert (await c.post("/notifications/paypal", content=body, headers=headers)).status_code == 404
+            plain = {**headers, "content-type": "text/plain"}
+            assert (await c.post("/notifications/razorpay", content=body, headers=plain)).status_code == 415
+            huge = b"{" + b" " * MAX_BODY + b"}"
+            assert (await c.post("/notifications/razorpay", content=huge, headers=headers)).status_code == 413
+            not_json = b"not json"
+            signed = {**headers, "x-razorpay-signature": signature(DEMO_SECRET, not_json)}
+            assert (await c.post("/notifications/razorpay", content=not_json, headers=signed)).status_code == 400
+            health = (await c.get("/notifications")).json()
+        assert health["counts"] == {"refused_404": 1, "refused_415": 1, "refused_413": 1, "refused_400": 1}
+        assert stored(pg_dsn) == []
+    finally:
+        await app.state.relay.aclose()
+        await pool.close()
