@@ -54,7 +54,7 @@ def data_files(packages: Iterable[str] = DATA_PACKAGES) -> list[tuple[str, str]]
 
 #: The back office service (``tillqr backoffice serve``) runs on a server, never on a till: the bundle leaves it
 #: and its extra's packages out (the bundle's ``tillqr backoffice serve`` says the extra is missing).
-SERVICE_ONLY = ("app.backoffice",)
+SERVICE_ONLY = ("app.backoffice", "app.commands.reconcile_cli")  # the second: `backoffice reconcile`, on the server
 SERVICE_EXTRA = (
     "psycopg",
     "psycopg_pool",

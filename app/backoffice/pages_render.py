@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
-from app.i18n import _, current, format_date, format_datetime, format_money, format_number, ngettext
+from app.i18n import _, current, format_date, format_datetime, format_money, format_number, ngettext, pgettext
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -68,6 +68,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(_=_, ngettext=ngettext, lang=lambda: (current().code or "en").replace("_", "-"))
+    env.globals.update(
+        _=_, ngettext=ngettext, pgettext=pgettext, lang=lambda: (current().code or "en").replace("_", "-")
+    )
     env.filters.update(money=money, when=when, day=day, status=status, skew=skew, pretty=pretty)
     return env

@@ -13,6 +13,8 @@ their normal interval at once, so there is no gap.
   between: it runs in this very process).
 - ``NotificationHub``: providers' notifications received by ``app.notifications``, beside
   either of the above; polling never slows down for them.
+- ``JoinedHub``: several of these at once (a till registered with a back office hears its relayed
+  notifications on a ``WebSocketHub`` beside its own hub); polling follows the main hub only.
 """
 
 from __future__ import annotations
@@ -89,13 +91,37 @@ class PushHub:
 
 
 class WebSocketHub(PushHub):
-    def __init__(self, url: str, *, max_backoff: float = 10.0, open_timeout: float = 5.0):
+    """Events read from a websocket. ``headers`` go with each handshake (the back office's relay wants the device
+    token). An event with an integer ``id`` (the relay's) is remembered, and a reconnect asks for what came
+    after it (``?after=<id>``), so nothing relayed meanwhile is missed."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_backoff: float = 10.0,
+        open_timeout: float = 5.0,
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__()
         self.url = url
         self.max_backoff = max_backoff
         self.open_timeout = open_timeout
+        self.headers = dict(headers or {})
         self._task: asyncio.Task[None] | None = None
         self.connects = 0
+        self.last_id: int | None = None  # the newest relayed event's id
+
+    def dispatch(self, event: Mapping[str, object]) -> None:
+        event_id = event.get("id") if isinstance(event, Mapping) else None
+        if isinstance(event_id, int) and not isinstance(event_id, bool):
+            self.last_id = max(event_id, self.last_id or 0)
+        super().dispatch(event)
+
+    def _resume_url(self) -> str:
+        if self.last_id is None:
+            return self.url
+        return f"{self.url}{'&' if '?' in self.url else '?'}after={self.last_id}"
 
     async def start(self) -> WebSocketHub:
         if self._task is None:
@@ -115,7 +141,9 @@ class WebSocketHub(PushHub):
         failures = 0
         while True:
             try:
-                async with websockets.connect(self.url, open_timeout=self.open_timeout) as ws:
+                async with websockets.connect(
+                    self._resume_url(), open_timeout=self.open_timeout, additional_headers=self.headers or None
+                ) as ws:
                     self.connected, failures = True, 0
                     self.connects += 1
                     log.info("status events connected (%s)", self.url)
@@ -155,6 +183,45 @@ class SandboxHub(PushHub, Generic[R]):
         if self._listener in self._state.listeners:
             self._state.listeners.remove(self._listener)
         self.connected = False
+
+
+class JoinedHub(PushHub):
+    """Watchers subscribed to several hubs at once, woken by whichever hears first.
+
+    Whether polling may slow down (``connected``) is ``main``'s to say alone (False without one): the others
+    are hints beside it, as the back office's relayed notifications beside the sandbox's events or none.
+    """
+
+    def __init__(self, main: PushHub | None, *others: PushHub):
+        super().__init__()
+        self.main = main
+        self.hubs: tuple[PushHub, ...] = ((main,) if main is not None else ()) + others
+
+    @property
+    def connected(self) -> bool:
+        return self.main.connected if self.main is not None else False
+
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        """Set by ``PushHub`` itself; whether polling may slow down is ``main``'s to say."""
+
+    def subscribe(self, request_id: str, wake: Wake) -> Callable[[], None]:
+        undo = [hub.subscribe(request_id, wake) for hub in self.hubs]
+
+        def unsubscribe() -> None:
+            for each in undo:
+                each()
+
+        return unsubscribe
+
+    async def start(self) -> JoinedHub:
+        for hub in self.hubs:
+            await hub.start()
+        return self
+
+    async def aclose(self) -> None:
+        for hub in self.hubs:
+            await hub.aclose()
 
 
 class NotificationHub(PushHub):

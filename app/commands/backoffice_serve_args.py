@@ -30,6 +30,11 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
         action="store_true",
         help=_("give the /reconcile page a Run now button, with this machine's provider (the sandbox's in demo mode)"),
     )
+    sv.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("check the providers' webhooks with the demo sandbox's secret, not the keyring's"),
+    )
     mg = bsub.add_parser("migrate", help=_("bring the back office's database schema up to date"))
     en = bsub.add_parser("enrol", help=_("make a one-time code a till or laptop registers with"))
     en.add_argument("--name", default="", help=_("the device's name, as people will see it"))

@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
         from app.backoffice.serve import run  # lazy: the web stack only to serve
 
         try:
-            run(dsn, args.host, args.port, banner=_("TillQR back office"), reconcile=args.reconcile)
+            run(dsn, args.host, args.port, banner=_("TillQR back office"), reconcile=args.reconcile, demo=args.demo)
         except CannotStart as exc:
             err(str(exc))
             return 1

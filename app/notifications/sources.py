@@ -22,9 +22,11 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from app.domain.jsontypes import JsonObject
 
+RAZORPAY_DIGITS = 2  # Razorpay's amounts are integer paise (its QR codes take rupees only)
 MAX_ID = 200  # longer than any provider's ids; a longer one is not an id
 
 
@@ -36,7 +38,8 @@ class BadNotice(ValueError):
 class Notice:
     request_id: str  # the provider's id of the payment request (what the watchers subscribe to)
     event_id: str | None  # the provider's id of this event, when it gives one (replays)
-    what: str  # the provider's event or status word, for the log
+    what: str  # the provider's event or status word, for the log (and the back office's relay)
+    amount: Decimal | None = None  # what the body says was paid, in major units, when it says (a hint only)
 
 
 # (the parsed body, the request's headers) -> the notice, or None for an event TillQR does not follow
@@ -74,6 +77,17 @@ def _word(value: object) -> str:
     return value[:40] if isinstance(value, str) else "?"
 
 
+def _amount(value: object, scale: int = 0) -> Decimal | None:
+    """A decimal string (or integer minor units, ``scale`` digits) as an exact amount; None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or (isinstance(value, str) and len(value) > 30):
+        return None
+    try:
+        amount = Decimal(value).scaleb(-scale)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
 def _object(value: object, what: str) -> JsonObject:
     if not isinstance(value, dict):
         raise BadNotice(f"{what} is missing or is not an object")
@@ -89,7 +103,10 @@ def _razorpay(body: JsonObject, headers: Mapping[str, str]) -> Notice | None:
     qr = _object(_object(_object(body.get("payload"), "payload").get("qr_code"), "qr_code").get("entity"), "entity")
     event_id = headers.get("x-razorpay-event-id")
     return Notice(
-        _id(qr.get("id"), "payload.qr_code.entity.id"), _id(event_id, "event id") if event_id else None, event
+        _id(qr.get("id"), "payload.qr_code.entity.id"),
+        _id(event_id, "event id") if event_id else None,
+        event,
+        _amount(qr.get("payments_amount_received"), RAZORPAY_DIGITS),
     )
 
 
@@ -104,6 +121,7 @@ def _jpmorgan(body: JsonObject, headers: Mapping[str, str]) -> Notice | None:
         _id(body.get("paymentRequestId"), "paymentRequestId"),
         _id(event_id, "eventId") if event_id is not None else None,
         _word(body.get("status")),
+        _amount(body.get("paidAmount")),
     )
 
 

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from app.replication.identity import DeviceIdentity, identity_file, load_identity
+from app.replication.identity import identity_file, registered_identity
 from app.replication.outbox import Outbox, fieldbook_path
 from app.replication.sender import IDLE_S, PushReport, Sender, SenderBusy, sender_lock_file
 from app.replication.wire import Stream
@@ -127,14 +127,6 @@ class TillSender:
                 log.exception("the back office sender failed; it starts again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), IDLE_S)
-
-
-def registered_identity(data_dir: Path, demo: bool, url: str) -> DeviceIdentity | None:
-    """This machine's identity when it should send: registered, and (the shop's device) ``[backoffice] url`` set."""
-    identity = load_identity(identity_file(data_dir, demo))
-    if identity is None or not (demo or url):
-        return None
-    return identity
 
 
 def open_till_sender(

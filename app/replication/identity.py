@@ -88,6 +88,14 @@ def load_identity(path: Path) -> DeviceIdentity | None:
         return None
 
 
+def registered_identity(data_dir: Path, demo: bool, url: str) -> DeviceIdentity | None:
+    """This machine's identity when it should send: registered, and (the shop's device) ``[backoffice] url`` set."""
+    identity = load_identity(identity_file(data_dir, demo))
+    if identity is None or not (demo or url):
+        return None
+    return identity
+
+
 def save_identity(path: Path, identity: DeviceIdentity) -> None:
     """Written atomically (temporary file, fsync, rename), readable by this user only."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.checkout.controller import CheckoutController
-from app.checkout.push import NotificationHub, PushHub
+from app.checkout.push import JoinedHub, NotificationHub, PushHub
 from app.config import settings as settings_mod
 from app.config.paths import Paths, paths
 from app.config.secrets import SecretsUnavailable, get_secret
@@ -31,6 +31,7 @@ from app.providers.registry import BY_NAME, unknown
 from app.providers.spec import ProviderSpec
 from app.storage.journal import Journal, JournalError
 
+from .backoffice_events import backoffice_events
 from .demo import INPROCESS_BASE, SANDBOX_STATE_FILE, SandboxHandle, demo_provider
 from .errors import CannotStart, JournalUnusable, SandboxError, SandboxUnavailable, TillBusy
 from .lock import TillLock, lock_file
@@ -272,6 +273,11 @@ async def _assemble(
             prov = _real_provider(BY_NAME[name], settings)
             opened.push_async_callback(prov.aclose)
             journal = _journal(p.journal_file)
+        relayed = backoffice_events(p.data_dir, demo, settings.backoffice_url)  # None unless registered
+        if relayed is not None:  # the back office's relayed notifications wake watchers beside the till's own hub
+            opened.push_async_callback(relayed.aclose)
+            await relayed.start()
+            hub = JoinedHub(hub, relayed)
         if receiving:
             hub = NotificationHub(hub)  # notifications wake watchers beside the sandbox's or websocket's events
         opened.push_async_callback(journal.aclose)

@@ -4,7 +4,7 @@ import time
 from decimal import Decimal
 
 from app.checkout.events import SaleChanged
-from app.checkout.push import PushHub
+from app.checkout.push import JoinedHub, PushHub
 from app.domain.sale import SaleStatus
 from tests.support.till import demo_till
 from tests.support.waiting import until
@@ -67,3 +67,22 @@ async def test_watcher_polls_slowly_while_pushed_and_normally_without(tmp_path):
         await pushed.stop()
         await plain.stop()
         await rt.controller.cancel()
+
+
+async def test_a_joined_hub_wakes_on_either_and_polls_as_its_main_hub_says():
+    main, beside = PushHub(), PushHub()
+    joined = JoinedHub(main, beside)
+    woken: list[str] = []
+    unsubscribe = joined.subscribe("req-1", lambda: woken.append("req-1"))
+    main.dispatch({"request_id": "req-1"})
+    beside.dispatch({"request_id": "req-1"})
+    beside.dispatch({"request_id": "req-2"})
+    assert woken == ["req-1", "req-1"]
+    beside.connected = True
+    assert joined.connected is False  # the hint beside never slows polling
+    main.connected = True
+    assert joined.connected is True and JoinedHub(None, beside).connected is False
+    unsubscribe()
+    main.dispatch({"request_id": "req-1"})
+    beside.dispatch({"request_id": "req-1"})
+    assert woken == ["req-1", "req-1"]

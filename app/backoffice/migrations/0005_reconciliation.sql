@@ -28,4 +28,4 @@ CREATE TABLE reconciliation_findings (
 CREATE INDEX reconciliation_findings_run ON reconciliation_findings (run_id, kind);
 
 -- Sales by their provider request id (a request the provider lists is looked up whatever its day).
-CREATE INDEX sales_request ON sales ((payload ->> 'request_id'));
+-- (sales by request id: 0004's index sales_request serves the lookups)
