@@ -139,11 +139,18 @@ async def device_for_token(conn: psycopg.AsyncConnection, token: str) -> Device 
 
 
 async def revoke(conn: psycopg.AsyncConnection, device_id: str) -> bool:
-    """Revokes the device (its next contact is answered 403 ``{"revoked": true}``); False when unknown."""
+    """Revokes the device (its next contact is answered 403 ``{"revoked": true}``, and every service instance
+    closes its open events websocket: ``REVOKED_CHANNEL``); False when unknown."""
     cur = await conn.execute(
         "UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = %s RETURNING id", (device_id,)
     )
-    return await cur.fetchone() is not None
+    if await cur.fetchone() is None:
+        return False
+    await conn.execute("SELECT pg_notify(%s, %s)", (REVOKED_CHANNEL, device_id))  # sent once committed
+    return True
+
+
+REVOKED_CHANNEL = "tillqr_revoked"  # NOTIFY: a device just revoked (its id), for the relay's open websockets
 
 
 async def close_day(conn: psycopg.AsyncConnection, store: str, day: str, by: str = "") -> None:

@@ -22,6 +22,8 @@ import psycopg
 
 from app.domain.jsontypes import JsonObject
 
+from .db import REVOKED_CHANNEL
+
 log = logging.getLogger("tillqr.backoffice")
 
 CHANNEL = "tillqr_notifications"
@@ -74,7 +76,7 @@ SELECT_RELAYED = "SELECT id, provider, request_id, status, amount, device_id FRO
 class Fanout:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self._subs: dict[str, set[asyncio.Queue[Relayed]]] = {}
+        self._subs: dict[str, set[asyncio.Queue[Relayed | None]]] = {}  # None: the device was revoked
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._failed: BaseException | None = None
@@ -89,12 +91,13 @@ class Fanout:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="relay-listen")
         await asyncio.wait_for(self._listening.wait(), timeout)
 
-    def subscribe(self, device_id: str) -> asyncio.Queue[Relayed]:
-        queue: asyncio.Queue[Relayed] = asyncio.Queue()
+    def subscribe(self, device_id: str) -> asyncio.Queue[Relayed | None]:
+        """The device's queue: each notification for it, then None if it is revoked (its socket closes)."""
+        queue: asyncio.Queue[Relayed | None] = asyncio.Queue()
         self._subs.setdefault(device_id, set()).add(queue)
         return queue
 
-    def unsubscribe(self, device_id: str, queue: asyncio.Queue[Relayed]) -> None:
+    def unsubscribe(self, device_id: str, queue: asyncio.Queue[Relayed | None]) -> None:
         subs = self._subs.get(device_id)
         if subs is not None:
             subs.discard(queue)
@@ -122,6 +125,11 @@ class Fanout:
             queue.put_nowait(relayed)
             self.delivered += 1
 
+    def revoked(self, device_id: str) -> None:
+        """The device was revoked (on any instance): its websockets here are told to close."""
+        for queue in list(self._subs.get(device_id, ())):
+            queue.put_nowait(None)
+
     async def aclose(self) -> None:
         task, self._task = self._task, None
         if task is not None:
@@ -135,10 +143,14 @@ class Fanout:
             try:
                 async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {REVOKED_CHANNEL}")
                     await self._catch_up(conn)
                     self._listening.set()
                     attempt = 0
                     async for note in conn.notifies():
+                        if note.channel == REVOKED_CHANNEL:
+                            self.revoked(note.payload)
+                            continue
                         try:
                             self.dispatch(Relayed.from_announcement(note.payload))
                         except (ValueError, KeyError, TypeError, ArithmeticError):

@@ -173,6 +173,9 @@ def _after(raw: str | None) -> int | None:
     return int(raw) if raw is not None and raw.isdigit() and len(raw) < 19 else None
 
 
+REVOKED_CLOSE = 1008  # policy violation: the device was revoked while connected (RFC 6455 7.4.1)
+
+
 async def _deny(ws: WebSocket, response: Response) -> None:
     """Refused during the handshake: the HTTP answer itself where the server can send one, else a 403."""
     if "websocket.http.response" in ws.scope.get("extensions", {}):
@@ -181,8 +184,8 @@ async def _deny(ws: WebSocket, response: Response) -> None:
         await ws.close(code=1008)
 
 
-async def _feed(ws: WebSocket, queue: asyncio.Queue[Relayed], replayed: set[int]) -> None:
-    """Sends what the queue receives until the device closes the socket."""
+async def _feed(ws: WebSocket, queue: asyncio.Queue[Relayed | None], replayed: set[int]) -> None:
+    """Sends what the queue receives until the device closes the socket, or is revoked (closed with 1008)."""
     closed = asyncio.create_task(_until_closed(ws))
     try:
         while True:
@@ -192,6 +195,9 @@ async def _feed(ws: WebSocket, queue: asyncio.Queue[Relayed], replayed: set[int]
                 taken.cancel()
                 return
             relayed = taken.result()
+            if relayed is None:
+                await ws.close(code=REVOKED_CLOSE, reason="this device is revoked")
+                return
             if relayed.id not in replayed:
                 await ws.send_json(relayed.event())
     finally:

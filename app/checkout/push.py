@@ -29,6 +29,7 @@ from typing import Generic, Protocol, TypeVar
 log = logging.getLogger("tillqr.push")
 
 Wake = Callable[[], None]
+POLICY_CLOSE = 1008  # a websocket closed so (RFC 6455 7.4.1): the back office revoked this device
 
 
 class Changed(Protocol):
@@ -137,6 +138,7 @@ class WebSocketHub(PushHub):
 
     async def _run(self) -> None:
         import websockets  # lazy: only a till whose provider pushes status events loads it
+        from websockets.exceptions import InvalidStatus  # lazy: as above
 
         failures = 0
         while True:
@@ -153,8 +155,16 @@ class WebSocketHub(PushHub):
                             self.dispatch(json.loads(message))
                         except ValueError:
                             log.warning("ignored a malformed status event: %.200r", message)
+                if ws.close_code == POLICY_CLOSE:
+                    log.warning("status events ended: %s said %r; polling only", self.url, ws.close_reason)
+                    return  # the back office revoked this device: asking again would be refused
             except asyncio.CancelledError:
                 raise
+            except InvalidStatus as exc:
+                if exc.response.status_code in (401, 403):  # this device's token is refused (revoked, unknown)
+                    log.warning("status events refused (%s); polling only", exc)
+                    return
+                log.info("status events unavailable (%s); polling", exc)
             except Exception as exc:  # noqa: BLE001 - network, handshake, protocol: all mean "poll instead"
                 log.info("status events unavailable (%s); polling", exc)
             finally:

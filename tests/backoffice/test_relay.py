@@ -198,6 +198,22 @@ async def test_unknown_revoked_and_other_devices_are_refused(
     assert health.json() == {"ok": True}
 
 
+async def test_a_device_revoked_while_connected_is_closed_and_its_hub_stops(
+    client: httpx.AsyncClient, pg_dsn: str, base: str, till: Till
+) -> None:
+    other = await register(client, pg_dsn, base, "till 2")
+    hub = await till.listen()
+    still = await other.listen()
+    async with await psycopg.AsyncConnection.connect(pg_dsn, autocommit=True) as conn:
+        assert await db.revoke(conn, till.device_id)  # as `tillqr backoffice revoke` or the Devices page does
+    await until(lambda: hub._task is not None and hub._task.done())  # closed with 1008: it does not ask again
+    assert not hub.connected and hub.connects == 1
+    await post_razorpay(client, base, "qr_for_all")  # held by nobody: sent to every connected device
+    await until(lambda: other.requests_heard() == ["qr_for_all"])
+    assert still.connected and till.heard == []
+    await other.aclose()
+
+
 async def test_the_back_office_makes_the_tills_checks(pg_dsn: str) -> None:
     pool = db.make_pool(pg_dsn, max_size=2)
     await pool.open(wait=True)
