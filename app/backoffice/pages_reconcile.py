@@ -48,9 +48,14 @@ def reconcile_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None
     def message(session: managers.Session, status: int, text: str) -> Response:
         return kit.render("message.html", status, session=session, manager=session.manager, message=text)
 
-    async def page(_request: Request, session: managers.Session) -> Response:
+    async def page(request: Request, session: managers.Session) -> Response:
+        raw = request.query_params.get("day", "").strip()
+        try:
+            day = date.fromisoformat(raw) if raw else None  # none asked: the latest run of any day
+        except ValueError:
+            return message(session, 400, _("{day} is not a day (YYYY-MM-DD).").format(day=raw[:20]))
         async with pool.connection() as conn:
-            run = await reconcile.last_run(conn)
+            run = await reconcile.last_run(conn, day)
         return kit.render(
             "reconcile.html",
             session=session,
@@ -59,7 +64,8 @@ def reconcile_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None
             kinds=list(Kind),
             title=group_title,
             can_run=provider is not None,
-            today=date.today().isoformat(),
+            today=(day or date.today()).isoformat(),
+            asked=day,
         )
 
     async def run_now(request: Request, session: managers.Session) -> Response:
@@ -80,7 +86,7 @@ def reconcile_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None
             return message(session, 409, str(exc))
         except ProviderError as exc:
             return message(session, 503, str(exc.words))
-        return RedirectResponse("/reconcile", status_code=303, headers=dict(kit.headers))
+        return RedirectResponse(f"/reconcile?day={day.isoformat()}", status_code=303, headers=dict(kit.headers))
 
     return [
         Route("/reconcile", kit.guard(page), methods=["GET"]),

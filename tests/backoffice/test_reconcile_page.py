@@ -86,7 +86,7 @@ async def test_the_page_shows_the_last_run_s_groups_and_runs_one_now(kit: tuple[
     assert refused.status_code == 403
     assert (await site.client.get("/reconcile")).text.count('class="findings"') == 0
     ran = await site.client.post("/reconcile", data={"csrf": csrf, "day": ""})
-    assert ran.status_code == 303 and ran.headers["location"] == "/reconcile"
+    assert ran.status_code == 303 and ran.headers["location"] == f"/reconcile?day={date.today().isoformat()}"
 
     page = html.unescape((await site.client.get("/reconcile")).text)
     assert rows_of(page, "paid_not_reported") == sorted([lost.request_id, stale.request_id])
@@ -112,7 +112,8 @@ async def test_without_a_provider_the_page_shows_the_last_run_and_no_run_button(
     async with site(pool, None) as plain:
         csrf = await logged_in(plain)
         page = html.unescape((await plain.client.get("/reconcile")).text)
-        assert rows_of(page, "paid_not_reported") == [paid.request_id] and 'action="/reconcile"' not in page
+        assert rows_of(page, "paid_not_reported") == [paid.request_id]
+        assert 'method="post" action="/reconcile"' not in page and 'method="get" action="/reconcile"' in page
         refused = await plain.client.post("/reconcile", data={"csrf": csrf})
         assert refused.status_code == 409 and "started without a provider" in refused.text
 
@@ -126,3 +127,21 @@ async def test_run_now_with_a_provider_that_cannot_search_says_so(kit: tuple[Cha
         bad_day = await plain.client.post("/reconcile", data={"csrf": csrf, "day": "Jan 2"})
         assert bad_day.status_code == 400 and "Jan 2 is not a day" in bad_day.text
     assert await plain.rows("SELECT count(*) FROM reconciliation_runs") == [(0,)]
+
+
+async def test_another_day_shows_that_days_last_run_or_says_there_is_none(
+    kit: tuple[Chain, AsyncConnectionPool],
+) -> None:
+    c, pool = kit
+    paid = await c.request("10.00")
+    await c.pay(paid)
+    async with pool.connection() as conn:
+        await reconcile.reconcile(conn, c.provider, date.today())
+    async with site(pool, None) as plain:
+        await logged_in(plain)
+        today = html.unescape((await plain.client.get(f"/reconcile?day={date.today().isoformat()}")).text)
+        assert rows_of(today, "paid_not_reported") == [paid.request_id]
+        other = html.unescape((await plain.client.get("/reconcile?day=2026-01-02")).text)
+        assert 'id="none"' in other and "2026-01-02" in other and rows_of(other, "paid_not_reported") == []
+        bad = await plain.client.get("/reconcile?day=yesterday")
+        assert bad.status_code == 400 and "is not a day" in html.unescape(bad.text)
