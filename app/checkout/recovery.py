@@ -2,7 +2,10 @@
 
 Run at every start of the GUI and by ``tillqr recover``. For each open sale:
 
-- the provider never saw it (404)           → failed, closed;
+- the provider never saw it (404)           → failed, closed; but while its create may still be on its way
+  (no request id journaled, started less than ``CREATE_MAY_LAND_S`` ago: the till died with the call sent)
+  it is left open ("create_in_flight") and asked about again, so a request that lands late is found and
+  cancelled, never left payable and unseen;
 - it ended at the provider (paid, expired…) → that status, unlinked, closed —
   a payment that arrived while the app was down is found here;
 - it is still open and linked to our link   → resumed on the counter and watched
@@ -26,7 +29,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from app.domain import dueterms
@@ -35,7 +38,7 @@ from app.domain.jsontypes import Json, JsonObject
 from app.domain.sale import Sale, SaleStatus
 from app.i18n import _, lazy_
 from app.providers.base import PaymentProvider, ProviderError, ProviderNotFound, ProviderUnavailable, linking
-from app.retry import IN_DOUBT, RetryPolicy, Timer
+from app.retry import IN_DOUBT, PROVIDER_CALL, RetryPolicy, Timer
 from app.storage.journal import Journal
 
 from .closing import apply_info, not_found_reason, settled_due
@@ -51,6 +54,10 @@ CANCELLED_AT_RECOVERY = lazy_("cancelled at recovery")
 NEVER_SHOWN = lazy_("interrupted before it was shown")
 
 log = logging.getLogger("tillqr.recovery")
+
+# A create sent just before the till died can reach the provider this long after the sale began: three times the
+# provider call's own deadline (app.retry.PROVIDER_CALL), room for a slow proxy. Until then "not found" is not the end.
+CREATE_MAY_LAND_S = 3 * (PROVIDER_CALL.deadline_s or 20.0)
 
 
 class Counter(Protocol):
@@ -138,6 +145,8 @@ async def _recover_one(ctl: Counter, sale: Sale, cancel_open: bool) -> Recovered
     except ProviderNotFound:
         if sale.status.is_open:
             created = sale.request_id is not None or await _created_in_history(ctl, sale)
+            if not created and ctl.clock() - sale.created_at < timedelta(seconds=CREATE_MAY_LAND_S):
+                return Recovered(sale, "create_in_flight")  # asked about again (InDoubt) until it lands or is late
             why = not_found_reason(sale.request_id or sale.sale_id if created else None)
             sale = await _record(ctl, sale.move(SaleStatus.FAILED, reason=why), "recovered")
         return await _finish(ctl, sale, decided_locally=False)
@@ -309,7 +318,7 @@ class InDoubt:
             )
 
 
-DOUBT = ("unreachable", "error", "busy")  # recover() results that leave a sale open, to be asked again
+DOUBT = ("unreachable", "error", "busy", "create_in_flight")  # recover() results that leave a sale open, asked again
 
 
 def _open_ones(results: list[Recovered]) -> dict[str, Recovered]:

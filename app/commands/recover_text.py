@@ -16,6 +16,7 @@ _ACTIONS = LazyWords(
         "other_provider": lazy_p("recovery", "other provider"),
         "refund_finished": lazy_p("recovery", "refund finished"),
         "unreachable": lazy_p("recovery", "unreachable"),
+        "create_in_flight": lazy_p("recovery", "create may land"),
         "error": lazy_p("recovery", "error"),
         "unlinked_stale": lazy_p("recovery", "stale link removed"),
     }

@@ -33,7 +33,7 @@ RECOVER = Words(lazy_("Could not check unfinished sales"))
 MORE_TIME = Words(lazy_("Could not give more time"))
 # an amount's digits as Money.display() writes them in any language: "2.50" (BRL 2.50), "2,50" (R$ 2,50), "1,250.00"
 _AMOUNT = re.compile(r"\d[\d.,\u00a0\u202f']*\d")
-_UNSURE = ("unreachable", "error")
+_UNSURE = ("unreachable", "error", "create_in_flight")
 NO_ANSWER = lazy_("The payment provider does not answer; sales will start when it is back. TillQR keeps asking.")
 
 
@@ -81,11 +81,13 @@ def recovery_report(found: Sequence[Recovered]) -> tuple[str, Level] | None:
     sales = [f"{r.sale.amount.display()} {r.sale.status.label.lower()}" for r in checked]
     if doubt:
         amounts = ", ".join(r.sale.amount.display() for r in doubt)
-        why = (
-            _("the provider is not answering")
-            if any(r.action == "unreachable" for r in doubt)
-            else _("the provider answered with an error")
-        )
+        actions = {r.action for r in doubt}
+        if "unreachable" in actions:
+            why = _("the provider is not answering")
+        elif "error" in actions:
+            why = _("the provider answered with an error")
+        else:
+            why = _("its payment request may still be on its way to the provider")
         said = ngettext(
             "{n} unfinished sale from the last run ({amounts}) could not be checked yet: {why}. "
             "TillQR keeps asking and shows what it finds.",

@@ -7,9 +7,12 @@ them) up to the crash point, then a fresh controller on the same journal recover
 import pytest
 
 from app.checkout.controller import SaleInProgress
+from app.checkout.recovery import CREATE_MAY_LAND_S
 from app.domain.money import Money
 from app.domain.sale import Sale, SaleStatus
 from app.providers.base import ChargeSpec
+from app.screens.counter_words import recovery_report
+from app.screens.operations import Level
 from tests.support.till import demo_till, linked_now, sandbox_request, second_controller, time_travel
 from tests.support.waiting import until
 
@@ -35,10 +38,34 @@ async def _steps(rt, upto: str, amount="10.00") -> Sale:
 
 async def test_died_after_journaling_intent_before_create(tmp_path):
     async with demo_till(tmp_path) as rt:
-        await _steps(rt, "journal")
-        [r] = await second_controller(rt).recover()
-        assert r.sale.status == SaleStatus.FAILED and r.sale.closed
+        sale = await _steps(rt, "journal")
+        [r] = await second_controller(rt).recover()  # at once: its create may still be on its way
+        assert r.action == "create_in_flight" and r.sale.status.is_open and not r.sale.closed
+        said = recovery_report([r])
+        assert said is not None and said[1] is Level.WARNING and "may still be on its way" in said[0]
+        [r] = await second_controller(rt, later_s=CREATE_MAY_LAND_S + 1).recover()  # it never came
+        assert r.sale.sale_id == sale.sale_id and r.sale.status == SaleStatus.FAILED and r.sale.closed
         assert (await rt.sandbox.state())["requests"] == []
+
+
+async def test_a_create_that_lands_after_recovery_looked_is_found_and_cancelled(tmp_path):
+    """The till died with its create sent; recovery asked before it reached the provider. It is not called
+    "never created": asked again, the request that landed late is cancelled, never left payable and unseen."""
+    async with demo_till(tmp_path) as rt:
+        sale = await _steps(rt, "journal")
+        ctl = second_controller(rt)
+        ctl.in_doubt.base_s = 0.05
+        try:
+            [r] = await ctl.recover()
+            assert r.action == "create_in_flight" and list(ctl.in_doubt.sales) == [sale.sale_id]
+            spec = ChargeSpec(sale.sale_id, sale.amount, "", rt.controller.duration_s, sale.idempotency_key("create"))
+            late = await rt.provider.create_request(spec)  # the dead process's call arrives now
+            closed = await ctl.wait_closed(sale.sale_id, timeout=20)
+            assert closed.status == SaleStatus.CANCELLED and closed.closed, closed
+            assert (await sandbox_request(rt, late.request_id))["status"] != "ACTIVE"  # nobody can pay it now
+            assert await linked_now(rt) is None and ctl.in_doubt.sales == {}
+        finally:
+            await ctl.aclose()
 
 
 async def test_died_after_create_before_link(tmp_path):
