@@ -16,12 +16,13 @@ Payloads are JSON objects with money as decimal strings and times in ISO 8601 wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from enum import StrEnum
 
 from app.domain.jsontypes import JsonObject
-from app.replication.wire import SCHEMA_VERSION, RecordKind, canonical, digest, new_record_id, now_iso
+from app.replication.wire import SCHEMA_VERSION, RecordKind, canonical, new_record_id, now_iso
 
 TABLE = "replication_outbox"
 
@@ -50,11 +51,11 @@ class RowState(StrEnum):
 
 def append(conn: sqlite3.Connection, kind: RecordKind, payload: JsonObject) -> int:
     """One record appended inside the caller's open transaction; its ``seq``."""
-    text = canonical(payload).decode()
+    body = canonical(payload)  # made once: stored, and hashed
     cur = conn.execute(
         f"""INSERT INTO {TABLE} (record_id, kind, schema_version, payload, sha256, device_time)
             VALUES (?,?,?,?,?,?)""",
-        (new_record_id(), kind.value, SCHEMA_VERSION, text, digest(payload), now_iso()),
+        (new_record_id(), kind.value, SCHEMA_VERSION, body.decode(), hashlib.sha256(body).hexdigest(), now_iso()),
     )
     return int(cur.lastrowid or 0)
 
