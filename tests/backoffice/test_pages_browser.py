@@ -99,7 +99,7 @@ async def test_a_sale_made_on_a_till_appears_live_and_is_exported(
             wait.until(ec.presence_of_element_located((By.ID, "history")))
             assert driver.find_elements(By.CSS_SELECTOR, "#history tr[data-seq]")
             shot(driver, "sale")
-            for page in ("devices", "readings", "conflicts"):
+            for page in ("devices", "readings", "conflicts", "reconcile"):
                 driver.get(f"{service.url}/{page}")
                 wait.until(ec.presence_of_element_located((By.TAG_NAME, "h1")))
                 shot(driver, page)
