@@ -28,6 +28,10 @@ log = logging.getLogger("tillqr.backoffice")
 
 CHANNEL = "tillqr_notifications"
 SEEN_KEPT = 10_000  # ids handed out, remembered so one read back after a reconnect is not sent twice
+# Ids are taken at INSERT and committed in any order: one below an id already heard may commit after it. So a
+# read back (here after a drop, or a device's ?after=) starts this many ids earlier, and what was heard is skipped
+# (``Fanout.dispatch``'s seen set; the till's WebSocketHub).
+REPLAY_OVERLAP = 64
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)  # between attempts to LISTEN again after the connection dropped
 
 
@@ -169,6 +173,6 @@ class Fanout:
             row = await cur.fetchone()
             self.last_id = int(row[0]) if row else 0
             return
-        cur = await conn.execute(f"{SELECT_RELAYED} WHERE id > %s ORDER BY id", (self.last_id,))
+        cur = await conn.execute(f"{SELECT_RELAYED} WHERE id > %s ORDER BY id", (self.last_id - REPLAY_OVERLAP,))
         for row in await cur.fetchall():
             self.dispatch(Relayed(*row))

@@ -38,7 +38,7 @@ from app.notifications.intake import Answer, Arrival, Intake, SecretFor
 from app.replication.wire import API
 
 from . import db
-from .fanout import CHANNEL, SELECT_RELAYED, Fanout, Relayed
+from .fanout import CHANNEL, REPLAY_OVERLAP, SELECT_RELAYED, Fanout, Relayed
 
 log = logging.getLogger("tillqr.backoffice")
 
@@ -122,7 +122,7 @@ class Relay(Intake):
             cur = await conn.execute(
                 f"{SELECT_RELAYED} WHERE id > %s AND (device_id = %s OR device_id IS NULL)"
                 f" AND received_at > now() - %s::interval ORDER BY id LIMIT %s",
-                (after, device_id, REPLAY_WINDOW, REPLAY_LIMIT),
+                (max(after - REPLAY_OVERLAP, 0), device_id, REPLAY_WINDOW, REPLAY_LIMIT),
             )
             return [Relayed(*row) for row in await cur.fetchall()]
 

@@ -23,12 +23,14 @@ import asyncio
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger("tillqr.push")
 
 Wake = Callable[[], None]
+HEARD_KEPT = 1024  # relayed ids a hub remembers (well over the back office's replay overlap)
 POLICY_CLOSE = 1008  # a websocket closed so (RFC 6455 7.4.1): the back office revoked this device
 
 
@@ -112,12 +114,23 @@ class WebSocketHub(PushHub):
         self._task: asyncio.Task[None] | None = None
         self.connects = 0
         self.last_id: int | None = None  # the newest relayed event's id
+        self._heard_ids: deque[int] = deque(maxlen=HEARD_KEPT)  # relayed ids heard: a replay's overlap is skipped
 
     def dispatch(self, event: Mapping[str, object]) -> None:
         event_id = event.get("id") if isinstance(event, Mapping) else None
         if isinstance(event_id, int) and not isinstance(event_id, bool):
             self.last_id = max(event_id, self.last_id or 0)
         super().dispatch(event)
+
+    def _heard_before(self, event: object) -> bool:
+        """Whether this relayed event (by its ``id``) was heard already: a resumed replay overlaps what was heard."""
+        event_id = event.get("id") if isinstance(event, dict) else None
+        if not isinstance(event_id, int) or isinstance(event_id, bool):
+            return False
+        if event_id in self._heard_ids:
+            return True
+        self._heard_ids.append(event_id)
+        return False
 
     def _resume_url(self) -> str:
         if self.last_id is None:
@@ -152,7 +165,9 @@ class WebSocketHub(PushHub):
                     self.wake_all()
                     async for message in ws:
                         try:
-                            self.dispatch(json.loads(message))
+                            event = json.loads(message)
+                            if not self._heard_before(event):
+                                self.dispatch(event)
                         except ValueError:
                             log.warning("ignored a malformed status event: %.200r", message)
                 if ws.close_code == POLICY_CLOSE:

@@ -174,6 +174,32 @@ async def test_a_device_that_reconnects_with_after_misses_nothing(
     assert ['"qr_1"' in replayed[0], '"qr_2"' in replayed[1]] == [True, True]
 
 
+async def test_a_notification_that_committed_after_a_later_one_is_not_missed_on_reconnect(
+    client: httpx.AsyncClient, pg_dsn: str, base: str, till: Till
+) -> None:
+    """Ids are taken at INSERT and committed in any order: a device that heard id n, then dropped, must still get
+    an id below n that committed meanwhile. The replay overlaps; the hub skips what it heard."""
+    for request in ("qr_2", "qr_late", "qr_3"):
+        await till.sell(client, request)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        [(taken,)] = conn.execute("SELECT nextval('notifications_id_seq')").fetchall()  # an instance's INSERT ...
+    hub = await till.listen()
+    await post_razorpay(client, base, "qr_2", event_id="e2")  # ... while a later one commits and is heard
+    await until(lambda: till.requests_heard() == ["qr_2"])
+    assert hub.last_id is not None and hub.last_id > taken
+    await hub.aclose()
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # the earlier id commits now, the device away
+        conn.execute(
+            "INSERT INTO notifications (id, provider, request_id, status, device_id, body_key)"
+            " VALUES (%s, 'razorpay', 'qr_late', 'qr_code.credited', %s, 'late')",
+            (taken, till.device_id),
+        )
+    await hub.start()  # resumes with ?after=<the later id>
+    assert (await post_razorpay(client, base, "qr_3", event_id="e3")).json()["status"] == "accepted"  # a marker
+    await until(lambda: till.requests_heard()[-1:] == ["qr_3"])  # heard: so is everything replayed before it
+    assert till.requests_heard() == ["qr_2", "qr_late", "qr_3"]  # the late one once, the first not twice
+
+
 async def test_unknown_revoked_and_other_devices_are_refused(
     client: httpx.AsyncClient, pg_dsn: str, base: str, till: Till
 ) -> None:
