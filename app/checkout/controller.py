@@ -6,8 +6,10 @@ cancel), ``tillqr recover``: ``charge``, ``cancel``, ``finish``, ``refund``, ``r
 
 It is the only code that sets the counter's current sale (``_set_current``) and the only code
 that closes a sale (``_begin_close`` / ``close_now``, through ``app.checkout.closing`` and the
-retry policy of ``app.retry``). Recovery works through the public port below
-(``adopt``, ``publish``, ``notice``, ``close_now``, ``close_in_background``).
+retry policy of ``app.retry``). Recovery works through the public port
+(``adopt``, ``publish``, ``notice``, ``close_now``, ``close_in_background``). The sale's state, that port,
+``_set_current`` and the journal-first ``_save`` are the base class's, ``app.checkout.counter_port.CounterPort``;
+this module adds the commands and the sale's life.
 
 Its lock guards state changes only (the current sale, the journal line that goes with it), never a
 provider call: a charge journals its intent under the lock, then creates and links with the lock
@@ -15,9 +17,8 @@ free, so a second press during a slow create is answered at once (``SaleInProgre
 being started"), and a cancel, a status or an expiry that lands meanwhile is not held up.
 
 Its helpers hold no state of the sale: ``SaleWatch`` (status and deadline), ``outcomes`` (pure: what an
-answer does to the sale), ``closing``, ``recovery``, ``refunds``, ``background``. What stays here is every
-change of the counter's sale and its ordering with the journal, which is why this one module is longer
-than the house's ~400 lines: splitting it further would bring back the second paths it replaced.
+answer does to the sale), ``closing``, ``recovery``, ``refunds``, ``background``. What stays in the controller
+and its base class is every change of the counter's sale and its ordering with the journal.
 
 Invariants (tests in tests/unit/test_controller.py, test_races.py, test_recovery.py):
 - one open sale per counter, so at most one request linked to the static link: a second
@@ -51,14 +52,13 @@ from app.providers.base import (
     RequestInfo,
     linking,
 )
-from app.retry import CLOSE, CLOSE_AT_RECOVERY, SYSTEM_TIMER, Timer
-from app.storage.cashiers import Cashier
+from app.retry import CLOSE, SYSTEM_TIMER, Timer
 from app.storage.journal import Journal
 
-from .background import Background, ClosedWaiters
 from .closing import apply_info, close_sale
+from .counter_port import CounterPort
 from .errors import ChargeFailed, CheckoutError, SaleInProgress
-from .events import CounterFree, EventBus, Level, Listener, Notice, SaleChanged
+from .events import CounterFree, Level
 from .outcomes import AtExpiry, after_cancel, after_status, at_expiry, checked_charge, start_failure
 from .push import PushHub
 from .recovery import InDoubt, Recovered, recover
@@ -76,14 +76,7 @@ PREVIOUS_CLOSE_WAIT_S = 5.0  # a new charge waits this long for the previous sal
 STARTING = lazy_("a sale is being started; wait for its QR")
 
 
-class _Keep:
-    """``_set_current``'s default: the due-date terms stay with their sale."""
-
-
-KEEP = _Keep()
-
-
-class CheckoutController:
+class CheckoutController(CounterPort):
     def __init__(
         self,
         provider: PaymentProvider,
@@ -100,60 +93,21 @@ class CheckoutController:
     ):
         if duration_s < 1:
             raise ValueError(f"a payment request must stay payable at least 1 second, not {duration_s}")
-        self.provider = provider
-        self.journal = journal
+        super().__init__(provider, journal, clock=clock, timer=timer)
         self.link_id = link_id if Capability.STATIC_LINK in provider.capabilities else None
         self.currency = currency
         self.duration_s = duration_s
         self.poll_interval = poll_interval
-        self.clock = clock  # wall time of sales (expires_at)
-        self.timer = timer  # waits: expiry, retries (injected in tests)
-        self.bus = EventBus()
-        self._current: Sale | None = None  # the sale occupying the counter until it is CLOSED
-        self._due: DueTerms | None = None  # the current sale's due-date terms, if it has them
-        self._starting: str | None = None  # the sale whose create/link is in flight
         self._cancelling: asyncio.Task[Sale | None] | None = None
-        self._lock = asyncio.Lock()  # state changes only; never held across a provider call
         self._recovering = asyncio.Lock()  # one recover() at a time (it never blocks a charge or a cancel)
-        self._closing: asyncio.Task[Sale] | None = None
-        self._background = Background(
-            lambda exc: self.notice(Level.ERROR, _("Something went wrong inside TillQR (details in the log)."))
-        )
         self.watch = SaleWatch(
             provider, interval=poll_interval, slow_interval=pushed_poll_interval, hub=hub, clock=clock, timer=timer,
             spawn=self._background.spawn, on_info=self._on_info, on_deadline=self._on_deadline, notice=self.notice,
         )  # fmt: skip
-        self._closed_waiters = ClosedWaiters()
         self.refunds = Refunds(provider, journal, self.bus, poll_interval=poll_interval)
         self.in_doubt = InDoubt(self)  # sales recover() could not ask about: asked again in the background
-        # Who is signed in at the counter (the counter's model sets it; ``tillqr charge --cashier``): each sale,
-        # cancel and refund records them, in the same journal write. None: nobody (a one-person shop).
-        self.cashier: Cashier | None = None
 
-    # -- reading ------------------------------------------------------------------------
-    @property
-    def current(self) -> Sale | None:
-        """The sale on the counter (open, or ended and being closed), or None when it is free."""
-        return self._current
-
-    @property
-    def starting(self) -> bool:
-        """A charge is between its journaled intent and its QR (create and link in flight)."""
-        return self._starting is not None
-
-    @property
-    def capabilities(self) -> Capability:
-        return self.provider.capabilities
-
-    @property
-    def due_terms(self) -> DueTerms | None:
-        """The open sale's due-date terms (also after a restart resumed it), or None."""
-        return self._due if self._current is not None else None
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        return self.bus.subscribe(listener)
-
-    # -- commands --------------------------------------------------------------------------
+    # -- commands (reading, recovery's port and the journal writes: CounterPort's) ---------------
     async def charge(
         self, amount: Money | str, reference: str = "", *, due: DueTerms | None = None, reissue_of: str | None = None
     ) -> Sale:
@@ -276,57 +230,7 @@ class CheckoutController:
         await self.in_doubt.aclose()
         await self._background.aclose()  # closing, expiry, a cancel under way
 
-    # -- the port recovery works through ---------------------------------------------------------
-    def publish(self, sale: Sale) -> None:
-        """A sale changed (also one closed off the counter, by recovery): the screen, then its waiters."""
-        self.bus.publish(SaleChanged(sale))
-        if sale.closed:
-            self._closed_waiters.closed(sale.sale_id, sale)
-
-    def notice(self, level: Level, message: str) -> None:
-        self.bus.publish(Notice(level, message))
-
-    def holds(self, sale_id: str) -> bool:
-        return self._current is not None and self._current.sale_id == sale_id
-
-    async def adopt(self, sale: Sale, due: DueTerms | None) -> bool:
-        """Put a sale found open by recovery back on the counter and watch it; False when the counter is taken."""
-        async with self._lock:
-            if self._current is not None or self._starting is not None:
-                return False
-            self._set_current(sale, due)
-            try:
-                await self._save(sale, "resumed")
-            except BaseException:
-                self._set_current(None)
-                raise
-            self.watch.start(sale)
-            return True
-
-    async def close_now(self, sale: Sale, *, decided_locally: bool) -> Sale:
-        """Close a sale off the counter with a few quick tries (``CLOSE_AT_RECOVERY``); ProviderError after."""
-        return await close_sale(
-            self.provider, self.journal, sale, self.publish, decided_locally=decided_locally,
-            policy=CLOSE_AT_RECOVERY, timer=self.timer,
-        )  # fmt: skip
-
-    def close_in_background(self, sale: Sale) -> None:
-        """Close a sale off the counter until the provider answers (``CLOSE``)."""
-        self._background.spawn(
-            close_sale(self.provider, self.journal, sale, self.publish, decided_locally=True, policy=CLOSE,
-                       timer=self.timer)
-        )  # fmt: skip
-
     # -- the sale's life ----------------------------------------------------------------------
-    def _set_current(self, sale: Sale | None, due: DueTerms | None | _Keep = KEEP) -> None:
-        """The one place the counter's sale changes hands (``due``: its terms; by default kept for the
-        same sale and cleared for another)."""
-        if not isinstance(due, _Keep):
-            self._due = due
-        elif sale is None or self._current is None or self._current.sale_id != sale.sale_id:
-            self._due = None
-        self._current = sale
-
     def _check_free(self) -> None:
         """Under the lock: the counter takes a new sale, or SaleInProgress / ChargeFailed in words."""
         current = self._current
@@ -492,23 +396,3 @@ class CheckoutController:
             self.notice(Level.WARNING, words.format(amount=sale.received.display(), status=sale.status.label.lower()))
         if sale.closed and self._current is None:
             self.bus.publish(CounterFree(sale))
-
-    # -- helpers --------------------------------------------------------------------------
-    def _by(self) -> dict[str, int | str]:
-        """The signed-in cashier as an event's detail (``cashier_id``, ``cashier``), or nothing."""
-        return self.cashier.by if self.cashier is not None else {}
-
-    async def _save(self, sale: Sale, kind: str, **detail: object) -> None:
-        """Journal first, then the screen; the counter's sale follows its own updates."""
-        await self.journal.record(sale, kind, **detail)
-        log.info(
-            "sale %s %s: %s %s%s",
-            sale.sale_id,
-            kind,
-            sale.status.value,
-            sale.amount.display(),
-            f" ({sale.reason})" if sale.reason else "",
-        )
-        if self.holds(sale.sale_id):
-            self._set_current(sale)
-        self.bus.publish(SaleChanged(sale))

@@ -46,50 +46,38 @@ or ``repr`` contains them.
 Every answer's HTTP ``Date`` header is read against this machine's clock (``wall``): ``clock_skew`` keeps the
 latest difference (the provider's clock minus ours, in seconds; None before any answer with a Date), which
 ``app.providers.clock`` reads (``clock_skew_of``) and words for the manager once it is over a minute.
+
+Reading one attempt's outcome (the answer, or why there was none) into JSON or the table's errors is
+``app.providers.http_outcome``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TypedDict, TypeVar, Unpack, overload
 from urllib.parse import quote
 
 import httpx
 
 from app.domain.jsontypes import Json
-from app.i18n import _, format_number
+from app.i18n import _
 from app.retry import PROVIDER_CALL, SYSTEM_TIMER, Idempotency, RetryPolicy, Timer, retrying
 from app.urlcheck import checked_url
 
-from .base import (
-    ProviderAuthError,
-    ProviderConflict,
-    ProviderError,
-    ProviderNotFound,
-    ProviderProtocolError,
-    ProviderRejected,
-    ProviderTimeout,
-    ProviderUnavailable,
-    ProviderUntrusted,
-)
 from .clock import answer_date, skew_words
-from .http_words import NO_ANSWER_WITHIN, NO_SUCH_PATH, NOT_JSON, UNREACHABLE, UNTRUSTED
-from .parsing import error_json, status_line
+from .http_outcome import ErrorParser, Parse, answer, default_error_parser, failure
+
+__all__ = ["Body", "CallOptions", "ErrorParser", "HttpTimeouts", "Parse", "ProviderHttp", "path_segment"]
 
 log = logging.getLogger("tillqr.providers.http")
 
 T = TypeVar("T")
-ErrorParser = Callable[[httpx.Response], tuple[str, str]]  # -> (message, code)
 Body = Json | bytes  # a request's JSON, or JSON the provider module encoded itself (sent as it is)
-Parse = Callable[[Json], T]  # an answer's JSON read into the caller's words (or ProviderProtocolError)
 
 
 class CallOptions(TypedDict, total=False):
@@ -127,47 +115,8 @@ def path_segment(ident: str) -> str:
     return quote(ident, safe="")
 
 
-def default_error_parser(response: httpx.Response) -> tuple[str, str]:
-    """Best effort for unknown error bodies: a 'message'-like field, else the status line."""
-    data = error_json(response)
-    if isinstance(data, dict):
-        for key in ("message", "error_description", "description", "detail", "title", "error"):
-            value = data.get(key)
-            if isinstance(value, str) and value:
-                return value, str(data.get("code", ""))
-    return status_line(response), ""
-
-
-def _json_object(response: httpx.Response) -> bool:
-    try:
-        return isinstance(response.json(), dict)
-    except (ValueError, RecursionError):  # garbage, or JSON nested past the recursion limit
-        return False
-
-
-def _certificate_problem(exc: BaseException) -> str | None:
-    """Why the server's certificate was refused, when that is what ``exc`` (or what it wraps) says."""
-    seen: BaseException | None = exc
-    for _depth in range(8):  # httpx wraps httpcore, which wraps ssl
-        if seen is None:
-            return None
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen.verify_message or "certificate verify failed"
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
 def _wall() -> datetime:
     return datetime.now(UTC)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 class ProviderHttp:
@@ -351,30 +300,13 @@ class ProviderHttp:
                     )
                 else:
                     response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
-        except TimeoutError:
-            raise self._error(
-                ProviderTimeout, NO_ANSWER_WITHIN.format(seconds=format_number(Decimal(f"{limit:.1f}"), 1))
-            ) from None
-        except httpx.ConnectTimeout:
-            raise self._error(ProviderUnavailable, _("could not connect in time (connection timed out)")) from None
-        except httpx.TimeoutException as exc:
-            log.info("%s %s %s: no answer in time (%s)", self.provider, method, path, type(exc).__name__)
-            raise self._error(ProviderTimeout, _("did not answer in time")) from None
-        except httpx.TransportError as exc:
-            untrusted = _certificate_problem(exc)
-            if untrusted is not None:
-                raise self._error(ProviderUntrusted, UNTRUSTED.format(why=untrusted)) from None
-            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderUnavailable, str(UNREACHABLE)) from None
-        except httpx.RequestError as exc:  # e.g. a body that cannot be decoded
-            log.info("%s %s %s: answer unreadable (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderProtocolError, _("its answer could not be read")) from None
-        except OSError as exc:  # an in-process ASGI app dropping the "connection"
-            log.info("%s %s %s: connection failed (%s: %s)", self.provider, method, path, type(exc).__name__, exc)
-            raise self._error(ProviderUnavailable, str(UNREACHABLE)) from None
+        except (TimeoutError, httpx.RequestError, OSError) as exc:
+            raise failure(exc, self.provider, f"{method} {path}", limit) from None
         log.debug("%s %s %s -> %d", self.provider, method, path, response.status_code)
         self._note_clock(response)
-        return self._result(response, parse)
+        return answer(
+            response, parse, provider=self.provider, error_parser=self.error_parser, json_decimals=self.json_decimals
+        )
 
     def _note_clock(self, response: httpx.Response) -> None:
         """Keep how far the provider's clock is from ours (its answer's Date; whole seconds, so ±1 s is noise)."""
@@ -385,53 +317,3 @@ class ProviderHttp:
         if skew_words(skew) and not skew_words(self.clock_skew):
             log.warning("%s: its clock is %.0f s from this machine's (Date: %s)", self.provider, skew, stamp)
         self.clock_skew = skew
-
-    def _error(
-        self, cls: type[ProviderError], message: str, status: int | None = None, code: str = ""
-    ) -> ProviderError:
-        return cls(message, provider=self.provider, status_code=status, code=code)
-
-    def _result(self, response: httpx.Response, parse: Parse[T] | None) -> T | Json:
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                data = (
-                    json.loads(response.content, parse_float=Decimal if self.json_decimals else None)
-                    if response.content
-                    else None
-                )
-            except (ValueError, RecursionError):  # nested past the recursion limit: unreadable too
-                raise self._error(ProviderProtocolError, NOT_JSON.format(status=status), status) from None
-            if parse is None:
-                return data
-            try:
-                return parse(data)
-            except ProviderError:
-                raise
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                log.info("%s: answer %d not understood (%s: %s)", self.provider, status, type(exc).__name__, exc)
-                raise self._error(ProviderProtocolError, _("its answer could not be understood"), status) from None
-        if status < 400:
-            raise self._error(ProviderProtocolError, _("unexpected HTTP {status}").format(status=status), status)
-        try:
-            message, code = self.error_parser(response)
-        except Exception:  # noqa: BLE001 - a broken error body must not hide the status
-            message, code = default_error_parser(response)
-        if status in (401, 403):
-            cls: type[ProviderError] = ProviderAuthError
-        elif status == 404 and not _json_object(response):
-            # No error body of the provider's: the path itself is unknown here (a wrong base URL, a
-            # gateway, a proxy). Not proof that a request is absent, so never ProviderNotFound.
-            cls, message = ProviderProtocolError, NO_SUCH_PATH.format(path=response.request.url.path)
-        elif status == 404:
-            cls = ProviderNotFound
-        elif status in (409, 412):  # 412: the thing changed since it was read (If-Match)
-            cls = ProviderConflict
-        elif status == 429 or status >= 500:
-            cls = ProviderUnavailable
-        else:
-            cls = ProviderRejected
-        error = self._error(cls, message, status, code)
-        if cls is ProviderUnavailable:
-            error.retry_after = _retry_after(response)  # type: ignore[attr-defined]
-        raise error

@@ -1,7 +1,7 @@
 """The journal screen's rules, without Qt and without state: which sales a filter keeps,
 which day a day filter means, and how a status is said in words (and coloured).
 
-Used by JournalModel (app/screens/journal_model.py), which re-exports these names.
+Used by JournalBrowse (app/screens/journal_browse.py), the base of JournalModel.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 fields, its event history and its refunds (times in the till's local time, via ``local``); and the
 day's totals by status (``total_lines``, ``total_entries``).
 
-Used by JournalModel (app/screens/journal_model.py), which re-exports these names.
+Used by JournalBrowse (app/screens/journal_browse.py), the base of JournalModel.
 """
 
 from __future__ import annotations

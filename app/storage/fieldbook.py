@@ -13,7 +13,8 @@ SQLite (``Database``: WAL, synchronous=FULL, one worker thread), one file per ti
 The outbox's entries, per bill, in the order they were written: ``pending`` until the provider answered,
 then ``synced`` or ``conflict``; a newer reading *supersedes* an older entry that was never sent (one that
 may have been sent stays, and is settled first). Personal data (``customer``, ``address``) is removed when
-a route is closed (``close_route``); the rest stays for the record.
+a route is closed (``close_route``); the rest stays for the record. The two route transactions (import,
+close) are ``app.storage.fieldbook_routes``'; the schema, records and ``FieldbookError`` ``fieldbook_rows``'.
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ from decimal import Decimal
 
 from app.domain.bills import Bill
 from app.domain.money import Money
-from app.i18n import _, ngettext
+from app.i18n import _
 
+from . import fieldbook_routes as routes
 from .fieldbook_rows import (
     BILL_SELECT,
     MIGRATIONS,
     Applied,
     EntryKind,
     EntryState,
+    FieldbookError,
     OutboxEntry,
     StoredBill,
     SyncState,
@@ -43,7 +46,7 @@ from .fieldbook_rows import (
     reading_record,
     stored_bill,
 )
-from .sqlite import Database, DatabaseError
+from .sqlite import Database
 
 __all__ = [
     "MIGRATIONS",
@@ -57,10 +60,6 @@ __all__ = [
     "SyncState",
     "new_key",
 ]
-
-
-class FieldbookError(DatabaseError):
-    """The field book cannot be opened or refuses a change; the message says why."""
 
 
 class Fieldbook(Database):
@@ -84,56 +83,7 @@ class Fieldbook(Database):
         A bill already in the book with the same data is left as it is (an import run again resumes);
         one with other data refuses the whole route (FieldbookError naming it)."""
 
-        def tx(conn: sqlite3.Connection) -> tuple[str, int]:
-            found = conn.execute("SELECT route_id FROM routes WHERE source=? AND closed_at IS NULL", (source,))
-            row = found.fetchone()
-            route_id = row[0] if row else new_key()
-            if not row:
-                conn.execute(
-                    "INSERT INTO routes (route_id, source, imported_at) VALUES (?,?,?)", (route_id, source, now_iso())
-                )
-            added = 0
-            for position, (bill, currency) in enumerate(bills):
-                old = conn.execute(BILL_SELECT + " WHERE b.bill_id=?", (bill.bill_id,)).fetchone()
-                if old is not None:
-                    kept = stored_bill(old).bill
-                    if kept.payment_link_id is not None and bill.payment_link_id is None:
-                        kept = Bill(**{**kept.__dict__, "payment_link_id": None})
-                    if kept != bill:
-                        raise FieldbookError(
-                            _(
-                                "bill {bill} is already in the field book with other details; a bill id is imported once"
-                            ).format(bill=bill.bill_id)
-                        )
-                    continue
-                conn.execute(
-                    """INSERT INTO bills (bill_id, route_id, position, customer, address, meter_id,
-                           previous_reading, tariff, currency, due_date, link_key, payment_link_id,
-                           request_id, request_key, link_call_key, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        bill.bill_id,
-                        route_id,
-                        position,
-                        bill.customer,
-                        bill.address,
-                        bill.meter_id,
-                        str(bill.previous_reading),
-                        bill.tariff,
-                        currency,
-                        bill.due_date.isoformat() if bill.due_date else None,
-                        new_key(),
-                        bill.payment_link_id,
-                        new_key(),
-                        new_key(),
-                        new_key(),
-                        now_iso(),
-                    ),
-                )
-                added += 1
-            return route_id, added
-
-        return await self.transaction(tx)
+        return await self.transaction(lambda conn: routes.add_route(conn, source, bills))
 
     async def set_link(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """(bill id, payment link id, its printed payload) for each bill whose link is known."""
@@ -358,33 +308,7 @@ class Fieldbook(Database):
 
         Refused while a bill still has a reading to sync or a conflict to resolve."""
 
-        def tx(conn: sqlite3.Connection) -> int:
-            routes = [
-                r[0]
-                for r in conn.execute("SELECT route_id FROM routes WHERE closed_at IS NULL")
-                if route_id is None or r[0] == route_id
-            ]
-            marks = ",".join("?" * len(routes))
-            busy = conn.execute(
-                f"SELECT count(*) FROM bills WHERE route_id IN ({marks}) AND sync_state IN ('pending', 'conflict')",
-                routes,
-            ).fetchone()[0]
-            if busy:
-                raise FieldbookError(
-                    ngettext(
-                        "{n} bill still has a reading to sync or a conflict to resolve: sync it first",
-                        "{n} bills still have a reading to sync or a conflict to resolve: sync them first",
-                        busy,
-                    ).format(n=busy)
-                )
-            conn.execute(f"UPDATE routes SET closed_at=? WHERE route_id IN ({marks})", (now_iso(), *routes))
-            return int(
-                conn.execute(
-                    f"UPDATE bills SET customer=NULL, address=NULL WHERE route_id IN ({marks})", routes
-                ).rowcount
-            )
-
-        closed = await self.transaction(tx)
+        closed = await self.transaction(lambda conn: routes.close_routes(conn, route_id))
         # the removed text must leave the file too, not linger in free pages or the WAL
         await self.read(lambda c: (c.execute("VACUUM"), c.execute("PRAGMA wal_checkpoint(TRUNCATE)")))
         return closed

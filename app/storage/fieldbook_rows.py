@@ -1,6 +1,6 @@
 """The field book's schema and records: its migrations, the states of a bill and of an outbox entry, and the
 rows read back as typed values (``StoredBill``, ``OutboxEntry``); the provider's answers to write (``Applied``).
-The book itself (every read and write) is ``app.storage.fieldbook``."""
+The book itself (every read and write) is ``app.storage.fieldbook``; ``FieldbookError`` is its refusal."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ from app.replication.wire import RecordKind
 
 from .replica import MIGRATION as REPLICA_TABLE
 from .replica import append
+from .sqlite import DatabaseError
+
+
+class FieldbookError(DatabaseError):
+    """The field book cannot be opened or refuses a change; the message says why."""
+
 
 MIGRATIONS: list[str] = [
     # 0 -> 1

@@ -13,6 +13,7 @@ Kiosk mode (``kiosk=True``, app/screens/kiosk_model.py holds its rules): full sc
 (``show_on_screen``), the window manager's close refused, back to full screen when taken out of it.
 The header's Exit button and Ctrl+Q are the manager's way out in both modes: the PIN when one is
 set, then (kiosk mode) leave full screen or quit. The app's own closes go through ``close_for_good``.
+The PIN dialog, kiosk mode and the way out are app/ui/manager_window.py's (ManagerWindow, the base class).
 Buttons are at least 9 mm on the window's screen (``touch_dpi`` overrides the screen's density).
 
 The window holds no business rules and no reference to the runtime; whoever composes it
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -40,13 +40,12 @@ from PySide6.QtWidgets import (
 
 from app.config.pin import PinGate
 from app.i18n import LazyText, _, lazy_, on_language_changed
-from app.screens.kiosk_model import CloseVerdict, ExitChoice, KioskModel
-from app.screens.touch import touch_px
+from app.screens.kiosk_model import CloseVerdict
 
 from .a11y import describe
 from .elided_label import ElidedLabel
-from .kiosk import ExitDialog, PageStack, fit_for_touch, refit_touch, screen_touch_px
-from .pin_dialog import PinDialog
+from .kiosk import PageStack, fit_for_touch, refit_touch
+from .manager_window import ManagerWindow
 from .qss import local
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ DEMO_MARK, DEMO_MARK_SHORT = lazy_("DEMO — sandbox"), lazy_("DEMO")
 NARROW_BELOW = 1000  # window width (px) under which the header takes its short words (800-px kiosks)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ManagerWindow):
     closed = Signal()
     page_changed = Signal(str)
 
@@ -83,14 +82,10 @@ class MainWindow(QMainWindow):
         kiosk: bool = False,
         touch_dpi: float | None = None,
     ):
-        super().__init__()
+        super().__init__(gate=gate, kiosk=kiosk, touch_dpi=touch_dpi)
         self.setWindowTitle(f"TillQR — {store_name}" + (f" — {DEMO_MARK_SHORT}" if demo else ""))
         self.setMinimumSize(760, 420)
         self.resize(1280, 800)
-        self.gate = gate or PinGate(None)
-        self.kiosk = KioskModel(kiosk=kiosk, pin_set=lambda: self.gate.configured)
-        self.touch = touch_px(touch_dpi) if touch_dpi is not None else screen_touch_px(self)  # 9 mm, in px
-        self.exit_dialog: ExitDialog | None = None
 
         header = QWidget()
         header.setObjectName("header")
@@ -142,8 +137,6 @@ class MainWindow(QMainWindow):
         self._titles: dict[str, str | LazyText] = {}  # each page's button words (lazy: a switch re-reads them)
         stop_words = on_language_changed(lambda _language: self.retranslate())
         self.destroyed.connect(lambda *_args: stop_words())
-        self.unlocked = False
-        self.pin_dialog: PinDialog | None = None
         self._compact: bool | None = None
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.customer_display: QWidget | None = None  # the customer's window, when shown (app.ui.app.compose)
@@ -254,22 +247,6 @@ class MainWindow(QMainWindow):
                 False, _("Set a manager PIN first: the {page} opens once one is saved.").format(page=title)
             )
 
-    def ask_pin(self, then, purpose: str = "", *, unlock: bool = True) -> PinDialog:
-        """The PIN dialog; ``then`` once the gate said yes (``unlock``: the manager's pages open too)."""
-        purpose = purpose or _("Manager PIN to open this page")
-        dialog = PinDialog(self.gate, purpose=purpose, parent=self, anchor=self.stack, touch=self.touch)
-
-        def unlocked() -> None:
-            if unlock:
-                self.unlocked = True
-            then()
-
-        dialog.accepted.connect(unlocked)
-        dialog.finished.connect(lambda _code: setattr(self, "pin_dialog", None))
-        self.pin_dialog = dialog
-        dialog.open()
-        return dialog
-
     def _idle_lock(self) -> None:
         if self.current_page() in self.guarded and self.pin_dialog is None:
             self.show_page("counter")
@@ -281,64 +258,6 @@ class MainWindow(QMainWindow):
             chord = QKeySequence(event.keyCombination()).toString(QKeySequence.SequenceFormat.PortableText)
             return self.kiosk.swallows(chord)  # Alt+F4 and the like do nothing in kiosk mode
         return False
-
-    # -- kiosk mode and the manager's exit ------------------------------------------------------
-    def show_on_screen(self) -> None:
-        """Full screen and frameless in kiosk mode; else 1280×800, maximised on a smaller screen."""
-        if self.kiosk.kiosk:
-            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-            self.showFullScreen()
-            return
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is not None and (screen.width() < 1280 or screen.height() < 800):
-            self.showMaximized()
-        else:
-            self.show()
-
-    def request_exit(self) -> None:
-        """The Exit button and Ctrl+Q: the manager PIN when one is set, then the kiosk model's choices."""
-        if self.pin_dialog is not None or self.exit_dialog is not None:
-            return
-        if self.kiosk.exit_needs_pin():
-            self.ask_pin(self._offer_exit, purpose=self.kiosk.exit_purpose(), unlock=False)
-        else:
-            self._offer_exit()
-
-    def _offer_exit(self) -> None:
-        choices = self.kiosk.exit_choices()
-        if len(choices) == 1:
-            self.exit_with(choices[0])
-            return
-        dialog = ExitDialog(choices, touch=self.touch, parent=self)
-        dialog.chosen.connect(self.exit_with)
-        dialog.finished.connect(lambda _code: setattr(self, "exit_dialog", None))
-        self.exit_dialog = dialog
-        dialog.open()
-
-    def exit_with(self, choice: ExitChoice) -> None:
-        """Do what the manager chose (past the PIN)."""
-        self.kiosk.choose(choice)
-        if choice is ExitChoice.LEAVE_KIOSK:
-            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
-            self.showNormal()
-            self.show_on_screen()
-        elif choice is ExitChoice.QUIT:
-            self.close()
-
-    def close_for_good(self) -> None:
-        """The app closes its own window (a restart, a smoke run): never refused, even in kiosk mode."""
-        self.kiosk.release()
-        self.close()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.WindowStateChange and self.kiosk.keeps_full_screen() and self.isVisible():
-            if not self.isFullScreen():
-                QTimer.singleShot(0, self._back_to_full_screen)
-
-    def _back_to_full_screen(self) -> None:
-        if self.kiosk.keeps_full_screen() and not self.isFullScreen():
-            self.showFullScreen()
 
     def show_page(self, name: str) -> None:
         """Switch without asking (after the PIN, or at start-up with a broken configuration)."""
@@ -382,10 +301,6 @@ class MainWindow(QMainWindow):
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
             refit_touch(page)
-
-    def _refit_pin_dialog(self) -> None:
-        if self.pin_dialog is not None:
-            self.pin_dialog.fit()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
