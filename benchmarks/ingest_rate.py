@@ -66,7 +66,35 @@ async def enrol_devices(dsn: str, n: int) -> list[str]:
         return [(await db.enrol(conn, name=f"bench {i}", store="bench")).code for i in range(n)]
 
 
-async def over_http(urls: list[str], dsn: str, devices: int, per_device: int, size: int) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> dict[str, float]:
+    """CPU seconds so far: the machine's (all cores, busy), the service processes', this process's (the client)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+    service = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            stat = fh.read().rsplit(")", 1)[1].split()
+        service += int(stat[11]) + int(stat[12])  # utime, stime
+    return {"machine": busy / tick, "service": service / tick, "client": time.process_time()}
+
+
+def cpu_shares(before: dict[str, float], after: dict[str, float], records: int) -> dict[str, float]:
+    """Per record, in µs of CPU: the service's, the client's (the tills' work, here on the same cores), and the rest
+    (PostgreSQL, mostly)."""
+    spent = {k: after[k] - before[k] for k in before}
+    rest = spent["machine"] - spent["service"] - spent["client"]
+    return {
+        "service_cpu_us_per_record": round(spent["service"] / records * 1e6, 1),
+        "client_cpu_us_per_record": round(spent["client"] / records * 1e6, 1),
+        "postgres_and_other_cpu_us_per_record": round(rest / records * 1e6, 1),
+    }
+
+
+async def over_http(
+    urls: list[str], dsn: str, devices: int, per_device: int, size: int, pids: list[int] | None = None
+) -> dict[str, float]:
     codes = await enrol_devices(dsn, devices)
     clients = [httpx.AsyncClient(base_url=u, timeout=60) for u in urls]
     try:
@@ -88,13 +116,15 @@ async def over_http(urls: list[str], dsn: str, devices: int, per_device: int, si
                 answer.raise_for_status()
                 times.append(time.perf_counter() - t)
 
+        cpu = cpu_seconds(pids or [])
         started = time.perf_counter()
         await asyncio.gather(*(device(c, t, b) for c, t, b in plans))
         took = time.perf_counter() - started
+        shares = cpu_shares(cpu, cpu_seconds(pids or []), devices * per_device)
     finally:
         for c in clients:
             await c.aclose()
-    return _figures(devices * per_device, took, times)
+    return {**_figures(devices * per_device, took, times), **shares}
 
 
 def _body(batch: Batch) -> bytes:
@@ -190,7 +220,7 @@ def main() -> None:
         try:
             out["http"] = {
                 "instances": args.instances,
-                **asyncio.run(over_http(urls, dsn, args.devices, per_device, args.batch)),
+                **asyncio.run(over_http(urls, dsn, args.devices, per_device, args.batch, [p.pid for p in procs])),
             }
         finally:
             for p in procs:
