@@ -46,7 +46,7 @@ ATTEMPTS = 5  # a batch's transaction tried again after a deadlock or a serializ
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS staging (
     stream text, seq bigint, record_id text, kind text, schema_version integer, payload jsonb, sha256 text,
-    device_time timestamptz, business_day date, accepted boolean NOT NULL DEFAULT false,
+    device_time timestamptz, business_day date,
     sale_id text, status text, amount numeric, currency text, provider text, created_at timestamptz,
     closed_at timestamptz, sale_day date, bill_id text
 ) ON COMMIT DELETE ROWS
@@ -55,6 +55,8 @@ _COLUMNS = (
     "stream, seq, record_id, kind, schema_version, payload, sha256, device_time, business_day,"
     " sale_id, status, amount, currency, provider, created_at, closed_at, sale_day, bill_id"
 )
+# One statement files the batch and, when it holds sales, projects the ones filed now (a data-modifying CTE: no
+# second pass over the staging rows to mark which were filed). It answers the (stream, seq) filed.
 _INSERT = """
 WITH ins AS (
     INSERT INTO records (device_id, stream, seq, record_id, kind, schema_version, payload, sha256, device_time,
@@ -64,45 +66,50 @@ WITH ins AS (
     FROM staging s ORDER BY s.stream, s.seq
     ON CONFLICT DO NOTHING
     RETURNING stream, seq
-)
-UPDATE staging s SET accepted = true FROM ins WHERE s.stream = ins.stream AND s.seq = ins.seq
-RETURNING s.stream, s.seq
+){sales}
+SELECT stream, seq FROM ins
 """
-_SALES = """
+_SALES = """, projected AS (
 INSERT INTO sales (sale_id, device_id, seq, store, status, amount, currency, provider, created_at, closed_at,
                    business_day, payload)
 SELECT DISTINCT ON (s.sale_id) s.sale_id, %(device)s, s.seq, %(store)s, coalesce(s.status, ''), s.amount,
        coalesce(s.currency, ''), coalesce(s.provider, ''), s.created_at, s.closed_at, s.sale_day, s.payload
-FROM staging s WHERE s.accepted AND s.kind = 'sale' AND s.sale_id IS NOT NULL
+FROM staging s JOIN ins ON ins.stream = s.stream AND ins.seq = s.seq
+WHERE s.kind = 'sale' AND s.sale_id IS NOT NULL
 ORDER BY s.sale_id, s.seq DESC
 ON CONFLICT (sale_id) DO UPDATE SET seq = excluded.seq, status = excluded.status, amount = excluded.amount,
     currency = excluded.currency, provider = excluded.provider, created_at = excluded.created_at,
     closed_at = excluded.closed_at, business_day = excluded.business_day, payload = excluded.payload
 WHERE sales.device_id = excluded.device_id AND sales.seq < excluded.seq
-"""
+)"""
+_FILE_ONLY = _INSERT.format(sales="")
+_FILE_AND_SALES = _INSERT.format(sales=_SALES)
+# The staging rows among (stream, seq) pairs given as two arrays (the filed ones, or the ones not filed).
+_AMONG = (
+    "JOIN unnest(%(streams)s::text[], %(seqs)s::bigint[]) AS m(stream, seq) ON m.stream = s.stream AND m.seq = s.seq"
+)
 _READINGS = """
 INSERT INTO readings (device_id, bill_id, {seq}, {value}, business_day)
 SELECT DISTINCT ON (s.bill_id) %(device)s, s.bill_id, s.seq, s.payload, s.business_day
-FROM staging s WHERE s.accepted AND s.kind = %(kind)s AND s.bill_id IS NOT NULL
+FROM staging s {among} WHERE s.kind = %(kind)s AND s.bill_id IS NOT NULL
 ORDER BY s.bill_id, s.seq DESC
 ON CONFLICT (device_id, bill_id) DO UPDATE SET {seq} = excluded.{seq}, {value} = excluded.{value},
     business_day = excluded.business_day
 WHERE readings.{seq} IS NULL OR readings.{seq} < excluded.{seq}
 """
 _READING_SQL = {
-    RecordKind.READING: _READINGS.format(seq="reading_seq", value="reading"),
-    RecordKind.BILL_STATE: _READINGS.format(seq="state_seq", value="state"),
+    RecordKind.READING: _READINGS.format(seq="reading_seq", value="reading", among=_AMONG),
+    RecordKind.BILL_STATE: _READINGS.format(seq="state_seq", value="state", among=_AMONG),
 }
-_FILED = """
+_FILED = f"""
 SELECT s.stream, s.seq, s.record_id, s.sha256, s.payload, f.device_id, f.stream, f.seq, f.record_id, f.sha256
-FROM staging s CROSS JOIN LATERAL (
+FROM staging s {_AMONG} CROSS JOIN LATERAL (
     (SELECT r.device_id, r.stream, r.seq, r.record_id, r.sha256 FROM records r
      WHERE r.device_id = %(device)s AND r.stream = s.stream AND r.seq = s.seq)
     UNION ALL
     (SELECT r.device_id, r.stream, r.seq, r.record_id, r.sha256 FROM records r WHERE r.record_id = s.record_id)
     LIMIT 1
 ) f
-WHERE NOT s.accepted
 """
 _CONFLICT = """
 INSERT INTO conflicts (device_id, stream, seq, record_id, sha256, payload, first_sha256, reason)
@@ -218,22 +225,21 @@ async def _store(
                 for row in rows:
                     await copy.write_row(row)
         keys = {"device": device.id, "store": device.store}
-        accepted = 0
-        if rows:  # one round trip: filed, and which were
-            await cur.execute(_INSERT, keys)
-            for stream, seq in await cur.fetchall():
+        kinds = {r.kind for r in batch.records}
+        filed: list[tuple[str, int]] = []
+        if rows:  # one round trip: filed, the sales among them projected, and which were filed
+            await cur.execute(_FILE_AND_SALES if RecordKind.SALE in kinds else _FILE_ONLY, keys)
+            filed = [(stream, seq) for stream, seq in await cur.fetchall()]
+            for stream, seq in filed:
                 outcomes[(_STREAMS[stream], seq)] = _Filed(Outcome.ACCEPTED, "")
-                accepted += 1
-        if accepted:  # the projections of the kinds the batch holds
-            kinds = {r.kind for r in batch.records}
-            if RecordKind.SALE in kinds:
-                await cur.execute(_SALES, keys)
+        if filed:  # the readings' projections, from the records filed now
             for kind, sql in _READING_SQL.items():
                 if kind in kinds:
-                    await cur.execute(sql, {**keys, "kind": kind.value})
+                    await cur.execute(sql, {**keys, **_pairs(filed), "kind": kind.value})
         found = []
-        if accepted < len(rows):  # some were filed before: as they were (a duplicate), or not (a conflict)
-            await cur.execute(_FILED, keys)
+        if len(filed) < len(rows):  # some were filed before: as they were (a duplicate), or not (a conflict)
+            staged = [(r.stream.value, r.seq) for r in batch.records if (r.stream, r.seq) not in outcomes]
+            await cur.execute(_FILED, {**keys, **_pairs(staged)})
             found = await cur.fetchall()
         conflicts = []
         for stream, seq, rid, sha, payload, f_dev, f_stream, f_seq, f_rid, f_sha in found:
@@ -265,6 +271,11 @@ async def _store(
         cursors = await read_cursors(cur, device.id)
     results = [RecordResult(r.stream, r.seq, *_pair(outcomes[(r.stream, r.seq)])) for r in batch.records]
     return BatchReply(results, cursors, skew, received.isoformat(timespec="milliseconds"))
+
+
+def _pairs(keys: list[tuple[str, int]]) -> dict[str, list[str] | list[int]]:
+    """(stream, seq) pairs as the two arrays ``_AMONG`` unnests."""
+    return {"streams": [k[0] for k in keys], "seqs": [k[1] for k in keys]}
 
 
 def _pair(filed: _Filed) -> tuple[Outcome, str]:
