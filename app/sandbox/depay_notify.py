@@ -118,19 +118,21 @@ class Notifier:
     async def _work(self, url: str) -> None:
         queue = self._queues[url]
         try:
-            async with httpx.AsyncClient(
-                transport=self.state.notify_transport, timeout=self.timeout_s, follow_redirects=False
-            ) as client:
-                while queue:
-                    await self._deliver(client, queue[0])
-                    queue.popleft()
+            while queue:  # again after the client closed: what came meanwhile is this worker's too
+                async with httpx.AsyncClient(
+                    transport=self.state.notify_transport, timeout=self.timeout_s, follow_redirects=False
+                ) as client:
+                    while queue:
+                        await self._deliver(client, queue[0])
+                        queue.popleft()
+        except asyncio.CancelledError:  # shut down: what is left was never sent
+            for record in queue:
+                if record["status"] == "pending":
+                    record.update(status="failed", error=record["error"] or "sandbox shut down")
+            self._queues.pop(url, None)
+            raise
         finally:
             self._workers.pop(url, None)
-            if queue:  # cancelled: what is left was never sent
-                for record in queue:
-                    if record["status"] == "pending":
-                        record.update(status="failed", error=record["error"] or "sandbox shut down")
-                self._queues.pop(url, None)
 
     async def _deliver(self, client: httpx.AsyncClient, record: dict[str, Any]) -> None:
         for attempt in range(1, self.attempts + 1):

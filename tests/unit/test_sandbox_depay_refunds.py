@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.sandbox import create_app
@@ -236,3 +238,39 @@ async def test_an_order_expires_and_is_notified_without_anyone_reading_it(monkey
         await until(lambda: rx.bodies("PAYMENT"))  # fired by its own timer: nobody asks about the order
         await drain(app)
     assert [(b["order_id"], b["status"]) for b in rx.bodies("PAYMENT")] == [(got["order_id"], "CANCELED")]
+
+
+class _SlowToClose(httpx.AsyncBaseTransport):
+    """A receiver's transport whose close takes a while: the moment a notification may be queued in between."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.closing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        self.closing.set()
+        await self.release.wait()
+
+
+async def test_a_notification_queued_while_the_worker_closes_its_client_is_still_sent() -> None:
+    """The worker had sent everything and was closing its HTTP client when a refund's notification came: it was
+    marked failed ("sandbox shut down") and never sent (seen once under load on a bare Debian 12)."""
+    got: list[dict] = []
+
+    async def receive(request):
+        got.append(json.loads(await request.body()))
+        return JSONResponse({"ok": True})
+
+    transport = _SlowToClose(Starlette(routes=[Route("/{p:path}", receive, methods=["POST"])]))
+    app = create_app(notify_transport=transport)
+    sender = notifier(app.state.sandbox)
+    first = sender.send("http://till.test/hook", {"n": 1}, "payment")
+    await asyncio.wait_for(transport.closing.wait(), 5)  # delivered; the worker is closing its client
+    second = sender.send("http://till.test/hook", {"n": 2}, "refund")
+    transport.release.set()
+    await sender.drain(timeout=5)
+    assert (first["status"], second["status"]) == ("delivered", "delivered") and got == [{"n": 1}, {"n": 2}]
