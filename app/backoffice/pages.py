@@ -167,7 +167,21 @@ def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = No
         return {"view": view, "dims": list(Dimension), "day_iso": the_day.isoformat()}
 
     async def day_page(request: Request, session: managers.Session) -> Response:
-        return render("day.html", session=session, manager=session.manager, **await day_context(request))
+        context = await day_context(request)
+        async with pool.connection() as conn:
+            stores = await pages_data.store_days(conn, _day(request))
+        return render("day.html", session=session, manager=session.manager, stores=stores, **context)
+
+    async def close_day(request: Request, session: managers.Session) -> Response:
+        """A store's business day closed by the manager: its records arriving later are filed under it, late."""
+        form = await posted(request, session)
+        try:
+            the_day = date.fromisoformat(form.get("day", ""))
+        except ValueError:
+            raise _Refused(400, _("{day} is not a day (YYYY-MM-DD).").format(day=form.get("day", "")[:20])) from None
+        async with pool.connection() as conn:
+            await db.close_day(conn, form.get("store", ""), the_day.isoformat(), by=session.manager)
+        return RedirectResponse(f"/?day={the_day.isoformat()}", status_code=303, headers=HEADERS)
 
     async def day_fragment(request: Request, _session: managers.Session) -> Response:
         return render("_day.html", **await day_context(request))
@@ -238,6 +252,7 @@ def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = No
         Route("/logout", logout, methods=["POST"]),
         Route("/", authed(day_page), methods=["GET"]),
         Route("/day", authed(day_fragment, fragment=True), methods=["GET"]),
+        Route("/days/close", authed(close_day), methods=["POST"]),
         Route("/sales/{sale_id}", authed(sale_page), methods=["GET"]),
         Route("/readings", authed(readings_page), methods=["GET"]),
         Route("/devices", authed(devices_page), methods=["GET"]),

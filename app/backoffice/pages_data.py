@@ -195,6 +195,35 @@ async def day_view(conn: psycopg.AsyncConnection, day: date) -> DayView:
     return DayView(day, totals, tallies, await _sales(conn, day, open_only=True), await _sales(conn, day))
 
 
+@dataclass(frozen=True)
+class StoreDay:
+    """A store's business day: closed or not (by whom, when), and the records that reached it after it closed."""
+
+    store: str
+    closed_at: datetime | None
+    closed_by: str
+    late: int
+
+
+_STORE_DAYS = """
+WITH stores AS (
+    SELECT store FROM sales WHERE business_day = %(day)s
+    UNION SELECT store FROM closed_days WHERE day = %(day)s
+)
+SELECT st.store, c.closed_at, coalesce(c.closed_by, ''),
+       (SELECT count(*) FROM records r JOIN devices d ON d.id = r.device_id
+        WHERE d.store = st.store AND r.business_day = %(day)s AND r.late)
+FROM stores st LEFT JOIN closed_days c ON c.store = st.store AND c.day = %(day)s
+ORDER BY st.store
+"""
+
+
+async def store_days(conn: psycopg.AsyncConnection, day: date) -> list[StoreDay]:
+    """The stores with sales on ``day`` (or closed on it), each with its day's state."""
+    cur = await conn.execute(_STORE_DAYS, {"day": day})
+    return [StoreDay(str(store), at, str(by), int(late)) for store, at, by, late in await cur.fetchall()]
+
+
 async def _sales(conn: psycopg.AsyncConnection, day: date, *, open_only: bool = False) -> list[SaleRow]:
     where = f" AND {_OPEN}" if open_only else ""
     async with conn.cursor(row_factory=class_row(SaleRow)) as cur:

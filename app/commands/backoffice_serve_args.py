@@ -1,5 +1,5 @@
 """The arguments of the back office service's commands: ``tillqr backoffice serve|migrate|enrol|revoke|manager|
-reconcile`` (light: the parser is built for every command; they run in ``backoffice_serve_cli``, imported only
+reconcile|close-day`` (light: the parser is built for every command; they run in ``backoffice_serve_cli``, imported only
 when one runs)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 from app.commands.cli_support import port
 from app.i18n import _
 
-SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke", "manager", "reconcile"})
+SERVICE_COMMANDS = frozenset({"serve", "migrate", "enrol", "revoke", "manager", "reconcile", "close-day"})
 PASSWORD_ENV = "TILLQR_BACKOFFICE_PASSWORD"
 DEFAULT_PORT = 8780
 
@@ -59,7 +59,13 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
         "--demo", dest="sub_demo", action="store_true", help=_("the embedded sandbox's provider, whatever is set up")
     )
     rc.add_argument("--dsn", help=dsn_help)  # its --verbose comes with its --demo (app.__main__)
-    for p in (sv, mg, en, rv, ma):
+    cd = bsub.add_parser(
+        "close-day",
+        help=_("close a store's business day: its records that arrive later are filed under it, marked late"),
+    )
+    cd.add_argument("store", help=_("the store, as its devices were enrolled"))
+    cd.add_argument("--day", help=_("the business day (YYYY-MM-DD; default today)"))
+    for p in (sv, mg, en, rv, ma, cd):
         p.add_argument("--dsn", help=dsn_help)
         p.add_argument(
             "--verbose",
@@ -67,5 +73,5 @@ def add_service_parsers(bsub: argparse._SubParsersAction) -> None:
             action="store_true",
             help=_("echo the log on stderr (otherwise it goes only to its file)"),
         )
-    for p in (mg, en, rv, ma, rc):
+    for p in (mg, en, rv, ma, rc, cd):
         p.add_argument("--json", action="store_true", help=_("one JSON answer on stdout"))

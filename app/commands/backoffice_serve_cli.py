@@ -1,4 +1,4 @@
-"""``tillqr backoffice serve|migrate|enrol|revoke|manager|reconcile``: the back office service's commands (its arguments are
+"""``tillqr backoffice serve|migrate|enrol|revoke|manager|reconcile|close-day``: the back office service's commands (its arguments are
 ``backoffice_serve_args``). They need the ``backoffice`` extra (psycopg); without it they say how to add it."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import asyncio
 import getpass
 import os
 import sys
+from datetime import date
 
 from app.commands.backoffice_serve_args import PASSWORD_ENV
 from app.commands.cli_support import emit, err, say
-from app.i18n import _
+from app.i18n import _, format_date
 from app.runtime.errors import CannotStart
 
 try:  # the service's extra: absent from a till's own install, where these commands only say how to add it
@@ -76,6 +77,8 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
         return 0
     if command == "manager":
         return _add_manager(args, dsn)
+    if command == "close-day":
+        return _close_day(args, dsn)
     if command == "reconcile":
         from app.commands import reconcile_cli  # lazy: the providers' clients only to reconcile
 
@@ -90,6 +93,30 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
         err(_("no device {device}").format(device=args.device))
         return 1
     return 0
+
+
+def _close_day(args: argparse.Namespace, dsn: str) -> int:
+    try:
+        day = date.fromisoformat(args.day) if args.day else date.today()
+    except ValueError:
+        err(_("{day} is not a day (YYYY-MM-DD)").format(day=args.day))
+        return 1
+    migrate.migrate(dsn)
+    asyncio.run(_closing(dsn, args.store, day))
+    if args.json:
+        emit({"store": args.store, "day": day.isoformat(), "closed": True})
+    else:
+        say(
+            _("{store}: {day} closed; its records that arrive later are marked late").format(
+                store=args.store or "—", day=format_date(day)
+            )
+        )
+    return 0
+
+
+async def _closing(dsn: str, store: str, day: date) -> None:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await db.close_day(conn, store, day.isoformat(), by=getpass.getuser())
 
 
 async def _enrol(dsn: str, name: str, store: str, kind: db.DeviceKind) -> db.Enrolment:

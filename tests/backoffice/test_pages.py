@@ -183,6 +183,38 @@ async def test_revoking_needs_the_session_s_form_token(site: Service) -> None:
     assert "revoked" in (await site.client.get("/devices")).text
 
 
+async def test_the_manager_closes_a_store_s_day_and_a_record_arriving_later_is_late(site: Service) -> None:
+    csrf = await logged_in(site)
+    day = date.today().isoformat()
+    await site.push([site.record(payload=sale_payload("early"))])
+    page = (await site.client.get(f"/?day={day}")).text
+    assert 'data-store="Rua Augusta"' in page and "Close the day" in page
+    form = {"csrf": csrf, "day": day, "store": "Rua Augusta"}
+    assert (await site.client.post("/days/close", data={**form, "csrf": "forged"})).status_code == 403
+    closed = await site.client.post("/days/close", data=form)
+    assert closed.status_code == 303 and closed.headers["location"] == f"/?day={day}"
+    assert await site.rows("SELECT store, day::text, closed_by FROM closed_days") == [("Rua Augusta", day, "ana")]
+    await site.push([site.record(payload=sale_payload("after"))])  # reaches the back office after the close
+    assert await site.rows("SELECT payload->>'sale_id', late FROM records ORDER BY seq") == [
+        ("early", False),
+        ("after", True),
+    ]
+    row = re.search(r'<tr data-store="Rua Augusta">(.*?)</tr>', (await site.client.get(f"/?day={day}")).text, re.S)
+    assert row is not None and "closed by ana" in row.group(1) and "Close the day" not in row.group(1)
+    assert re.findall(r'<td class="n">(\d+)</td>', row.group(1)) == ["1"]  # one late record
+    bad = await site.client.post("/days/close", data={**form, "day": "someday"})
+    assert bad.status_code == 400
+
+
+def test_a_day_is_closed_from_the_command_line(pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backoffice", "close-day", "Rua Augusta", "--day", "2026-12-01", "--dsn", pg_dsn, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"store": "Rua Augusta", "day": "2026-12-01", "closed": True}
+    assert main(["backoffice", "close-day", "Rua Augusta", "--day", "yesterday", "--dsn", pg_dsn]) == 1
+    assert "yesterday is not a day" in capsys.readouterr().err
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT store, day::text FROM closed_days").fetchall() == [("Rua Augusta", "2026-12-01")]
+
+
 async def test_a_conflict_shows_both_versions_and_is_resolved_by_a_person(site: Service) -> None:
     first = site.record(payload=sale_payload("s1", amount="12.50"), seq=1)
     await site.push([first])
