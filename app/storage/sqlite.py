@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,6 +65,23 @@ def _tell_committed(path: Path) -> None:
 
 
 _DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+_WAL_TRIES = 6  # a new file opened by several processes at once: its switch to WAL can meet another's lock
+
+
+def _into_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process holds the lock it needs. Switching a new
+    file to WAL needs its exclusive lock, and SQLite answers "database is locked" at once (no busy wait: it would
+    deadlock) when another connection is upgrading its own lock at that moment."""
+    for attempt in range(_WAL_TRIES):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or attempt == _WAL_TRIES - 1:
+                raise
+            time.sleep(0.02 * 2**attempt)  # noqa: TID251 - on the database's own worker thread, while it opens
+
+
 _CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
 _DROPPED_TABLE = re.compile(r"\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\"`]?(\w+)", re.IGNORECASE)
 
@@ -142,7 +160,7 @@ class Database:
                 uri = f"file:{quote(str(self.path.absolute()))}?vfs={self.vfs}"
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _into_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
