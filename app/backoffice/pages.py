@@ -164,13 +164,11 @@ def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = No
         the_day = _day(request)
         async with pool.connection() as conn:
             view = await pages_data.day_view(conn, the_day)
-        return {"view": view, "dims": list(Dimension), "day_iso": the_day.isoformat()}
+            stores = await pages_data.store_days(conn, the_day)
+        return {"view": view, "dims": list(Dimension), "day_iso": the_day.isoformat(), "stores": stores}
 
     async def day_page(request: Request, session: managers.Session) -> Response:
-        context = await day_context(request)
-        async with pool.connection() as conn:
-            stores = await pages_data.store_days(conn, _day(request))
-        return render("day.html", session=session, manager=session.manager, stores=stores, **context)
+        return render("day.html", session=session, manager=session.manager, **await day_context(request))
 
     async def close_day(request: Request, session: managers.Session) -> Response:
         """A store's business day closed by the manager: its records arriving later are filed under it, late."""
@@ -183,8 +181,8 @@ def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = No
             await db.close_day(conn, form.get("store", ""), the_day.isoformat(), by=session.manager)
         return RedirectResponse(f"/?day={the_day.isoformat()}", status_code=303, headers=HEADERS)
 
-    async def day_fragment(request: Request, _session: managers.Session) -> Response:
-        return render("_day.html", **await day_context(request))
+    async def day_fragment(request: Request, session: managers.Session) -> Response:
+        return render("_day.html", session=session, **await day_context(request))  # its forms carry the token
 
     async def sale_page(request: Request, session: managers.Session) -> Response:
         sale_id = request.path_params["sale_id"]

@@ -95,6 +95,14 @@ async def test_a_sale_made_on_a_till_appears_live_and_is_exported(
                 (sale.sale_id, "12.50", "BRL", "Till 1")
             ]
 
+            closing = (By.CSS_SELECTOR, '#closing tr[data-store="Rua Augusta"] button')  # came live with the sale
+            assert driver.execute_script("return window.tillqrNotReloaded === true;")
+            driver.find_element(*closing).click()  # the manager closes the store's day
+            closed = (By.CSS_SELECTOR, '#closing tr[data-store="Rua Augusta"]')
+            wait.until(lambda d: "fechado por ana" in d.find_element(*closed).text)
+            assert not driver.find_elements(*closing)
+            shot(driver, "day-closed")
+
             driver.find_element(By.CSS_SELECTOR, f'#day-sales tr[data-sale-id="{sale.sale_id}"] a').click()
             wait.until(ec.presence_of_element_located((By.ID, "history")))
             assert driver.find_elements(By.CSS_SELECTOR, "#history tr[data-seq]")
