@@ -53,8 +53,8 @@ def test_the_warning_shows_in_the_last_minute_and_more_time_gives_a_new_request(
     qtbot.waitUntil(lambda: view.model.sale.status is SaleStatus.LINKED)
     new = view.model.sale
     assert new.amount == old.amount and view.qr.payload() == new.payload != old.payload
-    assert view.message.text().startswith("More time: a new payment request for BRL 12.50.")
-    clock.at = None
+    qtbot.waitUntil(lambda: view.message.text().startswith("More time: a new payment request for BRL 12.50."))
+    clock.at = None  # (said once the press ends, a moment after the new sale's LINKED event)
     qtbot.waitUntil(lambda: not view.more_time.isVisible())
     assert view.panel.countdown.text().startswith("Expires in 4:")
     assert run(rt.controller.wait_closed(old.sale_id, timeout=10)).reason.startswith("cancelled for more time")
