@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -118,7 +120,10 @@ def catch_up(fleet: Fleet, sales: int, days: int) -> dict[str, object]:
     }
 
 
-async def visible(fleet: Fleet, count: int, rate: float) -> dict[str, object]:
+@asynccontextmanager
+async def counter_till(fleet: Fleet) -> AsyncIterator[tuple[Journal, Sender]]:
+    """A till registered with the fleet's service, its journal and its sender running as the GUI runs it
+    (``Sender.run``, woken by whoever sets ``wake``); stopped and closed on the way out."""
     machine = register(fleet, "counter-till")
     os.environ.update({k: v for k, v in machine.env().items() if k.startswith(("TILLQR_", "PYTHON_KEYRING"))})
     path = identity_file(machine.data_dir, True)
@@ -128,30 +133,54 @@ async def visible(fleet: Fleet, count: int, rate: float) -> dict[str, object]:
     sender = Sender(identity, path, [Outbox(journal, Stream.JOURNAL)], token=identity.token() or "")
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop, sender_lock_file(machine.data_dir, True)))
-    lags: list[float] = []
     try:
-        async with await psycopg.AsyncConnection.connect(fleet.dsn, autocommit=True) as pg:
-            for i in range(count):
-                t_next = time.perf_counter() + 1 / rate
-                sale = Sale.new(Money(500 + i, "BRL"), "depay", f"counter {i}")
-                await journal.record(sale, "created")
-                sender.wake.set()
-                await journal.record(sale.move(SaleStatus.SETTLED, closed_at=utcnow()), "settled")
-                committed = time.perf_counter()
-                sender.wake.set()
-                while True:
-                    cur = await pg.execute("SELECT status FROM sales WHERE sale_id = %s", (sale.sale_id,))
-                    row = await cur.fetchone()
-                    if row is not None and row[0] == "settled":
-                        break
-                    await asyncio.sleep(0.005)
-                lags.append(time.perf_counter() - committed)
-                await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
+        yield journal, sender
     finally:
         stop.set()
         await running
         await sender.aclose()
         await journal.aclose()
+
+
+@contextmanager
+def fleet_alone(prefix: str) -> Iterator[Fleet]:
+    """A throw-away cluster (fsync on) and ``tillqr backoffice serve``, no machines; all removed on the way out."""
+    cluster = start_cluster("")
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        fleet = Fleet.start(cluster, "", folder, tills=0, laptops=0)
+        try:
+            yield fleet
+        finally:
+            fleet.close()
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def visible(fleet: Fleet, count: int, rate: float) -> dict[str, object]:
+    lags: list[float] = []
+    async with (
+        counter_till(fleet) as (journal, sender),
+        await psycopg.AsyncConnection.connect(fleet.dsn, autocommit=True) as pg,
+    ):
+        for i in range(count):
+            t_next = time.perf_counter() + 1 / rate
+            sale = Sale.new(Money(500 + i, "BRL"), "depay", f"counter {i}")
+            await journal.record(sale, "created")
+            sender.wake.set()
+            await journal.record(sale.move(SaleStatus.SETTLED, closed_at=utcnow()), "settled")
+            committed = time.perf_counter()
+            sender.wake.set()
+            while True:
+                cur = await pg.execute("SELECT status FROM sales WHERE sale_id = %s", (sale.sale_id,))
+                row = await cur.fetchone()
+                if row is not None and row[0] == "settled":
+                    break
+                await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - committed)
+            await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
     lags.sort()
     return {
         "goal": GOALS["visible_p99"],
@@ -171,22 +200,12 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=20.0, help="sales a second at the counter")
     args = ap.parse_args()
     step("starting PostgreSQL (fsync on) and tillqr backoffice serve")
-    cluster = start_cluster("")
-    folder = Path(tempfile.mkdtemp(prefix="tillqr-catchup-"))
-    try:
-        fleet = Fleet.start(cluster, "", folder, tills=0, laptops=0)
-        try:
-            out = {"cpus": os.cpu_count(), "pg": "fsync on, synchronous_commit on"}
-            out["catch_up"] = catch_up(fleet, args.sales, args.days)
-            step(f"visible: {args.visible} sales at {args.rate}/s")
-            out["visible"] = asyncio.run(visible(fleet, args.visible, args.rate))
-        finally:
-            fleet.close()
-        print(json.dumps(out, indent=2))
-    finally:
-        cluster.stop("immediate")
-        shutil.rmtree(cluster.folder, ignore_errors=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with fleet_alone("tillqr-catchup-") as fleet:
+        out = {"cpus": os.cpu_count(), "pg": "fsync on, synchronous_commit on"}
+        out["catch_up"] = catch_up(fleet, args.sales, args.days)
+        step(f"visible: {args.visible} sales at {args.rate}/s")
+        out["visible"] = asyncio.run(visible(fleet, args.visible, args.rate))
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

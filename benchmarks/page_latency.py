@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402 - after the path is set
-from catch_up import register  # noqa: E402 - this folder's
+from catch_up import counter_till, fleet_alone  # noqa: E402 - this folder's
 from selenium.webdriver.common.by import By  # noqa: E402 - as above
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402 - as above
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402 - as above
@@ -37,14 +36,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402 - as above
 from app.backoffice import managers  # noqa: E402 - as above
 from app.domain.money import Money  # noqa: E402 - as above
 from app.domain.sale import Sale  # noqa: E402 - as above
-from app.replication.identity import identity_file, load_identity  # noqa: E402 - as above
-from app.replication.outbox import Outbox  # noqa: E402 - as above
-from app.replication.sender import Sender, sender_lock_file  # noqa: E402 - as above
-from app.replication.wire import Stream  # noqa: E402 - as above
-from app.storage.journal import Journal  # noqa: E402 - as above
 from tests.support.browser import chromium  # noqa: E402 - as above
 from tests.support.fleet import Fleet  # noqa: E402 - as above
-from tests.support.pg import start_cluster  # noqa: E402 - as above
 
 GOAL = "p99 < 2 s from a sale's commit on a till to its row on the open page"
 PASSWORD = "a long manager password"
@@ -74,17 +67,9 @@ def log_in(driver: WebDriver, url: str) -> None:
 
 
 async def sell(fleet: Fleet, driver: WebDriver, count: int, rate: float) -> dict[str, object]:
-    machine = register(fleet, "counter-till")
-    os.environ.update({k: v for k, v in machine.env().items() if k.startswith(("TILLQR_", "PYTHON_KEYRING"))})
-    path = identity_file(machine.data_dir, True)
-    identity = load_identity(path)
-    assert identity is not None
-    journal = Journal(machine.database)
-    sender = Sender(identity, path, [Outbox(journal, Stream.JOURNAL)], token=identity.token() or "")
-    stop = asyncio.Event()
-    running = asyncio.create_task(sender.run(stop, sender_lock_file(machine.data_dir, True)))
     committed: dict[str, float] = {}
-    try:
+    seen: dict[str, float] = {}
+    async with counter_till(fleet) as (journal, sender):
         for i in range(count):
             t_next = time.perf_counter() + 1 / rate
             sale = Sale.new(Money(500 + i, "BRL"), "depay", f"counter {i}")
@@ -93,17 +78,11 @@ async def sell(fleet: Fleet, driver: WebDriver, count: int, rate: float) -> dict
             sender.wake.set()
             await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
         deadline = time.monotonic() + 30
-        seen: dict[str, float] = {}
         while time.monotonic() < deadline:
             seen = driver.execute_script("return window.tillqrSeen;")
             if all(sale_id in seen for sale_id in committed):
                 break
             await asyncio.sleep(0.2)
-    finally:
-        stop.set()
-        await running
-        await sender.aclose()
-        await journal.aclose()
     lags = sorted((seen[s] - at) / 1000 for s, at in committed.items() if s in seen)
     return {
         "goal": GOAL,
@@ -127,23 +106,13 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=5.0, help="sales a second at the counter")
     args = ap.parse_args()
     step("starting PostgreSQL (fsync on), tillqr backoffice serve and Chromium")
-    cluster = start_cluster("")
-    folder = Path(tempfile.mkdtemp(prefix="tillqr-page-"))
-    try:
-        fleet = Fleet.start(cluster, "", folder, tills=0, laptops=0)
-        try:
-            asyncio.run(add_manager(fleet.dsn))
-            with chromium(folder / "profile", folder / "downloads") as driver:
-                log_in(driver, fleet.service.url)
-                step(f"{args.sales} sales at {args.rate}/s, each timed to its row on the open page")
-                out = {"cpus": os.cpu_count(), "page": asyncio.run(sell(fleet, driver, args.sales, args.rate))}
-        finally:
-            fleet.close()
-        print(json.dumps(out, indent=2))
-    finally:
-        cluster.stop("immediate")
-        shutil.rmtree(cluster.folder, ignore_errors=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with fleet_alone("tillqr-page-") as fleet, tempfile.TemporaryDirectory(prefix="tillqr-chromium-") as folder:
+        asyncio.run(add_manager(fleet.dsn))
+        with chromium(Path(folder) / "profile", Path(folder) / "downloads") as driver:
+            log_in(driver, fleet.service.url)
+            step(f"{args.sales} sales at {args.rate}/s, each timed to its row on the open page")
+            out = {"cpus": os.cpu_count(), "page": asyncio.run(sell(fleet, driver, args.sales, args.rate))}
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -317,7 +317,7 @@ def _staged(r: Record, body: bytes, at: datetime) -> tuple[object, ...]:
         sale = (
             _text(p.get("sale_id")),
             _text(p.get("status")),
-            _decimal(p.get("amount")),
+            finite_decimal(p.get("amount")),
             _text(p.get("currency")),
             _text(p.get("provider")),
             created,
@@ -352,7 +352,8 @@ def _text(value: Json) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _decimal(value: Json) -> Decimal | None:
+def finite_decimal(value: Json) -> Decimal | None:
+    """A decimal string as its exact value; None for anything else (not a string, not a number, NaN, infinite)."""
     if not isinstance(value, str):
         return None
     try:

@@ -18,7 +18,7 @@ from app.i18n import _
 from app.providers.base import PaymentProvider, ProviderError
 
 from . import managers, reconcile
-from .reconcile import CannotSearch, Kind
+from .reconcile import CannotSearch, Kind, group_title
 
 Handler = Callable[[Request, managers.Session], Awaitable[Response]]
 
@@ -32,14 +32,6 @@ class PageKit:
     posted: Callable[[Request, managers.Session], Awaitable[dict[str, str]]]
     render: Callable[..., HTMLResponse]
     headers: Mapping[str, str]
-
-
-def group_title(kind: Kind) -> str:
-    if kind is Kind.PAID_NOT_REPORTED:
-        return _("Paid at the provider, not reported paid by any device")
-    if kind is Kind.REPORTED_NOT_PAID:
-        return _("Reported paid by a device, not paid at the provider")
-    return _("Paid on both sides, the amounts differ")
 
 
 def reconcile_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None, kit: PageKit) -> list[BaseRoute]:

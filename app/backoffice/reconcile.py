@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,8 @@ from app.providers.base import (
 )
 from app.providers.registry import SPECS
 
+from .batches import finite_decimal
+
 if TYPE_CHECKING:
     from app.runtime import ProviderHandle
 
@@ -60,6 +62,15 @@ class Kind(StrEnum):
     PAID_NOT_REPORTED = "paid_not_reported"
     REPORTED_NOT_PAID = "reported_not_paid"
     AMOUNT_DIFFERS = "amount_differs"
+
+
+def group_title(kind: Kind) -> str:
+    """A group's title, in the language in force (the page's heading; the command line's, with a colon)."""
+    if kind is Kind.PAID_NOT_REPORTED:
+        return _("Paid at the provider, not reported paid by any device")
+    if kind is Kind.REPORTED_NOT_PAID:
+        return _("Reported paid by a device, not paid at the provider")
+    return _("Paid on both sides, the amounts differ")
 
 
 class CannotSearch(Exception):
@@ -253,19 +264,11 @@ ORDER BY s.sale_id
 async def _held(conn: psycopg.AsyncConnection, where: str, params: tuple[object, ...]) -> list[HeldSale]:
     cur = await conn.execute(_HELD.format(where=where).encode(), params)
     return [
-        HeldSale(str(sale_id), str(request_id), str(status), amount, _decimal(received), str(currency), business_day)
+        HeldSale(
+            str(sale_id), str(request_id), str(status), amount, finite_decimal(received), str(currency), business_day
+        )
         for sale_id, request_id, status, amount, received, currency, business_day in await cur.fetchall()
     ]
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 async def _store(
@@ -309,21 +312,9 @@ async def _store(
     return Run(int(run_id), provider, day, started, finished, requests_seen, sales_seen, run_by, tuple(findings))
 
 
-@dataclass(frozen=True)
-class _RunRow:
-    id: int
-    provider: str
-    day: date
-    started_at: datetime
-    finished_at: datetime
-    requests_seen: int
-    sales_seen: int
-    run_by: str
-
-
 async def last_run(conn: psycopg.AsyncConnection, day: date | None = None) -> Run | None:
     """The latest run (of ``day``, when given) with its findings; None when there has been none."""
-    async with conn.cursor(row_factory=class_row(_RunRow)) as cur:
+    async with conn.cursor(row_factory=class_row(Run)) as cur:
         await cur.execute(
             "SELECT id, provider, day, started_at, finished_at, requests_seen, sales_seen, run_by"
             " FROM reconciliation_runs WHERE %(day)s::date IS NULL OR day = %(day)s::date"
@@ -338,5 +329,4 @@ async def last_run(conn: psycopg.AsyncConnection, day: date | None = None) -> Ru
         " FROM reconciliation_findings WHERE run_id = %s ORDER BY id",
         (row.id,),
     )
-    findings = tuple(Finding(Kind(k), *rest) for k, *rest in await cur2.fetchall())
-    return Run(**vars(row), findings=findings)
+    return replace(row, findings=tuple(Finding(Kind(k), *rest) for k, *rest in await cur2.fetchall()))

@@ -20,7 +20,7 @@ from datetime import date
 import psycopg
 
 from app.backoffice.pages_render import money, status
-from app.backoffice.reconcile import CannotSearch, Finding, Kind, Run, open_searching, reconcile
+from app.backoffice.reconcile import CannotSearch, Finding, Kind, Run, group_title, open_searching, reconcile
 from app.commands.cli_support import demo_flag, emit, err, note, say
 from app.i18n import _, format_date, format_datetime, ngettext
 from app.providers.base import ProviderError, ProviderUnavailable
@@ -34,11 +34,7 @@ EXIT_FINDINGS = 4
 
 def heading(kind: Kind) -> str:
     """A group's heading, in the language set when the command runs."""
-    if kind is Kind.PAID_NOT_REPORTED:
-        return _("Paid at the provider, not reported paid by any device:")
-    if kind is Kind.REPORTED_NOT_PAID:
-        return _("Reported paid by a device, not paid at the provider:")
-    return _("Paid on both sides, the amounts differ:")
+    return group_title(kind) + ":"
 
 
 def run(args: argparse.Namespace, dsn: str) -> int:

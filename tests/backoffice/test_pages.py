@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from app.__main__ import main
-from app.backoffice import db, managers
+from app.backoffice import managers
 from app.backoffice.service import create_service
 from app.replication.wire import Record, RecordKind, Stream
-from tests.support.service import Service, sale_payload
+from tests.support.service import Service, sale_payload, serving
 
 PASSWORD = "correct horse battery"
 
@@ -27,17 +28,13 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 async def site(pg_dsn: str) -> AsyncIterator[Service]:
     """The whole service (API and pages) on the test's database, one device enrolled, one manager "ana"."""
-    pool = db.make_pool(pg_dsn, max_size=4)
-    await pool.open(wait=True)
-    try:
+
+    async def ana(pool: AsyncConnectionPool) -> None:
         async with pool.connection() as conn:
             await managers.add_manager(conn, "ana", PASSWORD)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_service(pool)), base_url="http://backoffice.test"
-        ) as client:
-            yield await Service.start(client, pool, store="Rua Augusta")
-    finally:
-        await pool.close()
+
+    async with serving(pg_dsn, create_service, before=ana) as svc:
+        yield svc
 
 
 def _csrf(html: str) -> str:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import httpx
 
-from app.backoffice import db
 from app.backoffice.ingest import create_app as create_ingest
 from app.domain.money import Money
 from app.providers.base import ChargeSpec, PaymentProvider, RequestInfo
@@ -19,7 +18,7 @@ from app.providers.registry import BY_NAME
 from app.replication.wire import Record
 from app.sandbox.server import create_app
 
-from .service import Service, sale_payload
+from .service import Service, sale_payload, serving
 
 SANDBOX = "http://sandbox.test"
 
@@ -81,12 +80,5 @@ async def chain(service: Service, provider: str = "jpmorgan") -> AsyncIterator[C
 async def ingest(dsn: str) -> AsyncIterator[Service]:
     """The ingest API on ``dsn`` in process, one device of "Rua Augusta" registered (for tests without the
     ``service`` fixture's loop: a command line run between)."""
-    pool = db.make_pool(dsn, max_size=2)
-    await pool.open(wait=True)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_ingest(pool)), base_url="http://backoffice.test"
-        ) as client:
-            yield await Service.start(client, pool, store="Rua Augusta")
-    finally:
-        await pool.close()
+    async with serving(dsn, create_ingest, max_size=2) as svc:
+        yield svc

@@ -3,11 +3,14 @@ machine's side makes them (app.replication.wire)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
+from starlette.types import ASGIApp
 
 from app.backoffice import db
 from app.domain.jsontypes import JsonObject
@@ -88,3 +91,27 @@ def sale_payload(sale_id: str, status: str = "settled", amount: str = "12.50", *
 
 def days_ago(n: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=n)
+
+
+@asynccontextmanager
+async def serving(
+    dsn: str,
+    app_for: Callable[[AsyncConnectionPool], ASGIApp],
+    *,
+    store: str = "Rua Augusta",
+    max_size: int = 4,
+    before: Callable[[AsyncConnectionPool], Awaitable[None]] | None = None,
+) -> AsyncIterator[Service]:
+    """``app_for(pool)`` (the ingest API, or the whole service) in process on a pool of ``dsn``, one device of
+    ``store`` registered; ``before(pool)`` runs first (a manager added)."""
+    pool = db.make_pool(dsn, max_size=max_size)
+    await pool.open(wait=True)
+    try:
+        if before is not None:
+            await before(pool)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app_for(pool)), base_url="http://backoffice.test"
+        ) as client:
+            yield await Service.start(client, pool, store=store)
+    finally:
+        await pool.close()
