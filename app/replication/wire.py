@@ -44,6 +44,11 @@ def cursor_path(device_id: str) -> str:
     return f"/devices/{quote(device_id, safe='')}/cursor"
 
 
+def events_path(device_id: str) -> str:
+    """Under API: the device's websocket of relayed notifications (app.backoffice.relay)."""
+    return f"/devices/{quote(device_id, safe='')}/events"
+
+
 class RecordKind(StrEnum):
     SALE = "sale"  # a sale as it stands after a change (the journal's row): the latest by seq wins
     SALE_EVENT = "sale_event"  # one line of a sale's history (status change, note)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import quote
 
 from app.checkout.push import WebSocketHub
 from app.config.secrets import SecretsUnavailable
 from app.replication.identity import registered_identity
-from app.replication.wire import API, DEVICES
+from app.replication.wire import API, events_path
 
 log = logging.getLogger("tillqr.runtime")
 
@@ -22,7 +21,7 @@ def events_url(base: str, device_id: str) -> str:
     base = base.rstrip("/")
     scheme, sep, rest = base.partition("://")
     ws = {"https": "wss", "http": "ws"}.get(scheme.lower(), scheme) if sep else "ws"
-    return f"{ws}://{rest if sep else base}{API}{DEVICES}/{quote(device_id, safe='')}/events"
+    return f"{ws}://{rest if sep else base}{API}{events_path(device_id)}"
 
 
 def backoffice_events(data_dir: Path, demo: bool, url: str) -> WebSocketHub | None:
