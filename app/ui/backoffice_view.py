@@ -21,12 +21,7 @@ from app.i18n import _, on_language_changed
 from app.replication.status import status_lines
 from app.screens.backoffice_model import BackofficeModel
 
-
-def _level(label: QLabel, level: str) -> None:
-    if label.property("level") != level:
-        label.setProperty("level", level)
-        label.style().unpolish(label)
-        label.style().polish(label)
+from .restyle import restyle
 
 
 class BackofficeLine(QLabel):
@@ -46,7 +41,7 @@ class BackofficeLine(QLabel):
         text = self.model.line
         self.setText(text)
         self.setVisible(bool(text))
-        _level(self, self.model.line_level)
+        restyle(self, "level", self.model.line_level)
 
 
 class RegisterDialog(QDialog):
@@ -116,7 +111,7 @@ class BackofficeBox(QGroupBox):
         self.register_button.setEnabled(m.can_register)
         self.push_button.setEnabled(m.can_push)
         self.outcome.setText(m.message)
-        _level(self.outcome, m.message_level)
+        restyle(self.outcome, "level", m.message_level)
 
     def open_register(self) -> None:
         self.dialog = RegisterDialog(self.model.status.url or self.model.url, self)

@@ -37,6 +37,7 @@ from .kiosk import fit_for_touch, refit_touch
 from .main_window import MainWindow
 from .pin_dialog import PinDialog
 from .qss import local
+from .restyle import restyle
 
 STYLE = """
 QWidget#signIn { background: #f4f6f8; }
@@ -253,7 +254,7 @@ class CashiersBox(QGroupBox):
         self.choice.blockSignals(False)
         self._enable()
         self.outcome.setText(self.admin.message)
-        self.outcome.setProperty("ok", "false" if self.admin.message_level == "error" else "true")
+        restyle(self.outcome, "ok", "false" if self.admin.message_level == "error" else "true")
 
     def _picked(self) -> None:
         chosen = self.selected()

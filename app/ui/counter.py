@@ -43,6 +43,7 @@ from .elided_label import FittingNote
 from .keypad import CLEAR, Keypad
 from .last_sales_panel import LastSalesPanel
 from .qr_panel import QrPanel
+from .restyle import restyle
 from .status_banner import StatusBanner
 
 SHORT_PANEL = 600  # px of counter height under which the notes above the QR keep to one line (800×480, 1024×600)
@@ -281,7 +282,7 @@ class CounterView(QWidget):
     def redraw(self) -> None:
         m = self.model
         self.amount.show_amount(m.amount_text)
-        _set_property(self.amount, "empty", "false" if m.entry else "true")
+        restyle(self.amount, "empty", "false" if m.entry else "true")
         locked = m.entry_locked
         self.keypad.setEnabled(not locked)
         editing_due = m.show_due_form
@@ -315,7 +316,7 @@ class CounterView(QWidget):
         self.message.setVisible(bool(m.message))
         self.standing.set_note(m.standing)
         self.standing.setVisible(bool(m.standing))
-        _set_property(self.message, "level", m.message_level)
+        restyle(self.message, "level", m.message_level)
         self._render_countdown()
 
     def _render_countdown(self) -> None:
@@ -339,10 +340,3 @@ def _words(button: QPushButton, text: str, accessible: str) -> None:
     if button.text() != text:
         button.setText(text)
     describe(button, text.replace("&", "").rstrip("…"), accessible)
-
-
-def _set_property(widget: QWidget, name: str, value: object) -> None:
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)

@@ -30,15 +30,9 @@ from app.screens.field_lines import STATE_WORDS, charge_lines, meter_line, readi
 from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
 
+from .restyle import restyle
+
 PAGE = 10  # rows Page Up / Page Down move
-
-
-def restyle(widget: QWidget, name: str, value: str) -> None:
-    """Set a property the style sheet matches on, and re-apply the sheet when it changed."""
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 class ReadingEdit(QLineEdit):

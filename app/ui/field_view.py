@@ -45,10 +45,11 @@ from app.screens.field_model import FieldModel
 from app.screens.operations import Busy
 
 from .a11y import describe
-from .field_form import ReadingForm, restyle
+from .field_form import ReadingForm
 from .field_style import STYLE
 from .field_table import BillsTable
 from .qss import local
+from .restyle import restyle
 
 FORM_WIDTH = 400
 

@@ -27,6 +27,8 @@ from app.screens.journal_filters import TONES, status_words
 from app.screens.journal_model import JournalModel
 from app.screens.operations import Busy
 
+from .restyle import restyle
+
 
 class JournalDetail(QScrollArea):
     """The selected sale's detail in a scroll area (object name ``detail``, for the view's style sheet)."""
@@ -193,7 +195,7 @@ class JournalDetail(QScrollArea):
                 gone.deleteLater()
         if d is None:
             self.detail_title.setText(_("Select a sale to see its details, its history and to refund it."))
-            set_property(self.detail_title, "tone", "")
+            restyle(self.detail_title, "tone", "")
             for w in (
                 self.print_receipt,
                 self.refund_start,
@@ -209,7 +211,7 @@ class JournalDetail(QScrollArea):
             return False
         sale = d.sale
         self.detail_title.setText(f"{status_words(sale)} — {sale.amount.display()}")
-        set_property(self.detail_title, "tone", TONES[sale.status])
+        restyle(self.detail_title, "tone", TONES[sale.status])
         for i, (name, value) in enumerate(d.fields):
             label = QLabel(name)
             label.setObjectName("fieldName")
@@ -272,10 +274,3 @@ def _history() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
-
-
-def set_property(widget: QWidget, name: str, value: object) -> None:
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)

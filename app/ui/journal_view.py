@@ -44,10 +44,10 @@ from app.storage.reports import CsvDialect
 from .journal_bars import FilterBar, TotalsBar
 from .journal_detail import JournalDetail
 from .journal_detail import button as _button
-from .journal_detail import set_property as _set_property
 from .journal_style import STYLE
 from .journal_table import SalesTable
 from .qss import local
+from .restyle import restyle
 from .shift_dialog import ShiftDialog
 
 NARROW_BELOW = 1000  # view width (px) under which the detail opens as a page
@@ -346,7 +346,7 @@ class JournalView(QWidget):
         self.summary.setText(m.summary)
         self.message.setText(m.message)
         self.message.setVisible(bool(m.message))
-        _set_property(self.message, "level", m.message_level)
+        restyle(self.message, "level", m.message_level)
         self._render_detail()
         self.totals.redraw(short=bool(self._narrow))
         if self._narrow is None and self.width() > 0:
