@@ -38,7 +38,7 @@ from app.providers.base import PaymentProvider
 from . import db, managers, pages_data
 from .pages_data import Dimension, Resolution
 from .pages_reconcile import PageKit, reconcile_routes
-from .pages_render import STATIC, environment
+from .pages_render import FONTS, STATIC, environment
 
 SESSION_COOKIE = "tillqr_session"
 LOGIN_COOKIE = "tillqr_login"
@@ -260,6 +260,7 @@ def page_routes(pool: AsyncConnectionPool, provider: PaymentProvider | None = No
         Route("/export.csv", authed(export), methods=["GET"]),
         *reconcile_routes(pool, provider, PageKit(authed, posted, render, HEADERS)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/fonts", StaticFiles(directory=FONTS), name="fonts"),
     ]
 
 

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app.config.paths import RESOURCES
 from app.domain.money import Money, MoneyError
 from app.domain.sale import SaleStatus
 from app.i18n import _, current, format_date, format_datetime, format_money, format_number, ngettext, pgettext
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
+FONTS = RESOURCES / "fonts"  # the bundled Noto Sans and Noto Sans Devanagari: Hindi reads on any browser
 
 
 def money(amount: Decimal | str | None, currency: str) -> str:
@@ -49,6 +51,12 @@ def status(value: str | None) -> str:
         return value or ""
 
 
+def stream(value: str) -> str:
+    """A device's stream (one SQLite file) as a manager reads it."""
+    words = {"journal": _("journal"), "fieldbook": _("field book")}
+    return words.get(value, value)
+
+
 def skew(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -71,5 +79,5 @@ def environment() -> Environment:
     env.globals.update(
         _=_, ngettext=ngettext, pgettext=pgettext, lang=lambda: (current().code or "en").replace("_", "-")
     )
-    env.filters.update(money=money, when=when, day=day, status=status, skew=skew, pretty=pretty)
+    env.filters.update(money=money, when=when, day=day, status=status, stream=stream, skew=skew, pretty=pretty)
     return env

@@ -254,6 +254,19 @@ async def test_the_day_exports_as_csv_with_exact_amounts(site: Service) -> None:
     assert (await site.client.get("/export.csv?day=yesterday")).status_code == 400
 
 
+async def test_the_pages_bring_their_own_fonts_for_hindi(site: Service) -> None:
+    css = (await site.client.get("/static/pages.css")).text
+    assert '"Noto Sans Devanagari"' in css and "/fonts/NotoSansDevanagari-Regular.ttf" in css
+    for name in (
+        "NotoSans-Regular.ttf",
+        "NotoSans-Bold.ttf",
+        "NotoSansDevanagari-Regular.ttf",
+        "NotoSansDevanagari-Bold.ttf",
+    ):
+        font = await site.client.get(f"/fonts/{name}")  # before any login: the login page reads in Hindi too
+        assert font.status_code == 200 and font.content[:4] == b"\x00\x01\x00\x00", name  # a TrueType font
+
+
 async def test_logging_out_ends_the_session(site: Service) -> None:
     csrf = await logged_in(site)
     assert (await site.client.post("/logout", data={"csrf": "forged"})).status_code == 403
